@@ -1,0 +1,56 @@
+// `npm test`: system packages the tests need → type-check → `bun test` → one line "N passed, N failed".
+// Tests that need Debian's chromium, caddy or docker-compose never skip: a missing one is installed (as root) or the
+// run stops with the exact apt-get line.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+const SYSTEM_PACKAGES: Record<string, string> = {
+  caddy: "/usr/bin/caddy",
+  "docker-compose": "/usr/bin/docker-compose",
+  chromium: "/usr/bin/chromium",
+  "python3-aiosmtpd": "/usr/lib/python3/dist-packages/aiosmtpd",
+};
+
+function ensureSystemPackages(): void {
+  const missing = Object.entries(SYSTEM_PACKAGES)
+    .filter(([, path]) => !existsSync(path))
+    .map(([name]) => name);
+  if (missing.length === 0) return;
+  const line = `apt-get install -y ${missing.join(" ")}`;
+  if (process.getuid?.() !== 0) {
+    console.error(`The tests need Debian packages that are missing. Run as root:\n  apt-get update && ${line}`);
+    process.exit(1);
+  }
+  console.error(`Installing ${missing.join(", ")} for the tests: ${line}`);
+  for (const cmd of [["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", ...missing]]) {
+    const r = spawnSync(cmd[0]!, cmd.slice(1), { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    if (r.status !== 0) {
+      console.error(`Failed: ${cmd.join(" ")}. Run it by hand:\n  apt-get update && ${line}`);
+      process.exit(1);
+    }
+  }
+}
+
+function typecheck(): boolean {
+  const r = spawnSync("node_modules/.bin/tsc", ["--noEmit", "-p", "tsconfig.json"], { stdio: "inherit" });
+  return r.status === 0;
+}
+
+async function bunTest(args: string[]): Promise<{ code: number; pass: number; fail: number }> {
+  const child = spawn(process.execPath, ["test", ...args], { stdio: ["ignore", "inherit", "pipe"] });
+  let tail = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    tail = (tail + chunk.toString()).slice(-4000);
+  });
+  const code: number = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+  const count = (word: string) => Number(tail.match(new RegExp(`^\\s*(\\d+) ${word}$`, "m"))?.[1] ?? 0);
+  return { code, pass: count("pass"), fail: count("fail") };
+}
+
+ensureSystemPackages();
+const typesOk = typecheck();
+const result = await bunTest(process.argv.slice(2));
+const failed = result.fail + (typesOk ? 0 : 1);
+console.log(`${result.pass} passed, ${failed} failed`);
+process.exit(result.code !== 0 ? result.code : typesOk ? 0 : 1);

@@ -1,0 +1,84 @@
+// The tamper-evident audit log (DESIGN.md decision 5).
+//
+// Protects: the record of who did what to whose data. Invariants: entries are only appended, inside the same
+// transaction as the change they record; each entry's MAC covers its own fields and the previous entry's MAC, under
+// the wrapped "audit" key, so editing, reordering or removing an entry in the middle breaks every MAC after it, and
+// an attacker with the database but not the master key cannot forge a consistent chain. Triggers refuse UPDATE and
+// DELETE. Entries name people only by pseudonymous id and carry no personal data, so erasure never breaks the chain.
+// Known limit: removing the newest entries (truncating the tail) leaves a valid shorter chain; backups and log
+// shipping are the answer to that.
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { Queryable } from "../db/client.ts";
+import type { Vault } from "../vault/vault.ts";
+import * as store from "./audit.store.ts";
+
+/** Values in details must not identify a person: ids, counts, codes and outcomes only. */
+export type AuditDetails = Readonly<Record<string, string | number | boolean | null>>;
+
+export interface AuditEvent {
+  /** A person's id, or "system" / "cli". */
+  actor: string;
+  /** Dotted verb, e.g. "person.create", "keys.rotate". */
+  action: string;
+  /** The pseudonymous id of what was acted on. */
+  target?: string | null;
+  details?: AuditDetails;
+}
+
+const GENESIS = new Uint8Array(32);
+
+/** Appends one entry. Call inside the caller's (immediate) transaction, so the entry lands exactly with its change. */
+export function recordAudit(tx: Queryable, vault: Vault, event: AuditEvent): void {
+  const last = store.lastAuditRow(tx);
+  const row = {
+    id: (last?.id ?? 0) + 1,
+    at: Date.now(),
+    actor: event.actor,
+    action: event.action,
+    target: event.target ?? null,
+    details: JSON.stringify(event.details ?? {}),
+  };
+  store.insertAuditRow(tx, { ...row, mac: Buffer.from(entryMac(vault.auditKey(), last?.mac ?? GENESIS, row)) });
+}
+
+export type AuditVerification =
+  | { ok: true; count: number }
+  | { ok: false; count: number; brokenId: number; reason: string };
+
+/** Walks the whole chain; reports the first entry whose MAC or position does not hold. */
+export function verifyAuditChain(db: Queryable, vault: Vault): AuditVerification {
+  const key = vault.auditKey();
+  let previousMac: Uint8Array = GENESIS;
+  let previousId = 0;
+  let count = 0;
+  for (;;) {
+    const rows = store.listAuditRowsAfter(db, previousId, 1000);
+    if (rows.length === 0) return { ok: true, count };
+    for (const row of rows) {
+      if (row.id !== previousId + 1) {
+        return { ok: false, count, brokenId: row.id, reason: `entries ${previousId + 1}–${row.id - 1} are missing` };
+      }
+      const expected = entryMac(key, previousMac, row);
+      if (expected.length !== row.mac.length || !timingSafeEqual(expected, row.mac)) {
+        return { ok: false, count, brokenId: row.id, reason: "its MAC does not match its contents and the chain" };
+      }
+      previousMac = row.mac;
+      previousId = row.id;
+      count++;
+    }
+  }
+}
+
+interface MacFields {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: string;
+}
+
+function entryMac(key: Uint8Array, previousMac: Uint8Array, e: MacFields): Uint8Array {
+  const body = JSON.stringify([e.id, e.at, e.actor, e.action, e.target, e.details]);
+  return new Uint8Array(createHmac("sha256", key).update(previousMac).update(body).digest());
+}

@@ -1,0 +1,49 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, loadConfig } from "./config.ts";
+
+function problem(env: Record<string, string>): string {
+  try {
+    loadConfig(env, "/srv");
+    return "no error";
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+}
+
+describe("configuration", () => {
+  test("defaults serve on loopback with data in ./data", () => {
+    const c = loadConfig({}, "/srv");
+    expect(c.dataDir).toBe("/srv/data");
+    expect(c.listen).toEqual({ hostname: "127.0.0.1", port: 8080 });
+    expect(c.publicUrl.origin).toBe("http://127.0.0.1:8080");
+    expect(c.logLevel).toBe("info");
+    expect(c.masterKeyFile).toBeNull();
+  });
+
+  test("reads every variable", () => {
+    const c = loadConfig(
+      { KABINET_DATA_DIR: "/var/lib/k", KABINET_LISTEN: "0.0.0.0:9000", KABINET_PUBLIC_URL: "https://consult.example.org", KABINET_LOG_LEVEL: "warn" },
+      "/srv",
+    );
+    expect(c.dataDir).toBe("/var/lib/k");
+    expect(c.listen).toEqual({ hostname: "0.0.0.0", port: 9000 });
+    expect(c.publicUrl.origin).toBe("https://consult.example.org");
+    expect(c.logLevel).toBe("warn");
+  });
+
+  test.each([
+    [{ KABINET_LISTEN: "8080" }, /^KABINET_LISTEN is not host:port: "8080" \(example: KABINET_LISTEN=0\.0\.0\.0:8080\)$/],
+    [{ KABINET_LISTEN: "h:70000" }, /^KABINET_LISTEN has a port above 65535/],
+    [{ KABINET_PUBLIC_URL: "consult.example.org" }, /^KABINET_PUBLIC_URL is not an http\(s\) URL.*example: KABINET_PUBLIC_URL=https:/],
+    [{ KABINET_PUBLIC_URL: "https://x.org/app" }, /^KABINET_PUBLIC_URL must be an origin only/],
+    [{ KABINET_LOG_LEVEL: "verbose" }, /^KABINET_LOG_LEVEL is not one of debug, info, warn, error: "verbose"/],
+    [{ KABINET_MASTER_KEY_FILE: "missing.key" }, /^KABINET_MASTER_KEY_FILE names \/srv\/missing\.key, which does not exist \(example:/],
+  ])("%p is refused with the variable, the problem and an example", (env, message) => {
+    expect(problem(env)).toMatch(message);
+  });
+
+  test("an empty value counts as unset", () => {
+    expect(loadConfig({ KABINET_LOG_LEVEL: " " }, "/srv").logLevel).toBe("info");
+  });
+});

@@ -1,0 +1,117 @@
+// Configuration from KABINET_* environment variables (secrets also as *_FILE), validated once at start.
+// A bad value stops the program with one line: the variable, what is wrong, and an example of a right value.
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly dataDir: string;
+  readonly listen: { readonly hostname: string; readonly port: number };
+  readonly publicUrl: URL;
+  /** Path of the master key file; null only when unset (allowed for `serve --dev`, which generates one). */
+  readonly masterKeyFile: string | null;
+  readonly previousMasterKeyFile: string | null;
+  readonly logLevel: LogLevel;
+}
+
+/** Each variable with an example of a right value, shown when it is wrong; also the README's table. */
+export const VARIABLES = {
+  KABINET_DATA_DIR: { example: "/var/lib/kabinet", help: "Where the database, sealed files and backups live.", default: "./data" },
+  KABINET_LISTEN: { example: "0.0.0.0:8080", help: "host:port the HTTP server binds.", default: "127.0.0.1:8080" },
+  KABINET_PUBLIC_URL: {
+    example: "https://consult.example.org",
+    help: "The address people use; its origin is the only one allowed to change state (CSRF), HTTPS turns on HSTS.",
+    default: "http://<KABINET_LISTEN>",
+  },
+  KABINET_MASTER_KEY_FILE: {
+    example: "/run/secrets/kabinet_master_key",
+    help: "File holding the master key: 32 random bytes in base64 (`openssl rand -base64 32`). Keep it off the data volume.",
+    default: "none (`npm start` generates ./data/master.key)",
+  },
+  KABINET_PREVIOUS_MASTER_KEY_FILE: {
+    example: "/run/secrets/kabinet_old_master_key",
+    help: "During a key rotation: the old master key, still accepted for data keys not yet re-wrapped.",
+    default: "none",
+  },
+  KABINET_LOG_LEVEL: { example: "info", help: "debug, info, warn or error.", default: "info" },
+} as const;
+
+type VariableName = keyof typeof VARIABLES;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(variable: string, problem: string) {
+    const example = (VARIABLES as Record<string, { example: string }>)[variable]?.example;
+    super(`${variable} ${problem}${example ? ` (example: ${variable}=${example})` : ""}`);
+  }
+}
+
+const optional = z.string().trim().optional().transform((v) => (v === "" ? undefined : v));
+
+const schema = z.object({
+  KABINET_DATA_DIR: optional,
+  KABINET_LISTEN: optional.pipe(
+    z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, "is not host:port")
+      .refine((v) => Number(v.slice(v.lastIndexOf(":") + 1)) <= 65535, "has a port above 65535")
+      .refine((v) => Number(v.slice(v.lastIndexOf(":") + 1)) >= 1, "has port 0")
+      .default("127.0.0.1:8080"),
+  ),
+  KABINET_PUBLIC_URL: optional.pipe(
+    z
+      .url({ protocol: /^https?$/, error: "is not an http(s) URL" })
+      .refine((v) => {
+        if (!URL.canParse(v)) return true; // already reported by .url()
+        const u = new URL(v);
+        return u.pathname === "/" && !u.search && !u.hash && !u.username && !u.password;
+      }, "must be an origin only, without path, query or credentials")
+      .optional(),
+  ),
+  KABINET_MASTER_KEY_FILE: optional,
+  KABINET_PREVIOUS_MASTER_KEY_FILE: optional,
+  KABINET_LOG_LEVEL: optional.pipe(z.enum(LOG_LEVELS, { error: `is not one of ${LOG_LEVELS.join(", ")}` }).default("info")),
+});
+
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0]);
+    throw new ConfigError(name, `${issue.message}: "${env[name]}"`);
+  }
+  const v = parsed.data;
+  const sep = v.KABINET_LISTEN.lastIndexOf(":");
+  const hostname = v.KABINET_LISTEN.slice(0, sep).replace(/^\[|\]$/g, "");
+  const port = Number(v.KABINET_LISTEN.slice(sep + 1));
+  const localHost = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : v.KABINET_LISTEN.slice(0, sep);
+
+  const keyFile = (name: "KABINET_MASTER_KEY_FILE" | "KABINET_PREVIOUS_MASTER_KEY_FILE"): string | null => {
+    const path = v[name];
+    if (path === undefined) return null;
+    const full = resolve(cwd, path);
+    if (!existsSync(full)) throw new ConfigError(name, `names ${full}, which does not exist`);
+    return full;
+  };
+
+  return Object.freeze({
+    dataDir: resolve(cwd, v.KABINET_DATA_DIR ?? "./data"),
+    listen: Object.freeze({ hostname, port }),
+    publicUrl: new URL(v.KABINET_PUBLIC_URL ?? `http://${localHost}:${port}`),
+    masterKeyFile: keyFile("KABINET_MASTER_KEY_FILE"),
+    previousMasterKeyFile: keyFile("KABINET_PREVIOUS_MASTER_KEY_FILE"),
+    logLevel: v.KABINET_LOG_LEVEL,
+  });
+}
+
+/** Reads a secret file's text, or throws a ConfigError naming the variable. */
+export function readSecretFile(variable: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (cause) {
+    throw new ConfigError(variable, `names ${path}, which cannot be read (${(cause as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+}

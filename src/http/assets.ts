@@ -1,0 +1,34 @@
+// Static assets, embedded in the binary by `with { type: "file" }` and served from it; under `bun run` the same
+// imports are paths on disk. Nothing is ever loaded from another origin.
+import { Hono } from "hono";
+import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
+import picoPath from "@picocss/pico/css/pico.min.css" with { type: "file" };
+import appCssPath from "../../web/app.css" with { type: "file" };
+import type { AppEnv } from "./env.ts";
+
+const ASSETS: Record<string, { path: string; type: string }> = {
+  "htmx.min.js": { path: htmxPath, type: "text/javascript; charset=utf-8" },
+  "pico.min.css": { path: picoPath, type: "text/css; charset=utf-8" },
+  "app.css": { path: appCssPath, type: "text/css; charset=utf-8" },
+};
+
+/** The version query that busts caches when the binary changes. */
+export function assetUrl(name: keyof typeof ASSETS & string, version: string): string {
+  return `/assets/${name}?v=${encodeURIComponent(version)}`;
+}
+
+export function assetRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const bodies = new Map<string, Promise<ArrayBuffer>>();
+  app.get("/:name", async (c) => {
+    const asset = ASSETS[c.req.param("name")];
+    if (!asset) return c.notFound();
+    let body = bodies.get(asset.path);
+    if (!body) bodies.set(asset.path, (body = Bun.file(asset.path).arrayBuffer()));
+    return c.body(await body, 200, {
+      "content-type": asset.type,
+      "cache-control": "public, max-age=86400",
+    });
+  });
+  return app;
+}

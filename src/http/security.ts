@@ -1,0 +1,52 @@
+// Security headers and CSRF defence for every response and request.
+//
+// CSP: scripts only from this origin and only with the per-response nonce; no inline styles, no eval, no framing,
+// no plugins; connections only back to this origin (the call client's WebSocket included). Nothing is loaded from
+// anywhere else, which is also what keeps every request on the appliance.
+// CSRF: a state-changing request (anything but GET/HEAD/OPTIONS) must come from our own origin. Browsers send Origin
+// on such requests; Sec-Fetch-Site covers the rest. A request with neither and with cookies is refused too, since
+// only a browser carries the session cookie. Session cookies are SameSite=Lax as a second layer.
+import type { MiddlewareHandler } from "hono";
+import { NONCE, secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./env.ts";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export function securityHeaders(publicUrl: URL): MiddlewareHandler<AppEnv> {
+  const https = publicUrl.protocol === "https:";
+  return secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      scriptSrc: [NONCE],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", "data:"],
+      fontSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      mediaSrc: ["'self'", "blob:"],
+      manifestSrc: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"],
+      ...(https ? { upgradeInsecureRequests: [] } : {}),
+    },
+    strictTransportSecurity: https ? "max-age=31536000; includeSubDomains" : false,
+    referrerPolicy: "no-referrer",
+    xFrameOptions: "DENY",
+    xContentTypeOptions: "nosniff",
+    crossOriginOpenerPolicy: "same-origin",
+    crossOriginResourcePolicy: "same-origin",
+    permissionsPolicy: { camera: ["self"], microphone: ["self"], geolocation: [], payment: [], usb: [] },
+    removePoweredBy: true,
+  });
+}
+
+/** Null when the request may change state; otherwise why it may not. */
+export function crossSiteReason(method: string, headers: Headers, allowedOrigin: string): string | null {
+  if (SAFE_METHODS.has(method)) return null;
+  const origin = headers.get("origin");
+  if (origin !== null) return origin === allowedOrigin ? null : `origin ${origin} is not ${allowedOrigin}`;
+  const site = headers.get("sec-fetch-site");
+  if (site !== null) return site === "same-origin" || site === "none" ? null : `sec-fetch-site is ${site}`;
+  return headers.has("cookie") ? "a request with cookies but no Origin" : null;
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bun
+// CLI entry: parse the command → load config → open the installation → run. Nothing else lives here.
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { recordAudit, verifyAuditChain } from "./audit/audit.ts";
+import { ConfigError, loadConfig, readSecretFile } from "./config.ts";
+import { parseMasterKey } from "./crypto/master-key.ts";
+import { createLogger } from "./log.ts";
+import { openInstallation, StartupError } from "./installation.ts";
+import { startServer } from "./server.ts";
+import { VERSION } from "./version.ts";
+import { rotateMasterKey } from "./vault/vault.ts";
+
+const USAGE = `Kabinet ${VERSION}: online consultations on your own hardware
+
+Usage: kabinet <command> [options]
+
+Commands:
+  serve [--dev]                     run the web server (--dev: generate a master key in the data dir if none is set)
+  migrate                           apply pending database migrations and exit
+  version                           print the version
+  audit verify                      check the audit log's hash chain; exit 1 at the first broken entry
+  keys rotate --new-key-file PATH   re-wrap every data key under a new master key (resumable)
+  help                              show this text
+
+Configuration comes from KABINET_* environment variables; see README.md.
+`;
+
+class UsageError extends Error {}
+
+type Command = (args: string[]) => Promise<number> | number;
+
+const COMMANDS: Record<string, Command> = {
+  serve(args) {
+    const { values } = parse(args, { dev: { type: "boolean" } });
+    const config = loadConfig();
+    const log = createLogger(config.logLevel);
+    const inst = openInstallation(config, log, { generateDevKey: values.dev === true });
+    const server = startServer(inst);
+    const stop = async (signal: string) => {
+      log.info("stopping", { signal });
+      await server.stop();
+      process.exit(0);
+    };
+    process.on("SIGINT", () => void stop("SIGINT"));
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+    return new Promise<number>(() => {}); // runs until a signal
+  },
+
+  migrate(args) {
+    parse(args, {});
+    const config = loadConfig();
+    const inst = openInstallation(config, createLogger(config.logLevel));
+    console.log("database is up to date");
+    inst.db.$client.close();
+    return 0;
+  },
+
+  version(args) {
+    parse(args, {});
+    console.log(VERSION);
+    return 0;
+  },
+
+  audit(args) {
+    const [sub, ...rest] = args;
+    if (sub !== "verify") throw new UsageError(`unknown audit command: ${sub ?? "(none)"}; try: kabinet audit verify`);
+    parse(rest, {});
+    const config = loadConfig();
+    const inst = openInstallation(config, createLogger("warn"), { migrate: false });
+    const result = verifyAuditChain(inst.db, inst.vault);
+    inst.db.$client.close();
+    if (result.ok) {
+      console.log(`OK: ${result.count} audit entries, chain intact`);
+      return 0;
+    }
+    console.log(`BROKEN at entry ${result.brokenId}: ${result.reason} (${result.count} entries before it verify)`);
+    return 1;
+  },
+
+  keys(args) {
+    const [sub, ...rest] = args;
+    if (sub !== "rotate") throw new UsageError(`unknown keys command: ${sub ?? "(none)"}; try: kabinet keys rotate`);
+    const { values } = parse(rest, { "new-key-file": { type: "string" } });
+    const newKeyFile = values["new-key-file"];
+    if (typeof newKeyFile !== "string") throw new UsageError("keys rotate needs --new-key-file PATH");
+    const config = loadConfig();
+    const log = createLogger(config.logLevel);
+    const parsed = parseMasterKey(readSecretFile("--new-key-file", newKeyFile));
+    if (!parsed.ok) throw new StartupError(`--new-key-file ${newKeyFile} ${parsed.problem}; it must hold 32 random bytes in base64`);
+    const inst = openInstallation(config, log, { migrate: false });
+    const next = parsed.value;
+    const given = [config.masterKeyFile, config.previousMasterKeyFile].flatMap((path, i) => {
+      if (!path) return [];
+      const key = parseMasterKey(readSecretFile(i === 0 ? "KABINET_MASTER_KEY_FILE" : "KABINET_PREVIOUS_MASTER_KEY_FILE", path));
+      return key.ok ? [key.value] : [];
+    });
+    const result = rotateMasterKey(inst.db, [...given, next], next, {
+      onBatch: (p) => console.log(`re-wrapped ${p.rewrapped}, ${p.remaining} to go`),
+    });
+    inst.db.transaction((tx) => {
+      recordAudit(tx, inst.vault, { actor: "cli", action: "keys.rotate", details: { newKeyId: next.id, rewrapped: result.rewrapped } });
+    });
+    inst.db.$client.close();
+    console.log(
+      `All data keys are now wrapped by master key ${next.id} (${result.rewrapped} re-wrapped).\n` +
+        `Next: point KABINET_MASTER_KEY_FILE at ${newKeyFile} and restart. Keep the old key as long as you keep ` +
+        `backups made before now: they can only be opened with it.`,
+    );
+    return 0;
+  },
+
+  help() {
+    process.stdout.write(USAGE);
+    return 0;
+  },
+};
+
+function parse<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === "--help" || name === "-h") return COMMANDS.help!([]);
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  try {
+    if (!command) throw new UsageError(`unknown command: ${name}`);
+    return await command(args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`kabinet: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof ConfigError || err instanceof StartupError) {
+      process.stderr.write(`kabinet: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+process.exit(await main(process.argv.slice(2)));

@@ -1,0 +1,17 @@
+import { eq } from "drizzle-orm";
+import type { Queryable } from "../db/client.ts";
+import { people } from "../db/schema.ts";
+
+export type PersonRow = typeof people.$inferSelect;
+
+export function insertPersonRow(db: Queryable, row: typeof people.$inferInsert): void {
+  db.insert(people).values(row).run();
+}
+
+export function getPersonRow(db: Queryable, id: string): PersonRow | null {
+  return db.select().from(people).where(eq(people.id, id)).get() ?? null;
+}
+
+export function findPersonRowByEmailIndex(db: Queryable, emailIndex: Uint8Array): PersonRow | null {
+  return db.select().from(people).where(eq(people.emailIndex, Buffer.from(emailIndex))).get() ?? null;
+}

@@ -1,0 +1,81 @@
+// People: everyone the organisation knows. Each person is a data subject with their own data key; email, name and
+// phone are sealed under it, bound to their row and column. Email lookups go through the keyed blind index.
+import type { DB } from "../db/client.ts";
+import { normalizeEmail } from "../crypto/blind-index.ts";
+import { recordAudit } from "../audit/audit.ts";
+import type { Vault } from "../vault/vault.ts";
+import * as store from "./people.store.ts";
+
+export type Role = "admin" | "specialist" | "staff" | "client";
+
+export interface Person {
+  id: string;
+  role: Role;
+  email: string;
+  name: string;
+  phone: string | null;
+  createdAt: Date;
+}
+
+export interface PeopleDeps {
+  db: DB;
+  vault: Vault;
+}
+
+export interface NewPerson {
+  role: Role;
+  email: string;
+  name: string;
+  phone?: string | null;
+}
+
+/** Null when someone with this email already exists. */
+export function createPerson(deps: PeopleDeps, input: NewPerson, actor: string): Person | null {
+  const { db, vault } = deps;
+  const id = crypto.randomUUID();
+  const email = normalizeEmail(input.email);
+  const emailIndex = vault.blindIndex("people.email", email);
+  return db.transaction(
+    (tx) => {
+      if (store.findPersonRowByEmailIndex(tx, emailIndex)) return null;
+      vault.createSubjectKey(tx, id);
+      const seal = (column: string, value: string) => Buffer.from(vault.sealField(id, "people", column, id, value));
+      const createdAt = Date.now();
+      store.insertPersonRow(tx, {
+        id,
+        role: input.role,
+        emailIndex: Buffer.from(emailIndex),
+        email: seal("email", email),
+        name: seal("name", input.name),
+        phone: input.phone ? seal("phone", input.phone) : null,
+        createdAt,
+      });
+      recordAudit(tx, vault, { actor, action: "person.create", target: id, details: { role: input.role } });
+      return { id, role: input.role, email, name: input.name, phone: input.phone ?? null, createdAt: new Date(createdAt) };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+export function getPerson(deps: PeopleDeps, id: string): Person | null {
+  const row = store.getPersonRow(deps.db, id);
+  return row ? openPerson(deps.vault, row) : null;
+}
+
+export function findPersonByEmail(deps: PeopleDeps, email: string): Person | null {
+  const row = store.findPersonRowByEmailIndex(deps.db, deps.vault.blindIndex("people.email", normalizeEmail(email)));
+  return row ? openPerson(deps.vault, row) : null;
+}
+
+function openPerson(vault: Vault, row: store.PersonRow): Person {
+  const open = (column: string, sealed: Uint8Array) => vault.openField(row.id, "people", column, row.id, sealed);
+  return {
+    id: row.id,
+    role: row.role,
+    email: open("email", row.email),
+    name: open("name", row.name),
+    phone: row.phone ? open("phone", row.phone) : null,
+    createdAt: new Date(row.createdAt),
+  };
+}
+

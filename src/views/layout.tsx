@@ -1,0 +1,75 @@
+import { raw } from "hono/html";
+import type { Child } from "hono/jsx";
+import { assetUrl } from "../http/assets.ts";
+import { LOCALES, type Locale, type Messages } from "../i18n/messages.ts";
+import { VERSION } from "../version.ts";
+
+export interface PageContext {
+  t: Messages;
+  locale: Locale;
+  nonce: string;
+  /** The path to come back to after switching language. */
+  path: string;
+}
+
+export function Layout(props: { page: PageContext; title: string; children: Child }): JSX.Element {
+  const { t, locale, nonce, path } = props.page;
+  const other: Locale = locale === "en" ? "ru" : "en";
+  return (
+    <>
+      {raw("<!DOCTYPE html>")}
+      <html lang={locale}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
+        <meta name="referrer" content="no-referrer" />
+        <title>{`${props.title} · ${t.app.name}`}</title>
+        <link rel="stylesheet" href={assetUrl("pico.min.css", VERSION)} />
+        <link rel="stylesheet" href={assetUrl("app.css", VERSION)} />
+        <script nonce={nonce} src={assetUrl("htmx.min.js", VERSION)} defer></script>
+      </head>
+      <body>
+        <header class="container">
+          <nav>
+            <ul>
+              <li>
+                <a href="/" class="kb-brand">
+                  <BrandMark />
+                  <span>{t.app.name}</span>
+                </a>
+              </li>
+            </ul>
+            <ul>
+              <li>
+                <form method="post" action="/lang" class="kb-lang">
+                  <input type="hidden" name="lang" value={other} />
+                  <input type="hidden" name="back" value={path} />
+                  <button type="submit" class="secondary outline" lang={other} aria-label={`${t.lang.label}: ${LOCALES[other].lang.name}`}>
+                    {LOCALES[other].lang.name}
+                  </button>
+                </form>
+              </li>
+            </ul>
+          </nav>
+        </header>
+        <main class="container" id="main">
+          {props.children}
+        </main>
+        <footer class="container kb-muted">
+          <small>{t.footer.privacy}</small>
+        </footer>
+      </body>
+      </html>
+    </>
+  );
+}
+
+function BrandMark(): JSX.Element {
+  return (
+    <svg aria-hidden="true" width="28" height="28" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+      <path d="m16 13 5.223 3.482a.5.5 0 0 0 .777-.416V7.87a.5.5 0 0 0-.752-.432L16 10.5" />
+      <rect x="2" y="6" width="14" height="12" rx="2" />
+    </svg>
+  );
+}

@@ -1,0 +1,65 @@
+// A real installation in a fresh temporary directory: its own master key, a migrated SQLite, the real app.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type App, createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import { generateMasterKeyText } from "../../src/crypto/master-key.ts";
+import { createLogger } from "../../src/log.ts";
+import { type Installation, openInstallation } from "../../src/installation.ts";
+
+export interface TestInstallation extends Installation {
+  dir: string;
+  keyFile: string;
+  env: Record<string, string>;
+  app: App;
+  /** Every log line the installation wrote, to check that no personal data reaches the log. */
+  logs: string[];
+  close(): void;
+}
+
+export function tempDir(prefix = "kabinet-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeKeyFile(dir: string, name = "master.key"): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${generateMasterKeyText()}\n`, { mode: 0o600 });
+  return path;
+}
+
+export function makeInstallation(extraEnv: Record<string, string> = {}): TestInstallation {
+  const dir = tempDir();
+  const keyFile = writeKeyFile(dir);
+  const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_MASTER_KEY_FILE: keyFile, ...extraEnv };
+  const config = loadConfig(env);
+  const logs: string[] = [];
+  const inst = openInstallation(config, createLogger("debug", (line) => logs.push(line)));
+  return {
+    ...inst,
+    dir,
+    keyFile,
+    env,
+    app: createApp(inst),
+    logs,
+    close() {
+      inst.db.$client.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const MAIN = join(import.meta.dir, "../../src/main.ts");
+
+/** Runs `kabinet <args>` from source, as `bun run src/main.ts` would, with only the given KABINET_* variables. */
+export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): CliResult {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_")));
+  const r = Bun.spawnSync([process.execPath, MAIN, ...args], { env: { ...clean, ...env }, cwd, stdout: "pipe", stderr: "pipe" });
+  return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
