@@ -20,7 +20,7 @@ export interface Config {
 /** Each variable with an example of a right value, shown when it is wrong; also the README's table. */
 export const VARIABLES = {
   KABINET_DATA_DIR: { example: "/var/lib/kabinet", help: "Where the database, sealed files and backups live.", default: "./data" },
-  KABINET_LISTEN: { example: "0.0.0.0:8080", help: "host:port the HTTP server binds.", default: "127.0.0.1:8080" },
+  KABINET_LISTEN: { example: "0.0.0.0:8080", help: "host:port the HTTP server binds (port 0 picks a free port, logged at start).", default: "127.0.0.1:8080" },
   KABINET_PUBLIC_URL: {
     example: "https://consult.example.org",
     help: "The address people use; its origin is the only one allowed to change state (CSRF), HTTPS turns on HSTS.",
@@ -58,7 +58,6 @@ const schema = z.object({
       .string()
       .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, "is not host:port")
       .refine((v) => Number(v.slice(v.lastIndexOf(":") + 1)) <= 65535, "has a port above 65535")
-      .refine((v) => Number(v.slice(v.lastIndexOf(":") + 1)) >= 1, "has port 0")
       .default("127.0.0.1:8080"),
   ),
   KABINET_PUBLIC_URL: optional.pipe(

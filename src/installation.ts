@@ -13,6 +13,10 @@ export interface Installation {
   db: DB;
   vault: Vault;
   log: Logger;
+  /** The master keys this installation was opened with, the current one first. */
+  masterKeys: readonly MasterKey[];
+  /** How many migrations this opening applied. */
+  migrationsApplied: number;
 }
 
 export class StartupError extends Error {
@@ -22,6 +26,8 @@ export class StartupError extends Error {
 export interface OpenOptions {
   /** `serve --dev` (npm start): generate a master key in the data dir when none is configured. */
   generateDevKey?: boolean;
+  /** Further master keys to accept, e.g. the new key while `keys rotate` resumes. */
+  alsoAccept?: readonly MasterKey[];
   /** Apply pending migrations (default true); false leaves the schema alone and fails if it is behind. */
   migrate?: boolean;
 }
@@ -34,13 +40,11 @@ export function openInstallation(config: Config, log: Logger, options: OpenOptio
     : [];
   const db = openDatabase(join(config.dataDir, "kabinet.db"));
   try {
-    if (options.migrate ?? true) {
-      const ran = migrate(db);
-      if (ran > 0) log.info("database migrated", { migrations: ran });
-    }
-    const opened = Vault.open(db, current, previous);
+    const migrationsApplied = (options.migrate ?? true) ? migrate(db) : 0;
+    if (migrationsApplied > 0) log.info("database migrated", { migrations: migrationsApplied });
+    const opened = Vault.open(db, current, [...previous, ...(options.alsoAccept ?? [])]);
     if (!opened.ok) throw new StartupError(`KABINET_MASTER_KEY_FILE: ${opened.problem}`);
-    return { config, db, vault: opened.vault, log };
+    return { config, db, vault: opened.vault, log, masterKeys: [current, ...previous], migrationsApplied };
   } catch (err) {
     db.$client.close();
     if (err instanceof NewerDatabaseError) throw new StartupError(err.message);

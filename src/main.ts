@@ -20,6 +20,7 @@ Commands:
   version                           print the version
   audit verify                      check the audit log's hash chain; exit 1 at the first broken entry
   keys rotate --new-key-file PATH   re-wrap every data key under a new master key (resumable)
+  health                            exit 0 if the local server answers /livez (Docker's HEALTHCHECK)
   help                              show this text
 
 Configuration comes from KABINET_* environment variables; see README.md.
@@ -49,8 +50,8 @@ const COMMANDS: Record<string, Command> = {
   migrate(args) {
     parse(args, {});
     const config = loadConfig();
-    const inst = openInstallation(config, createLogger(config.logLevel));
-    console.log("database is up to date");
+    const inst = openInstallation(config, createLogger("warn"));
+    console.log(inst.migrationsApplied > 0 ? `applied ${inst.migrationsApplied} migrations; database is up to date` : "database is up to date");
     inst.db.$client.close();
     return 0;
   },
@@ -87,14 +88,9 @@ const COMMANDS: Record<string, Command> = {
     const log = createLogger(config.logLevel);
     const parsed = parseMasterKey(readSecretFile("--new-key-file", newKeyFile));
     if (!parsed.ok) throw new StartupError(`--new-key-file ${newKeyFile} ${parsed.problem}; it must hold 32 random bytes in base64`);
-    const inst = openInstallation(config, log, { migrate: false });
     const next = parsed.value;
-    const given = [config.masterKeyFile, config.previousMasterKeyFile].flatMap((path, i) => {
-      if (!path) return [];
-      const key = parseMasterKey(readSecretFile(i === 0 ? "KABINET_MASTER_KEY_FILE" : "KABINET_PREVIOUS_MASTER_KEY_FILE", path));
-      return key.ok ? [key.value] : [];
-    });
-    const result = rotateMasterKey(inst.db, [...given, next], next, {
+    const inst = openInstallation(config, log, { migrate: false, alsoAccept: [next] });
+    const result = rotateMasterKey(inst.db, [...inst.masterKeys, next], next, {
       onBatch: (p) => console.log(`re-wrapped ${p.rewrapped}, ${p.remaining} to go`),
     });
     inst.db.transaction((tx) => {
@@ -107,6 +103,18 @@ const COMMANDS: Record<string, Command> = {
         `backups made before now: they can only be opened with it.`,
     );
     return 0;
+  },
+
+  async health(args) {
+    parse(args, {});
+    const { listen } = loadConfig();
+    const host = listen.hostname === "0.0.0.0" || listen.hostname === "::" ? "127.0.0.1" : listen.hostname;
+    try {
+      const r = await fetch(`http://${host.includes(":") ? `[${host}]` : host}:${listen.port}/livez`, { signal: AbortSignal.timeout(2000) });
+      return r.ok ? 0 : 1;
+    } catch {
+      return 1;
+    }
   },
 
   help() {
@@ -124,6 +132,7 @@ function parse<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
 }
 
 async function main(argv: string[]): Promise<number> {
+  process.umask(0o077); // everything Kabinet creates (database, WAL, keys, files) is readable by its own user only
   const [name, ...args] = argv;
   if (name === undefined || name === "--help" || name === "-h") return COMMANDS.help!([]);
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;

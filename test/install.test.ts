@@ -1,0 +1,199 @@
+// The install an IT admin uses: compose file, the single binary from an empty directory, and real Caddy with TLS.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Subprocess } from "bun";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, stop, waitFor } from "./support/processes.ts";
+import { tempDir, writeKeyFile } from "./support/installation.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const work = tempDir("kabinet-install-");
+const procs: Subprocess[] = [];
+afterAll(async () => {
+  for (const p of procs) await stop(p);
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Caddy config files as Debian's Caddy 2.6 can read them: lines marked `caddy>=2.7` dropped. */
+function caddyConfigFor26(into: string): string {
+  mkdirSync(into, { recursive: true });
+  for (const name of readdirSync(join(ROOT, "config"))) {
+    if (!name.startsWith("Caddyfile") && !name.endsWith(".caddy")) continue;
+    const text = readFileSync(join(ROOT, "config", name), "utf8");
+    writeFileSync(join(into, name), text.split("\n").filter((l) => !l.includes("# caddy>=2.7")).join("\n"));
+  }
+  return into;
+}
+
+describe("compose file", () => {
+  test("validates with docker-compose when the required variables are set", () => {
+    const keyFile = writeKeyFile(work, "compose.key");
+    const ok = Bun.spawnSync(["docker-compose", "-f", join(ROOT, "compose.yaml"), "config", "--quiet"], {
+      env: { PATH: process.env.PATH!, KABINET_DOMAIN: "consult.example.org", KABINET_MASTER_KEY_FILE: keyFile },
+      cwd: work,
+    });
+    expect(ok.stderr.toString()).toBe("");
+    expect(ok.exitCode).toBe(0);
+  });
+
+  test("fails fast, naming the variable, when one is missing", () => {
+    for (const [missing, env] of [
+      ["KABINET_DOMAIN", { KABINET_MASTER_KEY_FILE: "/etc/kabinet/master.key" }],
+      ["KABINET_MASTER_KEY_FILE", { KABINET_DOMAIN: "consult.example.org" }],
+    ] as const) {
+      const r = Bun.spawnSync(["docker-compose", "-f", join(ROOT, "compose.yaml"), "config", "--quiet"], {
+        env: { PATH: process.env.PATH!, ...env },
+        cwd: work,
+      });
+      expect(r.exitCode).not.toBe(0);
+      expect(r.stderr.toString()).toContain(`set ${missing}`);
+    }
+  });
+});
+
+describe("the Caddy configuration", () => {
+  test("both variants parse (Debian Caddy 2.6, without the caddy>=2.7 lines)", () => {
+    const dir = caddyConfigFor26(join(work, "caddy-check"));
+    for (const file of ["Caddyfile", "Caddyfile.lan"]) {
+      const r = Bun.spawnSync(["caddy", "adapt", "--config", join(dir, file), "--adapter", "caddyfile"], {
+        env: { PATH: process.env.PATH!, HOME: work, KABINET_DOMAIN: "consult.example.org" },
+      });
+      expect(r.stderr.toString()).not.toContain("Error");
+      expect(r.exitCode).toBe(0);
+      const json = JSON.parse(r.stdout.toString());
+      expect(JSON.stringify(json)).toContain("consult.example.org");
+      expect(json.admin?.disabled).toBe(true);
+    }
+  });
+});
+
+describe("the binary behind Caddy", () => {
+  let httpsPort: number;
+  let caFile: string;
+  let origin: string;
+
+  beforeAll(async () => {
+    // Build the binary and run it from an empty directory with no node_modules.
+    const bin = join(work, "bin", "kabinet");
+    const build = Bun.spawnSync([process.execPath, "run", join(ROOT, "scripts/build.ts"), "--outfile", bin], { cwd: ROOT });
+    if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr}`);
+    const empty = join(work, "empty");
+    mkdirSync(empty);
+    copyFileSync(bin, join(empty, "kabinet"));
+    Bun.spawnSync(["chmod", "755", join(empty, "kabinet")]);
+
+    const appPort = await freePort();
+    httpsPort = await freePort();
+    const httpPort = await freePort();
+    origin = `https://127.0.0.1:${httpsPort}`;
+    const app = Bun.spawn([join(empty, "kabinet"), "serve"], {
+      cwd: empty,
+      env: {
+        PATH: process.env.PATH!,
+        KABINET_LISTEN: `127.0.0.1:${appPort}`,
+        KABINET_PUBLIC_URL: origin,
+        KABINET_MASTER_KEY_FILE: writeKeyFile(work, "install.key"),
+      },
+      stdout: "ignore",
+      stderr: "inherit",
+    });
+    procs.push(app);
+    await waitFor(`http://127.0.0.1:${appPort}/readyz`, {}, 15_000, app);
+
+    const caddyDir = caddyConfigFor26(join(work, "caddy"));
+    const storage = join(work, "caddy-storage");
+    writeFileSync(
+      join(caddyDir, "Caddyfile.test"),
+      `{
+	admin off
+	skip_install_trust
+	http_port ${httpPort}
+	https_port ${httpsPort}
+	storage file_system ${storage}
+}
+
+https://127.0.0.1:${httpsPort} {
+	tls internal
+	import kabinet-site.caddy
+}
+`,
+    );
+    const caddy = Bun.spawn(["caddy", "run", "--config", join(caddyDir, "Caddyfile.test"), "--adapter", "caddyfile"], {
+      cwd: caddyDir,
+      env: {
+        PATH: process.env.PATH!,
+        HOME: work,
+        XDG_DATA_HOME: join(work, "xdg-data"),
+        XDG_CONFIG_HOME: join(work, "xdg-config"),
+        KABINET_UPSTREAM: `127.0.0.1:${appPort}`,
+      },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    procs.push(caddy);
+    caFile = join(storage, "pki/authorities/local/root.crt");
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      try {
+        readFileSync(caFile);
+        break;
+      } catch {
+        await Bun.sleep(50);
+      }
+    }
+    await waitFor(`${origin}/livez`, { tls: { ca: readFileSync(caFile, "utf8") } }, 15_000, caddy);
+  }, 120_000);
+
+  const tls = () => ({ ca: readFileSync(caFile, "utf8") });
+
+  test("/readyz and the start page come over HTTPS, trusting Caddy's root certificate", async () => {
+    const ready = await fetch(`${origin}/readyz`, { tls: tls() } as RequestInit);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready" });
+    const page = await fetch(`${origin}/`, { tls: tls(), headers: { "accept-language": "ru" } } as RequestInit);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
+    expect(page.headers.get("server")).toBeNull();
+    expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(await page.text()).toContain("Кабинет работает");
+  });
+
+  test("an untrusting client is refused: the certificate really is Caddy's own", async () => {
+    await expect(fetch(`${origin}/readyz`)).rejects.toThrow();
+  });
+
+  test("a form post from our own origin passes CSRF through the proxy; a foreign one does not", async () => {
+    const post = (o: string) =>
+      fetch(`${origin}/lang`, {
+        method: "POST",
+        body: "lang=ru&back=/",
+        redirect: "manual",
+        headers: { origin: o, "content-type": "application/x-www-form-urlencoded" },
+        tls: tls(),
+      } as RequestInit);
+    expect((await post(origin)).status).toBe(303);
+    expect((await post("https://evil.example")).status).toBe(403);
+  });
+
+  test("a WebSocket upgrades through Caddy and echoes", async () => {
+    const ws = new WebSocket(`wss://127.0.0.1:${httpsPort}/ws/check`, { headers: { origin }, tls: tls() } as never);
+    const reply = await new Promise<string>((resolve, reject) => {
+      ws.onopen = () => ws.send("hello through caddy");
+      ws.onmessage = (e) => resolve(String(e.data));
+      ws.onerror = () => reject(new Error("websocket failed"));
+      setTimeout(() => reject(new Error("no echo within 5 s")), 5000);
+    });
+    ws.close();
+    expect(reply).toBe("echo:hello through caddy");
+  });
+
+  test("a WebSocket from a foreign origin is refused", async () => {
+    const ws = new WebSocket(`wss://127.0.0.1:${httpsPort}/ws/check`, { headers: { origin: "https://evil.example" }, tls: tls() } as never);
+    const outcome = await new Promise<string>((resolve) => {
+      ws.onopen = () => resolve("open");
+      ws.onerror = () => resolve("refused");
+      ws.onclose = () => resolve("refused");
+    });
+    expect(outcome).toBe("refused");
+  });
+});

@@ -1,0 +1,40 @@
+// Real processes for tests: free ports, waiting for a server, and stopping whatever was started.
+import type { Subprocess } from "bun";
+import { createServer } from "node:net";
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls until fetch(url) answers `ok`, or throws with what the process printed. */
+export async function waitFor(url: string, init: RequestInit & { tls?: { ca: string } } = {}, ms = 15_000, proc?: Subprocess): Promise<number> {
+  const started = performance.now();
+  let last = "";
+  while (performance.now() - started < ms) {
+    try {
+      const r = await fetch(url, { ...init, signal: AbortSignal.timeout(1000) } as RequestInit);
+      if (r.ok) return performance.now() - started;
+      last = `status ${r.status}`;
+    } catch (err) {
+      last = String(err);
+    }
+    if (proc?.exitCode != null) throw new Error(`process exited (${proc.exitCode}) before ${url} answered`);
+    await Bun.sleep(20);
+  }
+  throw new Error(`${url} did not answer within ${ms} ms: ${last}`);
+}
+
+export async function stop(proc: Subprocess | undefined): Promise<void> {
+  if (!proc || proc.exitCode !== null) return;
+  proc.kill("SIGTERM");
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+  await proc.exited;
+  clearTimeout(timer);
+}
