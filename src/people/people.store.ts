@@ -15,3 +15,7 @@ export function getPersonRow(db: Queryable, id: string): PersonRow | null {
 export function findPersonRowByEmailIndex(db: Queryable, emailIndex: Uint8Array): PersonRow | null {
   return db.select().from(people).where(eq(people.emailIndex, Buffer.from(emailIndex))).get() ?? null;
 }
+
+export function listPersonRows(db: Queryable): PersonRow[] {
+  return db.select().from(people).orderBy(people.createdAt).all();
+}

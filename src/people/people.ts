@@ -67,6 +67,11 @@ export function findPersonByEmail(deps: PeopleDeps, email: string): Person | nul
   return row ? openPerson(deps.vault, row) : null;
 }
 
+/** Everyone, oldest first. */
+export function listPeople(deps: PeopleDeps): Person[] {
+  return store.listPersonRows(deps.db).map((row) => openPerson(deps.vault, row));
+}
+
 function openPerson(vault: Vault, row: store.PersonRow): Person {
   const open = (column: string, sealed: Uint8Array) => vault.openField(row.id, "people", column, row.id, sealed);
   return {

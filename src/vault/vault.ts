@@ -18,7 +18,8 @@ const INDEX_SUBJECT = "index";
 const AUDIT_SUBJECT = "audit";
 const CACHE_LIMIT = 20_000;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// Not `fatal`: the GCM tag already proves the bytes are what TextEncoder produced, and fatal decoding costs ~0.4 µs.
+const decoder = new TextDecoder();
 
 export type VaultOpenResult = { ok: true; vault: Vault } | { ok: false; problem: string };
 
