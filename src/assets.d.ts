@@ -8,3 +8,7 @@ declare module "htmx.org/dist/htmx.min.js" {
   export default path;
 }
 
+declare module "*.svg" {
+  const path: string;
+  export default path;
+}

@@ -47,7 +47,7 @@ describe("security headers", () => {
     const r = await get("/");
     expect(r.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
     expect(r.headers.get("x-content-type-options")).toBe("nosniff");
-    expect(r.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(r.headers.get("referrer-policy")).toBe("same-origin");
     expect(r.headers.get("x-frame-options")).toBe("DENY");
     expect(r.headers.get("x-powered-by")).toBeNull();
   });

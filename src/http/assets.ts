@@ -2,14 +2,16 @@
 // imports are paths on disk. Nothing is ever loaded from another origin.
 import { Hono } from "hono";
 import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
-import picoPath from "@picocss/pico/css/pico.min.css" with { type: "file" };
+import picoPath from "@picocss/pico/css/pico.jade.min.css" with { type: "file" };
 import appCssPath from "../../web/app.css" with { type: "file" };
+import faviconPath from "../../web/favicon.svg" with { type: "file" };
 import type { AppEnv } from "./env.ts";
 
 const ASSETS: Record<string, { path: string; type: string }> = {
   "htmx.min.js": { path: htmxPath, type: "text/javascript; charset=utf-8" },
   "pico.min.css": { path: picoPath, type: "text/css; charset=utf-8" },
   "app.css": { path: appCssPath, type: "text/css; charset=utf-8" },
+  "favicon.svg": { path: faviconPath, type: "image/svg+xml" },
 };
 
 /** The version query that busts caches when the binary changes. */

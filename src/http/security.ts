@@ -31,7 +31,8 @@ export function securityHeaders(publicUrl: URL): MiddlewareHandler<AppEnv> {
       ...(https ? { upgradeInsecureRequests: [] } : {}),
     },
     strictTransportSecurity: https ? "max-age=31536000; includeSubDomains" : false,
-    referrerPolicy: "no-referrer",
+    // Not "no-referrer": with it, browsers send `Origin: null` on form posts, and the CSRF check needs the origin.
+    referrerPolicy: "same-origin",
     xFrameOptions: "DENY",
     xContentTypeOptions: "nosniff",
     crossOriginOpenerPolicy: "same-origin",

@@ -23,8 +23,9 @@ export function Layout(props: { page: PageContext; title: string; children: Chil
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${props.title} · ${t.app.name}`}</title>
+        <link rel="icon" href={assetUrl("favicon.svg", VERSION)} type="image/svg+xml" />
         <link rel="stylesheet" href={assetUrl("pico.min.css", VERSION)} />
         <link rel="stylesheet" href={assetUrl("app.css", VERSION)} />
         <script nonce={nonce} src={assetUrl("htmx.min.js", VERSION)} defer></script>

@@ -1,0 +1,71 @@
+// The shell in a real browser: the CSP lets our own script run and blocks nothing we serve, every request stays on
+// this origin, switching language works as a person would do it, and screenshots at phone and desktop sizes.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Browser } from "playwright-core";
+import { makeInstallation, type TestInstallation } from "../support/installation.ts";
+import { freePort } from "../support/processes.ts";
+import { DESKTOP, launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
+import { websocket } from "hono/bun";
+
+let inst: TestInstallation;
+let server: ReturnType<typeof Bun.serve>;
+let browser: Browser;
+let origin: string;
+
+beforeAll(async () => {
+  const port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  inst = makeInstallation({ KABINET_PUBLIC_URL: origin });
+  server = Bun.serve({ hostname: "127.0.0.1", port, fetch: inst.app.fetch, websocket });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop(true);
+  inst?.close();
+});
+
+test("the start page loads with htmx running, no CSP violation, and no request to another origin", async () => {
+  const page = await browser.newPage({ viewport: PHONE });
+  const problems: string[] = [];
+  const foreign: string[] = [];
+  page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+  page.on("pageerror", (e) => problems.push(String(e)));
+  page.on("request", (r) => !r.url().startsWith(origin) && !r.url().startsWith("data:") && foreign.push(r.url()));
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => typeof (window as unknown as { htmx?: unknown }).htmx === "object");
+  expect(await page.locator("h1").textContent()).toBe("Kabinet is running");
+  // Pico's stylesheet applied: the body uses the system font stack, not the browser's default serif.
+  expect(await page.evaluate(() => getComputedStyle(document.body).fontFamily)).toContain("system-ui");
+  await page.screenshot({ path: screenshotPath("home-phone"), fullPage: true });
+  await page.setViewportSize(DESKTOP);
+  await page.screenshot({ path: screenshotPath("home-desktop") });
+  expect(problems).toEqual([]);
+  expect(foreign).toEqual([]);
+  await page.close();
+});
+
+test("switching to Russian with the button keeps the person on the page and remembers the choice", async () => {
+  const context = await browser.newContext({ viewport: PHONE, locale: "en-US" });
+  const page = await context.newPage();
+  await page.goto(`${origin}/`);
+  await page.getByRole("button", { name: /Русский/ }).click();
+  await page.waitForURL(`${origin}/`);
+  expect(await page.locator("h1").textContent()).toBe("Кабинет работает");
+  expect(await page.getAttribute("html", "lang")).toBe("ru");
+  await page.screenshot({ path: screenshotPath("home-phone-ru"), fullPage: true });
+  await page.goto(`${origin}/nowhere`);
+  expect(await page.locator("h1").textContent()).toBe("Страница не найдена");
+  await page.getByRole("button", { name: /English/ }).click();
+  await page.waitForURL(`${origin}/nowhere`);
+  expect(await page.locator("h1").textContent()).toBe("Page not found");
+  await context.close();
+});
+
+test("the touch target of the language switch is at least 44 px tall on a phone", async () => {
+  const page = await browser.newPage({ viewport: PHONE });
+  await page.goto(`${origin}/`);
+  const box = await page.getByRole("button", { name: /Русский/ }).boundingBox();
+  expect(box!.height).toBeGreaterThanOrEqual(44);
+  await page.close();
+});
