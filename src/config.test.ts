@@ -47,3 +47,16 @@ describe("configuration", () => {
     expect(loadConfig({ KABINET_LOG_LEVEL: " " }, "/srv").logLevel).toBe("info");
   });
 });
+
+describe("session and proxy settings", () => {
+  test("defaults and bounds", () => {
+    expect(loadConfig({}, "/srv")).toMatchObject({ sessionIdleMinutes: 30, trustProxy: false });
+    expect(loadConfig({ KABINET_SESSION_IDLE_MINUTES: "60", KABINET_TRUST_PROXY: "true" }, "/srv")).toMatchObject({
+      sessionIdleMinutes: 60,
+      trustProxy: true,
+    });
+    expect(problem({ KABINET_SESSION_IDLE_MINUTES: "2" })).toMatch(/^KABINET_SESSION_IDLE_MINUTES is below 5/);
+    expect(problem({ KABINET_SESSION_IDLE_MINUTES: "soon" })).toMatch(/^KABINET_SESSION_IDLE_MINUTES is not a number of minutes/);
+    expect(problem({ KABINET_TRUST_PROXY: "yes" })).toMatch(/^KABINET_TRUST_PROXY is not true or false/);
+  });
+});

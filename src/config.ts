@@ -15,6 +15,10 @@ export interface Config {
   readonly masterKeyFile: string | null;
   readonly previousMasterKeyFile: string | null;
   readonly logLevel: LogLevel;
+  /** Sessions end after this long without a request. */
+  readonly sessionIdleMinutes: number;
+  /** Take the client's address from X-Forwarded-For (set when Caddy is in front). */
+  readonly trustProxy: boolean;
 }
 
 /** Each variable with an example of a right value, shown when it is wrong; also the README's table. */
@@ -37,6 +41,12 @@ export const VARIABLES = {
     default: "none",
   },
   KABINET_LOG_LEVEL: { example: "info", help: "debug, info, warn or error.", default: "info" },
+  KABINET_SESSION_IDLE_MINUTES: { example: "30", help: "Minutes without activity after which a session ends (5–720); sessions end after 12 hours regardless.", default: "30" },
+  KABINET_TRUST_PROXY: {
+    example: "true",
+    help: "true when a reverse proxy (Caddy) is in front: the client address for sign-in throttling comes from X-Forwarded-For.",
+    default: "false",
+  },
 } as const;
 
 type VariableName = keyof typeof VARIABLES;
@@ -73,6 +83,15 @@ const schema = z.object({
   KABINET_MASTER_KEY_FILE: optional,
   KABINET_PREVIOUS_MASTER_KEY_FILE: optional,
   KABINET_LOG_LEVEL: optional.pipe(z.enum(LOG_LEVELS, { error: `is not one of ${LOG_LEVELS.join(", ")}` }).default("info")),
+  KABINET_SESSION_IDLE_MINUTES: optional.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, "is not a number of minutes")
+      .default("30")
+      .transform(Number)
+      .pipe(z.number().min(5, "is below 5").max(720, "is above 720")),
+  ),
+  KABINET_TRUST_PROXY: optional.pipe(z.enum(["true", "false"], { error: "is not true or false" }).default("false")),
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Config {
@@ -103,6 +122,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     masterKeyFile: keyFile("KABINET_MASTER_KEY_FILE"),
     previousMasterKeyFile: keyFile("KABINET_PREVIOUS_MASTER_KEY_FILE"),
     logLevel: v.KABINET_LOG_LEVEL,
+    sessionIdleMinutes: v.KABINET_SESSION_IDLE_MINUTES,
+    trustProxy: v.KABINET_TRUST_PROXY === "true",
   });
 }
 

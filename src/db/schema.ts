@@ -1,7 +1,7 @@
 // The database schema. Personal data lives only in `blob` columns sealed by src/crypto (see DESIGN.md decision 3);
 // the columns that hold sealed bytes are named in SEALED_COLUMNS so a test can check nothing slips through in clear.
 import { sql } from "drizzle-orm";
-import { blob, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Small facts about the installation itself: schema owner, organisation settings. No personal data. */
 export const meta = sqliteTable("meta", {
@@ -51,3 +51,75 @@ export const people = sqliteTable(
 export const SEALED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   people: ["email", "name", "phone"],
 };
+
+/** Sign-in data of a person. No row: the person has no account (yet). */
+export const accounts = sqliteTable("accounts", {
+  personId: text("person_id")
+    .primaryKey()
+    .references(() => people.id, { onDelete: "cascade" }),
+  /** argon2id (PHC string); null until the person sets a password through their one-time link. */
+  passwordHash: text("password_hash"),
+  status: text("status", { enum: ["invited", "active", "deactivated"] }).notNull(),
+  /** TOTP secret, sealed under the person's key; `totpPending` holds one being enrolled. */
+  totpSecret: blob("totp_secret", { mode: "buffer" }),
+  totpPending: blob("totp_pending", { mode: "buffer" }),
+  /** The last TOTP time step accepted: a code is accepted once. */
+  totpLastStep: integer("totp_last_step"),
+  createdAt: integer("created_at").notNull(),
+  passwordChangedAt: integer("password_changed_at"),
+});
+
+/** Single-use recovery codes, stored as a keyed hash. */
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+  codeHash: blob("code_hash", { mode: "buffer" }).primaryKey(),
+  personId: text("person_id")
+    .notNull()
+    .references(() => people.id, { onDelete: "cascade" }),
+  usedAt: integer("used_at"),
+  },
+  (t) => [index("recovery_codes_person").on(t.personId)],
+);
+
+/** Server-side sessions. Only a hash of the token is stored. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+  tokenHash: blob("token_hash", { mode: "buffer" }).primaryKey(),
+  /** A public handle for the sessions list (revoke buttons); never the token. */
+  handle: text("handle").notNull().unique(),
+  personId: text("person_id")
+    .notNull()
+    .references(() => people.id, { onDelete: "cascade" }),
+  /** "second-factor": password done, code pending; "enrol": must enrol two-factor first; "full": signed in. */
+  stage: text("stage", { enum: ["second-factor", "enrol", "full"] }).notNull(),
+  device: text("device").notNull(),
+  createdAt: integer("created_at").notNull(),
+  lastSeenAt: integer("last_seen_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  /** When the password was last re-entered in this session (sensitive changes need it recently). */
+  reauthAt: integer("reauth_at").notNull(),
+  },
+  (t) => [index("sessions_person").on(t.personId)],
+);
+
+/** One-time links: invitations, password resets, the headless first admin. Only a hash of the token is stored. */
+export const oneTimeLinks = sqliteTable("one_time_links", {
+  tokenHash: blob("token_hash", { mode: "buffer" }).primaryKey(),
+  personId: text("person_id")
+    .notNull()
+    .references(() => people.id, { onDelete: "cascade" }),
+  purpose: text("purpose", { enum: ["invite", "reset"] }).notNull(),
+  createdBy: text("created_by").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+});
+
+/** Failed sign-in attempts per key ("account:<index>" or "ip:<address>") in a sliding window. */
+export const signInFailures = sqliteTable("sign_in_failures", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull(),
+  windowStartedAt: integer("window_started_at").notNull(),
+});

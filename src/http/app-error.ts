@@ -2,7 +2,7 @@
 export class AppError extends Error {
   override readonly name = "AppError";
   constructor(
-    readonly status: 400 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503,
     readonly publicMessage: string,
     options?: { cause?: unknown },
   ) {

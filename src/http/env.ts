@@ -1,5 +1,28 @@
 import type { Locale, Messages } from "../i18n/messages.ts";
 
+export type RoleName = "admin" | "specialist" | "staff" | "client";
+export type SessionStage = "second-factor" | "enrol" | "full";
+
+/** The session behind a request (the sessions domain fills it; http only reads it). */
+export interface SessionInfo {
+  handle: string;
+  personId: string;
+  stage: SessionStage;
+  device: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  reauthAt: number;
+}
+
+/** Who is asking: set only for a live session of an active account. */
+export interface Viewer {
+  personId: string;
+  role: RoleName;
+  name: string;
+  session: SessionInfo;
+}
+
 /** What middleware puts on every request's context. */
 export interface AppEnv {
   Variables: {
@@ -7,5 +30,7 @@ export interface AppEnv {
     locale: Locale;
     t: Messages;
     secureHeadersNonce?: string;
+    viewer: Viewer | null;
+    clientIp: string;
   };
 }

@@ -9,5 +9,6 @@ export function pageContext(c: Context<AppEnv>): PageContext {
     locale: c.get("locale"),
     nonce: c.get("secureHeadersNonce") ?? "",
     path: new URL(c.req.url).pathname,
+    viewer: c.get("viewer")?.session.stage === "full" ? c.get("viewer") : null,
   };
 }

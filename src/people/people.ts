@@ -1,6 +1,6 @@
 // People: everyone the organisation knows. Each person is a data subject with their own data key; email, name and
 // phone are sealed under it, bound to their row and column. Email lookups go through the keyed blind index.
-import type { DB } from "../db/client.ts";
+import type { Queryable } from "../db/client.ts";
 import { normalizeEmail } from "../crypto/blind-index.ts";
 import { recordAudit } from "../audit/audit.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -18,7 +18,8 @@ export interface Person {
 }
 
 export interface PeopleDeps {
-  db: DB;
+  /** The database, or the caller's transaction when a person is created as part of a larger change. */
+  db: Queryable;
   vault: Vault;
 }
 

@@ -10,10 +10,12 @@ export interface PageContext {
   nonce: string;
   /** The path to come back to after switching language. */
   path: string;
+  /** The signed-in person, for the navigation; null when signed out or half-way through sign-in. */
+  viewer: { name: string; role: "admin" | "specialist" | "staff" | "client" } | null;
 }
 
 export function Layout(props: { page: PageContext; title: string; children: Child }): JSX.Element {
-  const { t, locale, nonce, path } = props.page;
+  const { t, locale, nonce, path, viewer } = props.page;
   const other: Locale = locale === "en" ? "ru" : "en";
   return (
     <>
@@ -41,7 +43,34 @@ export function Layout(props: { page: PageContext; title: string; children: Chil
                 </a>
               </li>
             </ul>
-            <ul>
+            <ul class="kb-nav-links" aria-label={t.nav.main}>
+              {viewer ? (
+                <>
+                  <li>
+                    <a href="/account">{t.nav.account}</a>
+                  </li>
+                  {viewer.role === "admin" ? (
+                    <>
+                      <li>
+                        <a href="/admin/people">{t.nav.people}</a>
+                      </li>
+                      <li>
+                        <a href="/admin/audit">{t.nav.audit}</a>
+                      </li>
+                      <li>
+                        <a href="/admin/settings">{t.nav.settings}</a>
+                      </li>
+                    </>
+                  ) : null}
+                  <li>
+                    <form method="post" action="/signout" class="kb-lang">
+                      <button type="submit" class="secondary outline">
+                        {t.nav.signOut}
+                      </button>
+                    </form>
+                  </li>
+                </>
+              ) : null}
               <li>
                 <form method="post" action="/lang" class="kb-lang">
                   <input type="hidden" name="lang" value={other} />

@@ -1,0 +1,116 @@
+// What an admin does to people: invite, change role, deactivate, reactivate, hand over a reset link.
+// Invariants: there is always at least one active admin; an admin cannot deactivate or demote themself into a locked
+// appliance; every change ends the person's sessions (their privileges changed) and is audited in the same transaction.
+import { recordAudit } from "../audit/audit.ts";
+import { createPerson, getPerson, listPeople, type Person, type Role } from "../people/people.ts";
+import { invalidatePersonSessions } from "../sessions/sessions.ts";
+import * as store from "./accounts.store.ts";
+import { createOneTimeLink } from "./links.ts";
+import type { AccountDeps } from "./sign-in.ts";
+
+export interface PersonWithAccount extends Person {
+  status: "invited" | "active" | "deactivated" | "no-account";
+  twoFactor: boolean;
+}
+
+export function listPeopleWithAccounts(deps: AccountDeps): PersonWithAccount[] {
+  return listPeople(deps).map((p) => withAccount(deps, p));
+}
+
+export function getPersonWithAccount(deps: AccountDeps, personId: string): PersonWithAccount | null {
+  const p = getPerson(deps, personId);
+  return p ? withAccount(deps, p) : null;
+}
+
+function withAccount(deps: AccountDeps, p: Person): PersonWithAccount {
+  const a = store.getAccount(deps.db, p.id);
+  return { ...p, status: a?.status ?? "no-account", twoFactor: Boolean(a?.totpSecret) };
+}
+
+export type InviteResult = { kind: "invited"; personId: string; token: string } | { kind: "email-taken" };
+
+export function invitePerson(deps: AccountDeps, input: { email: string; name: string; role: Role }, actor: string): InviteResult {
+  const { db, vault } = deps;
+  return db.transaction(
+    (tx) => {
+      const person = createPerson({ db: tx, vault }, { role: input.role, email: input.email, name: input.name }, actor);
+      if (!person) return { kind: "email-taken" as const };
+      store.insertAccount(tx, { personId: person.id, status: "invited", createdAt: Date.now() });
+      const token = createOneTimeLink(tx, person.id, "invite", actor);
+      recordAudit(tx, vault, { actor, action: "invitation.create", target: person.id, details: { role: input.role } });
+      return { kind: "invited" as const, personId: person.id, token };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** A fresh invitation link for someone who has not accepted yet (the old one stops working). */
+export function reissueInvitation(deps: AccountDeps, personId: string, actor: string): string | null {
+  return deps.db.transaction(
+    (tx) => {
+      if (store.getAccount(tx, personId)?.status !== "invited") return null;
+      const token = createOneTimeLink(tx, personId, "invite", actor);
+      recordAudit(tx, deps.vault, { actor, action: "invitation.reissue", target: personId });
+      return token;
+    },
+    { behavior: "immediate" },
+  );
+}
+
+export type AdminChange = "ok" | "not-found" | "last-admin" | "self" | "not-active";
+
+export function changeRole(deps: AccountDeps, personId: string, role: Role, actor: string): AdminChange {
+  return deps.db.transaction(
+    (tx) => {
+      const person = getPerson({ db: tx, vault: deps.vault }, personId);
+      if (!person) return "not-found";
+      if (person.role === role) return "ok";
+      if (personId === actor) return "self";
+      const account = store.getAccount(tx, personId);
+      if (person.role === "admin" && account?.status === "active" && store.countActiveAdmins(tx) <= 1) return "last-admin";
+      store.setPersonRole(tx, personId, role);
+      invalidatePersonSessions(tx, personId);
+      recordAudit(tx, deps.vault, { actor, action: "person.role", target: personId, details: { from: person.role, to: role } });
+      return "ok";
+    },
+    { behavior: "immediate" },
+  );
+}
+
+export function setAccountActive(deps: AccountDeps, personId: string, active: boolean, actor: string): AdminChange {
+  return deps.db.transaction(
+    (tx) => {
+      const person = getPerson({ db: tx, vault: deps.vault }, personId);
+      const account = store.getAccount(tx, personId);
+      if (!person || !account) return "not-found";
+      if (personId === actor) return "self";
+      if (active) {
+        if (account.status !== "deactivated") return "ok";
+        store.updateAccount(tx, personId, { status: account.passwordHash ? "active" : "invited" });
+        recordAudit(tx, deps.vault, { actor, action: "person.reactivate", target: personId });
+        return "ok";
+      }
+      if (account.status === "deactivated") return "ok";
+      if (person.role === "admin" && account.status === "active" && store.countActiveAdmins(tx) <= 1) return "last-admin";
+      store.updateAccount(tx, personId, { status: "deactivated" });
+      const ended = invalidatePersonSessions(tx, personId);
+      recordAudit(tx, deps.vault, { actor, action: "person.deactivate", target: personId, details: { sessionsEnded: ended } });
+      return "ok";
+    },
+    { behavior: "immediate" },
+  );
+}
+
+export function createPasswordResetLink(deps: AccountDeps, personId: string, actor: string): string | "not-active" | "not-found" {
+  return deps.db.transaction(
+    (tx) => {
+      const account = store.getAccount(tx, personId);
+      if (!account) return "not-found";
+      if (account.status !== "active") return "not-active";
+      const token = createOneTimeLink(tx, personId, "reset", actor);
+      recordAudit(tx, deps.vault, { actor, action: "password.reset-link", target: personId });
+      return token;
+    },
+    { behavior: "immediate" },
+  );
+}

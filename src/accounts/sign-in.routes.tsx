@@ -1,0 +1,129 @@
+// Signing in and out, one-time links, self-registration.
+import { Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import { allow, anyone, signedOut, stage } from "../http/access.ts";
+import type { AppEnv } from "../http/env.ts";
+import { emailSchema, fieldErrors, nameSchema, readForm } from "../http/form.ts";
+import { pageContext } from "../http/page.ts";
+import { describeDevice, invalidateSession } from "../sessions/sessions.ts";
+import { clearSessionCookie, setSessionCookie } from "../sessions/session.middleware.ts";
+import { getSettings } from "../settings/settings.ts";
+import { completeOneTimeLink, inspectOneTimeLink } from "./links.ts";
+import { passwordProblem } from "./passwords.ts";
+import { registerClient } from "./self-service.ts";
+import { type AccountDeps, completeSecondFactor, signInWithPassword } from "./sign-in.ts";
+import { LinkInvalidPage, LinkPage, passwordMessage, RegisterPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
+
+const LINK_COOKIE = "kabinet_link";
+
+export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { publicUrl } = deps.config;
+  const secure = publicUrl.protocol === "https:";
+  const canRegister = () => getSettings(deps.db)?.selfRegistration === true;
+  const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
+
+  app.get("/signin", allow(signedOut), (c) => {
+    const t = c.get("t");
+    const notice = c.req.query("reset") === "1" ? t.signIn.passwordReset : undefined;
+    return c.html(<SignInPage page={pageContext(c)} canRegister={canRegister()} notice={notice} />);
+  });
+
+  app.post("/signin", allow(signedOut), async (c) => {
+    const t = c.get("t");
+    const form = await readForm(c);
+    const email = (form.email ?? "").slice(0, 254);
+    const result = await signInWithPassword(deps, {
+      email,
+      password: (form.password ?? "").slice(0, 1024),
+      ip: c.get("clientIp"),
+      device: describeDevice(c.req.header("user-agent")),
+    });
+    if (result.kind !== "signed-in") {
+      const message = result.kind === "throttled" ? t.signIn.throttled(minutes(result.retryAfterMs)) : t.signIn.invalid;
+      return c.html(<SignInPage page={pageContext(c)} email={email} message={message} canRegister={canRegister()} />, result.kind === "throttled" ? 429 : 401);
+    }
+    setSessionCookie(c, publicUrl, result.token, result.session);
+    return c.redirect(result.session.stage === "second-factor" ? "/signin/two-factor" : result.session.stage === "enrol" ? "/account/two-factor" : "/", 303);
+  });
+
+  app.get("/signin/two-factor", allow(stage("second-factor")), (c) => c.html(<SecondFactorPage page={pageContext(c)} />));
+
+  app.post("/signin/two-factor", allow(stage("second-factor")), async (c) => {
+    const t = c.get("t");
+    const form = await readForm(c);
+    const partial = c.get("viewer")!.session;
+    const result = completeSecondFactor(deps, partial, (form.code ?? "").slice(0, 40), c.get("clientIp"), partial.device);
+    if (result.kind !== "signed-in") {
+      const message = result.kind === "throttled" ? t.signIn.throttled(minutes(result.retryAfterMs)) : t.twoFactor.invalid;
+      return c.html(<SecondFactorPage page={pageContext(c)} message={message} />, result.kind === "throttled" ? 429 : 401);
+    }
+    setSessionCookie(c, publicUrl, result.token, result.session);
+    return c.redirect("/", 303);
+  });
+
+  // Anyone: signing out a session that does not exist is a no-op that still clears the cookie.
+  app.post("/signout", allow(anyone), (c) => {
+    const viewer = c.get("viewer");
+    if (viewer) invalidateSession(deps.db, viewer.session.handle);
+    clearSessionCookie(c, publicUrl);
+    return c.redirect("/signin", 303);
+  });
+
+  // The link's token moves into a short-lived cookie at once, so it does not stay in the address bar or history.
+  app.get("/link/:token", allow(anyone), (c) => {
+    const token = c.req.param("token");
+    if (!inspectOneTimeLink(deps, token)) return c.html(<LinkInvalidPage page={pageContext(c)} />, 410);
+    setCookie(c, LINK_COOKIE, token, { path: "/welcome", httpOnly: true, secure, sameSite: "Lax", maxAge: 3600 });
+    return c.redirect("/welcome", 303);
+  });
+
+  app.get("/welcome", allow(anyone), (c) => {
+    const open = inspectOneTimeLink(deps, getCookie(c, LINK_COOKIE) ?? "");
+    if (!open) return c.html(<LinkInvalidPage page={pageContext(c)} />, 410);
+    return c.html(<LinkPage page={pageContext(c)} purpose={open.purpose} name={open.person.name} />);
+  });
+
+  app.post("/welcome", allow(anyone), async (c) => {
+    const token = getCookie(c, LINK_COOKIE) ?? "";
+    const open = inspectOneTimeLink(deps, token);
+    if (!open) return c.html(<LinkInvalidPage page={pageContext(c)} />, 410);
+    const form = await readForm(c);
+    const result = await completeOneTimeLink(deps, token, form.password ?? "", describeDevice(c.req.header("user-agent")));
+    if (result.kind === "invalid-link") return c.html(<LinkInvalidPage page={pageContext(c)} />, 410);
+    if (result.kind === "weak-password") {
+      const error = passwordMessage(result.problem, c.get("t"));
+      return c.html(<LinkPage page={pageContext(c)} purpose={open.purpose} name={open.person.name} error={error} />, 422);
+    }
+    deleteCookie(c, LINK_COOKIE, { path: "/welcome", secure });
+    clearSessionCookie(c, publicUrl);
+    if (result.kind === "reset") return c.redirect("/signin?reset=1", 303);
+    setSessionCookie(c, publicUrl, result.token, result.session);
+    return c.redirect(result.session.stage === "enrol" ? "/account/two-factor" : "/", 303);
+  });
+
+  app.get("/register", allow(signedOut), (c) => {
+    if (!canRegister()) return c.notFound();
+    return c.html(<RegisterPage page={pageContext(c)} />);
+  });
+
+  app.post("/register", allow(signedOut), async (c) => {
+    const t = c.get("t");
+    if (!canRegister()) return c.notFound();
+    const form = await readForm(c);
+    const parsed = z.object({ name: nameSchema, email: emailSchema, password: z.string().min(1, "required") }).safeParse(form);
+    const errors: Record<string, string> = parsed.success ? {} : fieldErrors(parsed.error, t);
+    const problem = passwordProblem(form.password ?? "");
+    if (problem && !errors.password) errors.password = passwordMessage(problem, t);
+    if (!parsed.success || Object.keys(errors).length > 0) return c.html(<RegisterPage page={pageContext(c)} values={form} errors={errors} />, 422);
+    const result = await registerClient(deps, { ...parsed.data, device: describeDevice(c.req.header("user-agent")) });
+    if (result.kind === "closed") return c.notFound();
+    if (result.kind === "weak") return c.html(<RegisterPage page={pageContext(c)} values={form} errors={{ password: passwordMessage(result.problem, t) }} />, 422);
+    if (result.kind === "email-taken") return c.html(<RegisterPage page={pageContext(c)} values={form} errors={{ email: t.register.emailTaken }} />, 422);
+    setSessionCookie(c, publicUrl, result.token, result.session);
+    return c.redirect(result.session.stage === "enrol" ? "/account/two-factor" : "/", 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,115 @@
+// Sign-in: password, then the second factor.
+//
+// Protects: every account. Invariants: an unknown email, a wrong password, a deactivated account and an account
+// without a password all give the same answer after the same work (one argon2id verification), so neither the answer
+// nor its timing reveals who has an account. Failures are throttled per account and per client address, and audited.
+// A successful password only yields a session at stage "second-factor" (or "enrol" when two-factor is required but
+// not set up); the full session is minted anew after the second factor, so no token survives a privilege change.
+import { recordAudit } from "../audit/audit.ts";
+import { normalizeEmail } from "../crypto/blind-index.ts";
+import type { Installation } from "../installation.ts";
+import { findPersonByEmail, getPerson, type Role } from "../people/people.ts";
+import { createSession, invalidateSession, type Session } from "../sessions/sessions.ts";
+import { getSettings } from "../settings/settings.ts";
+import * as store from "./accounts.store.ts";
+import { verifyAgainstNothing, verifyPassword } from "./passwords.ts";
+import { requiresTwoFactor } from "./policy.ts";
+import { clearFailures, recordFailure, retryAfter, type ThrottleKey } from "./throttle.ts";
+import { useRecoveryCodeOf, verifyTOTPOf } from "./two-factor.ts";
+
+export type AccountDeps = Pick<Installation, "db" | "vault" | "config" | "log">;
+
+export type SignInResult =
+  | { kind: "signed-in"; token: string; session: Session }
+  | { kind: "invalid" }
+  | { kind: "throttled"; retryAfterMs: number };
+
+export interface SignInInput {
+  email: string;
+  password: string;
+  ip: string;
+  device: string;
+}
+
+export async function signInWithPassword(deps: AccountDeps, input: SignInInput): Promise<SignInResult> {
+  const { db, vault } = deps;
+  const email = normalizeEmail(input.email);
+  const keys: ThrottleKey[] = [
+    { kind: "account", id: Buffer.from(vault.blindIndex("people.email", email)).toString("hex") },
+    { kind: "ip", id: input.ip },
+  ];
+  const wait = retryAfter(db, keys);
+  if (wait > 0) return { kind: "throttled", retryAfterMs: wait };
+
+  const person = findPersonByEmail(deps, email);
+  const account = person ? store.getAccount(db, person.id) : null;
+  const ok =
+    person && account?.passwordHash && account.status === "active"
+      ? await verifyPassword(input.password, account.passwordHash)
+      : await verifyAgainstNothing(input.password);
+
+  if (!ok || !person || !account) {
+    db.transaction(
+      (tx) => {
+        recordFailure(tx, keys);
+        recordAudit(tx, vault, { actor: "anonymous", action: "signin.failure", target: person?.id ?? null, details: { step: "password" } });
+      },
+      { behavior: "immediate" },
+    );
+    return { kind: "invalid" };
+  }
+
+  const stage = account.totpSecret ? "second-factor" : requiresTwoFactor(person.role, getSettings(db)) ? "enrol" : "full";
+  return db.transaction(
+    (tx) => {
+      clearFailures(tx, keys[0]!);
+      const { token, session } = createSession(tx, { personId: person.id, stage, device: input.device });
+      recordAudit(tx, vault, {
+        actor: person.id,
+        action: stage === "full" ? "signin.success" : "signin.password",
+        target: person.id,
+        details: { next: stage },
+      });
+      return { kind: "signed-in" as const, token, session };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** Completes sign-in with a TOTP code or a recovery code; mints a new, full session in place of the partial one. */
+export function completeSecondFactor(deps: AccountDeps, partial: Session, code: string, ip: string, device: string): SignInResult {
+  const { db, vault } = deps;
+  if (partial.stage !== "second-factor") return { kind: "invalid" };
+  const keys: ThrottleKey[] = [
+    { kind: "account", id: `2fa:${partial.personId}` },
+    { kind: "ip", id: ip },
+  ];
+  const wait = retryAfter(db, keys);
+  if (wait > 0) return { kind: "throttled", retryAfterMs: wait };
+
+  return db.transaction(
+    (tx) => {
+      const method = verifyTOTPOf(deps, tx, partial.personId, code) ? "totp" : useRecoveryCodeOf(deps, tx, partial.personId, code) ? "recovery-code" : null;
+      if (!method) {
+        recordFailure(tx, keys);
+        recordAudit(tx, vault, { actor: partial.personId, action: "signin.failure", target: partial.personId, details: { step: "second-factor" } });
+        return { kind: "invalid" as const };
+      }
+      clearFailures(tx, keys[0]!);
+      invalidateSession(tx, partial.handle);
+      const { token, session } = createSession(tx, { personId: partial.personId, stage: "full", device });
+      recordAudit(tx, vault, { actor: partial.personId, action: "signin.success", target: partial.personId, details: { method } });
+      if (method === "recovery-code") recordAudit(tx, vault, { actor: partial.personId, action: "recovery-code.use", target: partial.personId });
+      return { kind: "signed-in" as const, token, session };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** Whom a session acts as: the person's role and name, or null if the person or account is gone or deactivated. */
+export function sessionViewer(deps: AccountDeps, session: Session): { personId: string; role: Role; name: string } | null {
+  const person = getPerson(deps, session.personId);
+  const account = person ? store.getAccount(deps.db, person.id) : null;
+  if (!person || account?.status !== "active") return null;
+  return { personId: person.id, role: person.role, name: person.name };
+}

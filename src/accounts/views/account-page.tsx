@@ -1,0 +1,95 @@
+import type { PersonWithAccount } from "../people-admin.ts";
+import type { Session } from "../../sessions/sessions.ts";
+import { ActionButton, Field, type FieldErrors, FormAlert, Notice } from "../../views/form.tsx";
+import { Layout, type PageContext } from "../../views/layout.tsx";
+
+export interface AccountPageProps {
+  page: PageContext;
+  person: PersonWithAccount;
+  twoFactor: { enabled: boolean; recoveryCodesLeft: number };
+  sessions: readonly Session[];
+  currentHandle: string;
+  timeZone: string;
+  notice?: string;
+  passwordErrors?: FieldErrors;
+  resetError?: string;
+  codesError?: string;
+}
+
+export function AccountPage(p: AccountPageProps): JSX.Element {
+  const { t, locale } = p.page;
+  const when = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: p.timeZone, timeZoneName: "short" });
+  const pe = p.passwordErrors ?? {};
+  return (
+    <Layout page={p.page} title={t.account.title}>
+      <h1>{t.account.title}</h1>
+      {p.notice ? <Notice>{p.notice}</Notice> : null}
+      <article aria-labelledby="profile">
+        <h2 id="profile">{t.account.profile}</h2>
+        <dl>
+          <dt>{t.account.name}</dt>
+          <dd>{p.person.name}</dd>
+          <dt>{t.signIn.email}</dt>
+          <dd>{p.person.email}</dd>
+          <dt>{t.account.role}</dt>
+          <dd>{t.roles[p.person.role]}</dd>
+        </dl>
+      </article>
+
+      <article aria-labelledby="password">
+        <h2 id="password">{t.account.password}</h2>
+        <form method="post" action="/account/password" novalidate>
+          <FormAlert errors={pe} summary={t.form.errorSummary} />
+          <Field name="current" type="password" label={t.account.currentPassword} error={pe.current} autocomplete="current-password" required />
+          <Field name="next" type="password" label={t.link.newPassword} error={pe.next} hint={t.form.passwordHint} autocomplete="new-password" required />
+          <button type="submit">{t.account.changePassword}</button>
+        </form>
+      </article>
+
+      <article aria-labelledby="two-factor">
+        <h2 id="two-factor">{t.account.twoFactor}</h2>
+        <p>{p.twoFactor.enabled ? t.account.twoFactorOn(p.twoFactor.recoveryCodesLeft) : t.account.twoFactorOff}</p>
+        {p.twoFactor.enabled ? (
+          <>
+            <form method="post" action="/account/recovery-codes" novalidate>
+              <FormAlert message={p.codesError} summary={t.form.errorSummary} />
+              <Field name="password" type="password" label={t.account.currentPassword} error={p.codesError} autocomplete="current-password" required />
+              <button type="submit" class="secondary">
+                {t.account.newCodes}
+              </button>
+            </form>
+            <details>
+              <summary>{t.account.reset}</summary>
+              <form method="post" action="/account/two-factor/reset" novalidate>
+                <p>{t.account.resetHint}</p>
+                <FormAlert message={p.resetError} summary={t.form.errorSummary} />
+                <Field name="password" type="password" label={t.account.currentPassword} error={p.resetError} autocomplete="current-password" required />
+                <button type="submit" class="contrast">
+                  {t.account.reset}
+                </button>
+              </form>
+            </details>
+          </>
+        ) : (
+          <a href="/account/two-factor" role="button">
+            {t.account.enable}
+          </a>
+        )}
+      </article>
+
+      <article aria-labelledby="sessions">
+        <h2 id="sessions">{t.account.sessions}</h2>
+        <ul>
+          {p.sessions.map((s) => (
+            <li>
+              <strong>{s.device}</strong> · {t.account.lastSeen} {when.format(s.lastSeenAt)}
+              {s.handle === p.currentHandle ? <em> ({t.account.thisDevice})</em> : null}{" "}
+              {s.handle === p.currentHandle ? null : <ActionButton action={`/account/sessions/${s.handle}/revoke`} label={t.account.revoke} variant="secondary" />}
+            </li>
+          ))}
+        </ul>
+        <ActionButton action="/account/sessions/revoke-all" label={t.account.signOutEverywhere} variant="contrast" />
+      </article>
+    </Layout>
+  );
+}

@@ -1,0 +1,47 @@
+import { raw } from "hono/html";
+import { Field, FormAlert, Notice } from "../../views/form.tsx";
+import { Layout, type PageContext } from "../../views/layout.tsx";
+
+export function EnrolPage(p: { page: PageContext; qrSvg: string; secret: string; required: boolean; message?: string }): JSX.Element {
+  const { t } = p.page;
+  return (
+    <Layout page={p.page} title={t.twoFactor.enrolTitle}>
+      <article>
+        <h1>{t.twoFactor.enrolTitle}</h1>
+        {p.required ? <Notice>{t.twoFactor.enrolRequired}</Notice> : null}
+        <p>{t.twoFactor.enrolLead}</p>
+        <figure class="kb-qr" role="img" aria-label={t.twoFactor.qrAlt}>
+          {raw(p.qrSvg)}
+        </figure>
+        <p>
+          {t.twoFactor.secretLabel}: <code class="kb-secret" data-testid="totp-secret">{p.secret}</code>
+        </p>
+        <form method="post" action="/account/two-factor" novalidate>
+          <FormAlert message={p.message} summary={t.form.errorSummary} />
+          <Field name="code" label={t.twoFactor.code} autocomplete="one-time-code" inputmode="numeric" required maxlength={10} />
+          <button type="submit">{t.twoFactor.enrolSubmit}</button>
+        </form>
+      </article>
+    </Layout>
+  );
+}
+
+export function RecoveryCodesPage(p: { page: PageContext; codes: readonly string[] }): JSX.Element {
+  const { t } = p.page;
+  return (
+    <Layout page={p.page} title={t.twoFactor.codesTitle}>
+      <article>
+        <h1>{t.twoFactor.codesTitle}</h1>
+        <p>{t.twoFactor.codesLead}</p>
+        <ul class="kb-codes" data-testid="recovery-codes">
+          {p.codes.map((c) => (
+            <li>{c}</li>
+          ))}
+        </ul>
+        <a href="/" role="button">
+          {t.twoFactor.codesDone}
+        </a>
+      </article>
+    </Layout>
+  );
+}

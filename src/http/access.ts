@@ -1,0 +1,67 @@
+// Who may call a route. Every route declares it with allow(...) next to its handler; the access-matrix test reads
+// these declarations from the app itself and fails for any route without one.
+//
+//   anyone       no session needed (health, assets, language, the shell's public pages)
+//   signed-out   sign-in and registration; a signed-in person is sent home instead
+//   stage        the steps between password and a full session: "second-factor", or "enrol" (enrolment also
+//                serves full sessions, which can set up two-factor from their account page)
+//   roles        a full session of one of these roles
+//
+// A request without the needed session: pages redirect to /signin (303); other requests get 401. A session of the
+// wrong role gets 403. A partial session is always sent back to the step it must finish.
+import type { Context, MiddlewareHandler } from "hono";
+import { AppError } from "./app-error.ts";
+import type { AppEnv, RoleName, SessionStage } from "./env.ts";
+
+export type Access =
+  | { who: "anyone" }
+  | { who: "signed-out" }
+  | { who: "stage"; stage: Exclude<SessionStage, "full"> }
+  | { who: "roles"; roles: readonly RoleName[] };
+
+const RULES = new WeakMap<Function, Access>();
+
+export const anyone: Access = { who: "anyone" };
+export const signedOut: Access = { who: "signed-out" };
+export const everyone: Access = { who: "roles", roles: ["admin", "specialist", "staff", "client"] };
+export const staffOnly: Access = { who: "roles", roles: ["admin", "specialist", "staff"] };
+export const adminOnly: Access = { who: "roles", roles: ["admin"] };
+export const stage = (s: Exclude<SessionStage, "full">): Access => ({ who: "stage", stage: s });
+
+export function allow(access: Access): MiddlewareHandler<AppEnv> {
+  const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const viewer = c.get("viewer");
+    const s = viewer?.session.stage;
+    switch (access.who) {
+      case "anyone":
+        return await next();
+      case "signed-out":
+        if (s === "full") return c.redirect("/", 303);
+        return await next();
+      case "stage":
+        if (s === access.stage || (access.stage === "enrol" && s === "full")) return await next();
+        return refuse(c, s);
+      case "roles":
+        if (s !== "full") return refuse(c, s);
+        if (!access.roles.includes(viewer!.role)) throw new AppError(403, c.get("t").errors.forbiddenRole);
+        return await next();
+    }
+  };
+  RULES.set(middleware, access);
+  return middleware;
+}
+
+/** The declared rule of a handler registered with allow(); undefined for anything else. */
+export function declaredAccess(handler: Function): Access | undefined {
+  return RULES.get(handler);
+}
+
+/** Where a person with this (partial) session should be. */
+export function nextStepPath(stageNow: SessionStage | undefined): string {
+  return stageNow === "second-factor" ? "/signin/two-factor" : stageNow === "enrol" ? "/account/two-factor" : "/signin";
+}
+
+function refuse(c: Context<AppEnv>, s: SessionStage | undefined): Response {
+  if (c.req.method === "GET" && !c.req.header("hx-request")) return c.redirect(nextStepPath(s), 303);
+  throw new AppError(401, c.get("t").errors.signInFirst);
+}

@@ -1,0 +1,106 @@
+// Server-side sessions.
+//
+// Protects: who a request acts as. Invariants: the token (256 random bits) exists only in the person's cookie; the
+// database holds its SHA-256, so a copied database cannot be replayed as a cookie. A session ends after
+// `idleMinutes` without a request and 12 hours after it began, whatever happens. A session that has only passed the
+// password is at stage "second-factor" or "enrol" and can reach nothing but those steps. Sign-in and every change of
+// privilege mint a new session (new token), so a token planted before sign-in is worthless afterwards.
+import { createHash, randomBytes } from "node:crypto";
+import type { Queryable } from "../db/client.ts";
+import * as store from "./sessions.store.ts";
+
+export const ABSOLUTE_TIMEOUT_MS = 12 * 60 * 60 * 1000;
+/** lastSeen is written at most this often, so reading pages does not mean a write per request. */
+const TOUCH_INTERVAL_MS = 60 * 1000;
+
+export type SessionStage = "second-factor" | "enrol" | "full";
+
+export interface Session {
+  handle: string;
+  personId: string;
+  stage: SessionStage;
+  device: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  reauthAt: number;
+}
+
+export interface NewSession {
+  personId: string;
+  stage: SessionStage;
+  device: string;
+}
+
+export function createSession(tx: Queryable, input: NewSession, now = Date.now()): { token: string; session: Session } {
+  const token = randomBytes(32).toString("base64url");
+  const session: Session = {
+    handle: randomBytes(12).toString("base64url"),
+    ...input,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: now + ABSOLUTE_TIMEOUT_MS,
+    reauthAt: now,
+  };
+  store.insertSession(tx, { tokenHash: Buffer.from(hashToken(token)), ...session });
+  return { token, session };
+}
+
+/** The live session for a cookie's token, or null (unknown, idle too long, or past its absolute end). */
+export function validateSessionToken(db: Queryable, token: string, idleMinutes: number, now = Date.now()): Session | null {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const row = store.getSessionByTokenHash(db, hashToken(token));
+  if (!row) return null;
+  if (now >= row.expiresAt || now - row.lastSeenAt >= idleMinutes * 60_000) {
+    store.deleteSession(db, row.handle);
+    return null;
+  }
+  if (now - row.lastSeenAt >= TOUCH_INTERVAL_MS) store.touchSession(db, row.handle, now);
+  const { tokenHash: _, ...session } = row;
+  return { ...session, lastSeenAt: Math.max(row.lastSeenAt, now) };
+}
+
+export function markReauthenticated(db: Queryable, handle: string, now = Date.now()): void {
+  store.setSessionReauth(db, handle, now);
+}
+
+export function invalidateSession(db: Queryable, handle: string): void {
+  store.deleteSession(db, handle);
+}
+
+/** Ends one of the person's own sessions; false when the handle is not theirs. */
+export function invalidateOwnSession(db: Queryable, personId: string, handle: string): boolean {
+  return store.deleteSessionOfPerson(db, personId, handle);
+}
+
+export function invalidatePersonSessions(db: Queryable, personId: string, options: { except?: string } = {}): number {
+  return store.deletePersonSessions(db, personId, options.except ?? null);
+}
+
+export function listPersonSessions(db: Queryable, personId: string): Session[] {
+  return store
+    .listPersonSessionRows(db, personId)
+    .map(({ tokenHash: _, ...s }) => s)
+    .sort((a, b) => b.lastSeenAt - a.lastSeenAt);
+}
+
+export function deleteExpiredSessions(db: Queryable, idleMinutes: number, now = Date.now()): number {
+  return store.deleteExpiredSessions(db, now, now - idleMinutes * 60_000);
+}
+
+function hashToken(token: string): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(token).digest());
+}
+
+/** "Firefox on Android": enough for a person to recognise their device, nothing more. */
+export function describeDevice(userAgent: string | undefined): string {
+  const ua = userAgent ?? "";
+  const browser =
+    /Edg\//.test(ua) ? "Edge" : /OPR\/|Opera/.test(ua) ? "Opera" : /YaBrowser/.test(ua) ? "Yandex Browser"
+    : /Firefox\//.test(ua) ? "Firefox" : /Chrome\/|Chromium\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : null;
+  const os =
+    /Android/.test(ua) ? "Android" : /iPhone|iPad|iPod/.test(ua) ? "iOS" : /Windows/.test(ua) ? "Windows"
+    : /Mac OS X|Macintosh/.test(ua) ? "macOS" : /Linux/.test(ua) ? "Linux" : null;
+  if (browser && os) return `${browser} on ${os}`;
+  return browser ?? os ?? "Unknown device";
+}

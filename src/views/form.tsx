@@ -1,0 +1,96 @@
+// Form pieces: every field has a label; an error sits next to its field, is tied to it with aria-describedby and
+// announced by the summary (role="alert") at the top of the form.
+import type { Child } from "hono/jsx";
+
+export type FieldErrors = Readonly<Record<string, string | undefined>>;
+
+export interface FieldProps {
+  name: string;
+  label: string;
+  type?: "text" | "email" | "password" | "date" | "search";
+  value?: string;
+  error?: string;
+  hint?: string;
+  autocomplete?: string;
+  inputmode?: "numeric" | "text" | "email";
+  required?: boolean;
+  autofocus?: boolean;
+  pattern?: string;
+  maxlength?: number;
+}
+
+export function Field(p: FieldProps): JSX.Element {
+  const id = `f-${p.name}`;
+  const describedBy = [p.error ? `${id}-error` : null, p.hint ? `${id}-hint` : null].filter(Boolean).join(" ") || undefined;
+  return (
+    <label for={id}>
+      {p.label}
+      <input
+        id={id}
+        name={p.name}
+        type={p.type ?? "text"}
+        value={p.type === "password" ? undefined : p.value}
+        autocomplete={p.autocomplete}
+        inputmode={p.inputmode}
+        required={p.required}
+        autofocus={p.autofocus}
+        pattern={p.pattern}
+        maxlength={p.maxlength}
+        aria-invalid={p.error ? "true" : undefined}
+        aria-describedby={describedBy}
+      />
+      {p.error ? <small id={`${id}-error`}>{p.error}</small> : null}
+      {p.hint ? <small id={`${id}-hint`}>{p.hint}</small> : null}
+    </label>
+  );
+}
+
+export function Select(p: { name: string; label: string; value?: string; error?: string; options: readonly (readonly [string, string])[] }): JSX.Element {
+  const id = `f-${p.name}`;
+  return (
+    <label for={id}>
+      {p.label}
+      <select id={id} name={p.name} aria-invalid={p.error ? "true" : undefined} aria-describedby={p.error ? `${id}-error` : undefined}>
+        {p.options.map(([value, text]) => (
+          <option value={value} selected={value === p.value}>
+            {text}
+          </option>
+        ))}
+      </select>
+      {p.error ? <small id={`${id}-error`}>{p.error}</small> : null}
+    </label>
+  );
+}
+
+/** Announces that the form has errors, or a message (e.g. wrong password), to screen readers as it appears. */
+export function FormAlert(p: { errors?: FieldErrors; message?: string; summary: string }): JSX.Element | null {
+  const hasFieldErrors = Object.values(p.errors ?? {}).some(Boolean);
+  if (!p.message && !hasFieldErrors) return null;
+  return (
+    <p role="alert" class="kb-alert">
+      {p.message ?? p.summary}
+    </p>
+  );
+}
+
+export function Notice(p: { children: Child }): JSX.Element {
+  return (
+    <p role="status" class="kb-notice">
+      {p.children}
+    </p>
+  );
+}
+
+/** A one-button form: POSTs to `action`, the way every state change is made. */
+export function ActionButton(p: { action: string; label: string; variant?: "secondary" | "contrast"; hidden?: Record<string, string> }): JSX.Element {
+  return (
+    <form method="post" action={p.action} class="kb-inline">
+      {Object.entries(p.hidden ?? {}).map(([k, v]) => (
+        <input type="hidden" name={k} value={v} />
+      ))}
+      <button type="submit" class={p.variant ?? ""}>
+        {p.label}
+      </button>
+    </form>
+  );
+}
