@@ -1,7 +1,15 @@
 // The HTTP application: middleware in order, then every route mount in one readable list.
 import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
+import { accountRoutes } from "./accounts/account.routes.tsx";
+import { SetupGate } from "./accounts/setup.ts";
+import { setupRoutes } from "./accounts/setup.routes.tsx";
+import { signInRoutes } from "./accounts/sign-in.routes.tsx";
+import { auditRoutes } from "./admin/audit.routes.tsx";
+import { peopleRoutes } from "./admin/people.routes.tsx";
+import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { homeRoutes } from "./home/home.routes.tsx";
+import { clientIp } from "./http/client-ip.ts";
 import { assetRoutes } from "./http/assets.ts";
 import type { AppEnv } from "./http/env.ts";
 import { notFound, onError, respond } from "./http/errors.tsx";
@@ -11,6 +19,10 @@ import { LOCALES, negotiateLocale } from "./i18n/messages.ts";
 import type { Installation } from "./installation.ts";
 import { healthRoutes } from "./ops/health.routes.ts";
 import { wsCheckRoutes } from "./ops/ws-check.routes.ts";
+import { sessionMiddleware } from "./sessions/session.middleware.ts";
+
+/** Paths that work before first-run setup; everything else leads to /setup until an admin exists. */
+const BEFORE_SETUP = /^\/(setup|livez|readyz|lang|assets\/|ws\/check)/;
 
 export type App = Hono<AppEnv>;
 
@@ -18,6 +30,7 @@ export function createApp(deps: Installation): App {
   const { config, db, log } = deps;
   const origin = config.publicUrl.origin;
   const app = new Hono<AppEnv>();
+  const setupGate = new SetupGate(db, log);
 
   // ── every request: id, language, headers, log line ──
   app.use(async (c, next) => {
@@ -47,15 +60,30 @@ export function createApp(deps: Installation): App {
     }
     await next();
   });
+  app.use(async (c, next) => {
+    c.set("clientIp", clientIp(c, config.trustProxy));
+    await next();
+  });
+  app.use(sessionMiddleware(deps));
+  app.use(async (c, next) => {
+    if (!BEFORE_SETUP.test(c.req.path) && setupGate.isOpen) return c.redirect("/setup", 303);
+    await next();
+  });
   app.notFound(notFound());
   app.onError(onError(log));
 
-  // ── routes ──
-  app.route("/", healthRoutes(db)); //           anyone: /livez /readyz
-  app.route("/assets", assetRoutes()); //        anyone: embedded css and js
-  app.route("/lang", langRoutes(config.publicUrl.protocol === "https:")); // anyone: language preference
-  app.route("/ws/check", wsCheckRoutes(origin)); // anyone: proxy WebSocket check
-  app.route("/", homeRoutes()); //               anyone: start page
+  // ── routes (each declares who may call it with allow(...); the access-matrix test checks every one) ──
+  app.route("/", healthRoutes(db)); //                /livez /readyz
+  app.route("/assets", assetRoutes()); //             embedded css, js, icons
+  app.route("/lang", langRoutes(config.publicUrl.protocol === "https:"));
+  app.route("/ws/check", wsCheckRoutes(origin)); //   proxy WebSocket check
+  app.route("/setup", setupRoutes(deps, setupGate)); // first run only
+  app.route("/", signInRoutes(deps)); //              /signin /signout /link /welcome /register
+  app.route("/account", accountRoutes(deps)); //      the viewer's own account
+  app.route("/admin/people", peopleRoutes(deps));
+  app.route("/admin/audit", auditRoutes(deps));
+  app.route("/admin/settings", settingsRoutes(deps));
+  app.route("/", homeRoutes()); //                    start page
 
   return app;
 }

@@ -1,7 +1,11 @@
 #!/usr/bin/env bun
 // CLI entry: parse the command → load config → open the installation → run. Nothing else lives here.
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { linkUrl } from "./accounts/links.ts";
+import { invitePerson } from "./accounts/people-admin.ts";
+import { ensureDefaultSettings } from "./accounts/setup.ts";
 import { recordAudit, verifyAuditChain } from "./audit/audit.ts";
+import { emailSchema, nameSchema } from "./http/form.ts";
 import { ConfigError, loadConfig, readSecretFile } from "./config.ts";
 import { parseMasterKey } from "./crypto/master-key.ts";
 import { createLogger } from "./log.ts";
@@ -20,6 +24,7 @@ Commands:
   version                           print the version
   audit verify                      check the audit log's hash chain; exit 1 at the first broken entry
   keys rotate --new-key-file PATH   re-wrap every data key under a new master key (resumable)
+  admin create --email E --name N   create an administrator; prints a one-time link to set the password and two-factor
   health                            exit 0 if the local server answers /livez (Docker's HEALTHCHECK)
   help                              show this text
 
@@ -101,6 +106,30 @@ const COMMANDS: Record<string, Command> = {
       `All data keys are now wrapped by master key ${next.id} (${result.rewrapped} re-wrapped).\n` +
         `Next: point KABINET_MASTER_KEY_FILE at ${newKeyFile} and restart. Keep the old key as long as you keep ` +
         `backups made before now: they can only be opened with it.`,
+    );
+    return 0;
+  },
+
+  admin(args) {
+    const [sub, ...rest] = args;
+    if (sub !== "create") throw new UsageError(`unknown admin command: ${sub ?? "(none)"}; try: kabinet admin create`);
+    const { values } = parse(rest, { email: { type: "string" }, name: { type: "string" } });
+    const email = emailSchema.safeParse(values.email ?? "");
+    const name = nameSchema.safeParse(values.name ?? "");
+    if (!email.success) throw new UsageError("admin create needs --email with an email address, e.g. --email admin@example.org");
+    if (!name.success) throw new UsageError('admin create needs --name with the person\'s name (1–120 characters), e.g. --name "Anna Petrova"');
+    const config = loadConfig();
+    const inst = openInstallation(config, createLogger("warn"));
+    inst.db.transaction((tx) => ensureDefaultSettings(tx), { behavior: "immediate" });
+    const result = invitePerson(inst, { email: email.data, name: name.data, role: "admin" }, "cli");
+    inst.db.$client.close();
+    if (result.kind === "email-taken") {
+      process.stderr.write("kabinet: someone with this email already exists\n");
+      return 1;
+    }
+    console.log(
+      `Administrator created. Open this link within 72 hours to set the password and two-factor sign-in:\n` +
+        `${linkUrl(config.publicUrl, result.token)}\nThe link works once. Treat it like a password.`,
     );
     return 0;
   },

@@ -1,12 +1,14 @@
 // The HTTP shell, driven in-process: headers, CSRF, languages, error pages, health.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { AppError } from "../src/http/app-error.ts";
+import { setUpOrganisation } from "./support/accounts.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 
 let inst: TestInstallation;
 const ORIGIN = "https://consult.example.org";
-beforeAll(() => {
+beforeAll(async () => {
   inst = makeInstallation({ KABINET_PUBLIC_URL: ORIGIN });
+  await setUpOrganisation(inst);
   // Routes that fail, to see what a person would see when something breaks inside.
   inst.app.get("/__test/crash", () => {
     throw new Error("SQLITE_CORRUPT: secret detail about zinaida@example.org");
@@ -27,7 +29,7 @@ const post = (path: string, body: string, headers: Record<string, string> = {}) 
 
 describe("security headers", () => {
   test("a strict CSP with a fresh nonce that matches the page's script tag", async () => {
-    const [a, b] = [await get("/"), await get("/")];
+    const [a, b] = [await get("/signin"), await get("/signin")];
     const csp = a.headers.get("content-security-policy")!;
     const nonce = csp.match(/script-src 'nonce-([^']+)'/)?.[1];
     expect(nonce).toBeTruthy();
@@ -44,7 +46,7 @@ describe("security headers", () => {
   });
 
   test("HSTS for a year over HTTPS, nosniff, referrer policy, no framing", async () => {
-    const r = await get("/");
+    const r = await get("/signin");
     expect(r.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
     expect(r.headers.get("x-content-type-options")).toBe("nosniff");
     expect(r.headers.get("referrer-policy")).toBe("same-origin");
@@ -91,12 +93,12 @@ describe("CSRF", () => {
 
 describe("languages", () => {
   test("English by default, Russian from Accept-Language, the cookie wins", async () => {
-    expect(await (await get("/")).text()).toContain('<html lang="en">');
-    const ru = await get("/", { "accept-language": "ru-RU,ru;q=0.9" });
+    expect(await (await get("/signin")).text()).toContain('<html lang="en">');
+    const ru = await get("/signin", { "accept-language": "ru-RU,ru;q=0.9" });
     expect(ru.headers.get("content-language")).toBe("ru");
-    expect(await ru.text()).toContain("Кабинет работает");
-    const chosen = await get("/", { "accept-language": "ru", cookie: "kabinet_lang=en" });
-    expect(await chosen.text()).toContain("Kabinet is running");
+    expect(await ru.text()).toContain("<h1>Вход</h1>");
+    const chosen = await get("/signin", { "accept-language": "ru", cookie: "kabinet_lang=en" });
+    expect(await chosen.text()).toContain("<h1>Sign in</h1>");
   });
 
   test("switching sets a cookie and returns to a local path only", async () => {

@@ -146,7 +146,7 @@ https://127.0.0.1:${httpsPort} {
 
   const tls = () => ({ ca: readFileSync(caFile, "utf8") });
 
-  test("/readyz and the start page come over HTTPS, trusting Caddy's root certificate", async () => {
+  test("/readyz and the first-run setup page come over HTTPS, trusting Caddy's root certificate", async () => {
     const ready = await fetch(`${origin}/readyz`, { tls: tls() } as RequestInit);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ready" });
@@ -155,7 +155,9 @@ https://127.0.0.1:${httpsPort} {
     expect(page.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
     expect(page.headers.get("server")).toBeNull();
     expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
-    expect(await page.text()).toContain("Кабинет работает");
+    // A fresh installation leads every page to first-run setup.
+    expect(page.url).toBe(`${origin}/setup`);
+    expect(await page.text()).toContain("Настройка Кабинета");
   });
 
   test("an untrusting client is refused: the certificate really is Caddy's own", async () => {

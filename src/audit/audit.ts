@@ -82,3 +82,26 @@ function entryMac(key: Uint8Array, previousMac: Uint8Array, e: MacFields): Uint8
   const body = JSON.stringify([e.id, e.at, e.actor, e.action, e.target, e.details]);
   return new Uint8Array(createHmac("sha256", key).update(previousMac).update(body).digest());
 }
+
+export interface AuditEntry {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: AuditDetails;
+}
+
+export type { AuditFilter } from "./audit.store.ts";
+
+/** The newest entries matching the filter, for the admin's audit page. */
+export function searchAudit(db: Queryable, filter: store.AuditFilter, limit = 200): AuditEntry[] {
+  return store.searchAuditRows(db, filter, limit).map((r) => ({
+    id: r.id,
+    at: new Date(r.at),
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    details: JSON.parse(r.details) as AuditDetails,
+  }));
+}

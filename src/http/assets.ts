@@ -5,6 +5,7 @@ import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import picoPath from "@picocss/pico/css/pico.jade.min.css" with { type: "file" };
 import appCssPath from "../../web/app.css" with { type: "file" };
 import faviconPath from "../../web/favicon.svg" with { type: "file" };
+import { allow, anyone } from "./access.ts";
 import type { AppEnv } from "./env.ts";
 
 const ASSETS: Record<string, { path: string; type: string }> = {
@@ -22,7 +23,7 @@ export function assetUrl(name: keyof typeof ASSETS & string, version: string): s
 export function assetRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const bodies = new Map<string, Promise<ArrayBuffer>>();
-  app.get("/:name", async (c) => {
+  app.get("/:name", allow(anyone), async (c) => {
     const asset = ASSETS[c.req.param("name")];
     if (!asset) return c.notFound();
     let body = bodies.get(asset.path);

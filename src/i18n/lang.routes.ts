@@ -1,6 +1,7 @@
 // Switching the interface language. Anyone may call it; it only sets a preference cookie.
 import { Hono } from "hono";
 import { setCookie } from "hono/cookie";
+import { allow, anyone } from "../http/access.ts";
 import { AppError } from "../http/app-error.ts";
 import type { AppEnv } from "../http/env.ts";
 import { isLocale } from "./messages.ts";
@@ -9,7 +10,7 @@ export const LANG_COOKIE = "kabinet_lang";
 
 export function langRoutes(secureCookies: boolean): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.post("/", async (c) => {
+  app.post("/", allow(anyone), async (c) => {
     const form = await c.req.parseBody();
     const lang = form["lang"];
     if (!isLocale(lang)) throw new AppError(400, "lang must be en or ru");

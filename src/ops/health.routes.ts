@@ -1,12 +1,13 @@
 // Liveness and readiness for Docker's HEALTHCHECK, Caddy and monitoring. Anyone may call them; they reveal no data.
 import { Hono } from "hono";
 import { type DB, migrationState } from "../db/client.ts";
+import { allow, anyone } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 
 export function healthRoutes(db: DB): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get("/livez", (c) => c.json({ status: "ok" }));
-  app.get("/readyz", (c) => {
+  app.get("/livez", allow(anyone), (c) => c.json({ status: "ok" }));
+  app.get("/readyz", allow(anyone), (c) => {
     const problem = readinessProblem(db);
     return problem ? c.json({ status: "unavailable", reason: problem }, 503) : c.json({ status: "ready" });
   });

@@ -3,6 +3,7 @@
 // site cannot use a visitor's browser to hold sockets open here.
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
+import { allow, anyone } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 
 const MAX_MESSAGE = 256;
@@ -11,6 +12,7 @@ export function wsCheckRoutes(allowedOrigin: string): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get(
     "/",
+    allow(anyone),
     async (c, next) => {
       const origin = c.req.header("origin");
       if (origin !== undefined && origin !== allowedOrigin) return c.text("foreign origin", 403);

@@ -2,6 +2,7 @@
 // this origin, switching language works as a person would do it, and screenshots at phone and desktop sizes.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
+import { setUpOrganisation } from "../support/accounts.ts";
 import { makeInstallation, type TestInstallation } from "../support/installation.ts";
 import { freePort } from "../support/processes.ts";
 import { DESKTOP, launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
@@ -16,6 +17,7 @@ beforeAll(async () => {
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   inst = makeInstallation({ KABINET_PUBLIC_URL: origin });
+  await setUpOrganisation(inst);
   server = Bun.serve({ hostname: "127.0.0.1", port, fetch: inst.app.fetch, websocket });
   browser = await launchChromium();
 });
@@ -25,7 +27,7 @@ afterAll(async () => {
   inst?.close();
 });
 
-test("the start page loads with htmx running, no CSP violation, and no request to another origin", async () => {
+test("the sign-in page loads with htmx running, no CSP violation, and no request to another origin", async () => {
   const page = await browser.newPage({ viewport: PHONE });
   const problems: string[] = [];
   const foreign: string[] = [];
@@ -33,13 +35,14 @@ test("the start page loads with htmx running, no CSP violation, and no request t
   page.on("pageerror", (e) => problems.push(String(e)));
   page.on("request", (r) => !r.url().startsWith(origin) && !r.url().startsWith("data:") && foreign.push(r.url()));
   await page.goto(`${origin}/`);
+  expect(page.url()).toBe(`${origin}/signin`);
   await page.waitForFunction(() => typeof (window as unknown as { htmx?: unknown }).htmx === "object");
-  expect(await page.locator("h1").textContent()).toBe("Kabinet is running");
+  expect(await page.locator("h1").textContent()).toBe("Sign in");
   // Pico's stylesheet applied: the body uses the system font stack, not the browser's default serif.
   expect(await page.evaluate(() => getComputedStyle(document.body).fontFamily)).toContain("system-ui");
-  await page.screenshot({ path: screenshotPath("home-phone"), fullPage: true });
+  await page.screenshot({ path: screenshotPath("signin-phone"), fullPage: true });
   await page.setViewportSize(DESKTOP);
-  await page.screenshot({ path: screenshotPath("home-desktop") });
+  await page.screenshot({ path: screenshotPath("signin-desktop") });
   expect(problems).toEqual([]);
   expect(foreign).toEqual([]);
   await page.close();
@@ -48,12 +51,12 @@ test("the start page loads with htmx running, no CSP violation, and no request t
 test("switching to Russian with the button keeps the person on the page and remembers the choice", async () => {
   const context = await browser.newContext({ viewport: PHONE, locale: "en-US" });
   const page = await context.newPage();
-  await page.goto(`${origin}/`);
+  await page.goto(`${origin}/signin`);
   await page.getByRole("button", { name: /Русский/ }).click();
-  await page.waitForURL(`${origin}/`);
-  expect(await page.locator("h1").textContent()).toBe("Кабинет работает");
+  await page.waitForURL(`${origin}/signin`);
+  expect(await page.locator("h1").textContent()).toBe("Вход");
   expect(await page.getAttribute("html", "lang")).toBe("ru");
-  await page.screenshot({ path: screenshotPath("home-phone-ru"), fullPage: true });
+  await page.screenshot({ path: screenshotPath("signin-phone-ru"), fullPage: true });
   await page.goto(`${origin}/nowhere`);
   expect(await page.locator("h1").textContent()).toBe("Страница не найдена");
   await page.getByRole("button", { name: /English/ }).click();

@@ -1,0 +1,96 @@
+// People management. Admins only. A person id that does not exist is a 404.
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { z } from "zod";
+import { linkUrl } from "../accounts/links.ts";
+import {
+  type AdminChange,
+  changeRole,
+  createPasswordResetLink,
+  getPersonWithAccount,
+  invitePerson,
+  listPeopleWithAccounts,
+  reissueInvitation,
+  setAccountActive,
+} from "../accounts/people-admin.ts";
+import { isRole } from "../accounts/policy.ts";
+import type { AccountDeps } from "../accounts/sign-in.ts";
+import { recordAudit } from "../audit/audit.ts";
+import { adminOnly, allow } from "../http/access.ts";
+import type { AppEnv } from "../http/env.ts";
+import { emailSchema, fieldErrors, nameSchema, readForm } from "../http/form.ts";
+import { pageContext } from "../http/page.ts";
+import { LinkHandoverPage, PeoplePage, PersonPage } from "./views/people-pages.tsx";
+
+const inviteSchema = z.object({ name: nameSchema, email: emailSchema, role: z.string().refine(isRole, "invalid") });
+
+export function peopleRoutes(deps: AccountDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const actorOf = (c: Context<AppEnv>) => c.get("viewer")!.personId;
+
+  app.get("/", allow(adminOnly), (c) => {
+    const people = listPeopleWithAccounts(deps);
+    deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: actorOf(c), action: "people.list", details: { count: people.length } }), { behavior: "immediate" });
+    return c.html(<PeoplePage page={pageContext(c)} people={people} />);
+  });
+
+  app.post("/", allow(adminOnly), async (c) => {
+    const t = c.get("t");
+    const form = await readForm(c);
+    const parsed = inviteSchema.safeParse(form);
+    const rerender = (errors: Record<string, string>) =>
+      c.html(<PeoplePage page={pageContext(c)} people={listPeopleWithAccounts(deps)} values={form} errors={errors} />, 422);
+    if (!parsed.success) return rerender(fieldErrors(parsed.error, t));
+    const role = parsed.data.role as "admin" | "specialist" | "staff" | "client";
+    const result = invitePerson(deps, { ...parsed.data, role }, actorOf(c));
+    if (result.kind === "email-taken") return rerender({ email: t.people.emailTaken });
+    const person = getPersonWithAccount(deps, result.personId)!;
+    return c.html(<LinkHandoverPage page={pageContext(c)} person={person} url={linkUrl(deps.config.publicUrl, result.token)} purpose="invite" />, 201);
+  });
+
+  app.get("/:id", allow(adminOnly), (c) => {
+    const person = getPersonWithAccount(deps, c.req.param("id"));
+    if (!person) return c.notFound();
+    deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: actorOf(c), action: "person.view", target: person.id }), { behavior: "immediate" });
+    return c.html(<PersonPage page={pageContext(c)} person={person} isSelf={person.id === actorOf(c)} />);
+  });
+
+  const outcome = (c: Context<AppEnv>, personId: string, result: AdminChange) => {
+    const t = c.get("t");
+    if (result === "not-found") return c.notFound();
+    const person = getPersonWithAccount(deps, personId)!;
+    const isSelf = person.id === actorOf(c);
+    if (result === "ok") return c.html(<PersonPage page={pageContext(c)} person={person} isSelf={isSelf} notice={t.people.saved} />);
+    const message = result === "last-admin" ? t.people.lastAdmin : result === "self" ? t.people.self : t.people.notActive;
+    return c.html(<PersonPage page={pageContext(c)} person={person} isSelf={isSelf} message={message} />, 409);
+  };
+
+  app.post("/:id/role", allow(adminOnly), async (c) => {
+    const role = (await readForm(c)).role;
+    if (!isRole(role)) return c.html(<p role="alert">{c.get("t").form.invalid}</p>, 422);
+    return outcome(c, c.req.param("id"), changeRole(deps, c.req.param("id"), role, actorOf(c)));
+  });
+
+  app.post("/:id/deactivate", allow(adminOnly), (c) => outcome(c, c.req.param("id"), setAccountActive(deps, c.req.param("id"), false, actorOf(c))));
+  app.post("/:id/reactivate", allow(adminOnly), (c) => outcome(c, c.req.param("id"), setAccountActive(deps, c.req.param("id"), true, actorOf(c))));
+
+  app.post("/:id/reset-link", allow(adminOnly), (c) => {
+    const id = c.req.param("id");
+    const token = createPasswordResetLink(deps, id, actorOf(c));
+    if (token === "not-found") return c.notFound();
+    if (token === "not-active") return outcome(c, id, "not-active");
+    const person = getPersonWithAccount(deps, id)!;
+    return c.html(<LinkHandoverPage page={pageContext(c)} person={person} url={linkUrl(deps.config.publicUrl, token)} purpose="reset" />);
+  });
+
+  app.post("/:id/invitation", allow(adminOnly), (c) => {
+    const id = c.req.param("id");
+    const person = getPersonWithAccount(deps, id);
+    if (!person) return c.notFound();
+    const token = reissueInvitation(deps, id, actorOf(c));
+    if (!token) return outcome(c, id, "not-active");
+    return c.html(<LinkHandoverPage page={pageContext(c)} person={person} url={linkUrl(deps.config.publicUrl, token)} purpose="invite" />);
+  });
+
+  return app;
+}

@@ -1,0 +1,120 @@
+import type { PersonWithAccount } from "../../accounts/people-admin.ts";
+import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select } from "../../views/form.tsx";
+import { Layout, type PageContext } from "../../views/layout.tsx";
+
+const ROLE_ORDER = ["admin", "specialist", "staff", "client"] as const;
+
+export function PeoplePage(p: { page: PageContext; people: readonly PersonWithAccount[]; values?: Record<string, string>; errors?: FieldErrors }): JSX.Element {
+  const { t } = p.page;
+  const e = p.errors ?? {};
+  const roleOptions = ROLE_ORDER.map((r) => [r, t.roles[r]] as const);
+  return (
+    <Layout page={p.page} title={t.people.title}>
+      <h1>{t.people.title}</h1>
+      {p.people.length === 0 ? (
+        <p>{t.people.empty}</p>
+      ) : (
+        <div class="kb-table">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t.people.name}</th>
+                <th scope="col">{t.people.email}</th>
+                <th scope="col">{t.people.role}</th>
+                <th scope="col">{t.people.status}</th>
+                <th scope="col">{t.people.twoFactor}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.people.map((person) => (
+                <tr>
+                  <td>
+                    <a href={`/admin/people/${person.id}`}>{person.name}</a>
+                  </td>
+                  <td>{person.email}</td>
+                  <td>{t.roles[person.role]}</td>
+                  <td>{t.statuses[person.status]}</td>
+                  <td>{person.twoFactor ? t.people.yes : t.people.no}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <article aria-labelledby="invite">
+        <h2 id="invite">{t.people.invite}</h2>
+        <form method="post" action="/admin/people" novalidate>
+          <FormAlert errors={e} summary={t.form.errorSummary} />
+          <Field name="name" label={t.people.name} value={p.values?.name} error={e.name} autocomplete="off" required maxlength={120} />
+          <Field name="email" type="email" label={t.people.email} value={p.values?.email} error={e.email} autocomplete="off" required />
+          <Select name="role" label={t.people.role} value={p.values?.role ?? "specialist"} error={e.role} options={roleOptions} />
+          <button type="submit">{t.people.inviteSubmit}</button>
+        </form>
+      </article>
+    </Layout>
+  );
+}
+
+export function PersonPage(p: { page: PageContext; person: PersonWithAccount; isSelf: boolean; message?: string; notice?: string }): JSX.Element {
+  const { t } = p.page;
+  const base = `/admin/people/${p.person.id}`;
+  return (
+    <Layout page={p.page} title={p.person.name}>
+      <p>
+        <a href="/admin/people">← {t.people.back}</a>
+      </p>
+      <h1>{p.person.name}</h1>
+      {p.notice ? <Notice>{p.notice}</Notice> : null}
+      <FormAlert message={p.message} summary={t.form.errorSummary} />
+      <dl>
+        <dt>{t.people.email}</dt>
+        <dd>{p.person.email}</dd>
+        <dt>{t.people.role}</dt>
+        <dd>{t.roles[p.person.role]}</dd>
+        <dt>{t.people.status}</dt>
+        <dd>{t.statuses[p.person.status]}</dd>
+        <dt>{t.people.twoFactor}</dt>
+        <dd>{p.person.twoFactor ? t.people.yes : t.people.no}</dd>
+      </dl>
+      {p.isSelf ? null : (
+        <article>
+          <form method="post" action={`${base}/role`}>
+            <Select name="role" label={t.people.role} value={p.person.role} options={ROLE_ORDER.map((r) => [r, t.roles[r]] as const)} />
+            <button type="submit" class="secondary">
+              {t.people.changeRole}
+            </button>
+          </form>
+          {p.person.status === "deactivated" ? (
+            <ActionButton action={`${base}/reactivate`} label={t.people.reactivate} />
+          ) : (
+            <ActionButton action={`${base}/deactivate`} label={t.people.deactivate} variant="contrast" />
+          )}
+          {p.person.status === "active" ? <ActionButton action={`${base}/reset-link`} label={t.people.resetLink} variant="secondary" /> : null}
+          {p.person.status === "invited" ? <ActionButton action={`${base}/invitation`} label={t.people.reissue} variant="secondary" /> : null}
+        </article>
+      )}
+    </Layout>
+  );
+}
+
+export function LinkHandoverPage(p: { page: PageContext; person: PersonWithAccount; url: string; purpose: "invite" | "reset" }): JSX.Element {
+  const { t } = p.page;
+  return (
+    <Layout page={p.page} title={t.people.linkTitle}>
+      <article>
+        <h1>{t.people.linkTitle}</h1>
+        <p>
+          <strong>{p.person.name}</strong> · {p.person.email}
+        </p>
+        <p>{p.purpose === "invite" ? t.people.linkInvite : t.people.linkReset}</p>
+        <p class="kb-link" data-testid="one-time-link">
+          {p.url}
+        </p>
+        <p class="kb-muted">{t.people.copyHint}</p>
+        <a href="/admin/people" role="button" class="secondary">
+          {t.people.back}
+        </a>
+      </article>
+    </Layout>
+  );
+}

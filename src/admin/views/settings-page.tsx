@@ -1,0 +1,33 @@
+import type { OrgSettings } from "../../settings/settings.ts";
+import { Field, type FieldErrors, FormAlert, Notice, Select } from "../../views/form.tsx";
+import { Layout, type PageContext } from "../../views/layout.tsx";
+
+export function SettingsPage(p: { page: PageContext; settings: OrgSettings; timeZones: readonly string[]; errors?: FieldErrors; notice?: string }): JSX.Element {
+  const { t } = p.page;
+  const s = p.settings;
+  const e = p.errors ?? {};
+  return (
+    <Layout page={p.page} title={t.settings.title}>
+      <h1>{t.settings.title}</h1>
+      {p.notice ? <Notice>{p.notice}</Notice> : null}
+      <form method="post" action="/admin/settings" novalidate>
+        <FormAlert errors={e} summary={t.form.errorSummary} />
+        <Field name="name" label={t.setup.orgName} value={s.name} error={e.name} required maxlength={120} />
+        <Select name="language" label={t.setup.language} value={s.language} error={e.language} options={[["en", "English"], ["ru", "Русский"]]} />
+        <Select name="timeZone" label={t.setup.timeZone} value={s.timeZone} error={e.timeZone} options={p.timeZones.map((z) => [z, z.replaceAll("_", " ")] as const)} />
+        <Select
+          name="clientTwoFactor"
+          label={t.settings.clientTwoFactor}
+          value={s.clientTwoFactor}
+          error={e.clientTwoFactor}
+          options={[["optional", t.settings.optional], ["required", t.settings.required]]}
+        />
+        <label>
+          <input type="checkbox" name="selfRegistration" value="on" role="switch" checked={s.selfRegistration} />
+          {t.settings.selfRegistration}
+        </label>
+        <button type="submit">{t.settings.submit}</button>
+      </form>
+    </Layout>
+  );
+}
