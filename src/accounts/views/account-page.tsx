@@ -2,6 +2,7 @@ import type { PersonWithAccount } from "../people-admin.ts";
 import type { Session } from "../../sessions/sessions.ts";
 import { ActionButton, Field, type FieldErrors, FormAlert, Notice } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
+import { dateTimeFormat } from "../../i18n/format.ts";
 
 export interface AccountPageProps {
   page: PageContext;
@@ -18,7 +19,7 @@ export interface AccountPageProps {
 
 export function AccountPage(p: AccountPageProps): JSX.Element {
   const { t, locale } = p.page;
-  const when = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: p.timeZone, timeZoneName: "short" });
+  const when = dateTimeFormat(locale, p.timeZone);
   const pe = p.passwordErrors ?? {};
   return (
     <Layout page={p.page} title={t.account.title}>

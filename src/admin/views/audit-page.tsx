@@ -1,6 +1,7 @@
 import type { AuditEntry, AuditVerification } from "../../audit/audit.ts";
 import { Field } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
+import { dateTimeFormat } from "../../i18n/format.ts";
 
 export function AuditPage(p: {
   page: PageContext;
@@ -10,7 +11,7 @@ export function AuditPage(p: {
   timeZone: string;
 }): JSX.Element {
   const { t, locale } = p.page;
-  const when = new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "medium", timeZone: p.timeZone, timeZoneName: "short" });
+  const when = dateTimeFormat(locale, p.timeZone, true);
   const v = p.verification;
   return (
     <Layout page={p.page} title={t.audit.title}>

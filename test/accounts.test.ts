@@ -1,0 +1,412 @@
+// Accounts end to end through the real app: setup, sign-in, two-factor, sessions, invitations, admin actions.
+import { afterEach, describe, expect, test } from "bun:test";
+import { currentTOTP } from "../src/accounts/totp.ts";
+import { verifyAuditChain } from "../src/audit/audit.ts";
+import { addPerson, setUpOrganisation, type TestPerson } from "./support/accounts.ts";
+import { TestClient } from "./support/client.ts";
+import { makeInstallation, runCli, type TestInstallation } from "./support/installation.ts";
+
+const ORIGIN = "https://consult.example.org";
+let inst: TestInstallation;
+afterEach(() => inst?.close());
+
+function fresh(env: Record<string, string> = {}): TestClient {
+  inst = makeInstallation({ KABINET_PUBLIC_URL: ORIGIN, ...env });
+  return new TestClient(inst.app, ORIGIN);
+}
+
+const auditActions = () => (inst.db.$client.query("SELECT action FROM audit_log ORDER BY id").all() as { action: string }[]).map((r) => r.action);
+const sessionCookie = (c: TestClient) => c.cookies.get("__Host-kabinet_session");
+
+async function signIn(c: TestClient, p: TestPerson, code = p.totpSecret ? currentTOTP(p.totpSecret) : null): Promise<Response> {
+  const r = await c.post("/signin", { email: p.email, password: p.password });
+  if (r.status !== 303 || !code || r.headers.get("location") !== "/signin/two-factor") return r;
+  return await c.post("/signin/two-factor", { code });
+}
+
+describe("first-run setup", () => {
+  test("every page leads to /setup; the code from the log is required; the admin must enrol two-factor", async () => {
+    const c = fresh();
+    expect((await c.get("/")).headers.get("location")).toBe("/setup");
+    expect((await c.get("/signin")).headers.get("location")).toBe("/setup");
+    const code = inst.logs.map((l) => JSON.parse(l)).find((l) => l.setupCode)?.setupCode as string;
+    expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+
+    const form = { code: "AAAA-AAAA", orgName: "Клиника «Здоровье»", language: "ru", timeZone: "Europe/Moscow", name: "Анна", email: "anna@example.org", password: "qwertyuiop" };
+    const wrong = await c.post("/setup", form);
+    expect(wrong.status).toBe(422);
+    const html = await wrong.text();
+    expect(html).toContain("This setup code is not right");
+    expect(html).toContain("This password is too common");
+    expect(html).toContain('role="alert"');
+    expect(html).toContain('aria-invalid="true"');
+    expect(html).toContain('value="Клиника «Здоровье»"'); // what was typed is kept
+
+    const bad = await c.post("/setup", { ...form, code, password: "a long enough passphrase", email: "not-an-email", timeZone: "Mars/Olympus" });
+    expect(bad.status).toBe(422);
+    const badHtml = await bad.text();
+    expect(badHtml).toContain("Enter an email address like name@example.org.");
+    expect(badHtml).toContain("This value is not valid.");
+
+    const ok = await c.post("/setup", { ...form, code: code.toLowerCase(), password: "a long enough passphrase" });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get("location")).toBe("/account/two-factor");
+    expect((await c.get("/setup")).status).toBe(404);
+    // Half-way: every page sends the admin back to enrolment.
+    expect((await c.get("/")).headers.get("location")).toBe("/account/two-factor");
+    expect((await c.get("/admin/people")).headers.get("location")).toBe("/account/two-factor");
+
+    const enrolPage = await (await c.get("/account/two-factor")).text();
+    expect(enrolPage).toContain("<svg");
+    const secret = enrolPage.match(/data-testid="totp-secret">([A-Z2-7]+)</)?.[1]!;
+    const before = sessionCookie(c);
+    expect((await c.post("/account/two-factor", { code: "000000" })).status).toBe(422);
+    const codes = await c.post("/account/two-factor", { code: currentTOTP(secret) });
+    expect(codes.status).toBe(200);
+    expect((await codes.text()).match(/<li>[A-Z2-9]{5}-[A-Z2-9]{5}<\/li>/g)).toHaveLength(10);
+    expect(sessionCookie(c)).not.toBe(before); // a new session id at the privilege change
+    const home = await c.get("/");
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain("Hello, Анна");
+    expect(auditActions()).toEqual(["person.create", "setup.complete", "two-factor.enable", "signin.success"]);
+  });
+
+  test("`kabinet admin create` prints a one-time link that sets the password; setup is then closed", async () => {
+    const c = fresh();
+    const r = runCli(["admin", "create", "--email", "Root@Example.org", "--name", "Root Admin"], inst.env);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const link = r.stdout.match(/https:\/\/consult\.example\.org\/link\/[A-Za-z0-9_-]{43}/)?.[0]!;
+    expect(link).toBeTruthy();
+    expect((await c.get("/setup")).status).toBe(404);
+    const toWelcome = await c.get(link);
+    expect(toWelcome.headers.get("location")).toBe("/welcome");
+    expect(await (await c.get("/welcome")).text()).toContain("Hello, Root Admin");
+    const done = await c.post("/welcome", { password: "root admin passphrase" });
+    expect(done.headers.get("location")).toBe("/account/two-factor");
+    expect((await c.get(link)).status).toBe(410); // used once
+
+    expect(runCli(["admin", "create", "--email", "root@example.org", "--name", "Again"], inst.env)).toMatchObject({ code: 1 });
+    const usage = runCli(["admin", "create", "--email", "nope", "--name", "X"], inst.env);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("admin create needs --email");
+  });
+});
+
+describe("sign-in", () => {
+  test("unknown email and wrong password get the same answer after the same work", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    const time = async (email: string) => {
+      const t = performance.now();
+      const r = await c.post("/signin", { email, password: "wrong password here" });
+      return { ms: performance.now() - t, status: r.status, text: (await r.text()).replace(/value="[^"]*@example\.org"/g, "").replace(/nonce="[^"]+"/g, "") };
+    };
+    const known = [await time(admin.email), await time(admin.email)];
+    const unknown = [await time("nobody@example.org"), await time("nobody@example.org")];
+    expect(unknown[0]!.status).toBe(known[0]!.status);
+    expect(unknown[0]!.text).toBe(known[0]!.text);
+    // both paths run one argon2id verification (~tens of ms); an early return would be ~1 ms
+    const fastest = (xs: { ms: number }[]) => Math.min(...xs.map((x) => x.ms));
+    expect(fastest(unknown)).toBeGreaterThan(fastest(known) * 0.5);
+  });
+
+  test("password then TOTP; the same code is refused a second time; a recovery code works once", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    const specialist = await addPerson(inst, admin.personId, "specialist");
+    const first = await c.post("/signin", { email: specialist.email.toUpperCase(), password: specialist.password });
+    expect(first.headers.get("location")).toBe("/signin/two-factor");
+    const partial = sessionCookie(c);
+    // A partial session reaches nothing else.
+    expect((await c.get("/account")).headers.get("location")).toBe("/signin/two-factor");
+    expect((await c.post("/signin/two-factor", { code: "123456" })).status).toBe(401);
+    const code = currentTOTP(specialist.totpSecret!);
+    const ok = await c.post("/signin/two-factor", { code });
+    expect(ok.headers.get("location")).toBe("/");
+    expect(sessionCookie(c)).not.toBe(partial);
+    expect((await c.get("/account")).status).toBe(200);
+
+    const other = new TestClient(inst.app, ORIGIN);
+    await other.post("/signin", { email: specialist.email, password: specialist.password });
+    const replay = await other.post("/signin/two-factor", { code });
+    expect(replay.status).toBe(401);
+    expect(await replay.text()).toContain("already used");
+
+    // recovery codes: regenerate (needs the password), use one, the same one again fails
+    const page = await c.post("/account/recovery-codes", { password: specialist.password });
+    const recovery = (await page.text()).match(/[A-Z2-9]{5}-[A-Z2-9]{5}/)![0];
+    expect((await other.post("/signin/two-factor", { code: recovery.toLowerCase() })).headers.get("location")).toBe("/");
+    const third = new TestClient(inst.app, ORIGIN);
+    await third.post("/signin", { email: specialist.email, password: specialist.password });
+    expect((await third.post("/signin/two-factor", { code: recovery })).status).toBe(401);
+    expect(auditActions()).toContain("recovery-code.use");
+    expect(verifyAuditChain(inst.db, inst.vault).ok).toBe(true);
+  });
+
+  test("5 failures lock the account for 15 minutes with a clear message; after the wait, the right password works", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    const client = await addPerson(inst, admin.personId, "client");
+    for (let i = 0; i < 5; i++) expect((await c.post("/signin", { email: client.email, password: `wrong ${i} attempt` })).status).toBe(401);
+    const locked = await c.post("/signin", { email: client.email, password: client.password });
+    expect(locked.status).toBe(429);
+    expect(await locked.text()).toContain("Too many attempts. Try again in 15 minutes.");
+    // Russian too
+    const ru = await c.post("/signin", { email: client.email, password: client.password }, { "accept-language": "ru" });
+    expect(await ru.text()).toContain("Повторите через 15 минут.");
+    // the window passes
+    inst.db.$client.run("UPDATE sign_in_failures SET window_started_at = window_started_at - 15 * 60 * 1000");
+    const after = await c.post("/signin", { email: client.email, password: client.password });
+    expect(after.status).toBe(303);
+    expect(after.headers.get("location")).toBe("/"); // clients without two-factor go straight in
+  });
+
+  test("throttling per address spans accounts", async () => {
+    const c = fresh();
+    await setUpOrganisation(inst);
+    for (let i = 0; i < 20; i++) await c.post("/signin", { email: `user${i}@example.org`, password: "wrong password" });
+    expect((await c.post("/signin", { email: "someone-else@example.org", password: "x".repeat(12) })).status).toBe(429);
+  });
+
+  test("deactivated accounts cannot sign in and lose their sessions", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    const staff = await addPerson(inst, admin.personId, "staff");
+    const s = new TestClient(inst.app, ORIGIN);
+    await signIn(s, staff);
+    expect((await s.get("/account")).status).toBe(200);
+    await signIn(c, admin);
+    expect((await c.post(`/admin/people/${staff.personId}/deactivate`)).status).toBe(200);
+    expect((await s.get("/account")).headers.get("location")).toBe("/signin");
+    const again = await s.post("/signin", { email: staff.email, password: staff.password });
+    expect(again.status).toBe(401);
+    expect((await c.post(`/admin/people/${staff.personId}/reactivate`)).status).toBe(200);
+    expect((await signIn(s, staff, currentTOTP(staff.totpSecret!, Date.now() + 30_000))).headers.get("location")).toBe("/");
+  });
+});
+
+describe("sessions", () => {
+  test("cookie is __Host-, Secure, HttpOnly, SameSite=Lax over HTTPS; plain HTTP uses the documented fallback name", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    const r = await c.post("/signin", { email: admin.email, password: admin.password });
+    const cookie = r.headers.getSetCookie().find((l) => l.startsWith("__Host-kabinet_session="))!;
+    expect(cookie).toContain("Path=/");
+    expect(cookie).toContain("Secure");
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("SameSite=Lax");
+    expect(cookie).not.toContain("Domain=");
+    inst.close();
+
+    inst = makeInstallation();
+    const admin2 = await setUpOrganisation(inst);
+    const plain = new TestClient(inst.app, "http://127.0.0.1:8080");
+    const r2 = await plain.post("/signin", { email: admin2.email, password: admin2.password });
+    const cookie2 = r2.headers.getSetCookie().find((l) => l.startsWith("kabinet_session="))!;
+    expect(cookie2).not.toContain("Secure");
+    expect(cookie2).toContain("HttpOnly");
+  });
+
+  test("idle and absolute timeouts end a session", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    await signIn(c, admin);
+    expect((await c.get("/account")).status).toBe(200);
+    inst.db.$client.run("UPDATE sessions SET last_seen_at = last_seen_at - 31 * 60 * 1000");
+    expect((await c.get("/account")).headers.get("location")).toBe("/signin");
+    await signIn(c, admin, currentTOTP(admin.totpSecret!, Date.now() + 30_000));
+    expect((await c.get("/account")).status).toBe(200);
+    inst.db.$client.run("UPDATE sessions SET expires_at = 0");
+    expect((await c.get("/account")).headers.get("location")).toBe("/signin");
+  });
+
+  test("the sessions list: revoke another device, not someone else's; sign out everywhere", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    const specialist = await addPerson(inst, admin.personId, "specialist");
+    const laptop = new TestClient(inst.app, ORIGIN, { "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0" });
+    const phone = new TestClient(inst.app, ORIGIN, { "user-agent": "Mozilla/5.0 (Linux; Android 15) Chrome/156.0 Mobile Safari/537.36" });
+    await signIn(laptop, specialist);
+    await signIn(phone, specialist, currentTOTP(specialist.totpSecret!, Date.now() + 30_000));
+    const page = await (await laptop.get("/account")).text();
+    expect(page).toContain("Firefox on Linux");
+    expect(page).toContain("Chrome on Android");
+    const handle = page.match(/\/account\/sessions\/([A-Za-z0-9_-]+)\/revoke/)![1]!;
+    // someone else's handle is not found
+    await signIn(c, admin, currentTOTP(admin.totpSecret!, Date.now() + 30_000));
+    expect((await c.post(`/account/sessions/${handle}/revoke`)).status).toBe(404);
+    expect((await phone.get("/account")).status).toBe(200);
+    // the owner revokes it
+    expect((await laptop.post(`/account/sessions/${handle}/revoke`)).headers.get("location")).toBe("/account");
+    expect((await phone.get("/account")).headers.get("location")).toBe("/signin");
+    // sign out everywhere
+    await signIn(phone, specialist, currentTOTP(specialist.totpSecret!, Date.now() + 60_000));
+    expect((await laptop.post("/account/sessions/revoke-all")).headers.get("location")).toBe("/signin");
+    expect((await phone.get("/account")).headers.get("location")).toBe("/signin");
+    expect((await laptop.get("/account")).headers.get("location")).toBe("/signin");
+    expect(auditActions()).toContain("session.revoke");
+    expect(auditActions()).toContain("session.revoke-all");
+  });
+
+  test("sign out ends the session on the server, not only the cookie", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    await signIn(c, admin);
+    const token = sessionCookie(c)!;
+    await c.post("/signout");
+    const replay = new TestClient(inst.app, ORIGIN);
+    replay.cookies.set("__Host-kabinet_session", token);
+    expect((await replay.get("/account")).headers.get("location")).toBe("/signin");
+  });
+});
+
+describe("invitations, roles and resets", () => {
+  test("admin invites; the link works once, lands on a clean URL, sets the password, then enrolment", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    await signIn(c, admin);
+    const taken = await c.post("/admin/people", { name: "Dup", email: admin.email, role: "staff" });
+    expect(taken.status).toBe(422);
+    expect(await taken.text()).toContain("Someone with this email is already here.");
+    const invalid = await c.post("/admin/people", { name: "", email: "x@", role: "overlord" });
+    expect(invalid.status).toBe(422);
+
+    const created = await c.post("/admin/people", { name: "Dr. Sergey Ivanov", email: "sergey@example.org", role: "specialist" });
+    expect(created.status).toBe(201);
+    const link = (await created.text()).match(/https:\/\/consult\.example\.org\/link\/[A-Za-z0-9_-]{43}/)![0];
+    const person = new TestClient(inst.app, ORIGIN);
+    expect((await person.get(link)).headers.get("location")).toBe("/welcome");
+    expect((await person.post("/welcome", { password: "short" })).status).toBe(422);
+    const accepted = await person.post("/welcome", { password: "sergey's long passphrase" });
+    expect(accepted.headers.get("location")).toBe("/account/two-factor");
+    expect((await new TestClient(inst.app, ORIGIN).get(link)).status).toBe(410);
+
+    const list = await (await c.get("/admin/people")).text();
+    expect(list).toContain("Dr. Sergey Ivanov");
+    expect(list).toContain("sergey@example.org");
+    expect(auditActions()).toEqual(expect.arrayContaining(["invitation.create", "invitation.accept", "people.list"]));
+  });
+
+  test("expired or replaced links are dead", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    await signIn(c, admin);
+    const created = await (await c.post("/admin/people", { name: "Late", email: "late@example.org", role: "client" })).text();
+    const first = created.match(/\/link\/([A-Za-z0-9_-]{43})/)![1]!;
+    const id = (inst.db.$client.query("SELECT id FROM people WHERE role = 'client'").get() as { id: string }).id;
+    const again = await (await c.post(`/admin/people/${id}/invitation`)).text();
+    const second = again.match(/\/link\/([A-Za-z0-9_-]{43})/)![1]!;
+    const p = new TestClient(inst.app, ORIGIN);
+    expect((await p.get(`/link/${first}`)).status).toBe(410);
+    inst.db.$client.run("UPDATE one_time_links SET expires_at = 0");
+    expect((await p.get(`/link/${second}`)).status).toBe(410);
+    expect((await p.get("/link/not-a-token")).status).toBe(410);
+  });
+
+  test("a role change ends the person's sessions; the last admin cannot be demoted or deactivated", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    const staff = await addPerson(inst, admin.personId, "staff");
+    const s = new TestClient(inst.app, ORIGIN);
+    await signIn(s, staff);
+    await signIn(c, admin);
+    expect((await c.post(`/admin/people/${staff.personId}/role`, { role: "admin" })).status).toBe(200);
+    expect((await s.get("/account")).headers.get("location")).toBe("/signin");
+    await signIn(s, staff, currentTOTP(staff.totpSecret!, Date.now() + 30_000));
+    expect((await s.get("/admin/people")).status).toBe(200); // now an admin
+    // the new admin demotes the first one; then the first cannot be... the only remaining admin is protected
+    expect((await s.post(`/admin/people/${admin.personId}/role`, { role: "specialist" })).status).toBe(200);
+    expect((await s.post(`/admin/people/${staff.personId}/deactivate`)).status).toBe(409); // self
+    const again = new TestClient(inst.app, ORIGIN);
+    await signIn(again, admin, currentTOTP(admin.totpSecret!, Date.now() + 30_000));
+    expect((await again.get("/admin/people")).status).toBe(403);
+    expect(auditActions().filter((a) => a === "person.role")).toHaveLength(2);
+  });
+
+  test("a reset link sets a new password but still asks for the second factor", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    const specialist = await addPerson(inst, admin.personId, "specialist");
+    await signIn(c, admin);
+    const page = await (await c.post(`/admin/people/${specialist.personId}/reset-link`)).text();
+    const link = page.match(/https:\/\/consult\.example\.org\/link\/[A-Za-z0-9_-]{43}/)![0];
+    const p = new TestClient(inst.app, ORIGIN);
+    await p.get(link);
+    const done = await p.post("/welcome", { password: "a brand new passphrase" });
+    expect(done.headers.get("location")).toBe("/signin?reset=1");
+    expect((await p.post("/signin", { email: specialist.email, password: specialist.password })).status).toBe(401);
+    const r = await p.post("/signin", { email: specialist.email, password: "a brand new passphrase" });
+    expect(r.headers.get("location")).toBe("/signin/two-factor");
+    expect(auditActions()).toEqual(expect.arrayContaining(["password.reset-link", "password.reset"]));
+  });
+
+  test("turning two-factor off needs the password; for a specialist it means enrolling a new authenticator", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    const specialist = await addPerson(inst, admin.personId, "specialist");
+    await signIn(c, specialist);
+    expect((await c.post("/account/two-factor/reset", { password: "not my password" })).status).toBe(422);
+    const r = await c.post("/account/two-factor/reset", { password: specialist.password });
+    expect(r.headers.get("location")).toBe("/account/two-factor");
+    expect((await c.get("/account")).headers.get("location")).toBe("/account/two-factor");
+    expect(auditActions()).toEqual(expect.arrayContaining(["reauth.failure", "two-factor.disable"]));
+  });
+
+  test("changing the password needs the current one and signs out other sessions", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    const client = await addPerson(inst, admin.personId, "client");
+    const other = new TestClient(inst.app, ORIGIN);
+    await signIn(c, client);
+    await signIn(other, client);
+    expect((await c.post("/account/password", { current: "wrong one!!", next: "new passphrase here" })).status).toBe(422);
+    const weak = await c.post("/account/password", { current: client.password, next: "password123" });
+    expect(await weak.text()).toContain("too common");
+    const ok = await c.post("/account/password", { current: client.password, next: "new passphrase here" });
+    expect(ok.status).toBe(200);
+    expect((await c.get("/account")).status).toBe(200);
+    expect((await other.get("/account")).headers.get("location")).toBe("/signin");
+  });
+});
+
+describe("clients", () => {
+  test("self-registration only when the organisation allows it; two-factor when it requires it", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    expect((await c.get("/register")).status).toBe(404);
+    const a = new TestClient(inst.app, ORIGIN);
+    await signIn(a, admin);
+    const saved = await a.post("/admin/settings", { name: "Test Clinic", language: "en", timeZone: "Europe/Berlin", clientTwoFactor: "optional", selfRegistration: "on" });
+    expect(saved.status).toBe(200);
+    expect(await (await c.get("/signin")).text()).toContain('href="/register"');
+    const bad = await c.post("/register", { name: "", email: "bad", password: "short" });
+    expect(bad.status).toBe(422);
+    const r = await c.post("/register", { name: "Мария Клиентова", email: "maria@example.org", password: "maria passphrase 1" });
+    expect(r.headers.get("location")).toBe("/");
+    expect(await (await c.get("/")).text()).toContain("Hello, Мария Клиентова");
+    const dup = await new TestClient(inst.app, ORIGIN).post("/register", { name: "M", email: "MARIA@example.org", password: "another passphrase" });
+    expect(await dup.text()).toContain("already exists");
+
+    await a.post("/admin/settings", { name: "Test Clinic", language: "en", timeZone: "Europe/Berlin", clientTwoFactor: "required", selfRegistration: "on" });
+    const r2 = await new TestClient(inst.app, ORIGIN).post("/register", { name: "Ivan", email: "ivan@example.org", password: "ivan passphrase 1" });
+    expect(r2.headers.get("location")).toBe("/account/two-factor");
+    expect(auditActions()).toEqual(expect.arrayContaining(["settings.change", "client.register"]));
+  });
+});
+
+describe("audit page", () => {
+  test("lists entries with filters and shows that the chain verifies", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    await c.post("/signin", { email: admin.email, password: "wrong password!" });
+    await signIn(c, admin);
+    const page = await (await c.get("/admin/audit")).text();
+    expect(page).toMatch(/Chain verified: \d+ entries, nothing altered\./);
+    const filtered = await (await c.get("/admin/audit?action=signin.failure")).text();
+    expect(filtered).toContain("signin.failure");
+    expect(filtered).not.toContain("setup.complete");
+    expect(await (await c.get("/admin/audit?from=2001-01-01&to=2001-01-02")).text()).toContain("No entries match these filters.");
+    expect((await c.get("/admin/audit?from=garbage&actor=%27%3B--")).status).toBe(200);
+  });
+});
