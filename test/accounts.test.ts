@@ -120,7 +120,7 @@ describe("sign-in", () => {
     const partial = sessionCookie(c);
     // A partial session reaches nothing else.
     expect((await c.get("/account")).headers.get("location")).toBe("/signin/two-factor");
-    expect((await c.post("/signin/two-factor", { code: "123456" })).status).toBe(401);
+    expect((await c.post("/signin/two-factor", { code: "123456" })).status).toBe(422);
     const code = currentTOTP(specialist.totpSecret!);
     const ok = await c.post("/signin/two-factor", { code });
     expect(ok.headers.get("location")).toBe("/");
@@ -130,7 +130,7 @@ describe("sign-in", () => {
     const other = new TestClient(inst.app, ORIGIN);
     await other.post("/signin", { email: specialist.email, password: specialist.password });
     const replay = await other.post("/signin/two-factor", { code });
-    expect(replay.status).toBe(401);
+    expect(replay.status).toBe(422);
     expect(await replay.text()).toContain("already used");
 
     // recovery codes: regenerate (needs the password), use one, the same one again fails
@@ -139,7 +139,7 @@ describe("sign-in", () => {
     expect((await other.post("/signin/two-factor", { code: recovery.toLowerCase() })).headers.get("location")).toBe("/");
     const third = new TestClient(inst.app, ORIGIN);
     await third.post("/signin", { email: specialist.email, password: specialist.password });
-    expect((await third.post("/signin/two-factor", { code: recovery })).status).toBe(401);
+    expect((await third.post("/signin/two-factor", { code: recovery })).status).toBe(422);
     expect(auditActions()).toContain("recovery-code.use");
     expect(verifyAuditChain(inst.db, inst.vault).ok).toBe(true);
   });
@@ -148,7 +148,7 @@ describe("sign-in", () => {
     const c = fresh();
     const admin = await setUpOrganisation(inst);
     const client = await addPerson(inst, admin.personId, "client");
-    for (let i = 0; i < 5; i++) expect((await c.post("/signin", { email: client.email, password: `wrong ${i} attempt` })).status).toBe(401);
+    for (let i = 0; i < 5; i++) expect((await c.post("/signin", { email: client.email, password: `wrong ${i} attempt` })).status).toBe(422);
     const locked = await c.post("/signin", { email: client.email, password: client.password });
     expect(locked.status).toBe(429);
     expect(await locked.text()).toContain("Too many attempts. Try again in 15 minutes.");
@@ -180,7 +180,7 @@ describe("sign-in", () => {
     expect((await c.post(`/admin/people/${staff.personId}/deactivate`)).status).toBe(200);
     expect((await s.get("/account")).headers.get("location")).toBe("/signin");
     const again = await s.post("/signin", { email: staff.email, password: staff.password });
-    expect(again.status).toBe(401);
+    expect(again.status).toBe(422);
     expect((await c.post(`/admin/people/${staff.personId}/reactivate`)).status).toBe(200);
     expect((await signIn(s, staff, currentTOTP(staff.totpSecret!, Date.now() + 30_000))).headers.get("location")).toBe("/");
   });
@@ -335,7 +335,7 @@ describe("invitations, roles and resets", () => {
     await p.get(link);
     const done = await p.post("/welcome", { password: "a brand new passphrase" });
     expect(done.headers.get("location")).toBe("/signin?reset=1");
-    expect((await p.post("/signin", { email: specialist.email, password: specialist.password })).status).toBe(401);
+    expect((await p.post("/signin", { email: specialist.email, password: specialist.password })).status).toBe(422);
     const r = await p.post("/signin", { email: specialist.email, password: "a brand new passphrase" });
     expect(r.headers.get("location")).toBe("/signin/two-factor");
     expect(auditActions()).toEqual(expect.arrayContaining(["password.reset-link", "password.reset"]));

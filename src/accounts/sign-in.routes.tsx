@@ -42,7 +42,7 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
     });
     if (result.kind !== "signed-in") {
       const message = result.kind === "throttled" ? t.signIn.throttled(minutes(result.retryAfterMs)) : t.signIn.invalid;
-      return c.html(<SignInPage page={pageContext(c)} email={email} message={message} canRegister={canRegister()} />, result.kind === "throttled" ? 429 : 401);
+      return c.html(<SignInPage page={pageContext(c)} email={email} message={message} canRegister={canRegister()} />, result.kind === "throttled" ? 429 : 422);
     }
     setSessionCookie(c, publicUrl, result.token, result.session);
     return c.redirect(result.session.stage === "second-factor" ? "/signin/two-factor" : result.session.stage === "enrol" ? "/account/two-factor" : "/", 303);
@@ -57,7 +57,7 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
     const result = completeSecondFactor(deps, partial, (form.code ?? "").slice(0, 40), c.get("clientIp"), partial.device);
     if (result.kind !== "signed-in") {
       const message = result.kind === "throttled" ? t.signIn.throttled(minutes(result.retryAfterMs)) : t.twoFactor.invalid;
-      return c.html(<SecondFactorPage page={pageContext(c)} message={message} />, result.kind === "throttled" ? 429 : 401);
+      return c.html(<SecondFactorPage page={pageContext(c)} message={message} />, result.kind === "throttled" ? 429 : 422);
     }
     setSessionCookie(c, publicUrl, result.token, result.session);
     return c.redirect("/", 303);

@@ -58,7 +58,7 @@ export function declaredAccess(handler: Function): Access | undefined {
 
 /** Where a person with this (partial) session should be. */
 export function nextStepPath(stageNow: SessionStage | undefined): string {
-  return stageNow === "second-factor" ? "/signin/two-factor" : stageNow === "enrol" ? "/account/two-factor" : "/signin";
+  return stageNow === "second-factor" ? "/signin/two-factor" : stageNow === "enrol" ? "/account/two-factor" : stageNow === "full" ? "/" : "/signin";
 }
 
 function refuse(c: Context<AppEnv>, s: SessionStage | undefined): Response {

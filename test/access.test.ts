@@ -1,0 +1,148 @@
+// The access matrix: every route the app registers, checked against every role, anonymous, and the half-signed-in
+// stages. The list of routes comes from the app itself; a route without an allow(...) declaration fails the test.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { declaredAccess, type Access } from "../src/http/access.ts";
+import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "./support/accounts.ts";
+import { makeInstallation, type TestInstallation } from "./support/installation.ts";
+import { listPersonSessions } from "../src/sessions/sessions.ts";
+
+const ORIGIN = "https://consult.example.org";
+let inst: TestInstallation;
+const people: Record<string, TestPerson> = {};
+
+type Persona = "anonymous" | "client" | "staff" | "specialist" | "admin" | "second-factor" | "enrol";
+const PERSONAS: Persona[] = ["anonymous", "client", "staff", "specialist", "admin", "second-factor", "enrol"];
+
+beforeAll(async () => {
+  inst = makeInstallation({ KABINET_PUBLIC_URL: ORIGIN });
+  people.admin = await setUpOrganisation(inst, { selfRegistration: true });
+  for (const role of ["client", "staff", "specialist"] as const) people[role] = await addPerson(inst, people.admin.personId, role);
+  people.victim = await addPerson(inst, people.admin.personId, "client"); // whose resources others must not touch
+  cookieFor(inst, people.victim.personId);
+});
+afterAll(() => inst.close());
+
+interface RouteEntry {
+  method: string;
+  path: string;
+  access: Access | undefined;
+}
+
+function registeredRoutes(): RouteEntry[] {
+  const byKey = new Map<string, RouteEntry>();
+  for (const r of inst.app.routes) {
+    if (r.method === "ALL") continue; // app-wide middleware
+    const key = `${r.method} ${r.path}`;
+    const entry = byKey.get(key) ?? { method: r.method, path: r.path, access: undefined };
+    entry.access ??= declaredAccess(r.handler);
+    byKey.set(key, entry);
+  }
+  return [...byKey.values()];
+}
+
+function cookieOf(p: Persona): string | undefined {
+  switch (p) {
+    case "anonymous":
+      return undefined;
+    case "second-factor":
+      return cookieFor(inst, people.specialist!.personId, "second-factor");
+    case "enrol":
+      return cookieFor(inst, people.staff!.personId, "enrol");
+    default:
+      return cookieFor(inst, people[p]!.personId);
+  }
+}
+
+/** A live session of the victim: admin actions in the matrix (deactivate, role change) end their sessions. */
+function victimHandle(): string {
+  if (listPersonSessions(inst.db, people.victim!.personId).length === 0) cookieFor(inst, people.victim!.personId);
+  return listPersonSessions(inst.db, people.victim!.personId)[0]!.handle;
+}
+
+function concretePath(path: string): string {
+  return path
+    .replace(":id", people.victim!.personId)
+    .replace(":handle", victimHandle())
+    .replace(":token", "A".repeat(43))
+    .replace(":name", "app.css");
+}
+
+type Outcome = "allowed" | "to-signin" | "to-step" | "to-home" | "unauthorised" | "forbidden";
+
+function expected(access: Access, p: Persona, method: string): Outcome {
+  const full = !["anonymous", "second-factor", "enrol"].includes(p);
+  const refusal = (): Outcome => (method === "GET" ? (p === "anonymous" ? "to-signin" : "to-step") : "unauthorised");
+  switch (access.who) {
+    case "anyone":
+      return "allowed";
+    case "signed-out":
+      return full ? "to-home" : "allowed";
+    case "stage":
+      if (p === access.stage || (access.stage === "enrol" && full)) return "allowed";
+      return full && method === "GET" ? "to-home" : refusal();
+    case "roles":
+      if (!full) return refusal();
+      return access.roles.includes(p as never) ? "allowed" : "forbidden";
+  }
+}
+
+function observed(r: Response, p: Persona): Outcome {
+  const location = r.headers.get("location");
+  if (r.status === 401) return "unauthorised";
+  if (r.status === 403) return "forbidden";
+  if (r.status === 303 && location === "/signin" && p === "anonymous") return "to-signin";
+  if (r.status === 303 && (location === "/signin/two-factor" || location === "/account/two-factor") && (p === "second-factor" || p === "enrol")) return "to-step";
+  if (r.status === 303 && location === "/") return "to-home";
+  return "allowed";
+}
+
+describe("access matrix", () => {
+  test("every registered route declares who may call it", () => {
+    const routes = registeredRoutes();
+    expect(routes.length).toBeGreaterThan(25);
+    expect(routes.filter((r) => !r.access).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+  });
+
+  test("every route answers every persona as its declaration says", async () => {
+    const mismatches: string[] = [];
+    let checked = 0;
+    for (const route of registeredRoutes()) {
+      if (route.path === "/ws/check") continue; // a WebSocket upgrade; covered by the install test
+      for (const p of PERSONAS) {
+        const cookie = cookieOf(p);
+        const r = await inst.app.request(`${ORIGIN}${concretePath(route.path)}`, {
+          method: route.method,
+          headers: {
+            ...(cookie ? { cookie } : {}),
+            ...(route.method === "POST" ? { origin: ORIGIN, "content-type": "application/x-www-form-urlencoded" } : {}),
+          },
+          body: route.method === "POST" ? "" : undefined,
+        });
+        checked++;
+        const want = expected(route.access!, p, route.method);
+        const got = observed(r, p);
+        // "/" is open to anyone and itself sends people where they belong; a redirect there is the page's answer.
+        // Routes open to anyone may answer with any redirect of their own ("/" sends people where they belong).
+        const openRoute = route.access!.who === "anyone" && got !== "unauthorised" && got !== "forbidden";
+        if (got !== want && !openRoute) mismatches.push(`${route.method} ${route.path} as ${p}: expected ${want}, got ${got} (${r.status})`);
+        if (r.status >= 500) mismatches.push(`${route.method} ${route.path} as ${p}: ${r.status}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(checked).toBeGreaterThan(150);
+  });
+
+  test("another person's resources are not reachable: sessions by handle, people pages for non-admins", async () => {
+    const handle = victimHandle();
+    for (const p of ["client", "staff", "specialist", "admin"] as const) {
+      const r = await inst.app.request(`${ORIGIN}/account/sessions/${handle}/revoke`, { method: "POST", headers: { cookie: cookieFor(inst, people[p]!.personId), origin: ORIGIN } });
+      expect(r.status).toBe(404);
+    }
+    expect(listPersonSessions(inst.db, people.victim!.personId)).toHaveLength(1);
+    for (const p of ["client", "staff", "specialist"] as const) {
+      const r = await inst.app.request(`${ORIGIN}/admin/people/${people.victim!.personId}`, { headers: { cookie: cookieFor(inst, people[p]!.personId) } });
+      expect(r.status).toBe(403);
+      expect(await r.text()).not.toContain(people.victim!.email);
+    }
+  });
+});
