@@ -7,24 +7,16 @@
 // privilege mint a new session (new token), so a token planted before sign-in is worthless afterwards.
 import { createHash, randomBytes } from "node:crypto";
 import type { Queryable } from "../db/client.ts";
+import type { SessionInfo, SessionStage } from "../http/env.ts";
 import * as store from "./sessions.store.ts";
 
 export const ABSOLUTE_TIMEOUT_MS = 12 * 60 * 60 * 1000;
 /** lastSeen is written at most this often, so reading pages does not mean a write per request. */
 const TOUCH_INTERVAL_MS = 60 * 1000;
 
-export type SessionStage = "second-factor" | "enrol" | "full";
-
-export interface Session {
-  handle: string;
-  personId: string;
-  stage: SessionStage;
-  device: string;
-  createdAt: number;
-  lastSeenAt: number;
-  expiresAt: number;
-  reauthAt: number;
-}
+export type { SessionStage };
+/** The shape is declared in http/env.ts, which carries it on every request and may import no domain. */
+export type Session = SessionInfo;
 
 export interface NewSession {
   personId: string;
