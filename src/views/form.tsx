@@ -22,9 +22,11 @@ export interface FieldProps {
 export function Field(p: FieldProps): JSX.Element {
   const id = `f-${p.name}`;
   const describedBy = [p.error ? `${id}-error` : null, p.hint ? `${id}-hint` : null].filter(Boolean).join(" ") || undefined;
+  // The hint and the error sit after the label, not inside it, so the field's accessible name is the label alone;
+  // aria-describedby reads them after it.
   return (
-    <label for={id}>
-      {p.label}
+    <>
+      <label for={id}>{p.label}</label>
       <input
         id={id}
         name={p.name}
@@ -41,15 +43,15 @@ export function Field(p: FieldProps): JSX.Element {
       />
       {p.error ? <small id={`${id}-error`}>{p.error}</small> : null}
       {p.hint ? <small id={`${id}-hint`}>{p.hint}</small> : null}
-    </label>
+    </>
   );
 }
 
 export function Select(p: { name: string; label: string; value?: string; error?: string; options: readonly (readonly [string, string])[] }): JSX.Element {
   const id = `f-${p.name}`;
   return (
-    <label for={id}>
-      {p.label}
+    <>
+      <label for={id}>{p.label}</label>
       <select id={id} name={p.name} aria-invalid={p.error ? "true" : undefined} aria-describedby={p.error ? `${id}-error` : undefined}>
         {p.options.map(([value, text]) => (
           <option value={value} selected={value === p.value}>
@@ -58,7 +60,7 @@ export function Select(p: { name: string; label: string; value?: string; error?:
         ))}
       </select>
       {p.error ? <small id={`${id}-error`}>{p.error}</small> : null}
-    </label>
+    </>
   );
 }
 

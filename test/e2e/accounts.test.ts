@@ -1,0 +1,145 @@
+// Accounts as people use them, in real Chromium: setup with the code from the log, the admin enrols two-factor,
+// invites a specialist who accepts, enrols and signs in and out; a client registers and signs in without two-factor.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { websocket } from "hono/bun";
+import { currentTOTP } from "../../src/accounts/totp.ts";
+import { makeInstallation, type TestInstallation } from "../support/installation.ts";
+import { freePort } from "../support/processes.ts";
+import { DESKTOP, launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
+
+let inst: TestInstallation;
+let server: ReturnType<typeof Bun.serve>;
+let browser: Browser;
+let origin: string;
+const problems: string[] = [];
+const foreign: string[] = [];
+
+beforeAll(async () => {
+  const port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  inst = makeInstallation({ KABINET_PUBLIC_URL: origin });
+  server = Bun.serve({ hostname: "127.0.0.1", port, fetch: inst.app.fetch, websocket });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop(true);
+  inst?.close();
+});
+
+async function phone(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: PHONE, locale: "en-US" });
+  const page = await context.newPage();
+  // A form re-rendered with its errors answers 422, which Chromium logs; anything else is a problem.
+  page.on("console", (m) => m.type() === "error" && !m.text().includes("status of 422") && problems.push(`${page.url()}: ${m.text()}`));
+  page.on("pageerror", (e) => problems.push(String(e)));
+  page.on("request", (r) => !r.url().startsWith(origin) && !r.url().startsWith("data:") && foreign.push(r.url()));
+  return { context, page };
+}
+
+async function enrolTwoFactor(page: Page, shot: string): Promise<string> {
+  await page.waitForURL(`${origin}/account/two-factor`);
+  await page.screenshot({ path: screenshotPath(`${shot}-enrol-phone`), fullPage: true });
+  const secret = (await page.getByTestId("totp-secret").textContent())!.trim();
+  await page.getByLabel("Code", { exact: true }).fill(currentTOTP(secret));
+  await page.getByRole("button", { name: "Turn on two-factor" }).click();
+  await page.getByTestId("recovery-codes").waitFor();
+  expect(await page.getByTestId("recovery-codes").locator("li").count()).toBe(10);
+  await page.screenshot({ path: screenshotPath(`${shot}-recovery-codes-phone`), fullPage: true });
+  await page.getByRole("button", { name: "I have saved my codes" }).click();
+  return secret;
+}
+
+test("setup → admin enrols → invites a specialist → specialist accepts, enrols, signs in and out; a client registers", async () => {
+  // ── the admin, on a phone ──
+  const { context: adminContext, page: admin } = await phone();
+  await admin.goto(`${origin}/`);
+  await admin.waitForURL(`${origin}/setup`);
+  await admin.screenshot({ path: screenshotPath("setup-phone"), fullPage: true });
+  const code = inst.logs.map((l) => JSON.parse(l)).find((l) => l.setupCode)!.setupCode as string;
+  await admin.getByLabel("Setup code", { exact: true }).fill(code);
+  await admin.getByLabel("Organisation name", { exact: true }).fill("Клиника «Здоровье»");
+  await admin.getByLabel("Time zone", { exact: true }).selectOption("Europe/Moscow");
+  await admin.getByLabel("Your name", { exact: true }).fill("Анна Админова");
+  await admin.getByLabel("Email", { exact: true }).fill("anna@clinic.example");
+  await admin.getByLabel("Password", { exact: true }).fill("first admin passphrase");
+  await admin.getByRole("button", { name: "Create organisation" }).click();
+  await enrolTwoFactor(admin, "admin");
+  await admin.locator("h1", { hasText: "Hello, Анна Админова" }).waitFor();
+
+  // invite a specialist
+  await admin.getByRole("link", { name: "People" }).click();
+  await admin.getByLabel("Name", { exact: true }).fill("Dr. Sergey Ivanov");
+  await admin.getByLabel("Email", { exact: true }).fill("sergey@clinic.example");
+  await admin.getByLabel("Role", { exact: true }).selectOption("specialist");
+  await admin.getByRole("button", { name: "Create invitation" }).click();
+  const link = (await admin.getByTestId("one-time-link").textContent())!.trim();
+  expect(link).toStartWith(`${origin}/link/`);
+  await admin.screenshot({ path: screenshotPath("invitation-link-phone"), fullPage: true });
+
+  // allow clients to register
+  await admin.getByRole("link", { name: "Settings" }).click();
+  await admin.getByLabel("Clients may create their own accounts", { exact: true }).check();
+  await admin.getByRole("button", { name: "Save settings" }).click();
+  await admin.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  await admin.getByRole("button", { name: "Sign out" }).click();
+  await admin.waitForURL(`${origin}/signin`);
+  await adminContext.close();
+
+  // ── the specialist ──
+  const { context: specContext, page: spec } = await phone();
+  await spec.goto(link);
+  await spec.waitForURL(`${origin}/welcome`); // the token left the address bar
+  await spec.getByText("Hello, Dr. Sergey Ivanov").waitFor();
+  await spec.getByLabel("New password", { exact: true }).fill("short");
+  await spec.getByRole("button", { name: "Save password" }).click();
+  await spec.getByRole("alert").waitFor();
+  expect(await spec.locator("#f-password-error").textContent()).toBe("Use at least 10 characters.");
+  expect(await spec.getByLabel("New password", { exact: true }).getAttribute("aria-invalid")).toBe("true");
+  await spec.getByLabel("New password", { exact: true }).fill("sergey's own passphrase");
+  await spec.getByRole("button", { name: "Save password" }).click();
+  const secret = await enrolTwoFactor(spec, "specialist");
+  await spec.locator("h1", { hasText: "Hello, Dr. Sergey Ivanov" }).waitFor();
+  await spec.getByRole("button", { name: "Sign out" }).click();
+  await spec.waitForURL(`${origin}/signin`);
+
+  await spec.getByLabel("Email", { exact: true }).fill("sergey@clinic.example");
+  await spec.getByLabel("Password", { exact: true }).fill("sergey's own passphrase");
+  await spec.getByRole("button", { name: "Sign in" }).click();
+  await spec.waitForURL(`${origin}/signin/two-factor`);
+  await spec.screenshot({ path: screenshotPath("two-factor-phone"), fullPage: true });
+  await spec.getByLabel("Code", { exact: true }).fill(currentTOTP(secret, Date.now() + 30_000)); // the enrolment used this step's code
+  await spec.getByRole("button", { name: "Continue" }).click();
+  await spec.locator("h1", { hasText: "Hello, Dr. Sergey Ivanov" }).waitFor();
+  await spec.getByRole("link", { name: "My account" }).click();
+  await spec.screenshot({ path: screenshotPath("account-phone"), fullPage: true });
+  await spec.setViewportSize(DESKTOP);
+  await spec.screenshot({ path: screenshotPath("account-desktop"), fullPage: true });
+  await spec.getByRole("button", { name: "Sign out", exact: true }).first().click();
+  await spec.waitForURL(`${origin}/signin`);
+  await specContext.close();
+
+  // ── a client registers and signs in without two-factor ──
+  const { context: clientContext, page: client } = await phone();
+  await client.goto(`${origin}/signin`);
+  await client.screenshot({ path: screenshotPath("signin-with-register-phone"), fullPage: true });
+  await client.getByRole("link", { name: "New client? Create an account" }).click();
+  await client.getByLabel("Your name", { exact: true }).fill("Мария Клиентова");
+  await client.getByLabel("Email", { exact: true }).fill("maria@mail.example");
+  await client.getByLabel("Password", { exact: true }).fill("maria's passphrase");
+  await client.getByRole("button", { name: "Create account" }).click();
+  await client.locator("h1", { hasText: "Hello, Мария Клиентова" }).waitFor();
+  await client.getByRole("button", { name: "Sign out" }).click();
+  await client.getByLabel("Email", { exact: true }).fill("maria@mail.example");
+  await client.getByLabel("Password", { exact: true }).fill("maria's passphrase");
+  await client.getByRole("button", { name: "Sign in" }).click();
+  await client.locator("h1", { hasText: "Hello, Мария Клиентова" }).waitFor();
+  await clientContext.close();
+
+  expect(problems).toEqual([]);
+  expect(foreign).toEqual([]);
+  const actions = (inst.db.$client.query("SELECT action FROM audit_log").all() as { action: string }[]).map((r) => r.action);
+  expect(actions).toEqual(expect.arrayContaining(["setup.complete", "invitation.create", "invitation.accept", "two-factor.enable", "signin.success", "client.register"]));
+});
