@@ -126,6 +126,12 @@ describe("access matrix", () => {
         const openRoute = route.access!.who === "anyone" && got !== "unauthorised" && got !== "forbidden";
         if (got !== want && !openRoute) mismatches.push(`${route.method} ${route.path} as ${p}: expected ${want}, got ${got} (${r.status})`);
         if (r.status >= 500) mismatches.push(`${route.method} ${route.path} as ${p}: ${r.status}`);
+        if (r.headers.get("content-type")?.startsWith("text/html")) {
+          // Every page: unique ids (labels and aria-describedby point at them).
+          const ids = [...(await r.text()).matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+          const dup = ids.filter((id, i) => ids.indexOf(id) !== i);
+          if (dup.length) mismatches.push(`${route.method} ${route.path} as ${p}: duplicate ids ${dup.join(", ")}`);
+        }
       }
     }
     expect(mismatches).toEqual([]);

@@ -17,10 +17,12 @@ export interface FieldProps {
   autofocus?: boolean;
   pattern?: string;
   maxlength?: number;
+  /** Distinguishes fields of the same name in two forms on one page (ids must be unique). */
+  idPrefix?: string;
 }
 
 export function Field(p: FieldProps): JSX.Element {
-  const id = `f-${p.name}`;
+  const id = `f-${p.idPrefix ?? ""}${p.name}`;
   const describedBy = [p.error ? `${id}-error` : null, p.hint ? `${id}-hint` : null].filter(Boolean).join(" ") || undefined;
   // The hint and the error sit after the label, not inside it, so the field's accessible name is the label alone;
   // aria-describedby reads them after it.

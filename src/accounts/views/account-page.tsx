@@ -54,7 +54,7 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
           <>
             <form method="post" action="/account/recovery-codes" novalidate>
               <FormAlert message={p.codesError} summary={t.form.errorSummary} />
-              <Field name="password" type="password" label={t.account.currentPassword} error={p.codesError} autocomplete="current-password" required />
+              <Field name="password" idPrefix="codes-" type="password" label={t.account.currentPassword} error={p.codesError} autocomplete="current-password" required />
               <button type="submit" class="secondary">
                 {t.account.newCodes}
               </button>
@@ -64,7 +64,7 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
               <form method="post" action="/account/two-factor/reset" novalidate>
                 <p>{t.account.resetHint}</p>
                 <FormAlert message={p.resetError} summary={t.form.errorSummary} />
-                <Field name="password" type="password" label={t.account.currentPassword} error={p.resetError} autocomplete="current-password" required />
+                <Field name="password" idPrefix="reset-" type="password" label={t.account.currentPassword} error={p.resetError} autocomplete="current-password" required />
                 <button type="submit" class="contrast">
                   {t.account.reset}
                 </button>
