@@ -1,6 +1,17 @@
 import { websocket } from "hono/bun";
 import { createApp } from "./app.ts";
+import { pruneFailures } from "./accounts/throttle.ts";
 import type { Installation } from "./installation.ts";
+import { deleteExpiredSessions } from "./sessions/sessions.ts";
+
+const HOUSEKEEPING_MS = 10 * 60_000;
+
+/** Removes ended sessions and stale sign-in failure windows, so neither table grows without bound. */
+export function housekeeping(inst: Installation): void {
+  const sessions = deleteExpiredSessions(inst.db, inst.config.sessionIdleMinutes);
+  const failures = pruneFailures(inst.db);
+  if (sessions + failures > 0) inst.log.debug("housekeeping", { sessions, failures });
+}
 
 export interface RunningServer {
   url: URL;
@@ -17,10 +28,19 @@ export function startServer(inst: Installation): RunningServer {
     maxRequestBodySize: 16 * 1024 * 1024,
     development: false,
   });
+  const timer = setInterval(() => {
+    try {
+      housekeeping(inst);
+    } catch (err) {
+      inst.log.error("housekeeping failed", { error: (err as Error).name });
+    }
+  }, HOUSEKEEPING_MS);
+  timer.unref();
   inst.log.info("listening", { address: `${server.hostname}:${server.port}`, publicUrl: inst.config.publicUrl.origin });
   return {
     url: new URL(`http://${server.hostname}:${server.port}`),
     async stop() {
+      clearInterval(timer);
       await server.stop();
       inst.db.$client.close();
     },

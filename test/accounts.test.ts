@@ -410,3 +410,23 @@ describe("audit page", () => {
     expect((await c.get("/admin/audit?from=garbage&actor=%27%3B--")).status).toBe(200);
   });
 });
+
+describe("housekeeping", () => {
+  test("ended sessions and stale failure windows are removed; live ones stay", async () => {
+    const { housekeeping } = await import("../src/server.ts");
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    await signIn(c, admin);
+    await new TestClient(inst.app, ORIGIN).post("/signin", { email: "x@example.org", password: "wrong password" });
+    const count = (table: string) => (inst.db.$client.query(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const liveSessions = count("sessions");
+    housekeeping(inst);
+    expect(count("sessions")).toBe(liveSessions);
+    expect(count("sign_in_failures")).toBeGreaterThan(0);
+    inst.db.$client.run("UPDATE sessions SET last_seen_at = 0");
+    inst.db.$client.run("UPDATE sign_in_failures SET window_started_at = 0");
+    housekeeping(inst);
+    expect(count("sessions")).toBe(0);
+    expect(count("sign_in_failures")).toBe(0);
+  });
+});

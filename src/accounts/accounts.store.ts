@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, lt } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { accounts, oneTimeLinks, people, recoveryCodes, signInFailures } from "../db/schema.ts";
 
@@ -112,4 +112,8 @@ export function putFailures(db: Queryable, key: string, failures: number, window
 
 export function clearFailures(db: Queryable, key: string): void {
   db.delete(signInFailures).where(eq(signInFailures.key, key)).run();
+}
+
+export function deleteFailuresOlderThan(db: Queryable, before: number): number {
+  return db.delete(signInFailures).where(lt(signInFailures.windowStartedAt, before)).returning({ key: signInFailures.key }).all().length;
 }

@@ -36,3 +36,9 @@ export function recordFailure(db: Queryable, keys: readonly ThrottleKey[], now =
 export function clearFailures(db: Queryable, key: ThrottleKey): void {
   store.clearFailures(db, `${key.kind}:${key.id}`);
 }
+
+/** Forgets failure windows that ended long ago (they no longer throttle anything). */
+export function pruneFailures(db: Queryable, now = Date.now()): number {
+  const longest = Math.max(...Object.values(LIMITS).map((l) => l.windowMs));
+  return store.deleteFailuresOlderThan(db, now - longest);
+}
