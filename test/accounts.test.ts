@@ -430,3 +430,24 @@ describe("housekeeping", () => {
     expect(count("sign_in_failures")).toBe(0);
   });
 });
+
+describe("client address behind a proxy", () => {
+  const twentyFailuresThenTry = async (c: TestClient, lastFrom: string) => {
+    for (let i = 0; i < 20; i++) await c.post("/signin", { email: `u${i}@example.org`, password: "wrong password" }, { "x-forwarded-for": "203.0.113.7" });
+    return (await c.post("/signin", { email: "fresh@example.org", password: "wrong password" }, { "x-forwarded-for": lastFrom })).status;
+  };
+
+  test("with KABINET_TRUST_PROXY=true the proxy's X-Forwarded-For entry is the address", async () => {
+    const c = fresh({ KABINET_TRUST_PROXY: "true" });
+    await setUpOrganisation(inst);
+    expect(await twentyFailuresThenTry(c, "198.51.100.9")).toBe(422); // another address: not throttled
+    // a client cannot dodge by prepending entries: the last one (added by the proxy) counts
+    expect((await c.post("/signin", { email: "y@example.org", password: "wrong password" }, { "x-forwarded-for": "1.2.3.4, 203.0.113.7" })).status).toBe(429);
+  });
+
+  test("without it, X-Forwarded-For is ignored (it could be forged)", async () => {
+    const c = fresh();
+    await setUpOrganisation(inst);
+    expect(await twentyFailuresThenTry(c, "198.51.100.9")).toBe(429);
+  });
+});
