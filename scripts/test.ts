@@ -37,7 +37,7 @@ function typecheck(): boolean {
 }
 
 async function bunTest(args: string[]): Promise<{ code: number; pass: number; fail: number }> {
-  const child = spawn(process.execPath, ["test", ...args], { stdio: ["ignore", "inherit", "pipe"] });
+  const child = spawn(process.execPath, ["test", "--timeout", "60000", ...args], { stdio: ["ignore", "inherit", "pipe"] });
   let tail = "";
   child.stderr.on("data", (chunk: Buffer) => {
     process.stderr.write(chunk);

@@ -142,4 +142,4 @@ test("setup → admin enrols → invites a specialist → specialist accepts, en
   expect(foreign).toEqual([]);
   const actions = (inst.db.$client.query("SELECT action FROM audit_log").all() as { action: string }[]).map((r) => r.action);
   expect(actions).toEqual(expect.arrayContaining(["setup.complete", "invitation.create", "invitation.accept", "two-factor.enable", "signin.success", "client.register"]));
-});
+}, 120_000);
