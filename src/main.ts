@@ -41,14 +41,16 @@ const COMMANDS: Record<string, Command> = {
     const config = loadConfig();
     const log = createLogger(config.logLevel);
     const inst = openInstallation(config, log, { generateDevKey: values.dev === true });
-    const server = startServer(inst);
+    // Handlers first: a supervisor may signal as soon as it reads "listening".
+    let server: ReturnType<typeof startServer> | null = null;
     const stop = async (signal: string) => {
       log.info("stopping", { signal });
-      await server.stop();
+      await server?.stop();
       process.exit(0);
     };
     process.on("SIGINT", () => void stop("SIGINT"));
     process.on("SIGTERM", () => void stop("SIGTERM"));
+    server = startServer(inst);
     return new Promise<number>(() => {}); // runs until a signal
   },
 

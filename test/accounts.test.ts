@@ -102,13 +102,15 @@ describe("sign-in", () => {
       const r = await c.post("/signin", { email, password: "wrong password here" });
       return { ms: performance.now() - t, status: r.status, text: (await r.text()).replace(/value="[^"]*@example\.org"/g, "").replace(/nonce="[^"]+"/g, "") };
     };
-    const known = [await time(admin.email), await time(admin.email)];
-    const unknown = [await time("nobody@example.org"), await time("nobody@example.org")];
+    const known = [await time(admin.email), await time(admin.email), await time(admin.email)];
+    const unknown = [await time("nobody@example.org"), await time("nobody@example.org"), await time("nobody@example.org")];
     expect(unknown[0]!.status).toBe(known[0]!.status);
     expect(unknown[0]!.text).toBe(known[0]!.text);
-    // both paths run one argon2id verification (~tens of ms); an early return would be ~1 ms
+    // Both paths run one argon2id verification (~30 ms); an early return would take ~1 ms. The bound is loose
+    // because the machine is shared; it still fails for a path that skips the verification.
     const fastest = (xs: { ms: number }[]) => Math.min(...xs.map((x) => x.ms));
-    expect(fastest(unknown)).toBeGreaterThan(fastest(known) * 0.5);
+    expect(fastest(unknown)).toBeGreaterThan(fastest(known) * 0.4);
+    expect(fastest(unknown)).toBeGreaterThan(10);
   });
 
   test("password then TOTP; the same code is refused a second time; a recovery code works once", async () => {
@@ -391,6 +393,11 @@ describe("clients", () => {
     await a.post("/admin/settings", { name: "Test Clinic", language: "en", timeZone: "Europe/Berlin", clientTwoFactor: "required", selfRegistration: "on" });
     const r2 = await new TestClient(inst.app, ORIGIN).post("/register", { name: "Ivan", email: "ivan@example.org", password: "ivan passphrase 1" });
     expect(r2.headers.get("location")).toBe("/account/two-factor");
+    // every registration attempt counts against the address: 10 an hour
+    for (let i = 0; i < 7; i++) await new TestClient(inst.app, ORIGIN).post("/register", { name: "Bot", email: `bot${i}@example.org`, password: `bot passphrase ${i}` });
+    const throttled = await new TestClient(inst.app, ORIGIN).post("/register", { name: "Late", email: "late@example.org", password: "late passphrase 1" });
+    expect(throttled.status).toBe(429);
+    expect(await throttled.text()).toContain("Too many attempts");
     expect(auditActions()).toEqual(expect.arrayContaining(["settings.change", "client.register"]));
   });
 });

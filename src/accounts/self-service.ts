@@ -6,6 +6,7 @@ import { getSettings } from "../settings/settings.ts";
 import * as store from "./accounts.store.ts";
 import { hashPassword, type PasswordProblem, passwordProblem } from "./passwords.ts";
 import { requiresTwoFactor } from "./policy.ts";
+import { recordFailure, retryAfter } from "./throttle.ts";
 import type { AccountDeps } from "./sign-in.ts";
 import { reauthenticate } from "./two-factor.ts";
 
@@ -30,16 +31,21 @@ export async function changePassword(deps: AccountDeps, session: Session, curren
 
 export type RegisterResult =
   | { kind: "closed" }
+  | { kind: "throttled"; retryAfterMs: number }
   | { kind: "weak"; problem: PasswordProblem }
   | { kind: "email-taken" }
   | { kind: "registered"; token: string; session: Session };
 
 export async function registerClient(
   deps: AccountDeps,
-  input: { name: string; email: string; password: string; device: string },
+  input: { name: string; email: string; password: string; device: string; ip: string },
 ): Promise<RegisterResult> {
   const settings = getSettings(deps.db);
   if (!settings?.selfRegistration) return { kind: "closed" };
+  const key = { kind: "register" as const, id: input.ip };
+  const wait = retryAfter(deps.db, [key]);
+  if (wait > 0) return { kind: "throttled", retryAfterMs: wait };
+  deps.db.transaction((tx) => recordFailure(tx, [key]), { behavior: "immediate" });
   const problem = passwordProblem(input.password);
   if (problem) return { kind: "weak", problem };
   const hash = await hashPassword(input.password);

@@ -117,8 +117,11 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
     const problem = passwordProblem(form.password ?? "");
     if (problem && !errors.password) errors.password = passwordMessage(problem, t);
     if (!parsed.success || Object.keys(errors).length > 0) return c.html(<RegisterPage page={pageContext(c)} values={form} errors={errors} />, 422);
-    const result = await registerClient(deps, { ...parsed.data, device: describeDevice(c.req.header("user-agent")) });
+    const result = await registerClient(deps, { ...parsed.data, device: describeDevice(c.req.header("user-agent")), ip: c.get("clientIp") });
     if (result.kind === "closed") return c.notFound();
+    if (result.kind === "throttled") {
+      return c.html(<RegisterPage page={pageContext(c)} values={form} message={t.signIn.throttled(minutes(result.retryAfterMs))} />, 429);
+    }
     if (result.kind === "weak") return c.html(<RegisterPage page={pageContext(c)} values={form} errors={{ password: passwordMessage(result.problem, t) }} />, 422);
     if (result.kind === "email-taken") return c.html(<RegisterPage page={pageContext(c)} values={form} errors={{ email: t.register.emailTaken }} />, 422);
     setSessionCookie(c, publicUrl, result.token, result.session);

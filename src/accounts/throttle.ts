@@ -8,6 +8,8 @@ import * as store from "./accounts.store.ts";
 export const LIMITS = {
   account: { failures: 5, windowMs: 15 * 60_000 },
   ip: { failures: 20, windowMs: 15 * 60_000 },
+  /** Self-registrations per address: every attempt counts, so the form cannot be used to test many emails. */
+  register: { failures: 10, windowMs: 60 * 60_000 },
 } as const;
 
 export type ThrottleKey = { kind: keyof typeof LIMITS; id: string };

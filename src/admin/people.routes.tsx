@@ -67,7 +67,11 @@ export function peopleRoutes(deps: AccountDeps): Hono<AppEnv> {
 
   app.post("/:id/role", allow(adminOnly), async (c) => {
     const role = (await readForm(c)).role;
-    if (!isRole(role)) return c.html(<p role="alert">{c.get("t").form.invalid}</p>, 422);
+    if (!isRole(role)) {
+      const person = getPersonWithAccount(deps, c.req.param("id"));
+      if (!person) return c.notFound();
+      return c.html(<PersonPage page={pageContext(c)} person={person} isSelf={person.id === actorOf(c)} message={c.get("t").form.invalid} />, 422);
+    }
     return outcome(c, c.req.param("id"), changeRole(deps, c.req.param("id"), role, actorOf(c)));
   });
 
