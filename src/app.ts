@@ -19,6 +19,8 @@ import { LOCALES, negotiateLocale } from "./i18n/messages.ts";
 import type { Installation } from "./installation.ts";
 import { healthRoutes } from "./ops/health.routes.ts";
 import { wsCheckRoutes } from "./ops/ws-check.routes.ts";
+import { LiveRooms } from "./rooms/live-rooms.ts";
+import { roomsRoutes } from "./rooms/rooms.routes.tsx";
 import { sessionMiddleware } from "./sessions/session.middleware.ts";
 
 /** Paths that work before first-run setup; everything else leads to /setup until an admin exists. */
@@ -31,6 +33,7 @@ export function createApp(deps: Installation): App {
   const origin = config.publicUrl.origin;
   const app = new Hono<AppEnv>();
   const setupGate = new SetupGate(db, log);
+  const liveRooms = new LiveRooms(deps);
 
   // ── every request: id, language, headers, log line ──
   app.use(async (c, next) => {
@@ -80,6 +83,7 @@ export function createApp(deps: Installation): App {
   app.route("/setup", setupRoutes(deps, setupGate)); // first run only
   app.route("/", signInRoutes(deps)); //              /signin /signout /link /welcome /register
   app.route("/account", accountRoutes(deps)); //      the viewer's own account
+  app.route("/rooms", roomsRoutes(deps, liveRooms)); // consultation rooms and their signalling
   app.route("/admin/people", peopleRoutes(deps));
   app.route("/admin/audit", auditRoutes(deps));
   app.route("/admin/settings", settingsRoutes(deps));

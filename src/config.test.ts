@@ -60,3 +60,16 @@ describe("session and proxy settings", () => {
     expect(problem({ KABINET_TRUST_PROXY: "yes" })).toMatch(/^KABINET_TRUST_PROXY is not true or false/);
   });
 });
+
+describe("media settings", () => {
+  test("a port range and an advertised address", () => {
+    expect(loadConfig({}, "/srv")).toMatchObject({ mediaPorts: [40000, 40099], publicIp: null });
+    expect(loadConfig({ KABINET_MEDIA_PORTS: "50000-50010", KABINET_PUBLIC_IP: "203.0.113.10" }, "/srv")).toMatchObject({
+      mediaPorts: [50000, 50010],
+      publicIp: "203.0.113.10",
+    });
+    expect(problem({ KABINET_MEDIA_PORTS: "50000" })).toMatch(/^KABINET_MEDIA_PORTS is not a range like 40000-40099/);
+    expect(problem({ KABINET_MEDIA_PORTS: "50010-50000" })).toMatch(/^KABINET_MEDIA_PORTS must be two ports/);
+    expect(problem({ KABINET_PUBLIC_IP: "example.org" })).toMatch(/^KABINET_PUBLIC_IP is not an IPv4 address/);
+  });
+});

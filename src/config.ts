@@ -19,6 +19,10 @@ export interface Config {
   readonly sessionIdleMinutes: number;
   /** Take the client's address from X-Forwarded-For (set when Caddy is in front). */
   readonly trustProxy: boolean;
+  /** UDP ports the media server uses, inclusive. */
+  readonly mediaPorts: readonly [number, number];
+  /** The address browsers reach the media server at (the host's public or LAN address), if not its own. */
+  readonly publicIp: string | null;
 }
 
 /** Each variable with an example of a right value, shown when it is wrong; also the README's table. */
@@ -42,6 +46,16 @@ export const VARIABLES = {
   },
   KABINET_LOG_LEVEL: { example: "info", help: "debug, info, warn or error.", default: "info" },
   KABINET_SESSION_IDLE_MINUTES: { example: "30", help: "Minutes without activity after which a session ends (5–720); sessions end after 12 hours regardless.", default: "30" },
+  KABINET_MEDIA_PORTS: {
+    example: "40000-40099",
+    help: "UDP port range for video and audio (each participant uses one port); publish it from the container and open it in the firewall.",
+    default: "40000-40099",
+  },
+  KABINET_PUBLIC_IP: {
+    example: "203.0.113.10",
+    help: "The IPv4 address browsers reach this host at, advertised for media (needed behind NAT and in Docker).",
+    default: "none (the host's own addresses)",
+  },
   KABINET_TRUST_PROXY: {
     example: "true",
     help: "true when a reverse proxy (Caddy) is in front: the client address for sign-in throttling comes from X-Forwarded-For.",
@@ -92,6 +106,15 @@ const schema = z.object({
       .pipe(z.number().min(5, "is below 5").max(720, "is above 720")),
   ),
   KABINET_TRUST_PROXY: optional.pipe(z.enum(["true", "false"], { error: "is not true or false" }).default("false")),
+  KABINET_MEDIA_PORTS: optional.pipe(
+    z
+      .string()
+      .regex(/^\d{1,5}-\d{1,5}$/, "is not a range like 40000-40099")
+      .default("40000-40099")
+      .transform((v) => v.split("-").map(Number) as [number, number])
+      .refine(([a, b]) => a >= 1024 && b <= 65535 && b > a, "must be two ports between 1024 and 65535, the first lower"),
+  ),
+  KABINET_PUBLIC_IP: optional.pipe(z.ipv4({ error: "is not an IPv4 address" }).optional()),
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Config {
@@ -124,6 +147,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: v.KABINET_LOG_LEVEL,
     sessionIdleMinutes: v.KABINET_SESSION_IDLE_MINUTES,
     trustProxy: v.KABINET_TRUST_PROXY === "true",
+    mediaPorts: Object.freeze(v.KABINET_MEDIA_PORTS) as readonly [number, number],
+    publicIp: v.KABINET_PUBLIC_IP ?? null,
   });
 }
 

@@ -123,3 +123,33 @@ export const signInFailures = sqliteTable("sign_in_failures", {
   failures: integer("failures").notNull(),
   windowStartedAt: integer("window_started_at").notNull(),
 });
+
+/** Consultation rooms. A room belongs to its owner (a specialist); the invitation link's token is stored hashed. */
+export const rooms = sqliteTable("rooms", {
+  id: text("id").primaryKey(),
+  ownerId: text("owner_id")
+    .notNull()
+    .references(() => people.id),
+  inviteHash: blob("invite_hash", { mode: "buffer" }).notNull().unique(),
+  /** The invitation token itself, sealed under the organisation key, so the owner can show the link again. */
+  invite: blob("invite", { mode: "buffer" }).notNull(),
+  state: text("state", { enum: ["open", "closed"] }).notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  closedAt: integer("closed_at"),
+});
+
+/** Who may enter a room besides its owner (everyone who opened its invitation while signed in). */
+export const roomParticipants = sqliteTable(
+  "room_participants",
+  {
+    roomId: text("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    personId: text("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    addedAt: integer("added_at").notNull(),
+  },
+  (t) => [uniqueIndex("room_participants_pk").on(t.roomId, t.personId)],
+);

@@ -4,6 +4,8 @@ import { Hono } from "hono";
 import { allow, anyone, nextStepPath } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
+import { getCookie } from "hono/cookie";
+import { ROOM_INVITE_COOKIE } from "../rooms/rooms.routes.tsx";
 import { HomePage } from "./views/home-page.tsx";
 
 export function homeRoutes(): Hono<AppEnv> {
@@ -11,6 +13,8 @@ export function homeRoutes(): Hono<AppEnv> {
   app.get("/", allow(anyone), (c) => {
     const viewer = c.get("viewer");
     if (viewer?.session.stage !== "full") return c.redirect(nextStepPath(viewer?.session.stage), 303);
+    // Someone who opened a consultation link before signing in goes on to it now.
+    if (getCookie(c, ROOM_INVITE_COOKIE)) return c.redirect("/rooms/join", 303);
     return c.html(<HomePage page={pageContext(c)} name={viewer.name} />);
   });
   return app;

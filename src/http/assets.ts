@@ -5,10 +5,15 @@ import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import picoPath from "@picocss/pico/css/pico.jade.min.css" with { type: "file" };
 import appCssPath from "../../web/app.css" with { type: "file" };
 import faviconPath from "../../web/favicon.svg" with { type: "file" };
+import { callClientScript } from "./call-client.macro.ts" with { type: "macro" };
 import { allow, anyone } from "./access.ts";
 import type { AppEnv } from "./env.ts";
 
-const ASSETS: Record<string, { path: string; type: string }> = {
+/** The call client, bundled from web/call.ts when Kabinet is built. */
+const CALL_JS: string = callClientScript();
+
+const ASSETS: Record<string, { path: string; type: string } | { text: string; type: string }> = {
+  "call.js": { text: CALL_JS, type: "text/javascript; charset=utf-8" },
   "htmx.min.js": { path: htmxPath, type: "text/javascript; charset=utf-8" },
   "pico.min.css": { path: picoPath, type: "text/css; charset=utf-8" },
   "app.css": { path: appCssPath, type: "text/css; charset=utf-8" },
@@ -26,6 +31,7 @@ export function assetRoutes(): Hono<AppEnv> {
   app.get("/:name", allow(anyone), async (c) => {
     const asset = ASSETS[c.req.param("name")];
     if (!asset) return c.notFound();
+    if ("text" in asset) return c.body(asset.text, 200, { "content-type": asset.type, "cache-control": "public, max-age=86400" });
     let body = bodies.get(asset.path);
     if (!body) bodies.set(asset.path, (body = Bun.file(asset.path).arrayBuffer()));
     return c.body(await body, 200, {

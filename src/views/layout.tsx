@@ -46,6 +46,11 @@ export function Layout(props: { page: PageContext; title: string; children: Chil
             <ul class="kb-nav-links" aria-label={t.nav.main}>
               {viewer ? (
                 <>
+                  {viewer.role === "admin" || viewer.role === "specialist" ? (
+                    <li>
+                      <a href="/rooms">{t.nav.rooms}</a>
+                    </li>
+                  ) : null}
                   <li>
                     <a href="/account">{t.nav.account}</a>
                   </li>

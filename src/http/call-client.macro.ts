@@ -1,0 +1,10 @@
+// A Bun macro: bundles web/call.ts for browsers when Kabinet is built (or transpiled under `bun run`), so the call
+// client travels inside the binary as a string. Bun.build cannot run inside a macro; the CLI can.
+import { join } from "node:path";
+
+export function callClientScript(): string {
+  const entry = join(import.meta.dir, "../../web/call.ts");
+  const r = Bun.spawnSync([process.execPath, "build", entry, "--target=browser", "--format=esm", "--minify"]);
+  if (r.exitCode !== 0) throw new Error(`bundling the call client failed: ${r.stderr.toString()}`);
+  return r.stdout.toString();
+}

@@ -1,0 +1,184 @@
+// A room while people are in it: the waiting room, admission, and who receives whose media.
+//
+// Invariants: only the host (the room's owner) admits, declines and ends; a guest receives no media until admitted
+// (the forwarding plan includes admitted participants only); a person has at most one live connection (a reload
+// replaces the old one, and someone admitted before rejoins without waiting again); everything a participant held
+// (peer connections, subscriptions) is closed when they leave.
+import { randomBytes } from "node:crypto";
+import type { Logger } from "../log.ts";
+import { planSubscriptions, type Subscription, wantedSubscriptions } from "./sfu/forwarding.ts";
+import type { MediaServer, PublishedMedia } from "./sfu/media-server.ts";
+import type { RoomRole } from "./rooms.ts";
+import type { ServerMessage } from "./signaling.ts";
+
+export interface Socket {
+  send(message: ServerMessage): void;
+  close(code: number, reason: string): void;
+}
+
+interface Participant {
+  personId: string;
+  name: string;
+  role: RoomRole;
+  socket: Socket;
+  admitted: boolean;
+  since: number;
+  publishing: { close: () => Promise<void> } | null;
+  media: PublishedMedia | null;
+  /** Subscriptions this participant receives, by source person id. */
+  receiving: Map<string, { id: string; accept: (sdp: string) => Promise<void>; close: () => Promise<void> }>;
+}
+
+export interface RoomEvents {
+  join(personId: string): void;
+  admit(host: string, guest: string): void;
+  decline(host: string, guest: string): void;
+  leave(personId: string): void;
+  end(host: string): void;
+}
+
+export class LiveRoom {
+  private readonly participants = new Map<string, Participant>();
+  private readonly everAdmitted = new Set<string>();
+  private ended = false;
+
+  constructor(
+    readonly roomId: string,
+    private readonly media: MediaServer,
+    private readonly events: RoomEvents,
+    private readonly log: Logger,
+  ) {}
+
+  get size(): number {
+    return this.participants.size;
+  }
+
+  connect(personId: string, name: string, role: RoomRole, socket: Socket): void {
+    if (this.ended) return socket.close(1000, "the consultation has ended");
+    const previous = this.participants.get(personId);
+    if (previous) this.remove(previous, { replaced: true });
+    const admitted = role === "host" || this.everAdmitted.has(personId);
+    const p: Participant = { personId, name, role, socket, admitted, since: Date.now(), publishing: null, media: null, receiving: new Map() };
+    this.participants.set(personId, p);
+    if (admitted) this.everAdmitted.add(personId);
+    this.events.join(personId);
+    socket.send({ type: "welcome", role, state: admitted ? "admitted" : "waiting" });
+    this.announceWaiting();
+    void this.reconcile();
+  }
+
+  disconnect(personId: string, socket: Socket): void {
+    const p = this.participants.get(personId);
+    if (p && p.socket === socket) this.remove(p, { replaced: false });
+  }
+
+  async publish(personId: string, offerSdp: string): Promise<void> {
+    const p = this.participants.get(personId);
+    if (!p?.admitted) return p?.socket.send({ type: "error", message: "not admitted yet" });
+    await p.publishing?.close();
+    this.log.debug("publish offer", { roomId: this.roomId, personId });
+    const published = await this.media.publish(offerSdp, (media) => {
+      this.log.debug("media arrived", { roomId: this.roomId, personId, tracks: media.tracks.size });
+      p.media = media;
+      void this.reconcile();
+    });
+    if (this.participants.get(personId) !== p) return void published.close();
+    p.publishing = published;
+    p.socket.send({ type: "published", sdp: published.answerSdp });
+  }
+
+  async answer(personId: string, id: string, sdp: string): Promise<void> {
+    const p = this.participants.get(personId);
+    const sub = p && [...p.receiving.values()].find((s) => s.id === id);
+    if (sub) await sub.accept(sdp);
+  }
+
+  admit(hostId: string, guestId: string): void {
+    if (!this.isHost(hostId)) return;
+    const g = this.participants.get(guestId);
+    if (!g || g.admitted) return;
+    g.admitted = true;
+    this.everAdmitted.add(guestId);
+    this.events.admit(hostId, guestId);
+    g.socket.send({ type: "admitted" });
+    this.announceWaiting();
+    void this.reconcile();
+  }
+
+  decline(hostId: string, guestId: string): void {
+    if (!this.isHost(hostId)) return;
+    const g = this.participants.get(guestId);
+    if (!g || g.admitted) return;
+    this.events.decline(hostId, guestId);
+    g.socket.send({ type: "declined" });
+    g.socket.close(1000, "declined");
+    this.remove(g, { replaced: false });
+  }
+
+  end(hostId: string): void {
+    if (!this.isHost(hostId)) return;
+    this.ended = true;
+    this.events.end(hostId);
+    for (const p of [...this.participants.values()]) {
+      p.socket.send({ type: "ended" });
+      p.socket.close(1000, "ended");
+      this.remove(p, { replaced: false });
+    }
+  }
+
+  private isHost(personId: string): boolean {
+    return this.participants.get(personId)?.role === "host";
+  }
+
+  private remove(p: Participant, options: { replaced: boolean }): void {
+    this.participants.delete(p.personId);
+    void p.publishing?.close();
+    for (const sub of p.receiving.values()) void sub.close();
+    p.receiving.clear();
+    if (options.replaced) p.socket.close(1000, "replaced by a newer connection");
+    else this.events.leave(p.personId);
+    this.announceWaiting();
+    void this.reconcile();
+  }
+
+  private announceWaiting(): void {
+    const people = [...this.participants.values()].filter((p) => !p.admitted).map((p) => ({ personId: p.personId, name: p.name, since: p.since }));
+    for (const p of this.participants.values()) if (p.role === "host") p.socket.send({ type: "waiting", people });
+  }
+
+  private reconciling: Promise<void> = Promise.resolve();
+
+  /** Brings subscriptions in line with who is admitted and publishing; runs one at a time. */
+  private reconcile(): Promise<void> {
+    this.reconciling = this.reconciling.then(() => this.reconcileNow()).catch((err) => this.log.error("media reconcile failed", { roomId: this.roomId, error: String(err) }));
+    return this.reconciling;
+  }
+
+  private async reconcileNow(): Promise<void> {
+    const states = [...this.participants.values()].map((p) => ({ id: p.personId, admitted: p.admitted, publishing: p.media !== null }));
+    const existing: Subscription[] = [...this.participants.values()].flatMap((p) => [...p.receiving.keys()].map((source) => ({ subscriber: p.personId, source })));
+    const plan = planSubscriptions(existing, wantedSubscriptions(states));
+    for (const s of plan.close) {
+      const subscriber = this.participants.get(s.subscriber);
+      const sub = subscriber?.receiving.get(s.source);
+      if (!subscriber || !sub) continue;
+      subscriber.receiving.delete(s.source);
+      await sub.close();
+      subscriber.socket.send({ type: "unsubscribe", id: sub.id });
+    }
+    for (const s of plan.open) {
+      const subscriber = this.participants.get(s.subscriber);
+      const source = this.participants.get(s.source);
+      if (!subscriber || !source?.media) continue;
+      const sub = await this.media.subscribe(source.media);
+      const id = randomBytes(8).toString("hex");
+      if (this.participants.get(s.subscriber) !== subscriber) {
+        await sub.close();
+        continue;
+      }
+      subscriber.receiving.set(s.source, { id, accept: sub.accept, close: sub.close });
+      subscriber.socket.send({ type: "subscribe", id, sdp: sub.offerSdp, name: source.name });
+      this.log.debug("subscription offered", { roomId: this.roomId, subscriber: s.subscriber, source: s.source });
+    }
+  }
+}

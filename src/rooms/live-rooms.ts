@@ -1,0 +1,105 @@
+// The registry of rooms with people in them, and the WebSocket endpoint's message handling.
+import type { Installation } from "../installation.ts";
+import { getPerson } from "../people/people.ts";
+import { LiveRoom, type Socket } from "./live-room.ts";
+import { auditRoomEvent, closeRoom, getRoom, isRoomLive, roomRoleOf, verifyJoinToken } from "./rooms.ts";
+import { MediaServer } from "./sfu/media-server.ts";
+import { CLOSE, clientMessage } from "./signaling.ts";
+
+const MESSAGES_PER_10S = 60;
+
+export class LiveRooms {
+  private readonly rooms = new Map<string, LiveRoom>();
+  private readonly media: MediaServer;
+
+  constructor(private readonly inst: Pick<Installation, "db" | "vault" | "config" | "log">) {
+    this.media = new MediaServer({ portRange: inst.config.mediaPorts, advertise: inst.config.publicIp ? [inst.config.publicIp] : [] });
+  }
+
+  /** One socket's life: the first message must be a valid join token for this room; then the protocol. */
+  connection(roomId: string): { open: (socket: Socket) => void; message: (socket: Socket, data: unknown) => void; close: (socket: Socket) => void } {
+    let personId: string | null = null;
+    let room: LiveRoom | null = null;
+    let window = { start: Date.now(), count: 0 };
+    const { db, log } = this.inst;
+
+    return {
+      open: () => {},
+      message: (socket, data) => {
+        const now = Date.now();
+        if (now - window.start > 10_000) window = { start: now, count: 0 };
+        if (++window.count > MESSAGES_PER_10S) return socket.close(CLOSE.tooMany, "too many messages");
+        let parsedJson: unknown;
+        try {
+          parsedJson = typeof data === "string" && data.length <= 64_000 ? JSON.parse(data) : null;
+        } catch {
+          return socket.close(CLOSE.protocol, "not JSON");
+        }
+        const parsed = clientMessage.safeParse(parsedJson);
+        if (!parsed.success) return socket.close(CLOSE.protocol, "malformed message");
+        const msg = parsed.data;
+
+        if (personId === null) {
+          if (msg.type !== "hello") return socket.close(CLOSE.policy, "hello first");
+          const claims = verifyJoinToken(msg.token);
+          const stored = getRoom(db, roomId);
+          if (!claims || claims.roomId !== roomId || !stored || !isRoomLive(stored)) return socket.close(CLOSE.policy, "not allowed");
+          const role = roomRoleOf(db, stored, claims.personId);
+          const person = getPerson(this.inst, claims.personId);
+          if (!role || !person) return socket.close(CLOSE.policy, "not allowed");
+          personId = claims.personId;
+          room = this.room(roomId);
+          room.connect(personId, person.name, role, socket);
+          return;
+        }
+        const me = personId;
+        const r = room!;
+        const fail = (err: unknown) => {
+          log.warn("signalling failed", { roomId, type: msg.type, error: String(err) });
+          socket.send({ type: "error", message: "the media server could not handle this; please rejoin" });
+        };
+        switch (msg.type) {
+          case "hello":
+            return socket.close(CLOSE.protocol, "hello twice");
+          case "publish":
+            return void r.publish(me, msg.sdp).catch(fail);
+          case "answer":
+            return void r.answer(me, msg.id, msg.sdp).catch(fail);
+          case "admit":
+            return r.admit(me, msg.personId);
+          case "decline":
+            return r.decline(me, msg.personId);
+          case "end":
+            return r.end(me);
+          case "leave":
+            r.disconnect(me, socket);
+            return socket.close(CLOSE.normal, "left");
+        }
+      },
+      close: (socket) => {
+        if (personId && room) {
+          room.disconnect(personId, socket);
+          if (room.size === 0) this.rooms.delete(roomId);
+        }
+      },
+    };
+  }
+
+  private room(roomId: string): LiveRoom {
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      const deps = this.inst;
+      room = new LiveRoom(roomId, this.media, {
+        join: (p) => auditRoomEvent(deps, roomId, p, "room.join"),
+        admit: (h, g) => auditRoomEvent(deps, roomId, h, "room.admit", g),
+        decline: (h, g) => auditRoomEvent(deps, roomId, h, "room.decline", g),
+        leave: (p) => auditRoomEvent(deps, roomId, p, "room.leave"),
+        end: (h) => {
+          closeRoom(deps, roomId, h);
+        },
+      }, this.inst.log);
+      this.rooms.set(roomId, room);
+    }
+    return room;
+  }
+}

@@ -1,0 +1,99 @@
+// Consultation rooms. Specialists and admins open rooms; anyone signed in enters a room they are allowed in (the
+// owner, or someone who opened its invitation); everyone else gets 404 for a room id, as if it did not exist.
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { upgradeWebSocket } from "hono/bun";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { Installation } from "../installation.ts";
+import { allow, anyone, everyone } from "../http/access.ts";
+import type { AppEnv } from "../http/env.ts";
+import { pageContext } from "../http/page.ts";
+import { getSettings } from "../settings/settings.ts";
+import type { LiveRooms } from "./live-rooms.ts";
+import { acceptRoomInvitation, createRoom, getRoom, isRoomLive, listOpenRooms, mintJoinToken, type Room, type RoomRole, roomInvitation, roomRoleOf } from "./rooms.ts";
+import type { ServerMessage } from "./signaling.ts";
+import { RoomLinkInvalidPage, RoomPage, RoomsPage } from "./views/room-pages.tsx";
+
+export const ROOM_INVITE_COOKIE = "kabinet_room_invite";
+const hosts = { who: "roles", roles: ["admin", "specialist"] } as const;
+
+export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" | "log">, live: LiveRooms): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const secure = deps.config.publicUrl.protocol === "https:";
+  const origin = deps.config.publicUrl.origin;
+
+  /** The room and the viewer's role in it, or null: unknown, closed, expired, or not theirs all look alike. */
+  const allowedRoom = (c: Context<AppEnv>): { room: Room; role: RoomRole } | null => {
+    const room = getRoom(deps.db, c.req.param("id") ?? "");
+    const role = room && isRoomLive(room) ? roomRoleOf(deps.db, room, c.get("viewer")!.personId) : null;
+    return room && role ? { room, role } : null;
+  };
+
+  app.get("/", allow(hosts), (c) =>
+    c.html(<RoomsPage page={pageContext(c)} rooms={listOpenRooms(deps.db, c.get("viewer")!.personId)} timeZone={getSettings(deps.db)?.timeZone ?? "UTC"} />),
+  );
+
+  app.post("/", allow(hosts), (c) => {
+    const { room } = createRoom(deps, c.get("viewer")!.personId);
+    return c.redirect(`/rooms/${room.id}`, 303);
+  });
+
+  // The invitation's token moves into a short-lived cookie, out of the address bar; signing in first if needed.
+  app.get("/invite/:token", allow(anyone), (c) => {
+    setCookie(c, ROOM_INVITE_COOKIE, c.req.param("token").slice(0, 64), { path: "/", httpOnly: true, secure, sameSite: "Lax", maxAge: 3600 });
+    return c.redirect("/rooms/join", 303);
+  });
+
+  app.get("/join", allow(everyone), (c) => {
+    const token = getCookie(c, ROOM_INVITE_COOKIE) ?? "";
+    deleteCookie(c, ROOM_INVITE_COOKIE, { path: "/", secure });
+    const room = acceptRoomInvitation(deps, token, c.get("viewer")!.personId);
+    if (!room) return c.html(<RoomLinkInvalidPage page={pageContext(c)} />, 410);
+    return c.redirect(`/rooms/${room.id}`, 303);
+  });
+
+  app.get("/:id", allow(everyone), (c) => {
+    const found = allowedRoom(c);
+    if (!found) return c.notFound();
+    const invite = found.role === "host" ? roomInvitation(deps, found.room.id) : null;
+    const inviteUrl = invite ? new URL(`/rooms/invite/${invite}`, deps.config.publicUrl).toString() : null;
+    return c.html(<RoomPage page={pageContext(c)} room={found.room} role={found.role} inviteUrl={inviteUrl} />);
+  });
+
+  // A fresh 60-second token for the signalling socket, fetched right before connecting.
+  app.get("/:id/join-token", allow(everyone), (c) => {
+    const found = allowedRoom(c);
+    if (!found) return c.json({ error: "not found" }, 404);
+    const viewer = c.get("viewer")!;
+    c.header("cache-control", "no-store");
+    return c.json({ token: mintJoinToken({ roomId: found.room.id, personId: viewer.personId, session: viewer.session.handle }) });
+  });
+
+  app.get(
+    "/:id/ws",
+    allow(everyone),
+    async (c, next) => {
+      if (c.req.header("origin") !== origin) return c.text("foreign origin", 403);
+      if (!allowedRoom(c)) return c.text("not found", 404);
+      await next();
+    },
+    upgradeWebSocket((c) => {
+      const conn = live.connection(c.req.param("id") ?? "");
+      let socket: { send(m: ServerMessage): void; close(code: number, reason: string): void } | null = null;
+      return {
+        onOpen(_e, ws) {
+          socket = { send: (m) => ws.readyState === 1 && ws.send(JSON.stringify(m)), close: (code, reason) => ws.close(code, reason) };
+          conn.open(socket);
+        },
+        onMessage(e) {
+          if (socket) conn.message(socket, typeof e.data === "string" ? e.data : null);
+        },
+        onClose() {
+          if (socket) conn.close(socket);
+        },
+      };
+    }),
+  );
+
+  return app;
+}

@@ -1,0 +1,145 @@
+// Consultation rooms: who may enter, and the short-lived tokens that open a room's signalling socket.
+//
+// Invariants: a room has one owner (the specialist who opened it); others may enter only after opening its
+// invitation link while signed in; a closed or expired room admits nobody. The invitation token is 256 random bits,
+// stored hashed. A join token for the WebSocket is minted only for a signed-in person allowed in the room, binds
+// person, session and room, lives 60 seconds, and is sent as the socket's first message (never in a URL).
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { recordAudit } from "../audit/audit.ts";
+import type { Queryable } from "../db/client.ts";
+import { ORG_SUBJECT, type Vault } from "../vault/vault.ts";
+import * as store from "./rooms.store.ts";
+
+export const ROOM_LIFETIME_MS = 4 * 3600_000;
+const JOIN_TOKEN_MS = 60_000;
+
+export interface Room {
+  id: string;
+  ownerId: string;
+  state: "open" | "closed";
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface RoomDeps {
+  db: Queryable;
+  vault: Vault;
+}
+
+export type RoomRole = "host" | "guest";
+
+export function createRoom(deps: RoomDeps, ownerId: string, now = Date.now()): { room: Room; inviteToken: string } {
+  const inviteToken = randomBytes(32).toString("base64url");
+  const id = randomBytes(12).toString("base64url");
+  const row = {
+    id,
+    ownerId,
+    inviteHash: Buffer.from(hash(inviteToken)),
+    invite: Buffer.from(deps.vault.sealField(ORG_SUBJECT, "rooms", "invite", id, inviteToken)),
+    state: "open" as const,
+    createdAt: now,
+    expiresAt: now + ROOM_LIFETIME_MS,
+    closedAt: null,
+  };
+  deps.db.transaction(
+    (tx) => {
+      store.insertRoom(tx, row);
+      recordAudit(tx, deps.vault, { actor: ownerId, action: "room.create", target: row.id });
+    },
+    { behavior: "immediate" },
+  );
+  return { room: toRoom(row), inviteToken };
+}
+
+/** The room's invitation token, for its owner to share again. */
+export function roomInvitation(deps: RoomDeps, roomId: string): string | null {
+  const row = store.getRoomRow(deps.db, roomId);
+  return row ? deps.vault.openField(ORG_SUBJECT, "rooms", "invite", row.id, row.invite) : null;
+}
+
+export function isRoomLive(room: Room, now = Date.now()): boolean {
+  return room.state === "open" && now < room.expiresAt;
+}
+
+export function getRoom(db: Queryable, id: string): Room | null {
+  const row = store.getRoomRow(db, id);
+  return row ? toRoom(row) : null;
+}
+
+/** The person's role in the room, or null when they may not enter it. */
+export function roomRoleOf(db: Queryable, room: Room, personId: string): RoomRole | null {
+  if (room.ownerId === personId) return "host";
+  return store.isParticipant(db, room.id, personId) ? "guest" : null;
+}
+
+export function listOpenRooms(db: Queryable, ownerId: string): Room[] {
+  return store.listRoomRowsOwnedBy(db, ownerId).map(toRoom).filter((r) => isRoomLive(r));
+}
+
+/** Adds the signed-in person to the room whose invitation this is; null if the link is unknown, closed or expired. */
+export function acceptRoomInvitation(deps: RoomDeps, token: string, personId: string): Room | null {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const row = store.getRoomRowByInvite(deps.db, hash(token));
+  if (!row || !isRoomLive(toRoom(row))) return null;
+  if (row.ownerId !== personId) {
+    deps.db.transaction(
+      (tx) => {
+        store.addParticipantRow(tx, row.id, personId, Date.now());
+        recordAudit(tx, deps.vault, { actor: personId, action: "room.invite-accept", target: row.id });
+      },
+      { behavior: "immediate" },
+    );
+  }
+  return toRoom(row);
+}
+
+export function closeRoom(deps: RoomDeps, roomId: string, actor: string): boolean {
+  return deps.db.transaction(
+    (tx) => {
+      const closed = store.closeRoomRow(tx, roomId, Date.now());
+      if (closed) recordAudit(tx, deps.vault, { actor, action: "room.close", target: roomId });
+      return closed;
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** Join, admit, decline and leave, recorded as they happen. */
+export function auditRoomEvent(deps: RoomDeps, roomId: string, actor: string, action: "room.join" | "room.admit" | "room.decline" | "room.leave", subject?: string): void {
+  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor, action, target: roomId, details: subject ? { person: subject } : {} }), {
+    behavior: "immediate",
+  });
+}
+
+// ── join tokens ──
+const JOIN_KEY = randomBytes(32); // per process: a token only ever opens a socket on the process that minted it
+
+export interface JoinClaims {
+  roomId: string;
+  personId: string;
+  session: string;
+  exp: number;
+}
+
+export function mintJoinToken(claims: Omit<JoinClaims, "exp">, now = Date.now()): string {
+  const body = Buffer.from(JSON.stringify({ ...claims, exp: now + JOIN_TOKEN_MS })).toString("base64url");
+  return `${body}.${createHmac("sha256", JOIN_KEY).update(body).digest("base64url")}`;
+}
+
+export function verifyJoinToken(token: string, now = Date.now()): JoinClaims | null {
+  const [body, mac] = token.split(".");
+  if (!body || !mac) return null;
+  const expected = createHmac("sha256", JOIN_KEY).update(body).digest();
+  const given = Buffer.from(mac, "base64url");
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const claims = JSON.parse(Buffer.from(body, "base64url").toString()) as JoinClaims;
+  return now < claims.exp ? claims : null;
+}
+
+function hash(token: string): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(token).digest());
+}
+
+function toRoom(row: store.RoomRow): Room {
+  return { id: row.id, ownerId: row.ownerId, state: row.state, createdAt: row.createdAt, expiresAt: row.expiresAt };
+}

@@ -1,0 +1,107 @@
+// The selective forwarding unit: the only module that imports werift.
+//
+// Each participant has one publishing peer connection (the browser offers its camera and microphone, we answer) and
+// one receiving peer connection per other participant's media (we offer, the browser answers). Media is forwarded
+// packet by packet from the publisher's tracks to the receivers' senders; werift answers NACKs per hop from each
+// sender's own cache; keyframe requests (PLI) from a receiver are relayed to the publisher. No STUN or TURN server is
+// contacted unless configured: werift's default public STUN server is switched off.
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, type RTCRtpTransceiver } from "werift";
+
+export interface MediaServerOptions {
+  portRange: readonly [number, number];
+  /** Extra addresses to advertise (the host's public or LAN address behind NAT or Docker). */
+  advertise: readonly string[];
+}
+
+type Kind = "audio" | "video";
+
+export interface PublishedMedia {
+  readonly tracks: ReadonlyMap<Kind, { track: MediaStreamTrack; transceiver: RTCRtpTransceiver }>;
+}
+
+const CODECS = {
+  audio: [new RTCRtpCodecParameters({ mimeType: "audio/opus", clockRate: 48000, channels: 2, payloadType: 111 })],
+  // No transport-cc: with it Chrome's bandwidth estimate collapsed against werift (stack notes); REMB and NACK/PLI.
+  video: [new RTCRtpCodecParameters({ mimeType: "video/VP8", clockRate: 90000, payloadType: 96, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
+};
+
+export class MediaServer {
+  constructor(private readonly options: MediaServerOptions) {}
+
+  private peerConnection(): RTCPeerConnection {
+    return new RTCPeerConnection({
+      iceServers: [],
+      codecs: CODECS,
+      icePortRange: [this.options.portRange[0], this.options.portRange[1]],
+      iceAdditionalHostAddresses: [...this.options.advertise],
+      iceUseIpv4: true,
+      iceUseIpv6: false,
+      iceUseTcp: false,
+    });
+  }
+
+  /** Answers a browser's publishing offer. `onMedia` fires once audio and video (whatever was offered) have arrived. */
+  async publish(offerSdp: string, onMedia: (media: PublishedMedia) => void): Promise<{ answerSdp: string; close: () => Promise<void> }> {
+    const pc = this.peerConnection();
+    const tracks = new Map<Kind, { track: MediaStreamTrack; transceiver: RTCRtpTransceiver }>();
+    let expected = 0;
+    let announced = false;
+    // werift fires onTrack inside setRemoteDescription, before we know how many to expect: check on both sides.
+    const announceWhenComplete = () => {
+      if (announced || expected === 0 || tracks.size < expected) return;
+      announced = true;
+      onMedia({ tracks });
+    };
+    pc.onTrack.subscribe((track) => {
+      const transceiver = pc.getTransceivers().find((t) => t.receiver.track === track || t.receiver.tracks.includes(track));
+      if (!transceiver) return;
+      tracks.set(track.kind as Kind, { track, transceiver });
+      announceWhenComplete();
+    });
+    await pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
+    expected = pc.getTransceivers().filter((t) => t.kind === "audio" || t.kind === "video").length;
+    announceWhenComplete();
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered(pc);
+    return { answerSdp: pc.localDescription!.sdp, close: () => pc.close() };
+  }
+
+  /** Offers a browser the media of one publisher; the browser's answer completes it. */
+  async subscribe(media: PublishedMedia): Promise<{ offerSdp: string; accept: (answerSdp: string) => Promise<void>; close: () => Promise<void> }> {
+    const pc = this.peerConnection();
+    for (const [kind, { track, transceiver: source }] of media.tracks) {
+      const forward = new MediaStreamTrack({ kind });
+      const t = pc.addTransceiver(forward, { direction: "sendonly" });
+      const sub = track.onReceiveRtp.subscribe((rtp) => forward.writeRtp(rtp.clone()));
+      if (kind === "video") {
+        // A receiver that lost a keyframe asks us; we ask the publisher.
+        t.sender.onPictureLossIndication.subscribe(() => void source.receiver.sendRtcpPLI(track.ssrc!));
+      }
+      pc.connectionStateChange.subscribe((state) => {
+        if (state === "connected" && kind === "video") void source.receiver.sendRtcpPLI(track.ssrc!);
+        if (state === "closed" || state === "failed") sub.unSubscribe();
+      });
+    }
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    return {
+      offerSdp: pc.localDescription!.sdp,
+      accept: async (answerSdp) => {
+        await pc.setRemoteDescription({ type: "answer", sdp: answerSdp });
+      },
+      close: () => pc.close(),
+    };
+  }
+}
+
+async function gathered(pc: RTCPeerConnection): Promise<void> {
+  if (pc.iceGatheringState === "complete") return;
+  await new Promise<void>((resolve) => {
+    const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {
+      if (state === "complete") {
+        unSubscribe();
+        resolve();
+      }
+    });
+  });
+}

@@ -1,0 +1,110 @@
+import { raw } from "hono/html";
+import { assetUrl } from "../../http/assets.ts";
+import { dateTimeFormat } from "../../i18n/format.ts";
+import { VERSION } from "../../version.ts";
+import { ActionButton } from "../../views/form.tsx";
+import { Layout, type PageContext } from "../../views/layout.tsx";
+import type { Room, RoomRole } from "../rooms.ts";
+
+export function RoomsPage(p: { page: PageContext; rooms: readonly Room[]; timeZone: string }): JSX.Element {
+  const { t, locale } = p.page;
+  const when = dateTimeFormat(locale, p.timeZone);
+  return (
+    <Layout page={p.page} title={t.rooms.title}>
+      <h1>{t.rooms.title}</h1>
+      <ActionButton action="/rooms" label={t.rooms.open} />
+      {p.rooms.length === 0 ? (
+        <p>{t.rooms.empty}</p>
+      ) : (
+        <ul>
+          {p.rooms.map((r) => (
+            <li>
+              <a href={`/rooms/${r.id}`}>{t.rooms.roomTitle}</a> · {t.rooms.created(when.format(r.createdAt))}
+            </li>
+          ))}
+        </ul>
+      )}
+    </Layout>
+  );
+}
+
+export function RoomPage(p: { page: PageContext; room: Room; role: RoomRole; inviteUrl: string | null }): JSX.Element {
+  const { t, nonce } = p.page;
+  const r = t.rooms;
+  const config = {
+    roomId: p.room.id,
+    role: p.role,
+    labels: {
+      waiting: r.waiting, waitingFor: r.waitingFor, admitted: r.admitted, declined: r.declined, ended: r.ended,
+      connecting: r.connecting, connected: r.connected, failed: r.failed, noMedia: r.noMedia, noWebRTC: r.noWebRTC,
+      someoneWaiting: r.someoneWaiting, admit: r.admit, decline: r.decline, nobodyWaiting: r.nobodyWaiting,
+      mute: r.mute, unmute: r.unmute, cameraOff: r.cameraOff, cameraOn: r.cameraOn, left: r.left,
+    },
+  };
+  // JSON in a non-executable script element; "<" escaped so no value can close the element.
+  const json = JSON.stringify(config).replaceAll("<", "\\u003c");
+  return (
+    <Layout page={p.page} title={r.roomTitle}>
+      <h1>{r.roomTitle}</h1>
+      {p.inviteUrl ? (
+        <details open>
+          <summary>{r.inviteLabel}</summary>
+          <p class="kb-link" data-testid="room-invite">
+            {p.inviteUrl}
+          </p>
+          <p class="kb-muted">{r.inviteHint}</p>
+        </details>
+      ) : null}
+      {p.role === "host" ? (
+        <article aria-labelledby="waiting-title">
+          <h2 id="waiting-title">{r.waitingTitle}</h2>
+          <ul id="waiting-list" aria-live="polite">
+            <li>{r.nobodyWaiting}</li>
+          </ul>
+        </article>
+      ) : null}
+      <p id="call-status" role="status" aria-live="polite"></p>
+      <section id="call" class="kb-call" hidden>
+        <div id="remote" class="kb-tiles"></div>
+        <div class="kb-controls">
+          <button id="mute" type="button" class="secondary" aria-pressed="false">{r.mute}</button>
+          <button id="video-toggle" type="button" class="secondary" aria-pressed="false">{r.cameraOff}</button>
+          <button id="leave" type="button" class="contrast">{r.leave}</button>
+          {p.role === "host" ? <button id="end" type="button" class="contrast">{r.end}</button> : null}
+        </div>
+      </section>
+      <article aria-labelledby="check-title" class="kb-check">
+        <h2 id="check-title">{r.checkTitle}</h2>
+        <p>{r.checkLead}</p>
+        <video id="preview" class="kb-preview" autoplay muted playsinline aria-label={r.preview}></video>
+        <label for="level">{r.level}</label>
+        <meter id="level" min={0} max={1} value={0}></meter>
+        <div class="grid">
+          <div>
+            <label for="camera">{r.camera}</label>
+            <select id="camera"></select>
+          </div>
+          <div>
+            <label for="mic">{r.microphone}</label>
+            <select id="mic"></select>
+          </div>
+        </div>
+        <button id="join" type="button">{p.role === "host" ? r.joinHost : r.join}</button>
+      </article>
+      <script type="application/json" id="call-config">{raw(json)}</script>
+      <script nonce={nonce} type="module" src={assetUrl("call.js", VERSION)}></script>
+    </Layout>
+  );
+}
+
+export function RoomLinkInvalidPage(p: { page: PageContext }): JSX.Element {
+  const { t } = p.page;
+  return (
+    <Layout page={p.page} title={t.rooms.roomTitle}>
+      <article>
+        <h1>{t.link.invalidTitle}</h1>
+        <p>{t.rooms.linkInvalid}</p>
+      </article>
+    </Layout>
+  );
+}
