@@ -26,20 +26,31 @@ function caddyConfigFor26(into: string): string {
 }
 
 describe("compose file", () => {
-  test("validates with docker-compose when the required variables are set", () => {
+  test("validates with docker-compose when the required variables are set, and publishes the media UDP range", () => {
     const keyFile = writeKeyFile(work, "compose.key");
     const ok = Bun.spawnSync(["docker-compose", "-f", join(ROOT, "compose.yaml"), "config", "--quiet"], {
-      env: { PATH: process.env.PATH!, KABINET_DOMAIN: "consult.example.org", KABINET_MASTER_KEY_FILE: keyFile },
+      env: { PATH: process.env.PATH!, KABINET_DOMAIN: "consult.example.org", KABINET_MASTER_KEY_FILE: keyFile, KABINET_PUBLIC_IP: "203.0.113.10" },
       cwd: work,
     });
     expect(ok.stderr.toString()).toBe("");
     expect(ok.exitCode).toBe(0);
+    const full = Bun.spawnSync(["docker-compose", "-f", join(ROOT, "compose.yaml"), "config"], {
+      env: { PATH: process.env.PATH!, KABINET_DOMAIN: "consult.example.org", KABINET_MASTER_KEY_FILE: keyFile, KABINET_PUBLIC_IP: "203.0.113.10" },
+      cwd: work,
+    }).stdout.toString();
+    // docker-compose expands the range into one entry per port
+    const udp = [...full.matchAll(/protocol: udp\n\s+published: (\d+)/g)].map((m) => Number(m[1])).filter((p) => p !== 443);
+    expect(udp).toHaveLength(100);
+    expect(Math.min(...udp)).toBe(40000);
+    expect(Math.max(...udp)).toBe(40099);
+    expect(full).toContain("KABINET_PUBLIC_IP: 203.0.113.10");
   });
 
   test("fails fast, naming the variable, when one is missing", () => {
     for (const [missing, env] of [
-      ["KABINET_DOMAIN", { KABINET_MASTER_KEY_FILE: "/etc/kabinet/master.key" }],
-      ["KABINET_MASTER_KEY_FILE", { KABINET_DOMAIN: "consult.example.org" }],
+      ["KABINET_DOMAIN", { KABINET_MASTER_KEY_FILE: "/etc/kabinet/master.key", KABINET_PUBLIC_IP: "203.0.113.10" }],
+      ["KABINET_MASTER_KEY_FILE", { KABINET_DOMAIN: "consult.example.org", KABINET_PUBLIC_IP: "203.0.113.10" }],
+      ["KABINET_PUBLIC_IP", { KABINET_DOMAIN: "consult.example.org", KABINET_MASTER_KEY_FILE: "/etc/kabinet/master.key" }],
     ] as const) {
       const r = Bun.spawnSync(["docker-compose", "-f", join(ROOT, "compose.yaml"), "config", "--quiet"], {
         env: { PATH: process.env.PATH!, ...env },
