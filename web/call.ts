@@ -159,12 +159,35 @@ async function onMessage(m: ServerMessage): Promise<void> {
       receivers.delete(m.id);
       return;
     }
+    case "chat":
+      return renderChat(m.messages);
     case "ended":
       hangUp();
       return status(L.ended);
     case "error":
       return status(m.message);
   }
+}
+
+const seenMessages = new Set<number>();
+function renderChat(messages: { id: number; author: string; text: string; at: number; mine: boolean }[]): void {
+  const log = $("chat-log");
+  for (const m of messages) {
+    if (seenMessages.has(m.id)) continue;
+    seenMessages.add(m.id);
+    const li = document.createElement("li");
+    li.className = m.mine ? "kb-mine" : "";
+    const who = document.createElement("strong");
+    who.textContent = m.author;
+    const when = document.createElement("time");
+    when.dateTime = new Date(m.at).toISOString();
+    when.textContent = new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const text = document.createElement("p");
+    text.textContent = m.text;
+    li.append(who, " ", when, text);
+    log.append(li);
+  }
+  log.scrollTop = log.scrollHeight;
 }
 
 function startWaiting(): void {
@@ -328,4 +351,12 @@ $("leave").addEventListener("click", () => {
   status(L.left);
 });
 $("end")?.addEventListener("click", () => send({ type: "end" }));
+$("chat-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = $("chat-text") as HTMLInputElement;
+  const text = input.value.trim();
+  if (!text || !socket) return;
+  send({ type: "chat", text });
+  input.value = "";
+});
 void startPreview();

@@ -50,6 +50,9 @@ export const people = sqliteTable(
 /** Every column that holds sealed bytes, as table → columns. */
 export const SEALED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   people: ["email", "name", "phone"],
+  accounts: ["totp_secret", "totp_pending"],
+  rooms: ["invite"],
+  room_messages: ["body"],
 };
 
 /** Sign-in data of a person. No row: the person has no account (yet). */
@@ -152,4 +155,21 @@ export const roomParticipants = sqliteTable(
     addedAt: integer("added_at").notNull(),
   },
   (t) => [uniqueIndex("room_participants_pk").on(t.roomId, t.personId)],
+);
+
+/** Chat in a room, sealed under the organisation's key and bound to its row. */
+export const roomMessages = sqliteTable(
+  "room_messages",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    roomId: text("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    authorId: text("author_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    at: integer("at").notNull(),
+    body: blob("body", { mode: "buffer" }).notNull(),
+  },
+  (t) => [index("room_messages_room").on(t.roomId, t.id)],
 );

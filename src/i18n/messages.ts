@@ -214,6 +214,9 @@ export const en = {
     nobodyWaiting: "Nobody is waiting.",
     left: "You left the consultation.",
     linkInvalid: "This consultation link no longer works. Ask your specialist for a new one.",
+    chatTitle: "Chat",
+    chatLabel: "Message",
+    chatSend: "Send",
   },
   dashboard: { hello: (name: string) => `Hello, ${name}`, lead: "Consultations, booking and rooms arrive in the next releases." },
 };
@@ -435,6 +438,9 @@ export const ru: Messages = {
     nobodyWaiting: "Никто не ждёт.",
     left: "Вы вышли из консультации.",
     linkInvalid: "Ссылка на консультацию больше не действует. Попросите специалиста прислать новую.",
+    chatTitle: "Чат",
+    chatLabel: "Сообщение",
+    chatSend: "Отправить",
   },
   dashboard: { hello: (name: string) => `Здравствуйте, ${name}`, lead: "Консультации, запись и комнаты появятся в следующих версиях." },
 };

@@ -29,7 +29,19 @@ interface Participant {
   receiving: Map<string, { id: string; accept: (sdp: string) => Promise<void>; close: () => Promise<void> }>;
 }
 
+export interface StoredChat {
+  id: number;
+  authorId: string;
+  author: string;
+  text: string;
+  at: number;
+}
+
 export interface RoomEvents {
+  /** Stores a chat message (sealed) and returns it as stored. */
+  chat(personId: string, text: string): StoredChat;
+  /** Every message of the room so far, for someone who has just been let in or came back. */
+  chatHistory(): StoredChat[];
   join(personId: string): void;
   admit(host: string, guest: string): void;
   decline(host: string, guest: string): void;
@@ -63,6 +75,7 @@ export class LiveRoom {
     if (admitted) this.everAdmitted.add(personId);
     this.events.join(personId);
     socket.send({ type: "welcome", role, state: admitted ? "admitted" : "waiting" });
+    if (admitted) this.sendHistory(p);
     this.announceWaiting();
     void this.reconcile();
   }
@@ -76,7 +89,6 @@ export class LiveRoom {
     const p = this.participants.get(personId);
     if (!p?.admitted) return p?.socket.send({ type: "error", message: "not admitted yet" });
     await p.publishing?.close();
-    this.log.debug("publish offer", { roomId: this.roomId, personId });
     const published = await this.media.publish(offerSdp, (media) => {
       this.log.debug("media arrived", { roomId: this.roomId, personId, tracks: media.tracks.size });
       p.media = media;
@@ -101,6 +113,7 @@ export class LiveRoom {
     this.everAdmitted.add(guestId);
     this.events.admit(hostId, guestId);
     g.socket.send({ type: "admitted" });
+    this.sendHistory(g);
     this.announceWaiting();
     void this.reconcile();
   }
@@ -113,6 +126,21 @@ export class LiveRoom {
     g.socket.send({ type: "declined" });
     g.socket.close(1000, "declined");
     this.remove(g, { replaced: false });
+  }
+
+  /** Only people in the call may chat; what they write reaches everyone in the call. */
+  chat(personId: string, text: string): void {
+    const p = this.participants.get(personId);
+    if (!p?.admitted) return p?.socket.send({ type: "error", message: "not admitted yet" });
+    const stored = this.events.chat(personId, text);
+    for (const other of this.participants.values()) {
+      if (other.admitted) other.socket.send({ type: "chat", messages: [{ id: stored.id, author: stored.author, text: stored.text, at: stored.at, mine: other.personId === personId }] });
+    }
+  }
+
+  private sendHistory(p: Participant): void {
+    const messages = this.events.chatHistory().map((m) => ({ id: m.id, author: m.author, text: m.text, at: m.at, mine: m.authorId === p.personId }));
+    if (messages.length > 0) p.socket.send({ type: "chat", messages });
   }
 
   end(hostId: string): void {
@@ -178,7 +206,6 @@ export class LiveRoom {
       }
       subscriber.receiving.set(s.source, { id, accept: sub.accept, close: sub.close });
       subscriber.socket.send({ type: "subscribe", id, sdp: sub.offerSdp, name: source.name });
-      this.log.debug("subscription offered", { roomId: this.roomId, subscriber: s.subscriber, source: s.source });
     }
   }
 }

@@ -1,6 +1,7 @@
 // The registry of rooms with people in them, and the WebSocket endpoint's message handling.
 import type { Installation } from "../installation.ts";
 import { getPerson } from "../people/people.ts";
+import { listChatMessages, postChatMessage } from "./chat.ts";
 import { LiveRoom, type Socket } from "./live-room.ts";
 import { auditRoomEvent, closeRoom, getRoom, isRoomLive, roomRoleOf, verifyJoinToken } from "./rooms.ts";
 import { MediaServer } from "./sfu/media-server.ts";
@@ -69,6 +70,8 @@ export class LiveRooms {
             return r.admit(me, msg.personId);
           case "decline":
             return r.decline(me, msg.personId);
+          case "chat":
+            return r.chat(me, msg.text);
           case "end":
             return r.end(me);
           case "leave":
@@ -90,6 +93,8 @@ export class LiveRooms {
     if (!room) {
       const deps = this.inst;
       room = new LiveRoom(roomId, this.media, {
+        chat: (p, text) => postChatMessage(deps, roomId, p, text),
+        chatHistory: () => listChatMessages(deps, roomId),
         join: (p) => auditRoomEvent(deps, roomId, p, "room.join"),
         admit: (h, g) => auditRoomEvent(deps, roomId, h, "room.admit", g),
         decline: (h, g) => auditRoomEvent(deps, roomId, h, "room.decline", g),

@@ -1,6 +1,6 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
-import { roomParticipants, rooms } from "../db/schema.ts";
+import { roomMessages, roomParticipants, rooms } from "../db/schema.ts";
 
 export type RoomRow = typeof rooms.$inferSelect;
 
@@ -30,4 +30,19 @@ export function addParticipantRow(db: Queryable, roomId: string, personId: strin
 
 export function isParticipant(db: Queryable, roomId: string, personId: string): boolean {
   return Boolean(db.select().from(roomParticipants).where(and(eq(roomParticipants.roomId, roomId), eq(roomParticipants.personId, personId))).get());
+}
+
+export type MessageRow = typeof roomMessages.$inferSelect;
+
+/** A message row without its body yet: the body's seal binds the row id, known only after the insert. */
+export function insertMessageRow(db: Queryable, roomId: string, authorId: string, at: number): number {
+  return db.insert(roomMessages).values({ roomId, authorId, at, body: Buffer.alloc(0) }).returning({ id: roomMessages.id }).get().id;
+}
+
+export function setMessageBody(db: Queryable, id: number, body: Uint8Array): void {
+  db.update(roomMessages).set({ body: Buffer.from(body) }).where(eq(roomMessages.id, id)).run();
+}
+
+export function listMessageRows(db: Queryable, roomId: string): MessageRow[] {
+  return db.select().from(roomMessages).where(eq(roomMessages.roomId, roomId)).orderBy(asc(roomMessages.id)).all();
 }

@@ -11,6 +11,7 @@ export const clientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("answer"), id, sdp }),
   z.object({ type: z.literal("admit"), personId: id }),
   z.object({ type: z.literal("decline"), personId: id }),
+  z.object({ type: z.literal("chat"), text: z.string().trim().min(1).max(2000) }),
   z.object({ type: z.literal("end") }),
   z.object({ type: z.literal("leave") }),
 ]);
@@ -25,6 +26,7 @@ export type ServerMessage =
   | { type: "published"; sdp: string }
   | { type: "subscribe"; id: string; sdp: string; name: string }
   | { type: "unsubscribe"; id: string }
+  | { type: "chat"; messages: { id: number; author: string; text: string; at: number; mine: boolean }[] }
   | { type: "ended" }
   | { type: "error"; message: string };
 

@@ -97,6 +97,16 @@ test("specialist and client see and hear each other through the SFU; the uninvit
   await guest.screenshot({ path: screenshotPath("call-guest-phone"), fullPage: true });
   await host.screenshot({ path: screenshotPath("call-host-desktop"), fullPage: true });
 
+  // Chat crosses both ways; markup is shown as text.
+  const hello = "Здравствуйте, доктор! <b>not bold</b>";
+  await guest.getByPlaceholder("Message").fill(hello);
+  await guest.getByRole("button", { name: "Send" }).click();
+  await host.locator("#chat-log li", { hasText: hello }).waitFor();
+  await host.getByPlaceholder("Message").fill("Hello Maria, I can hear you well.");
+  await host.getByRole("button", { name: "Send" }).click();
+  await guest.locator("#chat-log li", { hasText: "Hello Maria, I can hear you well." }).waitFor();
+  expect(await host.locator("#chat-log b").count()).toBe(0);
+
   const uninvited = await stats(other);
   expect(uninvited).toEqual({ framesDecoded: 0, audioSamples: 0, receivers: 0 });
 
@@ -110,10 +120,19 @@ test("specialist and client see and hear each other through the SFU; the uninvit
   const recovery = Date.now() - reloadedAt;
   console.log(`recovered after reload in ${recovery} ms (host had decoded ${hostFramesBefore} frames before)`);
   expect(recovery).toBeLessThan(5_000 + 2_000); // 5 s of media gap, plus the click
+  // The chat is shown again after the reload.
+  await guest.locator("#chat-log li", { hasText: "Hello Maria, I can hear you well." }).waitFor();
+  expect(await guest.locator("#chat-log li").count()).toBe(2);
 
   // The specialist ends the consultation for everyone.
   await host.getByRole("button", { name: "End for everyone" }).click();
   await guest.getByText("The consultation has ended.").waitFor();
+  // The chat is sealed at rest: neither message is in the database file or its WAL.
+  const { readFileSync, existsSync } = await import("node:fs");
+  const disk = Buffer.concat(["kabinet.db", "kabinet.db-wal"].map((f) => `${inst.dir}/data/${f}`).filter(existsSync).map((f) => readFileSync(f)));
+  expect(disk.includes(Buffer.from("Здравствуйте, доктор"))).toBe(false);
+  expect(disk.includes(Buffer.from("I can hear you well"))).toBe(false);
+
   const actions = (inst.db.$client.query("SELECT action FROM audit_log").all() as { action: string }[]).map((r) => r.action);
   expect(actions).toEqual(expect.arrayContaining(["room.create", "room.invite-accept", "room.join", "room.admit", "room.leave", "room.close"]));
 }, 120_000);

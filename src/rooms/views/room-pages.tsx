@@ -72,6 +72,15 @@ export function RoomPage(p: { page: PageContext; room: Room; role: RoomRole; inv
           <button id="leave" type="button" class="contrast">{r.leave}</button>
           {p.role === "host" ? <button id="end" type="button" class="contrast">{r.end}</button> : null}
         </div>
+        <article aria-labelledby="chat-title" class="kb-chat">
+          <h2 id="chat-title">{r.chatTitle}</h2>
+          <ol id="chat-log" aria-live="polite"></ol>
+          <form id="chat-form" role="group">
+            <label for="chat-text" class="kb-visually-hidden">{r.chatLabel}</label>
+            <input id="chat-text" name="text" maxlength={2000} autocomplete="off" placeholder={r.chatLabel} />
+            <button type="submit">{r.chatSend}</button>
+          </form>
+        </article>
       </section>
       <article aria-labelledby="check-title" class="kb-check">
         <h2 id="check-title">{r.checkTitle}</h2>
