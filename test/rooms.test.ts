@@ -1,0 +1,173 @@
+// Rooms and signalling through a real server and real WebSocket clients: who may enter, what closes a socket.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { websocket } from "hono/bun";
+import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "./support/accounts.ts";
+import { TestClient } from "./support/client.ts";
+import { makeInstallation, type TestInstallation } from "./support/installation.ts";
+import { freePort } from "./support/processes.ts";
+
+let inst: TestInstallation;
+let server: ReturnType<typeof Bun.serve>;
+let origin: string;
+let specialist: TestPerson;
+let client: TestPerson;
+let outsider: TestPerson;
+let roomId: string;
+let invite: string;
+
+beforeAll(async () => {
+  const port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  inst = makeInstallation({ KABINET_PUBLIC_URL: origin, KABINET_MEDIA_PORTS: "47000-47050" });
+  const admin = await setUpOrganisation(inst);
+  specialist = await addPerson(inst, admin.personId, "specialist");
+  client = await addPerson(inst, admin.personId, "client");
+  outsider = await addPerson(inst, admin.personId, "client");
+  server = Bun.serve({ hostname: "127.0.0.1", port, fetch: inst.app.fetch, websocket });
+  const host = browserLike(specialist);
+  const created = await host.post("/rooms");
+  roomId = created.headers.get("location")!.split("/").pop()!;
+  invite = (await (await host.get(`/rooms/${roomId}`)).text()).match(/\/rooms\/invite\/([A-Za-z0-9_-]{43})/)![1]!;
+});
+afterAll(async () => {
+  await server.stop(true);
+  inst.close();
+});
+
+function browserLike(p: TestPerson): TestClient {
+  const c = new TestClient(inst.app, origin);
+  const [name, value] = cookieFor(inst, p.personId).split("=") as [string, string];
+  c.cookies.set(name, value);
+  return c;
+}
+
+interface Conn {
+  ws: WebSocket;
+  messages: { type: string; [k: string]: unknown }[];
+  closed: Promise<{ code: number; reason: string }>;
+  next(type: string): Promise<{ type: string; [k: string]: unknown }>;
+}
+
+async function connect(p: TestPerson, opts: { origin?: string } = {}): Promise<Conn> {
+  const cookie = cookieFor(inst, p.personId);
+  const ws = new WebSocket(`${origin.replace("http", "ws")}/rooms/${roomId}/ws`, { headers: { origin: opts.origin ?? origin, cookie } } as never);
+  const messages: Conn["messages"] = [];
+  const waiters: { type: string; resolve: (m: Conn["messages"][number]) => void }[] = [];
+  ws.onmessage = (e) => {
+    const m = JSON.parse(String(e.data));
+    messages.push(m);
+    for (const w of waiters.filter((w) => w.type === m.type)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(m);
+    }
+  };
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => (ws.onclose = (e) => resolve({ code: e.code, reason: e.reason })));
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error("refused"));
+  });
+  return {
+    ws,
+    messages,
+    closed,
+    next: (type) => {
+      const seen = messages.find((m) => m.type === type);
+      if (seen) {
+        messages.splice(messages.indexOf(seen), 1);
+        return Promise.resolve(seen);
+      }
+      return new Promise((resolve) => waiters.push({ type, resolve }));
+    },
+  };
+}
+
+async function hello(c: Conn, p: TestPerson): Promise<void> {
+  const r = await browserLike(p).get(`/rooms/${roomId}/join-token`);
+  c.ws.send(JSON.stringify({ type: "hello", token: (await r.json()).token }));
+}
+
+describe("rooms", () => {
+  test("only the owner and people who opened the invitation may enter; others see 404", async () => {
+    expect((await browserLike(outsider).get(`/rooms/${roomId}`)).status).toBe(404);
+    expect((await browserLike(outsider).get(`/rooms/${roomId}/join-token`)).status).toBe(404);
+    const c = browserLike(client);
+    const opened = await c.get(`/rooms/invite/${invite}`);
+    expect(opened.headers.get("location")).toBe("/rooms/join");
+    expect((await c.get("/rooms/join")).headers.get("location")).toBe(`/rooms/${roomId}`);
+    expect((await c.get(`/rooms/${roomId}`)).status).toBe(200);
+    // a client cannot open rooms
+    expect((await c.post("/rooms")).status).toBe(403);
+    // an anonymous visitor with the link signs in first, then lands in the room
+    const anon = new TestClient(inst.app, origin);
+    await anon.get(`/rooms/invite/${invite}`);
+    expect((await anon.get("/rooms/join")).headers.get("location")).toBe("/signin");
+    expect(anon.cookies.get("kabinet_room_invite")).toBe(invite);
+  });
+
+  test("a bad invitation link is a clear 410", async () => {
+    const c = browserLike(outsider);
+    await c.get("/rooms/invite/not-a-real-token");
+    const r = await c.get("/rooms/join");
+    expect(r.status).toBe(410);
+    expect(await r.text()).toContain("no longer works");
+  });
+});
+
+describe("signalling socket", () => {
+  test("a foreign Origin is refused before the upgrade", async () => {
+    await expect(connect(specialist, { origin: "https://evil.example" })).rejects.toThrow();
+  });
+
+  test("the first message must be hello with a valid token; malformed messages close with a reason", async () => {
+    const a = await connect(specialist);
+    a.ws.send(JSON.stringify({ type: "publish", sdp: "v=0 something long enough" }));
+    expect(await a.closed).toEqual({ code: 1008, reason: "hello first" });
+
+    const b = await connect(specialist);
+    b.ws.send(JSON.stringify({ type: "hello", token: "forged.token-value" }));
+    expect(await b.closed).toEqual({ code: 1008, reason: "not allowed" });
+
+    const c = await connect(specialist);
+    c.ws.send("{not json");
+    expect(await c.closed).toEqual({ code: 1002, reason: "not JSON" });
+
+    const d = await connect(specialist);
+    d.ws.send(JSON.stringify({ type: "teleport" }));
+    expect(await d.closed).toEqual({ code: 1002, reason: "malformed message" });
+  });
+
+  test("a token for someone not allowed in the room does not open it", async () => {
+    const r = await browserLike(outsider).get(`/rooms/${roomId}/join-token`);
+    expect(r.status).toBe(404);
+  });
+
+  test("waiting room: the host sees the guest; the guest cannot chat or admit; the host admits; too many messages close", async () => {
+    const host = await connect(specialist);
+    await hello(host, specialist);
+    expect(await host.next("welcome")).toEqual({ type: "welcome", role: "host", state: "admitted" });
+
+    const guest = await connect(client);
+    await hello(guest, client);
+    expect(await guest.next("welcome")).toEqual({ type: "welcome", role: "guest", state: "waiting" });
+    let waiting = await host.next("waiting"); // the first tells the host nobody waits yet
+    while ((waiting.people as unknown[]).length === 0) waiting = await host.next("waiting");
+    expect((waiting.people as { personId: string }[]).map((p) => p.personId)).toEqual([client.personId]);
+
+    guest.ws.send(JSON.stringify({ type: "chat", text: "let me in" }));
+    expect(await guest.next("error")).toEqual({ type: "error", message: "not admitted yet" });
+    guest.ws.send(JSON.stringify({ type: "admit", personId: client.personId })); // only the host admits: ignored
+    host.ws.send(JSON.stringify({ type: "admit", personId: client.personId }));
+    expect(await guest.next("admitted")).toEqual({ type: "admitted" });
+
+    guest.ws.send(JSON.stringify({ type: "chat", text: "thank you" }));
+    const got = await host.next("chat");
+    expect((got.messages as { text: string; mine: boolean }[])[0]).toMatchObject({ text: "thank you", mine: false });
+
+    for (let i = 0; i < 70; i++) guest.ws.send(JSON.stringify({ type: "end" }));
+    expect(await guest.closed).toEqual({ code: 1008, reason: "too many messages" });
+    host.ws.close();
+    await host.closed;
+    const actions = (inst.db.$client.query("SELECT action FROM audit_log").all() as { action: string }[]).map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(["room.join", "room.admit", "room.leave"]));
+  });
+});
