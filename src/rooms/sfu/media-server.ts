@@ -37,6 +37,8 @@ export class MediaServer {
       iceUseIpv4: true,
       iceUseIpv6: false,
       iceUseTcp: false,
+      // One ICE transport for all media: werift leaves the extra per-m-line transports' sockets open otherwise.
+      bundlePolicy: "max-bundle",
     });
   }
 
