@@ -23,6 +23,8 @@ export interface Config {
   readonly mediaPorts: readonly [number, number];
   /** The address browsers reach the media server at (the host's public or LAN address), if not its own. */
   readonly publicIp: string | null;
+  /** Largest file a person may share in a room. */
+  readonly maxUploadBytes: number;
 }
 
 /** Each variable with an example of a right value, shown when it is wrong; also the README's table. */
@@ -56,6 +58,7 @@ export const VARIABLES = {
     help: "The IPv4 address browsers reach this host at, advertised for media (needed behind NAT and in Docker).",
     default: "none (the host's own addresses)",
   },
+  KABINET_MAX_UPLOAD_MB: { example: "20", help: "Largest file that can be shared in a consultation, in MB (1–200).", default: "20" },
   KABINET_TRUST_PROXY: {
     example: "true",
     help: "true when a reverse proxy (Caddy) is in front: the client address for sign-in throttling comes from X-Forwarded-For.",
@@ -115,6 +118,14 @@ const schema = z.object({
       .refine(([a, b]) => a >= 1024 && b <= 65535 && b > a, "must be two ports between 1024 and 65535, the first lower"),
   ),
   KABINET_PUBLIC_IP: optional.pipe(z.ipv4({ error: "is not an IPv4 address" }).optional()),
+  KABINET_MAX_UPLOAD_MB: optional.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, "is not a whole number of MB")
+      .default("20")
+      .transform(Number)
+      .pipe(z.number().min(1, "is below 1").max(200, "is above 200")),
+  ),
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Config {
@@ -149,6 +160,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: v.KABINET_TRUST_PROXY === "true",
     mediaPorts: Object.freeze(v.KABINET_MEDIA_PORTS) as readonly [number, number],
     publicIp: v.KABINET_PUBLIC_IP ?? null,
+    maxUploadBytes: v.KABINET_MAX_UPLOAD_MB * 1024 * 1024,
   });
 }
 

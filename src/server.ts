@@ -25,7 +25,7 @@ export function startServer(inst: Installation): RunningServer {
     port: inst.config.listen.port,
     fetch: app.fetch,
     websocket,
-    maxRequestBodySize: 16 * 1024 * 1024,
+    maxRequestBodySize: inst.config.maxUploadBytes + 1024 * 1024,
     development: false,
   });
   const timer = setInterval(() => {

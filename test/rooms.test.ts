@@ -171,3 +171,41 @@ describe("signalling socket", () => {
     expect(actions).toEqual(expect.arrayContaining(["room.join", "room.admit", "room.leave"]));
   });
 });
+
+describe("files", () => {
+  const upload = (p: TestPerson, name: string, bytes: Uint8Array<ArrayBuffer>) => {
+    const form = new FormData();
+    form.append("file", new File([bytes], name));
+    return inst.app.request(`${origin}/rooms/${roomId}/files`, { method: "POST", body: form, headers: { origin, cookie: cookieFor(inst, p.personId) } });
+  };
+
+  test("only the owner and admitted people share and read files; types and size are checked", async () => {
+    // the client opened the link, and was admitted in the signalling test above; the outsider never was
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+    expect((await upload(outsider, "x.png", png)).status).toBe(404);
+    const ok = await upload(client, "scan.png", png);
+    expect(ok.status).toBe(201);
+    const { id } = (await ok.json()) as { id: string };
+
+    const fake = await upload(specialist, "report.pdf", new TextEncoder().encode("<html>not a pdf</html>"));
+    expect(fake.status).toBe(422);
+    expect(((await fake.json()) as { error: string }).error).toContain("This kind of file cannot be shared");
+    expect((await upload(specialist, "virus.exe", png)).status).toBe(422);
+    expect((await upload(specialist, "empty.txt", new Uint8Array(0))).status).toBe(422);
+    const big = new Uint8Array(21 * 1024 * 1024);
+    big.set([0x25, 0x50, 0x44, 0x46, 0x2d]);
+    const tooBig = await upload(specialist, "big.pdf", big);
+    expect(tooBig.status).toBe(413);
+    expect(((await tooBig.json()) as { error: string }).error).toBe("This file is larger than 20 MB.");
+
+    const get = (p: TestPerson) => inst.app.request(`${origin}/rooms/${roomId}/files/${id}`, { headers: { cookie: cookieFor(inst, p.personId) } });
+    const mine = await get(specialist);
+    expect(mine.status).toBe(200);
+    expect(mine.headers.get("content-disposition")).toBe("attachment; filename*=UTF-8''scan.png");
+    expect(mine.headers.get("content-security-policy")).toContain("sandbox");
+    expect(new Uint8Array(await mine.arrayBuffer())).toEqual(png);
+    expect((await get(outsider)).status).toBe(404);
+    const actions = (inst.db.$client.query("SELECT action FROM audit_log").all() as { action: string }[]).map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(["file.upload", "file.download"]));
+  });
+});

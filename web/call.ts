@@ -23,6 +23,7 @@ interface Labels {
   cameraOff: string;
   cameraOn: string;
   left: string;
+  fileEmpty: string;
 }
 
 interface Config {
@@ -161,12 +162,53 @@ async function onMessage(m: ServerMessage): Promise<void> {
     }
     case "chat":
       return renderChat(m.messages);
+    case "files":
+      return renderFiles(m.files);
     case "ended":
       hangUp();
       return status(L.ended);
     case "error":
       return status(m.message);
   }
+}
+
+function renderFiles(files: { id: string; name: string; size: number; uploader: string }[]): void {
+  $("file-list").replaceChildren(
+    ...files.map((f) => {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = `/rooms/${config.roomId}/files/${f.id}`;
+      a.download = f.name;
+      a.textContent = f.name;
+      const meta = document.createElement("span");
+      meta.className = "kb-muted";
+      meta.textContent = ` ${f.size < 1024 * 1024 ? `${Math.ceil(f.size / 1024)} KB` : `${(f.size / 1048576).toFixed(1)} MB`} · ${f.uploader}`;
+      li.append(a, meta);
+      return li;
+    }),
+  );
+}
+
+async function uploadFile(e: Event): Promise<void> {
+  e.preventDefault();
+  const input = $("file-input") as HTMLInputElement;
+  const error = $("file-error");
+  error.hidden = true;
+  const file = input.files?.[0];
+  if (!file) {
+    error.textContent = L.fileEmpty;
+    error.hidden = false;
+    return;
+  }
+  const form = new FormData();
+  form.append("file", file);
+  const r = await fetch(`/rooms/${config.roomId}/files`, { method: "POST", body: form, credentials: "same-origin" });
+  if (!r.ok) {
+    error.textContent = ((await r.json().catch(() => ({}))) as { error?: string }).error ?? String(r.status);
+    error.hidden = false;
+    return;
+  }
+  input.value = "";
 }
 
 const seenMessages = new Set<number>();
@@ -351,6 +393,7 @@ $("leave").addEventListener("click", () => {
   status(L.left);
 });
 $("end")?.addEventListener("click", () => send({ type: "end" }));
+$("file-form").addEventListener("submit", (e) => void uploadFile(e));
 $("chat-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const input = $("chat-text") as HTMLInputElement;

@@ -53,6 +53,7 @@ export const SEALED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   accounts: ["totp_secret", "totp_pending"],
   rooms: ["invite"],
   room_messages: ["body"],
+  room_files: ["name"],
 };
 
 /** Sign-in data of a person. No row: the person has no account (yet). */
@@ -153,6 +154,8 @@ export const roomParticipants = sqliteTable(
       .notNull()
       .references(() => people.id, { onDelete: "cascade" }),
     addedAt: integer("added_at").notNull(),
+    /** When the host first let them in: from then on they may read the room's chat and files, also after the call. */
+    admittedAt: integer("admitted_at"),
   },
   (t) => [uniqueIndex("room_participants_pk").on(t.roomId, t.personId)],
 );
@@ -172,4 +175,23 @@ export const roomMessages = sqliteTable(
     body: blob("body", { mode: "buffer" }).notNull(),
   },
   (t) => [index("room_messages_room").on(t.roomId, t.id)],
+);
+
+/** Files shared in a room. The bytes live sealed on disk in chunks (src/crypto/sealed-file.ts); the name is sealed here. */
+export const roomFiles = sqliteTable(
+  "room_files",
+  {
+    id: text("id").primaryKey(),
+    roomId: text("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    uploaderId: text("uploader_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    name: blob("name", { mode: "buffer" }).notNull(),
+    mime: text("mime").notNull(),
+    size: integer("size").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("room_files_room").on(t.roomId)],
 );

@@ -39,6 +39,8 @@ export function securityHeaders(publicUrl: URL): MiddlewareHandler<AppEnv> {
     crossOriginResourcePolicy: "same-origin",
     permissionsPolicy: { camera: ["self"], microphone: ["self"], geolocation: [], payment: [], usb: [] },
     removePoweredBy: true,
+    // A handler may set a stricter header of its own (file downloads add `sandbox` to the CSP).
+    overwrite: false,
   });
 }
 

@@ -38,10 +38,14 @@ export interface StoredChat {
 }
 
 export interface RoomEvents {
+  /** Whether the host let this person in before (survives a restart of the server). */
+  wasAdmitted(personId: string): boolean;
   /** Stores a chat message (sealed) and returns it as stored. */
   chat(personId: string, text: string): StoredChat;
   /** Every message of the room so far, for someone who has just been let in or came back. */
   chatHistory(): StoredChat[];
+  /** The files shared so far, likewise. */
+  files(): { id: string; name: string; size: number; uploader: string }[];
   join(personId: string): void;
   admit(host: string, guest: string): void;
   decline(host: string, guest: string): void;
@@ -69,7 +73,7 @@ export class LiveRoom {
     if (this.ended) return socket.close(1000, "the consultation has ended");
     const previous = this.participants.get(personId);
     if (previous) this.remove(previous, { replaced: true });
-    const admitted = role === "host" || this.everAdmitted.has(personId);
+    const admitted = role === "host" || this.everAdmitted.has(personId) || this.events.wasAdmitted(personId);
     const p: Participant = { personId, name, role, socket, admitted, since: Date.now(), publishing: null, media: null, receiving: new Map() };
     this.participants.set(personId, p);
     if (admitted) this.everAdmitted.add(personId);
@@ -138,9 +142,15 @@ export class LiveRoom {
     }
   }
 
+  broadcastToAdmitted(message: ServerMessage): void {
+    for (const p of this.participants.values()) if (p.admitted) p.socket.send(message);
+  }
+
   private sendHistory(p: Participant): void {
     const messages = this.events.chatHistory().map((m) => ({ id: m.id, author: m.author, text: m.text, at: m.at, mine: m.authorId === p.personId }));
     if (messages.length > 0) p.socket.send({ type: "chat", messages });
+    const files = this.events.files();
+    if (files.length > 0) p.socket.send({ type: "files", files });
   }
 
   end(hostId: string): void {

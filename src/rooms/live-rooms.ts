@@ -2,8 +2,9 @@
 import type { Installation } from "../installation.ts";
 import { getPerson } from "../people/people.ts";
 import { listChatMessages, postChatMessage } from "./chat.ts";
+import { fileSummary, listRoomFiles } from "./files.ts";
 import { LiveRoom, type Socket } from "./live-room.ts";
-import { auditRoomEvent, closeRoom, getRoom, isRoomLive, roomRoleOf, verifyJoinToken } from "./rooms.ts";
+import { auditRoomEvent, closeRoom, recordAdmission, wasAdmittedTo, getRoom, isRoomLive, roomRoleOf, verifyJoinToken } from "./rooms.ts";
 import { MediaServer } from "./sfu/media-server.ts";
 import { CLOSE, clientMessage } from "./signaling.ts";
 
@@ -88,15 +89,25 @@ export class LiveRooms {
     };
   }
 
+  /** Tells everyone in the call that the room's files changed. */
+  announceFiles(roomId: string): void {
+    this.rooms.get(roomId)?.broadcastToAdmitted({ type: "files", files: listRoomFiles(this.inst, roomId).map(fileSummary) });
+  }
+
   private room(roomId: string): LiveRoom {
     let room = this.rooms.get(roomId);
     if (!room) {
       const deps = this.inst;
       room = new LiveRoom(roomId, this.media, {
+        wasAdmitted: (p) => wasAdmittedTo(deps.db, roomId, p),
         chat: (p, text) => postChatMessage(deps, roomId, p, text),
         chatHistory: () => listChatMessages(deps, roomId),
+        files: () => listRoomFiles(deps, roomId).map(fileSummary),
         join: (p) => auditRoomEvent(deps, roomId, p, "room.join"),
-        admit: (h, g) => auditRoomEvent(deps, roomId, h, "room.admit", g),
+        admit: (h, g) => {
+          recordAdmission(deps, roomId, g);
+          auditRoomEvent(deps, roomId, h, "room.admit", g);
+        },
         decline: (h, g) => auditRoomEvent(deps, roomId, h, "room.decline", g),
         leave: (p) => auditRoomEvent(deps, roomId, p, "room.leave"),
         end: (h) => {

@@ -10,9 +10,23 @@ import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { LiveRooms } from "./live-rooms.ts";
-import { acceptRoomInvitation, createRoom, getRoom, isRoomLive, listOpenRooms, mintJoinToken, type Room, type RoomRole, roomInvitation, roomRoleOf } from "./rooms.ts";
+import { listChatMessages } from "./chat.ts";
+import { ALLOWED_EXTENSIONS, listRoomFiles, readRoomFile, storeRoomFile } from "./files.ts";
+import {
+  acceptRoomInvitation,
+  createRoom,
+  getRoom,
+  isRoomLive,
+  listOpenRooms,
+  mayReadRoomRecord,
+  mintJoinToken,
+  type Room,
+  type RoomRole,
+  roomInvitation,
+  roomRoleOf,
+} from "./rooms.ts";
 import type { ServerMessage } from "./signaling.ts";
-import { RoomLinkInvalidPage, RoomPage, RoomsPage } from "./views/room-pages.tsx";
+import { RoomLinkInvalidPage, RoomPage, RoomRecordPage, RoomsPage } from "./views/room-pages.tsx";
 
 export const ROOM_INVITE_COOKIE = "kabinet_room_invite";
 const hosts = { who: "roles", roles: ["admin", "specialist"] } as const;
@@ -52,12 +66,25 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     return c.redirect(`/rooms/${room.id}`, 303);
   });
 
+  /** The room if the viewer may read its record (chat and files): its owner, or someone it admitted. */
+  const readableRoom = (c: Context<AppEnv>): Room | null => {
+    const room = getRoom(deps.db, c.req.param("id") ?? "");
+    return room && mayReadRoomRecord(deps.db, room, c.get("viewer")!.personId) ? room : null;
+  };
+  const fileDeps = { ...deps, filesDir: `${deps.config.dataDir}/files`, maxBytes: deps.config.maxUploadBytes };
+  const maxMB = Math.round(deps.config.maxUploadBytes / 1024 / 1024);
+
   app.get("/:id", allow(everyone), (c) => {
     const found = allowedRoom(c);
-    if (!found) return c.notFound();
+    if (!found) {
+      // After the call: its participants keep the record.
+      const room = readableRoom(c);
+      if (!room) return c.notFound();
+      return c.html(<RoomRecordPage page={pageContext(c)} room={room} chat={listChatMessages(deps, room.id)} files={listRoomFiles(deps, room.id)} timeZone={getSettings(deps.db)?.timeZone ?? "UTC"} />);
+    }
     const invite = found.role === "host" ? roomInvitation(deps, found.room.id) : null;
     const inviteUrl = invite ? new URL(`/rooms/invite/${invite}`, deps.config.publicUrl).toString() : null;
-    return c.html(<RoomPage page={pageContext(c)} room={found.room} role={found.role} inviteUrl={inviteUrl} />);
+    return c.html(<RoomPage page={pageContext(c)} room={found.room} role={found.role} inviteUrl={inviteUrl} maxUploadMB={maxMB} fileTypes={ALLOWED_EXTENSIONS} />);
   });
 
   // A fresh 60-second token for the signalling socket, fetched right before connecting.
@@ -67,6 +94,42 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     const viewer = c.get("viewer")!;
     c.header("cache-control", "no-store");
     return c.json({ token: mintJoinToken({ roomId: found.room.id, personId: viewer.personId, session: viewer.session.handle }) });
+  });
+
+  // Share a file during the call: the owner or someone admitted, while the room is open.
+  app.post("/:id/files", allow(everyone), async (c) => {
+    const t = c.get("t");
+    const room = readableRoom(c);
+    if (!room || !isRoomLive(room)) return c.json({ error: t.errors.notFoundText }, 404);
+    let body: Record<string, unknown>;
+    try {
+      body = await c.req.parseBody();
+    } catch {
+      return c.json({ error: t.rooms.fileEmpty }, 400);
+    }
+    const file = body["file"];
+    if (!(file instanceof File)) return c.json({ error: t.rooms.fileEmpty }, 422);
+    const result = await storeRoomFile(fileDeps, room.id, c.get("viewer")!.personId, file.name, new Uint8Array(await file.arrayBuffer()));
+    if (!result.ok) {
+      const types = ALLOWED_EXTENSIONS.join(", ");
+      const error = result.problem === "too-large" ? t.rooms.fileTooLarge(maxMB) : result.problem === "type" ? t.rooms.fileType(types) : t.rooms.fileEmpty;
+      return c.json({ error }, result.problem === "too-large" ? 413 : 422);
+    }
+    live.announceFiles(room.id);
+    return c.json({ id: result.file.id, name: result.file.name, size: result.file.size }, 201);
+  });
+
+  // Download: only for the room's record readers; always as an attachment, never rendered in our origin.
+  app.get("/:id/files/:fileId", allow(everyone), async (c) => {
+    const room = readableRoom(c);
+    const found = room ? await readRoomFile(fileDeps, room.id, c.req.param("fileId"), c.get("viewer")!.personId) : null;
+    if (!found) return c.notFound();
+    return c.body(new Uint8Array(found.bytes).buffer, 200, {
+      "content-type": found.file.mime,
+      "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(found.file.name)}`,
+      "cache-control": "private, no-store",
+      "content-security-policy": "sandbox; default-src 'none'",
+    });
   });
 
   app.get(

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
-import { roomMessages, roomParticipants, rooms } from "../db/schema.ts";
+import { roomFiles, roomMessages, roomParticipants, rooms } from "../db/schema.ts";
 
 export type RoomRow = typeof rooms.$inferSelect;
 
@@ -26,6 +26,33 @@ export function closeRoomRow(db: Queryable, id: string, at: number): boolean {
 
 export function addParticipantRow(db: Queryable, roomId: string, personId: string, at: number): void {
   db.insert(roomParticipants).values({ roomId, personId, addedAt: at }).onConflictDoNothing().run();
+}
+
+export function markAdmitted(db: Queryable, roomId: string, personId: string, at: number): void {
+  db.update(roomParticipants)
+    .set({ admittedAt: at })
+    .where(and(eq(roomParticipants.roomId, roomId), eq(roomParticipants.personId, personId), isNull(roomParticipants.admittedAt)))
+    .run();
+}
+
+export function wasAdmitted(db: Queryable, roomId: string, personId: string): boolean {
+  return Boolean(
+    db.select().from(roomParticipants).where(and(eq(roomParticipants.roomId, roomId), eq(roomParticipants.personId, personId), isNotNull(roomParticipants.admittedAt))).get(),
+  );
+}
+
+export type FileRow = typeof roomFiles.$inferSelect;
+
+export function insertFileRow(db: Queryable, row: FileRow): void {
+  db.insert(roomFiles).values(row).run();
+}
+
+export function listFileRows(db: Queryable, roomId: string): FileRow[] {
+  return db.select().from(roomFiles).where(eq(roomFiles.roomId, roomId)).orderBy(asc(roomFiles.createdAt)).all();
+}
+
+export function getFileRow(db: Queryable, roomId: string, fileId: string): FileRow | null {
+  return db.select().from(roomFiles).where(and(eq(roomFiles.roomId, roomId), eq(roomFiles.id, fileId))).get() ?? null;
 }
 
 export function isParticipant(db: Queryable, roomId: string, personId: string): boolean {

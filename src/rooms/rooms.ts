@@ -104,6 +104,20 @@ export function closeRoom(deps: RoomDeps, roomId: string, actor: string): boolea
   );
 }
 
+/** The host let this person in: from now on they may read the room's chat and files, also after the call. */
+export function recordAdmission(deps: RoomDeps, roomId: string, personId: string): void {
+  store.markAdmitted(deps.db, roomId, personId, Date.now());
+}
+
+export function wasAdmittedTo(db: Queryable, roomId: string, personId: string): boolean {
+  return store.wasAdmitted(db, roomId, personId);
+}
+
+/** Whether the person may read what was said and shared in the room: its owner, or someone it admitted. */
+export function mayReadRoomRecord(db: Queryable, room: Room, personId: string): boolean {
+  return room.ownerId === personId || store.wasAdmitted(db, room.id, personId);
+}
+
 /** Join, admit, decline and leave, recorded as they happen. */
 export function auditRoomEvent(deps: RoomDeps, roomId: string, actor: string, action: "room.join" | "room.admit" | "room.decline" | "room.leave", subject?: string): void {
   deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor, action, target: roomId, details: subject ? { person: subject } : {} }), {

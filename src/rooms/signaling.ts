@@ -27,6 +27,7 @@ export type ServerMessage =
   | { type: "subscribe"; id: string; sdp: string; name: string }
   | { type: "unsubscribe"; id: string }
   | { type: "chat"; messages: { id: number; author: string; text: string; at: number; mine: boolean }[] }
+  | { type: "files"; files: { id: string; name: string; size: number; uploader: string }[] }
   | { type: "ended" }
   | { type: "error"; message: string };
 

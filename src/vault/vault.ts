@@ -11,6 +11,7 @@ import { KEY_BYTES, randomBytes } from "../crypto/aead.ts";
 import { blindIndex } from "../crypto/blind-index.ts";
 import type { MasterKey } from "../crypto/master-key.ts";
 import { fieldContext, openBytes, sealBytes } from "../crypto/seal.ts";
+import { openFile, sealFile } from "../crypto/sealed-file.ts";
 import * as store from "./vault.store.ts";
 
 export const ORG_SUBJECT = "org";
@@ -85,6 +86,17 @@ export class Vault {
     const plain = openBytes(this.dataKey(subject), sealed, fieldContext(table, column, rowId));
     if (!plain) throw new SealedValueError(`${table}.${column} of row ${rowId} does not open`);
     return decoder.decode(plain);
+  }
+
+  /** A file's bytes sealed in chunks bound to the file id (see crypto/sealed-file.ts). */
+  sealFile(subject: string, fileId: string, bytes: Uint8Array): Uint8Array {
+    return sealFile(this.dataKey(subject), fileId, bytes);
+  }
+
+  openFile(subject: string, fileId: string, sealed: Uint8Array): Uint8Array {
+    const plain = openFile(this.dataKey(subject), fileId, sealed);
+    if (!plain) throw new SealedValueError(`file ${fileId} does not open`);
+    return plain;
   }
 
   blindIndex(column: string, value: string): Uint8Array {

@@ -107,6 +107,25 @@ test("specialist and client see and hear each other through the SFU; the uninvit
   await guest.locator("#chat-log li", { hasText: "Hello Maria, I can hear you well." }).waitFor();
   expect(await host.locator("#chat-log b").count()).toBe(0);
 
+  // A shared file downloads byte-identical on the other side; a file type off the allow-list is refused clearly.
+  const { mkdtempSync, writeFileSync, readFileSync: readBytes } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(`${tmpdir()}/kabinet-upload-`);
+  const pdf = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.from(crypto.getRandomValues(new Uint8Array(150_000)))]);
+  writeFileSync(`${dir}/анализы.pdf`, pdf);
+  writeFileSync(`${dir}/tool.exe`, Buffer.from("MZ\x90\x00binary"));
+  await guest.locator("#file-input").setInputFiles(`${dir}/tool.exe`);
+  await guest.getByRole("button", { name: "Share", exact: true }).click();
+  await guest.locator("#file-error", { hasText: "This kind of file cannot be shared" }).waitFor();
+  await guest.locator("#file-input").setInputFiles(`${dir}/анализы.pdf`);
+  await guest.getByRole("button", { name: "Share", exact: true }).click();
+  const link = host.locator("#file-list a", { hasText: "анализы.pdf" });
+  await link.waitFor();
+  const [download] = await Promise.all([host.waitForEvent("download"), link.click()]);
+  const got = readBytes((await download.path())!);
+  expect(Buffer.compare(got, pdf)).toBe(0);
+  expect(download.suggestedFilename()).toBe("анализы.pdf");
+
   const uninvited = await stats(other);
   expect(uninvited).toEqual({ framesDecoded: 0, audioSamples: 0, receivers: 0 });
 
@@ -127,11 +146,25 @@ test("specialist and client see and hear each other through the SFU; the uninvit
   // The specialist ends the consultation for everyone.
   await host.getByRole("button", { name: "End for everyone" }).click();
   await guest.getByText("The consultation has ended.").waitFor();
+  // Afterwards the participants keep the record; someone never let in gets nothing.
+  await host.goto(host.url());
+  await host.getByRole("heading", { name: "Consultation record" }).waitFor();
+  await host.locator("li", { hasText: "Hello Maria, I can hear you well." }).waitFor();
+  await host.locator("a", { hasText: "анализы.pdf" }).waitFor();
+  await host.screenshot({ path: screenshotPath("consultation-record-desktop"), fullPage: true });
+  const outsider = await other.goto(host.url());
+  expect(outsider!.status()).toBe(404);
+
   // The chat is sealed at rest: neither message is in the database file or its WAL.
   const { readFileSync, existsSync } = await import("node:fs");
   const disk = Buffer.concat(["kabinet.db", "kabinet.db-wal"].map((f) => `${inst.dir}/data/${f}`).filter(existsSync).map((f) => readFileSync(f)));
   expect(disk.includes(Buffer.from("Здравствуйте, доктор"))).toBe(false);
   expect(disk.includes(Buffer.from("I can hear you well"))).toBe(false);
+  expect(disk.includes(Buffer.from("анализы"))).toBe(false); // the file's name is sealed too
+  const { readdirSync } = await import("node:fs");
+  const stored = readdirSync(`${inst.dir}/data/files`).map((f) => readFileSync(`${inst.dir}/data/files/${f}`));
+  expect(stored).toHaveLength(1);
+  expect(stored[0]!.includes(pdf.subarray(0, 64))).toBe(false);
 
   const actions = (inst.db.$client.query("SELECT action FROM audit_log").all() as { action: string }[]).map((r) => r.action);
   expect(actions).toEqual(expect.arrayContaining(["room.create", "room.invite-accept", "room.join", "room.admit", "room.leave", "room.close"]));

@@ -4,6 +4,8 @@ import { dateTimeFormat } from "../../i18n/format.ts";
 import { VERSION } from "../../version.ts";
 import { ActionButton } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
+import type { ChatMessage } from "../chat.ts";
+import type { SharedFile } from "../files.ts";
 import type { Room, RoomRole } from "../rooms.ts";
 
 export function RoomsPage(p: { page: PageContext; rooms: readonly Room[]; timeZone: string }): JSX.Element {
@@ -28,7 +30,7 @@ export function RoomsPage(p: { page: PageContext; rooms: readonly Room[]; timeZo
   );
 }
 
-export function RoomPage(p: { page: PageContext; room: Room; role: RoomRole; inviteUrl: string | null }): JSX.Element {
+export function RoomPage(p: { page: PageContext; room: Room; role: RoomRole; inviteUrl: string | null; maxUploadMB: number; fileTypes: readonly string[] }): JSX.Element {
   const { t, nonce } = p.page;
   const r = t.rooms;
   const config = {
@@ -38,7 +40,7 @@ export function RoomPage(p: { page: PageContext; room: Room; role: RoomRole; inv
       waiting: r.waiting, waitingFor: r.waitingFor, admitted: r.admitted, declined: r.declined, ended: r.ended,
       connecting: r.connecting, connected: r.connected, failed: r.failed, noMedia: r.noMedia, noWebRTC: r.noWebRTC,
       someoneWaiting: r.someoneWaiting, admit: r.admit, decline: r.decline, nobodyWaiting: r.nobodyWaiting,
-      mute: r.mute, unmute: r.unmute, cameraOff: r.cameraOff, cameraOn: r.cameraOn, left: r.left,
+      mute: r.mute, unmute: r.unmute, cameraOff: r.cameraOff, cameraOn: r.cameraOn, left: r.left, fileEmpty: r.fileEmpty,
     },
   };
   // JSON in a non-executable script element; "<" escaped so no value can close the element.
@@ -81,6 +83,17 @@ export function RoomPage(p: { page: PageContext; room: Room; role: RoomRole; inv
             <button type="submit">{r.chatSend}</button>
           </form>
         </article>
+        <article aria-labelledby="files-title" class="kb-files">
+          <h2 id="files-title">{r.filesTitle}</h2>
+          <ul id="file-list" aria-live="polite"></ul>
+          <form id="file-form">
+            <label for="file-input">{r.fileLabel}</label>
+            <input id="file-input" type="file" name="file" accept={p.fileTypes.map((x) => `.${x}`).join(",")} aria-describedby="file-hint" />
+            <small id="file-hint">{r.fileHint(p.maxUploadMB, p.fileTypes.join(", "))}</small>
+            <p id="file-error" role="alert" class="kb-alert" hidden></p>
+            <button type="submit" class="secondary">{r.fileUpload}</button>
+          </form>
+        </article>
       </section>
       <article aria-labelledby="check-title" class="kb-check">
         <h2 id="check-title">{r.checkTitle}</h2>
@@ -116,4 +129,59 @@ export function RoomLinkInvalidPage(p: { page: PageContext }): JSX.Element {
       </article>
     </Layout>
   );
+}
+
+export function RoomRecordPage(p: {
+  page: PageContext;
+  room: Room;
+  chat: readonly ChatMessage[];
+  files: readonly SharedFile[];
+  timeZone: string;
+}): JSX.Element {
+  const { t, locale } = p.page;
+  const when = dateTimeFormat(locale, p.timeZone);
+  return (
+    <Layout page={p.page} title={t.rooms.recordTitle}>
+      <h1>{t.rooms.recordTitle}</h1>
+      <p>{t.rooms.recordLead}</p>
+      <article aria-labelledby="record-files">
+        <h2 id="record-files">{t.rooms.filesTitle}</h2>
+        {p.files.length === 0 ? (
+          <p>{t.rooms.noFiles}</p>
+        ) : (
+          <ul>
+            {p.files.map((f) => (
+              <li>
+                <a href={`/rooms/${p.room.id}/files/${f.id}`} download>
+                  {f.name}
+                </a>{" "}
+                <span class="kb-muted">
+                  {formatSize(f.size)} · {f.uploader} · {when.format(f.createdAt)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </article>
+      <article aria-labelledby="record-chat" class="kb-chat">
+        <h2 id="record-chat">{t.rooms.chatTitle}</h2>
+        {p.chat.length === 0 ? (
+          <p>{t.rooms.noChat}</p>
+        ) : (
+          <ol>
+            {p.chat.map((m) => (
+              <li>
+                <strong>{m.author}</strong> <time datetime={new Date(m.at).toISOString()}>{when.format(m.at)}</time>
+                <p>{m.text}</p>
+              </li>
+            ))}
+          </ol>
+        )}
+      </article>
+    </Layout>
+  );
+}
+
+export function formatSize(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -1,0 +1,116 @@
+// Files shared in a consultation room.
+//
+// Protects: documents clients and specialists exchange (results, scans, homework). Invariants: only types on the
+// allow-list, checked against the file's first bytes, not only its name; at most the configured size; bytes sealed
+// on disk in chunks under the organisation key, bound to the file id; the name sealed in the database; readable only
+// by the room's owner and people it admitted; every upload and download audited.
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { recordAudit } from "../audit/audit.ts";
+import type { Queryable } from "../db/client.ts";
+import { getPerson } from "../people/people.ts";
+import { ORG_SUBJECT, type Vault } from "../vault/vault.ts";
+import * as store from "./rooms.store.ts";
+
+export interface FileDeps {
+  db: Queryable;
+  vault: Vault;
+  filesDir: string;
+  maxBytes: number;
+}
+
+export interface SharedFile {
+  id: string;
+  name: string;
+  mime: string;
+  size: number;
+  uploader: string;
+  createdAt: number;
+}
+
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
+/** Extension → type and the bytes such a file starts with (null: text, checked for UTF-8 without NUL). */
+const ALLOWED: Record<string, { mime: string; magic: number[] | null }> = {
+  pdf: { mime: "application/pdf", magic: [0x25, 0x50, 0x44, 0x46, 0x2d] },
+  png: { mime: "image/png", magic: [0x89, 0x50, 0x4e, 0x47] },
+  jpg: { mime: "image/jpeg", magic: [0xff, 0xd8, 0xff] },
+  jpeg: { mime: "image/jpeg", magic: [0xff, 0xd8, 0xff] },
+  txt: { mime: "text/plain; charset=utf-8", magic: null },
+  docx: { mime: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", magic: ZIP },
+  xlsx: { mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", magic: ZIP },
+  odt: { mime: "application/vnd.oasis.opendocument.text", magic: ZIP },
+};
+export const ALLOWED_EXTENSIONS = Object.keys(ALLOWED);
+
+export type StoreFileResult = { ok: true; file: SharedFile } | { ok: false; problem: "empty" | "too-large" | "type" };
+
+export async function storeRoomFile(deps: FileDeps, roomId: string, uploaderId: string, name: string, bytes: Uint8Array): Promise<StoreFileResult> {
+  if (bytes.length === 0) return { ok: false, problem: "empty" };
+  if (bytes.length > deps.maxBytes) return { ok: false, problem: "too-large" };
+  const ext = name.toLowerCase().split(".").pop() ?? "";
+  const type = ALLOWED[ext];
+  if (!type || !matches(type.magic, bytes)) return { ok: false, problem: "type" };
+  const id = randomBytes(12).toString("base64url");
+  const cleanName = name.replace(/[\u0000-\u001f\u007f/\\]/g, "_").slice(-200);
+  mkdirSync(deps.filesDir, { recursive: true, mode: 0o700 });
+  const path = join(deps.filesDir, id);
+  // Written before the row: a crash leaves an orphan sealed file, never a row without its bytes.
+  await Bun.write(path, deps.vault.sealFile(ORG_SUBJECT, id, bytes));
+  const createdAt = Date.now();
+  deps.db.transaction(
+    (tx) => {
+      store.insertFileRow(tx, {
+        id,
+        roomId,
+        uploaderId,
+        name: Buffer.from(deps.vault.sealField(ORG_SUBJECT, "room_files", "name", id, cleanName)),
+        mime: type.mime,
+        size: bytes.length,
+        createdAt,
+      });
+      recordAudit(tx, deps.vault, { actor: uploaderId, action: "file.upload", target: roomId, details: { file: id, size: bytes.length, type: ext } });
+    },
+    { behavior: "immediate" },
+  );
+  return { ok: true, file: { id, name: cleanName, mime: type.mime, size: bytes.length, uploader: getPerson(deps, uploaderId)?.name ?? "", createdAt } };
+}
+
+export function listRoomFiles(deps: Pick<FileDeps, "db" | "vault">, roomId: string): SharedFile[] {
+  return store.listFileRows(deps.db, roomId).map((r) => ({
+    id: r.id,
+    name: deps.vault.openField(ORG_SUBJECT, "room_files", "name", r.id, r.name),
+    mime: r.mime,
+    size: r.size,
+    uploader: getPerson(deps, r.uploaderId)?.name ?? "",
+    createdAt: r.createdAt,
+  }));
+}
+
+export async function readRoomFile(deps: FileDeps, roomId: string, fileId: string, readerId: string): Promise<{ file: SharedFile; bytes: Uint8Array } | null> {
+  const row = store.getFileRow(deps.db, roomId, fileId);
+  if (!row) return null;
+  const sealed = new Uint8Array(await Bun.file(join(deps.filesDir, row.id)).arrayBuffer());
+  const bytes = deps.vault.openFile(ORG_SUBJECT, row.id, sealed);
+  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: readerId, action: "file.download", target: roomId, details: { file: row.id } }), {
+    behavior: "immediate",
+  });
+  const name = deps.vault.openField(ORG_SUBJECT, "room_files", "name", row.id, row.name);
+  return { file: { id: row.id, name, mime: row.mime, size: row.size, uploader: "", createdAt: row.createdAt }, bytes };
+}
+
+/** What the call client lists: no type or dates needed there. */
+export function fileSummary(f: SharedFile): { id: string; name: string; size: number; uploader: string } {
+  return { id: f.id, name: f.name, size: f.size, uploader: f.uploader };
+}
+
+function matches(magic: number[] | null, bytes: Uint8Array): boolean {
+  if (magic) return magic.every((b, i) => bytes[i] === b);
+  if (bytes.includes(0)) return false;
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
