@@ -56,7 +56,7 @@ describe("session and proxy settings", () => {
       trustProxy: true,
     });
     expect(problem({ KABINET_SESSION_IDLE_MINUTES: "2" })).toMatch(/^KABINET_SESSION_IDLE_MINUTES is below 5/);
-    expect(problem({ KABINET_SESSION_IDLE_MINUTES: "soon" })).toMatch(/^KABINET_SESSION_IDLE_MINUTES is not a number of minutes/);
+    expect(problem({ KABINET_SESSION_IDLE_MINUTES: "soon" })).toMatch(/^KABINET_SESSION_IDLE_MINUTES is not a whole number of minutes/);
     expect(problem({ KABINET_TRUST_PROXY: "yes" })).toMatch(/^KABINET_TRUST_PROXY is not true or false/);
   });
 });

@@ -78,6 +78,18 @@ export class ConfigError extends Error {
 
 const optional = z.string().trim().optional().transform((v) => (v === "" ? undefined : v));
 
+/** An optional whole number within bounds, with messages that name the unit. */
+function wholeNumber(unit: string, fallback: number, min: number, max: number) {
+  return optional.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, `is not a whole number of ${unit}`)
+      .default(String(fallback))
+      .transform(Number)
+      .pipe(z.number().min(min, `is below ${min}`).max(max, `is above ${max}`)),
+  );
+}
+
 const schema = z.object({
   KABINET_DATA_DIR: optional,
   KABINET_LISTEN: optional.pipe(
@@ -100,14 +112,7 @@ const schema = z.object({
   KABINET_MASTER_KEY_FILE: optional,
   KABINET_PREVIOUS_MASTER_KEY_FILE: optional,
   KABINET_LOG_LEVEL: optional.pipe(z.enum(LOG_LEVELS, { error: `is not one of ${LOG_LEVELS.join(", ")}` }).default("info")),
-  KABINET_SESSION_IDLE_MINUTES: optional.pipe(
-    z
-      .string()
-      .regex(/^\d+$/, "is not a number of minutes")
-      .default("30")
-      .transform(Number)
-      .pipe(z.number().min(5, "is below 5").max(720, "is above 720")),
-  ),
+  KABINET_SESSION_IDLE_MINUTES: wholeNumber("minutes", 30, 5, 720),
   KABINET_TRUST_PROXY: optional.pipe(z.enum(["true", "false"], { error: "is not true or false" }).default("false")),
   KABINET_MEDIA_PORTS: optional.pipe(
     z
@@ -118,14 +123,7 @@ const schema = z.object({
       .refine(([a, b]) => a >= 1024 && b <= 65535 && b > a, "must be two ports between 1024 and 65535, the first lower"),
   ),
   KABINET_PUBLIC_IP: optional.pipe(z.ipv4({ error: "is not an IPv4 address" }).optional()),
-  KABINET_MAX_UPLOAD_MB: optional.pipe(
-    z
-      .string()
-      .regex(/^\d+$/, "is not a whole number of MB")
-      .default("20")
-      .transform(Number)
-      .pipe(z.number().min(1, "is below 1").max(200, "is above 200")),
-  ),
+  KABINET_MAX_UPLOAD_MB: wholeNumber("MB", 20, 1, 200),
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Config {

@@ -21,13 +21,7 @@ export function sealFile(key: Uint8Array, fileId: string, plain: Uint8Array): Ui
     new DataView(length.buffer).setUint32(0, sealed.length);
     parts.push(length, sealed);
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 /** The plain bytes, or null when any chunk fails to open, is missing, or the file was cut or extended. */
@@ -45,12 +39,15 @@ export function openFile(key: Uint8Array, fileId: string, sealed: Uint8Array): U
     if (!plain) return null;
     chunks.push(plain);
   }
-  if (chunks.length === 0) return null;
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
+  return chunks.length === 0 ? null : concat(chunks);
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
 }
