@@ -3,7 +3,7 @@
 // than a few joins' worth.
 import { expect, test } from "bun:test";
 import { readdirSync, readlinkSync } from "node:fs";
-import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from "werift";
+import { publishThrough, viewThrough } from "./support/werift-peers.ts";
 import { MediaServer } from "../src/rooms/sfu/media-server.ts";
 
 const server = new MediaServer({ portRange: [48000, 48999], advertise: ["127.0.0.1"] });
@@ -18,57 +18,15 @@ function openSockets(): number {
   }).length;
 }
 
-async function gathered(pc: RTCPeerConnection): Promise<void> {
-  if (pc.iceGatheringState === "complete") return;
-  await new Promise<void>((resolve) => pc.iceGatheringStateChange.subscribe((s) => s === "complete" && resolve()));
-}
-
-async function connected(pc: RTCPeerConnection): Promise<void> {
-  if (pc.connectionState === "connected") return;
-  await new Promise<void>((resolve, reject) => {
-    pc.connectionStateChange.subscribe((s) => (s === "connected" ? resolve() : s === "failed" ? reject(new Error("ICE failed")) : undefined));
-    setTimeout(() => reject(new Error("not connected within 10 s")), 10_000);
-  });
-}
-
-/** One participant: publishes a fake VP8 track and Opus through the SFU, and a second peer receives it. */
+/** One participant publishes fake VP8 and Opus through the SFU, a second peer receives it, both leave. */
 async function oneJoinAndLeave(i: number): Promise<number> {
-  const publisher = new RTCPeerConnection({ iceServers: [], iceAdditionalHostAddresses: ["127.0.0.1"], bundlePolicy: "max-bundle" });
-  const video = new MediaStreamTrack({ kind: "video" });
-  const audio = new MediaStreamTrack({ kind: "audio" });
-  publisher.addTransceiver(audio, { direction: "sendonly" });
-  publisher.addTransceiver(video, { direction: "sendonly" });
-  await publisher.setLocalDescription(await publisher.createOffer());
-  await gathered(publisher);
-  let media: Parameters<Parameters<MediaServer["publish"]>[1]>[0] | null = null;
-  const published = await server.publish(publisher.localDescription!.sdp, (m) => (media = m));
-  await publisher.setRemoteDescription({ type: "answer", sdp: published.answerSdp });
-  await connected(publisher);
-  const send = (seq: number) => {
-    const header = new RtpHeader({ payloadType: 96, sequenceNumber: seq, timestamp: seq * 3000, ssrc: 1000 + i, marker: true });
-    video.writeRtp(new RtpPacket(header, Buffer.alloc(800, seq)));
-  };
-  for (let s = 0; s < 20 && !media; s++) {
-    send(s);
-    await Bun.sleep(20);
-  }
-  expect(media).not.toBeNull();
-
-  const viewer = new RTCPeerConnection({ iceServers: [], iceAdditionalHostAddresses: ["127.0.0.1"], bundlePolicy: "max-bundle" });
-  let received = 0;
-  viewer.onTrack.subscribe((t) => t.onReceiveRtp.subscribe(() => received++));
-  const sub = await server.subscribe(media!);
-  await viewer.setRemoteDescription({ type: "offer", sdp: sub.offerSdp });
-  await viewer.setLocalDescription(await viewer.createAnswer());
-  await gathered(viewer);
-  await sub.accept(viewer.localDescription!.sdp);
-  await connected(viewer);
-  for (let s = 20; s < 80 && received < 5; s++) {
-    send(s);
+  const publisher = await publishThrough(server, 1000 + i);
+  const viewer = await viewThrough(server, publisher.media);
+  for (let s = 50; s < 110 && viewer.videoSeqs.length < 5; s++) {
+    publisher.sendVideo(s);
     await Bun.sleep(10);
   }
-  await sub.close();
-  await published.close();
+  const received = viewer.videoSeqs.length;
   await viewer.close();
   await publisher.close();
   return received;
