@@ -73,3 +73,12 @@ describe("media settings", () => {
     expect(problem({ KABINET_PUBLIC_IP: "example.org" })).toMatch(/^KABINET_PUBLIC_IP is not an IPv4 address/);
   });
 });
+
+describe("STUN/TURN", () => {
+  test("none unless configured; TURN servers get the username and password", () => {
+    expect(loadConfig({}, "/srv").iceServers).toEqual([]);
+    const c = loadConfig({ KABINET_ICE_SERVERS: "stun:stun.example.org:3478, turn:turn.example.org:3478", KABINET_TURN_USERNAME: "k", KABINET_TURN_PASSWORD: "s3cret" }, "/srv");
+    expect(c.iceServers).toEqual([{ urls: "stun:stun.example.org:3478" }, { urls: "turn:turn.example.org:3478", username: "k", credential: "s3cret" }]);
+    expect(problem({ KABINET_ICE_SERVERS: "https://turn.example.org" })).toMatch(/^KABINET_ICE_SERVERS must be stun:, turn: or turns: URLs/);
+  });
+});

@@ -25,6 +25,8 @@ export interface Config {
   readonly publicIp: string | null;
   /** Largest file a person may share in a room. */
   readonly maxUploadBytes: number;
+  /** STUN/TURN servers for browsers and the media server; empty unless configured (nothing is contacted then). */
+  readonly iceServers: readonly { urls: string; username?: string; credential?: string }[];
 }
 
 /** Each variable with an example of a right value, shown when it is wrong; also the README's table. */
@@ -59,6 +61,13 @@ export const VARIABLES = {
     default: "none (the host's own addresses)",
   },
   KABINET_MAX_UPLOAD_MB: { example: "20", help: "Largest file that can be shared in a consultation, in MB (1–200).", default: "20" },
+  KABINET_ICE_SERVERS: {
+    example: "turn:turn.example.org:3478?transport=udp",
+    help: "STUN/TURN servers (comma-separated stun:/turn:/turns: URLs) for networks that block direct UDP; none by default, and none is contacted then.",
+    default: "none",
+  },
+  KABINET_TURN_USERNAME: { example: "kabinet", help: "Username for the TURN servers in KABINET_ICE_SERVERS.", default: "none" },
+  KABINET_TURN_PASSWORD_FILE: { example: "/run/secrets/turn_password", help: "File holding the TURN password (also as KABINET_TURN_PASSWORD).", default: "none" },
   KABINET_TRUST_PROXY: {
     example: "true",
     help: "true when a reverse proxy (Caddy) is in front: the client address for sign-in throttling comes from X-Forwarded-For.",
@@ -124,6 +133,16 @@ const schema = z.object({
   ),
   KABINET_PUBLIC_IP: optional.pipe(z.ipv4({ error: "is not an IPv4 address" }).optional()),
   KABINET_MAX_UPLOAD_MB: wholeNumber("MB", 20, 1, 200),
+  KABINET_ICE_SERVERS: optional.pipe(
+    z
+      .string()
+      .transform((v) => v.split(",").map((u) => u.trim()).filter(Boolean))
+      .refine((urls) => urls.every((u) => /^(stun|turns?):[^\s,]+$/.test(u)), "must be stun:, turn: or turns: URLs separated by commas")
+      .optional(),
+  ),
+  KABINET_TURN_USERNAME: optional,
+  KABINET_TURN_PASSWORD: optional,
+  KABINET_TURN_PASSWORD_FILE: optional,
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Config {
@@ -159,7 +178,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mediaPorts: Object.freeze(v.KABINET_MEDIA_PORTS) as readonly [number, number],
     publicIp: v.KABINET_PUBLIC_IP ?? null,
     maxUploadBytes: v.KABINET_MAX_UPLOAD_MB * 1024 * 1024,
+    iceServers: Object.freeze(iceServers(v.KABINET_ICE_SERVERS ?? [], v.KABINET_TURN_USERNAME, turnPassword(v, cwd))),
   });
+}
+
+function turnPassword(v: { KABINET_TURN_PASSWORD?: string; KABINET_TURN_PASSWORD_FILE?: string }, cwd: string): string | undefined {
+  if (v.KABINET_TURN_PASSWORD_FILE) {
+    const path = resolve(cwd, v.KABINET_TURN_PASSWORD_FILE);
+    if (!existsSync(path)) throw new ConfigError("KABINET_TURN_PASSWORD_FILE", `names ${path}, which does not exist`);
+    return readSecretFile("KABINET_TURN_PASSWORD_FILE", path).trim();
+  }
+  return v.KABINET_TURN_PASSWORD;
+}
+
+function iceServers(urls: string[], username: string | undefined, credential: string | undefined): { urls: string; username?: string; credential?: string }[] {
+  return urls.map((url) => (url.startsWith("turn") ? { urls: url, ...(username ? { username } : {}), ...(credential ? { credential } : {}) } : { urls: url }));
 }
 
 /** Reads a secret file's text, or throws a ConfigError naming the variable. */

@@ -94,7 +94,9 @@ describe("rooms", () => {
     const opened = await c.get(`/rooms/invite/${invite}`);
     expect(opened.headers.get("location")).toBe("/rooms/join");
     expect((await c.get("/rooms/join")).headers.get("location")).toBe(`/rooms/${roomId}`);
-    expect((await c.get(`/rooms/${roomId}`)).status).toBe(200);
+    const page = await c.get(`/rooms/${roomId}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('"iceServers":[]'); // no STUN/TURN unless the admin configures one
     // a client cannot open rooms
     expect((await c.post("/rooms")).status).toBe(403);
     // an anonymous visitor with the link signs in first, then lands in the room

@@ -28,6 +28,7 @@ interface Labels {
 
 interface Config {
   roomId: string;
+  iceServers: RTCIceServer[];
   role: "host" | "guest";
   labels: Labels;
 }
@@ -303,7 +304,7 @@ async function startCall(): Promise<void> {
   if (!local) await startPreview();
   if (!local) return;
   $("call").hidden = false;
-  publisher = new RTCPeerConnection({ iceServers: [] });
+  publisher = new RTCPeerConnection({ iceServers: config.iceServers });
   for (const track of local.getTracks()) publisher.addTransceiver(track, { direction: "sendonly", streams: [local] });
   publisher.onconnectionstatechange = () => {
     const s = publisher?.connectionState;
@@ -316,7 +317,7 @@ async function startCall(): Promise<void> {
 }
 
 async function receive(id: string, sdp: string, name: string): Promise<void> {
-  const pc = new RTCPeerConnection({ iceServers: [] });
+  const pc = new RTCPeerConnection({ iceServers: config.iceServers });
   const tile = document.createElement("figure");
   tile.className = "kb-tile";
   const video = document.createElement("video");

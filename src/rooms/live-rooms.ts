@@ -15,7 +15,11 @@ export class LiveRooms {
   private readonly media: MediaServer;
 
   constructor(private readonly inst: Pick<Installation, "db" | "vault" | "config" | "log">) {
-    this.media = new MediaServer({ portRange: inst.config.mediaPorts, advertise: inst.config.publicIp ? [inst.config.publicIp] : [] });
+    this.media = new MediaServer({
+      portRange: inst.config.mediaPorts,
+      advertise: inst.config.publicIp ? [inst.config.publicIp] : [],
+      iceServers: inst.config.iceServers,
+    });
   }
 
   /** One socket's life: the first message must be a valid join token for this room; then the protocol. */

@@ -84,7 +84,7 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     }
     const invite = found.role === "host" ? roomInvitation(deps, found.room.id) : null;
     const inviteUrl = invite ? new URL(`/rooms/invite/${invite}`, deps.config.publicUrl).toString() : null;
-    return c.html(<RoomPage page={pageContext(c)} room={found.room} role={found.role} inviteUrl={inviteUrl} maxUploadMB={maxMB} fileTypes={ALLOWED_EXTENSIONS} />);
+    return c.html(<RoomPage page={pageContext(c)} room={found.room} role={found.role} inviteUrl={inviteUrl} maxUploadMB={maxMB} fileTypes={ALLOWED_EXTENSIONS} iceServers={deps.config.iceServers} />);
   });
 
   // A fresh 60-second token for the signalling socket, fetched right before connecting.

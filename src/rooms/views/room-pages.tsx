@@ -30,12 +30,21 @@ export function RoomsPage(p: { page: PageContext; rooms: readonly Room[]; timeZo
   );
 }
 
-export function RoomPage(p: { page: PageContext; room: Room; role: RoomRole; inviteUrl: string | null; maxUploadMB: number; fileTypes: readonly string[] }): JSX.Element {
+export function RoomPage(p: {
+  page: PageContext;
+  room: Room;
+  role: RoomRole;
+  inviteUrl: string | null;
+  maxUploadMB: number;
+  fileTypes: readonly string[];
+  iceServers: readonly { urls: string; username?: string; credential?: string }[];
+}): JSX.Element {
   const { t, nonce } = p.page;
   const r = t.rooms;
   const config = {
     roomId: p.room.id,
     role: p.role,
+    iceServers: p.iceServers,
     labels: {
       waiting: r.waiting, waitingFor: r.waitingFor, admitted: r.admitted, declined: r.declined, ended: r.ended,
       connecting: r.connecting, connected: r.connected, failed: r.failed, noMedia: r.noMedia, noWebRTC: r.noWebRTC,
