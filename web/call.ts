@@ -109,7 +109,17 @@ function meter(stream: MediaStream): void {
   tick();
 }
 
+/** Whether this tab was in this room's call: a reload (or a dropped connection) rejoins by itself. */
+const REJOIN_KEY = `kabinet-call-${config.roomId}`;
+
+const rejoinOnLoad = sessionStorage.getItem(REJOIN_KEY) !== null;
+
+let joining = false;
+
 function join(): void {
+  if (joining || socket) return; // already joining or in the call
+  joining = true;
+  sessionStorage.setItem(REJOIN_KEY, "1");
   ($("join") as HTMLButtonElement).disabled = true;
   status(L.connecting);
   void fetch(`/rooms/${config.roomId}/join-token`, { credentials: "same-origin" })
@@ -117,13 +127,24 @@ function join(): void {
     .then(({ token }: { token: string }) => {
       const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/rooms/${config.roomId}/ws`);
       socket = ws;
+      joining = false;
       ws.onopen = () => ws.send(JSON.stringify({ type: "hello", token }));
       ws.onmessage = (e) => void onMessage(JSON.parse(String(e.data)) as ServerMessage);
-      ws.onclose = () => {
-        if (socket === ws) status(L.left);
+      ws.onclose = (e) => {
+        if (socket !== ws) return;
+        // An unexpected drop (network, server restart): rejoin by ourselves in a moment.
+        if (e.code !== 1000 && e.code !== 1008 && e.code !== 1002 && sessionStorage.getItem(REJOIN_KEY)) {
+          status(L.connecting);
+          hangUpMedia();
+          socket = null;
+          setTimeout(join, 1500);
+          return;
+        }
+        status(L.left);
       };
     })
     .catch(() => {
+      joining = false;
       status(L.failed);
       ($("join") as HTMLButtonElement).disabled = false;
     });
@@ -145,6 +166,7 @@ async function onMessage(m: ServerMessage): Promise<void> {
       stopWaiting();
       return void (await startCall());
     case "declined":
+      sessionStorage.removeItem(REJOIN_KEY);
       stopWaiting();
       return status(L.declined);
     case "waiting":
@@ -353,6 +375,16 @@ function toggle(kind: "audio" | "video", button: HTMLButtonElement, on: string, 
 }
 
 function hangUp(): void {
+  sessionStorage.removeItem(REJOIN_KEY);
+  hangUpMedia();
+  local?.getTracks().forEach((t) => t.stop());
+  const ws = socket;
+  socket = null;
+  ws?.close();
+  $("call").hidden = true;
+}
+
+function hangUpMedia(): void {
   publisher?.close();
   publisher = null;
   for (const r of receivers.values()) {
@@ -360,11 +392,6 @@ function hangUp(): void {
     r.tile.remove();
   }
   receivers.clear();
-  local?.getTracks().forEach((t) => t.stop());
-  const ws = socket;
-  socket = null;
-  ws?.close();
-  $("call").hidden = true;
 }
 
 /** Numbers only, for the browser tests: what this page has decoded from the others. */
@@ -403,4 +430,7 @@ $("chat-form").addEventListener("submit", (e) => {
   send({ type: "chat", text });
   input.value = "";
 });
-void startPreview();
+$("speaker-test").addEventListener("click", () => chime());
+void startPreview().then(() => {
+  if (rejoinOnLoad) join();
+});

@@ -120,6 +120,9 @@ export function RoomPage(p: {
             <select id="mic"></select>
           </div>
         </div>
+        <button id="speaker-test" type="button" class="secondary outline">
+          {r.speakerTest}
+        </button>
         <button id="join" type="button">{p.role === "host" ? r.joinHost : r.join}</button>
       </article>
       <script type="application/json" id="call-config">{raw(json)}</script>
