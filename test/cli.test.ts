@@ -58,7 +58,11 @@ describe("kabinet CLI", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("KABINET_MASTER_KEY_FILE is not set");
 
-    const proc = Bun.spawn([process.execPath, join(import.meta.dir, "../src/main.ts"), "serve", "--dev"], {
+    // Exactly what `npm start` runs (its script in package.json), with bun from this process.
+    const [, ...startArgs] = pkg.scripts.start.split(" ");
+    expect(startArgs).toEqual(["run", "src/main.ts", "serve", "--dev"]);
+    const proc = Bun.spawn([process.execPath, ...startArgs], {
+      cwd: join(import.meta.dir, ".."),
       env: { ...process.env, KABINET_DATA_DIR: data, KABINET_LISTEN: "127.0.0.1:0", KABINET_MASTER_KEY_FILE: "" },
       stdout: "pipe",
       stderr: "pipe",
