@@ -103,6 +103,14 @@ baseline it has to beat, not a result. The CPU figure includes the SFU's decrypt
 On this 2-core machine the werift load generator needs more CPU than the SFU and runs beside it, so latency and
 loss from 20 consultations up measure the two competing for the cores as much as the SFU itself.
 
+Profile of the SFU process at 10 consultations (\`KABINET_BENCH_PROFILE=/tmp/prof bun scripts/bench/sfu.ts 10\`,
+self time, measured once on 2026-11-27, 161 µs per packet in that run): UDP \`send\` 12.5 %, tweetnacl field
+multiplication 4.4 % (the DTLS handshakes of 40 peer connections fall inside the profile), cipher \`update\` +
+\`Cipher\` 5.1 %, werift's \`getBit\` 3.5 %, \`Buffer.concat\` 2.6 %, \`RtpHeader\` parsing 2.5 %, \`cloneObject\`
+2.3 %, werift's \`Event.execute\` 2.3 %, the rest spread thin. Tried: handing the publisher's track straight to each
+receiver's sender instead of copying packets into a forwarding track: no measurable change (217 vs 204 µs, noise).
+Next: the SFU-side RTP fast path and batched sends that the stack notes measured at ~28 µs.
+
 ## The single binary
 
 | figure | value | target | |

@@ -39,7 +39,8 @@ async function handle(msg: { id: number; op: string; [k: string]: unknown }): Pr
     }
     case "exit":
       reply({ id: msg.id });
-      process.exit(0);
+      setTimeout(() => process.exit(0), 50);
+      return;
   }
 }
 

@@ -31,7 +31,12 @@ const AUDIO_BYTES = 120;
 const TICK_MS = 20; // per tick: 1 audio packet and 2.5 video packets on average → ~1.15 Mbps
 
 class SfuProcess {
-  private readonly child = spawn(process.execPath, [join(import.meta.dir, "sfu-server.ts")], { stdio: ["pipe", "pipe", "inherit"] });
+  // KABINET_BENCH_PROFILE=<dir> writes a CPU profile of the SFU process there (bun --cpu-prof).
+  private readonly child = spawn(
+    process.execPath,
+    [...(process.env.KABINET_BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.KABINET_BENCH_PROFILE] : []), join(import.meta.dir, "sfu-server.ts")],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
   private readonly pending = new Map<number, (m: Record<string, unknown>) => void>();
   private nextId = 1;
   readonly ready: Promise<void>;
@@ -66,7 +71,9 @@ class SfuProcess {
   }
 
   async stop(): Promise<void> {
-    await Promise.race([this.call("exit"), Bun.sleep(1000)]);
+    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+    void this.call("exit");
+    await Promise.race([exited, Bun.sleep(5000)]); // a CPU profile is written on the way out
     this.child.kill();
   }
 }
