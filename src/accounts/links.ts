@@ -54,7 +54,7 @@ export type CompleteLinkResult =
 export async function completeOneTimeLink(deps: AccountDeps, token: string, password: string, device: string): Promise<CompleteLinkResult> {
   const open = inspectOneTimeLink(deps, token);
   if (!open) return { kind: "invalid-link" };
-  const problem = passwordProblem(password);
+  const problem = await passwordProblem(password);
   if (problem) return { kind: "weak-password", problem };
   const hash = await hashPassword(password);
   const { db, vault } = deps;

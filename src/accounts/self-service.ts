@@ -14,7 +14,7 @@ export type ChangePasswordResult = { kind: "wrong-password" } | { kind: "weak"; 
 
 /** Needs the current password; ends every other session of the person (someone else may know the old one). */
 export async function changePassword(deps: AccountDeps, session: Session, current: string, next: string): Promise<ChangePasswordResult> {
-  const problem = passwordProblem(next);
+  const problem = await passwordProblem(next);
   if (problem) return { kind: "weak", problem };
   if (!(await reauthenticate(deps, session.personId, current))) return { kind: "wrong-password" };
   const hash = await hashPassword(next);
@@ -46,7 +46,7 @@ export async function registerClient(
   const wait = retryAfter(deps.db, [key]);
   if (wait > 0) return { kind: "throttled", retryAfterMs: wait };
   deps.db.transaction((tx) => recordFailure(tx, [key]), { behavior: "immediate" });
-  const problem = passwordProblem(input.password);
+  const problem = await passwordProblem(input.password);
   if (problem) return { kind: "weak", problem };
   const hash = await hashPassword(input.password);
   return deps.db.transaction(

@@ -40,7 +40,7 @@ export function setupRoutes(deps: AccountDeps, gate: SetupGate): Hono<AppEnv> {
     const form = await readForm(c);
     const parsed = setupSchema.safeParse(form);
     const errors: Record<string, string> = parsed.success ? {} : fieldErrors(parsed.error, t);
-    const problem = passwordProblem(form.password ?? "");
+    const problem = await passwordProblem(form.password ?? "");
     if (problem && !errors.password) errors.password = passwordMessage(problem, t);
     if (!errors.code && !gate.matches(form.code ?? "")) errors.code = t.setup.codeWrong;
     if (!parsed.success || Object.keys(errors).length > 0) {

@@ -114,7 +114,7 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
     const form = await readForm(c);
     const parsed = z.object({ name: nameSchema, email: emailSchema, password: z.string().min(1, "required") }).safeParse(form);
     const errors: Record<string, string> = parsed.success ? {} : fieldErrors(parsed.error, t);
-    const problem = passwordProblem(form.password ?? "");
+    const problem = await passwordProblem(form.password ?? "");
     if (problem && !errors.password) errors.password = passwordMessage(problem, t);
     if (!parsed.success || Object.keys(errors).length > 0) return c.html(<RegisterPage page={pageContext(c)} values={form} errors={errors} />, 422);
     const result = await registerClient(deps, { ...parsed.data, device: describeDevice(c.req.header("user-agent")), ip: c.get("clientIp") });

@@ -60,7 +60,7 @@ export class LiveRoom {
 
   constructor(
     readonly roomId: string,
-    private readonly media: MediaServer,
+    private readonly media: () => Promise<MediaServer>,
     private readonly events: RoomEvents,
     private readonly log: Logger,
   ) {}
@@ -93,7 +93,8 @@ export class LiveRoom {
     const p = this.participants.get(personId);
     if (!p?.admitted) return p?.socket.send({ type: "error", message: "not admitted yet" });
     await p.publishing?.close();
-    const published = await this.media.publish(offerSdp, (media) => {
+    const server = await this.media();
+    const published = await server.publish(offerSdp, (media) => {
       this.log.debug("media arrived", { roomId: this.roomId, personId, tracks: media.tracks.size });
       p.media = media;
       void this.reconcile();
@@ -208,7 +209,7 @@ export class LiveRoom {
       const subscriber = this.participants.get(s.subscriber);
       const source = this.participants.get(s.source);
       if (!subscriber || !source?.media) continue;
-      const sub = await this.media.subscribe(source.media);
+      const sub = await (await this.media()).subscribe(source.media);
       const id = randomBytes(8).toString("hex");
       if (this.participants.get(s.subscriber) !== subscriber) {
         await sub.close();

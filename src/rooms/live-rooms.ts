@@ -5,21 +5,28 @@ import { listChatMessages, postChatMessage } from "./chat.ts";
 import { fileSummary, listRoomFiles } from "./files.ts";
 import { LiveRoom, type Socket } from "./live-room.ts";
 import { auditRoomEvent, closeRoom, recordAdmission, wasAdmittedTo, getRoom, isRoomLive, roomRoleOf, verifyJoinToken } from "./rooms.ts";
-import { MediaServer } from "./sfu/media-server.ts";
+import type { MediaServer } from "./sfu/media-server.ts";
 import { CLOSE, clientMessage } from "./signaling.ts";
 
 const MESSAGES_PER_10S = 60;
 
 export class LiveRooms {
   private readonly rooms = new Map<string, LiveRoom>();
-  private readonly media: MediaServer;
+  private media: Promise<MediaServer> | null = null;
 
-  constructor(private readonly inst: Pick<Installation, "db" | "vault" | "config" | "log">) {
-    this.media = new MediaServer({
-      portRange: inst.config.mediaPorts,
-      advertise: inst.config.publicIp ? [inst.config.publicIp] : [],
-      iceServers: inst.config.iceServers,
-    });
+  constructor(private readonly inst: Pick<Installation, "db" | "vault" | "config" | "log">) {}
+
+  /** The media server and werift load on the first call, not at start-up (they double the start time). */
+  private mediaServer(): Promise<MediaServer> {
+    this.media ??= import("./sfu/media-server.ts").then(
+      ({ MediaServer }) =>
+        new MediaServer({
+          portRange: this.inst.config.mediaPorts,
+          advertise: this.inst.config.publicIp ? [this.inst.config.publicIp] : [],
+          iceServers: this.inst.config.iceServers,
+        }),
+    );
+    return this.media;
   }
 
   /** One socket's life: the first message must be a valid join token for this room; then the protocol. */
@@ -102,7 +109,7 @@ export class LiveRooms {
     let room = this.rooms.get(roomId);
     if (!room) {
       const deps = this.inst;
-      room = new LiveRoom(roomId, this.media, {
+      room = new LiveRoom(roomId, () => this.mediaServer(), {
         wasAdmitted: (p) => wasAdmittedTo(deps.db, roomId, p),
         chat: (p, text) => postChatMessage(deps, roomId, p, text),
         chatHistory: () => listChatMessages(deps, roomId),
