@@ -44,7 +44,8 @@ async function bunTest(args: string[]): Promise<{ code: number; pass: number; fa
     tail = (tail + chunk.toString()).slice(-4000);
   });
   const code: number = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
-  const count = (word: string) => Number(tail.match(new RegExp(`^\\s*(\\d+) ${word}$`, "m"))?.[1] ?? 0);
+  // The last such line is bun's own summary (a test may print a nested run's output before it).
+  const count = (word: string) => Number([...tail.matchAll(new RegExp(`^\\s*(\\d+) ${word}$`, "gm"))].at(-1)?.[1] ?? 0);
   return { code, pass: count("pass"), fail: count("fail") };
 }
 

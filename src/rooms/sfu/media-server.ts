@@ -5,6 +5,7 @@
 // packet by packet from the publisher's tracks to the receivers' senders; werift answers NACKs per hop from each
 // sender's own cache; keyframe requests (PLI) from a receiver are relayed to the publisher. No STUN or TURN server is
 // contacted unless configured: werift's default public STUN server is switched off.
+import { Socket } from "node:dgram";
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, type RTCRtpTransceiver } from "werift";
 
 export interface MediaServerOptions {
@@ -26,6 +27,23 @@ const CODECS = {
   // No transport-cc: with it Chrome's bandwidth estimate collapsed against werift (stack notes); REMB and NACK/PLI.
   video: [new RTCRtpCodecParameters({ mimeType: "video/VP8", clockRate: 90000, payloadType: 96, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
 };
+
+// werift's UDP sockets have no 'error' listener, so an ICMP "port unreachable" from a peer that went away surfaces as
+// `recvmsg ECONNREFUSED` thrown from the socket: one vanished browser would take the whole server down. Errors on a
+// UDP socket nobody listens to are counted and dropped instead (Kabinet's only UDP sockets are the SFU's).
+let droppedSocketErrors = 0;
+const originalEmit = Socket.prototype.emit;
+Socket.prototype.emit = function (this: Socket, event: string | symbol, ...args: unknown[]): boolean {
+  if (event === "error" && this.listenerCount("error") === 0) {
+    droppedSocketErrors++;
+    return true;
+  }
+  return originalEmit.call(this, event, ...args);
+} as typeof Socket.prototype.emit;
+
+export function mediaSocketErrorsDropped(): number {
+  return droppedSocketErrors;
+}
 
 export class MediaServer {
   constructor(private readonly options: MediaServerOptions) {}
