@@ -4,7 +4,7 @@
 // at most once (the use is a conditional update), a newer link of the same purpose voids older ones, and a link of a
 // deactivated person is dead. A reset link sets a new password and ends every session, but signs nobody in: the
 // person signs in with the new password and their second factor, so a reset never bypasses two-factor.
-import { createHash, randomBytes } from "node:crypto";
+import { hashToken, isTokenShaped, newToken } from "../crypto/token.ts";
 import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import { getPerson, type Person } from "../people/people.ts";
@@ -19,7 +19,7 @@ export type LinkPurpose = "invite" | "reset";
 const LIFETIME_MS: Record<LinkPurpose, number> = { invite: 72 * 3600_000, reset: 24 * 3600_000 };
 
 export function createOneTimeLink(tx: Queryable, personId: string, purpose: LinkPurpose, createdBy: string, now = Date.now()): string {
-  const token = randomBytes(32).toString("base64url");
+  const token = newToken();
   store.expireOpenLinks(tx, personId, purpose, now);
   store.insertLink(tx, { tokenHash: Buffer.from(hashToken(token)), personId, purpose, createdBy, createdAt: now, expiresAt: now + LIFETIME_MS[purpose], usedAt: null });
   return token;
@@ -36,7 +36,7 @@ export interface OpenLink {
 
 /** The link's purpose and person while it is valid; null when unknown, used, expired or its person deactivated. */
 export function inspectOneTimeLink(deps: AccountDeps, token: string, now = Date.now()): OpenLink | null {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  if (!isTokenShaped(token)) return null;
   const link = store.getLink(deps.db, hashToken(token));
   if (!link || link.usedAt !== null || now >= link.expiresAt) return null;
   const account = store.getAccount(deps.db, link.personId);
@@ -78,6 +78,3 @@ export async function completeOneTimeLink(deps: AccountDeps, token: string, pass
   );
 }
 
-function hashToken(token: string): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(token).digest());
-}

@@ -4,7 +4,8 @@
 // invitation link while signed in; a closed or expired room admits nobody. The invitation token is 256 random bits,
 // stored hashed. A join token for the WebSocket is minted only for a signed-in person allowed in the room, binds
 // person, session and room, lives 60 seconds, and is sent as the socket's first message (never in a URL).
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { hashToken, isTokenShaped, newToken } from "../crypto/token.ts";
 import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import { ORG_SUBJECT, type Vault } from "../vault/vault.ts";
@@ -29,12 +30,12 @@ export interface RoomDeps {
 export type RoomRole = "host" | "guest";
 
 export function createRoom(deps: RoomDeps, ownerId: string, now = Date.now()): { room: Room; inviteToken: string } {
-  const inviteToken = randomBytes(32).toString("base64url");
+  const inviteToken = newToken();
   const id = randomBytes(12).toString("base64url");
   const row = {
     id,
     ownerId,
-    inviteHash: Buffer.from(hash(inviteToken)),
+    inviteHash: Buffer.from(hashToken(inviteToken)),
     invite: Buffer.from(deps.vault.sealField(ORG_SUBJECT, "rooms", "invite", id, inviteToken)),
     state: "open" as const,
     createdAt: now,
@@ -78,8 +79,8 @@ export function listOpenRooms(db: Queryable, ownerId: string): Room[] {
 
 /** Adds the signed-in person to the room whose invitation this is; null if the link is unknown, closed or expired. */
 export function acceptRoomInvitation(deps: RoomDeps, token: string, personId: string): Room | null {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  const row = store.getRoomRowByInvite(deps.db, hash(token));
+  if (!isTokenShaped(token)) return null;
+  const row = store.getRoomRowByInvite(deps.db, hashToken(token));
   if (!row || !isRoomLive(toRoom(row))) return null;
   if (row.ownerId !== personId) {
     deps.db.transaction(
@@ -150,9 +151,6 @@ export function verifyJoinToken(token: string, now = Date.now()): JoinClaims | n
   return now < claims.exp ? claims : null;
 }
 
-function hash(token: string): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(token).digest());
-}
 
 function toRoom(row: store.RoomRow): Room {
   return { id: row.id, ownerId: row.ownerId, state: row.state, createdAt: row.createdAt, expiresAt: row.expiresAt };

@@ -5,7 +5,8 @@
 // `idleMinutes` without a request and 12 hours after it began, whatever happens. A session that has only passed the
 // password is at stage "second-factor" or "enrol" and can reach nothing but those steps. Sign-in and every change of
 // privilege mint a new session (new token), so a token planted before sign-in is worthless afterwards.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { hashToken, isTokenShaped, newToken } from "../crypto/token.ts";
 import type { Queryable } from "../db/client.ts";
 import type { SessionInfo, SessionStage } from "../http/env.ts";
 import * as store from "./sessions.store.ts";
@@ -25,7 +26,7 @@ export interface NewSession {
 }
 
 export function createSession(tx: Queryable, input: NewSession, now = Date.now()): { token: string; session: Session } {
-  const token = randomBytes(32).toString("base64url");
+  const token = newToken();
   const session: Session = {
     handle: randomBytes(12).toString("base64url"),
     ...input,
@@ -40,7 +41,7 @@ export function createSession(tx: Queryable, input: NewSession, now = Date.now()
 
 /** The live session for a cookie's token, or null (unknown, idle too long, or past its absolute end). */
 export function validateSessionToken(db: Queryable, token: string, idleMinutes: number, now = Date.now()): Session | null {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  if (!isTokenShaped(token)) return null;
   const row = store.getSessionByTokenHash(db, hashToken(token));
   if (!row) return null;
   if (now >= row.expiresAt || now - row.lastSeenAt >= idleMinutes * 60_000) {
@@ -80,9 +81,6 @@ export function deleteExpiredSessions(db: Queryable, idleMinutes: number, now = 
   return store.deleteExpiredSessions(db, now, now - idleMinutes * 60_000);
 }
 
-function hashToken(token: string): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(token).digest());
-}
 
 /** "Firefox on Android": enough for a person to recognise their device, nothing more. */
 export function describeDevice(userAgent: string | undefined): string {

@@ -3,30 +3,25 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import type { Browser } from "playwright-core";
-import { websocket } from "hono/bun";
 import { currentTOTP } from "../../src/accounts/totp.ts";
-import { makeInstallation, type TestInstallation } from "../support/installation.ts";
-import { freePort } from "../support/processes.ts";
+import { type ServedInstallation, serveInstallation, type TestInstallation } from "../support/installation.ts";
 import { DESKTOP, launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
 
+let served: ServedInstallation;
 let inst: TestInstallation;
-let server: ReturnType<typeof Bun.serve>;
 let browser: Browser;
 let origin: string;
 const problems: string[] = [];
 const foreign: string[] = [];
 
 beforeAll(async () => {
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  inst = makeInstallation({ KABINET_PUBLIC_URL: origin });
-  server = Bun.serve({ hostname: "127.0.0.1", port, fetch: inst.app.fetch, websocket });
+  served = await serveInstallation();
+  ({ inst, origin } = served);
   browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.stop(true);
-  inst?.close();
+  await served?.stop();
 });
 
 async function phone(): Promise<{ context: BrowserContext; page: Page }> {

@@ -3,14 +3,12 @@
 // who is not let in receives nothing. A reload mid-call recovers by itself.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { websocket } from "hono/bun";
 import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "../support/accounts.ts";
-import { makeInstallation, type TestInstallation } from "../support/installation.ts";
-import { freePort } from "../support/processes.ts";
+import { type ServedInstallation, serveInstallation, type TestInstallation } from "../support/installation.ts";
 import { DESKTOP, launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
 
+let served: ServedInstallation;
 let inst: TestInstallation;
-let server: ReturnType<typeof Bun.serve>;
 const browsers: Browser[] = [];
 let origin: string;
 let specialist: TestPerson;
@@ -18,23 +16,20 @@ let client: TestPerson;
 let stranger: TestPerson;
 
 beforeAll(async () => {
-  const port = await freePort();
   const media = 20000 + Math.floor(Math.random() * 20000);
-  origin = `http://127.0.0.1:${port}`;
-  inst = makeInstallation({ KABINET_PUBLIC_URL: origin, KABINET_MEDIA_PORTS: `${media}-${media + 60}`, KABINET_PUBLIC_IP: "127.0.0.1" });
+  served = await serveInstallation({ KABINET_MEDIA_PORTS: `${media}-${media + 60}`, KABINET_PUBLIC_IP: "127.0.0.1" });
+  ({ inst, origin } = served);
   const admin = await setUpOrganisation(inst);
   specialist = await addPerson(inst, admin.personId, "specialist", { name: "Dr. Sergey Ivanov" });
   client = await addPerson(inst, admin.personId, "client", { name: "Мария Клиентова" });
   stranger = await addPerson(inst, admin.personId, "client", { name: "Uninvited Ulrich" });
-  server = Bun.serve({ hostname: "127.0.0.1", port, fetch: inst.app.fetch, websocket });
 }, 60_000);
 
 afterAll(async () => {
   const trouble = inst?.logs.filter((l) => /"level":"(warn|error)"|"msg":"(publish|media|subscription)/.test(l) && !l.includes("setupCode"));
   if (trouble?.length) console.error(trouble.join(""));
   for (const b of browsers) await b.close();
-  await server?.stop(true);
-  inst?.close();
+  await served?.stop();
 });
 
 async function pageAs(person: TestPerson, viewport = PHONE): Promise<Page> {

@@ -3,28 +3,22 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { setUpOrganisation } from "../support/accounts.ts";
-import { makeInstallation, type TestInstallation } from "../support/installation.ts";
-import { freePort } from "../support/processes.ts";
+import { type ServedInstallation, serveInstallation } from "../support/installation.ts";
 import { DESKTOP, launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
-import { websocket } from "hono/bun";
 
-let inst: TestInstallation;
-let server: ReturnType<typeof Bun.serve>;
+let served: ServedInstallation;
 let browser: Browser;
 let origin: string;
 
 beforeAll(async () => {
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  inst = makeInstallation({ KABINET_PUBLIC_URL: origin });
-  await setUpOrganisation(inst);
-  server = Bun.serve({ hostname: "127.0.0.1", port, fetch: inst.app.fetch, websocket });
+  served = await serveInstallation();
+  origin = served.origin;
+  await setUpOrganisation(served.inst);
   browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.stop(true);
-  inst?.close();
+  await served?.stop();
 });
 
 test("the sign-in page loads with htmx running, no CSP violation, and no request to another origin", async () => {

@@ -63,3 +63,27 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd?: s
   const r = Bun.spawnSync([process.execPath, MAIN, ...args], { env: { ...clean, ...env }, cwd, stdout: "pipe", stderr: "pipe" });
   return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
+
+export interface ServedInstallation {
+  inst: TestInstallation;
+  origin: string;
+  stop(): Promise<void>;
+}
+
+/** A fresh installation served over real HTTP on a free loopback port, with its public URL set to that origin. */
+export async function serveInstallation(extraEnv: Record<string, string> = {}): Promise<ServedInstallation> {
+  const { freePort } = await import("./processes.ts");
+  const { websocket } = await import("hono/bun");
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const inst = makeInstallation({ KABINET_PUBLIC_URL: origin, ...extraEnv });
+  const server = Bun.serve({ hostname: "127.0.0.1", port, fetch: inst.app.fetch, websocket });
+  return {
+    inst,
+    origin,
+    stop: async () => {
+      await server.stop(true);
+      inst.close();
+    },
+  };
+}
