@@ -372,6 +372,27 @@ describe("invitations, roles and resets", () => {
   });
 });
 
+describe("an admin resets someone's two-factor", () => {
+  test("needs the admin's password, ends the person's sessions, and the person enrols anew at sign-in", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    const specialist = await addPerson(inst, admin.personId, "specialist");
+    const s = new TestClient(inst.app, ORIGIN);
+    await signIn(s, specialist);
+    await signIn(c, admin);
+    const wrong = await c.post(`/admin/people/${specialist.personId}/two-factor/reset`, { password: "not the admin's" });
+    expect(wrong.status).toBe(422);
+    expect((await s.get("/account")).status).toBe(200);
+    const ok = await c.post(`/admin/people/${specialist.personId}/two-factor/reset`, { password: admin.password });
+    expect(ok.status).toBe(200);
+    expect((await s.get("/account")).headers.get("location")).toBe("/signin");
+    const again = await s.post("/signin", { email: specialist.email, password: specialist.password });
+    expect(again.headers.get("location")).toBe("/account/two-factor");
+    expect((await c.post(`/admin/people/${admin.personId}/two-factor/reset`, { password: admin.password })).status).toBe(409); // not one's own
+    expect(auditActions()).toEqual(expect.arrayContaining(["reauth.failure", "two-factor.reset-by-admin"]));
+  });
+});
+
 describe("clients", () => {
   test("self-registration only when the organisation allows it; two-factor when it requires it", async () => {
     const c = fresh();

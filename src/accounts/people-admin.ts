@@ -7,6 +7,7 @@ import { invalidatePersonSessions } from "../sessions/sessions.ts";
 import * as store from "./accounts.store.ts";
 import { createOneTimeLink } from "./links.ts";
 import type { AccountDeps } from "./sign-in.ts";
+import { reauthenticate } from "./two-factor.ts";
 
 export interface PersonWithAccount extends Person {
   status: "invited" | "active" | "deactivated" | "no-account";
@@ -95,6 +96,27 @@ export function setAccountActive(deps: AccountDeps, personId: string, active: bo
       store.updateAccount(tx, personId, { status: "deactivated" });
       const ended = invalidatePersonSessions(tx, personId);
       recordAudit(tx, deps.vault, { actor, action: "person.deactivate", target: personId, details: { sessionsEnded: ended } });
+      return "ok";
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/**
+ * For someone who lost both their authenticator and their recovery codes: the admin, after giving their own password
+ * again, clears the person's two-factor; the person's sessions end and they enrol anew at their next sign-in.
+ */
+export async function resetTwoFactorOf(deps: AccountDeps, personId: string, adminId: string, adminPassword: string): Promise<AdminChange | "wrong-password"> {
+  if (personId === adminId) return "self"; // one's own goes through the account page
+  if (!(await reauthenticate(deps, adminId, adminPassword))) return "wrong-password";
+  return deps.db.transaction(
+    (tx) => {
+      const account = store.getAccount(tx, personId);
+      if (!account) return "not-found";
+      store.updateAccount(tx, personId, { totpSecret: null, totpPending: null, totpLastStep: null });
+      store.deleteRecoveryCodes(tx, personId);
+      const ended = invalidatePersonSessions(tx, personId);
+      recordAudit(tx, deps.vault, { actor: adminId, action: "two-factor.reset-by-admin", target: personId, details: { sessionsEnded: ended } });
       return "ok";
     },
     { behavior: "immediate" },

@@ -11,6 +11,7 @@ import {
   invitePerson,
   listPeopleWithAccounts,
   reissueInvitation,
+  resetTwoFactorOf,
   setAccountActive,
 } from "../accounts/people-admin.ts";
 import { isRole } from "../accounts/policy.ts";
@@ -85,6 +86,17 @@ export function peopleRoutes(deps: AccountDeps): Hono<AppEnv> {
     if (token === "not-active") return outcome(c, id, "not-active");
     const person = getPersonWithAccount(deps, id)!;
     return c.html(<LinkHandoverPage page={pageContext(c)} person={person} url={linkUrl(deps.config.publicUrl, token)} purpose="reset" />);
+  });
+
+  app.post("/:id/two-factor/reset", allow(adminOnly), async (c) => {
+    const id = c.req.param("id");
+    const result = await resetTwoFactorOf(deps, id, actorOf(c), (await readForm(c)).password ?? "");
+    if (result === "wrong-password") {
+      const person = getPersonWithAccount(deps, id);
+      if (!person) return c.notFound();
+      return c.html(<PersonPage page={pageContext(c)} person={person} isSelf={false} message={c.get("t").account.wrongPassword} />, 422);
+    }
+    return outcome(c, id, result);
   });
 
   app.post("/:id/invitation", allow(adminOnly), (c) => {

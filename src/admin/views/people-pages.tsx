@@ -91,6 +91,18 @@ export function PersonPage(p: { page: PageContext; person: PersonWithAccount; is
           )}
           {p.person.status === "active" ? <ActionButton action={`${base}/reset-link`} label={t.people.resetLink} variant="secondary" /> : null}
           {p.person.status === "invited" ? <ActionButton action={`${base}/invitation`} label={t.people.reissue} variant="secondary" /> : null}
+          {p.person.twoFactor ? (
+            <details>
+              <summary>{t.people.resetTwoFactor}</summary>
+              <form method="post" action={`${base}/two-factor/reset`}>
+                <p>{t.people.resetTwoFactorHint}</p>
+                <Field name="password" type="password" label={t.people.yourPassword} autocomplete="current-password" required />
+                <button type="submit" class="contrast">
+                  {t.people.resetTwoFactor}
+                </button>
+              </form>
+            </details>
+          ) : null}
         </article>
       )}
     </Layout>
