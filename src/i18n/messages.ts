@@ -1,15 +1,9 @@
 // Every string a person reads, in English and Russian. English is the shape; Russian must have every key.
 export const en = {
-  lang: { name: "English", switchTo: "Язык", label: "Language" },
+  lang: { name: "English", label: "Language" },
   app: { name: "Kabinet", tagline: "Online consultations on your organisation's own hardware" },
   home: {
-    title: "Kabinet is running",
     lead: "This is your organisation's private consultation service. Personal data stays on this server, encrypted at rest.",
-    statusTitle: "Service status",
-    database: "Database",
-    encryption: "Encryption at rest",
-    ok: "ready",
-    next: "Accounts and sign-in are set up next; until then there is nothing to sign in to.",
   },
   errors: {
     notFoundTitle: "Page not found",
@@ -23,7 +17,6 @@ export const en = {
     home: "Go to the start page",
     forbiddenRole: "Your role does not give access to this page.",
     signInFirst: "Please sign in first.",
-    tooLarge: "This request is too large.",
   },
   footer: { privacy: "Your data is stored only on this organisation's server." },
   nav: { rooms: "Rooms", home: "Home", account: "My account", people: "People", audit: "Audit log", settings: "Settings", signOut: "Sign out", main: "Main" },
@@ -182,7 +175,6 @@ export const en = {
     open: "Open a consultation room",
     empty: "No open rooms. Open one and send its link to your client.",
     created: (time: string) => `opened ${time}`,
-    enter: "Enter",
     roomTitle: "Consultation",
     inviteLabel: "Invitation link for your client",
     inviteHint: "Send it to your client. They sign in, check their camera and wait until you let them in.",
@@ -239,16 +231,10 @@ export const en = {
 export type Messages = typeof en;
 
 export const ru: Messages = {
-  lang: { name: "Русский", switchTo: "Language", label: "Язык" },
+  lang: { name: "Русский", label: "Язык" },
   app: { name: "Кабинет", tagline: "Онлайн-консультации на собственном оборудовании организации" },
   home: {
-    title: "Кабинет работает",
     lead: "Это закрытый сервис консультаций вашей организации. Персональные данные остаются на этом сервере в зашифрованном виде.",
-    statusTitle: "Состояние сервиса",
-    database: "База данных",
-    encryption: "Шифрование данных",
-    ok: "в порядке",
-    next: "Следующий шаг — учётные записи и вход; до тех пор входить некуда.",
   },
   errors: {
     notFoundTitle: "Страница не найдена",
@@ -262,7 +248,6 @@ export const ru: Messages = {
     home: "На главную",
     forbiddenRole: "Ваша роль не даёт доступа к этой странице.",
     signInFirst: "Сначала войдите.",
-    tooLarge: "Слишком большой запрос.",
   },
   footer: { privacy: "Ваши данные хранятся только на сервере этой организации." },
   nav: { rooms: "Комнаты", home: "Главная", account: "Мой профиль", people: "Люди", audit: "Журнал аудита", settings: "Настройки", signOut: "Выйти", main: "Основное" },
@@ -421,7 +406,6 @@ export const ru: Messages = {
     open: "Открыть комнату консультации",
     empty: "Открытых комнат нет. Откройте комнату и отправьте ссылку клиенту.",
     created: (time: string) => `открыта ${time}`,
-    enter: "Войти",
     roomTitle: "Консультация",
     inviteLabel: "Ссылка-приглашение для клиента",
     inviteHint: "Отправьте её клиенту. Он войдёт, проверит камеру и подождёт, пока вы его впустите.",

@@ -2,11 +2,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { websocket } from "hono/bun";
 import { type App, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { generateMasterKeyText } from "../../src/crypto/master-key.ts";
 import { createLogger } from "../../src/log.ts";
 import { type Installation, openInstallation } from "../../src/installation.ts";
+import { freePort } from "./processes.ts";
 
 export interface TestInstallation extends Installation {
   dir: string;
@@ -72,8 +74,6 @@ export interface ServedInstallation {
 
 /** A fresh installation served over real HTTP on a free loopback port, with its public URL set to that origin. */
 export async function serveInstallation(extraEnv: Record<string, string> = {}): Promise<ServedInstallation> {
-  const { freePort } = await import("./processes.ts");
-  const { websocket } = await import("hono/bun");
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const inst = makeInstallation({ KABINET_PUBLIC_URL: origin, ...extraEnv });
