@@ -8,6 +8,7 @@ import { signInRoutes } from "./accounts/sign-in.routes.tsx";
 import { auditRoutes } from "./admin/audit.routes.tsx";
 import { peopleRoutes } from "./admin/people.routes.tsx";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
+import { appointmentRoutes, bookRoutes, calendarRoutes, hoursRoutes, mailQueueRoutes, scheduleRoutes, servicesRoutes } from "./booking/booking.routes.tsx";
 import { homeRoutes } from "./home/home.routes.tsx";
 import { clientIp } from "./http/client-ip.ts";
 import { assetRoutes } from "./http/assets.ts";
@@ -84,6 +85,13 @@ export function createApp(deps: Installation): App {
   app.route("/", signInRoutes(deps)); //              /signin /signout /link /welcome /register
   app.route("/account", accountRoutes(deps)); //      the viewer's own account
   app.route("/rooms", roomsRoutes(deps, liveRooms)); // consultation rooms and their signalling
+  app.route("/book", bookRoutes(deps)); //           service → specialist → day → time → confirm
+  app.route("/appointments", appointmentRoutes(deps));
+  app.route("/schedule", scheduleRoutes(deps, liveRooms)); // the day and week of specialists
+  app.route("/hours", hoursRoutes(deps)); //          working hours
+  app.route("/calendar", calendarRoutes(deps)); //    private ICS feeds
+  app.route("/admin/services", servicesRoutes(deps));
+  app.route("/admin/mail", mailQueueRoutes(deps));
   app.route("/admin/people", peopleRoutes(deps));
   app.route("/admin/audit", auditRoutes(deps));
   app.route("/admin/settings", settingsRoutes(deps));

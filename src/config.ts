@@ -27,6 +27,10 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** STUN/TURN servers for browsers and the media server; empty unless configured (nothing is contacted then). */
   readonly iceServers: readonly { urls: string; username?: string; credential?: string }[];
+  /** The organisation's mail server; null: no mail is sent (it waits in the queue, and the UI says so). */
+  readonly smtp: { readonly url: URL; readonly password: string | undefined } | null;
+  /** The From address of Kabinet's mail. */
+  readonly mailFrom: string;
 }
 
 /** Each variable with an example of a right value, shown when it is wrong; also the README's table. */
@@ -68,6 +72,13 @@ export const VARIABLES = {
   },
   KABINET_TURN_USERNAME: { example: "kabinet", help: "Username for the TURN servers in KABINET_ICE_SERVERS.", default: "none" },
   KABINET_TURN_PASSWORD_FILE: { example: "/run/secrets/turn_password", help: "File holding the TURN password (also as KABINET_TURN_PASSWORD).", default: "none" },
+  KABINET_SMTP_URL: {
+    example: "smtp://kabinet@example.org@mail.example.org:587",
+    help: "The organisation's mail server for confirmations, reminders and links: smtp:// (STARTTLS when offered) or smtps://, user in the URL. Unset: mail waits in the queue.",
+    default: "none",
+  },
+  KABINET_SMTP_PASSWORD_FILE: { example: "/run/secrets/smtp_password", help: "File holding the SMTP password (also as KABINET_SMTP_PASSWORD, or in the URL).", default: "none" },
+  KABINET_MAIL_FROM: { example: "Kabinet <consult@example.org>", help: "Sender of Kabinet's mail.", default: "Kabinet <kabinet@<public host>>" },
   KABINET_TRUST_PROXY: {
     example: "true",
     help: "true when a reverse proxy (Caddy) is in front: the client address for sign-in throttling comes from X-Forwarded-For.",
@@ -143,6 +154,10 @@ const schema = z.object({
   KABINET_TURN_USERNAME: optional,
   KABINET_TURN_PASSWORD: optional,
   KABINET_TURN_PASSWORD_FILE: optional,
+  KABINET_SMTP_URL: optional.pipe(z.url({ protocol: /^smtps?$/, error: "is not an smtp:// or smtps:// URL" }).optional()),
+  KABINET_SMTP_PASSWORD: optional,
+  KABINET_SMTP_PASSWORD_FILE: optional,
+  KABINET_MAIL_FROM: optional.pipe(z.string().regex(/^([^<>@\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/, "is not an address like Name <name@example.org>").optional()),
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Config {
@@ -179,16 +194,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicIp: v.KABINET_PUBLIC_IP ?? null,
     maxUploadBytes: v.KABINET_MAX_UPLOAD_MB * 1024 * 1024,
     iceServers: Object.freeze(iceServers(v.KABINET_ICE_SERVERS ?? [], v.KABINET_TURN_USERNAME, turnPassword(v, cwd))),
+    smtp: v.KABINET_SMTP_URL
+      ? Object.freeze({ url: new URL(v.KABINET_SMTP_URL), password: secretValue("KABINET_SMTP_PASSWORD", v.KABINET_SMTP_PASSWORD, v.KABINET_SMTP_PASSWORD_FILE, cwd) })
+      : null,
+    mailFrom: v.KABINET_MAIL_FROM ?? `Kabinet <kabinet@${new URL(v.KABINET_PUBLIC_URL ?? `http://${localHost}:${port}`).hostname}>`,
   });
 }
 
 function turnPassword(v: { KABINET_TURN_PASSWORD?: string; KABINET_TURN_PASSWORD_FILE?: string }, cwd: string): string | undefined {
-  if (v.KABINET_TURN_PASSWORD_FILE) {
-    const path = resolve(cwd, v.KABINET_TURN_PASSWORD_FILE);
-    if (!existsSync(path)) throw new ConfigError("KABINET_TURN_PASSWORD_FILE", `names ${path}, which does not exist`);
-    return readSecretFile("KABINET_TURN_PASSWORD_FILE", path).trim();
+  return secretValue("KABINET_TURN_PASSWORD", v.KABINET_TURN_PASSWORD, v.KABINET_TURN_PASSWORD_FILE, cwd);
+}
+
+/** A secret given directly or, better, as a file (`<NAME>_FILE`). */
+function secretValue(name: string, value: string | undefined, file: string | undefined, cwd: string): string | undefined {
+  if (file) {
+    const path = resolve(cwd, file);
+    if (!existsSync(path)) throw new ConfigError(`${name}_FILE`, `names ${path}, which does not exist`);
+    return readSecretFile(`${name}_FILE`, path).trim();
   }
-  return v.KABINET_TURN_PASSWORD;
+  return value;
 }
 
 function iceServers(urls: string[], username: string | undefined, credential: string | undefined): { urls: string; username?: string; credential?: string }[] {

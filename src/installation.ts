@@ -6,6 +6,7 @@ import { type Config, ConfigError, readSecretFile } from "./config.ts";
 import { type DB, migrate, NewerDatabaseError, openDatabase } from "./db/client.ts";
 import { generateMasterKeyText, type MasterKey, parseMasterKey } from "./crypto/master-key.ts";
 import type { Logger } from "./log.ts";
+import { type Mailer, smtpMailer } from "./mail/mailer.ts";
 import { Vault } from "./vault/vault.ts";
 
 export interface Installation {
@@ -17,6 +18,8 @@ export interface Installation {
   masterKeys: readonly MasterKey[];
   /** How many migrations this opening applied. */
   migrationsApplied: number;
+  /** The organisation's SMTP server (configured or not). */
+  mailer: Mailer;
 }
 
 export class StartupError extends Error {
@@ -44,7 +47,7 @@ export function openInstallation(config: Config, log: Logger, options: OpenOptio
     if (migrationsApplied > 0) log.info("database migrated", { migrations: migrationsApplied });
     const opened = Vault.open(db, current, [...previous, ...(options.alsoAccept ?? [])]);
     if (!opened.ok) throw new StartupError(`KABINET_MASTER_KEY_FILE: ${opened.problem}`);
-    return { config, db, vault: opened.vault, log, masterKeys: [current, ...previous], migrationsApplied };
+    return { config, db, vault: opened.vault, log, masterKeys: [current, ...previous], migrationsApplied, mailer: smtpMailer(config) };
   } catch (err) {
     db.$client.close();
     if (err instanceof NewerDatabaseError) throw new StartupError(err.message);

@@ -2,6 +2,7 @@ import { websocket } from "hono/bun";
 import { createApp } from "./app.ts";
 import { pruneFailures } from "./accounts/throttle.ts";
 import type { Installation } from "./installation.ts";
+import { jobWorker } from "./mail/mail-jobs.ts";
 import { deleteExpiredSessions } from "./sessions/sessions.ts";
 
 const HOUSEKEEPING_MS = 10 * 60_000;
@@ -36,11 +37,15 @@ export function startServer(inst: Installation): RunningServer {
     }
   }, HOUSEKEEPING_MS);
   timer.unref();
+  const jobs = jobWorker(inst);
+  jobs.start();
+  if (!inst.mailer.configured) inst.log.warn("KABINET_SMTP_URL is not set: mail (confirmations, reminders, links) waits in the queue until it is");
   inst.log.info("listening", { address: `${server.hostname}:${server.port}`, publicUrl: inst.config.publicUrl.origin });
   return {
     url: new URL(`http://${server.hostname}:${server.port}`),
     async stop() {
       clearInterval(timer);
+      await jobs.stop();
       await server.stop();
       inst.db.$client.close();
     },

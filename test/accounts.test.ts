@@ -400,7 +400,7 @@ describe("clients", () => {
     expect((await c.get("/register")).status).toBe(404);
     const a = new TestClient(inst.app, ORIGIN);
     await signIn(a, admin);
-    const saved = await a.post("/admin/settings", { name: "Test Clinic", language: "en", timeZone: "Europe/Berlin", clientTwoFactor: "optional", selfRegistration: "on" });
+    const saved = await a.post("/admin/settings", { name: "Test Clinic", language: "en", timeZone: "Europe/Berlin", clientTwoFactor: "optional", selfRegistration: "on", reminderHours: "24, 1", mailDetails: "minimal" });
     expect(saved.status).toBe(200);
     expect(await (await c.get("/signin")).text()).toContain('href="/register"');
     const bad = await c.post("/register", { name: "", email: "bad", password: "short" });
@@ -411,7 +411,7 @@ describe("clients", () => {
     const dup = await new TestClient(inst.app, ORIGIN).post("/register", { name: "M", email: "MARIA@example.org", password: "another passphrase" });
     expect(await dup.text()).toContain("already exists");
 
-    await a.post("/admin/settings", { name: "Test Clinic", language: "en", timeZone: "Europe/Berlin", clientTwoFactor: "required", selfRegistration: "on" });
+    await a.post("/admin/settings", { name: "Test Clinic", language: "en", timeZone: "Europe/Berlin", clientTwoFactor: "required", selfRegistration: "on", reminderHours: "24", mailDetails: "minimal" });
     const r2 = await new TestClient(inst.app, ORIGIN).post("/register", { name: "Ivan", email: "ivan@example.org", password: "ivan passphrase 1" });
     expect(r2.headers.get("location")).toBe("/account/two-factor");
     // every registration attempt counts against the address: 10 an hour

@@ -16,12 +16,12 @@ import { requiresTwoFactor } from "./policy.ts";
 import type { AccountDeps } from "./sign-in.ts";
 
 export type LinkPurpose = "invite" | "reset";
-const LIFETIME_MS: Record<LinkPurpose, number> = { invite: 72 * 3600_000, reset: 24 * 3600_000 };
+export const LINK_LIFETIME_MS: Record<LinkPurpose, number> = { invite: 72 * 3600_000, reset: 24 * 3600_000 };
 
 export function createOneTimeLink(tx: Queryable, personId: string, purpose: LinkPurpose, createdBy: string, now = Date.now()): string {
   const token = newToken();
   store.expireOpenLinks(tx, personId, purpose, now);
-  store.insertLink(tx, { tokenHash: Buffer.from(hashToken(token)), personId, purpose, createdBy, createdAt: now, expiresAt: now + LIFETIME_MS[purpose], usedAt: null });
+  store.insertLink(tx, { tokenHash: Buffer.from(hashToken(token)), personId, purpose, createdBy, createdAt: now, expiresAt: now + LINK_LIFETIME_MS[purpose], usedAt: null });
   return token;
 }
 

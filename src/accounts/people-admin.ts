@@ -5,7 +5,8 @@ import { recordAudit } from "../audit/audit.ts";
 import { createPerson, getPerson, listPeople, type Person, type Role } from "../people/people.ts";
 import { invalidatePersonSessions } from "../sessions/sessions.ts";
 import * as store from "./accounts.store.ts";
-import { createOneTimeLink } from "./links.ts";
+import { queueLinkMail } from "./account-mail.ts";
+import { createOneTimeLink, LINK_LIFETIME_MS } from "./links.ts";
 import type { AccountDeps } from "./sign-in.ts";
 import { reauthenticate } from "./two-factor.ts";
 
@@ -38,6 +39,7 @@ export function invitePerson(deps: AccountDeps, input: { email: string; name: st
       if (!person) return { kind: "email-taken" as const };
       store.insertAccount(tx, { personId: person.id, status: "invited", createdAt: Date.now() });
       const token = createOneTimeLink(tx, person.id, "invite", actor);
+      queueLinkMail(tx, vault, deps.config.publicUrl, person.id, "invite", token, Date.now() + LINK_LIFETIME_MS.invite);
       recordAudit(tx, vault, { actor, action: "invitation.create", target: person.id, details: { role: input.role } });
       return { kind: "invited" as const, personId: person.id, token };
     },
@@ -51,6 +53,7 @@ export function reissueInvitation(deps: AccountDeps, personId: string, actor: st
     (tx) => {
       if (store.getAccount(tx, personId)?.status !== "invited") return null;
       const token = createOneTimeLink(tx, personId, "invite", actor);
+      queueLinkMail(tx, deps.vault, deps.config.publicUrl, personId, "invite", token, Date.now() + LINK_LIFETIME_MS.invite);
       recordAudit(tx, deps.vault, { actor, action: "invitation.reissue", target: personId });
       return token;
     },
@@ -130,6 +133,7 @@ export function createPasswordResetLink(deps: AccountDeps, personId: string, act
       if (!account) return "not-found";
       if (account.status !== "active") return "not-active";
       const token = createOneTimeLink(tx, personId, "reset", actor);
+      queueLinkMail(tx, deps.vault, deps.config.publicUrl, personId, "reset", token, Date.now() + LINK_LIFETIME_MS.reset);
       recordAudit(tx, deps.vault, { actor, action: "password.reset-link", target: personId });
       return token;
     },

@@ -7,7 +7,7 @@ import { emailSchema, fieldErrors, nameSchema, readForm } from "../http/form.ts"
 import { pageContext } from "../http/page.ts";
 import { describeDevice } from "../sessions/sessions.ts";
 import { setSessionCookie } from "../sessions/session.middleware.ts";
-import { isTimeZone } from "../settings/settings.ts";
+import { DEFAULT_REMINDER_HOURS, isTimeZone } from "../settings/settings.ts";
 import { passwordProblem } from "./passwords.ts";
 import { completeSetup, type SetupGate } from "./setup.ts";
 import type { AccountDeps } from "./sign-in.ts";
@@ -48,7 +48,7 @@ export function setupRoutes(deps: AccountDeps, gate: SetupGate): Hono<AppEnv> {
     }
     const v = parsed.data;
     const result = await completeSetup(deps, {
-      settings: { name: v.orgName, language: v.language, timeZone: v.timeZone, clientTwoFactor: "optional", selfRegistration: false },
+      settings: { name: v.orgName, language: v.language, timeZone: v.timeZone, clientTwoFactor: "optional", selfRegistration: false, reminderHours: DEFAULT_REMINDER_HOURS, mailDetails: "minimal" },
       admin: { name: v.name, email: v.email, password: v.password },
       device: describeDevice(c.req.header("user-agent")),
     });

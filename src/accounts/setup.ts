@@ -7,7 +7,7 @@ import { recordAudit } from "../audit/audit.ts";
 import type { Logger } from "../log.ts";
 import { createPerson } from "../people/people.ts";
 import { createSession, type Session } from "../sessions/sessions.ts";
-import { getSettings, type OrgSettings, saveSettings } from "../settings/settings.ts";
+import { DEFAULT_REMINDER_HOURS, getSettings, type OrgSettings, saveSettings } from "../settings/settings.ts";
 import * as store from "./accounts.store.ts";
 import { hashPassword } from "./passwords.ts";
 import type { AccountDeps } from "./sign-in.ts";
@@ -85,5 +85,5 @@ export async function completeSetup(deps: AccountDeps, input: SetupInput): Promi
 
 /** Settings used when the first admin is created from the command line; the admin changes them in the browser. */
 export function ensureDefaultSettings(tx: Queryable): void {
-  if (!getSettings(tx)) saveSettings(tx, { name: "Kabinet", language: "en", timeZone: "UTC", clientTwoFactor: "optional", selfRegistration: false });
+  if (!getSettings(tx)) saveSettings(tx, { name: "Kabinet", language: "en", timeZone: "UTC", clientTwoFactor: "optional", selfRegistration: false, reminderHours: DEFAULT_REMINDER_HOURS, mailDetails: "minimal" });
 }

@@ -28,7 +28,7 @@ export function settingsRoutes(deps: AccountDeps): Hono<AppEnv> {
         recordAudit(tx, deps.vault, {
           actor,
           action: "settings.change",
-          details: { clientTwoFactor: parsed.data.clientTwoFactor, selfRegistration: parsed.data.selfRegistration, language: parsed.data.language },
+          details: { clientTwoFactor: parsed.data.clientTwoFactor, selfRegistration: parsed.data.selfRegistration, language: parsed.data.language, reminderHours: parsed.data.reminderHours.join(","), mailDetails: parsed.data.mailDetails },
         });
       },
       { behavior: "immediate" },

@@ -42,6 +42,9 @@ export const people = sqliteTable(
     email: blob("email", { mode: "buffer" }).notNull(),
     name: blob("name", { mode: "buffer" }).notNull(),
     phone: blob("phone", { mode: "buffer" }),
+    /** Where and in which language the person reads times and mails; null: the organisation's. */
+    timeZone: text("time_zone"),
+    locale: text("locale", { enum: ["en", "ru"] }),
     createdAt: integer("created_at").notNull().default(sql`(unixepoch() * 1000)`),
   },
   (t) => [uniqueIndex("people_email_index").on(t.emailIndex)],
@@ -54,6 +57,9 @@ export const SEALED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   rooms: ["invite"],
   room_messages: ["body"],
   room_files: ["name"],
+  appointments: ["cancel_reason"],
+  jobs: ["payload"],
+  calendar_feeds: ["token"],
 };
 
 /** Sign-in data of a person. No row: the person has no account (yet). */
@@ -194,4 +200,131 @@ export const roomFiles = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [index("room_files_room").on(t.roomId)],
+);
+
+/** What clients can book. Names and descriptions are the organisation's own words, in both languages; no personal data. */
+export const services = sqliteTable("services", {
+  id: text("id").primaryKey(),
+  nameEn: text("name_en").notNull(),
+  nameRu: text("name_ru").notNull(),
+  descriptionEn: text("description_en").notNull().default(""),
+  descriptionRu: text("description_ru").notNull().default(""),
+  durationMinutes: integer("duration_minutes").notNull(),
+  bufferBeforeMinutes: integer("buffer_before_minutes").notNull().default(0),
+  bufferAfterMinutes: integer("buffer_after_minutes").notNull().default(0),
+  mode: text("mode", { enum: ["online", "in-person"] }).notNull(),
+  /** In minor units (cents, kopecks); null: no price shown. */
+  priceMinor: integer("price_minor"),
+  currency: text("currency"),
+  /** Clients may cancel or reschedule until this many hours before the start. */
+  cancelHours: integer("cancel_hours").notNull().default(24),
+  active: integer("active", { mode: "boolean" }).notNull().default(true),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** Which specialists offer a service. */
+export const serviceSpecialists = sqliteTable(
+  "service_specialists",
+  {
+    serviceId: text("service_id")
+      .notNull()
+      .references(() => services.id, { onDelete: "cascade" }),
+    specialistId: text("specialist_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+  },
+  (t) => [uniqueIndex("service_specialists_pk").on(t.serviceId, t.specialistId), index("service_specialists_person").on(t.specialistId)],
+);
+
+/** A specialist's working hours (JSON, see src/booking/slots.ts), in their own time zone. */
+export const availability = sqliteTable("availability", {
+  specialistId: text("specialist_id")
+    .primaryKey()
+    .references(() => people.id, { onDelete: "cascade" }),
+  timeZone: text("time_zone").notNull(),
+  weekly: text("weekly").notNull(),
+  exceptions: text("exceptions").notNull().default("{}"),
+  minNoticeMinutes: integer("min_notice_minutes").notNull(),
+  horizonDays: integer("horizon_days").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Booked time. `blockStart`/`blockEnd` are the span the booking holds in the specialist's calendar (buffers included);
+ * the booking transaction refuses any overlap of these spans among a specialist's active appointments.
+ */
+export const appointments = sqliteTable(
+  "appointments",
+  {
+    id: text("id").primaryKey(),
+    serviceId: text("service_id")
+      .notNull()
+      .references(() => services.id),
+    specialistId: text("specialist_id")
+      .notNull()
+      .references(() => people.id),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    startAt: integer("start_at").notNull(),
+    endAt: integer("end_at").notNull(),
+    blockStart: integer("block_start").notNull(),
+    blockEnd: integer("block_end").notNull(),
+    status: text("status", { enum: ["booked", "cancelled", "completed", "no-show"] }).notNull(),
+    /** Sessions booked together as one weekly or biweekly series share this id. */
+    seriesId: text("series_id"),
+    roomId: text("room_id").references(() => rooms.id),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    cancelledAt: integer("cancelled_at"),
+    cancelledBy: text("cancelled_by"),
+    /** Sealed under the client's key: a reason may say something personal. */
+    cancelReason: blob("cancel_reason", { mode: "buffer" }),
+  },
+  (t) => [
+    index("appointments_specialist").on(t.specialistId, t.startAt),
+    index("appointments_client").on(t.clientId, t.startAt),
+    index("appointments_series").on(t.seriesId),
+    // The last line of defence against a double booking, also across processes: one active booking per start.
+    uniqueIndex("appointments_active_start").on(t.specialistId, t.startAt).where(sql`status = 'booked'`),
+  ],
+);
+
+/**
+ * The persisted job queue (mail today). `dedupeKey` is unique: enqueueing the same job twice is a no-op, so a
+ * reminder is queued once however often its appointment is saved. The payload is sealed under its subject's key.
+ */
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind").notNull(),
+    dedupeKey: text("dedupe_key").notNull().unique(),
+    /** The person the job is about (their key seals the payload); erasure shreds it. */
+    subject: text("subject").notNull(),
+    payload: blob("payload", { mode: "buffer" }).notNull(),
+    runAt: integer("run_at").notNull(),
+    status: text("status", { enum: ["pending", "running", "done", "failed", "cancelled"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [index("jobs_due").on(t.status, t.runAt)],
+);
+
+/** Private calendar feeds. The token is in the feed's URL (calendar apps have no other way); only its hash finds it. */
+export const calendarFeeds = sqliteTable(
+  "calendar_feeds",
+  {
+    tokenHash: blob("token_hash", { mode: "buffer" }).primaryKey(),
+    personId: text("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    /** The token sealed under the person's key, so its owner can copy the address again. */
+    token: blob("token", { mode: "buffer" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastFetchedAt: integer("last_fetched_at"),
+  },
+  (t) => [index("calendar_feeds_person").on(t.personId)],
 );

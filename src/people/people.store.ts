@@ -19,3 +19,7 @@ export function findPersonRowByEmailIndex(db: Queryable, emailIndex: Uint8Array)
 export function listPersonRows(db: Queryable): PersonRow[] {
   return db.select().from(people).orderBy(people.createdAt).all();
 }
+
+export function updatePersonRow(db: Queryable, id: string, set: Partial<Pick<PersonRow, "timeZone" | "locale">>): void {
+  if (Object.keys(set).length) db.update(people).set(set).where(eq(people.id, id)).run();
+}

@@ -14,6 +14,9 @@ export interface Person {
   email: string;
   name: string;
   phone: string | null;
+  /** Where and in which language they read times and mails; null: the organisation's. */
+  timeZone: string | null;
+  locale: "en" | "ru" | null;
   createdAt: Date;
 }
 
@@ -52,7 +55,7 @@ export function createPerson(deps: PeopleDeps, input: NewPerson, actor: string):
         createdAt,
       });
       recordAudit(tx, vault, { actor, action: "person.create", target: id, details: { role: input.role } });
-      return { id, role: input.role, email, name: input.name, phone: input.phone ?? null, createdAt: new Date(createdAt) };
+      return { id, role: input.role, email, name: input.name, phone: input.phone ?? null, timeZone: null, locale: null, createdAt: new Date(createdAt) };
     },
     { behavior: "immediate" },
   );
@@ -73,6 +76,17 @@ export function listPeople(deps: PeopleDeps): Person[] {
   return store.listPersonRows(deps.db).map((row) => openPerson(deps.vault, row));
 }
 
+/** Remembers the zone and language a person last used (booking pages, sign-in) for their mails. */
+export function setPersonPreferences(db: Queryable, id: string, prefs: { timeZone?: string; locale?: "en" | "ru" }): void {
+  store.updatePersonRow(db, id, prefs);
+}
+
+/** The person's name alone (one decryption), for lists that need no more. */
+export function personName(deps: PeopleDeps, id: string): string | null {
+  const row = store.getPersonRow(deps.db, id);
+  return row ? deps.vault.openField(row.id, "people", "name", row.id, row.name) : null;
+}
+
 function openPerson(vault: Vault, row: store.PersonRow): Person {
   const open = (column: string, sealed: Uint8Array) => vault.openField(row.id, "people", column, row.id, sealed);
   return {
@@ -81,6 +95,8 @@ function openPerson(vault: Vault, row: store.PersonRow): Person {
     email: open("email", row.email),
     name: open("name", row.name),
     phone: row.phone ? open("phone", row.phone) : null,
+    timeZone: row.timeZone,
+    locale: row.locale,
     createdAt: new Date(row.createdAt),
   };
 }

@@ -69,6 +69,11 @@ export class LiveRoom {
     return this.participants.size;
   }
 
+  /** Who is in the waiting room now (not yet admitted). */
+  waitingIds(): string[] {
+    return [...this.participants.values()].filter((p) => !p.admitted).map((p) => p.personId);
+  }
+
   connect(personId: string, name: string, role: RoomRole, socket: Socket): void {
     if (this.ended) return socket.close(1000, "the consultation has ended");
     const previous = this.participants.get(personId);

@@ -29,6 +29,11 @@ export class LiveRooms {
     return this.media;
   }
 
+  /** Who waits to be admitted to a room right now (for the specialist's day view). */
+  waitingIn(roomId: string): string[] {
+    return this.rooms.get(roomId)?.waitingIds() ?? [];
+  }
+
   /** One socket's life: the first message must be a valid join token for this room; then the protocol. */
   connection(roomId: string): { open: (socket: Socket) => void; message: (socket: Socket, data: unknown) => void; close: (socket: Socket) => void } {
     let personId: string | null = null;

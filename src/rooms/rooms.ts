@@ -29,7 +29,13 @@ export interface RoomDeps {
 
 export type RoomRole = "host" | "guest";
 
-export function createRoom(deps: RoomDeps, ownerId: string, now = Date.now()): { room: Room; inviteToken: string } {
+/** An appointment's room lives until shortly after the appointment, and its client may enter without the link. */
+export interface RoomOptions {
+  expiresAt?: number;
+  guests?: readonly string[];
+}
+
+export function createRoom(deps: RoomDeps, ownerId: string, now = Date.now(), options: RoomOptions = {}): { room: Room; inviteToken: string } {
   const inviteToken = newToken();
   const id = randomBytes(12).toString("base64url");
   const row = {
@@ -39,12 +45,13 @@ export function createRoom(deps: RoomDeps, ownerId: string, now = Date.now()): {
     invite: Buffer.from(deps.vault.sealField(ORG_SUBJECT, "rooms", "invite", id, inviteToken)),
     state: "open" as const,
     createdAt: now,
-    expiresAt: now + ROOM_LIFETIME_MS,
+    expiresAt: options.expiresAt ?? now + ROOM_LIFETIME_MS,
     closedAt: null,
   };
   deps.db.transaction(
     (tx) => {
       store.insertRoom(tx, row);
+      for (const guest of options.guests ?? []) store.addParticipantRow(tx, row.id, guest, now);
       recordAudit(tx, deps.vault, { actor: ownerId, action: "room.create", target: row.id });
     },
     { behavior: "immediate" },

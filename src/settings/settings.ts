@@ -11,9 +11,14 @@ export interface OrgSettings {
   /** Whether clients must use two-factor; staff always must. */
   clientTwoFactor: "optional" | "required";
   selfRegistration: boolean;
+  /** Hours before an appointment at which its client is reminded by mail, e.g. [24, 1]. */
+  reminderHours: number[];
+  /** What appointment mails say: time and specialist only, or also the service's name. */
+  mailDetails: "minimal" | "service";
 }
 
-const KEYS = ["org.name", "org.language", "org.timeZone", "org.clientTwoFactor", "org.selfRegistration"] as const;
+const KEYS = ["org.name", "org.language", "org.timeZone", "org.clientTwoFactor", "org.selfRegistration", "org.reminderHours", "org.mailDetails"] as const;
+export const DEFAULT_REMINDER_HOURS = [24, 1];
 const TIME_ZONES = new Set(Intl.supportedValuesOf("timeZone"));
 
 export function isTimeZone(value: string): boolean {
@@ -26,6 +31,12 @@ export const settingsSchema = z.object({
   timeZone: z.string().refine(isTimeZone, "invalid"),
   clientTwoFactor: z.enum(["optional", "required"], { error: "invalid" }),
   selfRegistration: z.boolean(),
+  reminderHours: z
+    .string()
+    .trim()
+    .regex(/^(\d{1,3}(\s*,\s*\d{1,3}){0,4})?$/, "reminderHours")
+    .transform((text) => [...new Set(text.split(",").filter((h) => h.trim()).map(Number))].filter((h) => h >= 1 && h <= 168).sort((a, b) => b - a)),
+  mailDetails: z.enum(["minimal", "service"], { error: "invalid" }),
 });
 
 /** Null until first-run setup has saved them. */
@@ -39,6 +50,8 @@ export function getSettings(db: Queryable): OrgSettings | null {
     timeZone: m.get("org.timeZone") ?? "UTC",
     clientTwoFactor: m.get("org.clientTwoFactor") === "required" ? "required" : "optional",
     selfRegistration: m.get("org.selfRegistration") === "true",
+    reminderHours: m.has("org.reminderHours") ? m.get("org.reminderHours")!.split(",").filter(Boolean).map(Number) : DEFAULT_REMINDER_HOURS,
+    mailDetails: m.get("org.mailDetails") === "service" ? "service" : "minimal",
   };
 }
 
@@ -49,5 +62,7 @@ export function saveSettings(tx: Queryable, s: OrgSettings): void {
     "org.timeZone": s.timeZone,
     "org.clientTwoFactor": s.clientTwoFactor,
     "org.selfRegistration": String(s.selfRegistration),
+    "org.reminderHours": s.reminderHours.join(","),
+    "org.mailDetails": s.mailDetails,
   });
 }

@@ -46,27 +46,13 @@ export function Layout(props: { page: PageContext; title: string; children: Chil
             <ul class="kb-nav-links" aria-label={t.nav.main}>
               {viewer ? (
                 <>
-                  {viewer.role === "admin" || viewer.role === "specialist" ? (
+                  {navLinks(viewer.role, t).map(([href, label]) => (
                     <li>
-                      <a href="/rooms">{t.nav.rooms}</a>
+                      <a href={href} aria-current={path === href || path.startsWith(`${href}/`) ? "page" : undefined}>
+                        {label}
+                      </a>
                     </li>
-                  ) : null}
-                  <li>
-                    <a href="/account">{t.nav.account}</a>
-                  </li>
-                  {viewer.role === "admin" ? (
-                    <>
-                      <li>
-                        <a href="/admin/people">{t.nav.people}</a>
-                      </li>
-                      <li>
-                        <a href="/admin/audit">{t.nav.audit}</a>
-                      </li>
-                      <li>
-                        <a href="/admin/settings">{t.nav.settings}</a>
-                      </li>
-                    </>
-                  ) : null}
+                  ))}
                   <li>
                     <form method="post" action="/signout" class="kb-lang">
                       <button type="submit" class="secondary outline">
@@ -98,6 +84,24 @@ export function Layout(props: { page: PageContext; title: string; children: Chil
       </html>
     </>
   );
+}
+
+/** The places each role goes to, in the order they matter to it. */
+function navLinks(role: "admin" | "specialist" | "staff" | "client", t: Messages): [string, string][] {
+  const n = t.nav;
+  switch (role) {
+    case "client":
+      return [["/book", n.book], ["/appointments", n.appointments], ["/account", n.account]];
+    case "specialist":
+      return [["/schedule", n.schedule], ["/hours", n.hours], ["/rooms", n.rooms], ["/account", n.account]];
+    case "staff":
+      return [["/schedule", n.schedule], ["/book", n.book], ["/account", n.account]];
+    case "admin":
+      return [
+        ["/schedule", n.schedule], ["/admin/services", n.services], ["/hours", n.hours], ["/rooms", n.rooms], ["/account", n.account],
+        ["/admin/people", n.people], ["/admin/mail", n.mail], ["/admin/audit", n.audit], ["/admin/settings", n.settings],
+      ];
+  }
 }
 
 function BrandMark(): JSX.Element {

@@ -26,6 +26,22 @@ export function SettingsPage(p: { page: PageContext; settings: OrgSettings; time
           <input type="checkbox" name="selfRegistration" value="on" role="switch" checked={s.selfRegistration} />
           {t.settings.selfRegistration}
         </label>
+        <Field
+          name="reminderHours"
+          label={t.settings.reminderHours}
+          value={s.reminderHours.join(", ")}
+          error={e.reminderHours}
+          hint={t.settings.reminderHoursHint}
+          inputmode="numeric"
+          maxlength={40}
+        />
+        <Select
+          name="mailDetails"
+          label={t.settings.mailDetails}
+          value={s.mailDetails}
+          error={e.mailDetails}
+          options={[["minimal", t.settings.mailMinimal], ["service", t.settings.mailService]]}
+        />
         <button type="submit">{t.settings.submit}</button>
       </form>
     </Layout>

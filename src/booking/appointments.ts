@@ -1,0 +1,369 @@
+// Appointments: booking, rescheduling, cancelling, no-shows, and the room each online appointment gets.
+//
+// Invariants: a specialist's active appointments never overlap, buffers included. Booking re-checks the slot against
+// the specialist's hours and calendar inside one immediate (write-locked) transaction, so of two clients racing for
+// a slot exactly one wins; a unique index on (specialist, start) of active bookings backs this up across processes.
+// Every change is audited in its own transaction and queues the mails it causes there too, so a booking and its
+// confirmation exist together or not at all.
+import { randomBytes } from "node:crypto";
+import { recordAudit } from "../audit/audit.ts";
+import type { Queryable } from "../db/client.ts";
+import type { RoleName } from "../http/env.ts";
+import { createRoom, getRoom, isRoomLive } from "../rooms/rooms.ts";
+import { getSettings } from "../settings/settings.ts";
+import type { Vault } from "../vault/vault.ts";
+import { getAvailability } from "./availability.ts";
+import * as store from "./booking.store.ts";
+import { cancelReminders, queueAppointmentMail, queueReminders } from "./notify.ts";
+import { getService, type Service } from "./services.ts";
+import { freeSlots, type Slot } from "./slots.ts";
+
+/** "Join" opens this long before the start, and stays until this long after the end. */
+export const JOIN_EARLY_MINUTES = 15;
+export const JOIN_LATE_MINUTES = 30;
+/** A recurring booking covers at most this many sessions. */
+export const MAX_SERIES = 26;
+
+export type AppointmentStatus = store.AppointmentRow["status"];
+
+export interface Appointment {
+  id: string;
+  serviceId: string;
+  specialistId: string;
+  clientId: string;
+  start: number;
+  end: number;
+  status: AppointmentStatus;
+  seriesId: string | null;
+  roomId: string | null;
+  createdBy: string;
+  cancelledBy: string | null;
+}
+
+export interface BookingDeps {
+  db: Queryable;
+  vault: Vault;
+}
+
+export interface Actor {
+  personId: string;
+  role: RoleName;
+}
+
+// ── free time ──
+
+/** A free slot and whose it is. */
+export interface OfferedSlot extends Slot {
+  specialistId: string;
+}
+
+/**
+ * Free slots of a service whose start falls on `day` in `timeZone` (the client's), for one specialist or any who
+ * offers the service. With "any", a start offered by several goes to the one with fewest bookings that day.
+ */
+export function offeredSlots(
+  db: Queryable,
+  q: { service: Service; specialistId: string | "any"; day: Temporal.PlainDate; timeZone: string; now: Temporal.Instant; except?: string; ignoreNotice?: boolean },
+): OfferedSlot[] {
+  const ids = q.specialistId === "any" ? q.service.specialistIds : q.service.specialistIds.filter((s) => s === q.specialistId);
+  const dayStart = q.day.toZonedDateTime({ timeZone: q.timeZone }).toInstant();
+  const dayEnd = q.day.add({ days: 1 }).toZonedDateTime({ timeZone: q.timeZone }).toInstant();
+  const byStart = new Map<number, { slot: OfferedSlot; load: number }>();
+  for (const specialistId of ids) {
+    const slots = specialistSlots(db, q.service, specialistId, dayStart, dayEnd, q.now, q.except, q.ignoreNotice);
+    const load = slots.length ? store.busySpans(db, specialistId, dayStart.epochMilliseconds, dayEnd.epochMilliseconds).length : 0;
+    for (const slot of slots) {
+      const key = slot.start.epochMilliseconds;
+      const held = byStart.get(key);
+      if (!held || load < held.load) byStart.set(key, { slot: { ...slot, specialistId }, load });
+    }
+  }
+  return [...byStart.values()].map((v) => v.slot).sort((a, b) => a.start.epochMilliseconds - b.start.epochMilliseconds);
+}
+
+/** Free slots of one specialist starting within [from, to). */
+export function specialistSlots(
+  db: Queryable,
+  service: Service,
+  specialistId: string,
+  from: Temporal.Instant,
+  to: Temporal.Instant,
+  now: Temporal.Instant,
+  except?: string,
+  ignoreNotice = false,
+): Slot[] {
+  const availability = getAvailability(db, specialistId);
+  if (!availability) return [];
+  const zone = availability.timeZone;
+  const busy = store
+    .busySpans(db, specialistId, from.epochMilliseconds - 86_400_000, to.epochMilliseconds + 86_400_000, except)
+    .map((b) => ({ start: Temporal.Instant.fromEpochMilliseconds(b.blockStart), end: Temporal.Instant.fromEpochMilliseconds(b.blockEnd) }));
+  const slots = freeSlots({
+    availability: ignoreNotice ? { ...availability, minNoticeMinutes: 0 } : availability,
+    service,
+    busy,
+    from: from.toZonedDateTimeISO(zone).toPlainDate(),
+    to: to.toZonedDateTimeISO(zone).toPlainDate(),
+    now,
+  });
+  return slots.filter((s) => Temporal.Instant.compare(s.start.toInstant(), from) >= 0 && Temporal.Instant.compare(s.start.toInstant(), to) < 0);
+}
+
+function isFree(db: Queryable, service: Service, specialistId: string, start: Temporal.Instant, now: Temporal.Instant, except?: string, ignoreNotice = false): boolean {
+  const slots = specialistSlots(db, service, specialistId, start, start.add({ minutes: 1 }), now, except, ignoreNotice);
+  return slots.some((s) => s.start.epochMilliseconds === start.epochMilliseconds);
+}
+
+// ── booking ──
+
+export interface BookingRequest {
+  serviceId: string;
+  specialistId: string | "any";
+  start: number;
+  clientId: string;
+  actor: Actor;
+  /** A series: every 1 or 2 weeks, `count` sessions in all (same wall-clock time in the specialist's zone). */
+  repeat?: { everyWeeks: 1 | 2; count: number };
+}
+
+export type BookingResult =
+  | { ok: true; appointments: Appointment[] }
+  | { ok: false; reason: "taken" | "unavailable"; takenDates?: string[] };
+
+export function book(deps: BookingDeps, req: BookingRequest, nowMs = Date.now()): BookingResult {
+  const service = getService(deps.db, req.serviceId);
+  if (!service || !service.active) return { ok: false, reason: "unavailable" };
+  const candidates = req.specialistId === "any" ? service.specialistIds : service.specialistIds.filter((s) => s === req.specialistId);
+  if (candidates.length === 0) return { ok: false, reason: "unavailable" };
+  const count = Math.min(Math.max(req.repeat?.count ?? 1, 1), MAX_SERIES);
+  const everyWeeks = req.repeat?.everyWeeks ?? 1;
+  const now = Temporal.Instant.fromEpochMilliseconds(nowMs);
+  // Staff booking on a client's behalf (e.g. on the phone) may book inside the minimum notice.
+  const ignoreNotice = req.actor.role !== "client";
+  try {
+    return deps.db.transaction(
+      (tx) => {
+        let taken: string[] = [];
+        for (const specialistId of candidates) {
+          const zone = getAvailability(tx, specialistId)?.timeZone ?? "UTC";
+          const first = Temporal.Instant.fromEpochMilliseconds(req.start).toZonedDateTimeISO(zone);
+          const starts = Array.from({ length: count }, (_, i) => first.add({ weeks: i * everyWeeks }).toInstant());
+          const busy = starts.filter((s) => !isFree(tx, service, specialistId, s, now, undefined, ignoreNotice));
+          if (busy.length) {
+            taken = busy.map((s) => s.toZonedDateTimeISO(zone).toPlainDate().toString());
+            continue;
+          }
+          const seriesId = count > 1 ? randomBytes(9).toString("base64url") : null;
+          const rows = starts.map((s): store.AppointmentRow => {
+            const start = s.epochMilliseconds;
+            const end = start + service.durationMinutes * 60_000;
+            return {
+              id: randomBytes(12).toString("base64url"),
+              serviceId: service.id,
+              specialistId,
+              clientId: req.clientId,
+              startAt: start,
+              endAt: end,
+              blockStart: start - service.bufferBeforeMinutes * 60_000,
+              blockEnd: end + service.bufferAfterMinutes * 60_000,
+              status: "booked",
+              seriesId,
+              roomId: null,
+              createdBy: req.actor.personId,
+              createdAt: nowMs,
+              cancelledAt: null,
+              cancelledBy: null,
+              cancelReason: null,
+            };
+          });
+          store.insertAppointmentRows(tx, rows);
+          const booked = rows.map(toAppointment);
+          for (const a of booked) {
+            recordAudit(tx, deps.vault, {
+              actor: req.actor.personId,
+              action: "appointment.create",
+              target: a.id,
+              details: { service: a.serviceId, specialist: a.specialistId, client: a.clientId, series: a.seriesId, onBehalf: req.actor.personId !== a.clientId },
+            });
+            queueReminders(tx, deps.vault, a, getSettings(tx)?.reminderHours ?? [], nowMs);
+          }
+          queueAppointmentMail(tx, deps.vault, { kind: "confirmation", appointments: booked, recipient: req.clientId }, nowMs);
+          return { ok: true as const, appointments: booked };
+        }
+        return { ok: false as const, reason: "taken" as const, takenDates: taken };
+      },
+      { behavior: "immediate" },
+    );
+  } catch (err) {
+    if (isUniqueViolation(err)) return { ok: false, reason: "taken" };
+    throw err;
+  }
+}
+
+// ── reading ──
+
+export function getAppointment(db: Queryable, id: string): Appointment | null {
+  const row = store.getAppointmentRow(db, id);
+  return row ? toAppointment(row) : null;
+}
+
+/** What the viewer may see of an appointment: their own (as client or specialist), or any for admins and staff. */
+export function mayView(a: Appointment, viewer: Actor): boolean {
+  return a.clientId === viewer.personId || a.specialistId === viewer.personId || viewer.role === "admin" || viewer.role === "staff";
+}
+
+/** Records that someone opened another person's appointment (admins and staff reading a colleague's calendar). */
+export function auditView(deps: BookingDeps, a: Appointment, viewer: Actor): void {
+  if (a.clientId === viewer.personId || a.specialistId === viewer.personId) return;
+  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: viewer.personId, action: "appointment.view", target: a.id }), { behavior: "immediate" });
+}
+
+export function listAppointments(db: Queryable, filter: store.AppointmentFilter): Appointment[] {
+  return store.listAppointmentRows(db, filter).map(toAppointment);
+}
+
+export function cancelReasonOf(deps: BookingDeps, id: string): string | null {
+  const row = store.getAppointmentRow(deps.db, id);
+  if (!row?.cancelReason) return null;
+  try {
+    return deps.vault.openField(row.clientId, "appointments", "cancel_reason", row.id, row.cancelReason);
+  } catch {
+    return null;
+  }
+}
+
+// ── changes ──
+
+export type ChangeResult = { ok: true; appointment: Appointment } | { ok: false; reason: "not-found" | "window" | "state" | "taken" | "reason-required" | "too-early" };
+
+/** Whether the viewer may still cancel or move it: clients until the service's window closes; staff until it starts. */
+export function mayChange(a: Appointment, service: Service | null, viewer: Actor, now = Date.now()): boolean {
+  if (a.status !== "booked" || now >= a.start) return false;
+  if (viewer.role === "client") return a.clientId === viewer.personId && now <= a.start - (service?.cancelHours ?? 24) * 3600_000;
+  return a.specialistId === viewer.personId || viewer.role === "admin" || viewer.role === "staff";
+}
+
+export function cancelAppointment(deps: BookingDeps, id: string, viewer: Actor, reason: string, nowMs = Date.now()): ChangeResult {
+  const a = getAppointment(deps.db, id);
+  if (!a || !mayView(a, viewer)) return { ok: false, reason: "not-found" };
+  if (a.status !== "booked") return { ok: false, reason: "state" };
+  if (!mayChange(a, getService(deps.db, a.serviceId), viewer, nowMs)) return { ok: false, reason: "window" };
+  if (viewer.role !== "client" && !reason.trim()) return { ok: false, reason: "reason-required" };
+  return deps.db.transaction(
+    (tx) => {
+      store.updateAppointmentRow(tx, id, {
+        status: "cancelled",
+        cancelledAt: nowMs,
+        cancelledBy: viewer.personId,
+        cancelReason: reason.trim() ? Buffer.from(deps.vault.sealField(a.clientId, "appointments", "cancel_reason", id, reason.trim())) : null,
+      });
+      cancelReminders(tx, a.id, nowMs);
+      recordAudit(tx, deps.vault, { actor: viewer.personId, action: "appointment.cancel", target: id, details: { by: viewer.role } });
+      const cancelled = { ...a, status: "cancelled" as const, cancelledBy: viewer.personId };
+      queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: [cancelled], recipient: a.clientId }, nowMs);
+      if (viewer.personId === a.clientId) queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: [cancelled], recipient: a.specialistId }, nowMs);
+      return { ok: true as const, appointment: cancelled };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+export function rescheduleAppointment(deps: BookingDeps, id: string, viewer: Actor, newStart: number, nowMs = Date.now()): ChangeResult {
+  const a = getAppointment(deps.db, id);
+  if (!a || !mayView(a, viewer)) return { ok: false, reason: "not-found" };
+  const service = getService(deps.db, a.serviceId);
+  if (!service) return { ok: false, reason: "not-found" };
+  if (!mayChange(a, service, viewer, nowMs)) return { ok: false, reason: a.status === "booked" ? "window" : "state" };
+  const now = Temporal.Instant.fromEpochMilliseconds(nowMs);
+  try {
+    return deps.db.transaction(
+      (tx) => {
+        if (!isFree(tx, service, a.specialistId, Temporal.Instant.fromEpochMilliseconds(newStart), now, a.id, viewer.role !== "client")) return { ok: false as const, reason: "taken" as const };
+        const end = newStart + service.durationMinutes * 60_000;
+        store.updateAppointmentRow(tx, id, {
+          startAt: newStart,
+          endAt: end,
+          blockStart: newStart - service.bufferBeforeMinutes * 60_000,
+          blockEnd: end + service.bufferAfterMinutes * 60_000,
+        });
+        const moved = { ...a, start: newStart, end };
+        cancelReminders(tx, a.id, nowMs);
+        queueReminders(tx, deps.vault, moved, getSettings(tx)?.reminderHours ?? [], nowMs);
+        recordAudit(tx, deps.vault, { actor: viewer.personId, action: "appointment.reschedule", target: id, details: { by: viewer.role } });
+        queueAppointmentMail(tx, deps.vault, { kind: "changed", appointments: [moved], recipient: a.clientId }, nowMs);
+        if (viewer.personId === a.clientId) queueAppointmentMail(tx, deps.vault, { kind: "changed", appointments: [moved], recipient: a.specialistId }, nowMs);
+        return { ok: true as const, appointment: moved };
+      },
+      { behavior: "immediate" },
+    );
+  } catch (err) {
+    if (isUniqueViolation(err)) return { ok: false, reason: "taken" };
+    throw err;
+  }
+}
+
+/** The specialist (or staff) records that the client did not come; only once the appointment has started. */
+export function markNoShow(deps: BookingDeps, id: string, viewer: Actor, nowMs = Date.now()): ChangeResult {
+  const a = getAppointment(deps.db, id);
+  if (!a || !mayView(a, viewer) || viewer.role === "client") return { ok: false, reason: "not-found" };
+  if (a.status !== "booked") return { ok: false, reason: "state" };
+  if (nowMs < a.start) return { ok: false, reason: "too-early" };
+  deps.db.transaction(
+    (tx) => {
+      store.updateAppointmentRow(tx, id, { status: "no-show" });
+      cancelReminders(tx, a.id, nowMs);
+      recordAudit(tx, deps.vault, { actor: viewer.personId, action: "appointment.no-show", target: id });
+    },
+    { behavior: "immediate" },
+  );
+  return { ok: true, appointment: { ...a, status: "no-show" } };
+}
+
+// ── the room ──
+
+export function joinWindowOpen(a: Appointment, now = Date.now()): boolean {
+  return a.status === "booked" && now >= a.start - JOIN_EARLY_MINUTES * 60_000 && now <= a.end + JOIN_LATE_MINUTES * 60_000;
+}
+
+/** The appointment's room, opened on first use: the specialist hosts, the client waits to be admitted. */
+export function appointmentRoom(deps: BookingDeps, id: string, viewer: Actor, nowMs = Date.now()): { ok: true; roomId: string } | { ok: false; reason: "not-found" | "too-early" } {
+  const a = getAppointment(deps.db, id);
+  if (!a || (a.clientId !== viewer.personId && a.specialistId !== viewer.personId)) return { ok: false, reason: "not-found" };
+  const service = getService(deps.db, a.serviceId);
+  if (service?.mode !== "online") return { ok: false, reason: "not-found" };
+  if (!joinWindowOpen(a, nowMs)) return { ok: false, reason: "too-early" };
+  return deps.db.transaction(
+    (tx) => {
+      const current = store.getAppointmentRow(tx, id)!;
+      const existing = current.roomId ? getRoom(tx, current.roomId) : null;
+      if (existing && isRoomLive(existing, nowMs)) return { ok: true as const, roomId: existing.id };
+      const { room } = createRoom({ db: tx, vault: deps.vault }, a.specialistId, nowMs, {
+        expiresAt: a.end + (JOIN_LATE_MINUTES + 30) * 60_000,
+        guests: [a.clientId],
+      });
+      store.updateAppointmentRow(tx, id, { roomId: room.id });
+      return { ok: true as const, roomId: room.id };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+function toAppointment(row: store.AppointmentRow): Appointment {
+  return {
+    id: row.id,
+    serviceId: row.serviceId,
+    specialistId: row.specialistId,
+    clientId: row.clientId,
+    start: row.startAt,
+    end: row.endAt,
+    status: row.status,
+    seriesId: row.seriesId,
+    roomId: row.roomId,
+    createdBy: row.createdBy,
+    cancelledBy: row.cancelledBy,
+  };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return String((err as { code?: string })?.code ?? "").startsWith("SQLITE_CONSTRAINT") || /UNIQUE constraint failed/.test(String(err));
+}

@@ -1,0 +1,128 @@
+// Services: what clients book. The admin names each in both languages and sets its timing, mode, price and
+// cancellation window, and who offers it. Every change is audited.
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { recordAudit } from "../audit/audit.ts";
+import type { Queryable } from "../db/client.ts";
+import type { Locale } from "../i18n/messages.ts";
+import type { Vault } from "../vault/vault.ts";
+import * as store from "./booking.store.ts";
+
+export interface Service {
+  id: string;
+  name: { en: string; ru: string };
+  description: { en: string; ru: string };
+  durationMinutes: number;
+  bufferBeforeMinutes: number;
+  bufferAfterMinutes: number;
+  mode: "online" | "in-person";
+  price: { minor: number; currency: string } | null;
+  cancelHours: number;
+  active: boolean;
+  specialistIds: string[];
+}
+
+export const CURRENCIES = ["RUB", "EUR", "USD", "GBP", "KZT", "BYN", "UAH", "CHF"] as const;
+
+const minutes = (max: number) => z.coerce.number({ error: "number" }).int("number").min(0, "number").max(max, "tooLarge");
+
+/** The service form, as submitted: specialists arrive as `specialist:<id>=on` checkboxes. */
+export const serviceSchema = z
+  .object({
+    nameEn: z.string().trim().min(1, "required").max(120, "tooLong"),
+    nameRu: z.string().trim().min(1, "required").max(120, "tooLong"),
+    descriptionEn: z.string().trim().max(2000, "tooLong").default(""),
+    descriptionRu: z.string().trim().max(2000, "tooLong").default(""),
+    durationMinutes: z.coerce.number({ error: "number" }).int("number").min(5, "durationRange").max(480, "durationRange"),
+    bufferBeforeMinutes: minutes(240),
+    bufferAfterMinutes: minutes(240),
+    mode: z.enum(["online", "in-person"], { error: "invalid" }),
+    price: z
+      .string()
+      .trim()
+      .regex(/^(\d{1,9}([.,]\d{1,2})?)?$/, "price")
+      .default(""),
+    currency: z.enum(CURRENCIES, { error: "invalid" }),
+    cancelHours: minutes(720),
+    active: z.boolean(),
+    specialistIds: z.array(z.string()),
+  })
+  .transform(({ price, ...rest }) => ({ ...rest, priceMinor: price === "" ? null : Math.round(Number(price.replace(",", ".")) * 100) }));
+
+export type ServiceInput = z.output<typeof serviceSchema>;
+
+export function formToServiceInput(form: Record<string, string>): z.input<typeof serviceSchema> {
+  const specialistIds = Object.keys(form).filter((k) => k.startsWith("specialist:")).map((k) => k.slice("specialist:".length));
+  return { ...form, active: form.active === "on", specialistIds } as z.input<typeof serviceSchema>;
+}
+
+export function listServices(db: Queryable): Service[] {
+  return store.listServiceRows(db).map((row) => toService(row, store.specialistIdsOf(db, row.id)));
+}
+
+export function getService(db: Queryable, id: string): Service | null {
+  const row = store.getServiceRow(db, id);
+  return row ? toService(row, store.specialistIdsOf(db, id)) : null;
+}
+
+/** Creates (no id) or updates a service. Specialist ids that are not specialists are dropped. */
+export function saveService(deps: { db: Queryable; vault: Vault }, input: ServiceInput, actor: string, id?: string): Service {
+  const specialists = new Set(store.activeSpecialistIds(deps.db));
+  const specialistIds = input.specialistIds.filter((s) => specialists.has(s));
+  const existing = id ? store.getServiceRow(deps.db, id) : null;
+  const row: store.ServiceRow = {
+    id: existing?.id ?? randomBytes(9).toString("base64url"),
+    nameEn: input.nameEn,
+    nameRu: input.nameRu,
+    descriptionEn: input.descriptionEn,
+    descriptionRu: input.descriptionRu,
+    durationMinutes: input.durationMinutes,
+    bufferBeforeMinutes: input.bufferBeforeMinutes,
+    bufferAfterMinutes: input.bufferAfterMinutes,
+    mode: input.mode,
+    priceMinor: input.priceMinor,
+    currency: input.priceMinor === null ? null : input.currency,
+    cancelHours: input.cancelHours,
+    active: input.active,
+    createdAt: existing?.createdAt ?? Date.now(),
+  };
+  deps.db.transaction(
+    (tx) => {
+      store.upsertServiceRow(tx, row);
+      store.setSpecialists(tx, row.id, specialistIds);
+      recordAudit(tx, deps.vault, {
+        actor,
+        action: existing ? "service.change" : "service.create",
+        target: row.id,
+        details: { durationMinutes: row.durationMinutes, mode: row.mode, active: row.active, specialists: specialistIds.length },
+      });
+    },
+    { behavior: "immediate" },
+  );
+  return toService(row, specialistIds);
+}
+
+export function serviceName(service: Service, locale: Locale): string {
+  return service.name[locale];
+}
+
+export function formatPrice(service: Service, locale: Locale): string | null {
+  if (!service.price) return null;
+  return new Intl.NumberFormat(locale, { style: "currency", currency: service.price.currency }).format(service.price.minor / 100);
+}
+
+function toService(row: store.ServiceRow, specialistIds: string[]): Service {
+  return {
+    id: row.id,
+    name: { en: row.nameEn, ru: row.nameRu },
+    description: { en: row.descriptionEn, ru: row.descriptionRu },
+    durationMinutes: row.durationMinutes,
+    bufferBeforeMinutes: row.bufferBeforeMinutes,
+    bufferAfterMinutes: row.bufferAfterMinutes,
+    mode: row.mode,
+    price: row.priceMinor === null ? null : { minor: row.priceMinor, currency: row.currency ?? "EUR" },
+    cancelHours: row.cancelHours,
+    active: row.active,
+    specialistIds,
+  };
+}

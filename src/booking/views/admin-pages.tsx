@@ -1,0 +1,229 @@
+// Admin pages of booking: services, and the mail queue.
+import type { Job, JobStatus } from "../../jobs/queue.ts";
+import { dateTimeFormat } from "../../i18n/format.ts";
+import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select } from "../../views/form.tsx";
+import { Layout, type PageContext } from "../../views/layout.tsx";
+import { CURRENCIES, formatPrice, type Service } from "../services.ts";
+
+export interface SpecialistOption {
+  id: string;
+  name: string;
+}
+
+export function ServicesPage(p: { page: PageContext; services: readonly Service[]; notice?: string }): JSX.Element {
+  const { t, locale } = p.page;
+  const s = t.booking.services;
+  return (
+    <Layout page={p.page} title={s.title}>
+      <h1>{s.title}</h1>
+      {p.notice ? <Notice>{p.notice}</Notice> : null}
+      <p>
+        <a href="/admin/services/new" role="button">
+          {s.new}
+        </a>
+      </p>
+      {p.services.length === 0 ? (
+        <p>{s.empty}</p>
+      ) : (
+        <div class="kb-table">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{s.name}</th>
+                <th scope="col">{s.duration}</th>
+                <th scope="col">{s.mode}</th>
+                <th scope="col">{s.price}</th>
+                <th scope="col">{s.specialists}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.services.map((svc) => (
+                <tr>
+                  <td>
+                    <a href={`/admin/services/${svc.id}`}>{svc.name[locale]}</a>
+                    {svc.active ? null : <small class="kb-muted"> · {s.inactive}</small>}
+                  </td>
+                  <td>{s.minutes(svc.durationMinutes)}</td>
+                  <td>{svc.mode === "online" ? s.online : s.inPerson}</td>
+                  <td>{formatPrice(svc, locale) ?? "—"}</td>
+                  <td>{svc.specialistIds.length}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Layout>
+  );
+}
+
+export interface ServiceFormValues {
+  nameEn: string;
+  nameRu: string;
+  descriptionEn: string;
+  descriptionRu: string;
+  durationMinutes: string;
+  bufferBeforeMinutes: string;
+  bufferAfterMinutes: string;
+  mode: string;
+  price: string;
+  currency: string;
+  cancelHours: string;
+  active: boolean;
+  specialistIds: readonly string[];
+}
+
+export function serviceFormValues(svc: Service | null): ServiceFormValues {
+  return {
+    nameEn: svc?.name.en ?? "",
+    nameRu: svc?.name.ru ?? "",
+    descriptionEn: svc?.description.en ?? "",
+    descriptionRu: svc?.description.ru ?? "",
+    durationMinutes: String(svc?.durationMinutes ?? 50),
+    bufferBeforeMinutes: String(svc?.bufferBeforeMinutes ?? 0),
+    bufferAfterMinutes: String(svc?.bufferAfterMinutes ?? 10),
+    mode: svc?.mode ?? "online",
+    price: svc?.price ? (svc.price.minor / 100).toFixed(2) : "",
+    currency: svc?.price?.currency ?? "RUB",
+    cancelHours: String(svc?.cancelHours ?? 24),
+    active: svc?.active ?? true,
+    specialistIds: svc?.specialistIds ?? [],
+  };
+}
+
+export function ServiceFormPage(p: { page: PageContext; id: string | null; values: ServiceFormValues; specialists: readonly SpecialistOption[]; errors?: FieldErrors; notice?: string }): JSX.Element {
+  const { t } = p.page;
+  const s = t.booking.services;
+  const v = p.values;
+  const e = p.errors ?? {};
+  const title = p.id ? s.edit : s.new;
+  return (
+    <Layout page={p.page} title={title}>
+      <p>
+        <a href="/admin/services">← {s.title}</a>
+      </p>
+      <h1>{title}</h1>
+      {p.notice ? <Notice>{p.notice}</Notice> : null}
+      <form method="post" action={p.id ? `/admin/services/${p.id}` : "/admin/services"} novalidate>
+        <FormAlert errors={e} summary={t.form.errorSummary} />
+        <div class="grid">
+          <div>
+            <Field name="nameEn" label={s.nameEn} value={v.nameEn} error={e.nameEn} required maxlength={120} />
+          </div>
+          <div>
+            <Field name="nameRu" label={s.nameRu} value={v.nameRu} error={e.nameRu} required maxlength={120} />
+          </div>
+        </div>
+        <TextArea name="descriptionEn" label={s.descriptionEn} value={v.descriptionEn} error={e.descriptionEn} />
+        <TextArea name="descriptionRu" label={s.descriptionRu} value={v.descriptionRu} error={e.descriptionRu} />
+        <div class="grid">
+          <div>
+            <Field name="durationMinutes" label={s.duration} value={v.durationMinutes} error={e.durationMinutes} inputmode="numeric" required />
+          </div>
+          <div>
+            <Field name="bufferBeforeMinutes" label={s.bufferBefore} value={v.bufferBeforeMinutes} error={e.bufferBeforeMinutes} inputmode="numeric" />
+          </div>
+          <div>
+            <Field name="bufferAfterMinutes" label={s.bufferAfter} value={v.bufferAfterMinutes} error={e.bufferAfterMinutes} inputmode="numeric" />
+          </div>
+        </div>
+        <Select name="mode" label={s.mode} value={v.mode} error={e.mode} options={[["online", s.online], ["in-person", s.inPerson]]} />
+        <div class="grid">
+          <div>
+            <Field name="price" label={s.price} value={v.price} error={e.price} hint={s.priceHint} inputmode="text" maxlength={12} />
+          </div>
+          <div>
+            <Select name="currency" label={s.currency} value={v.currency} error={e.currency} options={CURRENCIES.map((c) => [c, c] as const)} />
+          </div>
+        </div>
+        <Field name="cancelHours" label={s.cancelHours} value={v.cancelHours} error={e.cancelHours} hint={s.cancelHoursHint} inputmode="numeric" />
+        <fieldset>
+          <legend>{s.specialists}</legend>
+          {p.specialists.length === 0 ? <p class="kb-muted">{s.noSpecialists}</p> : null}
+          {p.specialists.map((sp) => (
+            <label>
+              <input type="checkbox" name={`specialist:${sp.id}`} value="on" checked={v.specialistIds.includes(sp.id)} />
+              {sp.name}
+            </label>
+          ))}
+        </fieldset>
+        <label>
+          <input type="checkbox" name="active" value="on" role="switch" checked={v.active} />
+          {s.active}
+        </label>
+        <button type="submit">{s.save}</button>
+      </form>
+    </Layout>
+  );
+}
+
+export function TextArea(p: { name: string; label: string; value: string; error?: string; hint?: string; rows?: number }): JSX.Element {
+  const id = `f-${p.name}`;
+  const describedBy = [p.error ? `${id}-error` : null, p.hint ? `${id}-hint` : null].filter(Boolean).join(" ") || undefined;
+  return (
+    <>
+      <label for={id}>{p.label}</label>
+      <textarea id={id} name={p.name} rows={p.rows ?? 3} maxlength={2000} aria-invalid={p.error ? "true" : undefined} aria-describedby={describedBy}>
+        {p.value}
+      </textarea>
+      {p.error ? <small id={`${id}-error`}>{p.error}</small> : null}
+      {p.hint ? <small id={`${id}-hint`}>{p.hint}</small> : null}
+    </>
+  );
+}
+
+export function JobsPage(p: { page: PageContext; smtp: string | null; counts: Record<JobStatus, number>; jobs: readonly Job[]; timeZone: string; notice?: string }): JSX.Element {
+  const { t, locale } = p.page;
+  const j = t.booking.jobs;
+  const when = dateTimeFormat(locale, p.timeZone);
+  return (
+    <Layout page={p.page} title={j.title}>
+      <h1>{j.title}</h1>
+      {p.notice ? <Notice>{p.notice}</Notice> : null}
+      {p.smtp ? <p>{j.smtpOk(p.smtp)}</p> : <p class="kb-alert">{j.smtpMissing}</p>}
+      <p>
+        {(["pending", "running", "done", "failed", "cancelled"] as const).map((s) => (
+          <span class="kb-inline">
+            {j.status[s]}: <strong>{p.counts[s]}</strong>
+          </span>
+        ))}
+      </p>
+      {p.jobs.length === 0 ? (
+        <p>{j.empty}</p>
+      ) : (
+        <div class="kb-table">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{j.what}</th>
+                <th scope="col">{j.runAt}</th>
+                <th scope="col">{j.state}</th>
+                <th scope="col">{j.attempts}</th>
+                <th scope="col">{j.error}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.jobs.map((job) => (
+                <tr>
+                  <td>{j.templates[templateOf(job)]}</td>
+                  <td>{when.format(job.runAt)}</td>
+                  <td>{j.status[job.status]}</td>
+                  <td>{job.attempts}</td>
+                  <td>
+                    {job.lastError ?? ""}
+                    {job.status === "failed" ? <ActionButton action={`/admin/mail/${job.id}/retry`} label={j.retry} variant="secondary" /> : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Layout>
+  );
+}
+
+function templateOf(job: Job): "confirmation" | "reminder" | "changed" | "cancelled" | "link" | "email-code" | "other" {
+  const template = (job.payload as { template?: string } | null)?.template;
+  return template === "confirmation" || template === "reminder" || template === "changed" || template === "cancelled" || template === "link" || template === "email-code" ? template : "other";
+}

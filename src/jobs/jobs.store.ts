@@ -1,0 +1,46 @@
+import { and, asc, desc, eq, inArray, like, lte } from "drizzle-orm";
+import type { Queryable } from "../db/client.ts";
+import { jobs } from "../db/schema.ts";
+
+export type JobRow = typeof jobs.$inferSelect;
+
+/** False when a job with this dedupe key exists already (whatever its state). */
+export function insertJobRow(db: Queryable, row: Omit<JobRow, "id">): boolean {
+  return db.insert(jobs).values(row).onConflictDoNothing().returning({ id: jobs.id }).all().length === 1;
+}
+
+export function cancelPendingByPrefix(db: Queryable, prefix: string, at: number): number {
+  return db
+    .update(jobs)
+    .set({ status: "cancelled", finishedAt: at })
+    .where(and(eq(jobs.status, "pending"), like(jobs.dedupeKey, `${prefix.replaceAll("%", "")}%`)))
+    .returning({ id: jobs.id })
+    .all().length;
+}
+
+export function dueJobRows(db: Queryable, now: number, limit: number): JobRow[] {
+  return db.select().from(jobs).where(and(eq(jobs.status, "pending"), lte(jobs.runAt, now))).orderBy(asc(jobs.runAt)).limit(limit).all();
+}
+
+/** Moves a job from `from` to `to`; false if someone else moved it first. */
+export function moveJob(db: Queryable, id: number, from: JobRow["status"], set: Partial<JobRow>): boolean {
+  return db.update(jobs).set(set).where(and(eq(jobs.id, id), eq(jobs.status, from))).returning({ id: jobs.id }).all().length === 1;
+}
+
+export function resetRunning(db: Queryable): number {
+  return db.update(jobs).set({ status: "pending" }).where(eq(jobs.status, "running")).returning({ id: jobs.id }).all().length;
+}
+
+export function listJobRows(db: Queryable, statuses: readonly JobRow["status"][], limit: number): JobRow[] {
+  return db.select().from(jobs).where(inArray(jobs.status, [...statuses])).orderBy(desc(jobs.runAt)).limit(limit).all();
+}
+
+export function getJobRow(db: Queryable, id: number): JobRow | null {
+  return db.select().from(jobs).where(eq(jobs.id, id)).get() ?? null;
+}
+
+export function countByStatus(db: Queryable): Record<JobRow["status"], number> {
+  const out = { pending: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
+  for (const row of db.select({ status: jobs.status }).from(jobs).all()) out[row.status]++;
+  return out;
+}

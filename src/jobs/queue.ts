@@ -1,0 +1,164 @@
+// The persisted job queue (DESIGN.md decision 8). A job is queued inside the transaction of the change that causes it,
+// so it exists exactly when the change does; it survives restarts; it runs at `runAt` or later, is retried with
+// backoff when its handler throws, and ends done, failed (after the last attempt) or cancelled.
+//
+// Duplicates: the dedupe key is unique, so queueing twice is a no-op; a job is claimed by moving it from pending to
+// running, so two workers never run the same job. A process that dies mid-job leaves it running; at start-up those
+// go back to pending and run again with the same key (mail carries a Message-ID derived from it, so a mail that did
+// leave before the crash is recognised as the same message by the receiving side).
+import type { Queryable } from "../db/client.ts";
+import type { Logger } from "../log.ts";
+import type { Vault } from "../vault/vault.ts";
+import * as store from "./jobs.store.ts";
+
+export type JobStatus = store.JobRow["status"];
+
+export interface NewJob<P> {
+  kind: string;
+  dedupeKey: string;
+  /** The person the payload is about; their key seals it. */
+  subject: string;
+  payload: P;
+  runAt: number;
+}
+
+export interface Job<P = unknown> {
+  id: number;
+  kind: string;
+  dedupeKey: string;
+  subject: string;
+  payload: P;
+  runAt: number;
+  status: JobStatus;
+  attempts: number;
+  lastError: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+/** Minutes to wait after the 1st, 2nd, … failed attempt; after the last the job is failed. */
+export const BACKOFF_MINUTES = [1, 5, 15, 60, 180, 720] as const;
+
+/** Queues a job in the caller's transaction; false if one with this key exists already. */
+export function enqueue<P>(tx: Queryable, vault: Vault, job: NewJob<P>, now = Date.now()): boolean {
+  return store.insertJobRow(tx, {
+    kind: job.kind,
+    dedupeKey: job.dedupeKey,
+    subject: job.subject,
+    payload: Buffer.from(vault.sealField(job.subject, "jobs", "payload", job.dedupeKey, JSON.stringify(job.payload))),
+    runAt: job.runAt,
+    status: "pending",
+    attempts: 0,
+    lastError: null,
+    createdAt: now,
+    finishedAt: null,
+  });
+}
+
+/** Cancels the pending jobs whose key starts with `prefix` (e.g. an appointment's reminders when it moves). */
+export function cancelJobs(tx: Queryable, prefix: string, now = Date.now()): number {
+  return store.cancelPendingByPrefix(tx, prefix, now);
+}
+
+export function openJob(vault: Vault, row: store.JobRow): Job {
+  let payload: unknown = null;
+  try {
+    payload = JSON.parse(vault.openField(row.subject, "jobs", "payload", row.dedupeKey, row.payload));
+  } catch {
+    payload = null; // the subject was erased: nothing left to do for them
+  }
+  const { payload: _sealed, ...rest } = row;
+  return { ...rest, payload };
+}
+
+export type Handler = (job: Job) => Promise<void>;
+
+export interface WorkerOptions {
+  db: Queryable;
+  vault: Vault;
+  log: Logger;
+  handlers: Readonly<Record<string, Handler>>;
+  /** Kinds not to run now (e.g. mail without SMTP configured): they wait, nothing is lost. */
+  paused?: (kind: string) => boolean;
+  pollMs?: number;
+  now?: () => number;
+}
+
+export class JobWorker {
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #running: Promise<number> | null = null;
+  readonly #o: WorkerOptions;
+
+  constructor(options: WorkerOptions) {
+    this.#o = options;
+  }
+
+  /** Returns interrupted jobs to the queue, then polls. */
+  start(): void {
+    const recovered = store.resetRunning(this.#o.db);
+    if (recovered) this.#o.log.warn("jobs interrupted by a restart are queued again", { jobs: recovered });
+    const tick = async () => {
+      await this.runDue().catch((err) => this.#o.log.error("job worker failed", { error: String(err) }));
+      if (this.#timer) this.#timer = setTimeout(tick, this.#o.pollMs ?? 5000);
+    };
+    this.#timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#running;
+  }
+
+  /** Runs every job due now, one at a time; the number run. Concurrent calls share one pass. */
+  runDue(): Promise<number> {
+    this.#running ??= this.#pass().finally(() => (this.#running = null));
+    return this.#running;
+  }
+
+  async #pass(): Promise<number> {
+    const { db, vault, log, handlers } = this.#o;
+    const now = this.#o.now ?? Date.now;
+    let ran = 0;
+    for (;;) {
+      const due = store.dueJobRows(db, now(), 20).filter((r) => !this.#o.paused?.(r.kind));
+      if (due.length === 0) return ran;
+      for (const row of due) {
+        if (!store.moveJob(db, row.id, "pending", { status: "running", attempts: row.attempts + 1 })) continue;
+        const job = openJob(vault, row);
+        const handler = handlers[row.kind];
+        try {
+          if (!handler) throw new Error(`no handler for ${row.kind}`);
+          if (job.payload !== null) await handler(job);
+          store.moveJob(db, row.id, "running", { status: "done", finishedAt: now(), lastError: null });
+        } catch (err) {
+          const attempts = row.attempts + 1;
+          const wait = BACKOFF_MINUTES[attempts - 1];
+          // Kept for admins, never logged; addresses an SMTP server may quote are masked.
+          const error = String((err as Error)?.message ?? err).replaceAll(/[^\s<>"']+@[^\s<>"']+/g, "<address>").slice(0, 300);
+          log.warn("job failed", { kind: row.kind, job: row.id, attempts, retry: wait !== undefined });
+          store.moveJob(
+            db,
+            row.id,
+            "running",
+            wait === undefined ? { status: "failed", finishedAt: now(), lastError: error } : { status: "pending", runAt: now() + wait * 60_000, lastError: error },
+          );
+        }
+        ran++;
+      }
+    }
+  }
+}
+
+export function listJobs(db: Queryable, vault: Vault, statuses: readonly JobStatus[], limit = 100): Job[] {
+  return store.listJobRows(db, statuses, limit).map((r) => openJob(vault, r));
+}
+
+export function jobCounts(db: Queryable): Record<JobStatus, number> {
+  return store.countByStatus(db);
+}
+
+/** An admin sends a failed job again: it runs at the next poll with a fresh set of attempts. */
+export function retryJob(db: Queryable, id: number, now = Date.now()): boolean {
+  return store.moveJob(db, id, "failed", { status: "pending", runAt: now, attempts: 0, finishedAt: null });
+}
