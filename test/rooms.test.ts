@@ -1,7 +1,7 @@
 // Rooms and signalling through a real server and real WebSocket clients: who may enter, what closes a socket.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { websocket } from "hono/bun";
-import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "./support/accounts.ts";
+import { addPerson, cookieFor, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { TestClient } from "./support/client.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 import { freePort } from "./support/processes.ts";
@@ -35,10 +35,7 @@ afterAll(async () => {
 });
 
 function browserLike(p: TestPerson): TestClient {
-  const c = new TestClient(inst.app, origin);
-  const [name, value] = cookieFor(inst, p.personId).split("=") as [string, string];
-  c.cookies.set(name, value);
-  return c;
+  return signedInClient(inst, p, origin);
 }
 
 interface Conn {

@@ -8,6 +8,7 @@ import type { Role } from "../../src/people/people.ts";
 import { createSession, type SessionStage } from "../../src/sessions/sessions.ts";
 import { sessionCookieName } from "../../src/sessions/session.middleware.ts";
 import type { TestInstallation } from "./installation.ts";
+import { TestClient } from "./client.ts";
 
 export interface TestPerson {
   personId: string;
@@ -57,4 +58,12 @@ function enrol(inst: TestInstallation, personId: string, session: Parameters<typ
 export function cookieFor(inst: TestInstallation, personId: string, stage: SessionStage = "full"): string {
   const { token } = inst.db.transaction((tx) => createSession(tx, { personId, stage, device: "test" }));
   return `${sessionCookieName(inst.config.publicUrl)}=${token}`;
+}
+
+/** An in-process client already signed in (full session) as this person. */
+export function signedInClient(inst: TestInstallation, p: { personId: string }, origin = inst.config.publicUrl.origin): TestClient {
+  const c = new TestClient(inst.app, origin);
+  const [name, value] = cookieFor(inst, p.personId).split("=") as [string, string];
+  c.cookies.set(name, value);
+  return c;
 }
