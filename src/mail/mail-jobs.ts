@@ -22,13 +22,14 @@ export function mailHandler(deps: Pick<Installation, "db" | "vault" | "config">,
 }
 
 /** The installation's job worker: mail waits (nothing lost) while no SMTP server is configured. */
-export function jobWorker(inst: Pick<Installation, "db" | "vault" | "config" | "log" | "mailer">, pollMs?: number): JobWorker {
+export function jobWorker(inst: Pick<Installation, "db" | "vault" | "config" | "log" | "mailer">, o: { pollMs?: number; now?: () => number } = {}): JobWorker {
   return new JobWorker({
     db: inst.db,
     vault: inst.vault,
     log: inst.log,
     handlers: { [MAIL_JOB]: mailHandler(inst, inst.mailer) },
     paused: (kind) => kind === MAIL_JOB && !inst.mailer.configured,
-    pollMs,
+    pollMs: o.pollMs,
+    now: o.now,
   });
 }

@@ -38,3 +38,18 @@ export async function stop(proc: Subprocess | undefined): Promise<void> {
   await proc.exited;
   clearTimeout(timer);
 }
+
+/** Resolves once something accepts TCP connections on the loopback port. */
+export async function waitForPort(port: number, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+      socket.end();
+      return;
+    } catch {
+      if (Date.now() > until) throw new Error(`nothing listens on 127.0.0.1:${port}`);
+      await Bun.sleep(100);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+// Mail through a real SMTP server (aiosmtpd on loopback): confirmation with its .ics, reminders at their hours,
+// nothing sent twice (also across a restart), retries with backoff while the server is down, and account links.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import ICAL from "ical.js";
+import { listJobs } from "../src/jobs/queue.ts";
+import { jobWorker } from "../src/mail/mail-jobs.ts";
+import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
+import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
+import { makeInstallation, type TestInstallation } from "./support/installation.ts";
+import { type SmtpServer, startSmtp } from "./support/smtp.ts";
+
+let smtp: SmtpServer;
+let inst: TestInstallation;
+let admin: TestPerson;
+let spec: TestPerson;
+let client: TestPerson;
+
+beforeAll(async () => {
+  smtp = await startSmtp();
+  inst = makeInstallation({ KABINET_PUBLIC_URL: "https://consult.example.org", KABINET_SMTP_URL: smtp.url, KABINET_MAIL_FROM: "Test Clinic <consult@example.org>" });
+  admin = await setUpOrganisation(inst);
+  spec = await addPerson(inst, admin.personId, "specialist", { name: "Dr Sofia Berg" });
+  client = await addPerson(inst, admin.personId, "client", { name: "Maria Client" });
+  setHours(inst, spec.personId, everyDay("Europe/Moscow", "09:00", "18:00"));
+});
+afterAll(async () => {
+  await smtp.stop();
+  inst.close();
+});
+
+const runAt = (now: number) => jobWorker(inst, { now: () => now }).runDue();
+const mailsTo = (email: string) => smtp.messages().filter((m) => m.to.includes(email));
+
+test("a booking mails its confirmation (with .ics) and reminders 24 h and 1 h before, in the client's language and zone, once each", async () => {
+  // People invited before: their invitation mails go out with the first run.
+  await runAt(Date.now());
+  const invitation = mailsTo(client.email).find((m) => m.subject.includes("invitation"))!;
+  expect(invitation.text).toMatch(/https:\/\/consult\.example\.org\/link\/[A-Za-z0-9_-]{43}/);
+
+  const service = makeService(inst, admin.personId, [spec.personId], { nameEn: "Couples therapy" });
+  const day = dayAhead(3, "Europe/Moscow");
+  const start = at(day, "10:00", "Europe/Moscow");
+  const c = signedInClient(inst, client);
+  c.cookies.set("kabinet_lang", "ru");
+  const booked = await c.post(`/book/${service.id}`, { start: String(start), specialist: spec.personId, tz: "Europe/Moscow" });
+  expect(booked.status).toBe(303);
+  const page = await (await c.follow(booked)).text();
+  expect(page).not.toContain("Почта на этом сервере ещё не настроена");
+
+  expect(await runAt(Date.now())).toBeGreaterThanOrEqual(1);
+  const [confirmation, ...others] = mailsTo(client.email).filter((m) => !m.subject.includes("invitation"));
+  expect(others).toHaveLength(0);
+  expect(confirmation!.from).toContain("consult@example.org");
+  expect(confirmation!.subject).toStartWith("Вы записаны:");
+  expect(confirmation!.subject).toContain("10:00");
+  expect(confirmation!.text).toContain("Здравствуйте, Maria Client!");
+  expect(confirmation!.text).toContain("Dr Sofia Berg");
+  expect(confirmation!.text).toContain("Europe/Moscow");
+  expect(confirmation!.text).not.toContain("Couples therapy"); // the organisation's default: no service in mail
+  const ics = confirmation!.attachments.find((a) => a.filename === "appointment.ics")!;
+  expect(ics.contentType).toBe("text/calendar");
+  const event = new ICAL.Event(new ICAL.Component(ICAL.parse(ics.content)).getFirstSubcomponent("vevent")!);
+  expect(event.startDate.toJSDate().getTime()).toBe(start);
+  expect(event.endDate.toJSDate().getTime()).toBe(start + 50 * 60_000);
+  expect(event.summary).toContain("Dr Sofia Berg");
+
+  // Nothing is due yet; a second pass sends nothing.
+  expect(await runAt(Date.now())).toBe(0);
+  // 24 hours before: one reminder, even when two workers (say, after a restart) run the same moment.
+  const dayBefore = start - 24 * 3600_000 + 1000;
+  await Promise.all([runAt(dayBefore), runAt(dayBefore)]);
+  await runAt(dayBefore + 60_000);
+  let reminders = mailsTo(client.email).filter((m) => m.subject.startsWith("Напоминание"));
+  expect(reminders).toHaveLength(1);
+  expect(reminders[0]!.attachments).toHaveLength(0);
+  await runAt(start - 3600_000 + 1000);
+  reminders = mailsTo(client.email).filter((m) => m.subject.startsWith("Напоминание"));
+  expect(reminders).toHaveLength(2);
+  expect(new Set(reminders.map((m) => m.messageId)).size).toBe(2);
+});
+
+test("while the SMTP server is down mail waits and is retried with backoff; admins see the error; then it goes out once", async () => {
+  const service = makeService(inst, admin.personId, [spec.personId], { nameEn: "Retry check", cancelHours: 0 });
+  const start = at(dayAhead(5, "Europe/Moscow"), "12:00", "Europe/Moscow");
+  const c = signedInClient(inst, client);
+  const booked = await c.post(`/book/${service.id}`, { start: String(start), specialist: spec.personId, tz: "Europe/Moscow" });
+  const id = booked.headers.get("location")!.split("/")[2]!.split("?")[0]!;
+  await smtp.stop();
+  const before = smtp.messages().length;
+  const now = Date.now();
+  await runAt(now);
+  const waiting = listJobs(inst.db, inst.vault, ["pending"]).find((j) => j.dedupeKey === `appt:${id}:confirmation`)!;
+  expect(waiting.attempts).toBe(1);
+  expect(waiting.lastError).toBeTruthy();
+  expect(waiting.lastError).not.toContain(client.email);
+  expect(waiting.runAt).toBeGreaterThanOrEqual(now + 60_000);
+  const adminPage = await (await signedInClient(inst, admin).get("/admin/mail")).text();
+  expect(adminPage).toContain("Mail is sent through 127.0.0.1.");
+  expect(adminPage).toContain(waiting.lastError!.slice(0, 20).replaceAll("'", "&#39;"));
+  // Not retried before its time.
+  await runAt(now + 30_000);
+  expect(listJobs(inst.db, inst.vault, ["pending"]).find((j) => j.id === waiting.id)!.attempts).toBe(1);
+  await smtp.start();
+  await runAt(now + 61_000);
+  const sent = smtp.messages().slice(before);
+  expect(sent.filter((m) => m.subject.includes("Booked") || m.subject.includes("Вы записаны"))).toHaveLength(1);
+  // A cancellation mails the client (with the cancelled event) and the specialist; the reason is in neither.
+  const s = signedInClient(inst, spec);
+  expect((await s.post(`/appointments/${id}/cancel`, { reason: "family emergency" })).status).toBe(200);
+  await runAt(Date.now());
+  const cancelMail = mailsTo(client.email).find((m) => m.subject.startsWith("Запись отменена") || m.subject.startsWith("Cancelled"))!;
+  expect(cancelMail.text).not.toContain("family emergency");
+  const cancelled = new ICAL.Component(ICAL.parse(cancelMail.attachments[0]!.content)).getFirstSubcomponent("vevent")!;
+  expect(cancelled.getFirstPropertyValue("status")).toBe("CANCELLED");
+  // The reminders of a cancelled appointment never go out.
+  await runAt(start - 3600_000 + 1000);
+  expect(smtp.messages().filter((m) => m.subject.includes("Напоминание") && m.text.includes("12:00"))).toHaveLength(0);
+});
+
+test("password-reset links are mailed; the mail's link works", async () => {
+  const a = signedInClient(inst, admin);
+  const r = await a.post(`/admin/people/${spec.personId}/reset-link`);
+  expect(r.status).toBe(200);
+  await runAt(Date.now());
+  const mail = mailsTo(spec.email).find((m) => m.subject === "Set a new password")!;
+  const link = mail.text.match(/https:\/\/consult\.example\.org(\/link\/[A-Za-z0-9_-]{43})/)![1]!;
+  const opened = await signedInClient(inst, { personId: client.personId }).get(link);
+  expect(opened.status).toBe(303);
+});
