@@ -116,7 +116,7 @@ describe("the client's booking flow", () => {
     const mine = listAppointments(inst.db, { clientId: client.personId, from: 0, to: Number.MAX_SAFE_INTEGER }).find((a) => a.id === id)!;
     expect(mine.start).toBe(chosen.start);
     expect(mine.specialistId).toBe(spec.personId);
-    expect(searchAudit(inst.db, { action: "appointment.create" }).some((e) => e.target === id && e.actor === client.personId)).toBe(true);
+    expect(searchAudit(inst.db, { actionPrefix: "appointment.create" }).some((e) => e.target === id && e.actor === client.personId)).toBe(true);
     const jobs = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => j.dedupeKey.startsWith(`appt:${id}:`));
     expect(jobs.map((j) => (j.payload as { template: string }).template).sort()).toEqual(["confirmation", "reminder", "reminder"]);
     // The slot is gone for the next client; the other clients's page still has the others.
@@ -281,12 +281,12 @@ describe("schedule, audit and feeds", () => {
     const week = await (await signedInClient(inst, admin).get(`/schedule?view=week&date=${day}&specialist=all&tz=UTC`)).text();
     expect(week).toContain("Maria Client");
     expect(week).toContain("Dr Sofia Berg");
-    expect(searchAudit(inst.db, { action: "schedule.view" }).some((e) => e.actor === admin.personId && e.target === spec.personId)).toBe(true);
+    expect(searchAudit(inst.db, { actionPrefix: "schedule.view" }).some((e) => e.actor === admin.personId && e.target === spec.personId)).toBe(true);
     await signedInClient(inst, staff).get(`/appointments/${id}`);
-    expect(searchAudit(inst.db, { action: "appointment.view" }).some((e) => e.actor === staff.personId && e.target === id)).toBe(true);
-    const before = searchAudit(inst.db, { action: "appointment.view" }).length;
+    expect(searchAudit(inst.db, { actionPrefix: "appointment.view" }).some((e) => e.actor === staff.personId && e.target === id)).toBe(true);
+    const before = searchAudit(inst.db, { actionPrefix: "appointment.view" }).length;
     await signedInClient(inst, spec).get(`/appointments/${id}`); // their own: not an "other person" view
-    expect(searchAudit(inst.db, { action: "appointment.view" }).length).toBe(before);
+    expect(searchAudit(inst.db, { actionPrefix: "appointment.view" }).length).toBe(before);
     expect((await signedInClient(inst, client).get("/schedule")).status).toBe(403);
   });
 
