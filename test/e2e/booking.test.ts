@@ -1,0 +1,104 @@
+// Booking as people do it, in real Chromium: a client on a phone in New York books a consultation with a Moscow
+// specialist (the page finds the phone's zone by itself), and the specialist sees it in their day view.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { currentTOTP } from "../../src/accounts/totp.ts";
+import { listAppointments } from "../../src/booking/appointments.ts";
+import { addPerson, setUpOrganisation, type TestPerson } from "../support/accounts.ts";
+import { everyDay, makeService, setHours } from "../support/booking.ts";
+import { DESKTOP, launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
+import { type ServedInstallation, serveInstallation, type TestInstallation } from "../support/installation.ts";
+
+let served: ServedInstallation;
+let inst: TestInstallation;
+let browser: Browser;
+let origin: string;
+let spec: TestPerson;
+let client: TestPerson;
+const problems: string[] = [];
+const foreign: string[] = [];
+
+beforeAll(async () => {
+  served = await serveInstallation();
+  ({ inst, origin } = served);
+  const admin = await setUpOrganisation(inst);
+  spec = await addPerson(inst, admin.personId, "specialist", { name: "Dr Sofia Berg" });
+  client = await addPerson(inst, admin.personId, "client", { name: "Maria Client" });
+  setHours(inst, spec.personId, everyDay("Europe/Moscow", "09:00", "18:00", 12 * 60));
+  makeService(inst, admin.personId, [spec.personId], { nameEn: "Initial consultation" });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+});
+
+async function open(viewport: { width: number; height: number }, timezoneId: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, locale: "en-US", timezoneId });
+  const page = await context.newPage();
+  page.on("console", (m) => m.type() === "error" && problems.push(`${page.url()}: ${m.text()}`));
+  page.on("pageerror", (e) => problems.push(String(e)));
+  page.on("request", (r) => !r.url().startsWith(origin) && !r.url().startsWith("data:") && foreign.push(r.url()));
+  return { context, page };
+}
+
+async function signIn(page: Page, p: TestPerson): Promise<void> {
+  await page.goto(`${origin}/signin`);
+  await page.getByLabel("Email", { exact: true }).fill(p.email);
+  await page.getByLabel("Password", { exact: true }).fill(p.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  if (p.totpSecret) {
+    await page.waitForURL(`${origin}/signin/two-factor`);
+    await page.getByLabel("Code", { exact: true }).fill(currentTOTP(p.totpSecret));
+    await page.getByRole("button", { name: "Continue" }).click();
+  }
+  await page.waitForURL(`${origin}/`);
+}
+
+test("a client books on a phone in their own zone; the specialist sees it in the day view", async () => {
+  const { context: phone, page } = await open(PHONE, "America/New_York");
+  await signIn(page, client);
+  await page.getByRole("link", { name: "Book", exact: true }).click();
+  await page.getByRole("link", { name: "Initial consultation" }).click();
+  // The page asks the browser for its zone and shows times in it, naming the zone.
+  await page.waitForURL(/tz=America%2FNew_York/);
+  await page.getByText("times in America/New York").first().waitFor();
+  // Two days ahead (beyond the 12-hour notice), the first free time.
+  await page.locator(".kb-days a").nth(2).click();
+  await page.waitForURL(/day=/);
+  const firstSlot = page.locator(".kb-slots a").first();
+  await firstSlot.waitFor();
+  const shownTime = (await firstSlot.textContent())!.trim();
+  expect(shownTime).toBe("01:00 AM"); // 09:00 in Moscow is 01:00 in New York in winter
+  await page.screenshot({ path: screenshotPath("booking-slots-phone"), fullPage: true });
+  await firstSlot.click();
+  await page.getByRole("heading", { name: "Confirm your booking" }).waitFor();
+  await page.screenshot({ path: screenshotPath("booking-confirm-phone"), fullPage: true });
+  await page.getByRole("button", { name: "Confirm booking" }).click();
+  await page.getByText("Booked.").waitFor();
+  await page.getByText("America/New York").first().waitFor();
+  await page.screenshot({ path: screenshotPath("booking-done-phone"), fullPage: true });
+  const [booked] = listAppointments(inst.db, { clientId: client.personId, from: 0, to: Number.MAX_SAFE_INTEGER });
+  expect(booked).toBeDefined();
+  const startInMoscow = Temporal.Instant.fromEpochMilliseconds(booked!.start).toZonedDateTimeISO("Europe/Moscow");
+  expect(startInMoscow.hour).toBe(9);
+  // The phone's layout does not scroll sideways.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  await phone.close();
+
+  const { context: desk, page: sp } = await open(DESKTOP, "Europe/Moscow");
+  await signIn(sp, spec);
+  await sp.goto(`${origin}/schedule?date=${startInMoscow.toPlainDate()}`);
+  const entry = sp.locator(".kb-schedule li").filter({ hasText: "Maria Client" });
+  await entry.waitFor();
+  expect(await entry.textContent()).toContain("09:00");
+  expect(await entry.textContent()).toContain("Initial consultation");
+  await sp.screenshot({ path: screenshotPath("schedule-day-desktop"), fullPage: true });
+  // The list refreshes itself (htmx polling) without errors; wait for one refresh.
+  await sp.waitForResponse((r) => r.url().includes("/schedule?") && r.request().headers()["hx-request"] === "true", { timeout: 30_000 });
+  await entry.waitFor();
+  await desk.close();
+
+  expect(problems).toEqual([]);
+  expect(foreign).toEqual([]);
+}, 120_000);
