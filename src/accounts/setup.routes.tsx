@@ -14,7 +14,6 @@ import type { AccountDeps } from "./sign-in.ts";
 import { passwordMessage } from "./views/auth-pages.tsx";
 import { SetupPage } from "./views/setup-page.tsx";
 
-const TIME_ZONES = Intl.supportedValuesOf("timeZone");
 
 const setupSchema = z.object({
   code: z.string().trim().min(1, "required"),
@@ -31,7 +30,7 @@ export function setupRoutes(deps: AccountDeps, gate: SetupGate): Hono<AppEnv> {
 
   app.get("/", allow(anyone), (c) => {
     if (!gate.isOpen) return c.notFound();
-    return c.html(<SetupPage page={pageContext(c)} timeZones={TIME_ZONES} />);
+    return c.html(<SetupPage page={pageContext(c)} />);
   });
 
   app.post("/", allow(anyone), async (c) => {
@@ -44,7 +43,7 @@ export function setupRoutes(deps: AccountDeps, gate: SetupGate): Hono<AppEnv> {
     if (problem && !errors.password) errors.password = passwordMessage(problem, t);
     if (!errors.code && !gate.matches(form.code ?? "")) errors.code = t.setup.codeWrong;
     if (!parsed.success || Object.keys(errors).length > 0) {
-      return c.html(<SetupPage page={pageContext(c)} values={form} errors={errors} timeZones={TIME_ZONES} />, 422);
+      return c.html(<SetupPage page={pageContext(c)} values={form} errors={errors} />, 422);
     }
     const v = parsed.data;
     const result = await completeSetup(deps, {

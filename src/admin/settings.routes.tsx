@@ -9,17 +9,16 @@ import { pageContext } from "../http/page.ts";
 import { getSettings, saveSettings, settingsSchema } from "../settings/settings.ts";
 import { SettingsPage } from "./views/settings-page.tsx";
 
-const TIME_ZONES = Intl.supportedValuesOf("timeZone");
 
 export function settingsRoutes(deps: AccountDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get("/", allow(adminOnly), (c) => c.html(<SettingsPage page={pageContext(c)} settings={getSettings(deps.db)!} timeZones={TIME_ZONES} />));
+  app.get("/", allow(adminOnly), (c) => c.html(<SettingsPage page={pageContext(c)} settings={getSettings(deps.db)!} />));
   app.post("/", allow(adminOnly), async (c) => {
     const form = await readForm(c);
     const parsed = settingsSchema.safeParse({ ...form, selfRegistration: form.selfRegistration === "on" });
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error, c.get("t"));
-      return c.html(<SettingsPage page={pageContext(c)} settings={getSettings(deps.db)!} timeZones={TIME_ZONES} errors={errors} />, 422);
+      return c.html(<SettingsPage page={pageContext(c)} settings={getSettings(deps.db)!} errors={errors} />, 422);
     }
     const actor = c.get("viewer")!.personId;
     deps.db.transaction(
@@ -33,7 +32,7 @@ export function settingsRoutes(deps: AccountDeps): Hono<AppEnv> {
       },
       { behavior: "immediate" },
     );
-    return c.html(<SettingsPage page={pageContext(c)} settings={parsed.data} timeZones={TIME_ZONES} notice={c.get("t").people.saved} />);
+    return c.html(<SettingsPage page={pageContext(c)} settings={parsed.data} notice={c.get("t").people.saved} />);
   });
   return app;
 }

@@ -44,7 +44,6 @@ import { type ScheduleEntry, SchedulePage } from "./views/schedule-page.tsx";
 
 type Deps = Pick<Installation, "db" | "vault" | "config" | "log" | "mailer">;
 
-const TIME_ZONES = Intl.supportedValuesOf("timeZone");
 const DAYS_SHOWN = 7;
 const hosts = { who: "roles", roles: ["admin", "specialist"] } as const;
 
@@ -146,7 +145,7 @@ export function hoursRoutes(deps: Deps): Hono<AppEnv> {
     const w = whose(c);
     if (!w) return c.req.query("specialist") ? c.notFound() : c.html(<ServicesPage page={pageContext(c)} services={[]} notice={c.get("t").booking.hours.noSpecialists} />);
     const av = getAvailability(deps.db, w.whose.id) ?? defaultAvailability(getSettings(deps.db)?.timeZone ?? "UTC");
-    return c.html(<HoursPage page={pageContext(c)} whose={w.whose} specialists={w.specialists} availability={av} timeZones={TIME_ZONES} />);
+    return c.html(<HoursPage page={pageContext(c)} whose={w.whose} specialists={w.specialists} availability={av} />);
   });
   app.post("/", allow(hosts), async (c) => {
     const w = whose(c);
@@ -155,10 +154,10 @@ export function hoursRoutes(deps: Deps): Hono<AppEnv> {
     const parsed = parseAvailabilityForm(form, c.get("t"));
     const current = getAvailability(deps.db, w.whose.id) ?? defaultAvailability(getSettings(deps.db)?.timeZone ?? "UTC");
     if (!parsed.ok) {
-      return c.html(<HoursPage page={pageContext(c)} whose={w.whose} specialists={w.specialists} availability={current} values={form} timeZones={TIME_ZONES} errors={parsed.errors} />, 422);
+      return c.html(<HoursPage page={pageContext(c)} whose={w.whose} specialists={w.specialists} availability={current} values={form} errors={parsed.errors} />, 422);
     }
     saveAvailability(deps, w.whose.id, parsed.value, c.get("viewer")!.personId);
-    return c.html(<HoursPage page={pageContext(c)} whose={w.whose} specialists={w.specialists} availability={parsed.value} timeZones={TIME_ZONES} notice={c.get("t").booking.hours.saved} />);
+    return c.html(<HoursPage page={pageContext(c)} whose={w.whose} specialists={w.specialists} availability={parsed.value} notice={c.get("t").booking.hours.saved} />);
   });
   return app;
 }
@@ -200,7 +199,7 @@ export function bookRoutes(deps: Deps): Hono<AppEnv> {
         day={first}
         days={days}
         timeZone={zone}
-        timeZones={TIME_ZONES}
+       
         slots={slots.map((s) => ({ start: s.start.epochMilliseconds, specialistId: s.specialistId }))}
         message={message}
         detectZone={!c.req.query("tz") && !getPerson(deps, c.get("viewer")!.personId)?.timeZone}
@@ -382,7 +381,7 @@ export function appointmentRoutes(deps: Deps): Hono<AppEnv> {
         day={first}
         days={days}
         timeZone={zone}
-        timeZones={TIME_ZONES}
+       
         slots={slots.map((s) => ({ start: s.start.epochMilliseconds, specialistId: s.specialistId }))}
         reschedule={{ appointmentId: a.id }}
         message={message}

@@ -39,6 +39,9 @@ export function upsertAvailabilityRow(db: Queryable, row: AvailabilityRow): void
   db.insert(availability).values(row).onConflictDoUpdate({ target: availability.specialistId, set: row }).run();
 }
 
+/** No blocked span is longer than this (8 h session + 4 h buffers each side), so overlap queries stay a range scan. */
+export const MAX_BLOCK_MS = 16 * 3600_000;
+
 /** Active bookings of a specialist whose blocked span overlaps [from, to). */
 export function busySpans(db: Queryable, specialistId: string, from: number, to: number, except?: string): { blockStart: number; blockEnd: number }[] {
   return db
@@ -49,6 +52,7 @@ export function busySpans(db: Queryable, specialistId: string, from: number, to:
         eq(appointments.specialistId, specialistId),
         eq(appointments.status, "booked"),
         lt(appointments.blockStart, to),
+        gt(appointments.blockStart, from - MAX_BLOCK_MS),
         gt(appointments.blockEnd, from),
         except ? ne(appointments.id, except) : undefined,
       ),

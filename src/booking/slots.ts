@@ -57,6 +57,7 @@ export function freeSlots(q: SlotQuery): Slot[] {
   const step = q.stepMinutes ?? 30;
   const earliest = q.now.add({ minutes: av.minNoticeMinutes });
   const latest = q.now.add({ hours: av.horizonDays * 24 });
+  const taken = busyIndex(q.busy);
   const slots: Slot[] = [];
   for (let date = q.from; Temporal.PlainDate.compare(date, q.to) <= 0; date = date.add({ days: 1 })) {
     for (const interval of intervalsOn(av, date)) {
@@ -67,14 +68,35 @@ export function freeSlots(q: SlotQuery): Slot[] {
         if (Temporal.ZonedDateTime.compare(end, close) > 0) break;
         const instant = start.toInstant();
         if (Temporal.Instant.compare(instant, earliest) < 0 || Temporal.Instant.compare(instant, latest) > 0) continue;
-        const blockStart = instant.subtract({ minutes: service.bufferBeforeMinutes });
-        const blockEnd = end.toInstant().add({ minutes: service.bufferAfterMinutes });
-        if (q.busy.some((b) => Temporal.Instant.compare(blockStart, b.end) < 0 && Temporal.Instant.compare(b.start, blockEnd) < 0)) continue;
+        const blockStart = instant.epochMilliseconds - service.bufferBeforeMinutes * 60_000;
+        const blockEnd = end.epochMilliseconds + service.bufferAfterMinutes * 60_000;
+        if (taken(blockStart, blockEnd)) continue;
         slots.push({ start, end });
       }
     }
   }
   return slots;
+}
+
+/**
+ * Whether [start, end) overlaps any busy span, in O(log n): spans sorted by start, with the running maximum of their
+ * ends, so the spans starting before `end` overlap exactly when the latest of their ends is after `start`.
+ */
+function busyIndex(busy: readonly Busy[]): (start: number, end: number) => boolean {
+  const spans = busy.map((b) => [b.start.epochMilliseconds, b.end.epochMilliseconds] as const).sort((a, b) => a[0] - b[0]);
+  const starts = spans.map((s) => s[0]);
+  const maxEnd: number[] = [];
+  for (let i = 0, m = -Infinity; i < spans.length; i++) maxEnd.push((m = Math.max(m, spans[i]![1])));
+  return (start, end) => {
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! < end) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && maxEnd[lo - 1]! > start;
+  };
 }
 
 function intervalsOn(av: Availability, date: Temporal.PlainDate): readonly Interval[] {

@@ -283,6 +283,8 @@ export const appointments = sqliteTable(
   },
   (t) => [
     index("appointments_specialist").on(t.specialistId, t.startAt),
+    // Free-time queries read a specialist's active spans in a bounded window of block starts.
+    index("appointments_busy").on(t.specialistId, t.status, t.blockStart),
     index("appointments_client").on(t.clientId, t.startAt),
     index("appointments_series").on(t.seriesId),
     // The last line of defence against a double booking, also across processes: one active booking per start.

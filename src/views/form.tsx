@@ -1,5 +1,6 @@
 // Form pieces: every field has a label; an error sits next to its field, is tied to it with aria-describedby and
 // announced by the summary (role="alert") at the top of the form.
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 
 export type FieldErrors = Readonly<Record<string, string | undefined>>;
@@ -96,5 +97,26 @@ export function ActionButton(p: { action: string; label: string; variant?: "seco
         {p.label}
       </button>
     </form>
+  );
+}
+
+// Some 420 zones: their options are rendered once, and each page only marks its choice (the slot page's biggest cost
+// was rebuilding them on every request).
+let zoneOptions: string | null = null;
+
+export function TimeZoneSelect(p: { name: string; label: string; value: string; error?: string }): JSX.Element {
+  zoneOptions ??= [...new Set([...Intl.supportedValuesOf("timeZone"), "UTC"])]
+    .map((z) => `<option value="${z}">${z.replaceAll("_", " ")}</option>`)
+    .join("");
+  const id = `f-${p.name}`;
+  const options = zoneOptions.replace(`<option value="${p.value}">`, `<option value="${p.value}" selected="">`);
+  return (
+    <>
+      <label for={id}>{p.label}</label>
+      <select id={id} name={p.name} aria-invalid={p.error ? "true" : undefined} aria-describedby={p.error ? `${id}-error` : undefined}>
+        {raw(options)}
+      </select>
+      {p.error ? <small id={`${id}-error`}>{p.error}</small> : null}
+    </>
   );
 }

@@ -1,7 +1,7 @@
-import { Field, type FieldErrors, FormAlert, Select } from "../../views/form.tsx";
+import { Field, type FieldErrors, FormAlert, Select, TimeZoneSelect } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 
-export function SetupPage(p: { page: PageContext; values?: Record<string, string>; errors?: FieldErrors; timeZones: readonly string[] }): JSX.Element {
+export function SetupPage(p: { page: PageContext; values?: Record<string, string>; errors?: FieldErrors }): JSX.Element {
   const { t } = p.page;
   const v = p.values ?? {};
   const e = p.errors ?? {};
@@ -17,7 +17,7 @@ export function SetupPage(p: { page: PageContext; values?: Record<string, string
             <legend>{t.setup.orgSection}</legend>
             <Field name="orgName" label={t.setup.orgName} value={v.orgName} error={e.orgName} autocomplete="organization" required maxlength={120} />
             <Select name="language" label={t.setup.language} value={v.language ?? p.page.locale} error={e.language} options={[["en", "English"], ["ru", "Русский"]]} />
-            <Select name="timeZone" label={t.setup.timeZone} value={v.timeZone ?? "Europe/Moscow"} error={e.timeZone} options={p.timeZones.map((z) => [z, z.replaceAll("_", " ")] as const)} />
+            <TimeZoneSelect name="timeZone" label={t.setup.timeZone} value={v.timeZone ?? "Europe/Moscow"} error={e.timeZone} />
           </fieldset>
           <fieldset>
             <legend>{t.setup.adminSection}</legend>

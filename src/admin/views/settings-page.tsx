@@ -1,8 +1,8 @@
 import type { OrgSettings } from "../../settings/settings.ts";
-import { Field, type FieldErrors, FormAlert, Notice, Select } from "../../views/form.tsx";
+import { Field, type FieldErrors, FormAlert, Notice, Select, TimeZoneSelect } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 
-export function SettingsPage(p: { page: PageContext; settings: OrgSettings; timeZones: readonly string[]; errors?: FieldErrors; notice?: string }): JSX.Element {
+export function SettingsPage(p: { page: PageContext; settings: OrgSettings; errors?: FieldErrors; notice?: string }): JSX.Element {
   const { t } = p.page;
   const s = p.settings;
   const e = p.errors ?? {};
@@ -14,7 +14,7 @@ export function SettingsPage(p: { page: PageContext; settings: OrgSettings; time
         <FormAlert errors={e} summary={t.form.errorSummary} />
         <Field name="name" label={t.setup.orgName} value={s.name} error={e.name} required maxlength={120} />
         <Select name="language" label={t.setup.language} value={s.language} error={e.language} options={[["en", "English"], ["ru", "Русский"]]} />
-        <Select name="timeZone" label={t.setup.timeZone} value={s.timeZone} error={e.timeZone} options={p.timeZones.map((z) => [z, z.replaceAll("_", " ")] as const)} />
+        <TimeZoneSelect name="timeZone" label={t.setup.timeZone} value={s.timeZone} error={e.timeZone} />
         <Select
           name="clientTwoFactor"
           label={t.settings.clientTwoFactor}

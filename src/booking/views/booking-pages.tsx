@@ -1,8 +1,8 @@
 // The client's booking flow (service → specialist → day → time → confirm), appointments and the working-hours form.
 import { raw } from "hono/html";
-import { dateTimeFormat } from "../../i18n/format.ts";
+import { dateTimeFormat, dayFormat, timeFormat } from "../../i18n/format.ts";
 import type { Locale, Messages } from "../../i18n/messages.ts";
-import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select } from "../../views/form.tsx";
+import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select, TimeZoneSelect } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import type { Appointment } from "../appointments.ts";
 import { formatExceptions, formatIntervals, WEEKDAYS } from "../hours.ts";
@@ -17,14 +17,6 @@ export interface Named {
 
 export function zoneLabel(zone: string): string {
   return zone.replaceAll("_", " ");
-}
-
-export function timeFormat(locale: Locale, timeZone: string): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", timeZone });
-}
-
-export function dayFormat(locale: Locale, timeZone = "UTC"): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "short", timeZone });
 }
 
 function dayLabel(locale: Locale, day: Temporal.PlainDate): string {
@@ -75,7 +67,6 @@ export function ChooseTimePage(p: {
   day: Temporal.PlainDate;
   days: readonly Temporal.PlainDate[];
   timeZone: string;
-  timeZones: readonly string[];
   slots: readonly SlotChoice[];
   /** Set when rescheduling: the slots post there instead of starting a new booking. */
   reschedule?: { appointmentId: string };
@@ -105,7 +96,7 @@ export function ChooseTimePage(p: {
         {p.reschedule ? null : (
           <Select name="specialist" label={b.specialist} value={p.specialist} options={[["any", b.any], ...p.specialists.map((s) => [s.id, s.name] as const)]} />
         )}
-        <Select name="tz" label={b.timeZone} value={p.timeZone} options={p.timeZones.map((z) => [z, zoneLabel(z)] as const)} />
+        <TimeZoneSelect name="tz" label={b.timeZone} value={p.timeZone} />
         <input type="hidden" name="day" value={p.day.toString()} />
         <button type="submit" class="secondary">
           {b.show}
@@ -383,7 +374,6 @@ export function HoursPage(p: {
   specialists: readonly Named[] | null;
   availability: Availability;
   values?: Record<string, string>;
-  timeZones: readonly string[];
   errors?: FieldErrors;
   notice?: string;
 }): JSX.Element {
@@ -408,7 +398,7 @@ export function HoursPage(p: {
       <p>{h.lead}</p>
       <form method="post" action={action} novalidate>
         <FormAlert errors={e} summary={t.form.errorSummary} />
-        <Select name="timeZone" label={t.booking.book.timeZone} value={v("timeZone", av.timeZone)} error={e.timeZone} options={p.timeZones.map((z) => [z, zoneLabel(z)] as const)} />
+        <TimeZoneSelect name="timeZone" label={t.booking.book.timeZone} value={v("timeZone", av.timeZone)} error={e.timeZone} />
         {WEEKDAYS.map((d) => (
           <Field name={`day${d}`} label={h.weekdays[d - 1]!} value={v(`day${d}`, formatIntervals(av.weekly[d]))} error={e[`day${d}`]} hint={d === 1 ? h.dayHint : undefined} maxlength={200} />
         ))}

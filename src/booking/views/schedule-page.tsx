@@ -3,7 +3,8 @@
 // arriving in the waiting room shows up without a reload.
 import { ActionButton, Notice, Select } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
-import { type AppointmentView, dayFormat, FeedSection, type Named, statusLabel, timeFormat, zoneLabel } from "./booking-pages.tsx";
+import { dayFormat, timeFormat } from "../../i18n/format.ts";
+import { type AppointmentView, FeedSection, type Named, statusLabel, zoneLabel } from "./booking-pages.tsx";
 
 export interface ScheduleEntry extends AppointmentView {
   waiting: boolean;

@@ -1,0 +1,1 @@
+CREATE INDEX `appointments_busy` ON `appointments` (`specialist_id`,`status`,`block_start`);
