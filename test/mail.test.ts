@@ -2,10 +2,12 @@
 // nothing sent twice (also across a restart), retries with backoff while the server is down, and account links.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import ICAL from "ical.js";
+import { EMAIL_CODE_MS, sendEmailCode, useEmailCode } from "../src/accounts/email-codes.ts";
 import { listJobs } from "../src/jobs/queue.ts";
 import { jobWorker } from "../src/mail/mail-jobs.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
+import { TestClient } from "./support/client.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 import { type SmtpServer, startSmtp } from "./support/smtp.ts";
 
@@ -126,4 +128,57 @@ test("password-reset links are mailed; the mail's link works", async () => {
   const link = mail.text.match(/https:\/\/consult\.example\.org(\/link\/[A-Za-z0-9_-]{43})/)![1]!;
   const opened = await signedInClient(inst, { personId: client.personId }).get(link);
   expect(opened.status).toBe(303);
+});
+
+test("a client chooses sign-in codes by email: proven once, then asked at every sign-in; single use, throttled", async () => {
+  const codeIn = (m: { text: string }) => m.text.match(/\b(\d{6})\b/)![1]!;
+  const person = await addPerson(inst, admin.personId, "client", { name: "Code Client" });
+  const c = signedInClient(inst, person);
+  const offer = await (await c.get("/account/two-factor")).text();
+  expect(offer).toContain("Send me a code by email");
+  expect((await c.post("/account/two-factor/email")).status).toBe(200);
+  await runAt(Date.now());
+  const enrolMail = mailsTo(person.email).find((m) => m.subject.startsWith("Your sign-in code"))!;
+  const wrong = await c.post("/account/two-factor/email/confirm", { code: codeIn(enrolMail) === "000000" ? "111111" : "000000" });
+  expect(wrong.status).toBe(422);
+  const on = await c.post("/account/two-factor/email/confirm", { code: codeIn(enrolMail) });
+  expect(on.status).toBe(303);
+  expect(await (await c.follow(on)).text()).toContain("each sign-in asks for a code we email you");
+
+  // Sign in again: the password step sends a code; the code completes sign-in once.
+  const fresh = new TestClient(inst.app, inst.config.publicUrl.origin);
+  const pw = await fresh.post("/signin", { email: person.email, password: person.password });
+  expect(pw.headers.get("location")).toBe("/signin/two-factor");
+  expect(await (await fresh.get("/signin/two-factor")).text()).toContain("We sent a 6-digit code to your email");
+  await runAt(Date.now());
+  const signInMail = mailsTo(person.email).filter((m) => m.subject.startsWith("Your sign-in code")).at(-1)!;
+  expect(signInMail.messageId).not.toBe(enrolMail.messageId);
+  // A second code within a minute is refused with the wait.
+  const again = await fresh.post("/signin/two-factor/resend");
+  expect(again.status).toBe(429);
+  expect(await again.text()).toContain("Try again in 1 minute");
+  const done = await fresh.post("/signin/two-factor", { code: codeIn(signInMail) });
+  expect(done.status).toBe(303);
+  expect(done.headers.get("location")).toBe("/");
+  expect((await fresh.get("/appointments")).status).toBe(200);
+  // The same code does not work twice.
+  const replay = new TestClient(inst.app, inst.config.publicUrl.origin);
+  await replay.post("/signin", { email: person.email, password: person.password });
+  expect((await replay.post("/signin/two-factor", { code: codeIn(signInMail) })).status).toBe(422);
+  // Staff cannot choose it: their second factor is an authenticator.
+  const staffPage = await (await signedInClient(inst, spec).get("/account/two-factor")).text();
+  expect(staffPage).not.toContain("Send me a code by email");
+  expect((await signedInClient(inst, spec).post("/account/two-factor/email")).status).toBe(303);
+});
+
+test("an emailed code expires after 10 minutes and only fits its own purpose", async () => {
+  const person = await addPerson(inst, admin.personId, "client");
+  const now = Date.now();
+  inst.db.transaction((tx) => sendEmailCode(inst, tx, person.personId, "enrol", now));
+  await runAt(now);
+  const code = mailsTo(person.email).at(-1)!.text.match(/\b(\d{6})\b/)![1]!;
+  expect(inst.db.transaction((tx) => useEmailCode(inst, tx, person.personId, "sign-in", code, now))).toBe(false);
+  expect(inst.db.transaction((tx) => useEmailCode(inst, tx, person.personId, "enrol", code, now + EMAIL_CODE_MS))).toBe(false);
+  expect(inst.db.transaction((tx) => useEmailCode(inst, tx, person.personId, "enrol", code, now + EMAIL_CODE_MS - 1000))).toBe(true);
+  expect(inst.db.transaction((tx) => useEmailCode(inst, tx, person.personId, "enrol", code, now))).toBe(false);
 });

@@ -15,7 +15,8 @@ import { getPersonWithAccount } from "./people-admin.ts";
 import { requiresTwoFactor } from "./policy.ts";
 import { changePassword, endAllSessions } from "./self-service.ts";
 import type { AccountDeps } from "./sign-in.ts";
-import { confirmTOTPEnrolment, regenerateRecoveryCodes, resetTwoFactor, startTOTPEnrolment, twoFactorStatus } from "./two-factor.ts";
+import { mailConfigured, sendEmailCode } from "./email-codes.ts";
+import { confirmEmailSecondFactor, confirmTOTPEnrolment, regenerateRecoveryCodes, resetTwoFactor, startTOTPEnrolment, twoFactorStatus } from "./two-factor.ts";
 import { AccountPage, type AccountPageProps } from "./views/account-page.tsx";
 import { passwordMessage } from "./views/auth-pages.tsx";
 import { EnrolPage, RecoveryCodesPage } from "./views/two-factor-pages.tsx";
@@ -40,15 +41,20 @@ export function accountRoutes(deps: AccountDeps): Hono<AppEnv> {
     );
   };
 
-  const renderEnrol = (c: Context<AppEnv>, message?: string) => {
+  const renderEnrol = (c: Context<AppEnv>, message?: string, emailStep?: { sent: boolean; message?: string }) => {
     const viewer = c.get("viewer")!;
     const enrolment = startTOTPEnrolment(deps, viewer.personId);
     const required = requiresTwoFactor(viewer.role, getSettings(deps.db));
     const qrSvg = encodeQR(enrolment.uri, "svg", { ecc: "medium", border: 2 });
-    return c.html(<EnrolPage page={pageContext(c)} qrSvg={qrSvg} secret={enrolment.secret} required={required} message={message} />, message ? 422 : 200);
+    // Clients may take codes by email instead, when the organisation's mail server is set up.
+    const email = viewer.role === "client" && mailConfigured(deps) ? (emailStep ?? { sent: false }) : null;
+    return c.html(
+      <EnrolPage page={pageContext(c)} qrSvg={qrSvg} secret={enrolment.secret} required={required} message={message} email={email} />,
+      message || emailStep?.message ? 422 : 200,
+    );
   };
 
-  app.get("/", allow(everyone), (c) => renderAccount(c));
+  app.get("/", allow(everyone), (c) => renderAccount(c, c.req.query("email2fa") ? { notice: c.get("t").twoFactor.emailOn } : {}));
 
   app.post("/password", allow(everyone), async (c) => {
     const t = c.get("t");
@@ -77,6 +83,27 @@ export function accountRoutes(deps: AccountDeps): Hono<AppEnv> {
       c.set("viewer", { ...viewer, session: result.renewed.session });
     }
     return c.html(<RecoveryCodesPage page={pageContext(c)} codes={result.recoveryCodes} />);
+  });
+
+  // Codes by email instead of an app (clients): first a code to the mailbox, then that code turns it on.
+  app.post("/two-factor/email", allow(stage("enrol")), (c) => {
+    const viewer = c.get("viewer")!;
+    if (viewer.role !== "client" || twoFactorStatus(deps, viewer.personId).enabled) return c.redirect("/account", 303);
+    const t = c.get("t");
+    const sent = deps.db.transaction((tx) => sendEmailCode(deps, tx, viewer.personId, "enrol"), { behavior: "immediate" });
+    if (sent.ok) return renderEnrol(c, undefined, { sent: true });
+    const message = sent.reason === "throttled" ? t.signIn.throttled(Math.ceil(sent.retryAfterMs / 60_000)) : t.twoFactor.emailUnavailable;
+    return renderEnrol(c, undefined, { sent: false, message });
+  });
+
+  app.post("/two-factor/email/confirm", allow(stage("enrol")), async (c) => {
+    const viewer = c.get("viewer")!;
+    if (viewer.role !== "client" || twoFactorStatus(deps, viewer.personId).enabled) return c.redirect("/account", 303);
+    const form = await readForm(c);
+    const result = confirmEmailSecondFactor(deps, viewer.session, (form.code ?? "").slice(0, 20));
+    if (!result.ok) return renderEnrol(c, undefined, { sent: true, message: c.get("t").twoFactor.invalid });
+    if (result.renewed) setSessionCookie(c, publicUrl, result.renewed.token, result.renewed.session);
+    return c.redirect("/account?email2fa=1", 303);
   });
 
   app.post("/two-factor/reset", allow(everyone), async (c) => {

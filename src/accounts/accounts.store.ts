@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
-import { accounts, oneTimeLinks, people, recoveryCodes, signInFailures } from "../db/schema.ts";
+import { accounts, emailCodes, oneTimeLinks, people, recoveryCodes, signInFailures } from "../db/schema.ts";
 
 export type AccountRow = typeof accounts.$inferSelect;
 export type LinkRow = typeof oneTimeLinks.$inferSelect;
@@ -116,4 +116,18 @@ export function clearFailures(db: Queryable, key: string): void {
 
 export function deleteFailuresOlderThan(db: Queryable, before: number): number {
   return db.delete(signInFailures).where(lt(signInFailures.windowStartedAt, before)).returning({ key: signInFailures.key }).all().length;
+}
+
+export type EmailCodeRow = typeof emailCodes.$inferSelect;
+
+export function getEmailCode(db: Queryable, personId: string): EmailCodeRow | null {
+  return db.select().from(emailCodes).where(eq(emailCodes.personId, personId)).get() ?? null;
+}
+
+export function putEmailCode(db: Queryable, row: EmailCodeRow): void {
+  db.insert(emailCodes).values(row).onConflictDoUpdate({ target: emailCodes.personId, set: row }).run();
+}
+
+export function deleteEmailCode(db: Queryable, personId: string): void {
+  db.delete(emailCodes).where(eq(emailCodes.personId, personId)).run();
 }

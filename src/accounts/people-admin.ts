@@ -26,7 +26,7 @@ export function getPersonWithAccount(deps: AccountDeps, personId: string): Perso
 
 function withAccount(deps: AccountDeps, p: Person): PersonWithAccount {
   const a = store.getAccount(deps.db, p.id);
-  return { ...p, status: a?.status ?? "no-account", twoFactor: Boolean(a?.totpSecret) };
+  return { ...p, status: a?.status ?? "no-account", twoFactor: Boolean(a?.totpSecret) || Boolean(a?.emailSecondFactor) };
 }
 
 export type InviteResult = { kind: "invited"; personId: string; token: string } | { kind: "email-taken" };
@@ -116,7 +116,7 @@ export async function resetTwoFactorOf(deps: AccountDeps, personId: string, admi
     (tx) => {
       const account = store.getAccount(tx, personId);
       if (!account) return "not-found";
-      store.updateAccount(tx, personId, { totpSecret: null, totpPending: null, totpLastStep: null });
+      store.updateAccount(tx, personId, { totpSecret: null, totpPending: null, totpLastStep: null, emailSecondFactor: false });
       store.deleteRecoveryCodes(tx, personId);
       const ended = invalidatePersonSessions(tx, personId);
       recordAudit(tx, deps.vault, { actor: adminId, action: "two-factor.reset-by-admin", target: personId, details: { sessionsEnded: ended } });

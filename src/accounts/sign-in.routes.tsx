@@ -1,4 +1,5 @@
 // Signing in and out, one-time links, self-registration.
+import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
@@ -12,7 +13,8 @@ import { getSettings } from "../settings/settings.ts";
 import { completeOneTimeLink, inspectOneTimeLink } from "./links.ts";
 import { passwordProblem } from "./passwords.ts";
 import { registerClient } from "./self-service.ts";
-import { type AccountDeps, completeSecondFactor, signInWithPassword } from "./sign-in.ts";
+import { sendEmailCode } from "./email-codes.ts";
+import { type AccountDeps, completeSecondFactor, secondFactorMethod, signInWithPassword } from "./sign-in.ts";
 import { LinkInvalidPage, LinkPage, passwordMessage, RegisterPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
 
 const LINK_COOKIE = "kabinet_link";
@@ -48,7 +50,19 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
     return c.redirect(result.session.stage === "second-factor" ? "/signin/two-factor" : result.session.stage === "enrol" ? "/account/two-factor" : "/", 303);
   });
 
-  app.get("/signin/two-factor", allow(stage("second-factor")), (c) => c.html(<SecondFactorPage page={pageContext(c)} />));
+  const method = (c: Context<AppEnv>) => secondFactorMethod(deps, c.get("viewer")!.personId);
+  app.get("/signin/two-factor", allow(stage("second-factor")), (c) => c.html(<SecondFactorPage page={pageContext(c)} method={method(c)} />));
+
+  // Another code by email (the first went out with the password step); at most one a minute, five an hour.
+  app.post("/signin/two-factor/resend", allow(stage("second-factor")), (c) => {
+    const t = c.get("t");
+    const personId = c.get("viewer")!.personId;
+    if (method(c) !== "email") return c.html(<SecondFactorPage page={pageContext(c)} method="totp" />); // nothing to send
+    const sent = deps.db.transaction((tx) => sendEmailCode(deps, tx, personId, "sign-in"), { behavior: "immediate" });
+    if (sent.ok) return c.html(<SecondFactorPage page={pageContext(c)} method="email" notice={t.twoFactor.emailSent} />);
+    const message = sent.reason === "throttled" ? t.signIn.throttled(minutes(sent.retryAfterMs)) : t.twoFactor.emailUnavailable;
+    return c.html(<SecondFactorPage page={pageContext(c)} method="email" message={message} />, 429);
+  });
 
   app.post("/signin/two-factor", allow(stage("second-factor")), async (c) => {
     const t = c.get("t");
@@ -57,7 +71,7 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
     const result = completeSecondFactor(deps, partial, (form.code ?? "").slice(0, 40), c.get("clientIp"), partial.device);
     if (result.kind !== "signed-in") {
       const message = result.kind === "throttled" ? t.signIn.throttled(minutes(result.retryAfterMs)) : t.twoFactor.invalid;
-      return c.html(<SecondFactorPage page={pageContext(c)} message={message} />, result.kind === "throttled" ? 429 : 422);
+      return c.html(<SecondFactorPage page={pageContext(c)} method={method(c)} message={message} />, result.kind === "throttled" ? 429 : 422);
     }
     setSessionCookie(c, publicUrl, result.token, result.session);
     return c.redirect("/", 303);

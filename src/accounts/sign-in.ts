@@ -12,6 +12,7 @@ import { findPersonByEmail, getPerson, type Role } from "../people/people.ts";
 import { createSession, invalidateSession, type Session } from "../sessions/sessions.ts";
 import { getSettings } from "../settings/settings.ts";
 import * as store from "./accounts.store.ts";
+import { sendEmailCode, useEmailCode } from "./email-codes.ts";
 import { verifyAgainstNothing, verifyPassword } from "./passwords.ts";
 import { requiresTwoFactor } from "./policy.ts";
 import { clearFailures, recordFailure, retryAfter, type ThrottleKey } from "./throttle.ts";
@@ -59,10 +60,13 @@ export async function signInWithPassword(deps: AccountDeps, input: SignInInput):
     return { kind: "invalid" };
   }
 
-  const stage = account.totpSecret ? "second-factor" : requiresTwoFactor(person.role, getSettings(db)) ? "enrol" : "full";
+  const hasSecondFactor = account.totpSecret !== null || account.emailSecondFactor;
+  const stage = hasSecondFactor ? "second-factor" : requiresTwoFactor(person.role, getSettings(db)) ? "enrol" : "full";
   return db.transaction(
     (tx) => {
       clearFailures(tx, keys[0]!);
+      // A client whose second factor is a code by email gets one now (throttled: a recent code is still valid).
+      if (account.emailSecondFactor && account.totpSecret === null) sendEmailCode(deps, tx, person.id, "sign-in");
       const { token, session } = createSession(tx, { personId: person.id, stage, device: input.device });
       recordAudit(tx, vault, {
         actor: person.id,
@@ -76,7 +80,13 @@ export async function signInWithPassword(deps: AccountDeps, input: SignInInput):
   );
 }
 
-/** Completes sign-in with a TOTP code or a recovery code; mints a new, full session in place of the partial one. */
+/** Which second factor the person uses: an authenticator app, or codes by email. */
+export function secondFactorMethod(deps: AccountDeps, personId: string): "totp" | "email" {
+  const account = store.getAccount(deps.db, personId);
+  return account?.totpSecret === null && account.emailSecondFactor ? "email" : "totp";
+}
+
+/** Completes sign-in with a TOTP code, an emailed code or a recovery code; mints a new, full session in place of the partial one. */
 export function completeSecondFactor(deps: AccountDeps, partial: Session, code: string, ip: string, device: string): SignInResult {
   const { db, vault } = deps;
   if (partial.stage !== "second-factor") return { kind: "invalid" };
@@ -89,7 +99,13 @@ export function completeSecondFactor(deps: AccountDeps, partial: Session, code: 
 
   return db.transaction(
     (tx) => {
-      const method = verifyTOTPOf(deps, tx, partial.personId, code) ? "totp" : useRecoveryCodeOf(deps, tx, partial.personId, code) ? "recovery-code" : null;
+      const method = verifyTOTPOf(deps, tx, partial.personId, code)
+        ? "totp"
+        : useEmailCode(deps, tx, partial.personId, "sign-in", code)
+          ? "email-code"
+          : useRecoveryCodeOf(deps, tx, partial.personId, code)
+            ? "recovery-code"
+            : null;
       if (!method) {
         recordFailure(tx, keys);
         recordAudit(tx, vault, { actor: partial.personId, action: "signin.failure", target: partial.personId, details: { step: "second-factor" } });

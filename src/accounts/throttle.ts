@@ -10,6 +10,8 @@ export const LIMITS = {
   ip: { failures: 20, windowMs: 15 * 60_000 },
   /** Self-registrations per address: every attempt counts, so the form cannot be used to test many emails. */
   register: { failures: 10, windowMs: 60 * 60_000 },
+  /** Sign-in codes sent by email per person: every code sent counts. */
+  emailCode: { failures: 5, windowMs: 60 * 60_000 },
 } as const;
 
 export type ThrottleKey = { kind: keyof typeof LIMITS; id: string };

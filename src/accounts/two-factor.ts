@@ -11,6 +11,7 @@ import { getPerson } from "../people/people.ts";
 import { createSession, invalidatePersonSessions, type Session } from "../sessions/sessions.ts";
 import { getSettings } from "../settings/settings.ts";
 import * as store from "./accounts.store.ts";
+import { useEmailCode } from "./email-codes.ts";
 import { verifyPassword } from "./passwords.ts";
 import { requiresTwoFactor } from "./policy.ts";
 import type { AccountDeps } from "./sign-in.ts";
@@ -85,7 +86,7 @@ export async function resetTwoFactor(deps: AccountDeps, session: Session, passwo
   const mandatory = requiresTwoFactor(person.role, getSettings(db));
   return db.transaction(
     (tx) => {
-      store.updateAccount(tx, personId, { totpSecret: null, totpPending: null, totpLastStep: null });
+      store.updateAccount(tx, personId, { totpSecret: null, totpPending: null, totpLastStep: null, emailSecondFactor: false });
       store.deleteRecoveryCodes(tx, personId);
       recordAudit(tx, vault, { actor: personId, action: "two-factor.disable", target: personId, details: { mandatory } });
       if (!mandatory) return { kind: "done" as const };
@@ -110,9 +111,35 @@ export async function regenerateRecoveryCodes(deps: AccountDeps, personId: strin
   );
 }
 
-export function twoFactorStatus(deps: AccountDeps, personId: string): { enabled: boolean; recoveryCodesLeft: number } {
+export function twoFactorStatus(deps: AccountDeps, personId: string): { enabled: boolean; method: "totp" | "email" | null; recoveryCodesLeft: number } {
   const account = store.getAccount(deps.db, personId);
-  return { enabled: Boolean(account?.totpSecret), recoveryCodesLeft: store.countUnusedRecoveryCodes(deps.db, personId) };
+  const method = account?.totpSecret ? "totp" : account?.emailSecondFactor ? "email" : null;
+  return { enabled: method !== null, method, recoveryCodesLeft: store.countUnusedRecoveryCodes(deps.db, personId) };
+}
+
+/**
+ * A client turns on codes by email as their second factor, proving the mailbox with a code sent there. A session
+ * waiting at "enrol" is replaced by a full one.
+ */
+export function confirmEmailSecondFactor(deps: AccountDeps, session: Session, code: string): { ok: false } | { ok: true; renewed: { token: string; session: Session } | null } {
+  const { db, vault } = deps;
+  const personId = session.personId;
+  return db.transaction(
+    (tx) => {
+      if (getPerson({ db: tx, vault }, personId)?.role !== "client") return { ok: false as const };
+      if (!useEmailCode(deps, tx, personId, "enrol", code)) return { ok: false as const };
+      store.updateAccount(tx, personId, { emailSecondFactor: true, totpPending: null });
+      recordAudit(tx, vault, { actor: personId, action: "two-factor.enable", target: personId, details: { method: "email" } });
+      let renewed = null;
+      if (session.stage === "enrol") {
+        invalidatePersonSessions(tx, personId);
+        renewed = createSession(tx, { personId, stage: "full", device: session.device });
+        recordAudit(tx, vault, { actor: personId, action: "signin.success", target: personId, details: { method: "enrolment" } });
+      }
+      return { ok: true as const, renewed };
+    },
+    { behavior: "immediate" },
+  );
 }
 
 /** True (and the step is claimed) when the code is the person's current TOTP code, not used before. */

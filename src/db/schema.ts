@@ -75,6 +75,8 @@ export const accounts = sqliteTable("accounts", {
   totpPending: blob("totp_pending", { mode: "buffer" }),
   /** The last TOTP time step accepted: a code is accepted once. */
   totpLastStep: integer("totp_last_step"),
+  /** Clients only: the second factor is a one-time code sent by email instead of an authenticator app. */
+  emailSecondFactor: integer("email_second_factor", { mode: "boolean" }).notNull().default(false),
   createdAt: integer("created_at").notNull(),
   passwordChangedAt: integer("password_changed_at"),
 });
@@ -330,3 +332,14 @@ export const calendarFeeds = sqliteTable(
   },
   (t) => [index("calendar_feeds_person").on(t.personId)],
 );
+
+/** The one outstanding sign-in code sent by email, per person: a keyed hash, single use, 10 minutes. */
+export const emailCodes = sqliteTable("email_codes", {
+  personId: text("person_id")
+    .primaryKey()
+    .references(() => people.id, { onDelete: "cascade" }),
+  codeHash: blob("code_hash", { mode: "buffer" }).notNull(),
+  purpose: text("purpose", { enum: ["sign-in", "enrol"] }).notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});

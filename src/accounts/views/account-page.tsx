@@ -7,7 +7,7 @@ import { dateTimeFormat } from "../../i18n/format.ts";
 export interface AccountPageProps {
   page: PageContext;
   person: PersonWithAccount;
-  twoFactor: { enabled: boolean; recoveryCodesLeft: number };
+  twoFactor: { enabled: boolean; method: "totp" | "email" | null; recoveryCodesLeft: number };
   sessions: readonly Session[];
   currentHandle: string;
   timeZone: string;
@@ -49,9 +49,10 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
 
       <article aria-labelledby="two-factor">
         <h2 id="two-factor">{t.account.twoFactor}</h2>
-        <p>{p.twoFactor.enabled ? t.account.twoFactorOn(p.twoFactor.recoveryCodesLeft) : t.account.twoFactorOff}</p>
+        <p>{p.twoFactor.method === "email" ? t.twoFactor.emailOn : p.twoFactor.enabled ? t.account.twoFactorOn(p.twoFactor.recoveryCodesLeft) : t.account.twoFactorOff}</p>
         {p.twoFactor.enabled ? (
           <>
+            {p.twoFactor.method === "totp" ? (
             <form method="post" action="/account/recovery-codes" novalidate>
               <FormAlert message={p.codesError} summary={t.form.errorSummary} />
               <Field name="password" idPrefix="codes-" type="password" label={t.account.currentPassword} error={p.codesError} autocomplete="current-password" required />
@@ -59,6 +60,7 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
                 {t.account.newCodes}
               </button>
             </form>
+            ) : null}
             <details>
               <summary>{t.account.reset}</summary>
               <form method="post" action="/account/two-factor/reset" novalidate>

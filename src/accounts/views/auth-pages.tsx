@@ -1,5 +1,5 @@
 import type { Messages } from "../../i18n/messages.ts";
-import { Field, type FieldErrors, FormAlert, Notice } from "../../views/form.tsx";
+import { ActionButton, Field, type FieldErrors, FormAlert, Notice } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import type { PasswordProblem } from "../passwords.ts";
 
@@ -31,18 +31,20 @@ export function SignInPage(p: { page: PageContext; email?: string; message?: str
   );
 }
 
-export function SecondFactorPage(p: { page: PageContext; message?: string }): JSX.Element {
+export function SecondFactorPage(p: { page: PageContext; method: "totp" | "email"; message?: string; notice?: string }): JSX.Element {
   const { t } = p.page;
   return (
     <Layout page={p.page} title={t.twoFactor.title}>
       <article>
         <h1>{t.twoFactor.title}</h1>
-        <p>{t.twoFactor.lead}</p>
+        {p.notice ? <Notice>{p.notice}</Notice> : null}
+        <p>{p.method === "email" ? t.twoFactor.emailLead : t.twoFactor.lead}</p>
         <form method="post" action="/signin/two-factor" novalidate>
           <FormAlert message={p.message} summary={t.form.errorSummary} />
-          <Field name="code" label={t.twoFactor.code} autocomplete="one-time-code" required autofocus maxlength={20} />
+          <Field name="code" label={t.twoFactor.code} autocomplete="one-time-code" inputmode={p.method === "email" ? "numeric" : undefined} required autofocus maxlength={20} />
           <button type="submit">{t.twoFactor.submit}</button>
         </form>
+        {p.method === "email" ? <ActionButton action="/signin/two-factor/resend" label={t.twoFactor.emailResend} variant="secondary" /> : null}
       </article>
     </Layout>
   );

@@ -1,8 +1,16 @@
 import { raw } from "hono/html";
-import { Field, FormAlert, Notice } from "../../views/form.tsx";
+import { ActionButton, Field, FormAlert, Notice } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 
-export function EnrolPage(p: { page: PageContext; qrSvg: string; secret: string; required: boolean; message?: string }): JSX.Element {
+export function EnrolPage(p: {
+  page: PageContext;
+  qrSvg: string;
+  secret: string;
+  required: boolean;
+  message?: string;
+  /** Offered to clients when mail works: codes by email instead of an app. */
+  email?: { sent: boolean; message?: string } | null;
+}): JSX.Element {
   const { t } = p.page;
   return (
     <Layout page={p.page} title={t.twoFactor.enrolTitle}>
@@ -22,6 +30,25 @@ export function EnrolPage(p: { page: PageContext; qrSvg: string; secret: string;
           <button type="submit">{t.twoFactor.enrolSubmit}</button>
         </form>
       </article>
+      {p.email ? (
+        <article aria-labelledby="email-factor">
+          <h2 id="email-factor">{t.twoFactor.emailTitle}</h2>
+          <p>{t.twoFactor.emailOffer}</p>
+          {p.email.sent ? (
+            <form method="post" action="/account/two-factor/email/confirm" novalidate>
+              <Notice>{t.twoFactor.emailSent}</Notice>
+              <FormAlert message={p.email.message} summary={t.form.errorSummary} />
+              <Field name="code" idPrefix="email-" label={t.twoFactor.code} autocomplete="one-time-code" inputmode="numeric" required maxlength={10} />
+              <button type="submit">{t.twoFactor.emailConfirm}</button>
+            </form>
+          ) : (
+            <>
+              <FormAlert message={p.email.message} summary={t.form.errorSummary} />
+              <ActionButton action="/account/two-factor/email" label={t.twoFactor.emailSend} variant="secondary" />
+            </>
+          )}
+        </article>
+      ) : null}
     </Layout>
   );
 }

@@ -1,0 +1,55 @@
+// One-time sign-in codes by email: a client's second factor when they prefer it to an authenticator app.
+//
+// Invariants: one outstanding code per person (a new one replaces the old); 6 random digits, stored as a keyed hash
+// bound to the person and the purpose; valid 10 minutes and once; at most one code a minute and five an hour per
+// person; wrong guesses count against the same throttle as authenticator codes (5 per 15 minutes). Staff cannot
+// use it: their second factor is always an authenticator. It needs the organisation's mail server.
+import { randomInt, timingSafeEqual } from "node:crypto";
+import { recordAudit } from "../audit/audit.ts";
+import type { Queryable } from "../db/client.ts";
+import { queueCodeMail } from "./account-mail.ts";
+import * as store from "./accounts.store.ts";
+import type { AccountDeps } from "./sign-in.ts";
+import { recordFailure, retryAfter, type ThrottleKey } from "./throttle.ts";
+
+export const EMAIL_CODE_MS = 10 * 60_000;
+const RESEND_AFTER_MS = 60_000;
+
+export type CodePurpose = "sign-in" | "enrol";
+
+export type SendResult = { ok: true } | { ok: false; reason: "no-mail" } | { ok: false; reason: "throttled"; retryAfterMs: number };
+
+export function mailConfigured(deps: AccountDeps): boolean {
+  return deps.config.smtp !== null;
+}
+
+/** Sends a fresh code in the caller's transaction (so it goes out exactly when the step that asks for it happens). */
+export function sendEmailCode(deps: AccountDeps, tx: Queryable, personId: string, purpose: CodePurpose, now = Date.now()): SendResult {
+  if (!mailConfigured(deps)) return { ok: false, reason: "no-mail" };
+  const key: ThrottleKey = { kind: "emailCode", id: personId };
+  const previous = store.getEmailCode(tx, personId);
+  const wait = Math.max(retryAfter(tx, [key], now), previous ? previous.createdAt + RESEND_AFTER_MS - now : 0);
+  if (wait > 0) return { ok: false, reason: "throttled", retryAfterMs: wait };
+  const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+  store.putEmailCode(tx, { personId, codeHash: Buffer.from(codeHash(deps, personId, purpose, code)), purpose, createdAt: now, expiresAt: now + EMAIL_CODE_MS });
+  recordFailure(tx, [key], now);
+  queueCodeMail(tx, deps.vault, personId, code, now + EMAIL_CODE_MS, now);
+  recordAudit(tx, deps.vault, { actor: personId, action: "email-code.send", target: personId, details: { purpose } });
+  return { ok: true };
+}
+
+/** True, and the code is spent, when it is the person's outstanding code for this purpose and still valid. */
+export function useEmailCode(deps: AccountDeps, tx: Queryable, personId: string, purpose: CodePurpose, code: string, now = Date.now()): boolean {
+  const digits = code.replace(/\s/g, "");
+  if (!/^\d{6}$/.test(digits)) return false;
+  const row = store.getEmailCode(tx, personId);
+  if (!row || row.purpose !== purpose || now >= row.expiresAt) return false;
+  const expected = codeHash(deps, personId, purpose, digits);
+  if (!timingSafeEqual(Buffer.from(expected), row.codeHash)) return false;
+  store.deleteEmailCode(tx, personId);
+  return true;
+}
+
+function codeHash(deps: AccountDeps, personId: string, purpose: CodePurpose, code: string): Uint8Array {
+  return deps.vault.blindIndex("email_codes", `${personId}:${purpose}:${code}`);
+}
