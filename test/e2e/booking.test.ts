@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { currentTOTP } from "../../src/accounts/totp.ts";
-import { listAppointments } from "../../src/booking/appointments.ts";
+import { book, listAppointments } from "../../src/booking/appointments.ts";
 import { addPerson, setUpOrganisation, type TestPerson } from "../support/accounts.ts";
 import { everyDay, makeService, setHours } from "../support/booking.ts";
 import { DESKTOP, launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
@@ -99,6 +99,41 @@ test("a client books on a phone in their own zone; the specialist sees it in the
   await entry.waitFor();
   await desk.close();
 
+  expect(problems).toEqual([]);
+  expect(foreign).toEqual([]);
+}, 120_000);
+
+test("joining from the booking: the client waits, the specialist's day shows it and lets them in", async () => {
+  // An appointment starting within the join window: hours that begin at the next 5-minute mark.
+  const start = Math.ceil((Date.now() + 5 * 60_000) / 300_000) * 300_000;
+  const startUtc = Temporal.Instant.fromEpochMilliseconds(start).toZonedDateTimeISO("UTC");
+  setHours(inst, spec.personId, { ...everyDay("UTC"), exceptions: { [startUtc.toPlainDate().toString()]: [{ start: startUtc.toPlainTime().toString().slice(0, 5), end: "24:00" }] } });
+  const service = makeService(inst, spec.personId, [spec.personId], { nameEn: "Follow-up", durationMinutes: 5, bufferAfterMinutes: 0, cancelHours: 0 });
+  const booked = book(inst, { serviceId: service.id, specialistId: spec.personId, start, clientId: client.personId, actor: { personId: spec.personId, role: "specialist" } });
+  if (!booked.ok) throw new Error(`booking failed: ${booked.reason}`);
+  const id = booked.appointments[0]!.id;
+
+  const { context: phone, page } = await open(PHONE, "Europe/Moscow");
+  await signIn(page, client);
+  await page.goto(`${origin}/appointments/${id}`);
+  await page.getByRole("button", { name: "Join" }).click();
+  await page.waitForURL(/\/rooms\/[A-Za-z0-9_-]{16}$/);
+  await page.getByRole("button", { name: "Join your consultation" }).click();
+  await page.getByText("You are in the waiting room").waitFor();
+
+  const { context: desk, page: sp } = await open(DESKTOP, "UTC");
+  await signIn(sp, spec);
+  await sp.goto(`${origin}/schedule?date=${startUtc.toPlainDate()}`);
+  const entry = sp.locator(".kb-schedule li").filter({ hasText: "Follow-up" });
+  await entry.locator("mark", { hasText: "waiting" }).waitFor();
+  await sp.screenshot({ path: screenshotPath("schedule-waiting-desktop"), fullPage: true });
+  await entry.getByRole("button", { name: "Join" }).click();
+  await sp.waitForURL(page.url());
+  await sp.getByRole("button", { name: "Start the consultation" }).click();
+  await sp.locator("li", { hasText: "Maria Client" }).getByRole("button", { name: "Let in" }).click();
+  await page.waitForFunction(() => document.body.dataset.callState === "admitted", null, { timeout: 20_000 });
+  await phone.close();
+  await desk.close();
   expect(problems).toEqual([]);
   expect(foreign).toEqual([]);
 }, 120_000);
