@@ -95,6 +95,48 @@ function viewOf(deps: Deps, c: Context<AppEnv>, a: Appointment, cache = new Map<
   return { ...a, serviceName: service?.name[locale] ?? "—", online: service?.mode === "online", specialistName: name(a.specialistId), clientName: name(a.clientId) };
 }
 
+/**
+ * The day-and-time choice, for a new booking or for moving an appointment (whose own span then counts as free): the
+ * week's days from today on, and the free times of the chosen day in the viewer's zone.
+ */
+function chooseTime(
+  deps: Deps,
+  c: Context<AppEnv>,
+  o: { service: Service; specialist: string; specialists: Named[]; day?: Temporal.PlainDate; reschedule?: Appointment; message?: string; status?: 200 | 409 },
+) {
+  const zone = viewerZone(deps, c);
+  const today = Temporal.Now.plainDateISO(zone);
+  const chosen = o.day ?? parseDay(c.req.query("day"), today);
+  const first = Temporal.PlainDate.compare(chosen, today) < 0 ? today : chosen;
+  const slots = offeredSlots(deps.db, {
+    service: o.service,
+    specialistId: o.specialist,
+    day: first,
+    timeZone: zone,
+    now: Temporal.Now.instant(),
+    except: o.reschedule?.id,
+    ignoreNotice: c.get("viewer")!.role !== "client", // staff may book inside the notice, e.g. on the phone
+  });
+  const weekStart = first.subtract({ days: (first.dayOfWeek + 6) % 7 });
+  const days = Array.from({ length: DAYS_SHOWN }, (_, i) => weekStart.add({ days: i })).filter((d) => Temporal.PlainDate.compare(d, today) >= 0);
+  return c.html(
+    <ChooseTimePage
+      page={pageContext(c)}
+      service={o.service}
+      specialists={o.specialists}
+      specialist={o.specialist}
+      day={first}
+      days={days}
+      timeZone={zone}
+      slots={slots.map((s) => ({ start: s.start.epochMilliseconds, specialistId: s.specialistId }))}
+      reschedule={o.reschedule ? { appointmentId: o.reschedule.id } : undefined}
+      message={o.message}
+      detectZone={!o.reschedule && !c.req.query("tz") && !getPerson(deps, c.get("viewer")!.personId)?.timeZone}
+    />,
+    o.status ?? 200,
+  );
+}
+
 // ── services (admins) ──
 
 export function servicesRoutes(deps: Deps): Hono<AppEnv> {
@@ -179,33 +221,9 @@ export function bookRoutes(deps: Deps): Hono<AppEnv> {
 
   /** The time page for a service, a specialist (or "any") and a day in the viewer's zone. */
   const timePage = (c: Context<AppEnv>, service: Service, message?: string, status: 200 | 409 = 200, day?: Temporal.PlainDate) => {
-    const zone = viewerZone(deps, c);
-    const today = Temporal.Now.plainDateISO(zone);
-    const chosenDay = day ?? parseDay(c.req.query("day"), today);
     const asked = c.req.query("specialist") ?? "any";
     const specialist = asked === "any" || service.specialistIds.includes(asked) ? asked : "any";
-    const first = Temporal.PlainDate.compare(chosenDay, today) < 0 ? today : chosenDay;
-    const now = Temporal.Now.instant();
-    const ignoreNotice = c.get("viewer")!.role !== "client";
-    const slots = offeredSlots(deps.db, { service, specialistId: specialist, day: first, timeZone: zone, now, ignoreNotice });
-    const weekStart = first.subtract({ days: (first.dayOfWeek + 6) % 7 });
-    const days = Array.from({ length: DAYS_SHOWN }, (_, i) => weekStart.add({ days: i })).filter((d) => Temporal.PlainDate.compare(d, today) >= 0);
-    return c.html(
-      <ChooseTimePage
-        page={pageContext(c)}
-        service={service}
-        specialists={namesOf(deps, service.specialistIds)}
-        specialist={specialist}
-        day={first}
-        days={days}
-        timeZone={zone}
-       
-        slots={slots.map((s) => ({ start: s.start.epochMilliseconds, specialistId: s.specialistId }))}
-        message={message}
-        detectZone={!c.req.query("tz") && !getPerson(deps, c.get("viewer")!.personId)?.timeZone}
-      />,
-      status,
-    );
+    return chooseTime(deps, c, { service, specialist, specialists: namesOf(deps, service.specialistIds), day, message, status });
   };
 
   app.get("/", allow(everyone), (c) => c.html(<ChooseServicePage page={pageContext(c)} services={listServices(deps.db).filter((s) => s.active && s.specialistIds.length)} />));
@@ -363,32 +381,16 @@ export function appointmentRoutes(deps: Deps): Hono<AppEnv> {
   });
 
   // Rescheduling: the same day-and-time choice, for the appointment's own specialist.
-  const reschedulePage = (c: Context<AppEnv>, a: Appointment, message?: string, status: 200 | 409 = 200) => {
-    const service = getService(deps.db, a.serviceId)!;
-    const zone = viewerZone(deps, c);
-    const today = Temporal.Now.plainDateISO(zone);
-    const asked = parseDay(c.req.query("day"), Temporal.Instant.fromEpochMilliseconds(a.start).toZonedDateTimeISO(zone).toPlainDate());
-    const first = Temporal.PlainDate.compare(asked, today) < 0 ? today : asked;
-    const slots = offeredSlots(deps.db, { service, specialistId: a.specialistId, day: first, timeZone: zone, now: Temporal.Now.instant(), except: a.id, ignoreNotice: c.get("viewer")!.role !== "client" });
-    const weekStart = first.subtract({ days: (first.dayOfWeek + 6) % 7 });
-    const days = Array.from({ length: DAYS_SHOWN }, (_, i) => weekStart.add({ days: i })).filter((d) => Temporal.PlainDate.compare(d, today) >= 0);
-    return c.html(
-      <ChooseTimePage
-        page={pageContext(c)}
-        service={service}
-        specialists={[]}
-        specialist={a.specialistId}
-        day={first}
-        days={days}
-        timeZone={zone}
-       
-        slots={slots.map((s) => ({ start: s.start.epochMilliseconds, specialistId: s.specialistId }))}
-        reschedule={{ appointmentId: a.id }}
-        message={message}
-      />,
+  const reschedulePage = (c: Context<AppEnv>, a: Appointment, message?: string, status: 200 | 409 = 200) =>
+    chooseTime(deps, c, {
+      service: getService(deps.db, a.serviceId)!,
+      specialist: a.specialistId,
+      specialists: [],
+      reschedule: a,
+      day: parseDay(c.req.query("day"), Temporal.Instant.fromEpochMilliseconds(a.start).toZonedDateTimeISO(viewerZone(deps, c)).toPlainDate()),
+      message,
       status,
-    );
-  };
+    });
   const changeable = (c: Context<AppEnv>): Appointment | null => {
     const a = visible(c);
     return a && mayChange(a, getService(deps.db, a.serviceId), actorOf(c)) ? a : null;
