@@ -95,7 +95,7 @@ export function createApp(deps: Installation): App {
   app.route("/admin/people", peopleRoutes(deps));
   app.route("/admin/audit", auditRoutes(deps));
   app.route("/admin/settings", settingsRoutes(deps));
-  app.route("/", homeRoutes()); //                    start page
+  app.route("/", homeRoutes(deps)); //                    start page
 
   return app;
 }

@@ -322,6 +322,16 @@ describe("schedule, audit and feeds", () => {
     expect(event.endDate.toJSDate().getTime()).toBe(one.end);
   });
 
+  test("the start page shows a client's next appointments and a specialist's rest of the day", async () => {
+    const next = listAppointments(inst.db, { clientId: client.personId, from: Date.now(), to: Number.MAX_SAFE_INTEGER }).filter((a) => a.status === "booked");
+    const home = await (await signedInClient(inst, client).get("/")).text();
+    expect(home).toContain("Your next appointments");
+    expect(home.match(/href="\/appointments\/([\w-]+)"/g)!.slice(0, 3)).toEqual(next.slice(0, 3).map((a) => `href="/appointments/${a.id}"`));
+    const fresh = await addPerson(inst, admin.personId, "client");
+    expect(await (await signedInClient(inst, fresh).get("/")).text()).toContain("Nothing booked yet.");
+    expect(await (await signedInClient(inst, spec2).get("/")).text()).toContain("The rest of today");
+  });
+
   test("admins see the mail queue and that SMTP is not configured", async () => {
     const html = await (await signedInClient(inst, admin).get("/admin/mail")).text();
     expect(html).toContain("Mail is not set up (KABINET_SMTP_URL)");

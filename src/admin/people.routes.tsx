@@ -46,7 +46,7 @@ export function peopleRoutes(deps: AccountDeps): Hono<AppEnv> {
     const result = invitePerson(deps, { ...parsed.data, role }, actorOf(c));
     if (result.kind === "email-taken") return rerender({ email: t.people.emailTaken });
     const person = getPersonWithAccount(deps, result.personId)!;
-    return c.html(<LinkHandoverPage page={pageContext(c)} person={person} url={linkUrl(deps.config.publicUrl, result.token)} purpose="invite" />, 201);
+    return c.html(<LinkHandoverPage page={pageContext(c)} person={person} url={linkUrl(deps.config.publicUrl, result.token)} purpose="invite" mailed={deps.config.smtp !== null} />, 201);
   });
 
   app.get("/:id", allow(adminOnly), (c) => {
@@ -85,7 +85,7 @@ export function peopleRoutes(deps: AccountDeps): Hono<AppEnv> {
     if (token === "not-found") return c.notFound();
     if (token === "not-active") return outcome(c, id, "not-active");
     const person = getPersonWithAccount(deps, id)!;
-    return c.html(<LinkHandoverPage page={pageContext(c)} person={person} url={linkUrl(deps.config.publicUrl, token)} purpose="reset" />);
+    return c.html(<LinkHandoverPage page={pageContext(c)} person={person} url={linkUrl(deps.config.publicUrl, token)} purpose="reset" mailed={deps.config.smtp !== null} />);
   });
 
   app.post("/:id/two-factor/reset", allow(adminOnly), async (c) => {
@@ -105,7 +105,7 @@ export function peopleRoutes(deps: AccountDeps): Hono<AppEnv> {
     if (!person) return c.notFound();
     const token = reissueInvitation(deps, id, actorOf(c));
     if (!token) return outcome(c, id, "not-active");
-    return c.html(<LinkHandoverPage page={pageContext(c)} person={person} url={linkUrl(deps.config.publicUrl, token)} purpose="invite" />);
+    return c.html(<LinkHandoverPage page={pageContext(c)} person={person} url={linkUrl(deps.config.publicUrl, token)} purpose="invite" mailed={deps.config.smtp !== null} />);
   });
 
   return app;

@@ -1,21 +1,45 @@
-// The start page. Anyone may call it: signed in, it is the person's dashboard; half-way through sign-in, it sends
-// them to the step they must finish; signed out, to /signin.
+// The start page. Anyone may call it: signed in, it is the person's dashboard (a client's next appointments, or the
+// day's for those who work here); half-way through sign-in, it sends them to the step they must finish; signed out,
+// to /signin.
 import { Hono } from "hono";
+import { getCookie } from "hono/cookie";
+import { listAppointments } from "../booking/appointments.ts";
+import { getService } from "../booking/services.ts";
 import { allow, anyone, nextStepPath } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
-import { getCookie } from "hono/cookie";
+import type { Installation } from "../installation.ts";
+import { getPerson, personName } from "../people/people.ts";
 import { ROOM_INVITE_COOKIE } from "../rooms/rooms.routes.tsx";
-import { HomePage } from "./views/home-page.tsx";
+import { getSettings } from "../settings/settings.ts";
+import { HomePage, type UpcomingItem } from "./views/home-page.tsx";
 
-export function homeRoutes(): Hono<AppEnv> {
+export function homeRoutes(deps: Pick<Installation, "db" | "vault">): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/", allow(anyone), (c) => {
     const viewer = c.get("viewer");
     if (viewer?.session.stage !== "full") return c.redirect(nextStepPath(viewer?.session.stage), 303);
     // Someone who opened a consultation link before signing in goes on to it now.
     if (getCookie(c, ROOM_INVITE_COOKIE)) return c.redirect("/rooms/join", 303);
-    return c.html(<HomePage page={pageContext(c)} name={viewer.name} />);
+    const zone = getPerson(deps, viewer.personId)?.timeZone ?? getSettings(deps.db)?.timeZone ?? "UTC";
+    const now = Date.now();
+    const client = viewer.role === "client";
+    const endOfDay = Temporal.Now.plainDateISO(zone).add({ days: 1 }).toZonedDateTime({ timeZone: zone }).epochMilliseconds;
+    // A client's next three; a specialist's rest of today (admins and staff: everyone's, on the schedule page).
+    const list =
+      client || viewer.role === "specialist"
+        ? listAppointments(deps.db, client ? { clientId: viewer.personId, from: now, to: now + 400 * 86_400_000 } : { specialistIds: [viewer.personId], from: now, to: endOfDay })
+        : [];
+    const upcoming: UpcomingItem[] = list
+      .filter((a) => a.status === "booked")
+      .slice(0, client ? 3 : 20)
+      .map((a) => ({
+        id: a.id,
+        start: a.start,
+        title: getService(deps.db, a.serviceId)?.name[c.get("locale")] ?? "—",
+        withName: personName(deps, client ? a.specialistId : a.clientId) ?? "—",
+      }));
+    return c.html(<HomePage page={pageContext(c)} name={viewer.name} role={viewer.role} upcoming={upcoming} timeZone={zone} />);
   });
   return app;
 }

@@ -143,6 +143,8 @@ export const en = {
     linkInvite: "Send this invitation link to the person, for example by your usual email. It works once, for 72 hours.",
     linkReset: "Send this reset link to the person. It works once, for 24 hours; they will still need their second factor.",
     copyHint: "Select the link to copy it.",
+    mailed: "Kabinet has also mailed it to them.",
+    notMailed: "Mail is not set up on this server (KABINET_SMTP_URL), so hand the link over yourself; the mail goes out once it is set up.",
     back: "Back to people",
     changeRole: "Change role",
     deactivate: "Deactivate",
@@ -427,7 +429,13 @@ export const en = {
     codeLead: (code: string) => `your sign-in code is ${code}. It works once, for 10 minutes.`,
     codeIgnore: "If you did not try to sign in, change your password.",
   },
-  dashboard: { hello: (name: string) => `Hello, ${name}`, lead: "Consultations, booking and rooms arrive in the next releases." },
+  dashboard: {
+    hello: (name: string) => `Hello, ${name}`,
+    yourNext: "Your next appointments",
+    today: "The rest of today",
+    nothingBooked: "Nothing booked yet.",
+    nothingToday: "No more appointments today.",
+  },
 };
 
 export type Messages = typeof en;
@@ -576,6 +584,8 @@ export const ru: Messages = {
     linkInvite: "Отправьте ссылку-приглашение человеку, например обычной почтой. Она действует один раз в течение 72 часов.",
     linkReset: "Отправьте ссылку для сброса человеку. Она действует один раз в течение 24 часов; второй фактор всё равно понадобится.",
     copyHint: "Выделите ссылку, чтобы скопировать.",
+    mailed: "«Кабинет» также отправил её по почте.",
+    notMailed: "Почта на этом сервере не настроена (KABINET_SMTP_URL), поэтому передайте ссылку сами; письмо уйдёт, когда почту настроят.",
     back: "К списку людей",
     changeRole: "Изменить роль",
     deactivate: "Отключить",
@@ -860,7 +870,13 @@ export const ru: Messages = {
     codeLead: (code: string) => `ваш код для входа: ${code}. Он действует один раз, 10 минут.`,
     codeIgnore: "Если вы не пытались войти, смените пароль.",
   },
-  dashboard: { hello: (name: string) => `Здравствуйте, ${name}`, lead: "Консультации, запись и комнаты появятся в следующих версиях." },
+  dashboard: {
+    hello: (name: string) => `Здравствуйте, ${name}`,
+    yourNext: "Ваши ближайшие записи",
+    today: "Сегодня ещё",
+    nothingBooked: "Записей пока нет.",
+    nothingToday: "На сегодня записей больше нет.",
+  },
 };
 
 function pluralRu(n: number, one: string, few: string, many: string): string {

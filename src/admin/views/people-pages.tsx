@@ -109,7 +109,7 @@ export function PersonPage(p: { page: PageContext; person: PersonWithAccount; is
   );
 }
 
-export function LinkHandoverPage(p: { page: PageContext; person: PersonWithAccount; url: string; purpose: "invite" | "reset" }): JSX.Element {
+export function LinkHandoverPage(p: { page: PageContext; person: PersonWithAccount; url: string; purpose: "invite" | "reset"; mailed: boolean }): JSX.Element {
   const { t } = p.page;
   return (
     <Layout page={p.page} title={t.people.linkTitle}>
@@ -123,6 +123,7 @@ export function LinkHandoverPage(p: { page: PageContext; person: PersonWithAccou
           {p.url}
         </p>
         <p class="kb-muted">{t.people.copyHint}</p>
+        <p>{p.mailed ? t.people.mailed : t.people.notMailed}</p>
         <a href="/admin/people" role="button" class="secondary">
           {t.people.back}
         </a>

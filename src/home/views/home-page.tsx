@@ -1,15 +1,44 @@
+import { dateTimeFormat } from "../../i18n/format.ts";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 
-export function HomePage(props: { page: PageContext; name: string }): JSX.Element {
-  const { t } = props.page;
+export interface UpcomingItem {
+  id: string;
+  start: number;
+  title: string;
+  withName: string;
+}
+
+/** The start page: what is next for this person, and where to go. */
+export function HomePage(props: { page: PageContext; name: string; role: "admin" | "specialist" | "staff" | "client"; upcoming: readonly UpcomingItem[]; timeZone: string }): JSX.Element {
+  const { t, locale } = props.page;
+  const when = dateTimeFormat(locale, props.timeZone);
+  const client = props.role === "client";
   return (
     <Layout page={props.page} title={t.nav.home}>
       <hgroup>
         <h1>{t.dashboard.hello(props.name)}</h1>
         <p>{t.app.tagline}</p>
       </hgroup>
-      <p>{t.home.lead}</p>
-      <p class="kb-muted">{t.dashboard.lead}</p>
+      <section aria-labelledby="next-title">
+        <h2 id="next-title">{client ? t.dashboard.yourNext : t.dashboard.today}</h2>
+        {props.upcoming.length === 0 ? (
+          <p>{client ? t.dashboard.nothingBooked : t.dashboard.nothingToday}</p>
+        ) : (
+          <ul>
+            {props.upcoming.map((a) => (
+              <li>
+                <a href={`/appointments/${a.id}`}>{when.format(a.start)}</a> · {a.title} · {a.withName}
+              </li>
+            ))}
+          </ul>
+        )}
+        <p>
+          <a href={client ? "/book" : "/schedule"} role="button">
+            {client ? t.booking.book.title : t.booking.schedule.title}
+          </a>
+        </p>
+      </section>
+      <p class="kb-muted">{t.home.lead}</p>
     </Layout>
   );
 }
