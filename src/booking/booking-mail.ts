@@ -55,7 +55,8 @@ export function appointmentMail(deps: PeopleDeps, recipientId: string, p: Appoin
   const appointments = p.appointmentIds.map((id) => getAppointment(deps.db, id)).filter((a): a is Appointment => a !== null);
   const first = appointments[0];
   if (!first) return null;
-  if (p.template === "reminder" && (first.status !== "booked" || first.start !== p.start)) return null;
+  // A reminder is for the appointment as it was queued, and only while it is still ahead (mail that waited for SMTP).
+  if (p.template === "reminder" && (first.status !== "booked" || first.start !== p.start || Date.now() >= first.start)) return null;
   const t = LOCALES[reader.locale];
   const when = dateTimeFormat(reader.locale, reader.timeZone);
   const forSpecialist = recipientId === first.specialistId;
