@@ -1,12 +1,15 @@
 // Passwords: argon2id through Bun.password, at OWASP's recommended floor or above (m = 19 MiB, t = 2, p = 1;
 // measured in docs/benchmarks.md). Policy after NIST SP 800-63B: at least 10 characters, no composition rules,
 // refused when it is a commonly used password (zxcvbn-ts' list of ~49k, shipped with the app).
+import { gunzipSync } from "node:zlib";
+import { commonPasswordsGzipBase64 } from "./common-passwords.macro.ts" with { type: "macro" };
+
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 256;
 const ARGON2 = { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 } as const;
 
-// Loaded on first use: parsing ~49k words is not worth doing at every start-up.
-let common: Promise<Set<string>> | null = null;
+// Unpacked on first use: building a set of ~49k words is not worth doing at every start-up.
+let common: Set<string> | null = null;
 
 export type PasswordProblem = "too-short" | "too-long" | "common";
 
@@ -14,8 +17,8 @@ export async function passwordProblem(password: string): Promise<PasswordProblem
   const length = [...password].length;
   if (length < MIN_PASSWORD_LENGTH) return "too-short";
   if (length > MAX_PASSWORD_LENGTH) return "too-long";
-  common ??= import("@zxcvbn-ts/language-common").then(({ dictionary }) => new Set(dictionary["passwords-common"].map((p) => p.toLowerCase())));
-  if ((await common).has(password.toLowerCase())) return "common";
+  common ??= new Set(gunzipSync(Buffer.from(commonPasswordsGzipBase64(), "base64")).toString("utf8").split("\n"));
+  if (common.has(password.toLowerCase())) return "common";
   return null;
 }
 

@@ -1,6 +1,9 @@
-// Sending mail through the organisation's own SMTP server (KABINET_SMTP_URL), with nodemailer: SMTP, STARTTLS,
-// authentication and MIME are a standard job a maintained library does better than we would. Loaded on first use,
-// so an installation without mail pays nothing at start-up.
+// Sending mail through the organisation's own SMTP server (KABINET_SMTP_URL), with nodemailer's message composer
+// (MIME, encodings, attachments, headers) and its SMTP client (STARTTLS, AUTH, pipelining): the standard parts a
+// maintained library does better than we would. Only those two modules are used, not the whole transport layer
+// (SES, sendmail, pools, OAuth, URL fetching), and they load on first use, so an installation without mail pays
+// nothing at start-up. One connection per mail: mail is rare, and nothing stays open between them.
+import type SMTPConnection from "nodemailer/lib/smtp-connection";
 import type { Config } from "../config.ts";
 
 export interface OutgoingMail {
@@ -20,30 +23,44 @@ export interface Mailer {
 
 export function smtpMailer(config: Pick<Config, "smtp" | "mailFrom">): Mailer {
   const smtp = config.smtp;
-  let transport: Promise<{ sendMail(m: object): Promise<unknown> }> | null = null;
-  const open = async () => {
-    const nodemailer = await import("nodemailer");
-    const url = smtp!.url;
-    const secure = url.protocol === "smtps:";
-    const user = decodeURIComponent(url.username);
-    const pass = url.password ? decodeURIComponent(url.password) : smtp!.password;
-    return nodemailer.createTransport({
-      host: url.hostname.replace(/^\[|\]$/g, ""),
-      port: url.port ? Number(url.port) : secure ? 465 : 587,
-      secure,
-      requireTLS: url.searchParams.get("starttls") === "required",
-      auth: user ? { user, pass } : undefined,
-      connectionTimeout: 15_000,
-      greetingTimeout: 15_000,
-      socketTimeout: 30_000,
-    });
-  };
+  let modules: Promise<[typeof import("nodemailer/lib/mail-composer").default, typeof SMTPConnection]> | null = null;
   return {
     configured: smtp !== null,
     async send(mail) {
       if (!smtp) throw new Error("mail is not configured (KABINET_SMTP_URL)");
-      transport ??= open();
-      await (await transport).sendMail({ from: config.mailFrom, ...mail });
+      modules ??= Promise.all([import("nodemailer/lib/mail-composer"), import("nodemailer/lib/smtp-connection")]).then(([a, b]) => [a.default, b.default]);
+      const [MailComposer, Connection] = await modules;
+      const message = new MailComposer({ from: config.mailFrom, ...mail }).compile();
+      const raw = await message.build();
+      const url = smtp.url;
+      const secure = url.protocol === "smtps:";
+      const user = decodeURIComponent(url.username);
+      const pass = url.password ? decodeURIComponent(url.password) : smtp.password;
+      const conn = new Connection({
+        host: url.hostname.replace(/^\[|\]$/g, ""),
+        port: url.port ? Number(url.port) : secure ? 465 : 587,
+        secure,
+        requireTLS: url.searchParams.get("starttls") === "required",
+        connectionTimeout: 15_000,
+        greetingTimeout: 15_000,
+        socketTimeout: 30_000,
+      });
+      // Errors arrive as events as well as callbacks; each step fails with the first one.
+      let failed: ((err: Error) => void) | null = null;
+      conn.on("error", (err) => failed?.(err));
+      const step = (run: (done: (err?: Error | null) => void) => void) =>
+        new Promise<void>((resolve, reject) => {
+          failed = reject;
+          run((err) => (err ? reject(err) : resolve()));
+        });
+      try {
+        await step((done) => conn.connect(done));
+        if (user) await step((done) => conn.login({ user, pass: pass ?? "" }, done));
+        await step((done) => conn.send(message.getEnvelope(), raw, (err) => done(err)));
+      } finally {
+        failed = () => {};
+        conn.quit();
+      }
     },
   };
 }
