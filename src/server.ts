@@ -1,17 +1,21 @@
 import { websocket } from "hono/bun";
 import { createApp } from "./app.ts";
+import { pruneEmailCodes } from "./accounts/email-codes.ts";
 import { pruneFailures } from "./accounts/throttle.ts";
+import { pruneFinishedJobs } from "./jobs/queue.ts";
 import type { Installation } from "./installation.ts";
 import { jobWorker } from "./mail/mail-jobs.ts";
 import { deleteExpiredSessions } from "./sessions/sessions.ts";
 
 const HOUSEKEEPING_MS = 10 * 60_000;
 
-/** Removes ended sessions and stale sign-in failure windows, so neither table grows without bound. */
+/** Removes ended sessions, stale sign-in failure windows, spent email codes and old finished jobs, so no table grows without bound. */
 export function housekeeping(inst: Installation): void {
   const sessions = deleteExpiredSessions(inst.db, inst.config.sessionIdleMinutes);
   const failures = pruneFailures(inst.db);
-  if (sessions + failures > 0) inst.log.debug("housekeeping", { sessions, failures });
+  const codes = pruneEmailCodes(inst.db);
+  const jobs = pruneFinishedJobs(inst.db);
+  if (sessions + failures + codes + jobs > 0) inst.log.debug("housekeeping", { sessions, failures, codes, jobs });
 }
 
 export interface RunningServer {

@@ -2,8 +2,8 @@
 // nothing sent twice (also across a restart), retries with backoff while the server is down, and account links.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import ICAL from "ical.js";
-import { EMAIL_CODE_MS, sendEmailCode, useEmailCode } from "../src/accounts/email-codes.ts";
-import { listJobs } from "../src/jobs/queue.ts";
+import { EMAIL_CODE_MS, pruneEmailCodes, sendEmailCode, useEmailCode } from "../src/accounts/email-codes.ts";
+import { listJobs, pruneFinishedJobs } from "../src/jobs/queue.ts";
 import { jobWorker } from "../src/mail/mail-jobs.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
@@ -181,4 +181,16 @@ test("an emailed code expires after 10 minutes and only fits its own purpose", a
   expect(inst.db.transaction((tx) => useEmailCode(inst, tx, person.personId, "enrol", code, now + EMAIL_CODE_MS))).toBe(false);
   expect(inst.db.transaction((tx) => useEmailCode(inst, tx, person.personId, "enrol", code, now + EMAIL_CODE_MS - 1000))).toBe(true);
   expect(inst.db.transaction((tx) => useEmailCode(inst, tx, person.personId, "enrol", code, now))).toBe(false);
+});
+
+test("finished mail and spent codes are removed after their time; waiting mail stays", () => {
+  const before = listJobs(inst.db, inst.vault, ["pending", "done", "failed", "cancelled"], 10_000);
+  const pending = before.filter((j) => j.status === "pending").length;
+  expect(before.some((j) => j.status === "done")).toBe(true);
+  expect(pruneFinishedJobs(inst.db, Date.now())).toBe(0); // nothing is 30 days old yet
+  // (Reminders ran at simulated times days ahead, so look from well after those.)
+  expect(pruneFinishedJobs(inst.db, Date.now() + 60 * 86_400_000)).toBe(before.length - pending);
+  expect(listJobs(inst.db, inst.vault, ["pending", "done", "failed", "cancelled"], 10_000).map((j) => j.status)).toEqual(Array(pending).fill("pending"));
+  expect(pruneEmailCodes(inst.db, Date.now() + EMAIL_CODE_MS + 1000)).toBeGreaterThanOrEqual(0);
+  expect(inst.db.$client.query("select count(*) as n from email_codes").get()).toEqual({ n: 0 });
 });

@@ -95,13 +95,14 @@ async function openLoop(target: { url: string; headers: Record<string, string> }
     const due = started + i * interval;
     const wait = due - performance.now();
     if (wait > 1) await Bun.sleep(wait);
+    // From when it was due when we are late (queueing counts), from when it left when the timer woke early.
+    const sentAt = Math.min(due, performance.now());
     inflight.push(
       fetch(target.url, { headers: target.headers })
         .then(async (r) => {
           await r.arrayBuffer();
           if (r.status !== 200) errors++;
-          // Measured from when the request was due, so a backed-up server's queueing counts (no coordinated omission).
-          latencies.push(performance.now() - due);
+          latencies.push(performance.now() - sentAt); // no coordinated omission
         })
         .catch(() => void errors++),
     );

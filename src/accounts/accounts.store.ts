@@ -131,3 +131,7 @@ export function putEmailCode(db: Queryable, row: EmailCodeRow): void {
 export function deleteEmailCode(db: Queryable, personId: string): void {
   db.delete(emailCodes).where(eq(emailCodes.personId, personId)).run();
 }
+
+export function deleteExpiredEmailCodes(db: Queryable, now: number): number {
+  return db.delete(emailCodes).where(lt(emailCodes.expiresAt, now)).returning({ p: emailCodes.personId }).all().length;
+}

@@ -53,3 +53,8 @@ export function useEmailCode(deps: AccountDeps, tx: Queryable, personId: string,
 function codeHash(deps: AccountDeps, personId: string, purpose: CodePurpose, code: string): Uint8Array {
   return deps.vault.blindIndex("email_codes", `${personId}:${purpose}:${code}`);
 }
+
+/** Forgets codes that can no longer be used. */
+export function pruneEmailCodes(db: Queryable, now = Date.now()): number {
+  return store.deleteExpiredEmailCodes(db, now);
+}

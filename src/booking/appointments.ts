@@ -251,6 +251,7 @@ export function cancelAppointment(deps: BookingDeps, id: string, viewer: Actor, 
   if (viewer.role !== "client" && !reason.trim()) return { ok: false, reason: "reason-required" };
   return deps.db.transaction(
     (tx) => {
+      if (store.getAppointmentRow(tx, id)?.status !== "booked") return { ok: false as const, reason: "state" as const }; // someone was quicker
       store.updateAppointmentRow(tx, id, {
         status: "cancelled",
         cancelledAt: nowMs,
@@ -278,6 +279,8 @@ export function rescheduleAppointment(deps: BookingDeps, id: string, viewer: Act
   try {
     return deps.db.transaction(
       (tx) => {
+        const current = store.getAppointmentRow(tx, id);
+        if (current?.status !== "booked" || current.startAt !== a.start) return { ok: false as const, reason: "state" as const };
         if (!isFree(tx, service, a.specialistId, Temporal.Instant.fromEpochMilliseconds(newStart), now, a.id, viewer.role !== "client")) return { ok: false as const, reason: "taken" as const };
         const end = newStart + service.durationMinutes * 60_000;
         store.updateAppointmentRow(tx, id, {
@@ -308,15 +311,17 @@ export function markNoShow(deps: BookingDeps, id: string, viewer: Actor, nowMs =
   if (!a || !mayView(a, viewer) || viewer.role === "client") return { ok: false, reason: "not-found" };
   if (a.status !== "booked") return { ok: false, reason: "state" };
   if (nowMs < a.start) return { ok: false, reason: "too-early" };
-  deps.db.transaction(
+  const marked = deps.db.transaction(
     (tx) => {
+      if (store.getAppointmentRow(tx, id)?.status !== "booked") return false;
       store.updateAppointmentRow(tx, id, { status: "no-show" });
       cancelReminders(tx, a.id, nowMs);
       recordAudit(tx, deps.vault, { actor: viewer.personId, action: "appointment.no-show", target: id });
+      return true;
     },
     { behavior: "immediate" },
   );
-  return { ok: true, appointment: { ...a, status: "no-show" } };
+  return marked ? { ok: true, appointment: { ...a, status: "no-show" } } : { ok: false, reason: "state" };
 }
 
 // ── the room ──

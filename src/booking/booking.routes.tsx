@@ -447,8 +447,8 @@ export function scheduleRoutes(deps: Deps, live: LiveRooms): Hono<AppEnv> {
     const to = first.add({ days: dates.length }).toZonedDateTime({ timeZone: zone }).epochMilliseconds;
     const ids = chosen === "all" ? undefined : [chosen];
     const list = listAppointments(deps.db, { specialistIds: ids, from, to });
-    if (seesAll) {
-      // Reading colleagues' calendars is recorded, once per page view.
+    if (seesAll && !c.req.header("hx-request")) {
+      // Reading colleagues' calendars is recorded once per page view (not again for each self-refresh of the list).
       const others = [...new Set(list.map((a) => a.specialistId))].filter((id) => id !== actor.personId);
       if (others.length) deps.db.transaction((tx) => recordScheduleView(tx, deps, actor.personId, others, list.length), { behavior: "immediate" });
     }

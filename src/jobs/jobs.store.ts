@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, like, lte } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, like, lt, lte } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { jobs } from "../db/schema.ts";
 
@@ -43,4 +43,12 @@ export function countByStatus(db: Queryable): Record<JobRow["status"], number> {
   const out = { pending: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
   for (const row of db.select({ status: jobs.status }).from(jobs).all()) out[row.status]++;
   return out;
+}
+
+export function deleteFinishedBefore(db: Queryable, before: number): number {
+  return db
+    .delete(jobs)
+    .where(and(inArray(jobs.status, ["done", "failed", "cancelled"]), lt(jobs.finishedAt, before)))
+    .returning({ id: jobs.id })
+    .all().length;
 }

@@ -162,3 +162,10 @@ export function jobCounts(db: Queryable): Record<JobStatus, number> {
 export function retryJob(db: Queryable, id: number, now = Date.now()): boolean {
   return store.moveJob(db, id, "failed", { status: "pending", runAt: now, attempts: 0, finishedAt: null });
 }
+
+/** Finished jobs are kept this long for admins to see, then removed with their sealed payloads. */
+export const KEEP_FINISHED_MS = 30 * 86_400_000;
+
+export function pruneFinishedJobs(db: Queryable, now = Date.now()): number {
+  return store.deleteFinishedBefore(db, now - KEEP_FINISHED_MS);
+}
