@@ -82,3 +82,15 @@ describe("STUN/TURN", () => {
     expect(problem({ KABINET_ICE_SERVERS: "https://turn.example.org" })).toMatch(/^KABINET_ICE_SERVERS must be stun:, turn: or turns: URLs/);
   });
 });
+
+test("a wrong SMTP URL or password is reported without its secret", () => {
+  expect(() => loadConfig({ KABINET_SMTP_URL: "http://mailer:s3cret@mail.example.org" })).toThrow(/KABINET_SMTP_URL is not an smtp:\/\/ or smtps:\/\/ URL: "http:\/\/<credentials>@mail\.example\.org"/);
+  let message = "";
+  try {
+    loadConfig({ KABINET_SMTP_URL: "smtp://mailer:s3cret@mail example.org" });
+  } catch (err) {
+    message = String(err);
+  }
+  expect(message).toContain("KABINET_SMTP_URL");
+  expect(message).not.toContain("s3cret");
+});

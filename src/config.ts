@@ -74,7 +74,7 @@ export const VARIABLES = {
   KABINET_TURN_PASSWORD_FILE: { example: "/run/secrets/turn_password", help: "File holding the TURN password (also as KABINET_TURN_PASSWORD).", default: "none" },
   KABINET_SMTP_URL: {
     example: "smtp://kabinet@example.org@mail.example.org:587",
-    help: "The organisation's mail server for confirmations, reminders and links: smtp:// (STARTTLS when offered) or smtps://, user in the URL. Unset: mail waits in the queue.",
+    help: "The organisation's mail server for confirmations, reminders and links: smtps://, or smtp:// which must upgrade with STARTTLS (add ?starttls=off only for a trusted relay; not needed on this machine), user in the URL. Unset: mail waits in the queue.",
     default: "none",
   },
   KABINET_SMTP_PASSWORD_FILE: { example: "/run/secrets/smtp_password", help: "File holding the SMTP password (also as KABINET_SMTP_PASSWORD, or in the URL).", default: "none" },
@@ -165,7 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
-    throw new ConfigError(name, `${issue.message}: "${env[name]}"`);
+    throw new ConfigError(name, `${issue.message}: "${shownValue(name, env[name] ?? "")}"`);
   }
   const v = parsed.data;
   const sep = v.KABINET_LISTEN.lastIndexOf(":");
@@ -217,6 +217,12 @@ function secretValue(name: string, value: string | undefined, file: string | und
 
 function iceServers(urls: string[], username: string | undefined, credential: string | undefined): { urls: string; username?: string; credential?: string }[] {
   return urls.map((url) => (url.startsWith("turn") ? { urls: url, ...(username ? { username } : {}), ...(credential ? { credential } : {}) } : { urls: url }));
+}
+
+/** A wrong value as it may be shown in an error: secrets never, URLs without their credentials. */
+function shownValue(name: string, value: string): string {
+  if (/PASSWORD(?!_FILE)/.test(name)) return "<hidden>";
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1<credentials>@");
 }
 
 /** Reads a secret file's text, or throws a ConfigError naming the variable. */

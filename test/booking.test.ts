@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import ICAL from "ical.js";
 import { listAppointments } from "../src/booking/appointments.ts";
 import { listJobs } from "../src/jobs/queue.ts";
+import { setAccountActive } from "../src/accounts/people-admin.ts";
 import { searchAudit } from "../src/audit/audit.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
@@ -137,6 +138,9 @@ describe("the client's booking flow", () => {
     expect(statuses).toEqual([303, 409, 409, 409, 409, 409, 409, 409]);
     const loser = await results.find((r) => r.status === 409)!.text();
     expect(loser).toContain("that time was just taken");
+    // The page keeps what the form chose and does not reload itself into another zone (which would lose the message).
+    expect(loser).toContain("times in UTC");
+    expect(loser).not.toContain("location.replace");
     expect(slotLinks(loser).some((s) => s.start === start)).toBe(false);
     expect(slotLinks(loser).length).toBeGreaterThan(0);
     expect(listAppointments(inst.db, { specialistIds: [spec.personId], from: start, to: start + 1 }).filter((a) => a.status === "booked")).toHaveLength(1);
@@ -218,6 +222,13 @@ describe("changing an appointment", () => {
     const jobs = listJobs(inst.db, inst.vault, ["pending", "cancelled"]).filter((j) => j.dedupeKey.startsWith(`appt:${id}:r:`));
     expect(jobs.filter((j) => j.status === "cancelled").every((j) => j.dedupeKey.includes(`:r:${later}:`))).toBe(true);
     expect(jobs.filter((j) => j.status === "pending").every((j) => j.dedupeKey.includes(`:r:${moveTo}:`))).toBe(true);
+    // Moved away and back: the reminders for the original time are queued again, and calendars see each change.
+    const back = await c.post(`/appointments/${id}/reschedule`, { start: String(later) });
+    expect(back.status).toBe(303);
+    const revived = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => j.dedupeKey.startsWith(`appt:${id}:r:${later}:`));
+    expect(revived).toHaveLength(2);
+    const ics = await (await c.get(`/appointments/${id}/calendar.ics`)).text();
+    expect(ics).toContain("SEQUENCE:2");
     const gone = await c.post(`/appointments/${id}/cancel`, { reason: "" });
     expect(gone.status).toBe(200);
     expect(await gone.text()).toContain("The appointment is cancelled.");
@@ -312,6 +323,14 @@ describe("schedule, audit and feeds", () => {
     expect(text).not.toContain("Ivan Client");
     expect((await c.post("/calendar/feed/revoke")).status).toBe(303);
     expect((await anon.get(new URL(url).pathname)).status).toBe(404);
+    // A deactivated person's feed stops at once (a departed specialist must not keep reading clients' names).
+    const leaving = await addPerson(inst, admin.personId, "specialist");
+    const ls = signedInClient(inst, leaving);
+    await ls.post("/calendar/feed");
+    const leavingUrl = (await (await ls.get("/schedule")).text()).match(/\/calendar\/[A-Za-z0-9_-]{43}\.ics/)![0];
+    expect((await anon.get(leavingUrl)).status).toBe(200);
+    expect(setAccountActive(inst, leaving.personId, false, admin.personId)).toBe("ok");
+    expect((await anon.get(leavingUrl)).status).toBe(404);
     expect((await anon.get("/calendar/not-a-token.ics")).status).toBe(404);
     // "Add to calendar" for one appointment.
     const one = own.find((a) => a.status === "booked")!;

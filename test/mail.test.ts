@@ -3,8 +3,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import ICAL from "ical.js";
 import { EMAIL_CODE_MS, pruneEmailCodes, sendEmailCode, useEmailCode } from "../src/accounts/email-codes.ts";
+import { changeRole } from "../src/accounts/people-admin.ts";
 import { listJobs, pruneFinishedJobs } from "../src/jobs/queue.ts";
 import { jobWorker } from "../src/mail/mail-jobs.ts";
+import { smtpMailer } from "../src/mail/mailer.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { TestClient } from "./support/client.ts";
@@ -142,8 +144,12 @@ test("a client chooses sign-in codes by email: proven once, then asked at every 
   const wrong = await c.post("/account/two-factor/email/confirm", { code: codeIn(enrolMail) === "000000" ? "111111" : "000000" });
   expect(wrong.status).toBe(422);
   const on = await c.post("/account/two-factor/email/confirm", { code: codeIn(enrolMail) });
-  expect(on.status).toBe(303);
-  expect(await (await c.follow(on)).text()).toContain("each sign-in asks for a code we email you");
+  expect(on.status).toBe(200);
+  const codesPage = await on.text();
+  expect(codesPage).toContain("each sign-in asks for a code we email you");
+  const recovery = [...codesPage.matchAll(/<li>([A-Z0-9]{5}-[A-Z0-9]{5})<\/li>/g)].map((m) => m[1]!);
+  expect(recovery).toHaveLength(10);
+  expect(await (await c.get("/account")).text()).toContain("each sign-in asks for a code we email you");
 
   // Sign in again: the password step sends a code; the code completes sign-in once.
   const fresh = new TestClient(inst.app, inst.config.publicUrl.origin);
@@ -161,10 +167,15 @@ test("a client chooses sign-in codes by email: proven once, then asked at every 
   expect(done.status).toBe(303);
   expect(done.headers.get("location")).toBe("/");
   expect((await fresh.get("/appointments")).status).toBe(200);
-  // The same code does not work twice.
+  // The same code does not work twice; a recovery code does, once (for a lost mailbox).
   const replay = new TestClient(inst.app, inst.config.publicUrl.origin);
   await replay.post("/signin", { email: person.email, password: person.password });
   expect((await replay.post("/signin/two-factor", { code: codeIn(signInMail) })).status).toBe(422);
+  expect((await replay.post("/signin/two-factor", { code: recovery[0]! })).headers.get("location")).toBe("/");
+  // Made staff, they lose the emailed codes and must set up an authenticator.
+  expect(changeRole(inst, person.personId, "staff", admin.personId)).toBe("ok");
+  const asStaff = new TestClient(inst.app, inst.config.publicUrl.origin);
+  expect((await asStaff.post("/signin", { email: person.email, password: person.password })).headers.get("location")).toBe("/account/two-factor");
   // Staff cannot choose it: their second factor is an authenticator.
   const staffPage = await (await signedInClient(inst, spec).get("/account/two-factor")).text();
   expect(staffPage).not.toContain("Send me a code by email");
@@ -193,4 +204,16 @@ test("finished mail and spent codes are removed after their time; waiting mail s
   expect(listJobs(inst.db, inst.vault, ["pending", "done", "failed", "cancelled"], 10_000).map((j) => j.status)).toEqual(Array(pending).fill("pending"));
   expect(pruneEmailCodes(inst.db, Date.now() + EMAIL_CODE_MS + 1000)).toBeGreaterThanOrEqual(0);
   expect(inst.db.$client.query("select count(*) as n from email_codes").get()).toEqual({ n: 0 });
+});
+
+test("plain SMTP across a network is refused: the password and codes never travel in clear", async () => {
+  // The same local server reached by an address that is not this machine's loopback name: STARTTLS is required.
+  const remote = smtpMailer({ smtp: { url: new URL(`smtp://mailer@[::ffff:127.0.0.1]:${smtp.port}`), password: "pw" }, mailFrom: "k@example.org" });
+  const sent = smtp.messages().length;
+  await expect(remote.send({ to: "x@example.org", subject: "s", text: "t", messageId: "<a@b>" })).rejects.toThrow(/STARTTLS/);
+  expect(smtp.messages().length).toBe(sent);
+  // ...unless the admin says the relay is trusted.
+  const relay = smtpMailer({ smtp: { url: new URL(`smtp://[::ffff:127.0.0.1]:${smtp.port}?starttls=off`), password: undefined }, mailFrom: "k@example.org" });
+  await relay.send({ to: "relay@example.org", subject: "via relay", text: "t", messageId: "<relay@b>" });
+  expect(mailsTo("relay@example.org")).toHaveLength(1);
 });

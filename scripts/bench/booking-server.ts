@@ -21,7 +21,7 @@ store.insertAppointmentRows(
   calendar.map((b, i) => ({
     id: `bench-${i}`, serviceId: service.id, specialistId: spec.personId, clientId: client.personId, startAt: b.start, endAt: b.end,
     blockStart: b.start, blockEnd: b.end + 10 * 60_000, status: "booked" as const, seriesId: null, roomId: null, createdBy: admin.personId,
-    createdAt: Date.now(), cancelledAt: null, cancelledBy: null, cancelReason: null,
+    createdAt: Date.now(), cancelledAt: null, cancelledBy: null, cancelReason: null, revision: 0,
   })),
 );
 const booked = listAppointments(inst.db, { specialistIds: [spec.personId], from: 0, to: Number.MAX_SAFE_INTEGER }).length;

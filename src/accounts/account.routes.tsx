@@ -54,7 +54,7 @@ export function accountRoutes(deps: AccountDeps): Hono<AppEnv> {
     );
   };
 
-  app.get("/", allow(everyone), (c) => renderAccount(c, c.req.query("email2fa") ? { notice: c.get("t").twoFactor.emailOn } : {}));
+  app.get("/", allow(everyone), (c) => renderAccount(c));
 
   app.post("/password", allow(everyone), async (c) => {
     const t = c.get("t");
@@ -100,10 +100,17 @@ export function accountRoutes(deps: AccountDeps): Hono<AppEnv> {
     const viewer = c.get("viewer")!;
     if (viewer.role !== "client" || twoFactorStatus(deps, viewer.personId).enabled) return c.redirect("/account", 303);
     const form = await readForm(c);
+    const t = c.get("t");
     const result = confirmEmailSecondFactor(deps, viewer.session, (form.code ?? "").slice(0, 20));
-    if (!result.ok) return renderEnrol(c, undefined, { sent: true, message: c.get("t").twoFactor.invalid });
-    if (result.renewed) setSessionCookie(c, publicUrl, result.renewed.token, result.renewed.session);
-    return c.redirect("/account?email2fa=1", 303);
+    if (!result.ok) {
+      const message = result.retryAfterMs ? t.signIn.throttled(Math.ceil(result.retryAfterMs / 60_000)) : t.twoFactor.invalid;
+      return renderEnrol(c, undefined, { sent: true, message });
+    }
+    if (result.renewed) {
+      setSessionCookie(c, publicUrl, result.renewed.token, result.renewed.session);
+      c.set("viewer", { ...viewer, session: result.renewed.session });
+    }
+    return c.html(<RecoveryCodesPage page={pageContext(c)} codes={result.recoveryCodes} notice={t.twoFactor.emailOn} />);
   });
 
   app.post("/two-factor/reset", allow(everyone), async (c) => {

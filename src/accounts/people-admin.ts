@@ -2,12 +2,14 @@
 // Invariants: there is always at least one active admin; an admin cannot deactivate or demote themself into a locked
 // appliance; every change ends the person's sessions (their privileges changed) and is audited in the same transaction.
 import { recordAudit } from "../audit/audit.ts";
+import { endCalendarFeeds } from "../booking/feeds.ts";
 import { createPerson, getPerson, listPeople, type Person, type Role } from "../people/people.ts";
 import { invalidatePersonSessions } from "../sessions/sessions.ts";
 import * as store from "./accounts.store.ts";
 import { queueLinkMail } from "./account-mail.ts";
 import { createOneTimeLink, LINK_LIFETIME_MS } from "./links.ts";
 import type { AccountDeps } from "./sign-in.ts";
+import { STAFF_ROLES } from "./policy.ts";
 import { reauthenticate } from "./two-factor.ts";
 
 export interface PersonWithAccount extends Person {
@@ -74,6 +76,12 @@ export function changeRole(deps: AccountDeps, personId: string, role: Role, acto
       if (person.role === "admin" && account?.status === "active" && store.countActiveAdmins(tx) <= 1) return "last-admin";
       store.setPersonRole(tx, personId, role);
       invalidatePersonSessions(tx, personId);
+      // Codes by email are a client's second factor only: someone who now works here enrols an authenticator.
+      if (STAFF_ROLES.includes(role)) {
+        store.updateAccount(tx, personId, { emailSecondFactor: false });
+        store.deleteEmailCode(tx, personId);
+      }
+      endCalendarFeeds(tx, personId); // a feed shows what the old role saw
       recordAudit(tx, deps.vault, { actor, action: "person.role", target: personId, details: { from: person.role, to: role } });
       return "ok";
     },
@@ -98,6 +106,7 @@ export function setAccountActive(deps: AccountDeps, personId: string, active: bo
       if (person.role === "admin" && account.status === "active" && store.countActiveAdmins(tx) <= 1) return "last-admin";
       store.updateAccount(tx, personId, { status: "deactivated" });
       const ended = invalidatePersonSessions(tx, personId);
+      endCalendarFeeds(tx, personId);
       recordAudit(tx, deps.vault, { actor, action: "person.deactivate", target: personId, details: { sessionsEnded: ended } });
       return "ok";
     },

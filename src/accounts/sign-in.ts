@@ -60,13 +60,14 @@ export async function signInWithPassword(deps: AccountDeps, input: SignInInput):
     return { kind: "invalid" };
   }
 
-  const hasSecondFactor = account.totpSecret !== null || account.emailSecondFactor;
+  const emailFactor = account.emailSecondFactor && person.role === "client"; // never for staff roles
+  const hasSecondFactor = account.totpSecret !== null || emailFactor;
   const stage = hasSecondFactor ? "second-factor" : requiresTwoFactor(person.role, getSettings(db)) ? "enrol" : "full";
   return db.transaction(
     (tx) => {
       clearFailures(tx, keys[0]!);
       // A client whose second factor is a code by email gets one now (throttled: a recent code is still valid).
-      if (account.emailSecondFactor && account.totpSecret === null) sendEmailCode(deps, tx, person.id, "sign-in");
+      if (emailFactor && account.totpSecret === null) sendEmailCode(deps, tx, person.id, "sign-in");
       const { token, session } = createSession(tx, { personId: person.id, stage, device: input.device });
       recordAudit(tx, vault, {
         actor: person.id,

@@ -13,6 +13,7 @@ import { getSettings } from "../settings/settings.ts";
 import * as store from "./accounts.store.ts";
 import { useEmailCode } from "./email-codes.ts";
 import { verifyPassword } from "./passwords.ts";
+import { recordFailure, retryAfter, type ThrottleKey } from "./throttle.ts";
 import { requiresTwoFactor } from "./policy.ts";
 import type { AccountDeps } from "./sign-in.ts";
 import { generateTOTPSecret, totpURI, verifyTOTP } from "./totp.ts";
@@ -100,7 +101,7 @@ export async function resetTwoFactor(deps: AccountDeps, session: Session, passwo
 export async function regenerateRecoveryCodes(deps: AccountDeps, personId: string, password: string): Promise<string[] | null> {
   if (!(await reauthenticate(deps, personId, password))) return null;
   const account = store.getAccount(deps.db, personId);
-  if (!account?.totpSecret) return null;
+  if (!account?.totpSecret && !account?.emailSecondFactor) return null;
   return deps.db.transaction(
     (tx) => {
       const codes = issueRecoveryCodes(deps, tx, personId);
@@ -121,14 +122,27 @@ export function twoFactorStatus(deps: AccountDeps, personId: string): { enabled:
  * A client turns on codes by email as their second factor, proving the mailbox with a code sent there. A session
  * waiting at "enrol" is replaced by a full one.
  */
-export function confirmEmailSecondFactor(deps: AccountDeps, session: Session, code: string): { ok: false } | { ok: true; renewed: { token: string; session: Session } | null } {
+export function confirmEmailSecondFactor(
+  deps: AccountDeps,
+  session: Session,
+  code: string,
+): { ok: false; retryAfterMs?: number } | { ok: true; recoveryCodes: string[]; renewed: { token: string; session: Session } | null } {
   const { db, vault } = deps;
   const personId = session.personId;
+  // Wrong codes count against the same limit as at sign-in.
+  const keys: ThrottleKey[] = [{ kind: "account", id: `2fa:${personId}` }];
+  const wait = retryAfter(db, keys);
+  if (wait > 0) return { ok: false, retryAfterMs: wait };
   return db.transaction(
     (tx) => {
       if (getPerson({ db: tx, vault }, personId)?.role !== "client") return { ok: false as const };
-      if (!useEmailCode(deps, tx, personId, "enrol", code)) return { ok: false as const };
+      if (!useEmailCode(deps, tx, personId, "enrol", code)) {
+        recordFailure(tx, keys);
+        return { ok: false as const };
+      }
       store.updateAccount(tx, personId, { emailSecondFactor: true, totpPending: null });
+      // For a lost mailbox, or a mail server that is down: the same one-use recovery codes as with an app.
+      const recoveryCodes = issueRecoveryCodes(deps, tx, personId);
       recordAudit(tx, vault, { actor: personId, action: "two-factor.enable", target: personId, details: { method: "email" } });
       let renewed = null;
       if (session.stage === "enrol") {
@@ -136,7 +150,7 @@ export function confirmEmailSecondFactor(deps: AccountDeps, session: Session, co
         renewed = createSession(tx, { personId, stage: "full", device: session.device });
         recordAudit(tx, vault, { actor: personId, action: "signin.success", target: personId, details: { method: "enrolment" } });
       }
-      return { ok: true as const, renewed };
+      return { ok: true as const, recoveryCodes, renewed };
     },
     { behavior: "immediate" },
   );

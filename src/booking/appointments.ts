@@ -38,6 +38,8 @@ export interface Appointment {
   roomId: string | null;
   createdBy: string;
   cancelledBy: string | null;
+  /** Counts moves and cancellation (the calendar event's SEQUENCE). */
+  revision: number;
 }
 
 export interface BookingDeps {
@@ -174,6 +176,7 @@ export function book(deps: BookingDeps, req: BookingRequest, nowMs = Date.now())
               cancelledAt: null,
               cancelledBy: null,
               cancelReason: null,
+              revision: 0,
             };
           });
           store.insertAppointmentRows(tx, rows);
@@ -257,12 +260,14 @@ export function cancelAppointment(deps: BookingDeps, id: string, viewer: Actor, 
         cancelledAt: nowMs,
         cancelledBy: viewer.personId,
         cancelReason: reason.trim() ? Buffer.from(deps.vault.sealField(a.clientId, "appointments", "cancel_reason", id, reason.trim())) : null,
+        revision: a.revision + 1,
       });
       cancelReminders(tx, a.id, nowMs);
       recordAudit(tx, deps.vault, { actor: viewer.personId, action: "appointment.cancel", target: id, details: { by: viewer.role } });
-      const cancelled = { ...a, status: "cancelled" as const, cancelledBy: viewer.personId };
+      const cancelled = { ...a, status: "cancelled" as const, cancelledBy: viewer.personId, revision: a.revision + 1 };
+      // The client always hears of it; the specialist too, unless they did it themselves.
       queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: [cancelled], recipient: a.clientId }, nowMs);
-      if (viewer.personId === a.clientId) queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: [cancelled], recipient: a.specialistId }, nowMs);
+      if (viewer.personId !== a.specialistId) queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: [cancelled], recipient: a.specialistId }, nowMs);
       return { ok: true as const, appointment: cancelled };
     },
     { behavior: "immediate" },
@@ -275,6 +280,7 @@ export function rescheduleAppointment(deps: BookingDeps, id: string, viewer: Act
   const service = getService(deps.db, a.serviceId);
   if (!service) return { ok: false, reason: "not-found" };
   if (!mayChange(a, service, viewer, nowMs)) return { ok: false, reason: a.status === "booked" ? "window" : "state" };
+  if (newStart === a.start) return { ok: true, appointment: a }; // "moved" to where it is: nothing changes
   const now = Temporal.Instant.fromEpochMilliseconds(nowMs);
   try {
     return deps.db.transaction(
@@ -288,13 +294,14 @@ export function rescheduleAppointment(deps: BookingDeps, id: string, viewer: Act
           endAt: end,
           blockStart: newStart - service.bufferBeforeMinutes * 60_000,
           blockEnd: end + service.bufferAfterMinutes * 60_000,
+          revision: a.revision + 1,
         });
-        const moved = { ...a, start: newStart, end };
+        const moved = { ...a, start: newStart, end, revision: a.revision + 1 };
         cancelReminders(tx, a.id, nowMs);
         queueReminders(tx, deps.vault, moved, getSettings(tx)?.reminderHours ?? [], nowMs);
         recordAudit(tx, deps.vault, { actor: viewer.personId, action: "appointment.reschedule", target: id, details: { by: viewer.role } });
         queueAppointmentMail(tx, deps.vault, { kind: "changed", appointments: [moved], recipient: a.clientId }, nowMs);
-        if (viewer.personId === a.clientId) queueAppointmentMail(tx, deps.vault, { kind: "changed", appointments: [moved], recipient: a.specialistId }, nowMs);
+        if (viewer.personId !== a.specialistId) queueAppointmentMail(tx, deps.vault, { kind: "changed", appointments: [moved], recipient: a.specialistId }, nowMs);
         return { ok: true as const, appointment: moved };
       },
       { behavior: "immediate" },
@@ -366,6 +373,7 @@ function toAppointment(row: store.AppointmentRow): Appointment {
     roomId: row.roomId,
     createdBy: row.createdBy,
     cancelledBy: row.cancelledBy,
+    revision: row.revision,
   };
 }
 

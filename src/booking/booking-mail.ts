@@ -4,7 +4,7 @@
 import { dateTimeFormat } from "../i18n/format.ts";
 import { LOCALES, type Locale } from "../i18n/messages.ts";
 import type { OutgoingMail } from "../mail/mailer.ts";
-import { getPerson, type PeopleDeps } from "../people/people.ts";
+import { getPerson, type PeopleDeps, type Person } from "../people/people.ts";
 import { getSettings } from "../settings/settings.ts";
 import { type Appointment, getAppointment } from "./appointments.ts";
 import { getAvailability } from "./availability.ts";
@@ -17,13 +17,16 @@ export interface Reader {
   timeZone: string;
 }
 
-/** The language and zone a person reads in: their own, a specialist's working zone, or the organisation's. */
+/** The zone a person reads times in: their own, a specialist's working zone, or the organisation's. */
+export function personZone(deps: PeopleDeps, personId: string, person: Person | null = getPerson(deps, personId)): string {
+  return person?.timeZone ?? (person?.role === "specialist" ? getAvailability(deps.db, personId)?.timeZone : undefined) ?? getSettings(deps.db)?.timeZone ?? "UTC";
+}
+
+/** The language and zone a person reads in, and where to write to them. */
 export function readerOf(deps: PeopleDeps, personId: string): Reader & { email: string; name: string } | null {
   const person = getPerson(deps, personId);
-  const org = getSettings(deps.db);
   if (!person) return null;
-  const zone = person.timeZone ?? (person.role === "specialist" ? getAvailability(deps.db, person.id)?.timeZone : undefined) ?? org?.timeZone ?? "UTC";
-  return { locale: person.locale ?? org?.language ?? "en", timeZone: zone, email: person.email, name: person.name };
+  return { locale: person.locale ?? getSettings(deps.db)?.language ?? "en", timeZone: personZone(deps, personId, person), email: person.email, name: person.name };
 }
 
 /** The calendar entry of an appointment, as the reader should see it. */
@@ -44,6 +47,7 @@ export function appointmentEvent(deps: PeopleDeps, a: Appointment, locale: Local
     url: `${origin}/appointments/${a.id}`,
     location: service?.mode === "online" ? `${origin}/appointments/${a.id}` : undefined,
     cancelled: a.status === "cancelled",
+    sequence: a.revision,
     updatedAt: Date.now(),
   };
 }

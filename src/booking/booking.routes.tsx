@@ -3,7 +3,7 @@
 // An appointment the viewer may not see is a 404, as if it did not exist.
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { recordAudit } from "../audit/audit.ts";
+import { recordAudit, searchAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import { AppError } from "../http/app-error.ts";
 import { adminOnly, allow, anyone, everyone, staffOnly } from "../http/access.ts";
@@ -34,12 +34,12 @@ import {
   rescheduleAppointment,
 } from "./appointments.ts";
 import { defaultAvailability, getAvailability, parseAvailabilityForm, saveAvailability } from "./availability.ts";
-import { appointmentEvent } from "./booking-mail.ts";
+import { appointmentEvent, personZone } from "./booking-mail.ts";
 import { createFeed, currentFeedToken, feedOwner, feedUrl, revokeFeed } from "./feeds.ts";
 import { calendarFile } from "./ics.ts";
 import { formToServiceInput, getService, listServices, saveService, type Service, serviceSchema } from "./services.ts";
 import { JobsPage, ServiceFormPage, ServicesPage, serviceFormValues } from "./views/admin-pages.tsx";
-import { AppointmentPage, AppointmentsPage, type AppointmentView, ChooseServicePage, ChooseTimePage, ConfirmPage, HoursPage, type Named } from "./views/booking-pages.tsx";
+import { AppointmentGone, AppointmentPage, AppointmentsPage, type AppointmentView, ChooseServicePage, ChooseTimePage, ConfirmPage, HoursPage, type Named } from "./views/booking-pages.tsx";
 import { type ScheduleEntry, SchedulePage } from "./views/schedule-page.tsx";
 
 type Deps = Pick<Installation, "db" | "vault" | "config" | "log" | "mailer">;
@@ -56,8 +56,7 @@ function actorOf(c: Context<AppEnv>): Actor & { viewer: Viewer } {
 function viewerZone(deps: Deps, c: Context<AppEnv>): string {
   const asked = c.req.query("tz");
   if (asked && isTimeZone(asked)) return asked;
-  const person = getPerson(deps, c.get("viewer")!.personId);
-  return person?.timeZone ?? getSettings(deps.db)?.timeZone ?? "UTC";
+  return personZone(deps, c.get("viewer")!.personId);
 }
 
 function parseDay(text: string | undefined, fallback: Temporal.PlainDate): Temporal.PlainDate {
@@ -102,9 +101,9 @@ function viewOf(deps: Deps, c: Context<AppEnv>, a: Appointment, cache = new Map<
 function chooseTime(
   deps: Deps,
   c: Context<AppEnv>,
-  o: { service: Service; specialist: string; specialists: Named[]; day?: Temporal.PlainDate; reschedule?: Appointment; message?: string; status?: 200 | 409 },
+  o: { service: Service; specialist: string; specialists: Named[]; day?: Temporal.PlainDate; zone?: string; reschedule?: Appointment; message?: string; status?: 200 | 409 },
 ) {
-  const zone = viewerZone(deps, c);
+  const zone = o.zone ?? viewerZone(deps, c);
   const today = Temporal.Now.plainDateISO(zone);
   const chosen = o.day ?? parseDay(c.req.query("day"), today);
   const first = Temporal.PlainDate.compare(chosen, today) < 0 ? today : chosen;
@@ -131,7 +130,7 @@ function chooseTime(
       slots={slots.map((s) => ({ start: s.start.epochMilliseconds, specialistId: s.specialistId }))}
       reschedule={o.reschedule ? { appointmentId: o.reschedule.id } : undefined}
       message={o.message}
-      detectZone={!o.reschedule && !c.req.query("tz") && !getPerson(deps, c.get("viewer")!.personId)?.timeZone}
+      detectZone={c.req.method === "GET" && !o.reschedule && !c.req.query("tz") && !getPerson(deps, c.get("viewer")!.personId)?.timeZone}
     />,
     o.status ?? 200,
   );
@@ -220,10 +219,11 @@ export function bookRoutes(deps: Deps): Hono<AppEnv> {
           .map((p) => ({ id: p.id, name: `${p.name} · ${p.email}` }));
 
   /** The time page for a service, a specialist (or "any") and a day in the viewer's zone. */
-  const timePage = (c: Context<AppEnv>, service: Service, message?: string, status: 200 | 409 = 200, day?: Temporal.PlainDate) => {
-    const asked = c.req.query("specialist") ?? "any";
+  /** The time page; after a lost race it keeps what the form chose (specialist, zone, day) and says what happened. */
+  const timePage = (c: Context<AppEnv>, service: Service, lost?: { message: string; specialist: string; zone: string; day: Temporal.PlainDate }) => {
+    const asked = lost?.specialist ?? c.req.query("specialist") ?? "any";
     const specialist = asked === "any" || service.specialistIds.includes(asked) ? asked : "any";
-    return chooseTime(deps, c, { service, specialist, specialists: namesOf(deps, service.specialistIds), day, message, status });
+    return chooseTime(deps, c, { service, specialist, specialists: namesOf(deps, service.specialistIds), day: lost?.day, zone: lost?.zone, message: lost?.message, status: lost ? 409 : 200 });
   };
 
   app.get("/", allow(everyone), (c) => c.html(<ChooseServicePage page={pageContext(c)} services={listServices(deps.db).filter((s) => s.active && s.specialistIds.length)} />));
@@ -274,7 +274,7 @@ export function bookRoutes(deps: Deps): Hono<AppEnv> {
     if (!result.ok) {
       const message = result.reason === "taken" && result.takenDates?.length && repeat ? t.booking.book.takenDates(result.takenDates.join(", ")) : t.booking.book.taken;
       const day = Temporal.Instant.fromEpochMilliseconds(start).toZonedDateTimeISO(zone).toPlainDate();
-      return timePage(c, service, message, 409, day);
+      return timePage(c, service, { message, specialist, zone, day });
     }
     if (actor.role === "client") setPersonPreferences(deps.db, actor.personId, { timeZone: zone, locale: c.get("locale") });
     return c.redirect(`/appointments/${result.appointments[0]!.id}?booked=${result.appointments.length}`, 303);
@@ -347,6 +347,7 @@ export function appointmentRoutes(deps: Deps): Hono<AppEnv> {
     const a = visible(c);
     if (!a) return c.notFound();
     const actor = actorOf(c);
+    auditView(deps, a, actor);
     const event = appointmentEvent(deps, a, c.get("locale"), deps.config.publicUrl.origin, actor.personId !== a.clientId);
     const body = calendarFile({ name: c.get("t").app.name, host: deps.config.publicUrl.hostname, events: [event], method: "publish" });
     return c.body(body, 200, { "content-type": "text/calendar; charset=utf-8", "content-disposition": 'attachment; filename="appointment.ics"' });
@@ -381,15 +382,16 @@ export function appointmentRoutes(deps: Deps): Hono<AppEnv> {
   });
 
   // Rescheduling: the same day-and-time choice, for the appointment's own specialist.
-  const reschedulePage = (c: Context<AppEnv>, a: Appointment, message?: string, status: 200 | 409 = 200) =>
+  const reschedulePage = (c: Context<AppEnv>, a: Appointment, lost?: { message: string; zone: string; day: Temporal.PlainDate }) =>
     chooseTime(deps, c, {
       service: getService(deps.db, a.serviceId)!,
       specialist: a.specialistId,
       specialists: [],
       reschedule: a,
-      day: parseDay(c.req.query("day"), Temporal.Instant.fromEpochMilliseconds(a.start).toZonedDateTimeISO(viewerZone(deps, c)).toPlainDate()),
-      message,
-      status,
+      day: lost?.day ?? parseDay(c.req.query("day"), Temporal.Instant.fromEpochMilliseconds(a.start).toZonedDateTimeISO(viewerZone(deps, c)).toPlainDate()),
+      zone: lost?.zone,
+      message: lost?.message,
+      status: lost ? 409 : 200,
     });
   const changeable = (c: Context<AppEnv>): Appointment | null => {
     const a = visible(c);
@@ -423,7 +425,10 @@ export function appointmentRoutes(deps: Deps): Hono<AppEnv> {
     if (start === null) throw new AppError(400, c.get("t").errors.badRequestTitle);
     const result = rescheduleAppointment(deps, a.id, actorOf(c), start);
     if (result.ok) return c.redirect(`/appointments/${a.id}?changed=1`, 303);
-    return reschedulePage(c, a, c.get("t").booking.book.taken, 409);
+    const t = c.get("t");
+    if (result.reason !== "taken") return c.html(<AppointmentGone page={pageContext(c)} id={a.id} />, 409);
+    const zone = form.tz && isTimeZone(form.tz) ? form.tz : viewerZone(deps, c);
+    return reschedulePage(c, a, { message: t.booking.book.taken, zone, day: Temporal.Instant.fromEpochMilliseconds(start).toZonedDateTimeISO(zone).toPlainDate() });
   });
   return app;
 }
@@ -447,8 +452,8 @@ export function scheduleRoutes(deps: Deps, live: LiveRooms): Hono<AppEnv> {
     const to = first.add({ days: dates.length }).toZonedDateTime({ timeZone: zone }).epochMilliseconds;
     const ids = chosen === "all" ? undefined : [chosen];
     const list = listAppointments(deps.db, { specialistIds: ids, from, to });
-    if (seesAll && !c.req.header("hx-request")) {
-      // Reading colleagues' calendars is recorded once per page view (not again for each self-refresh of the list).
+    if (seesAll) {
+      // Reading colleagues' calendars is recorded: once per person read and 10 minutes (the list refreshes itself).
       const others = [...new Set(list.map((a) => a.specialistId))].filter((id) => id !== actor.personId);
       if (others.length) deps.db.transaction((tx) => recordScheduleView(tx, deps, actor.personId, others, list.length), { behavior: "immediate" });
     }
@@ -481,8 +486,11 @@ export function scheduleRoutes(deps: Deps, live: LiveRooms): Hono<AppEnv> {
   return app;
 }
 
+const SCHEDULE_VIEW_AUDIT_MS = 10 * 60_000;
+
 function recordScheduleView(tx: Queryable, deps: Deps, actor: string, specialists: string[], count: number): void {
-  for (const s of specialists) recordAudit(tx, deps.vault, { actor, action: "schedule.view", target: s, details: { appointments: count } });
+  const recent = new Set(searchAudit(tx, { actor, actionPrefix: "schedule.view", from: Date.now() - SCHEDULE_VIEW_AUDIT_MS }, 500).map((e) => e.target));
+  for (const s of specialists) if (!recent.has(s)) recordAudit(tx, deps.vault, { actor, action: "schedule.view", target: s, details: { appointments: count } });
 }
 
 // ── calendar feeds ──

@@ -5,6 +5,7 @@ import { recordAudit } from "../audit/audit.ts";
 import { hashToken, isTokenShaped, newToken } from "../crypto/token.ts";
 import type { Queryable } from "../db/client.ts";
 import type { Vault } from "../vault/vault.ts";
+import { getAccount } from "../accounts/accounts.store.ts";
 import * as store from "./booking.store.ts";
 
 export interface FeedDeps {
@@ -46,12 +47,17 @@ export function currentFeedToken(deps: FeedDeps, personId: string): string | nul
   return row ? deps.vault.openField(personId, "calendar_feeds", "token", personId, row.token) : null;
 }
 
-/** Whose feed this token opens, or null. */
+/** Ends a person's feeds without an audit entry of their own (the caller's change, e.g. a deactivation, is audited). */
+export function endCalendarFeeds(tx: Queryable, personId: string): void {
+  store.deleteFeedRows(tx, personId);
+}
+
+/** Whose feed this token opens, or null (also when their account is no longer active). */
 export function feedOwner(db: Queryable, token: string, now = Date.now()): string | null {
   if (!isTokenShaped(token)) return null;
   const hash = hashToken(token);
   const row = store.feedRowByHash(db, hash);
-  if (!row) return null;
+  if (!row || getAccount(db, row.personId)?.status !== "active") return null;
   store.touchFeedRow(db, hash, now);
   return row.personId;
 }

@@ -12,6 +12,8 @@ export interface CalendarEvent {
   url: string;
   location?: string;
   cancelled: boolean;
+  /** Increases with every move or cancellation, so calendars replace the entry they have. */
+  sequence: number;
   updatedAt: number;
 }
 
@@ -29,7 +31,7 @@ export function calendarFile(o: { name: string; host: string; events: readonly C
       url: e.url,
       location: e.location ?? null,
       status: e.cancelled ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
-      sequence: e.cancelled ? 1 : 0,
+      sequence: e.sequence,
     });
   }
   return cal.toString();

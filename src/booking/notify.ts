@@ -20,7 +20,7 @@ export const MAIL_JOB = "mail";
 export function queueAppointmentMail(tx: Queryable, vault: Vault, m: { kind: Exclude<AppointmentMailKind, "reminder">; appointments: Appointment[]; recipient: string }, now: number): void {
   const first = m.appointments[0]!;
   const key =
-    m.kind === "confirmation" ? `appt:${first.id}:confirmation` : m.kind === "changed" ? `appt:${first.id}:changed:${first.start}:${m.recipient}` : `appt:${first.id}:cancelled:${m.recipient}`;
+    m.kind === "confirmation" ? `appt:${first.id}:confirmation` : `appt:${first.id}:${m.kind}:${first.revision}:${m.recipient}`; // one per change
   enqueue<AppointmentMailPayload>(tx, vault, { kind: MAIL_JOB, dedupeKey: key, subject: m.recipient, payload: { template: m.kind, appointmentIds: m.appointments.map((a) => a.id) }, runAt: now }, now);
 }
 

@@ -282,6 +282,8 @@ export const appointments = sqliteTable(
     cancelledBy: text("cancelled_by"),
     /** Sealed under the client's key: a reason may say something personal. */
     cancelReason: blob("cancel_reason", { mode: "buffer" }),
+    /** Counts moves and cancellation: calendars see it as the event's SEQUENCE, and mail keys include it. */
+    revision: integer("revision").notNull().default(0),
   },
   (t) => [
     index("appointments_specialist").on(t.specialistId, t.startAt),
@@ -310,6 +312,8 @@ export const jobs = sqliteTable(
     runAt: integer("run_at").notNull(),
     status: text("status", { enum: ["pending", "running", "done", "failed", "cancelled"] }).notNull(),
     attempts: integer("attempts").notNull().default(0),
+    /** When a worker took it: a job still "running" long after that was abandoned (a crash) and is taken again. */
+    claimedAt: integer("claimed_at"),
     lastError: text("last_error"),
     createdAt: integer("created_at").notNull(),
     finishedAt: integer("finished_at"),

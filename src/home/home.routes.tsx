@@ -4,14 +4,14 @@
 import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { listAppointments } from "../booking/appointments.ts";
+import { personZone } from "../booking/booking-mail.ts";
 import { getService } from "../booking/services.ts";
 import { allow, anyone, nextStepPath } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
 import type { Installation } from "../installation.ts";
-import { getPerson, personName } from "../people/people.ts";
+import { personName } from "../people/people.ts";
 import { ROOM_INVITE_COOKIE } from "../rooms/rooms.routes.tsx";
-import { getSettings } from "../settings/settings.ts";
 import { HomePage, type UpcomingItem } from "./views/home-page.tsx";
 
 export function homeRoutes(deps: Pick<Installation, "db" | "vault">): Hono<AppEnv> {
@@ -21,7 +21,7 @@ export function homeRoutes(deps: Pick<Installation, "db" | "vault">): Hono<AppEn
     if (viewer?.session.stage !== "full") return c.redirect(nextStepPath(viewer?.session.stage), 303);
     // Someone who opened a consultation link before signing in goes on to it now.
     if (getCookie(c, ROOM_INVITE_COOKIE)) return c.redirect("/rooms/join", 303);
-    const zone = getPerson(deps, viewer.personId)?.timeZone ?? getSettings(deps.db)?.timeZone ?? "UTC";
+    const zone = personZone(deps, viewer.personId);
     const now = Date.now();
     const client = viewer.role === "client";
     const endOfDay = Temporal.Now.plainDateISO(zone).add({ days: 1 }).toZonedDateTime({ timeZone: zone }).epochMilliseconds;

@@ -1,12 +1,22 @@
-import { and, asc, desc, eq, inArray, like, lt, lte } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, like, lt, lte, or, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { jobs } from "../db/schema.ts";
 
 export type JobRow = typeof jobs.$inferSelect;
 
-/** False when a job with this dedupe key exists already (whatever its state). */
+/**
+ * False when a job with this dedupe key exists already and is waiting, running or finished. A cancelled one comes
+ * back to life with the new payload (an appointment moved away and back again needs its reminders again).
+ */
 export function insertJobRow(db: Queryable, row: Omit<JobRow, "id">): boolean {
-  return db.insert(jobs).values(row).onConflictDoNothing().returning({ id: jobs.id }).all().length === 1;
+  return (
+    db
+      .insert(jobs)
+      .values(row)
+      .onConflictDoUpdate({ target: jobs.dedupeKey, set: { ...row, createdAt: undefined }, setWhere: sql`${jobs.status} = 'cancelled'` })
+      .returning({ id: jobs.id })
+      .all().length === 1
+  );
 }
 
 export function cancelPendingByPrefix(db: Queryable, prefix: string, at: number): number {
@@ -27,8 +37,14 @@ export function moveJob(db: Queryable, id: number, from: JobRow["status"], set: 
   return db.update(jobs).set(set).where(and(eq(jobs.id, id), eq(jobs.status, from))).returning({ id: jobs.id }).all().length === 1;
 }
 
-export function resetRunning(db: Queryable): number {
-  return db.update(jobs).set({ status: "pending" }).where(eq(jobs.status, "running")).returning({ id: jobs.id }).all().length;
+/** Jobs a worker took before `claimedBefore` and never finished (it died) go back to the queue. */
+export function reclaimStale(db: Queryable, claimedBefore: number): number {
+  return db
+    .update(jobs)
+    .set({ status: "pending", claimedAt: null })
+    .where(and(eq(jobs.status, "running"), or(isNull(jobs.claimedAt), lt(jobs.claimedAt, claimedBefore))))
+    .returning({ id: jobs.id })
+    .all().length;
 }
 
 export function listJobRows(db: Queryable, statuses: readonly JobRow["status"][], limit: number): JobRow[] {

@@ -3,9 +3,10 @@
 // backoff when its handler throws, and ends done, failed (after the last attempt) or cancelled.
 //
 // Duplicates: the dedupe key is unique, so queueing twice is a no-op; a job is claimed by moving it from pending to
-// running, so two workers never run the same job. A process that dies mid-job leaves it running; at start-up those
-// go back to pending and run again with the same key (mail carries a Message-ID derived from it, so a mail that did
-// leave before the crash is recognised as the same message by the receiving side).
+// running (with the time), so two workers never run the same job. A process that dies mid-job leaves it running;
+// once its claim is older than CLAIM_LEASE_MS (far longer than any send may take) it goes back to pending and runs
+// again with the same key (mail carries a Message-ID derived from it, so a mail that did leave before the crash is
+// recognised as the same message by the receiving side). A second process starting meanwhile leaves live claims alone.
 import type { Queryable } from "../db/client.ts";
 import type { Logger } from "../log.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -36,6 +37,9 @@ export interface Job<P = unknown> {
   finishedAt: number | null;
 }
 
+/** A claim older than this belongs to a worker that died. */
+export const CLAIM_LEASE_MS = 10 * 60_000;
+
 /** Minutes to wait after the 1st, 2nd, … failed attempt; after the last the job is failed. */
 export const BACKOFF_MINUTES = [1, 5, 15, 60, 180, 720] as const;
 
@@ -49,6 +53,7 @@ export function enqueue<P>(tx: Queryable, vault: Vault, job: NewJob<P>, now = Da
     runAt: job.runAt,
     status: "pending",
     attempts: 0,
+    claimedAt: null,
     lastError: null,
     createdAt: now,
     finishedAt: null,
@@ -93,10 +98,8 @@ export class JobWorker {
     this.#o = options;
   }
 
-  /** Returns interrupted jobs to the queue, then polls. */
+  /** Polls until stopped. */
   start(): void {
-    const recovered = store.resetRunning(this.#o.db);
-    if (recovered) this.#o.log.warn("jobs interrupted by a restart are queued again", { jobs: recovered });
     const tick = async () => {
       await this.runDue().catch((err) => this.#o.log.error("job worker failed", { error: String(err) }));
       if (this.#timer) this.#timer = setTimeout(tick, this.#o.pollMs ?? 5000);
@@ -120,29 +123,33 @@ export class JobWorker {
     const { db, vault, log, handlers } = this.#o;
     const now = this.#o.now ?? Date.now;
     let ran = 0;
+    const recovered = store.reclaimStale(db, now() - CLAIM_LEASE_MS);
+    if (recovered) log.warn("jobs abandoned by a stopped worker are queued again", { jobs: recovered });
     for (;;) {
       const due = store.dueJobRows(db, now(), 20).filter((r) => !this.#o.paused?.(r.kind));
       if (due.length === 0) return ran;
       for (const row of due) {
-        if (!store.moveJob(db, row.id, "pending", { status: "running", attempts: row.attempts + 1 })) continue;
+        if (!store.moveJob(db, row.id, "pending", { status: "running", attempts: row.attempts + 1, claimedAt: now() })) continue;
         const job = openJob(vault, row);
         const handler = handlers[row.kind];
+        let outcome: Partial<store.JobRow>;
         try {
           if (!handler) throw new Error(`no handler for ${row.kind}`);
           if (job.payload !== null) await handler(job);
-          store.moveJob(db, row.id, "running", { status: "done", finishedAt: now(), lastError: null });
+          outcome = { status: "done", finishedAt: now(), lastError: null };
         } catch (err) {
           const attempts = row.attempts + 1;
           const wait = BACKOFF_MINUTES[attempts - 1];
           // Kept for admins, never logged; addresses an SMTP server may quote are masked.
           const error = String((err as Error)?.message ?? err).replaceAll(/[^\s<>"']+@[^\s<>"']+/g, "<address>").slice(0, 300);
           log.warn("job failed", { kind: row.kind, job: row.id, attempts, retry: wait !== undefined });
-          store.moveJob(
-            db,
-            row.id,
-            "running",
-            wait === undefined ? { status: "failed", finishedAt: now(), lastError: error } : { status: "pending", runAt: now() + wait * 60_000, lastError: error },
-          );
+          outcome = wait === undefined ? { status: "failed", finishedAt: now(), lastError: error } : { status: "pending", runAt: now() + wait * 60_000, lastError: error };
+        }
+        // If even this write fails (the database busy beyond its timeout), the claim expires and the job runs again.
+        try {
+          store.moveJob(db, row.id, "running", { ...outcome, claimedAt: null });
+        } catch (err) {
+          log.error("job outcome not saved", { kind: row.kind, job: row.id, error: (err as Error).name });
         }
         ran++;
       }
@@ -160,7 +167,7 @@ export function jobCounts(db: Queryable): Record<JobStatus, number> {
 
 /** An admin sends a failed job again: it runs at the next poll with a fresh set of attempts. */
 export function retryJob(db: Queryable, id: number, now = Date.now()): boolean {
-  return store.moveJob(db, id, "failed", { status: "pending", runAt: now, attempts: 0, finishedAt: null });
+  return store.moveJob(db, id, "failed", { status: "pending", runAt: now, attempts: 0, finishedAt: null, claimedAt: null });
 }
 
 /** Finished jobs are kept this long for admins to see, then removed with their sealed payloads. */

@@ -36,11 +36,15 @@ export function smtpMailer(config: Pick<Config, "smtp" | "mailFrom">): Mailer {
       const secure = url.protocol === "smtps:";
       const user = decodeURIComponent(url.username);
       const pass = url.password ? decodeURIComponent(url.password) : smtp.password;
+      const host = url.hostname.replace(/^\[|\]$/g, "");
+      // The password and the mail (sign-in codes, reset links) never cross a network in clear: smtp:// must upgrade
+      // with STARTTLS, unless the server is on this machine or the admin says `?starttls=off` (a trusted LAN relay).
+      const plainAllowed = url.searchParams.get("starttls") === "off" || /^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host);
       const conn = new Connection({
-        host: url.hostname.replace(/^\[|\]$/g, ""),
+        host,
         port: url.port ? Number(url.port) : secure ? 465 : 587,
         secure,
-        requireTLS: url.searchParams.get("starttls") === "required",
+        requireTLS: !secure && !plainAllowed,
         connectionTimeout: 15_000,
         greetingTimeout: 15_000,
         socketTimeout: 30_000,

@@ -49,10 +49,12 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
 
       <article aria-labelledby="two-factor">
         <h2 id="two-factor">{t.account.twoFactor}</h2>
-        <p>{p.twoFactor.method === "email" ? t.twoFactor.emailOn : p.twoFactor.enabled ? t.account.twoFactorOn(p.twoFactor.recoveryCodesLeft) : t.account.twoFactorOff}</p>
+        <p>
+          {p.twoFactor.method === "email" ? `${t.twoFactor.emailOn} ` : null}
+          {p.twoFactor.enabled ? t.account.twoFactorOn(p.twoFactor.recoveryCodesLeft) : t.account.twoFactorOff}
+        </p>
         {p.twoFactor.enabled ? (
           <>
-            {p.twoFactor.method === "totp" ? (
             <form method="post" action="/account/recovery-codes" novalidate>
               <FormAlert message={p.codesError} summary={t.form.errorSummary} />
               <Field name="password" idPrefix="codes-" type="password" label={t.account.currentPassword} error={p.codesError} autocomplete="current-password" required />
@@ -60,7 +62,6 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
                 {t.account.newCodes}
               </button>
             </form>
-            ) : null}
             <details>
               <summary>{t.account.reset}</summary>
               <form method="post" action="/account/two-factor/reset" novalidate>

@@ -53,11 +53,12 @@ export function EnrolPage(p: {
   );
 }
 
-export function RecoveryCodesPage(p: { page: PageContext; codes: readonly string[] }): JSX.Element {
+export function RecoveryCodesPage(p: { page: PageContext; codes: readonly string[]; notice?: string }): JSX.Element {
   const { t } = p.page;
   return (
     <Layout page={p.page} title={t.twoFactor.codesTitle}>
       <article>
+        {p.notice ? <Notice>{p.notice}</Notice> : null}
         <h1>{t.twoFactor.codesTitle}</h1>
         <p>{t.twoFactor.codesLead}</p>
         <ul class="kb-codes" data-testid="recovery-codes">

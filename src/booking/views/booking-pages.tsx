@@ -368,6 +368,21 @@ export function AppointmentPage(p: {
   );
 }
 
+/** The appointment changed under the viewer's hands (cancelled or moved by someone else meanwhile). */
+export function AppointmentGone(p: { page: PageContext; id: string }): JSX.Element {
+  const { t } = p.page;
+  return (
+    <Layout page={p.page} title={t.booking.appt.one}>
+      <p role="alert" class="kb-alert">
+        {t.booking.appt.cannotChange}
+      </p>
+      <a href={`/appointments/${p.id}`} role="button">
+        {t.booking.appt.back}
+      </a>
+    </Layout>
+  );
+}
+
 export function HoursPage(p: {
   page: PageContext;
   whose: Named;
