@@ -6,6 +6,9 @@ import { listAppointments } from "../src/booking/appointments.ts";
 import { listJobs } from "../src/jobs/queue.ts";
 import { setAccountActive } from "../src/accounts/people-admin.ts";
 import { searchAudit } from "../src/audit/audit.ts";
+import { listChatMessages, postChatMessage } from "../src/rooms/chat.ts";
+import { listRoomFiles, readRoomFile, storeRoomFile } from "../src/rooms/files.ts";
+import { ORG_SUBJECT } from "../src/vault/vault.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
@@ -265,6 +268,18 @@ describe("the appointment's room", () => {
     expect(await (await s.get(roomPath)).text()).toContain('"role":"host"');
     expect((await signedInClient(inst, client).get(roomPath)).status).toBe(404);
     expect((await signedInClient(inst, client).post(`/appointments/${id}/join`)).status).toBe(404);
+    // What is said and shared in an appointment's room is sealed under the client's key (erasing them shreds it).
+    const roomId = roomPath.split("/").pop()!;
+    const said = postChatMessage(inst, roomId, client2.personId, "Мне стало лучше");
+    const raw = inst.db.$client.query("select body from room_messages where id = ?").get(said.id) as { body: Uint8Array };
+    expect(inst.vault.openField(client2.personId, "room_messages", "body", String(said.id), raw.body)).toBe("Мне стало лучше");
+    expect(() => inst.vault.openField(ORG_SUBJECT, "room_messages", "body", String(said.id), raw.body)).toThrow();
+    const fileDeps = { db: inst.db, vault: inst.vault, filesDir: `${inst.config.dataDir}/files`, maxBytes: 1_000_000 };
+    const stored = await storeRoomFile(fileDeps, roomId, client2.personId, "scan.pdf", Buffer.from("%PDF-1.4 test"));
+    if (!stored.ok) throw new Error(stored.problem);
+    expect(listRoomFiles(inst, roomId).map((f) => f.name)).toEqual(["scan.pdf"]);
+    expect(Buffer.from((await readRoomFile(fileDeps, roomId, stored.file.id, spec.personId))!.bytes).toString()).toBe("%PDF-1.4 test");
+    expect(listChatMessages(inst, roomId).map((m) => m.text)).toEqual(["Мне стало лучше"]);
     // The specialist's day shows the join button for it.
     expect(await (await s.get(`/schedule?date=${startUtc.toPlainDate()}&tz=UTC`)).text()).toContain(`/appointments/${id}/join`);
     // Far ahead it is too early.

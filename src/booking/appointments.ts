@@ -352,6 +352,7 @@ export function appointmentRoom(deps: BookingDeps, id: string, viewer: Actor, no
       const { room } = createRoom({ db: tx, vault: deps.vault }, a.specialistId, nowMs, {
         expiresAt: a.end + (JOIN_LATE_MINUTES + 30) * 60_000,
         guests: [a.clientId],
+        subject: a.clientId,
       });
       store.updateAppointmentRow(tx, id, { roomId: room.id });
       return { ok: true as const, roomId: room.id };

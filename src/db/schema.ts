@@ -149,6 +149,8 @@ export const rooms = sqliteTable("rooms", {
   createdAt: integer("created_at").notNull(),
   expiresAt: integer("expires_at").notNull(),
   closedAt: integer("closed_at"),
+  /** Whose key seals the room's chat and files: the client of an appointment's room (erasing them shreds it), else "org". */
+  subject: text("subject").notNull().default("org"),
 });
 
 /** Who may enter a room besides its owner (everyone who opened its invitation while signed in). */

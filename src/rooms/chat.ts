@@ -1,8 +1,9 @@
-// Chat in a consultation room. Messages are personal data: sealed at rest (organisation key, bound to the message's
-// row), readable only by the room's owner and the people it admitted through its invitation.
+// Chat in a consultation room. Messages are personal data: sealed at rest under the room's subject (the client of an
+// appointment's room, so erasing the client shreds it; the organisation for an ad-hoc room), bound to the message's
+// row, and readable only by the room's owner and the people it admitted.
 import type { Queryable } from "../db/client.ts";
 import { getPerson } from "../people/people.ts";
-import { ORG_SUBJECT, type Vault } from "../vault/vault.ts";
+import type { Vault } from "../vault/vault.ts";
 import * as store from "./rooms.store.ts";
 
 export const MAX_CHAT_LENGTH = 2000;
@@ -21,7 +22,7 @@ export function postChatMessage(deps: { db: Queryable; vault: Vault }, roomId: s
     (tx) => {
       // The row id is part of the sealed value's context, so insert first, then seal and store the body.
       const id = store.insertMessageRow(tx, roomId, authorId, at);
-      store.setMessageBody(tx, id, deps.vault.sealField(ORG_SUBJECT, "room_messages", "body", String(id), text));
+      store.setMessageBody(tx, id, deps.vault.sealField(store.roomSubject(tx, roomId), "room_messages", "body", String(id), text));
       return { id, authorId, author: getPerson({ db: tx, vault: deps.vault }, authorId)?.name ?? "", text, at };
     },
     { behavior: "immediate" },
@@ -30,9 +31,10 @@ export function postChatMessage(deps: { db: Queryable; vault: Vault }, roomId: s
 
 export function listChatMessages(deps: { db: Queryable; vault: Vault }, roomId: string): ChatMessage[] {
   const rows = store.listMessageRows(deps.db, roomId);
+  const subject = store.roomSubject(deps.db, roomId);
   const names = new Map<string, string>();
   return rows.map((r) => {
     if (!names.has(r.authorId)) names.set(r.authorId, getPerson(deps, r.authorId)?.name ?? "");
-    return { id: r.id, authorId: r.authorId, author: names.get(r.authorId)!, text: deps.vault.openField(ORG_SUBJECT, "room_messages", "body", String(r.id), r.body), at: r.at };
+    return { id: r.id, authorId: r.authorId, author: names.get(r.authorId)!, text: deps.vault.openField(subject, "room_messages", "body", String(r.id), r.body), at: r.at };
   });
 }

@@ -2,7 +2,7 @@
 //
 // Protects: documents clients and specialists exchange (results, scans, homework). Invariants: only types on the
 // allow-list, checked against the file's first bytes, not only its name; at most the configured size; bytes sealed
-// on disk in chunks under the organisation key, bound to the file id; the name sealed in the database; readable only
+// on disk in chunks under the room's subject (an appointment's client, else the organisation), bound to the file id; the name sealed in the database; readable only
 // by the room's owner and people it admitted; every upload and download audited.
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import { getPerson } from "../people/people.ts";
-import { ORG_SUBJECT, type Vault } from "../vault/vault.ts";
+import type { Vault } from "../vault/vault.ts";
 import * as store from "./rooms.store.ts";
 
 export interface FileDeps {
@@ -55,8 +55,10 @@ export async function storeRoomFile(deps: FileDeps, roomId: string, uploaderId: 
   const cleanName = name.replace(/[\u0000-\u001f\u007f/\\]/g, "_").slice(-200);
   mkdirSync(deps.filesDir, { recursive: true, mode: 0o700 });
   const path = join(deps.filesDir, id);
+  // Sealed under the room's subject (an appointment's client, else the organisation), like the room's chat.
+  const subject = store.roomSubject(deps.db, roomId);
   // Written before the row: a crash leaves an orphan sealed file, never a row without its bytes.
-  await Bun.write(path, deps.vault.sealFile(ORG_SUBJECT, id, bytes));
+  await Bun.write(path, deps.vault.sealFile(subject, id, bytes));
   const createdAt = Date.now();
   deps.db.transaction(
     (tx) => {
@@ -64,7 +66,7 @@ export async function storeRoomFile(deps: FileDeps, roomId: string, uploaderId: 
         id,
         roomId,
         uploaderId,
-        name: Buffer.from(deps.vault.sealField(ORG_SUBJECT, "room_files", "name", id, cleanName)),
+        name: Buffer.from(deps.vault.sealField(subject, "room_files", "name", id, cleanName)),
         mime: type.mime,
         size: bytes.length,
         createdAt,
@@ -77,9 +79,10 @@ export async function storeRoomFile(deps: FileDeps, roomId: string, uploaderId: 
 }
 
 export function listRoomFiles(deps: Pick<FileDeps, "db" | "vault">, roomId: string): SharedFile[] {
+  const subject = store.roomSubject(deps.db, roomId);
   return store.listFileRows(deps.db, roomId).map((r) => ({
     id: r.id,
-    name: deps.vault.openField(ORG_SUBJECT, "room_files", "name", r.id, r.name),
+    name: deps.vault.openField(subject, "room_files", "name", r.id, r.name),
     mime: r.mime,
     size: r.size,
     uploader: getPerson(deps, r.uploaderId)?.name ?? "",
@@ -91,11 +94,12 @@ export async function readRoomFile(deps: FileDeps, roomId: string, fileId: strin
   const row = store.getFileRow(deps.db, roomId, fileId);
   if (!row) return null;
   const sealed = new Uint8Array(await Bun.file(join(deps.filesDir, row.id)).arrayBuffer());
-  const bytes = deps.vault.openFile(ORG_SUBJECT, row.id, sealed);
+  const subject = store.roomSubject(deps.db, roomId);
+  const bytes = deps.vault.openFile(subject, row.id, sealed);
   deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: readerId, action: "file.download", target: roomId, details: { file: row.id } }), {
     behavior: "immediate",
   });
-  const name = deps.vault.openField(ORG_SUBJECT, "room_files", "name", row.id, row.name);
+  const name = deps.vault.openField(subject, "room_files", "name", row.id, row.name);
   return { file: { id: row.id, name, mime: row.mime, size: row.size, uploader: "", createdAt: row.createdAt }, bytes };
 }
 

@@ -73,3 +73,8 @@ export function setMessageBody(db: Queryable, id: number, body: Uint8Array): voi
 export function listMessageRows(db: Queryable, roomId: string): MessageRow[] {
   return db.select().from(roomMessages).where(eq(roomMessages.roomId, roomId)).orderBy(asc(roomMessages.id)).all();
 }
+
+/** Whose key seals the room's chat and files ("org" for a room that is not an appointment's). */
+export function roomSubject(db: Queryable, roomId: string): string {
+  return db.select({ subject: rooms.subject }).from(rooms).where(eq(rooms.id, roomId)).get()?.subject ?? "org";
+}

@@ -29,10 +29,11 @@ export interface RoomDeps {
 
 export type RoomRole = "host" | "guest";
 
-/** An appointment's room lives until shortly after the appointment, and its client may enter without the link. */
+/** An appointment's room lives until shortly after the appointment, its client may enter without the link, and its chat and files are sealed under the client's key. */
 export interface RoomOptions {
   expiresAt?: number;
   guests?: readonly string[];
+  subject?: string;
 }
 
 export function createRoom(deps: RoomDeps, ownerId: string, now = Date.now(), options: RoomOptions = {}): { room: Room; inviteToken: string } {
@@ -47,6 +48,7 @@ export function createRoom(deps: RoomDeps, ownerId: string, now = Date.now(), op
     createdAt: now,
     expiresAt: options.expiresAt ?? now + ROOM_LIFETIME_MS,
     closedAt: null,
+    subject: options.subject ?? ORG_SUBJECT,
   };
   deps.db.transaction(
     (tx) => {

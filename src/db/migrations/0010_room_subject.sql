@@ -1,0 +1,1 @@
+ALTER TABLE `rooms` ADD `subject` text DEFAULT 'org' NOT NULL;
