@@ -183,6 +183,15 @@ describe("the client's booking flow", () => {
     // One confirmation for the whole series.
     const confirmations = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => (j.payload as { template?: string }).template === "confirmation" && (j.payload as { appointmentIds: string[] }).appointmentIds?.length === 3);
     expect(confirmations).toHaveLength(1);
+    // Cancelling the first with "also the later sessions" cancels the whole series, with one mail.
+    const page = await (await c.get(`/appointments/${series[0]!.id}`)).text();
+    expect(page).toContain("Also cancel the 2 later sessions of this series");
+    const all = await c.post(`/appointments/${series[0]!.id}/cancel`, { reason: "", series: "on" });
+    expect(all.status).toBe(200);
+    expect(await all.text()).toContain("3 sessions are cancelled.");
+    expect(listAppointments(inst.db, { clientId: client.personId, from: first, to: first + 60 * 86_400_000 }).filter((a) => a.seriesId === series[0]!.seriesId).map((a) => a.status)).toEqual(["cancelled", "cancelled", "cancelled"]);
+    const cancelMails = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => (j.payload as { template?: string }).template === "cancelled" && (j.payload as { appointmentIds: string[] }).appointmentIds.length === 3);
+    expect(cancelMails.length).toBe(2); // the client, and the specialist (the client acted)
   });
 });
 

@@ -246,32 +246,49 @@ export function mayChange(a: Appointment, service: Service | null, viewer: Actor
   return a.specialistId === viewer.personId || viewer.role === "admin" || viewer.role === "staff";
 }
 
-export function cancelAppointment(deps: BookingDeps, id: string, viewer: Actor, reason: string, nowMs = Date.now()): ChangeResult {
+/**
+ * Cancels an appointment, and with `series` also the later sessions of its series (each within its own window);
+ * one mail to the client (and to the specialist unless they acted) lists every cancelled session.
+ */
+export function cancelAppointment(deps: BookingDeps, id: string, viewer: Actor, reason: string, nowMs = Date.now(), series = false): ChangeResult & { count?: number } {
   const a = getAppointment(deps.db, id);
   if (!a || !mayView(a, viewer)) return { ok: false, reason: "not-found" };
   if (a.status !== "booked") return { ok: false, reason: "state" };
-  if (!mayChange(a, getService(deps.db, a.serviceId), viewer, nowMs)) return { ok: false, reason: "window" };
+  const service = getService(deps.db, a.serviceId);
+  if (!mayChange(a, service, viewer, nowMs)) return { ok: false, reason: "window" };
   if (viewer.role !== "client" && !reason.trim()) return { ok: false, reason: "reason-required" };
   return deps.db.transaction(
     (tx) => {
       if (store.getAppointmentRow(tx, id)?.status !== "booked") return { ok: false as const, reason: "state" as const }; // someone was quicker
-      store.updateAppointmentRow(tx, id, {
-        status: "cancelled",
-        cancelledAt: nowMs,
-        cancelledBy: viewer.personId,
-        cancelReason: reason.trim() ? Buffer.from(deps.vault.sealField(a.clientId, "appointments", "cancel_reason", id, reason.trim())) : null,
-        revision: a.revision + 1,
+      const later = series && a.seriesId ? laterInSeries(tx, a).filter((x) => mayChange(x, service, viewer, nowMs)) : [];
+      const cancelled = [a, ...later].map((x) => {
+        store.updateAppointmentRow(tx, x.id, {
+          status: "cancelled",
+          cancelledAt: nowMs,
+          cancelledBy: viewer.personId,
+          cancelReason: reason.trim() ? Buffer.from(deps.vault.sealField(x.clientId, "appointments", "cancel_reason", x.id, reason.trim())) : null,
+          revision: x.revision + 1,
+        });
+        cancelReminders(tx, x.id, nowMs);
+        recordAudit(tx, deps.vault, { actor: viewer.personId, action: "appointment.cancel", target: x.id, details: { by: viewer.role, series: x.id !== a.id } });
+        return { ...x, status: "cancelled" as const, cancelledBy: viewer.personId, revision: x.revision + 1 };
       });
-      cancelReminders(tx, a.id, nowMs);
-      recordAudit(tx, deps.vault, { actor: viewer.personId, action: "appointment.cancel", target: id, details: { by: viewer.role } });
-      const cancelled = { ...a, status: "cancelled" as const, cancelledBy: viewer.personId, revision: a.revision + 1 };
       // The client always hears of it; the specialist too, unless they did it themselves.
-      queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: [cancelled], recipient: a.clientId }, nowMs);
-      if (viewer.personId !== a.specialistId) queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: [cancelled], recipient: a.specialistId }, nowMs);
-      return { ok: true as const, appointment: cancelled };
+      queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: cancelled, recipient: a.clientId }, nowMs);
+      if (viewer.personId !== a.specialistId) queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: cancelled, recipient: a.specialistId }, nowMs);
+      return { ok: true as const, appointment: cancelled[0]!, count: cancelled.length };
     },
     { behavior: "immediate" },
   );
+}
+
+/** The booked sessions of an appointment's series that come after it. */
+export function laterInSeries(db: Queryable, a: Appointment): Appointment[] {
+  if (!a.seriesId) return [];
+  return store
+    .seriesRows(db, a.seriesId)
+    .map(toAppointment)
+    .filter((x) => x.status === "booked" && x.start > a.start);
 }
 
 export function rescheduleAppointment(deps: BookingDeps, id: string, viewer: Actor, newStart: number, nowMs = Date.now()): ChangeResult {

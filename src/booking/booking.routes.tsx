@@ -25,6 +25,7 @@ import {
   cancelReasonOf,
   getAppointment,
   joinWindowOpen,
+  laterInSeries,
   listAppointments,
   markNoShow,
   MAX_SERIES,
@@ -303,6 +304,7 @@ export function appointmentRoutes(deps: Deps): Hono<AppEnv> {
         mayChange={mayChange(a, service, actor)}
         mayMarkNoShow={actor.role !== "client" && a.status === "booked" && Date.now() >= a.start}
         joinOpen={joinWindowOpen(a) && (a.clientId === actor.personId || a.specialistId === actor.personId)}
+        laterInSeries={a.status === "booked" ? laterInSeries(deps.db, a).filter((x) => mayChange(x, service, actor)).length : 0}
         cancelHours={service?.cancelHours ?? 24}
         cancelReason={a.status === "cancelled" ? cancelReasonOf(deps, a.id) : null}
         notice={o.notice}
@@ -359,8 +361,8 @@ export function appointmentRoutes(deps: Deps): Hono<AppEnv> {
     const form = await readForm(c);
     const t = c.get("t");
     const reason = (form.reason ?? "").slice(0, 2000);
-    const result = cancelAppointment(deps, a.id, actorOf(c), reason);
-    if (result.ok) return detail(c, result.appointment, { notice: t.booking.appt.cancelled });
+    const result = cancelAppointment(deps, a.id, actorOf(c), reason, Date.now(), form.series === "on");
+    if (result.ok) return detail(c, result.appointment, { notice: (result.count ?? 1) > 1 ? t.booking.appt.cancelledSeries(result.count!) : t.booking.appt.cancelled });
     if (result.reason === "reason-required") return detail(c, a, { errors: { reason: t.form.required }, status: 422 });
     return detail(c, a, { errors: { "": t.booking.appt.cannotChange }, status: 409 });
   });

@@ -117,3 +117,7 @@ export function deleteFeedRows(db: Queryable, personId: string): number {
 export function touchFeedRow(db: Queryable, tokenHash: Uint8Array, at: number): void {
   db.update(calendarFeeds).set({ lastFetchedAt: at }).where(eq(calendarFeeds.tokenHash, Buffer.from(tokenHash))).run();
 }
+
+export function seriesRows(db: Queryable, seriesId: string): AppointmentRow[] {
+  return db.select().from(appointments).where(eq(appointments.seriesId, seriesId)).orderBy(asc(appointments.startAt)).all();
+}

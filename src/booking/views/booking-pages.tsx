@@ -281,6 +281,8 @@ export function AppointmentPage(p: {
   mayChange: boolean;
   mayMarkNoShow: boolean;
   joinOpen: boolean;
+  /** How many later sessions of its series could be cancelled along with it. */
+  laterInSeries: number;
   cancelHours: number;
   cancelReason: string | null;
   notice?: string;
@@ -354,6 +356,12 @@ export function AppointmentPage(p: {
             <summary>{a.cancel}</summary>
             <form method="post" action={`/appointments/${x.id}/cancel`} novalidate>
               <TextArea name="reason" label={p.viewerIsClient ? a.reasonOptional : a.reasonRequired} value="" error={e.reason} rows={2} />
+              {p.laterInSeries > 0 ? (
+                <label>
+                  <input type="checkbox" name="series" value="on" />
+                  {a.alsoLater(p.laterInSeries)}
+                </label>
+              ) : null}
               <button type="submit" class="contrast">
                 {a.cancelConfirm}
               </button>
