@@ -217,3 +217,21 @@ test("plain SMTP across a network is refused: the password and codes never trave
   await relay.send({ to: "relay@example.org", subject: "via relay", text: "t", messageId: "<relay@b>" });
   expect(mailsTo("relay@example.org")).toHaveLength(1);
 });
+
+test("in-person appointments carry the organisation's address on the booking, in the mail and in the calendar entry", async () => {
+  const a = signedInClient(inst, admin);
+  const saved = await a.post("/admin/settings", { name: "Test Clinic", language: "en", timeZone: "Europe/Moscow", clientTwoFactor: "optional", reminderHours: "24, 1", mailDetails: "minimal", address: "Kazan, 12 Lenina St, room 4" });
+  expect(saved.status).toBe(200);
+  const service = makeService(inst, admin.personId, [spec.personId], { nameEn: "Office visit", mode: "in-person" });
+  const start = at(dayAhead(6, "Europe/Moscow"), "15:00", "Europe/Moscow");
+  const c = signedInClient(inst, client);
+  expect(await (await c.get(`/book/${service.id}/confirm?start=${start}&specialist=${spec.personId}&tz=Europe/Moscow`)).text()).toContain("Kazan, 12 Lenina St, room 4");
+  const booked = await c.post(`/book/${service.id}`, { start: String(start), specialist: spec.personId, tz: "Europe/Moscow" });
+  expect(await (await c.follow(booked)).text()).toContain("Kazan, 12 Lenina St, room 4");
+  await runAt(Date.now());
+  const mail = mailsTo(client.email).at(-1)!;
+  expect(mail.text).toContain("Kazan, 12 Lenina St, room 4");
+  const event = new ICAL.Event(new ICAL.Component(ICAL.parse(mail.attachments[0]!.content)).getFirstSubcomponent("vevent")!);
+  expect(event.location).toBe("Kazan, 12 Lenina St, room 4");
+  expect(event.startDate.toJSDate().getTime()).toBe(start);
+});

@@ -47,7 +47,7 @@ export function setupRoutes(deps: AccountDeps, gate: SetupGate): Hono<AppEnv> {
     }
     const v = parsed.data;
     const result = await completeSetup(deps, {
-      settings: { name: v.orgName, language: v.language, timeZone: v.timeZone, clientTwoFactor: "optional", selfRegistration: false, reminderHours: DEFAULT_REMINDER_HOURS, mailDetails: "minimal" },
+      settings: { name: v.orgName, language: v.language, timeZone: v.timeZone, clientTwoFactor: "optional", selfRegistration: false, reminderHours: DEFAULT_REMINDER_HOURS, mailDetails: "minimal", address: "" },
       admin: { name: v.name, email: v.email, password: v.password },
       device: describeDevice(c.req.header("user-agent")),
     });

@@ -85,5 +85,5 @@ export async function completeSetup(deps: AccountDeps, input: SetupInput): Promi
 
 /** Settings used when the first admin is created from the command line; the admin changes them in the browser. */
 export function ensureDefaultSettings(tx: Queryable): void {
-  if (!getSettings(tx)) saveSettings(tx, { name: "Kabinet", language: "en", timeZone: "UTC", clientTwoFactor: "optional", selfRegistration: false, reminderHours: DEFAULT_REMINDER_HOURS, mailDetails: "minimal" });
+  if (!getSettings(tx)) saveSettings(tx, { name: "Kabinet", language: "en", timeZone: "UTC", clientTwoFactor: "optional", selfRegistration: false, reminderHours: DEFAULT_REMINDER_HOURS, mailDetails: "minimal", address: "" });
 }

@@ -45,7 +45,7 @@ export function appointmentEvent(deps: PeopleDeps, a: Appointment, locale: Local
     summary: showService && service ? t.mail.summaryService(service.name[locale], withName) : t.mail.summary(withName),
     description: `${t.mail.manage}: ${origin}/appointments/${a.id}`,
     url: `${origin}/appointments/${a.id}`,
-    location: service?.mode === "online" ? `${origin}/appointments/${a.id}` : undefined,
+    location: service?.mode === "online" ? `${origin}/appointments/${a.id}` : settings?.address || undefined,
     cancelled: a.status === "cancelled",
     sequence: a.revision,
     updatedAt: Date.now(),
@@ -69,11 +69,13 @@ export function appointmentMail(deps: PeopleDeps, recipientId: string, p: Appoin
   const zone = reader.timeZone.replaceAll("_", " ");
   const times = appointments.map((a) => `• ${when.format(new Date(a.start))} (${zone})`).join("\n");
   const subject = t.mail.subjects[p.template](when.format(new Date(first.start)));
+  const address = getService(deps.db, first.serviceId)?.mode === "in-person" ? (getSettings(deps.db)?.address ?? "") : "";
   const text = [
     t.mail.greeting(reader.name),
     "",
     t.mail.lead[p.template](withWhom ?? "—", appointments.length),
     times,
+    ...(address ? [t.mail.where(address)] : []),
     "",
     p.template === "cancelled" ? t.mail.bookAgain(`${origin}/book`) : `${t.mail.manage}: ${origin}/appointments/${first.id}`,
     "",

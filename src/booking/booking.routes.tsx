@@ -74,6 +74,11 @@ function parseInstant(text: string | undefined): number | null {
   return Number(text);
 }
 
+/** Where an in-person service takes place (the organisation's address), or null. */
+function addressFor(deps: Deps, service: Service | null): string | null {
+  return service?.mode === "in-person" ? getSettings(deps.db)?.address || null : null;
+}
+
 function namesOf(deps: Deps, ids: readonly string[]): Named[] {
   return ids.map((id) => ({ id, name: personName(deps, id) ?? "—" }));
 }
@@ -240,7 +245,15 @@ export function bookRoutes(deps: Deps): Hono<AppEnv> {
     const specialist = c.req.query("specialist") ?? "";
     if (!service || start === null || !service.specialistIds.includes(specialist)) return c.notFound();
     return c.html(
-      <ConfirmPage page={pageContext(c)} service={service} specialist={namesOf(deps, [specialist])[0]!} start={start} timeZone={viewerZone(deps, c)} clients={clientsFor(c.get("viewer")!)} />,
+      <ConfirmPage
+        page={pageContext(c)}
+        service={service}
+        specialist={namesOf(deps, [specialist])[0]!}
+        start={start}
+        timeZone={viewerZone(deps, c)}
+        clients={clientsFor(c.get("viewer")!)}
+        address={addressFor(deps, service)}
+      />,
     );
   });
 
@@ -307,6 +320,7 @@ export function appointmentRoutes(deps: Deps): Hono<AppEnv> {
         laterInSeries={a.status === "booked" ? laterInSeries(deps.db, a).filter((x) => mayChange(x, service, actor)).length : 0}
         cancelHours={service?.cancelHours ?? 24}
         cancelReason={a.status === "cancelled" ? cancelReasonOf(deps, a.id) : null}
+        address={addressFor(deps, service)}
         notice={o.notice}
         errors={o.errors}
       />,

@@ -15,9 +15,11 @@ export interface OrgSettings {
   reminderHours: number[];
   /** What appointment mails say: time and specialist only, or also the service's name. */
   mailDetails: "minimal" | "service";
+  /** Where in-person appointments take place (shown on bookings, in mails and calendar entries); "" if none. */
+  address: string;
 }
 
-const KEYS = ["org.name", "org.language", "org.timeZone", "org.clientTwoFactor", "org.selfRegistration", "org.reminderHours", "org.mailDetails"] as const;
+const KEYS = ["org.name", "org.language", "org.timeZone", "org.clientTwoFactor", "org.selfRegistration", "org.reminderHours", "org.mailDetails", "org.address"] as const;
 export const DEFAULT_REMINDER_HOURS = [24, 1];
 // Listing the zones takes ~12 ms, a tenth of start-up: done on first use instead.
 let timeZones: Set<string> | null = null;
@@ -39,6 +41,7 @@ export const settingsSchema = z.object({
     .regex(/^(\d{1,3}(\s*,\s*\d{1,3}){0,4})?$/, "reminderHours")
     .transform((text) => [...new Set(text.split(",").filter((h) => h.trim()).map(Number))].filter((h) => h >= 1 && h <= 168).sort((a, b) => b - a)),
   mailDetails: z.enum(["minimal", "service"], { error: "invalid" }),
+  address: z.string().trim().max(300, "tooLong").default(""),
 });
 
 /** Null until first-run setup has saved them. */
@@ -54,6 +57,7 @@ export function getSettings(db: Queryable): OrgSettings | null {
     selfRegistration: m.get("org.selfRegistration") === "true",
     reminderHours: m.has("org.reminderHours") ? m.get("org.reminderHours")!.split(",").filter(Boolean).map(Number) : DEFAULT_REMINDER_HOURS,
     mailDetails: m.get("org.mailDetails") === "service" ? "service" : "minimal",
+    address: m.get("org.address") ?? "",
   };
 }
 
@@ -66,5 +70,6 @@ export function saveSettings(tx: Queryable, s: OrgSettings): void {
     "org.selfRegistration": String(s.selfRegistration),
     "org.reminderHours": s.reminderHours.join(","),
     "org.mailDetails": s.mailDetails,
+    "org.address": s.address,
   });
 }

@@ -25,7 +25,7 @@ let counter = 0;
 export async function setUpOrganisation(inst: TestInstallation, settings: Partial<{ selfRegistration: boolean; clientTwoFactor: "optional" | "required" }> = {}): Promise<TestPerson> {
   const admin = { name: "Ada Admin", email: `admin${++counter}@example.org`, password: "admin password long" };
   const result = await completeSetup(inst, {
-    settings: { name: "Test Clinic", language: "en", timeZone: "Europe/Moscow", clientTwoFactor: settings.clientTwoFactor ?? "optional", selfRegistration: settings.selfRegistration ?? false, reminderHours: [24, 1], mailDetails: "minimal" },
+    settings: { name: "Test Clinic", language: "en", timeZone: "Europe/Moscow", clientTwoFactor: settings.clientTwoFactor ?? "optional", selfRegistration: settings.selfRegistration ?? false, reminderHours: [24, 1], mailDetails: "minimal", address: "" },
     admin,
     device: "test",
   });

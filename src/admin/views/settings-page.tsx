@@ -42,6 +42,7 @@ export function SettingsPage(p: { page: PageContext; settings: OrgSettings; erro
           error={e.mailDetails}
           options={[["minimal", t.settings.mailMinimal], ["service", t.settings.mailService]]}
         />
+        <Field name="address" label={t.settings.address} value={s.address} error={e.address} hint={t.settings.addressHint} maxlength={300} />
         <button type="submit">{t.settings.submit}</button>
       </form>
     </Layout>

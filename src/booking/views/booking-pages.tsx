@@ -163,6 +163,8 @@ export function ConfirmPage(p: {
   timeZone: string;
   /** Staff booking for someone: the clients to choose from. */
   clients: readonly Named[] | null;
+  /** Where an in-person appointment takes place. */
+  address?: string | null;
   errors?: FieldErrors;
   values?: Record<string, string>;
   reschedule?: { appointmentId: string };
@@ -185,6 +187,12 @@ export function ConfirmPage(p: {
         <dd>
           <strong>{when.format(p.start)}</strong> <small class="kb-muted">({zoneLabel(p.timeZone)})</small>
         </dd>
+        {p.address ? (
+          <>
+            <dt>{b.where}</dt>
+            <dd>{p.address}</dd>
+          </>
+        ) : null}
       </dl>
       <ServiceSummary t={t} locale={locale} service={p.service} />
       <p class="kb-muted">{b.cancelPolicy(p.service.cancelHours)}</p>
@@ -285,6 +293,7 @@ export function AppointmentPage(p: {
   laterInSeries: number;
   cancelHours: number;
   cancelReason: string | null;
+  address?: string | null;
   notice?: string;
   errors?: FieldErrors;
 }): JSX.Element {
@@ -309,6 +318,12 @@ export function AppointmentPage(p: {
         </dd>
         <dt>{b.with}</dt>
         <dd>{x.specialistName}</dd>
+        {p.address ? (
+          <>
+            <dt>{b.where}</dt>
+            <dd>{p.address}</dd>
+          </>
+        ) : null}
         {p.viewerIsClient ? null : (
           <>
             <dt>{b.client}</dt>
