@@ -202,12 +202,15 @@ describe("changing an appointment", () => {
     const s = signedInClient(inst, spec);
     const soon = at(dayAhead(0), "17:00") > Date.now() + 3600_000 ? at(dayAhead(0), "17:00") : at(dayAhead(1), "08:00");
     // Staff book on the client's behalf inside the 24 h window (and inside the minimum notice).
-    const onBehalf = await signedInClient(inst, staff).post(`/book/${service.id}`, { start: String(soon), specialist: spec.personId, tz: "UTC", client: client.personId });
+    const confirmPage = await (await signedInClient(inst, staff).get(`/book/${service.id}/confirm?start=${soon}&specialist=${spec.personId}&tz=UTC`)).text();
+    expect(confirmPage).toContain(`<option value="${client.email}">Maria Client</option>`);
+    const onBehalf = await signedInClient(inst, staff).post(`/book/${service.id}`, { start: String(soon), specialist: spec.personId, tz: "UTC", clientEmail: client.email.toUpperCase() });
     expect(onBehalf.status).toBe(303);
     const soonId = onBehalf.headers.get("location")!.split("/")[2]!.split("?")[0]!;
-    const noClient = await signedInClient(inst, staff).post(`/book/${service.id}`, { start: String(soon + 3600_000), specialist: spec.personId, tz: "UTC", client: "" });
+    expect(listAppointments(inst.db, { clientId: client.personId, from: soon, to: soon + 1 })).toHaveLength(1);
+    const noClient = await signedInClient(inst, staff).post(`/book/${service.id}`, { start: String(soon + 3600_000), specialist: spec.personId, tz: "UTC", clientEmail: spec.email });
     expect(noClient.status).toBe(422);
-    expect(await noClient.text()).toContain("Choose the client this appointment is for.");
+    expect(await noClient.text()).toContain("Choose the client this appointment is for: no client has this email.");
     // Inside the window the client can no longer cancel online.
     const page = await (await c.get(`/appointments/${soonId}`)).text();
     expect(page).toContain("can no longer be changed online");

@@ -12,7 +12,7 @@ import { fieldErrors, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import type { Installation } from "../installation.ts";
 import { jobCounts, listJobs, retryJob } from "../jobs/queue.ts";
-import { getPerson, listPeople, personName, setPersonPreferences } from "../people/people.ts";
+import { findPersonByEmail, getPerson, listPeople, personName, setPersonPreferences } from "../people/people.ts";
 import type { LiveRooms } from "../rooms/live-rooms.ts";
 import { getSettings, isTimeZone } from "../settings/settings.ts";
 import {
@@ -217,12 +217,12 @@ export function bookRoutes(deps: Deps): Hono<AppEnv> {
     const service = getService(deps.db, c.req.param("serviceId") ?? "");
     return service?.active && service.specialistIds.length ? service : null;
   };
-  const clientsFor = (viewer: Viewer): Named[] | null =>
+  const clientsFor = (viewer: Viewer): (Named & { email: string })[] | null =>
     viewer.role === "client"
       ? null
       : listPeople(deps)
           .filter((p) => p.role === "client")
-          .map((p) => ({ id: p.id, name: `${p.name} · ${p.email}` }));
+          .map((p) => ({ id: p.id, name: p.name, email: p.email }));
 
   /** The time page for a service, a specialist (or "any") and a day in the viewer's zone. */
   /** The time page; after a lost race it keeps what the form chose (specialist, zone, day) and says what happened. */
@@ -270,7 +270,9 @@ export function bookRoutes(deps: Deps): Hono<AppEnv> {
     const errors: Record<string, string> = {};
     let clientId = actor.personId;
     if (actor.role !== "client") {
-      const client = getPerson(deps, form.client ?? "");
+      // Chosen by email from the list (or, from scripts and tests, by id).
+      const email = (form.clientEmail ?? "").trim();
+      const client = form.client ? getPerson(deps, form.client) : email && email.length <= 254 ? findPersonByEmail(deps, email) : null;
       if (client?.role === "client") clientId = client.id;
       else errors.client = t.booking.book.chooseClientError;
     }

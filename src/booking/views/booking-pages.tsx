@@ -162,7 +162,7 @@ export function ConfirmPage(p: {
   start: number;
   timeZone: string;
   /** Staff booking for someone: the clients to choose from. */
-  clients: readonly Named[] | null;
+  clients: readonly (Named & { email: string })[] | null;
   /** Where an in-person appointment takes place. */
   address?: string | null;
   errors?: FieldErrors;
@@ -202,7 +202,28 @@ export function ConfirmPage(p: {
         <input type="hidden" name="specialist" value={p.specialist.id} />
         <input type="hidden" name="tz" value={p.timeZone} />
         {p.clients && !p.reschedule ? (
-          <Select name="client" label={b.client} value={v.client} error={e.client} options={[["", b.chooseClient], ...p.clients.map((c) => [c.id, c.name] as const)]} />
+          // Typing filters the organisation's clients (the browser's own list): it scales to thousands, and no name
+          // is ever sent in a URL. The client is found by their email when the form is sent.
+          <>
+            <label for="f-clientEmail">{b.client}</label>
+            <input
+              id="f-clientEmail"
+              name="clientEmail"
+              type="email"
+              list="client-list"
+              value={v.clientEmail}
+              autocomplete="off"
+              placeholder={b.clientPlaceholder}
+              aria-invalid={e.client ? "true" : undefined}
+              aria-describedby={e.client ? "f-clientEmail-error" : "f-clientEmail-hint"}
+            />
+            {e.client ? <small id="f-clientEmail-error">{e.client}</small> : <small id="f-clientEmail-hint">{b.clientHint}</small>}
+            <datalist id="client-list">
+              {p.clients.map((c) => (
+                <option value={c.email}>{c.name}</option>
+              ))}
+            </datalist>
+          </>
         ) : null}
         {p.reschedule ? null : (
           <details>
