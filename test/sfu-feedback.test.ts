@@ -2,6 +2,7 @@
 // publisher; a receiver's retransmission request (NACK) is answered by the SFU from its own cache.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { GenericNack, RtcpTransportLayerFeedback } from "werift";
+import { egressCounts } from "../src/rooms/sfu/fast-egress.ts";
 import { MediaServer } from "../src/rooms/sfu/media-server.ts";
 import { type Publisher, publishThrough, type Viewer, viewThrough } from "./support/werift-peers.ts";
 
@@ -24,8 +25,9 @@ afterAll(async () => {
   await publisher?.close();
 });
 
-test("media flows publisher → SFU → viewer", () => {
+test("media flows publisher → SFU → viewer, through the SFU's own egress once DTLS is up", () => {
   expect(viewer.videoSeqs.filter((s) => s >= 100 && s < 160).length).toBeGreaterThan(50);
+  expect(egressCounts.fast).toBeGreaterThan(40);
 });
 
 test("a viewer's keyframe request reaches the publisher", async () => {
@@ -48,4 +50,5 @@ test("a viewer's NACK is answered by the SFU's own cache: the packet arrives aga
   const deadline = Date.now() + 3000;
   while (viewer.videoSeqs.filter((s) => s === seq).length === before && Date.now() < deadline) await Bun.sleep(20);
   expect(viewer.videoSeqs.filter((s) => s === seq).length).toBeGreaterThan(before);
+  expect(egressCounts.retransmitted).toBeGreaterThan(0);
 });

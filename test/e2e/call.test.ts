@@ -3,6 +3,7 @@
 // who is not let in receives nothing. A reload mid-call recovers by itself.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
+import { egressCounts } from "../../src/rooms/sfu/fast-egress.ts";
 import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "../support/accounts.ts";
 import { type ServedInstallation, serveInstallation, type TestInstallation } from "../support/installation.ts";
 import { DESKTOP, launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
@@ -89,6 +90,8 @@ test("specialist and client see and hear each other through the SFU; the uninvit
   const guestGot = await until(guest, (s) => s.framesDecoded > 10 && s.audioSamples > 0, 20_000);
   const hostGot = await until(host, (s) => s.framesDecoded > 10 && s.audioSamples > 0, 20_000);
   console.log(`media flowing: client after ${guestGot.ms} ms, specialist after ${hostGot.ms} ms`);
+  // What Chromium decodes left the SFU through its own egress (src/rooms/sfu/fast-egress.ts), not werift's sender.
+  expect(egressCounts.fast).toBeGreaterThan(egressCounts.werift);
   await guest.screenshot({ path: screenshotPath("call-guest-phone"), fullPage: true });
   await host.screenshot({ path: screenshotPath("call-host-desktop"), fullPage: true });
 

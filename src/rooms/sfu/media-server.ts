@@ -6,6 +6,7 @@
 // sender's own cache; keyframe requests (PLI) from a receiver are relayed to the publisher. No STUN or TURN server is
 // contacted unless configured: werift's default public STUN server is switched off.
 import { Socket } from "node:dgram";
+import { fastEgress } from "./fast-egress.ts";
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, type RTCRtpTransceiver } from "werift";
 
 export interface MediaServerOptions {
@@ -94,14 +95,21 @@ export class MediaServer {
     for (const [kind, { track, transceiver: source }] of media.tracks) {
       const forward = new MediaStreamTrack({ kind });
       const t = pc.addTransceiver(forward, { direction: "sendonly" });
-      const sub = track.onReceiveRtp.subscribe((rtp) => forward.writeRtp(rtp.clone()));
+      // Our own egress once DTLS is up (src/rooms/sfu/fast-egress.ts); werift's path before that and through TURN.
+      const egress = fastEgress(t.sender);
+      const sub = track.onReceiveRtp.subscribe((rtp) => {
+        if (!egress.forward(rtp)) forward.writeRtp(rtp.clone());
+      });
       if (kind === "video") {
         // A receiver that lost a keyframe asks us; we ask the publisher.
         t.sender.onPictureLossIndication.subscribe(() => void source.receiver.sendRtcpPLI(track.ssrc!));
       }
       pc.connectionStateChange.subscribe((state) => {
         if (state === "connected" && kind === "video") void source.receiver.sendRtcpPLI(track.ssrc!);
-        if (state === "closed" || state === "failed") sub.unSubscribe();
+        if (state === "closed" || state === "failed") {
+          sub.unSubscribe();
+          egress.close();
+        }
       });
     }
     await pc.setLocalDescription(await pc.createOffer());
