@@ -28,6 +28,7 @@ afterAll(async () => {
 test("media flows publisher → SFU → viewer, through the SFU's own egress once DTLS is up", () => {
   expect(viewer.videoSeqs.filter((s) => s >= 100 && s < 160).length).toBeGreaterThan(50);
   expect(egressCounts.fast).toBeGreaterThan(40);
+  expect(egressCounts.direct).toBe(egressCounts.fast); // straight to Bun's UDP socket, no lookup hop
 });
 
 test("a viewer's keyframe request reaches the publisher", async () => {

@@ -45,7 +45,7 @@ interface IceConnection {
 }
 
 /** Packets sent by this path and handed to werift's instead, since start (for tests and the benchmark). */
-export const egressCounts = { fast: 0, werift: 0, retransmitted: 0 };
+export const egressCounts = { fast: 0, werift: 0, retransmitted: 0, direct: 0 };
 
 export interface FastEgress {
   /** True when the packet was sent (or deliberately dropped); false: use werift's path for this one. */
@@ -65,7 +65,12 @@ export function fastEgress(sender: RTCRtpSender): FastEgress {
     const transport = pair?.protocol.type === "stun" ? pair.protocol.transport : undefined;
     if (!pair || !transport) return false;
     if (transport.closed || !conn.canSendApplicationData()) return true; // nothing may be sent on it: drop
-    transport.socket.send(data, pair.remoteAddr[1], pair.remoteAddr[0]);
+    const [address, port] = pair.remoteAddr;
+    // Bun's node:dgram resolves even an IP literal through an asynchronous lookup before sending; its own UDP socket
+    // underneath sends at once. Used when present (Bun 1.4), else the node:dgram call.
+    const direct = bunUdpSocket(transport.socket);
+    if (direct?.send(data, port, address)) egressCounts.direct++;
+    else transport.socket.send(data, port, address);
     pair.packetsSent++;
     pair.bytesSent += data.length;
     return true;
@@ -139,4 +144,19 @@ export function ntp(unixMs: number): bigint {
   const seconds = Math.floor(ms / 1000);
   const fraction = Math.floor(((ms - seconds * 1000) / 1000) * 0x1_0000_0000);
   return (BigInt(seconds) << 32n) | BigInt(fraction);
+}
+
+type DirectSocket = { send(data: Buffer, port: number, address: string): boolean; closed?: boolean };
+const directSockets = new WeakMap<object, DirectSocket | null>();
+
+/** The Bun UDP socket inside a node:dgram socket (an internal of Bun's node:dgram), or null. */
+function bunUdpSocket(socket: object): DirectSocket | null {
+  let direct = directSockets.get(socket);
+  if (direct === undefined) {
+    const state = Object.getOwnPropertySymbols(socket).find((sym) => sym.description === "state symbol");
+    const candidate = state ? (socket as Record<symbol, { handle?: { socket?: DirectSocket } }>)[state]?.handle?.socket : undefined;
+    direct = candidate && typeof candidate.send === "function" ? candidate : null;
+    directSockets.set(socket, direct);
+  }
+  return direct && !direct.closed ? direct : null;
 }
