@@ -121,22 +121,25 @@ ${(() => {
   return `Targets at 20 consultations: ≤ 30 µs per forwarded packet: ${verdict(l20.microsPerPacket <= 30)} (${fmt(l20.microsPerPacket, 0)} µs); p99 added latency ≤ 10 ms: ${verdict(added <= 10)} (${fmt(added, 1)} ms); loss < 0.5 %: ${verdict(l20.lossPercent < 0.5)} (${fmt(l20.lossPercent, 2)} %).`;
 })()}
 
-What this is: the SFU as built forwards through werift's own stack (SRTP decrypt and RTP parse per incoming
-packet, a sender per receiver with its NACK cache and RTCP, SRTP encrypt and a UDP send per outgoing packet).
-The stack notes' profile of such a werift SFU puts the cost in header parsing done twice, \`getBit\` through
-strings, four awaits per send and per-packet allocations; their measured path down to ~28 µs is an SFU-side fast
-path for RTP that keeps ICE, DTLS and RTCP in werift. That fast path is not built yet: these figures are the
-baseline it has to beat, not a result. The CPU figure includes the SFU's decryption of what it receives.
-On this 2-core machine the werift load generator needs more CPU than the SFU and runs beside it, so latency and
-loss from 20 consultations up measure the two competing for the cores as much as the SFU itself.
+What this is: werift handles the publisher side (SRTP decrypt, RTP parse, its receiver's statistics and NACK
+generation), ICE, DTLS and RTCP; since this session the SFU has its own egress for forwarded RTP
+(\`src/rooms/sfu/fast-egress.ts\`: SSRC and payload type rewritten in place, SRTP-encrypted with the receiver's
+session, sent synchronously on the nominated pair straight through Bun's UDP socket, NACKs answered from its own cache
+of encrypted packets, sender-report counters kept). Measured A/B in the same runs at 10 consultations (3 runs each,
+alternated, median): 119 µs CPU per forwarded packet with this egress against 177 µs through werift's sender path
+(clone, header-extension rebuild, NTP through strings, four awaits and node:dgram's lookup hop per packet). The CPU
+figure includes the SFU's decryption of what it receives. On this 2-core machine the werift load generator needs more
+CPU than the SFU and runs beside it, so latency and loss from 20 consultations up measure the two competing for the
+cores as much as the SFU itself.
 
-Profile of the SFU process at 10 consultations (\`KABINET_BENCH_PROFILE=/tmp/prof bun scripts/bench/sfu.ts 10\`,
-self time, measured once on 2026-11-27, 161 µs per packet in that run): UDP \`send\` 12.5 %, tweetnacl field
-multiplication 4.4 % (the DTLS handshakes of 40 peer connections fall inside the profile), cipher \`update\` +
-\`Cipher\` 5.1 %, werift's \`getBit\` 3.5 %, \`Buffer.concat\` 2.6 %, \`RtpHeader\` parsing 2.5 %, \`cloneObject\`
-2.3 %, werift's \`Event.execute\` 2.3 %, the rest spread thin. Tried: handing the publisher's track straight to each
-receiver's sender instead of copying packets into a forwarding track: no measurable change (217 vs 204 µs, noise).
-Next: the SFU-side RTP fast path and batched sends that the stack notes measured at ~28 µs.
+Profile of the SFU process at 10 consultations with the new egress (\`KABINET_BENCH_PROFILE=/tmp/prof bun
+scripts/bench/sfu.ts 10\`, inclusive share of samples, measured once on 2026-11-27): werift's handling of each incoming
+datagram 60 % (of which its receiver path \`handleRtpBySsrc\` 35 %, SRTP decrypt 11 %, header parsing 8 % and
+\`getBit\` through strings 4.6 %), our egress 27 % (the UDP send system call itself 22 %), DTLS handshakes ~9 %.
+Tried and not kept: batching sends into one \`sendMany\` (sendmmsg) per event-loop turn: 110 vs 113 µs at 10
+consultations and 87 vs 98 µs at 20, within this machine's noise, for added latency and code. Next: the publisher
+side (decrypt and a minimal header read in the SFU, keeping receiver reports and upstream NACKs), which the
+stack notes measured at ~28 µs per packet for the whole path.
 
 ## The single binary
 

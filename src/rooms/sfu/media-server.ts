@@ -2,8 +2,8 @@
 //
 // Each participant has one publishing peer connection (the browser offers its camera and microphone, we answer) and
 // one receiving peer connection per other participant's media (we offer, the browser answers). Media is forwarded
-// packet by packet from the publisher's tracks to the receivers' senders; werift answers NACKs per hop from each
-// sender's own cache; keyframe requests (PLI) from a receiver are relayed to the publisher. No STUN or TURN server is
+// packet by packet from the publisher's tracks to each receiver through the SFU's own egress (fast-egress.ts), which
+// answers NACKs per hop from its cache; keyframe requests (PLI) from a receiver are relayed to the publisher. No STUN or TURN server is
 // contacted unless configured: werift's default public STUN server is switched off.
 import { Socket } from "node:dgram";
 import { fastEgress } from "./fast-egress.ts";
