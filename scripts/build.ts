@@ -1,6 +1,7 @@
 // `npm run build`: the single binary dist/kabinet with web assets and migrations embedded.
 // Usage: bun run scripts/build.ts [--outfile PATH] [--target bun-linux-x64|bun-linux-arm64]
 import { parseArgs } from "node:util";
+import { LAZY_PACKAGES, lazyBuiltins } from "./lazy-builtins.ts";
 
 const { values } = parseArgs({
   options: { outfile: { type: "string", default: "dist/kabinet" }, target: { type: "string" } },
@@ -15,6 +16,8 @@ const result = await Bun.build({
   bytecode: true,
   format: "esm",
   sourcemap: "none",
+  // The mail client and the media stack load on first use; so must the Node built-ins only they need.
+  plugins: [lazyBuiltins(LAZY_PACKAGES)],
 });
 if (!result.success) {
   for (const log of result.logs) console.error(log);

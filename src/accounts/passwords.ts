@@ -1,7 +1,6 @@
 // Passwords: argon2id through Bun.password, at OWASP's recommended floor or above (m = 19 MiB, t = 2, p = 1;
 // measured in docs/benchmarks.md). Policy after NIST SP 800-63B: at least 10 characters, no composition rules,
 // refused when it is a commonly used password (zxcvbn-ts' list of ~49k, shipped with the app).
-import { gunzipSync } from "node:zlib";
 import { commonPasswordsGzipBase64 } from "./common-passwords.macro.ts" with { type: "macro" };
 
 export const MIN_PASSWORD_LENGTH = 10;
@@ -17,6 +16,8 @@ export async function passwordProblem(password: string): Promise<PasswordProblem
   const length = [...password].length;
   if (length < MIN_PASSWORD_LENGTH) return "too-short";
   if (length > MAX_PASSWORD_LENGTH) return "too-long";
+  // (node:zlib required here, not imported: an import would be initialised at every start-up.)
+  const { gunzipSync } = require("node:zlib") as typeof import("node:zlib");
   common ??= new Set(gunzipSync(Buffer.from(commonPasswordsGzipBase64(), "base64")).toString("utf8").split("\n"));
   if (common.has(password.toLowerCase())) return "common";
   return null;

@@ -1,4 +1,5 @@
 // The registry of rooms with people in them, and the WebSocket endpoint's message handling.
+import { loadMediaServer } from "./sfu/load.ts";
 import type { Installation } from "../installation.ts";
 import { getPerson } from "../people/people.ts";
 import { listChatMessages, postChatMessage } from "./chat.ts";
@@ -18,7 +19,7 @@ export class LiveRooms {
 
   /** The media server and werift load on the first call, not at start-up (they double the start time). */
   private mediaServer(): Promise<MediaServer> {
-    this.media ??= import("./sfu/media-server.ts").then(
+    this.media ??= loadMediaServer().then(
       ({ MediaServer }) =>
         new MediaServer({
           portRange: this.inst.config.mediaPorts,

@@ -13,8 +13,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls until fetch(url) answers `ok`, or throws with what the process printed. */
-export async function waitFor(url: string, init: RequestInit & { tls?: { ca: string } } = {}, ms = 15_000, proc?: Subprocess): Promise<number> {
+/** Polls (every `pollMs`) until fetch(url) answers `ok`, or throws with what the process printed. */
+export async function waitFor(url: string, init: RequestInit & { tls?: { ca: string } } = {}, ms = 15_000, proc?: Subprocess, pollMs = 20): Promise<number> {
   const started = performance.now();
   let last = "";
   while (performance.now() - started < ms) {
@@ -26,7 +26,7 @@ export async function waitFor(url: string, init: RequestInit & { tls?: { ca: str
       last = String(err);
     }
     if (proc?.exitCode != null) throw new Error(`process exited (${proc.exitCode}) before ${url} answered`);
-    await Bun.sleep(20);
+    await Bun.sleep(pollMs);
   }
   throw new Error(`${url} did not answer within ${ms} ms: ${last}`);
 }

@@ -5,7 +5,7 @@
 // packet by packet from the publisher's tracks to each receiver through the SFU's own egress (fast-egress.ts), which
 // answers NACKs per hop from its cache; keyframe requests (PLI) from a receiver are relayed to the publisher. No STUN or TURN server is
 // contacted unless configured: werift's default public STUN server is switched off.
-import { Socket } from "node:dgram";
+import type { Socket as DgramSocket } from "node:dgram";
 import { fastEgress } from "./fast-egress.ts";
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, type RTCRtpTransceiver } from "werift";
 
@@ -33,8 +33,10 @@ const CODECS = {
 // `recvmsg ECONNREFUSED` thrown from the socket: one vanished browser would take the whole server down. Errors on a
 // UDP socket nobody listens to are counted and dropped instead (Kabinet's only UDP sockets are the SFU's).
 let droppedSocketErrors = 0;
+// `require`, not `import`: the bundler would hoist an import of node:dgram to start-up (see scripts/lazy-builtins.ts).
+const { Socket } = require("node:dgram") as typeof import("node:dgram");
 const originalEmit = Socket.prototype.emit;
-Socket.prototype.emit = function (this: Socket, event: string | symbol, ...args: unknown[]): boolean {
+Socket.prototype.emit = function (this: DgramSocket, event: string | symbol, ...args: unknown[]): boolean {
   if (event === "error" && this.listenerCount("error") === 0) {
     droppedSocketErrors++;
     return true;
