@@ -95,7 +95,8 @@ How it got there: the first version served at most ~420 requests/s (p99 925 ms, 
 (\`bun --cpu-prof-md\`) showed building \`Intl.DateTimeFormat\` objects per slot label at 22 % and SQLite statement
 compilation at 9 %; formats are now built once per locale and zone, drizzle's statements come from bun:sqlite's
 statement cache, the zone picker's options are rendered once, and free-slot overlap checks are a binary search over
-sorted spans instead of a scan (8-week computation 2.5 → ~1 ms).
+sorted spans instead of a scan (8-week computation 2.5 → ~1 ms). Variance: one full run on 2026-11-27 measured p99
+58.8 ms (p50 4.3 ms) while this shared machine was busy; reruns minutes later gave 9.2, 9.8 and 11.6 ms.
 
 ## Media server (SFU)
 
@@ -158,6 +159,11 @@ Size: booking added nodemailer and ical-generator (+2.2 MB with bytecode; 118.7 
 message composer and SMTP client instead of its whole transport layer saved 0.6 MB, and shipping the common-password
 list as gzipped data instead of the zxcvbn package's code another 0.4 MB. Building without bytecode would give
 113 MB, but start-up then takes 241 ms instead of 137 ms (measured alternately, 15 runs each), so bytecode stays.
+
+Start-up, this session: a build plugin (\`scripts/lazy-builtins.ts\`) turns the Node built-in imports of the lazily
+loaded mail client and media stack into \`require\`s, because the bundler hoisted them to start-up (\`node:net\`,
+\`node:http\`, \`node:tls\`… were a third of module evaluation): \`kabinet version\` 99 → 79 ms, serve until
+\`/readyz\` 131 → 121 ms in an alternated A/B. Listing the time zones moved to first use (~12 ms in a profile).
 
 Start-up was 71–92 ms with the skeleton alone; accounts and rooms took it to 182 ms, of which loading werift and
 the common-password list at start were ~65 ms: both now load on first use (measured 182 → ~115 ms). A profile of
