@@ -195,6 +195,31 @@ describe("the client's booking flow", () => {
   });
 });
 
+describe("staff on the phone", () => {
+  test("staff add a new client on the confirmation page and book for them; a known email is refused with a reason", async () => {
+    const service = makeService(inst, admin.personId, [spec.personId], { nameEn: "Phone booking" });
+    const start = at(dayAhead(9), "16:00");
+    const s = signedInClient(inst, staff);
+    const bad = await s.post(`/book/${service.id}/client`, { start: String(start), specialist: spec.personId, tz: "UTC", newName: "", newEmail: "nope" });
+    expect(bad.status).toBe(422);
+    const badHtml = await bad.text();
+    expect(badHtml).toContain("Please fill this in.");
+    expect(badHtml).toContain("Enter an email address like name@example.org.");
+    const taken = await s.post(`/book/${service.id}/client`, { start: String(start), specialist: spec.personId, tz: "UTC", newName: "Maria", newEmail: client.email });
+    expect(taken.status).toBe(422);
+    expect(await taken.text()).toContain("exists already");
+    const added = await s.post(`/book/${service.id}/client`, { start: String(start), specialist: spec.personId, tz: "UTC", newName: "Pavel Newcomer", newEmail: "pavel@example.org" });
+    expect(added.status).toBe(201);
+    const html = await added.text();
+    expect(html).toContain("Client added and chosen below.");
+    expect(html).toContain('value="pavel@example.org"');
+    const booked = await s.post(`/book/${service.id}`, { start: String(start), specialist: spec.personId, tz: "UTC", clientEmail: "pavel@example.org" });
+    expect(booked.status).toBe(303);
+    expect(searchAudit(inst.db, { actionPrefix: "invitation.create" }).some((e) => e.actor === staff.personId)).toBe(true);
+    expect((await signedInClient(inst, client).post(`/book/${service.id}/client`, { start: String(start), specialist: spec.personId, newName: "X", newEmail: "x@example.org" })).status).toBe(403);
+  });
+});
+
 describe("changing an appointment", () => {
   test("clients cancel or reschedule within the window only; staff cancel with a reason; no-shows only after the start", async () => {
     const service = makeService(inst, admin.personId, [spec.personId], { nameEn: "Window check", cancelHours: 24 });

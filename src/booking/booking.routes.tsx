@@ -3,12 +3,14 @@
 // An appointment the viewer may not see is a 404, as if it did not exist.
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { z } from "zod";
+import { invitePerson } from "../accounts/people-admin.ts";
 import { recordAudit, searchAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import { AppError } from "../http/app-error.ts";
 import { adminOnly, allow, anyone, everyone, staffOnly } from "../http/access.ts";
 import type { AppEnv, Viewer } from "../http/env.ts";
-import { fieldErrors, readForm } from "../http/form.ts";
+import { emailSchema, fieldErrors, nameSchema, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import type { Installation } from "../installation.ts";
 import { jobCounts, listJobs, retryJob } from "../jobs/queue.ts";
@@ -46,6 +48,7 @@ import { type ScheduleEntry, SchedulePage } from "./views/schedule-page.tsx";
 type Deps = Pick<Installation, "db" | "vault" | "config" | "log" | "mailer">;
 
 const DAYS_SHOWN = 7;
+const newClientSchema = z.object({ newName: nameSchema, newEmail: emailSchema });
 const hosts = { who: "roles", roles: ["admin", "specialist"] } as const;
 
 function actorOf(c: Context<AppEnv>): Actor & { viewer: Viewer } {
@@ -255,6 +258,39 @@ export function bookRoutes(deps: Deps): Hono<AppEnv> {
         address={addressFor(deps, service)}
       />,
     );
+  });
+
+  // Staff add a client who is not in the list yet (someone new on the phone), then book for them on the same page.
+  app.post("/:serviceId/client", allow(staffOnly), async (c) => {
+    const service = bookable(c);
+    if (!service) return c.notFound();
+    const form = await readForm(c);
+    const t = c.get("t");
+    const start = parseInstant(form.start);
+    const specialist = form.specialist ?? "";
+    if (start === null || !service.specialistIds.includes(specialist)) throw new AppError(400, t.errors.badRequestTitle);
+    const zone = form.tz && isTimeZone(form.tz) ? form.tz : viewerZone(deps, c);
+    const page = (o: { errors?: Record<string, string>; values?: Record<string, string>; notice?: string }, status: 200 | 201 | 422) =>
+      c.html(
+        <ConfirmPage
+          page={pageContext(c)}
+          service={service}
+          specialist={namesOf(deps, [specialist])[0]!}
+          start={start}
+          timeZone={zone}
+          clients={clientsFor(c.get("viewer")!)}
+          address={addressFor(deps, service)}
+          errors={o.errors}
+          values={o.values}
+          notice={o.notice}
+        />,
+        status,
+      );
+    const parsed = newClientSchema.safeParse(form);
+    if (!parsed.success) return page({ errors: fieldErrors(parsed.error, t), values: form }, 422);
+    const result = invitePerson(deps, { name: parsed.data.newName, email: parsed.data.newEmail, role: "client" }, c.get("viewer")!.personId);
+    if (result.kind === "email-taken") return page({ errors: { newEmail: t.booking.book.clientExists }, values: form }, 422);
+    return page({ values: { clientEmail: parsed.data.newEmail }, notice: deps.config.smtp ? t.booking.book.clientAddedMailed : t.booking.book.clientAdded }, 201);
   });
 
   app.post("/:serviceId", allow(everyone), async (c) => {

@@ -168,6 +168,7 @@ export function ConfirmPage(p: {
   errors?: FieldErrors;
   values?: Record<string, string>;
   reschedule?: { appointmentId: string };
+  notice?: string;
 }): JSX.Element {
   const { t, locale } = p.page;
   const b = t.booking.book;
@@ -178,6 +179,7 @@ export function ConfirmPage(p: {
   return (
     <Layout page={p.page} title={b.confirmTitle}>
       <h1>{p.reschedule ? t.booking.appt.rescheduleTitle : b.confirmTitle}</h1>
+      {p.notice ? <Notice>{p.notice}</Notice> : null}
       <dl class="kb-facts">
         <dt>{b.service}</dt>
         <dd>{p.service.name[locale]}</dd>
@@ -234,6 +236,22 @@ export function ConfirmPage(p: {
         )}
         <button type="submit">{p.reschedule ? t.booking.appt.reschedule : b.confirm}</button>
       </form>
+      {p.clients && !p.reschedule ? (
+        // Someone new on the phone: staff add them here; they get an invitation to set a password.
+        <details open={Boolean(e.newName || e.newEmail)}>
+          <summary>{b.newClient}</summary>
+          <form method="post" action={`/book/${p.service.id}/client`} novalidate>
+            <input type="hidden" name="start" value={String(p.start)} />
+            <input type="hidden" name="specialist" value={p.specialist.id} />
+            <input type="hidden" name="tz" value={p.timeZone} />
+            <Field name="newName" label={b.newClientName} value={v.newName} error={e.newName} required maxlength={120} autocomplete="off" />
+            <Field name="newEmail" type="email" label={b.newClientEmail} value={v.newEmail} error={e.newEmail} required maxlength={254} autocomplete="off" />
+            <button type="submit" class="secondary">
+              {b.addClient}
+            </button>
+          </form>
+        </details>
+      ) : null}
     </Layout>
   );
 }
