@@ -7,7 +7,7 @@ COPY package.json package-lock.json bunfig.toml tsconfig.json ./
 RUN bun install --production --ignore-scripts
 COPY src ./src
 COPY web ./web
-COPY scripts/build.ts ./scripts/build.ts
+COPY scripts/build.ts scripts/lazy-builtins.ts ./scripts/
 RUN bun run scripts/build.ts --outfile /out/kabinet
 
 FROM debian:bookworm-slim

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { freePort, stop, waitFor } from "./support/processes.ts";
 import { tempDir, writeKeyFile } from "./support/installation.ts";
 
@@ -24,6 +24,28 @@ function caddyConfigFor26(into: string): string {
   }
   return into;
 }
+
+describe("Dockerfile", () => {
+  test("copies every local module the build script imports (Docker cannot run here, so this is checked by reading)", () => {
+    const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
+    const copied = dockerfile
+      .split("\n")
+      .filter((l) => l.startsWith("COPY ") && !l.includes("--from"))
+      .flatMap((l) => l.slice(5).trim().split(/\s+/).slice(0, -1));
+    const covered = (path: string) => copied.some((c) => c === path || path.startsWith(`${c.replace(/\/$/, "")}/`));
+    const pending = ["scripts/build.ts"];
+    const seen = new Set<string>();
+    while (pending.length) {
+      const file = pending.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      expect(covered(file), `${file} is not copied into the build stage`).toBe(true);
+      const text = readFileSync(join(ROOT, file), "utf8");
+      for (const m of text.matchAll(/from\s+["'](\.{1,2}\/[^"']+)["']/g)) pending.push(join(dirname(file), m[1]!));
+    }
+    expect(seen.size).toBeGreaterThan(1);
+  });
+});
 
 describe("compose file", () => {
   test("validates with docker-compose when the required variables are set, and publishes the media UDP range", () => {
