@@ -27,6 +27,8 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** STUN/TURN servers for browsers and the media server; empty unless configured (nothing is contacted then). */
   readonly iceServers: readonly { urls: string; username?: string; credential?: string }[];
+  /** Shared secret with the TURN server (coturn `static-auth-secret`): short-lived credentials are minted per use. */
+  readonly turnSecret: string | null;
   /** The organisation's mail server; null: no mail is sent (it waits in the queue, and the UI says so). */
   readonly smtp: { readonly url: URL; readonly password: string | undefined } | null;
   /** The From address of Kabinet's mail. */
@@ -71,7 +73,12 @@ export const VARIABLES = {
     default: "none",
   },
   KABINET_TURN_USERNAME: { example: "kabinet", help: "Username for the TURN servers in KABINET_ICE_SERVERS.", default: "none" },
-  KABINET_TURN_PASSWORD_FILE: { example: "/run/secrets/turn_password", help: "File holding the TURN password (also as KABINET_TURN_PASSWORD).", default: "none" },
+  KABINET_TURN_PASSWORD_FILE: { example: "/run/secrets/turn_password", help: "File holding a fixed TURN password (also as KABINET_TURN_PASSWORD); prefer KABINET_TURN_SECRET_FILE.", default: "none" },
+  KABINET_TURN_SECRET_FILE: {
+    example: "/run/secrets/turn_secret",
+    help: "File holding the secret shared with the TURN server (coturn: use-auth-secret, static-auth-secret): each call gets credentials valid for 12 hours instead of a fixed password.",
+    default: "none",
+  },
   KABINET_SMTP_URL: {
     example: "smtp://kabinet@example.org@mail.example.org:587",
     help: "The organisation's mail server for confirmations, reminders and links: smtps://, or smtp:// which must upgrade with STARTTLS (add ?starttls=off only for a trusted relay; not needed on this machine), user in the URL. Unset: mail waits in the queue.",
@@ -154,6 +161,8 @@ const schema = z.object({
   KABINET_TURN_USERNAME: optional,
   KABINET_TURN_PASSWORD: optional,
   KABINET_TURN_PASSWORD_FILE: optional,
+  KABINET_TURN_SECRET: optional,
+  KABINET_TURN_SECRET_FILE: optional,
   KABINET_SMTP_URL: optional.pipe(z.url({ protocol: /^smtps?$/, error: "is not an smtp:// or smtps:// URL" }).optional()),
   KABINET_SMTP_PASSWORD: optional,
   KABINET_SMTP_PASSWORD_FILE: optional,
@@ -194,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicIp: v.KABINET_PUBLIC_IP ?? null,
     maxUploadBytes: v.KABINET_MAX_UPLOAD_MB * 1024 * 1024,
     iceServers: Object.freeze(iceServers(v.KABINET_ICE_SERVERS ?? [], v.KABINET_TURN_USERNAME, turnPassword(v, cwd))),
+    turnSecret: secretValue("KABINET_TURN_SECRET", v.KABINET_TURN_SECRET, v.KABINET_TURN_SECRET_FILE, cwd) || null,
     smtp: v.KABINET_SMTP_URL
       ? Object.freeze({ url: new URL(v.KABINET_SMTP_URL), password: secretValue("KABINET_SMTP_PASSWORD", v.KABINET_SMTP_PASSWORD, v.KABINET_SMTP_PASSWORD_FILE, cwd) })
       : null,

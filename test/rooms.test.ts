@@ -4,6 +4,7 @@ import { websocket } from "hono/bun";
 import { addPerson, cookieFor, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { TestClient } from "./support/client.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
+import { turnCredential } from "../src/rooms/turn.ts";
 import { freePort } from "./support/processes.ts";
 
 let inst: TestInstallation;
@@ -206,5 +207,27 @@ describe("files", () => {
     expect((await get(outsider)).status).toBe(404);
     const actions = (inst.db.$client.query("SELECT action FROM audit_log").all() as { action: string }[]).map((r) => r.action);
     expect(actions).toEqual(expect.arrayContaining(["file.upload", "file.download"]));
+  });
+});
+
+describe("TURN credentials", () => {
+  test("with a shared secret the room page carries credentials minted for this call, never the secret", async () => {
+    const other = makeInstallation({ KABINET_ICE_SERVERS: "turn:turn.example.org:3478?transport=udp", KABINET_TURN_SECRET: "turn-shared-secret-42" });
+    try {
+      const a = await setUpOrganisation(other);
+      const host = await addPerson(other, a.personId, "specialist");
+      const c = signedInClient(other, host);
+      const opened = await c.post("/rooms");
+      const html = await (await c.get(opened.headers.get("location")!)).text();
+      expect(html).not.toContain("turn-shared-secret-42");
+      const config = JSON.parse(html.match(/<script type="application\/json" id="call-config">(.*?)<\/script>/s)![1]!.replaceAll("\\u003c", "<"));
+      const [server] = config.iceServers;
+      expect(server.urls).toBe("turn:turn.example.org:3478?transport=udp");
+      const expiry = Number(server.username.split(":")[0]);
+      expect(expiry * 1000 - Date.now()).toBeGreaterThan(11 * 3600_000);
+      expect(server.credential).toBe(turnCredential("turn-shared-secret-42", server.username));
+    } finally {
+      other.close();
+    }
   });
 });

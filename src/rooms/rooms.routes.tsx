@@ -26,6 +26,7 @@ import {
   roomRoleOf,
 } from "./rooms.ts";
 import type { ServerMessage } from "./signaling.ts";
+import { iceServersNow } from "./turn.ts";
 import { RoomLinkInvalidPage, RoomPage, RoomRecordPage, RoomsPage } from "./views/room-pages.tsx";
 
 export const ROOM_INVITE_COOKIE = "kabinet_room_invite";
@@ -84,7 +85,7 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     }
     const invite = found.role === "host" ? roomInvitation(deps, found.room.id) : null;
     const inviteUrl = invite ? new URL(`/rooms/invite/${invite}`, deps.config.publicUrl).toString() : null;
-    return c.html(<RoomPage page={pageContext(c)} room={found.room} role={found.role} inviteUrl={inviteUrl} maxUploadMB={maxMB} fileTypes={ALLOWED_EXTENSIONS} iceServers={deps.config.iceServers} />);
+    return c.html(<RoomPage page={pageContext(c)} room={found.room} role={found.role} inviteUrl={inviteUrl} maxUploadMB={maxMB} fileTypes={ALLOWED_EXTENSIONS} iceServers={iceServersNow(deps.config)} />);
   });
 
   // A fresh 60-second token for the signalling socket, fetched right before connecting.

@@ -13,8 +13,8 @@ export interface MediaServerOptions {
   portRange: readonly [number, number];
   /** Extra addresses to advertise (the host's public or LAN address behind NAT or Docker). */
   advertise: readonly string[];
-  /** STUN/TURN servers the admin configured; none by default. */
-  iceServers?: readonly { urls: string; username?: string; credential?: string }[];
+  /** STUN/TURN servers the admin configured, asked for anew for each connection (credentials may be short-lived). */
+  iceServers?: () => readonly { urls: string; username?: string; credential?: string }[];
 }
 
 type Kind = "audio" | "video";
@@ -53,7 +53,7 @@ export class MediaServer {
 
   private peerConnection(): RTCPeerConnection {
     return new RTCPeerConnection({
-      iceServers: [...(this.options.iceServers ?? [])], // never werift's default public STUN server
+      iceServers: [...(this.options.iceServers?.() ?? [])], // never werift's default public STUN server
       codecs: CODECS,
       icePortRange: [this.options.portRange[0], this.options.portRange[1]],
       iceAdditionalHostAddresses: [...this.options.advertise],
