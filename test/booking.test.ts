@@ -10,6 +10,7 @@ import { listChatMessages, postChatMessage } from "../src/rooms/chat.ts";
 import { listRoomFiles, readRoomFile, storeRoomFile } from "../src/rooms/files.ts";
 import { ORG_SUBJECT } from "../src/vault/vault.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
+import { TestClient } from "./support/client.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 
@@ -192,6 +193,25 @@ describe("the client's booking flow", () => {
     expect(listAppointments(inst.db, { clientId: client.personId, from: first, to: first + 60 * 86_400_000 }).filter((a) => a.seriesId === series[0]!.seriesId).map((a) => a.status)).toEqual(["cancelled", "cancelled", "cancelled"]);
     const cancelMails = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => (j.payload as { template?: string }).template === "cancelled" && (j.payload as { appointmentIds: string[] }).appointmentIds.length === 3);
     expect(cancelMails.length).toBe(2); // the client, and the specialist (the client acted)
+  });
+});
+
+describe("links from mails", () => {
+  test("a signed-out client following a mail's link to an appointment lands on it after signing in", async () => {
+    const service = makeService(inst, admin.personId, [spec.personId], { nameEn: "Mail link" });
+    const made = await signedInClient(inst, client).post(`/book/${service.id}`, { start: String(at(dayAhead(15), "12:00")), specialist: spec.personId, tz: "UTC" });
+    const path = made.headers.get("location")!.split("?")[0]!;
+    const browser = new TestClient(inst.app, inst.config.publicUrl.origin);
+    const asked = await browser.get(path);
+    expect(asked.status).toBe(303);
+    expect(asked.headers.get("location")).toBe("/signin");
+    const signedIn = await browser.post("/signin", { email: client.email, password: client.password });
+    expect(signedIn.headers.get("location")).toBe("/");
+    const home = await browser.get("/");
+    expect(home.headers.get("location")).toBe(path);
+    expect((await browser.get(path)).status).toBe(200);
+    // Once only: the start page is the start page again.
+    expect((await browser.get("/")).status).toBe(200);
   });
 });
 

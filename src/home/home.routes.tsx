@@ -2,11 +2,11 @@
 // day's for those who work here); half-way through sign-in, it sends them to the step they must finish; signed out,
 // to /signin.
 import { Hono } from "hono";
-import { getCookie } from "hono/cookie";
+import { deleteCookie, getCookie } from "hono/cookie";
 import { listAppointments } from "../booking/appointments.ts";
 import { personZone } from "../booking/booking-mail.ts";
 import { getService } from "../booking/services.ts";
-import { allow, anyone, nextStepPath } from "../http/access.ts";
+import { allow, anyone, isReturnPath, nextStepPath, RETURN_COOKIE } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
 import type { Installation } from "../installation.ts";
@@ -21,6 +21,12 @@ export function homeRoutes(deps: Pick<Installation, "db" | "vault">): Hono<AppEn
     if (viewer?.session.stage !== "full") return c.redirect(nextStepPath(viewer?.session.stage), 303);
     // Someone who opened a consultation link before signing in goes on to it now.
     if (getCookie(c, ROOM_INVITE_COOKIE)) return c.redirect("/rooms/join", 303);
+    // Likewise back to the page that asked them to sign in (e.g. an appointment linked from a mail), once.
+    const back = getCookie(c, RETURN_COOKIE);
+    if (back !== undefined) {
+      deleteCookie(c, RETURN_COOKIE, { path: "/" });
+      if (isReturnPath(back)) return c.redirect(back, 303);
+    }
     const zone = personZone(deps, viewer.personId);
     const now = Date.now();
     const client = viewer.role === "client";

@@ -10,6 +10,7 @@
 // A request without the needed session: pages redirect to /signin (303); other requests get 401. A session of the
 // wrong role gets 403. A partial session is always sent back to the step it must finish.
 import type { Context, MiddlewareHandler } from "hono";
+import { setCookie } from "hono/cookie";
 import { AppError } from "./app-error.ts";
 import type { AppEnv, RoleName, SessionStage } from "./env.ts";
 
@@ -62,6 +63,20 @@ export function nextStepPath(stageNow: SessionStage | undefined): string {
 }
 
 function refuse(c: Context<AppEnv>, s: SessionStage | undefined): Response {
-  if (c.req.method === "GET" && !c.req.header("hx-request")) return c.redirect(nextStepPath(s), 303);
+  if (c.req.method === "GET" && !c.req.header("hx-request")) {
+    // Signed out: back to this page after signing in (a link from a mail, say); the start page follows it once.
+    const url = new URL(c.req.url);
+    const path = url.pathname + url.search;
+    if (s === undefined && isReturnPath(path)) setCookie(c, RETURN_COOKIE, path, { path: "/", httpOnly: true, sameSite: "Lax", secure: url.protocol === "https:", maxAge: 15 * 60 });
+    return c.redirect(nextStepPath(s), 303);
+  }
   throw new AppError(401, c.get("t").errors.signInFirst);
+}
+
+/** Where to go back to after signing in (a path on this site, set when a page asked for a session). */
+export const RETURN_COOKIE = "kabinet_return";
+
+/** Only a plain path on this site: no scheme, no host, no protocol-relative or backslash tricks, bounded. */
+export function isReturnPath(path: string): boolean {
+  return /^\/(?![\/\\])[^\s\\]*$/.test(path) && path.length <= 300 && path !== "/";
 }
