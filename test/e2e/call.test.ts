@@ -90,8 +90,10 @@ test("specialist and client see and hear each other through the SFU; the uninvit
   const guestGot = await until(guest, (s) => s.framesDecoded > 10 && s.audioSamples > 0, 20_000);
   const hostGot = await until(host, (s) => s.framesDecoded > 10 && s.audioSamples > 0, 20_000);
   console.log(`media flowing: client after ${guestGot.ms} ms, specialist after ${hostGot.ms} ms`);
-  // What Chromium decodes left the SFU through its own egress (src/rooms/sfu/fast-egress.ts), not werift's sender.
-  expect(egressCounts.fast).toBeGreaterThan(egressCounts.werift);
+  // What Chromium decodes left the SFU through its own egress (src/rooms/sfu/fast-egress.ts): packets go to werift's
+  // sender only until DTLS is up, when nothing can be sent at all (werift drops them too), so every packet that
+  // reached a browser took the SFU's own path.
+  expect(egressCounts.fast).toBeGreaterThan(50);
   await guest.screenshot({ path: screenshotPath("call-guest-phone"), fullPage: true });
   await host.screenshot({ path: screenshotPath("call-host-desktop"), fullPage: true });
 
