@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import type { Queryable } from "../db/client.ts";
 import { LOCALES } from "../i18n/messages.ts";
 import { enqueue } from "../jobs/queue.ts";
-import type { OutgoingMail } from "../mail/mailer.ts";
+import { MAIL_JOB, type OutgoingMail } from "../mail/mailer.ts";
 import type { PeopleDeps } from "../people/people.ts";
 import { readerOf } from "../booking/booking-mail.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -17,12 +17,12 @@ export type AccountMailPayload =
 /** Queues the mail carrying a one-time link, in the transaction that made the link. */
 export function queueLinkMail(tx: Queryable, vault: Vault, publicUrl: URL, personId: string, purpose: LinkPurpose, token: string, expiresAt: number, now = Date.now()): void {
   const key = `link:${createHash("sha256").update(token).digest("hex").slice(0, 32)}`;
-  enqueue<AccountMailPayload>(tx, vault, { kind: "mail", dedupeKey: key, subject: personId, payload: { template: "link", purpose, url: linkUrl(publicUrl, token), expiresAt }, runAt: now }, now);
+  enqueue<AccountMailPayload>(tx, vault, { kind: MAIL_JOB, dedupeKey: key, subject: personId, payload: { template: "link", purpose, url: linkUrl(publicUrl, token), expiresAt }, runAt: now }, now);
 }
 
 export function queueCodeMail(tx: Queryable, vault: Vault, personId: string, code: string, expiresAt: number, now = Date.now()): void {
   const key = `code:${personId}:${now}:${createHash("sha256").update(code).digest("hex").slice(0, 8)}`;
-  enqueue<AccountMailPayload>(tx, vault, { kind: "mail", dedupeKey: key, subject: personId, payload: { template: "email-code", code, expiresAt }, runAt: now }, now);
+  enqueue<AccountMailPayload>(tx, vault, { kind: MAIL_JOB, dedupeKey: key, subject: personId, payload: { template: "email-code", code, expiresAt }, runAt: now }, now);
 }
 
 /** The mail, or null once the link or code has expired (sending it late would only confuse). */

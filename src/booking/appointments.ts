@@ -73,7 +73,8 @@ export function offeredSlots(
   const byStart = new Map<number, { slot: OfferedSlot; load: number }>();
   for (const specialistId of ids) {
     const slots = specialistSlots(db, q.service, specialistId, dayStart, dayEnd, q.now, q.except, q.ignoreNotice);
-    const load = slots.length ? store.busySpans(db, specialistId, dayStart.epochMilliseconds, dayEnd.epochMilliseconds).length : 0;
+    // Only "any" among several needs to know who is least booked.
+    const load = ids.length > 1 && slots.length ? store.busySpans(db, specialistId, dayStart.epochMilliseconds, dayEnd.epochMilliseconds).length : 0;
     for (const slot of slots) {
       const key = slot.start.epochMilliseconds;
       const held = byStart.get(key);

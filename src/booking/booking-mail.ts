@@ -4,7 +4,8 @@
 import { dateTimeFormat } from "../i18n/format.ts";
 import { LOCALES, type Locale } from "../i18n/messages.ts";
 import type { OutgoingMail } from "../mail/mailer.ts";
-import { getPerson, type PeopleDeps, type Person } from "../people/people.ts";
+import type { Queryable } from "../db/client.ts";
+import { getPerson, type PeopleDeps, personName, personPreferences } from "../people/people.ts";
 import { getSettings } from "../settings/settings.ts";
 import { type Appointment, getAppointment } from "./appointments.ts";
 import { getAvailability } from "./availability.ts";
@@ -18,15 +19,16 @@ export interface Reader {
 }
 
 /** The zone a person reads times in: their own, a specialist's working zone, or the organisation's. */
-export function personZone(deps: PeopleDeps, personId: string, person: Person | null = getPerson(deps, personId)): string {
-  return person?.timeZone ?? (person?.role === "specialist" ? getAvailability(deps.db, personId)?.timeZone : undefined) ?? getSettings(deps.db)?.timeZone ?? "UTC";
+export function personZone(db: Queryable, personId: string): string {
+  const prefs = personPreferences(db, personId);
+  return prefs?.timeZone ?? (prefs?.role === "specialist" ? getAvailability(db, personId)?.timeZone : undefined) ?? getSettings(db)?.timeZone ?? "UTC";
 }
 
 /** The language and zone a person reads in, and where to write to them. */
 export function readerOf(deps: PeopleDeps, personId: string): Reader & { email: string; name: string } | null {
   const person = getPerson(deps, personId);
   if (!person) return null;
-  return { locale: person.locale ?? getSettings(deps.db)?.language ?? "en", timeZone: personZone(deps, personId, person), email: person.email, name: person.name };
+  return { locale: person.locale ?? getSettings(deps.db)?.language ?? "en", timeZone: personZone(deps.db, personId), email: person.email, name: person.name };
 }
 
 /** The calendar entry of an appointment, as the reader should see it. */
@@ -34,8 +36,7 @@ export function appointmentEvent(deps: PeopleDeps, a: Appointment, locale: Local
   const t = LOCALES[locale];
   const service = getService(deps.db, a.serviceId);
   const settings = getSettings(deps.db);
-  const other = forSpecialist ? getPerson(deps, a.clientId)?.name : getPerson(deps, a.specialistId)?.name;
-  const withName = other ?? "—";
+  const withName = personName(deps, forSpecialist ? a.clientId : a.specialistId) ?? "—";
   // A specialist's own feed may name the service; a client's mail follows the organisation's mail setting.
   const showService = forSpecialist || settings?.mailDetails === "service";
   return {
@@ -65,7 +66,7 @@ export function appointmentMail(deps: PeopleDeps, recipientId: string, p: Appoin
   const when = dateTimeFormat(reader.locale, reader.timeZone);
   const forSpecialist = recipientId === first.specialistId;
   const events = appointments.map((a) => appointmentEvent(deps, a, reader.locale, origin, forSpecialist));
-  const withWhom = forSpecialist ? getPerson(deps, first.clientId)?.name : getPerson(deps, first.specialistId)?.name;
+  const withWhom = personName(deps, forSpecialist ? first.clientId : first.specialistId);
   const zone = reader.timeZone.replaceAll("_", " ");
   const times = appointments.map((a) => `• ${when.format(new Date(a.start))} (${zone})`).join("\n");
   const subject = t.mail.subjects[p.template](when.format(new Date(first.start)));

@@ -14,7 +14,7 @@ import { emailSchema, fieldErrors, nameSchema, readForm } from "../http/form.ts"
 import { pageContext } from "../http/page.ts";
 import type { Installation } from "../installation.ts";
 import { jobCounts, listJobs, retryJob } from "../jobs/queue.ts";
-import { findPersonByEmail, getPerson, listPeople, personName, setPersonPreferences } from "../people/people.ts";
+import { findPersonByEmail, getPerson, listPeople, personName, personPreferences, setPersonPreferences } from "../people/people.ts";
 import type { LiveRooms } from "../rooms/live-rooms.ts";
 import { getSettings, isTimeZone } from "../settings/settings.ts";
 import {
@@ -60,7 +60,7 @@ function actorOf(c: Context<AppEnv>): Actor & { viewer: Viewer } {
 function viewerZone(deps: Deps, c: Context<AppEnv>): string {
   const asked = c.req.query("tz");
   if (asked && isTimeZone(asked)) return asked;
-  return personZone(deps, c.get("viewer")!.personId);
+  return personZone(deps.db, c.get("viewer")!.personId);
 }
 
 function parseDay(text: string | undefined, fallback: Temporal.PlainDate): Temporal.PlainDate {
@@ -139,7 +139,7 @@ function chooseTime(
       slots={slots.map((s) => ({ start: s.start.epochMilliseconds, specialistId: s.specialistId }))}
       reschedule={o.reschedule ? { appointmentId: o.reschedule.id } : undefined}
       message={o.message}
-      detectZone={c.req.method === "GET" && !o.reschedule && !c.req.query("tz") && !getPerson(deps, c.get("viewer")!.personId)?.timeZone}
+      detectZone={c.req.method === "GET" && !o.reschedule && !c.req.query("tz") && !personPreferences(deps.db, c.get("viewer")!.personId)?.timeZone}
     />,
     o.status ?? 200,
   );
@@ -160,9 +160,7 @@ export function servicesRoutes(deps: Deps): Hono<AppEnv> {
     const parsed = serviceSchema.safeParse(input);
     if (!parsed.success) {
       const t = c.get("t");
-      const errors = Object.fromEntries(
-        Object.entries(fieldErrors(parsed.error, t)).map(([k, v]) => [k, k === "durationMinutes" ? t.booking.services.durationRange : k === "price" ? t.booking.services.priceHint : v]),
-      );
+      const errors = fieldErrors(parsed.error, t, { durationRange: t.booking.services.durationRange, price: t.booking.services.priceHint });
       return page(c, id, { ...serviceFormValues(null), ...form, active: form.active === "on", specialistIds: input.specialistIds as string[] }, errors, undefined, 422);
     }
     const saved = saveService(deps, parsed.data, c.get("viewer")!.personId, id ?? undefined);
@@ -227,7 +225,29 @@ export function bookRoutes(deps: Deps): Hono<AppEnv> {
           .filter((p) => p.role === "client")
           .map((p) => ({ id: p.id, name: p.name, email: p.email }));
 
-  /** The time page for a service, a specialist (or "any") and a day in the viewer's zone. */
+  /** The confirmation page of a new booking, as first shown or again with the form's errors or a notice. */
+  const confirmPage = (
+    c: Context<AppEnv>,
+    b: { service: Service; specialistId: string; start: number; zone: string },
+    o: { errors?: Record<string, string>; values?: Record<string, string>; notice?: string } = {},
+    status: 200 | 201 | 422 = 200,
+  ) =>
+    c.html(
+      <ConfirmPage
+        page={pageContext(c)}
+        service={b.service}
+        specialist={namesOf(deps, [b.specialistId])[0]!}
+        start={b.start}
+        timeZone={b.zone}
+        clients={clientsFor(c.get("viewer")!)}
+        address={addressFor(deps, b.service)}
+        errors={o.errors}
+        values={o.values}
+        notice={o.notice}
+      />,
+      status,
+    );
+
   /** The time page; after a lost race it keeps what the form chose (specialist, zone, day) and says what happened. */
   const timePage = (c: Context<AppEnv>, service: Service, lost?: { message: string; specialist: string; zone: string; day: Temporal.PlainDate }) => {
     const asked = lost?.specialist ?? c.req.query("specialist") ?? "any";
@@ -247,17 +267,7 @@ export function bookRoutes(deps: Deps): Hono<AppEnv> {
     const start = parseInstant(c.req.query("start"));
     const specialist = c.req.query("specialist") ?? "";
     if (!service || start === null || !service.specialistIds.includes(specialist)) return c.notFound();
-    return c.html(
-      <ConfirmPage
-        page={pageContext(c)}
-        service={service}
-        specialist={namesOf(deps, [specialist])[0]!}
-        start={start}
-        timeZone={viewerZone(deps, c)}
-        clients={clientsFor(c.get("viewer")!)}
-        address={addressFor(deps, service)}
-      />,
-    );
+    return confirmPage(c, { service, specialistId: specialist, start, zone: viewerZone(deps, c) });
   });
 
   // Staff add a client who is not in the list yet (someone new on the phone), then book for them on the same page.
@@ -269,23 +279,8 @@ export function bookRoutes(deps: Deps): Hono<AppEnv> {
     const start = parseInstant(form.start);
     const specialist = form.specialist ?? "";
     if (start === null || !service.specialistIds.includes(specialist)) throw new AppError(400, t.errors.badRequestTitle);
-    const zone = form.tz && isTimeZone(form.tz) ? form.tz : viewerZone(deps, c);
-    const page = (o: { errors?: Record<string, string>; values?: Record<string, string>; notice?: string }, status: 200 | 201 | 422) =>
-      c.html(
-        <ConfirmPage
-          page={pageContext(c)}
-          service={service}
-          specialist={namesOf(deps, [specialist])[0]!}
-          start={start}
-          timeZone={zone}
-          clients={clientsFor(c.get("viewer")!)}
-          address={addressFor(deps, service)}
-          errors={o.errors}
-          values={o.values}
-          notice={o.notice}
-        />,
-        status,
-      );
+    const booking = { service, specialistId: specialist, start, zone: form.tz && isTimeZone(form.tz) ? form.tz : viewerZone(deps, c) };
+    const page = (o: Parameters<typeof confirmPage>[2], status: 201 | 422) => confirmPage(c, booking, o, status);
     const parsed = newClientSchema.safeParse(form);
     if (!parsed.success) return page({ errors: fieldErrors(parsed.error, t), values: form }, 422);
     const result = invitePerson(deps, { name: parsed.data.newName, email: parsed.data.newEmail, role: "client" }, c.get("viewer")!.personId);
@@ -316,11 +311,8 @@ export function bookRoutes(deps: Deps): Hono<AppEnv> {
     const count = repeat ? Number(form.count) : 1;
     if (repeat && (!/^\d{1,2}$/.test(form.count ?? "") || count < 2 || count > MAX_SERIES)) errors.count = t.booking.problems.wholeRange(2, MAX_SERIES);
     if (Object.keys(errors).length) {
-      const spec = specialist === "any" ? service.specialistIds[0]! : specialist;
-      return c.html(
-        <ConfirmPage page={pageContext(c)} service={service} specialist={namesOf(deps, [spec])[0]!} start={start} timeZone={zone} clients={clientsFor(actor.viewer)} errors={errors} values={form} />,
-        422,
-      );
+      const specialistId = specialist === "any" ? service.specialistIds[0]! : specialist;
+      return confirmPage(c, { service, specialistId, start, zone }, { errors, values: form }, 422);
     }
     const result = book(deps, { serviceId: service.id, specialistId: specialist, start, clientId, actor, repeat: repeat ? { everyWeeks: repeat, count } : undefined });
     if (!result.ok) {
@@ -564,7 +556,7 @@ export function calendarRoutes(deps: Deps): Hono<AppEnv> {
   app.get("/:file{[A-Za-z0-9_-]{43}\\.ics}", allow(anyone), (c) => {
     const owner = feedOwner(deps.db, c.req.param("file").slice(0, -4));
     if (!owner) return c.text("This calendar address is not valid any more.\n", 404);
-    const person = getPerson(deps, owner);
+    const person = personPreferences(deps.db, owner);
     if (!person) return c.text("This calendar address is not valid any more.\n", 404);
     const now = Date.now();
     const own = person.role === "client" ? { clientId: owner } : { specialistIds: [owner] };

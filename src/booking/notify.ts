@@ -2,6 +2,7 @@
 // only; the mail is written when it is sent, in the recipient's language and zone, from the appointment as it is then.
 import type { Queryable } from "../db/client.ts";
 import { cancelJobs, enqueue } from "../jobs/queue.ts";
+import { MAIL_JOB } from "../mail/mailer.ts";
 import type { Vault } from "../vault/vault.ts";
 import type { Appointment } from "./appointments.ts";
 
@@ -15,7 +16,6 @@ export interface AppointmentMailPayload {
   hours?: number;
 }
 
-export const MAIL_JOB = "mail";
 
 export function queueAppointmentMail(tx: Queryable, vault: Vault, m: { kind: Exclude<AppointmentMailKind, "reminder">; appointments: Appointment[]; recipient: string }, now: number): void {
   const first = m.appointments[0]!;

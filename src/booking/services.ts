@@ -33,7 +33,7 @@ export const serviceSchema = z
     nameRu: z.string().trim().min(1, "required").max(120, "tooLong"),
     descriptionEn: z.string().trim().max(2000, "tooLong").default(""),
     descriptionRu: z.string().trim().max(2000, "tooLong").default(""),
-    durationMinutes: z.coerce.number({ error: "number" }).int("number").min(5, "durationRange").max(480, "durationRange"),
+    durationMinutes: z.coerce.number({ error: "durationRange" }).int("durationRange").min(5, "durationRange").max(480, "durationRange"),
     bufferBeforeMinutes: minutes(240),
     bufferAfterMinutes: minutes(240),
     mode: z.enum(["online", "in-person"], { error: "invalid" }),

@@ -27,7 +27,7 @@ export function homeRoutes(deps: Pick<Installation, "db" | "vault">): Hono<AppEn
       deleteCookie(c, RETURN_COOKIE, { path: "/" });
       if (isReturnPath(back)) return c.redirect(back, 303);
     }
-    const zone = personZone(deps, viewer.personId);
+    const zone = personZone(deps.db, viewer.personId);
     const now = Date.now();
     const client = viewer.role === "client";
     const endOfDay = Temporal.Now.plainDateISO(zone).add({ days: 1 }).toZonedDateTime({ timeZone: zone }).epochMilliseconds;

@@ -15,14 +15,14 @@ export async function readForm(c: Context<AppEnv>): Promise<Record<string, strin
   return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === "string"));
 }
 
-/** Maps zod's issues to one translated message per field (the first problem of each). */
-export function fieldErrors(error: z.ZodError, t: Messages): Record<string, string> {
+/** Maps zod's issues to one translated message per field (the first problem of each); `own` adds a form's own keys. */
+export function fieldErrors(error: z.ZodError, t: Messages, own: Readonly<Record<string, string>> = {}): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? "");
     if (out[field]) continue;
     const key = issue.message as keyof Messages["form"];
-    out[field] = key in t.form && typeof t.form[key] === "string" ? (t.form[key] as string) : t.form.invalid;
+    out[field] = own[issue.message] ?? (key in t.form && typeof t.form[key] === "string" ? (t.form[key] as string) : t.form.invalid);
   }
   return out;
 }

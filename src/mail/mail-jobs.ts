@@ -2,10 +2,10 @@
 import { createHash } from "node:crypto";
 import { accountMail, type AccountMailPayload } from "../accounts/account-mail.ts";
 import { appointmentMail } from "../booking/booking-mail.ts";
-import { MAIL_JOB, type AppointmentMailPayload } from "../booking/notify.ts";
+import type { AppointmentMailPayload } from "../booking/notify.ts";
 import type { Installation } from "../installation.ts";
 import { type Handler, JobWorker } from "../jobs/queue.ts";
-import type { Mailer } from "./mailer.ts";
+import { MAIL_JOB, type Mailer } from "./mailer.ts";
 
 export type MailPayload = AppointmentMailPayload | AccountMailPayload;
 

@@ -6,6 +6,9 @@
 import type SMTPConnection from "nodemailer/lib/smtp-connection";
 import type { Config } from "../config.ts";
 
+/** The job kind that sends one mail (src/mail/mail-jobs.ts); every mail Kabinet sends is queued as one. */
+export const MAIL_JOB = "mail";
+
 export interface OutgoingMail {
   to: string;
   subject: string;

@@ -81,6 +81,12 @@ export function setPersonPreferences(db: Queryable, id: string, prefs: { timeZon
   store.updatePersonRow(db, id, prefs);
 }
 
+/** A person's role and reading preferences, which are not sealed: no decryption (hot paths need only these). */
+export function personPreferences(db: Queryable, id: string): { role: Role; timeZone: string | null; locale: "en" | "ru" | null } | null {
+  const row = store.getPersonRow(db, id);
+  return row ? { role: row.role, timeZone: row.timeZone, locale: row.locale } : null;
+}
+
 /** The person's name alone (one decryption), for lists that need no more. */
 export function personName(deps: PeopleDeps, id: string): string | null {
   const row = store.getPersonRow(deps.db, id);

@@ -50,6 +50,22 @@ export function Field(p: FieldProps): JSX.Element {
   );
 }
 
+/** A multi-line field, with its label, error and hint tied to it like Field's. */
+export function TextArea(p: { name: string; label: string; value: string; error?: string; hint?: string; rows?: number }): JSX.Element {
+  const id = `f-${p.name}`;
+  const describedBy = [p.error ? `${id}-error` : null, p.hint ? `${id}-hint` : null].filter(Boolean).join(" ") || undefined;
+  return (
+    <>
+      <label for={id}>{p.label}</label>
+      <textarea id={id} name={p.name} rows={p.rows ?? 3} maxlength={2000} aria-invalid={p.error ? "true" : undefined} aria-describedby={describedBy}>
+        {p.value}
+      </textarea>
+      {p.error ? <small id={`${id}-error`}>{p.error}</small> : null}
+      {p.hint ? <small id={`${id}-hint`}>{p.hint}</small> : null}
+    </>
+  );
+}
+
 export function Select(p: { name: string; label: string; value?: string; error?: string; options: readonly (readonly [string, string])[] }): JSX.Element {
   const id = `f-${p.name}`;
   return (

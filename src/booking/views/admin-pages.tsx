@@ -1,7 +1,7 @@
 // Admin pages of booking: services, and the mail queue.
 import type { Job, JobStatus } from "../../jobs/queue.ts";
 import { dateTimeFormat } from "../../i18n/format.ts";
-import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select } from "../../views/form.tsx";
+import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select, TextArea } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import { CURRENCIES, formatPrice, type Service } from "../services.ts";
 
@@ -154,21 +154,6 @@ export function ServiceFormPage(p: { page: PageContext; id: string | null; value
         <button type="submit">{s.save}</button>
       </form>
     </Layout>
-  );
-}
-
-export function TextArea(p: { name: string; label: string; value: string; error?: string; hint?: string; rows?: number }): JSX.Element {
-  const id = `f-${p.name}`;
-  const describedBy = [p.error ? `${id}-error` : null, p.hint ? `${id}-hint` : null].filter(Boolean).join(" ") || undefined;
-  return (
-    <>
-      <label for={id}>{p.label}</label>
-      <textarea id={id} name={p.name} rows={p.rows ?? 3} maxlength={2000} aria-invalid={p.error ? "true" : undefined} aria-describedby={describedBy}>
-        {p.value}
-      </textarea>
-      {p.error ? <small id={`${id}-error`}>{p.error}</small> : null}
-      {p.hint ? <small id={`${id}-hint`}>{p.hint}</small> : null}
-    </>
   );
 }
 

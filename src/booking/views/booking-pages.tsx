@@ -2,13 +2,12 @@
 import { raw } from "hono/html";
 import { dateTimeFormat, dayFormat, timeFormat } from "../../i18n/format.ts";
 import type { Locale, Messages } from "../../i18n/messages.ts";
-import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select, TimeZoneSelect } from "../../views/form.tsx";
+import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select, TextArea, TimeZoneSelect } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import type { Appointment } from "../appointments.ts";
 import { formatExceptions, formatIntervals, WEEKDAYS } from "../hours.ts";
 import { formatPrice, type Service } from "../services.ts";
 import type { Availability } from "../slots.ts";
-import { TextArea } from "./admin-pages.tsx";
 
 export interface Named {
   id: string;
