@@ -2,6 +2,7 @@
 // Each failure is a StartupError with one line for the admin; nothing is written before the key is proven right.
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Clock, systemClock } from "./clock.ts";
 import { type Config, ConfigError, readSecretFile } from "./config.ts";
 import { type DB, migrate, NewerDatabaseError, openDatabase } from "./db/client.ts";
 import { generateMasterKeyText, type MasterKey, parseMasterKey } from "./crypto/master-key.ts";
@@ -20,6 +21,8 @@ export interface Installation {
   migrationsApplied: number;
   /** The organisation's SMTP server (configured or not). */
   mailer: Mailer;
+  /** Where "now" comes from: the system clock, or a test's. */
+  clock: Clock;
 }
 
 export class StartupError extends Error {
@@ -33,6 +36,8 @@ export interface OpenOptions {
   alsoAccept?: readonly MasterKey[];
   /** Apply pending migrations (default true); false leaves the schema alone and fails if it is behind. */
   migrate?: boolean;
+  /** The clock (default: the system's); tests pass one they can set. */
+  clock?: Clock;
 }
 
 export function openInstallation(config: Config, log: Logger, options: OpenOptions = {}): Installation {
@@ -47,7 +52,7 @@ export function openInstallation(config: Config, log: Logger, options: OpenOptio
     if (migrationsApplied > 0) log.info("database migrated", { migrations: migrationsApplied });
     const opened = Vault.open(db, current, [...previous, ...(options.alsoAccept ?? [])]);
     if (!opened.ok) throw new StartupError(`KABINET_MASTER_KEY_FILE: ${opened.problem}`);
-    return { config, db, vault: opened.vault, log, masterKeys: [current, ...previous], migrationsApplied, mailer: smtpMailer(config) };
+    return { config, db, vault: opened.vault, log, masterKeys: [current, ...previous], migrationsApplied, mailer: smtpMailer(config), clock: options.clock ?? systemClock };
   } catch (err) {
     db.$client.close();
     if (err instanceof NewerDatabaseError) throw new StartupError(err.message);

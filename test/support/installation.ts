@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { websocket } from "hono/bun";
 import { type App, createApp } from "../../src/app.ts";
+import { SettableClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config.ts";
 import { generateMasterKeyText } from "../../src/crypto/master-key.ts";
 import { createLogger } from "../../src/log.ts";
@@ -17,6 +18,8 @@ export interface TestInstallation extends Installation {
   app: App;
   /** Every log line the installation wrote, to check that no personal data reaches the log. */
   logs: string[];
+  /** The installation's clock: follows the system clock until a test sets it. */
+  clock: SettableClock;
   close(): void;
 }
 
@@ -36,7 +39,8 @@ export function makeInstallation(extraEnv: Record<string, string> = {}): TestIns
   const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_MASTER_KEY_FILE: keyFile, ...extraEnv };
   const config = loadConfig(env);
   const logs: string[] = [];
-  const inst = openInstallation(config, createLogger("debug", (line) => logs.push(line)));
+  const clock = new SettableClock();
+  const inst = openInstallation(config, createLogger("debug", (line) => logs.push(line)), { clock });
   return {
     ...inst,
     dir,
@@ -44,6 +48,7 @@ export function makeInstallation(extraEnv: Record<string, string> = {}): TestIns
     env,
     app: createApp(inst),
     logs,
+    clock,
     close() {
       inst.db.$client.close();
       rmSync(dir, { recursive: true, force: true });
