@@ -123,7 +123,7 @@ describe("the client's booking flow", () => {
     expect(mine.specialistId).toBe(spec.personId);
     expect(searchAudit(inst.db, { actionPrefix: "appointment.create" }).some((e) => e.target === id && e.actor === client.personId)).toBe(true);
     const jobs = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => j.dedupeKey.startsWith(`appt:${id}:`));
-    expect(jobs.map((j) => (j.payload as { template: string }).template).sort()).toEqual(["confirmation", "reminder", "reminder"]);
+    expect(jobs.map((j) => (j.payload as { template: string }).template).sort()).toEqual(["booking.confirmation", "booking.reminder", "booking.reminder"]);
     // The slot is gone for the next client; the other clients's page still has the others.
     const after = slotLinks(await (await signedInClient(inst, client2).get(`/book/${service.id}?specialist=any&day=${day}&tz=Asia/Tokyo`)).text());
     expect(after.some((s) => s.start === chosen.start)).toBe(false);
@@ -182,7 +182,7 @@ describe("the client's booking flow", () => {
     expect(series.map((a) => (a.start - first) / 86_400_000)).toEqual([7, 21, 35]);
     expect(new Set(series.map((a) => a.seriesId)).size).toBe(1);
     // One confirmation for the whole series.
-    const confirmations = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => (j.payload as { template?: string }).template === "confirmation" && (j.payload as { appointmentIds: string[] }).appointmentIds?.length === 3);
+    const confirmations = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => (j.payload as { template?: string }).template === "booking.confirmation" && (j.payload as { appointmentIds: string[] }).appointmentIds?.length === 3);
     expect(confirmations).toHaveLength(1);
     // Cancelling the first with "also the later sessions" cancels the whole series, with one mail.
     const page = await (await c.get(`/appointments/${series[0]!.id}`)).text();
@@ -191,7 +191,7 @@ describe("the client's booking flow", () => {
     expect(all.status).toBe(200);
     expect(await all.text()).toContain("3 sessions are cancelled.");
     expect(listAppointments(inst.db, { clientId: client.personId, from: first, to: first + 60 * 86_400_000 }).filter((a) => a.seriesId === series[0]!.seriesId).map((a) => a.status)).toEqual(["cancelled", "cancelled", "cancelled"]);
-    const cancelMails = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => (j.payload as { template?: string }).template === "cancelled" && (j.payload as { appointmentIds: string[] }).appointmentIds.length === 3);
+    const cancelMails = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => (j.payload as { template?: string }).template === "booking.cancelled" && (j.payload as { appointmentIds: string[] }).appointmentIds.length === 3);
     expect(cancelMails.length).toBe(2); // the client, and the specialist (the client acted)
   });
 });

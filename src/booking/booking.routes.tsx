@@ -14,7 +14,7 @@ import { emailSchema, fieldErrors, nameSchema, readForm } from "../http/form.ts"
 import { pageContext } from "../http/page.ts";
 import type { Installation } from "../installation.ts";
 import { jobCounts, listJobs, retryJob } from "../jobs/queue.ts";
-import { findPersonByEmail, getPerson, listPeople, personName, personPreferences, setPersonPreferences } from "../people/people.ts";
+import { findPersonByEmail, getPerson, listPeople, personName, personZone, readingOf, setPersonPreferences } from "../people/people.ts";
 import type { LiveRooms } from "../rooms/live-rooms.ts";
 import { getSettings, isTimeZone } from "../settings/settings.ts";
 import {
@@ -37,7 +37,7 @@ import {
   rescheduleAppointment,
 } from "./appointments.ts";
 import { defaultAvailability, getAvailability, parseAvailabilityForm, saveAvailability } from "./availability.ts";
-import { appointmentEvent, personZone } from "./booking-mail.ts";
+import { appointmentEvent } from "./booking-mail.ts";
 import { createFeed, currentFeedToken, feedOwner, feedUrl, revokeFeed } from "./feeds.ts";
 import { calendarFile } from "./ics.ts";
 import { formToServiceInput, getService, listServices, saveService, type Service, serviceSchema } from "./services.ts";
@@ -139,7 +139,7 @@ function chooseTime(
       slots={slots.map((s) => ({ start: s.start.epochMilliseconds, specialistId: s.specialistId }))}
       reschedule={o.reschedule ? { appointmentId: o.reschedule.id } : undefined}
       message={o.message}
-      detectZone={c.req.method === "GET" && !o.reschedule && !c.req.query("tz") && !personPreferences(deps.db, c.get("viewer")!.personId)?.timeZone}
+      detectZone={c.req.method === "GET" && !o.reschedule && !c.req.query("tz") && !readingOf(deps.db, c.get("viewer")!.personId)?.zoneChosen}
     />,
     o.status ?? 200,
   );
@@ -556,13 +556,12 @@ export function calendarRoutes(deps: Deps): Hono<AppEnv> {
   app.get("/:file{[A-Za-z0-9_-]{43}\\.ics}", allow(anyone), (c) => {
     const owner = feedOwner(deps.db, c.req.param("file").slice(0, -4));
     if (!owner) return c.text("This calendar address is not valid any more.\n", 404);
-    const person = personPreferences(deps.db, owner);
+    const person = readingOf(deps.db, owner);
     if (!person) return c.text("This calendar address is not valid any more.\n", 404);
     const now = Date.now();
     const own = person.role === "client" ? { clientId: owner } : { specialistIds: [owner] };
     const list = listAppointments(deps.db, { ...own, from: now - 90 * 86_400_000, to: now + 400 * 86_400_000 }).filter((a) => a.status !== "no-show");
-    const locale = person.locale ?? getSettings(deps.db)?.language ?? "en";
-    const events = list.map((a) => appointmentEvent(deps, a, locale, deps.config.publicUrl.origin, person.role !== "client"));
+    const events = list.map((a) => appointmentEvent(deps, a, person.locale, deps.config.publicUrl.origin, person.role !== "client"));
     const body = calendarFile({ name: `${getSettings(deps.db)?.name ?? "Kabinet"}`, host: deps.config.publicUrl.hostname, events });
     return c.body(body, 200, { "content-type": "text/calendar; charset=utf-8", "cache-control": "private, max-age=300" });
   });

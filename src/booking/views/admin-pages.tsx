@@ -1,6 +1,7 @@
 // Admin pages of booking: services, and the mail queue.
 import type { Job, JobStatus } from "../../jobs/queue.ts";
 import { dateTimeFormat } from "../../i18n/format.ts";
+import { mailTemplateOf } from "../../mail/templates.ts";
 import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select, TextArea } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import { CURRENCIES, formatPrice, type Service } from "../services.ts";
@@ -190,7 +191,7 @@ export function JobsPage(p: { page: PageContext; smtp: string | null; counts: Re
             <tbody>
               {p.jobs.map((job) => (
                 <tr>
-                  <td>{j.templates[templateOf(job)]}</td>
+                  <td>{templateOf(job, j.templates)}</td>
                   <td>{when.format(job.runAt)}</td>
                   <td>{j.status[job.status]}</td>
                   <td>{job.attempts}</td>
@@ -208,7 +209,7 @@ export function JobsPage(p: { page: PageContext; smtp: string | null; counts: Re
   );
 }
 
-function templateOf(job: Job): "confirmation" | "reminder" | "changed" | "cancelled" | "link" | "email-code" | "other" {
-  const template = (job.payload as { template?: string } | null)?.template;
-  return template === "confirmation" || template === "reminder" || template === "changed" || template === "cancelled" || template === "link" || template === "email-code" ? template : "other";
+function templateOf(job: Job, labels: Readonly<Record<string, string>>): string {
+  const key = mailTemplateOf(job.payload);
+  return key !== null && Object.hasOwn(labels, key) ? labels[key]! : labels.other!;
 }
