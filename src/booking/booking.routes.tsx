@@ -1,5 +1,5 @@
 // Booking over HTTP: services (admins), working hours (specialists, admins for anyone), the booking flow (clients,
-// and staff for a client), appointments, the schedule (staff roles), calendar feeds, and the mail queue (admins).
+// and staff for a client), appointments, the schedule (staff roles), and calendar feeds.
 // An appointment the viewer may not see is a 404, as if it did not exist.
 import type { Context } from "hono";
 import { Hono } from "hono";
@@ -13,7 +13,6 @@ import type { AppEnv, Viewer } from "../http/env.ts";
 import { emailSchema, fieldErrors, nameSchema, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import type { Installation } from "../installation.ts";
-import { jobCounts, listJobs, retryJob } from "../jobs/queue.ts";
 import { findPersonByEmail, getPerson, listPeople, personName, personPreferences, setPersonPreferences } from "../people/people.ts";
 import type { LiveRooms } from "../rooms/live-rooms.ts";
 import { getSettings, isTimeZone } from "../settings/settings.ts";
@@ -41,7 +40,7 @@ import { appointmentEvent, personZone } from "./booking-mail.ts";
 import { createFeed, currentFeedToken, feedOwner, feedUrl, revokeFeed } from "./feeds.ts";
 import { calendarFile } from "./ics.ts";
 import { formToServiceInput, getService, listServices, saveService, type Service, serviceSchema } from "./services.ts";
-import { JobsPage, ServiceFormPage, ServicesPage, serviceFormValues } from "./views/admin-pages.tsx";
+import { ServiceFormPage, ServicesPage, serviceFormValues } from "./views/admin-pages.tsx";
 import { AppointmentGone, AppointmentPage, AppointmentsPage, type AppointmentView, ChooseServicePage, ChooseTimePage, ConfirmPage, HoursPage, type Named } from "./views/booking-pages.tsx";
 import { type ScheduleEntry, SchedulePage } from "./views/schedule-page.tsx";
 
@@ -565,30 +564,6 @@ export function calendarRoutes(deps: Deps): Hono<AppEnv> {
     const events = list.map((a) => appointmentEvent(deps, a, locale, deps.config.publicUrl.origin, person.role !== "client"));
     const body = calendarFile({ name: `${getSettings(deps.db)?.name ?? "Kabinet"}`, host: deps.config.publicUrl.hostname, events });
     return c.body(body, 200, { "content-type": "text/calendar; charset=utf-8", "cache-control": "private, max-age=300" });
-  });
-  return app;
-}
-
-// ── the mail queue (admins) ──
-
-export function mailQueueRoutes(deps: Deps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  const page = (c: Context<AppEnv>, notice?: string) =>
-    c.html(
-      <JobsPage
-        page={pageContext(c)}
-        smtp={deps.config.smtp ? deps.config.smtp.url.hostname : null}
-        counts={jobCounts(deps.db)}
-        jobs={listJobs(deps.db, deps.vault, ["pending", "running", "failed", "done", "cancelled"], 100)}
-        timeZone={getSettings(deps.db)?.timeZone ?? "UTC"}
-        notice={notice}
-      />,
-    );
-  app.get("/", allow(adminOnly), (c) => page(c));
-  app.post("/:id/retry", allow(adminOnly), (c) => {
-    const id = Number(c.req.param("id"));
-    if (!Number.isSafeInteger(id) || !retryJob(deps.db, id)) return c.notFound();
-    return page(c, c.get("t").booking.jobs.retried);
   });
   return app;
 }
