@@ -160,7 +160,7 @@ export function appointmentRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
         specialist={namesOf(deps, [a.specialistId])[0]!}
         start={start}
         timeZone={viewerZone(deps, c)}
-        clients={null}
+        clientSearch={null}
         reschedule={{ appointmentId: a.id }}
       />,
     );

@@ -1,20 +1,23 @@
 // The booking flow (/book): service → specialist and day → time → confirm. Clients book for themselves; staff book
-// for a client, and may add a new client on the way. Booking is checked, audited and mailed by the service.
+// for a client (found by a search of their scope), and may add a new client on the way. Booking is checked, audited and mailed by the service.
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { invitePerson } from "../accounts/people-admin.ts";
 import { AppError } from "../http/app-error.ts";
 import { allow, everyone, staffOnly } from "../http/access.ts";
-import type { AppEnv, Viewer } from "../http/env.ts";
+import type { AppEnv } from "../http/env.ts";
 import { fieldErrors, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
-import { listPeople, setPersonPreferences } from "../people/people.ts";
+import { setPersonPreferences } from "../people/people.ts";
 import { book } from "./appointments.ts";
 import { bookingProblems, clientChoiceSchema, newClientSchema, parseInstant, seriesSchema, slotFormSchema } from "./booking.schema.ts";
-import { chooseClient } from "./clients.ts";
+import { chooseClient, searchClients } from "./clients.ts";
 import { actorOf, addressFor, type BookingRouteDeps, chooseTime, dateOf, namesOf, viewerZone } from "./route-helpers.tsx";
 import { getService, listServices, type Service } from "./services.ts";
-import { ChooseServicePage, ConfirmPage, type Named } from "./views/booking-pages.tsx";
+import { ChooseServicePage, ClientMatches, ConfirmPage } from "./views/booking-pages.tsx";
+
+/** Where the confirmation page's client field searches (POST: the typed name never appears in a URL). */
+const CLIENT_SEARCH = "/book/clients/search";
 
 interface Booking {
   service: Service;
@@ -29,13 +32,6 @@ export function bookRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
     const service = getService(deps.db, c.req.param("serviceId") ?? "");
     return service?.active && service.specialistIds.length ? service : null;
   };
-  const clientsFor = (viewer: Viewer): (Named & { email: string })[] | null =>
-    viewer.role === "client"
-      ? null
-      : listPeople(deps)
-          .filter((p) => p.role === "client")
-          .map((p) => ({ id: p.id, name: p.name, email: p.email }));
-
   /** The confirmation page of a new booking, as first shown or again with the form's errors or a notice. */
   const confirmPage = (c: Context<AppEnv>, b: Booking, o: { errors?: Record<string, string>; values?: Record<string, string>; notice?: string } = {}, status: 200 | 201 | 422 = 200) =>
     c.html(
@@ -45,7 +41,7 @@ export function bookRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
         specialist={namesOf(deps, [b.specialistId])[0]!}
         start={b.start}
         timeZone={b.zone}
-        clients={clientsFor(c.get("viewer")!)}
+        clientSearch={c.get("viewer")!.role === "client" ? null : CLIENT_SEARCH}
         address={addressFor(deps, b.service)}
         errors={o.errors}
         values={o.values}
@@ -70,6 +66,12 @@ export function bookRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
   };
 
   app.get("/", allow(everyone), (c) => c.html(<ChooseServicePage page={pageContext(c)} services={listServices(deps.db).filter((s) => s.active && s.specialistIds.length)} />));
+
+  // Staff find the client to book for as they type: a few matches of their scope, each search audited (clients.ts).
+  app.post("/clients/search", allow(staffOnly), async (c) => {
+    const { clientEmail } = clientChoiceSchema.parse(await readForm(c));
+    return c.html(<ClientMatches matches={searchClients(deps, actorOf(c), clientEmail)} />);
+  });
 
   app.get("/:serviceId", allow(everyone), (c) => {
     const service = bookable(c);
