@@ -57,3 +57,15 @@ test("odd inputs never answer 500", async () => {
   expect([...seen.keys()].some((s) => s === 400 || s === 409 || s === 422)).toBe(true);
   inst.close();
 }, 120_000);
+
+test("an organisation name over 120 characters is refused as too long in the settings (a mistyped message key showed “not valid”)", async () => {
+  const inst = makeInstallation();
+  const admin = await setUpOrganisation(inst);
+  const form = { name: "N".repeat(121), language: "en", timeZone: "UTC", clientTwoFactor: "optional", reminderHours: "24", mailDetails: "minimal" };
+  const refused = await signedInClient(inst, admin).post("/admin/settings", form);
+  expect(refused.status).toBe(422);
+  const html = await refused.text();
+  expect(html).toContain("This is too long.");
+  expect(html).not.toContain("This value is not valid.");
+  inst.close();
+});

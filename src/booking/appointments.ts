@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { recordAudit, searchAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
-import type { RoleName } from "../http/env.ts";
+import type { Role } from "../roles.ts";
 import { createRoom, getRoom, isRoomLive } from "../rooms/rooms.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -49,7 +49,7 @@ export interface BookingDeps {
 
 export interface Actor {
   personId: string;
-  role: RoleName;
+  role: Role;
 }
 
 // ── free time ──

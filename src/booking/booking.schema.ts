@@ -1,8 +1,8 @@
 // The booking domain's input: every form and query value its routes read, checked here by zod before a service sees
 // it. Message keys are catalogue keys (`problem`), or this domain's own (`BookingProblem`) that the routes translate.
 import { z } from "zod";
-import { emailSchema, nameSchema, problem } from "../http/form.ts";
-import type { Messages } from "../i18n/messages.ts";
+import { emailSchema, nameSchema } from "../http/form.ts";
+import { type Messages, problem } from "../i18n/messages.ts";
 import { isTimeZone } from "../settings/settings.ts";
 import { MAX_SERIES } from "./appointments.ts";
 import { parseExceptions, parseIntervals, WEEKDAYS, type Weekday } from "./hours.ts";

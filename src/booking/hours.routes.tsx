@@ -1,7 +1,7 @@
 // Working hours (/hours): a specialist sets their own; an admin chooses whose. Saving is audited by the service.
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { allow } from "../http/access.ts";
+import { allow, hostsOnly } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { fieldErrors, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
@@ -10,8 +10,6 @@ import { availabilitySchema, bookingProblems } from "./booking.schema.ts";
 import { type BookingRouteDeps, specialistsList } from "./route-helpers.tsx";
 import { ServicesPage } from "./views/admin-pages.tsx";
 import { HoursPage, type Named } from "./views/booking-pages.tsx";
-
-const hosts = { who: "roles", roles: ["admin", "specialist"] } as const;
 
 export function hoursRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -25,13 +23,13 @@ export function hoursRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
     return chosen ? { whose: chosen, specialists } : null;
   };
 
-  app.get("/", allow(hosts), (c) => {
+  app.get("/", allow(hostsOnly), (c) => {
     const w = whose(c);
     if (!w) return c.req.query("specialist") ? c.notFound() : c.html(<ServicesPage page={pageContext(c)} services={[]} notice={c.get("t").booking.hours.noSpecialists} />);
     return c.html(<HoursPage page={pageContext(c)} whose={w.whose} specialists={w.specialists} availability={availabilityOrDefault(deps.db, w.whose.id)} />);
   });
 
-  app.post("/", allow(hosts), async (c) => {
+  app.post("/", allow(hostsOnly), async (c) => {
     const w = whose(c);
     if (!w) return c.notFound();
     const form = await readForm(c);

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { z } from "zod";
-import type { Messages } from "../i18n/messages.ts";
+import { type FormProblem, type Messages, problem } from "../i18n/messages.ts";
 import { AppError } from "./app-error.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -13,14 +13,6 @@ export async function readForm(c: Context<AppEnv>): Promise<Record<string, strin
     throw new AppError(400, c.get("t").errors.badRequestTitle);
   }
   return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === "string"));
-}
-
-/** The catalogue's form messages a failed check may name (the string-valued entries of `t.form`). */
-export type FormProblem = { [K in keyof Messages["form"]]: Messages["form"][K] extends string ? K : never }[keyof Messages["form"]];
-
-/** Names the message of a failed zod check: a key missing from the catalogue is a type error, not a wrong message. */
-export function problem(key: FormProblem): FormProblem {
-  return key;
 }
 
 /**
@@ -41,3 +33,5 @@ export function fieldErrors<Own extends string = never>(error: z.ZodError, t: Me
 
 export const nameSchema = z.string().trim().min(1, problem("required")).max(120, problem("tooLong"));
 export const emailSchema = z.string().trim().min(1, problem("required")).max(254, problem("tooLong")).pipe(z.email(problem("email")));
+/** A password as typed into a form: only required here; its strength is the account rules' to judge. */
+export const passwordFieldSchema = z.string().min(1, problem("required"));

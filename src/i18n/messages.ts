@@ -454,6 +454,14 @@ export const en = {
 
 export type Messages = typeof en;
 
+/** The catalogue's form messages a failed check may name (the string-valued entries of `form`). */
+export type FormProblem = { [K in keyof Messages["form"]]: Messages["form"][K] extends string ? K : never }[keyof Messages["form"]];
+
+/** Names the message of a failed zod check: a key missing from the catalogue is a type error, not a wrong message. */
+export function problem(key: FormProblem): FormProblem {
+  return key;
+}
+
 export const ru: Messages = {
   lang: { name: "Русский", label: "Язык" },
   app: { name: "Кабинет", tagline: "Онлайн-консультации на собственном оборудовании организации" },

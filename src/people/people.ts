@@ -6,7 +6,8 @@ import { recordAudit } from "../audit/audit.ts";
 import type { Vault } from "../vault/vault.ts";
 import * as store from "./people.store.ts";
 
-export type Role = "admin" | "specialist" | "staff" | "client";
+import type { Role } from "../roles.ts";
+export type { Role };
 
 export interface Person {
   id: string;
