@@ -2,9 +2,9 @@
 // the appointment's room, schedule views, feeds, audit, and the mail jobs a booking queues.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import ICAL from "ical.js";
-import { listAppointments } from "../src/booking/appointments.ts";
+import { book, listAppointments } from "../src/booking/appointments.ts";
 import { listJobs } from "../src/jobs/queue.ts";
-import { setAccountActive } from "../src/accounts/people-admin.ts";
+import { invitePerson, setAccountActive } from "../src/accounts/people-admin.ts";
 import { searchAudit } from "../src/audit/audit.ts";
 import { listChatMessages, postChatMessage } from "../src/rooms/chat.ts";
 import { listRoomFiles, readRoomFile, storeRoomFile } from "../src/rooms/files.ts";
@@ -240,6 +240,58 @@ describe("staff on the phone", () => {
   });
 });
 
+describe("finding the client to book for", () => {
+  test("the confirmation page lists no clients; staff search the organisation's clients as they type, at most 10, each search audited", async () => {
+    const service = makeService(inst, admin.personId, [spec.personId], { nameEn: "Client search" });
+    const zora = invitePerson(inst, { name: "Zora Searchable", email: "zora.searchable@example.org", role: "client" }, admin.personId);
+    const gone = invitePerson(inst, { name: "Zoltan Searchable", email: "zoltan.searchable@example.org", role: "client" }, admin.personId);
+    if (zora.kind !== "invited" || gone.kind !== "invited") throw new Error("invite failed");
+    for (let i = 0; i < 12; i++) invitePerson(inst, { name: `Namesake ${i}`, email: `namesake${i}@example.org`, role: "client" }, admin.personId);
+    const s = signedInClient(inst, staff);
+    const page = await (await s.get(`/book/${service.id}/confirm?start=${at(dayAhead(5), "10:00")}&specialist=${spec.personId}&tz=UTC`)).text();
+    for (const leak of ["Zora Searchable", "zora.searchable@example.org", client.email, "Maria Client"]) expect(page).not.toContain(leak);
+    expect(page).toContain('<datalist id="client-list"></datalist>');
+    const audited = () => searchAudit(inst.db, { actor: staff.personId, actionPrefix: "client.search" });
+    const before = audited().length;
+    const search = async (q: string, who = staff) => (await signedInClient(inst, who).post("/book/clients/search", { clientEmail: q })).text();
+    const found = await search("SEARCHABLE");
+    expect(found).toContain('<option value="zora.searchable@example.org">Zora Searchable</option>');
+    expect(found).toContain("Zoltan Searchable");
+    expect(found).not.toContain("Maria Client");
+    expect((await search("namesake")).match(/<option /g)).toHaveLength(10);
+    expect(await search("z")).not.toContain("<option"); // too short to search
+    const entries = audited();
+    expect(entries.length - before).toBe(2);
+    expect(entries[0]!.details).toEqual({ results: 10 });
+    expect(entries[1]!.details).toEqual({ results: 2 });
+    expect(JSON.stringify(entries)).not.toContain("earchable");
+    // A deactivated client is no longer offered.
+    setAccountActive(inst, gone.personId, false, admin.personId);
+    expect(await search("searchable")).not.toContain("Zoltan");
+    // Clients do not search; the query never travels in a URL.
+    expect((await signedInClient(inst, client).post("/book/clients/search", { clientEmail: "searchable" })).status).toBe(403);
+    expect(await (await s.get("/book/clients/search?clientEmail=searchable")).text()).not.toContain("Zora");
+  });
+
+  test("a specialist finds the clients they have seen, and another client only by their full email", async () => {
+    const service = makeService(inst, admin.personId, [spec2.personId], { nameEn: "Specialist search" });
+    const seen = invitePerson(inst, { name: "Olga Seen", email: "olga.seen@example.org", role: "client" }, admin.personId);
+    const unseen = invitePerson(inst, { name: "Olga Unseen", email: "olga.unseen@example.org", role: "client" }, admin.personId);
+    if (seen.kind !== "invited" || unseen.kind !== "invited") throw new Error("invite failed");
+    const start = at(dayAhead(20, "Europe/Berlin"), "10:00", "Europe/Berlin");
+    expect(book(inst, { serviceId: service.id, specialistId: spec2.personId, start, clientId: seen.personId, actor: { personId: admin.personId, role: "admin" } }).ok).toBe(true);
+    const search = async (q: string, who = spec2) => (await signedInClient(inst, who).post("/book/clients/search", { clientEmail: q })).text();
+    const own = await search("olga");
+    expect(own).toContain("Olga Seen");
+    expect(own).not.toContain("Olga Unseen");
+    expect(await search("olga.unseen@example")).not.toContain("Olga Unseen");
+    expect(await search("Olga.Unseen@example.org")).toContain('<option value="olga.unseen@example.org">Olga Unseen</option>');
+    // Another specialist has not seen Olga: nothing by name.
+    expect(await search("olga", spec)).not.toContain("<option");
+    expect(searchAudit(inst.db, { actor: spec2.personId, actionPrefix: "client.search" }).map((e) => e.details.results)).toEqual([1, 0, 1]);
+  });
+});
+
 describe("changing an appointment", () => {
   test("clients cancel or reschedule within the window only; staff cancel with a reason; no-shows only after the start", async () => {
     const service = makeService(inst, admin.personId, [spec.personId], { nameEn: "Window check", cancelHours: 24 });
@@ -248,7 +300,8 @@ describe("changing an appointment", () => {
     const soon = at(dayAhead(0), "17:00") > Date.now() + 3600_000 ? at(dayAhead(0), "17:00") : at(dayAhead(1), "08:00");
     // Staff book on the client's behalf inside the 24 h window (and inside the minimum notice).
     const confirmPage = await (await signedInClient(inst, staff).get(`/book/${service.id}/confirm?start=${soon}&specialist=${spec.personId}&tz=UTC`)).text();
-    expect(confirmPage).toContain(`<option value="${client.email}">Maria Client</option>`);
+    expect(confirmPage).toContain('hx-post="/book/clients/search"');
+    expect(await (await signedInClient(inst, staff).post("/book/clients/search", { clientEmail: "maria" })).text()).toContain(`<option value="${client.email}">Maria Client</option>`);
     const onBehalf = await signedInClient(inst, staff).post(`/book/${service.id}`, { start: String(soon), specialist: spec.personId, tz: "UTC", clientEmail: client.email.toUpperCase() });
     expect(onBehalf.status).toBe(303);
     const soonId = onBehalf.headers.get("location")!.split("/")[2]!.split("?")[0]!;

@@ -8,7 +8,8 @@ import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
 import * as store from "./people.store.ts";
 
-export type Role = "admin" | "specialist" | "staff" | "client";
+import type { Role } from "../roles.ts";
+export type { Role };
 
 export interface Person {
   id: string;
