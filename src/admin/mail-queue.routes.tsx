@@ -6,7 +6,7 @@ import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
 import type { Installation } from "../installation.ts";
 import { jobCounts, listJobs, retryJob } from "../jobs/queue.ts";
-import { getSettings } from "../settings/settings.ts";
+import { personZone } from "../people/people.ts";
 import { JobsPage } from "./views/mail-queue-page.tsx";
 
 type Deps = Pick<Installation, "db" | "vault" | "config">;
@@ -20,7 +20,7 @@ export function mailQueueRoutes(deps: Deps): Hono<AppEnv> {
         smtp={deps.config.smtp ? deps.config.smtp.url.hostname : null}
         counts={jobCounts(deps.db)}
         jobs={listJobs(deps.db, deps.vault, ["pending", "running", "failed", "done", "cancelled"], 100)}
-        timeZone={getSettings(deps.db)?.timeZone ?? "UTC"}
+        timeZone={personZone(deps.db, c.get("viewer")!.personId)}
         notice={notice}
       />,
     );
