@@ -4,7 +4,7 @@ import { pruneEmailCodes } from "./accounts/email-codes.ts";
 import { pruneFailures } from "./accounts/throttle.ts";
 import { pruneFinishedJobs } from "./jobs/queue.ts";
 import type { Installation } from "./installation.ts";
-import { jobWorker } from "./mail/mail-jobs.ts";
+import { jobWorker } from "./worker.ts";
 import { deleteExpiredSessions } from "./sessions/sessions.ts";
 
 const HOUSEKEEPING_MS = 10 * 60_000;

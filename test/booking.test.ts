@@ -2,9 +2,9 @@
 // the appointment's room, schedule views, feeds, audit, and the mail jobs a booking queues.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import ICAL from "ical.js";
-import { listAppointments } from "../src/booking/appointments.ts";
+import { book, listAppointments } from "../src/booking/appointments.ts";
 import { listJobs } from "../src/jobs/queue.ts";
-import { setAccountActive } from "../src/accounts/people-admin.ts";
+import { invitePerson, setAccountActive } from "../src/accounts/people-admin.ts";
 import { searchAudit } from "../src/audit/audit.ts";
 import { listChatMessages, postChatMessage } from "../src/rooms/chat.ts";
 import { listRoomFiles, readRoomFile, storeRoomFile } from "../src/rooms/files.ts";
@@ -123,7 +123,7 @@ describe("the client's booking flow", () => {
     expect(mine.specialistId).toBe(spec.personId);
     expect(searchAudit(inst.db, { actionPrefix: "appointment.create" }).some((e) => e.target === id && e.actor === client.personId)).toBe(true);
     const jobs = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => j.dedupeKey.startsWith(`appt:${id}:`));
-    expect(jobs.map((j) => (j.payload as { template: string }).template).sort()).toEqual(["confirmation", "reminder", "reminder"]);
+    expect(jobs.map((j) => (j.payload as { template: string }).template).sort()).toEqual(["booking.confirmation", "booking.reminder", "booking.reminder"]);
     // The slot is gone for the next client; the other clients's page still has the others.
     const after = slotLinks(await (await signedInClient(inst, client2).get(`/book/${service.id}?specialist=any&day=${day}&tz=Asia/Tokyo`)).text());
     expect(after.some((s) => s.start === chosen.start)).toBe(false);
@@ -182,7 +182,7 @@ describe("the client's booking flow", () => {
     expect(series.map((a) => (a.start - first) / 86_400_000)).toEqual([7, 21, 35]);
     expect(new Set(series.map((a) => a.seriesId)).size).toBe(1);
     // One confirmation for the whole series.
-    const confirmations = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => (j.payload as { template?: string }).template === "confirmation" && (j.payload as { appointmentIds: string[] }).appointmentIds?.length === 3);
+    const confirmations = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => (j.payload as { template?: string }).template === "booking.confirmation" && (j.payload as { appointmentIds: string[] }).appointmentIds?.length === 3);
     expect(confirmations).toHaveLength(1);
     // Cancelling the first with "also the later sessions" cancels the whole series, with one mail.
     const page = await (await c.get(`/appointments/${series[0]!.id}`)).text();
@@ -191,7 +191,7 @@ describe("the client's booking flow", () => {
     expect(all.status).toBe(200);
     expect(await all.text()).toContain("3 sessions are cancelled.");
     expect(listAppointments(inst.db, { clientId: client.personId, from: first, to: first + 60 * 86_400_000 }).filter((a) => a.seriesId === series[0]!.seriesId).map((a) => a.status)).toEqual(["cancelled", "cancelled", "cancelled"]);
-    const cancelMails = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => (j.payload as { template?: string }).template === "cancelled" && (j.payload as { appointmentIds: string[] }).appointmentIds.length === 3);
+    const cancelMails = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => (j.payload as { template?: string }).template === "booking.cancelled" && (j.payload as { appointmentIds: string[] }).appointmentIds.length === 3);
     expect(cancelMails.length).toBe(2); // the client, and the specialist (the client acted)
   });
 });
@@ -240,6 +240,58 @@ describe("staff on the phone", () => {
   });
 });
 
+describe("finding the client to book for", () => {
+  test("the confirmation page lists no clients; staff search the organisation's clients as they type, at most 10, each search audited", async () => {
+    const service = makeService(inst, admin.personId, [spec.personId], { nameEn: "Client search" });
+    const zora = invitePerson(inst, { name: "Zora Searchable", email: "zora.searchable@example.org", role: "client" }, admin.personId);
+    const gone = invitePerson(inst, { name: "Zoltan Searchable", email: "zoltan.searchable@example.org", role: "client" }, admin.personId);
+    if (zora.kind !== "invited" || gone.kind !== "invited") throw new Error("invite failed");
+    for (let i = 0; i < 12; i++) invitePerson(inst, { name: `Namesake ${i}`, email: `namesake${i}@example.org`, role: "client" }, admin.personId);
+    const s = signedInClient(inst, staff);
+    const page = await (await s.get(`/book/${service.id}/confirm?start=${at(dayAhead(5), "10:00")}&specialist=${spec.personId}&tz=UTC`)).text();
+    for (const leak of ["Zora Searchable", "zora.searchable@example.org", client.email, "Maria Client"]) expect(page).not.toContain(leak);
+    expect(page).toContain('<datalist id="client-list"></datalist>');
+    const audited = () => searchAudit(inst.db, { actor: staff.personId, actionPrefix: "client.search" });
+    const before = audited().length;
+    const search = async (q: string, who = staff) => (await signedInClient(inst, who).post("/book/clients/search", { clientEmail: q })).text();
+    const found = await search("SEARCHABLE");
+    expect(found).toContain('<option value="zora.searchable@example.org">Zora Searchable</option>');
+    expect(found).toContain("Zoltan Searchable");
+    expect(found).not.toContain("Maria Client");
+    expect((await search("namesake")).match(/<option /g)).toHaveLength(10);
+    expect(await search("z")).not.toContain("<option"); // too short to search
+    const entries = audited();
+    expect(entries.length - before).toBe(2);
+    expect(entries[0]!.details).toEqual({ results: 10 });
+    expect(entries[1]!.details).toEqual({ results: 2 });
+    expect(JSON.stringify(entries)).not.toContain("earchable");
+    // A deactivated client is no longer offered.
+    setAccountActive(inst, gone.personId, false, admin.personId);
+    expect(await search("searchable")).not.toContain("Zoltan");
+    // Clients do not search; the query never travels in a URL.
+    expect((await signedInClient(inst, client).post("/book/clients/search", { clientEmail: "searchable" })).status).toBe(403);
+    expect(await (await s.get("/book/clients/search?clientEmail=searchable")).text()).not.toContain("Zora");
+  });
+
+  test("a specialist finds the clients they have seen, and another client only by their full email", async () => {
+    const service = makeService(inst, admin.personId, [spec2.personId], { nameEn: "Specialist search" });
+    const seen = invitePerson(inst, { name: "Olga Seen", email: "olga.seen@example.org", role: "client" }, admin.personId);
+    const unseen = invitePerson(inst, { name: "Olga Unseen", email: "olga.unseen@example.org", role: "client" }, admin.personId);
+    if (seen.kind !== "invited" || unseen.kind !== "invited") throw new Error("invite failed");
+    const start = at(dayAhead(20, "Europe/Berlin"), "10:00", "Europe/Berlin");
+    expect(book(inst, { serviceId: service.id, specialistId: spec2.personId, start, clientId: seen.personId, actor: { personId: admin.personId, role: "admin" } }).ok).toBe(true);
+    const search = async (q: string, who = spec2) => (await signedInClient(inst, who).post("/book/clients/search", { clientEmail: q })).text();
+    const own = await search("olga");
+    expect(own).toContain("Olga Seen");
+    expect(own).not.toContain("Olga Unseen");
+    expect(await search("olga.unseen@example")).not.toContain("Olga Unseen");
+    expect(await search("Olga.Unseen@example.org")).toContain('<option value="olga.unseen@example.org">Olga Unseen</option>');
+    // Another specialist has not seen Olga: nothing by name.
+    expect(await search("olga", spec)).not.toContain("<option");
+    expect(searchAudit(inst.db, { actor: spec2.personId, actionPrefix: "client.search" }).map((e) => e.details.results)).toEqual([1, 0, 1]);
+  });
+});
+
 describe("changing an appointment", () => {
   test("clients cancel or reschedule within the window only; staff cancel with a reason; no-shows only after the start", async () => {
     const service = makeService(inst, admin.personId, [spec.personId], { nameEn: "Window check", cancelHours: 24 });
@@ -248,7 +300,8 @@ describe("changing an appointment", () => {
     const soon = at(dayAhead(0), "17:00") > Date.now() + 3600_000 ? at(dayAhead(0), "17:00") : at(dayAhead(1), "08:00");
     // Staff book on the client's behalf inside the 24 h window (and inside the minimum notice).
     const confirmPage = await (await signedInClient(inst, staff).get(`/book/${service.id}/confirm?start=${soon}&specialist=${spec.personId}&tz=UTC`)).text();
-    expect(confirmPage).toContain(`<option value="${client.email}">Maria Client</option>`);
+    expect(confirmPage).toContain('hx-post="/book/clients/search"');
+    expect(await (await signedInClient(inst, staff).post("/book/clients/search", { clientEmail: "maria" })).text()).toContain(`<option value="${client.email}">Maria Client</option>`);
     const onBehalf = await signedInClient(inst, staff).post(`/book/${service.id}`, { start: String(soon), specialist: spec.personId, tz: "UTC", clientEmail: client.email.toUpperCase() });
     expect(onBehalf.status).toBe(303);
     const soonId = onBehalf.headers.get("location")!.split("/")[2]!.split("?")[0]!;

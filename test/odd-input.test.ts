@@ -48,6 +48,7 @@ test("odd inputs never answer 500", async () => {
   await check(spec, "post", "/hours", { timeZone: "UTC", day1: "09:00-10:00,".repeat(2000), exceptions: "2026-01-01 off\n".repeat(5000), noticeHours: "1", horizonDays: "1" });
   await check(client, "get", "/calendar/" + "A".repeat(43) + ".ics");
   await check(client, "post", `/appointments/${appt}/cancel`, { reason: "x".repeat(100_000) });
+  for (const q of ["x".repeat(100_000), "%00", "a@", "@".repeat(300), "ΑΒ"]) for (const who of [admin, spec]) await check(who, "post", "/book/clients/search", { clientEmail: q });
   await check(admin, "post", "/admin/mail/99999999999999999999/retry");
   await check(admin, "post", "/admin/mail/abc/retry");
   expect(bad).toEqual([]);
@@ -56,3 +57,15 @@ test("odd inputs never answer 500", async () => {
   expect([...seen.keys()].some((s) => s === 400 || s === 409 || s === 422)).toBe(true);
   inst.close();
 }, 120_000);
+
+test("an organisation name over 120 characters is refused as too long in the settings (a mistyped message key showed “not valid”)", async () => {
+  const inst = makeInstallation();
+  const admin = await setUpOrganisation(inst);
+  const form = { name: "N".repeat(121), language: "en", timeZone: "UTC", clientTwoFactor: "optional", reminderHours: "24", mailDetails: "minimal" };
+  const refused = await signedInClient(inst, admin).post("/admin/settings", form);
+  expect(refused.status).toBe(422);
+  const html = await refused.text();
+  expect(html).toContain("This is too long.");
+  expect(html).not.toContain("This value is not valid.");
+  inst.close();
+});

@@ -3,40 +3,62 @@
 import { createHash } from "node:crypto";
 import type { Queryable } from "../db/client.ts";
 import { LOCALES } from "../i18n/messages.ts";
-import { enqueue } from "../jobs/queue.ts";
-import { MAIL_JOB, type OutgoingMail } from "../mail/mailer.ts";
-import type { PeopleDeps } from "../people/people.ts";
-import { readerOf } from "../booking/booking-mail.ts";
+import { type MailContext, type MailDecision, mailTemplate, type MailTemplates, queueMail } from "../mail/templates.ts";
+import { mailRecipientOf } from "../people/people.ts";
 import type { Vault } from "../vault/vault.ts";
 import { type LinkPurpose, linkUrl } from "./links.ts";
 
-export type AccountMailPayload =
-  | { template: "link"; purpose: LinkPurpose; url: string; expiresAt: number }
-  | { template: "email-code"; code: string; expiresAt: number };
+const LINK_MAIL = "account.link";
+const CODE_MAIL = "account.email-code";
+
+interface LinkMailData {
+  purpose: LinkPurpose;
+  url: string;
+  expiresAt: number;
+}
+
+interface CodeMailData {
+  code: string;
+  expiresAt: number;
+}
 
 /** Queues the mail carrying a one-time link, in the transaction that made the link. */
 export function queueLinkMail(tx: Queryable, vault: Vault, publicUrl: URL, personId: string, purpose: LinkPurpose, token: string, expiresAt: number, now = Date.now()): void {
   const key = `link:${createHash("sha256").update(token).digest("hex").slice(0, 32)}`;
-  enqueue<AccountMailPayload>(tx, vault, { kind: MAIL_JOB, dedupeKey: key, subject: personId, payload: { template: "link", purpose, url: linkUrl(publicUrl, token), expiresAt }, runAt: now }, now);
+  queueMail<LinkMailData>(tx, vault, LINK_MAIL, { dedupeKey: key, recipient: personId, data: { purpose, url: linkUrl(publicUrl, token), expiresAt }, runAt: now }, now);
 }
 
 export function queueCodeMail(tx: Queryable, vault: Vault, personId: string, code: string, expiresAt: number, now = Date.now()): void {
   const key = `code:${personId}:${now}:${createHash("sha256").update(code).digest("hex").slice(0, 8)}`;
-  enqueue<AccountMailPayload>(tx, vault, { kind: MAIL_JOB, dedupeKey: key, subject: personId, payload: { template: "email-code", code, expiresAt }, runAt: now }, now);
+  queueMail<CodeMailData>(tx, vault, CODE_MAIL, { dedupeKey: key, recipient: personId, data: { code, expiresAt }, runAt: now }, now);
 }
 
-/** The mail, or null once the link or code has expired (sending it late would only confuse). */
-export function accountMail(deps: PeopleDeps, personId: string, p: AccountMailPayload, origin: string, now = Date.now()): Omit<OutgoingMail, "messageId"> | null {
-  const reader = readerOf(deps, personId);
-  if (!reader || now >= p.expiresAt) return null;
+/** The renderers of account mails, by template key (registered with the job worker in src/worker.ts). */
+export const accountMailTemplates: MailTemplates = {
+  [LINK_MAIL]: mailTemplate(linkMail),
+  [CODE_MAIL]: mailTemplate(codeMail),
+};
+
+// Sending a link or code after it expired would only confuse.
+function codeMail(ctx: MailContext, d: CodeMailData): MailDecision {
+  const reader = mailRecipientOf(ctx, ctx.job.recipient);
+  if (!reader) return { skip: "the recipient no longer exists" };
+  if (ctx.now >= d.expiresAt) return { skip: "the code expired before it could be sent" };
   const t = LOCALES[reader.locale];
-  if (p.template === "email-code") {
-    return { to: reader.email, subject: t.mail.codeSubject(p.code), text: [t.mail.greeting(reader.name), "", t.mail.codeLead(p.code), "", t.mail.codeIgnore, "", t.mail.footer].join("\n") };
-  }
-  const hours = Math.max(1, Math.round((p.expiresAt - now) / 3600_000));
+  return { send: { to: reader.email, subject: t.mail.codeSubject(d.code), text: [t.mail.greeting(reader.name), "", t.mail.codeLead(d.code), "", t.mail.codeIgnore, "", t.mail.footer].join("\n") } };
+}
+
+function linkMail(ctx: MailContext, d: LinkMailData): MailDecision {
+  const reader = mailRecipientOf(ctx, ctx.job.recipient);
+  if (!reader) return { skip: "the recipient no longer exists" };
+  if (ctx.now >= d.expiresAt) return { skip: "the link expired before it could be sent" };
+  const t = LOCALES[reader.locale];
+  const hours = Math.max(1, Math.round((d.expiresAt - ctx.now) / 3600_000));
   return {
-    to: reader.email,
-    subject: p.purpose === "invite" ? t.mail.inviteSubject(t.app.name) : t.mail.resetSubject,
-    text: [t.mail.greeting(reader.name), "", p.purpose === "invite" ? t.mail.inviteLead : t.mail.resetLead, p.url, "", t.mail.linkExpires(hours), "", `${origin}`, t.mail.footer].join("\n"),
+    send: {
+      to: reader.email,
+      subject: d.purpose === "invite" ? t.mail.inviteSubject(t.app.name) : t.mail.resetSubject,
+      text: [t.mail.greeting(reader.name), "", d.purpose === "invite" ? t.mail.inviteLead : t.mail.resetLead, d.url, "", t.mail.linkExpires(hours), "", ctx.origin, t.mail.footer].join("\n"),
+    },
   };
 }

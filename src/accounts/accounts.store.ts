@@ -1,6 +1,7 @@
 import { and, eq, isNull, lt } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { accounts, emailCodes, oneTimeLinks, people, recoveryCodes, signInFailures } from "../db/schema.ts";
+import type { Role } from "../roles.ts";
 
 export type AccountRow = typeof accounts.$inferSelect;
 export type LinkRow = typeof oneTimeLinks.$inferSelect;
@@ -38,7 +39,7 @@ export function countAdmins(db: Queryable): number {
   return db.select({ id: people.id }).from(people).where(eq(people.role, "admin")).all().length;
 }
 
-export function setPersonRole(db: Queryable, personId: string, role: "admin" | "specialist" | "staff" | "client"): void {
+export function setPersonRole(db: Queryable, personId: string, role: Role): void {
   db.update(people).set({ role }).where(eq(people.id, personId)).run();
 }
 

@@ -3,13 +3,13 @@
 // appliance; every change ends the person's sessions (their privileges changed) and is audited in the same transaction.
 import { recordAudit } from "../audit/audit.ts";
 import { endCalendarFeeds } from "../booking/feeds.ts";
-import { createPerson, getPerson, listPeople, type Person, type Role } from "../people/people.ts";
+import { createPerson, getPerson, listPeople, type Person } from "../people/people.ts";
+import { type Role, STAFF_ROLES } from "../roles.ts";
 import { invalidatePersonSessions } from "../sessions/sessions.ts";
 import * as store from "./accounts.store.ts";
 import { queueLinkMail } from "./account-mail.ts";
 import { createOneTimeLink, LINK_LIFETIME_MS } from "./links.ts";
 import type { AccountDeps } from "./sign-in.ts";
-import { STAFF_ROLES } from "./policy.ts";
 import { reauthenticate } from "./two-factor.ts";
 
 export interface PersonWithAccount extends Person {

@@ -3,8 +3,9 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { allow, anyone } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
-import { emailSchema, fieldErrors, nameSchema, readForm } from "../http/form.ts";
+import { emailSchema, fieldErrors, nameSchema, passwordFieldSchema, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
+import { problem } from "../i18n/messages.ts";
 import { describeDevice } from "../sessions/sessions.ts";
 import { setSessionCookie } from "../sessions/session.middleware.ts";
 import { DEFAULT_REMINDER_HOURS, isTimeZone } from "../settings/settings.ts";
@@ -16,13 +17,13 @@ import { SetupPage } from "./views/setup-page.tsx";
 
 
 const setupSchema = z.object({
-  code: z.string().trim().min(1, "required"),
+  code: z.string().trim().min(1, problem("required")),
   orgName: nameSchema,
-  language: z.enum(["en", "ru"], { error: "invalid" }),
-  timeZone: z.string().refine(isTimeZone, "invalid"),
+  language: z.enum(["en", "ru"], { error: problem("invalid") }),
+  timeZone: z.string().refine(isTimeZone, problem("invalid")),
   name: nameSchema,
   email: emailSchema,
-  password: z.string().min(1, "required"),
+  password: passwordFieldSchema,
 });
 
 export function setupRoutes(deps: AccountDeps, gate: SetupGate): Hono<AppEnv> {

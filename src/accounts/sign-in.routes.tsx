@@ -5,7 +5,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { allow, anyone, signedOut, stage } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
-import { emailSchema, fieldErrors, nameSchema, readForm } from "../http/form.ts";
+import { emailSchema, fieldErrors, nameSchema, passwordFieldSchema, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import { describeDevice, invalidateSession } from "../sessions/sessions.ts";
 import { clearSessionCookie, setSessionCookie } from "../sessions/session.middleware.ts";
@@ -126,7 +126,7 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
     const t = c.get("t");
     if (!canRegister()) return c.notFound();
     const form = await readForm(c);
-    const parsed = z.object({ name: nameSchema, email: emailSchema, password: z.string().min(1, "required") }).safeParse(form);
+    const parsed = z.object({ name: nameSchema, email: emailSchema, password: passwordFieldSchema }).safeParse(form);
     const errors: Record<string, string> = parsed.success ? {} : fieldErrors(parsed.error, t);
     const problem = await passwordProblem(form.password ?? "");
     if (problem && !errors.password) errors.password = passwordMessage(problem, t);

@@ -8,7 +8,8 @@
 import { recordAudit } from "../audit/audit.ts";
 import { normalizeEmail } from "../crypto/blind-index.ts";
 import type { Installation } from "../installation.ts";
-import { findPersonByEmail, getPerson, type Role } from "../people/people.ts";
+import { findPersonByEmail, getPerson } from "../people/people.ts";
+import type { Role } from "../roles.ts";
 import { createSession, invalidateSession, type Session } from "../sessions/sessions.ts";
 import { getSettings } from "../settings/settings.ts";
 import * as store from "./accounts.store.ts";

@@ -14,16 +14,17 @@ import {
   resetTwoFactorOf,
   setAccountActive,
 } from "../accounts/people-admin.ts";
-import { isRole } from "../accounts/policy.ts";
+import { isRole, type Role } from "../roles.ts";
 import type { AccountDeps } from "../accounts/sign-in.ts";
 import { recordAudit } from "../audit/audit.ts";
 import { adminOnly, allow } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { emailSchema, fieldErrors, nameSchema, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
+import { problem } from "../i18n/messages.ts";
 import { LinkHandoverPage, PeoplePage, PersonPage } from "./views/people-pages.tsx";
 
-const inviteSchema = z.object({ name: nameSchema, email: emailSchema, role: z.string().refine(isRole, "invalid") });
+const inviteSchema = z.object({ name: nameSchema, email: emailSchema, role: z.string().refine(isRole, problem("invalid")) });
 
 export function peopleRoutes(deps: AccountDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -42,7 +43,7 @@ export function peopleRoutes(deps: AccountDeps): Hono<AppEnv> {
     const rerender = (errors: Record<string, string>) =>
       c.html(<PeoplePage page={pageContext(c)} people={listPeopleWithAccounts(deps)} values={form} errors={errors} />, 422);
     if (!parsed.success) return rerender(fieldErrors(parsed.error, t));
-    const role = parsed.data.role as "admin" | "specialist" | "staff" | "client";
+    const role = parsed.data.role as Role;
     const result = invitePerson(deps, { ...parsed.data, role }, actorOf(c));
     if (result.kind === "email-taken") return rerender({ email: t.people.emailTaken });
     const person = getPersonWithAccount(deps, result.personId)!;

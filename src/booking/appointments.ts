@@ -6,9 +6,9 @@
 // Every change is audited in its own transaction and queues the mails it causes there too, so a booking and its
 // confirmation exist together or not at all.
 import { randomBytes } from "node:crypto";
-import { recordAudit } from "../audit/audit.ts";
+import { recordAudit, searchAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
-import type { RoleName } from "../http/env.ts";
+import type { Role } from "../roles.ts";
 import { createRoom, getRoom, isRoomLive } from "../rooms/rooms.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -49,7 +49,7 @@ export interface BookingDeps {
 
 export interface Actor {
   personId: string;
-  role: RoleName;
+  role: Role;
 }
 
 // ── free time ──
@@ -224,6 +224,26 @@ export function auditView(deps: BookingDeps, a: Appointment, viewer: Actor): voi
 
 export function listAppointments(db: Queryable, filter: store.AppointmentFilter): Appointment[] {
   return store.listAppointmentRows(db, filter).map(toAppointment);
+}
+
+const SCHEDULE_VIEW_AUDIT_MS = 10 * 60_000;
+
+/**
+ * The appointments a schedule shows: of the given specialists (all when none are given) within [from, to). Reading
+ * colleagues' calendars is recorded: once per colleague read and 10 minutes (the schedule refreshes itself).
+ */
+export function readSchedule(deps: BookingDeps, viewer: Actor, q: { specialistIds?: string[]; from: number; to: number }, nowMs = Date.now()): Appointment[] {
+  const list = listAppointments(deps.db, q);
+  const others = [...new Set(list.map((a) => a.specialistId))].filter((id) => id !== viewer.personId);
+  if (others.length === 0) return list;
+  deps.db.transaction(
+    (tx) => {
+      const recent = new Set(searchAudit(tx, { actor: viewer.personId, actionPrefix: "schedule.view", from: nowMs - SCHEDULE_VIEW_AUDIT_MS }, 500).map((e) => e.target));
+      for (const s of others) if (!recent.has(s)) recordAudit(tx, deps.vault, { actor: viewer.personId, action: "schedule.view", target: s, details: { appointments: list.length } });
+    },
+    { behavior: "immediate" },
+  );
+  return list;
 }
 
 export function cancelReasonOf(deps: BookingDeps, id: string): string | null {

@@ -121,3 +121,13 @@ export function touchFeedRow(db: Queryable, tokenHash: Uint8Array, at: number): 
 export function seriesRows(db: Queryable, seriesId: string): AppointmentRow[] {
   return db.select().from(appointments).where(eq(appointments.seriesId, seriesId)).orderBy(asc(appointments.startAt)).all();
 }
+
+/** The clients a specialist has or had appointments with (any status). */
+export function clientIdsOfSpecialist(db: Queryable, specialistId: string): string[] {
+  return db
+    .selectDistinct({ id: appointments.clientId })
+    .from(appointments)
+    .where(eq(appointments.specialistId, specialistId))
+    .all()
+    .map((r) => r.id);
+}

@@ -1,27 +1,37 @@
 // The mails an appointment causes, queued in the transaction of the change (src/jobs/queue.ts). Payloads carry ids
-// only; the mail is written when it is sent, in the recipient's language and zone, from the appointment as it is then.
+// and the revisions they were queued at; the mail is written when it is sent (booking-mail.ts), in the recipient's
+// language and zone, from the appointment as it is then.
 import type { Queryable } from "../db/client.ts";
-import { cancelJobs, enqueue } from "../jobs/queue.ts";
-import { MAIL_JOB } from "../mail/mailer.ts";
+import { cancelJobs } from "../jobs/queue.ts";
+import { queueMail } from "../mail/templates.ts";
 import type { Vault } from "../vault/vault.ts";
 import type { Appointment } from "./appointments.ts";
 
 export type AppointmentMailKind = "confirmation" | "reminder" | "changed" | "cancelled";
 
-export interface AppointmentMailPayload {
-  template: AppointmentMailKind;
+/** The template key of each appointment mail (booking-mail.ts registers a renderer for each). */
+export const BOOKING_MAIL: Readonly<Record<AppointmentMailKind, string>> = {
+  confirmation: "booking.confirmation",
+  reminder: "booking.reminder",
+  changed: "booking.changed",
+  cancelled: "booking.cancelled",
+};
+
+export interface AppointmentMailData {
   appointmentIds: string[];
+  /** Each appointment's revision when the mail was queued (absent in mail queued before revisions were recorded). */
+  revisions?: number[];
   /** For reminders: the start they were queued for, and how many hours before it. */
   start?: number;
   hours?: number;
 }
 
-
 export function queueAppointmentMail(tx: Queryable, vault: Vault, m: { kind: Exclude<AppointmentMailKind, "reminder">; appointments: Appointment[]; recipient: string }, now: number): void {
   const first = m.appointments[0]!;
   const key =
     m.kind === "confirmation" ? `appt:${first.id}:confirmation` : `appt:${first.id}:${m.kind}:${first.revision}:${m.recipient}`; // one per change
-  enqueue<AppointmentMailPayload>(tx, vault, { kind: MAIL_JOB, dedupeKey: key, subject: m.recipient, payload: { template: m.kind, appointmentIds: m.appointments.map((a) => a.id) }, runAt: now }, now);
+  const data: AppointmentMailData = { appointmentIds: m.appointments.map((a) => a.id), revisions: m.appointments.map((a) => a.revision) };
+  queueMail(tx, vault, BOOKING_MAIL[m.kind], { dedupeKey: key, recipient: m.recipient, data, runAt: now }, now);
 }
 
 /** One reminder per configured offset that is still ahead. Keyed by the start, so moving the appointment queues anew. */
@@ -29,12 +39,8 @@ export function queueReminders(tx: Queryable, vault: Vault, a: Appointment, hour
   for (const h of hours) {
     const runAt = a.start - h * 3600_000;
     if (runAt <= now) continue;
-    enqueue<AppointmentMailPayload>(
-      tx,
-      vault,
-      { kind: MAIL_JOB, dedupeKey: `appt:${a.id}:r:${a.start}:${h}`, subject: a.clientId, payload: { template: "reminder", appointmentIds: [a.id], start: a.start, hours: h }, runAt },
-      now,
-    );
+    const data: AppointmentMailData = { appointmentIds: [a.id], revisions: [a.revision], start: a.start, hours: h };
+    queueMail(tx, vault, BOOKING_MAIL.reminder, { dedupeKey: `appt:${a.id}:r:${a.start}:${h}`, recipient: a.clientId, data, runAt }, now);
   }
 }
 

@@ -1,11 +1,11 @@
 // Services: what clients book. The admin names each in both languages and sets its timing, mode, price and
 // cancellation window, and who offers it. Every change is audited.
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
 import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import type { Locale } from "../i18n/messages.ts";
 import type { Vault } from "../vault/vault.ts";
+import type { ServiceInput } from "./booking.schema.ts";
 import * as store from "./booking.store.ts";
 
 export interface Service {
@@ -23,38 +23,6 @@ export interface Service {
 }
 
 export const CURRENCIES = ["RUB", "EUR", "USD", "GBP", "KZT", "BYN", "UAH", "CHF"] as const;
-
-const minutes = (max: number) => z.coerce.number({ error: "number" }).int("number").min(0, "number").max(max, "tooLarge");
-
-/** The service form, as submitted: specialists arrive as `specialist:<id>=on` checkboxes. */
-export const serviceSchema = z
-  .object({
-    nameEn: z.string().trim().min(1, "required").max(120, "tooLong"),
-    nameRu: z.string().trim().min(1, "required").max(120, "tooLong"),
-    descriptionEn: z.string().trim().max(2000, "tooLong").default(""),
-    descriptionRu: z.string().trim().max(2000, "tooLong").default(""),
-    durationMinutes: z.coerce.number({ error: "durationRange" }).int("durationRange").min(5, "durationRange").max(480, "durationRange"),
-    bufferBeforeMinutes: minutes(240),
-    bufferAfterMinutes: minutes(240),
-    mode: z.enum(["online", "in-person"], { error: "invalid" }),
-    price: z
-      .string()
-      .trim()
-      .regex(/^(\d{1,9}([.,]\d{1,2})?)?$/, "price")
-      .default(""),
-    currency: z.enum(CURRENCIES, { error: "invalid" }),
-    cancelHours: minutes(720),
-    active: z.boolean(),
-    specialistIds: z.array(z.string()),
-  })
-  .transform(({ price, ...rest }) => ({ ...rest, priceMinor: price === "" ? null : Math.round(Number(price.replace(",", ".")) * 100) }));
-
-export type ServiceInput = z.output<typeof serviceSchema>;
-
-export function formToServiceInput(form: Record<string, string>): z.input<typeof serviceSchema> {
-  const specialistIds = Object.keys(form).filter((k) => k.startsWith("specialist:")).map((k) => k.slice("specialist:".length));
-  return { ...form, active: form.active === "on", specialistIds } as z.input<typeof serviceSchema>;
-}
 
 export function listServices(db: Queryable): Service[] {
   return store.listServiceRows(db).map((row) => toService(row, store.specialistIdsOf(db, row.id)));

@@ -2,6 +2,7 @@
 // the columns that hold sealed bytes are named in SEALED_COLUMNS so a test can check nothing slips through in clear.
 import { sql } from "drizzle-orm";
 import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { ROLES } from "../roles.ts";
 
 /** Small facts about the installation itself: schema owner, organisation settings. No personal data. */
 export const meta = sqliteTable("meta", {
@@ -37,7 +38,7 @@ export const people = sqliteTable(
   "people",
   {
     id: text("id").primaryKey(),
-    role: text("role", { enum: ["admin", "specialist", "staff", "client"] }).notNull(),
+    role: text("role", { enum: ROLES }).notNull(),
     emailIndex: blob("email_index", { mode: "buffer" }).notNull(),
     email: blob("email", { mode: "buffer" }).notNull(),
     name: blob("name", { mode: "buffer" }).notNull(),

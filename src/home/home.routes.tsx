@@ -4,7 +4,7 @@
 import { Hono } from "hono";
 import { deleteCookie, getCookie } from "hono/cookie";
 import { listAppointments } from "../booking/appointments.ts";
-import { personZone } from "../booking/booking-mail.ts";
+import { personZone } from "../people/people.ts";
 import { getService } from "../booking/services.ts";
 import { allow, anyone, isReturnPath, nextStepPath, RETURN_COOKIE } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";

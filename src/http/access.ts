@@ -12,20 +12,22 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { setCookie } from "hono/cookie";
 import { AppError } from "./app-error.ts";
-import type { AppEnv, RoleName, SessionStage } from "./env.ts";
+import { HOST_ROLES, ROLES, type Role, STAFF_ROLES } from "../roles.ts";
+import type { AppEnv, SessionStage } from "./env.ts";
 
 export type Access =
   | { who: "anyone" }
   | { who: "signed-out" }
   | { who: "stage"; stage: Exclude<SessionStage, "full"> }
-  | { who: "roles"; roles: readonly RoleName[] };
+  | { who: "roles"; roles: readonly Role[] };
 
 const RULES = new WeakMap<Function, Access>();
 
 export const anyone: Access = { who: "anyone" };
 export const signedOut: Access = { who: "signed-out" };
-export const everyone: Access = { who: "roles", roles: ["admin", "specialist", "staff", "client"] };
-export const staffOnly: Access = { who: "roles", roles: ["admin", "specialist", "staff"] };
+export const everyone: Access = { who: "roles", roles: ROLES };
+export const staffOnly: Access = { who: "roles", roles: STAFF_ROLES };
+export const hostsOnly: Access = { who: "roles", roles: HOST_ROLES };
 export const adminOnly: Access = { who: "roles", roles: ["admin"] };
 export const stage = (s: Exclude<SessionStage, "full">): Access => ({ who: "stage", stage: s });
 

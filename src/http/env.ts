@@ -1,6 +1,6 @@
 import type { Locale, Messages } from "../i18n/messages.ts";
+import type { Role } from "../roles.ts";
 
-export type RoleName = "admin" | "specialist" | "staff" | "client";
 export type SessionStage = "second-factor" | "enrol" | "full";
 
 /** The session behind a request (the sessions domain fills it; http only reads it). */
@@ -18,7 +18,7 @@ export interface SessionInfo {
 /** Who is asking: set only for a live session of an active account. */
 export interface Viewer {
   personId: string;
-  role: RoleName;
+  role: Role;
   name: string;
   session: SessionInfo;
 }

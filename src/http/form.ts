@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { z } from "zod";
-import type { Messages } from "../i18n/messages.ts";
+import { type FormProblem, type Messages, problem } from "../i18n/messages.ts";
 import { AppError } from "./app-error.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -15,17 +15,23 @@ export async function readForm(c: Context<AppEnv>): Promise<Record<string, strin
   return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === "string"));
 }
 
-/** Maps zod's issues to one translated message per field (the first problem of each); `own` adds a form's own keys. */
-export function fieldErrors(error: z.ZodError, t: Messages, own: Readonly<Record<string, string>> = {}): Record<string, string> {
+/**
+ * Maps zod's issues to one translated message per field (the first problem of each): a `problem(...)` key from the
+ * catalogue, or one of the form's own keys translated by `own`; anything else (zod's own English) reads "not valid".
+ */
+export function fieldErrors<Own extends string = never>(error: z.ZodError, t: Messages, own?: Readonly<Record<Own, string>>): Record<string, string> {
   const out: Record<string, string> = {};
+  const owned: Readonly<Record<string, string>> = own ?? {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? "");
     if (out[field]) continue;
-    const key = issue.message as keyof Messages["form"];
-    out[field] = own[issue.message] ?? (key in t.form && typeof t.form[key] === "string" ? (t.form[key] as string) : t.form.invalid);
+    const key = issue.message as FormProblem;
+    out[field] = owned[issue.message] ?? (Object.hasOwn(t.form, key) && typeof t.form[key] === "string" ? t.form[key] : t.form.invalid);
   }
   return out;
 }
 
-export const nameSchema = z.string().trim().min(1, "required").max(120, "tooLong");
-export const emailSchema = z.string().trim().min(1, "required").max(254, "tooLong").pipe(z.email("email"));
+export const nameSchema = z.string().trim().min(1, problem("required")).max(120, problem("tooLong"));
+export const emailSchema = z.string().trim().min(1, problem("required")).max(254, problem("tooLong")).pipe(z.email(problem("email")));
+/** A password as typed into a form: only required here; its strength is the account rules' to judge. */
+export const passwordFieldSchema = z.string().min(1, problem("required"));

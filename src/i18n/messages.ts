@@ -323,7 +323,7 @@ export const en = {
       clientAdded: "Client added and chosen below. Mail is not set up, so an administrator hands them their invitation link (People).",
       clientAddedMailed: "Client added and chosen below; they were mailed an invitation to set a password.",
       clientExists: "A person with this email exists already: pick them from the list.",
-      clientHint: "Pick the client from the list as you type.",
+      clientHint: "Type at least two letters of a name or email, then pick the client from the list; someone you have not booked before, by their full email.",
       chooseClientError: "Choose the client this appointment is for: no client has this email.",
       repeat: "Repeat (a series of sessions)",
       repeatEvery: "Repeat",
@@ -394,22 +394,22 @@ export const en = {
       title: "Mail queue",
       smtpMissing: "Mail is not set up (KABINET_SMTP_URL): mails wait here and are sent once it is configured.",
       smtpOk: (host: string) => `Mail is sent through ${host}.`,
-      status: { pending: "Waiting", running: "Sending", done: "Sent", failed: "Failed", cancelled: "Cancelled" },
+      status: { pending: "Waiting", running: "Sending", done: "Sent", failed: "Failed", cancelled: "Not sent" },
       what: "Mail",
       runAt: "Due",
       state: "State",
       attempts: "Attempts",
-      error: "Last error",
+      error: "Reason",
       retry: "Try again",
       retried: "It will be sent again shortly.",
       empty: "No mail yet.",
       templates: {
-        confirmation: "Booking confirmation",
-        reminder: "Reminder",
-        changed: "Appointment moved",
-        cancelled: "Appointment cancelled",
-        link: "Account link",
-        "email-code": "Sign-in code",
+        "booking.confirmation": "Booking confirmation",
+        "booking.reminder": "Reminder",
+        "booking.changed": "Appointment moved",
+        "booking.cancelled": "Appointment cancelled",
+        "account.link": "Account link",
+        "account.email-code": "Sign-in code",
         other: "Other",
       },
     },
@@ -453,6 +453,14 @@ export const en = {
 };
 
 export type Messages = typeof en;
+
+/** The catalogue's form messages a failed check may name (the string-valued entries of `form`). */
+export type FormProblem = { [K in keyof Messages["form"]]: Messages["form"][K] extends string ? K : never }[keyof Messages["form"]];
+
+/** Names the message of a failed zod check: a key missing from the catalogue is a type error, not a wrong message. */
+export function problem(key: FormProblem): FormProblem {
+  return key;
+}
 
 export const ru: Messages = {
   lang: { name: "Русский", label: "Язык" },
@@ -778,7 +786,7 @@ export const ru: Messages = {
       clientAdded: "Клиент добавлен и выбран ниже. Почта не настроена: ссылку-приглашение передаст администратор (раздел «Люди»).",
       clientAddedMailed: "Клиент добавлен и выбран ниже; ему отправлено приглашение задать пароль.",
       clientExists: "Человек с такой почтой уже есть: выберите его из списка.",
-      clientHint: "Выберите клиента из списка по мере ввода.",
+      clientHint: "Введите хотя бы две буквы имени или почты и выберите клиента из списка; того, кого вы ещё не записывали, — по полной почте.",
       chooseClientError: "Выберите клиента, для которого эта запись: клиента с такой почтой нет.",
       repeat: "Повторять (серия встреч)",
       repeatEvery: "Повтор",
@@ -849,22 +857,22 @@ export const ru: Messages = {
       title: "Очередь писем",
       smtpMissing: "Почта не настроена (KABINET_SMTP_URL): письма ждут здесь и уйдут, когда её настроят.",
       smtpOk: (host: string) => `Письма отправляются через ${host}.`,
-      status: { pending: "Ждёт", running: "Отправляется", done: "Отправлено", failed: "Ошибка", cancelled: "Отменено" },
+      status: { pending: "Ждёт", running: "Отправляется", done: "Отправлено", failed: "Ошибка", cancelled: "Не отправлено" },
       what: "Письмо",
       runAt: "Когда",
       state: "Состояние",
       attempts: "Попытки",
-      error: "Последняя ошибка",
+      error: "Причина",
       retry: "Повторить",
       retried: "Письмо скоро будет отправлено снова.",
       empty: "Писем пока нет.",
       templates: {
-        confirmation: "Подтверждение записи",
-        reminder: "Напоминание",
-        changed: "Перенос записи",
-        cancelled: "Отмена записи",
-        link: "Ссылка для входа",
-        "email-code": "Код входа",
+        "booking.confirmation": "Подтверждение записи",
+        "booking.reminder": "Напоминание",
+        "booking.changed": "Перенос записи",
+        "booking.cancelled": "Отмена записи",
+        "account.link": "Ссылка для входа",
+        "account.email-code": "Код входа",
         other: "Другое",
       },
     },

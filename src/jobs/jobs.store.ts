@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, like, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, like, lt, lte, or, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { jobs } from "../db/schema.ts";
 
@@ -49,6 +49,11 @@ export function reclaimStale(db: Queryable, claimedBefore: number): number {
 
 export function listJobRows(db: Queryable, statuses: readonly JobRow["status"][], limit: number): JobRow[] {
   return db.select().from(jobs).where(inArray(jobs.status, [...statuses])).orderBy(desc(jobs.runAt)).limit(limit).all();
+}
+
+/** The jobs of one kind about one person queued after job `afterId`, oldest first. */
+export function laterJobRows(db: Queryable, kind: string, subject: string, afterId: number): JobRow[] {
+  return db.select().from(jobs).where(and(eq(jobs.kind, kind), eq(jobs.subject, subject), gt(jobs.id, afterId))).orderBy(asc(jobs.id)).all();
 }
 
 export function getJobRow(db: Queryable, id: number): JobRow | null {

@@ -1,6 +1,7 @@
 // The persisted job queue (DESIGN.md decision 8). A job is queued inside the transaction of the change that causes it,
 // so it exists exactly when the change does; it survives restarts; it runs at `runAt` or later, is retried with
-// backoff when its handler throws, and ends done, failed (after the last attempt) or cancelled.
+// backoff when its handler throws, and ends done, failed (after the last attempt, or at once when the handler says
+// retrying cannot help) or cancelled (by the change that made it pointless, or by its handler finding nothing to do).
 //
 // Duplicates: the dedupe key is unique, so queueing twice is a no-op; a job is claimed by moving it from pending to
 // running (with the time), so two workers never run the same job. A process that dies mid-job leaves it running;
@@ -76,7 +77,14 @@ export function openJob(vault: Vault, row: store.JobRow): Job {
   return { ...rest, payload };
 }
 
-export type Handler = (job: Job) => Promise<void>;
+/**
+ * How a job ended, when not simply done: `skipped` (nothing left to do, e.g. a mail made untrue by a later change)
+ * ends it cancelled; `failed` (retrying cannot help, e.g. a mailbox that does not exist) ends it failed at once.
+ * The reason is kept for admins. A handler that throws is retried with backoff.
+ */
+export type JobOutcome = { status: "done" } | { status: "skipped"; reason: string } | { status: "failed"; reason: string };
+
+export type Handler = (job: Job) => Promise<JobOutcome>;
 
 export interface WorkerOptions {
   db: Queryable;
@@ -134,14 +142,16 @@ export class JobWorker {
         const handler = handlers[row.kind];
         let outcome: Partial<store.JobRow>;
         try {
-          if (!handler) throw new Error(`no handler for ${row.kind}`);
-          if (job.payload !== null) await handler(job);
-          outcome = { status: "done", finishedAt: now(), lastError: null };
+          const result: JobOutcome = !handler ? { status: "failed", reason: `no handler for ${row.kind}` } : job.payload === null ? { status: "done" } : await handler(job);
+          if (result.status !== "done") log.info("job ended", { kind: row.kind, job: row.id, status: result.status });
+          outcome =
+            result.status === "done"
+              ? { status: "done", finishedAt: now(), lastError: null }
+              : { status: result.status === "skipped" ? "cancelled" : "failed", finishedAt: now(), lastError: forAdmins(result.reason) };
         } catch (err) {
           const attempts = row.attempts + 1;
           const wait = BACKOFF_MINUTES[attempts - 1];
-          // Kept for admins, never logged; addresses an SMTP server may quote are masked.
-          const error = String((err as Error)?.message ?? err).replaceAll(/[^\s<>"']+@[^\s<>"']+/g, "<address>").slice(0, 300);
+          const error = forAdmins(String((err as Error)?.message ?? err));
           log.warn("job failed", { kind: row.kind, job: row.id, attempts, retry: wait !== undefined });
           outcome = wait === undefined ? { status: "failed", finishedAt: now(), lastError: error } : { status: "pending", runAt: now() + wait * 60_000, lastError: error };
         }
@@ -157,8 +167,18 @@ export class JobWorker {
   }
 }
 
+/** Kept for admins, never logged; addresses an SMTP server may quote are masked. */
+function forAdmins(reason: string): string {
+  return reason.replaceAll(/[^\s<>"']+@[^\s<>"']+/g, "<address>").slice(0, 300);
+}
+
 export function listJobs(db: Queryable, vault: Vault, statuses: readonly JobStatus[], limit = 100): Job[] {
   return store.listJobRows(db, statuses, limit).map((r) => openJob(vault, r));
+}
+
+/** The jobs of a kind about the same person queued after this one (e.g. the mails of later changes), opened. */
+export function listLaterJobs(db: Queryable, vault: Vault, job: Pick<Job, "id" | "kind" | "subject">): Job[] {
+  return store.laterJobRows(db, job.kind, job.subject, job.id).map((r) => openJob(vault, r));
 }
 
 export function jobCounts(db: Queryable): Record<JobStatus, number> {

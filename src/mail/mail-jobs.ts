@@ -1,35 +1,44 @@
-// The "mail" job: writes the queued mail at send time and hands it to the organisation's SMTP server.
+// The "mail" job: asks the template the payload names to write the mail at send time, then hands it to the
+// organisation's SMTP server. Delivery is at least once: a mail whose acceptance was not recorded (a crash, a lost
+// reply) is sent again, with the same Message-ID (derived from the job's key), so the receiving side can tell.
 import { createHash } from "node:crypto";
-import { accountMail, type AccountMailPayload } from "../accounts/account-mail.ts";
-import { appointmentMail } from "../booking/booking-mail.ts";
-import type { AppointmentMailPayload } from "../booking/notify.ts";
 import type { Installation } from "../installation.ts";
-import { type Handler, JobWorker } from "../jobs/queue.ts";
-import { MAIL_JOB, type Mailer } from "./mailer.ts";
+import { type Handler, type Job, listLaterJobs } from "../jobs/queue.ts";
+import { type MailContext, mailTemplateOf, type MailTemplates, type QueuedMail } from "./templates.ts";
 
-export type MailPayload = AppointmentMailPayload | AccountMailPayload;
-
-export function mailHandler(deps: Pick<Installation, "db" | "vault" | "config">, mailer: Mailer): Handler {
+export function mailHandler(deps: Pick<Installation, "db" | "vault" | "config" | "mailer">, templates: MailTemplates, now: () => number): Handler {
   const origin = deps.config.publicUrl.origin;
   const host = deps.config.publicUrl.hostname;
+  const fromAddress = addressOf(deps.config.mailFrom);
   return async (job) => {
-    const p = job.payload as MailPayload;
-    const mail = "appointmentIds" in p ? appointmentMail(deps, job.subject, p, origin) : accountMail(deps, job.subject, p, origin);
-    if (!mail) return; // nothing to say any more: the job is done without a mail
-    const messageId = `<${createHash("sha256").update(job.dedupeKey).digest("hex").slice(0, 32)}@${host}>`;
-    await mailer.send({ ...mail, messageId });
+    const key = mailTemplateOf(job.payload);
+    const render = key !== null && Object.hasOwn(templates, key) ? templates[key] : undefined;
+    if (!render) return { status: "failed", reason: `unknown mail template ${JSON.stringify(key ?? null).slice(0, 80)}` };
+    const ctx: MailContext = { db: deps.db, vault: deps.vault, origin, fromAddress, now: now(), job: { id: job.id, recipient: job.subject }, laterMails: () => laterMails(deps, job) };
+    const decision = render(ctx, dataOf(job));
+    if ("skip" in decision) return { status: "skipped", reason: decision.skip };
+    const result = await deps.mailer.send({ ...decision.send, messageId: messageIdOf(job.dedupeKey, host) });
+    return result.sent ? { status: "done" } : { status: "failed", reason: `refused by the mail server: ${result.code} ${result.reason}` };
   };
 }
 
-/** The installation's job worker: mail waits (nothing lost) while no SMTP server is configured. */
-export function jobWorker(inst: Pick<Installation, "db" | "vault" | "config" | "log" | "mailer">, o: { pollMs?: number; now?: () => number } = {}): JobWorker {
-  return new JobWorker({
-    db: inst.db,
-    vault: inst.vault,
-    log: inst.log,
-    handlers: { [MAIL_JOB]: mailHandler(inst, inst.mailer) },
-    paused: (kind) => kind === MAIL_JOB && !inst.mailer.configured,
-    pollMs: o.pollMs,
-    now: o.now,
-  });
+function laterMails(deps: Pick<Installation, "db" | "vault">, job: Job): QueuedMail[] {
+  return listLaterJobs(deps.db, deps.vault, job)
+    .filter((j) => j.payload !== null)
+    .map((j) => ({ template: mailTemplateOf(j.payload), data: dataOf(j) }));
+}
+
+/** Stable per job: a retry or a re-send after a crash is the same message. */
+export function messageIdOf(dedupeKey: string, host: string): string {
+  return `<${createHash("sha256").update(dedupeKey).digest("hex").slice(0, 32)}@${host}>`;
+}
+
+function dataOf(job: Job): Record<string, unknown> {
+  const { template: _name, ...data } = job.payload as Record<string, unknown>;
+  return data;
+}
+
+/** "Clinic <consult@example.org>" → "consult@example.org". */
+function addressOf(from: string): string {
+  return from.match(/<([^<>]+)>\s*$/)?.[1]?.trim() ?? from.trim();
 }

@@ -18,10 +18,26 @@ export interface OutgoingMail {
   attachments?: { filename: string; content: string; contentType: string }[];
 }
 
+/** The server took the mail, or refused it for good (a 5xx reply to the recipient or the message). */
+export type SendResult = { sent: true } | { sent: false; code: number; reason: string };
+
 export interface Mailer {
   /** False without KABINET_SMTP_URL: mail waits in the queue and the admin pages say so. */
   readonly configured: boolean;
-  send(mail: OutgoingMail): Promise<void>;
+  /**
+   * Throws when the mail may go through later (server unreachable, a 4xx reply, failed login, a refused sender:
+   * the last two are the installation's to fix, so they are retried too); a permanent refusal is a result.
+   */
+  send(mail: OutgoingMail): Promise<SendResult>;
+}
+
+/** A 5xx reply to RCPT TO or DATA refuses this mail for good (no such mailbox, message rejected); retrying cannot help. */
+function permanentRefusal(err: unknown): { code: number; reason: string } | null {
+  const e = err as { responseCode?: unknown; command?: unknown; response?: unknown } | null;
+  if (typeof e?.responseCode !== "number" || e.responseCode < 500 || e.responseCode > 599) return null;
+  if (e.command !== "RCPT TO" && e.command !== "DATA") return null;
+  // The server's words without the code (the job worker masks any address before keeping them).
+  return { code: e.responseCode, reason: String(e.response ?? "").replace(/^\d{3}[ -]?/, "").trim().slice(0, 160) };
 }
 
 export function smtpMailer(config: Pick<Config, "smtp" | "mailFrom">): Mailer {
@@ -64,6 +80,11 @@ export function smtpMailer(config: Pick<Config, "smtp" | "mailFrom">): Mailer {
         await step((done) => conn.connect(done));
         if (user) await step((done) => conn.login({ user, pass: pass ?? "" }, done));
         await step((done) => conn.send(message.getEnvelope(), raw, (err) => done(err)));
+        return { sent: true };
+      } catch (err) {
+        const refusal = permanentRefusal(err);
+        if (refusal) return { sent: false, ...refusal };
+        throw err;
       } finally {
         failed = () => {};
         conn.quit();

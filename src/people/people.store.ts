@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
-import { people } from "../db/schema.ts";
+import { availability, people } from "../db/schema.ts";
 
 export type PersonRow = typeof people.$inferSelect;
 
@@ -22,4 +22,19 @@ export function listPersonRows(db: Queryable): PersonRow[] {
 
 export function updatePersonRow(db: Queryable, id: string, set: Partial<Pick<PersonRow, "timeZone" | "locale">>): void {
   if (Object.keys(set).length) db.update(people).set(set).where(eq(people.id, id)).run();
+}
+
+/**
+ * The unsealed columns that say how a person reads, with the zone they work in: that lives with their hours in
+ * booking's availability table and is read here, so that people/ alone answers "in which zone does this person read".
+ */
+export function getReadingRow(db: Queryable, id: string): { role: PersonRow["role"]; timeZone: string | null; locale: PersonRow["locale"]; workingZone: string | null } | null {
+  return (
+    db
+      .select({ role: people.role, timeZone: people.timeZone, locale: people.locale, workingZone: availability.timeZone })
+      .from(people)
+      .leftJoin(availability, eq(availability.specialistId, people.id))
+      .where(eq(people.id, id))
+      .get() ?? null
+  );
 }

@@ -3,10 +3,13 @@
 import type { Queryable } from "../db/client.ts";
 import { normalizeEmail } from "../crypto/blind-index.ts";
 import { recordAudit } from "../audit/audit.ts";
+import type { Locale } from "../i18n/messages.ts";
+import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
 import * as store from "./people.store.ts";
 
-export type Role = "admin" | "specialist" | "staff" | "client";
+import type { Role } from "../roles.ts";
+export type { Role };
 
 export interface Person {
   id: string;
@@ -16,7 +19,7 @@ export interface Person {
   phone: string | null;
   /** Where and in which language they read times and mails; null: the organisation's. */
   timeZone: string | null;
-  locale: "en" | "ru" | null;
+  locale: Locale | null;
   createdAt: Date;
 }
 
@@ -77,14 +80,45 @@ export function listPeople(deps: PeopleDeps): Person[] {
 }
 
 /** Remembers the zone and language a person last used (booking pages, sign-in) for their mails. */
-export function setPersonPreferences(db: Queryable, id: string, prefs: { timeZone?: string; locale?: "en" | "ru" }): void {
+export function setPersonPreferences(db: Queryable, id: string, prefs: { timeZone?: string; locale?: Locale }): void {
   store.updatePersonRow(db, id, prefs);
 }
 
-/** A person's role and reading preferences, which are not sealed: no decryption (hot paths need only these). */
-export function personPreferences(db: Queryable, id: string): { role: Role; timeZone: string | null; locale: "en" | "ru" | null } | null {
-  const row = store.getPersonRow(db, id);
-  return row ? { role: row.role, timeZone: row.timeZone, locale: row.locale } : null;
+/** How a person reads times and mails. */
+export interface Reading {
+  role: Role;
+  locale: Locale;
+  timeZone: string;
+  /** The zone is the person's own choice (not the zone they work in, nor the organisation's). */
+  zoneChosen: boolean;
+}
+
+/**
+ * The one answer to "in which language and zone does this person read": their own choice; else, for someone with
+ * working hours (a specialist), the zone they work in; else the organisation's. Reads no sealed column.
+ */
+export function readingOf(db: Queryable, id: string): Reading | null {
+  const row = store.getReadingRow(db, id);
+  if (!row) return null;
+  const org = getSettings(db);
+  return {
+    role: row.role,
+    locale: row.locale ?? org?.language ?? "en",
+    timeZone: row.timeZone ?? row.workingZone ?? org?.timeZone ?? "UTC",
+    zoneChosen: row.timeZone !== null,
+  };
+}
+
+/** The zone a person reads times in (see readingOf); the organisation's for an unknown id. */
+export function personZone(db: Queryable, id: string): string {
+  return readingOf(db, id)?.timeZone ?? getSettings(db)?.timeZone ?? "UTC";
+}
+
+/** Who a mail goes to: their address and name (opened), and how they read. Null once the person is gone. */
+export function mailRecipientOf(deps: PeopleDeps, id: string): (Reading & { email: string; name: string }) | null {
+  const reading = readingOf(deps.db, id);
+  const person = reading && getPerson(deps, id);
+  return person ? { ...reading, email: person.email, name: person.name } : null;
 }
 
 /** The person's name alone (one decryption), for lists that need no more. */

@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Installation } from "../installation.ts";
-import { allow, anyone, everyone } from "../http/access.ts";
+import { allow, anyone, everyone, hostsOnly } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
 import { getSettings } from "../settings/settings.ts";
@@ -30,7 +30,6 @@ import { iceServersNow } from "./turn.ts";
 import { RoomLinkInvalidPage, RoomPage, RoomRecordPage, RoomsPage } from "./views/room-pages.tsx";
 
 export const ROOM_INVITE_COOKIE = "kabinet_room_invite";
-const hosts = { who: "roles", roles: ["admin", "specialist"] } as const;
 
 export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" | "log">, live: LiveRooms): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -44,11 +43,11 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     return room && role ? { room, role } : null;
   };
 
-  app.get("/", allow(hosts), (c) =>
+  app.get("/", allow(hostsOnly), (c) =>
     c.html(<RoomsPage page={pageContext(c)} rooms={listOpenRooms(deps.db, c.get("viewer")!.personId)} timeZone={getSettings(deps.db)?.timeZone ?? "UTC"} />),
   );
 
-  app.post("/", allow(hosts), (c) => {
+  app.post("/", allow(hostsOnly), (c) => {
     const { room } = createRoom(deps, c.get("viewer")!.personId);
     return c.redirect(`/rooms/${room.id}`, 303);
   });

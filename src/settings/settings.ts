@@ -1,7 +1,7 @@
 // The organisation's settings: name, language, time zone, and its account policies. No personal data.
 import { z } from "zod";
 import type { Queryable } from "../db/client.ts";
-import type { Locale } from "../i18n/messages.ts";
+import { type Locale, problem } from "../i18n/messages.ts";
 import * as store from "./settings.store.ts";
 
 export interface OrgSettings {
@@ -30,18 +30,18 @@ export function isTimeZone(value: string): boolean {
 }
 
 export const settingsSchema = z.object({
-  name: z.string().trim().min(1, "required").max(120, "too-long"),
-  language: z.enum(["en", "ru"], { error: "invalid" }),
-  timeZone: z.string().refine(isTimeZone, "invalid"),
-  clientTwoFactor: z.enum(["optional", "required"], { error: "invalid" }),
+  name: z.string().trim().min(1, problem("required")).max(120, problem("tooLong")),
+  language: z.enum(["en", "ru"], { error: problem("invalid") }),
+  timeZone: z.string().refine(isTimeZone, problem("invalid")),
+  clientTwoFactor: z.enum(["optional", "required"], { error: problem("invalid") }),
   selfRegistration: z.boolean(),
   reminderHours: z
     .string()
     .trim()
-    .regex(/^(\d{1,3}(\s*,\s*\d{1,3}){0,4})?$/, "reminderHours")
+    .regex(/^(\d{1,3}(\s*,\s*\d{1,3}){0,4})?$/, problem("reminderHours"))
     .transform((text) => [...new Set(text.split(",").filter((h) => h.trim()).map(Number))].filter((h) => h >= 1 && h <= 168).sort((a, b) => b - a)),
-  mailDetails: z.enum(["minimal", "service"], { error: "invalid" }),
-  address: z.string().trim().max(300, "tooLong").default(""),
+  mailDetails: z.enum(["minimal", "service"], { error: problem("invalid") }),
+  address: z.string().trim().max(300, problem("tooLong")).default(""),
 });
 
 /** Null until first-run setup has saved them. */

@@ -2,6 +2,7 @@ import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { assetUrl } from "../http/assets.ts";
 import { LOCALES, type Locale, type Messages } from "../i18n/messages.ts";
+import type { Role } from "../roles.ts";
 import { VERSION } from "../version.ts";
 
 export interface PageContext {
@@ -11,7 +12,7 @@ export interface PageContext {
   /** The path to come back to after switching language. */
   path: string;
   /** The signed-in person, for the navigation; null when signed out or half-way through sign-in. */
-  viewer: { name: string; role: "admin" | "specialist" | "staff" | "client" } | null;
+  viewer: { name: string; role: Role } | null;
 }
 
 export function Layout(props: { page: PageContext; title: string; children: Child }): JSX.Element {
@@ -87,7 +88,7 @@ export function Layout(props: { page: PageContext; title: string; children: Chil
 }
 
 /** The places each role goes to, in the order they matter to it. */
-function navLinks(role: "admin" | "specialist" | "staff" | "client", t: Messages): [string, string][] {
+function navLinks(role: Role, t: Messages): [string, string][] {
   const n = t.nav;
   switch (role) {
     case "client":

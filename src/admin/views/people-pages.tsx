@@ -1,13 +1,13 @@
 import type { PersonWithAccount } from "../../accounts/people-admin.ts";
+import { ROLES } from "../../roles.ts";
 import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 
-const ROLE_ORDER = ["admin", "specialist", "staff", "client"] as const;
 
 export function PeoplePage(p: { page: PageContext; people: readonly PersonWithAccount[]; values?: Record<string, string>; errors?: FieldErrors }): JSX.Element {
   const { t } = p.page;
   const e = p.errors ?? {};
-  const roleOptions = ROLE_ORDER.map((r) => [r, t.roles[r]] as const);
+  const roleOptions = ROLES.map((r) => [r, t.roles[r]] as const);
   return (
     <Layout page={p.page} title={t.people.title}>
       <h1>{t.people.title}</h1>
@@ -79,7 +79,7 @@ export function PersonPage(p: { page: PageContext; person: PersonWithAccount; is
       {p.isSelf ? null : (
         <article>
           <form method="post" action={`${base}/role`}>
-            <Select name="role" label={t.people.role} value={p.person.role} options={ROLE_ORDER.map((r) => [r, t.roles[r]] as const)} />
+            <Select name="role" label={t.people.role} value={p.person.role} options={ROLES.map((r) => [r, t.roles[r]] as const)} />
             <button type="submit" class="secondary">
               {t.people.changeRole}
             </button>

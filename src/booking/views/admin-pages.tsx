@@ -1,7 +1,5 @@
-// Admin pages of booking: services, and the mail queue.
-import type { Job, JobStatus } from "../../jobs/queue.ts";
-import { dateTimeFormat } from "../../i18n/format.ts";
-import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select, TextArea } from "../../views/form.tsx";
+// Admin pages of booking: services.
+import { Field, type FieldErrors, FormAlert, Notice, Select, TextArea } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import { CURRENCIES, formatPrice, type Service } from "../services.ts";
 
@@ -155,60 +153,4 @@ export function ServiceFormPage(p: { page: PageContext; id: string | null; value
       </form>
     </Layout>
   );
-}
-
-export function JobsPage(p: { page: PageContext; smtp: string | null; counts: Record<JobStatus, number>; jobs: readonly Job[]; timeZone: string; notice?: string }): JSX.Element {
-  const { t, locale } = p.page;
-  const j = t.booking.jobs;
-  const when = dateTimeFormat(locale, p.timeZone);
-  return (
-    <Layout page={p.page} title={j.title}>
-      <h1>{j.title}</h1>
-      {p.notice ? <Notice>{p.notice}</Notice> : null}
-      {p.smtp ? <p>{j.smtpOk(p.smtp)}</p> : <p class="kb-alert">{j.smtpMissing}</p>}
-      <p>
-        {(["pending", "running", "done", "failed", "cancelled"] as const).map((s) => (
-          <span class="kb-inline">
-            {j.status[s]}: <strong>{p.counts[s]}</strong>
-          </span>
-        ))}
-      </p>
-      {p.jobs.length === 0 ? (
-        <p>{j.empty}</p>
-      ) : (
-        <div class="kb-table">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{j.what}</th>
-                <th scope="col">{j.runAt}</th>
-                <th scope="col">{j.state}</th>
-                <th scope="col">{j.attempts}</th>
-                <th scope="col">{j.error}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.jobs.map((job) => (
-                <tr>
-                  <td>{j.templates[templateOf(job)]}</td>
-                  <td>{when.format(job.runAt)}</td>
-                  <td>{j.status[job.status]}</td>
-                  <td>{job.attempts}</td>
-                  <td>
-                    {job.lastError ?? ""}
-                    {job.status === "failed" ? <ActionButton action={`/admin/mail/${job.id}/retry`} label={j.retry} variant="secondary" /> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </Layout>
-  );
-}
-
-function templateOf(job: Job): "confirmation" | "reminder" | "changed" | "cancelled" | "link" | "email-code" | "other" {
-  const template = (job.payload as { template?: string } | null)?.template;
-  return template === "confirmation" || template === "reminder" || template === "changed" || template === "cancelled" || template === "link" || template === "email-code" ? template : "other";
 }

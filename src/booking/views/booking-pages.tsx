@@ -160,8 +160,8 @@ export function ConfirmPage(p: {
   specialist: Named;
   start: number;
   timeZone: string;
-  /** Staff booking for someone: the clients to choose from. */
-  clients: readonly (Named & { email: string })[] | null;
+  /** Staff booking for someone: where the client search posts to; null when the viewer books for themself. */
+  clientSearch: string | null;
   /** Where an in-person appointment takes place. */
   address?: string | null;
   errors?: FieldErrors;
@@ -202,9 +202,9 @@ export function ConfirmPage(p: {
         <input type="hidden" name="start" value={String(p.start)} />
         <input type="hidden" name="specialist" value={p.specialist.id} />
         <input type="hidden" name="tz" value={p.timeZone} />
-        {p.clients && !p.reschedule ? (
-          // Typing filters the organisation's clients (the browser's own list): it scales to thousands, and no name
-          // is ever sent in a URL. The client is found by their email when the form is sent.
+        {p.clientSearch && !p.reschedule ? (
+          // Typing asks the server for a few matching clients of the viewer's scope (a POST: no name in any URL), which
+          // fill the browser's suggestion list. The client is found by their email when the form is sent.
           <>
             <label for="f-clientEmail">{b.client}</label>
             <input
@@ -217,13 +217,13 @@ export function ConfirmPage(p: {
               placeholder={b.clientPlaceholder}
               aria-invalid={e.client ? "true" : undefined}
               aria-describedby={e.client ? "f-clientEmail-error" : "f-clientEmail-hint"}
+              hx-post={p.clientSearch}
+              hx-trigger="input changed delay:300ms"
+              hx-target="#client-list"
+              hx-swap="outerHTML"
             />
             {e.client ? <small id="f-clientEmail-error">{e.client}</small> : <small id="f-clientEmail-hint">{b.clientHint}</small>}
-            <datalist id="client-list">
-              {p.clients.map((c) => (
-                <option value={c.email}>{c.name}</option>
-              ))}
-            </datalist>
+            <ClientMatches matches={[]} />
           </>
         ) : null}
         {p.reschedule ? null : (
@@ -235,7 +235,7 @@ export function ConfirmPage(p: {
         )}
         <button type="submit">{p.reschedule ? t.booking.appt.reschedule : b.confirm}</button>
       </form>
-      {p.clients && !p.reschedule ? (
+      {p.clientSearch && !p.reschedule ? (
         // Someone new on the phone: staff add them here; they get an invitation to set a password.
         <details open={Boolean(e.newName || e.newEmail)}>
           <summary>{b.newClient}</summary>
@@ -252,6 +252,17 @@ export function ConfirmPage(p: {
         </details>
       ) : null}
     </Layout>
+  );
+}
+
+/** The browser's suggestions for the client field: the few clients a search found. */
+export function ClientMatches(p: { matches: readonly (Named & { email: string })[] }): JSX.Element {
+  return (
+    <datalist id="client-list">
+      {p.matches.map((m) => (
+        <option value={m.email}>{m.name}</option>
+      ))}
+    </datalist>
   );
 }
 

@@ -1,4 +1,5 @@
 import { dateTimeFormat } from "../../i18n/format.ts";
+import type { Role } from "../../roles.ts";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 
 export interface UpcomingItem {
@@ -9,7 +10,7 @@ export interface UpcomingItem {
 }
 
 /** The start page: what is next for this person, and where to go. */
-export function HomePage(props: { page: PageContext; name: string; role: "admin" | "specialist" | "staff" | "client"; upcoming: readonly UpcomingItem[]; timeZone: string }): JSX.Element {
+export function HomePage(props: { page: PageContext; name: string; role: Role; upcoming: readonly UpcomingItem[]; timeZone: string }): JSX.Element {
   const { t, locale } = props.page;
   const when = dateTimeFormat(locale, props.timeZone);
   const client = props.role === "client";

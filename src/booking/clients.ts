@@ -1,0 +1,50 @@
+// Finding the client a booking made by staff is for.
+//
+// Protects: the client directory. Nobody is sent the whole list; a search returns at most CLIENT_MATCHES_MAX clients
+// of the searcher's scope, and only once CLIENT_QUERY_MIN characters are typed:
+//   admins and staff   the organisation's clients whose account is not deactivated (active or invited);
+//   specialists        the clients they have or had appointments with, plus one client found by their exact email
+//                      (someone new to them, named on the phone), never by a part of it.
+// Every search is audited (who searched, how many clients it returned); the query itself never is, nor does it travel
+// in a URL (the search is a POST). Names and emails are sealed at rest: a search opens those of its scope (fine at a
+// practice's scale), the exact email goes through the blind index.
+import { getAccount } from "../accounts/accounts.store.ts";
+import { recordAudit } from "../audit/audit.ts";
+import { findPersonByEmail, getPerson, listPeople, type PeopleDeps, type Person } from "../people/people.ts";
+import type { Actor } from "./appointments.ts";
+import * as store from "./booking.store.ts";
+
+export const CLIENT_QUERY_MIN = 2;
+export const CLIENT_MATCHES_MAX = 10;
+
+export interface ClientMatch {
+  id: string;
+  name: string;
+  email: string;
+}
+
+/** The clients of the searcher's scope whose name or email contains the query (case-insensitive), by name. */
+export function searchClients(deps: PeopleDeps, searcher: Actor, query: string): ClientMatch[] {
+  const q = query.trim().toLocaleLowerCase();
+  if (q.length < CLIENT_QUERY_MIN || q.length > 254 || searcher.role === "client") return [];
+  const bookable = (p: Person | null): p is Person => p?.role === "client" && getAccount(deps.db, p.id)?.status !== "deactivated";
+  const scope = searcher.role === "specialist" ? store.clientIdsOfSpecialist(deps.db, searcher.personId).map((id) => getPerson(deps, id)) : listPeople(deps);
+  const matches = scope.filter(bookable).filter((p) => p.name.toLocaleLowerCase().includes(q) || p.email.includes(q));
+  if (searcher.role === "specialist" && q.includes("@")) {
+    const exact = findPersonByEmail(deps, q);
+    if (bookable(exact) && !matches.some((p) => p.id === exact.id)) matches.push(exact);
+  }
+  const found = matches
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .slice(0, CLIENT_MATCHES_MAX)
+    .map((p) => ({ id: p.id, name: p.name, email: p.email }));
+  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: searcher.personId, action: "client.search", details: { results: found.length } }), { behavior: "immediate" });
+  return found;
+}
+
+/** The client chosen on the booking form: by id (scripts and tests) or by email; null when that is no client. */
+export function chooseClient(deps: PeopleDeps, choice: { client?: string; clientEmail: string }): Person | null {
+  const email = choice.clientEmail;
+  const person = choice.client ? getPerson(deps, choice.client) : email && email.length <= 254 ? findPersonByEmail(deps, email) : null;
+  return person?.role === "client" ? person : null;
+}
