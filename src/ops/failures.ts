@@ -1,6 +1,7 @@
 // Failures a person can cause or meet while starting Kabinet or running a command (full disk, read-only or foreign
 // data dir, damaged database file, a port in use), each turned into one line that names the cause and the fix.
 // Anything not recognised here is a bug and keeps its stack trace.
+import { accessSync, constants, statfsSync } from "node:fs";
 import { join } from "node:path";
 
 type Explain = (where: { dataDir: string; db: string; uid: string }) => string;
@@ -41,9 +42,29 @@ export function explainFailure(err: unknown, dataDir: string): string | null {
   if (typeof code !== "string") return null;
   // Extended SQLite codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, SQLITE_CORRUPT_VTAB …) share their base's cause.
   const base = code.startsWith("SQLITE_") ? code.split("_").slice(0, 2).join("_") : code;
-  const explain = BY_CODE[base];
+  const explain = BY_CODE[base] === IO && diskIsFull(dataDir) ? FULL : BY_CODE[base] === DENIED && dirIsReadOnly(dataDir) ? READ_ONLY : BY_CODE[base];
   const uid = typeof process.getuid === "function" ? String(process.getuid()) : "of the service";
   return explain ? `${explain({ dataDir, db: join(dataDir, "kabinet.db"), uid })} (${code})` : null;
+}
+
+// SQLite reports a full disk as an I/O error when the WAL index (-shm) cannot grow, and a read-only mount as "cannot
+// open" when it cannot create the -wal file: the file system itself tells which it was.
+function diskIsFull(dir: string): boolean {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize < 64 * 1024;
+  } catch {
+    return false;
+  }
+}
+
+function dirIsReadOnly(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EROFS";
+  }
 }
 
 /** One line for a listening socket that cannot be opened. */
