@@ -10,6 +10,7 @@ import type { Logger } from "./log.ts";
 import { type Mailer, smtpMailer } from "./mail/mailer.ts";
 import { AuditHeadTracker, auditHeadFile } from "./audit/audit-head.ts";
 import { recordAudit, restoreAppendOnlyTriggers } from "./audit/audit.ts";
+import { type DataDirLock, lockDataDir } from "./ops/data-dir-lock.ts";
 import { explainFailure } from "./ops/failures.ts";
 import { countKeysUnder, hasVault, rotateMasterKey, Vault } from "./vault/vault.ts";
 
@@ -45,10 +46,13 @@ export interface OpenOptions {
   purpose?: "run" | "inspect";
   /** The clock (default: the system's); tests pass one they can set. */
   clock?: Clock;
+  /** Hold the data dir for the rest of the process: no second server, no key rotation beside a server. */
+  holdDataDirFor?: "server" | "key rotation";
 }
 
 export function openInstallation(config: Config, log: Logger, options: OpenOptions = {}): Installation {
   ensureDataDir(config.dataDir);
+  if (options.holdDataDirFor) holdDataDir(config.dataDir, options.holdDataDirFor);
   const current = loadMasterKey(config, log, options.generateDevKey ?? false);
   const previous = config.previousMasterKeyFile
     ? [readMasterKey("KABINET_PREVIOUS_MASTER_KEY_FILE", config.previousMasterKeyFile)]
@@ -111,6 +115,22 @@ function repairAtStart(inst: Installation, previous: readonly MasterKey[]): void
     const result = inst.auditHead.checkAndRecord(inst.clock.now());
     if (result.count > 0) log.warn("the audit log had no recorded head (audit-head.json); recorded the current one", { entries: result.count });
   }
+}
+
+function holdDataDir(dir: string, holder: "server" | "key rotation"): void {
+  let lock: DataDirLock | null;
+  try {
+    lock = lockDataDir(dir);
+  } catch (err) {
+    throw new StartupError(explainFailure(err, dir) ?? `KABINET_DATA_DIR ${dir}: cannot create kabinet.lock (${(err as Error).message})`);
+  }
+  if (lock) return;
+  throw new StartupError(
+    holder === "server"
+      ? `KABINET_DATA_DIR ${dir} is in use by another Kabinet server or a key rotation: stop that first (two servers on one database would split its users)`
+      : `a Kabinet server is running on KABINET_DATA_DIR ${dir}: stop it first (docker compose stop kabinet), rotate, then start it on the new key. ` +
+          "A running server could not open data keys re-wrapped under a key it does not hold",
+  );
 }
 
 function ensureDataDir(dir: string): void {

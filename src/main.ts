@@ -25,7 +25,7 @@ Commands:
   migrate                           apply pending database migrations and exit
   version                           print the version
   audit verify                      check the audit log's hash chain; exit 1 at the first broken entry
-  keys rotate --new-key-file PATH   re-wrap every data key under a new master key (resumable)
+  keys rotate --new-key-file PATH   re-wrap every data key under a new master key (server stopped; resumable)
   admin create --email E --name N   create an administrator; prints a one-time link to set the password and two-factor
   health                            exit 0 if the local server answers /livez (Docker's HEALTHCHECK)
   help                              show this text
@@ -42,7 +42,7 @@ const COMMANDS: Record<string, Command> = {
     const { values } = parse(args, { dev: { type: "boolean" } });
     const config = configure();
     const log = createLogger(config.logLevel);
-    const inst = openInstallation(config, log, { generateDevKey: values.dev === true });
+    const inst = openInstallation(config, log, { generateDevKey: values.dev === true, holdDataDirFor: "server" });
     // Handlers first: a supervisor may signal as soon as it reads "listening".
     let server: ReturnType<typeof startServer> | null = null;
     const auditHead = startAuditHeadRecorder(inst.auditHead, log, inst.clock);
@@ -111,7 +111,7 @@ const COMMANDS: Record<string, Command> = {
     const parsed = parseMasterKey(readSecretFile("--new-key-file", newKeyFile));
     if (!parsed.ok) throw new StartupError(`--new-key-file ${newKeyFile} ${parsed.problem}; it must hold 32 random bytes in base64`);
     const next = parsed.value;
-    const inst = openInstallation(config, log, { migrate: false, alsoAccept: [next] });
+    const inst = openInstallation(config, log, { migrate: false, alsoAccept: [next], holdDataDirFor: "key rotation" });
     const result = rotateMasterKey(inst.db, [...inst.masterKeys, next], next, {
       onBatch: (p) => console.log(`re-wrapped ${p.rewrapped}, ${p.remaining} to go`),
     });
@@ -121,9 +121,8 @@ const COMMANDS: Record<string, Command> = {
     closeAfterWriting(inst);
     console.log(
       `All data keys are now wrapped by master key ${next.id} (${result.rewrapped} re-wrapped).\n` +
-        `A server still running on the old key wraps the data keys it creates from now on with the old key. Next: stop ` +
-        `the server, run this command again (it re-wraps those), then start with KABINET_MASTER_KEY_FILE=${newKeyFile}. ` +
-        `Keep the old key as long as you keep backups made before now: they can only be opened with it.`,
+        `Next: start the server with KABINET_MASTER_KEY_FILE=${newKeyFile}. Keep the old key as long as you keep ` +
+        `backups made before now: they can only be opened with it.`,
     );
     return 0;
   },

@@ -45,8 +45,8 @@ export class Vault {
     if (missing.length > 0) {
       return (
         `this master key (id ${current.id}) does not open this database: its data keys are wrapped by key ` +
-        `${missing.join(", ")}. Use the key the database was created with, or, during a rotation, give the old ` +
-        `one as KABINET_PREVIOUS_MASTER_KEY_FILE`
+        `${missing.join(", ")}. Use the key the database was created with, or, after an unfinished rotation, give ` +
+        `the old one as KABINET_PREVIOUS_MASTER_KEY_FILE: that start re-wraps the rest under the new key`
       );
     }
     const probe = new Vault(db, current, keks);
