@@ -83,7 +83,7 @@ export function openInstallation(config: Config, log: Logger, options: OpenOptio
       clock,
       auditHead: new AuditHeadTracker({ db, vault: opened.vault, headFile: auditHeadFile(config.dataDir) }),
     };
-    if ((options.purpose ?? "run") === "run") repairAtStart(inst, previous);
+    if ((options.purpose ?? "run") === "run") repairAtStart(inst, { previous, holder: options.holdDataDirFor ?? null });
     return inst;
   } catch (err) {
     db?.$client.close();
@@ -96,17 +96,18 @@ export function openInstallation(config: Config, log: Logger, options: OpenOptio
 
 /**
  * What a start that may write puts right: the audit log's append-only triggers (re-created, loudly, if someone
- * removed them), data keys still under a previous master key (re-wrapped under the current one, which finishes a
- * rotation, including keys a running server created after `keys rotate` ran), and the recorded audit head.
+ * removed them), data keys still under a previous master key (re-wrapped under the current one, which finishes an
+ * interrupted rotation; only while holding the data dir, as a server still running on the old key could not open
+ * them), and the recorded audit head.
  */
-function repairAtStart(inst: Installation, previous: readonly MasterKey[]): void {
+function repairAtStart(inst: Installation, at: { previous: readonly MasterKey[]; holder: "server" | "key rotation" | null }): void {
   const { db, log, vault } = inst;
   const triggers = db.transaction((tx) => restoreAppendOnlyTriggers(tx, vault), { behavior: "immediate" });
   if (triggers.length > 0) {
     log.error("the audit log's append-only triggers were missing or altered; re-created them: find out who removed them", { triggers: triggers.join(",") });
   }
   const current = inst.masterKeys[0]!;
-  if (previous.length > 0 && previous.some((k) => countKeysUnder(db, k.id) > 0)) {
+  if (at.holder !== null && at.previous.some((k) => countKeysUnder(db, k.id) > 0)) {
     const { rewrapped } = rotateMasterKey(db, inst.masterKeys, current);
     db.transaction((tx) => recordAudit(tx, vault, { actor: "system", action: "keys.rotate", details: { newKeyId: current.id, rewrapped } }), { behavior: "immediate" });
     log.info("finished the master key rotation: data keys left under the previous key are re-wrapped", { rewrapped, keyId: current.id });
@@ -137,7 +138,8 @@ function ensureDataDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (cause) {
-    throw new ConfigError("KABINET_DATA_DIR", `names ${dir}, which cannot be created (${(cause as NodeJS.ErrnoException).code})`);
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new ConfigError("KABINET_DATA_DIR", `names ${dir}, which cannot be created: ${explainFailure(cause, dir) ?? code}`);
   }
 }
 
