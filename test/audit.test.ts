@@ -146,7 +146,7 @@ describe("audit head: what the chain alone cannot show", () => {
     inst.db.$client.run("DROP TRIGGER audit_log_no_delete");
     const r = runCli(["audit", "verify"], inst.env);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("BROKEN: the append-only trigger audit_log_no_update and audit_log_no_delete is missing or altered");
+    expect(r.stdout).toContain("BROKEN: the append-only triggers audit_log_no_update and audit_log_no_delete are missing or altered");
 
     // A trigger re-created with a harmless body counts as missing too.
     inst.db.$client.run("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT 1; END");

@@ -93,7 +93,10 @@ function triggerProblem(db: Queryable, count: number): AuditVerification | null 
     ok: false,
     count,
     brokenId: null,
-    reason: `the append-only trigger ${broken.join(" and ")} is missing or altered, so entries could be changed or removed; a restart re-creates it: find out who removed it`,
+    reason:
+      broken.length === 1
+        ? `the append-only trigger ${broken[0]} is missing or altered, so entries could be changed or removed; a restart re-creates it: find out who removed it`
+        : `the append-only triggers ${broken.join(" and ")} are missing or altered, so entries could be changed or removed; a restart re-creates them: find out who removed them`,
   };
 }
 
