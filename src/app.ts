@@ -83,7 +83,7 @@ export function createApp(deps: Installation): App {
   app.onError(onError(log));
 
   // ── routes (each declares who may call it with allow(...); the access-matrix test checks every one) ──
-  app.route("/", healthRoutes(db)); //                /livez /readyz
+  app.route("/", healthRoutes(deps)); //              /livez /readyz
   app.route("/assets", assetRoutes()); //             embedded css, js, icons
   app.route("/lang", langRoutes(config.publicUrl.protocol === "https:"));
   app.route("/ws/check", wsCheckRoutes(origin)); //   proxy WebSocket check

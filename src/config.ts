@@ -240,6 +240,14 @@ export function readSecretFile(variable: string, path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (cause) {
-    throw new ConfigError(variable, `names ${path}, which cannot be read (${(cause as NodeJS.ErrnoException).code ?? "error"})`);
+    const code = (cause as NodeJS.ErrnoException).code ?? "error";
+    const uid = process.getuid?.() ?? "of the service";
+    const fix =
+      code === "EACCES" || code === "EPERM"
+        ? `: permission denied; make it readable by the user Kabinet runs as (uid ${uid}), e.g. chown ${uid} ${path}`
+        : code === "ENOENT"
+          ? ": no such file; check the path"
+          : "";
+    throw new ConfigError(variable, `names ${path}, which cannot be read (${code})${fix}`);
   }
 }

@@ -4,12 +4,14 @@ import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { linkUrl } from "./accounts/links.ts";
 import { invitePerson } from "./accounts/people-admin.ts";
 import { ensureDefaultSettings } from "./accounts/setup.ts";
-import { recordAudit, verifyAuditChain } from "./audit/audit.ts";
+import { auditHeadFile, startAuditHeadRecorder, verifyAuditLog } from "./audit/audit-head.ts";
+import { recordAudit } from "./audit/audit.ts";
 import { emailSchema, nameSchema } from "./http/form.ts";
-import { ConfigError, loadConfig, readSecretFile } from "./config.ts";
+import { type Config, ConfigError, loadConfig, readSecretFile } from "./config.ts";
 import { parseMasterKey } from "./crypto/master-key.ts";
 import { createLogger } from "./log.ts";
-import { openInstallation, StartupError } from "./installation.ts";
+import { type Installation, openInstallation, StartupError } from "./installation.ts";
+import { explainFailure, explainListenFailure } from "./ops/failures.ts";
 import { startServer } from "./server.ts";
 import { VERSION } from "./version.ts";
 import { rotateMasterKey } from "./vault/vault.ts";
@@ -23,7 +25,7 @@ Commands:
   migrate                           apply pending database migrations and exit
   version                           print the version
   audit verify                      check the audit log's hash chain; exit 1 at the first broken entry
-  keys rotate --new-key-file PATH   re-wrap every data key under a new master key (resumable)
+  keys rotate --new-key-file PATH   re-wrap every data key under a new master key (server stopped; resumable)
   admin create --email E --name N   create an administrator; prints a one-time link to set the password and two-factor
   health                            exit 0 if the local server answers /livez (Docker's HEALTHCHECK)
   help                              show this text
@@ -38,25 +40,33 @@ type Command = (args: string[]) => Promise<number> | number;
 const COMMANDS: Record<string, Command> = {
   serve(args) {
     const { values } = parse(args, { dev: { type: "boolean" } });
-    const config = loadConfig();
+    const config = configure();
     const log = createLogger(config.logLevel);
-    const inst = openInstallation(config, log, { generateDevKey: values.dev === true });
+    const inst = openInstallation(config, log, { generateDevKey: values.dev === true, holdDataDirFor: "server" });
     // Handlers first: a supervisor may signal as soon as it reads "listening".
     let server: ReturnType<typeof startServer> | null = null;
+    const auditHead = startAuditHeadRecorder(inst.auditHead, log, inst.clock);
     const stop = async (signal: string) => {
       log.info("stopping", { signal });
+      auditHead.stop();
       await server?.stop();
       process.exit(0);
     };
     process.on("SIGINT", () => void stop("SIGINT"));
     process.on("SIGTERM", () => void stop("SIGTERM"));
-    server = startServer(inst);
+    try {
+      server = startServer(inst);
+    } catch (err) {
+      const explained = explainListenFailure(err, `${config.listen.hostname}:${config.listen.port}`);
+      if (explained) throw new StartupError(explained);
+      throw err;
+    }
     return new Promise<number>(() => {}); // runs until a signal
   },
 
   migrate(args) {
     parse(args, {});
-    const config = loadConfig();
+    const config = configure();
     const inst = openInstallation(config, createLogger("warn"));
     console.log(inst.migrationsApplied > 0 ? `applied ${inst.migrationsApplied} migrations; database is up to date` : "database is up to date");
     inst.db.$client.close();
@@ -73,15 +83,20 @@ const COMMANDS: Record<string, Command> = {
     const [sub, ...rest] = args;
     if (sub !== "verify") throw new UsageError(`unknown audit command: ${sub ?? "(none)"}; try: kabinet audit verify`);
     parse(rest, {});
-    const config = loadConfig();
-    const inst = openInstallation(config, createLogger("warn"), { migrate: false });
-    const result = verifyAuditChain(inst.db, inst.vault);
+    const config = configure();
+    const inst = openInstallation(config, createLogger("warn"), { migrate: false, purpose: "inspect" });
+    const result = verifyAuditLog({ db: inst.db, vault: inst.vault, headFile: auditHeadFile(config.dataDir) });
     inst.db.$client.close();
     if (result.ok) {
-      console.log(`OK: ${result.count} audit entries, chain intact`);
+      const recorded = result.recordedAt === null ? "" : ` (includes the head recorded at ${new Date(result.recordedAt).toISOString()})`;
+      console.log(`OK: ${result.count} audit entries, chain intact\nhead ${result.head}${recorded}`);
       return 0;
     }
-    console.log(`BROKEN at entry ${result.brokenId}: ${result.reason} (${result.count} entries before it verify)`);
+    console.log(
+      result.brokenId === null
+        ? `BROKEN: ${result.reason}`
+        : `BROKEN at entry ${result.brokenId}: ${result.reason} (${result.count} entries before it verify)`,
+    );
     return 1;
   },
 
@@ -91,22 +106,22 @@ const COMMANDS: Record<string, Command> = {
     const { values } = parse(rest, { "new-key-file": { type: "string" } });
     const newKeyFile = values["new-key-file"];
     if (typeof newKeyFile !== "string") throw new UsageError("keys rotate needs --new-key-file PATH");
-    const config = loadConfig();
+    const config = configure();
     const log = createLogger(config.logLevel);
     const parsed = parseMasterKey(readSecretFile("--new-key-file", newKeyFile));
     if (!parsed.ok) throw new StartupError(`--new-key-file ${newKeyFile} ${parsed.problem}; it must hold 32 random bytes in base64`);
     const next = parsed.value;
-    const inst = openInstallation(config, log, { migrate: false, alsoAccept: [next] });
+    const inst = openInstallation(config, log, { migrate: false, alsoAccept: [next], holdDataDirFor: "key rotation" });
     const result = rotateMasterKey(inst.db, [...inst.masterKeys, next], next, {
       onBatch: (p) => console.log(`re-wrapped ${p.rewrapped}, ${p.remaining} to go`),
     });
     inst.db.transaction((tx) => {
       recordAudit(tx, inst.vault, { actor: "cli", action: "keys.rotate", details: { newKeyId: next.id, rewrapped: result.rewrapped } });
     });
-    inst.db.$client.close();
+    closeAfterWriting(inst);
     console.log(
       `All data keys are now wrapped by master key ${next.id} (${result.rewrapped} re-wrapped).\n` +
-        `Next: point KABINET_MASTER_KEY_FILE at ${newKeyFile} and restart. Keep the old key as long as you keep ` +
+        `Next: start the server with KABINET_MASTER_KEY_FILE=${newKeyFile}. Keep the old key as long as you keep ` +
         `backups made before now: they can only be opened with it.`,
     );
     return 0;
@@ -120,11 +135,11 @@ const COMMANDS: Record<string, Command> = {
     const name = nameSchema.safeParse(values.name ?? "");
     if (!email.success) throw new UsageError("admin create needs --email with an email address, e.g. --email admin@example.org");
     if (!name.success) throw new UsageError('admin create needs --name with the person\'s name (1–120 characters), e.g. --name "Anna Petrova"');
-    const config = loadConfig();
+    const config = configure();
     const inst = openInstallation(config, createLogger("warn"));
     inst.db.transaction((tx) => ensureDefaultSettings(tx), { behavior: "immediate" });
     const result = invitePerson(inst, { email: email.data, name: name.data, role: "admin" }, "cli");
-    inst.db.$client.close();
+    closeAfterWriting(inst);
     if (result.kind === "email-taken") {
       process.stderr.write("kabinet: someone with this email already exists\n");
       return 1;
@@ -154,6 +169,21 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+let configuredDataDir = "./data";
+
+/** Loads the configuration and remembers the data dir, so a failure later can name it. */
+function configure(): Config {
+  const config = loadConfig();
+  configuredDataDir = config.dataDir;
+  return config;
+}
+
+/** Records the audit head the command's entries moved, then closes the database. */
+function closeAfterWriting(inst: Installation): void {
+  inst.auditHead.checkAndRecord(inst.clock.now());
+  inst.db.$client.close();
+}
+
 function parse<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false });
@@ -177,6 +207,11 @@ async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof ConfigError || err instanceof StartupError) {
       process.stderr.write(`kabinet: ${err.message}\n`);
+      return 1;
+    }
+    const explained = explainFailure(err, configuredDataDir);
+    if (explained) {
+      process.stderr.write(`kabinet: ${explained}\n`);
       return 1;
     }
     throw err;

@@ -1,6 +1,8 @@
 // Master key rotation: every data key re-wrapped, resumable, the server opens with the new key afterwards.
 import { afterEach, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseMasterKey } from "../src/crypto/master-key.ts";
 import { createPerson, getPerson } from "../src/people/people.ts";
 import { rotateMasterKey, Vault } from "../src/vault/vault.ts";
@@ -67,5 +69,59 @@ describe("keys rotate", () => {
     const bad = runCli(["keys", "rotate", "--new-key-file", inst.keyFile + ".missing"], inst.env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("--new-key-file names");
+  });
+});
+
+describe("a wrong or damaged key changes nothing", () => {
+  /** The database as a newer Kabinet would find it: the last migration not yet applied. */
+  function undoLastMigration(path: string): void {
+    const db = new Database(path);
+    db.run("DELETE FROM __drizzle_migrations WHERE created_at = (SELECT MAX(created_at) FROM __drizzle_migrations)");
+    db.run("ALTER TABLE rooms DROP COLUMN subject"); // what migration 0010 added
+    db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    db.close();
+  }
+  const migrations = (path: string) => {
+    const db = new Database(path, { readonly: true });
+    const n = (db.query("SELECT COUNT(*) AS n FROM __drizzle_migrations").get() as { n: number }).n;
+    db.close();
+    return n;
+  };
+
+  test("a wrong master key is refused before pending migrations run, with one line", () => {
+    inst = makeInstallation();
+    createPerson(inst, { role: "client", email: "c@example.org", name: "Client" }, "system");
+    const path = join(inst.config.dataDir, "kabinet.db");
+    inst.db.$client.close();
+    undoLastMigration(path);
+    const before = migrations(path);
+    const bytes = Bun.hash(readFileSync(path));
+
+    const wrong = writeKeyFile(inst.dir, "wrong.key");
+    for (const args of [["migrate"], ["serve"], ["admin", "create", "--email", "a@example.org", "--name", "A"]]) {
+      const r = runCli(args, { ...inst.env, KABINET_MASTER_KEY_FILE: wrong });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^kabinet: KABINET_MASTER_KEY_FILE: this master key \(id [0-9a-f]+\) does not open this database[^\n]*\n$/);
+    }
+    expect(migrations(path)).toBe(before);
+    expect(Bun.hash(readFileSync(path))).toBe(bytes);
+    expect(runCli(["migrate"], inst.env)).toMatchObject({ code: 0, stdout: "applied 1 migrations; database is up to date\n" });
+  });
+
+  test.each(["org", "index", "audit"])("a damaged %s key stops every command with one line, before anything is written", (subject) => {
+    inst = makeInstallation();
+    inst.db.$client.run("UPDATE data_keys SET wrapped = zeroblob(60) WHERE subject = ?", [subject]);
+    inst.db.$client.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    const path = join(inst.config.dataDir, "kabinet.db");
+    const bytes = Bun.hash(readFileSync(path));
+    for (const args of [["audit", "verify"], ["migrate"], ["keys", "rotate", "--new-key-file", writeKeyFile(inst.dir, "next.key")]]) {
+      const r = runCli(args, inst.env);
+      expect(r.stderr).toBe(
+        `kabinet: KABINET_MASTER_KEY_FILE: the "${subject}" data key in the database does not unwrap with master key ${key(inst.keyFile).id}: ` +
+          "the stored key is damaged. Restore the database from a backup (the data_keys table)\n",
+      );
+      expect(r.code).toBe(1);
+    }
+    expect(Bun.hash(readFileSync(path))).toBe(bytes);
   });
 });

@@ -1,7 +1,9 @@
-// The audit log for admins: filters by who, what and when, with the chain's verification status. Admins only.
+// The audit log for admins: filters by who, what and when, with the log's verification status and signed head.
+// Each view verifies only the entries written since the last verified head (audit-head.ts). Admins only.
 import { Hono } from "hono";
-import { searchAudit, verifyAuditChain } from "../audit/audit.ts";
+import { searchAudit } from "../audit/audit.ts";
 import type { AccountDeps } from "../accounts/sign-in.ts";
+import type { Installation } from "../installation.ts";
 import { adminOnly, allow } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
@@ -10,7 +12,7 @@ import { AuditPage } from "./views/audit-page.tsx";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-export function auditRoutes(deps: AccountDeps): Hono<AppEnv> {
+export function auditRoutes(deps: AccountDeps & Pick<Installation, "auditHead">): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/", allow(adminOnly), (c) => {
     const q = (name: string) => (c.req.query(name) ?? "").trim().slice(0, 64);
@@ -26,7 +28,7 @@ export function auditRoutes(deps: AccountDeps): Hono<AppEnv> {
       <AuditPage
         page={pageContext(c)}
         entries={entries}
-        verification={verifyAuditChain(deps.db, deps.vault)}
+        verification={deps.auditHead.check()}
         filter={filter}
         timeZone={getSettings(deps.db)?.timeZone ?? "UTC"}
       />,

@@ -5,8 +5,8 @@
 // the wrapped "audit" key, so editing, reordering or removing an entry in the middle breaks every MAC after it, and
 // an attacker with the database but not the master key cannot forge a consistent chain. Triggers refuse UPDATE and
 // DELETE. Entries name people only by pseudonymous id and carry no personal data, so erasure never breaks the chain.
-// Known limit: removing the newest entries (truncating the tail) leaves a valid shorter chain; backups and log
-// shipping are the answer to that.
+// Removing the newest entries (truncating the tail) leaves a valid shorter chain: audit-head.ts answers that with a
+// signed head recorded outside the database.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Queryable } from "../db/client.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -41,32 +41,64 @@ export function recordAudit(tx: Queryable, vault: Vault, event: AuditEvent): voi
   store.insertAuditRow(tx, { ...row, mac: Buffer.from(entryMac(vault.auditKey(), last?.mac ?? GENESIS, row)) });
 }
 
-export type AuditVerification =
-  | { ok: true; count: number }
-  | { ok: false; count: number; brokenId: number; reason: string };
+/** A position in the chain: how many entries, and the MAC of the last (the genesis value for none). */
+export interface ChainPoint {
+  count: number;
+  lastMac: Uint8Array;
+}
+
+export const CHAIN_START: ChainPoint = { count: 0, lastMac: GENESIS };
+
+export type ChainWalk =
+  | { ok: true; head: ChainPoint }
+  | { ok: false; count: number; brokenId: number | null; reason: string };
 
 /** Walks the whole chain; reports the first entry whose MAC or position does not hold. */
-export function verifyAuditChain(db: Queryable, vault: Vault): AuditVerification {
+export function verifyAuditChain(db: Queryable, vault: Vault): ChainWalk {
+  return walkAuditChain(db, vault, CHAIN_START);
+}
+
+/**
+ * Walks the chain from `from`, a point verified before, to the newest entry. Checks that `from` is still in the
+ * chain (its entry exists with the same MAC), so a page can verify only what is new; the entries before `from` are
+ * trusted here and re-checked only by a full walk from CHAIN_START.
+ */
+export function walkAuditChain(db: Queryable, vault: Vault, from: ChainPoint): ChainWalk {
+  if (!pointHolds(db, from)) {
+    const last = store.lastAuditRow(db)?.id ?? 0;
+    return last < from.count
+      ? { ok: false, count: last, brokenId: null, reason: `the log ends at entry ${last}, but entry ${from.count} was verified before: the newest entries were removed` }
+      : { ok: false, count: from.count - 1, brokenId: from.count, reason: "it differs from the entry verified before: the log was rewritten" };
+  }
   const key = vault.auditKey();
-  let previousMac: Uint8Array = GENESIS;
-  let previousId = 0;
-  let count = 0;
+  let previousMac = from.lastMac;
+  let previousId = from.count;
   for (;;) {
     const rows = store.listAuditRowsAfter(db, previousId, 1000);
-    if (rows.length === 0) return { ok: true, count };
+    if (rows.length === 0) return { ok: true, head: { count: previousId, lastMac: previousMac } };
     for (const row of rows) {
       if (row.id !== previousId + 1) {
-        return { ok: false, count, brokenId: row.id, reason: `entries ${previousId + 1}–${row.id - 1} are missing` };
+        return { ok: false, count: previousId, brokenId: row.id, reason: `entries ${previousId + 1}–${row.id - 1} are missing` };
       }
       const expected = entryMac(key, previousMac, row);
-      if (expected.length !== row.mac.length || !timingSafeEqual(expected, row.mac)) {
-        return { ok: false, count, brokenId: row.id, reason: "its MAC does not match its contents and the chain" };
+      if (!sameBytes(expected, row.mac)) {
+        return { ok: false, count: previousId, brokenId: row.id, reason: "its MAC does not match its contents and the chain" };
       }
       previousMac = row.mac;
       previousId = row.id;
-      count++;
     }
   }
+}
+
+/** Whether the chain still holds the entry at `point` with the same MAC (always true for the start). */
+export function pointHolds(db: Queryable, point: ChainPoint): boolean {
+  if (point.count === 0) return true;
+  const mac = store.auditRowMac(db, point.count);
+  return mac !== null && sameBytes(mac, point.lastMac);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 interface MacFields {
@@ -90,6 +122,18 @@ export interface AuditEntry {
   action: string;
   target: string | null;
   details: AuditDetails;
+}
+
+/**
+ * Re-creates the append-only triggers if someone dropped or altered them, and records that in the log itself.
+ * Returns the names it re-created. Call in an immediate transaction.
+ */
+export function restoreAppendOnlyTriggers(tx: Queryable, vault: Vault): string[] {
+  const broken = store.listBrokenAppendOnlyTriggers(tx);
+  if (broken.length === 0) return broken;
+  store.recreateAppendOnlyTriggers(tx, broken);
+  recordAudit(tx, vault, { actor: "system", action: "audit.triggers-restored", details: { triggers: broken.join(",") } });
+  return broken;
 }
 
 export type { AuditFilter } from "./audit.store.ts";

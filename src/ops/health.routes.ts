@@ -1,25 +1,17 @@
 // Liveness and readiness for Docker's HEALTHCHECK, Caddy and monitoring. Anyone may call them; they reveal no data.
+// /livez: the process answers. /readyz: it can do its job (ops/readiness.ts), else 503 with a short reason.
 import { Hono } from "hono";
-import { type DB, migrationState } from "../db/client.ts";
 import { allow, anyone } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
+import { Readiness, type ReadinessDeps } from "./readiness.ts";
 
-export function healthRoutes(db: DB): Hono<AppEnv> {
+export function healthRoutes(deps: ReadinessDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const readiness = new Readiness(deps);
   app.get("/livez", allow(anyone), (c) => c.json({ status: "ok" }));
   app.get("/readyz", allow(anyone), (c) => {
-    const problem = readinessProblem(db);
+    const problem = readiness.problem();
     return problem ? c.json({ status: "unavailable", reason: problem }, 503) : c.json({ status: "ready" });
   });
   return app;
-}
-
-function readinessProblem(db: DB): string | null {
-  try {
-    db.$client.query("SELECT 1").get();
-    const state = migrationState(db);
-    return state.kind === "current" ? null : `database schema is ${state.kind}`;
-  } catch {
-    return "database is not open";
-  }
 }

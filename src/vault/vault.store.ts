@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, ne } from "drizzle-orm";
+import { and, count, eq, isNotNull, ne, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { dataKeys } from "../db/schema.ts";
 
@@ -47,4 +47,13 @@ export function replaceWrapping(db: Queryable, key: StoredDataKey, kekId: string
 
 export function destroyDataKey(db: Queryable, subject: string): void {
   db.update(dataKeys).set({ wrapped: null, destroyedAt: Date.now() }).where(eq(dataKeys.subject, subject)).run();
+}
+
+/** Whether the schema present has the data_keys table yet (a fresh database has no tables). */
+export function hasDataKeysTable(db: Queryable): boolean {
+  return db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'data_keys'`).length > 0;
+}
+
+export function countLiveKeysUnder(db: Queryable, kekId: string): number {
+  return db.select({ n: count() }).from(dataKeys).where(and(eq(dataKeys.kekId, kekId), isNotNull(dataKeys.wrapped))).get()?.n ?? 0;
 }

@@ -17,6 +17,7 @@ import * as store from "./vault.store.ts";
 export const ORG_SUBJECT = "org";
 const INDEX_SUBJECT = "index";
 const AUDIT_SUBJECT = "audit";
+const SYSTEM_SUBJECTS = [ORG_SUBJECT, INDEX_SUBJECT, AUDIT_SUBJECT] as const;
 const CACHE_LIMIT = 20_000;
 const encoder = new TextEncoder();
 // Not `fatal`: the GCM tag already proves the bytes are what TextEncoder produced, and fatal decoding costs ~0.4 µs.
@@ -34,30 +35,58 @@ export class Vault {
   ) {}
 
   /**
-   * Opens the vault with the current KEK (first) and any previous ones still accepted during a rotation.
-   * Refuses, before touching any data, when a live data key is wrapped by a KEK it was not given.
+   * Proves the KEKs right for this database without writing anything: every live data key must be wrapped by one of
+   * them, and the system keys (org, index, audit) must unwrap. Run before migrations, so a wrong key changes nothing.
+   * Returns null when they open it, or the problem in one line.
    */
-  static open(db: Queryable, current: MasterKey, previous: readonly MasterKey[] = []): VaultOpenResult {
+  static check(db: Queryable, current: MasterKey, previous: readonly MasterKey[] = []): string | null {
     const keks = new Map([current, ...previous].map((k) => [k.id, k]));
     const missing = [...store.countLiveKeysByKek(db).keys()].filter((id) => !keks.has(id));
     if (missing.length > 0) {
-      return {
-        ok: false,
-        problem:
-          `this master key (id ${current.id}) does not open this database: its data keys are wrapped by key ` +
-          `${missing.join(", ")}. Use the key the database was created with, or, during a rotation, give the old ` +
-          `one as KABINET_PREVIOUS_MASTER_KEY_FILE`,
-      };
+      return (
+        `this master key (id ${current.id}) does not open this database: its data keys are wrapped by key ` +
+        `${missing.join(", ")}. Use the key the database was created with, or, after an unfinished rotation, give ` +
+        `the old one as KABINET_PREVIOUS_MASTER_KEY_FILE: that start re-wraps the rest under the new key`
+      );
     }
-    const vault = new Vault(db, current, keks);
-    const org = store.getDataKey(db, ORG_SUBJECT);
-    if (org?.wrapped && !vault.unwrap(org.subject, org.kekId, org.wrapped)) {
-      return { ok: false, problem: `the master key with id ${org.kekId} failed to unwrap the organisation key` };
+    const probe = new Vault(db, current, keks);
+    for (const subject of SYSTEM_SUBJECTS) {
+      const stored = store.getDataKey(db, subject);
+      if (!stored) continue;
+      if (!stored.wrapped || !probe.unwrap(subject, stored.kekId, stored.wrapped)) {
+        return (
+          `the "${subject}" data key in the database does not unwrap with master key ${stored.kekId}: the stored key ` +
+          `is damaged. Restore the database from a backup (the data_keys table)`
+        );
+      }
     }
-    for (const subject of [ORG_SUBJECT, INDEX_SUBJECT, AUDIT_SUBJECT]) {
+    return null;
+  }
+
+  /**
+   * Opens the vault with the current KEK (first) and any previous ones still accepted during a rotation.
+   * Refuses, before touching any data, when a live data key is wrapped by a KEK it was not given or a system key
+   * does not unwrap; creates the system keys of a fresh database.
+   */
+  static open(db: Queryable, current: MasterKey, previous: readonly MasterKey[] = []): VaultOpenResult {
+    const problem = Vault.check(db, current, previous);
+    if (problem) return { ok: false, problem };
+    const vault = new Vault(db, current, new Map([current, ...previous].map((k) => [k.id, k])));
+    for (const subject of SYSTEM_SUBJECTS) {
       if (!store.getDataKey(db, subject)) vault.createSubjectKey(db, subject);
     }
     return { ok: true, vault };
+  }
+
+  /**
+   * Whether the system keys still unwrap from the stored rows (not the cache): readiness asks this, because a
+   * damaged row would fail every sign-in (index), organisation page (org) and audited change (audit).
+   */
+  systemKeysOpen(): boolean {
+    return SYSTEM_SUBJECTS.every((subject) => {
+      const stored = store.getDataKey(this.db, subject);
+      return stored?.wrapped != null && this.unwrap(subject, stored.kekId, stored.wrapped) !== null;
+    });
   }
 
   get currentKekId(): string {
@@ -135,6 +164,16 @@ export class Vault {
 
 export class SealedValueError extends Error {
   override readonly name = "SealedValueError";
+}
+
+/** Whether this database has a vault yet (false for a fresh file, before the first migration). */
+export function hasVault(db: Queryable): boolean {
+  return store.hasDataKeysTable(db);
+}
+
+/** How many live data keys are wrapped by the KEK with this id. */
+export function countKeysUnder(db: Queryable, kekId: string): number {
+  return store.countLiveKeysUnder(db, kekId);
 }
 
 export interface RotationProgress {

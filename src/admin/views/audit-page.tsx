@@ -1,4 +1,5 @@
-import type { AuditEntry, AuditVerification } from "../../audit/audit.ts";
+import type { AuditVerification } from "../../audit/audit-head.ts";
+import type { AuditEntry } from "../../audit/audit.ts";
 import { Field } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import { dateTimeFormat } from "../../i18n/format.ts";
@@ -17,8 +18,13 @@ export function AuditPage(p: {
     <Layout page={p.page} title={t.audit.title}>
       <h1>{t.audit.title}</h1>
       <p role="status" class={v.ok ? "kb-notice" : "kb-alert"} data-testid="chain-status">
-        {v.ok ? t.audit.chainOk(v.count) : t.audit.chainBroken(v.brokenId, v.reason)}
+        {v.ok ? t.audit.chainOk(v.count) : v.brokenId === null ? t.audit.logBroken(v.reason) : t.audit.chainBroken(v.brokenId, v.reason)}
       </p>
+      {v.ok && (
+        <p class="kb-muted" data-testid="audit-head">
+          {t.audit.head(v.head)}
+        </p>
+      )}
       <form method="get" action="/admin/audit" class="grid">
         <Field name="actor" type="search" label={t.audit.who} value={p.filter.actor} maxlength={64} />
         <Field name="action" type="search" label={t.audit.what} value={p.filter.action} maxlength={64} />
