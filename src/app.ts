@@ -14,7 +14,7 @@ import { clientIp } from "./http/client-ip.ts";
 import { assetRoutes } from "./http/assets.ts";
 import type { AppEnv } from "./http/env.ts";
 import { notFound, onError, respond } from "./http/errors.tsx";
-import { crossSiteReason, securityHeaders } from "./http/security.ts";
+import { crossSiteReason, noStoreByDefault, securityHeaders } from "./http/security.ts";
 import { LANG_COOKIE, langRoutes } from "./i18n/lang.routes.ts";
 import { LOCALES, negotiateLocale } from "./i18n/messages.ts";
 import type { Installation } from "./installation.ts";
@@ -56,6 +56,7 @@ export function createApp(deps: Installation): App {
     });
   });
   app.use(securityHeaders(config.publicUrl));
+  app.use(noStoreByDefault());
   app.use(async (c, next) => {
     const reason = crossSiteReason(c.req.method, c.req.raw.headers, origin);
     if (reason) {

@@ -1,14 +1,15 @@
 // The HTTP shell, driven in-process: headers, CSRF, languages, error pages, health.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { AppError } from "../src/http/app-error.ts";
-import { setUpOrganisation } from "./support/accounts.ts";
+import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 
 let inst: TestInstallation;
+let admin: TestPerson;
 const ORIGIN = "https://consult.example.org";
 beforeAll(async () => {
   inst = makeInstallation({ KABINET_PUBLIC_URL: ORIGIN });
-  await setUpOrganisation(inst);
+  admin = await setUpOrganisation(inst);
   // Routes that fail, to see what a person would see when something breaks inside.
   inst.app.get("/__test/crash", () => {
     throw new Error("SQLITE_CORRUPT: secret detail about zinaida@example.org");
@@ -62,6 +63,22 @@ describe("security headers", () => {
     } finally {
       plain.close();
     }
+  });
+});
+
+describe("caching", () => {
+  test("pages, fragments, errors and the private calendar feed are no-store: a shared PC keeps nothing on disk", async () => {
+    const client = await addPerson(inst, admin.personId, "client");
+    const c = signedInClient(inst, client);
+    expect((await c.post("/calendar/feed")).status).toBe(303);
+    const feed = (await (await c.get("/appointments")).text()).match(/\/calendar\/[A-Za-z0-9_-]{43}\.ics/)![0];
+    const a = signedInClient(inst, admin);
+    for (const [who, path] of [[c, "/"], [c, "/appointments"], [c, "/account"], [a, "/schedule"], [a, "/admin/people"], [c, "/no-such-page"], [c, feed]] as const) {
+      const r = await who.get(path);
+      expect([path, r.status < 500, r.headers.get("cache-control")]).toEqual([path, true, "no-store"]);
+    }
+    expect((await get("/signin")).headers.get("cache-control")).toBe("no-store");
+    expect((await get("/__test/crash")).headers.get("cache-control")).toBe("no-store");
   });
 });
 

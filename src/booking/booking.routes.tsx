@@ -564,7 +564,7 @@ export function calendarRoutes(deps: Deps): Hono<AppEnv> {
     const locale = person.locale ?? getSettings(deps.db)?.language ?? "en";
     const events = list.map((a) => appointmentEvent(deps, a, locale, deps.config.publicUrl.origin, person.role !== "client"));
     const body = calendarFile({ name: `${getSettings(deps.db)?.name ?? "Kabinet"}`, host: deps.config.publicUrl.hostname, events });
-    return c.body(body, 200, { "content-type": "text/calendar; charset=utf-8", "cache-control": "private, max-age=300" });
+    return c.body(body, 200, { "content-type": "text/calendar; charset=utf-8", "cache-control": "no-store" });
   });
   return app;
 }
