@@ -473,6 +473,15 @@ describe("client address behind a proxy", () => {
     expect((await c.post("/signin", { email: "y@example.org", password: "wrong password" }, { "x-forwarded-for": "1.2.3.4, 203.0.113.7" })).status).toBe(429);
   });
 
+  test("an IPv6 client is counted by its /64: hopping addresses inside it does not reset the count", async () => {
+    const c = fresh({ KABINET_TRUST_PROXY: "true" });
+    await setUpOrganisation(inst);
+    for (let i = 0; i < 20; i++) await c.post("/signin", { email: `u${i}@example.org`, password: "wrong password" }, { "x-forwarded-for": `2001:db8:7:7::${(i + 1).toString(16)}` });
+    const from = async (address: string) => (await c.post("/signin", { email: "fresh@example.org", password: "wrong password" }, { "x-forwarded-for": address })).status;
+    expect(await from("2001:db8:7:7:abcd:1234:5678:9abc")).toBe(429);
+    expect(await from("2001:db8:7:8::1")).toBe(422); // the next /64 is someone else
+  });
+
   test("without it, X-Forwarded-For is ignored (it could be forged)", async () => {
     const c = fresh();
     await setUpOrganisation(inst);
