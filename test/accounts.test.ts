@@ -210,6 +210,18 @@ describe("sessions", () => {
     expect(cookie2).toContain("HttpOnly");
   });
 
+  test("the return-after-sign-in cookie is Secure when the public URL is HTTPS, also behind the proxy's plain HTTP", async () => {
+    fresh({ KABINET_TRUST_PROXY: "true" });
+    await setUpOrganisation(inst);
+    // Caddy hands the request on over plain HTTP; the browser's side is HTTPS.
+    const r = await inst.app.request("http://127.0.0.1:8080/appointments", { headers: { "x-forwarded-for": "203.0.113.7" } });
+    expect(r.headers.get("location")).toBe("/signin");
+    const cookie = r.headers.getSetCookie().find((l) => l.startsWith("kabinet_return="));
+    expect(cookie).toContain("%2Fappointments");
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; HttpOnly/);
+  });
+
   test("idle and absolute timeouts end a session", async () => {
     const c = fresh();
     const admin = await setUpOrganisation(inst);
