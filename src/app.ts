@@ -10,6 +10,7 @@ import { peopleRoutes } from "./admin/people.routes.tsx";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { appointmentRoutes, bookRoutes, calendarRoutes, hoursRoutes, mailQueueRoutes, scheduleRoutes, servicesRoutes } from "./booking/booking.routes.tsx";
 import { homeRoutes } from "./home/home.routes.tsx";
+import { limitRequestBodies } from "./http/body-limit.ts";
 import { clientIp } from "./http/client-ip.ts";
 import { assetRoutes } from "./http/assets.ts";
 import type { AppEnv } from "./http/env.ts";
@@ -23,6 +24,9 @@ import { wsCheckRoutes } from "./ops/ws-check.routes.ts";
 import { LiveRooms } from "./rooms/live-rooms.ts";
 import { roomsRoutes } from "./rooms/rooms.routes.tsx";
 import { sessionMiddleware } from "./sessions/session.middleware.ts";
+
+/** Where files are uploaded (a file shared in a room): the only bodies above FORM_BYTES. */
+const UPLOADS = /^\/rooms\/[^/]+\/files$/;
 
 /** Paths that work before first-run setup; everything else leads to /setup until an admin exists. */
 const BEFORE_SETUP = /^\/(setup|livez|readyz|lang|assets\/|ws\/check)/;
@@ -58,6 +62,7 @@ export function createApp(deps: Installation): App {
   });
   app.use(securityHeaders(config.publicUrl));
   app.use(noStoreByDefault());
+  app.use(limitRequestBodies(UPLOADS)); // before anything reads a body
   app.use(async (c, next) => {
     const reason = crossSiteReason(c.req.method, c.req.raw.headers, origin);
     if (reason) {

@@ -30,6 +30,7 @@ function listen(inst: Installation, app: App) {
       port,
       fetch: app.fetch,
       websocket,
+      // Server-wide, so it must admit a room upload; every other route is held to FORM_BYTES (src/http/body-limit.ts).
       maxRequestBodySize: inst.config.maxUploadBytes + 1024 * 1024,
       development: false,
       reusePort: false,
