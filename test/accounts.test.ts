@@ -164,6 +164,61 @@ describe("sign-in", () => {
     expect(after.headers.get("location")).toBe("/"); // clients without two-factor go straight in
   });
 
+  test("an attacker's failures from one address do not lock the owner out; the attacker stays throttled", async () => {
+    const c = fresh({ KABINET_TRUST_PROXY: "true" });
+    const admin = await setUpOrganisation(inst);
+    const from = (address: string) => ({ "x-forwarded-for": address });
+    const attacker = new TestClient(inst.app, ORIGIN);
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await attacker.post("/signin", { email: admin.email, password: `guess number ${i}` }, from("203.0.113.66"))).status);
+    expect(statuses.slice(0, 5)).toEqual([422, 422, 422, 422, 422]);
+    expect(new Set(statuses.slice(5))).toEqual(new Set([429]));
+    // The owner, at another address on a browser that never signed in here, gets in.
+    const owner = await c.post("/signin", { email: admin.email, password: admin.password }, from("198.51.100.20"));
+    expect([owner.status, owner.headers.get("location")]).toEqual([303, "/signin/two-factor"]);
+    expect((await c.post("/signin/two-factor", { code: currentTOTP(admin.totpSecret!) }, from("198.51.100.20"))).headers.get("location")).toBe("/");
+    // The attacker, even with the right password, is still throttled at theirs.
+    expect((await attacker.post("/signin", { email: admin.email, password: admin.password }, from("203.0.113.66"))).status).toBe(429);
+  });
+
+  test("guesses from many addresses close the account to new browsers only: the owner's browser signs in anywhere", async () => {
+    fresh({ KABINET_TRUST_PROXY: "true" });
+    const admin = await setUpOrganisation(inst);
+    const client = await addPerson(inst, admin.personId, "client");
+    const from = (address: string) => ({ "x-forwarded-for": address });
+    // The owner signed in on this browser before: it holds a device proof.
+    const ownBrowser = new TestClient(inst.app, ORIGIN);
+    expect((await ownBrowser.post("/signin", { email: admin.email, password: admin.password }, from("198.51.100.20"))).status).toBe(303);
+    expect(ownBrowser.cookies.get("kabinet_device")).toMatch(/^[0-9a-z]+\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
+    await ownBrowser.post("/signout");
+    // A botnet: 5 guesses from each of 8 addresses.
+    for (let a = 0; a < 8; a++) {
+      const bot = new TestClient(inst.app, ORIGIN);
+      for (let i = 0; i < 5; i++) await bot.post("/signin", { email: admin.email, password: `guess ${a}-${i}` }, from(`203.0.113.${a + 1}`));
+    }
+    // A new browser, even with the right password and from a clean address, waits out the window...
+    expect((await new TestClient(inst.app, ORIGIN).post("/signin", { email: admin.email, password: admin.password }, from("192.0.2.50"))).status).toBe(429);
+    // ...and so does a browser holding a proof for another account (the attacker's own client account, say).
+    const attackerOwn = new TestClient(inst.app, ORIGIN);
+    expect((await attackerOwn.post("/signin", { email: client.email, password: client.password }, from("203.0.113.1"))).status).toBe(303);
+    await attackerOwn.post("/signout");
+    expect((await attackerOwn.post("/signin", { email: admin.email, password: admin.password }, from("203.0.113.1"))).status).toBe(429);
+    // A forged proof is worth nothing.
+    const forger = new TestClient(inst.app, ORIGIN);
+    forger.cookies.set("kabinet_device", ownBrowser.cookies.get("kabinet_device")!.replace(/(.)(.{5})$/, (_, ch: string, rest: string) => `${ch === "A" ? "B" : "A"}${rest}`));
+    expect((await forger.post("/signin", { email: admin.email, password: admin.password }, from("192.0.2.51"))).status).toBe(429);
+    // The owner's browser gets in, from any address, even one the attack came from.
+    const back = await ownBrowser.post("/signin", { email: admin.email, password: admin.password }, from("203.0.113.2"));
+    expect([back.status, back.headers.get("location")]).toEqual([303, "/signin/two-factor"]);
+    // Guessing on a proven browser is throttled by its own counter.
+    await ownBrowser.post("/signout");
+    for (let i = 0; i < 5; i++) expect((await ownBrowser.post("/signin", { email: admin.email, password: `wrong ${i} here` })).status).toBe(422);
+    expect((await ownBrowser.post("/signin", { email: admin.email, password: admin.password })).status).toBe(429);
+    // When the window has passed, new browsers get in again.
+    inst.clock.advance(15 * 60_000);
+    expect((await new TestClient(inst.app, ORIGIN).post("/signin", { email: admin.email, password: admin.password }, from("192.0.2.50"))).status).toBe(303);
+  });
+
   test("throttling per address spans accounts", async () => {
     const c = fresh();
     await setUpOrganisation(inst);

@@ -14,12 +14,13 @@ import { completeOneTimeLink, inspectOneTimeLink } from "./links.ts";
 import { passwordProblem } from "./passwords.ts";
 import { registerClient } from "./self-service.ts";
 import { sendEmailCode } from "./email-codes.ts";
-import { type AccountDeps, completeSecondFactor, secondFactorMethod, signInWithPassword } from "./sign-in.ts";
+import { completeSecondFactor, secondFactorMethod, type SignInDeps, signInWithPassword } from "./sign-in.ts";
+import { DEVICE_COOKIE, DEVICE_PROOF_MS } from "./throttle.ts";
 import { LinkInvalidPage, LinkPage, passwordMessage, RegisterPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
 
 const LINK_COOKIE = "kabinet_link";
 
-export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
+export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { publicUrl } = deps.config;
   const secure = publicUrl.protocol === "https:";
@@ -41,12 +42,15 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
       password: (form.password ?? "").slice(0, 1024),
       ip: c.get("clientIp"),
       device: describeDevice(c.req.header("user-agent")),
+      deviceCookie: getCookie(c, DEVICE_COOKIE),
     });
     if (result.kind !== "signed-in") {
       const message = result.kind === "throttled" ? t.signIn.throttled(minutes(result.retryAfterMs)) : t.signIn.invalid;
       return c.html(<SignInPage page={pageContext(c)} email={email} message={message} canRegister={canRegister()} />, result.kind === "throttled" ? 429 : 422);
     }
     setSessionCookie(c, publicUrl, result.token, result.session);
+    // Proof that this browser knew this account's password: others' failures never lock it out (throttle.ts).
+    setCookie(c, DEVICE_COOKIE, result.deviceCookie, { path: "/signin", httpOnly: true, secure, sameSite: "Strict", maxAge: DEVICE_PROOF_MS / 1000 });
     return c.redirect(result.session.stage === "second-factor" ? "/signin/two-factor" : result.session.stage === "enrol" ? "/account/two-factor" : "/", 303);
   });
 
