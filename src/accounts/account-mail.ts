@@ -12,7 +12,8 @@ import { type LinkPurpose, linkUrl } from "./links.ts";
 
 export type AccountMailPayload =
   | { template: "link"; purpose: LinkPurpose; url: string; expiresAt: number }
-  | { template: "email-code"; code: string; expiresAt: number };
+  | { template: "email-code"; code: string; expiresAt: number }
+  | { template: "register-attempt"; url: string; expiresAt: number };
 
 /** Queues the mail carrying a one-time link, in the transaction that made the link. */
 export function queueLinkMail(tx: Queryable, vault: Vault, publicUrl: URL, personId: string, purpose: LinkPurpose, token: string, expiresAt: number, now = Date.now()): void {
@@ -25,6 +26,13 @@ export function queueCodeMail(tx: Queryable, vault: Vault, personId: string, cod
   enqueue<AccountMailPayload>(tx, vault, { kind: MAIL_JOB, dedupeKey: key, subject: personId, payload: { template: "email-code", code, expiresAt }, runAt: now }, now);
 }
 
+/** Tells an account's owner that someone tried to register with their address; at most one such mail an hour. */
+export function queueRegisterAttemptMail(tx: Queryable, vault: Vault, publicUrl: URL, personId: string, now = Date.now()): void {
+  const key = `register-attempt:${personId}:${Math.floor(now / 3600_000)}`;
+  const payload: AccountMailPayload = { template: "register-attempt", url: new URL("/signin", publicUrl).toString(), expiresAt: now + 24 * 3600_000 };
+  enqueue<AccountMailPayload>(tx, vault, { kind: MAIL_JOB, dedupeKey: key, subject: personId, payload, runAt: now }, now);
+}
+
 /** The mail, or null once the link or code has expired (sending it late would only confuse). */
 export function accountMail(deps: PeopleDeps, personId: string, p: AccountMailPayload, origin: string, now = Date.now()): Omit<OutgoingMail, "messageId"> | null {
   const reader = readerOf(deps, personId);
@@ -32,6 +40,9 @@ export function accountMail(deps: PeopleDeps, personId: string, p: AccountMailPa
   const t = LOCALES[reader.locale];
   if (p.template === "email-code") {
     return { to: reader.email, subject: t.mail.codeSubject(p.code), text: [t.mail.greeting(reader.name), "", t.mail.codeLead(p.code), "", t.mail.codeIgnore, "", t.mail.footer].join("\n") };
+  }
+  if (p.template === "register-attempt") {
+    return { to: reader.email, subject: t.mail.registerAttemptSubject, text: [t.mail.greeting(reader.name), "", t.mail.registerAttemptLead, p.url, "", t.mail.registerAttemptIgnore, "", t.mail.footer].join("\n") };
   }
   const hours = Math.max(1, Math.round((p.expiresAt - now) / 3600_000));
   return {

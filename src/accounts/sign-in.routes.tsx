@@ -11,12 +11,11 @@ import { describeDevice, invalidateSession } from "../sessions/sessions.ts";
 import { clearSessionCookie, setSessionCookie } from "../sessions/session.middleware.ts";
 import { getSettings } from "../settings/settings.ts";
 import { completeOneTimeLink, inspectOneTimeLink } from "./links.ts";
-import { passwordProblem } from "./passwords.ts";
 import { registerClient } from "./self-service.ts";
 import { sendEmailCode } from "./email-codes.ts";
 import { completeSecondFactor, secondFactorMethod, type SignInDeps, signInWithPassword } from "./sign-in.ts";
 import { DEVICE_COOKIE, DEVICE_PROOF_MS } from "./throttle.ts";
-import { LinkInvalidPage, LinkPage, passwordMessage, RegisterPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
+import { LinkInvalidPage, LinkPage, passwordMessage, RegisterPage, RegisterSentPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
 
 const LINK_COOKIE = "kabinet_link";
 
@@ -130,20 +129,14 @@ export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
     const t = c.get("t");
     if (!canRegister()) return c.notFound();
     const form = await readForm(c);
-    const parsed = z.object({ name: nameSchema, email: emailSchema, password: z.string().min(1, "required") }).safeParse(form);
-    const errors: Record<string, string> = parsed.success ? {} : fieldErrors(parsed.error, t);
-    const problem = await passwordProblem(form.password ?? "");
-    if (problem && !errors.password) errors.password = passwordMessage(problem, t);
-    if (!parsed.success || Object.keys(errors).length > 0) return c.html(<RegisterPage page={pageContext(c)} values={form} errors={errors} />, 422);
-    const result = await registerClient(deps, { ...parsed.data, device: describeDevice(c.req.header("user-agent")), ip: c.get("clientIp") });
+    const parsed = z.object({ name: nameSchema, email: emailSchema }).safeParse(form);
+    if (!parsed.success) return c.html(<RegisterPage page={pageContext(c)} values={form} errors={fieldErrors(parsed.error, t)} />, 422);
+    const result = registerClient(deps, { ...parsed.data, ip: c.get("clientIp") });
     if (result.kind === "closed") return c.notFound();
     if (result.kind === "throttled") {
       return c.html(<RegisterPage page={pageContext(c)} values={form} message={t.signIn.throttled(minutes(result.retryAfterMs))} />, 429);
     }
-    if (result.kind === "weak") return c.html(<RegisterPage page={pageContext(c)} values={form} errors={{ password: passwordMessage(result.problem, t) }} />, 422);
-    if (result.kind === "email-taken") return c.html(<RegisterPage page={pageContext(c)} values={form} errors={{ email: t.register.emailTaken }} />, 422);
-    setSessionCookie(c, publicUrl, result.token, result.session);
-    return c.redirect(result.session.stage === "enrol" ? "/account/two-factor" : "/", 303);
+    return c.html(<RegisterSentPage page={pageContext(c)} email={parsed.data.email} />);
   });
 
   return app;

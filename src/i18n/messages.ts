@@ -100,7 +100,9 @@ export const en = {
     title: "Create a client account",
     name: "Your name",
     submit: "Create account",
-    emailTaken: "An account with this email already exists. Sign in, or ask for a password reset.",
+    sentTitle: "Check your mail",
+    sent: (email: string) => `We sent a message to ${email}. Open the link in it within 72 hours to choose your password and finish creating your account. If this address already has an account, the message says how to sign in instead.`,
+    sentNoMail: "Nothing arrived? Check the spam folder, or ask your organisation for an invitation.",
     closed: "This organisation does not accept self-registration. Ask them for an invitation.",
   },
   account: {
@@ -444,6 +446,9 @@ export const en = {
     codeSubject: (code: string) => `Your sign-in code: ${code}`,
     codeLead: (code: string) => `your sign-in code is ${code}. It works once, for 10 minutes.`,
     codeIgnore: "If you did not try to sign in, change your password.",
+    registerAttemptSubject: "Someone tried to create an account with your address",
+    registerAttemptLead: "someone, perhaps you, tried to create a new account with this email address. You already have one; sign in here:",
+    registerAttemptIgnore: "Forgot your password? Ask your organisation for a reset link. If it was not you, ignore this mail: nothing was changed.",
   },
   dashboard: {
     hello: (name: string) => `Hello, ${name}`,
@@ -557,7 +562,9 @@ export const ru: Messages = {
     title: "Учётная запись клиента",
     name: "Ваше имя",
     submit: "Создать учётную запись",
-    emailTaken: "Учётная запись с этой почтой уже есть. Войдите или попросите сбросить пароль.",
+    sentTitle: "Проверьте почту",
+    sent: (email: string) => `Мы отправили письмо на ${email}. Откройте ссылку из него в течение 72 часов, чтобы придумать пароль и завершить создание учётной записи. Если с этим адресом учётная запись уже есть, в письме сказано, как войти.`,
+    sentNoMail: "Письмо не пришло? Проверьте папку «Спам» или попросите организацию прислать приглашение.",
     closed: "Организация не принимает самостоятельную регистрацию. Попросите приглашение.",
   },
   account: {
@@ -901,6 +908,9 @@ export const ru: Messages = {
     codeSubject: (code: string) => `Ваш код для входа: ${code}`,
     codeLead: (code: string) => `ваш код для входа: ${code}. Он действует один раз, 10 минут.`,
     codeIgnore: "Если вы не пытались войти, смените пароль.",
+    registerAttemptSubject: "Кто-то пытался создать учётную запись с вашим адресом",
+    registerAttemptLead: "кто-то, возможно вы, пытался создать новую учётную запись с этим адресом почты. Она у вас уже есть; войти можно здесь:",
+    registerAttemptIgnore: "Забыли пароль? Попросите организацию прислать ссылку для сброса. Если это были не вы, ничего делать не нужно: ничего не изменилось.",
   },
   dashboard: {
     hello: (name: string) => `Здравствуйте, ${name}`,
