@@ -28,10 +28,8 @@ export type SignInResult =
   | { kind: "invalid" }
   | { kind: "throttled"; retryAfterMs: number };
 
-export type PasswordResult =
-  | { kind: "signed-in"; token: string; session: Session; /** The browser's device proofs, this account's renewed. */ deviceCookie: string }
-  | { kind: "invalid" }
-  | { kind: "throttled"; retryAfterMs: number };
+/** As SignInResult; a correct password also renews this account's device proof in the browser's cookie. */
+export type PasswordResult = Exclude<SignInResult, { kind: "signed-in" }> | { kind: "signed-in"; token: string; session: Session; deviceCookie: string };
 
 export interface SignInInput {
   email: string;
