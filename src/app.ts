@@ -16,11 +16,12 @@ import { hoursRoutes } from "./booking/hours.routes.tsx";
 import { scheduleRoutes } from "./booking/schedule.routes.tsx";
 import { servicesRoutes } from "./booking/services.routes.tsx";
 import { homeRoutes } from "./home/home.routes.tsx";
+import { limitRequestBodies } from "./http/body-limit.ts";
 import { clientIp } from "./http/client-ip.ts";
 import { assetRoutes } from "./http/assets.ts";
 import type { AppEnv } from "./http/env.ts";
 import { notFound, onError, respond } from "./http/errors.tsx";
-import { crossSiteReason, securityHeaders } from "./http/security.ts";
+import { crossSiteReason, noStoreByDefault, securityHeaders } from "./http/security.ts";
 import { LANG_COOKIE, langRoutes } from "./i18n/lang.routes.ts";
 import { LOCALES, negotiateLocale } from "./i18n/messages.ts";
 import type { Installation } from "./installation.ts";
@@ -29,6 +30,9 @@ import { wsCheckRoutes } from "./ops/ws-check.routes.ts";
 import { LiveRooms } from "./rooms/live-rooms.ts";
 import { roomsRoutes } from "./rooms/rooms.routes.tsx";
 import { sessionMiddleware } from "./sessions/session.middleware.ts";
+
+/** Where files are uploaded (a file shared in a room): the only bodies above FORM_BYTES. */
+const UPLOADS = /^\/rooms\/[^/]+\/files$/;
 
 /** Paths that work before first-run setup; everything else leads to /setup until an admin exists. */
 const BEFORE_SETUP = /^\/(setup|livez|readyz|lang|assets\/|ws\/check)/;
@@ -46,6 +50,7 @@ export function createApp(deps: Installation): App {
   app.use(async (c, next) => {
     const started = performance.now();
     c.set("requestId", crypto.randomUUID());
+    c.set("publicUrl", config.publicUrl);
     const locale = negotiateLocale(getCookie(c, LANG_COOKIE), c.req.header("accept-language"));
     c.set("locale", locale);
     c.set("t", LOCALES[locale]);
@@ -62,6 +67,8 @@ export function createApp(deps: Installation): App {
     });
   });
   app.use(securityHeaders(config.publicUrl));
+  app.use(noStoreByDefault());
+  app.use(limitRequestBodies(UPLOADS)); // before anything reads a body
   app.use(async (c, next) => {
     const reason = crossSiteReason(c.req.method, c.req.raw.headers, origin);
     if (reason) {

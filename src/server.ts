@@ -1,9 +1,9 @@
 import { websocket } from "hono/bun";
-import { createApp } from "./app.ts";
+import { type App, createApp } from "./app.ts";
 import { pruneEmailCodes } from "./accounts/email-codes.ts";
 import { pruneFailures } from "./accounts/throttle.ts";
 import { pruneFinishedJobs } from "./jobs/queue.ts";
-import type { Installation } from "./installation.ts";
+import { type Installation, StartupError } from "./installation.ts";
 import { jobWorker } from "./worker.ts";
 import { deleteExpiredSessions } from "./sessions/sessions.ts";
 
@@ -18,6 +18,30 @@ export function housekeeping(inst: Installation): void {
   if (sessions + failures + codes + jobs > 0) inst.log.debug("housekeeping", { sessions, failures, codes, jobs });
 }
 
+/**
+ * Binds the address alone. Bun sets SO_REUSEPORT by default outside development, so a second Kabinet on the same
+ * address would start and silently share the port (the kernel splitting connections between old and new code).
+ */
+function listen(inst: Installation, app: App) {
+  const { hostname, port } = inst.config.listen;
+  try {
+    return Bun.serve({
+      hostname,
+      port,
+      fetch: app.fetch,
+      websocket,
+      // Server-wide, so it must admit a room upload; every other route is held to FORM_BYTES (src/http/body-limit.ts).
+      maxRequestBodySize: inst.config.maxUploadBytes + 1024 * 1024,
+      development: false,
+      reusePort: false,
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code !== "EADDRINUSE") throw err;
+    const address = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+    throw new StartupError(`another process already listens on ${address}: stop it, or set KABINET_LISTEN to a free address`);
+  }
+}
+
 export interface RunningServer {
   url: URL;
   stop(): Promise<void>;
@@ -25,14 +49,7 @@ export interface RunningServer {
 
 export function startServer(inst: Installation): RunningServer {
   const app = createApp(inst);
-  const server = Bun.serve({
-    hostname: inst.config.listen.hostname,
-    port: inst.config.listen.port,
-    fetch: app.fetch,
-    websocket,
-    maxRequestBodySize: inst.config.maxUploadBytes + 1024 * 1024,
-    development: false,
-  });
+  const server = listen(inst, app);
   const timer = setInterval(() => {
     try {
       housekeeping(inst);

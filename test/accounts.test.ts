@@ -3,7 +3,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { currentTOTP } from "../src/accounts/totp.ts";
 import { verifyAuditChain } from "../src/audit/audit.ts";
 import { addPerson, setUpOrganisation, type TestPerson } from "./support/accounts.ts";
+import { jobWorker } from "../src/worker.ts";
 import { TestClient } from "./support/client.ts";
+import { startSmtp } from "./support/smtp.ts";
 import { makeInstallation, runCli, type TestInstallation } from "./support/installation.ts";
 
 const ORIGIN = "https://consult.example.org";
@@ -164,6 +166,61 @@ describe("sign-in", () => {
     expect(after.headers.get("location")).toBe("/"); // clients without two-factor go straight in
   });
 
+  test("an attacker's failures from one address do not lock the owner out; the attacker stays throttled", async () => {
+    const c = fresh({ KABINET_TRUST_PROXY: "true" });
+    const admin = await setUpOrganisation(inst);
+    const from = (address: string) => ({ "x-forwarded-for": address });
+    const attacker = new TestClient(inst.app, ORIGIN);
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await attacker.post("/signin", { email: admin.email, password: `guess number ${i}` }, from("203.0.113.66"))).status);
+    expect(statuses.slice(0, 5)).toEqual([422, 422, 422, 422, 422]);
+    expect(new Set(statuses.slice(5))).toEqual(new Set([429]));
+    // The owner, at another address on a browser that never signed in here, gets in.
+    const owner = await c.post("/signin", { email: admin.email, password: admin.password }, from("198.51.100.20"));
+    expect([owner.status, owner.headers.get("location")]).toEqual([303, "/signin/two-factor"]);
+    expect((await c.post("/signin/two-factor", { code: currentTOTP(admin.totpSecret!) }, from("198.51.100.20"))).headers.get("location")).toBe("/");
+    // The attacker, even with the right password, is still throttled at theirs.
+    expect((await attacker.post("/signin", { email: admin.email, password: admin.password }, from("203.0.113.66"))).status).toBe(429);
+  });
+
+  test("guesses from many addresses close the account to new browsers only: the owner's browser signs in anywhere", async () => {
+    fresh({ KABINET_TRUST_PROXY: "true" });
+    const admin = await setUpOrganisation(inst);
+    const client = await addPerson(inst, admin.personId, "client");
+    const from = (address: string) => ({ "x-forwarded-for": address });
+    // The owner signed in on this browser before: it holds a device proof.
+    const ownBrowser = new TestClient(inst.app, ORIGIN);
+    expect((await ownBrowser.post("/signin", { email: admin.email, password: admin.password }, from("198.51.100.20"))).status).toBe(303);
+    expect(ownBrowser.cookies.get("kabinet_device")).toMatch(/^[0-9a-z]+\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
+    await ownBrowser.post("/signout");
+    // A botnet: 5 guesses from each of 8 addresses.
+    for (let a = 0; a < 8; a++) {
+      const bot = new TestClient(inst.app, ORIGIN);
+      for (let i = 0; i < 5; i++) await bot.post("/signin", { email: admin.email, password: `guess ${a}-${i}` }, from(`203.0.113.${a + 1}`));
+    }
+    // A new browser, even with the right password and from a clean address, waits out the window...
+    expect((await new TestClient(inst.app, ORIGIN).post("/signin", { email: admin.email, password: admin.password }, from("192.0.2.50"))).status).toBe(429);
+    // ...and so does a browser holding a proof for another account (the attacker's own client account, say).
+    const attackerOwn = new TestClient(inst.app, ORIGIN);
+    expect((await attackerOwn.post("/signin", { email: client.email, password: client.password }, from("203.0.113.1"))).status).toBe(303);
+    await attackerOwn.post("/signout");
+    expect((await attackerOwn.post("/signin", { email: admin.email, password: admin.password }, from("203.0.113.1"))).status).toBe(429);
+    // A forged proof is worth nothing.
+    const forger = new TestClient(inst.app, ORIGIN);
+    forger.cookies.set("kabinet_device", ownBrowser.cookies.get("kabinet_device")!.replace(/(.)(.{5})$/, (_, ch: string, rest: string) => `${ch === "A" ? "B" : "A"}${rest}`));
+    expect((await forger.post("/signin", { email: admin.email, password: admin.password }, from("192.0.2.51"))).status).toBe(429);
+    // The owner's browser gets in, from any address, even one the attack came from.
+    const back = await ownBrowser.post("/signin", { email: admin.email, password: admin.password }, from("203.0.113.2"));
+    expect([back.status, back.headers.get("location")]).toEqual([303, "/signin/two-factor"]);
+    // Guessing on a proven browser is throttled by its own counter.
+    await ownBrowser.post("/signout");
+    for (let i = 0; i < 5; i++) expect((await ownBrowser.post("/signin", { email: admin.email, password: `wrong ${i} here` })).status).toBe(422);
+    expect((await ownBrowser.post("/signin", { email: admin.email, password: admin.password })).status).toBe(429);
+    // When the window has passed, new browsers get in again.
+    inst.clock.advance(15 * 60_000);
+    expect((await new TestClient(inst.app, ORIGIN).post("/signin", { email: admin.email, password: admin.password }, from("192.0.2.50"))).status).toBe(303);
+  });
+
   test("throttling per address spans accounts", async () => {
     const c = fresh();
     await setUpOrganisation(inst);
@@ -208,6 +265,18 @@ describe("sessions", () => {
     const cookie2 = r2.headers.getSetCookie().find((l) => l.startsWith("kabinet_session="))!;
     expect(cookie2).not.toContain("Secure");
     expect(cookie2).toContain("HttpOnly");
+  });
+
+  test("the return-after-sign-in cookie is Secure when the public URL is HTTPS, also behind the proxy's plain HTTP", async () => {
+    fresh({ KABINET_TRUST_PROXY: "true" });
+    await setUpOrganisation(inst);
+    // Caddy hands the request on over plain HTTP; the browser's side is HTTPS.
+    const r = await inst.app.request("http://127.0.0.1:8080/appointments", { headers: { "x-forwarded-for": "203.0.113.7" } });
+    expect(r.headers.get("location")).toBe("/signin");
+    const cookie = r.headers.getSetCookie().find((l) => l.startsWith("kabinet_return="));
+    expect(cookie).toContain("%2Fappointments");
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; HttpOnly/);
   });
 
   test("idle and absolute timeouts end a session", async () => {
@@ -394,32 +463,65 @@ describe("an admin resets someone's two-factor", () => {
 });
 
 describe("clients", () => {
-  test("self-registration only when the organisation allows it; two-factor when it requires it", async () => {
-    const c = fresh();
-    const admin = await setUpOrganisation(inst);
-    expect((await c.get("/register")).status).toBe(404);
-    const a = new TestClient(inst.app, ORIGIN);
-    await signIn(a, admin);
-    const saved = await a.post("/admin/settings", { name: "Test Clinic", language: "en", timeZone: "Europe/Berlin", clientTwoFactor: "optional", selfRegistration: "on", reminderHours: "24, 1", mailDetails: "minimal" });
-    expect(saved.status).toBe(200);
-    expect(await (await c.get("/signin")).text()).toContain('href="/register"');
-    const bad = await c.post("/register", { name: "", email: "bad", password: "short" });
-    expect(bad.status).toBe(422);
-    const r = await c.post("/register", { name: "Мария Клиентова", email: "maria@example.org", password: "maria passphrase 1" });
-    expect(r.headers.get("location")).toBe("/");
-    expect(await (await c.get("/")).text()).toContain("Hello, Мария Клиентова");
-    const dup = await new TestClient(inst.app, ORIGIN).post("/register", { name: "M", email: "MARIA@example.org", password: "another passphrase" });
-    expect(await dup.text()).toContain("already exists");
+  test("self-registration: the same answer whether or not the email has an account; the mail says the rest", async () => {
+    const smtp = await startSmtp();
+    try {
+      const c = fresh({ KABINET_SMTP_URL: smtp.url });
+      const admin = await setUpOrganisation(inst);
+      expect((await c.get("/register")).status).toBe(404);
+      const a = new TestClient(inst.app, ORIGIN);
+      await signIn(a, admin);
+      const settings = { name: "Test Clinic", language: "en", timeZone: "Europe/Berlin", clientTwoFactor: "optional", selfRegistration: "on", reminderHours: "24, 1", mailDetails: "minimal" };
+      expect((await a.post("/admin/settings", settings)).status).toBe(200);
+      expect(await (await c.get("/signin")).text()).toContain('href="/register"');
+      expect((await c.post("/register", { name: "", email: "bad" })).status).toBe(422);
 
-    await a.post("/admin/settings", { name: "Test Clinic", language: "en", timeZone: "Europe/Berlin", clientTwoFactor: "required", selfRegistration: "on", reminderHours: "24", mailDetails: "minimal" });
-    const r2 = await new TestClient(inst.app, ORIGIN).post("/register", { name: "Ivan", email: "ivan@example.org", password: "ivan passphrase 1" });
-    expect(r2.headers.get("location")).toBe("/account/two-factor");
-    // every registration attempt counts against the address: 10 an hour
-    for (let i = 0; i < 7; i++) await new TestClient(inst.app, ORIGIN).post("/register", { name: "Bot", email: `bot${i}@example.org`, password: `bot passphrase ${i}` });
-    const throttled = await new TestClient(inst.app, ORIGIN).post("/register", { name: "Late", email: "late@example.org", password: "late passphrase 1" });
-    expect(throttled.status).toBe(429);
-    expect(await throttled.text()).toContain("Too many attempts");
-    expect(auditActions()).toEqual(expect.arrayContaining(["settings.change", "client.register"]));
+      // A new address and one that has an account (the admin's, typed in capitals) get the same page.
+      const answer = async (email: string) => {
+        const r = await new TestClient(inst.app, ORIGIN).post("/register", { name: "Мария Клиентова", email });
+        return { status: r.status, text: (await r.text()).replace(/nonce="[^"]+"/g, "").replaceAll(email, "EMAIL") };
+      };
+      const fresh1 = await answer("maria@example.org");
+      const taken = await answer(admin.email.toUpperCase());
+      expect(fresh1.status).toBe(200);
+      expect(fresh1.text).toContain("Check your mail");
+      expect(taken).toEqual(fresh1);
+
+      await jobWorker(inst).runDue();
+      const mails = smtp.messages();
+      const toMaria = mails.filter((m) => m.to.includes("maria@example.org"));
+      const toAdmin = mails.filter((m) => m.to.includes(admin.email));
+      expect(toMaria.length).toBe(1);
+      expect(toAdmin.map((m) => m.subject)).toEqual(["Someone tried to create an account with your address"]);
+      expect(toAdmin[0]!.text).toContain(`${ORIGIN}/signin`);
+      expect(toAdmin[0]!.text).not.toContain("/link/");
+      // The link chooses the password (proving the mailbox), then the client is in.
+      const link = toMaria[0]!.text.match(/https:\/\/consult\.example\.org(\/link\/[A-Za-z0-9_-]{43})/)![1]!;
+      const maria = new TestClient(inst.app, ORIGIN);
+      expect((await maria.get(link)).headers.get("location")).toBe("/welcome");
+      expect((await maria.post("/welcome", { password: "maria passphrase 1" })).headers.get("location")).toBe("/");
+      expect(await (await maria.get("/")).text()).toContain("Hello, Мария Клиентова");
+      const again = await new TestClient(inst.app, ORIGIN).post("/signin", { email: "maria@example.org", password: "maria passphrase 1" });
+      expect(again.headers.get("location")).toBe("/");
+
+      // When the organisation requires two-factor for clients, the link leads to enrolment.
+      await a.post("/admin/settings", { ...settings, clientTwoFactor: "required", reminderHours: "24" });
+      await answer("ivan@example.org");
+      await jobWorker(inst).runDue();
+      const ivanLink = smtp.messages().find((m) => m.to.includes("ivan@example.org"))!.text.match(/\/link\/[A-Za-z0-9_-]{43}/)![0];
+      const ivan = new TestClient(inst.app, ORIGIN);
+      await ivan.get(ivanLink);
+      expect((await ivan.post("/welcome", { password: "ivan passphrase 1" })).headers.get("location")).toBe("/account/two-factor");
+
+      // Every registration attempt counts against the address: 10 an hour.
+      for (let i = 0; i < 7; i++) await answer(`bot${i}@example.org`);
+      const throttled = await new TestClient(inst.app, ORIGIN).post("/register", { name: "Late", email: "late@example.org" });
+      expect(throttled.status).toBe(429);
+      expect(await throttled.text()).toContain("Too many attempts");
+      expect(auditActions()).toEqual(expect.arrayContaining(["settings.change", "client.register", "client.register-existing", "invitation.accept"]));
+    } finally {
+      await smtp.stop();
+    }
   });
 });
 
@@ -471,6 +573,15 @@ describe("client address behind a proxy", () => {
     expect(await twentyFailuresThenTry(c, "198.51.100.9")).toBe(422); // another address: not throttled
     // a client cannot dodge by prepending entries: the last one (added by the proxy) counts
     expect((await c.post("/signin", { email: "y@example.org", password: "wrong password" }, { "x-forwarded-for": "1.2.3.4, 203.0.113.7" })).status).toBe(429);
+  });
+
+  test("an IPv6 client is counted by its /64: hopping addresses inside it does not reset the count", async () => {
+    const c = fresh({ KABINET_TRUST_PROXY: "true" });
+    await setUpOrganisation(inst);
+    for (let i = 0; i < 20; i++) await c.post("/signin", { email: `u${i}@example.org`, password: "wrong password" }, { "x-forwarded-for": `2001:db8:7:7::${(i + 1).toString(16)}` });
+    const from = async (address: string) => (await c.post("/signin", { email: "fresh@example.org", password: "wrong password" }, { "x-forwarded-for": address })).status;
+    expect(await from("2001:db8:7:7:abcd:1234:5678:9abc")).toBe(429);
+    expect(await from("2001:db8:7:8::1")).toBe(422); // the next /64 is someone else
   });
 
   test("without it, X-Forwarded-For is ignored (it could be forged)", async () => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Database } from "bun:sqlite";
 import pkg from "../package.json" with { type: "json" };
 import { runCli, tempDir, writeKeyFile } from "./support/installation.ts";
+import { freePort, stop, waitFor } from "./support/processes.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -119,5 +120,23 @@ describe("kabinet CLI", () => {
     const r = runCli(["audit", "verify"], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^OK: 0 audit entries, chain intact\nhead 0:[0-9a-f]{16} /);
+  });
+
+  test("a second `serve` on an address already in use refuses with one line and exits 1; the first keeps serving", async () => {
+    const { env } = fresh();
+    const port = await freePort();
+    const listen = { ...env, KABINET_LISTEN: `127.0.0.1:${port}` };
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_")));
+    const first = Bun.spawn([process.execPath, join(import.meta.dir, "../src/main.ts"), "serve"], { env: { ...clean, ...listen }, stdout: "ignore", stderr: "ignore" });
+    try {
+      await waitFor(`http://127.0.0.1:${port}/livez`, {}, 15_000, first);
+      // Before the fix the second one started too (and ran until killed by the timeout).
+      const second = Bun.spawnSync([process.execPath, join(import.meta.dir, "../src/main.ts"), "serve"], { env: { ...clean, ...listen }, stderr: "pipe", timeout: 10_000 });
+      expect(second.exitCode).toBe(1);
+      expect(second.stderr.toString()).toBe(`kabinet: another process already listens on 127.0.0.1:${port}: stop it, or set KABINET_LISTEN to a free address\n`);
+      expect((await fetch(`http://127.0.0.1:${port}/livez`)).status).toBe(200);
+    } finally {
+      await stop(first);
+    }
   });
 });

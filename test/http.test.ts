@@ -1,14 +1,16 @@
 // The HTTP shell, driven in-process: headers, CSRF, languages, error pages, health.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { AppError } from "../src/http/app-error.ts";
-import { setUpOrganisation } from "./support/accounts.ts";
+import { assetUrl } from "../src/http/assets.ts";
+import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 
 let inst: TestInstallation;
+let admin: TestPerson;
 const ORIGIN = "https://consult.example.org";
 beforeAll(async () => {
   inst = makeInstallation({ KABINET_PUBLIC_URL: ORIGIN });
-  await setUpOrganisation(inst);
+  admin = await setUpOrganisation(inst);
   // Routes that fail, to see what a person would see when something breaks inside.
   inst.app.get("/__test/crash", () => {
     throw new Error("SQLITE_CORRUPT: secret detail about zinaida@example.org");
@@ -40,7 +42,7 @@ describe("security headers", () => {
     expect(csp).toContain("default-src 'none'");
     const html = await a.text();
     expect(html).toStartWith("<!DOCTYPE html>");
-    expect(html).toContain(`<script nonce="${nonce}" src="/assets/htmx.min.js`);
+    expect(html).toContain(`<script nonce="${nonce}" src="/assets/htmx.min.`);
     expect(html).not.toMatch(/\sstyle="/);
     expect(html).not.toMatch(/https?:\/\/(?!consult\.example\.org)/);
   });
@@ -62,6 +64,22 @@ describe("security headers", () => {
     } finally {
       plain.close();
     }
+  });
+});
+
+describe("caching", () => {
+  test("pages, fragments, errors and the private calendar feed are no-store: a shared PC keeps nothing on disk", async () => {
+    const client = await addPerson(inst, admin.personId, "client");
+    const c = signedInClient(inst, client);
+    expect((await c.post("/calendar/feed")).status).toBe(303);
+    const feed = (await (await c.get("/appointments")).text()).match(/\/calendar\/[A-Za-z0-9_-]{43}\.ics/)![0];
+    const a = signedInClient(inst, admin);
+    for (const [who, path] of [[c, "/"], [c, "/appointments"], [c, "/account"], [a, "/schedule"], [a, "/admin/people"], [c, "/no-such-page"], [c, feed]] as const) {
+      const r = await who.get(path);
+      expect([path, r.status < 500, r.headers.get("cache-control")]).toEqual([path, true, "no-store"]);
+    }
+    expect((await get("/signin")).headers.get("cache-control")).toBe("no-store");
+    expect((await get("/__test/crash")).headers.get("cache-control")).toBe("no-store");
   });
 });
 
@@ -184,12 +202,27 @@ describe("health", () => {
 });
 
 describe("assets", () => {
-  test("htmx, Pico and our CSS come from the app itself", async () => {
-    for (const [name, type] of [["htmx.min.js", "text/javascript"], ["pico.min.css", "text/css"], ["app.css", "text/css"]]) {
-      const r = await get(`/assets/${name}?v=1`);
+  test("htmx, Pico and our CSS come from the app itself, named by a hash of their content, cached for a year", async () => {
+    const page = await (await get("/signin")).text();
+    const urls = [...page.matchAll(/"(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    const expected = { "htmx.min": "text/javascript", "pico.min": "text/css", app: "text/css", favicon: "image/svg+xml" };
+    expect(urls.map((u) => u.replace(/\.[0-9a-f]{16}\./, ".")).sort()).toEqual(["/assets/app.css", "/assets/favicon.svg", "/assets/htmx.min.js", "/assets/pico.min.css"]);
+    for (const url of urls) {
+      const r = await get(url);
       expect(r.status).toBe(200);
-      expect(r.headers.get("content-type")).toStartWith(type!);
-      expect((await r.arrayBuffer()).byteLength).toBeGreaterThan(500);
+      const [, stem, hash] = url.match(/^\/assets\/(.+)\.([0-9a-f]{16})\.\w+$/)!;
+      expect(r.headers.get("content-type")).toStartWith(expected[stem as keyof typeof expected]);
+      expect(r.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+      const body = new Uint8Array(await r.arrayBuffer());
+      expect(body.byteLength).toBeGreaterThan(200);
+      // The name changes exactly when the content does, version bump or not.
+      expect(new Bun.CryptoHasher("sha256").update(body).digest("hex").slice(0, 16)).toBe(hash!);
+    }
+    const call = await get(assetUrl("call.js")); // the call client, linked from room pages
+    expect([call.status, call.headers.get("content-type"), call.headers.get("cache-control")]).toEqual([200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable"]);
+    // Another hash (an old or future build) or no hash at all is not this content: 404, never stale bytes.
+    for (const stale of ["/assets/app.css", "/assets/app.css?v=0.1.0", "/assets/app.0123456789abcdef.css", urls[0]!.replace(/[0-9a-f]{16}/, "f".repeat(16))]) {
+      expect((await get(stale)).status).toBe(404);
     }
     expect((await get("/assets/../kabinet.db")).status).toBe(404);
     expect((await get("/assets/other.js")).status).toBe(404);

@@ -193,6 +193,17 @@ https://127.0.0.1:${httpsPort} {
     expect(await page.text()).toContain("Настройка Кабинета");
   });
 
+  test("the embedded assets are served under content-hashed names, cacheable for a year", async () => {
+    const page = await (await fetch(`${origin}/setup`, { tls: tls() } as RequestInit)).text();
+    const urls = [...page.matchAll(/"(\/assets\/[^"]+\.[0-9a-f]{16}\.(?:css|js|svg))"/g)].map((m) => m[1]!);
+    expect(urls.length).toBe(4);
+    for (const url of urls) {
+      const r = await fetch(`${origin}${url}`, { tls: tls() } as RequestInit);
+      expect([url, r.status, r.headers.get("cache-control")]).toEqual([url, 200, "public, max-age=31536000, immutable"]);
+      expect((await r.arrayBuffer()).byteLength).toBeGreaterThan(200);
+    }
+  });
+
   test("an untrusting client is refused: the certificate really is Caddy's own", async () => {
     await expect(fetch(`${origin}/readyz`)).rejects.toThrow();
   });

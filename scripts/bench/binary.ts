@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, stop, waitFor } from "../../test/support/processes.ts";
 import { writeKeyFile } from "../../test/support/installation.ts";
+import { assetUrl } from "../../src/http/assets.ts";
 import { median } from "./stats.ts";
 
 export interface BinaryFigures {
@@ -27,7 +28,7 @@ export async function benchBinary(runs = 7): Promise<BinaryFigures> {
       const proc = Bun.spawn([bin, "serve"], { env: { ...env, KABINET_LISTEN: `127.0.0.1:${port}` }, stdout: "ignore", stderr: "inherit" });
       await waitFor(`http://127.0.0.1:${port}/readyz`, {}, 10_000, proc, 2); // fine polling: the figure is not rounded up to the poll
       const ms = performance.now() - t;
-      for (const path of ["/", "/readyz", "/assets/htmx.min.js", "/assets/pico.min.css", "/no-such-page"]) {
+      for (const path of ["/", "/readyz", assetUrl("htmx.min.js"), assetUrl("pico.min.css"), "/no-such-page"]) {
         await (await fetch(`http://127.0.0.1:${port}${path}`)).arrayBuffer();
       }
       await Bun.sleep(1000);

@@ -1,4 +1,5 @@
-// Account mails: invitation and password-reset links, and the one-time sign-in code by email. The link or code sits
+// Account mails: invitation and password-reset links, the one-time sign-in code by email, and the note that someone
+// tried to register with an address that has an account. The link or code sits
 // in the queued payload sealed under the person's key, and is gone from the queue's view once sent or expired.
 import { createHash } from "node:crypto";
 import type { Queryable } from "../db/client.ts";
@@ -10,6 +11,7 @@ import { type LinkPurpose, linkUrl } from "./links.ts";
 
 const LINK_MAIL = "account.link";
 const CODE_MAIL = "account.email-code";
+const REGISTER_ATTEMPT_MAIL = "account.register-attempt";
 
 interface LinkMailData {
   purpose: LinkPurpose;
@@ -19,6 +21,11 @@ interface LinkMailData {
 
 interface CodeMailData {
   code: string;
+  expiresAt: number;
+}
+
+interface RegisterAttemptData {
+  url: string;
   expiresAt: number;
 }
 
@@ -33,10 +40,18 @@ export function queueCodeMail(tx: Queryable, vault: Vault, personId: string, cod
   queueMail<CodeMailData>(tx, vault, CODE_MAIL, { dedupeKey: key, recipient: personId, data: { code, expiresAt }, runAt: now }, now);
 }
 
+/** Tells an account's owner that someone tried to register with their address; at most one such mail an hour. */
+export function queueRegisterAttemptMail(tx: Queryable, vault: Vault, publicUrl: URL, personId: string, now = Date.now()): void {
+  const key = `register-attempt:${personId}:${Math.floor(now / 3600_000)}`;
+  const data = { url: new URL("/signin", publicUrl).toString(), expiresAt: now + 24 * 3600_000 };
+  queueMail<RegisterAttemptData>(tx, vault, REGISTER_ATTEMPT_MAIL, { dedupeKey: key, recipient: personId, data, runAt: now }, now);
+}
+
 /** The renderers of account mails, by template key (registered with the job worker in src/worker.ts). */
 export const accountMailTemplates: MailTemplates = {
   [LINK_MAIL]: mailTemplate(linkMail),
   [CODE_MAIL]: mailTemplate(codeMail),
+  [REGISTER_ATTEMPT_MAIL]: mailTemplate(registerAttemptMail),
 };
 
 // Sending a link or code after it expired would only confuse.
@@ -61,4 +76,12 @@ function linkMail(ctx: MailContext, d: LinkMailData): MailDecision {
       text: [t.mail.greeting(reader.name), "", d.purpose === "invite" ? t.mail.inviteLead : t.mail.resetLead, d.url, "", t.mail.linkExpires(hours), "", ctx.origin, t.mail.footer].join("\n"),
     },
   };
+}
+
+function registerAttemptMail(ctx: MailContext, d: RegisterAttemptData): MailDecision {
+  const reader = mailRecipientOf(ctx, ctx.job.recipient);
+  if (!reader) return { skip: "the recipient no longer exists" };
+  if (ctx.now >= d.expiresAt) return { skip: "the note is a day old: no longer worth sending" };
+  const t = LOCALES[reader.locale];
+  return { send: { to: reader.email, subject: t.mail.registerAttemptSubject, text: [t.mail.greeting(reader.name), "", t.mail.registerAttemptLead, d.url, "", t.mail.registerAttemptIgnore, "", t.mail.footer].join("\n") } };
 }

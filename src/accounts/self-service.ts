@@ -1,13 +1,14 @@
 // What a person does to their own account: change the password, register as a client (when allowed).
 import { recordAudit } from "../audit/audit.ts";
-import { createPerson } from "../people/people.ts";
-import { createSession, invalidatePersonSessions, type Session } from "../sessions/sessions.ts";
+import { createPerson, findPersonByEmail } from "../people/people.ts";
+import { invalidatePersonSessions, type Session } from "../sessions/sessions.ts";
 import { getSettings } from "../settings/settings.ts";
 import * as store from "./accounts.store.ts";
+import { queueLinkMail, queueRegisterAttemptMail } from "./account-mail.ts";
+import { createOneTimeLink, LINK_LIFETIME_MS } from "./links.ts";
 import { hashPassword, type PasswordProblem, passwordProblem } from "./passwords.ts";
-import { requiresTwoFactor } from "./policy.ts";
 import { recordFailure, retryAfter } from "./throttle.ts";
-import type { AccountDeps } from "./sign-in.ts";
+import type { AccountDeps, SignInDeps } from "./sign-in.ts";
 import { reauthenticate } from "./two-factor.ts";
 
 export type ChangePasswordResult = { kind: "wrong-password" } | { kind: "weak"; problem: PasswordProblem } | { kind: "changed" };
@@ -29,37 +30,48 @@ export async function changePassword(deps: AccountDeps, session: Session, curren
   return { kind: "changed" };
 }
 
-export type RegisterResult =
-  | { kind: "closed" }
-  | { kind: "throttled"; retryAfterMs: number }
-  | { kind: "weak"; problem: PasswordProblem }
-  | { kind: "email-taken" }
-  | { kind: "registered"; token: string; session: Session };
+export type RegisterResult = { kind: "closed" } | { kind: "throttled"; retryAfterMs: number } | { kind: "mailed" };
 
-export async function registerClient(
-  deps: AccountDeps,
-  input: { name: string; email: string; password: string; device: string; ip: string },
-): Promise<RegisterResult> {
+/**
+ * Self-registration. The answer is the same whether or not the email has an account ("check your mail"), so the form
+ * tells no one who is a client here; the mailbox's owner learns the rest. A new address gets an invitation link (the
+ * password is chosen there, which also proves the mailbox); an address with an account gets a note that someone tried,
+ * with the sign-in address (at most one an hour); a client who registered but never opened the link gets a fresh one.
+ * Every attempt counts against the address (LIMITS.register).
+ */
+export function registerClient(deps: SignInDeps, input: { name: string; email: string; ip: string }): RegisterResult {
   const settings = getSettings(deps.db);
   if (!settings?.selfRegistration) return { kind: "closed" };
+  const now = deps.clock.now();
   const key = { kind: "register" as const, id: input.ip };
-  const wait = retryAfter(deps.db, [key]);
+  const wait = retryAfter(deps.db, [key], now);
   if (wait > 0) return { kind: "throttled", retryAfterMs: wait };
-  deps.db.transaction((tx) => recordFailure(tx, [key]), { behavior: "immediate" });
-  const problem = await passwordProblem(input.password);
-  if (problem) return { kind: "weak", problem };
-  const hash = await hashPassword(input.password);
-  return deps.db.transaction(
+  const { vault, config } = deps;
+  deps.db.transaction(
     (tx) => {
-      const person = createPerson({ db: tx, vault: deps.vault }, { role: "client", email: input.email, name: input.name }, "self-registration");
-      if (!person) return { kind: "email-taken" as const };
-      store.insertAccount(tx, { personId: person.id, passwordHash: hash, status: "active", createdAt: Date.now(), passwordChangedAt: Date.now() });
-      recordAudit(tx, deps.vault, { actor: person.id, action: "client.register", target: person.id });
-      const stage = requiresTwoFactor("client", settings) ? "enrol" : "full";
-      return { kind: "registered" as const, ...createSession(tx, { personId: person.id, stage, device: input.device }) };
+      recordFailure(tx, [key], now);
+      const person = createPerson({ db: tx, vault }, { role: "client", email: input.email, name: input.name }, "self-registration");
+      if (person) {
+        store.insertAccount(tx, { personId: person.id, status: "invited", createdAt: now });
+        const token = createOneTimeLink(tx, person.id, "invite", person.id, now);
+        queueLinkMail(tx, vault, config.publicUrl, person.id, "invite", token, now + LINK_LIFETIME_MS.invite, now);
+        recordAudit(tx, vault, { actor: person.id, action: "client.register", target: person.id });
+        return;
+      }
+      const existing = findPersonByEmail({ db: tx, vault }, input.email);
+      const status = existing ? store.getAccount(tx, existing.id)?.status : undefined;
+      if (!existing || !status || status === "deactivated") return; // nothing to tell that mailbox
+      if (status === "invited" && existing.role === "client") {
+        const token = createOneTimeLink(tx, existing.id, "invite", existing.id, now);
+        queueLinkMail(tx, vault, config.publicUrl, existing.id, "invite", token, now + LINK_LIFETIME_MS.invite, now);
+      } else if (status === "active") {
+        queueRegisterAttemptMail(tx, vault, config.publicUrl, existing.id, now);
+      }
+      recordAudit(tx, vault, { actor: "anonymous", action: "client.register-existing", target: existing.id });
     },
     { behavior: "immediate" },
   );
+  return { kind: "mailed" };
 }
 
 export function endAllSessions(deps: AccountDeps, personId: string): number {

@@ -11,15 +11,15 @@ import { describeDevice, invalidateSession } from "../sessions/sessions.ts";
 import { clearSessionCookie, setSessionCookie } from "../sessions/session.middleware.ts";
 import { getSettings } from "../settings/settings.ts";
 import { completeOneTimeLink, inspectOneTimeLink } from "./links.ts";
-import { passwordProblem } from "./passwords.ts";
 import { registerClient } from "./self-service.ts";
 import { sendEmailCode } from "./email-codes.ts";
-import { type AccountDeps, completeSecondFactor, secondFactorMethod, signInWithPassword } from "./sign-in.ts";
-import { LinkInvalidPage, LinkPage, passwordMessage, RegisterPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
+import { completeSecondFactor, secondFactorMethod, type SignInDeps, signInWithPassword } from "./sign-in.ts";
+import { DEVICE_COOKIE, DEVICE_PROOF_MS } from "./throttle.ts";
+import { LinkInvalidPage, LinkPage, passwordMessage, RegisterPage, RegisterSentPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
 
 const LINK_COOKIE = "kabinet_link";
 
-export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
+export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { publicUrl } = deps.config;
   const secure = publicUrl.protocol === "https:";
@@ -41,12 +41,15 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
       password: (form.password ?? "").slice(0, 1024),
       ip: c.get("clientIp"),
       device: describeDevice(c.req.header("user-agent")),
+      deviceCookie: getCookie(c, DEVICE_COOKIE),
     });
     if (result.kind !== "signed-in") {
       const message = result.kind === "throttled" ? t.signIn.throttled(minutes(result.retryAfterMs)) : t.signIn.invalid;
       return c.html(<SignInPage page={pageContext(c)} email={email} message={message} canRegister={canRegister()} />, result.kind === "throttled" ? 429 : 422);
     }
     setSessionCookie(c, publicUrl, result.token, result.session);
+    // Proof that this browser knew this account's password: others' failures never lock it out (throttle.ts).
+    setCookie(c, DEVICE_COOKIE, result.deviceCookie, { path: "/signin", httpOnly: true, secure, sameSite: "Strict", maxAge: DEVICE_PROOF_MS / 1000 });
     return c.redirect(result.session.stage === "second-factor" ? "/signin/two-factor" : result.session.stage === "enrol" ? "/account/two-factor" : "/", 303);
   });
 
@@ -126,20 +129,14 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
     const t = c.get("t");
     if (!canRegister()) return c.notFound();
     const form = await readForm(c);
-    const parsed = z.object({ name: nameSchema, email: emailSchema, password: passwordFieldSchema }).safeParse(form);
-    const errors: Record<string, string> = parsed.success ? {} : fieldErrors(parsed.error, t);
-    const problem = await passwordProblem(form.password ?? "");
-    if (problem && !errors.password) errors.password = passwordMessage(problem, t);
-    if (!parsed.success || Object.keys(errors).length > 0) return c.html(<RegisterPage page={pageContext(c)} values={form} errors={errors} />, 422);
-    const result = await registerClient(deps, { ...parsed.data, device: describeDevice(c.req.header("user-agent")), ip: c.get("clientIp") });
+    const parsed = z.object({ name: nameSchema, email: emailSchema }).safeParse(form);
+    if (!parsed.success) return c.html(<RegisterPage page={pageContext(c)} values={form} errors={fieldErrors(parsed.error, t)} />, 422);
+    const result = registerClient(deps, { ...parsed.data, ip: c.get("clientIp") });
     if (result.kind === "closed") return c.notFound();
     if (result.kind === "throttled") {
       return c.html(<RegisterPage page={pageContext(c)} values={form} message={t.signIn.throttled(minutes(result.retryAfterMs))} />, 429);
     }
-    if (result.kind === "weak") return c.html(<RegisterPage page={pageContext(c)} values={form} errors={{ password: passwordMessage(result.problem, t) }} />, 422);
-    if (result.kind === "email-taken") return c.html(<RegisterPage page={pageContext(c)} values={form} errors={{ email: t.register.emailTaken }} />, 422);
-    setSessionCookie(c, publicUrl, result.token, result.session);
-    return c.redirect(result.session.stage === "enrol" ? "/account/two-factor" : "/", 303);
+    return c.html(<RegisterSentPage page={pageContext(c)} email={parsed.data.email} />);
   });
 
   return app;

@@ -2,7 +2,8 @@
 //
 // Protects: every account. Invariants: an unknown email, a wrong password, a deactivated account and an account
 // without a password all give the same answer after the same work (one argon2id verification), so neither the answer
-// nor its timing reveals who has an account. Failures are throttled per account and per client address, and audited.
+// nor its timing reveals who has an account. Failures are throttled (how, and why the owner is never locked out by
+// someone else's failures: throttle.ts) and audited.
 // A successful password only yields a session at stage "second-factor" (or "enrol" when two-factor is required but
 // not set up); the full session is minted anew after the second factor, so no token survives a privilege change.
 import { recordAudit } from "../audit/audit.ts";
@@ -16,31 +17,37 @@ import * as store from "./accounts.store.ts";
 import { sendEmailCode, useEmailCode } from "./email-codes.ts";
 import { verifyAgainstNothing, verifyPassword } from "./passwords.ts";
 import { requiresTwoFactor } from "./policy.ts";
-import { clearFailures, recordFailure, retryAfter, type ThrottleKey } from "./throttle.ts";
+import { addDeviceProof, clearFailures, passwordKeys, provenDevice, recordFailure, retryAfter, secondFactorKey, type ThrottleKey } from "./throttle.ts";
 import { useRecoveryCodeOf, verifyTOTPOf } from "./two-factor.ts";
 
 export type AccountDeps = Pick<Installation, "db" | "vault" | "config" | "log">;
+/** Sign-in reads the installation's clock (throttle windows, device proofs). */
+export type SignInDeps = AccountDeps & Pick<Installation, "clock">;
 
 export type SignInResult =
   | { kind: "signed-in"; token: string; session: Session }
   | { kind: "invalid" }
   | { kind: "throttled"; retryAfterMs: number };
 
+/** As SignInResult; a correct password also renews this account's device proof in the browser's cookie. */
+export type PasswordResult = Exclude<SignInResult, { kind: "signed-in" }> | { kind: "signed-in"; token: string; session: Session; deviceCookie: string };
+
 export interface SignInInput {
   email: string;
   password: string;
   ip: string;
   device: string;
+  /** The browser's device-proof cookie, if any (throttle.ts). */
+  deviceCookie: string | undefined;
 }
 
-export async function signInWithPassword(deps: AccountDeps, input: SignInInput): Promise<SignInResult> {
+export async function signInWithPassword(deps: SignInDeps, input: SignInInput): Promise<PasswordResult> {
   const { db, vault } = deps;
+  const now = deps.clock.now();
   const email = normalizeEmail(input.email);
-  const keys: ThrottleKey[] = [
-    { kind: "account", id: Buffer.from(vault.blindIndex("people.email", email)).toString("hex") },
-    { kind: "ip", id: input.ip },
-  ];
-  const wait = retryAfter(db, keys);
+  const accountKey = Buffer.from(vault.blindIndex("people.email", email)).toString("hex");
+  const keys = passwordKeys(accountKey, input.ip, provenDevice(vault, accountKey, input.deviceCookie, now));
+  const wait = retryAfter(db, keys, now);
   if (wait > 0) return { kind: "throttled", retryAfterMs: wait };
 
   const person = findPersonByEmail(deps, email);
@@ -53,7 +60,7 @@ export async function signInWithPassword(deps: AccountDeps, input: SignInInput):
   if (!ok || !person || !account) {
     db.transaction(
       (tx) => {
-        recordFailure(tx, keys);
+        recordFailure(tx, keys, now);
         recordAudit(tx, vault, { actor: "anonymous", action: "signin.failure", target: person?.id ?? null, details: { step: "password" } });
       },
       { behavior: "immediate" },
@@ -76,7 +83,7 @@ export async function signInWithPassword(deps: AccountDeps, input: SignInInput):
         target: person.id,
         details: { next: stage },
       });
-      return { kind: "signed-in" as const, token, session };
+      return { kind: "signed-in" as const, token, session, deviceCookie: addDeviceProof(vault, accountKey, input.deviceCookie, now) };
     },
     { behavior: "immediate" },
   );
@@ -89,14 +96,12 @@ export function secondFactorMethod(deps: AccountDeps, personId: string): "totp" 
 }
 
 /** Completes sign-in with a TOTP code, an emailed code or a recovery code; mints a new, full session in place of the partial one. */
-export function completeSecondFactor(deps: AccountDeps, partial: Session, code: string, ip: string, device: string): SignInResult {
+export function completeSecondFactor(deps: SignInDeps, partial: Session, code: string, ip: string, device: string): SignInResult {
   const { db, vault } = deps;
   if (partial.stage !== "second-factor") return { kind: "invalid" };
-  const keys: ThrottleKey[] = [
-    { kind: "account", id: `2fa:${partial.personId}` },
-    { kind: "ip", id: ip },
-  ];
-  const wait = retryAfter(db, keys);
+  const now = deps.clock.now();
+  const keys: ThrottleKey[] = [secondFactorKey(partial.personId), { kind: "ip", id: ip }];
+  const wait = retryAfter(db, keys, now);
   if (wait > 0) return { kind: "throttled", retryAfterMs: wait };
 
   return db.transaction(
@@ -109,7 +114,7 @@ export function completeSecondFactor(deps: AccountDeps, partial: Session, code: 
             ? "recovery-code"
             : null;
       if (!method) {
-        recordFailure(tx, keys);
+        recordFailure(tx, keys, now);
         recordAudit(tx, vault, { actor: partial.personId, action: "signin.failure", target: partial.personId, details: { step: "second-factor" } });
         return { kind: "invalid" as const };
       }

@@ -13,7 +13,7 @@ import { getSettings } from "../settings/settings.ts";
 import * as store from "./accounts.store.ts";
 import { useEmailCode } from "./email-codes.ts";
 import { verifyPassword } from "./passwords.ts";
-import { recordFailure, retryAfter, type ThrottleKey } from "./throttle.ts";
+import { recordFailure, retryAfter, secondFactorKey, type ThrottleKey } from "./throttle.ts";
 import { requiresTwoFactor } from "./policy.ts";
 import type { AccountDeps } from "./sign-in.ts";
 import { generateTOTPSecret, totpURI, verifyTOTP } from "./totp.ts";
@@ -130,7 +130,7 @@ export function confirmEmailSecondFactor(
   const { db, vault } = deps;
   const personId = session.personId;
   // Wrong codes count against the same limit as at sign-in.
-  const keys: ThrottleKey[] = [{ kind: "account", id: `2fa:${personId}` }];
+  const keys: ThrottleKey[] = [secondFactorKey(personId)];
   const wait = retryAfter(db, keys);
   if (wait > 0) return { ok: false, retryAfterMs: wait };
   return db.transaction(

@@ -35,7 +35,7 @@ export function calendarRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
     const settings = getSettings(deps.db);
     const events = list.map((a) => appointmentEvent(deps, a, person.locale, deps.config.publicUrl.origin, person.role !== "client", now));
     const body = calendarFile({ name: settings?.name ?? "Kabinet", host: deps.config.publicUrl.hostname, events });
-    return c.body(body, 200, { "content-type": "text/calendar; charset=utf-8", "cache-control": "private, max-age=300" });
+    return c.body(body, 200, { "content-type": "text/calendar; charset=utf-8", "cache-control": "no-store" });
   });
   return app;
 }

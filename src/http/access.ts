@@ -69,7 +69,9 @@ function refuse(c: Context<AppEnv>, s: SessionStage | undefined): Response {
     // Signed out: back to this page after signing in (a link from a mail, say); the start page follows it once.
     const url = new URL(c.req.url);
     const path = url.pathname + url.search;
-    if (s === undefined && isReturnPath(path)) setCookie(c, RETURN_COOKIE, path, { path: "/", httpOnly: true, sameSite: "Lax", secure: url.protocol === "https:", maxAge: 15 * 60 });
+    // Secure by the public URL: behind the proxy the request reaching us is plain HTTP although the browser's is not.
+    const secure = c.get("publicUrl").protocol === "https:";
+    if (s === undefined && isReturnPath(path)) setCookie(c, RETURN_COOKIE, path, { path: "/", httpOnly: true, sameSite: "Lax", secure, maxAge: 15 * 60 });
     return c.redirect(nextStepPath(s), 303);
   }
   throw new AppError(401, c.get("t").errors.signInFirst);

@@ -1,5 +1,11 @@
 // Static assets, embedded in the binary by `with { type: "file" }` and served from it; under `bun run` the same
 // imports are paths on disk. Nothing is ever loaded from another origin.
+//
+// Each asset's URL carries a hash of its content (`/assets/app.1a2b3c4d5e6f7a8b.css`), taken when the process starts,
+// so a browser may keep it for a year: changed content is a new URL, whether or not the version number moved. A URL
+// whose hash is not the current content's is a 404, never stale or mismatched content.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { Hono } from "hono";
 import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import picoPath from "@picocss/pico/css/pico.jade.min.css" with { type: "file" };
@@ -12,32 +18,51 @@ import type { AppEnv } from "./env.ts";
 /** The call client, bundled from web/call.ts when Kabinet is built. */
 const CALL_JS: string = callClientScript();
 
-const ASSETS: Record<string, { path: string; type: string } | { text: string; type: string }> = {
-  "call.js": { text: CALL_JS, type: "text/javascript; charset=utf-8" },
-  "htmx.min.js": { path: htmxPath, type: "text/javascript; charset=utf-8" },
-  "pico.min.css": { path: picoPath, type: "text/css; charset=utf-8" },
-  "app.css": { path: appCssPath, type: "text/css; charset=utf-8" },
-  "favicon.svg": { path: faviconPath, type: "image/svg+xml" },
-};
+const JS = "text/javascript; charset=utf-8";
+const CSS = "text/css; charset=utf-8";
+const SOURCES = {
+  "call.js": { body: () => new TextEncoder().encode(CALL_JS), type: JS },
+  "htmx.min.js": { body: () => readFileSync(htmxPath), type: JS },
+  "pico.min.css": { body: () => readFileSync(picoPath), type: CSS },
+  "app.css": { body: () => readFileSync(appCssPath), type: CSS },
+  "favicon.svg": { body: () => readFileSync(faviconPath), type: "image/svg+xml" },
+} as const;
 
-/** The version query that busts caches when the binary changes. */
-export function assetUrl(name: keyof typeof ASSETS & string, version: string): string {
-  return `/assets/${name}?v=${encodeURIComponent(version)}`;
+export type AssetName = keyof typeof SOURCES;
+
+interface Asset {
+  url: string;
+  body: Uint8Array<ArrayBuffer>;
+  type: string;
+}
+
+let loaded: ReadonlyMap<AssetName, Asset> | null = null;
+
+/** Every asset with its content-hashed URL, read once. */
+function assets(): ReadonlyMap<AssetName, Asset> {
+  if (loaded) return loaded;
+  const out = new Map<AssetName, Asset>();
+  for (const [name, source] of Object.entries(SOURCES) as [AssetName, (typeof SOURCES)[AssetName]][]) {
+    const body = new Uint8Array(source.body());
+    const hash = createHash("sha256").update(body).digest("hex").slice(0, 16);
+    const dot = name.lastIndexOf(".");
+    out.set(name, { url: `/assets/${name.slice(0, dot)}.${hash}${name.slice(dot)}`, body, type: source.type });
+  }
+  return (loaded = out);
+}
+
+/** The asset's URL, named by its content: it changes exactly when the content does. */
+export function assetUrl(name: AssetName): string {
+  return assets().get(name)!.url;
 }
 
 export function assetRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const bodies = new Map<string, Promise<ArrayBuffer>>();
-  app.get("/:name", allow(anyone), async (c) => {
-    const asset = ASSETS[c.req.param("name")];
+  const byUrl = new Map([...assets().values()].map((a) => [a.url, a]));
+  app.get("/:file", allow(anyone), (c) => {
+    const asset = byUrl.get(`/assets/${c.req.param("file")}`);
     if (!asset) return c.notFound();
-    if ("text" in asset) return c.body(asset.text, 200, { "content-type": asset.type, "cache-control": "public, max-age=86400" });
-    let body = bodies.get(asset.path);
-    if (!body) bodies.set(asset.path, (body = Bun.file(asset.path).arrayBuffer()));
-    return c.body(await body, 200, {
-      "content-type": asset.type,
-      "cache-control": "public, max-age=86400",
-    });
+    return c.body(asset.body, 200, { "content-type": asset.type, "cache-control": "public, max-age=31536000, immutable" });
   });
   return app;
 }

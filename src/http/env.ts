@@ -32,5 +32,7 @@ export interface AppEnv {
     secureHeadersNonce?: string;
     viewer: Viewer | null;
     clientIp: string;
+    /** KABINET_PUBLIC_URL: the address people use (behind the proxy the request itself is plain HTTP). */
+    publicUrl: URL;
   };
 }

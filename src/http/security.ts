@@ -3,6 +3,8 @@
 // CSP: scripts only from this origin and only with the per-response nonce; no inline styles, no eval, no framing,
 // no plugins; connections only back to this origin (the call client's WebSocket included). Nothing is loaded from
 // anywhere else, which is also what keeps every request on the appliance.
+// Caching: every response is `Cache-Control: no-store` unless its handler says otherwise (only content-hashed assets
+// do). Pages carry names, appointments and notes; a browser on a shared clinic PC would otherwise keep them on disk.
 // CSRF: a state-changing request (anything but GET/HEAD/OPTIONS) must come from our own origin. Browsers send Origin
 // on such requests; Sec-Fetch-Site covers the rest. A request with neither and with cookies is refused too, since
 // only a browser carries the session cookie. Session cookies are SameSite=Lax as a second layer.
@@ -42,6 +44,14 @@ export function securityHeaders(publicUrl: URL): MiddlewareHandler<AppEnv> {
     // A handler may set a stricter header of its own (file downloads add `sandbox` to the CSP).
     overwrite: false,
   });
+}
+
+/** Responses are personal unless their handler sets a Cache-Control of its own; nothing is kept on disk by default. */
+export function noStoreByDefault(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    if (!c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
+  };
 }
 
 /** Null when the request may change state; otherwise why it may not. */

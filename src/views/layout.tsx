@@ -3,7 +3,6 @@ import type { Child } from "hono/jsx";
 import { assetUrl } from "../http/assets.ts";
 import { LOCALES, type Locale, type Messages } from "../i18n/messages.ts";
 import type { Role } from "../roles.ts";
-import { VERSION } from "../version.ts";
 
 export interface PageContext {
   t: Messages;
@@ -28,10 +27,10 @@ export function Layout(props: { page: PageContext; title: string; children: Chil
         <meta name="color-scheme" content="light dark" />
         <meta name="referrer" content="same-origin" />
         <title>{`${props.title} · ${t.app.name}`}</title>
-        <link rel="icon" href={assetUrl("favicon.svg", VERSION)} type="image/svg+xml" />
-        <link rel="stylesheet" href={assetUrl("pico.min.css", VERSION)} />
-        <link rel="stylesheet" href={assetUrl("app.css", VERSION)} />
-        <script nonce={nonce} src={assetUrl("htmx.min.js", VERSION)} defer></script>
+        <link rel="icon" href={assetUrl("favicon.svg")} type="image/svg+xml" />
+        <link rel="stylesheet" href={assetUrl("pico.min.css")} />
+        <link rel="stylesheet" href={assetUrl("app.css")} />
+        <script nonce={nonce} src={assetUrl("htmx.min.js")} defer></script>
       </head>
       <body>
         <header class="container">

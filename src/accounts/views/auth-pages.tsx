@@ -61,9 +61,22 @@ export function RegisterPage(p: { page: PageContext; values?: Record<string, str
           <FormAlert errors={e} message={p.message} summary={t.form.errorSummary} />
           <Field name="name" label={t.register.name} value={p.values?.name} error={e.name} autocomplete="name" required maxlength={120} />
           <Field name="email" type="email" label={t.signIn.email} value={p.values?.email} error={e.email} autocomplete="email" required />
-          <Field name="password" type="password" label={t.signIn.password} error={e.password} hint={t.form.passwordHint} autocomplete="new-password" required />
           <button type="submit">{t.register.submit}</button>
         </form>
+      </article>
+    </Layout>
+  );
+}
+
+/** The one answer to a registration, whether or not the address has an account (it tells no one who is a client). */
+export function RegisterSentPage(p: { page: PageContext; email: string }): JSX.Element {
+  const { t } = p.page;
+  return (
+    <Layout page={p.page} title={t.register.sentTitle}>
+      <article>
+        <h1>{t.register.sentTitle}</h1>
+        <p>{t.register.sent(p.email)}</p>
+        <p class="kb-muted">{t.register.sentNoMail}</p>
       </article>
     </Layout>
   );

@@ -1,7 +1,6 @@
 import { raw } from "hono/html";
 import { assetUrl } from "../../http/assets.ts";
 import { dateTimeFormat } from "../../i18n/format.ts";
-import { VERSION } from "../../version.ts";
 import { ActionButton } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import type { ChatMessage } from "../chat.ts";
@@ -126,7 +125,7 @@ export function RoomPage(p: {
         <button id="join" type="button">{p.role === "host" ? r.joinHost : r.join}</button>
       </article>
       <script type="application/json" id="call-config">{raw(json)}</script>
-      <script nonce={nonce} type="module" src={assetUrl("call.js", VERSION)}></script>
+      <script nonce={nonce} type="module" src={assetUrl("call.js")}></script>
     </Layout>
   );
 }
