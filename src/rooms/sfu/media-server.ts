@@ -3,8 +3,10 @@
 // Each participant has one publishing peer connection (the browser offers its camera and microphone, we answer) and
 // one receiving peer connection per other participant's media (we offer, the browser answers). Media is forwarded
 // packet by packet from the publisher's tracks to each receiver through the SFU's own egress (fast-egress.ts), which
-// answers NACKs per hop from its cache; keyframe requests (PLI) from a receiver are relayed to the publisher. No STUN or TURN server is
-// contacted unless configured: werift's default public STUN server is switched off.
+// answers NACKs per hop from its cache; keyframe requests (PLI) from a receiver are relayed to the publisher. The server is
+// an ICE-lite agent: it offers its host and advertised addresses and answers the browsers' checks, and contacts no STUN
+// or TURN server at all (werift as a full agent asks stun.l.google.com whenever no STUN server is configured); a
+// browser behind a strict network reaches it through the TURN server the admin configures for the browsers.
 import type { Socket as DgramSocket } from "node:dgram";
 import { fastEgress } from "./fast-egress.ts";
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, type RTCRtpTransceiver } from "werift";
@@ -13,8 +15,6 @@ export interface MediaServerOptions {
   portRange: readonly [number, number];
   /** Extra addresses to advertise (the host's public or LAN address behind NAT or Docker). */
   advertise: readonly string[];
-  /** STUN/TURN servers the admin configured, asked for anew for each connection (credentials may be short-lived). */
-  iceServers?: () => readonly { urls: string; username?: string; credential?: string }[];
 }
 
 type Kind = "audio" | "video";
@@ -53,7 +53,12 @@ export class MediaServer {
 
   private peerConnection(): RTCPeerConnection {
     return new RTCPeerConnection({
-      iceServers: [...(this.options.iceServers?.() ?? [])], // never werift's default public STUN server
+      // ICE-lite: the server answers the browsers' connectivity checks on its host (and advertised) addresses and
+      // gathers nothing else. A full agent would also gather a server-reflexive candidate, and werift asks its default
+      // public STUN server (stun.l.google.com) for one whenever none is configured, even with `iceServers: []`.
+      // The STUN/TURN servers the admin configures are for the browsers (the room page hands them over).
+      iceLite: true,
+      iceServers: [], // werift's default list holds Google's STUN server
       codecs: CODECS,
       icePortRange: [this.options.portRange[0], this.options.portRange[1]],
       iceAdditionalHostAddresses: [...this.options.advertise],
