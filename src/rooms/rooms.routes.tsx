@@ -142,7 +142,8 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
       await next();
     },
     upgradeWebSocket((c) => {
-      const conn = live.connection(c.req.param("id") ?? "");
+      const viewer = c.get("viewer")!;
+      const conn = live.connection(c.req.param("id") ?? "", { personId: viewer.personId, sessionHandle: viewer.session.handle });
       let socket: { send(m: ServerMessage): void; close(code: number, reason: string): void } | null = null;
       return {
         onOpen(_e, ws) {
