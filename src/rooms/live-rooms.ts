@@ -1,5 +1,6 @@
 // The registry of rooms with people in them, and the WebSocket endpoint's message handling.
 import { loadMediaServer } from "./sfu/load.ts";
+import { iceServersNow } from "./turn.ts";
 import type { Installation } from "../installation.ts";
 import { getPerson } from "../people/people.ts";
 import { listChatMessages, postChatMessage } from "./chat.ts";
@@ -37,6 +38,7 @@ export class LiveRooms {
         new MediaServer({
           portRange: this.inst.config.mediaPorts,
           advertise: this.inst.config.publicIp ? [this.inst.config.publicIp] : [],
+          iceServers: () => iceServersNow(this.inst.config),
         }),
     );
     return this.media;
