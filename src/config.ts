@@ -25,6 +25,8 @@ export interface Config {
   readonly publicIp: string | null;
   /** Largest file a person may share in a room. */
   readonly maxUploadBytes: number;
+  /** What all files shared in one room may add up to. */
+  readonly roomFilesMaxBytes: number;
   /** STUN/TURN servers for browsers and the media server; empty unless configured (nothing is contacted then). */
   readonly iceServers: readonly { urls: string; username?: string; credential?: string }[];
   /** Shared secret with the TURN server (coturn `static-auth-secret`): short-lived credentials are minted per use. */
@@ -67,6 +69,7 @@ export const VARIABLES = {
     default: "none (the host's own addresses)",
   },
   KABINET_MAX_UPLOAD_MB: { example: "20", help: "Largest file that can be shared in a consultation, in MB (1–200).", default: "20" },
+  KABINET_ROOM_FILES_MB: { example: "500", help: "Most that all files shared in one consultation may add up to, in MB (1–100000).", default: "500" },
   KABINET_ICE_SERVERS: {
     example: "turn:turn.example.org:3478?transport=udp",
     help: "STUN/TURN servers (comma-separated stun:/turn:/turns: URLs) for networks that block direct UDP; none by default, and none is contacted then.",
@@ -151,6 +154,7 @@ const schema = z.object({
   ),
   KABINET_PUBLIC_IP: optional.pipe(z.ipv4({ error: "is not an IPv4 address" }).optional()),
   KABINET_MAX_UPLOAD_MB: wholeNumber("MB", 20, 1, 200),
+  KABINET_ROOM_FILES_MB: wholeNumber("MB", 500, 1, 100_000),
   KABINET_ICE_SERVERS: optional.pipe(
     z
       .string()
@@ -202,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mediaPorts: Object.freeze(v.KABINET_MEDIA_PORTS) as readonly [number, number],
     publicIp: v.KABINET_PUBLIC_IP ?? null,
     maxUploadBytes: v.KABINET_MAX_UPLOAD_MB * 1024 * 1024,
+    roomFilesMaxBytes: v.KABINET_ROOM_FILES_MB * 1024 * 1024,
     iceServers: Object.freeze(iceServers(v.KABINET_ICE_SERVERS ?? [], v.KABINET_TURN_USERNAME, turnPassword(v, cwd))),
     turnSecret: secretValue("KABINET_TURN_SECRET", v.KABINET_TURN_SECRET, v.KABINET_TURN_SECRET_FILE, cwd) || null,
     smtp: v.KABINET_SMTP_URL

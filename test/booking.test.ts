@@ -384,7 +384,7 @@ describe("the appointment's room", () => {
     const raw = inst.db.$client.query("select body from room_messages where id = ?").get(said.id) as { body: Uint8Array };
     expect(inst.vault.openField(client2.personId, "room_messages", "body", String(said.id), raw.body)).toBe("Мне стало лучше");
     expect(() => inst.vault.openField(ORG_SUBJECT, "room_messages", "body", String(said.id), raw.body)).toThrow();
-    const fileDeps = { db: inst.db, vault: inst.vault, filesDir: `${inst.config.dataDir}/files`, maxBytes: 1_000_000 };
+    const fileDeps = { db: inst.db, vault: inst.vault, filesDir: `${inst.config.dataDir}/files`, maxBytes: 1_000_000, roomQuotaBytes: 10_000_000, clock: inst.clock };
     const stored = await storeRoomFile(fileDeps, roomId, client2.personId, "scan.pdf", Buffer.from("%PDF-1.4 test"));
     if (!stored.ok) throw new Error(stored.problem);
     expect(listRoomFiles(inst, roomId).map((f) => f.name)).toEqual(["scan.pdf"]);

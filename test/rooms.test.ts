@@ -6,6 +6,7 @@ import { TestClient } from "./support/client.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 import { turnCredential } from "../src/rooms/turn.ts";
 import { freePort } from "./support/processes.ts";
+import { openRoomSocket, type RoomSocket } from "./support/room-socket.ts";
 
 let inst: TestInstallation;
 let server: ReturnType<typeof Bun.serve>;
@@ -39,49 +40,8 @@ function browserLike(p: TestPerson): TestClient {
   return signedInClient(inst, p, origin);
 }
 
-interface Conn {
-  ws: WebSocket;
-  messages: { type: string; [k: string]: unknown }[];
-  closed: Promise<{ code: number; reason: string }>;
-  next(type: string): Promise<{ type: string; [k: string]: unknown }>;
-}
-
-async function connect(p: TestPerson, opts: { origin?: string } = {}): Promise<Conn> {
-  const cookie = cookieFor(inst, p.personId);
-  const ws = new WebSocket(`${origin.replace("http", "ws")}/rooms/${roomId}/ws`, { headers: { origin: opts.origin ?? origin, cookie } } as never);
-  const messages: Conn["messages"] = [];
-  const waiters: { type: string; resolve: (m: Conn["messages"][number]) => void }[] = [];
-  ws.onmessage = (e) => {
-    const m = JSON.parse(String(e.data));
-    messages.push(m);
-    for (const w of waiters.filter((w) => w.type === m.type)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(m);
-    }
-  };
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => (ws.onclose = (e) => resolve({ code: e.code, reason: e.reason })));
-  await new Promise<void>((resolve, reject) => {
-    ws.onopen = () => resolve();
-    ws.onerror = () => reject(new Error("refused"));
-  });
-  return {
-    ws,
-    messages,
-    closed,
-    next: (type) => {
-      const seen = messages.find((m) => m.type === type);
-      if (seen) {
-        messages.splice(messages.indexOf(seen), 1);
-        return Promise.resolve(seen);
-      }
-      return new Promise((resolve) => waiters.push({ type, resolve }));
-    },
-  };
-}
-
-async function hello(c: Conn, p: TestPerson): Promise<void> {
-  const r = await browserLike(p).get(`/rooms/${roomId}/join-token`);
-  c.ws.send(JSON.stringify({ type: "hello", token: (await r.json()).token }));
+function connect(p: TestPerson, opts: { origin?: string } = {}): Promise<RoomSocket> {
+  return openRoomSocket(browserLike(p), roomId, opts);
 }
 
 describe("rooms", () => {
@@ -143,11 +103,11 @@ describe("signalling socket", () => {
 
   test("waiting room: the host sees the guest; the guest cannot chat or admit; the host admits; too many messages close", async () => {
     const host = await connect(specialist);
-    await hello(host, specialist);
+    await host.hello();
     expect(await host.next("welcome")).toEqual({ type: "welcome", role: "host", state: "admitted" });
 
     const guest = await connect(client);
-    await hello(guest, client);
+    await guest.hello();
     expect(await guest.next("welcome")).toEqual({ type: "welcome", role: "guest", state: "waiting" });
     let waiting = await host.next("waiting"); // the first tells the host nobody waits yet
     while ((waiting.people as unknown[]).length === 0) waiting = await host.next("waiting");

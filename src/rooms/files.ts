@@ -1,13 +1,16 @@
 // Files shared in a consultation room.
 //
 // Protects: documents clients and specialists exchange (results, scans, homework). Invariants: only types on the
-// allow-list, checked against the file's first bytes, not only its name; at most the configured size; bytes sealed
+// allow-list, checked against the file's first bytes, not only its name; at most the configured size, and the room's
+// files together at most the configured room quota; at most UPLOAD_RATE.files uploads per person in
+// UPLOAD_RATE.windowMs (so one account cannot fill the disk, whatever rooms it opens); bytes sealed
 // on disk in chunks under the room's subject (an appointment's client, else the organisation), bound to the file id; the name sealed in the database; readable only
 // by the room's owner and people it admitted; every upload and download audited.
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { recordAudit } from "../audit/audit.ts";
+import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import { getPerson } from "../people/people.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -18,7 +21,13 @@ export interface FileDeps {
   vault: Vault;
   filesDir: string;
   maxBytes: number;
+  /** What all files of one room may add up to. */
+  roomQuotaBytes: number;
+  clock: Clock;
 }
+
+/** Uploads per person, across rooms: plenty for a consultation's documents, too few to fill a disk. */
+export const UPLOAD_RATE = { files: 20, windowMs: 10 * 60_000 } as const;
 
 export interface SharedFile {
   id: string;
@@ -43,7 +52,8 @@ const ALLOWED: Record<string, { mime: string; magic: number[] | null }> = {
 };
 export const ALLOWED_EXTENSIONS = Object.keys(ALLOWED);
 
-export type StoreFileResult = { ok: true; file: SharedFile } | { ok: false; problem: "empty" | "too-large" | "type" };
+type Refusal = { ok: false; problem: "empty" | "too-large" | "type" | "room-full" } | { ok: false; problem: "too-often"; retryAfterMs: number };
+export type StoreFileResult = { ok: true; file: SharedFile } | Refusal;
 
 export async function storeRoomFile(deps: FileDeps, roomId: string, uploaderId: string, name: string, bytes: Uint8Array): Promise<StoreFileResult> {
   if (bytes.length === 0) return { ok: false, problem: "empty" };
@@ -51,6 +61,8 @@ export async function storeRoomFile(deps: FileDeps, roomId: string, uploaderId: 
   const ext = name.toLowerCase().split(".").pop() ?? "";
   const type = ALLOWED[ext];
   if (!type || !matches(type.magic, bytes)) return { ok: false, problem: "type" };
+  const early = limitRefusal(deps, roomId, uploaderId, bytes.length);
+  if (early) return early;
   const id = randomBytes(12).toString("base64url");
   const cleanName = name.replace(/[\u0000-\u001f\u007f/\\]/g, "_").slice(-200);
   mkdirSync(deps.filesDir, { recursive: true, mode: 0o700 });
@@ -59,9 +71,12 @@ export async function storeRoomFile(deps: FileDeps, roomId: string, uploaderId: 
   const subject = store.roomSubject(deps.db, roomId);
   // Written before the row: a crash leaves an orphan sealed file, never a row without its bytes.
   await Bun.write(path, deps.vault.sealFile(subject, id, bytes));
-  const createdAt = Date.now();
-  deps.db.transaction(
+  const createdAt = deps.clock.now();
+  // Checked again with the row's insert: two uploads at once must not both fit into the last free space.
+  const refused = deps.db.transaction(
     (tx) => {
+      const late = limitRefusal({ ...deps, db: tx }, roomId, uploaderId, bytes.length);
+      if (late) return late;
       store.insertFileRow(tx, {
         id,
         roomId,
@@ -72,9 +87,14 @@ export async function storeRoomFile(deps: FileDeps, roomId: string, uploaderId: 
         createdAt,
       });
       recordAudit(tx, deps.vault, { actor: uploaderId, action: "file.upload", target: roomId, details: { file: id, size: bytes.length, type: ext } });
+      return null;
     },
     { behavior: "immediate" },
   );
+  if (refused) {
+    rmSync(path, { force: true });
+    return refused;
+  }
   return { ok: true, file: { id, name: cleanName, mime: type.mime, size: bytes.length, uploader: getPerson(deps, uploaderId)?.name ?? "", createdAt } };
 }
 
@@ -106,6 +126,15 @@ export async function readRoomFile(deps: FileDeps, roomId: string, fileId: strin
 /** What the call client lists: no type or dates needed there. */
 export function fileSummary(f: SharedFile): { id: string; name: string; size: number; uploader: string } {
   return { id: f.id, name: f.name, size: f.size, uploader: f.uploader };
+}
+
+/** Why one more file of this size may not be stored now, or null. */
+function limitRefusal(deps: Pick<FileDeps, "db" | "roomQuotaBytes" | "clock">, roomId: string, uploaderId: string, size: number): Refusal | null {
+  const now = deps.clock.now();
+  const recent = store.uploadTimesSince(deps.db, uploaderId, now - UPLOAD_RATE.windowMs);
+  if (recent.length >= UPLOAD_RATE.files) return { ok: false, problem: "too-often", retryAfterMs: recent[recent.length - UPLOAD_RATE.files]! + UPLOAD_RATE.windowMs - now };
+  if (store.roomFilesBytes(deps.db, roomId) + size > deps.roomQuotaBytes) return { ok: false, problem: "room-full" };
+  return null;
 }
 
 function matches(magic: number[] | null, bytes: Uint8Array): boolean {

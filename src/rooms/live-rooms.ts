@@ -9,11 +9,24 @@ import { LiveRoom, type Socket } from "./live-room.ts";
 import { auditRoomEvent, closeRoom, recordAdmission, wasAdmittedTo, getRoom, isRoomLive, roomRoleOf, verifyJoinToken } from "./rooms.ts";
 import type { MediaServer } from "./sfu/media-server.ts";
 import { CLOSE, clientMessage } from "./signaling.ts";
+import { onSessionsEnded, sessionStillExists } from "../sessions/sessions.ts";
 
 const MESSAGES_PER_10S = 60;
+/** A socket that has not said a valid hello by then is closed: an idle socket costs memory and a file descriptor. */
+export const HELLO_WITHIN_MS = 5_000;
+/** Open signalling sockets per person (a reload, a second tab) and per room (a shared invitation). */
+export const SOCKETS_PER_PERSON = 4;
+export const SOCKETS_PER_ROOM = 24;
+
+/** Who opened the socket: the signed-in person and the session of the upgrade request. */
+export interface SocketHolder {
+  personId: string;
+  sessionHandle: string;
+}
 
 export class LiveRooms {
   private readonly rooms = new Map<string, LiveRoom>();
+  private readonly openSockets = { byPerson: new Map<string, number>(), byRoom: new Map<string, number>() };
   private media: Promise<MediaServer> | null = null;
 
   constructor(private readonly inst: Pick<Installation, "db" | "vault" | "config" | "log">) {}
@@ -36,15 +49,43 @@ export class LiveRooms {
     return this.rooms.get(roomId)?.waitingIds() ?? [];
   }
 
-  /** One socket's life: the first message must be a valid join token for this room; then the protocol. */
-  connection(roomId: string): { open: (socket: Socket) => void; message: (socket: Socket, data: unknown) => void; close: (socket: Socket) => void } {
+  /**
+   * One socket's life: the first message, within HELLO_WITHIN_MS, must be a valid join token for this room minted for
+   * the same person and session that opened the socket; then the protocol. The socket closes when that session ends.
+   */
+  connection(roomId: string, holder: SocketHolder): { open: (socket: Socket) => void; message: (socket: Socket, data: unknown) => void; close: (socket: Socket) => void } {
     let personId: string | null = null;
     let room: LiveRoom | null = null;
     let window = { start: Date.now(), count: 0 };
+    let counted = false;
+    let helloTimer: ReturnType<typeof setTimeout> | null = null;
+    let stopListening = (): void => {};
     const { db, log } = this.inst;
+    const sockets = this.openSockets;
+
+    const leave = (socket: Socket): void => {
+      if (personId && room) {
+        room.disconnect(personId, socket);
+        if (room.size === 0 && this.rooms.get(roomId) === room) this.rooms.delete(roomId);
+      }
+      room = null;
+    };
 
     return {
-      open: () => {},
+      open: (socket) => {
+        if ((sockets.byPerson.get(holder.personId) ?? 0) >= SOCKETS_PER_PERSON || (sockets.byRoom.get(roomId) ?? 0) >= SOCKETS_PER_ROOM) {
+          return socket.close(CLOSE.tooMany, "too many connections");
+        }
+        counted = true;
+        bump(sockets.byPerson, holder.personId, 1);
+        bump(sockets.byRoom, roomId, 1);
+        helloTimer = setTimeout(() => personId === null && socket.close(CLOSE.policy, "hello first"), HELLO_WITHIN_MS);
+        stopListening = onSessionsEnded((ended) => {
+          if (ended !== holder.personId || sessionStillExists(db, holder.sessionHandle)) return;
+          leave(socket);
+          socket.close(CLOSE.policy, "signed out");
+        });
+      },
       message: (socket, data) => {
         const now = Date.now();
         if (now - window.start > 10_000) window = { start: now, count: 0 };
@@ -63,17 +104,21 @@ export class LiveRooms {
           if (msg.type !== "hello") return socket.close(CLOSE.policy, "hello first");
           const claims = verifyJoinToken(msg.token);
           const stored = getRoom(db, roomId);
-          if (!claims || claims.roomId !== roomId || !stored || !isRoomLive(stored)) return socket.close(CLOSE.policy, "not allowed");
+          // The token is the socket holder's own: another person's token (a guest holding the host's) or one fetched
+          // in another session opens nothing.
+          const holders = claims?.personId === holder.personId && claims.session === holder.sessionHandle;
+          if (!claims || !holders || claims.roomId !== roomId || !stored || !isRoomLive(stored)) return socket.close(CLOSE.policy, "not allowed");
           const role = roomRoleOf(db, stored, claims.personId);
           const person = getPerson(this.inst, claims.personId);
-          if (!role || !person) return socket.close(CLOSE.policy, "not allowed");
+          if (!role || !person || !sessionStillExists(db, holder.sessionHandle)) return socket.close(CLOSE.policy, "not allowed");
           personId = claims.personId;
           room = this.room(roomId);
           room.connect(personId, person.name, role, socket);
           return;
         }
         const me = personId;
-        const r = room!;
+        const r = room;
+        if (!r) return;
         const fail = (err: unknown) => {
           log.warn("signalling failed", { roomId, type: msg.type, error: String(err) });
           socket.send({ type: "error", message: "the media server could not handle this; please rejoin" });
@@ -99,10 +144,14 @@ export class LiveRooms {
         }
       },
       close: (socket) => {
-        if (personId && room) {
-          room.disconnect(personId, socket);
-          if (room.size === 0) this.rooms.delete(roomId);
+        if (helloTimer) clearTimeout(helloTimer);
+        stopListening();
+        if (counted) {
+          counted = false;
+          bump(sockets.byPerson, holder.personId, -1);
+          bump(sockets.byRoom, roomId, -1);
         }
+        leave(socket);
       },
     };
   }
@@ -136,4 +185,10 @@ export class LiveRooms {
     }
     return room;
   }
+}
+
+function bump(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
 }

@@ -31,7 +31,7 @@ import { RoomLinkInvalidPage, RoomPage, RoomRecordPage, RoomsPage } from "./view
 
 export const ROOM_INVITE_COOKIE = "kabinet_room_invite";
 
-export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" | "log">, live: LiveRooms): Hono<AppEnv> {
+export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" | "log" | "clock">, live: LiveRooms): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const secure = deps.config.publicUrl.protocol === "https:";
   const origin = deps.config.publicUrl.origin;
@@ -71,8 +71,9 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     const room = getRoom(deps.db, c.req.param("id") ?? "");
     return room && mayReadRoomRecord(deps.db, room, c.get("viewer")!.personId) ? room : null;
   };
-  const fileDeps = { ...deps, filesDir: `${deps.config.dataDir}/files`, maxBytes: deps.config.maxUploadBytes };
+  const fileDeps = { ...deps, filesDir: `${deps.config.dataDir}/files`, maxBytes: deps.config.maxUploadBytes, roomQuotaBytes: deps.config.roomFilesMaxBytes };
   const maxMB = Math.round(deps.config.maxUploadBytes / 1024 / 1024);
+  const roomMB = Math.round(deps.config.roomFilesMaxBytes / 1024 / 1024);
 
   app.get("/:id", allow(everyone), (c) => {
     const found = allowedRoom(c);
@@ -111,9 +112,21 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     if (!(file instanceof File)) return c.json({ error: t.rooms.fileEmpty }, 422);
     const result = await storeRoomFile(fileDeps, room.id, c.get("viewer")!.personId, file.name, new Uint8Array(await file.arrayBuffer()));
     if (!result.ok) {
-      const types = ALLOWED_EXTENSIONS.join(", ");
-      const error = result.problem === "too-large" ? t.rooms.fileTooLarge(maxMB) : result.problem === "type" ? t.rooms.fileType(types) : t.rooms.fileEmpty;
-      return c.json({ error }, result.problem === "too-large" ? 413 : 422);
+      switch (result.problem) {
+        case "too-large":
+          return c.json({ error: t.rooms.fileTooLarge(maxMB) }, 413);
+        case "room-full":
+          return c.json({ error: t.rooms.roomFilesFull(roomMB) }, 413);
+        case "too-often": {
+          const seconds = Math.ceil(result.retryAfterMs / 1000);
+          c.header("retry-after", String(seconds));
+          return c.json({ error: t.rooms.uploadsTooOften(Math.ceil(seconds / 60)) }, 429);
+        }
+        case "type":
+          return c.json({ error: t.rooms.fileType(ALLOWED_EXTENSIONS.join(", ")) }, 422);
+        case "empty":
+          return c.json({ error: t.rooms.fileEmpty }, 422);
+      }
     }
     live.announceFiles(room.id);
     return c.json({ id: result.file.id, name: result.file.name, size: result.file.size }, 201);
@@ -141,7 +154,8 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
       await next();
     },
     upgradeWebSocket((c) => {
-      const conn = live.connection(c.req.param("id") ?? "");
+      const viewer = c.get("viewer")!;
+      const conn = live.connection(c.req.param("id") ?? "", { personId: viewer.personId, sessionHandle: viewer.session.handle });
       let socket: { send(m: ServerMessage): void; close(code: number, reason: string): void } | null = null;
       return {
         onOpen(_e, ws) {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { roomFiles, roomMessages, roomParticipants, rooms } from "../db/schema.ts";
 
@@ -45,6 +45,22 @@ export type FileRow = typeof roomFiles.$inferSelect;
 
 export function insertFileRow(db: Queryable, row: FileRow): void {
   db.insert(roomFiles).values(row).run();
+}
+
+/** The bytes of all files shared in the room so far. */
+export function roomFilesBytes(db: Queryable, roomId: string): number {
+  return db.select({ total: sql<number>`coalesce(sum(${roomFiles.size}), 0)` }).from(roomFiles).where(eq(roomFiles.roomId, roomId)).get()?.total ?? 0;
+}
+
+/** When the person shared files after `since` (in any room), oldest first. */
+export function uploadTimesSince(db: Queryable, uploaderId: string, since: number): number[] {
+  return db
+    .select({ at: roomFiles.createdAt })
+    .from(roomFiles)
+    .where(and(eq(roomFiles.uploaderId, uploaderId), gt(roomFiles.createdAt, since)))
+    .orderBy(asc(roomFiles.createdAt))
+    .all()
+    .map((r) => r.at);
 }
 
 export function listFileRows(db: Queryable, roomId: string): FileRow[] {

@@ -20,8 +20,9 @@ export function setSessionReauth(db: Queryable, handle: string, at: number): voi
   db.update(sessions).set({ reauthAt: at }).where(eq(sessions.handle, handle)).run();
 }
 
-export function deleteSession(db: Queryable, handle: string): void {
-  db.delete(sessions).where(eq(sessions.handle, handle)).run();
+/** Deletes the session; returns whose it was, or null when there was none. */
+export function deleteSession(db: Queryable, handle: string): string | null {
+  return db.delete(sessions).where(eq(sessions.handle, handle)).returning({ personId: sessions.personId }).get()?.personId ?? null;
 }
 
 export function deleteSessionOfPerson(db: Queryable, personId: string, handle: string): boolean {
@@ -31,6 +32,10 @@ export function deleteSessionOfPerson(db: Queryable, personId: string, handle: s
     .returning({ handle: sessions.handle })
     .all();
   return gone.length === 1;
+}
+
+export function sessionExists(db: Queryable, handle: string): boolean {
+  return db.select({ handle: sessions.handle }).from(sessions).where(eq(sessions.handle, handle)).get() !== undefined;
 }
 
 export function deletePersonSessions(db: Queryable, personId: string, keepHandle: string | null): number {

@@ -5,6 +5,10 @@
 // `idleMinutes` without a request and 12 hours after it began, whatever happens. A session that has only passed the
 // password is at stage "second-factor" or "enrol" and can reach nothing but those steps. Sign-in and every change of
 // privilege mint a new session (new token), so a token planted before sign-in is worthless afterwards.
+// A session ended on purpose (sign-out, revocation, deactivation, role change, a new start) is announced to whoever
+// holds a long-lived connection on it (a call's signalling socket), so that connection ends too: without this an open
+// call would outlive "sign out everywhere". Sessions that merely expire are not announced (a call makes no requests
+// and would otherwise be cut off by the idle timeout).
 import { randomBytes } from "node:crypto";
 import { hashToken, isTokenShaped, newToken } from "../crypto/token.ts";
 import type { Queryable } from "../db/client.ts";
@@ -58,16 +62,47 @@ export function markReauthenticated(db: Queryable, handle: string, now = Date.no
 }
 
 export function invalidateSession(db: Queryable, handle: string): void {
-  store.deleteSession(db, handle);
+  const personId = store.deleteSession(db, handle);
+  if (personId) announceSessionsEnded(personId);
 }
 
 /** Ends one of the person's own sessions; false when the handle is not theirs. */
 export function invalidateOwnSession(db: Queryable, personId: string, handle: string): boolean {
-  return store.deleteSessionOfPerson(db, personId, handle);
+  const ended = store.deleteSessionOfPerson(db, personId, handle);
+  if (ended) announceSessionsEnded(personId);
+  return ended;
 }
 
 export function invalidatePersonSessions(db: Queryable, personId: string, options: { except?: string } = {}): number {
-  return store.deletePersonSessions(db, personId, options.except ?? null);
+  const ended = store.deletePersonSessions(db, personId, options.except ?? null);
+  if (ended > 0) announceSessionsEnded(personId);
+  return ended;
+}
+
+/** Whether the session is still there (not ended); for a connection opened on it to check after an announcement. */
+export function sessionStillExists(db: Queryable, handle: string): boolean {
+  return store.sessionExists(db, handle);
+}
+
+type SessionsEndedListener = (personId: string) => void;
+const endedListeners = new Set<SessionsEndedListener>();
+
+/**
+ * Calls `listener` with a person's id after some of their sessions were ended on purpose; the listener checks which
+ * of the sessions it cares about are gone (`sessionStillExists`). Returns the function that stops listening.
+ */
+export function onSessionsEnded(listener: SessionsEndedListener): () => void {
+  endedListeners.add(listener);
+  return () => endedListeners.delete(listener);
+}
+
+// Sessions end inside the caller's transaction: the announcement waits until that has committed (the transaction is
+// synchronous, so a microtask runs after it), and a rolled-back ending leaves the session in place for the check.
+function announceSessionsEnded(personId: string): void {
+  if (endedListeners.size === 0) return;
+  queueMicrotask(() => {
+    for (const listener of endedListeners) listener(personId);
+  });
 }
 
 export function listPersonSessions(db: Queryable, personId: string): Session[] {

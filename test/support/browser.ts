@@ -24,6 +24,10 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-sync",
       "--no-first-run",
       "--allow-loopback-in-peer-connection",
+      // The test browsers stand in for people's own browsers, whose calls home are not the appliance's: Chromium's own
+      // background services (component updates, autofill, optimization hints) resolve to nothing, so the offline
+      // test can tell that nothing else tries to leave.
+      "--host-resolver-rules=MAP update.googleapis.com ~NOTFOUND, MAP content-autofill.googleapis.com ~NOTFOUND, MAP optimizationguide-pa.googleapis.com ~NOTFOUND",
     ],
   });
 }

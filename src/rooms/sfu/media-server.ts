@@ -4,10 +4,10 @@
 // one receiving peer connection per other participant's media (we offer, the browser answers). Media is forwarded
 // packet by packet from the publisher's tracks to each receiver through the SFU's own egress (fast-egress.ts), which
 // answers NACKs per hop from its cache; keyframe requests (PLI) from a receiver are relayed to the publisher. No STUN or TURN server is
-// contacted unless configured: werift's default public STUN server is switched off.
+// contacted unless configured: werift's default public STUN server is switched off (see `withoutDefaultSTUN` below).
 import type { Socket as DgramSocket } from "node:dgram";
 import { fastEgress } from "./fast-egress.ts";
-import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, type RTCRtpTransceiver } from "werift";
+import { Connection, MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, type RTCRtpTransceiver } from "werift";
 
 export interface MediaServerOptions {
   portRange: readonly [number, number];
@@ -47,6 +47,21 @@ Socket.prototype.emit = function (this: DgramSocket, event: string | symbol, ...
 export function mediaSocketErrorsDropped(): number {
   return droppedSocketErrors;
 }
+
+// werift's ICE agent falls back to stun.l.google.com:19302 whenever no STUN server is configured, even with
+// `iceServers: []` (werift 0.25 `lib/ice/src/ice.js`, `validateAddress(options.stunServer) ?? DEFAULT_STUN_SERVER`), and
+// gathers a server-reflexive candidate from it: a DNS query and a UDP packet to Google on every call, and up to 5 s of
+// waiting where that is blocked. The SFU needs no such candidate (it advertises its public address). Without a
+// configured STUN server, the agent now has none. (ICE-lite, werift's other way to skip it, keeps the first pair a
+// browser nominates and ignores a later one, so calls fail where the host has more than one address.)
+type ServersDerived = { applyStunTurnServersFromOptions(this: WithoutDefaultSTUN): void };
+type WithoutDefaultSTUN = { options: { stunServer?: unknown }; stunServer?: unknown };
+const derive = (Connection.prototype as unknown as ServersDerived).applyStunTurnServersFromOptions;
+if (typeof derive !== "function") throw new Error("werift changed: Connection.applyStunTurnServersFromOptions is gone; re-check its default STUN server");
+(Connection.prototype as unknown as ServersDerived).applyStunTurnServersFromOptions = function withoutDefaultSTUN(this: WithoutDefaultSTUN): void {
+  derive.call(this);
+  if (!this.options.stunServer) this.stunServer = undefined;
+};
 
 export class MediaServer {
   constructor(private readonly options: MediaServerOptions) {}
