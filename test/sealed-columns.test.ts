@@ -90,7 +90,7 @@ describe("SEALED_COLUMNS", () => {
     postChatMessage(inst, room.id, specialist.personId, said);
     written.set("room_messages.body", [said]);
     const fileName = `${canary("room_files.name")}.txt`;
-    const stored = await storeRoomFile({ ...inst, filesDir: join(inst.config.dataDir, "files"), maxBytes: 1024 }, room.id, specialist.personId, fileName, new TextEncoder().encode("hello"));
+    const stored = await storeRoomFile({ ...inst, filesDir: join(inst.config.dataDir, "files"), maxBytes: 1024, roomQuotaBytes: 1 << 20 }, room.id, specialist.personId, fileName, new TextEncoder().encode("hello"));
     expect(stored.ok).toBe(true);
     written.set("room_files.name", [fileName]);
 
