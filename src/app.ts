@@ -50,6 +50,7 @@ export function createApp(deps: Installation): App {
   app.use(async (c, next) => {
     const started = performance.now();
     c.set("requestId", crypto.randomUUID());
+    c.set("now", deps.clock.now());
     c.set("publicUrl", config.publicUrl);
     const locale = negotiateLocale(getCookie(c, LANG_COOKIE), c.req.header("accept-language"));
     c.set("locale", locale);

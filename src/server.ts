@@ -3,7 +3,7 @@ import { type App, createApp } from "./app.ts";
 import { pruneEmailCodes } from "./accounts/email-codes.ts";
 import { pruneFailures } from "./accounts/throttle.ts";
 import { pruneFinishedJobs } from "./jobs/queue.ts";
-import { type Installation, StartupError } from "./installation.ts";
+import type { Installation } from "./installation.ts";
 import { jobWorker } from "./worker.ts";
 import { deleteExpiredSessions } from "./sessions/sessions.ts";
 
@@ -23,23 +23,17 @@ export function housekeeping(inst: Installation): void {
  * address would start and silently share the port (the kernel splitting connections between old and new code).
  */
 function listen(inst: Installation, app: App) {
-  const { hostname, port } = inst.config.listen;
-  try {
-    return Bun.serve({
-      hostname,
-      port,
-      fetch: app.fetch,
-      websocket,
-      // Server-wide, so it must admit a room upload; every other route is held to FORM_BYTES (src/http/body-limit.ts).
-      maxRequestBodySize: inst.config.maxUploadBytes + 1024 * 1024,
-      development: false,
-      reusePort: false,
-    });
-  } catch (err) {
-    if ((err as { code?: string }).code !== "EADDRINUSE") throw err;
-    const address = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
-    throw new StartupError(`another process already listens on ${address}: stop it, or set KABINET_LISTEN to a free address`);
-  }
+  // A failure to bind (taken, forbidden, foreign address) is explained in one line by main.ts (ops/failures.ts).
+  return Bun.serve({
+    hostname: inst.config.listen.hostname,
+    port: inst.config.listen.port,
+    fetch: app.fetch,
+    websocket,
+    // Server-wide, so it must admit a room upload; every other route is held to FORM_BYTES (src/http/body-limit.ts).
+    maxRequestBodySize: inst.config.maxUploadBytes + 1024 * 1024,
+    development: false,
+    reusePort: false,
+  });
 }
 
 export interface RunningServer {

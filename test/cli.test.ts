@@ -131,9 +131,11 @@ describe("kabinet CLI", () => {
     try {
       await waitFor(`http://127.0.0.1:${port}/livez`, {}, 15_000, first);
       // Before the fix the second one started too (and ran until killed by the timeout).
-      const second = Bun.spawnSync([process.execPath, join(import.meta.dir, "../src/main.ts"), "serve"], { env: { ...clean, ...listen }, stderr: "pipe", timeout: 10_000 });
+      // Another installation (its own data dir, so the data-dir lock does not answer first) on the same address.
+      const other = { ...fresh().env, KABINET_LISTEN: listen.KABINET_LISTEN };
+      const second = Bun.spawnSync([process.execPath, join(import.meta.dir, "../src/main.ts"), "serve"], { env: { ...clean, ...other }, stderr: "pipe", timeout: 10_000 });
       expect(second.exitCode).toBe(1);
-      expect(second.stderr.toString()).toBe(`kabinet: another process already listens on 127.0.0.1:${port}: stop it, or set KABINET_LISTEN to a free address\n`);
+      expect(second.stderr.toString()).toBe(`kabinet: KABINET_LISTEN 127.0.0.1:${port} is already in use by another process: stop it, or choose another port\n`);
       expect((await fetch(`http://127.0.0.1:${port}/livez`)).status).toBe(200);
     } finally {
       await stop(first);

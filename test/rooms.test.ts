@@ -4,6 +4,7 @@ import { websocket } from "hono/bun";
 import { addPerson, cookieFor, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { TestClient } from "./support/client.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
+import { acceptRoomInvitation, recordAdmission } from "../src/rooms/rooms.ts";
 import { turnCredential } from "../src/rooms/turn.ts";
 import { freePort } from "./support/processes.ts";
 import { openRoomSocket, type RoomSocket } from "./support/room-socket.ts";
@@ -35,6 +36,11 @@ afterAll(async () => {
   await server.stop(true);
   inst.close();
 });
+
+/** The client opened the invitation (as the first test does through the pages), so a test can pass alone. */
+function inviteOpened(p: TestPerson): void {
+  acceptRoomInvitation(inst, invite, p.personId);
+}
 
 function browserLike(p: TestPerson): TestClient {
   return signedInClient(inst, p, origin);
@@ -102,6 +108,7 @@ describe("signalling socket", () => {
   });
 
   test("waiting room: the host sees the guest; the guest cannot chat or admit; the host admits; too many messages close", async () => {
+    inviteOpened(client);
     const host = await connect(specialist);
     await host.hello();
     expect(await host.next("welcome")).toEqual({ type: "welcome", role: "host", state: "admitted" });
@@ -140,7 +147,9 @@ describe("files", () => {
   };
 
   test("only the owner and admitted people share and read files; types and size are checked", async () => {
-    // the client opened the link, and was admitted in the signalling test above; the outsider never was
+    // the client opened the link and was admitted (as in the signalling test above); the outsider never was
+    inviteOpened(client);
+    recordAdmission(inst, roomId, client.personId);
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
     expect((await upload(outsider, "x.png", png)).status).toBe(404);
     const ok = await upload(client, "scan.png", png);

@@ -24,7 +24,7 @@ export function mailConfigured(deps: AccountDeps): boolean {
 }
 
 /** Sends a fresh code in the caller's transaction (so it goes out exactly when the step that asks for it happens). */
-export function sendEmailCode(deps: AccountDeps, tx: Queryable, personId: string, purpose: CodePurpose, now = Date.now()): SendResult {
+export function sendEmailCode(deps: AccountDeps, tx: Queryable, personId: string, purpose: CodePurpose, now = deps.clock.now()): SendResult {
   if (!mailConfigured(deps)) return { ok: false, reason: "no-mail" };
   const key: ThrottleKey = { kind: "emailCode", id: personId };
   const previous = store.getEmailCode(tx, personId);
@@ -39,7 +39,7 @@ export function sendEmailCode(deps: AccountDeps, tx: Queryable, personId: string
 }
 
 /** True, and the code is spent, when it is the person's outstanding code for this purpose and still valid. */
-export function useEmailCode(deps: AccountDeps, tx: Queryable, personId: string, purpose: CodePurpose, code: string, now = Date.now()): boolean {
+export function useEmailCode(deps: AccountDeps, tx: Queryable, personId: string, purpose: CodePurpose, code: string, now = deps.clock.now()): boolean {
   const digits = code.replace(/\s/g, "");
   if (!/^\d{6}$/.test(digits)) return false;
   const row = store.getEmailCode(tx, personId);

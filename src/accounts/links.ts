@@ -35,7 +35,7 @@ export interface OpenLink {
 }
 
 /** The link's purpose and person while it is valid; null when unknown, used, expired or its person deactivated. */
-export function inspectOneTimeLink(deps: AccountDeps, token: string, now = Date.now()): OpenLink | null {
+export function inspectOneTimeLink(deps: AccountDeps, token: string, now = deps.clock.now()): OpenLink | null {
   if (!isTokenShaped(token)) return null;
   const link = store.getLink(deps.db, hashToken(token));
   if (!link || link.usedAt !== null || now >= link.expiresAt) return null;
@@ -61,8 +61,8 @@ export async function completeOneTimeLink(deps: AccountDeps, token: string, pass
   const personId = open.person.id;
   return db.transaction(
     (tx) => {
-      if (!store.markLinkUsed(tx, hashToken(token), Date.now())) return { kind: "invalid-link" as const };
-      store.updateAccount(tx, personId, { passwordHash: hash, status: "active", passwordChangedAt: Date.now() });
+      if (!store.markLinkUsed(tx, hashToken(token), deps.clock.now())) return { kind: "invalid-link" as const };
+      store.updateAccount(tx, personId, { passwordHash: hash, status: "active", passwordChangedAt: deps.clock.now() });
       invalidatePersonSessions(tx, personId);
       if (open.purpose === "reset") {
         recordAudit(tx, vault, { actor: personId, action: "password.reset", target: personId });

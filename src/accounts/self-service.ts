@@ -21,7 +21,7 @@ export async function changePassword(deps: AccountDeps, session: Session, curren
   const hash = await hashPassword(next);
   deps.db.transaction(
     (tx) => {
-      store.updateAccount(tx, session.personId, { passwordHash: hash, passwordChangedAt: Date.now() });
+      store.updateAccount(tx, session.personId, { passwordHash: hash, passwordChangedAt: deps.clock.now() });
       const ended = invalidatePersonSessions(tx, session.personId, { except: session.handle });
       recordAudit(tx, deps.vault, { actor: session.personId, action: "password.change", target: session.personId, details: { sessionsEnded: ended } });
     },

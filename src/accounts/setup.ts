@@ -75,7 +75,7 @@ export async function completeSetup(deps: AccountDeps, input: SetupInput): Promi
       saveSettings(tx, input.settings);
       const person = createPerson({ db: tx, vault }, { role: "admin", email: input.admin.email, name: input.admin.name }, "setup");
       if (!person) return null;
-      store.insertAccount(tx, { personId: person.id, passwordHash: hash, status: "active", createdAt: Date.now(), passwordChangedAt: Date.now() });
+      store.insertAccount(tx, { personId: person.id, passwordHash: hash, status: "active", createdAt: deps.clock.now(), passwordChangedAt: deps.clock.now() });
       recordAudit(tx, vault, { actor: person.id, action: "setup.complete", target: person.id });
       return createSession(tx, { personId: person.id, stage: "enrol", device: input.device });
     },

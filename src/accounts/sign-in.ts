@@ -20,7 +20,7 @@ import { requiresTwoFactor } from "./policy.ts";
 import { addDeviceProof, clearFailures, passwordKeys, provenDevice, recordFailure, retryAfter, secondFactorKey, type ThrottleKey } from "./throttle.ts";
 import { useRecoveryCodeOf, verifyTOTPOf } from "./two-factor.ts";
 
-export type AccountDeps = Pick<Installation, "db" | "vault" | "config" | "log">;
+export type AccountDeps = Pick<Installation, "db" | "vault" | "config" | "log" | "clock">;
 /** Sign-in reads the installation's clock (throttle windows, device proofs). */
 export type SignInDeps = AccountDeps & Pick<Installation, "clock">;
 

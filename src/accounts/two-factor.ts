@@ -168,7 +168,7 @@ export function verifyTOTPOf(deps: AccountDeps, tx: Queryable, personId: string,
 export function useRecoveryCodeOf(deps: AccountDeps, tx: Queryable, personId: string, code: string): boolean {
   const normalized = normalizeRecoveryCode(code);
   if (normalized.length !== 10) return false;
-  return store.useRecoveryCode(tx, personId, deps.vault.blindIndex("recovery_codes", normalized), Date.now());
+  return store.useRecoveryCode(tx, personId, deps.vault.blindIndex("recovery_codes", normalized), deps.clock.now());
 }
 
 function issueRecoveryCodes(deps: AccountDeps, tx: Queryable, personId: string): string[] {

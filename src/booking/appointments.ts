@@ -7,6 +7,7 @@
 // confirmation exist together or not at all.
 import { randomBytes } from "node:crypto";
 import { recordAudit, searchAudit } from "../audit/audit.ts";
+import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import type { Role } from "../roles.ts";
 import { createRoom, getRoom, isRoomLive } from "../rooms/rooms.ts";
@@ -45,6 +46,7 @@ export interface Appointment {
 export interface BookingDeps {
   db: Queryable;
   vault: Vault;
+  clock: Clock;
 }
 
 export interface Actor {
@@ -133,7 +135,7 @@ export type BookingResult =
   | { ok: true; appointments: Appointment[] }
   | { ok: false; reason: "taken" | "unavailable"; takenDates?: string[] };
 
-export function book(deps: BookingDeps, req: BookingRequest, nowMs = Date.now()): BookingResult {
+export function book(deps: BookingDeps, req: BookingRequest, nowMs = deps.clock.now()): BookingResult {
   const service = getService(deps.db, req.serviceId);
   if (!service || !service.active) return { ok: false, reason: "unavailable" };
   const candidates = req.specialistId === "any" ? service.specialistIds : service.specialistIds.filter((s) => s === req.specialistId);
@@ -232,7 +234,7 @@ const SCHEDULE_VIEW_AUDIT_MS = 10 * 60_000;
  * The appointments a schedule shows: of the given specialists (all when none are given) within [from, to). Reading
  * colleagues' calendars is recorded: once per colleague read and 10 minutes (the schedule refreshes itself).
  */
-export function readSchedule(deps: BookingDeps, viewer: Actor, q: { specialistIds?: string[]; from: number; to: number }, nowMs = Date.now()): Appointment[] {
+export function readSchedule(deps: BookingDeps, viewer: Actor, q: { specialistIds?: string[]; from: number; to: number }, nowMs = deps.clock.now()): Appointment[] {
   const list = listAppointments(deps.db, q);
   const others = [...new Set(list.map((a) => a.specialistId))].filter((id) => id !== viewer.personId);
   if (others.length === 0) return list;
@@ -271,7 +273,7 @@ export function mayChange(a: Appointment, service: Service | null, viewer: Actor
  * Cancels an appointment, and with `series` also the later sessions of its series (each within its own window);
  * one mail to the client (and to the specialist unless they acted) lists every cancelled session.
  */
-export function cancelAppointment(deps: BookingDeps, id: string, viewer: Actor, reason: string, nowMs = Date.now(), series = false): ChangeResult & { count?: number } {
+export function cancelAppointment(deps: BookingDeps, id: string, viewer: Actor, reason: string, nowMs = deps.clock.now(), series = false): ChangeResult & { count?: number } {
   const a = getAppointment(deps.db, id);
   if (!a || !mayView(a, viewer)) return { ok: false, reason: "not-found" };
   if (a.status !== "booked") return { ok: false, reason: "state" };
@@ -312,7 +314,7 @@ export function laterInSeries(db: Queryable, a: Appointment): Appointment[] {
     .filter((x) => x.status === "booked" && x.start > a.start);
 }
 
-export function rescheduleAppointment(deps: BookingDeps, id: string, viewer: Actor, newStart: number, nowMs = Date.now()): ChangeResult {
+export function rescheduleAppointment(deps: BookingDeps, id: string, viewer: Actor, newStart: number, nowMs = deps.clock.now()): ChangeResult {
   const a = getAppointment(deps.db, id);
   if (!a || !mayView(a, viewer)) return { ok: false, reason: "not-found" };
   const service = getService(deps.db, a.serviceId);
@@ -351,7 +353,7 @@ export function rescheduleAppointment(deps: BookingDeps, id: string, viewer: Act
 }
 
 /** The specialist (or staff) records that the client did not come; only once the appointment has started. */
-export function markNoShow(deps: BookingDeps, id: string, viewer: Actor, nowMs = Date.now()): ChangeResult {
+export function markNoShow(deps: BookingDeps, id: string, viewer: Actor, nowMs = deps.clock.now()): ChangeResult {
   const a = getAppointment(deps.db, id);
   if (!a || !mayView(a, viewer) || viewer.role === "client") return { ok: false, reason: "not-found" };
   if (a.status !== "booked") return { ok: false, reason: "state" };
@@ -376,7 +378,7 @@ export function joinWindowOpen(a: Appointment, now = Date.now()): boolean {
 }
 
 /** The appointment's room, opened on first use: the specialist hosts, the client waits to be admitted. */
-export function appointmentRoom(deps: BookingDeps, id: string, viewer: Actor, nowMs = Date.now()): { ok: true; roomId: string } | { ok: false; reason: "not-found" | "too-early" } {
+export function appointmentRoom(deps: BookingDeps, id: string, viewer: Actor, nowMs = deps.clock.now()): { ok: true; roomId: string } | { ok: false; reason: "not-found" | "too-early" } {
   const a = getAppointment(deps.db, id);
   if (!a || (a.clientId !== viewer.personId && a.specialistId !== viewer.personId)) return { ok: false, reason: "not-found" };
   const service = getService(deps.db, a.serviceId);
@@ -387,7 +389,7 @@ export function appointmentRoom(deps: BookingDeps, id: string, viewer: Actor, no
       const current = store.getAppointmentRow(tx, id)!;
       const existing = current.roomId ? getRoom(tx, current.roomId) : null;
       if (existing && isRoomLive(existing, nowMs)) return { ok: true as const, roomId: existing.id };
-      const { room } = createRoom({ db: tx, vault: deps.vault }, a.specialistId, nowMs, {
+      const { room } = createRoom({ db: tx, vault: deps.vault, clock: deps.clock }, a.specialistId, nowMs, {
         expiresAt: a.end + (JOIN_LATE_MINUTES + 30) * 60_000,
         guests: [a.clientId],
         subject: a.clientId,

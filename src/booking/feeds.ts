@@ -3,6 +3,7 @@
 // request log records the route pattern, never the URL. A new address replaces the old one; revoking ends it.
 import { recordAudit } from "../audit/audit.ts";
 import { hashToken, isTokenShaped, newToken } from "../crypto/token.ts";
+import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import type { Vault } from "../vault/vault.ts";
 import { getAccount } from "../accounts/accounts.store.ts";
@@ -11,13 +12,14 @@ import * as store from "./booking.store.ts";
 export interface FeedDeps {
   db: Queryable;
   vault: Vault;
+  clock: Clock;
 }
 
 export function feedUrl(publicUrl: URL, token: string): string {
   return new URL(`/calendar/${token}.ics`, publicUrl).toString();
 }
 
-export function createFeed(deps: FeedDeps, personId: string, now = Date.now()): string {
+export function createFeed(deps: FeedDeps, personId: string, now = deps.clock.now()): string {
   const token = newToken();
   const tokenHash = Buffer.from(hashToken(token));
   deps.db.transaction(

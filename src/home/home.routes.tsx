@@ -14,7 +14,7 @@ import { personName } from "../people/people.ts";
 import { ROOM_INVITE_COOKIE } from "../rooms/rooms.routes.tsx";
 import { HomePage, type UpcomingItem } from "./views/home-page.tsx";
 
-export function homeRoutes(deps: Pick<Installation, "db" | "vault">): Hono<AppEnv> {
+export function homeRoutes(deps: Pick<Installation, "db" | "vault" | "clock">): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/", allow(anyone), (c) => {
     const viewer = c.get("viewer");
@@ -28,9 +28,9 @@ export function homeRoutes(deps: Pick<Installation, "db" | "vault">): Hono<AppEn
       if (isReturnPath(back)) return c.redirect(back, 303);
     }
     const zone = personZone(deps.db, viewer.personId);
-    const now = Date.now();
+    const now = deps.clock.now();
     const client = viewer.role === "client";
-    const endOfDay = Temporal.Now.plainDateISO(zone).add({ days: 1 }).toZonedDateTime({ timeZone: zone }).epochMilliseconds;
+    const endOfDay = Temporal.Instant.fromEpochMilliseconds(now).toZonedDateTimeISO(zone).toPlainDate().add({ days: 1 }).toZonedDateTime({ timeZone: zone }).epochMilliseconds;
     // A client's next three; a specialist's rest of today (admins and staff: everyone's, on the schedule page).
     const list =
       client || viewer.role === "specialist"

@@ -27,6 +27,8 @@ export interface Viewer {
 export interface AppEnv {
   Variables: {
     requestId: string;
+    /** The instant of this request, read once from the installation's clock. */
+    now: number;
     locale: Locale;
     t: Messages;
     secureHeadersNonce?: string;

@@ -6,6 +6,7 @@ import type { AppEnv } from "./env.ts";
 export function pageContext(c: Context<AppEnv>): PageContext {
   return {
     t: c.get("t"),
+    now: c.get("now"),
     locale: c.get("locale"),
     nonce: c.get("secureHeadersNonce") ?? "",
     path: new URL(c.req.url).pathname,

@@ -29,7 +29,7 @@ export class LiveRooms {
   private readonly openSockets = { byPerson: new Map<string, number>(), byRoom: new Map<string, number>() };
   private media: Promise<MediaServer> | null = null;
 
-  constructor(private readonly inst: Pick<Installation, "db" | "vault" | "config" | "log">) {}
+  constructor(private readonly inst: Pick<Installation, "db" | "vault" | "config" | "log" | "clock">) {}
 
   /** The media server and werift load on the first call, not at start-up (they double the start time). */
   private mediaServer(): Promise<MediaServer> {
@@ -56,7 +56,7 @@ export class LiveRooms {
   connection(roomId: string, holder: SocketHolder): { open: (socket: Socket) => void; message: (socket: Socket, data: unknown) => void; close: (socket: Socket) => void } {
     let personId: string | null = null;
     let room: LiveRoom | null = null;
-    let window = { start: Date.now(), count: 0 };
+    let window = { start: this.inst.clock.now(), count: 0 };
     let counted = false;
     let helloTimer: ReturnType<typeof setTimeout> | null = null;
     let stopListening = (): void => {};
@@ -87,7 +87,7 @@ export class LiveRooms {
         });
       },
       message: (socket, data) => {
-        const now = Date.now();
+        const now = this.inst.clock.now();
         if (now - window.start > 10_000) window = { start: now, count: 0 };
         if (++window.count > MESSAGES_PER_10S) return socket.close(CLOSE.tooMany, "too many messages");
         let parsedJson: unknown;

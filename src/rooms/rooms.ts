@@ -7,6 +7,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { hashToken, isTokenShaped, newToken } from "../crypto/token.ts";
 import { recordAudit } from "../audit/audit.ts";
+import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import { ORG_SUBJECT, type Vault } from "../vault/vault.ts";
 import * as store from "./rooms.store.ts";
@@ -25,6 +26,7 @@ export interface Room {
 export interface RoomDeps {
   db: Queryable;
   vault: Vault;
+  clock: Clock;
 }
 
 export type RoomRole = "host" | "guest";
@@ -36,7 +38,7 @@ export interface RoomOptions {
   subject?: string;
 }
 
-export function createRoom(deps: RoomDeps, ownerId: string, now = Date.now(), options: RoomOptions = {}): { room: Room; inviteToken: string } {
+export function createRoom(deps: RoomDeps, ownerId: string, now = deps.clock.now(), options: RoomOptions = {}): { room: Room; inviteToken: string } {
   const inviteToken = newToken();
   const id = randomBytes(12).toString("base64url");
   const row = {
@@ -94,7 +96,7 @@ export function acceptRoomInvitation(deps: RoomDeps, token: string, personId: st
   if (row.ownerId !== personId) {
     deps.db.transaction(
       (tx) => {
-        store.addParticipantRow(tx, row.id, personId, Date.now());
+        store.addParticipantRow(tx, row.id, personId, deps.clock.now());
         recordAudit(tx, deps.vault, { actor: personId, action: "room.invite-accept", target: row.id });
       },
       { behavior: "immediate" },
@@ -106,7 +108,7 @@ export function acceptRoomInvitation(deps: RoomDeps, token: string, personId: st
 export function closeRoom(deps: RoomDeps, roomId: string, actor: string): boolean {
   return deps.db.transaction(
     (tx) => {
-      const closed = store.closeRoomRow(tx, roomId, Date.now());
+      const closed = store.closeRoomRow(tx, roomId, deps.clock.now());
       if (closed) recordAudit(tx, deps.vault, { actor, action: "room.close", target: roomId });
       return closed;
     },
@@ -116,7 +118,7 @@ export function closeRoom(deps: RoomDeps, roomId: string, actor: string): boolea
 
 /** The host let this person in: from now on they may read the room's chat and files, also after the call. */
 export function recordAdmission(deps: RoomDeps, roomId: string, personId: string): void {
-  store.markAdmitted(deps.db, roomId, personId, Date.now());
+  store.markAdmitted(deps.db, roomId, personId, deps.clock.now());
 }
 
 export function wasAdmittedTo(db: Queryable, roomId: string, personId: string): boolean {

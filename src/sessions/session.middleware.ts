@@ -18,7 +18,7 @@ export function sessionMiddleware(deps: AccountDeps): MiddlewareHandler<AppEnv> 
     c.set("viewer", null);
     const token = getCookie(c, name);
     if (token) {
-      const session = validateSessionToken(deps.db, token, deps.config.sessionIdleMinutes);
+      const session = validateSessionToken(deps.db, token, deps.config.sessionIdleMinutes, deps.clock.now());
       const viewer = session ? sessionViewer(deps, session) : null;
       if (session && viewer) c.set("viewer", { ...viewer, session });
       else deleteCookie(c, name, { path: "/", secure: name.startsWith("__Host-") });

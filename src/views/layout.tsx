@@ -6,6 +6,8 @@ import type { Role } from "../roles.ts";
 
 export interface PageContext {
   t: Messages;
+  /** The instant of the request (the installation's clock), for anything that says "past" or "upcoming". */
+  now: number;
   locale: Locale;
   nonce: string;
   /** The path to come back to after switching language. */

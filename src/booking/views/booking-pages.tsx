@@ -273,7 +273,7 @@ export interface AppointmentView extends Appointment {
   clientName: string;
 }
 
-export function statusLabel(t: Messages, a: Appointment, now = Date.now()): string {
+export function statusLabel(t: Messages, a: Appointment, now: number): string {
   if (a.status === "booked" && a.end < now) return t.booking.appt.status.completed;
   return t.booking.appt.status[a.status];
 }
@@ -284,7 +284,7 @@ export function AppointmentsPage(p: { page: PageContext; upcoming: readonly Appo
   const when = dateTimeFormat(locale, p.timeZone);
   const row = (x: AppointmentView) => (
     <li>
-      <a href={`/appointments/${x.id}`}>{when.format(x.start)}</a> · {x.serviceName} · {x.specialistName} · <span class={`kb-status-${x.status}`}>{statusLabel(t, x)}</span>
+      <a href={`/appointments/${x.id}`}>{when.format(x.start)}</a> · {x.serviceName} · {x.specialistName} · <span class={`kb-status-${x.status}`}>{statusLabel(t, x, p.page.now)}</span>
     </li>
   );
   return (
@@ -380,7 +380,7 @@ export function AppointmentPage(p: {
           </>
         )}
         <dt>{a.statusLabel}</dt>
-        <dd>{statusLabel(t, x)}</dd>
+        <dd>{statusLabel(t, x, p.page.now)}</dd>
         {p.cancelReason ? (
           <>
             <dt>{a.reasonLabel}</dt>
@@ -393,7 +393,7 @@ export function AppointmentPage(p: {
           <form method="post" action={`/appointments/${x.id}/join`}>
             <button type="submit">{a.join}</button>
           </form>
-        ) : x.end > Date.now() ? (
+        ) : x.end > p.page.now ? (
           <p class="kb-muted">{a.joinOpens}</p>
         ) : null
       ) : null}
@@ -432,7 +432,7 @@ export function AppointmentPage(p: {
             </form>
           </details>
         </>
-      ) : x.status === "booked" && x.start > Date.now() && p.viewerIsClient ? (
+      ) : x.status === "booked" && x.start > p.page.now && p.viewerIsClient ? (
         <p class="kb-muted">{a.windowClosed(p.cancelHours)}</p>
       ) : null}
       {p.mayMarkNoShow ? <ActionButton action={`/appointments/${x.id}/no-show`} label={a.noShow} variant="secondary" /> : null}

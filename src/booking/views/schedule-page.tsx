@@ -90,7 +90,7 @@ export function SchedulePage(p: {
                       {time.format(e.start)}–{time.format(e.end)}
                     </strong>{" "}
                     <a href={`/appointments/${e.id}`}>{e.clientName}</a> · {e.serviceName}
-                    {p.specialists ? ` · ${e.specialistName}` : ""} · {statusLabel(t, e)}
+                    {p.specialists ? ` · ${e.specialistName}` : ""} · {statusLabel(t, e, p.page.now)}
                     {e.waiting ? <mark class="kb-waiting-badge"> {s.waitingNow}</mark> : null}
                     {e.mine && e.joinOpen && e.online ? <ActionButton action={`/appointments/${e.id}/join`} label={t.booking.appt.join} /> : null}
                     {e.roomId && !e.joinOpen ? (
