@@ -56,7 +56,7 @@ function enrol(inst: TestInstallation, personId: string, session: Parameters<typ
 
 /** A Cookie header for a fresh session of this person at the given stage. */
 export function cookieFor(inst: TestInstallation, personId: string, stage: SessionStage = "full"): string {
-  const { token } = inst.db.transaction((tx) => createSession(tx, { personId, stage, device: "test" }));
+  const { token } = inst.db.transaction((tx) => createSession(tx, { personId, stage, device: "test" }, inst.clock.now()));
   return `${sessionCookieName(inst.config.publicUrl)}=${token}`;
 }
 
