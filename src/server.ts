@@ -11,10 +11,11 @@ const HOUSEKEEPING_MS = 10 * 60_000;
 
 /** Removes ended sessions, stale sign-in failure windows, spent email codes and old finished jobs, so no table grows without bound. */
 export function housekeeping(inst: Installation): void {
-  const sessions = deleteExpiredSessions(inst.db, inst.config.sessionIdleMinutes);
-  const failures = pruneFailures(inst.db);
-  const codes = pruneEmailCodes(inst.db);
-  const jobs = pruneFinishedJobs(inst.db);
+  const now = inst.clock.now();
+  const sessions = deleteExpiredSessions(inst.db, inst.config.sessionIdleMinutes, now);
+  const failures = pruneFailures(inst.db, now);
+  const codes = pruneEmailCodes(inst.db, now);
+  const jobs = pruneFinishedJobs(inst.db, now);
   if (sessions + failures + codes + jobs > 0) inst.log.debug("housekeeping", { sessions, failures, codes, jobs });
 }
 

@@ -23,6 +23,8 @@ export interface AuditEvent {
   /** The pseudonymous id of what was acted on. */
   target?: string | null;
   details?: AuditDetails;
+  /** When it happened, where the caller holds the installation's clock (a rule reads these times back); else now. */
+  at?: number;
 }
 
 const GENESIS = new Uint8Array(32);
@@ -32,7 +34,7 @@ export function recordAudit(tx: Queryable, vault: Vault, event: AuditEvent): voi
   const last = store.lastAuditRow(tx);
   const row = {
     id: (last?.id ?? 0) + 1,
-    at: Date.now(),
+    at: event.at ?? Date.now(),
     actor: event.actor,
     action: event.action,
     target: event.target ?? null,

@@ -241,7 +241,7 @@ export function readSchedule(deps: BookingDeps, viewer: Actor, q: { specialistId
   deps.db.transaction(
     (tx) => {
       const recent = new Set(searchAudit(tx, { actor: viewer.personId, actionPrefix: "schedule.view", from: nowMs - SCHEDULE_VIEW_AUDIT_MS }, 500).map((e) => e.target));
-      for (const s of others) if (!recent.has(s)) recordAudit(tx, deps.vault, { actor: viewer.personId, action: "schedule.view", target: s, details: { appointments: list.length } });
+      for (const s of others) if (!recent.has(s)) recordAudit(tx, deps.vault, { actor: viewer.personId, action: "schedule.view", target: s, details: { appointments: list.length }, at: nowMs });
     },
     { behavior: "immediate" },
   );
