@@ -9,6 +9,12 @@ const SYSTEM_PACKAGES: Record<string, string> = {
   "docker-compose": "/usr/bin/docker-compose",
   chromium: "/usr/bin/chromium",
   "python3-aiosmtpd": "/usr/lib/python3/dist-packages/aiosmtpd",
+  // libical's iTIP restriction check on mailed calendar files (through Debian's python3 and GObject introspection)
+  "python3-gi": "/usr/lib/python3/dist-packages/gi",
+  "gir1.2-ical-3.0": `/usr/lib/${process.arch === "arm64" ? "aarch64" : "x86_64"}-linux-gnu/girepository-1.0/ICalGLib-3.0.typelib`,
+  // the offline call test: a namespace whose every outgoing packet is captured
+  tcpdump: "/usr/bin/tcpdump",
+  iproute2: "/usr/sbin/ip",
 };
 
 function ensureSystemPackages(): void {

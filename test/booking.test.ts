@@ -13,6 +13,7 @@ import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from ".
 import { TestClient } from "./support/client.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
+import { libicalErrors } from "./support/libical.ts";
 
 let inst: TestInstallation;
 let admin: TestPerson;
@@ -352,6 +353,7 @@ describe("changing an appointment", () => {
     expect(revived).toHaveLength(2);
     const ics = await (await c.get(`/appointments/${id}/calendar.ics`)).text();
     expect(ics).toContain("SEQUENCE:2");
+    expect(libicalErrors([ics])).toEqual([[]]); // a plain calendar object: no METHOD that would need an ORGANIZER
     const gone = await c.post(`/appointments/${id}/cancel`, { reason: "" });
     expect(gone.status).toBe(200);
     expect(await gone.text()).toContain("The appointment is cancelled.");

@@ -1,7 +1,7 @@
 // Mail as delivered through a real SMTP server (aiosmtpd on loopback): what a late mail may still say, calendar
 // invitations checked by libical's iTIP rules, permanent and temporary refusals, template keys, and who reads how.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import ICAL from "ical.js";
 import type { Service } from "../src/booking/services.ts";
@@ -12,7 +12,8 @@ import { readingOf, setPersonPreferences } from "../src/people/people.ts";
 import { jobWorker } from "../src/worker.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
-import { makeInstallation, type TestInstallation, tempDir } from "./support/installation.ts";
+import { makeInstallation, type TestInstallation } from "./support/installation.ts";
+import { libicalErrors } from "./support/libical.ts";
 import { type ReceivedMail, type SmtpServer, startSmtp } from "./support/smtp.ts";
 
 const ZONE = "Europe/Moscow";
@@ -60,31 +61,6 @@ async function cancel(who: TestPerson, id: string): Promise<void> {
   expect((await signedInClient(inst, who).post(`/appointments/${id}/cancel`, { reason: "plans changed" })).status).toBe(200);
 }
 
-/** libical's iTIP restriction check (RFC 5546 tables) on each file: the X-LIC-ERROR lines it adds, per file. */
-function libicalErrors(files: string[]): string[][] {
-  const dir = tempDir("kabinet-itip-");
-  const paths = files.map((content, i) => {
-    const path = join(dir, `${i}.ics`);
-    writeFileSync(path, content);
-    return path;
-  });
-  const script = `
-import gi, json, re, sys
-gi.require_version("ICalGLib", "3.0")
-from gi.repository import ICalGLib
-out = []
-for path in sys.argv[1:]:
-    with open(path, newline="") as f:
-        comp = ICalGLib.Component.new_from_string(f.read())
-    comp.check_restrictions()
-    text = re.sub(r"\\r?\\n[ \\t]", "", comp.as_ical_string())
-    out.append([line for line in text.splitlines() if line.startswith("X-LIC-ERROR")])
-print(json.dumps(out))
-`;
-  const r = Bun.spawnSync(["/usr/bin/python3", "-c", script, ...paths], { stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(r.stderr.toString());
-  return JSON.parse(r.stdout.toString()) as string[][];
-}
 
 test("mail that waited for the SMTP server tells only what is true when it goes out: nothing confirms a cancelled or moved booking", async () => {
   const client = await newClient();

@@ -25,10 +25,12 @@ export interface CalendarUser {
   email: string;
 }
 
-/** A calendar of events to import or subscribe to (no scheduling: no organiser or attendees). */
-export function calendarFile(o: { name: string; host: string; events: readonly CalendarEvent[]; method?: "publish" }): string {
+/**
+ * A calendar of events to import or subscribe to. No METHOD: it is a plain calendar object, not an iTIP message
+ * (PUBLISH would require an ORGANIZER, and there is no scheduling here: no organiser or attendees).
+ */
+export function calendarFile(o: { name: string; host: string; events: readonly CalendarEvent[] }): string {
   const cal = ical({ name: o.name, prodId: PROD_ID });
-  if (o.method) cal.method(ICalCalendarMethod.PUBLISH);
   for (const e of o.events) cal.createEvent(eventData(e, o.host));
   return withFinalLineBreak(cal.toString());
 }
