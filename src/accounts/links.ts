@@ -71,7 +71,7 @@ export async function completeOneTimeLink(deps: AccountDeps, token: string, pass
       recordAudit(tx, vault, { actor: personId, action: "invitation.accept", target: personId });
       const account = store.getAccount(tx, personId)!;
       const stage = account.totpSecret ? "second-factor" : requiresTwoFactor(open.person.role, getSettings(tx)) ? "enrol" : "full";
-      const { token: sessionToken, session } = createSession(tx, { personId, stage, device });
+      const { token: sessionToken, session } = createSession(tx, { personId, stage, device }, deps.clock.now());
       return { kind: "invited" as const, token: sessionToken, session };
     },
     { behavior: "immediate" },

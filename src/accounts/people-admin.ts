@@ -40,7 +40,7 @@ export function invitePerson(deps: AccountDeps, input: { email: string; name: st
       const person = createPerson({ db: tx, vault }, { role: input.role, email: input.email, name: input.name }, actor);
       if (!person) return { kind: "email-taken" as const };
       store.insertAccount(tx, { personId: person.id, status: "invited", createdAt: deps.clock.now() });
-      const token = createOneTimeLink(tx, person.id, "invite", actor);
+      const token = createOneTimeLink(tx, person.id, "invite", actor, deps.clock.now());
       queueLinkMail(tx, vault, deps.config.publicUrl, person.id, "invite", token, deps.clock.now() + LINK_LIFETIME_MS.invite);
       recordAudit(tx, vault, { actor, action: "invitation.create", target: person.id, details: { role: input.role } });
       return { kind: "invited" as const, personId: person.id, token };
@@ -54,7 +54,7 @@ export function reissueInvitation(deps: AccountDeps, personId: string, actor: st
   return deps.db.transaction(
     (tx) => {
       if (store.getAccount(tx, personId)?.status !== "invited") return null;
-      const token = createOneTimeLink(tx, personId, "invite", actor);
+      const token = createOneTimeLink(tx, personId, "invite", actor, deps.clock.now());
       queueLinkMail(tx, deps.vault, deps.config.publicUrl, personId, "invite", token, deps.clock.now() + LINK_LIFETIME_MS.invite);
       recordAudit(tx, deps.vault, { actor, action: "invitation.reissue", target: personId });
       return token;
@@ -141,7 +141,7 @@ export function createPasswordResetLink(deps: AccountDeps, personId: string, act
       const account = store.getAccount(tx, personId);
       if (!account) return "not-found";
       if (account.status !== "active") return "not-active";
-      const token = createOneTimeLink(tx, personId, "reset", actor);
+      const token = createOneTimeLink(tx, personId, "reset", actor, deps.clock.now());
       queueLinkMail(tx, deps.vault, deps.config.publicUrl, personId, "reset", token, deps.clock.now() + LINK_LIFETIME_MS.reset);
       recordAudit(tx, deps.vault, { actor, action: "password.reset-link", target: personId });
       return token;

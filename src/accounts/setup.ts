@@ -77,7 +77,7 @@ export async function completeSetup(deps: AccountDeps, input: SetupInput): Promi
       if (!person) return null;
       store.insertAccount(tx, { personId: person.id, passwordHash: hash, status: "active", createdAt: deps.clock.now(), passwordChangedAt: deps.clock.now() });
       recordAudit(tx, vault, { actor: person.id, action: "setup.complete", target: person.id });
-      return createSession(tx, { personId: person.id, stage: "enrol", device: input.device });
+      return createSession(tx, { personId: person.id, stage: "enrol", device: input.device }, deps.clock.now());
     },
     { behavior: "immediate" },
   );

@@ -76,7 +76,7 @@ export async function signInWithPassword(deps: SignInDeps, input: SignInInput): 
       clearFailures(tx, keys[0]!);
       // A client whose second factor is a code by email gets one now (throttled: a recent code is still valid).
       if (emailFactor && account.totpSecret === null) sendEmailCode(deps, tx, person.id, "sign-in");
-      const { token, session } = createSession(tx, { personId: person.id, stage, device: input.device });
+      const { token, session } = createSession(tx, { personId: person.id, stage, device: input.device }, now);
       recordAudit(tx, vault, {
         actor: person.id,
         action: stage === "full" ? "signin.success" : "signin.password",
@@ -120,7 +120,7 @@ export function completeSecondFactor(deps: SignInDeps, partial: Session, code: s
       }
       clearFailures(tx, keys[0]!);
       invalidateSession(tx, partial.handle);
-      const { token, session } = createSession(tx, { personId: partial.personId, stage: "full", device });
+      const { token, session } = createSession(tx, { personId: partial.personId, stage: "full", device }, now);
       recordAudit(tx, vault, { actor: partial.personId, action: "signin.success", target: partial.personId, details: { method } });
       if (method === "recovery-code") recordAudit(tx, vault, { actor: partial.personId, action: "recovery-code.use", target: partial.personId });
       return { kind: "signed-in" as const, token, session };

@@ -62,7 +62,7 @@ export function confirmTOTPEnrolment(deps: AccountDeps, session: Session, code: 
       let renewed = null;
       if (session.stage === "enrol") {
         invalidatePersonSessions(tx, personId); // the partial session and any other: a new start
-        renewed = createSession(tx, { personId, stage: "full", device: session.device });
+        renewed = createSession(tx, { personId, stage: "full", device: session.device }, deps.clock.now());
         recordAudit(tx, vault, { actor: personId, action: "signin.success", target: personId, details: { method: "enrolment" } });
       }
       return { ok: true as const, recoveryCodes, renewed };
@@ -92,7 +92,7 @@ export async function resetTwoFactor(deps: AccountDeps, session: Session, passwo
       recordAudit(tx, vault, { actor: personId, action: "two-factor.disable", target: personId, details: { mandatory } });
       if (!mandatory) return { kind: "done" as const };
       invalidatePersonSessions(tx, personId);
-      return { kind: "done" as const, renewed: createSession(tx, { personId, stage: "enrol", device: session.device }) };
+      return { kind: "done" as const, renewed: createSession(tx, { personId, stage: "enrol", device: session.device }, deps.clock.now()) };
     },
     { behavior: "immediate" },
   );
@@ -131,13 +131,13 @@ export function confirmEmailSecondFactor(
   const personId = session.personId;
   // Wrong codes count against the same limit as at sign-in.
   const keys: ThrottleKey[] = [secondFactorKey(personId)];
-  const wait = retryAfter(db, keys);
+  const wait = retryAfter(db, keys, deps.clock.now());
   if (wait > 0) return { ok: false, retryAfterMs: wait };
   return db.transaction(
     (tx) => {
       if (getPerson({ db: tx, vault }, personId)?.role !== "client") return { ok: false as const };
       if (!useEmailCode(deps, tx, personId, "enrol", code)) {
-        recordFailure(tx, keys);
+        recordFailure(tx, keys, deps.clock.now());
         return { ok: false as const };
       }
       store.updateAccount(tx, personId, { emailSecondFactor: true, totpPending: null });
@@ -147,7 +147,7 @@ export function confirmEmailSecondFactor(
       let renewed = null;
       if (session.stage === "enrol") {
         invalidatePersonSessions(tx, personId);
-        renewed = createSession(tx, { personId, stage: "full", device: session.device });
+        renewed = createSession(tx, { personId, stage: "full", device: session.device }, deps.clock.now());
         recordAudit(tx, vault, { actor: personId, action: "signin.success", target: personId, details: { method: "enrolment" } });
       }
       return { ok: true as const, recoveryCodes, renewed };

@@ -38,7 +38,7 @@ export class LiveRooms {
         new MediaServer({
           portRange: this.inst.config.mediaPorts,
           advertise: this.inst.config.publicIp ? [this.inst.config.publicIp] : [],
-          iceServers: () => iceServersNow(this.inst.config),
+          iceServers: () => iceServersNow(this.inst.config, this.inst.clock.now()),
         }),
     );
     return this.media;
@@ -102,7 +102,7 @@ export class LiveRooms {
 
         if (personId === null) {
           if (msg.type !== "hello") return socket.close(CLOSE.policy, "hello first");
-          const claims = verifyJoinToken(msg.token);
+          const claims = verifyJoinToken(msg.token, this.inst.clock.now());
           const stored = getRoom(db, roomId);
           // The token is the socket holder's own: another person's token (a guest holding the host's) or one fetched
           // in another session opens nothing.

@@ -85,7 +85,7 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     }
     const invite = found.role === "host" ? roomInvitation(deps, found.room.id) : null;
     const inviteUrl = invite ? new URL(`/rooms/invite/${invite}`, deps.config.publicUrl).toString() : null;
-    return c.html(<RoomPage page={pageContext(c)} room={found.room} role={found.role} inviteUrl={inviteUrl} maxUploadMB={maxMB} fileTypes={ALLOWED_EXTENSIONS} iceServers={iceServersNow(deps.config)} />);
+    return c.html(<RoomPage page={pageContext(c)} room={found.room} role={found.role} inviteUrl={inviteUrl} maxUploadMB={maxMB} fileTypes={ALLOWED_EXTENSIONS} iceServers={iceServersNow(deps.config, c.get("now"))} />);
   });
 
   // A fresh 60-second token for the signalling socket, fetched right before connecting.
@@ -94,7 +94,7 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     if (!found) return c.json({ error: "not found" }, 404);
     const viewer = c.get("viewer")!;
     c.header("cache-control", "no-store");
-    return c.json({ token: mintJoinToken({ roomId: found.room.id, personId: viewer.personId, session: viewer.session.handle }) });
+    return c.json({ token: mintJoinToken({ roomId: found.room.id, personId: viewer.personId, session: viewer.session.handle }, c.get("now")) });
   });
 
   // Share a file during the call: the owner or someone admitted, while the room is open.
