@@ -7,6 +7,7 @@ import * as store from "./accounts.store.ts";
 import { queueLinkMail, queueRegisterAttemptMail } from "./account-mail.ts";
 import { createOneTimeLink, LINK_LIFETIME_MS } from "./links.ts";
 import { hashPassword, type PasswordProblem, passwordProblem } from "./passwords.ts";
+import { mailConfigured } from "./email-codes.ts";
 import { recordFailure, retryAfter } from "./throttle.ts";
 import type { AccountDeps, SignInDeps } from "./sign-in.ts";
 import { reauthenticate } from "./two-factor.ts";
@@ -41,7 +42,8 @@ export type RegisterResult = { kind: "closed" } | { kind: "throttled"; retryAfte
  */
 export function registerClient(deps: SignInDeps, input: { name: string; email: string; ip: string }): RegisterResult {
   const settings = getSettings(deps.db);
-  if (!settings?.selfRegistration) return { kind: "closed" };
+  // Registration goes through a mailed link: without mail there is no way to finish it.
+  if (!settings?.selfRegistration || !mailConfigured(deps)) return { kind: "closed" };
   const now = deps.clock.now();
   const key = { kind: "register" as const, id: input.ip };
   const wait = retryAfter(deps.db, [key], now);
@@ -53,6 +55,7 @@ export function registerClient(deps: SignInDeps, input: { name: string; email: s
       const person = createPerson({ db: tx, vault }, { role: "client", email: input.email, name: input.name }, "self-registration");
       if (person) {
         store.insertAccount(tx, { personId: person.id, status: "invited", createdAt: now });
+        recordFailure(tx, [{ kind: "reissue", id: person.id }], now); // the next link for this address in an hour at the earliest
         const token = createOneTimeLink(tx, person.id, "invite", person.id, now);
         queueLinkMail(tx, vault, config.publicUrl, person.id, "invite", token, now + LINK_LIFETIME_MS.invite, now);
         recordAudit(tx, vault, { actor: person.id, action: "client.register", target: person.id });
@@ -62,6 +65,9 @@ export function registerClient(deps: SignInDeps, input: { name: string; email: s
       const status = existing ? store.getAccount(tx, existing.id)?.status : undefined;
       if (!existing || !status || status === "deactivated") return; // nothing to tell that mailbox
       if (status === "invited" && existing.role === "client") {
+        const reissue = { kind: "reissue" as const, id: existing.id };
+        if (retryAfter(tx, [reissue], now) > 0) return; // the link sent within the hour stays valid
+        recordFailure(tx, [reissue], now);
         const token = createOneTimeLink(tx, existing.id, "invite", existing.id, now);
         queueLinkMail(tx, vault, config.publicUrl, existing.id, "invite", token, now + LINK_LIFETIME_MS.invite, now);
       } else if (status === "active") {

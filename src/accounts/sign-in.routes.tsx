@@ -12,7 +12,7 @@ import { clearSessionCookie, setSessionCookie } from "../sessions/session.middle
 import { getSettings } from "../settings/settings.ts";
 import { completeOneTimeLink, inspectOneTimeLink } from "./links.ts";
 import { registerClient } from "./self-service.ts";
-import { sendEmailCode } from "./email-codes.ts";
+import { mailConfigured, sendEmailCode } from "./email-codes.ts";
 import { completeSecondFactor, secondFactorMethod, type SignInDeps, signInWithPassword } from "./sign-in.ts";
 import { DEVICE_COOKIE, DEVICE_PROOF_MS } from "./throttle.ts";
 import { LinkInvalidPage, LinkPage, passwordMessage, RegisterPage, RegisterSentPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
@@ -23,7 +23,7 @@ export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { publicUrl } = deps.config;
   const secure = publicUrl.protocol === "https:";
-  const canRegister = () => getSettings(deps.db)?.selfRegistration === true;
+  const canRegister = () => getSettings(deps.db)?.selfRegistration === true && mailConfigured(deps);
   const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
 
   app.get("/signin", allow(signedOut), (c) => {

@@ -39,6 +39,9 @@ export const LIMITS = {
   secondFactor: { failures: 5, windowMs: WINDOW_MS },
   /** Self-registrations per address: every attempt counts, so the form cannot be used to test many emails. */
   register: { failures: 10, windowMs: 60 * 60_000 },
+  /** A fresh invitation link for a self-registered client who registers again: one an hour, so strangers cannot
+   *  keep cancelling the link that was sent (each new link ends the open ones) or flood the mailbox. */
+  reissue: { failures: 1, windowMs: 60 * 60_000 },
   /** Sign-in codes sent by email per person: every code sent counts. */
   emailCode: { failures: 5, windowMs: 60 * 60_000 },
 } as const;

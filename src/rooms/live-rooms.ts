@@ -107,7 +107,7 @@ export class LiveRooms {
           // The token is the socket holder's own: another person's token (a guest holding the host's) or one fetched
           // in another session opens nothing.
           const holders = claims?.personId === holder.personId && claims.session === holder.sessionHandle;
-          if (!claims || !holders || claims.roomId !== roomId || !stored || !isRoomLive(stored)) return socket.close(CLOSE.policy, "not allowed");
+          if (!claims || !holders || claims.roomId !== roomId || !stored || !isRoomLive(stored, this.inst.clock.now())) return socket.close(CLOSE.policy, "not allowed");
           const role = roomRoleOf(db, stored, claims.personId);
           const person = getPerson(this.inst, claims.personId);
           if (!role || !person || !sessionStillExists(db, holder.sessionHandle)) return socket.close(CLOSE.policy, "not allowed");

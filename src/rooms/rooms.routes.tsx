@@ -39,7 +39,7 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
   /** The room and the viewer's role in it, or null: unknown, closed, expired, or not theirs all look alike. */
   const allowedRoom = (c: Context<AppEnv>): { room: Room; role: RoomRole } | null => {
     const room = getRoom(deps.db, c.req.param("id") ?? "");
-    const role = room && isRoomLive(room) ? roomRoleOf(deps.db, room, c.get("viewer")!.personId) : null;
+    const role = room && isRoomLive(room, c.get("now")) ? roomRoleOf(deps.db, room, c.get("viewer")!.personId) : null;
     return room && role ? { room, role } : null;
   };
 
@@ -101,7 +101,7 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
   app.post("/:id/files", allow(everyone), async (c) => {
     const t = c.get("t");
     const room = readableRoom(c);
-    if (!room || !isRoomLive(room)) return c.json({ error: t.errors.notFoundText }, 404);
+    if (!room || !isRoomLive(room, c.get("now"))) return c.json({ error: t.errors.notFoundText }, 404);
     let body: Record<string, unknown>;
     try {
       body = await c.req.parseBody();

@@ -34,7 +34,7 @@ export function setSessionCookie(c: Context, publicUrl: URL, token: string, sess
     httpOnly: true,
     secure: name.startsWith("__Host-"),
     sameSite: "Lax",
-    maxAge: Math.floor(Math.min(ABSOLUTE_TIMEOUT_MS, session.expiresAt - Date.now()) / 1000),
+    maxAge: Math.floor(Math.min(ABSOLUTE_TIMEOUT_MS, session.expiresAt - session.lastSeenAt) / 1000),
   });
 }
 

@@ -101,7 +101,14 @@ export function onSessionsEnded(listener: SessionsEndedListener): () => void {
 function announceSessionsEnded(personId: string): void {
   if (endedListeners.size === 0) return;
   queueMicrotask(() => {
-    for (const listener of endedListeners) listener(personId);
+    for (const listener of endedListeners) {
+      // One failing listener must neither stop the others nor, as an uncaught error, the process.
+      try {
+        listener(personId);
+      } catch (err) {
+        console.error(JSON.stringify({ level: "error", msg: "session-ended listener failed", error: (err as Error).name }));
+      }
+    }
   });
 }
 
