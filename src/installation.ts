@@ -114,7 +114,8 @@ function repairAtStart(inst: Installation, at: { previous: readonly MasterKey[];
   }
   if (!inst.auditHead.hasRecordedHead) {
     const result = inst.auditHead.checkAndRecord(inst.clock.now());
-    if (result.count > 0) log.warn("the audit log had no recorded head (audit-head.json); recorded the current one", { entries: result.count });
+    if (!result.ok) log.error("the audit log does not verify: run `kabinet audit verify`", { entries: result.count });
+    else if (result.count > 0) log.warn("the audit log had no recorded head (audit-head.json); recorded the current one", { entries: result.count });
   }
 }
 

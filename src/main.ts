@@ -48,8 +48,8 @@ const COMMANDS: Record<string, Command> = {
     const auditHead = startAuditHeadRecorder(inst.auditHead, log, inst.clock);
     const stop = async (signal: string) => {
       log.info("stopping", { signal });
-      auditHead.stop();
       await server?.stop();
+      auditHead.stop(); // after the server drained: the final head includes what the last requests wrote
       process.exit(0);
     };
     process.on("SIGINT", () => void stop("SIGINT"));
@@ -180,8 +180,15 @@ function configure(): Config {
 
 /** Records the audit head the command's entries moved, then closes the database. */
 function closeAfterWriting(inst: Installation): void {
-  inst.auditHead.checkAndRecord(inst.clock.now());
-  inst.db.$client.close();
+  try {
+    const result = inst.auditHead.checkAndRecord(inst.clock.now());
+    if (!result.ok) process.stderr.write("kabinet: warning: the audit log does not verify; run `kabinet audit verify`\n");
+  } catch (err) {
+    // What the command did is committed and must still be reported (an admin's one-time link above all).
+    process.stderr.write(`kabinet: warning: the audit head could not be recorded (${(err as NodeJS.ErrnoException).code ?? (err as Error).name}); the next start records it\n`);
+  } finally {
+    inst.db.$client.close();
+  }
 }
 
 function parse<T extends ParseArgsOptionsConfig>(args: string[], options: T) {

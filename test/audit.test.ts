@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startAuditHeadRecorder } from "../src/audit/audit-head.ts";
+import { AuditHeadTracker, auditHeadFile, startAuditHeadRecorder } from "../src/audit/audit-head.ts";
 import { recordAudit, verifyAuditChain } from "../src/audit/audit.ts";
 import { setUpOrganisation, signedInClient } from "./support/accounts.ts";
 import { makeInstallation, runCli, type TestInstallation } from "./support/installation.ts";
@@ -26,6 +26,15 @@ function bypassTrigger(kind: "update" | "delete", statement: string): void {
 }
 
 describe("audit log", () => {
+  test("a process's first check walks the whole chain: an old entry edited while no process watched is found", () => {
+    inst = makeInstallation();
+    append(6);
+    expect(inst.auditHead.checkAndRecord(inst.clock.now()).ok).toBe(true); // head recorded at 6 entries
+    bypassTrigger("update", "UPDATE audit_log SET target = 'someone-else' WHERE id = 2");
+    const nextStart = new AuditHeadTracker({ db: inst.db, vault: inst.vault, headFile: auditHeadFile(inst.config.dataDir) });
+    expect(nextStart.check()).toMatchObject({ ok: false, brokenId: 2 });
+  });
+
   test("entries chain and verify, from the API and from `kabinet audit verify`", () => {
     inst = makeInstallation();
     append(5);

@@ -75,7 +75,7 @@ function writeRecordedHead(deps: AuditHeadDeps, point: ChainPoint, at: number): 
     signature: Buffer.from(signHead(deps.vault, point)).toString("hex"),
     at,
   });
-  const temporary = `${deps.headFile}.tmp`;
+  const temporary = `${deps.headFile}.${process.pid}.tmp`; // the server and a command may record at once
   const fd = openSync(temporary, "w", 0o600);
   try {
     writeSync(fd, `${body}\n`);
@@ -133,7 +133,7 @@ export function verifyAuditLog(deps: AuditHeadDeps): AuditVerification {
 }
 
 /**
- * Remembers the last head this process verified (starting from the recorded one), so the audit page and the
+ * Remembers the last head this process verified (the whole chain at its first check), so the audit page and the
  * periodic recorder check only the entries written since.
  */
 export class AuditHeadTracker {
@@ -142,7 +142,9 @@ export class AuditHeadTracker {
 
   constructor(private readonly deps: AuditHeadDeps) {
     this.recorded = readRecordedHead(deps);
-    this.verified = this.recorded.kind === "ok" ? this.recorded.point : CHAIN_START;
+    // The first check walks the whole chain (an old entry edited while no process watched is found once per start);
+    // later checks begin where the last one ended.
+    this.verified = CHAIN_START;
   }
 
   get hasRecordedHead(): boolean {

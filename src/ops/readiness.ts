@@ -40,9 +40,13 @@ export class Readiness {
     } catch {
       return "database is not open";
     }
-    const state = migrationState(db);
-    if (state.kind !== "current") return `database schema is ${state.kind}`;
-    if (!vault.systemKeysOpen()) return "a system data key does not unwrap: restore the data_keys table from a backup";
+    try {
+      const state = migrationState(db);
+      if (state.kind !== "current") return `database schema is ${state.kind}`;
+      if (!vault.systemKeysOpen()) return "a system data key does not unwrap: restore the data_keys table from a backup";
+    } catch (err) {
+      return `the database cannot be read (${(err as { code?: string }).code ?? "error"})`;
+    }
     const free = freeBytes(config.dataDir);
     if (free !== null && free < MIN_FREE_BYTES) return "the data disk is full";
     try {
