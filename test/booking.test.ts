@@ -300,6 +300,15 @@ describe("finding the client to book for", () => {
     // Another specialist has not seen Olga: nothing by name.
     expect(await search("olga", spec)).not.toContain("<option");
     expect(searchAudit(inst.db, { actor: spec2.personId, actionPrefix: "client.search" }).map((e) => e.details.results)).toEqual([1, 0, 1]);
+    // Booking follows the same scope: a specialist names by id only their own clients, anyone else by exact email;
+    // a deactivated client is no choice for anyone.
+    const slot = (h: string) => ({ start: String(at(dayAhead(21, "Europe/Berlin"), h, "Europe/Berlin")), specialist: spec2.personId, tz: "Europe/Berlin" });
+    const byId = await signedInClient(inst, spec2).post(`/book/${service.id}`, { ...slot("10:00"), client: unseen.personId });
+    expect(byId.status).toBe(422);
+    expect(await byId.text()).toContain("Choose the client");
+    expect((await signedInClient(inst, spec2).post(`/book/${service.id}`, { ...slot("10:00"), clientEmail: "olga.unseen@example.org" })).status).toBe(303);
+    expect(setAccountActive(inst, seen.personId, false, admin.personId)).toBe("ok");
+    expect((await signedInClient(inst, staff).post(`/book/${service.id}`, { ...slot("11:00"), client: seen.personId })).status).toBe(422);
   });
 });
 

@@ -108,7 +108,7 @@ export function bookRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
     const t = c.get("t");
     const actor = actorOf(c);
     const { start, specialist, zone } = slotOf(c, service, form, { anySpecialist: true });
-    const client = actor.role === "client" ? { id: actor.personId } : chooseClient(deps, clientChoiceSchema.parse(form));
+    const client = actor.role === "client" ? { id: actor.personId } : chooseClient(deps, actor, clientChoiceSchema.parse(form));
     const series = seriesSchema.safeParse(form);
     if (!client || !series.success) {
       const errors = { ...(client ? {} : { client: t.booking.book.chooseClientError }), ...(series.success ? {} : fieldErrors(series.error, t, bookingProblems(t))) };

@@ -42,9 +42,16 @@ export function searchClients(deps: PeopleDeps, searcher: Actor, query: string):
   return found;
 }
 
-/** The client chosen on the booking form: by id (scripts and tests) or by email; null when that is no client. */
-export function chooseClient(deps: PeopleDeps, choice: { client?: string; clientEmail: string }): Person | null {
+/**
+ * The client chosen on the booking form, within the chooser's scope (as the search): by id (the search's suggestion,
+ * scripts, tests) or by exact email; a deactivated account is no choice. A specialist names by id only their own
+ * clients; anyone else they find by exact email. Null when that is no client the chooser may book for.
+ */
+export function chooseClient(deps: PeopleDeps, chooser: Actor, choice: { client?: string; clientEmail: string }): Person | null {
   const email = choice.clientEmail;
-  const person = choice.client ? getPerson(deps, choice.client) : email && email.length <= 254 ? findPersonByEmail(deps, email) : null;
-  return person?.role === "client" ? person : null;
+  const byId = Boolean(choice.client);
+  if (byId && chooser.role === "specialist" && !store.clientIdsOfSpecialist(deps.db, chooser.personId).includes(choice.client!)) return null;
+  const person = byId ? getPerson(deps, choice.client!) : email && email.length <= 254 ? findPersonByEmail(deps, email) : null;
+  if (person?.role !== "client" || getAccount(deps.db, person.id)?.status === "deactivated") return null;
+  return person;
 }
