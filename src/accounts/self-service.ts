@@ -9,7 +9,7 @@ import { createOneTimeLink, LINK_LIFETIME_MS } from "./links.ts";
 import { hashPassword, type PasswordProblem, passwordProblem } from "./passwords.ts";
 import { mailConfigured } from "./email-codes.ts";
 import { recordFailure, retryAfter } from "./throttle.ts";
-import type { AccountDeps, SignInDeps } from "./sign-in.ts";
+import type { AccountDeps } from "./sign-in.ts";
 import { reauthenticate } from "./two-factor.ts";
 
 export type ChangePasswordResult = { kind: "wrong-password" } | { kind: "weak"; problem: PasswordProblem } | { kind: "changed" };
@@ -40,7 +40,7 @@ export type RegisterResult = { kind: "closed" } | { kind: "throttled"; retryAfte
  * with the sign-in address (at most one an hour); a client who registered but never opened the link gets a fresh one.
  * Every attempt counts against the address (LIMITS.register).
  */
-export function registerClient(deps: SignInDeps, input: { name: string; email: string; ip: string }): RegisterResult {
+export function registerClient(deps: AccountDeps, input: { name: string; email: string; ip: string }): RegisterResult {
   const settings = getSettings(deps.db);
   // Registration goes through a mailed link: without mail there is no way to finish it.
   if (!settings?.selfRegistration || !mailConfigured(deps)) return { kind: "closed" };

@@ -13,13 +13,13 @@ import { getSettings } from "../settings/settings.ts";
 import { completeOneTimeLink, inspectOneTimeLink } from "./links.ts";
 import { registerClient } from "./self-service.ts";
 import { mailConfigured, sendEmailCode } from "./email-codes.ts";
-import { completeSecondFactor, secondFactorMethod, type SignInDeps, signInWithPassword } from "./sign-in.ts";
+import { completeSecondFactor, secondFactorMethod, type AccountDeps, signInWithPassword } from "./sign-in.ts";
 import { DEVICE_COOKIE, DEVICE_PROOF_MS } from "./throttle.ts";
 import { LinkInvalidPage, LinkPage, passwordMessage, RegisterPage, RegisterSentPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
 
 const LINK_COOKIE = "kabinet_link";
 
-export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
+export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { publicUrl } = deps.config;
   const secure = publicUrl.protocol === "https:";

@@ -21,8 +21,6 @@ import { addDeviceProof, clearFailures, passwordKeys, provenDevice, recordFailur
 import { useRecoveryCodeOf, verifyTOTPOf } from "./two-factor.ts";
 
 export type AccountDeps = Pick<Installation, "db" | "vault" | "config" | "log" | "clock">;
-/** Sign-in reads the installation's clock (throttle windows, device proofs). */
-export type SignInDeps = AccountDeps & Pick<Installation, "clock">;
 
 export type SignInResult =
   | { kind: "signed-in"; token: string; session: Session }
@@ -41,7 +39,7 @@ export interface SignInInput {
   deviceCookie: string | undefined;
 }
 
-export async function signInWithPassword(deps: SignInDeps, input: SignInInput): Promise<PasswordResult> {
+export async function signInWithPassword(deps: AccountDeps, input: SignInInput): Promise<PasswordResult> {
   const { db, vault } = deps;
   const now = deps.clock.now();
   const email = normalizeEmail(input.email);
@@ -96,7 +94,7 @@ export function secondFactorMethod(deps: AccountDeps, personId: string): "totp" 
 }
 
 /** Completes sign-in with a TOTP code, an emailed code or a recovery code; mints a new, full session in place of the partial one. */
-export function completeSecondFactor(deps: SignInDeps, partial: Session, code: string, ip: string, device: string): SignInResult {
+export function completeSecondFactor(deps: AccountDeps, partial: Session, code: string, ip: string, device: string): SignInResult {
   const { db, vault } = deps;
   if (partial.stage !== "second-factor") return { kind: "invalid" };
   const now = deps.clock.now();

@@ -50,11 +50,16 @@ export function explainFailure(err: unknown, dataDir: string): string | null {
 // SQLite reports a full disk as an I/O error when the WAL index (-shm) cannot grow, and a read-only mount as "cannot
 // open" when it cannot create the -wal file: the file system itself tells which it was.
 function diskIsFull(dir: string): boolean {
+  return (freeBytes(dir) ?? Number.POSITIVE_INFINITY) < 64 * 1024;
+}
+
+/** Bytes an unprivileged writer may still use on the file system holding `dir`; null when that cannot be read. */
+export function freeBytes(dir: string): number | null {
   try {
     const fs = statfsSync(dir);
-    return fs.bavail * fs.bsize < 64 * 1024;
+    return fs.bavail * fs.bsize;
   } catch {
-    return false;
+    return null;
   }
 }
 

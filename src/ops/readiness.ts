@@ -3,10 +3,10 @@
 // write succeeds. A write that only begins and rolls back proves nothing, and in WAL mode even a tiny committed write
 // can succeed on a full disk by reusing WAL space, so free space is read from the file system too. Probed at most
 // every few seconds; the answer between probes is the last one. Reasons name the failing part, never a secret.
-import { statfsSync } from "node:fs";
 import type { Clock } from "../clock.ts";
 import { type DB, migrationState } from "../db/client.ts";
 import type { Vault } from "../vault/vault.ts";
+import { freeBytes } from "./failures.ts";
 
 const PROBE_EVERY_MS = 5_000;
 /** Below this, SQLite cannot be trusted to grow its WAL or a page, and a backup cannot be written. */
@@ -59,11 +59,3 @@ export class Readiness {
   }
 }
 
-function freeBytes(dir: string): number | null {
-  try {
-    const fs = statfsSync(dir);
-    return fs.bavail * fs.bsize;
-  } catch {
-    return null;
-  }
-}
