@@ -74,7 +74,7 @@ describe("join tokens", () => {
     // On the session that fetched it, it does.
     const own = await openRoomSocket(hostBrowser, roomId);
     own.ws.send(JSON.stringify({ type: "hello", token: hostToken }));
-    expect(await own.next("welcome")).toEqual({ type: "welcome", role: "host", state: "admitted" });
+    expect(await own.next("welcome")).toMatchObject({ type: "welcome", role: "host", state: "admitted" });
     own.ws.close();
     await own.closed;
   });

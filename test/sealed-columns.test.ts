@@ -84,8 +84,9 @@ describe("SEALED_COLUMNS", () => {
     written.set("accounts.totp_pending", [secret]);
     written.set("accounts.totp_secret", [admin.totpSecret!, specialist.totpSecret!]);
 
-    const { room, inviteToken } = createRoom(inst, specialist.personId, inst.clock.now());
+    const { room, inviteToken } = createRoom(inst, specialist.personId, inst.clock.now(), { label: "Family session Petrova" });
     written.set("rooms.invite", [inviteToken]);
+    written.set("rooms.label", ["Family session Petrova"]);
     const said = canary("room_messages.body");
     postChatMessage(inst, room.id, specialist.personId, said);
     written.set("room_messages.body", [said]);

@@ -46,6 +46,8 @@ export const people = sqliteTable(
     /** Where and in which language the person reads times and mails; null: the organisation's. */
     timeZone: text("time_zone"),
     locale: text("locale", { enum: ["en", "ru"] }),
+    /** How the person reads clock times: "h23" (14:30) or "h12" (2:30 PM); null: their language's custom. */
+    hourCycle: text("hour_cycle", { enum: ["h12", "h23"] }),
     createdAt: integer("created_at").notNull().default(sql`(unixepoch() * 1000)`),
   },
   (t) => [uniqueIndex("people_email_index").on(t.emailIndex)],
@@ -55,7 +57,7 @@ export const people = sqliteTable(
 export const SEALED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   people: ["email", "name", "phone"],
   accounts: ["totp_secret", "totp_pending"],
-  rooms: ["invite"],
+  rooms: ["invite", "label"],
   room_messages: ["body"],
   room_files: ["name"],
   appointments: ["cancel_reason"],
@@ -152,6 +154,8 @@ export const rooms = sqliteTable("rooms", {
   closedAt: integer("closed_at"),
   /** Whose key seals the room's chat and files: the client of an appointment's room (erasing them shreds it), else "org". */
   subject: text("subject").notNull().default("org"),
+  /** What the host calls an ad-hoc room (a client's name, a purpose), sealed under the organisation's key; null: none. */
+  label: blob("label", { mode: "buffer" }),
 });
 
 /** Who may enter a room besides its owner (everyone who opened its invitation while signed in). */
@@ -350,3 +354,25 @@ export const emailCodes = sqliteTable("email_codes", {
   createdAt: integer("created_at").notNull(),
   expiresAt: integer("expires_at").notNull(),
 });
+
+/** The organisation's consent texts for the processing of personal data, one row per version; never changed once used. */
+export const consentTexts = sqliteTable("consent_texts", {
+  version: integer("version").primaryKey(),
+  text: text("text").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** Who agreed to which version of the consent text, and when (kept as evidence; erased with the person). */
+export const consents = sqliteTable(
+  "consents",
+  {
+    personId: text("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    version: integer("version")
+      .notNull()
+      .references(() => consentTexts.version),
+    acceptedAt: integer("accepted_at").notNull(),
+  },
+  (t) => [uniqueIndex("consents_pk").on(t.personId, t.version)],
+);

@@ -83,7 +83,7 @@ export class LiveRoom {
     this.participants.set(personId, p);
     if (admitted) this.everAdmitted.add(personId);
     this.events.join(personId);
-    socket.send({ type: "welcome", role, state: admitted ? "admitted" : "waiting" });
+    socket.send({ type: "welcome", role, state: admitted ? "admitted" : "waiting", personId });
     if (admitted) this.sendHistory(p);
     this.announceWaiting();
     void this.reconcile();
@@ -221,7 +221,7 @@ export class LiveRoom {
         continue;
       }
       subscriber.receiving.set(s.source, { id, accept: sub.accept, close: sub.close });
-      subscriber.socket.send({ type: "subscribe", id, sdp: sub.offerSdp, name: source.name });
+      subscriber.socket.send({ type: "subscribe", id, sdp: sub.offerSdp, name: source.name, personId: source.personId });
     }
   }
 }

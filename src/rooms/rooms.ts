@@ -36,6 +36,8 @@ export interface RoomOptions {
   expiresAt?: number;
   guests?: readonly string[];
   subject?: string;
+  /** What the host calls the room (a client's name, a purpose); sealed. */
+  label?: string;
 }
 
 export function createRoom(deps: RoomDeps, ownerId: string, now = deps.clock.now(), options: RoomOptions = {}): { room: Room; inviteToken: string } {
@@ -50,6 +52,7 @@ export function createRoom(deps: RoomDeps, ownerId: string, now = deps.clock.now
     createdAt: now,
     expiresAt: options.expiresAt ?? now + ROOM_LIFETIME_MS,
     closedAt: null,
+    label: options.label ? Buffer.from(deps.vault.sealField(ORG_SUBJECT, "rooms", "label", id, options.label)) : null,
     subject: options.subject ?? ORG_SUBJECT,
   };
   deps.db.transaction(

@@ -4,6 +4,14 @@ import { z } from "zod";
 
 const sdp = z.string().min(10).max(30_000);
 const id = z.string().min(1).max(64);
+/**
+ * What a participant's microphone or camera is doing, as their browser knows it: "on"/"off" (they chose), "blocked"
+ * (permission denied), "missing" (no such device), "busy" (another program holds it), "failed" (anything else).
+ */
+export const deviceState = z.enum(["on", "off", "blocked", "missing", "busy", "failed"]);
+export type DeviceState = z.infer<typeof deviceState>;
+/** Most people in one call (a specialist with a family, an interpreter, a supervisor). */
+export const MAX_IN_CALL = 8;
 
 export const clientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("hello"), token: z.string().min(10).max(1024) }),
@@ -14,17 +22,45 @@ export const clientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("chat"), text: z.string().trim().min(1).max(2000) }),
   z.object({ type: z.literal("end") }),
   z.object({ type: z.literal("leave") }),
+  /** The sender's own devices and whether they share their screen (in place of their camera), sent on every change. */
+  z.object({ type: z.literal("state"), mic: deviceState, camera: deviceState, screen: z.boolean() }),
+  /** Host only: ask a participant's browser to mute its microphone (they can unmute themselves again). */
+  z.object({ type: z.literal("mute"), personId: id }),
+  /** Host only: take a participant out of the call; they wait again if they come back. */
+  z.object({ type: z.literal("remove"), personId: id }),
+  /** Host only: a short message to someone in the waiting room ("running 5 minutes late"). */
+  z.object({ type: z.literal("notice"), personId: id, text: z.string().trim().min(1).max(300) }),
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessage>;
 
+/** Someone in the call as the others see them. */
+export interface CallParticipant {
+  personId: string;
+  name: string;
+  role: "host" | "guest";
+  mic: DeviceState;
+  camera: DeviceState;
+  screen: boolean;
+}
+
 export type ServerMessage =
-  | { type: "welcome"; role: "host" | "guest"; state: "waiting" | "admitted" }
+  | { type: "welcome"; role: "host" | "guest"; state: "waiting" | "admitted"; personId: string }
   | { type: "waiting"; people: { personId: string; name: string; since: number }[] }
   | { type: "admitted" }
   | { type: "declined" }
   | { type: "published"; sdp: string }
-  | { type: "subscribe"; id: string; sdp: string; name: string }
+  | { type: "subscribe"; id: string; sdp: string; name: string; personId: string }
+  /** Everyone admitted, sent to everyone admitted whenever someone comes, goes or changes their devices. */
+  | { type: "participants"; people: CallParticipant[] }
+  /** The host asked this browser to mute its microphone. */
+  | { type: "muted" }
+  /** The host took this person out of the call (the socket closes after this). */
+  | { type: "removed" }
+  /** A message from the host to someone waiting. */
+  | { type: "notice"; text: string; at: number }
+  /** The call already has MAX_IN_CALL people: this person cannot be admitted now. */
+  | { type: "full" }
   | { type: "unsubscribe"; id: string }
   | { type: "chat"; messages: { id: number; author: string; text: string; at: number; mine: boolean }[] }
   | { type: "files"; files: { id: string; name: string; size: number; uploader: string }[] }
