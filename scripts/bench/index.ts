@@ -1,9 +1,10 @@
 // `npm run bench`: runs every benchmark and writes docs/benchmarks.md. Figures are medians of several runs,
 // with baselines measured in the same run, because this machine is shared and noisy.
 import { cpus } from "node:os";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { benchBinary } from "./binary.ts";
 import { benchBooking } from "./booking.ts";
+import { benchCall, callSection } from "./call.ts";
 import { benchCrypto } from "./crypto.ts";
 import { benchPage } from "./page.tsx";
 import { benchPasswords } from "./passwords.ts";
@@ -12,26 +13,53 @@ import { fmt } from "./stats.ts";
 
 const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
 
-console.log("crypto…");
-const c = benchCrypto();
-console.log("page…");
-const p = await benchPage();
-console.log("passwords…");
-const pw = await benchPasswords();
-console.log("booking…");
-const bk = await benchBooking();
-console.log("SFU…");
-const sfu = await benchSfu();
-console.log("binary…");
-const b = await benchBinary();
+// `npm run bench -- call booking` runs only those sections and keeps the others' last figures from the file.
+const ALL = ["crypto", "passwords", "booking", "sfu", "call", "binary"] as const;
+type Section = (typeof ALL)[number];
+const chosen = new Set<Section>(process.argv.slice(2).length ? (process.argv.slice(2).filter((a): a is Section => (ALL as readonly string[]).includes(a))) : ALL);
+if (process.argv.length > 2 && chosen.size === 0) {
+  console.error(`usage: npm run bench [-- ${ALL.join(" | ")} ...]`);
+  process.exit(2);
+}
+const HEADINGS: Record<Section, string> = {
+  crypto: "## Encryption at rest",
+  passwords: "## Passwords",
+  booking: "## Booking",
+  sfu: "## Media server (SFU)",
+  call: "## Joining a call",
+  binary: "## The single binary",
+};
+const previous = existsSync("docs/benchmarks.md") ? readFileSync("docs/benchmarks.md", "utf8") : "";
+/** The section as the last run wrote it, for sections not run now. */
+function kept(section: Section): string {
+  const at = previous.indexOf(HEADINGS[section]);
+  if (at < 0) return `${HEADINGS[section]}\n\nNot measured yet: \`npm run bench -- ${section}\`.\n`;
+  const next = previous.indexOf("\n## ", at + 3);
+  return previous.slice(at, next < 0 ? undefined : next + 1);
+}
+
+const run = async <T>(section: Section, fn: () => T | Promise<T>): Promise<T | null> => {
+  if (!chosen.has(section)) return null;
+  console.log(`${section}…`);
+  return await fn();
+};
+const c = await run("crypto", benchCrypto);
+const p = chosen.has("crypto") ? await benchPage() : null;
+const pw = await run("passwords", benchPasswords);
+const bk = await run("booking", benchBooking);
+const sfu = await run("sfu", benchSfu);
+const call = await run("call", benchCall);
+const b = await run("binary", benchBinary);
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}`;
-const md = `# Benchmarks
+const header = `# Benchmarks
 
 Produced by \`npm run bench\` (scripts/bench/). Machine: ${machine}.
 Every figure is the median of several runs; ratios compare against a baseline measured in the same run.
+A section can be re-run alone (\`npm run bench -- call\`); the others then keep the figures of their last run.
+`;
 
-## Encryption at rest
+const cryptoSection = (c: ReturnType<typeof benchCrypto>, p: Awaited<ReturnType<typeof benchPage>>): string => `## Encryption at rest
 
 Sealing and opening one 64-byte field (AES-256-GCM, version byte, random nonce, table/column/row bound as
 associated data), median of 7 runs:
@@ -58,8 +86,9 @@ markup, nothing opened), served in-process by Hono on one core, runs alternated,
 | ratio | ${fmt(p.ratio, 2)} |
 
 Target: at least half the speed of the unsealed page: ${verdict(p.ratio >= 0.5)}.
+`;
 
-## Passwords
+const passwordsSection = (pw: Awaited<ReturnType<typeof benchPasswords>>): string => `## Passwords
 
 argon2id through \`Bun.password\`, median of 9 verifications each:
 
@@ -72,8 +101,9 @@ At Kabinet's parameters one core checks about ${fmt(pw.perCorePerSecond, 0)} pas
 exactly one verification, for a known account or not (the unknown case verifies against a dummy hash), so timing
 does not tell whether an account exists; throttling (5 failures per account, 20 per address, per 15 minutes) keeps
 the work an attacker can cause small.
+`;
 
-## Booking
+const bookingSection = (bk: Awaited<ReturnType<typeof benchBooking>>): string => `## Booking
 
 Free slots of one specialist for 8 weeks (Mon–Fri 09:00–13:00 and 14:00–19:00 in Europe/Moscow, 50-minute sessions
 with 10-minute buffers, ${bk.busyCount} appointments already booked, an exception day; \`src/booking/slots.ts\`), median
@@ -97,8 +127,9 @@ compilation at 9 %; formats are now built once per locale and zone, drizzle's st
 statement cache, the zone picker's options are rendered once, and free-slot overlap checks are a binary search over
 sorted spans instead of a scan (8-week computation 2.5 → ~1 ms). Variance: one full run on 2026-11-27 measured p99
 58.8 ms (p50 4.3 ms) while this shared machine was busy; reruns minutes later gave 9.2, 9.8 and 11.6 ms.
+`;
 
-## Media server (SFU)
+const sfuSection = (sfu: Awaited<ReturnType<typeof benchSfu>>): string => `## Media server (SFU)
 
 Synthetic 1:1 consultations through the real SFU over loopback (\`scripts/bench/sfu.ts\`): each participant publishes
 ~1.15 Mbps (Opus-sized audio 50 packets/s, VP8-sized video ~125 packets/s of 1,100 bytes) over SRTP and receives the
@@ -141,8 +172,9 @@ Tried and not kept: batching sends into one \`sendMany\` (sendmmsg) per event-lo
 consultations and 87 vs 98 µs at 20, within this machine's noise, for added latency and code. Next: the publisher
 side (decrypt and a minimal header read in the SFU, keeping receiver reports and upstream NACKs), which the
 stack notes measured at ~28 µs per packet for the whole path.
+`;
 
-## The single binary
+const binarySection = (b: Awaited<ReturnType<typeof benchBinary>>): string => `## The single binary
 
 | figure | value | target | |
 |---|---:|---:|---|
@@ -171,5 +203,15 @@ the rest (\`bun --cpu-prof src/main.ts serve\` until /readyz) spreads it over mo
 at import (config, signalling, forms) ~22 % of samples, drizzle's query building ~20 %, hono ~13 %. Not yet tried:
 building those schemas lazily and preparing the start-up queries once.
 `;
+
+const written: Record<Section, () => string> = {
+  crypto: () => cryptoSection(c!, p!),
+  passwords: () => passwordsSection(pw!),
+  booking: () => bookingSection(bk!),
+  sfu: () => sfuSection(sfu!),
+  call: () => callSection(call!),
+  binary: () => binarySection(b!),
+};
+const md = `${header}\n${ALL.map((s) => (chosen.has(s) ? written[s]() : kept(s))).join("\n")}`;
 writeFileSync("docs/benchmarks.md", md);
 console.log(md);
