@@ -3,13 +3,16 @@
 // Invariants: only the host (the room's owner) admits, declines and ends; a guest receives no media until admitted
 // (the forwarding plan includes admitted participants only); a person has at most one live connection (a reload
 // replaces the old one, and someone admitted before rejoins without waiting again); everything a participant held
-// (peer connections, subscriptions) is closed when they leave.
+// (peer connections, subscriptions) is closed when they leave. At most MAX_IN_CALL people are in the call at once.
+// Host-only actions (mute, remove, notice) are checked here, whatever the browser shows: a guest's attempt does nothing.
+// Someone the host removed waits again if they come back while this room is live (their admission stays recorded, so
+// they still read the record afterwards).
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../log.ts";
 import { planSubscriptions, type Subscription, wantedSubscriptions } from "./sfu/forwarding.ts";
 import type { MediaServer, PublishedMedia } from "./sfu/media-server.ts";
 import type { RoomRole } from "./rooms.ts";
-import type { ServerMessage } from "./signaling.ts";
+import { type CallParticipant, type DeviceState, MAX_IN_CALL, type ServerMessage } from "./signaling.ts";
 
 export interface Socket {
   send(message: ServerMessage): void;
@@ -23,6 +26,7 @@ interface Participant {
   socket: Socket;
   admitted: boolean;
   since: number;
+  devices: { mic: DeviceState; camera: DeviceState; screen: boolean };
   publishing: { close: () => Promise<void> } | null;
   media: PublishedMedia | null;
   /** Subscriptions this participant receives, by source person id. */
@@ -56,6 +60,10 @@ export interface RoomEvents {
 export class LiveRoom {
   private readonly participants = new Map<string, Participant>();
   private readonly everAdmitted = new Set<string>();
+  /** Taken out by the host: they wait again if they come back, whatever their recorded admission says. */
+  private readonly removed = new Set<string>();
+  /** The host's last message to each waiting person, shown again if their page reloads. */
+  private readonly notices = new Map<string, { text: string; at: number }>();
   private ended = false;
 
   constructor(
@@ -63,6 +71,7 @@ export class LiveRoom {
     private readonly media: () => Promise<MediaServer>,
     private readonly events: RoomEvents,
     private readonly log: Logger,
+    private readonly now: () => number,
   ) {}
 
   get size(): number {
@@ -78,14 +87,19 @@ export class LiveRoom {
     if (this.ended) return socket.close(1000, "the consultation has ended");
     const previous = this.participants.get(personId);
     if (previous) this.remove(previous, { replaced: true });
-    const admitted = role === "host" || this.everAdmitted.has(personId) || this.events.wasAdmitted(personId);
-    const p: Participant = { personId, name, role, socket, admitted, since: Date.now(), publishing: null, media: null, receiving: new Map() };
+    const wasIn = !this.removed.has(personId) && (this.everAdmitted.has(personId) || this.events.wasAdmitted(personId));
+    const admitted = role === "host" || (wasIn && this.admittedCount() < MAX_IN_CALL);
+    const devices = { mic: "off", camera: "off", screen: false } as const;
+    const p: Participant = { personId, name, role, socket, admitted, since: this.now(), devices: { ...devices }, publishing: null, media: null, receiving: new Map() };
     this.participants.set(personId, p);
     if (admitted) this.everAdmitted.add(personId);
     this.events.join(personId);
     socket.send({ type: "welcome", role, state: admitted ? "admitted" : "waiting", personId });
     if (admitted) this.sendHistory(p);
+    const notice = this.notices.get(personId);
+    if (!admitted && notice) socket.send({ type: "notice", ...notice });
     this.announceWaiting();
+    if (admitted) this.announceParticipants();
     void this.reconcile();
   }
 
@@ -119,12 +133,16 @@ export class LiveRoom {
     if (!this.isHost(hostId)) return;
     const g = this.participants.get(guestId);
     if (!g || g.admitted) return;
+    if (this.admittedCount() >= MAX_IN_CALL) return this.participants.get(hostId)?.socket.send({ type: "full" });
     g.admitted = true;
+    this.removed.delete(guestId);
+    this.notices.delete(guestId);
     this.everAdmitted.add(guestId);
     this.events.admit(hostId, guestId);
     g.socket.send({ type: "admitted" });
     this.sendHistory(g);
     this.announceWaiting();
+    this.announceParticipants();
     void this.reconcile();
   }
 
@@ -136,6 +154,40 @@ export class LiveRoom {
     g.socket.send({ type: "declined" });
     g.socket.close(1000, "declined");
     this.remove(g, { replaced: false });
+  }
+
+  /** What the sender's browser says about its own microphone, camera and screen; everyone in the call sees it. */
+  reportDevices(personId: string, devices: { mic: DeviceState; camera: DeviceState; screen: boolean }): void {
+    const p = this.participants.get(personId);
+    if (!p) return;
+    p.devices = { mic: devices.mic, camera: devices.camera, screen: devices.screen };
+    if (p.admitted) this.announceParticipants();
+  }
+
+  /** The host asks a participant's browser to mute its microphone; only that person can unmute it again. */
+  mute(hostId: string, personId: string): void {
+    const p = this.participants.get(personId);
+    if (!this.isHost(hostId) || !p?.admitted || p.role === "host") return;
+    p.socket.send({ type: "muted" });
+  }
+
+  /** The host takes a participant out of the call (or someone out of the waiting room); they wait if they return. */
+  takeOut(hostId: string, personId: string): void {
+    const p = this.participants.get(personId);
+    if (!this.isHost(hostId) || !p || p.role === "host") return;
+    this.removed.add(personId);
+    p.socket.send({ type: "removed" });
+    p.socket.close(1000, "removed");
+    this.remove(p, { replaced: false });
+  }
+
+  /** A short message from the host to one person in the waiting room, and to nobody else. */
+  notice(hostId: string, personId: string, text: string): void {
+    const p = this.participants.get(personId);
+    if (!this.isHost(hostId) || !p || p.admitted) return;
+    const notice = { text, at: this.now() };
+    this.notices.set(personId, notice);
+    p.socket.send({ type: "notice", ...notice });
   }
 
   /** Only people in the call may chat; what they write reaches everyone in the call. */
@@ -170,6 +222,12 @@ export class LiveRoom {
     }
   }
 
+  private admittedCount(): number {
+    let n = 0;
+    for (const p of this.participants.values()) if (p.admitted) n++;
+    return n;
+  }
+
   private isHost(personId: string): boolean {
     return this.participants.get(personId)?.role === "host";
   }
@@ -182,12 +240,20 @@ export class LiveRoom {
     if (options.replaced) p.socket.close(1000, "replaced by a newer connection");
     else this.events.leave(p.personId);
     this.announceWaiting();
+    if (p.admitted) this.announceParticipants();
     void this.reconcile();
   }
 
   private announceWaiting(): void {
     const people = [...this.participants.values()].filter((p) => !p.admitted).map((p) => ({ personId: p.personId, name: p.name, since: p.since }));
     for (const p of this.participants.values()) if (p.role === "host") p.socket.send({ type: "waiting", people });
+  }
+
+  private announceParticipants(): void {
+    const people: CallParticipant[] = [...this.participants.values()]
+      .filter((p) => p.admitted)
+      .map((p) => ({ personId: p.personId, name: p.name, role: p.role, ...p.devices }));
+    this.broadcastToAdmitted({ type: "participants", people });
   }
 
   private reconciling: Promise<void> = Promise.resolve();

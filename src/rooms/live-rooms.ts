@@ -138,6 +138,14 @@ export class LiveRooms {
             return r.chat(me, msg.text);
           case "end":
             return r.end(me);
+          case "state":
+            return r.reportDevices(me, msg);
+          case "mute":
+            return r.mute(me, msg.personId);
+          case "remove":
+            return r.takeOut(me, msg.personId);
+          case "notice":
+            return r.notice(me, msg.personId, msg.text);
           case "leave":
             r.disconnect(me, socket);
             return socket.close(CLOSE.normal, "left");
@@ -180,7 +188,7 @@ export class LiveRooms {
         end: (h) => {
           closeRoom(deps, roomId, h);
         },
-      }, this.inst.log);
+      }, this.inst.log, () => this.inst.clock.now());
       this.rooms.set(roomId, room);
     }
     return room;
