@@ -28,6 +28,7 @@ import type { Installation } from "./installation.ts";
 import { healthRoutes } from "./ops/health.routes.ts";
 import { wsCheckRoutes } from "./ops/ws-check.routes.ts";
 import { LiveRooms } from "./rooms/live-rooms.ts";
+import { networkCheckRoutes } from "./rooms/network-check.routes.ts";
 import { roomsRoutes } from "./rooms/rooms.routes.tsx";
 import { sessionMiddleware } from "./sessions/session.middleware.ts";
 
@@ -99,6 +100,7 @@ export function createApp(deps: Installation): App {
   app.route("/", signInRoutes(deps)); //              /signin /signout /link /welcome /register
   app.route("/account", accountRoutes(deps)); //      the viewer's own account
   app.route("/rooms", roomsRoutes(deps, liveRooms)); // consultation rooms and their signalling
+  app.route("/rooms", networkCheckRoutes(deps)); //  the waiting room's check of the path to the media server
   app.route("/book", bookRoutes(deps)); //           service → specialist → day → time → confirm
   app.route("/appointments", appointmentRoutes(deps));
   app.route("/schedule", scheduleRoutes(deps, liveRooms)); // the day and week of specialists

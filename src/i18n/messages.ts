@@ -254,6 +254,20 @@ export const en = {
     chatLabel: "Message",
     chatSend: "Send",
   },
+  networkCheck: {
+    title: "Your connection",
+    running: "Checking your connection to the video server…",
+    good: "Your connection looks good.",
+    weak: "Your connection is weak: video may freeze; audio will work.",
+    none: "We cannot reach the video server from this network: try Wi-Fi or mobile data, or ask the clinic.",
+    failed: "The connection check could not run. You can still join; try the check again in a minute.",
+    figures: (rttMs: number, lossPercent: number) => `Round trip ${rttMs} ms, ${lossPercent} % of test packets lost.`,
+    again: "Check again",
+    badOffer: "This is not a connection offer from a browser.",
+    jsonOnly: "Send the offer as JSON.",
+    tooOften: (minutes: number) => `You have checked your connection many times in a short while. Please try again in ${minutes} min.`,
+    busy: "A connection check is still running. Please try again in a moment.",
+  },
   booking: {
     problems: {
       hoursFormat: "Write hours like 09:00–12:00, 13:00–17:00.",
@@ -727,6 +741,20 @@ export const ru: Messages = {
     chatTitle: "Чат",
     chatLabel: "Сообщение",
     chatSend: "Отправить",
+  },
+  networkCheck: {
+    title: "Ваше подключение",
+    running: "Проверяем связь с видеосервером…",
+    good: "Связь хорошая.",
+    weak: "Связь слабая: видео может зависать, звук будет работать.",
+    none: "Из этой сети видеосервер недоступен: попробуйте Wi-Fi или мобильный интернет либо обратитесь в клинику.",
+    failed: "Проверить связь не получилось. Вы всё равно можете войти; повторите проверку через минуту.",
+    figures: (rttMs: number, lossPercent: number) => `Задержка туда и обратно ${rttMs} мс, потеряно ${lossPercent} % проверочных пакетов.`,
+    again: "Проверить ещё раз",
+    badOffer: "Это не предложение соединения от браузера.",
+    jsonOnly: "Отправьте предложение в формате JSON.",
+    tooOften: (minutes: number) => `Вы проверяли связь много раз за короткое время. Попробуйте снова через ${minutes} мин.`,
+    busy: "Проверка связи ещё идёт. Попробуйте снова через минуту.",
   },
   booking: {
     problems: {

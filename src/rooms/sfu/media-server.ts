@@ -7,7 +7,7 @@
 // contacted unless configured: werift's default public STUN server is switched off (see `withoutDefaultSTUN` below).
 import type { Socket as DgramSocket } from "node:dgram";
 import { fastEgress } from "./fast-egress.ts";
-import { Connection, MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, type RTCRtpTransceiver } from "werift";
+import { Connection, MediaStreamTrack, type PeerConfig, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, type RTCRtpTransceiver } from "werift";
 
 export interface MediaServerOptions {
   portRange: readonly [number, number];
@@ -63,21 +63,26 @@ if (typeof derive !== "function") throw new Error("werift changed: Connection.ap
   if (!this.options.stunServer) this.stunServer = undefined;
 };
 
+/** The ICE side of every peer connection Kabinet makes (calls and network checks): the media ports, the advertised
+ *  address, the admin's STUN/TURN servers and nothing else. */
+export function iceConfiguration(options: MediaServerOptions): Partial<PeerConfig> {
+  return {
+    iceServers: [...(options.iceServers?.() ?? [])], // never werift's default public STUN server
+    icePortRange: [options.portRange[0], options.portRange[1]],
+    iceAdditionalHostAddresses: [...options.advertise],
+    iceUseIpv4: true,
+    iceUseIpv6: false,
+    iceUseTcp: false,
+    // One ICE transport for all media: werift leaves the extra per-m-line transports' sockets open otherwise.
+    bundlePolicy: "max-bundle",
+  };
+}
+
 export class MediaServer {
   constructor(private readonly options: MediaServerOptions) {}
 
   private peerConnection(): RTCPeerConnection {
-    return new RTCPeerConnection({
-      iceServers: [...(this.options.iceServers?.() ?? [])], // never werift's default public STUN server
-      codecs: CODECS,
-      icePortRange: [this.options.portRange[0], this.options.portRange[1]],
-      iceAdditionalHostAddresses: [...this.options.advertise],
-      iceUseIpv4: true,
-      iceUseIpv6: false,
-      iceUseTcp: false,
-      // One ICE transport for all media: werift leaves the extra per-m-line transports' sockets open otherwise.
-      bundlePolicy: "max-bundle",
-    });
+    return new RTCPeerConnection({ ...iceConfiguration(this.options), codecs: CODECS });
   }
 
   /** Answers a browser's publishing offer. `onMedia` fires once audio and video (whatever was offered) have arrived. */
@@ -141,7 +146,8 @@ export class MediaServer {
   }
 }
 
-async function gathered(pc: RTCPeerConnection): Promise<void> {
+/** Resolves once werift has gathered its candidates: Kabinet answers with all of them at once (no trickle). */
+export async function gathered(pc: RTCPeerConnection): Promise<void> {
   if (pc.iceGatheringState === "complete") return;
   await new Promise<void>((resolve) => {
     const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {
