@@ -253,6 +253,19 @@ export const en = {
     chatTitle: "Chat",
     chatLabel: "Message",
     chatSend: "Send",
+    labelField: "Client's name or purpose (optional)",
+    labelHint: "Only you see it, in your list of rooms.",
+    labelTooLong: (n: number) => `Keep it to ${n} characters.`,
+    invitedBy: (name: string) => `You are invited to a consultation with ${name}`,
+    notWaiting: "This person is not waiting in the room any more: they may have left, or been let in already.",
+    openRoom: "Open the room",
+    afterTitle: "Your consultation has ended",
+    afterLead: "Thank you. You may close this page; what was written and shared stays below.",
+    afterWith: (service: string, name: string) => `${service} with ${name}`,
+    nextTitle: "Your next appointment",
+    noNext: "You have no other appointment booked.",
+    bookAgain: "Book again",
+    myAppointments: "My appointments",
   },
   booking: {
     problems: {
@@ -376,6 +389,8 @@ export const en = {
       cannotChange: "This appointment cannot be changed any more.",
       noShow: "Mark as no-show",
       markedNoShow: "Marked as no-show.",
+      hostIn: "Your specialist is in the consultation room. Join now.",
+      clientWaiting: "Your client is waiting in the consultation room.",
     },
     schedule: {
       title: "Schedule",
@@ -389,6 +404,7 @@ export const en = {
       empty: "No appointments.",
       waitingNow: "waiting",
       record: "record",
+      admit: "Admit",
     },
     feed: {
       title: "Calendar subscription",
@@ -727,6 +743,19 @@ export const ru: Messages = {
     chatTitle: "Чат",
     chatLabel: "Сообщение",
     chatSend: "Отправить",
+    labelField: "Имя клиента или цель (необязательно)",
+    labelHint: "Видите только вы, в своём списке комнат.",
+    labelTooLong: (n: number) => `Не длиннее ${n} символов.`,
+    invitedBy: (name: string) => `Вас приглашает на консультацию ${name}`,
+    notWaiting: "Этот человек больше не ждёт в комнате: возможно, он вышел или его уже впустили.",
+    openRoom: "Открыть комнату",
+    afterTitle: "Консультация завершена",
+    afterLead: "Спасибо. Эту страницу можно закрыть; написанное и переданные файлы сохранены ниже.",
+    afterWith: (service: string, name: string) => `${service}, специалист: ${name}`,
+    nextTitle: "Ваша следующая запись",
+    noNext: "Других записей у вас нет.",
+    bookAgain: "Записаться снова",
+    myAppointments: "Мои записи",
   },
   booking: {
     problems: {
@@ -850,6 +879,8 @@ export const ru: Messages = {
       cannotChange: "Эту запись больше нельзя изменить.",
       noShow: "Отметить неявку",
       markedNoShow: "Неявка отмечена.",
+      hostIn: "Специалист уже в комнате консультации. Входите.",
+      clientWaiting: "Клиент ждёт в комнате консультации.",
     },
     schedule: {
       title: "Расписание",
@@ -863,6 +894,7 @@ export const ru: Messages = {
       empty: "Записей нет.",
       waitingNow: "ожидает",
       record: "материалы",
+      admit: "Впустить",
     },
     feed: {
       title: "Подписка на календарь",
