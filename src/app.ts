@@ -9,6 +9,7 @@ import { auditRoutes } from "./admin/audit.routes.tsx";
 import { mailQueueRoutes } from "./admin/mail-queue.routes.tsx";
 import { peopleRoutes } from "./admin/people.routes.tsx";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
+import { callAppointment } from "./booking/after-call.ts";
 import { appointmentRoutes } from "./booking/appointments.routes.tsx";
 import { bookRoutes } from "./booking/book.routes.tsx";
 import { calendarRoutes } from "./booking/calendar.routes.tsx";
@@ -27,6 +28,7 @@ import { LOCALES, negotiateLocale } from "./i18n/messages.ts";
 import type { Installation } from "./installation.ts";
 import { healthRoutes } from "./ops/health.routes.ts";
 import { wsCheckRoutes } from "./ops/ws-check.routes.ts";
+import { afterCallRoutes } from "./rooms/after-call.routes.tsx";
 import { LiveRooms } from "./rooms/live-rooms.ts";
 import { networkCheckRoutes } from "./rooms/network-check.routes.ts";
 import { roomsRoutes } from "./rooms/rooms.routes.tsx";
@@ -101,8 +103,9 @@ export function createApp(deps: Installation): App {
   app.route("/account", accountRoutes(deps)); //      the viewer's own account
   app.route("/rooms", roomsRoutes(deps, liveRooms)); // consultation rooms and their signalling
   app.route("/rooms", networkCheckRoutes(deps)); //  the waiting room's check of the path to the media server
+  app.route("/rooms", afterCallRoutes(deps, (roomId, locale, now) => callAppointment(deps, roomId, locale, now))); // /rooms/:id/after
   app.route("/book", bookRoutes(deps)); //           service → specialist → day → time → confirm
-  app.route("/appointments", appointmentRoutes(deps));
+  app.route("/appointments", appointmentRoutes(deps, liveRooms));
   app.route("/schedule", scheduleRoutes(deps, liveRooms)); // the day and week of specialists
   app.route("/hours", hoursRoutes(deps)); //          working hours
   app.route("/calendar", calendarRoutes(deps)); //    private ICS feeds

@@ -8,6 +8,10 @@ import { allow, everyone, staffOnly } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
+import { listChatMessages } from "../rooms/chat.ts";
+import { listRoomFiles } from "../rooms/files.ts";
+import type { LiveRooms } from "../rooms/live-rooms.ts";
+import { getRoom, isRoomLive, mayReadRoomRecord } from "../rooms/rooms.ts";
 import {
   type Appointment,
   appointmentRoom,
@@ -15,6 +19,7 @@ import {
   cancelAppointment,
   cancelReasonOf,
   getAppointment,
+  JOIN_LATE_MINUTES,
   joinWindowOpen,
   laterInSeries,
   listAppointments,
@@ -29,31 +34,54 @@ import { currentFeedToken, feedUrl } from "./feeds.ts";
 import { calendarFile } from "./ics.ts";
 import { actorOf, addressFor, type BookingRouteDeps, chooseTime, dateOf, namesOf, viewerZone, viewOf } from "./route-helpers.tsx";
 import { getService, type Service } from "./services.ts";
-import { AppointmentGone, AppointmentPage, AppointmentsPage, ConfirmPage } from "./views/booking-pages.tsx";
+import { AppointmentLive, type AppointmentLiveProps, AppointmentPage, type Presence } from "./views/appointment-page.tsx";
+import { AppointmentGone, AppointmentsPage, ConfirmPage } from "./views/booking-pages.tsx";
 
-export function appointmentRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
+export function appointmentRoutes(deps: BookingRouteDeps, live: LiveRooms): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const visible = (c: Context<AppEnv>): Appointment | null => {
     const a = getAppointment(deps.db, c.req.param("id") ?? "");
     return a && mayView(a, actorOf(c)) ? a : null;
   };
+  /** The part of the page that changes by itself: status, Join, who is in the room. */
+  const liveProps = (c: Context<AppEnv>, a: Appointment): AppointmentLiveProps => {
+    const actor = actorOf(c);
+    const now = c.get("now");
+    const own = a.clientId === actor.personId || a.specialistId === actor.personId;
+    const room = a.roomId ? getRoom(deps.db, a.roomId) : null;
+    const inCall = room && isRoomLive(room, now) ? room : null;
+    const presence: Presence =
+      inCall && actor.personId === a.clientId && live.hostIn(inCall.id)
+        ? { kind: "host-in" }
+        : inCall && actor.personId === a.specialistId && live.waitingIn(inCall.id).includes(a.clientId)
+          ? { kind: "client-waiting", admit: `/rooms/${inCall.id}/admit/${a.clientId}` }
+          : null;
+    return {
+      page: pageContext(c),
+      a: viewOf(deps, c, a),
+      timeZone: viewerZone(deps, c),
+      viewerIsClient: a.clientId === actor.personId,
+      joinOpen: own && joinWindowOpen(a, now),
+      presence,
+      recordHref: room && !inCall && mayReadRoomRecord(deps.db, room, actor.personId) ? `/rooms/${room.id}` : null,
+      cancelReason: a.status === "cancelled" ? cancelReasonOf(deps, a.id) : null,
+      address: addressFor(deps, getService(deps.db, a.serviceId)),
+      polls: a.status === "booked" && now <= a.end + JOIN_LATE_MINUTES * 60_000,
+    };
+  };
   const detail = (c: Context<AppEnv>, a: Appointment, o: { notice?: string; errors?: Record<string, string>; status?: 200 | 409 | 422 } = {}) => {
     const actor = actorOf(c);
     const service = getService(deps.db, a.serviceId);
-    const now = deps.clock.now();
+    const now = c.get("now");
+    const props = liveProps(c, a);
     return c.html(
       <AppointmentPage
-        page={pageContext(c)}
-        a={viewOf(deps, c, a)}
-        timeZone={viewerZone(deps, c)}
-        viewerIsClient={a.clientId === actor.personId}
+        {...props}
         mayChange={mayChange(a, service, actor, now)}
         mayMarkNoShow={actor.role !== "client" && a.status === "booked" && now >= a.start}
-        joinOpen={joinWindowOpen(a, now) && (a.clientId === actor.personId || a.specialistId === actor.personId)}
         laterInSeries={a.status === "booked" ? laterInSeries(deps.db, a).filter((x) => mayChange(x, service, actor, now)).length : 0}
         cancelHours={service?.cancelHours ?? 24}
-        cancelReason={a.status === "cancelled" ? cancelReasonOf(deps, a.id) : null}
-        address={addressFor(deps, service)}
+        record={props.recordHref && a.roomId ? { roomId: a.roomId, chat: listChatMessages(deps, a.roomId), files: listRoomFiles(deps, a.roomId) } : null}
         notice={o.notice}
         errors={o.errors}
       />,
@@ -85,6 +113,8 @@ export function appointmentRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
   app.get("/:id", allow(everyone), (c) => {
     const a = visible(c);
     if (!a) return c.notFound();
+    // The page polls its live part; the page itself was audited when opened, so the polls are not.
+    if (c.req.header("hx-request") === "true") return c.html(<AppointmentLive {...liveProps(c, a)} />);
     auditView(deps, a, actorOf(c));
     const t = c.get("t");
     const booked = Number(c.req.query("booked") ?? 0);
@@ -124,8 +154,9 @@ export function appointmentRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
   app.post("/:id/join", allow(everyone), (c) => {
     const a = visible(c);
     if (!a) return c.notFound();
-    const result = appointmentRoom(deps, a.id, actorOf(c), deps.clock.now());
+    const result = appointmentRoom(deps, a.id, actorOf(c), c.get("now"));
     if (result.ok) return c.redirect(`/rooms/${result.roomId}`, 303);
+    if (result.reason === "ended") return c.redirect(`/rooms/${result.roomId}/after`, 303);
     return detail(c, a, { errors: { "": c.get("t").booking.appt.joinOpens }, status: 409 });
   });
 

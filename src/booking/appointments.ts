@@ -10,7 +10,7 @@ import { recordAudit, searchAudit } from "../audit/audit.ts";
 import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import type { Role } from "../roles.ts";
-import { createRoom, getRoom, isRoomLive } from "../rooms/rooms.ts";
+import { createRoom, getRoom, isRoomLive, onRoomClosed, type RoomClosed, type RoomDeps } from "../rooms/rooms.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
 import { getAvailability } from "./availability.ts";
@@ -377,17 +377,29 @@ export function joinWindowOpen(a: Appointment, now = Date.now()): boolean {
   return a.status === "booked" && now >= a.start - JOIN_EARLY_MINUTES * 60_000 && now <= a.end + JOIN_LATE_MINUTES * 60_000;
 }
 
-/** The appointment's room, opened on first use: the specialist hosts, the client waits to be admitted. */
-export function appointmentRoom(deps: BookingDeps, id: string, viewer: Actor, nowMs = deps.clock.now()): { ok: true; roomId: string } | { ok: false; reason: "not-found" | "too-early" } {
+/**
+ * The appointment's room, opened on first use: the specialist hosts, the client waits to be admitted. Once the call
+ * has ended (the host closed the room, which marks the appointment held) Join leads to what was said and shared,
+ * never to a new empty room.
+ */
+export function appointmentRoom(
+  deps: BookingDeps,
+  id: string,
+  viewer: Actor,
+  nowMs = deps.clock.now(),
+): { ok: true; roomId: string } | { ok: false; reason: "not-found" | "too-early" } | { ok: false; reason: "ended"; roomId: string } {
   const a = getAppointment(deps.db, id);
   if (!a || (a.clientId !== viewer.personId && a.specialistId !== viewer.personId)) return { ok: false, reason: "not-found" };
   const service = getService(deps.db, a.serviceId);
   if (service?.mode !== "online") return { ok: false, reason: "not-found" };
+  const ended = a.roomId ? getRoom(deps.db, a.roomId) : null;
+  if (ended && (ended.state === "closed" || a.status === "completed")) return { ok: false, reason: "ended", roomId: ended.id };
   if (!joinWindowOpen(a, nowMs)) return { ok: false, reason: "too-early" };
   return deps.db.transaction(
     (tx) => {
       const current = store.getAppointmentRow(tx, id)!;
       const existing = current.roomId ? getRoom(tx, current.roomId) : null;
+      if (existing?.state === "closed") return { ok: false as const, reason: "ended" as const, roomId: existing.id }; // ended meanwhile
       if (existing && isRoomLive(existing, nowMs)) return { ok: true as const, roomId: existing.id };
       const { room } = createRoom({ db: tx, vault: deps.vault, clock: deps.clock }, a.specialistId, nowMs, {
         expiresAt: a.end + (JOIN_LATE_MINUTES + 30) * 60_000,
@@ -400,6 +412,27 @@ export function appointmentRoom(deps: BookingDeps, id: string, viewer: Actor, no
     { behavior: "immediate" },
   );
 }
+
+/** The appointment whose room this is, if the room was opened for one. */
+export function appointmentOfRoom(db: Queryable, roomId: string): Appointment | null {
+  const row = store.appointmentRowByRoom(db, roomId);
+  return row ? toAppointment(row) : null;
+}
+
+/**
+ * The host ended the call: its appointment was held. Runs inside the room's closing transaction (see onRoomClosed),
+ * so a room is never closed with its appointment left "booked". Cancelled and no-show appointments keep their status.
+ */
+export function markHeldOnRoomClosed(deps: RoomDeps, closed: RoomClosed): void {
+  const row = store.appointmentRowByRoom(deps.db, closed.roomId);
+  if (row?.status !== "booked") return;
+  store.updateAppointmentRow(deps.db, row.id, { status: "completed" });
+  cancelReminders(deps.db, row.id, closed.at);
+  recordAudit(deps.db, deps.vault, { actor: closed.actor, action: "appointment.complete", target: row.id, details: { room: closed.roomId }, at: closed.at });
+}
+
+// Once per process: every installation's rooms close through the same rooms module.
+onRoomClosed(markHeldOnRoomClosed);
 
 function toAppointment(row: store.AppointmentRow): Appointment {
   return {

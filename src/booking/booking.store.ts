@@ -50,7 +50,8 @@ export function busySpans(db: Queryable, specialistId: string, from: number, to:
     .where(
       and(
         eq(appointments.specialistId, specialistId),
-        eq(appointments.status, "booked"),
+        // A held appointment keeps its time even when the call ended early.
+        inArray(appointments.status, ["booked", "completed"]),
         lt(appointments.blockStart, to),
         gt(appointments.blockStart, from - MAX_BLOCK_MS),
         gt(appointments.blockEnd, from),
@@ -130,4 +131,9 @@ export function clientIdsOfSpecialist(db: Queryable, specialistId: string): stri
     .where(eq(appointments.specialistId, specialistId))
     .all()
     .map((r) => r.id);
+}
+
+/** The appointment whose room this is, if any. */
+export function appointmentRowByRoom(db: Queryable, roomId: string): AppointmentRow | null {
+  return db.select().from(appointments).where(eq(appointments.roomId, roomId)).get() ?? null;
 }

@@ -1,6 +1,7 @@
 // Chat in a consultation room. Messages are personal data: sealed at rest under the room's subject (the client of an
 // appointment's room, so erasing the client shreds it; the organisation for an ad-hoc room), bound to the message's
 // row, and readable only by the room's owner and the people it admitted.
+import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import { getPerson } from "../people/people.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -16,8 +17,8 @@ export interface ChatMessage {
   at: number;
 }
 
-export function postChatMessage(deps: { db: Queryable; vault: Vault }, roomId: string, authorId: string, text: string): ChatMessage {
-  const at = Date.now();
+export function postChatMessage(deps: { db: Queryable; vault: Vault; clock: Clock }, roomId: string, authorId: string, text: string): ChatMessage {
+  const at = deps.clock.now();
   return deps.db.transaction(
     (tx) => {
       // The row id is part of the sealed value's context, so insert first, then seal and store the body.

@@ -290,4 +290,26 @@ export class LiveRoom {
       subscriber.socket.send({ type: "subscribe", id, sdp: sub.offerSdp, name: source.name, personId: source.personId });
     }
   }
+
+  /**
+   * The room's owner lets a waiting person in from outside the call (the schedule's "Admit"), before or without
+   * joining themselves; the caller has checked that `ownerId` owns the room. False when that person is not waiting.
+   */
+  admitAsOwner(ownerId: string, guestId: string): boolean {
+    const guest = this.participants.get(guestId);
+    if (this.ended || guest?.admitted !== false) return false;
+    guest.admitted = true;
+    this.everAdmitted.add(guestId);
+    this.events.admit(ownerId, guestId);
+    guest.socket.send({ type: "admitted" });
+    this.sendHistory(guest);
+    this.announceWaiting();
+    void this.reconcile();
+    return true;
+  }
+
+  /** Whether the host is connected (for the client's page: "your specialist is in the room"). */
+  hostPresent(): boolean {
+    return [...this.participants.values()].some((p) => p.role === "host");
+  }
 }

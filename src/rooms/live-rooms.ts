@@ -193,6 +193,21 @@ export class LiveRooms {
     }
     return room;
   }
+
+  /**
+   * The room's owner admits a waiting person from the schedule without being in the call. Only the owner (checked here
+   * against the stored room) may; false when the room has nobody by that id waiting.
+   */
+  admitAsOwner(roomId: string, ownerId: string, personId: string): boolean {
+    const stored = getRoom(this.inst.db, roomId);
+    if (!stored || stored.ownerId !== ownerId || !isRoomLive(stored, this.inst.clock.now())) return false;
+    return this.rooms.get(roomId)?.admitAsOwner(ownerId, personId) ?? false;
+  }
+
+  /** Whether the room's host is in the call now. */
+  hostIn(roomId: string): boolean {
+    return this.rooms.get(roomId)?.hostPresent() ?? false;
+  }
 }
 
 function bump(counts: Map<string, number>, key: string, by: number): void {

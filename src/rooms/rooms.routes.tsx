@@ -8,7 +8,8 @@ import type { Installation } from "../installation.ts";
 import { allow, anyone, everyone, hostsOnly } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
-import { getSettings } from "../settings/settings.ts";
+import { readForm } from "../http/form.ts";
+import { personName, personZone } from "../people/people.ts";
 import type { LiveRooms } from "./live-rooms.ts";
 import { listChatMessages } from "./chat.ts";
 import { ALLOWED_EXTENSIONS, listRoomFiles, readRoomFile, storeRoomFile } from "./files.ts";
@@ -22,12 +23,15 @@ import {
   mintJoinToken,
   type Room,
   type RoomRole,
+  ROOM_LABEL_MAX,
   roomInvitation,
+  roomLabel,
   roomRoleOf,
 } from "./rooms.ts";
+import { openRoomSchema } from "./rooms.schema.ts";
 import type { ServerMessage } from "./signaling.ts";
 import { iceServersNow } from "./turn.ts";
-import { RoomLinkInvalidPage, RoomPage, RoomRecordPage, RoomsPage } from "./views/room-pages.tsx";
+import { NotWaitingPage, RoomLinkInvalidPage, RoomPage, RoomRecordPage, RoomsPage } from "./views/room-pages.tsx";
 
 export const ROOM_INVITE_COOKIE = "kabinet_room_invite";
 
@@ -43,13 +47,30 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     return room && role ? { room, role } : null;
   };
 
-  app.get("/", allow(hostsOnly), (c) =>
-    c.html(<RoomsPage page={pageContext(c)} rooms={listOpenRooms(deps.db, c.get("viewer")!.personId)} timeZone={getSettings(deps.db)?.timeZone ?? "UTC"} />),
-  );
+  const roomsPage = (c: Context<AppEnv>, o: { label?: string; error?: string } = {}) => {
+    const viewer = c.get("viewer")!.personId;
+    return c.html(<RoomsPage page={pageContext(c)} rooms={listOpenRooms(deps, viewer, c.get("now"))} timeZone={personZone(deps.db, viewer)} {...o} />, o.error ? 422 : 200);
+  };
 
-  app.post("/", allow(hostsOnly), (c) => {
-    const { room } = createRoom(deps, c.get("viewer")!.personId);
+  app.get("/", allow(hostsOnly), (c) => roomsPage(c));
+
+  app.post("/", allow(hostsOnly), async (c) => {
+    const form = await readForm(c);
+    const parsed = openRoomSchema.safeParse(form);
+    if (!parsed.success) return roomsPage(c, { label: form.label, error: c.get("t").rooms.labelTooLong(ROOM_LABEL_MAX) });
+    const { label } = parsed.data;
+    const { room } = createRoom(deps, c.get("viewer")!.personId, c.get("now"), label ? { label } : {});
     return c.redirect(`/rooms/${room.id}`, 303);
+  });
+
+  // "Admit" on the schedule: the room's owner lets a waiting client in before joining, then goes into the call
+  // (the call page joins by itself on #join). Anyone else, or nobody waiting, gets a plain answer, never a 500.
+  app.post("/:id/admit/:personId", allow(hostsOnly), (c) => {
+    const roomId = c.req.param("id");
+    const room = getRoom(deps.db, roomId);
+    if (!room || room.ownerId !== c.get("viewer")!.personId) return c.notFound();
+    if (!live.admitAsOwner(roomId, room.ownerId, c.req.param("personId"))) return c.html(<NotWaitingPage page={pageContext(c)} roomId={roomId} />, 409);
+    return c.redirect(`/rooms/${roomId}#join`, 303);
   });
 
   // The invitation's token moves into a short-lived cookie, out of the address bar; signing in first if needed.
@@ -81,11 +102,18 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
       // After the call: its participants keep the record.
       const room = readableRoom(c);
       if (!room) return c.notFound();
-      return c.html(<RoomRecordPage page={pageContext(c)} room={room} chat={listChatMessages(deps, room.id)} files={listRoomFiles(deps, room.id)} timeZone={getSettings(deps.db)?.timeZone ?? "UTC"} />);
+      const viewer = c.get("viewer")!.personId;
+      return c.html(
+        <RoomRecordPage page={pageContext(c)} room={{ ...room, label: room.ownerId === viewer ? roomLabel(deps, room.id) : null }} chat={listChatMessages(deps, room.id)} files={listRoomFiles(deps, room.id)} timeZone={personZone(deps.db, viewer)} />,
+      );
     }
     const invite = found.role === "host" ? roomInvitation(deps, found.room.id) : null;
     const inviteUrl = invite ? new URL(`/rooms/invite/${invite}`, deps.config.publicUrl).toString() : null;
-    return c.html(<RoomPage page={pageContext(c)} room={found.room} role={found.role} inviteUrl={inviteUrl} maxUploadMB={maxMB} fileTypes={ALLOWED_EXTENSIONS} iceServers={iceServersNow(deps.config, c.get("now"))} />);
+    // The host sees their own label; a guest sees who invited them (the label may name them, or why they come).
+    const title = found.role === "host" ? (roomLabel(deps, found.room.id) ?? undefined) : c.get("t").rooms.invitedBy(personName(deps, found.room.ownerId) ?? "—");
+    return c.html(
+      <RoomPage page={pageContext(c)} room={found.room} role={found.role} title={title} inviteUrl={inviteUrl} maxUploadMB={maxMB} fileTypes={ALLOWED_EXTENSIONS} iceServers={iceServersNow(deps.config, c.get("now"))} />,
+    );
   });
 
   // A fresh 60-second token for the signalling socket, fetched right before connecting.

@@ -87,9 +87,26 @@ export function roomRoleOf(db: Queryable, room: Room, personId: string): RoomRol
   return store.isParticipant(db, room.id, personId) ? "guest" : null;
 }
 
-export function listOpenRooms(db: Queryable, ownerId: string): Room[] {
-  return store.listRoomRowsOwnedBy(db, ownerId).map(toRoom).filter((r) => isRoomLive(r));
+export function listOpenRooms(deps: Pick<RoomDeps, "db" | "vault">, ownerId: string, now: number): LabelledRoom[] {
+  return store
+    .listRoomRowsOwnedBy(deps.db, ownerId)
+    .filter((r) => isRoomLive(toRoom(r), now))
+    .map((r) => toLabelledRoom(deps.vault, r));
 }
+
+/** A room with what its host called it (opened from the vault; null when it has no label). */
+export interface LabelledRoom extends Room {
+  label: string | null;
+}
+
+/** What the host called the room, or null. Only its owner is shown it. */
+export function roomLabel(deps: Pick<RoomDeps, "db" | "vault">, id: string): string | null {
+  const row = store.getRoomRow(deps.db, id);
+  return row ? toLabelledRoom(deps.vault, row).label : null;
+}
+
+/** The longest label a host may give a room. */
+export const ROOM_LABEL_MAX = 120;
 
 /** Adds the signed-in person to the room whose invitation this is; null if the link is unknown, closed or expired. */
 export function acceptRoomInvitation(deps: RoomDeps, token: string, personId: string): Room | null {
@@ -111,12 +128,36 @@ export function acceptRoomInvitation(deps: RoomDeps, token: string, personId: st
 export function closeRoom(deps: RoomDeps, roomId: string, actor: string): boolean {
   return deps.db.transaction(
     (tx) => {
-      const closed = store.closeRoomRow(tx, roomId, deps.clock.now());
-      if (closed) recordAudit(tx, deps.vault, { actor, action: "room.close", target: roomId });
+      const at = deps.clock.now();
+      const closed = store.closeRoomRow(tx, roomId, at);
+      if (closed) {
+        recordAudit(tx, deps.vault, { actor, action: "room.close", target: roomId });
+        for (const listener of closedListeners) listener({ db: tx, vault: deps.vault, clock: deps.clock }, { roomId, actor, at });
+      }
       return closed;
     },
     { behavior: "immediate" },
   );
+}
+
+/** A room was closed: by whom and when. */
+export interface RoomClosed {
+  roomId: string;
+  actor: string;
+  at: number;
+}
+
+type RoomClosedListener = (deps: RoomDeps, closed: RoomClosed) => void;
+const closedListeners = new Set<RoomClosedListener>();
+
+/**
+ * Calls `listener` inside the transaction that closes a room, so what it records (an appointment held) commits or
+ * rolls back with the closing. Other domains hear of it this way because rooms must not know them (booking uses rooms,
+ * not the other way round). A listener that throws rolls the closing back. Returns the function that stops listening.
+ */
+export function onRoomClosed(listener: RoomClosedListener): () => void {
+  closedListeners.add(listener);
+  return () => closedListeners.delete(listener);
 }
 
 /** The host let this person in: from now on they may read the room's chat and files, also after the call. */
@@ -168,4 +209,9 @@ export function verifyJoinToken(token: string, now = Date.now()): JoinClaims | n
 
 function toRoom(row: store.RoomRow): Room {
   return { id: row.id, ownerId: row.ownerId, state: row.state, createdAt: row.createdAt, expiresAt: row.expiresAt };
+}
+
+// Kept apart from toRoom: opening the label costs a decryption, and most readers (the signalling socket) never show it.
+function toLabelledRoom(vault: Vault, row: store.RoomRow): LabelledRoom {
+  return { ...toRoom(row), label: row.label ? vault.openField(ORG_SUBJECT, "rooms", "label", row.id, row.label) : null };
 }

@@ -30,7 +30,7 @@ export function SchedulePage(p: {
   const link = (o: { view?: string; date?: Temporal.PlainDate }) =>
     `/schedule?${new URLSearchParams({ view: o.view ?? p.view, date: (o.date ?? p.date).toString(), ...(p.specialists ? { specialist: p.specialist } : {}) })}`;
   const step = p.view === "day" ? { days: 1 } : { weeks: 1 };
-  const today = Temporal.Now.plainDateISO(p.timeZone);
+  const today = Temporal.Instant.fromEpochMilliseconds(p.page.now).toZonedDateTimeISO(p.timeZone).toPlainDate();
   const self = link({});
   return (
     <Layout page={p.page} title={s.title}>
@@ -92,8 +92,9 @@ export function SchedulePage(p: {
                     <a href={`/appointments/${e.id}`}>{e.clientName}</a> · {e.serviceName}
                     {p.specialists ? ` · ${e.specialistName}` : ""} · {statusLabel(t, e, p.page.now)}
                     {e.waiting ? <mark class="kb-waiting-badge"> {s.waitingNow}</mark> : null}
-                    {e.mine && e.joinOpen && e.online ? <ActionButton action={`/appointments/${e.id}/join`} label={t.booking.appt.join} /> : null}
-                    {e.roomId && !e.joinOpen ? (
+                    {e.mine && e.waiting && e.roomId ? <ActionButton action={`/rooms/${e.roomId}/admit/${e.clientId}`} label={s.admit} /> : null}
+                    {e.mine && e.joinOpen && e.online ? <ActionButton action={`/appointments/${e.id}/join`} label={t.booking.appt.join} variant={e.waiting ? "secondary" : undefined} /> : null}
+                    {e.mine && e.roomId && !e.joinOpen ? (
                       <a href={`/rooms/${e.roomId}`} class="kb-muted">
                         {" "}
                         {s.record}

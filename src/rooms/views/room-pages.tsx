@@ -1,26 +1,30 @@
 import { raw } from "hono/html";
 import { assetUrl } from "../../http/assets.ts";
 import { dateTimeFormat } from "../../i18n/format.ts";
-import { ActionButton } from "../../views/form.tsx";
+import { Field, FormAlert } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import type { ChatMessage } from "../chat.ts";
 import type { SharedFile } from "../files.ts";
-import type { Room, RoomRole } from "../rooms.ts";
+import { type LabelledRoom, ROOM_LABEL_MAX, type Room, type RoomRole } from "../rooms.ts";
 
-export function RoomsPage(p: { page: PageContext; rooms: readonly Room[]; timeZone: string }): JSX.Element {
+export function RoomsPage(p: { page: PageContext; rooms: readonly LabelledRoom[]; timeZone: string; label?: string; error?: string }): JSX.Element {
   const { t, locale } = p.page;
   const when = dateTimeFormat(locale, p.timeZone);
   return (
     <Layout page={p.page} title={t.rooms.title}>
       <h1>{t.rooms.title}</h1>
-      <ActionButton action="/rooms" label={t.rooms.open} />
+      <form method="post" action="/rooms" novalidate>
+        <FormAlert errors={{ label: p.error }} summary={t.form.errorSummary} />
+        <Field name="label" label={t.rooms.labelField} hint={t.rooms.labelHint} value={p.label ?? ""} error={p.error} maxlength={ROOM_LABEL_MAX} autocomplete="off" />
+        <button type="submit">{t.rooms.open}</button>
+      </form>
       {p.rooms.length === 0 ? (
         <p>{t.rooms.empty}</p>
       ) : (
         <ul>
           {p.rooms.map((r) => (
             <li>
-              <a href={`/rooms/${r.id}`}>{t.rooms.roomTitle}</a> · {t.rooms.created(when.format(r.createdAt))}
+              <a href={`/rooms/${r.id}`}>{r.label ?? t.rooms.roomTitle}</a> · {t.rooms.created(when.format(r.createdAt))}
             </li>
           ))}
         </ul>
@@ -37,6 +41,8 @@ export function RoomPage(p: {
   maxUploadMB: number;
   fileTypes: readonly string[];
   iceServers: readonly { urls: string; username?: string; credential?: string }[];
+  /** The page's heading: the host's label for the room, or who invited the guest. */
+  title?: string;
 }): JSX.Element {
   const { t, nonce } = p.page;
   const r = t.rooms;
@@ -54,8 +60,8 @@ export function RoomPage(p: {
   // JSON in a non-executable script element; "<" escaped so no value can close the element.
   const json = JSON.stringify(config).replaceAll("<", "\\u003c");
   return (
-    <Layout page={p.page} title={r.roomTitle}>
-      <h1>{r.roomTitle}</h1>
+    <Layout page={p.page} title={p.title ?? r.roomTitle}>
+      <h1>{p.title ?? r.roomTitle}</h1>
       {p.inviteUrl ? (
         <details open>
           <summary>{r.inviteLabel}</summary>
@@ -144,17 +150,28 @@ export function RoomLinkInvalidPage(p: { page: PageContext }): JSX.Element {
 
 export function RoomRecordPage(p: {
   page: PageContext;
-  room: Room;
+  room: LabelledRoom;
   chat: readonly ChatMessage[];
   files: readonly SharedFile[];
   timeZone: string;
 }): JSX.Element {
-  const { t, locale } = p.page;
-  const when = dateTimeFormat(locale, p.timeZone);
+  const { t } = p.page;
   return (
     <Layout page={p.page} title={t.rooms.recordTitle}>
       <h1>{t.rooms.recordTitle}</h1>
+      {p.room.label ? <p><strong>{p.room.label}</strong></p> : null}
       <p>{t.rooms.recordLead}</p>
+      <RoomRecord page={p.page} roomId={p.room.id} chat={p.chat} files={p.files} timeZone={p.timeZone} />
+    </Layout>
+  );
+}
+
+/** What was written and shared in a room, with times in the reader's own zone; the record page, the appointment's page and the client's page after the call show it. */
+export function RoomRecord(p: { page: PageContext; roomId: string; chat: readonly ChatMessage[]; files: readonly SharedFile[]; timeZone: string }): JSX.Element {
+  const { t, locale } = p.page;
+  const when = dateTimeFormat(locale, p.timeZone);
+  return (
+    <>
       <article aria-labelledby="record-files">
         <h2 id="record-files">{t.rooms.filesTitle}</h2>
         {p.files.length === 0 ? (
@@ -163,7 +180,7 @@ export function RoomRecordPage(p: {
           <ul>
             {p.files.map((f) => (
               <li>
-                <a href={`/rooms/${p.room.id}/files/${f.id}`} download>
+                <a href={`/rooms/${p.roomId}/files/${f.id}`} download>
                   {f.name}
                 </a>{" "}
                 <span class="kb-muted">
@@ -189,6 +206,26 @@ export function RoomRecordPage(p: {
           </ol>
         )}
       </article>
+    </>
+  );
+}
+
+/** The admission from the schedule did not happen: nobody by that id waits in the room. */
+export function NotWaitingPage(p: { page: PageContext; roomId: string }): JSX.Element {
+  const { t } = p.page;
+  return (
+    <Layout page={p.page} title={t.rooms.roomTitle}>
+      <p role="alert" class="kb-alert">
+        {t.rooms.notWaiting}
+      </p>
+      <p>
+        <a href={`/rooms/${p.roomId}`} role="button">
+          {t.rooms.openRoom}
+        </a>{" "}
+        <a href="/schedule" role="button" class="secondary">
+          {t.booking.schedule.title}
+        </a>
+      </p>
     </Layout>
   );
 }
