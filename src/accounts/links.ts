@@ -1,4 +1,4 @@
-// One-time links: invitations (72 h) and password resets (24 h).
+// One-time links: invitations (72 h) and password resets (24 h from an admin, 1 h when asked for on the sign-in page).
 //
 // Invariants: the token is 256 random bits and exists only in the link; the database keeps its SHA-256. A link is used
 // at most once (the use is a conditional update), a newer link of the same purpose voids older ones, and a link of a
@@ -18,10 +18,11 @@ import type { AccountDeps } from "./sign-in.ts";
 export type LinkPurpose = "invite" | "reset";
 export const LINK_LIFETIME_MS: Record<LinkPurpose, number> = { invite: 72 * 3600_000, reset: 24 * 3600_000 };
 
-export function createOneTimeLink(tx: Queryable, personId: string, purpose: LinkPurpose, createdBy: string, now = Date.now()): string {
+/** A link that lives shorter than its purpose's default: a reset asked for by anyone who knows the address. */
+export function createOneTimeLink(tx: Queryable, personId: string, purpose: LinkPurpose, createdBy: string, now = Date.now(), lifetimeMs = LINK_LIFETIME_MS[purpose]): string {
   const token = newToken();
   store.expireOpenLinks(tx, personId, purpose, now);
-  store.insertLink(tx, { tokenHash: Buffer.from(hashToken(token)), personId, purpose, createdBy, createdAt: now, expiresAt: now + LINK_LIFETIME_MS[purpose], usedAt: null });
+  store.insertLink(tx, { tokenHash: Buffer.from(hashToken(token)), personId, purpose, createdBy, createdAt: now, expiresAt: now + lifetimeMs, usedAt: null });
   return token;
 }
 

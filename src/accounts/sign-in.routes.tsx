@@ -1,4 +1,4 @@
-// Signing in and out, one-time links, self-registration.
+// Signing in and out, one-time links, password reset by mail, self-registration.
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -15,7 +15,8 @@ import { registerClient } from "./self-service.ts";
 import { mailConfigured, sendEmailCode } from "./email-codes.ts";
 import { completeSecondFactor, secondFactorMethod, type AccountDeps, signInWithPassword } from "./sign-in.ts";
 import { DEVICE_COOKIE, DEVICE_PROOF_MS } from "./throttle.ts";
-import { LinkInvalidPage, LinkPage, passwordMessage, RegisterPage, RegisterSentPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
+import { requestPasswordReset } from "./password-reset.ts";
+import { LinkInvalidPage, LinkPage, passwordMessage, RegisterPage, RegisterSentPage, ResetRequestPage, ResetSentPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
 
 const LINK_COOKIE = "kabinet_link";
 
@@ -24,12 +25,13 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
   const { publicUrl } = deps.config;
   const secure = publicUrl.protocol === "https:";
   const canRegister = () => getSettings(deps.db)?.selfRegistration === true && mailConfigured(deps);
+  const canReset = mailConfigured(deps);
   const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
 
   app.get("/signin", allow(signedOut), (c) => {
     const t = c.get("t");
     const notice = c.req.query("reset") === "1" ? t.signIn.passwordReset : undefined;
-    return c.html(<SignInPage page={pageContext(c)} canRegister={canRegister()} notice={notice} />);
+    return c.html(<SignInPage page={pageContext(c)} canRegister={canRegister()} canReset={canReset} notice={notice} />);
   });
 
   app.post("/signin", allow(signedOut), async (c) => {
@@ -45,7 +47,7 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
     });
     if (result.kind !== "signed-in") {
       const message = result.kind === "throttled" ? t.signIn.throttled(minutes(result.retryAfterMs)) : t.signIn.invalid;
-      return c.html(<SignInPage page={pageContext(c)} email={email} message={message} canRegister={canRegister()} />, result.kind === "throttled" ? 429 : 422);
+      return c.html(<SignInPage page={pageContext(c)} email={email} message={message} canRegister={canRegister()} canReset={canReset} />, result.kind === "throttled" ? 429 : 422);
     }
     setSessionCookie(c, publicUrl, result.token, result.session);
     // Proof that this browser knew this account's password: others' failures never lock it out (throttle.ts).
@@ -118,6 +120,23 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
     if (result.kind === "reset") return c.redirect("/signin?reset=1", 303);
     setSessionCookie(c, publicUrl, result.token, result.session);
     return c.redirect(result.session.stage === "enrol" ? "/account/two-factor" : "/", 303);
+  });
+
+  app.get("/reset-password", allow(signedOut), (c) => {
+    if (!canReset) return c.notFound();
+    return c.html(<ResetRequestPage page={pageContext(c)} />);
+  });
+
+  app.post("/reset-password", allow(signedOut), async (c) => {
+    const t = c.get("t");
+    if (!canReset) return c.notFound();
+    const form = await readForm(c);
+    const parsed = emailSchema.safeParse(form.email ?? "");
+    if (!parsed.success) return c.html(<ResetRequestPage page={pageContext(c)} email={form.email} error={fieldErrors(parsed.error, t)[""]} />, 422);
+    const result = requestPasswordReset(deps, { email: parsed.data, ip: c.get("clientIp") });
+    if (result.kind === "closed") return c.notFound();
+    if (result.kind === "throttled") return c.html(<ResetRequestPage page={pageContext(c)} email={parsed.data} message={t.signIn.throttled(minutes(result.retryAfterMs))} />, 429);
+    return c.html(<ResetSentPage page={pageContext(c)} />);
   });
 
   app.get("/register", allow(signedOut), (c) => {

@@ -44,6 +44,10 @@ export const LIMITS = {
   reissue: { failures: 1, windowMs: 60 * 60_000 },
   /** Sign-in codes sent by email per person: every code sent counts. */
   emailCode: { failures: 5, windowMs: 60 * 60_000 },
+  /** Password-reset requests per address asked about (known or not alike): every request counts. */
+  resetRequest: { failures: 3, windowMs: 60 * 60_000 },
+  /** Password-reset requests per client address, across the addresses asked about. */
+  resetFromAddress: { failures: 10, windowMs: 60 * 60_000 },
 } as const;
 
 export type ThrottleKey = { kind: keyof typeof LIMITS; id: string };

@@ -7,7 +7,7 @@ export function passwordMessage(problem: PasswordProblem, t: Messages): string {
   return problem === "too-short" ? t.form.passwordTooShort : problem === "too-long" ? t.form.passwordTooLong : t.form.passwordCommon;
 }
 
-export function SignInPage(p: { page: PageContext; email?: string; message?: string; notice?: string; canRegister: boolean }): JSX.Element {
+export function SignInPage(p: { page: PageContext; email?: string; message?: string; notice?: string; canRegister: boolean; canReset: boolean }): JSX.Element {
   const { t } = p.page;
   return (
     <Layout page={p.page} title={t.signIn.title}>
@@ -20,7 +20,13 @@ export function SignInPage(p: { page: PageContext; email?: string; message?: str
           <Field name="password" type="password" label={t.signIn.password} autocomplete="current-password" required />
           <button type="submit">{t.signIn.submit}</button>
         </form>
-        <p class="kb-muted">{t.signIn.forgot}</p>
+        {p.canReset ? (
+          <p>
+            <a href="/reset-password">{t.signIn.forgotLink}</a>
+          </p>
+        ) : (
+          <p class="kb-muted">{t.signIn.forgot}</p>
+        )}
         {p.canRegister ? (
           <p>
             <a href="/register">{t.signIn.register}</a>
@@ -110,6 +116,41 @@ export function LinkInvalidPage(p: { page: PageContext }): JSX.Element {
         <a href="/signin" role="button">
           {t.signIn.title}
         </a>
+      </article>
+    </Layout>
+  );
+}
+
+export function ResetRequestPage(p: { page: PageContext; email?: string; error?: string; message?: string }): JSX.Element {
+  const { t } = p.page;
+  return (
+    <Layout page={p.page} title={t.reset.title}>
+      <article>
+        <h1>{t.reset.title}</h1>
+        <p>{t.reset.lead}</p>
+        <form method="post" action="/reset-password" novalidate>
+          <FormAlert errors={{ email: p.error }} message={p.message} summary={t.form.errorSummary} />
+          <Field name="email" type="email" label={t.signIn.email} value={p.email} error={p.error} autocomplete="username" required autofocus />
+          <button type="submit">{t.reset.submit}</button>
+        </form>
+        <p>
+          <a href="/signin">{t.signIn.title}</a>
+        </p>
+      </article>
+    </Layout>
+  );
+}
+
+/** The one answer to a reset request, whether or not the address has an account. */
+export function ResetSentPage(p: { page: PageContext }): JSX.Element {
+  const { t } = p.page;
+  return (
+    <Layout page={p.page} title={t.reset.sentTitle}>
+      <article>
+        <h1>{t.reset.sentTitle}</h1>
+        <p>{t.reset.sent}</p>
+        <p>{t.reset.sentNext}</p>
+        <p class="kb-muted">{t.reset.sentNoMail}</p>
       </article>
     </Layout>
   );
