@@ -66,8 +66,10 @@ describe("services (admins)", () => {
     const list = await (await a.get("/admin/services")).text();
     expect(list).toContain("Therapy session");
     expect(list).toContain("4,500.00");
-    a.cookies.set("kabinet_lang", "ru");
-    const ru = await a.get("/book");
+    // The services are public: a visitor reads them in their language.
+    const visitor = new TestClient(inst.app, inst.config.publicUrl.origin);
+    visitor.cookies.set("kabinet_lang", "ru");
+    const ru = await visitor.get("/book");
     expect(await ru.text()).toContain("Сессия терапии");
     for (const who of [staff, spec, client]) expect((await signedInClient(inst, who).get("/admin/services")).status).toBe(403);
   });
@@ -134,7 +136,7 @@ describe("the client's booking flow", () => {
     expect(mine.specialistId).toBe(spec.personId);
     expect(searchAudit(inst.db, { actionPrefix: "appointment.create" }).some((e) => e.target === id && e.actor === client.personId)).toBe(true);
     const jobs = listJobs(inst.db, inst.vault, ["pending"]).filter((j) => j.dedupeKey.startsWith(`appt:${id}:`));
-    expect(jobs.map((j) => (j.payload as { template: string }).template).sort()).toEqual(["booking.confirmation", "booking.reminder", "booking.reminder"]);
+    expect(jobs.map((j) => (j.payload as { template: string }).template).sort()).toEqual(["booking.booked", "booking.confirmation", "booking.reminder", "booking.reminder"]);
     // The slot is gone for the next client; the other clients's page still has the others.
     const after = slotLinks(await (await signedInClient(inst, client2).get(`/book/${service.id}?specialist=any&day=${day}&tz=Asia/Tokyo`)).text());
     expect(after.some((s) => s.start === chosen.start)).toBe(false);

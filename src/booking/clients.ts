@@ -8,6 +8,7 @@
 // Every search is audited (who searched, how many clients it returned); the query itself never is, nor does it travel
 // in a URL (the search is a POST). Names and emails are sealed at rest: a search opens those of its scope (fine at a
 // practice's scale), the exact email goes through the blind index.
+import { timingSafeEqual } from "node:crypto";
 import { getAccount } from "../accounts/accounts.store.ts";
 import { recordAudit } from "../audit/audit.ts";
 import { findPersonByEmail, getPerson, listPeople, type PeopleDeps, type Person } from "../people/people.ts";
@@ -54,4 +55,35 @@ export function chooseClient(deps: PeopleDeps, chooser: Actor, choice: { client?
   const person = byId ? getPerson(deps, choice.client!) : email && email.length <= 254 ? findPersonByEmail(deps, email) : null;
   if (person?.role !== "client" || getAccount(deps.db, person.id)?.status === "deactivated") return null;
   return person;
+}
+
+// ── the client chosen first ──
+//
+// Staff booking for someone choose the client on the first page; the choice then travels through the service, day
+// and time pages in their links as a token: the client's id and a keyed MAC (the vault's index key) binding it to the
+// chooser. So a specialist who found someone new to them by their exact email (or just added them) keeps that choice
+// to the end, while an id copied from elsewhere or made up, or a token of another chooser, names nobody. The token
+// says nothing about the person; their name is shown on the pages, opened for the chooser only.
+
+const CHOICE_COLUMN = "booking.client-choice";
+
+function choiceMac(deps: PeopleDeps, chooser: Actor, clientId: string): string {
+  return Buffer.from(deps.vault.blindIndex(CHOICE_COLUMN, `${chooser.personId}\0${clientId}`).subarray(0, 16)).toString("base64url");
+}
+
+/** The token that carries a chosen client on through the booking pages. */
+export function clientChoiceToken(deps: PeopleDeps, chooser: Actor, clientId: string): string {
+  return `${clientId}.${choiceMac(deps, chooser, clientId)}`;
+}
+
+/** The client a token names, if this chooser made it and the client may still be booked for; else null. */
+export function clientOfChoiceToken(deps: PeopleDeps, chooser: Actor, token: string | undefined): Person | null {
+  if (!token || token.length > 200 || chooser.role === "client") return null;
+  const dot = token.lastIndexOf(".");
+  const clientId = token.slice(0, dot);
+  const given = Buffer.from(token.slice(dot + 1), "base64url");
+  const expected = Buffer.from(choiceMac(deps, chooser, clientId), "base64url");
+  if (dot <= 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const person = getPerson(deps, clientId);
+  return person?.role === "client" && getAccount(deps.db, person.id)?.status !== "deactivated" ? person : null;
 }

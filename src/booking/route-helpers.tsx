@@ -8,6 +8,7 @@ import { listPeople, personName, personZone, readingOf } from "../people/people.
 import { getSettings } from "../settings/settings.ts";
 import { type Actor, type Appointment, offeredSlots } from "./appointments.ts";
 import { parseDay, parseZone } from "./booking.schema.ts";
+import { freeDays, nearestFreeDay } from "./free-days.ts";
 import { getService, type Service } from "./services.ts";
 import { type AppointmentView, ChooseTimePage, type Named } from "./views/booking-pages.tsx";
 
@@ -20,9 +21,22 @@ export function actorOf(c: Context<AppEnv>): Actor & { viewer: Viewer } {
   return { personId: viewer.personId, role: viewer.role, viewer };
 }
 
+/** The signed-in viewer, or null for a visitor (the public booking pages), including one half-way through sign-in. */
+export function signedInViewer(c: Context<AppEnv>): Viewer | null {
+  const viewer = c.get("viewer");
+  return viewer?.session.stage === "full" ? viewer : null;
+}
+
 /** The zone the viewer reads times in: asked for in the query, else their own, else the organisation's. */
 export function viewerZone(deps: BookingRouteDeps, c: Context<AppEnv>): string {
-  return parseZone(c.req.query("tz")) ?? personZone(deps.db, c.get("viewer")!.personId);
+  const viewer = signedInViewer(c);
+  return parseZone(c.req.query("tz")) ?? (viewer ? personZone(deps.db, viewer.personId) : (getSettings(deps.db)?.timeZone ?? "UTC"));
+}
+
+/** Staff may book inside a specialist's minimum notice (e.g. on the phone); clients and visitors may not. */
+export function mayIgnoreNotice(c: Context<AppEnv>): boolean {
+  const viewer = signedInViewer(c);
+  return viewer !== null && viewer.role !== "client";
 }
 
 /** Today's date in a zone, by the installation's clock. */
@@ -63,28 +77,28 @@ export function viewOf(deps: BookingRouteDeps, c: Context<AppEnv>, a: Appointmen
 
 /**
  * The day-and-time choice, for a new booking or for moving an appointment (whose own span then counts as free): the
- * week's days from today on, and the free times of the chosen day in the viewer's zone.
+ * week's days from today on, each marked when it has no free time, and the free times of the chosen day in the
+ * viewer's zone. Visitors without an account see the same page: free times only, nothing about who holds the others.
  */
 export function chooseTime(
   deps: BookingRouteDeps,
   c: Context<AppEnv>,
-  o: { service: Service; specialist: string; specialists: Named[]; day?: Temporal.PlainDate; zone?: string; reschedule?: Appointment; message?: string; status?: 200 | 409 },
+  o: { service: Service; specialist: string; specialists: Named[]; day?: Temporal.PlainDate; zone?: string; reschedule?: Appointment; forClient?: Named | null; message?: string; status?: 200 | 409 },
 ): Response | Promise<Response> {
   const zone = o.zone ?? viewerZone(deps, c);
   const today = todayIn(deps, zone);
   const chosen = o.day ?? parseDay(c.req.query("day"), today);
   const first = Temporal.PlainDate.compare(chosen, today) < 0 ? today : chosen;
-  const slots = offeredSlots(deps.db, {
-    service: o.service,
-    specialistId: o.specialist,
-    day: first,
-    timeZone: zone,
-    now: Temporal.Instant.fromEpochMilliseconds(deps.clock.now()),
-    except: o.reschedule?.id,
-    ignoreNotice: c.get("viewer")!.role !== "client", // staff may book inside the notice, e.g. on the phone
-  });
+  const now = Temporal.Instant.fromEpochMilliseconds(deps.clock.now());
+  const ignoreNotice = mayIgnoreNotice(c);
+  const query = { service: o.service, specialistId: o.specialist, timeZone: zone, now, except: o.reschedule?.id, ignoreNotice };
+  const slots = offeredSlots(deps.db, { ...query, day: first });
   const weekStart = first.subtract({ days: (first.dayOfWeek + 6) % 7 });
   const days = Array.from({ length: DAYS_SHOWN }, (_, i) => weekStart.add({ days: i })).filter((d) => Temporal.PlainDate.compare(d, today) >= 0);
+  const free = days.length ? freeDays(deps.db, { ...query, from: days[0]!, days: days.length }) : new Set<string>();
+  // An empty day points on to the next one with free times, so nobody has to page through empty weeks.
+  const nextFree = slots.length ? null : nearestFreeDay(deps.db, { ...query, from: first.add({ days: 1 }) });
+  const viewer = signedInViewer(c);
   return c.html(
     <ChooseTimePage
       page={pageContext(c)}
@@ -92,12 +106,14 @@ export function chooseTime(
       specialists={o.specialists}
       specialist={o.specialist}
       day={first}
-      days={days}
+      days={days.map((d) => ({ date: d, free: free.has(d.toString()) }))}
+      nextFree={nextFree}
       timeZone={zone}
       slots={slots.map((s) => ({ start: s.start.epochMilliseconds, specialistId: s.specialistId }))}
-      reschedule={o.reschedule ? { appointmentId: o.reschedule.id } : undefined}
+      reschedule={o.reschedule ? { appointmentId: o.reschedule.id, currentStart: o.reschedule.start } : undefined}
+      forClient={o.forClient ?? null}
       message={o.message}
-      detectZone={c.req.method === "GET" && !o.reschedule && !c.req.query("tz") && !readingOf(deps.db, c.get("viewer")!.personId)?.zoneChosen}
+      detectZone={c.req.method === "GET" && !o.reschedule && !c.req.query("tz") && !(viewer && readingOf(deps.db, viewer.personId)?.zoneChosen)}
     />,
     o.status ?? 200,
   );

@@ -68,10 +68,7 @@ function refuse(c: Context<AppEnv>, s: SessionStage | undefined): Response {
   if (c.req.method === "GET" && !c.req.header("hx-request")) {
     // Signed out: back to this page after signing in (a link from a mail, say); the start page follows it once.
     const url = new URL(c.req.url);
-    const path = url.pathname + url.search;
-    // Secure by the public URL: behind the proxy the request reaching us is plain HTTP although the browser's is not.
-    const secure = c.get("publicUrl").protocol === "https:";
-    if (s === undefined && isReturnPath(path)) setCookie(c, RETURN_COOKIE, path, { path: "/", httpOnly: true, sameSite: "Lax", secure, maxAge: 15 * 60 });
+    if (s === undefined) rememberReturnPath(c, url.pathname + url.search);
     return c.redirect(nextStepPath(s), 303);
   }
   throw new AppError(401, c.get("t").errors.signInFirst);
@@ -83,4 +80,16 @@ export const RETURN_COOKIE = "kabinet_return";
 /** Only a plain path on this site: no scheme, no host, no protocol-relative or backslash tricks, bounded. */
 export function isReturnPath(path: string): boolean {
   return /^\/(?![\/\\])[^\s\\]*$/.test(path) && path.length <= 300 && path !== "/";
+}
+
+/**
+ * Remembers where a signed-out visitor should land once signed in (or registered): the start page follows it once.
+ * Used when a page asks for a session, and by the public booking page before the sign-in choice. Ignored unless
+ * `isReturnPath`; lives 15 minutes.
+ */
+export function rememberReturnPath(c: Context<AppEnv>, path: string): void {
+  if (!isReturnPath(path)) return;
+  // Secure by the public URL: behind the proxy the request reaching us is plain HTTP although the browser's is not.
+  const secure = c.get("publicUrl").protocol === "https:";
+  setCookie(c, RETURN_COOKIE, path, { path: "/", httpOnly: true, sameSite: "Lax", secure, maxAge: 15 * 60 });
 }

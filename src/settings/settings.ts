@@ -17,9 +17,11 @@ export interface OrgSettings {
   mailDetails: "minimal" | "service";
   /** Where in-person appointments take place (shown on bookings, in mails and calendar entries); "" if none. */
   address: string;
+  /** Whether specialists are mailed about bookings others make with them; on unless turned off (absent: on). */
+  mailSpecialists?: boolean;
 }
 
-const KEYS = ["org.name", "org.language", "org.timeZone", "org.clientTwoFactor", "org.selfRegistration", "org.reminderHours", "org.mailDetails", "org.address"] as const;
+const KEYS = ["org.name", "org.language", "org.timeZone", "org.clientTwoFactor", "org.selfRegistration", "org.reminderHours", "org.mailDetails", "org.address", "org.mailSpecialists"] as const;
 export const DEFAULT_REMINDER_HOURS = [24, 1];
 // Listing the zones takes ~12 ms, a tenth of start-up: done on first use instead.
 let timeZones: Set<string> | null = null;
@@ -42,6 +44,7 @@ export const settingsSchema = z.object({
     .transform((text) => [...new Set(text.split(",").filter((h) => h.trim()).map(Number))].filter((h) => h >= 1 && h <= 168).sort((a, b) => b - a)),
   mailDetails: z.enum(["minimal", "service"], { error: problem("invalid") }),
   address: z.string().trim().max(300, problem("tooLong")).default(""),
+  mailSpecialists: z.boolean().default(true),
 });
 
 /** Null until first-run setup has saved them. */
@@ -58,6 +61,7 @@ export function getSettings(db: Queryable): OrgSettings | null {
     reminderHours: m.has("org.reminderHours") ? m.get("org.reminderHours")!.split(",").filter(Boolean).map(Number) : DEFAULT_REMINDER_HOURS,
     mailDetails: m.get("org.mailDetails") === "service" ? "service" : "minimal",
     address: m.get("org.address") ?? "",
+    mailSpecialists: m.get("org.mailSpecialists") !== "false",
   };
 }
 
@@ -71,5 +75,6 @@ export function saveSettings(tx: Queryable, s: OrgSettings): void {
     "org.reminderHours": s.reminderHours.join(","),
     "org.mailDetails": s.mailDetails,
     "org.address": s.address,
+    ...(s.mailSpecialists === undefined ? {} : { "org.mailSpecialists": String(s.mailSpecialists) }),
   });
 }

@@ -33,17 +33,36 @@ export function ServiceSummary(p: { t: Messages; locale: Locale; service: Servic
   );
 }
 
-export function ChooseServicePage(p: { page: PageContext; services: readonly Service[] }): JSX.Element {
+/** The query a booking page's links carry on: the client staff book for, chosen first (an id, never a name). */
+function forQuery(forClient: Named | null | undefined): Record<string, string> {
+  return forClient ? { for: forClient.id } : {};
+}
+
+/** Whom staff are booking for, with the way back to choose someone else. */
+function BookingFor(p: { t: Messages; forClient: Named | null | undefined }): JSX.Element | null {
+  if (!p.forClient) return null;
+  const b = p.t.booking.book;
+  return (
+    <p class="kb-muted">
+      {b.bookingFor} <strong>{p.forClient.name}</strong> · <a href="/book/client">{b.otherClient}</a>
+    </p>
+  );
+}
+
+export function ChooseServicePage(p: { page: PageContext; services: readonly Service[]; forClient?: Named | null; notice?: string }): JSX.Element {
   const { t, locale } = p.page;
   const b = t.booking.book;
+  const query = new URLSearchParams(forQuery(p.forClient)).toString();
   return (
     <Layout page={p.page} title={b.title}>
       <h1>{b.title}</h1>
+      {p.notice ? <Notice>{p.notice}</Notice> : null}
+      <BookingFor t={t} forClient={p.forClient} />
       {p.services.length === 0 ? <p>{b.noServices}</p> : <p>{b.chooseService}</p>}
       {p.services.map((svc) => (
         <article>
           <h2>
-            <a href={`/book/${svc.id}`}>{svc.name[locale]}</a>
+            <a href={`/book/${svc.id}${query ? `?${query}` : ""}`}>{svc.name[locale]}</a>
           </h2>
           <ServiceSummary t={t} locale={locale} service={svc} />
           {svc.description[locale] ? <p>{svc.description[locale]}</p> : null}
@@ -58,17 +77,32 @@ export interface SlotChoice {
   specialistId: string;
 }
 
+/** When rescheduling, the appointment's present time, shown next to the new choice. */
+function CurrentTime(p: { t: Messages; locale: Locale; timeZone: string; start: number | undefined }): JSX.Element | null {
+  if (p.start === undefined) return null;
+  return (
+    <p class="kb-current">
+      {p.t.booking.book.currently(dateTimeFormat(p.locale, p.timeZone).format(p.start), zoneLabel(p.timeZone))}
+    </p>
+  );
+}
+
 export function ChooseTimePage(p: {
   page: PageContext;
   service: Service;
   specialists: readonly Named[];
   specialist: string;
   day: Temporal.PlainDate;
-  days: readonly Temporal.PlainDate[];
+  /** The week's days from today on, and whether each has a free time. */
+  days: readonly { date: Temporal.PlainDate; free: boolean }[];
+  /** The chosen day is empty: the next day with free times, if one is near. */
+  nextFree?: Temporal.PlainDate | null;
   timeZone: string;
   slots: readonly SlotChoice[];
   /** Set when rescheduling: the slots post there instead of starting a new booking. */
-  reschedule?: { appointmentId: string };
+  reschedule?: { appointmentId: string; currentStart?: number };
+  /** Staff booking for a client chosen first. */
+  forClient?: Named | null;
   message?: string;
   /** No zone chosen yet: the page asks the browser for its zone and reloads in it once. */
   detectZone?: boolean;
@@ -77,7 +111,7 @@ export function ChooseTimePage(p: {
   const b = t.booking.book;
   const time = timeFormat(locale, p.timeZone);
   const base = p.reschedule ? `/appointments/${p.reschedule.appointmentId}/reschedule` : `/book/${p.service.id}`;
-  const query = (day: Temporal.PlainDate) => `${base}?${new URLSearchParams({ specialist: p.specialist, day: day.toString(), tz: p.timeZone })}`;
+  const query = (day: Temporal.PlainDate) => `${base}?${new URLSearchParams({ specialist: p.specialist, day: day.toString(), tz: p.timeZone, ...forQuery(p.forClient) })}`;
   const title = p.reschedule ? t.booking.appt.rescheduleTitle : p.service.name[locale];
   return (
     <Layout page={p.page} title={title}>
@@ -86,6 +120,8 @@ export function ChooseTimePage(p: {
       </p>
       <h1>{title}</h1>
       <ServiceSummary t={t} locale={locale} service={p.service} />
+      <CurrentTime t={t} locale={locale} timeZone={p.timeZone} start={p.reschedule?.currentStart} />
+      <BookingFor t={t} forClient={p.forClient} />
       {p.message ? (
         <p role="alert" class="kb-alert">
           {p.message}
@@ -97,17 +133,26 @@ export function ChooseTimePage(p: {
         )}
         <TimeZoneSelect name="tz" label={b.timeZone} value={p.timeZone} />
         <input type="hidden" name="day" value={p.day.toString()} />
+        {p.forClient ? <input type="hidden" name="for" value={p.forClient.id} /> : null}
         <button type="submit" class="secondary">
           {b.show}
         </button>
       </form>
       <nav aria-label={b.day} class="kb-days">
         <ul>
-          {p.days.map((d) => (
+          {p.days.map(({ date: d, free }) => (
             <li>
-              <a href={query(d)} aria-current={d.equals(p.day) ? "date" : undefined} role="button" class={d.equals(p.day) ? "" : "outline"}>
-                {dayLabel(locale, d)}
-              </a>
+              {free ? (
+                <a href={query(d)} aria-current={d.equals(p.day) ? "date" : undefined} role="button" class={d.equals(p.day) ? "" : "outline"}>
+                  {dayLabel(locale, d)}
+                </a>
+              ) : (
+                // A day without free times stays in the strip, visibly off: a disabled button is skipped by the
+                // keyboard and read out with its reason ("No free times") and as unavailable.
+                <button type="button" class="outline secondary kb-day-empty" disabled aria-current={d.equals(p.day) ? "date" : undefined}>
+                  {dayLabel(locale, d)} <small>{b.noFreeTimes}</small>
+                </button>
+              )}
             </li>
           ))}
         </ul>
@@ -124,7 +169,18 @@ export function ChooseTimePage(p: {
           {dayLabel(locale, p.day)} <small class="kb-muted">· {b.zoneNamed(zoneLabel(p.timeZone))}</small>
         </h2>
         {p.slots.length === 0 ? (
-          <p>{b.noSlots}</p>
+          <>
+            <p>{b.noSlots}</p>
+            {p.nextFree ? (
+              <p>
+                <a href={query(p.nextFree)} role="button">
+                  {b.nextFree(dayLabel(locale, p.nextFree))}
+                </a>
+              </p>
+            ) : (
+              <p class="kb-muted">{b.nothingSoon}</p>
+            )}
+          </>
         ) : (
           <ul class="kb-slots">
             {p.slots.map((s) => (
@@ -135,7 +191,7 @@ export function ChooseTimePage(p: {
                   href={
                     p.reschedule
                       ? `${base}/confirm?${new URLSearchParams({ start: String(s.start), tz: p.timeZone })}`
-                      : `/book/${p.service.id}/confirm?${new URLSearchParams({ start: String(s.start), specialist: s.specialistId, tz: p.timeZone })}`
+                      : `/book/${p.service.id}/confirm?${new URLSearchParams({ start: String(s.start), specialist: s.specialistId, tz: p.timeZone, ...forQuery(p.forClient) })}`
                   }
                 >
                   {time.format(s.start)}
@@ -146,7 +202,7 @@ export function ChooseTimePage(p: {
         )}
         {p.days.length ? (
           <p>
-            <a href={query(p.days[p.days.length - 1]!.add({ days: 1 }))}>{b.laterDays} →</a>
+            <a href={query(p.days[p.days.length - 1]!.date.add({ days: 1 }))}>{b.laterDays} →</a>
           </p>
         ) : null}
       </section>
@@ -166,7 +222,11 @@ export function ConfirmPage(p: {
   address?: string | null;
   errors?: FieldErrors;
   values?: Record<string, string>;
-  reschedule?: { appointmentId: string };
+  reschedule?: { appointmentId: string; currentStart?: number };
+  /** Staff booking for a client chosen first: no search field, the client is set. */
+  forClient?: Named | null;
+  /** A visitor without a session: instead of the form, the way to an account that comes back to this time. */
+  signIn?: { returnPath: string; canRegister: boolean };
   notice?: string;
 }): JSX.Element {
   const { t, locale } = p.page;
@@ -175,10 +235,12 @@ export function ConfirmPage(p: {
   const e = p.errors ?? {};
   const v = p.values ?? {};
   const action = p.reschedule ? `/appointments/${p.reschedule.appointmentId}/reschedule` : `/book/${p.service.id}`;
+  const clientSearch = p.forClient ? null : p.clientSearch;
   return (
     <Layout page={p.page} title={b.confirmTitle}>
       <h1>{p.reschedule ? t.booking.appt.rescheduleTitle : b.confirmTitle}</h1>
       {p.notice ? <Notice>{p.notice}</Notice> : null}
+      <CurrentTime t={t} locale={locale} timeZone={p.timeZone} start={p.reschedule?.currentStart} />
       <dl class="kb-facts">
         <dt>{b.service}</dt>
         <dd>{p.service.name[locale]}</dd>
@@ -197,60 +259,130 @@ export function ConfirmPage(p: {
       </dl>
       <ServiceSummary t={t} locale={locale} service={p.service} />
       <p class="kb-muted">{b.cancelPolicy(p.service.cancelHours)}</p>
-      <form method="post" action={action} novalidate>
-        <FormAlert errors={e} summary={t.form.errorSummary} />
-        <input type="hidden" name="start" value={String(p.start)} />
-        <input type="hidden" name="specialist" value={p.specialist.id} />
-        <input type="hidden" name="tz" value={p.timeZone} />
-        {p.clientSearch && !p.reschedule ? (
-          // Typing asks the server for a few matching clients of the viewer's scope (a POST: no name in any URL), which
-          // fill the browser's suggestion list. The client is found by their email when the form is sent.
-          <>
-            <label for="f-clientEmail">{b.client}</label>
-            <input
-              id="f-clientEmail"
-              name="clientEmail"
-              type="email"
-              list="client-list"
-              value={v.clientEmail}
-              autocomplete="off"
-              placeholder={b.clientPlaceholder}
-              aria-invalid={e.client ? "true" : undefined}
-              aria-describedby={e.client ? "f-clientEmail-error" : "f-clientEmail-hint"}
-              hx-post={p.clientSearch}
-              hx-trigger="input changed delay:300ms"
-              hx-target="#client-list"
-              hx-swap="outerHTML"
-            />
-            {e.client ? <small id="f-clientEmail-error">{e.client}</small> : <small id="f-clientEmail-hint">{b.clientHint}</small>}
-            <ClientMatches matches={[]} />
-          </>
-        ) : null}
-        {p.reschedule ? null : (
-          <details>
-            <summary>{b.repeat}</summary>
-            <Select name="repeat" label={b.repeatEvery} value={v.repeat ?? "none"} error={e.repeat} options={[["none", b.repeatNone], ["1", b.repeatWeekly], ["2", b.repeatBiweekly]]} />
-            <Field name="count" label={b.sessions} value={v.count ?? "6"} error={e.count} inputmode="numeric" hint={b.sessionsHint} />
-          </details>
-        )}
-        <button type="submit">{p.reschedule ? t.booking.appt.reschedule : b.confirm}</button>
-      </form>
-      {p.clientSearch && !p.reschedule ? (
-        // Someone new on the phone: staff add them here; they get an invitation to set a password.
-        <details open={Boolean(e.newName || e.newEmail)}>
-          <summary>{b.newClient}</summary>
-          <form method="post" action={`/book/${p.service.id}/client`} novalidate>
-            <input type="hidden" name="start" value={String(p.start)} />
-            <input type="hidden" name="specialist" value={p.specialist.id} />
-            <input type="hidden" name="tz" value={p.timeZone} />
-            <Field name="newName" label={b.newClientName} value={v.newName} error={e.newName} required maxlength={120} autocomplete="off" />
-            <Field name="newEmail" type="email" label={b.newClientEmail} value={v.newEmail} error={e.newEmail} required maxlength={254} autocomplete="off" />
-            <button type="submit" class="secondary">
-              {b.addClient}
-            </button>
-          </form>
-        </details>
+      <BookingFor t={t} forClient={p.forClient} />
+      {p.signIn ? (
+        <SignInToBook t={t} {...p.signIn} />
+      ) : (
+        <form method="post" action={action} novalidate>
+          <FormAlert errors={e} summary={t.form.errorSummary} />
+          <input type="hidden" name="start" value={String(p.start)} />
+          <input type="hidden" name="specialist" value={p.specialist.id} />
+          <input type="hidden" name="tz" value={p.timeZone} />
+          {p.forClient ? <input type="hidden" name="for" value={p.forClient.id} /> : null}
+          {clientSearch && !p.reschedule ? <ClientField t={t} search={clientSearch} value={v.clientEmail} error={e.client} /> : null}
+          {p.reschedule ? null : (
+            <details>
+              <summary>{b.repeat}</summary>
+              <Select name="repeat" label={b.repeatEvery} value={v.repeat ?? "none"} error={e.repeat} options={[["none", b.repeatNone], ["1", b.repeatWeekly], ["2", b.repeatBiweekly]]} />
+              <Field name="count" label={b.sessions} value={v.count ?? "6"} error={e.count} inputmode="numeric" hint={b.sessionsHint} />
+            </details>
+          )}
+          <button type="submit">{p.reschedule ? t.booking.appt.reschedule : b.confirm}</button>
+        </form>
+      )}
+      {clientSearch && !p.reschedule ? (
+        <NewClientForm t={t} action={`/book/${p.service.id}/client`} errors={e} values={v}>
+          <input type="hidden" name="start" value={String(p.start)} />
+          <input type="hidden" name="specialist" value={p.specialist.id} />
+          <input type="hidden" name="tz" value={p.timeZone} />
+        </NewClientForm>
       ) : null}
+    </Layout>
+  );
+}
+
+/**
+ * What a visitor without an account sees instead of the booking form. Both ways come back to this confirmation (the
+ * return path is remembered by the route, and carried as `return` for the pages that read it), where one click books.
+ */
+function SignInToBook(p: { t: Messages; returnPath: string; canRegister: boolean }): JSX.Element {
+  const b = p.t.booking.book;
+  const back = new URLSearchParams({ return: p.returnPath }).toString();
+  return (
+    <section aria-labelledby="account-title" class="kb-sign-in-to-book">
+      <h2 id="account-title">{p.canRegister ? b.accountNeeded : b.signInNeeded}</h2>
+      <p>{b.comeBack}</p>
+      <p class="grid">
+        {p.canRegister ? (
+          <a href={`/register?${back}`} role="button">
+            {b.createAccount}
+          </a>
+        ) : null}
+        <a href={`/signin?${back}`} role="button" class={p.canRegister ? "secondary" : undefined}>
+          {b.signIn}
+        </a>
+      </p>
+    </section>
+  );
+}
+
+/**
+ * The client field of a booking made by staff. Typing asks the server for a few matching clients of the viewer's
+ * scope (a POST: no name in any URL), which fill the browser's suggestion list; the client is found by their email
+ * when the form is sent.
+ */
+function ClientField(p: { t: Messages; search: string; value?: string; error?: string }): JSX.Element {
+  const b = p.t.booking.book;
+  return (
+    <>
+      <label for="f-clientEmail">{b.client}</label>
+      <input
+        id="f-clientEmail"
+        name="clientEmail"
+        type="email"
+        list="client-list"
+        value={p.value}
+        autocomplete="off"
+        placeholder={b.clientPlaceholder}
+        aria-invalid={p.error ? "true" : undefined}
+        aria-describedby={p.error ? "f-clientEmail-error" : "f-clientEmail-hint"}
+        hx-post={p.search}
+        hx-trigger="input changed delay:300ms"
+        hx-target="#client-list"
+        hx-swap="outerHTML"
+      />
+      {p.error ? <small id="f-clientEmail-error">{p.error}</small> : <small id="f-clientEmail-hint">{b.clientHint}</small>}
+      <ClientMatches matches={[]} />
+    </>
+  );
+}
+
+/** Someone new on the phone: staff add them; they get an invitation to set a password. */
+function NewClientForm(p: { t: Messages; action: string; errors: FieldErrors; values: Record<string, string>; children?: unknown }): JSX.Element {
+  const b = p.t.booking.book;
+  const e = p.errors;
+  return (
+    <details open={Boolean(e.newName || e.newEmail)}>
+      <summary>{b.newClient}</summary>
+      <form method="post" action={p.action} novalidate>
+        {p.children}
+        <Field name="newName" label={b.newClientName} value={p.values.newName} error={e.newName} required maxlength={120} autocomplete="off" />
+        <Field name="newEmail" type="email" label={b.newClientEmail} value={p.values.newEmail} error={e.newEmail} required maxlength={254} autocomplete="off" />
+        <button type="submit" class="secondary">
+          {b.addClient}
+        </button>
+      </form>
+    </details>
+  );
+}
+
+/** Staff booking for someone start here: find the client (or add them), then choose the service and time for them. */
+export function ChooseClientPage(p: { page: PageContext; search: string; errors?: FieldErrors; values?: Record<string, string>; notice?: string }): JSX.Element {
+  const { t } = p.page;
+  const b = t.booking.book;
+  const e = p.errors ?? {};
+  const v = p.values ?? {};
+  return (
+    <Layout page={p.page} title={b.chooseClientTitle}>
+      <h1>{b.chooseClientTitle}</h1>
+      {p.notice ? <Notice>{p.notice}</Notice> : null}
+      <p>{b.chooseClientLead}</p>
+      <form method="post" action="/book/client" novalidate>
+        <FormAlert errors={e} summary={t.form.errorSummary} />
+        <ClientField t={t} search={p.search} value={v.clientEmail} error={e.client} />
+        <button type="submit">{b.next}</button>
+      </form>
+      <NewClientForm t={t} action="/book/client/new" errors={e} values={v} />
     </Layout>
   );
 }

@@ -37,6 +37,14 @@ export function HomePage(props: { page: PageContext; name: string; role: Role; u
           <a href={client ? "/book" : "/schedule"} role="button">
             {client ? t.booking.book.title : t.booking.schedule.title}
           </a>
+          {client ? null : (
+            <>
+              {" "}
+              <a href="/book/client" role="button" class="secondary">
+                {t.booking.book.bookFor}
+              </a>
+            </>
+          )}
         </p>
       </section>
       <p class="kb-muted">{t.home.lead}</p>
