@@ -241,6 +241,7 @@ export function ConfirmPage(p: {
       <h1>{p.reschedule ? t.booking.appt.rescheduleTitle : b.confirmTitle}</h1>
       {p.notice ? <Notice>{p.notice}</Notice> : null}
       <CurrentTime t={t} locale={locale} timeZone={p.timeZone} start={p.reschedule?.currentStart} />
+      <BookingFor t={t} forClient={p.forClient} />
       <dl class="kb-facts">
         <dt>{b.service}</dt>
         <dd>{p.service.name[locale]}</dd>
@@ -259,7 +260,6 @@ export function ConfirmPage(p: {
       </dl>
       <ServiceSummary t={t} locale={locale} service={p.service} />
       <p class="kb-muted">{b.cancelPolicy(p.service.cancelHours)}</p>
-      <BookingFor t={t} forClient={p.forClient} />
       {p.signIn ? (
         <SignInToBook t={t} {...p.signIn} />
       ) : (
