@@ -160,6 +160,7 @@ test("staff begin with the client, found as they type (a few suggestions arrive 
   expect(searches.length).toBeGreaterThan(0);
   expect(searches.every((s) => s.method === "POST" && !s.url.includes("mari"))).toBe(true);
   await page.getByLabel("Client", { exact: true }).fill(client.email);
+  await page.screenshot({ path: screenshotPath("booking-choose-client-desktop"), fullPage: true });
   await page.getByRole("button", { name: "Next: choose the service" }).click();
   await page.getByText("Booking for Maria Client").waitFor();
   expect(page.url()).not.toContain(client.email);

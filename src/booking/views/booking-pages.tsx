@@ -116,7 +116,9 @@ export function ChooseTimePage(p: {
   return (
     <Layout page={p.page} title={title}>
       <p>
-        <a href={p.reschedule ? `/appointments/${p.reschedule.appointmentId}` : "/book"}>← {p.reschedule ? t.booking.appt.back : b.title}</a>
+        <a href={p.reschedule ? `/appointments/${p.reschedule.appointmentId}` : p.forClient ? `/book?${new URLSearchParams(forQuery(p.forClient))}` : "/book"}>
+          ← {p.reschedule ? t.booking.appt.back : b.title}
+        </a>
       </p>
       <h1>{title}</h1>
       <ServiceSummary t={t} locale={locale} service={p.service} />
