@@ -138,6 +138,11 @@ describe("access matrix", () => {
     expect(checked).toBeGreaterThan(150);
   });
 
+  test("of the booking routes, only the services, the free times and the confirmation are open to visitors", () => {
+    const open = registeredRoutes().filter((r) => r.path.startsWith("/book") && r.access?.who === "anyone");
+    expect(open.map((r) => `${r.method} ${r.path}`).sort()).toEqual(["GET /book", "GET /book/:serviceId", "GET /book/:serviceId/confirm"]);
+  });
+
   test("another person's resources are not reachable: sessions by handle, people pages for non-admins", async () => {
     const handle = victimHandle();
     const sessionsBefore = listPersonSessions(inst.db, people.victim!.personId).length;

@@ -89,6 +89,11 @@ describe("the public booking page", () => {
     expect(html).not.toContain("Confirm booking");
     expect(decodeURIComponent(v.cookies.get(RETURN_COOKIE)!)).toBe(path);
     expect(isReturnPath(path)).toBe(true);
+    // The return path is rebuilt from the checked slot: anything else in the link is not carried along.
+    const padded = visitor();
+    const junk = await (await padded.get(`${path}&next=${encodeURIComponent("//evil.example/")}&pad=${"x".repeat(400)}`)).text();
+    expect(decode(junk)).toContain(`href="/signin?${new URLSearchParams({ return: path })}"`);
+    expect(decodeURIComponent(padded.cookies.get(RETURN_COOKIE)!)).toBe(path);
     // Signing in leads back to the same time; the form books it.
     const signedIn = await v.post("/signin", { email: client.email, password: client.password });
     expect(signedIn.headers.get("location")).toBe("/");
@@ -200,6 +205,7 @@ describe("staff book for a client", () => {
     expect(services).toContain(`href="/book/${service.id}?for=${encodeURIComponent(token)}"`);
     const day = dayAhead(11);
     const times = decode(await (await s.get(`/book/${service.id}?specialist=${spec.personId}&day=${day}&tz=UTC&for=${encodeURIComponent(token)}`)).text());
+    expect(times).toContain(`href="/book?for=${encodeURIComponent(token)}"`); // back to the services, still for them
     const link = times.match(new RegExp(`/book/${service.id}/confirm\\?[^"]*for=[^"]*`))![0];
     const confirm = await (await s.get(link)).text();
     expect(confirm).toContain("Maria Client");

@@ -145,8 +145,8 @@ export function bookRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
     }
     const booking = { service, specialistId: specialist, start, zone };
     if (!signedInViewer(c)) {
-      const url = new URL(c.req.url);
-      const returnPath = url.pathname + url.search;
+      // Rebuilt from the checked values, not copied from the request: short, a plain path, nothing else carried along.
+      const returnPath = `/book/${service.id}/confirm?${new URLSearchParams({ start: String(start), specialist, tz: zone })}`;
       rememberReturnPath(c, returnPath);
       const canRegister = getSettings(deps.db)?.selfRegistration === true && deps.mailer.configured;
       return confirmPage(c, booking, { signIn: { returnPath, canRegister } });

@@ -33,12 +33,18 @@ export function freeDays(db: Queryable, q: FreeDaysQuery): Set<string> {
   return found;
 }
 
-const NEAREST_DAYS = 56;
+/** Looked at in turn: the next free day is most often within the week, so the long look is rarely paid for. */
+const NEAREST_WINDOWS = [7, 49];
 
 /** The first day from `from` on with a free time, looking eight weeks ahead; null when there is none that soon. */
 export function nearestFreeDay(db: Queryable, q: Omit<FreeDaysQuery, "days">): Temporal.PlainDate | null {
-  const first = [...freeDays(db, { ...q, days: NEAREST_DAYS })].sort()[0];
-  return first ? Temporal.PlainDate.from(first) : null;
+  let from = q.from;
+  for (const days of NEAREST_WINDOWS) {
+    const first = [...freeDays(db, { ...q, from, days })].sort()[0];
+    if (first) return Temporal.PlainDate.from(first);
+    from = from.add({ days });
+  }
+  return null;
 }
 
 /** Whether a start is still a free time of the specialist (a confirmation page opened late, or after signing in). */

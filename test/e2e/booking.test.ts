@@ -145,18 +145,14 @@ test("joining from the booking: the client waits, the specialist's day shows it 
   expect(foreign).toEqual([]);
 }, 120_000);
 
-test("staff find the client as they type: a few suggestions arrive by POST, and the booking is made for them", async () => {
+test("staff begin with the client, found as they type (a few suggestions arrive by POST), and book for them", async () => {
   const staff = await addPerson(inst, admin.personId, "staff");
   const { context, page } = await open(DESKTOP, "Europe/Moscow");
   const searches: { method: string; url: string }[] = [];
   page.on("request", (r) => r.url().includes("/clients/search") && searches.push({ method: r.method(), url: r.url() }));
   await signIn(page, staff);
-  await page.goto(`${origin}/book`);
-  await page.getByRole("link", { name: "Initial consultation" }).click();
-  await page.locator(".kb-days a").nth(3).click();
-  await page.waitForURL(/day=/);
-  await page.locator(".kb-slots a").first().click();
-  await page.getByRole("heading", { name: "Confirm your booking" }).waitFor();
+  await page.getByRole("button", { name: "Book for a client" }).click();
+  await page.getByRole("heading", { name: "Who is this booking for?" }).waitFor();
   expect(await page.locator("#client-list option").count()).toBe(0);
   await page.getByLabel("Client", { exact: true }).pressSequentially("mari");
   await page.locator(`#client-list option[value="${client.email}"]`).waitFor({ state: "attached" });
@@ -164,8 +160,74 @@ test("staff find the client as they type: a few suggestions arrive by POST, and 
   expect(searches.length).toBeGreaterThan(0);
   expect(searches.every((s) => s.method === "POST" && !s.url.includes("mari"))).toBe(true);
   await page.getByLabel("Client", { exact: true }).fill(client.email);
+  await page.screenshot({ path: screenshotPath("booking-choose-client-desktop"), fullPage: true });
+  await page.getByRole("button", { name: "Next: choose the service" }).click();
+  await page.getByText("Booking for Maria Client").waitFor();
+  expect(page.url()).not.toContain(client.email);
+  await page.getByRole("link", { name: "Initial consultation" }).click();
+  await page.locator(".kb-days a").nth(3).click();
+  await page.waitForURL(/day=/);
+  await page.locator(".kb-slots a").first().click();
+  await page.getByRole("heading", { name: "Confirm your booking" }).waitFor();
+  await page.getByText("Booking for Maria Client").waitFor();
+  await page.screenshot({ path: screenshotPath("booking-for-client-confirm-desktop"), fullPage: true });
   await page.getByRole("button", { name: "Confirm booking" }).click();
   await page.getByText("Booked.").waitFor();
+  await context.close();
+  expect(problems).toEqual([]);
+  expect(foreign).toEqual([]);
+}, 120_000);
+
+test("a visitor picks a time without an account, is asked to sign in, and books that time after signing in", async () => {
+  const lev = await addPerson(inst, admin.personId, "specialist", { name: "Dr Lev Orlov" });
+  // Next week's Wednesday is a day off: the strip shows it, disabled, saying so.
+  const today = Temporal.Now.plainDateISO("Europe/Moscow");
+  const nextMonday = today.add({ days: 8 - today.dayOfWeek });
+  const wednesday = nextMonday.add({ days: 2 });
+  setHours(inst, lev.personId, { ...everyDay("Europe/Moscow", "09:00", "18:00"), exceptions: { [wednesday.toString()]: [] } });
+  makeService(inst, admin.personId, [lev.personId], { nameEn: "Second opinion" });
+  const visitor = await addPerson(inst, admin.personId, "client", { name: "Vera Visitor" });
+
+  const { context, page } = await open(PHONE, "America/New_York");
+  await page.goto(`${origin}/book`);
+  await page.getByRole("link", { name: "Second opinion" }).click();
+  await page.waitForURL(/tz=America%2FNew_York/);
+  await page.getByRole("link", { name: /Later days/ }).click();
+  await page.waitForURL(new RegExp(`day=${nextMonday}`));
+  const dayOff = page.locator(".kb-days button[disabled]", { hasText: "No free times" });
+  expect(await dayOff.count()).toBe(1);
+  // Skipped by the keyboard: tabbing along the strip goes from Tuesday straight to Thursday.
+  await page.locator(".kb-days a").nth(1).focus();
+  await page.keyboard.press("Tab");
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toContain(nextMonday.add({ days: 3 }).day.toString());
+  // ...and read out as unavailable, with its reason.
+  expect(await dayOff.getAttribute("disabled")).not.toBeNull();
+  await page.screenshot({ path: screenshotPath("booking-public-slots-phone"), fullPage: true });
+  const firstSlot = page.locator(".kb-slots a").first();
+  const shown = (await firstSlot.textContent())!.trim();
+  expect(shown).toBe("01:00 AM"); // 09:00 in Moscow
+  await firstSlot.click();
+  await page.getByRole("heading", { name: "Confirm your booking" }).waitFor();
+  await page.getByRole("heading", { name: "To book this time, sign in" }).waitFor();
+  expect(await page.getByRole("button", { name: "Confirm booking" }).count()).toBe(0);
+  await page.screenshot({ path: screenshotPath("booking-public-confirm-phone"), fullPage: true });
+  const confirmUrl = page.url();
+
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/signin/);
+  await page.getByLabel("Email", { exact: true }).fill(visitor.email);
+  await page.getByLabel("Password", { exact: true }).fill(visitor.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // Back on the same confirmation, now with the button that books it.
+  await page.waitForURL(confirmUrl);
+  await page.screenshot({ path: screenshotPath("booking-public-back-phone"), fullPage: true });
+  await page.getByRole("button", { name: "Confirm booking" }).click();
+  await page.getByText("Booked.").waitFor();
+  const [booked] = listAppointments(inst.db, { clientId: visitor.personId, from: 0, to: Number.MAX_SAFE_INTEGER });
+  const startInMoscow = Temporal.Instant.fromEpochMilliseconds(booked!.start).toZonedDateTimeISO("Europe/Moscow");
+  expect(startInMoscow.toPlainDate().toString()).toBe(nextMonday.toString());
+  expect(startInMoscow.hour).toBe(9);
+  expect(booked!.specialistId).toBe(lev.personId);
   await context.close();
   expect(problems).toEqual([]);
   expect(foreign).toEqual([]);

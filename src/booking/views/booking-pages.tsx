@@ -116,7 +116,9 @@ export function ChooseTimePage(p: {
   return (
     <Layout page={p.page} title={title}>
       <p>
-        <a href={p.reschedule ? `/appointments/${p.reschedule.appointmentId}` : "/book"}>← {p.reschedule ? t.booking.appt.back : b.title}</a>
+        <a href={p.reschedule ? `/appointments/${p.reschedule.appointmentId}` : p.forClient ? `/book?${new URLSearchParams(forQuery(p.forClient))}` : "/book"}>
+          ← {p.reschedule ? t.booking.appt.back : b.title}
+        </a>
       </p>
       <h1>{title}</h1>
       <ServiceSummary t={t} locale={locale} service={p.service} />
@@ -241,6 +243,7 @@ export function ConfirmPage(p: {
       <h1>{p.reschedule ? t.booking.appt.rescheduleTitle : b.confirmTitle}</h1>
       {p.notice ? <Notice>{p.notice}</Notice> : null}
       <CurrentTime t={t} locale={locale} timeZone={p.timeZone} start={p.reschedule?.currentStart} />
+      <BookingFor t={t} forClient={p.forClient} />
       <dl class="kb-facts">
         <dt>{b.service}</dt>
         <dd>{p.service.name[locale]}</dd>
@@ -259,7 +262,6 @@ export function ConfirmPage(p: {
       </dl>
       <ServiceSummary t={t} locale={locale} service={p.service} />
       <p class="kb-muted">{b.cancelPolicy(p.service.cancelHours)}</p>
-      <BookingFor t={t} forClient={p.forClient} />
       {p.signIn ? (
         <SignInToBook t={t} {...p.signIn} />
       ) : (
