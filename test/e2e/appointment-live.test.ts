@@ -152,3 +152,26 @@ test("the specialist admits from the appointment's page, ends the call; both lan
   expect(problems).toEqual([]);
   expect(foreign).toEqual([]);
 }, 120_000);
+
+test("a specialist opens a room with a label; the list and the room show it; the invited client sees who invites them", async () => {
+  inst.clock.release();
+  const host = await pageAs(spec, DESKTOP);
+  await host.goto(`${origin}/rooms`);
+  await host.getByLabel("Client's name or purpose (optional)").fill("Maria — second opinion");
+  await host.getByRole("button", { name: "Open a consultation room" }).click();
+  await host.waitForURL(/\/rooms\/[A-Za-z0-9_-]{16}$/);
+  await host.getByRole("heading", { name: "Maria — second opinion" }).waitFor();
+  const invite = (await host.getByTestId("room-invite").textContent())!.trim();
+  await host.goto(`${origin}/rooms`);
+  await host.getByRole("link", { name: "Maria — second opinion" }).waitFor();
+  await host.screenshot({ path: screenshotPath("rooms-labelled-desktop"), fullPage: true });
+
+  const guest = await pageAs(client);
+  await guest.goto(invite);
+  await guest.getByRole("heading", { name: "You are invited to a consultation with Dr Sofia Berg" }).waitFor();
+  expect(await guest.getByText("second opinion").count()).toBe(0);
+  expect(await guest.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  await guest.screenshot({ path: screenshotPath("room-invited-phone"), fullPage: true });
+  expect(problems).toEqual([]);
+  expect(foreign).toEqual([]);
+}, 60_000);
