@@ -62,6 +62,7 @@ function victimHandle(): string {
 function concretePath(path: string): string {
   return path
     .replace(":id", people.victim!.personId)
+    .replace(":personId", people.victim!.personId)
     .replace(":handle", victimHandle())
     .replace(":token", "A".repeat(43))
     .replace(":name", "app.css");

@@ -3,9 +3,9 @@
 // room labels, and the appointment page's live part that follows the installation's clock.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { searchAudit } from "../src/audit/audit.ts";
-import { book, getAppointment } from "../src/booking/appointments.ts";
+import { book, getAppointment, rescheduleAppointment } from "../src/booking/appointments.ts";
 import { dateTimeFormat } from "../src/i18n/format.ts";
-import { setPersonPreferences } from "../src/people/people.ts";
+import { personZone, setPersonPreferences } from "../src/people/people.ts";
 import { getRoom, wasAdmittedTo } from "../src/rooms/rooms.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
@@ -279,8 +279,13 @@ describe("the appointment page stays current", () => {
     h.ws.close();
     await h.closed;
 
-    // A cancellation elsewhere shows, and the part stops polling (nothing more will change).
+    // A move made elsewhere shows: the new time, in the client's zone.
     inst.clock.set(start - 60 * 60_000);
+    const moved = start + 2 * 3600_000;
+    expect(rescheduleAppointment(inst, id, { personId: spec.personId, role: "specialist" }, moved).ok).toBe(true);
+    expect(await live(as(client), id)).toContain(dateTimeFormat("en", personZone(inst.db, client.personId)).format(moved));
+
+    // A cancellation elsewhere shows, and the part stops polling (nothing more will change).
     expect((await as(spec).post(`/appointments/${id}/cancel`, { reason: "Ill" })).status).toBe(200);
     const after = await live(as(client), id);
     expect(after).toContain("Cancelled");

@@ -32,7 +32,7 @@ export interface CallAppointment {
 
 export type AppointmentOfRoom = (roomId: string, locale: Locale, now: number) => CallAppointment | null;
 
-export function afterCallRoutes(deps: Pick<Installation, "db" | "vault" | "config">, appointmentOf: AppointmentOfRoom): Hono<AppEnv> {
+export function afterCallRoutes(deps: Pick<Installation, "db" | "vault">, appointmentOf: AppointmentOfRoom): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/:id/after", allow(everyone), (c) => {

@@ -77,14 +77,20 @@ export function AppointmentLive(p: AppointmentLiveProps): JSX.Element {
       <div aria-live="polite">
         {p.presence?.kind === "host-in" ? <Notice>{a.hostIn}</Notice> : null}
         {p.presence?.kind === "client-waiting" ? (
-          <p class="kb-notice">
-            <mark class="kb-waiting-badge">{a.clientWaiting}</mark> <ActionButton action={p.presence.admit} label={t.booking.schedule.admit} />
-          </p>
+          <div class="kb-notice">
+            <p>
+              <mark class="kb-waiting-badge">{a.clientWaiting}</mark>
+            </p>
+            <ActionButton action={p.presence.admit} label={t.booking.schedule.admit} />
+          </div>
         ) : null}
         {x.online && x.status === "booked" ? (
           p.joinOpen ? (
             <form method="post" action={`/appointments/${x.id}/join`}>
-              <button type="submit">{a.join}</button>
+              {/* Admit is the one primary action while the client waits. */}
+              <button type="submit" class={p.presence?.kind === "client-waiting" ? "secondary" : undefined}>
+                {a.join}
+              </button>
             </form>
           ) : x.end > p.page.now ? (
             <p class="kb-muted">{a.joinOpens}</p>
