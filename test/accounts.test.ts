@@ -3,9 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { currentTOTP } from "../src/accounts/totp.ts";
 import { verifyAuditChain } from "../src/audit/audit.ts";
 import { addPerson, setUpOrganisation, type TestPerson } from "./support/accounts.ts";
-import { jobWorker } from "../src/worker.ts";
 import { TestClient } from "./support/client.ts";
-import { startSmtp } from "./support/smtp.ts";
 import { makeInstallation, runCli, type TestInstallation } from "./support/installation.ts";
 
 const ORIGIN = "https://consult.example.org";
@@ -459,69 +457,6 @@ describe("an admin resets someone's two-factor", () => {
     expect(again.headers.get("location")).toBe("/account/two-factor");
     expect((await c.post(`/admin/people/${admin.personId}/two-factor/reset`, { password: admin.password })).status).toBe(409); // not one's own
     expect(auditActions()).toEqual(expect.arrayContaining(["reauth.failure", "two-factor.reset-by-admin"]));
-  });
-});
-
-describe("clients", () => {
-  test("self-registration: the same answer whether or not the email has an account; the mail says the rest", async () => {
-    const smtp = await startSmtp();
-    try {
-      const c = fresh({ KABINET_SMTP_URL: smtp.url });
-      const admin = await setUpOrganisation(inst);
-      expect((await c.get("/register")).status).toBe(404);
-      const a = new TestClient(inst.app, ORIGIN);
-      await signIn(a, admin);
-      const settings = { name: "Test Clinic", language: "en", timeZone: "Europe/Berlin", clientTwoFactor: "optional", selfRegistration: "on", reminderHours: "24, 1", mailDetails: "minimal" };
-      expect((await a.post("/admin/settings", settings)).status).toBe(200);
-      expect(await (await c.get("/signin")).text()).toContain('href="/register"');
-      expect((await c.post("/register", { name: "", email: "bad" })).status).toBe(422);
-
-      // A new address and one that has an account (the admin's, typed in capitals) get the same page.
-      const answer = async (email: string) => {
-        const r = await new TestClient(inst.app, ORIGIN).post("/register", { name: "Мария Клиентова", email });
-        return { status: r.status, text: (await r.text()).replace(/nonce="[^"]+"/g, "").replaceAll(email, "EMAIL") };
-      };
-      const fresh1 = await answer("maria@example.org");
-      const taken = await answer(admin.email.toUpperCase());
-      expect(fresh1.status).toBe(200);
-      expect(fresh1.text).toContain("Check your mail");
-      expect(taken).toEqual(fresh1);
-
-      await jobWorker(inst).runDue();
-      const mails = smtp.messages();
-      const toMaria = mails.filter((m) => m.to.includes("maria@example.org"));
-      const toAdmin = mails.filter((m) => m.to.includes(admin.email));
-      expect(toMaria.length).toBe(1);
-      expect(toAdmin.map((m) => m.subject)).toEqual(["Someone tried to create an account with your address"]);
-      expect(toAdmin[0]!.text).toContain(`${ORIGIN}/signin`);
-      expect(toAdmin[0]!.text).not.toContain("/link/");
-      // The link chooses the password (proving the mailbox), then the client is in.
-      const link = toMaria[0]!.text.match(/https:\/\/consult\.example\.org(\/link\/[A-Za-z0-9_-]{43})/)![1]!;
-      const maria = new TestClient(inst.app, ORIGIN);
-      expect((await maria.get(link)).headers.get("location")).toBe("/welcome");
-      expect((await maria.post("/welcome", { password: "maria passphrase 1" })).headers.get("location")).toBe("/");
-      expect(await (await maria.get("/")).text()).toContain("Hello, Мария Клиентова");
-      const again = await new TestClient(inst.app, ORIGIN).post("/signin", { email: "maria@example.org", password: "maria passphrase 1" });
-      expect(again.headers.get("location")).toBe("/");
-
-      // When the organisation requires two-factor for clients, the link leads to enrolment.
-      await a.post("/admin/settings", { ...settings, clientTwoFactor: "required", reminderHours: "24" });
-      await answer("ivan@example.org");
-      await jobWorker(inst).runDue();
-      const ivanLink = smtp.messages().find((m) => m.to.includes("ivan@example.org"))!.text.match(/\/link\/[A-Za-z0-9_-]{43}/)![0];
-      const ivan = new TestClient(inst.app, ORIGIN);
-      await ivan.get(ivanLink);
-      expect((await ivan.post("/welcome", { password: "ivan passphrase 1" })).headers.get("location")).toBe("/account/two-factor");
-
-      // Every registration attempt counts against the address: 10 an hour.
-      for (let i = 0; i < 7; i++) await answer(`bot${i}@example.org`);
-      const throttled = await new TestClient(inst.app, ORIGIN).post("/register", { name: "Late", email: "late@example.org" });
-      expect(throttled.status).toBe(429);
-      expect(await throttled.text()).toContain("Too many attempts");
-      expect(auditActions()).toEqual(expect.arrayContaining(["settings.change", "client.register", "client.register-existing", "invitation.accept"]));
-    } finally {
-      await smtp.stop();
-    }
   });
 });
 

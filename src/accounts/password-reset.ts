@@ -24,7 +24,7 @@ import { queueLinkMail } from "./account-mail.ts";
 import { mailConfigured } from "./email-codes.ts";
 import { createOneTimeLink } from "./links.ts";
 import type { AccountDeps } from "./sign-in.ts";
-import { recordFailure, retryAfter, type ThrottleKey } from "./throttle.ts";
+import { accountThrottleId, recordFailure, retryAfter, type ThrottleKey } from "./throttle.ts";
 
 export const SELF_RESET_LIFETIME_MS = 60 * 60_000;
 
@@ -36,7 +36,7 @@ export function requestPasswordReset(deps: AccountDeps, input: { email: string; 
   const now = deps.clock.now();
   const email = normalizeEmail(input.email);
   const keys: ThrottleKey[] = [
-    { kind: "resetRequest", id: Buffer.from(vault.blindIndex("people.email", email)).toString("hex") },
+    { kind: "resetRequest", id: accountThrottleId(vault, email) },
     { kind: "resetFromAddress", id: input.ip },
   ];
   const wait = retryAfter(db, keys, now);

@@ -1,5 +1,6 @@
 // Accounts as people use them, in real Chromium: setup with the code from the log, the admin enrols two-factor,
-// invites a specialist who accepts, enrols and signs in and out; a client registers and signs in without two-factor.
+// invites a specialist who accepts, enrols and signs in and out; a client registers with a code from the mail (and
+// consent) and lands back on the page they came from, then signs in without two-factor.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import type { Browser } from "playwright-core";
@@ -52,7 +53,7 @@ async function enrolTwoFactor(page: Page, shot: string): Promise<string> {
   return secret;
 }
 
-test("setup → admin enrols → invites a specialist → specialist accepts, enrols, signs in and out; a client registers", async () => {
+test("setup → admin enrols → invites a specialist → specialist accepts, enrols, signs in and out; a client registers with a code and lands back", async () => {
   // ── the admin, on a phone ──
   const { context: adminContext, page: admin } = await phone();
   await admin.goto(`${origin}/`);
@@ -84,6 +85,13 @@ test("setup → admin enrols → invites a specialist → specialist accepts, en
   await admin.getByLabel("Clients may create their own accounts", { exact: true }).check();
   await admin.getByRole("button", { name: "Save settings" }).click();
   await admin.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  // and ask for consent to the processing of personal data
+  await admin.goto(`${origin}/admin/consent`);
+  await admin.getByLabel("Ask for consent when clients create an account", { exact: true }).check();
+  await admin.getByLabel("Consent text", { exact: true }).fill("Клиника хранит ваше имя и почту, чтобы проводить консультации.\n\nМы не передаём их третьим лицам.");
+  await admin.getByRole("button", { name: "Save" }).click();
+  await admin.getByRole("status").filter({ hasText: "Saved as version 1." }).waitFor();
+  await admin.screenshot({ path: screenshotPath("consent-admin-phone"), fullPage: true });
   await admin.getByRole("button", { name: "Sign out" }).click();
   await admin.waitForURL(`${origin}/signin`);
   await adminContext.close();
@@ -121,25 +129,37 @@ test("setup → admin enrols → invites a specialist → specialist accepts, en
   await spec.waitForURL(`${origin}/signin`);
   await specContext.close();
 
-  // ── a client registers and signs in without two-factor ──
+  // ── a visitor who picked a page to come back to registers with a code from the mail, and lands back there ──
   const { context: clientContext, page: client } = await phone();
-  await client.goto(`${origin}/signin`);
-  await client.screenshot({ path: screenshotPath("signin-with-register-phone"), fullPage: true });
-  await client.getByRole("link", { name: "New client? Create an account" }).click();
+  await client.goto(`${origin}/register?return=${encodeURIComponent("/book")}`);
   await client.getByLabel("Your name", { exact: true }).fill("Мария Клиентова");
   await client.getByLabel("Email", { exact: true }).fill("maria@mail.example");
   await client.getByRole("button", { name: "Create account" }).click();
-  // The same answer whether or not the address has an account; the link in the mail chooses the password.
-  await client.locator("h1", { hasText: "Check your mail" }).waitFor();
-  await client.screenshot({ path: screenshotPath("register-sent-phone"), fullPage: true });
+  // The box is required: the form comes back with the reason next to it.
+  await client.locator("#f-consent-error", { hasText: "To create an account, please tick this box." }).waitFor();
+  await client.screenshot({ path: screenshotPath("register-consent-error-phone"), fullPage: true });
+  await client.getByLabel("I agree to the processing of my personal data as described above.", { exact: true }).check();
+  await client.getByRole("button", { name: "Create account" }).click();
+  // The same answer whether or not the address has an account; the code proves the mailbox.
+  await client.locator("h1", { hasText: "Enter the code from your email" }).waitFor();
+  const codeField = client.getByLabel("6-digit code", { exact: true });
+  expect(await codeField.getAttribute("inputmode")).toBe("numeric");
+  expect(await codeField.getAttribute("autocomplete")).toBe("one-time-code");
+  await client.screenshot({ path: screenshotPath("register-code-phone"), fullPage: true });
   await jobWorker(inst).runDue();
   const mailed = smtp.messages().find((m) => m.to.includes("maria@mail.example"))!;
-  await client.goto(mailed.text.match(/https?:\/\/\S+\/link\/[A-Za-z0-9_-]{43}/)![0]);
+  expect(mailed.text).not.toContain("/link/"); // a code, not a link
+  await codeField.fill(mailed.subject.match(/(\d{6})$/)![1]!);
+  await client.getByRole("button", { name: "Continue" }).click();
   await client.waitForURL(`${origin}/welcome`);
   await client.getByLabel("New password", { exact: true }).fill("maria's passphrase");
   await client.getByRole("button", { name: "Save password" }).click();
-  await client.locator("h1", { hasText: "Hello, Мария Клиентова" }).waitFor();
-  await client.getByRole("button", { name: "Sign out" }).click();
+  await client.waitForURL(`${origin}/book`); // back where the visitor was going
+  await client.screenshot({ path: screenshotPath("register-landed-phone"), fullPage: true });
+  await client.getByRole("link", { name: "My account" }).click();
+  await client.getByText("You accepted version 1 of the consent text on").waitFor();
+  await client.getByRole("button", { name: "Sign out" }).first().click();
+  await client.waitForURL(`${origin}/signin`);
   await client.getByLabel("Email", { exact: true }).fill("maria@mail.example");
   await client.getByLabel("Password", { exact: true }).fill("maria's passphrase");
   await client.getByRole("button", { name: "Sign in" }).click();
@@ -149,5 +169,5 @@ test("setup → admin enrols → invites a specialist → specialist accepts, en
   expect(problems).toEqual([]);
   expect(foreign).toEqual([]);
   const actions = (inst.db.$client.query("SELECT action FROM audit_log").all() as { action: string }[]).map((r) => r.action);
-  expect(actions).toEqual(expect.arrayContaining(["setup.complete", "invitation.create", "invitation.accept", "two-factor.enable", "signin.success", "client.register"]));
+  expect(actions).toEqual(expect.arrayContaining(["setup.complete", "invitation.create", "invitation.accept", "two-factor.enable", "signin.success", "client.register", "client.register-verified", "consent.change", "consent.accept"]));
 }, 120_000);
