@@ -460,6 +460,44 @@ describe("an admin resets someone's two-factor", () => {
   });
 });
 
+describe("code fields and recovery codes", () => {
+  test("every code field offers the number pad; recovery codes have their own field and come with Copy and a .txt download", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    const specialist = await addPerson(inst, admin.personId, "specialist");
+    const numeric = /<input id="f-code" name="code" type="text" autocomplete="one-time-code" inputmode="numeric"[^>]* pattern="\[0-9\]\*"/;
+    await c.post("/signin", { email: specialist.email, password: specialist.password });
+    const twoFactor = await (await c.get("/signin/two-factor")).text();
+    expect(twoFactor).toMatch(numeric);
+    expect(twoFactor).toMatch(/<input id="f-recovery-code" name="code" type="text" autocomplete="off"/); // letters: no number pad
+    const signedIn = await c.post("/signin/two-factor", { code: currentTOTP(specialist.totpSecret!) });
+    expect(signedIn.headers.get("location")).toBe("/");
+
+    const client = await addPerson(inst, admin.personId, "client");
+    const k = new TestClient(inst.app, ORIGIN);
+    await signIn(k, client);
+    const enrol = await (await k.get("/account/two-factor")).text();
+    expect(enrol).toMatch(numeric);
+    const secret = enrol.match(/data-testid="totp-secret">([A-Z2-7]+)</)![1]!;
+    const page = await (await k.post("/account/two-factor", { code: currentTOTP(secret) })).text();
+    const codes = [...page.matchAll(/<li>([A-Z2-9]{5}-[A-Z2-9]{5})<\/li>/g)].map((m) => m[1]!);
+    expect(codes).toHaveLength(10);
+    // Copy: a button the bundled script reveals (hidden without it), loaded with the page's nonce; no inline script.
+    expect(page).toContain(`data-copy-text="${codes.join("\n")}"`);
+    const nonce = page.match(/<script nonce="([^"]+)" src="\/assets\/htmx/)![1]!;
+    const script = page.match(new RegExp(`<script nonce="${nonce.replace(/[+/=]/g, "\\$&")}" src="(/assets/copy-button\\.[0-9a-f]{16}\\.js)"`))![1]!;
+    expect([...page.matchAll(/<script(?![^>]* src=)/g)]).toHaveLength(0);
+    const js = await k.get(script);
+    expect(js.status).toBe(200);
+    expect(await js.text()).toContain("clipboard");
+    // Download: a data: link built by the server, with the codes one a line.
+    const href = page.match(/href="data:text\/plain;charset=utf-8,([^"]+)" download="kabinet-recovery-codes.txt"/)![1]!;
+    const file = decodeURIComponent(href.replaceAll("&amp;", "&"));
+    expect(file.split("\r\n").filter((l) => /^[A-Z2-9]{5}-/.test(l))).toEqual(codes);
+    expect(file).toStartWith("Kabinet: recovery codes.");
+  });
+});
+
 describe("audit page", () => {
   test("lists entries with filters and shows that the chain verifies", async () => {
     const c = fresh();

@@ -2,6 +2,7 @@
 // invites a specialist who accepts, enrols and signs in and out; a client registers with a code from the mail (and
 // consent) and lands back on the page they came from, then signs in without two-factor.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import type { BrowserContext, Page } from "playwright-core";
 import type { Browser } from "playwright-core";
 import { currentTOTP } from "../../src/accounts/totp.ts";
@@ -47,7 +48,17 @@ async function enrolTwoFactor(page: Page, shot: string): Promise<string> {
   await page.getByLabel("Code", { exact: true }).fill(currentTOTP(secret));
   await page.getByRole("button", { name: "Turn on two-factor" }).click();
   await page.getByTestId("recovery-codes").waitFor();
-  expect(await page.getByTestId("recovery-codes").locator("li").count()).toBe(10);
+  const codes = await page.getByTestId("recovery-codes").locator("li").allTextContents();
+  expect(codes).toHaveLength(10);
+  // Copy (the bundled script) and Download (a file built by the server) both give exactly these codes.
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin });
+  await page.getByRole("button", { name: "Copy", exact: true }).click();
+  await page.getByRole("status").filter({ hasText: "Copied." }).waitFor();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(codes.join("\n"));
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download (.txt)" }).click()]);
+  expect(download.suggestedFilename()).toBe("kabinet-recovery-codes.txt");
+  const file = readFileSync((await download.path())!, "utf8");
+  expect(file.split("\r\n").filter((l) => /^[A-Z2-9]{5}-[A-Z2-9]{5}$/.test(l))).toEqual(codes);
   await page.screenshot({ path: screenshotPath(`${shot}-recovery-codes-phone`), fullPage: true });
   await page.getByRole("button", { name: "I have saved my codes" }).click();
   return secret;
@@ -118,6 +129,7 @@ test("setup → admin enrols → invites a specialist → specialist accepts, en
   await spec.getByRole("button", { name: "Sign in" }).click();
   await spec.waitForURL(`${origin}/signin/two-factor`);
   await spec.screenshot({ path: screenshotPath("two-factor-phone"), fullPage: true });
+  expect(await spec.getByLabel("Code", { exact: true }).getAttribute("inputmode")).toBe("numeric");
   await spec.getByLabel("Code", { exact: true }).fill(currentTOTP(secret, Date.now() + 30_000)); // the enrolment used this step's code
   await spec.getByRole("button", { name: "Continue" }).click();
   await spec.locator("h1", { hasText: "Hello, Dr. Sergey Ivanov" }).waitFor();

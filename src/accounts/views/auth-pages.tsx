@@ -54,9 +54,17 @@ export function SecondFactorPage(p: { page: PageContext; method: "totp" | "email
         <p>{p.method === "email" ? t.twoFactor.emailLead : t.twoFactor.lead}</p>
         <form method="post" action="/signin/two-factor" novalidate>
           <FormAlert message={p.message} summary={t.form.errorSummary} />
-          <Field name="code" label={t.twoFactor.code} autocomplete="one-time-code" inputmode={p.method === "email" ? "numeric" : undefined} required autofocus maxlength={20} />
+          <CodeField name="code" label={t.twoFactor.code} />
           <button type="submit">{t.twoFactor.submit}</button>
         </form>
+        {/* Recovery codes have letters: their own field, so the code field can offer the number pad. */}
+        <details>
+          <summary>{t.twoFactor.useRecovery}</summary>
+          <form method="post" action="/signin/two-factor" novalidate>
+            <Field name="code" idPrefix="recovery-" label={t.twoFactor.recoveryCode} hint={t.twoFactor.recoveryHint} autocomplete="off" maxlength={20} required />
+            <button type="submit">{t.twoFactor.submit}</button>
+          </form>
+        </details>
         {p.method === "email" ? <ActionButton action="/signin/two-factor/resend" label={t.twoFactor.emailResend} variant="secondary" /> : null}
       </article>
     </Layout>
