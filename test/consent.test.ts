@@ -102,6 +102,8 @@ test("registration asks for the current text; the box is required; the accepted 
   const account = await (await c.get("/account")).text();
   expect(account).toContain("You accepted version 2 of the consent text on");
   expect(account).toContain(dateTimeFormat("en", "Europe/Moscow").format(stored[0]!.acceptedAt)); // the organisation's zone
+  expect(await (await a.get("/admin/consent")).text()).toContain("Version 2 · ");
+  expect(await (await a.get("/admin/consent")).text()).toContain("(current) · accepted by 1 person");
   // Who never accepted anything sees no such line.
   expect(await (await a.get("/account")).text()).not.toContain("consent text on");
 });

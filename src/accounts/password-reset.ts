@@ -16,6 +16,8 @@
 //   - Throttled per address asked about (3 an hour) and per client address (10 an hour); every request counts,
 //     so the form can neither flood a mailbox nor be used to test many addresses. Every request is audited.
 // Without a mail server there is no reset by mail: the sign-in page says to ask the organisation.
+// Known limit: for an active account the request also writes a link and queues a mail; no password is hashed on
+// either path, so the difference in time is a few database writes, not equalised.
 import { recordAudit } from "../audit/audit.ts";
 import { normalizeEmail } from "../crypto/blind-index.ts";
 import { findPersonByEmail } from "../people/people.ts";

@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
 import { allow, anyone, rememberReturnPath, signedOut, stage } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { emailSchema, fieldErrors, readForm } from "../http/form.ts";
@@ -15,6 +16,8 @@ import { DEVICE_COOKIE, DEVICE_PROOF_MS } from "./throttle.ts";
 import { requestPasswordReset } from "./password-reset.ts";
 import { registrationOpen } from "./registration.ts";
 import { LinkInvalidPage, LinkPage, passwordMessage, ResetRequestPage, ResetSentPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
+
+const resetSchema = z.object({ email: emailSchema });
 
 /** Carries a one-time link's token from /link/:token (or a proven registration) to /welcome. */
 export const LINK_COOKIE = "kabinet_link";
@@ -130,11 +133,11 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
     const t = c.get("t");
     if (!canReset) return c.notFound();
     const form = await readForm(c);
-    const parsed = emailSchema.safeParse(form.email ?? "");
-    if (!parsed.success) return c.html(<ResetRequestPage page={pageContext(c)} email={form.email} error={fieldErrors(parsed.error, t)[""]} />, 422);
-    const result = requestPasswordReset(deps, { email: parsed.data, ip: c.get("clientIp") });
+    const parsed = resetSchema.safeParse(form);
+    if (!parsed.success) return c.html(<ResetRequestPage page={pageContext(c)} email={form.email} error={fieldErrors(parsed.error, t).email} />, 422);
+    const result = requestPasswordReset(deps, { email: parsed.data.email, ip: c.get("clientIp") });
     if (result.kind === "closed") return c.notFound();
-    if (result.kind === "throttled") return c.html(<ResetRequestPage page={pageContext(c)} email={parsed.data} message={t.signIn.throttled(minutes(result.retryAfterMs))} />, 429);
+    if (result.kind === "throttled") return c.html(<ResetRequestPage page={pageContext(c)} email={parsed.data.email} message={t.signIn.throttled(minutes(result.retryAfterMs))} />, 429);
     return c.html(<ResetSentPage page={pageContext(c)} />);
   });
 

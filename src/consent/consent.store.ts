@@ -1,4 +1,4 @@
-import { desc, eq } from "drizzle-orm";
+import { count, desc, eq } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { consents, consentTexts, meta } from "../db/schema.ts";
 
@@ -28,6 +28,12 @@ export function insertConsentText(db: Queryable, row: ConsentTextRow): void {
 /** False when this person had already accepted this version (the first acceptance is the one kept). */
 export function insertConsent(db: Queryable, row: ConsentRow): boolean {
   return db.insert(consents).values(row).onConflictDoNothing().returning({ v: consents.version }).all().length === 1;
+}
+
+/** How many people accepted each version that anyone accepted. */
+export function countConsentsByVersion(db: Queryable): Map<number, number> {
+  const rows = db.select({ version: consents.version, n: count() }).from(consents).groupBy(consents.version).all();
+  return new Map(rows.map((r) => [r.version, r.n]));
 }
 
 /** The person's most recent acceptance. */

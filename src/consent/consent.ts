@@ -18,6 +18,11 @@ export interface ConsentText {
   createdAt: number;
 }
 
+export interface ConsentVersion extends ConsentText {
+  /** How many people accepted this version. */
+  accepted: number;
+}
+
 export interface ConsentPolicy {
   /** Whether registration asks for consent: the organisation requires it and there is a text to accept. */
   required: boolean;
@@ -29,8 +34,10 @@ export function consentPolicy(db: Queryable): ConsentPolicy {
   return { required: current !== null && store.readRequired(db), current };
 }
 
-export function consentHistory(db: Queryable): ConsentText[] {
-  return store.listConsentTexts(db);
+/** Every version, newest first, with how many accepted it. */
+export function consentHistory(db: Queryable): ConsentVersion[] {
+  const counts = store.countConsentsByVersion(db);
+  return store.listConsentTexts(db).map((v) => ({ ...v, accepted: counts.get(v.version) ?? 0 }));
 }
 
 export const consentSettingsSchema = z

@@ -1,7 +1,7 @@
 import { dateTimeFormat } from "../../i18n/format.ts";
 import { type FieldErrors, FormAlert, Notice } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
-import type { ConsentText } from "../consent.ts";
+import type { ConsentText, ConsentVersion } from "../consent.ts";
 
 /** The organisation's words, paragraph by paragraph (an empty line starts a new one), as text: never markup. */
 function ConsentParagraphs(p: { text: string }): JSX.Element {
@@ -18,7 +18,7 @@ export function ConsentAdminPage(p: {
   page: PageContext;
   required: boolean;
   text: string;
-  history: readonly ConsentText[];
+  history: readonly ConsentVersion[];
   timeZone: string;
   errors?: FieldErrors;
   notice?: string;
@@ -52,7 +52,7 @@ export function ConsentAdminPage(p: {
           <details open={i === 0}>
             <summary>
               {t.consent.version(v.version)} · {when.format(v.createdAt)}
-              {i === 0 ? ` (${t.consent.current})` : null}
+              {i === 0 ? ` (${t.consent.current})` : null} · {t.consent.acceptedBy(v.accepted)}
             </summary>
             <ConsentParagraphs text={v.text} />
           </details>
