@@ -2,6 +2,7 @@
 // password is chosen after it, the organisation's two-factor policy applies, and the visitor lands back on the page
 // that sent them (a booking they picked). An address with an account gets the same answer and its owner a note.
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { currentTOTP } from "../src/accounts/totp.ts";
 import { RETURN_COOKIE } from "../src/http/access.ts";
 import { jobWorker } from "../src/worker.ts";
 import { setUpOrganisation, type TestPerson } from "./support/accounts.ts";
@@ -111,6 +112,10 @@ test("where clients must use two-factor, the new client sets it up right after c
   expect((await c.post("/welcome", { password: "ivan's own passphrase" })).headers.get("location")).toBe("/account/two-factor");
   expect((await c.get(BOOKING)).headers.get("location")).toBe("/account/two-factor"); // nothing before enrolment
   expect(decodeURIComponent(c.cookies.get(RETURN_COOKIE)!)).toBe(BOOKING); // still waiting for the way back
+  const secret = (await (await c.get("/account/two-factor")).text()).match(/data-testid="totp-secret">([A-Z2-7]+)</)![1]!;
+  const codes = await c.post("/account/two-factor", { code: currentTOTP(secret) });
+  expect(await codes.text()).toContain('href="/"'); // "I have saved my codes"
+  expect((await c.get("/")).headers.get("location")).toBe(BOOKING);
 });
 
 test("codes: a new one at most once a minute; wrong ones are throttled per address; registering per client address", async () => {
@@ -154,7 +159,6 @@ test("/signin?return= brings a client back after the second factor; a return to 
   const c = new TestClient(inst.app, ORIGIN);
   await c.get(`/signin?return=${encodeURIComponent(BOOKING)}`);
   expect((await c.post("/signin", { email: admin.email, password: admin.password })).headers.get("location")).toBe("/signin/two-factor");
-  const { currentTOTP } = await import("../src/accounts/totp.ts");
   expect((await c.post("/signin/two-factor", { code: currentTOTP(admin.totpSecret!) })).headers.get("location")).toBe("/");
   expect((await c.get("/")).headers.get("location")).toBe(BOOKING);
 

@@ -1,5 +1,5 @@
 // Accounts as people use them, in real Chromium: setup with the code from the log, the admin enrols two-factor,
-// invites a specialist who accepts, enrols and signs in and out; a client registers with a code from the mail (and
+// invites a specialist who accepts, enrols, signs in and out and resets a forgotten password; a client registers with a code from the mail (and
 // consent) and lands back on the page they came from, then signs in without two-factor.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -64,7 +64,7 @@ async function enrolTwoFactor(page: Page, shot: string): Promise<string> {
   return secret;
 }
 
-test("setup → admin enrols → invites a specialist → specialist accepts, enrols, signs in and out; a client registers with a code and lands back", async () => {
+test("setup → admin enrols → invites a specialist → specialist accepts, enrols, resets a forgotten password, signs in; a client registers with a code and lands back", async () => {
   // ── the admin, on a phone ──
   const { context: adminContext, page: admin } = await phone();
   await admin.goto(`${origin}/`);
@@ -124,8 +124,23 @@ test("setup → admin enrols → invites a specialist → specialist accepts, en
   await spec.getByRole("button", { name: "Sign out" }).click();
   await spec.waitForURL(`${origin}/signin`);
 
+  // He forgets his password: a link by mail sets a new one, and sign-in still asks for his second factor.
+  await spec.getByRole("link", { name: "Forgot your password?" }).click();
   await spec.getByLabel("Email", { exact: true }).fill("sergey@clinic.example");
-  await spec.getByLabel("Password", { exact: true }).fill("sergey's own passphrase");
+  await spec.getByRole("button", { name: "Send me a link" }).click();
+  await spec.locator("h1", { hasText: "Check your mail" }).waitFor();
+  await spec.screenshot({ path: screenshotPath("reset-sent-phone"), fullPage: true });
+  await jobWorker(inst).runDue();
+  const resetMail = smtp.messages().find((m) => m.to.includes("sergey@clinic.example") && m.subject === "Set a new password")!;
+  await spec.goto(resetMail.text.match(/https?:\/\/\S+\/link\/[A-Za-z0-9_-]{43}/)![0]);
+  await spec.waitForURL(`${origin}/welcome`);
+  await spec.getByLabel("New password", { exact: true }).fill("sergey's new passphrase");
+  await spec.getByRole("button", { name: "Save password" }).click();
+  await spec.waitForURL(`${origin}/signin?reset=1`);
+  await spec.getByRole("status").filter({ hasText: "Your password is set." }).waitFor();
+
+  await spec.getByLabel("Email", { exact: true }).fill("sergey@clinic.example");
+  await spec.getByLabel("Password", { exact: true }).fill("sergey's new passphrase");
   await spec.getByRole("button", { name: "Sign in" }).click();
   await spec.waitForURL(`${origin}/signin/two-factor`);
   await spec.screenshot({ path: screenshotPath("two-factor-phone"), fullPage: true });

@@ -201,6 +201,9 @@ export function ResetSentPage(p: { page: PageContext }): JSX.Element {
         <p>{t.reset.sent}</p>
         <p>{t.reset.sentNext}</p>
         <p class="kb-muted">{t.reset.sentNoMail}</p>
+        <p>
+          <a href="/signin">{t.signIn.title}</a>
+        </p>
       </article>
     </Layout>
   );
