@@ -4,6 +4,7 @@ import { getCookie } from "hono/cookie";
 import { accountRoutes } from "./accounts/account.routes.tsx";
 import { SetupGate } from "./accounts/setup.ts";
 import { setupRoutes } from "./accounts/setup.routes.tsx";
+import { registrationRoutes } from "./accounts/registration.routes.tsx";
 import { signInRoutes } from "./accounts/sign-in.routes.tsx";
 import { auditRoutes } from "./admin/audit.routes.tsx";
 import { mailQueueRoutes } from "./admin/mail-queue.routes.tsx";
@@ -13,6 +14,7 @@ import { callAppointment } from "./booking/after-call.ts";
 import { appointmentRoutes } from "./booking/appointments.routes.tsx";
 import { bookRoutes } from "./booking/book.routes.tsx";
 import { calendarRoutes } from "./booking/calendar.routes.tsx";
+import { consentRoutes } from "./consent/consent.routes.tsx";
 import { hoursRoutes } from "./booking/hours.routes.tsx";
 import { scheduleRoutes } from "./booking/schedule.routes.tsx";
 import { servicesRoutes } from "./booking/services.routes.tsx";
@@ -99,7 +101,8 @@ export function createApp(deps: Installation): App {
   app.route("/lang", langRoutes(config.publicUrl.protocol === "https:"));
   app.route("/ws/check", wsCheckRoutes(origin)); //   proxy WebSocket check
   app.route("/setup", setupRoutes(deps, setupGate)); // first run only
-  app.route("/", signInRoutes(deps)); //              /signin /signout /link /welcome /register
+  app.route("/", signInRoutes(deps)); //              /signin /signout /link /welcome /reset-password
+  app.route("/register", registrationRoutes(deps)); // a client's own account, proven by a code by mail
   app.route("/account", accountRoutes(deps)); //      the viewer's own account
   app.route("/rooms", roomsRoutes(deps, liveRooms)); // consultation rooms and their signalling
   app.route("/rooms", networkCheckRoutes(deps)); //  the waiting room's check of the path to the media server
@@ -114,6 +117,7 @@ export function createApp(deps: Installation): App {
   app.route("/admin/people", peopleRoutes(deps));
   app.route("/admin/audit", auditRoutes(deps));
   app.route("/admin/settings", settingsRoutes(deps));
+  app.route("/admin/consent", consentRoutes(deps)); // consent text and its versions
   app.route("/", homeRoutes(deps)); //                    start page
 
   return app;

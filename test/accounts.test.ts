@@ -3,9 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { currentTOTP } from "../src/accounts/totp.ts";
 import { verifyAuditChain } from "../src/audit/audit.ts";
 import { addPerson, setUpOrganisation, type TestPerson } from "./support/accounts.ts";
-import { jobWorker } from "../src/worker.ts";
 import { TestClient } from "./support/client.ts";
-import { startSmtp } from "./support/smtp.ts";
 import { makeInstallation, runCli, type TestInstallation } from "./support/installation.ts";
 
 const ORIGIN = "https://consult.example.org";
@@ -462,66 +460,41 @@ describe("an admin resets someone's two-factor", () => {
   });
 });
 
-describe("clients", () => {
-  test("self-registration: the same answer whether or not the email has an account; the mail says the rest", async () => {
-    const smtp = await startSmtp();
-    try {
-      const c = fresh({ KABINET_SMTP_URL: smtp.url });
-      const admin = await setUpOrganisation(inst);
-      expect((await c.get("/register")).status).toBe(404);
-      const a = new TestClient(inst.app, ORIGIN);
-      await signIn(a, admin);
-      const settings = { name: "Test Clinic", language: "en", timeZone: "Europe/Berlin", clientTwoFactor: "optional", selfRegistration: "on", reminderHours: "24, 1", mailDetails: "minimal" };
-      expect((await a.post("/admin/settings", settings)).status).toBe(200);
-      expect(await (await c.get("/signin")).text()).toContain('href="/register"');
-      expect((await c.post("/register", { name: "", email: "bad" })).status).toBe(422);
+describe("code fields and recovery codes", () => {
+  test("every code field offers the number pad; recovery codes have their own field and come with Copy and a .txt download", async () => {
+    const c = fresh();
+    const admin = await setUpOrganisation(inst);
+    const specialist = await addPerson(inst, admin.personId, "specialist");
+    const numeric = /<input id="f-code" name="code" type="text" autocomplete="one-time-code" inputmode="numeric"[^>]* pattern="\[0-9\]\*"/;
+    await c.post("/signin", { email: specialist.email, password: specialist.password });
+    const twoFactor = await (await c.get("/signin/two-factor")).text();
+    expect(twoFactor).toMatch(numeric);
+    expect(twoFactor).toMatch(/<input id="f-recovery-code" name="code" type="text" autocomplete="off"/); // letters: no number pad
+    const signedIn = await c.post("/signin/two-factor", { code: currentTOTP(specialist.totpSecret!) });
+    expect(signedIn.headers.get("location")).toBe("/");
 
-      // A new address and one that has an account (the admin's, typed in capitals) get the same page.
-      const answer = async (email: string) => {
-        const r = await new TestClient(inst.app, ORIGIN).post("/register", { name: "Мария Клиентова", email });
-        return { status: r.status, text: (await r.text()).replace(/nonce="[^"]+"/g, "").replaceAll(email, "EMAIL") };
-      };
-      const fresh1 = await answer("maria@example.org");
-      const taken = await answer(admin.email.toUpperCase());
-      expect(fresh1.status).toBe(200);
-      expect(fresh1.text).toContain("Check your mail");
-      expect(taken).toEqual(fresh1);
-
-      await jobWorker(inst).runDue();
-      const mails = smtp.messages();
-      const toMaria = mails.filter((m) => m.to.includes("maria@example.org"));
-      const toAdmin = mails.filter((m) => m.to.includes(admin.email));
-      expect(toMaria.length).toBe(1);
-      expect(toAdmin.map((m) => m.subject)).toEqual(["Someone tried to create an account with your address"]);
-      expect(toAdmin[0]!.text).toContain(`${ORIGIN}/signin`);
-      expect(toAdmin[0]!.text).not.toContain("/link/");
-      // The link chooses the password (proving the mailbox), then the client is in.
-      const link = toMaria[0]!.text.match(/https:\/\/consult\.example\.org(\/link\/[A-Za-z0-9_-]{43})/)![1]!;
-      const maria = new TestClient(inst.app, ORIGIN);
-      expect((await maria.get(link)).headers.get("location")).toBe("/welcome");
-      expect((await maria.post("/welcome", { password: "maria passphrase 1" })).headers.get("location")).toBe("/");
-      expect(await (await maria.get("/")).text()).toContain("Hello, Мария Клиентова");
-      const again = await new TestClient(inst.app, ORIGIN).post("/signin", { email: "maria@example.org", password: "maria passphrase 1" });
-      expect(again.headers.get("location")).toBe("/");
-
-      // When the organisation requires two-factor for clients, the link leads to enrolment.
-      await a.post("/admin/settings", { ...settings, clientTwoFactor: "required", reminderHours: "24" });
-      await answer("ivan@example.org");
-      await jobWorker(inst).runDue();
-      const ivanLink = smtp.messages().find((m) => m.to.includes("ivan@example.org"))!.text.match(/\/link\/[A-Za-z0-9_-]{43}/)![0];
-      const ivan = new TestClient(inst.app, ORIGIN);
-      await ivan.get(ivanLink);
-      expect((await ivan.post("/welcome", { password: "ivan passphrase 1" })).headers.get("location")).toBe("/account/two-factor");
-
-      // Every registration attempt counts against the address: 10 an hour.
-      for (let i = 0; i < 7; i++) await answer(`bot${i}@example.org`);
-      const throttled = await new TestClient(inst.app, ORIGIN).post("/register", { name: "Late", email: "late@example.org" });
-      expect(throttled.status).toBe(429);
-      expect(await throttled.text()).toContain("Too many attempts");
-      expect(auditActions()).toEqual(expect.arrayContaining(["settings.change", "client.register", "client.register-existing", "invitation.accept"]));
-    } finally {
-      await smtp.stop();
-    }
+    const client = await addPerson(inst, admin.personId, "client");
+    const k = new TestClient(inst.app, ORIGIN);
+    await signIn(k, client);
+    const enrol = await (await k.get("/account/two-factor")).text();
+    expect(enrol).toMatch(numeric);
+    const secret = enrol.match(/data-testid="totp-secret">([A-Z2-7]+)</)![1]!;
+    const page = await (await k.post("/account/two-factor", { code: currentTOTP(secret) })).text();
+    const codes = [...page.matchAll(/<li>([A-Z2-9]{5}-[A-Z2-9]{5})<\/li>/g)].map((m) => m[1]!);
+    expect(codes).toHaveLength(10);
+    // Copy: a button the bundled script reveals (hidden without it), loaded with the page's nonce; no inline script.
+    expect(page).toContain(`data-copy-text="${codes.join("\n")}"`);
+    const nonce = page.match(/<script nonce="([^"]+)" src="\/assets\/htmx/)![1]!;
+    const script = page.match(new RegExp(`<script nonce="${nonce.replace(/[+/=]/g, "\\$&")}" src="(/assets/copy-button\\.[0-9a-f]{16}\\.js)"`))![1]!;
+    expect([...page.matchAll(/<script(?![^>]* src=)/g)]).toHaveLength(0);
+    const js = await k.get(script);
+    expect(js.status).toBe(200);
+    expect(await js.text()).toContain("clipboard");
+    // Download: a data: link built by the server, with the codes one a line.
+    const href = page.match(/href="data:text\/plain;charset=utf-8,([^"]+)" download="kabinet-recovery-codes.txt"/)![1]!;
+    const file = decodeURIComponent(href.replaceAll("&amp;", "&"));
+    expect(file.split("\r\n").filter((l) => /^[A-Z2-9]{5}-/.test(l))).toEqual(codes);
+    expect(file).toStartWith("Kabinet: recovery codes.");
   });
 });
 

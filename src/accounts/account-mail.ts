@@ -1,5 +1,5 @@
-// Account mails: invitation and password-reset links, the one-time sign-in code by email, and the note that someone
-// tried to register with an address that has an account. The link or code sits
+// Account mails: invitation and password-reset links, the one-time code by email (sign-in or registration), and the
+// note that someone tried to register with an address that has an account. The link or code sits
 // in the queued payload sealed under the person's key, and is gone from the queue's view once sent or expired.
 import { createHash } from "node:crypto";
 import type { Queryable } from "../db/client.ts";
@@ -7,6 +7,7 @@ import { LOCALES } from "../i18n/messages.ts";
 import { type MailContext, type MailDecision, mailTemplate, type MailTemplates, queueMail } from "../mail/templates.ts";
 import { mailRecipientOf } from "../people/people.ts";
 import type { Vault } from "../vault/vault.ts";
+import type { CodePurpose } from "./email-codes.ts";
 import { type LinkPurpose, linkUrl } from "./links.ts";
 
 const LINK_MAIL = "account.link";
@@ -22,6 +23,8 @@ interface LinkMailData {
 interface CodeMailData {
   code: string;
   expiresAt: number;
+  /** Absent in codes queued before registration had codes: those were sign-in codes. */
+  purpose?: CodePurpose;
 }
 
 interface RegisterAttemptData {
@@ -35,9 +38,9 @@ export function queueLinkMail(tx: Queryable, vault: Vault, publicUrl: URL, perso
   queueMail<LinkMailData>(tx, vault, LINK_MAIL, { dedupeKey: key, recipient: personId, data: { purpose, url: linkUrl(publicUrl, token), expiresAt }, runAt: now }, now);
 }
 
-export function queueCodeMail(tx: Queryable, vault: Vault, personId: string, code: string, expiresAt: number, now = Date.now()): void {
+export function queueCodeMail(tx: Queryable, vault: Vault, personId: string, purpose: CodePurpose, code: string, expiresAt: number, now = Date.now()): void {
   const key = `code:${personId}:${now}:${createHash("sha256").update(code).digest("hex").slice(0, 8)}`;
-  queueMail<CodeMailData>(tx, vault, CODE_MAIL, { dedupeKey: key, recipient: personId, data: { code, expiresAt }, runAt: now }, now);
+  queueMail<CodeMailData>(tx, vault, CODE_MAIL, { dedupeKey: key, recipient: personId, data: { code, expiresAt, purpose }, runAt: now }, now);
 }
 
 /** Tells an account's owner that someone tried to register with their address; at most one such mail an hour. */
@@ -60,7 +63,8 @@ function codeMail(ctx: MailContext, d: CodeMailData): MailDecision {
   if (!reader) return { skip: "the recipient no longer exists" };
   if (ctx.now >= d.expiresAt) return { skip: "the code expired before it could be sent" };
   const t = LOCALES[reader.locale];
-  return { send: { to: reader.email, subject: t.mail.codeSubject(d.code), text: [t.mail.greeting(reader.name), "", t.mail.codeLead(d.code), "", t.mail.codeIgnore, "", t.mail.footer].join("\n") } };
+  const [subject, lead, ignore] = d.purpose === "register" ? [t.register.mailSubject, t.register.mailLead, t.register.mailIgnore] : [t.mail.codeSubject, t.mail.codeLead, t.mail.codeIgnore];
+  return { send: { to: reader.email, subject: subject(d.code), text: [t.mail.greeting(reader.name), "", lead(d.code), "", ignore, "", t.mail.footer].join("\n") } };
 }
 
 function linkMail(ctx: MailContext, d: LinkMailData): MailDecision {

@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import encodeQR from "qr";
 import { recordAudit } from "../audit/audit.ts";
+import { consentOf } from "../consent/consent.ts";
 import { allow, everyone, stage } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { readForm } from "../http/form.ts";
@@ -35,6 +36,7 @@ export function accountRoutes(deps: AccountDeps): Hono<AppEnv> {
         sessions={listPersonSessions(deps.db, viewer.personId)}
         currentHandle={viewer.session.handle}
         timeZone={getSettings(deps.db)?.timeZone ?? "UTC"}
+        consent={consentOf(deps.db, viewer.personId)}
         {...extra}
       />,
       status,

@@ -1,4 +1,5 @@
-// One-time sign-in codes by email: a client's second factor when they prefer it to an authenticator app.
+// One-time codes by email: a client's second factor when they prefer it to an authenticator app, and the proof of the
+// mailbox when a client registers (registration.ts).
 //
 // Invariants: one outstanding code per person (a new one replaces the old); 6 random digits, stored as a keyed hash
 // bound to the person and the purpose; valid 10 minutes and once; at most one code a minute and five an hour per
@@ -15,7 +16,7 @@ import { recordFailure, retryAfter, type ThrottleKey } from "./throttle.ts";
 export const EMAIL_CODE_MS = 10 * 60_000;
 const RESEND_AFTER_MS = 60_000;
 
-export type CodePurpose = "sign-in" | "enrol";
+export type CodePurpose = "sign-in" | "enrol" | "register";
 
 export type SendResult = { ok: true } | { ok: false; reason: "no-mail" } | { ok: false; reason: "throttled"; retryAfterMs: number };
 
@@ -33,7 +34,7 @@ export function sendEmailCode(deps: AccountDeps, tx: Queryable, personId: string
   const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
   store.putEmailCode(tx, { personId, codeHash: Buffer.from(codeHash(deps, personId, purpose, code)), purpose, createdAt: now, expiresAt: now + EMAIL_CODE_MS });
   recordFailure(tx, [key], now);
-  queueCodeMail(tx, deps.vault, personId, code, now + EMAIL_CODE_MS, now);
+  queueCodeMail(tx, deps.vault, personId, purpose, code, now + EMAIL_CODE_MS, now);
   recordAudit(tx, deps.vault, { actor: personId, action: "email-code.send", target: personId, details: { purpose } });
   return { ok: true };
 }

@@ -1,14 +1,8 @@
-// What a person does to their own account: change the password, register as a client (when allowed).
+// What a person does to their own account: change the password, end their sessions. (Registering: registration.ts.)
 import { recordAudit } from "../audit/audit.ts";
-import { createPerson, findPersonByEmail } from "../people/people.ts";
 import { invalidatePersonSessions, type Session } from "../sessions/sessions.ts";
-import { getSettings } from "../settings/settings.ts";
 import * as store from "./accounts.store.ts";
-import { queueLinkMail, queueRegisterAttemptMail } from "./account-mail.ts";
-import { createOneTimeLink, LINK_LIFETIME_MS } from "./links.ts";
 import { hashPassword, type PasswordProblem, passwordProblem } from "./passwords.ts";
-import { mailConfigured } from "./email-codes.ts";
-import { recordFailure, retryAfter } from "./throttle.ts";
 import type { AccountDeps } from "./sign-in.ts";
 import { reauthenticate } from "./two-factor.ts";
 
@@ -29,55 +23,6 @@ export async function changePassword(deps: AccountDeps, session: Session, curren
     { behavior: "immediate" },
   );
   return { kind: "changed" };
-}
-
-export type RegisterResult = { kind: "closed" } | { kind: "throttled"; retryAfterMs: number } | { kind: "mailed" };
-
-/**
- * Self-registration. The answer is the same whether or not the email has an account ("check your mail"), so the form
- * tells no one who is a client here; the mailbox's owner learns the rest. A new address gets an invitation link (the
- * password is chosen there, which also proves the mailbox); an address with an account gets a note that someone tried,
- * with the sign-in address (at most one an hour); a client who registered but never opened the link gets a fresh one.
- * Every attempt counts against the address (LIMITS.register).
- */
-export function registerClient(deps: AccountDeps, input: { name: string; email: string; ip: string }): RegisterResult {
-  const settings = getSettings(deps.db);
-  // Registration goes through a mailed link: without mail there is no way to finish it.
-  if (!settings?.selfRegistration || !mailConfigured(deps)) return { kind: "closed" };
-  const now = deps.clock.now();
-  const key = { kind: "register" as const, id: input.ip };
-  const wait = retryAfter(deps.db, [key], now);
-  if (wait > 0) return { kind: "throttled", retryAfterMs: wait };
-  const { vault, config } = deps;
-  deps.db.transaction(
-    (tx) => {
-      recordFailure(tx, [key], now);
-      const person = createPerson({ db: tx, vault }, { role: "client", email: input.email, name: input.name }, "self-registration");
-      if (person) {
-        store.insertAccount(tx, { personId: person.id, status: "invited", createdAt: now });
-        recordFailure(tx, [{ kind: "reissue", id: person.id }], now); // the next link for this address in an hour at the earliest
-        const token = createOneTimeLink(tx, person.id, "invite", person.id, now);
-        queueLinkMail(tx, vault, config.publicUrl, person.id, "invite", token, now + LINK_LIFETIME_MS.invite, now);
-        recordAudit(tx, vault, { actor: person.id, action: "client.register", target: person.id });
-        return;
-      }
-      const existing = findPersonByEmail({ db: tx, vault }, input.email);
-      const status = existing ? store.getAccount(tx, existing.id)?.status : undefined;
-      if (!existing || !status || status === "deactivated") return; // nothing to tell that mailbox
-      if (status === "invited" && existing.role === "client") {
-        const reissue = { kind: "reissue" as const, id: existing.id };
-        if (retryAfter(tx, [reissue], now) > 0) return; // the link sent within the hour stays valid
-        recordFailure(tx, [reissue], now);
-        const token = createOneTimeLink(tx, existing.id, "invite", existing.id, now);
-        queueLinkMail(tx, vault, config.publicUrl, existing.id, "invite", token, now + LINK_LIFETIME_MS.invite, now);
-      } else if (status === "active") {
-        queueRegisterAttemptMail(tx, vault, config.publicUrl, existing.id, now);
-      }
-      recordAudit(tx, vault, { actor: "anonymous", action: "client.register-existing", target: existing.id });
-    },
-    { behavior: "immediate" },
-  );
-  return { kind: "mailed" };
 }
 
 export function endAllSessions(deps: AccountDeps, personId: string): number {

@@ -1,37 +1,39 @@
-// Signing in and out, one-time links, password reset by mail, self-registration.
+// Signing in and out, one-time links, password reset by mail. (Registering: registration.routes.tsx.)
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { allow, anyone, signedOut, stage } from "../http/access.ts";
+import { allow, anyone, rememberReturnPath, signedOut, stage } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
-import { emailSchema, fieldErrors, nameSchema, passwordFieldSchema, readForm } from "../http/form.ts";
+import { emailSchema, fieldErrors, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import { describeDevice, invalidateSession } from "../sessions/sessions.ts";
 import { clearSessionCookie, setSessionCookie } from "../sessions/session.middleware.ts";
-import { getSettings } from "../settings/settings.ts";
 import { completeOneTimeLink, inspectOneTimeLink } from "./links.ts";
-import { registerClient } from "./self-service.ts";
 import { mailConfigured, sendEmailCode } from "./email-codes.ts";
 import { completeSecondFactor, secondFactorMethod, type AccountDeps, signInWithPassword } from "./sign-in.ts";
 import { DEVICE_COOKIE, DEVICE_PROOF_MS } from "./throttle.ts";
 import { requestPasswordReset } from "./password-reset.ts";
-import { LinkInvalidPage, LinkPage, passwordMessage, RegisterPage, RegisterSentPage, ResetRequestPage, ResetSentPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
+import { registrationOpen } from "./registration.ts";
+import { LinkInvalidPage, LinkPage, passwordMessage, ResetRequestPage, ResetSentPage, SecondFactorPage, SignInPage } from "./views/auth-pages.tsx";
 
-const LINK_COOKIE = "kabinet_link";
+const resetSchema = z.object({ email: emailSchema });
+
+/** Carries a one-time link's token from /link/:token (or a proven registration) to /welcome. */
+export const LINK_COOKIE = "kabinet_link";
 
 export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { publicUrl } = deps.config;
   const secure = publicUrl.protocol === "https:";
-  const canRegister = () => getSettings(deps.db)?.selfRegistration === true && mailConfigured(deps);
   const canReset = mailConfigured(deps);
   const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
 
   app.get("/signin", allow(signedOut), (c) => {
     const t = c.get("t");
+    rememberReturnPath(c, c.req.query("return")); // e.g. the booking a visitor picked before signing in
     const notice = c.req.query("reset") === "1" ? t.signIn.passwordReset : undefined;
-    return c.html(<SignInPage page={pageContext(c)} canRegister={canRegister()} canReset={canReset} notice={notice} />);
+    return c.html(<SignInPage page={pageContext(c)} canRegister={registrationOpen(deps)} canReset={canReset} notice={notice} />);
   });
 
   app.post("/signin", allow(signedOut), async (c) => {
@@ -47,7 +49,7 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
     });
     if (result.kind !== "signed-in") {
       const message = result.kind === "throttled" ? t.signIn.throttled(minutes(result.retryAfterMs)) : t.signIn.invalid;
-      return c.html(<SignInPage page={pageContext(c)} email={email} message={message} canRegister={canRegister()} canReset={canReset} />, result.kind === "throttled" ? 429 : 422);
+      return c.html(<SignInPage page={pageContext(c)} email={email} message={message} canRegister={registrationOpen(deps)} canReset={canReset} />, result.kind === "throttled" ? 429 : 422);
     }
     setSessionCookie(c, publicUrl, result.token, result.session);
     // Proof that this browser knew this account's password: others' failures never lock it out (throttle.ts).
@@ -131,31 +133,12 @@ export function signInRoutes(deps: AccountDeps): Hono<AppEnv> {
     const t = c.get("t");
     if (!canReset) return c.notFound();
     const form = await readForm(c);
-    const parsed = emailSchema.safeParse(form.email ?? "");
-    if (!parsed.success) return c.html(<ResetRequestPage page={pageContext(c)} email={form.email} error={fieldErrors(parsed.error, t)[""]} />, 422);
-    const result = requestPasswordReset(deps, { email: parsed.data, ip: c.get("clientIp") });
+    const parsed = resetSchema.safeParse(form);
+    if (!parsed.success) return c.html(<ResetRequestPage page={pageContext(c)} email={form.email} error={fieldErrors(parsed.error, t).email} />, 422);
+    const result = requestPasswordReset(deps, { email: parsed.data.email, ip: c.get("clientIp") });
     if (result.kind === "closed") return c.notFound();
-    if (result.kind === "throttled") return c.html(<ResetRequestPage page={pageContext(c)} email={parsed.data} message={t.signIn.throttled(minutes(result.retryAfterMs))} />, 429);
+    if (result.kind === "throttled") return c.html(<ResetRequestPage page={pageContext(c)} email={parsed.data.email} message={t.signIn.throttled(minutes(result.retryAfterMs))} />, 429);
     return c.html(<ResetSentPage page={pageContext(c)} />);
-  });
-
-  app.get("/register", allow(signedOut), (c) => {
-    if (!canRegister()) return c.notFound();
-    return c.html(<RegisterPage page={pageContext(c)} />);
-  });
-
-  app.post("/register", allow(signedOut), async (c) => {
-    const t = c.get("t");
-    if (!canRegister()) return c.notFound();
-    const form = await readForm(c);
-    const parsed = z.object({ name: nameSchema, email: emailSchema }).safeParse(form);
-    if (!parsed.success) return c.html(<RegisterPage page={pageContext(c)} values={form} errors={fieldErrors(parsed.error, t)} />, 422);
-    const result = registerClient(deps, { ...parsed.data, ip: c.get("clientIp") });
-    if (result.kind === "closed") return c.notFound();
-    if (result.kind === "throttled") {
-      return c.html(<RegisterPage page={pageContext(c)} values={form} message={t.signIn.throttled(minutes(result.retryAfterMs))} />, 429);
-    }
-    return c.html(<RegisterSentPage page={pageContext(c)} email={parsed.data.email} />);
   });
 
   return app;

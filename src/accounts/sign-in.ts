@@ -17,7 +17,7 @@ import * as store from "./accounts.store.ts";
 import { sendEmailCode, useEmailCode } from "./email-codes.ts";
 import { verifyAgainstNothing, verifyPassword } from "./passwords.ts";
 import { requiresTwoFactor } from "./policy.ts";
-import { addDeviceProof, clearFailures, passwordKeys, provenDevice, recordFailure, retryAfter, secondFactorKey, type ThrottleKey } from "./throttle.ts";
+import { accountThrottleId, addDeviceProof, clearFailures, passwordKeys, provenDevice, recordFailure, retryAfter, secondFactorKey, type ThrottleKey } from "./throttle.ts";
 import { useRecoveryCodeOf, verifyTOTPOf } from "./two-factor.ts";
 
 export type AccountDeps = Pick<Installation, "db" | "vault" | "config" | "log" | "clock">;
@@ -43,7 +43,7 @@ export async function signInWithPassword(deps: AccountDeps, input: SignInInput):
   const { db, vault } = deps;
   const now = deps.clock.now();
   const email = normalizeEmail(input.email);
-  const accountKey = Buffer.from(vault.blindIndex("people.email", email)).toString("hex");
+  const accountKey = accountThrottleId(vault, email);
   const keys = passwordKeys(accountKey, input.ip, provenDevice(vault, accountKey, input.deviceCookie, now));
   const wait = retryAfter(db, keys, now);
   if (wait > 0) return { kind: "throttled", retryAfterMs: wait };

@@ -39,9 +39,8 @@ export const LIMITS = {
   secondFactor: { failures: 5, windowMs: WINDOW_MS },
   /** Self-registrations per address: every attempt counts, so the form cannot be used to test many emails. */
   register: { failures: 10, windowMs: 60 * 60_000 },
-  /** A fresh invitation link for a self-registered client who registers again: one an hour, so strangers cannot
-   *  keep cancelling the link that was sent (each new link ends the open ones) or flood the mailbox. */
-  reissue: { failures: 1, windowMs: 60 * 60_000 },
+  /** Wrong registration codes per address being registered (its blind index: known or unknown alike). */
+  registerCode: { failures: 5, windowMs: WINDOW_MS },
   /** Sign-in codes sent by email per person: every code sent counts. */
   emailCode: { failures: 5, windowMs: 60 * 60_000 },
   /** Password-reset requests per address asked about (known or not alike): every request counts. */
@@ -81,6 +80,11 @@ export function clearFailures(db: Queryable, key: ThrottleKey): void {
 export function pruneFailures(db: Queryable, now = Date.now()): number {
   const longest = Math.max(...Object.values(LIMITS).map((l) => l.windowMs));
   return store.deleteFailuresOlderThan(db, now - longest);
+}
+
+/** How an account is named in throttle keys: its normalised email's blind index (the same for unknown addresses). */
+export function accountThrottleId(vault: Vault, normalizedEmail: string): string {
+  return Buffer.from(vault.blindIndex("people.email", normalizedEmail)).toString("hex");
 }
 
 /** Wrong second-factor codes of a person, at sign-in and when enrolling codes by email alike. */

@@ -350,7 +350,7 @@ export const emailCodes = sqliteTable("email_codes", {
     .primaryKey()
     .references(() => people.id, { onDelete: "cascade" }),
   codeHash: blob("code_hash", { mode: "buffer" }).notNull(),
-  purpose: text("purpose", { enum: ["sign-in", "enrol"] }).notNull(),
+  purpose: text("purpose", { enum: ["sign-in", "enrol", "register"] }).notNull(),
   createdAt: integer("created_at").notNull(),
   expiresAt: integer("expires_at").notNull(),
 });

@@ -77,6 +77,20 @@ function refuse(c: Context<AppEnv>, s: SessionStage | undefined): Response {
 /** Where to go back to after signing in (a path on this site, set when a page asked for a session). */
 export const RETURN_COOKIE = "kabinet_return";
 
+/**
+ * Remembers where to come back to once signed in (the start page follows it once), if it is a plain path on this
+ * site; else nothing. Also how /signin?return=… and /register?return=… are honoured.
+ */
+export function rememberReturnPath(c: Context<AppEnv>, path: string | undefined): void {
+  if (path === undefined || !isReturnPath(path)) return;
+  // Secure by the public URL: behind the proxy the request reaching us is plain HTTP although the browser's is not.
+  const secure = c.get("publicUrl").protocol === "https:";
+  setCookie(c, RETURN_COOKIE, path, { path: "/", httpOnly: true, sameSite: "Lax", secure, maxAge: RETURN_MAX_AGE_S });
+}
+
+// Long enough to register (a code by mail, a password) on the way back to a booking.
+const RETURN_MAX_AGE_S = 30 * 60;
+
 /** Only a plain path on this site: no scheme, no host, no protocol-relative or backslash tricks, bounded. */
 export function isReturnPath(path: string): boolean {
   return /^\/(?![\/\\])[^\s\\]*$/.test(path) && path.length <= 300 && path !== "/";

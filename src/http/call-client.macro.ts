@@ -3,8 +3,17 @@
 import { join } from "node:path";
 
 export function callClientScript(): string {
-  const entry = join(import.meta.dir, "../../web/call.ts");
+  return bundle("call.ts");
+}
+
+/** The copy buttons of pages that show something to keep (recovery codes). */
+export function copyButtonScript(): string {
+  return bundle("copy-button.ts");
+}
+
+function bundle(file: string): string {
+  const entry = join(import.meta.dir, "../../web", file);
   const r = Bun.spawnSync([process.execPath, "build", entry, "--target=browser", "--format=esm", "--minify"]);
-  if (r.exitCode !== 0) throw new Error(`bundling the call client failed: ${r.stderr.toString()}`);
+  if (r.exitCode !== 0) throw new Error(`bundling web/${file} failed: ${r.stderr.toString()}`);
   return r.stdout.toString();
 }

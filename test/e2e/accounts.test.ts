@@ -1,6 +1,8 @@
 // Accounts as people use them, in real Chromium: setup with the code from the log, the admin enrols two-factor,
-// invites a specialist who accepts, enrols and signs in and out; a client registers and signs in without two-factor.
+// invites a specialist who accepts, enrols, signs in and out and resets a forgotten password; a client registers with a code from the mail (and
+// consent) and lands back on the page they came from, then signs in without two-factor.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import type { BrowserContext, Page } from "playwright-core";
 import type { Browser } from "playwright-core";
 import { currentTOTP } from "../../src/accounts/totp.ts";
@@ -46,13 +48,23 @@ async function enrolTwoFactor(page: Page, shot: string): Promise<string> {
   await page.getByLabel("Code", { exact: true }).fill(currentTOTP(secret));
   await page.getByRole("button", { name: "Turn on two-factor" }).click();
   await page.getByTestId("recovery-codes").waitFor();
-  expect(await page.getByTestId("recovery-codes").locator("li").count()).toBe(10);
+  const codes = await page.getByTestId("recovery-codes").locator("li").allTextContents();
+  expect(codes).toHaveLength(10);
+  // Copy (the bundled script) and Download (a file built by the server) both give exactly these codes.
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin });
+  await page.getByRole("button", { name: "Copy", exact: true }).click();
+  await page.getByRole("status").filter({ hasText: "Copied." }).waitFor();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(codes.join("\n"));
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download (.txt)" }).click()]);
+  expect(download.suggestedFilename()).toBe("kabinet-recovery-codes.txt");
+  const file = readFileSync((await download.path())!, "utf8");
+  expect(file.split("\r\n").filter((l) => /^[A-Z2-9]{5}-[A-Z2-9]{5}$/.test(l))).toEqual(codes);
   await page.screenshot({ path: screenshotPath(`${shot}-recovery-codes-phone`), fullPage: true });
   await page.getByRole("button", { name: "I have saved my codes" }).click();
   return secret;
 }
 
-test("setup → admin enrols → invites a specialist → specialist accepts, enrols, signs in and out; a client registers", async () => {
+test("setup → admin enrols → invites a specialist → specialist accepts, enrols, resets a forgotten password, signs in; a client registers with a code and lands back", async () => {
   // ── the admin, on a phone ──
   const { context: adminContext, page: admin } = await phone();
   await admin.goto(`${origin}/`);
@@ -84,6 +96,13 @@ test("setup → admin enrols → invites a specialist → specialist accepts, en
   await admin.getByLabel("Clients may create their own accounts", { exact: true }).check();
   await admin.getByRole("button", { name: "Save settings" }).click();
   await admin.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  // and ask for consent to the processing of personal data
+  await admin.goto(`${origin}/admin/consent`);
+  await admin.getByLabel("Ask for consent when clients create an account", { exact: true }).check();
+  await admin.getByLabel("Consent text", { exact: true }).fill("Клиника хранит ваше имя и почту, чтобы проводить консультации.\n\nМы не передаём их третьим лицам.");
+  await admin.getByRole("button", { name: "Save" }).click();
+  await admin.getByRole("status").filter({ hasText: "Saved as version 1." }).waitFor();
+  await admin.screenshot({ path: screenshotPath("consent-admin-phone"), fullPage: true });
   await admin.getByRole("button", { name: "Sign out" }).click();
   await admin.waitForURL(`${origin}/signin`);
   await adminContext.close();
@@ -105,11 +124,27 @@ test("setup → admin enrols → invites a specialist → specialist accepts, en
   await spec.getByRole("button", { name: "Sign out" }).click();
   await spec.waitForURL(`${origin}/signin`);
 
+  // He forgets his password: a link by mail sets a new one, and sign-in still asks for his second factor.
+  await spec.getByRole("link", { name: "Forgot your password?" }).click();
   await spec.getByLabel("Email", { exact: true }).fill("sergey@clinic.example");
-  await spec.getByLabel("Password", { exact: true }).fill("sergey's own passphrase");
+  await spec.getByRole("button", { name: "Send me a link" }).click();
+  await spec.locator("h1", { hasText: "Check your mail" }).waitFor();
+  await spec.screenshot({ path: screenshotPath("reset-sent-phone"), fullPage: true });
+  await jobWorker(inst).runDue();
+  const resetMail = smtp.messages().find((m) => m.to.includes("sergey@clinic.example") && m.subject === "Set a new password")!;
+  await spec.goto(resetMail.text.match(/https?:\/\/\S+\/link\/[A-Za-z0-9_-]{43}/)![0]);
+  await spec.waitForURL(`${origin}/welcome`);
+  await spec.getByLabel("New password", { exact: true }).fill("sergey's new passphrase");
+  await spec.getByRole("button", { name: "Save password" }).click();
+  await spec.waitForURL(`${origin}/signin?reset=1`);
+  await spec.getByRole("status").filter({ hasText: "Your password is set." }).waitFor();
+
+  await spec.getByLabel("Email", { exact: true }).fill("sergey@clinic.example");
+  await spec.getByLabel("Password", { exact: true }).fill("sergey's new passphrase");
   await spec.getByRole("button", { name: "Sign in" }).click();
   await spec.waitForURL(`${origin}/signin/two-factor`);
   await spec.screenshot({ path: screenshotPath("two-factor-phone"), fullPage: true });
+  expect(await spec.getByLabel("Code", { exact: true }).getAttribute("inputmode")).toBe("numeric");
   await spec.getByLabel("Code", { exact: true }).fill(currentTOTP(secret, Date.now() + 30_000)); // the enrolment used this step's code
   await spec.getByRole("button", { name: "Continue" }).click();
   await spec.locator("h1", { hasText: "Hello, Dr. Sergey Ivanov" }).waitFor();
@@ -121,25 +156,37 @@ test("setup → admin enrols → invites a specialist → specialist accepts, en
   await spec.waitForURL(`${origin}/signin`);
   await specContext.close();
 
-  // ── a client registers and signs in without two-factor ──
+  // ── a visitor who picked a page to come back to registers with a code from the mail, and lands back there ──
   const { context: clientContext, page: client } = await phone();
-  await client.goto(`${origin}/signin`);
-  await client.screenshot({ path: screenshotPath("signin-with-register-phone"), fullPage: true });
-  await client.getByRole("link", { name: "New client? Create an account" }).click();
+  await client.goto(`${origin}/register?return=${encodeURIComponent("/book")}`);
   await client.getByLabel("Your name", { exact: true }).fill("Мария Клиентова");
   await client.getByLabel("Email", { exact: true }).fill("maria@mail.example");
   await client.getByRole("button", { name: "Create account" }).click();
-  // The same answer whether or not the address has an account; the link in the mail chooses the password.
-  await client.locator("h1", { hasText: "Check your mail" }).waitFor();
-  await client.screenshot({ path: screenshotPath("register-sent-phone"), fullPage: true });
+  // The box is required: the form comes back with the reason next to it.
+  await client.locator("#f-consent-error", { hasText: "To create an account, please tick this box." }).waitFor();
+  await client.screenshot({ path: screenshotPath("register-consent-error-phone"), fullPage: true });
+  await client.getByLabel("I agree to the processing of my personal data as described above.", { exact: true }).check();
+  await client.getByRole("button", { name: "Create account" }).click();
+  // The same answer whether or not the address has an account; the code proves the mailbox.
+  await client.locator("h1", { hasText: "Enter the code from your email" }).waitFor();
+  const codeField = client.getByLabel("6-digit code", { exact: true });
+  expect(await codeField.getAttribute("inputmode")).toBe("numeric");
+  expect(await codeField.getAttribute("autocomplete")).toBe("one-time-code");
+  await client.screenshot({ path: screenshotPath("register-code-phone"), fullPage: true });
   await jobWorker(inst).runDue();
   const mailed = smtp.messages().find((m) => m.to.includes("maria@mail.example"))!;
-  await client.goto(mailed.text.match(/https?:\/\/\S+\/link\/[A-Za-z0-9_-]{43}/)![0]);
+  expect(mailed.text).not.toContain("/link/"); // a code, not a link
+  await codeField.fill(mailed.subject.match(/(\d{6})$/)![1]!);
+  await client.getByRole("button", { name: "Continue" }).click();
   await client.waitForURL(`${origin}/welcome`);
   await client.getByLabel("New password", { exact: true }).fill("maria's passphrase");
   await client.getByRole("button", { name: "Save password" }).click();
-  await client.locator("h1", { hasText: "Hello, Мария Клиентова" }).waitFor();
-  await client.getByRole("button", { name: "Sign out" }).click();
+  await client.waitForURL(`${origin}/book`); // back where the visitor was going
+  await client.screenshot({ path: screenshotPath("register-landed-phone"), fullPage: true });
+  await client.getByRole("link", { name: "My account" }).click();
+  await client.getByText("You accepted version 1 of the consent text on").waitFor();
+  await client.getByRole("button", { name: "Sign out" }).first().click();
+  await client.waitForURL(`${origin}/signin`);
   await client.getByLabel("Email", { exact: true }).fill("maria@mail.example");
   await client.getByLabel("Password", { exact: true }).fill("maria's passphrase");
   await client.getByRole("button", { name: "Sign in" }).click();
@@ -149,5 +196,5 @@ test("setup → admin enrols → invites a specialist → specialist accepts, en
   expect(problems).toEqual([]);
   expect(foreign).toEqual([]);
   const actions = (inst.db.$client.query("SELECT action FROM audit_log").all() as { action: string }[]).map((r) => r.action);
-  expect(actions).toEqual(expect.arrayContaining(["setup.complete", "invitation.create", "invitation.accept", "two-factor.enable", "signin.success", "client.register"]));
+  expect(actions).toEqual(expect.arrayContaining(["setup.complete", "invitation.create", "invitation.accept", "two-factor.enable", "signin.success", "client.register", "client.register-verified", "consent.change", "consent.accept"]));
 }, 120_000);

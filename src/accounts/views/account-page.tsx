@@ -3,6 +3,7 @@ import type { Session } from "../../sessions/sessions.ts";
 import { ActionButton, Field, type FieldErrors, FormAlert, Notice } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import { dateTimeFormat } from "../../i18n/format.ts";
+import { ConsentStatus } from "../../consent/views/consent-views.tsx";
 
 export interface AccountPageProps {
   page: PageContext;
@@ -15,6 +16,8 @@ export interface AccountPageProps {
   passwordErrors?: FieldErrors;
   resetError?: string;
   codesError?: string;
+  /** The consent text version the person accepted, and when (null: never asked). */
+  consent: { version: number; acceptedAt: number } | null;
 }
 
 export function AccountPage(p: AccountPageProps): JSX.Element {
@@ -36,6 +39,8 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
           <dd>{t.roles[p.person.role]}</dd>
         </dl>
       </article>
+
+      {p.consent ? <ConsentStatus page={p.page} accepted={p.consent} timeZone={p.timeZone} /> : null}
 
       <article aria-labelledby="password">
         <h2 id="password">{t.account.password}</h2>

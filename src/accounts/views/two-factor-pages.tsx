@@ -1,6 +1,13 @@
 import { raw } from "hono/html";
-import { ActionButton, Field, FormAlert, Notice } from "../../views/form.tsx";
+import { assetUrl } from "../../http/assets.ts";
+import { ActionButton, FormAlert, Notice } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
+import { CodeField } from "./auth-pages.tsx";
+
+/** The .txt file of recovery codes: what they are, then one code a line (Windows line ends: Notepad shows them). */
+function codesFile(codes: readonly string[], title: string): string {
+  return [title, "", ...codes, ""].join("\r\n");
+}
 
 export function EnrolPage(p: {
   page: PageContext;
@@ -26,7 +33,7 @@ export function EnrolPage(p: {
         </p>
         <form method="post" action="/account/two-factor" novalidate>
           <FormAlert message={p.message} summary={t.form.errorSummary} />
-          <Field name="code" label={t.twoFactor.code} autocomplete="one-time-code" inputmode="numeric" required maxlength={10} />
+          <CodeField name="code" label={t.twoFactor.code} autofocus={false} />
           <button type="submit">{t.twoFactor.enrolSubmit}</button>
         </form>
       </article>
@@ -38,7 +45,7 @@ export function EnrolPage(p: {
             <form method="post" action="/account/two-factor/email/confirm" novalidate>
               <Notice>{t.twoFactor.emailSent}</Notice>
               <FormAlert message={p.email.message} summary={t.form.errorSummary} />
-              <Field name="code" idPrefix="email-" label={t.twoFactor.code} autocomplete="one-time-code" inputmode="numeric" required maxlength={10} />
+              <CodeField name="code" idPrefix="email-" label={t.twoFactor.code} autofocus={false} />
               <button type="submit">{t.twoFactor.emailConfirm}</button>
             </form>
           ) : (
@@ -66,6 +73,17 @@ export function RecoveryCodesPage(p: { page: PageContext; codes: readonly string
             <li>{c}</li>
           ))}
         </ul>
+        <p>
+          <button type="button" class="secondary" hidden data-copy-text={p.codes.join("\n")} data-copied={t.twoFactor.copied} data-copy-failed={t.twoFactor.copyFailed} aria-describedby="codes-copy-status">
+            {t.twoFactor.copy}
+          </button>{" "}
+          {/* Built here, not in the browser: the download works without the script. */}
+          <a href={`data:text/plain;charset=utf-8,${encodeURIComponent(codesFile(p.codes, t.twoFactor.codesFile(t.app.name)))}`} download="kabinet-recovery-codes.txt" role="button" class="secondary outline">
+            {t.twoFactor.download}
+          </a>
+        </p>
+        <p id="codes-copy-status" role="status" class="kb-muted"></p>
+        <script nonce={p.page.nonce} src={assetUrl("copy-button.js")} defer></script>
         <a href="/" role="button">
           {t.twoFactor.codesDone}
         </a>
