@@ -30,9 +30,9 @@ async function guest(): Promise<TestPerson> {
   return p;
 }
 
-function postOffer(p: TestPerson, body: string, contentType = "application/json", room = roomId): Promise<Response> {
+async function postOffer(p: TestPerson, body: string, contentType = "application/json", room = roomId): Promise<Response> {
   const c = signedInClient(inst, p);
-  return inst.app.request(`${inst.config.publicUrl.origin}/rooms/${room}/network-check`, {
+  return await inst.app.request(`${inst.config.publicUrl.origin}/rooms/${room}/network-check`, {
     method: "POST",
     body,
     headers: { "content-type": contentType, origin: inst.config.publicUrl.origin, cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; ") },

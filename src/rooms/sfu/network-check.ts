@@ -60,7 +60,7 @@ export class NetworkChecks {
       if (state === "failed" || state === "closed") void close();
     });
     try {
-      await pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
+      await pc.setRemoteDescription({ type: "offer", sdp: withoutMDNSCandidates(offerSdp) });
       if (!pc.sctpTransport) throw new Error("no data channel offered");
       echo(pc.createDataChannel("probe", { negotiated: true, id: 0, ordered: false, maxRetransmits: 0 }), close);
       await pc.setLocalDescription(await pc.createAnswer());
@@ -86,6 +86,13 @@ function looksLikeOffer(sdp: string): boolean {
     /^m=application \d+ [A-Z/]*SCTP/m.test(sdp) &&
     ["a=ice-ufrag:", "a=ice-pwd:", "a=fingerprint:"].every((line) => sdp.includes(line))
   );
+}
+
+// A page that has not yet been granted the camera hides its addresses behind mDNS names (`….local`); werift would
+// resolve them by multicast DNS from the server's own network. The check needs none of them: the browser reaches our
+// advertised address and werift learns the browser's from its first connectivity check (a peer-reflexive candidate).
+function withoutMDNSCandidates(sdp: string): string {
+  return sdp.replace(/^a=candidate:(?:\S+ ){4}\S+\.local .*(?:\r?\n|$)/gim, "");
 }
 
 function echo(dc: RTCDataChannel, close: () => Promise<void>): void {
