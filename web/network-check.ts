@@ -1,7 +1,7 @@
 // The network check of the device-check page (src/rooms/views/network-check.tsx): connects to the media server the way
 // the call will (the room's ICE servers, the server's media ports), sends numbered, timestamped probes over a data
 // channel that never retransmits, and tells the person plainly whether video will work. Runs once when the page opens
-// and again on "Check again". Bundled into call.js (imported by web/call.ts).
+// (unless the tab is rejoining its call) and again on "Check again". Bundled into call.js (imported by web/call.ts).
 import type { NetworkCheckLabels } from "../src/rooms/views/network-check.tsx"; // types only: erased from the bundle
 
 const PROBES = 100;
@@ -49,6 +49,9 @@ function setUp(section: HTMLElement): void {
   };
   again.addEventListener("click", () => void run());
   if (!("RTCPeerConnection" in window)) return show({ state: "done", verdict: "none", rttMs: null, lossPercent: null, connectMs: null });
+  // A tab that was already in this room's call (web/call.ts marks it) rejoins by itself on a reload: a check now would
+  // compete with that for the first seconds. "Check again" still runs it.
+  if (sessionStorage.getItem(`kabinet-call-${roomId}`) !== null) return void (again.disabled = false);
   void run();
 }
 
