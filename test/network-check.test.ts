@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type RTCDataChannel, RTCPeerConnection } from "werift";
 import { acceptRoomInvitation, createRoom } from "../src/rooms/rooms.ts";
-import { CHECK_LIFETIME_MS, CHECK_RATE } from "../src/rooms/sfu/network-check.ts";
+import { CHECK_LIFETIME_MS, CHECK_RATE, CHECKS_AT_ONCE } from "../src/rooms/sfu/network-check.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 import { gathered, PEER_CONFIG } from "./support/werift-peers.ts";
@@ -188,3 +188,24 @@ test("the room page carries the check, announced as a status, in the person's la
     expect(labels.weak).toBe(weak);
   }
 });
+
+// Last in the file: it fills the server's places for 20 s.
+test("the server holds at most ten checks at once, whoever asks", async () => {
+  const people = await Promise.all(Array.from({ length: CHECKS_AT_ONCE / 2 + 1 }, () => guest()));
+  const offers: { pc: RTCPeerConnection }[] = [];
+  try {
+    const statuses: number[] = [];
+    for (const p of people) {
+      for (let i = 0; i < 2; i++) {
+        const offer = await browserOffer();
+        offers.push(offer);
+        statuses.push((await postOffer(p, JSON.stringify({ sdp: offer.sdp }))).status);
+      }
+    }
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(CHECKS_AT_ONCE);
+    // The last person has no check of their own open, and is still refused: the server is full.
+    expect(statuses.at(-2)).toBe(429);
+  } finally {
+    for (const o of offers) await o.pc.close();
+  }
+}, 60_000);
