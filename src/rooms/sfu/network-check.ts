@@ -35,6 +35,7 @@ export class NetworkChecks {
   /** Answers a browser's offer with an echoing peer connection, or says why not. `now` counts the rate. */
   async start(personId: string, offerSdp: string, now: number): Promise<CheckStart> {
     if (!looksLikeOffer(offerSdp)) return { ok: false, problem: "bad-offer" };
+    for (const [id, times] of this.started) if (times.at(-1)! <= now - CHECK_RATE.windowMs) this.started.delete(id); // forget who stopped
     const recent = (this.started.get(personId) ?? []).filter((t) => t > now - CHECK_RATE.windowMs);
     if (recent.length >= CHECK_RATE.checks) return { ok: false, problem: "too-often", retryAfterMs: recent[0]! + CHECK_RATE.windowMs - now };
     const mine = this.open.get(personId) ?? new Set();
@@ -71,11 +72,6 @@ export class NetworkChecks {
       await close();
       return { ok: false, problem: "bad-offer" };
     }
-  }
-
-  /** Checks open now (for tests and the metrics). */
-  get openChecks(): number {
-    return this.total;
   }
 }
 
@@ -117,7 +113,8 @@ type Association = { maybeAbandon(chunk: Chunk): boolean };
 function neverRetransmit(dc: RTCDataChannel): void {
   const association = (dc as unknown as { sctp?: { sctp?: Association } }).sctp?.sctp;
   const abandon = association?.maybeAbandon;
-  // Gone in a later werift: echoes lost on the way back then arrive late instead (the unit test notices).
+  // Gone in a later werift: lost echoes would arrive late instead, and 25 % loss read as about 5 % (measured). The
+  // browser test with a lossy network (test/e2e/network-check.test.ts) then fails.
   if (!association || typeof abandon !== "function") return;
   association.maybeAbandon = function (this: Association, chunk: Chunk): boolean {
     if (chunk.maxRetransmits === 0) chunk.expiry = 1;
