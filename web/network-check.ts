@@ -31,7 +31,8 @@ function setUp(section: HTMLElement): void {
   const show = (result: NetworkCheckResult): void => {
     (window as unknown as { kabinetNetworkCheck: NetworkCheckResult }).kabinetNetworkCheck = result;
     section.dataset.verdict = result.state === "done" ? result.verdict : "running";
-    again.disabled = result.state === "running";
+    // aria-disabled, not disabled: a disabled button would drop the keyboard focus of whoever just pressed it.
+    again.setAttribute("aria-disabled", String(result.state === "running"));
     if (result.state === "running") {
       verdict.textContent = labels.running;
       figures.textContent = "";
@@ -43,15 +44,19 @@ function setUp(section: HTMLElement): void {
       figures.textContent = result.rttMs === null ? "" : labels.figures.replace("{rtt}", String(result.rttMs)).replace("{loss}", String(result.lossPercent));
     }
   };
+  let running = false;
   const run = async (): Promise<void> => {
+    if (running) return;
+    running = true;
     show({ state: "running" });
     show(await check(roomId, config.iceServers ?? []).catch((): NetworkCheckResult => ({ state: "done", verdict: "failed", reason: "" })));
+    running = false;
   };
   again.addEventListener("click", () => void run());
-  if (!("RTCPeerConnection" in window)) return show({ state: "done", verdict: "none", rttMs: null, lossPercent: null, connectMs: null });
+  if (!("RTCPeerConnection" in window)) return void (section.hidden = true); // the call client says this browser cannot call
   // A tab that was already in this room's call (web/call.ts marks it) rejoins by itself on a reload: a check now would
   // compete with that for the first seconds. "Check again" still runs it.
-  if (sessionStorage.getItem(`kabinet-call-${roomId}`) !== null) return void (again.disabled = false);
+  if (sessionStorage.getItem(`kabinet-call-${roomId}`) !== null) return;
   void run();
 }
 

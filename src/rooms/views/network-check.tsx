@@ -14,7 +14,7 @@ export function NetworkCheck(p: { t: Messages; roomId: string }): JSX.Element {
         <p id="network-check-verdict"></p>
         <p id="network-check-figures" class="kb-muted"></p>
       </div>
-      <button id="network-check-again" type="button" class="secondary outline" disabled>
+      <button id="network-check-again" type="button" class="secondary outline">
         {n.again}
       </button>
     </section>
