@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type RTCDataChannel, RTCPeerConnection } from "werift";
 import { acceptRoomInvitation, createRoom } from "../src/rooms/rooms.ts";
-import { CHECK_RATE } from "../src/rooms/sfu/network-check.ts";
+import { CHECK_LIFETIME_MS, CHECK_RATE, CHECKS_AT_ONCE } from "../src/rooms/sfu/network-check.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 import { gathered, PEER_CONFIG } from "./support/werift-peers.ts";
@@ -30,9 +30,9 @@ async function guest(): Promise<TestPerson> {
   return p;
 }
 
-function postOffer(p: TestPerson, body: string, contentType = "application/json", room = roomId): Promise<Response> {
+async function postOffer(p: TestPerson, body: string, contentType = "application/json", room = roomId): Promise<Response> {
   const c = signedInClient(inst, p);
-  return inst.app.request(`${inst.config.publicUrl.origin}/rooms/${room}/network-check`, {
+  return await inst.app.request(`${inst.config.publicUrl.origin}/rooms/${room}/network-check`, {
     method: "POST",
     body,
     headers: { "content-type": contentType, origin: inst.config.publicUrl.origin, cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; ") },
@@ -151,3 +151,61 @@ test("a person holds at most two checks at once; a third is refused (429) while 
     for (const o of offers) await o.pc.close();
   }
 });
+
+test("a check ends when the browser says it is done, or after 20 s at the latest, and frees its place", async () => {
+  const client = await guest();
+  const connected = await browserOffer();
+  const abandoned = await browserOffer();
+  const offers = [connected, abandoned, await browserOffer(), await browserOffer()];
+  try {
+    const answer = (await (await postOffer(client, JSON.stringify({ sdp: connected.sdp }))).json()) as { sdp: string };
+    expect((await postOffer(client, JSON.stringify({ sdp: abandoned.sdp }))).status).toBe(200); // never connected
+    expect((await postOffer(client, JSON.stringify({ sdp: offers[2]!.sdp }))).status).toBe(429);
+    await connected.pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+    const dc = connected.dc;
+    await new Promise<void>((resolve) => (dc.readyState === "open" ? resolve() : dc.stateChanged.subscribe((s) => s === "open" && resolve())));
+    dc.send("done");
+    await Bun.sleep(300);
+    expect((await postOffer(client, JSON.stringify({ sdp: offers[2]!.sdp }))).status).toBe(200);
+    expect((await postOffer(client, JSON.stringify({ sdp: offers[3]!.sdp }))).status).toBe(429);
+    await Bun.sleep(CHECK_LIFETIME_MS + 500); // both open checks have run out
+    expect((await postOffer(client, JSON.stringify({ sdp: offers[3]!.sdp }))).status).toBe(200);
+  } finally {
+    for (const o of offers) await o.pc.close();
+  }
+}, 60_000);
+
+test("the room page carries the check, announced as a status, in the person's language", async () => {
+  const client = await guest();
+  for (const [lang, title, weak] of [
+    ["en", "Your connection", "Your connection is weak: video may freeze; audio will work."],
+    ["ru", "Ваше подключение", "Связь слабая: видео может зависать, звук будет работать."],
+  ] as const) {
+    const html = await (await signedInClient(inst, client).get(`/rooms/${roomId}`, { "accept-language": lang })).text();
+    expect(html).toContain(`<h3 id="network-check-title">${title}</h3>`);
+    expect(html).toMatch(/<div role="status" aria-live="polite"><p id="network-check-verdict">/);
+    const labels = JSON.parse(html.match(/data-labels="([^"]+)"/)![1]!.replaceAll("&quot;", '"')) as Record<string, string>;
+    expect(labels.weak).toBe(weak);
+  }
+});
+
+// Last in the file: it fills the server's places for 20 s.
+test("the server holds at most ten checks at once, whoever asks", async () => {
+  const people = await Promise.all(Array.from({ length: CHECKS_AT_ONCE / 2 + 1 }, () => guest()));
+  const offers: { pc: RTCPeerConnection }[] = [];
+  try {
+    const statuses: number[] = [];
+    for (const p of people) {
+      for (let i = 0; i < 2; i++) {
+        const offer = await browserOffer();
+        offers.push(offer);
+        statuses.push((await postOffer(p, JSON.stringify({ sdp: offer.sdp }))).status);
+      }
+    }
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(CHECKS_AT_ONCE);
+    // The last person has no check of their own open, and is still refused: the server is full.
+    expect(statuses.at(-2)).toBe(429);
+  } finally {
+    for (const o of offers) await o.pc.close();
+  }
+}, 60_000);

@@ -2,6 +2,7 @@
 // src/rooms/call-client.macro.ts and served as /assets/call.js. It talks only to this origin.
 
 import type { ServerMessage } from "../src/rooms/signaling.ts"; // types only: erased from the bundle
+import "./network-check.ts"; // the device-check page's network check, on its own
 
 interface Labels {
   waiting: string;

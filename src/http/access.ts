@@ -79,7 +79,8 @@ export const RETURN_COOKIE = "kabinet_return";
 
 /**
  * Remembers where to come back to once signed in (the start page follows it once), if it is a plain path on this
- * site; else nothing. Also how /signin?return=… and /register?return=… are honoured.
+ * site; else nothing. Used when a page asks for a session, by the public booking page before the sign-in choice, and
+ * for /signin?return=… and /register?return=….
  */
 export function rememberReturnPath(c: Context<AppEnv>, path: string | undefined): void {
   if (path === undefined || !isReturnPath(path)) return;
@@ -94,16 +95,4 @@ const RETURN_MAX_AGE_S = 30 * 60;
 /** Only a plain path on this site: no scheme, no host, no protocol-relative or backslash tricks, bounded. */
 export function isReturnPath(path: string): boolean {
   return /^\/(?![\/\\])[^\s\\]*$/.test(path) && path.length <= 300 && path !== "/";
-}
-
-/**
- * Remembers where a signed-out visitor should land once signed in (or registered): the start page follows it once.
- * Used when a page asks for a session, and by the public booking page before the sign-in choice. Ignored unless
- * `isReturnPath`; lives 15 minutes.
- */
-export function rememberReturnPath(c: Context<AppEnv>, path: string): void {
-  if (!isReturnPath(path)) return;
-  // Secure by the public URL: behind the proxy the request reaching us is plain HTTP although the browser's is not.
-  const secure = c.get("publicUrl").protocol === "https:";
-  setCookie(c, RETURN_COOKIE, path, { path: "/", httpOnly: true, sameSite: "Lax", secure, maxAge: 15 * 60 });
 }

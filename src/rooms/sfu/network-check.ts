@@ -35,6 +35,7 @@ export class NetworkChecks {
   /** Answers a browser's offer with an echoing peer connection, or says why not. `now` counts the rate. */
   async start(personId: string, offerSdp: string, now: number): Promise<CheckStart> {
     if (!looksLikeOffer(offerSdp)) return { ok: false, problem: "bad-offer" };
+    for (const [id, times] of this.started) if (times.at(-1)! <= now - CHECK_RATE.windowMs) this.started.delete(id); // forget who stopped
     const recent = (this.started.get(personId) ?? []).filter((t) => t > now - CHECK_RATE.windowMs);
     if (recent.length >= CHECK_RATE.checks) return { ok: false, problem: "too-often", retryAfterMs: recent[0]! + CHECK_RATE.windowMs - now };
     const mine = this.open.get(personId) ?? new Set();
@@ -60,7 +61,7 @@ export class NetworkChecks {
       if (state === "failed" || state === "closed") void close();
     });
     try {
-      await pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
+      await pc.setRemoteDescription({ type: "offer", sdp: withoutMDNSCandidates(offerSdp) });
       if (!pc.sctpTransport) throw new Error("no data channel offered");
       echo(pc.createDataChannel("probe", { negotiated: true, id: 0, ordered: false, maxRetransmits: 0 }), close);
       await pc.setLocalDescription(await pc.createAnswer());
@@ -72,11 +73,6 @@ export class NetworkChecks {
       return { ok: false, problem: "bad-offer" };
     }
   }
-
-  /** Checks open now (for tests and the metrics). */
-  get openChecks(): number {
-    return this.total;
-  }
 }
 
 function looksLikeOffer(sdp: string): boolean {
@@ -86,6 +82,13 @@ function looksLikeOffer(sdp: string): boolean {
     /^m=application \d+ [A-Z/]*SCTP/m.test(sdp) &&
     ["a=ice-ufrag:", "a=ice-pwd:", "a=fingerprint:"].every((line) => sdp.includes(line))
   );
+}
+
+// A page that has not yet been granted the camera hides its addresses behind mDNS names (`….local`); werift would
+// resolve them by multicast DNS from the server's own network. The check needs none of them: the browser reaches our
+// advertised address and werift learns the browser's from its first connectivity check (a peer-reflexive candidate).
+function withoutMDNSCandidates(sdp: string): string {
+  return sdp.replace(/^a=candidate:(?:\S+ ){4}\S+\.local .*(?:\r?\n|$)/gim, "");
 }
 
 function echo(dc: RTCDataChannel, close: () => Promise<void>): void {
@@ -110,7 +113,8 @@ type Association = { maybeAbandon(chunk: Chunk): boolean };
 function neverRetransmit(dc: RTCDataChannel): void {
   const association = (dc as unknown as { sctp?: { sctp?: Association } }).sctp?.sctp;
   const abandon = association?.maybeAbandon;
-  // Gone in a later werift: echoes lost on the way back then arrive late instead (the unit test notices).
+  // Gone in a later werift: lost echoes would arrive late instead, and 25 % loss read as about 5 % (measured). The
+  // browser test with a lossy network (test/e2e/network-check.test.ts) then fails.
   if (!association || typeof abandon !== "function") return;
   association.maybeAbandon = function (this: Association, chunk: Chunk): boolean {
     if (chunk.maxRetransmits === 0) chunk.expiry = 1;

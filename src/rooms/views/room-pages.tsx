@@ -6,6 +6,7 @@ import { Layout, type PageContext } from "../../views/layout.tsx";
 import type { ChatMessage } from "../chat.ts";
 import type { SharedFile } from "../files.ts";
 import { type LabelledRoom, ROOM_LABEL_MAX, type Room, type RoomRole } from "../rooms.ts";
+import { NetworkCheck } from "./network-check.tsx";
 
 export function RoomsPage(p: { page: PageContext; rooms: readonly LabelledRoom[]; timeZone: string; label?: string; error?: string }): JSX.Element {
   const { t, locale } = p.page;
@@ -129,6 +130,7 @@ export function RoomPage(p: {
           {r.speakerTest}
         </button>
         <button id="join" type="button">{p.role === "host" ? r.joinHost : r.join}</button>
+        <NetworkCheck t={t} roomId={p.room.id} />
       </article>
       <script type="application/json" id="call-config">{raw(json)}</script>
       <script nonce={nonce} type="module" src={assetUrl("call.js")}></script>
