@@ -492,7 +492,7 @@ describe("clients", () => {
       const toMaria = mails.filter((m) => m.to.includes("maria@example.org"));
       const toAdmin = mails.filter((m) => m.to.includes(admin.email));
       expect(toMaria.length).toBe(1);
-      expect(toAdmin.map((m) => m.subject)).toEqual(["Someone tried to create an account with your address"]);
+      expect(toAdmin.map((m) => m.subject)).toEqual(["Someone tried to create an account with your address — Test Clinic"]);
       expect(toAdmin[0]!.text).toContain(`${ORIGIN}/signin`);
       expect(toAdmin[0]!.text).not.toContain("/link/");
       // The link chooses the password (proving the mailbox), then the client is in.

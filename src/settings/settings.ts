@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Queryable } from "../db/client.ts";
 import { type Locale, problem } from "../i18n/messages.ts";
+import { getLogo, logoUrl } from "./logo.ts";
 import * as store from "./settings.store.ts";
 
 export interface OrgSettings {
@@ -72,4 +73,12 @@ export function saveSettings(tx: Queryable, s: OrgSettings): void {
     "org.mailDetails": s.mailDetails,
     "org.address": s.address,
   });
+}
+
+/** The organisation as every page names it: its name and logo. Null before first-run setup. */
+export function getOrgIdentity(db: Queryable): { name: string; logoUrl: string | null } | null {
+  const name = store.readMeta(db, ["org.name"]).get("org.name");
+  if (name === undefined) return null;
+  const logo = getLogo(db);
+  return { name, logoUrl: logo ? logoUrl(logo) : null };
 }

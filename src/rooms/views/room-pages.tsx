@@ -9,7 +9,7 @@ import type { Room, RoomRole } from "../rooms.ts";
 
 export function RoomsPage(p: { page: PageContext; rooms: readonly Room[]; timeZone: string }): JSX.Element {
   const { t, locale } = p.page;
-  const when = dateTimeFormat(locale, p.timeZone);
+  const when = dateTimeFormat(p.page, p.timeZone);
   return (
     <Layout page={p.page} title={t.rooms.title}>
       <h1>{t.rooms.title}</h1>
@@ -150,7 +150,7 @@ export function RoomRecordPage(p: {
   timeZone: string;
 }): JSX.Element {
   const { t, locale } = p.page;
-  const when = dateTimeFormat(locale, p.timeZone);
+  const when = dateTimeFormat(p.page, p.timeZone);
   return (
     <Layout page={p.page} title={t.rooms.recordTitle}>
       <h1>{t.rooms.recordTitle}</h1>
