@@ -53,7 +53,22 @@ describe("the organisation's name", () => {
     expect(titleOf(account)).toBe("My account — Test Clinic");
     expect(account).not.toContain("· Kabinet");
     // Every page starts with a way past the navigation.
-    expect(account).toMatch(/<body><a href="#main" class="kb-skip">Skip to content<\/a>/);
+    expect(account).toMatch(/<body[^>]*><a href="#main" class="kb-skip">Skip to content<\/a>/);
+  });
+
+  test("an invitation reads as the organisation's: sender, subject, signature, and the page its link opens", async () => {
+    expect((await signedInClient(inst, admin).post("/admin/people", { name: "Olga Invited", email: "olga@example.org", role: "client" })).status).toBeLessThan(400);
+    await jobWorker(inst, { now: () => Date.now() }).runDue();
+    const mail = smtp.messages().find((m) => m.to.includes("olga@example.org"))!;
+    expect(mail.from).toBe("Test Clinic <consult@example.org>"); // KABINET_MAIL_FROM says "Kabinet"
+    expect(mail.subject).toBe("Your invitation to Test Clinic");
+    expect(mail.text).toStartWith("Hello Olga Invited,");
+    expect(mail.text).toEndWith("-- \nTest Clinic\nhttps://consult.example.org\nSent by Test Clinic from its own consultation service. This mail contains no details of your consultation.\n");
+    const link = mail.text.match(/https:\/\/consult\.example\.org(\/link\/[A-Za-z0-9_-]{43})/)![1]!;
+    const c = new TestClient(inst.app, inst.config.publicUrl.origin);
+    const page = await (await c.follow(await c.get(link))).text();
+    expect(page).toContain("<h1>Welcome to Test Clinic</h1>");
+    expect(titleOf(page)).toBe("Welcome to Test Clinic"); // named once, not twice
   });
 
   test("staff, specialists and admins find 'Book for a client' in the header; clients their own 'Book'", async () => {

@@ -87,7 +87,7 @@ export const en = {
     emailUnavailable: "Codes by email are not available right now. Use your recovery code or ask the organisation.",
   },
   link: {
-    inviteTitle: "Welcome to Kabinet",
+    inviteTitle: (org: string) => `Welcome to ${org}`,
     inviteLead: (name: string) => `Hello, ${name}. Choose a password to finish creating your account.`,
     resetTitle: "Choose a new password",
     resetLead: (name: string) => `Hello, ${name}. Choose a new password. You will then sign in with it and your second factor.`,
@@ -583,7 +583,7 @@ export const ru: Messages = {
     emailUnavailable: "Коды по почте сейчас недоступны. Используйте код восстановления или обратитесь в организацию.",
   },
   link: {
-    inviteTitle: "Добро пожаловать в Кабинет",
+    inviteTitle: (org: string) => `Добро пожаловать в «${org}»`,
     inviteLead: (name: string) => `Здравствуйте, ${name}. Придумайте пароль, чтобы завершить создание учётной записи.`,
     resetTitle: "Новый пароль",
     resetLead: (name: string) => `Здравствуйте, ${name}. Придумайте новый пароль. Затем войдите с ним и вторым фактором.`,

@@ -2,7 +2,7 @@ import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { assetUrl } from "../http/assets.ts";
 import type { OrgIdentity } from "../http/env.ts";
-import type { HourCycle, TimeReader } from "../i18n/format.ts";
+import { type HourCycle, hourCycleOf, type TimeReader } from "../i18n/format.ts";
 import { LOCALES, type Locale, type Messages } from "../i18n/messages.ts";
 import type { Role } from "../roles.ts";
 
@@ -35,13 +35,14 @@ export function Layout(props: { page: PageContext; title: string; children: Chil
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <meta name="referrer" content="same-origin" />
-        <title>{props.title === org.name ? org.name : `${props.title} — ${org.name}`}</title>
+        <title>{props.title.includes(org.name) ? props.title : `${props.title} — ${org.name}`}</title>
         <link rel="icon" href={assetUrl("favicon.svg")} type="image/svg+xml" />
         <link rel="stylesheet" href={assetUrl("pico.min.css")} />
         <link rel="stylesheet" href={assetUrl("app.css")} />
         <script nonce={nonce} src={assetUrl("htmx.min.js")} defer></script>
       </head>
-      <body>
+      {/* The viewer's clock, for times the browser writes itself (e.g. the call's chat). */}
+      <body data-hour-cycle={hourCycleOf(props.page)}>
         <a href="#main" class="kb-skip">
           {t.nav.skip}
         </a>
