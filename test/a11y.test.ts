@@ -1,5 +1,5 @@
 // Accessibility of the main pages, checked by axe-core inside real Chromium: every page a client, specialist or admin
-// uses most, at phone and desktop sizes, in English and Russian, has no serious or critical violation (contrast,
+// uses most, at phone and desktop sizes (and in dark mode), in English and Russian, has no serious or critical violation (contrast,
 // names, labels, landmarks, target sizes). A failure prints each violation's rule, where, and how to fix it.
 //
 // axe-core is a dev dependency (node_modules/axe-core); AXE_CORE_PATH may point at another copy of axe.min.js.
@@ -52,9 +52,12 @@ beforeAll(async () => {
     { name: "book-confirm", as: "client", path: `/book/${service.id}/confirm?start=${at(day, "16:00", "Europe/Moscow")}&specialist=${people.spec.personId}&${tz}` },
     { name: "appointment", as: "client", path: `/appointments/${booked.appointments[0]!.id}` },
     { name: "account", as: "client", path: "/account" },
+    { name: "two-factor", as: "client", path: "/account/two-factor" },
     { name: "room-check", as: "client", path: `/rooms/${room.id}` },
     { name: "schedule", as: "spec", path: `/schedule?date=${day}&${tz}` },
     { name: "rooms", as: "spec", path: "/rooms" },
+    { name: "hours", as: "spec", path: "/hours" },
+    { name: "service-form", as: "admin", path: "/admin/services/new" },
     { name: "settings", as: "admin", path: "/admin/settings" },
     { name: "people", as: "admin", path: "/admin/people" },
   ];
@@ -89,15 +92,18 @@ for (const locale of ["en", "ru"] as const) {
       expect({ page: p.name, status: response?.status() }).toEqual({ page: p.name, status: 200 });
       // Runtime.evaluate is not subject to the page's CSP: axe runs without loosening it.
       await page.evaluate(axe);
-      for (const [size, viewport] of [["phone", PHONE], ["desktop", DESKTOP]] as const) {
+      // Light at both sizes, and dark (prefers-color-scheme) once: its colours need the same contrast.
+      for (const [size, viewport, colorScheme] of [["phone", PHONE, "light"], ["desktop", DESKTOP, "light"], ["desktop-dark", DESKTOP, "dark"]] as const) {
         await page.setViewportSize(viewport);
+        await page.emulateMedia({ colorScheme });
+        if (colorScheme === "dark") await page.waitForTimeout(600); // Pico's colour transitions (0.2 s) settle first
         const started = performance.now();
         const { violations, passed } = await page.evaluate(async () => {
-          type Result = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
+          type Result = { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] };
           const w = window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: Result[]; passes: Result[] }> } };
           // Target size (WCAG 2.2: at least 24 px, or spaced apart) is checked explicitly, whatever axe's defaults.
           const r = await w.axe.run(document, { resultTypes: ["violations"], rules: { "target-size": { enabled: true } } });
-          return { passed: r.passes.length, violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")) })) };
+          return { passed: r.passes.length, violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => `${n.target.join(" ")}: ${(n.failureSummary ?? "").replace(/\s+/g, " ").slice(0, 200)}`) })) };
         });
         if (process.env.A11Y_DEBUG) console.log(p.name, size, Math.round(performance.now() - started), "ms", passed, "rules passed", violations.map((v: Violation) => `${v.id}:${v.impact}`).join(" "));
         // axe really looked: a page with landmarks, a title and a language passes dozens of its rules.
@@ -111,7 +117,7 @@ for (const locale of ["en", "ru"] as const) {
     }
     if (found.length) console.log(`accessibility violations:\n${found.join("\n")}`);
     expect(found).toEqual([]);
-  }, 240_000);
+  }, 420_000);
 }
 
 test("the keyboard's first stop is 'Skip to content', visible with a focus ring; it leads to the page's content", async () => {
