@@ -76,7 +76,7 @@ interface Violation {
 }
 
 for (const locale of ["en", "ru"] as const) {
-  test(`the main pages have no serious or critical accessibility violation, phone and desktop, ${locale}`, async () => {
+  test(`the main pages have no serious or critical accessibility violation and no small tap target, phone and desktop, ${locale}`, async () => {
     const found: string[] = [];
     for (const p of pages) {
       const context = await browser.newContext({ viewport: PHONE, locale: locale === "ru" ? "ru-RU" : "en-US", timezoneId: "Europe/Moscow" });
@@ -105,6 +105,23 @@ for (const locale of ["en", "ru"] as const) {
           const r = await w.axe.run(document, { resultTypes: ["violations"], rules: { "target-size": { enabled: true } } });
           return { passed: r.passes.length, violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => `${n.target.join(" ")}: ${(n.failureSummary ?? "").replace(/\s+/g, " ").slice(0, 200)}`) })) };
         });
+        if (size === "phone") {
+          // Tap targets on a phone: buttons, fields and the header's links 44 px tall (Pico's own size), check boxes
+          // and radio buttons at least 24 px. (Links inside a sentence are exempt, as WCAG 2.2 exempts them.)
+          const small: string[] = await page.evaluate(() => {
+            const out: string[] = [];
+            const visible = (el: Element) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== "hidden"; };
+            const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""} "${(el.textContent || el.getAttribute("name") || "").trim().slice(0, 30)}"`;
+            const big = 'button, [role="button"], input:not([type="hidden"], [type="checkbox"], [type="radio"], [type="file"]), select, nav a';
+            for (const el of document.querySelectorAll(big)) if (visible(el) && el.getBoundingClientRect().height < 44) out.push(`${name(el)} is ${Math.round(el.getBoundingClientRect().height)} px tall`);
+            for (const el of document.querySelectorAll('input[type="checkbox"], input[type="radio"]')) {
+              const r = el.getBoundingClientRect();
+              if (visible(el) && (r.height < 24 || r.width < 24)) out.push(`${name(el)} is ${Math.round(r.width)}×${Math.round(r.height)} px`);
+            }
+            return out;
+          });
+          for (const s of small) found.push(`${p.name} (${locale}, ${size}): small tap target: ${s}`);
+        }
         if (process.env.A11Y_DEBUG) console.log(p.name, size, Math.round(performance.now() - started), "ms", passed, "rules passed", violations.map((v: Violation) => `${v.id}:${v.impact}`).join(" "));
         // axe really looked: a page with landmarks, a title and a language passes dozens of its rules.
         expect(passed).toBeGreaterThan(10);

@@ -20,7 +20,8 @@ export interface Logo {
   hash: string;
 }
 
-const KEYS = ["org.logo.kind", "org.logo.hash"] as const;
+/** The meta keys that describe the logo (its bytes are under "org.logo.data", read only to serve it). */
+export const LOGO_KEYS = ["org.logo.kind", "org.logo.hash"] as const;
 
 /** The image format its first bytes declare, or null for anything else (SVG, HTML, a renamed file…). */
 export function logoKindOf(bytes: Uint8Array): LogoKind | null {
@@ -48,12 +49,11 @@ export function saveLogo(tx: Queryable, kind: LogoKind, bytes: Uint8Array): Logo
 }
 
 export function removeLogo(tx: Queryable): void {
-  store.deleteMeta(tx, [...KEYS, "org.logo.data"]);
+  store.deleteMeta(tx, [...LOGO_KEYS, "org.logo.data"]);
 }
 
-/** The current logo's description (not its bytes), or null. */
-export function getLogo(db: Queryable): Logo | null {
-  const m = store.readMeta(db, KEYS);
+/** The current logo's description (not its bytes), or null; `m` may hold LOGO_KEYS already read. */
+export function getLogo(db: Queryable, m: ReadonlyMap<string, string> = store.readMeta(db, LOGO_KEYS)): Logo | null {
   const kind = m.get("org.logo.kind");
   const hash = m.get("org.logo.hash");
   return kind && hash && Object.hasOwn(TYPES, kind) ? { kind: kind as LogoKind, hash } : null;
