@@ -2,6 +2,7 @@
 // checked by its bytes and served safely; times on the person's chosen clock in pages and mails; zones by city in the
 // reader's language; services named in the organisation's language only.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { formToServiceInput, serviceSchema } from "../src/booking/booking.schema.ts";
 import { zoneName } from "../src/i18n/zones.ts";
 import { setPersonHourCycle, setPersonPreferences } from "../src/people/people.ts";
 import { jobWorker } from "../src/worker.ts";
@@ -195,5 +196,9 @@ describe("services", () => {
     c.cookies.set("kabinet_lang", "ru");
     const list = await (await c.get("/book")).text();
     expect(list).toContain("Walk-in talk");
+    // A Russian organisation needs the Russian name, and only that.
+    const ru = serviceSchema("ru");
+    expect(ru.safeParse(formToServiceInput({ ...form, nameEn: "Only English" })).error?.issues.map((i) => i.path.join("."))).toEqual(["nameRu"]);
+    expect(ru.safeParse(formToServiceInput({ ...form, nameRu: "Только по-русски" })).success).toBe(true);
   });
 });
