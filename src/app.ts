@@ -88,9 +88,14 @@ export function createApp(deps: Installation): App {
   app.use(sessionMiddleware(deps));
   app.use(async (c, next) => {
     // Whose appliance this is and the viewer's clock, read when a page asks (health checks and assets never do).
+    // The error page asks too, perhaps because the database failed: it then names Kabinet, on the language's clock.
     c.set("pageIdentity", () => {
-      const viewer = c.get("viewer");
-      return { org: getOrgIdentity(db), hourCycle: viewer ? (readingOf(db, viewer.personId)?.hourCycle ?? null) : null };
+      try {
+        const viewer = c.get("viewer");
+        return { org: getOrgIdentity(db), hourCycle: viewer ? (readingOf(db, viewer.personId)?.hourCycle ?? null) : null };
+      } catch {
+        return { org: null, hourCycle: null };
+      }
     });
     await next();
   });

@@ -2,7 +2,7 @@ import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { assetUrl } from "../http/assets.ts";
 import type { OrgIdentity } from "../http/env.ts";
-import { type HourCycle, hourCycleOf, type TimeReader } from "../i18n/format.ts";
+import { hourCycleOf, type TimeReader } from "../i18n/format.ts";
 import { LOCALES, type Locale, type Messages } from "../i18n/messages.ts";
 import type { Role } from "../roles.ts";
 
@@ -19,8 +19,6 @@ export interface PageContext extends TimeReader {
   viewer: { name: string; role: Role } | null;
   /** Whose appliance this is: named in the header and every title, so a page never looks like someone else's. */
   org: OrgIdentity;
-  /** The viewer's clock (12 or 24 hours), null: their language's. */
-  hourCycle: HourCycle | null;
 }
 
 export function Layout(props: { page: PageContext; title: string; children: Child }): JSX.Element {
