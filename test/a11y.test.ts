@@ -14,10 +14,14 @@ import { DESKTOP, launchChromium, PHONE, screenshotPath } from "./support/browse
 import { type ServedInstallation, serveInstallation } from "./support/installation.ts";
 
 function axeSource(): string {
-  const candidates = [process.env.AXE_CORE_PATH, "node_modules/axe-core/axe.min.js", "/tmp/axe/package/axe.min.js"].filter((p): p is string => !!p);
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error("axe-core not found: npm install -D axe-core (or set AXE_CORE_PATH to axe.min.js)");
-  return readFileSync(found, "utf8");
+  let path = process.env.AXE_CORE_PATH;
+  try {
+    path ??= Bun.resolveSync("axe-core/axe.min.js", import.meta.dir);
+  } catch {
+    // reported below
+  }
+  if (!path || !existsSync(path)) throw new Error("axe-core not found: npm install -D axe-core (or set AXE_CORE_PATH to axe.min.js)");
+  return readFileSync(path, "utf8");
 }
 
 let served: ServedInstallation;
