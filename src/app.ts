@@ -35,9 +35,12 @@ import { LiveRooms } from "./rooms/live-rooms.ts";
 import { networkCheckRoutes } from "./rooms/network-check.routes.ts";
 import { roomsRoutes } from "./rooms/rooms.routes.tsx";
 import { sessionMiddleware } from "./sessions/session.middleware.ts";
+import { logoRoutes } from "./settings/logo.routes.ts";
+import { getOrgIdentity } from "./settings/settings.ts";
+import { readingOf } from "./people/people.ts";
 
-/** Where files are uploaded (a file shared in a room): the only bodies above FORM_BYTES. */
-const UPLOADS = /^\/rooms\/[^/]+\/files$/;
+/** Where files are uploaded (a file shared in a room, the organisation's logo): the only bodies above FORM_BYTES. */
+const UPLOADS = /^\/rooms\/[^/]+\/files$|^\/admin\/settings\/logo$/;
 
 /** Paths that work before first-run setup; everything else leads to /setup until an admin exists. */
 const BEFORE_SETUP = /^\/(setup|livez|readyz|lang|assets\/|ws\/check)/;
@@ -89,6 +92,19 @@ export function createApp(deps: Installation): App {
   });
   app.use(sessionMiddleware(deps));
   app.use(async (c, next) => {
+    // Whose appliance this is and the viewer's clock, read when a page asks (health checks and assets never do).
+    // The error page asks too, perhaps because the database failed: it then names Kabinet, on the language's clock.
+    c.set("pageIdentity", () => {
+      try {
+        const viewer = c.get("viewer");
+        return { org: getOrgIdentity(db), hourCycle: viewer ? (readingOf(db, viewer.personId)?.hourCycle ?? null) : null };
+      } catch {
+        return { org: null, hourCycle: null };
+      }
+    });
+    await next();
+  });
+  app.use(async (c, next) => {
     if (!BEFORE_SETUP.test(c.req.path) && setupGate.isOpen) return c.redirect("/setup", 303);
     await next();
   });
@@ -118,6 +134,7 @@ export function createApp(deps: Installation): App {
   app.route("/admin/audit", auditRoutes(deps));
   app.route("/admin/settings", settingsRoutes(deps));
   app.route("/admin/consent", consentRoutes(deps)); // consent text and its versions
+  app.route("/org", logoRoutes(deps)); //                 the organisation's logo
   app.route("/", homeRoutes(deps)); //                    start page
 
   return app;

@@ -102,7 +102,7 @@ describe("working hours", () => {
     expect(off).toContain("No free times on this day.");
     const next = await (await c.get(`/book/${service.id}?specialist=${spec2.personId}&day=${dayAhead(4, "Europe/Berlin")}&tz=Europe/Berlin`)).text();
     expect(slotLinks(next).length).toBeGreaterThan(0);
-    expect(next).toContain("times in Europe/Berlin");
+    expect(next).toContain("times in Berlin");
     expect((await signedInClient(inst, client).get("/hours")).status).toBe(403);
   });
 });
@@ -114,12 +114,12 @@ describe("the client's booking flow", () => {
     expect(await (await c.get("/book")).text()).toContain("Flow check");
     const day = dayAhead(2, "Asia/Tokyo");
     const page = await (await c.get(`/book/${service.id}?specialist=any&day=${day}&tz=Asia/Tokyo`)).text();
-    expect(page).toContain("times in Asia/Tokyo");
+    expect(page).toContain("times in Tokyo");
     const slots = slotLinks(page);
     // The specialist works 08:00–18:00 UTC = 17:00–03:00 Tokyo; on this Tokyo day the first slot is 00:00 Tokyo (15:00 UTC the day before).
     expect(slots.length).toBeGreaterThan(0);
     const chosen = slots.find((s) => new Date(s.start).getUTCHours() === 10)!;
-    expect(page).toContain(">07:00 PM<"); // 10:00 UTC in Tokyo
+    expect(page).toContain(">7:00 PM<"); // 10:00 UTC in Tokyo
     const confirm = await (await c.get(`/book/${service.id}/confirm?start=${chosen.start}&specialist=${chosen.specialist}&tz=Asia/Tokyo`)).text();
     expect(confirm).toContain("Dr Sofia Berg");
     expect(confirm).toContain("Asia/Tokyo");
@@ -434,7 +434,7 @@ describe("schedule, audit and feeds", () => {
     const mine = await (await signedInClient(inst, spec).get(`/schedule?date=${day}&tz=UTC`)).text();
     expect(mine).toContain("Maria Client");
     expect(mine).toContain("Schedule check");
-    expect(mine).toContain("09:30");
+    expect(mine).toContain("9:30 AM"); // English reads a 12-hour clock unless the person chose otherwise
     const other = await (await signedInClient(inst, spec2).get(`/schedule?date=${day}&tz=UTC`)).text();
     expect(other).not.toContain("Maria Client");
     const week = await (await signedInClient(inst, admin).get(`/schedule?view=week&date=${day}&specialist=all&tz=UTC`)).text();

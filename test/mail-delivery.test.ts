@@ -80,7 +80,7 @@ test("mail that waited for the SMTP server tells only what is true when it goes 
     await runAt(now + 61_000);
 
     const toClient = mailsTo(client.email, before);
-    expect(toClient.map((m) => m.subject).sort()).toEqual(["Cancelled: " + fmt(at(day, "10:00", ZONE)), "Moved to " + fmt(at(day, "15:00", ZONE))].sort());
+    expect(toClient.map((m) => m.subject).sort()).toEqual(["Cancelled: " + fmt(at(day, "10:00", ZONE)) + " — Test Clinic", "Moved to " + fmt(at(day, "15:00", ZONE)) + " — Test Clinic"].sort());
     expect(toClient.some((m) => /is booked/.test(m.text))).toBe(false);
     const moved = toClient.find((m) => m.subject.startsWith("Moved"))!;
     expect(moved.text).toContain(fmt(at(day, "15:00", ZONE)));
@@ -90,7 +90,7 @@ test("mail that waited for the SMTP server tells only what is true when it goes 
     expect((movedEvent.getFirstPropertyValue("dtstart") as ICAL.Time).toJSDate().getTime()).toBe(at(day, "15:00", ZONE));
     // The specialist's mail of the client's move goes out with the time it has now (they moved it again themselves).
     const toSpec = mailsTo(spec.email, before);
-    expect(toSpec.map((m) => m.subject).sort()).toEqual(["Cancelled: " + fmt(at(day, "10:00", ZONE)), "Moved to " + fmt(at(day, "15:00", ZONE))].sort());
+    expect(toSpec.map((m) => m.subject).sort()).toEqual(["Cancelled: " + fmt(at(day, "10:00", ZONE)) + " — Test Clinic", "Moved to " + fmt(at(day, "15:00", ZONE)) + " — Test Clinic"].sort());
 
     // Admins see why the confirmations were not sent.
     const jobs = listJobs(inst.db, inst.vault, ["cancelled"]);
@@ -101,7 +101,7 @@ test("mail that waited for the SMTP server tells only what is true when it goes 
   }
 });
 
-const fmt = (ms: number) => dateTimeFormat("en", ZONE).format(new Date(ms));
+const fmt = (ms: number) => dateTimeFormat({ locale: "en", hourCycle: null }, ZONE).format(new Date(ms));
 
 test("calendar files are iTIP: REQUEST with organiser and attendee for a booking and a move, CANCEL for a cancellation; libical finds no fault", async () => {
   const client = await newClient();
@@ -199,16 +199,16 @@ test("a mail naming a template nobody registered fails at once with the reason; 
   const failed = listJobs(inst.db, inst.vault, ["failed"]).find((j) => j.dedupeKey === `test:${id}:unknown`)!;
   expect(failed.attempts).toBe(1);
   expect(failed.lastError).toBe('unknown mail template "booking.invoice"');
-  expect(mailsTo(client.email, before).map((m) => m.subject.split(":")[0]).sort()).toEqual(["Reminder", "Set a new password"]);
+  expect(mailsTo(client.email, before).map((m) => m.subject.split(/:| — /)[0]).sort()).toEqual(["Reminder", "Set a new password"]);
 });
 
 test("people/ answers how a person reads: their own zone, else the zone they work in, else the organisation's; their language, else the organisation's", async () => {
   const specialist = await addPerson(inst, admin.personId, "specialist");
-  expect(readingOf(inst.db, specialist.personId)).toEqual({ role: "specialist", locale: "en", timeZone: "Europe/Moscow", zoneChosen: false });
+  expect(readingOf(inst.db, specialist.personId)).toEqual({ role: "specialist", locale: "en", hourCycle: null, timeZone: "Europe/Moscow", zoneChosen: false });
   setHours(inst, specialist.personId, everyDay("Asia/Yekaterinburg"));
   expect(readingOf(inst.db, specialist.personId)).toMatchObject({ timeZone: "Asia/Yekaterinburg", zoneChosen: false });
   setPersonPreferences(inst.db, specialist.personId, { timeZone: "Europe/Berlin", locale: "ru" });
-  expect(readingOf(inst.db, specialist.personId)).toEqual({ role: "specialist", locale: "ru", timeZone: "Europe/Berlin", zoneChosen: true });
+  expect(readingOf(inst.db, specialist.personId)).toEqual({ role: "specialist", locale: "ru", hourCycle: null, timeZone: "Europe/Berlin", zoneChosen: true });
   expect(readingOf(inst.db, "nobody")).toBeNull();
 });
 

@@ -21,7 +21,7 @@ let client: TestPerson;
 
 beforeAll(async () => {
   smtp = await startSmtp();
-  inst = makeInstallation({ KABINET_PUBLIC_URL: "https://consult.example.org", KABINET_SMTP_URL: smtp.url, KABINET_MAIL_FROM: "Test Clinic <consult@example.org>" });
+  inst = makeInstallation({ KABINET_PUBLIC_URL: "https://consult.example.org", KABINET_SMTP_URL: smtp.url, KABINET_MAIL_FROM: "Kabinet <consult@example.org>" });
   admin = await setUpOrganisation(inst);
   spec = await addPerson(inst, admin.personId, "specialist", { name: "Dr Sofia Berg" });
   client = await addPerson(inst, admin.personId, "client", { name: "Maria Client" });
@@ -40,6 +40,10 @@ test("a booking mails its confirmation (with .ics) and reminders 24 h and 1 h be
   await runAt(Date.now());
   const invitation = mailsTo(client.email).find((m) => m.subject.includes("invitation"))!;
   expect(invitation.text).toMatch(/https:\/\/consult\.example\.org\/link\/[A-Za-z0-9_-]{43}/);
+  // The organisation, not "Kabinet", invites: by the sender's name, in the subject and in the signature.
+  expect(invitation.from).toBe("Test Clinic <consult@example.org>");
+  expect(invitation.subject).toBe("Your invitation to Test Clinic");
+  expect(invitation.text).toContain("\n-- \nTest Clinic\nhttps://consult.example.org\nSent by Test Clinic");
 
   const service = makeService(inst, admin.personId, [spec.personId], { nameEn: "Couples therapy" });
   const day = dayAhead(3, "Europe/Moscow");
@@ -54,12 +58,14 @@ test("a booking mails its confirmation (with .ics) and reminders 24 h and 1 h be
   expect(await runAt(Date.now())).toBeGreaterThanOrEqual(1);
   const [confirmation, ...others] = mailsTo(client.email).filter((m) => !m.subject.includes("invitation"));
   expect(others).toHaveLength(0);
-  expect(confirmation!.from).toContain("consult@example.org");
+  expect(confirmation!.from).toBe("Test Clinic <consult@example.org>");
   expect(confirmation!.subject).toStartWith("Вы записаны:");
+  expect(confirmation!.subject).toEndWith(" — Test Clinic");
   expect(confirmation!.subject).toContain("10:00");
   expect(confirmation!.text).toContain("Здравствуйте, Maria Client!");
   expect(confirmation!.text).toContain("Dr Sofia Berg");
-  expect(confirmation!.text).toContain("Europe/Moscow");
+  expect(confirmation!.text).toContain("(Москва)"); // the zone by its city, in the reader's language
+  expect(confirmation!.text).toContain("Письмо отправлено организацией «Test Clinic»");
   expect(confirmation!.text).not.toContain("Couples therapy"); // the organisation's default: no service in mail
   const ics = confirmation!.attachments.find((a) => a.filename === "appointment.ics")!;
   expect(ics.contentType).toBe("text/calendar");
@@ -126,7 +132,7 @@ test("password-reset links are mailed; the mail's link works", async () => {
   const r = await a.post(`/admin/people/${spec.personId}/reset-link`);
   expect(r.status).toBe(200);
   await runAt(Date.now());
-  const mail = mailsTo(spec.email).find((m) => m.subject === "Set a new password")!;
+  const mail = mailsTo(spec.email).find((m) => m.subject === "Set a new password — Test Clinic")!;
   const link = mail.text.match(/https:\/\/consult\.example\.org(\/link\/[A-Za-z0-9_-]{43})/)![1]!;
   const opened = await signedInClient(inst, { personId: client.personId }).get(link);
   expect(opened.status).toBe(303);

@@ -23,7 +23,7 @@ export async function benchPage(runs = 5, seconds = 1.5): Promise<PageFigures> {
     }
     const plain = new Map(listPeople(inst).map((p) => [p.id, p]));
     // A real page: the app's layout around a table of people, as the people list will be.
-    const page = { t: en, now: Date.now(), locale: "en" as const, nonce: "bench-nonce", path: "/people", viewer: null };
+    const page = { t: en, now: Date.now(), locale: "en" as const, nonce: "bench-nonce", path: "/people", viewer: null, org: { name: "Bench Clinic", logoUrl: null }, hourCycle: null };
     const list = (rows: { name: string; email: string; role: string }[]) => (
       <Layout page={page} title="People">
         <h1>People</h1>

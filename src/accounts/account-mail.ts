@@ -64,7 +64,7 @@ function codeMail(ctx: MailContext, d: CodeMailData): MailDecision {
   if (ctx.now >= d.expiresAt) return { skip: "the code expired before it could be sent" };
   const t = LOCALES[reader.locale];
   const [subject, lead, ignore] = d.purpose === "register" ? [t.register.mailSubject, t.register.mailLead, t.register.mailIgnore] : [t.mail.codeSubject, t.mail.codeLead, t.mail.codeIgnore];
-  return { send: { to: reader.email, subject: subject(d.code), text: [t.mail.greeting(reader.name), "", lead(d.code), "", ignore, "", t.mail.footer].join("\n") } };
+  return { send: { to: reader.email, locale: reader.locale, subject: subject(d.code), text: [t.mail.greeting(reader.name), "", lead(d.code), "", ignore].join("\n") } };
 }
 
 function linkMail(ctx: MailContext, d: LinkMailData): MailDecision {
@@ -76,8 +76,9 @@ function linkMail(ctx: MailContext, d: LinkMailData): MailDecision {
   return {
     send: {
       to: reader.email,
-      subject: d.purpose === "invite" ? t.mail.inviteSubject(t.app.name) : t.mail.resetSubject,
-      text: [t.mail.greeting(reader.name), "", d.purpose === "invite" ? t.mail.inviteLead : t.mail.resetLead, d.url, "", t.mail.linkExpires(hours), "", ctx.origin, t.mail.footer].join("\n"),
+      locale: reader.locale,
+      subject: d.purpose === "invite" ? t.mail.inviteSubject(ctx.org.name) : t.mail.resetSubject,
+      text: [t.mail.greeting(reader.name), "", d.purpose === "invite" ? t.mail.inviteLead : t.mail.resetLead, d.url, "", t.mail.linkExpires(hours)].join("\n"),
     },
   };
 }
@@ -87,5 +88,5 @@ function registerAttemptMail(ctx: MailContext, d: RegisterAttemptData): MailDeci
   if (!reader) return { skip: "the recipient no longer exists" };
   if (ctx.now >= d.expiresAt) return { skip: "the note is a day old: no longer worth sending" };
   const t = LOCALES[reader.locale];
-  return { send: { to: reader.email, subject: t.mail.registerAttemptSubject, text: [t.mail.greeting(reader.name), "", t.mail.registerAttemptLead, d.url, "", t.mail.registerAttemptIgnore, "", t.mail.footer].join("\n") } };
+  return { send: { to: reader.email, locale: reader.locale, subject: t.mail.registerAttemptSubject, text: [t.mail.greeting(reader.name), "", t.mail.registerAttemptLead, d.url, "", t.mail.registerAttemptIgnore].join("\n") } };
 }

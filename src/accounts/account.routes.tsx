@@ -11,6 +11,7 @@ import { readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import { invalidateOwnSession, listPersonSessions } from "../sessions/sessions.ts";
 import { clearSessionCookie, setSessionCookie } from "../sessions/session.middleware.ts";
+import { personZone, setPersonHourCycle } from "../people/people.ts";
 import { getSettings } from "../settings/settings.ts";
 import { getPersonWithAccount } from "./people-admin.ts";
 import { requiresTwoFactor } from "./policy.ts";
@@ -35,7 +36,7 @@ export function accountRoutes(deps: AccountDeps): Hono<AppEnv> {
         twoFactor={twoFactorStatus(deps, viewer.personId)}
         sessions={listPersonSessions(deps.db, viewer.personId)}
         currentHandle={viewer.session.handle}
-        timeZone={getSettings(deps.db)?.timeZone ?? "UTC"}
+        timeZone={personZone(deps.db, viewer.personId)}
         consent={consentOf(deps.db, viewer.personId)}
         {...extra}
       />,
@@ -57,6 +58,15 @@ export function accountRoutes(deps: AccountDeps): Hono<AppEnv> {
   };
 
   app.get("/", allow(everyone), (c) => renderAccount(c));
+
+  // The clock the viewer reads times on, everywhere (pages and mails). Not personal data: no audit entry.
+  app.post("/clock", allow(everyone), async (c) => {
+    const choice = (await readForm(c)).hourCycle ?? "";
+    if (choice !== "h12" && choice !== "h23" && choice !== "") return renderAccount(c, { clockError: c.get("t").form.invalid }, 422);
+    const hourCycle = choice === "" ? null : choice;
+    setPersonHourCycle(deps.db, c.get("viewer")!.personId, hourCycle);
+    return renderAccount(c, { notice: c.get("t").account.clockSaved });
+  });
 
   app.post("/password", allow(everyone), async (c) => {
     const t = c.get("t");

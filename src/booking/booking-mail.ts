@@ -9,6 +9,7 @@
 // message per appointment (ics.ts), at its current revision.
 import { dateTimeFormat } from "../i18n/format.ts";
 import { LOCALES, type Locale } from "../i18n/messages.ts";
+import { zoneName } from "../i18n/zones.ts";
 import type { MailContext, MailDecision, MailTemplates, QueuedMail } from "../mail/templates.ts";
 import { mailTemplate } from "../mail/templates.ts";
 import { mailRecipientOf, type PeopleDeps, personName } from "../people/people.ts";
@@ -53,10 +54,10 @@ function appointmentMail(ctx: MailContext, kind: AppointmentMailKind, d: Appoint
   const appointments = told.appointments;
   const first = appointments[0]!;
   const t = LOCALES[reader.locale];
-  const when = dateTimeFormat(reader.locale, reader.timeZone);
+  const when = dateTimeFormat(reader, reader.timeZone);
   const forSpecialist = ctx.job.recipient === first.specialistId;
   const withWhom = personName(ctx, forSpecialist ? first.clientId : first.specialistId);
-  const zone = reader.timeZone.replaceAll("_", " ");
+  const zone = zoneName(reader.timeZone, reader.locale);
   const times = appointments.map((a) => `• ${when.format(new Date(a.start))} (${zone})`).join("\n");
   const settings = getSettings(ctx.db);
   const address = getService(ctx.db, first.serviceId)?.mode === "in-person" ? (settings?.address ?? "") : "";
@@ -68,11 +69,9 @@ function appointmentMail(ctx: MailContext, kind: AppointmentMailKind, d: Appoint
     ...(address ? [t.mail.where(address)] : []),
     "",
     kind === "cancelled" ? t.mail.bookAgain(`${ctx.origin}/book`) : `${t.mail.manage}: ${ctx.origin}/appointments/${first.id}`,
-    "",
-    t.mail.footer,
   ].join("\n");
   const method = kind === "cancelled" ? "cancel" : "request";
-  const organizer = { name: settings?.name || t.app.name, email: ctx.fromAddress };
+  const organizer = { name: ctx.org.name, email: ctx.fromAddress };
   const host = new URL(ctx.origin).hostname;
   const attachments =
     kind === "reminder"
@@ -82,7 +81,7 @@ function appointmentMail(ctx: MailContext, kind: AppointmentMailKind, d: Appoint
           contentType: `text/calendar; charset=utf-8; method=${method.toUpperCase()}`,
           content: invitationFile({ host, method, organizer, attendee: reader, event: appointmentEvent(ctx, a, reader.locale, ctx.origin, forSpecialist, ctx.now) }),
         }));
-  return { send: { to: reader.email, subject: t.mail.subjects[kind](when.format(new Date(first.start))), text, attachments } };
+  return { send: { to: reader.email, locale: reader.locale, subject: t.mail.subjects[kind](when.format(new Date(first.start))), text, attachments } };
 }
 
 /** The appointments this mail may still tell of, as they are now, or why it has nothing true left to say. */

@@ -2,7 +2,7 @@
 // it. Message keys are catalogue keys (`problem`), or this domain's own (`BookingProblem`) that the routes translate.
 import { z } from "zod";
 import { emailSchema, nameSchema } from "../http/form.ts";
-import { type Messages, problem } from "../i18n/messages.ts";
+import { type Locale, type Messages, problem } from "../i18n/messages.ts";
 import { isTimeZone } from "../settings/settings.ts";
 import { MAX_SERIES } from "./appointments.ts";
 import { parseExceptions, parseIntervals, WEEKDAYS, type Weekday } from "./hours.ts";
@@ -112,11 +112,17 @@ export const scheduleViewSchema = z.enum(["day", "week"]).catch("day");
 const minutes = (max: number) => z.coerce.number({ error: problem("number") }).int(problem("number")).min(0, problem("number")).max(max, problem("tooLarge"));
 const durationRange = own("durationRange");
 
-/** The service form, as submitted: specialists arrive as `specialist:<id>=on` checkboxes. */
-export const serviceSchema = z
+const requiredName = z.string().trim().min(1, problem("required")).max(120, problem("tooLong"));
+const optionalName = z.string().trim().max(120, problem("tooLong")).default("");
+
+/**
+ * The service form, as submitted: specialists arrive as `specialist:<id>=on` checkboxes. Only the name in the
+ * organisation's language is required; the other reads the same when left empty (services.ts).
+ */
+export const serviceSchema = (orgLanguage: Locale) => z
   .object({
-    nameEn: z.string().trim().min(1, problem("required")).max(120, problem("tooLong")),
-    nameRu: z.string().trim().min(1, problem("required")).max(120, problem("tooLong")),
+    nameEn: orgLanguage === "en" ? requiredName : optionalName,
+    nameRu: orgLanguage === "ru" ? requiredName : optionalName,
     descriptionEn: z.string().trim().max(2000, problem("tooLong")).default(""),
     descriptionRu: z.string().trim().max(2000, problem("tooLong")).default(""),
     durationMinutes: z.coerce.number({ error: durationRange }).int(durationRange).min(5, durationRange).max(480, durationRange),
@@ -135,13 +141,13 @@ export const serviceSchema = z
   })
   .transform(({ price, ...rest }) => ({ ...rest, priceMinor: price === "" ? null : Math.round(Number(price.replace(",", ".")) * 100) }));
 
-export type ServiceInput = z.output<typeof serviceSchema>;
+export type ServiceInput = z.output<ReturnType<typeof serviceSchema>>;
 
-export function formToServiceInput(form: Record<string, string>): z.input<typeof serviceSchema> {
+export function formToServiceInput(form: Record<string, string>): z.input<ReturnType<typeof serviceSchema>> {
   const specialistIds = Object.keys(form)
     .filter((k) => k.startsWith("specialist:"))
     .map((k) => k.slice("specialist:".length));
-  return { ...form, active: form.active === "on", specialistIds } as z.input<typeof serviceSchema>;
+  return { ...form, active: form.active === "on", specialistIds } as z.input<ReturnType<typeof serviceSchema>>;
 }
 
 // ── working hours ──

@@ -7,18 +7,20 @@ import { fieldErrors, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import { bookingProblems, formToServiceInput, serviceSchema } from "./booking.schema.ts";
 import { type BookingRouteDeps, specialistsList } from "./route-helpers.tsx";
+import { getSettings } from "../settings/settings.ts";
 import { getService, listServices, saveService } from "./services.ts";
 import { ServiceFormPage, ServicesPage, serviceFormValues } from "./views/admin-pages.tsx";
 
 export function servicesRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const page = (c: Context<AppEnv>, id: string | null, values: ReturnType<typeof serviceFormValues>, errors?: Record<string, string>, notice?: string, status: 200 | 201 | 422 = 200) =>
-    c.html(<ServiceFormPage page={pageContext(c)} id={id} values={values} specialists={specialistsList(deps)} errors={errors} notice={notice} />, status);
+    c.html(<ServiceFormPage page={pageContext(c)} id={id} values={values} specialists={specialistsList(deps)} orgLanguage={orgLanguage()} errors={errors} notice={notice} />, status);
+  const orgLanguage = () => getSettings(deps.db)?.language ?? "en";
 
   const save = async (c: Context<AppEnv>, id: string | null) => {
     const form = await readForm(c);
     const input = formToServiceInput(form);
-    const parsed = serviceSchema.safeParse(input);
+    const parsed = serviceSchema(orgLanguage()).safeParse(input);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error, c.get("t"), bookingProblems(c.get("t")));
       return page(c, id, { ...serviceFormValues(null), ...form, active: form.active === "on", specialistIds: input.specialistIds as string[] }, errors, undefined, 422);

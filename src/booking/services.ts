@@ -1,5 +1,6 @@
-// Services: what clients book. The admin names each in both languages and sets its timing, mode, price and
-// cancellation window, and who offers it. Every change is audited.
+// Services: what clients book. The admin names each in the organisation's language (the other language is optional
+// and reads the same when left empty) and sets its timing, mode, price and cancellation window, and who offers it.
+// Every change is audited.
 import { randomBytes } from "node:crypto";
 import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
@@ -10,8 +11,11 @@ import * as store from "./booking.store.ts";
 
 export interface Service {
   id: string;
+  /** In each language; one left empty reads as the other. */
   name: { en: string; ru: string };
   description: { en: string; ru: string };
+  /** As the admin typed them (empty where they left a language out), for the service form. */
+  entered: { name: { en: string; ru: string }; description: { en: string; ru: string } };
   durationMinutes: number;
   bufferBeforeMinutes: number;
   bufferAfterMinutes: number;
@@ -82,8 +86,9 @@ export function formatPrice(service: Service, locale: Locale): string | null {
 function toService(row: store.ServiceRow, specialistIds: string[]): Service {
   return {
     id: row.id,
-    name: { en: row.nameEn, ru: row.nameRu },
-    description: { en: row.descriptionEn, ru: row.descriptionRu },
+    name: { en: row.nameEn || row.nameRu, ru: row.nameRu || row.nameEn },
+    description: { en: row.descriptionEn || row.descriptionRu, ru: row.descriptionRu || row.descriptionEn },
+    entered: { name: { en: row.nameEn, ru: row.nameRu }, description: { en: row.descriptionEn, ru: row.descriptionRu } },
     durationMinutes: row.durationMinutes,
     bufferBeforeMinutes: row.bufferBeforeMinutes,
     bufferAfterMinutes: row.bufferAfterMinutes,

@@ -23,6 +23,13 @@ export interface Viewer {
   session: SessionInfo;
 }
 
+/** The organisation as people see it on every page: its name, and its logo when the admin uploaded one. */
+export interface OrgIdentity {
+  name: string;
+  /** Content-hashed, served from the appliance; null without a logo. */
+  logoUrl: string | null;
+}
+
 /** What middleware puts on every request's context. */
 export interface AppEnv {
   Variables: {
@@ -36,5 +43,10 @@ export interface AppEnv {
     clientIp: string;
     /** KABINET_PUBLIC_URL: the address people use (behind the proxy the request itself is plain HTTP). */
     publicUrl: URL;
+    /**
+     * Whose appliance this is (null before first-run setup), for the header, titles and sign-in, and the viewer's
+     * choice of clock (people.hour_cycle; null: their language's custom, or nobody signed in). Read on demand.
+     */
+    pageIdentity: () => { org: OrgIdentity | null; hourCycle: "h12" | "h23" | null };
   };
 }

@@ -10,6 +10,8 @@ import type { Config } from "../config.ts";
 export const MAIL_JOB = "mail";
 
 export interface OutgoingMail {
+  /** The sender as people see it: the organisation's name before the configured address (KABINET_MAIL_FROM's). */
+  from?: { name: string; address: string };
   to: string;
   subject: string;
   text: string;

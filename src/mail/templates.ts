@@ -3,6 +3,7 @@
 // names its template in its payload, `{ template: "booking.confirmation", ...data }`; a key nobody registered fails
 // the job at once with the reason, rather than being retried or guessed at from the payload's shape.
 import type { Queryable } from "../db/client.ts";
+import type { Locale } from "../i18n/messages.ts";
 import { enqueue } from "../jobs/queue.ts";
 import type { Vault } from "../vault/vault.ts";
 import { MAIL_JOB, type OutgoingMail } from "./mailer.ts";
@@ -15,6 +16,8 @@ export interface MailContext {
   origin: string;
   /** The address mail is sent from (KABINET_MAIL_FROM), e.g. a calendar invitation's organiser. */
   fromAddress: string;
+  /** The organisation that sends it: the sender's name, and what the subject and signature name. */
+  org: { name: string };
   now: number;
   /** The queued job: its id and the person it is addressed to. */
   job: { id: number; recipient: string };
@@ -27,7 +30,8 @@ export interface QueuedMail {
   data: Record<string, unknown>;
 }
 
-export type RenderedMail = Omit<OutgoingMail, "messageId">;
+/** What a template writes: the body without signature, and the reader's language for the signature mail-jobs.ts adds. */
+export type RenderedMail = Omit<OutgoingMail, "messageId" | "from"> & { locale: Locale };
 
 /** A mail to send, or why there is nothing (true) to say any more: the job then ends unsent, with that reason. */
 export type MailDecision = { send: RenderedMail } | { skip: string };

@@ -20,7 +20,7 @@ export function listPersonRows(db: Queryable): PersonRow[] {
   return db.select().from(people).orderBy(people.createdAt).all();
 }
 
-export function updatePersonRow(db: Queryable, id: string, set: Partial<Pick<PersonRow, "timeZone" | "locale">>): void {
+export function updatePersonRow(db: Queryable, id: string, set: Partial<Pick<PersonRow, "timeZone" | "locale" | "hourCycle">>): void {
   if (Object.keys(set).length) db.update(people).set(set).where(eq(people.id, id)).run();
 }
 
@@ -28,10 +28,10 @@ export function updatePersonRow(db: Queryable, id: string, set: Partial<Pick<Per
  * The unsealed columns that say how a person reads, with the zone they work in: that lives with their hours in
  * booking's availability table and is read here, so that people/ alone answers "in which zone does this person read".
  */
-export function getReadingRow(db: Queryable, id: string): { role: PersonRow["role"]; timeZone: string | null; locale: PersonRow["locale"]; workingZone: string | null } | null {
+export function getReadingRow(db: Queryable, id: string): { role: PersonRow["role"]; timeZone: string | null; locale: PersonRow["locale"]; hourCycle: PersonRow["hourCycle"]; workingZone: string | null } | null {
   return (
     db
-      .select({ role: people.role, timeZone: people.timeZone, locale: people.locale, workingZone: availability.timeZone })
+      .select({ role: people.role, timeZone: people.timeZone, locale: people.locale, hourCycle: people.hourCycle, workingZone: availability.timeZone })
       .from(people)
       .leftJoin(availability, eq(availability.specialistId, people.id))
       .where(eq(people.id, id))

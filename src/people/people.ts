@@ -3,6 +3,7 @@
 import type { Queryable } from "../db/client.ts";
 import { normalizeEmail } from "../crypto/blind-index.ts";
 import { recordAudit } from "../audit/audit.ts";
+import type { HourCycle } from "../i18n/format.ts";
 import type { Locale } from "../i18n/messages.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -84,10 +85,17 @@ export function setPersonPreferences(db: Queryable, id: string, prefs: { timeZon
   store.updatePersonRow(db, id, prefs);
 }
 
+/** The clock a person reads times on, on every page and in every mail; null returns them to their language's. */
+export function setPersonHourCycle(db: Queryable, id: string, hourCycle: HourCycle | null): void {
+  store.updatePersonRow(db, id, { hourCycle });
+}
+
 /** How a person reads times and mails. */
 export interface Reading {
   role: Role;
   locale: Locale;
+  /** Their clock, 12 or 24 hours; null: their language's custom. */
+  hourCycle: HourCycle | null;
   timeZone: string;
   /** The zone is the person's own choice (not the zone they work in, nor the organisation's). */
   zoneChosen: boolean;
@@ -104,6 +112,7 @@ export function readingOf(db: Queryable, id: string): Reading | null {
   return {
     role: row.role,
     locale: row.locale ?? org?.language ?? "en",
+    hourCycle: row.hourCycle,
     timeZone: row.timeZone ?? row.workingZone ?? org?.timeZone ?? "UTC",
     zoneChosen: row.timeZone !== null,
   };

@@ -12,3 +12,7 @@ export function writeMeta(db: Queryable, values: Record<string, string>): void {
     db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value: sql`excluded.value` } }).run();
   }
 }
+
+export function deleteMeta(db: Queryable, keys: readonly string[]): void {
+  db.delete(meta).where(inArray(meta.key, [...keys])).run();
+}

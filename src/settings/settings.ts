@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Queryable } from "../db/client.ts";
 import { type Locale, problem } from "../i18n/messages.ts";
+import { getLogo, LOGO_KEYS, logoUrl } from "./logo.ts";
 import * as store from "./settings.store.ts";
 
 export interface OrgSettings {
@@ -77,4 +78,13 @@ export function saveSettings(tx: Queryable, s: OrgSettings): void {
     "org.address": s.address,
     ...(s.mailSpecialists === undefined ? {} : { "org.mailSpecialists": String(s.mailSpecialists) }),
   });
+}
+
+/** The organisation as every page names it: its name and logo. Null before first-run setup. */
+export function getOrgIdentity(db: Queryable): { name: string; logoUrl: string | null } | null {
+  const m = store.readMeta(db, ["org.name", ...LOGO_KEYS]);
+  const name = m.get("org.name");
+  if (name === undefined) return null;
+  const logo = getLogo(db, m);
+  return { name, logoUrl: logo ? logoUrl(logo) : null };
 }

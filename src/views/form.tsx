@@ -2,6 +2,8 @@
 // announced by the summary (role="alert") at the top of the form.
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
+import type { Locale } from "../i18n/messages.ts";
+import { zoneName } from "../i18n/zones.ts";
 
 export type FieldErrors = Readonly<Record<string, string | undefined>>;
 
@@ -116,16 +118,28 @@ export function ActionButton(p: { action: string; label: string; variant?: "seco
   );
 }
 
-// Some 420 zones: their options are rendered once, and each page only marks its choice (the slot page's biggest cost
-// was rebuilding them on every request).
-let zoneOptions: string | null = null;
+// Some 440 zones: their options are rendered once per language, and each page only marks its choice (the slot page's
+// biggest cost was rebuilding them on every request). Named by city in the reader's language, in its alphabetical order.
+const zoneOptions = new Map<Locale, string>();
 
-export function TimeZoneSelect(p: { name: string; label: string; value: string; error?: string }): JSX.Element {
-  zoneOptions ??= [...new Set([...Intl.supportedValuesOf("timeZone"), "UTC"])]
-    .map((z) => `<option value="${z}">${z.replaceAll("_", " ")}</option>`)
-    .join("");
+function zoneOptionsFor(locale: Locale): string {
+  let options = zoneOptions.get(locale);
+  if (options === undefined) {
+    const collator = new Intl.Collator(locale);
+    options = [...new Set([...Intl.supportedValuesOf("timeZone"), "UTC"])]
+      .map((z) => [z, zoneName(z, locale)] as const)
+      .sort((a, b) => collator.compare(a[1], b[1]) || collator.compare(a[0], b[0]))
+      .map(([z, name]) => `<option value="${escapeHtml(z)}">${escapeHtml(name)}</option>`)
+      .join("");
+    zoneOptions.set(locale, options);
+  }
+  return options;
+}
+
+export function TimeZoneSelect(p: { name: string; label: string; value: string; locale: Locale; error?: string }): JSX.Element {
   const id = `f-${p.name}`;
-  const options = zoneOptions.replace(`<option value="${p.value}">`, `<option value="${p.value}" selected="">`);
+  const value = escapeHtml(p.value);
+  const options = zoneOptionsFor(p.locale).replace(`<option value="${value}">`, `<option value="${value}" selected="">`);
   return (
     <>
       <label for={id}>{p.label}</label>
@@ -135,4 +149,8 @@ export function TimeZoneSelect(p: { name: string; label: string; value: string; 
       {p.error ? <small id={`${id}-error`}>{p.error}</small> : null}
     </>
   );
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

@@ -1,10 +1,13 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { assetUrl } from "../http/assets.ts";
+import type { OrgIdentity } from "../http/env.ts";
+import { hourCycleOf, type TimeReader } from "../i18n/format.ts";
 import { LOCALES, type Locale, type Messages } from "../i18n/messages.ts";
 import type { Role } from "../roles.ts";
 
-export interface PageContext {
+/** A page's reader is also a time reader: `dateTimeFormat(page, zone)` writes times on the viewer's clock. */
+export interface PageContext extends TimeReader {
   t: Messages;
   /** The instant of the request (the installation's clock), for anything that says "past" or "upcoming". */
   now: number;
@@ -14,10 +17,12 @@ export interface PageContext {
   path: string;
   /** The signed-in person, for the navigation; null when signed out or half-way through sign-in. */
   viewer: { name: string; role: Role } | null;
+  /** Whose appliance this is: named in the header and every title, so a page never looks like someone else's. */
+  org: OrgIdentity;
 }
 
 export function Layout(props: { page: PageContext; title: string; children: Child }): JSX.Element {
-  const { t, locale, nonce, path, viewer } = props.page;
+  const { t, locale, nonce, path, viewer, org } = props.page;
   const other: Locale = locale === "en" ? "ru" : "en";
   return (
     <>
@@ -28,20 +33,24 @@ export function Layout(props: { page: PageContext; title: string; children: Chil
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <meta name="referrer" content="same-origin" />
-        <title>{`${props.title} · ${t.app.name}`}</title>
+        <title>{props.title.includes(org.name) ? props.title : `${props.title} — ${org.name}`}</title>
         <link rel="icon" href={assetUrl("favicon.svg")} type="image/svg+xml" />
         <link rel="stylesheet" href={assetUrl("pico.min.css")} />
         <link rel="stylesheet" href={assetUrl("app.css")} />
         <script nonce={nonce} src={assetUrl("htmx.min.js")} defer></script>
       </head>
-      <body>
+      {/* The viewer's clock, for times the browser writes itself (e.g. the call's chat). */}
+      <body data-hour-cycle={hourCycleOf(props.page)}>
+        <a href="#main" class="kb-skip">
+          {t.nav.skip}
+        </a>
         <header class="container">
           <nav>
             <ul>
               <li>
                 <a href="/" class="kb-brand">
-                  <BrandMark />
-                  <span>{t.app.name}</span>
+                  {org.logoUrl ? <img src={org.logoUrl} alt="" width="40" height="40" /> : <BrandMark />}
+                  <span>{org.name}</span>
                 </a>
               </li>
             </ul>
@@ -76,7 +85,7 @@ export function Layout(props: { page: PageContext; title: string; children: Chil
             </ul>
           </nav>
         </header>
-        <main class="container" id="main">
+        <main class="container" id="main" tabindex={-1}>
           {props.children}
         </main>
         <footer class="container kb-muted">
@@ -95,12 +104,12 @@ function navLinks(role: Role, t: Messages): [string, string][] {
     case "client":
       return [["/book", n.book], ["/appointments", n.appointments], ["/account", n.account]];
     case "specialist":
-      return [["/schedule", n.schedule], ["/hours", n.hours], ["/rooms", n.rooms], ["/account", n.account]];
+      return [["/schedule", n.schedule], ["/book", n.bookForClient], ["/hours", n.hours], ["/rooms", n.rooms], ["/account", n.account]];
     case "staff":
-      return [["/schedule", n.schedule], ["/book", n.book], ["/account", n.account]];
+      return [["/schedule", n.schedule], ["/book", n.bookForClient], ["/account", n.account]];
     case "admin":
       return [
-        ["/schedule", n.schedule], ["/admin/services", n.services], ["/hours", n.hours], ["/rooms", n.rooms], ["/account", n.account],
+        ["/schedule", n.schedule], ["/book", n.bookForClient], ["/admin/services", n.services], ["/hours", n.hours], ["/rooms", n.rooms], ["/account", n.account],
         ["/admin/people", n.people], ["/admin/mail", n.mail], ["/admin/audit", n.audit], ["/admin/settings", n.settings],
       ];
   }

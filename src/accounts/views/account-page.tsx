@@ -2,7 +2,8 @@ import type { PersonWithAccount } from "../people-admin.ts";
 import type { Session } from "../../sessions/sessions.ts";
 import { ActionButton, Field, type FieldErrors, FormAlert, Notice } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
-import { dateTimeFormat } from "../../i18n/format.ts";
+import { dateTimeFormat, timeFormat } from "../../i18n/format.ts";
+import { zoneName } from "../../i18n/zones.ts";
 import { ConsentStatus } from "../../consent/views/consent-views.tsx";
 
 export interface AccountPageProps {
@@ -18,11 +19,12 @@ export interface AccountPageProps {
   codesError?: string;
   /** The consent text version the person accepted, and when (null: never asked). */
   consent: { version: number; acceptedAt: number } | null;
+  clockError?: string;
 }
 
 export function AccountPage(p: AccountPageProps): JSX.Element {
   const { t, locale } = p.page;
-  const when = dateTimeFormat(locale, p.timeZone);
+  const when = dateTimeFormat(p.page, p.timeZone);
   const pe = p.passwordErrors ?? {};
   return (
     <Layout page={p.page} title={t.account.title}>
@@ -41,6 +43,7 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
       </article>
 
       {p.consent ? <ConsentStatus page={p.page} accepted={p.consent} timeZone={p.timeZone} /> : null}
+      <ClockChoice page={p.page} timeZone={p.timeZone} error={p.clockError} />
 
       <article aria-labelledby="password">
         <h2 id="password">{t.account.password}</h2>
@@ -100,5 +103,35 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
         <ActionButton action="/account/sessions/revoke-all" label={t.account.signOutEverywhere} variant="contrast" />
       </article>
     </Layout>
+  );
+}
+
+/** The viewer's clock: 12 or 24 hours, or their language's custom; each choice shows how a time will read. */
+function ClockChoice(p: { page: PageContext; timeZone: string; error?: string }): JSX.Element {
+  const { t, locale, hourCycle } = p.page;
+  const a = t.account;
+  // 14:30 UTC as an example: the reader sees the same time written each way.
+  const example = (cycle: "h12" | "h23" | null) => timeFormat({ locale, hourCycle: cycle }, "UTC").format(Date.UTC(2026, 0, 5, 14, 30));
+  const options: [string, string][] = [["", a.clockCustom(example(null))], ["h12", a.clock12(example("h12"))], ["h23", a.clock24(example("h23"))]];
+  return (
+    <article aria-labelledby="clock">
+      <h2 id="clock">{a.clock}</h2>
+      <p>{a.zoneIs(zoneName(p.timeZone, locale))}</p>
+      <form method="post" action="/account/clock" novalidate>
+        <FormAlert message={p.error} summary={t.form.errorSummary} />
+        <fieldset>
+          <legend>{a.clockLegend}</legend>
+          {options.map(([value, label]) => (
+            <label>
+              <input type="radio" name="hourCycle" value={value} checked={(hourCycle ?? "") === value} />
+              {label}
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit" class="secondary">
+          {a.clockSave}
+        </button>
+      </form>
+    </article>
   );
 }

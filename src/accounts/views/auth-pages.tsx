@@ -140,7 +140,7 @@ export function RegisterCodePage(p: { page: PageContext; pending: PendingRegistr
 
 export function LinkPage(p: { page: PageContext; purpose: "invite" | "reset"; name: string; error?: string }): JSX.Element {
   const { t } = p.page;
-  const title = p.purpose === "invite" ? t.link.inviteTitle : t.link.resetTitle;
+  const title = p.purpose === "invite" ? t.link.inviteTitle(p.page.org.name) : t.link.resetTitle;
   return (
     <Layout page={p.page} title={title}>
       <article>

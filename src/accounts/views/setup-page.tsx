@@ -17,7 +17,7 @@ export function SetupPage(p: { page: PageContext; values?: Record<string, string
             <legend>{t.setup.orgSection}</legend>
             <Field name="orgName" label={t.setup.orgName} value={v.orgName} error={e.orgName} autocomplete="organization" required maxlength={120} />
             <Select name="language" label={t.setup.language} value={v.language ?? p.page.locale} error={e.language} options={[["en", "English"], ["ru", "Русский"]]} />
-            <TimeZoneSelect name="timeZone" label={t.setup.timeZone} value={v.timeZone ?? "Europe/Moscow"} error={e.timeZone} />
+            <TimeZoneSelect name="timeZone" label={t.setup.timeZone} value={v.timeZone ?? "Europe/Moscow"} locale={p.page.locale} error={e.timeZone} />
           </fieldset>
           <fieldset>
             <legend>{t.setup.adminSection}</legend>

@@ -12,7 +12,7 @@ export function AuditPage(p: {
   timeZone: string;
 }): JSX.Element {
   const { t, locale } = p.page;
-  const when = dateTimeFormat(locale, p.timeZone, true);
+  const when = dateTimeFormat(p.page, p.timeZone, true);
   const v = p.verification;
   return (
     <Layout page={p.page} title={t.audit.title}>

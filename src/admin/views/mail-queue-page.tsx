@@ -8,7 +8,7 @@ import { Layout, type PageContext } from "../../views/layout.tsx";
 export function JobsPage(p: { page: PageContext; smtp: string | null; counts: Record<JobStatus, number>; jobs: readonly Job[]; timeZone: string; notice?: string }): JSX.Element {
   const { t, locale } = p.page;
   const j = t.booking.jobs;
-  const when = dateTimeFormat(locale, p.timeZone);
+  const when = dateTimeFormat(p.page, p.timeZone);
   return (
     <Layout page={p.page} title={j.title}>
       <h1>{j.title}</h1>

@@ -1,8 +1,8 @@
 import type { OrgSettings } from "../../settings/settings.ts";
-import { Field, type FieldErrors, FormAlert, Notice, Select, TimeZoneSelect } from "../../views/form.tsx";
+import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select, TimeZoneSelect } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 
-export function SettingsPage(p: { page: PageContext; settings: OrgSettings; errors?: FieldErrors; notice?: string }): JSX.Element {
+export function SettingsPage(p: { page: PageContext; settings: OrgSettings; logoUrl: string | null; errors?: FieldErrors; notice?: string; logoError?: string }): JSX.Element {
   const { t } = p.page;
   const s = p.settings;
   const e = p.errors ?? {};
@@ -14,7 +14,7 @@ export function SettingsPage(p: { page: PageContext; settings: OrgSettings; erro
         <FormAlert errors={e} summary={t.form.errorSummary} />
         <Field name="name" label={t.setup.orgName} value={s.name} error={e.name} required maxlength={120} />
         <Select name="language" label={t.setup.language} value={s.language} error={e.language} options={[["en", "English"], ["ru", "Русский"]]} />
-        <TimeZoneSelect name="timeZone" label={t.setup.timeZone} value={s.timeZone} error={e.timeZone} />
+        <TimeZoneSelect name="timeZone" label={t.setup.timeZone} value={s.timeZone} locale={p.page.locale} error={e.timeZone} />
         <Select
           name="clientTwoFactor"
           label={t.settings.clientTwoFactor}
@@ -45,6 +45,34 @@ export function SettingsPage(p: { page: PageContext; settings: OrgSettings; erro
         <Field name="address" label={t.settings.address} value={s.address} error={e.address} hint={t.settings.addressHint} maxlength={300} />
         <button type="submit">{t.settings.submit}</button>
       </form>
+      <LogoSection page={p.page} logoUrl={p.logoUrl} error={p.logoError} />
     </Layout>
+  );
+}
+
+function LogoSection(p: { page: PageContext; logoUrl: string | null; error?: string }): JSX.Element {
+  const s = p.page.t.settings;
+  return (
+    <section aria-labelledby="logo">
+      <h2 id="logo">{s.logo}</h2>
+      {p.logoUrl ? (
+        <p>
+          <img src={p.logoUrl} alt={s.logoCurrent} class="kb-logo-preview" />
+        </p>
+      ) : (
+        <p>{s.logoNone}</p>
+      )}
+      <form method="post" action="/admin/settings/logo" enctype="multipart/form-data" novalidate>
+        <FormAlert message={p.error} summary={p.page.t.form.errorSummary} />
+        <label for="f-logo">{s.logoFile}</label>
+        <input id="f-logo" name="logo" type="file" accept="image/png,image/jpeg,image/webp" aria-invalid={p.error ? "true" : undefined} aria-describedby={p.error ? "f-logo-error f-logo-hint" : "f-logo-hint"} />
+        {p.error ? <small id="f-logo-error">{p.error}</small> : null}
+        <small id="f-logo-hint">{s.logoHint}</small>
+        <button type="submit" class="secondary">
+          {s.logoUpload}
+        </button>
+      </form>
+      {p.logoUrl ? <ActionButton action="/admin/settings/logo/remove" label={s.logoRemove} variant="secondary" /> : null}
+    </section>
   );
 }

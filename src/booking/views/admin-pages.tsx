@@ -1,5 +1,6 @@
 // Admin pages of booking: services.
 import { Field, type FieldErrors, FormAlert, Notice, Select, TextArea } from "../../views/form.tsx";
+import type { Locale } from "../../i18n/messages.ts";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import { CURRENCIES, formatPrice, type Service } from "../services.ts";
 
@@ -73,10 +74,10 @@ export interface ServiceFormValues {
 
 export function serviceFormValues(svc: Service | null): ServiceFormValues {
   return {
-    nameEn: svc?.name.en ?? "",
-    nameRu: svc?.name.ru ?? "",
-    descriptionEn: svc?.description.en ?? "",
-    descriptionRu: svc?.description.ru ?? "",
+    nameEn: svc?.entered.name.en ?? "",
+    nameRu: svc?.entered.name.ru ?? "",
+    descriptionEn: svc?.entered.description.en ?? "",
+    descriptionRu: svc?.entered.description.ru ?? "",
     durationMinutes: String(svc?.durationMinutes ?? 50),
     bufferBeforeMinutes: String(svc?.bufferBeforeMinutes ?? 0),
     bufferAfterMinutes: String(svc?.bufferAfterMinutes ?? 10),
@@ -89,7 +90,7 @@ export function serviceFormValues(svc: Service | null): ServiceFormValues {
   };
 }
 
-export function ServiceFormPage(p: { page: PageContext; id: string | null; values: ServiceFormValues; specialists: readonly SpecialistOption[]; errors?: FieldErrors; notice?: string }): JSX.Element {
+export function ServiceFormPage(p: { page: PageContext; id: string | null; values: ServiceFormValues; specialists: readonly SpecialistOption[]; orgLanguage: Locale; errors?: FieldErrors; notice?: string }): JSX.Element {
   const { t } = p.page;
   const s = t.booking.services;
   const v = p.values;
@@ -104,16 +105,19 @@ export function ServiceFormPage(p: { page: PageContext; id: string | null; value
       {p.notice ? <Notice>{p.notice}</Notice> : null}
       <form method="post" action={p.id ? `/admin/services/${p.id}` : "/admin/services"} novalidate>
         <FormAlert errors={e} summary={t.form.errorSummary} />
-        <div class="grid">
-          <div>
-            <Field name="nameEn" label={s.nameEn} value={v.nameEn} error={e.nameEn} required maxlength={120} />
-          </div>
-          <div>
-            <Field name="nameRu" label={s.nameRu} value={v.nameRu} error={e.nameRu} required maxlength={120} />
-          </div>
-        </div>
-        <TextArea name="descriptionEn" label={s.descriptionEn} value={v.descriptionEn} error={e.descriptionEn} />
-        <TextArea name="descriptionRu" label={s.descriptionRu} value={v.descriptionRu} error={e.descriptionRu} />
+        {/* The organisation's language first and required; the other is optional and reads the same when empty. */}
+        {(p.orgLanguage === "ru" ? (["ru", "en"] as const) : (["en", "ru"] as const)).map((lang) => {
+          const main = lang === p.orgLanguage;
+          const nameKey = lang === "en" ? "nameEn" : "nameRu";
+          const descriptionKey = lang === "en" ? "descriptionEn" : "descriptionRu";
+          const hint = main ? undefined : s.otherLanguageHint;
+          return (
+            <>
+              <Field name={nameKey} label={main ? s[nameKey] : s.optional(s[nameKey])} value={v[nameKey]} error={e[nameKey]} hint={hint} required={main} maxlength={120} />
+              <TextArea name={descriptionKey} label={main ? s[descriptionKey] : s.optional(s[descriptionKey])} value={v[descriptionKey]} error={e[descriptionKey]} />
+            </>
+          );
+        })}
         <div class="grid">
           <div>
             <Field name="durationMinutes" label={s.duration} value={v.durationMinutes} error={e.durationMinutes} inputmode="numeric" required />

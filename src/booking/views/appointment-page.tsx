@@ -41,7 +41,7 @@ export function AppointmentLive(p: AppointmentLiveProps): JSX.Element {
   const a = t.booking.appt;
   const b = t.booking.book;
   const x = p.a;
-  const when = dateTimeFormat(locale, p.timeZone);
+  const when = dateTimeFormat(p.page, p.timeZone);
   // Morphing leaves an unchanged part untouched, so a screen reader hears only what changed.
   const poll = p.polls ? { "hx-get": `/appointments/${x.id}`, "hx-trigger": "every 15s", "hx-swap": "outerMorph" } : {};
   return (
@@ -49,7 +49,7 @@ export function AppointmentLive(p: AppointmentLiveProps): JSX.Element {
       <dl class="kb-facts">
         <dt>{b.when}</dt>
         <dd>
-          <strong>{when.format(x.start)}</strong> <small class="kb-muted">({zoneLabel(p.timeZone)})</small>
+          <strong>{when.format(x.start)}</strong> <small class="kb-muted">({zoneLabel(p.timeZone, locale)})</small>
         </dd>
         <dt>{b.with}</dt>
         <dd>{x.specialistName}</dd>

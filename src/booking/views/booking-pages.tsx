@@ -2,6 +2,7 @@
 import { raw } from "hono/html";
 import { dateTimeFormat, dayFormat, timeFormat } from "../../i18n/format.ts";
 import type { Locale, Messages } from "../../i18n/messages.ts";
+import { zoneName } from "../../i18n/zones.ts";
 import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select, TextArea, TimeZoneSelect } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import type { Appointment } from "../appointments.ts";
@@ -14,8 +15,9 @@ export interface Named {
   name: string;
 }
 
-export function zoneLabel(zone: string): string {
-  return zone.replaceAll("_", " ");
+/** A zone as the reader knows it: by its city, in their language. */
+export function zoneLabel(zone: string, locale: Locale): string {
+  return zoneName(zone, locale);
 }
 
 function dayLabel(locale: Locale, day: Temporal.PlainDate): string {
@@ -78,11 +80,11 @@ export interface SlotChoice {
 }
 
 /** When rescheduling, the appointment's present time, shown next to the new choice. */
-function CurrentTime(p: { t: Messages; locale: Locale; timeZone: string; start: number | undefined }): JSX.Element | null {
+function CurrentTime(p: { page: PageContext; timeZone: string; start: number | undefined }): JSX.Element | null {
   if (p.start === undefined) return null;
   return (
     <p class="kb-current">
-      {p.t.booking.book.currently(dateTimeFormat(p.locale, p.timeZone).format(p.start), zoneLabel(p.timeZone))}
+      {p.page.t.booking.book.currently(dateTimeFormat(p.page, p.timeZone).format(p.start), zoneLabel(p.timeZone, p.page.locale))}
     </p>
   );
 }
@@ -109,7 +111,7 @@ export function ChooseTimePage(p: {
 }): JSX.Element {
   const { t, locale } = p.page;
   const b = t.booking.book;
-  const time = timeFormat(locale, p.timeZone);
+  const time = timeFormat(p.page, p.timeZone);
   const base = p.reschedule ? `/appointments/${p.reschedule.appointmentId}/reschedule` : `/book/${p.service.id}`;
   const query = (day: Temporal.PlainDate) => `${base}?${new URLSearchParams({ specialist: p.specialist, day: day.toString(), tz: p.timeZone, ...forQuery(p.forClient) })}`;
   const title = p.reschedule ? t.booking.appt.rescheduleTitle : p.service.name[locale];
@@ -122,7 +124,7 @@ export function ChooseTimePage(p: {
       </p>
       <h1>{title}</h1>
       <ServiceSummary t={t} locale={locale} service={p.service} />
-      <CurrentTime t={t} locale={locale} timeZone={p.timeZone} start={p.reschedule?.currentStart} />
+      <CurrentTime page={p.page} timeZone={p.timeZone} start={p.reschedule?.currentStart} />
       <BookingFor t={t} forClient={p.forClient} />
       {p.message ? (
         <p role="alert" class="kb-alert">
@@ -133,7 +135,7 @@ export function ChooseTimePage(p: {
         {p.reschedule ? null : (
           <Select name="specialist" label={b.specialist} value={p.specialist} options={[["any", b.any], ...p.specialists.map((s) => [s.id, s.name] as const)]} />
         )}
-        <TimeZoneSelect name="tz" label={b.timeZone} value={p.timeZone} />
+        <TimeZoneSelect name="tz" label={b.timeZone} value={p.timeZone} locale={locale} />
         <input type="hidden" name="day" value={p.day.toString()} />
         {p.forClient ? <input type="hidden" name="for" value={p.forClient.id} /> : null}
         <button type="submit" class="secondary">
@@ -168,7 +170,7 @@ export function ChooseTimePage(p: {
       ) : null}
       <section aria-labelledby="slots-title">
         <h2 id="slots-title">
-          {dayLabel(locale, p.day)} <small class="kb-muted">· {b.zoneNamed(zoneLabel(p.timeZone))}</small>
+          {dayLabel(locale, p.day)} <small class="kb-muted">· {b.zoneNamed(zoneLabel(p.timeZone, locale))}</small>
         </h2>
         {p.slots.length === 0 ? (
           <>
@@ -233,7 +235,7 @@ export function ConfirmPage(p: {
 }): JSX.Element {
   const { t, locale } = p.page;
   const b = t.booking.book;
-  const when = dateTimeFormat(locale, p.timeZone);
+  const when = dateTimeFormat(p.page, p.timeZone);
   const e = p.errors ?? {};
   const v = p.values ?? {};
   const action = p.reschedule ? `/appointments/${p.reschedule.appointmentId}/reschedule` : `/book/${p.service.id}`;
@@ -242,7 +244,7 @@ export function ConfirmPage(p: {
     <Layout page={p.page} title={b.confirmTitle}>
       <h1>{p.reschedule ? t.booking.appt.rescheduleTitle : b.confirmTitle}</h1>
       {p.notice ? <Notice>{p.notice}</Notice> : null}
-      <CurrentTime t={t} locale={locale} timeZone={p.timeZone} start={p.reschedule?.currentStart} />
+      <CurrentTime page={p.page} timeZone={p.timeZone} start={p.reschedule?.currentStart} />
       <BookingFor t={t} forClient={p.forClient} />
       <dl class="kb-facts">
         <dt>{b.service}</dt>
@@ -251,7 +253,7 @@ export function ConfirmPage(p: {
         <dd>{p.specialist.name}</dd>
         <dt>{b.when}</dt>
         <dd>
-          <strong>{when.format(p.start)}</strong> <small class="kb-muted">({zoneLabel(p.timeZone)})</small>
+          <strong>{when.format(p.start)}</strong> <small class="kb-muted">({zoneLabel(p.timeZone, locale)})</small>
         </dd>
         {p.address ? (
           <>
@@ -415,7 +417,7 @@ export function statusLabel(t: Messages, a: Appointment, now: number): string {
 export function AppointmentsPage(p: { page: PageContext; upcoming: readonly AppointmentView[]; past: readonly AppointmentView[]; timeZone: string; feedUrl: string | null; notice?: string }): JSX.Element {
   const { t, locale } = p.page;
   const a = t.booking.appt;
-  const when = dateTimeFormat(locale, p.timeZone);
+  const when = dateTimeFormat(p.page, p.timeZone);
   const row = (x: AppointmentView) => (
     <li>
       <a href={`/appointments/${x.id}`}>{when.format(x.start)}</a> · {x.serviceName} · {x.specialistName} · <span class={`kb-status-${x.status}`}>{statusLabel(t, x, p.page.now)}</span>
@@ -509,7 +511,7 @@ export function HoursPage(p: {
       <p>{h.lead}</p>
       <form method="post" action={action} novalidate>
         <FormAlert errors={e} summary={t.form.errorSummary} />
-        <TimeZoneSelect name="timeZone" label={t.booking.book.timeZone} value={v("timeZone", av.timeZone)} error={e.timeZone} />
+        <TimeZoneSelect name="timeZone" label={t.booking.book.timeZone} value={v("timeZone", av.timeZone)} locale={p.page.locale} error={e.timeZone} />
         {WEEKDAYS.map((d) => (
           <Field name={`day${d}`} label={h.weekdays[d - 1]!} value={v(`day${d}`, formatIntervals(av.weekly[d]))} error={e[`day${d}`]} hint={d === 1 ? h.dayHint : undefined} maxlength={200} />
         ))}

@@ -26,7 +26,7 @@ export function SchedulePage(p: {
 }): JSX.Element {
   const { t, locale } = p.page;
   const s = t.booking.schedule;
-  const time = timeFormat(locale, p.timeZone);
+  const time = timeFormat(p.page, p.timeZone);
   const link = (o: { view?: string; date?: Temporal.PlainDate }) =>
     `/schedule?${new URLSearchParams({ view: o.view ?? p.view, date: (o.date ?? p.date).toString(), ...(p.specialists ? { specialist: p.specialist } : {}) })}`;
   const step = p.view === "day" ? { days: 1 } : { weeks: 1 };
@@ -75,7 +75,7 @@ export function SchedulePage(p: {
           </button>
         </form>
       ) : null}
-      <p class="kb-muted">{t.booking.book.zoneNamed(zoneLabel(p.timeZone))}</p>
+      <p class="kb-muted">{t.booking.book.zoneNamed(zoneLabel(p.timeZone, locale))}</p>
       <div id="schedule" hx-get={self} hx-trigger="every 20s" hx-select="#schedule" hx-swap="outerHTML">
         {p.days.map((d) => (
           <section>

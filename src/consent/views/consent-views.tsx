@@ -25,7 +25,7 @@ export function ConsentAdminPage(p: {
 }): JSX.Element {
   const { t, locale } = p.page;
   const e = p.errors ?? {};
-  const when = dateTimeFormat(locale, p.timeZone);
+  const when = dateTimeFormat(p.page, p.timeZone);
   return (
     <Layout page={p.page} title={t.consent.title}>
       <h1>{t.consent.title}</h1>
@@ -87,7 +87,7 @@ export function ConsentStatus(p: { page: PageContext; accepted: { version: numbe
   return (
     <article aria-labelledby="consent">
       <h2 id="consent">{t.consent.title}</h2>
-      <p>{p.accepted ? t.consent.accepted(p.accepted.version, dateTimeFormat(locale, p.timeZone).format(p.accepted.acceptedAt)) : t.consent.notAsked}</p>
+      <p>{p.accepted ? t.consent.accepted(p.accepted.version, dateTimeFormat(p.page, p.timeZone).format(p.accepted.acceptedAt)) : t.consent.notAsked}</p>
     </article>
   );
 }

@@ -12,7 +12,7 @@ export interface UpcomingItem {
 /** The start page: what is next for this person, and where to go. */
 export function HomePage(props: { page: PageContext; name: string; role: Role; upcoming: readonly UpcomingItem[]; timeZone: string }): JSX.Element {
   const { t, locale } = props.page;
-  const when = dateTimeFormat(locale, props.timeZone);
+  const when = dateTimeFormat(props.page, props.timeZone);
   const client = props.role === "client";
   return (
     <Layout page={props.page} title={t.nav.home}>

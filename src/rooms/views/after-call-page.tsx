@@ -14,7 +14,7 @@ export function AfterCallPage(p: {
 }): JSX.Element {
   const { t, locale } = p.page;
   const r = t.rooms;
-  const when = dateTimeFormat(locale, p.timeZone);
+  const when = dateTimeFormat(p.page, p.timeZone);
   const a = p.appointment;
   return (
     <Layout page={p.page} title={r.afterTitle}>

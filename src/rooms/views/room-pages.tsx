@@ -10,7 +10,7 @@ import { NetworkCheck } from "./network-check.tsx";
 
 export function RoomsPage(p: { page: PageContext; rooms: readonly LabelledRoom[]; timeZone: string; label?: string; error?: string }): JSX.Element {
   const { t, locale } = p.page;
-  const when = dateTimeFormat(locale, p.timeZone);
+  const when = dateTimeFormat(p.page, p.timeZone);
   return (
     <Layout page={p.page} title={t.rooms.title}>
       <h1>{t.rooms.title}</h1>
@@ -170,8 +170,8 @@ export function RoomRecordPage(p: {
 
 /** What was written and shared in a room, with times in the reader's own zone; the record page, the appointment's page and the client's page after the call show it. */
 export function RoomRecord(p: { page: PageContext; roomId: string; chat: readonly ChatMessage[]; files: readonly SharedFile[]; timeZone: string }): JSX.Element {
-  const { t, locale } = p.page;
-  const when = dateTimeFormat(locale, p.timeZone);
+  const { t } = p.page;
+  const when = dateTimeFormat(p.page, p.timeZone);
   return (
     <>
       <article aria-labelledby="record-files">
