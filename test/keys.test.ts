@@ -1,6 +1,7 @@
 // Master key rotation: every data key re-wrapped, resumable, the server opens with the new key afterwards.
 import { afterEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
+import { undoLastMigration } from "./support/undo-migration.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseMasterKey } from "../src/crypto/master-key.ts";
@@ -73,14 +74,6 @@ describe("keys rotate", () => {
 });
 
 describe("a wrong or damaged key changes nothing", () => {
-  /** The database as a newer Kabinet would find it: the last migration not yet applied. */
-  function undoLastMigration(path: string): void {
-    const db = new Database(path);
-    db.run("DELETE FROM __drizzle_migrations WHERE created_at = (SELECT MAX(created_at) FROM __drizzle_migrations)");
-    db.run("ALTER TABLE rooms DROP COLUMN subject"); // what migration 0010 added
-    db.run("PRAGMA wal_checkpoint(TRUNCATE)");
-    db.close();
-  }
   const migrations = (path: string) => {
     const db = new Database(path, { readonly: true });
     const n = (db.query("SELECT COUNT(*) AS n FROM __drizzle_migrations").get() as { n: number }).n;

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { runCli, tempDir, writeKeyFile } from "./support/installation.ts";
 import { freePort } from "./support/processes.ts";
 import { mountTinyDisk, type TinyDisk, tinyDisksWork } from "./support/tiny-disk.ts";
+import { undoLastMigration } from "./support/undo-migration.ts";
 
 const MAIN = join(import.meta.dir, "../src/main.ts");
 let disk: TinyDisk | null = null;
@@ -40,12 +41,7 @@ describe("start-up failures print one line", () => {
     disk.free();
     expect(runCli(["migrate"], env).code).toBe(0);
     // One migration undone, so the next start has to write.
-    const { Database } = require("bun:sqlite") as typeof import("bun:sqlite");
-    const db = new Database(join(env.KABINET_DATA_DIR!, "kabinet.db"));
-    db.run("DELETE FROM __drizzle_migrations WHERE created_at = (SELECT MAX(created_at) FROM __drizzle_migrations)");
-    db.run("ALTER TABLE rooms DROP COLUMN subject");
-    db.run("PRAGMA wal_checkpoint(TRUNCATE)");
-    db.close();
+    undoLastMigration(join(env.KABINET_DATA_DIR!, "kabinet.db"));
     disk.fill();
     expectOneLine(runCli(["migrate"], env), /the disk holding .* is full/);
     disk.free();
