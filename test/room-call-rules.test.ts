@@ -171,3 +171,18 @@ describe("limits and state", () => {
     host.ws.close();
   });
 });
+
+describe("the call page", () => {
+  test("its first load (HTML, Pico, htmx, our CSS and the call client) stays under 60 KB compressed", async () => {
+    const host = signedInClient(inst, specialist);
+    const roomId = (await host.post("/rooms")).headers.get("location")!.split("/").pop()!;
+    const html = await (await host.get(`/rooms/${roomId}`)).text();
+    const assets = [...html.matchAll(/(?:href|src)="(\/assets\/[^"]+\.(?:css|js))"/g)].map((m) => m[1]!);
+    expect(assets.some((a) => a.includes("/call."))).toBe(true);
+    expect(assets.some((a) => a.includes("/pico."))).toBe(true);
+    let total = Bun.gzipSync(new TextEncoder().encode(html)).length;
+    for (const a of assets) total += Bun.gzipSync(new Uint8Array(await (await host.get(a)).arrayBuffer())).length;
+    console.log(`call page first load: ${(total / 1024).toFixed(1)} KB compressed (${assets.length} assets)`);
+    expect(total).toBeLessThanOrEqual(60 * 1024);
+  });
+});

@@ -1,85 +1,112 @@
-// The call client: device check, waiting room, and the consultation itself. Bundled into the binary by
-// src/rooms/call-client.macro.ts and served as /assets/call.js. It talks only to this origin.
+// The call client: device check, waiting room, and the call screen. Bundled into the binary by
+// src/http/call-client.macro.ts and served as /assets/call.js. It talks only to this origin.
+//
+// One publishing connection per person (an audio and a video sender, each with a track or none: a person without a
+// camera or microphone still joins, and a screen or a recovered device is swapped in with replaceTrack, without a new
+// negotiation) and one receiving connection per other participant. The host's socket opens with the page, so the
+// waiting list is live before their media starts.
 
-import type { ServerMessage } from "../src/rooms/signaling.ts"; // types only: erased from the bundle
+import type { Messages } from "../src/i18n/messages.ts"; // types only: erased from the bundle
+import type { CallParticipant, DeviceState, ServerMessage } from "../src/rooms/signaling.ts";
+import { acquireBoth, acquireOne, canShareScreen, type Kind, permissionHelp } from "./call/devices.ts";
+import { $, button } from "./call/dom.ts";
+import { badge, Panel, renderFiles, uploadFile } from "./call/panel.ts";
+import { type LinkSample, rateLink, VideoGuard } from "./call/quality.ts";
+import { draggableToCorners, initials, markQuality, Stage } from "./call/tiles.ts";
 
-interface Labels {
-  waiting: string;
-  waitingFor: string;
-  admitted: string;
-  declined: string;
-  ended: string;
-  connecting: string;
-  connected: string;
-  failed: string;
-  noMedia: string;
-  noWebRTC: string;
-  someoneWaiting: string;
-  admit: string;
-  decline: string;
-  nobodyWaiting: string;
-  mute: string;
-  unmute: string;
-  cameraOff: string;
-  cameraOn: string;
-  left: string;
-  fileEmpty: string;
-}
+type BaseLabel = "waiting" | "waitingFor" | "admitted" | "declined" | "ended" | "connecting" | "connected" | "failed" | "noMedia"
+  | "noWebRTC" | "someoneWaiting" | "admit" | "decline" | "nobodyWaiting" | "mute" | "unmute" | "cameraOff" | "cameraOn" | "left"
+  | "fileEmpty" | "chat" | "files";
+type Labels = Messages["rooms"]["call"] & Record<BaseLabel, string>;
 
 interface Config {
   roomId: string;
   iceServers: RTCIceServer[];
   role: "host" | "guest";
+  selfName: string;
   labels: Labels;
 }
 
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const config = JSON.parse($("call-config").textContent ?? "{}") as Config;
 const L = config.labels;
+const isHost = config.role === "host";
 
-let local: MediaStream | null = null;
+/** What this browser has: the tracks it may send, and why one is missing. */
+const local = { stream: new MediaStream(), mic: "off" as DeviceState, camera: "off" as DeviceState };
+/** The person's own choices, and what the call did on its own (a weak link pauses video). */
+const choice = { mic: true, camera: true, videoPaused: false };
+let screen: MediaStream | null = null;
 let socket: WebSocket | null = null;
+let me = "";
 let publisher: RTCPeerConnection | null = null;
-const receivers = new Map<string, { pc: RTCPeerConnection; tile: HTMLElement }>();
+const senders: Partial<Record<Kind, RTCRtpSender>> = {};
+const receivers = new Map<string, { pc: RTCPeerConnection; personId: string }>();
+/** Subscriptions that arrived before this browser joined the call (the host's socket opens with the page). */
+let pending: { id: string; sdp: string; name: string; personId: string }[] = [];
+let people: CallParticipant[] = [];
+let inCall = false;
+let wantCall = false;
 let waitingTimer: ReturnType<typeof setInterval> | null = null;
 let lastWaitingCount = 0;
+
+const stage = new Stage($("remote"), $("tile-template") as HTMLTemplateElement, L);
+const panel = new Panel({ chat: L.chat, files: L.files, people: L.people });
 
 function status(text: string): void {
   $("call-status").textContent = text;
 }
 
+function track(kind: Kind): MediaStreamTrack | undefined {
+  return local.stream.getTracks().find((t) => t.kind === kind);
+}
+
+// ---- devices -------------------------------------------------------------------------------------------------------
+
+/** Gets the camera and microphone (or what of them works) and shows the preview and any help needed. */
 async function startPreview(): Promise<void> {
   if (!("RTCPeerConnection" in window) || !navigator.mediaDevices?.getUserMedia) {
     status(L.noWebRTC);
     ($("join") as HTMLButtonElement).disabled = true;
     return;
   }
-  const audioId = ($("mic") as HTMLSelectElement).value || undefined;
-  const videoId = ($("camera") as HTMLSelectElement).value || undefined;
-  try {
-    local?.getTracks().forEach((t) => t.stop());
-    local = await navigator.mediaDevices.getUserMedia({
-      audio: audioId ? { deviceId: { exact: audioId } } : true,
-      video: videoId ? { deviceId: { exact: videoId }, width: { ideal: 640 }, height: { ideal: 480 } } : { width: { ideal: 640 }, height: { ideal: 480 } },
-    });
-  } catch {
-    status(L.noMedia);
-    return;
+  const got = await acquireBoth({ mic: ($("mic") as HTMLSelectElement).value || undefined, camera: ($("camera") as HTMLSelectElement).value || undefined });
+  for (const t of local.stream.getTracks()) t.stop();
+  local.stream = new MediaStream(got.tracks);
+  local.mic = got.mic;
+  local.camera = got.camera;
+  for (const t of got.tracks) watchEnded(t);
+  for (const kind of ["audio", "video"] as const) {
+    const t = track(kind);
+    if (t) t.enabled = kind === "audio" ? choice.mic : choice.camera && !choice.videoPaused;
+    await senders[kind]?.replaceTrack(kind === "video" && screen ? screen.getVideoTracks()[0]! : (t ?? null));
   }
-  ($("preview") as HTMLVideoElement).srcObject = local;
+  ($("preview") as HTMLVideoElement).srcObject = local.stream;
+  ($("self-video") as HTMLVideoElement).srcObject = local.stream;
   await listDevices();
-  meter(local);
-  if (publisher) await replaceTracks();
+  meter(local.stream);
+  showDeviceProblems();
+  sendState();
+}
+
+/** The permission help fits the device; a missing or busy device is named. */
+function showDeviceProblems(): void {
+  const blocked = local.mic === "blocked" || local.camera === "blocked";
+  $("perm-help").hidden = !blocked;
+  if (blocked) $("perm-text").textContent = permissionHelp(L);
+  const notes = [local.camera === "on" ? "" : L.camera[local.camera], local.mic === "on" ? "" : L.mic[local.mic]].filter(Boolean);
+  $("device-note").hidden = notes.length === 0;
+  $("device-note").textContent = notes.length ? `${notes.join(", ")}. ${L.joinWithout}` : "";
+  renderOwnControls();
 }
 
 async function listDevices(): Promise<void> {
   const devices = await navigator.mediaDevices.enumerateDevices();
   for (const [kind, id] of [["audioinput", "mic"], ["videoinput", "camera"]] as const) {
     const select = $(id) as HTMLSelectElement;
-    const current = local?.getTracks().find((t) => (kind === "audioinput" ? t.kind === "audio" : t.kind === "video"))?.getSettings().deviceId;
+    const current = track(kind === "audioinput" ? "audio" : "video")?.getSettings().deviceId;
     select.replaceChildren(
       ...devices
-        .filter((d) => d.kind === kind)
+        .filter((d) => d.kind === kind && d.deviceId)
         .map((d, i) => {
           const o = document.createElement("option");
           o.value = d.deviceId;
@@ -91,15 +118,49 @@ async function listDevices(): Promise<void> {
   }
 }
 
+/** Swaps one device for another (chosen, or any other when it vanished); without one, the call goes on without it. */
+async function switchDevice(kind: Kind, deviceId?: string, reason?: "vanished"): Promise<void> {
+  const got = await acquireOne(kind, deviceId);
+  const old = track(kind);
+  if (old) {
+    local.stream.removeTrack(old);
+    old.onended = null;
+    old.stop();
+  }
+  if (got.track) {
+    got.track.enabled = kind === "audio" ? choice.mic : choice.camera && !choice.videoPaused;
+    local.stream.addTrack(got.track);
+    watchEnded(got.track);
+  }
+  local[kind === "audio" ? "mic" : "camera"] = got.state;
+  if (!(kind === "video" && screen)) await senders[kind]?.replaceTrack(got.track);
+  ($("self-video") as HTMLVideoElement).srcObject = local.stream;
+  ($("preview") as HTMLVideoElement).srcObject = local.stream;
+  if (reason) alert(got.track ? L.deviceSwitched : L.deviceLost);
+  if (kind === "audio") meter(local.stream);
+  await listDevices();
+  showDeviceProblems();
+  sendState();
+}
+
+function watchEnded(t: MediaStreamTrack): void {
+  // The device went away (unplugged, taken by the system): try another one of the same kind.
+  t.onended = () => void switchDevice(t.kind as Kind, undefined, "vanished");
+}
+
 let meterContext: AudioContext | null = null;
+let meterTrack: MediaStreamTrack | null = null;
 function meter(stream: MediaStream): void {
-  if (stream.getAudioTracks().length === 0) return;
+  const audio = stream.getAudioTracks()[0];
+  if (!audio || audio === meterTrack) return;
+  meterTrack = audio;
   meterContext ??= new AudioContext();
   const analyser = meterContext.createAnalyser();
-  meterContext.createMediaStreamSource(stream).connect(analyser);
+  meterContext.createMediaStreamSource(new MediaStream([audio])).connect(analyser);
   const data = new Uint8Array(analyser.fftSize);
   const el = $("level") as HTMLMeterElement;
   const tick = () => {
+    if (meterTrack !== audio || inCall) return;
     analyser.getByteTimeDomainData(data);
     let peak = 0;
     for (const v of data) peak = Math.max(peak, Math.abs(v - 128));
@@ -109,60 +170,103 @@ function meter(stream: MediaStream): void {
   tick();
 }
 
+/** What this browser tells the others: "on"/"off" for a device it has, otherwise why it has none. */
+function deviceStates(): { mic: DeviceState; camera: DeviceState; screen: boolean } {
+  const mic = track("audio") ? (choice.mic ? "on" : "off") : local.mic === "on" ? "failed" : local.mic;
+  const camera = track("video") ? (choice.camera && !choice.videoPaused ? "on" : "off") : local.camera === "on" ? "failed" : local.camera;
+  return { mic, camera, screen: screen !== null };
+}
+
+function sendState(): void {
+  if (inCall) send({ type: "state", ...deviceStates() });
+}
+
+function renderOwnControls(): void {
+  const s = deviceStates();
+  const mute = $("mute") as HTMLButtonElement;
+  mute.dataset.on = String(s.mic === "on");
+  mute.disabled = !track("audio");
+  label(mute, s.mic === "on" ? L.mute : track("audio") ? L.unmute : L.mic[s.mic]);
+  const cam = $("video-toggle") as HTMLButtonElement;
+  cam.dataset.on = String(s.camera === "on");
+  cam.disabled = !track("video");
+  label(cam, s.camera === "on" ? L.cameraOff : track("video") ? L.cameraOn : L.camera[s.camera]);
+  const self = $("self");
+  self.dataset.camera = s.camera;
+  self.dataset.mic = s.mic;
+  const share = $("share") as HTMLButtonElement;
+  share.dataset.on = String(!s.screen);
+  label(share, s.screen ? L.stopShare : L.shareScreen);
+  $("share-bar").hidden = !s.screen;
+}
+
+function label(b: HTMLElement, text: string): void {
+  b.querySelector(".kb-tool-label")!.textContent = text;
+  b.title = text;
+}
+
+// ---- joining -------------------------------------------------------------------------------------------------------
+
 /** Whether this tab was in this room's call: a reload (or a dropped connection) rejoins by itself. */
 const REJOIN_KEY = `kabinet-call-${config.roomId}`;
-
 const rejoinOnLoad = sessionStorage.getItem(REJOIN_KEY) !== null;
 
-let joining = false;
-
+/** Join pressed: the host starts their media (their socket is open already); a guest opens the socket and waits. */
 function join(): void {
-  if (joining || socket) return; // already joining or in the call
-  joining = true;
+  if (wantCall) return;
+  wantCall = true;
   sessionStorage.setItem(REJOIN_KEY, "1");
   ($("join") as HTMLButtonElement).disabled = true;
+  if (isHost && socket) return void startCall();
+  connect();
+}
+
+let connecting = false;
+function connect(): void {
+  if (connecting || socket) return;
+  connecting = true;
   status(L.connecting);
   void fetch(`/rooms/${config.roomId}/join-token`, { credentials: "same-origin" })
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error(String(r.status)))))
     .then(({ token }: { token: string }) => {
       const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/rooms/${config.roomId}/ws`);
       socket = ws;
-      joining = false;
+      connecting = false;
       ws.onopen = () => ws.send(JSON.stringify({ type: "hello", token }));
       ws.onmessage = (e) => void onMessage(JSON.parse(String(e.data)) as ServerMessage);
       ws.onclose = (e) => {
         if (socket !== ws) return;
-        // An unexpected drop (network, server restart): rejoin by ourselves in a moment.
-        if (e.code !== 1000 && e.code !== 1008 && e.code !== 1002 && sessionStorage.getItem(REJOIN_KEY)) {
+        socket = null;
+        // An unexpected drop (network, server restart): reconnect by ourselves in a moment.
+        if (e.code !== 1000 && e.code !== 1008 && e.code !== 1002) {
           status(L.connecting);
           hangUpMedia();
-          socket = null;
-          setTimeout(join, 1500);
+          setTimeout(connect, 1500);
           return;
         }
-        status(L.left);
+        if (inCall || wantCall) status(L.left);
       };
     })
     .catch(() => {
-      joining = false;
+      connecting = false;
+      wantCall = false;
       status(L.failed);
       ($("join") as HTMLButtonElement).disabled = false;
     });
 }
 
 function send(message: object): void {
-  socket?.send(JSON.stringify(message));
+  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 }
 
 async function onMessage(m: ServerMessage): Promise<void> {
   switch (m.type) {
     case "welcome":
-      document.body.dataset.callState = m.state;
-      if (m.state === "admitted") return void (await startCall());
-      startWaiting();
-      return;
+      me = m.personId;
+      document.body.dataset.callState = m.state === "admitted" ? "ready" : "waiting";
+      if (m.state === "admitted") return void (wantCall ? await startCall() : status(""));
+      return startWaiting();
     case "admitted":
-      document.body.dataset.callState = "admitted";
       stopWaiting();
       return void (await startCall());
     case "declined":
@@ -171,89 +275,106 @@ async function onMessage(m: ServerMessage): Promise<void> {
       return status(L.declined);
     case "waiting":
       return renderWaiting(m.people);
+    case "notice":
+      $("notice").hidden = false;
+      $("notice-text").textContent = m.text;
+      return;
+    case "participants":
+      people = m.people;
+      stage.update(people, me);
+      $("alone").hidden = stage.tiles.size > 0;
+      return renderParticipants();
     case "published":
       await publisher?.setRemoteDescription({ type: "answer", sdp: m.sdp });
       return;
     case "subscribe":
-      return void (await receive(m.id, m.sdp, m.name));
-    case "unsubscribe": {
-      const r = receivers.get(m.id);
-      r?.pc.close();
-      r?.tile.remove();
-      receivers.delete(m.id);
-      return;
-    }
+      if (!inCall) return void pending.push(m);
+      return void (await receive(m.id, m.sdp, m.name, m.personId));
+    case "unsubscribe":
+      pending = pending.filter((p) => p.id !== m.id);
+      return dropReceiver(m.id);
     case "chat":
-      return renderChat(m.messages);
+      return panel.chat(m.messages);
     case "files":
-      return renderFiles(m.files);
+      return renderFiles(config.roomId, m.files);
+    case "muted":
+      await setMic(false);
+      return alert(L.mutedByHost);
+    case "full":
+      return alert(L.full);
+    case "removed":
     case "ended":
-      hangUp();
-      return status(L.ended);
+      return finish();
     case "error":
       return status(m.message);
   }
 }
 
-function renderFiles(files: { id: string; name: string; size: number; uploader: string }[]): void {
-  $("file-list").replaceChildren(
-    ...files.map((f) => {
-      const li = document.createElement("li");
-      const a = document.createElement("a");
-      a.href = `/rooms/${config.roomId}/files/${f.id}`;
-      a.download = f.name;
-      a.textContent = f.name;
-      const meta = document.createElement("span");
-      meta.className = "kb-muted";
-      meta.textContent = ` ${f.size < 1024 * 1024 ? `${Math.ceil(f.size / 1024)} KB` : `${(f.size / 1048576).toFixed(1)} MB`} · ${f.uploader}`;
-      li.append(a, meta);
-      return li;
-    }),
-  );
+async function gathered(pc: RTCPeerConnection): Promise<void> {
+  if (pc.iceGatheringState === "complete") return;
+  await new Promise<void>((resolve) => {
+    pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
+    setTimeout(resolve, 3000);
+  });
 }
 
-async function uploadFile(e: Event): Promise<void> {
-  e.preventDefault();
-  const input = $("file-input") as HTMLInputElement;
-  const error = $("file-error");
-  error.hidden = true;
-  const file = input.files?.[0];
-  if (!file) {
-    error.textContent = L.fileEmpty;
-    error.hidden = false;
-    return;
+async function startCall(): Promise<void> {
+  if (inCall) return;
+  inCall = true;
+  document.body.dataset.callState = "incall";
+  $("call").hidden = false;
+  $("devices-pop").append($("device-pickers"), $("perm-help"));
+  const waiting = document.getElementById("waiting-box");
+  if (waiting) document.querySelector('[data-panel="people"]')?.prepend(waiting);
+  status(L.admitted);
+  // A sender for each kind even without a device: a screen or a device found later is swapped in without renegotiating.
+  publisher = new RTCPeerConnection({ iceServers: config.iceServers });
+  for (const kind of ["audio", "video"] as const) {
+    const t = track(kind);
+    senders[kind] = publisher.addTransceiver(t ?? kind, { direction: "sendonly", streams: [local.stream] }).sender;
   }
-  const form = new FormData();
-  form.append("file", file);
-  const r = await fetch(`/rooms/${config.roomId}/files`, { method: "POST", body: form, credentials: "same-origin" });
-  if (!r.ok) {
-    error.textContent = ((await r.json().catch(() => ({}))) as { error?: string }).error ?? String(r.status);
-    error.hidden = false;
-    return;
-  }
-  input.value = "";
+  publisher.onconnectionstatechange = () => {
+    const s = publisher?.connectionState;
+    if (s === "connected") status(L.connected);
+    if (s === "failed") status(L.failed);
+  };
+  await publisher.setLocalDescription(await publisher.createOffer());
+  await gathered(publisher);
+  send({ type: "publish", sdp: publisher.localDescription!.sdp });
+  sendState();
+  renderOwnControls();
+  const queued = pending;
+  pending = [];
+  for (const s of queued) await receive(s.id, s.sdp, s.name, s.personId);
 }
 
-const seenMessages = new Set<number>();
-function renderChat(messages: { id: number; author: string; text: string; at: number; mine: boolean }[]): void {
-  const log = $("chat-log");
-  for (const m of messages) {
-    if (seenMessages.has(m.id)) continue;
-    seenMessages.add(m.id);
-    const li = document.createElement("li");
-    li.className = m.mine ? "kb-mine" : "";
-    const who = document.createElement("strong");
-    who.textContent = m.author;
-    const when = document.createElement("time");
-    when.dateTime = new Date(m.at).toISOString();
-    when.textContent = new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    const text = document.createElement("p");
-    text.textContent = m.text;
-    li.append(who, " ", when, text);
-    log.append(li);
-  }
-  log.scrollTop = log.scrollHeight;
+async function receive(id: string, sdp: string, name: string, personId: string): Promise<void> {
+  const pc = new RTCPeerConnection({ iceServers: config.iceServers });
+  const known = people.find((p) => p.personId === personId) ?? { personId, name, role: "guest", mic: "off", camera: "off", screen: false };
+  const tile = stage.tile(known);
+  $("alone").hidden = true;
+  stage.layout();
+  pc.ontrack = (e) => {
+    for (const old of tile.stream.getTracks().filter((t) => t.kind === e.track.kind)) tile.stream.removeTrack(old);
+    tile.stream.addTrack(e.track);
+  };
+  receivers.set(id, { pc, personId });
+  await pc.setRemoteDescription({ type: "offer", sdp });
+  await pc.setLocalDescription(await pc.createAnswer());
+  await gathered(pc);
+  send({ type: "answer", id, sdp: pc.localDescription!.sdp });
 }
+
+function dropReceiver(id: string): void {
+  const r = receivers.get(id);
+  if (!r) return;
+  r.pc.close();
+  receivers.delete(id);
+  const tile = stage.tiles.get(r.personId);
+  if (tile) for (const t of tile.stream.getTracks()) tile.stream.removeTrack(t);
+}
+
+// ---- the host's lists ----------------------------------------------------------------------------------------------
 
 function startWaiting(): void {
   const since = Date.now();
@@ -265,37 +386,86 @@ function startWaiting(): void {
 function stopWaiting(): void {
   if (waitingTimer) clearInterval(waitingTimer);
   waitingTimer = null;
-  status(L.admitted);
+  $("notice").hidden = true;
 }
 
-function renderWaiting(people: { personId: string; name: string; since: number }[]): void {
-  const list = $("waiting-list");
-  if (!list) return;
-  if (people.length > lastWaitingCount) chime();
-  lastWaitingCount = people.length;
-  document.title = people.length > 0 ? `(${people.length}) ${L.someoneWaiting}` : document.title.replace(/^\(\d+\) .*/, L.nobodyWaiting);
-  if (people.length === 0) {
-    const p = document.createElement("li");
-    p.textContent = L.nobodyWaiting;
-    list.replaceChildren(p);
-    return;
+function renderWaiting(list: { personId: string; name: string; since: number }[]): void {
+  const ul = document.getElementById("waiting-list");
+  if (!ul) return;
+  if (list.length > lastWaitingCount) {
+    chime();
+    if (inCall) alert(L.someoneWaiting);
   }
-  list.replaceChildren(
-    ...people.map((person) => {
+  lastWaitingCount = list.length;
+  if (list.length === 0 && $("call-alert-text").textContent === L.someoneWaiting) $("call-alert").hidden = true;
+  badge("people-badge", list.length);
+  document.title = list.length > 0 ? `(${list.length}) ${L.someoneWaiting}` : document.title.replace(/^\(\d+\) .*/, L.nobodyWaiting);
+  if (list.length === 0) {
+    const li = document.createElement("li");
+    li.textContent = L.nobodyWaiting;
+    return ul.replaceChildren(li);
+  }
+  ul.replaceChildren(
+    ...list.map((person) => {
       const li = document.createElement("li");
       li.className = "kb-waiting";
       const name = document.createElement("strong");
       name.textContent = person.name;
-      const admit = document.createElement("button");
-      admit.textContent = L.admit;
-      admit.onclick = () => send({ type: "admit", personId: person.personId });
-      const decline = document.createElement("button");
-      decline.textContent = L.decline;
-      decline.className = "secondary";
-      decline.onclick = () => send({ type: "decline", personId: person.personId });
-      li.append(name, " ", admit, " ", decline);
+      const actions = document.createElement("div");
+      actions.className = "kb-actions";
+      actions.append(
+        button(L.admit, () => send({ type: "admit", personId: person.personId })),
+        button(L.decline, () => send({ type: "decline", personId: person.personId }), "secondary"),
+      );
+      // A short message to this person only ("Running 5 minutes late").
+      const form = document.createElement("form");
+      form.className = "kb-notice-form";
+      form.setAttribute("role", "group");
+      const input = document.createElement("input");
+      input.name = "notice";
+      input.maxLength = 300;
+      input.placeholder = L.noticePlaceholder;
+      input.setAttribute("aria-label", `${L.noticeLabel}: ${person.name}`);
+      const submit = document.createElement("button");
+      submit.type = "submit";
+      submit.className = "secondary";
+      submit.textContent = L.noticeSend;
+      form.append(input, submit);
+      form.onsubmit = (e) => {
+        e.preventDefault();
+        const text = input.value.trim();
+        if (!text) return;
+        send({ type: "notice", personId: person.personId, text });
+        input.value = "";
+      };
+      li.append(name, actions, form);
       return li;
     }),
+  );
+}
+
+/** For the host: who is in the call, what is missing and why, and mute / remove. */
+function renderParticipants(): void {
+  const ul = document.getElementById("participant-list");
+  if (!ul) return;
+  ul.replaceChildren(
+    ...people
+      .filter((p) => p.personId !== me)
+      .map((p) => {
+        const li = document.createElement("li");
+        const name = document.createElement("strong");
+        name.textContent = p.name;
+        const notes = document.createElement("span");
+        notes.className = "kb-muted";
+        notes.textContent = ` ${[p.camera === "on" ? "" : L.camera[p.camera], p.mic === "on" ? "" : L.mic[p.mic]].filter(Boolean).join(", ")}`;
+        const actions = document.createElement("div");
+        actions.className = "kb-actions";
+        const mute = button(L.muteThem, () => send({ type: "mute", personId: p.personId }), "secondary");
+        mute.disabled = p.mic !== "on";
+        actions.append(mute, button(L.removeThem, () => send({ type: "remove", personId: p.personId }), "secondary kb-danger"));
+        li.append(name, notes, actions);
+        return li;
+      }),
   );
 }
 
@@ -314,85 +484,160 @@ function chime(): void {
   }
 }
 
-async function gathered(pc: RTCPeerConnection): Promise<void> {
-  if (pc.iceGatheringState === "complete") return;
-  await new Promise<void>((resolve) => {
-    pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
-    setTimeout(resolve, 3000);
-  });
+// ---- in the call ---------------------------------------------------------------------------------------------------
+
+function alert(text: string, action?: "video-back"): void {
+  $("call-alert-text").textContent = text;
+  $("video-back").hidden = action !== "video-back";
+  $("call-alert").hidden = false;
 }
 
-async function startCall(): Promise<void> {
-  if (!local) await startPreview();
-  if (!local) return;
-  $("call").hidden = false;
-  publisher = new RTCPeerConnection({ iceServers: config.iceServers });
-  for (const track of local.getTracks()) publisher.addTransceiver(track, { direction: "sendonly", streams: [local] });
-  publisher.onconnectionstatechange = () => {
-    const s = publisher?.connectionState;
-    if (s === "connected") status(L.connected);
-    if (s === "failed") status(L.failed);
-  };
-  await publisher.setLocalDescription(await publisher.createOffer());
-  await gathered(publisher);
-  send({ type: "publish", sdp: publisher.localDescription!.sdp });
+async function setMic(on: boolean): Promise<void> {
+  choice.mic = on;
+  const t = track("audio");
+  if (t) t.enabled = on;
+  renderOwnControls();
+  sendState();
 }
 
-async function receive(id: string, sdp: string, name: string): Promise<void> {
-  const pc = new RTCPeerConnection({ iceServers: config.iceServers });
-  const tile = document.createElement("figure");
-  tile.className = "kb-tile";
-  const video = document.createElement("video");
-  video.autoplay = true;
-  video.playsInline = true;
-  const caption = document.createElement("figcaption");
-  caption.textContent = name;
-  tile.append(video, caption);
-  $("remote").append(tile);
-  const stream = new MediaStream();
-  video.srcObject = stream;
-  pc.ontrack = (e) => stream.addTrack(e.track);
-  receivers.set(id, { pc, tile });
-  await pc.setRemoteDescription({ type: "offer", sdp });
-  await pc.setLocalDescription(await pc.createAnswer());
-  await gathered(pc);
-  send({ type: "answer", id, sdp: pc.localDescription!.sdp });
+function setCamera(on: boolean): void {
+  choice.camera = on;
+  if (on && choice.videoPaused) void resumeVideo();
+  const t = track("video");
+  if (t) t.enabled = on;
+  renderOwnControls();
+  sendState();
 }
 
-async function replaceTracks(): Promise<void> {
-  for (const sender of publisher?.getSenders() ?? []) {
-    const next = local?.getTracks().find((t) => t.kind === sender.track?.kind);
-    if (next) await sender.replaceTrack(next);
+async function startShare(): Promise<void> {
+  let got: MediaStream;
+  try {
+    got = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false });
+  } catch {
+    return; // the person cancelled the browser's picker
   }
+  const t = got.getVideoTracks()[0]!;
+  t.contentHint = "detail";
+  t.onended = () => void stopShare(); // the browser's own "Stop sharing"
+  screen = got;
+  await senders.video?.replaceTrack(t);
+  renderOwnControls();
+  sendState();
 }
 
-function toggle(kind: "audio" | "video", button: HTMLButtonElement, on: string, off: string): void {
-  const track = local?.getTracks().find((t) => t.kind === kind);
-  if (!track) return;
-  track.enabled = !track.enabled;
-  button.textContent = track.enabled ? off : on;
-  button.setAttribute("aria-pressed", String(!track.enabled));
+async function stopShare(): Promise<void> {
+  if (!screen) return;
+  for (const t of screen.getTracks()) t.stop();
+  screen = null;
+  await senders.video?.replaceTrack(choice.videoPaused ? null : (track("video") ?? null));
+  renderOwnControls();
+  sendState();
 }
 
-function hangUp(): void {
+async function pauseVideo(): Promise<void> {
+  choice.videoPaused = true;
+  if (!screen) await senders.video?.replaceTrack(null);
+  renderOwnControls();
+  sendState();
+  alert(L.weakVideoPaused, "video-back");
+}
+
+async function resumeVideo(): Promise<void> {
+  choice.videoPaused = false;
+  guard.reset();
+  const t = track("video");
+  if (t) t.enabled = choice.camera;
+  if (!screen) await senders.video?.replaceTrack(t ?? null);
+  $("call-alert").hidden = true;
+  renderOwnControls();
+  sendState();
+}
+
+/** Leaving for good (left, removed, ended): every track stops (the camera light goes off) and the after page opens. */
+function finish(): void {
   sessionStorage.removeItem(REJOIN_KEY);
   hangUpMedia();
-  local?.getTracks().forEach((t) => t.stop());
+  for (const t of [...local.stream.getTracks(), ...(screen?.getTracks() ?? [])]) t.stop();
+  ($("preview") as HTMLVideoElement).srcObject = null;
+  ($("self-video") as HTMLVideoElement).srcObject = null;
   const ws = socket;
   socket = null;
   ws?.close();
-  $("call").hidden = true;
+  inCall = false;
+  location.assign(`/rooms/${config.roomId}/after`);
 }
 
 function hangUpMedia(): void {
   publisher?.close();
   publisher = null;
-  for (const r of receivers.values()) {
-    r.pc.close();
-    r.tile.remove();
-  }
-  receivers.clear();
+  delete senders.audio;
+  delete senders.video;
+  for (const id of [...receivers.keys()]) dropReceiver(id);
+  inCall = false;
 }
+
+// ---- measuring: active speaker (4 Hz) and link quality (every 2 s) --------------------------------------------------
+
+const guard = new VideoGuard();
+const previous = new Map<RTCPeerConnection, { received: number; lost: number }>();
+
+/** One look at a connection: the selected pair's round trip and bitrate, packets received and lost since last time. */
+async function look(pc: RTCPeerConnection): Promise<LinkSample & { level: number; framesDecoded: number }> {
+  let rtt: number | null = null;
+  let bitrate: number | null = null;
+  let received = 0;
+  let lost = 0;
+  let remoteLoss: number | null = null;
+  let level = 0;
+  let framesDecoded = 0;
+  let inbound = false;
+  (await pc.getStats()).forEach((s) => {
+    if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") {
+      rtt = s.currentRoundTripTime ?? rtt;
+      bitrate = s.availableOutgoingBitrate ?? bitrate;
+    }
+    if (s.type === "inbound-rtp") {
+      inbound = true;
+      received += s.packetsReceived ?? 0;
+      lost += Math.max(0, s.packetsLost ?? 0);
+      if (s.kind === "audio") level = s.audioLevel ?? 0;
+      if (s.kind === "video") framesDecoded += s.framesDecoded ?? 0;
+    }
+    if (s.type === "remote-inbound-rtp" && typeof s.fractionLost === "number") remoteLoss = Math.max(remoteLoss ?? 0, s.fractionLost);
+  });
+  const before = previous.get(pc) ?? { received: 0, lost: 0 };
+  previous.set(pc, { received, lost });
+  const dReceived = received - before.received;
+  const dLost = lost - before.lost;
+  const loss = inbound ? (dReceived + dLost > 0 ? dLost / (dReceived + dLost) : null) : remoteLoss;
+  const connected = pc.connectionState === "connected";
+  return { connected, rtt, bitrate: inbound ? null : bitrate, loss, received: inbound ? dReceived : null, level, framesDecoded };
+}
+
+let tick = 0;
+setInterval(() => {
+  if (!inCall) return;
+  const full = tick++ % 8 === 0;
+  void (async () => {
+    let loudest: { personId: string; level: number } | null = null;
+    for (const { pc, personId } of receivers.values()) {
+      if (pc.connectionState !== "connected") continue;
+      const s = await look(pc);
+      if (s.level > 0.05 && s.level > (loudest?.level ?? 0)) loudest = { personId, level: s.level };
+      const p = people.find((x) => x.personId === personId);
+      // Nothing arrives from someone who sends nothing: that is not a lost link.
+      const silent = p && p.mic !== "on" && p.camera !== "on" && !p.screen;
+      if (full) stage.quality(personId, rateLink(silent ? { ...s, received: null } : s));
+    }
+    stage.speaking(loudest?.personId ?? null);
+    if (full && publisher) {
+      const s = await look(publisher);
+      markQuality($("self-q"), rateLink(s), L);
+      const sendingVideo = Boolean(screen || (track("video") && choice.camera));
+      if (guard.look(s) && sendingVideo && !choice.videoPaused) await pauseVideo();
+    }
+  })();
+}, 250);
 
 /** Numbers only, for the browser tests: what this page has decoded from the others. */
 async function stats(): Promise<{ framesDecoded: number; audioSamples: number; receivers: number }> {
@@ -408,20 +653,53 @@ async function stats(): Promise<{ framesDecoded: number; audioSamples: number; r
   return { framesDecoded, audioSamples, receivers: receivers.size };
 }
 
-(window as unknown as { kabinetCall: object }).kabinetCall = { stats };
+/** Per other participant, for the browser tests: frames decoded from them and whether their tile shows a screen. */
+async function peers(): Promise<{ personId: string; name: string; framesDecoded: number; screen: boolean }[]> {
+  const out = [];
+  for (const { pc, personId } of receivers.values()) {
+    let framesDecoded = 0;
+    (await pc.getStats()).forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
+      if (s.type === "inbound-rtp" && s.kind === "video") framesDecoded += s.framesDecoded ?? 0;
+    });
+    const tile = stage.tiles.get(personId);
+    out.push({ personId, name: tile?.person.name ?? "", framesDecoded, screen: tile?.el.classList.contains("kb-main") ?? false });
+  }
+  return out;
+}
+
+(window as unknown as { kabinetCall: object }).kabinetCall = { stats, peers, deviceStates };
+
+// ---- wiring --------------------------------------------------------------------------------------------------------
 
 $("join").addEventListener("click", join);
-$("mic").addEventListener("change", () => void startPreview());
-$("camera").addEventListener("change", () => void startPreview());
-$("mute").addEventListener("click", (e) => toggle("audio", e.currentTarget as HTMLButtonElement, L.unmute, L.mute));
-$("video-toggle").addEventListener("click", (e) => toggle("video", e.currentTarget as HTMLButtonElement, L.cameraOn, L.cameraOff));
+$("retry").addEventListener("click", () => void startPreview());
+$("mic").addEventListener("change", (e) => void switchDevice("audio", (e.target as HTMLSelectElement).value));
+$("camera").addEventListener("change", (e) => void switchDevice("video", (e.target as HTMLSelectElement).value));
+navigator.mediaDevices?.addEventListener("devicechange", () => void listDevices());
+$("mute").addEventListener("click", () => void setMic(!choice.mic));
+$("video-toggle").addEventListener("click", () => setCamera(!choice.camera || choice.videoPaused));
+$("share").hidden = !canShareScreen();
+$("share").addEventListener("click", () => void (screen ? stopShare() : startShare()));
+$("share-stop").addEventListener("click", () => void stopShare());
+$("video-back").addEventListener("click", () => void resumeVideo());
+$("alert-close").addEventListener("click", () => ($("call-alert").hidden = true));
+$("devices").addEventListener("click", () => {
+  const pop = $("devices-pop");
+  pop.hidden = !pop.hidden;
+  $("devices").setAttribute("aria-expanded", String(!pop.hidden));
+});
 $("leave").addEventListener("click", () => {
   send({ type: "leave" });
-  hangUp();
-  status(L.left);
+  finish();
 });
-$("end")?.addEventListener("click", () => send({ type: "end" }));
-$("file-form").addEventListener("submit", (e) => void uploadFile(e));
+const endDialog = document.getElementById("end-dialog") as HTMLDialogElement | null;
+document.getElementById("end")?.addEventListener("click", () => endDialog?.showModal());
+document.getElementById("end-cancel")?.addEventListener("click", () => endDialog?.close());
+document.getElementById("end-confirm")?.addEventListener("click", () => send({ type: "end" }));
+$("file-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  void uploadFile(config.roomId, L.fileEmpty);
+});
 $("chat-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const input = $("chat-text") as HTMLInputElement;
@@ -431,6 +709,12 @@ $("chat-form").addEventListener("submit", (e) => {
   input.value = "";
 });
 $("speaker-test").addEventListener("click", () => chime());
+draggableToCorners($("self"));
+$("self").querySelector(".kb-initials")!.textContent = initials(config.selfName || L.you);
+
+addEventListener("hashchange", () => location.hash === "#join" && join());
 void startPreview().then(() => {
-  if (rejoinOnLoad) join();
+  // The host's waiting list is live from the moment the page opens; "#join" (from the schedule) or a reload joins.
+  if (isHost) connect();
+  if (rejoinOnLoad || location.hash === "#join") join();
 });
