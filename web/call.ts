@@ -634,7 +634,10 @@ setInterval(() => {
       const s = await look(publisher);
       markQuality($("self-q"), rateLink(s), L);
       const sendingVideo = Boolean(screen || (track("video") && choice.camera));
-      if (guard.look(s) && sendingVideo && !choice.videoPaused) await pauseVideo();
+      if (guard.look(s) && sendingVideo && !choice.videoPaused) {
+        console.info("kabinet: the link cannot carry video; pausing it", JSON.stringify(s));
+        await pauseVideo();
+      }
     }
   })();
 }, 250);

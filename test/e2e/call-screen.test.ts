@@ -63,6 +63,7 @@ async function pageAs(person: TestPerson, viewport = PHONE, opts: { blockCamera?
   await context.addCookies([{ name, value, url: origin }]);
   const page = await context.newPage();
   page.on("pageerror", (e) => console.error(`[${person.name}] ${e}`));
+  page.on("console", (m) => m.text().startsWith("kabinet:") && console.log(`[${person.name}] ${m.text()}`));
   return page;
 }
 
@@ -177,7 +178,7 @@ test("the call screen fits a phone (portrait and landscape) and a desktop; the s
   expect(stageBox.x + stageBox.width).toBeLessThanOrEqual(panelBox.x + 1); // side by side, not over the picture
   await guest.screenshot({ path: screenshotPath("call-phone-chat") });
   await host.screenshot({ path: screenshotPath("call-desktop-chat") });
-}, 90_000);
+}, 180_000);
 
 test("a client whose camera is blocked joins with sound, chats both ways, and the host sees 'camera blocked'", async () => {
   const { host, invite } = await openRoom(DESKTOP);
@@ -212,7 +213,7 @@ test("a client whose camera is blocked joins with sound, chats both ways, and th
   await host.getByPlaceholder("Message").fill("No problem, I can hear you");
   await host.getByRole("button", { name: "Send" }).click();
   await guest.locator("#chat-log li", { hasText: "No problem, I can hear you" }).waitFor();
-}, 90_000);
+}, 180_000);
 
 test("a shared screen replaces the camera on the other side and shows as a screen; stopping brings the camera back", async () => {
   const { host, invite } = await openRoom(DESKTOP);
@@ -241,7 +242,7 @@ test("a shared screen replaces the camera on the other side and shows as a scree
     const v = document.querySelector<HTMLVideoElement>("#remote .kb-tile video")!;
     return v.videoWidth / v.videoHeight;
   }), (r) => r > 1.2 && r < 1.4);
-}, 90_000);
+}, 180_000);
 
 test("the waiting list is live before the host starts: a notice, one-click admit, #join, mute, and remove (who then waits again)", async () => {
   const { host, invite, roomUrl } = await openRoom(DESKTOP);
@@ -278,7 +279,7 @@ test("the waiting list is live before the host starts: a notice, one-click admit
   await guest.getByText("You are in the waiting room").waitFor();
   await host.locator("#waiting-list li", { hasText: "Pavel Waiting" }).waitFor();
   expect(person.personId).toBeTruthy();
-}, 90_000);
+}, 180_000);
 
 test("four people in one call each decode the other three", async () => {
   const { host, invite } = await openRoom(DESKTOP, { small: true });
