@@ -95,7 +95,9 @@ function showDeviceProblems(): void {
   if (blocked) $("perm-text").textContent = permissionHelp(L);
   const notes = [local.camera === "on" ? "" : L.camera[local.camera], local.mic === "on" ? "" : L.mic[local.mic]].filter(Boolean);
   $("device-note").hidden = notes.length === 0;
-  $("device-note").textContent = notes.length ? `${notes.join(", ")}. ${L.joinWithout}` : "";
+  const said = notes.join(", ");
+  $("device-note").textContent = notes.length ? `${said.charAt(0).toUpperCase()}${said.slice(1)}. ${L.joinWithout}` : "";
+  $("preview").hidden = !track("video");
   renderOwnControls();
 }
 

@@ -143,7 +143,12 @@ test("the call screen fits a phone (portrait and landscape) and a desktop; the s
     }
   }
   mkdirSync(join(import.meta.dir, "../../docs/screenshots"), { recursive: true });
-  await Bun.sleep(2500); // the first quality look
+  // Each side shows how its own link and the other's are doing.
+  await guest.locator("#self-q[aria-label^='Connection: ']").waitFor();
+  await host.locator("#remote .kb-q[aria-label^='Connection: ']").waitFor();
+  // The fake microphone beeps: the one speaking is highlighted.
+  await host.locator("#remote .kb-tile.kb-speaking").waitFor({ timeout: 10_000 });
+  await Bun.sleep(2500);
   await guest.screenshot({ path: join(import.meta.dir, "../../docs/screenshots/call-phone.png") });
   await host.screenshot({ path: join(import.meta.dir, "../../docs/screenshots/call-desktop.png") });
 
@@ -279,6 +284,30 @@ test("the waiting list is live before the host starts: a notice, one-click admit
   await guest.getByText("You are in the waiting room").waitFor();
   await host.locator("#waiting-list li", { hasText: "Pavel Waiting" }).waitFor();
   expect(person.personId).toBeTruthy();
+}, 180_000);
+
+test("a camera that disappears mid-call is replaced by another; with none left the call goes on without it", async () => {
+  const { host, invite } = await openRoom(DESKTOP);
+  await host.getByRole("button", { name: "Start the consultation" }).click();
+  const { page: guest } = await guestWaits(invite, "Unplugged Ulla", DESKTOP);
+  await admit(host, "Unplugged Ulla");
+  const first = await until("host decodes", () => peers(host), (p) => (p[0]?.framesDecoded ?? 0) > 10);
+  const unplug = () => guest.evaluate(() => (document.getElementById("self-video") as HTMLVideoElement).srcObject instanceof MediaStream &&
+    ((document.getElementById("self-video") as HTMLVideoElement).srcObject as MediaStream).getVideoTracks()[0]!.dispatchEvent(new Event("ended")));
+
+  await unplug();
+  await guest.getByText("A device was disconnected: switched to another one.").waitFor();
+  await until("host decodes the new camera", () => peers(host), (p) => (p[0]?.framesDecoded ?? 0) > first[0]!.framesDecoded + 20);
+
+  // No camera left: the call goes on, and the host sees why there is no picture.
+  await guest.evaluate(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("Requested device not found", "NotFoundError"));
+  });
+  await unplug();
+  await guest.getByText("A device was disconnected: the call goes on without it.").waitFor();
+  await host.locator("#remote .kb-tile", { hasText: "Unplugged Ulla" }).locator(".kb-card", { hasText: "no camera" }).waitFor();
+  expect(await guest.evaluate(() => (window as unknown as { kabinetCall: { deviceStates(): object } }).kabinetCall.deviceStates())).toEqual({ mic: "on", camera: "missing", screen: false });
+  expect(await guest.locator("#video-toggle").isDisabled()).toBe(true);
 }, 180_000);
 
 test("four people in one call each decode the other three", async () => {
