@@ -158,6 +158,12 @@ test("the call screen fits a phone (portrait and landscape) and a desktop; the s
   await insideViewport(guest, screen);
   await guest.screenshot({ path: screenshotPath("call-phone-landscape") });
 
+  // The host on a phone has two more buttons (people, end for everyone): all still fit.
+  await host.setViewportSize(PHONE);
+  await Bun.sleep(300);
+  await insideViewport(host, [...screen, "#people-open", "#end"]);
+  await host.setViewportSize(DESKTOP);
+
   // The self-view is dragged to the top left corner and stays there, still inside the screen.
   const self = (await host.locator("#self").boundingBox())!;
   await host.mouse.move(self.x + self.width / 2, self.y + self.height / 2);
