@@ -191,7 +191,7 @@ test("the call screen fits a phone (portrait and landscape) and a desktop; the s
   await host.screenshot({ path: screenshotPath("call-desktop-chat") });
 }, 180_000);
 
-test("a client whose camera is blocked joins with sound, chats both ways, and the host sees 'camera blocked'", async () => {
+test("a client whose camera is blocked joins with sound, chats both ways, the host sees 'camera blocked', and they can still share their screen", async () => {
   const { host, invite } = await openRoom(DESKTOP);
   await host.getByRole("button", { name: "Start the consultation" }).click();
   const person = await addPerson(inst, admin.personId, "client", { name: "Olga Nocamera" });
@@ -224,6 +224,13 @@ test("a client whose camera is blocked joins with sound, chats both ways, and th
   await host.getByPlaceholder("Message").fill("No problem, I can hear you");
   await host.getByRole("button", { name: "Send" }).click();
   await guest.locator("#chat-log li", { hasText: "No problem, I can hear you" }).waitFor();
+
+  // Without a camera they can still show their screen (on a desktop): the video sender was there all along.
+  await guest.setViewportSize(DESKTOP);
+  await guest.locator("#panel-close").click();
+  await guest.getByRole("button", { name: "Share your screen" }).click();
+  await until("host marks the screen", () => peers(host), (p) => p[0]?.screen === true);
+  await until("host decodes the screen", () => peers(host), (p) => (p[0]?.framesDecoded ?? 0) > 10);
 }, 180_000);
 
 test("a shared screen replaces the camera on the other side and shows as a screen; stopping brings the camera back", async () => {
