@@ -9,9 +9,12 @@
 import type { Messages } from "../src/i18n/messages.ts"; // types only: erased from the bundle
 import type { CallParticipant, DeviceState, ServerMessage } from "../src/rooms/signaling.ts";
 import { acquireBoth, acquireOne, canShareScreen, type Kind, permissionHelp } from "./call/devices.ts";
-import { $, button } from "./call/dom.ts";
+import { $ } from "./call/dom.ts";
 import { badge, Panel, renderFiles, uploadFile } from "./call/panel.ts";
-import { type LinkSample, rateLink, VideoGuard } from "./call/quality.ts";
+import { participantItems, waitingItems } from "./call/host-lists.ts";
+import { decoded, look } from "./call/measure.ts";
+import { rateLink, VideoGuard } from "./call/quality.ts";
+import { chime, meter } from "./call/sound.ts";
 import { draggableToCorners, initials, markQuality, Stage } from "./call/tiles.ts";
 
 type BaseLabel = "waiting" | "waitingFor" | "admitted" | "declined" | "ended" | "connecting" | "connected" | "failed" | "noMedia"
@@ -83,7 +86,7 @@ async function startPreview(): Promise<void> {
   ($("preview") as HTMLVideoElement).srcObject = local.stream;
   ($("self-video") as HTMLVideoElement).srcObject = local.stream;
   await listDevices();
-  meter(local.stream);
+  meter(local.stream, $("level") as HTMLMeterElement, () => inCall);
   showDeviceProblems();
   sendState();
 }
@@ -139,7 +142,7 @@ async function switchDevice(kind: Kind, deviceId?: string, reason?: "vanished"):
   ($("self-video") as HTMLVideoElement).srcObject = local.stream;
   ($("preview") as HTMLVideoElement).srcObject = local.stream;
   if (reason) alert(got.track ? L.deviceSwitched : L.deviceLost);
-  if (kind === "audio") meter(local.stream);
+  if (kind === "audio") meter(local.stream, $("level") as HTMLMeterElement, () => inCall);
   await listDevices();
   showDeviceProblems();
   sendState();
@@ -148,28 +151,6 @@ async function switchDevice(kind: Kind, deviceId?: string, reason?: "vanished"):
 function watchEnded(t: MediaStreamTrack): void {
   // The device went away (unplugged, taken by the system): try another one of the same kind.
   t.onended = () => void switchDevice(t.kind as Kind, undefined, "vanished");
-}
-
-let meterContext: AudioContext | null = null;
-let meterTrack: MediaStreamTrack | null = null;
-function meter(stream: MediaStream): void {
-  const audio = stream.getAudioTracks()[0];
-  if (!audio || audio === meterTrack) return;
-  meterTrack = audio;
-  meterContext ??= new AudioContext();
-  const analyser = meterContext.createAnalyser();
-  meterContext.createMediaStreamSource(new MediaStream([audio])).connect(analyser);
-  const data = new Uint8Array(analyser.fftSize);
-  const el = $("level") as HTMLMeterElement;
-  const tick = () => {
-    if (meterTrack !== audio || inCall) return;
-    analyser.getByteTimeDomainData(data);
-    let peak = 0;
-    for (const v of data) peak = Math.max(peak, Math.abs(v - 128));
-    el.value = peak / 128;
-    requestAnimationFrame(tick);
-  };
-  tick();
 }
 
 /** What this browser tells the others: "on"/"off" for a device it has, otherwise why it has none. */
@@ -402,88 +383,11 @@ function renderWaiting(list: { personId: string; name: string; since: number }[]
   if (list.length === 0 && $("call-alert-text").textContent === L.someoneWaiting) $("call-alert").hidden = true;
   badge("people-badge", list.length);
   document.title = list.length > 0 ? `(${list.length}) ${L.someoneWaiting}` : document.title.replace(/^\(\d+\) .*/, L.nobodyWaiting);
-  if (list.length === 0) {
-    const li = document.createElement("li");
-    li.textContent = L.nobodyWaiting;
-    return ul.replaceChildren(li);
-  }
-  ul.replaceChildren(
-    ...list.map((person) => {
-      const li = document.createElement("li");
-      li.className = "kb-waiting";
-      const name = document.createElement("strong");
-      name.textContent = person.name;
-      const actions = document.createElement("div");
-      actions.className = "kb-actions";
-      actions.append(
-        button(L.admit, () => send({ type: "admit", personId: person.personId })),
-        button(L.decline, () => send({ type: "decline", personId: person.personId }), "secondary"),
-      );
-      // A short message to this person only ("Running 5 minutes late").
-      const form = document.createElement("form");
-      form.className = "kb-notice-form";
-      form.setAttribute("role", "group");
-      const input = document.createElement("input");
-      input.name = "notice";
-      input.maxLength = 300;
-      input.placeholder = L.noticePlaceholder;
-      input.setAttribute("aria-label", `${L.noticeLabel}: ${person.name}`);
-      const submit = document.createElement("button");
-      submit.type = "submit";
-      submit.className = "secondary";
-      submit.textContent = L.noticeSend;
-      form.append(input, submit);
-      form.onsubmit = (e) => {
-        e.preventDefault();
-        const text = input.value.trim();
-        if (!text) return;
-        send({ type: "notice", personId: person.personId, text });
-        input.value = "";
-      };
-      li.append(name, actions, form);
-      return li;
-    }),
-  );
+  ul.replaceChildren(...waitingItems(list, L, send));
 }
 
-/** For the host: who is in the call, what is missing and why, and mute / remove. */
 function renderParticipants(): void {
-  const ul = document.getElementById("participant-list");
-  if (!ul) return;
-  ul.replaceChildren(
-    ...people
-      .filter((p) => p.personId !== me)
-      .map((p) => {
-        const li = document.createElement("li");
-        const name = document.createElement("strong");
-        name.textContent = p.name;
-        const notes = document.createElement("span");
-        notes.className = "kb-muted";
-        notes.textContent = ` ${[p.camera === "on" ? "" : L.camera[p.camera], p.mic === "on" ? "" : L.mic[p.mic]].filter(Boolean).join(", ")}`;
-        const actions = document.createElement("div");
-        actions.className = "kb-actions";
-        const mute = button(L.muteThem, () => send({ type: "mute", personId: p.personId }), "secondary");
-        mute.disabled = p.mic !== "on";
-        actions.append(mute, button(L.removeThem, () => send({ type: "remove", personId: p.personId }), "secondary kb-danger"));
-        li.append(name, notes, actions);
-        return li;
-      }),
-  );
-}
-
-function chime(): void {
-  try {
-    meterContext ??= new AudioContext();
-    const o = meterContext.createOscillator();
-    const g = meterContext.createGain();
-    o.frequency.value = 880;
-    g.gain.value = 0.05;
-    o.connect(g).connect(meterContext.destination);
-    o.start();
-    o.stop(meterContext.currentTime + 0.2);
-  } catch {
-    // sound is a courtesy; the list itself is the cue
-  }
+  document.getElementById("participant-list")?.replaceChildren(...participantItems(people, me, L, send));
 }
 
 // ---- in the call ---------------------------------------------------------------------------------------------------
@@ -581,41 +485,6 @@ function hangUpMedia(): void {
 // ---- measuring: active speaker (4 Hz) and link quality (every 2 s) --------------------------------------------------
 
 const guard = new VideoGuard();
-const previous = new Map<RTCPeerConnection, { received: number; lost: number }>();
-
-/** One look at a connection: the selected pair's round trip and bitrate, packets received and lost since last time. */
-async function look(pc: RTCPeerConnection): Promise<LinkSample & { level: number; framesDecoded: number }> {
-  let rtt: number | null = null;
-  let bitrate: number | null = null;
-  let received = 0;
-  let lost = 0;
-  let remoteLoss: number | null = null;
-  let level = 0;
-  let framesDecoded = 0;
-  let inbound = false;
-  (await pc.getStats()).forEach((s) => {
-    if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") {
-      rtt = s.currentRoundTripTime ?? rtt;
-      bitrate = s.availableOutgoingBitrate ?? bitrate;
-    }
-    if (s.type === "inbound-rtp") {
-      inbound = true;
-      received += s.packetsReceived ?? 0;
-      lost += Math.max(0, s.packetsLost ?? 0);
-      if (s.kind === "audio") level = s.audioLevel ?? 0;
-      if (s.kind === "video") framesDecoded += s.framesDecoded ?? 0;
-    }
-    if (s.type === "remote-inbound-rtp" && typeof s.fractionLost === "number") remoteLoss = Math.max(remoteLoss ?? 0, s.fractionLost);
-  });
-  const before = previous.get(pc) ?? { received: 0, lost: 0 };
-  previous.set(pc, { received, lost });
-  const dReceived = received - before.received;
-  const dLost = lost - before.lost;
-  const loss = inbound ? (dReceived + dLost > 0 ? dLost / (dReceived + dLost) : null) : remoteLoss;
-  const connected = pc.connectionState === "connected";
-  return { connected, rtt, bitrate: inbound ? null : bitrate, loss, received: inbound ? dReceived : null, level, framesDecoded };
-}
-
 let tick = 0;
 setInterval(() => {
   if (!inCall) return;
@@ -635,7 +504,8 @@ setInterval(() => {
     if (full && publisher) {
       const s = await look(publisher);
       markQuality($("self-q"), rateLink(s), L);
-      const sendingVideo = Boolean(screen || (track("video") && choice.camera));
+      // A shared screen is what the person chose to show: it is not paused behind their back.
+      const sendingVideo = Boolean(!screen && track("video") && choice.camera);
       if (guard.look(s) && sendingVideo && !choice.videoPaused) {
         console.info("kabinet: the link cannot carry video; pausing it", JSON.stringify(s));
         await pauseVideo();
@@ -649,11 +519,9 @@ async function stats(): Promise<{ framesDecoded: number; audioSamples: number; r
   let framesDecoded = 0;
   let audioSamples = 0;
   for (const { pc } of receivers.values()) {
-    (await pc.getStats()).forEach((s: { type: string; kind?: string; framesDecoded?: number; totalSamplesReceived?: number }) => {
-      if (s.type !== "inbound-rtp") return;
-      if (s.kind === "video") framesDecoded += s.framesDecoded ?? 0;
-      if (s.kind === "audio") audioSamples += s.totalSamplesReceived ?? 0;
-    });
+    const d = await decoded(pc);
+    framesDecoded += d.framesDecoded;
+    audioSamples += d.audioSamples;
   }
   return { framesDecoded, audioSamples, receivers: receivers.size };
 }
@@ -662,12 +530,8 @@ async function stats(): Promise<{ framesDecoded: number; audioSamples: number; r
 async function peers(): Promise<{ personId: string; name: string; framesDecoded: number; screen: boolean }[]> {
   const out = [];
   for (const { pc, personId } of receivers.values()) {
-    let framesDecoded = 0;
-    (await pc.getStats()).forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
-      if (s.type === "inbound-rtp" && s.kind === "video") framesDecoded += s.framesDecoded ?? 0;
-    });
     const tile = stage.tiles.get(personId);
-    out.push({ personId, name: tile?.person.name ?? "", framesDecoded, screen: tile?.el.classList.contains("kb-main") ?? false });
+    out.push({ personId, name: tile?.person.name ?? "", framesDecoded: (await decoded(pc)).framesDecoded, screen: tile?.el.classList.contains("kb-main") ?? false });
   }
   return out;
 }
@@ -688,6 +552,11 @@ $("share").addEventListener("click", () => void (screen ? stopShare() : startSha
 $("share-stop").addEventListener("click", () => void stopShare());
 $("video-back").addEventListener("click", () => void resumeVideo());
 $("alert-close").addEventListener("click", () => ($("call-alert").hidden = true));
+addEventListener("keydown", (e: KeyboardEvent) => {
+  if (e.key !== "Escape") return;
+  $("devices-pop").hidden = true;
+  panel.close();
+});
 $("devices").addEventListener("click", () => {
   const pop = $("devices-pop");
   pop.hidden = !pop.hidden;
