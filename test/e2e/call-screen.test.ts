@@ -48,8 +48,10 @@ async function pageAs(person: TestPerson, viewport = PHONE, opts: { blockCamera?
   if (opts.blockCamera) {
     await context.addInitScript(() => {
       const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      // Until the test "allows" it (sets the flag false), as a person would in the browser's settings.
+      (window as unknown as { blockCamera: boolean }).blockCamera = true;
       navigator.mediaDevices.getUserMedia = (c?: MediaStreamConstraints) =>
-        c?.video ? Promise.reject(new DOMException("Permission denied", "NotAllowedError")) : real(c);
+        c?.video && (window as unknown as { blockCamera: boolean }).blockCamera ? Promise.reject(new DOMException("Permission denied", "NotAllowedError")) : real(c);
     });
   }
   if (opts.small) {
@@ -191,7 +193,7 @@ test("the call screen fits a phone (portrait and landscape) and a desktop; the s
   await host.screenshot({ path: screenshotPath("call-desktop-chat") });
 }, 180_000);
 
-test("a client whose camera is blocked joins with sound, chats both ways, the host sees 'camera blocked', and they can still share their screen", async () => {
+test("a client whose camera is blocked joins with sound, chats both ways, the host sees 'camera blocked', they can still share their screen, and Try again brings the camera in", async () => {
   const { host, invite } = await openRoom(DESKTOP);
   await host.getByRole("button", { name: "Start the consultation" }).click();
   const person = await addPerson(inst, admin.personId, "client", { name: "Olga Nocamera" });
@@ -231,6 +233,16 @@ test("a client whose camera is blocked joins with sound, chats both ways, the ho
   await guest.getByRole("button", { name: "Share your screen" }).click();
   await until("host marks the screen", () => peers(host), (p) => p[0]?.screen === true);
   await until("host decodes the screen", () => peers(host), (p) => (p[0]?.framesDecoded ?? 0) > 10);
+  await guest.locator("#share-stop").click();
+
+  // They allow the camera after all and press Try again (in the device choice): the camera joins the call.
+  await guest.evaluate(() => ((window as unknown as { blockCamera: boolean }).blockCamera = false));
+  await guest.getByRole("button", { name: "Camera and microphone" }).click();
+  await guest.getByRole("button", { name: "Try again" }).click();
+  await host.locator("#remote .kb-tile[data-camera='on']", { hasText: "Olga Nocamera" }).waitFor();
+  const before = (await peers(host))[0]!.framesDecoded;
+  await until("host decodes the camera", () => peers(host), (p) => (p[0]?.framesDecoded ?? 0) > before + 10);
+  expect(await guest.locator("#perm-help").isHidden()).toBe(true);
 }, 180_000);
 
 test("a shared screen replaces the camera on the other side and shows as a screen; stopping brings the camera back", async () => {
