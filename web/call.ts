@@ -304,7 +304,7 @@ async function gathered(pc: RTCPeerConnection): Promise<void> {
 async function startCall(): Promise<void> {
   if (inCall) return;
   inCall = true;
-  document.body.dataset.callState = "incall";
+  document.body.dataset.callState = "admitted";
   $("call").hidden = false;
   $("devices-pop").append($("device-pickers"), $("perm-help"));
   const waiting = document.getElementById("waiting-box");
@@ -326,6 +326,8 @@ async function startCall(): Promise<void> {
   send({ type: "publish", sdp: publisher.localDescription!.sdp });
   sendState();
   renderOwnControls();
+  // Someone already waits when the host starts: the list to let them in is open.
+  if (isHost && lastWaitingCount > 0) panel.toggle("people");
   const queued = pending;
   pending = [];
   for (const s of queued) await receive(s.id, s.sdp, s.name, s.personId);
