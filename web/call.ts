@@ -52,7 +52,7 @@ let wantCall = false;
 let waitingTimer: ReturnType<typeof setInterval> | null = null;
 let lastWaitingCount = 0;
 
-const stage = new Stage($("remote"), $("tile-template") as HTMLTemplateElement, L);
+const stage = new Stage($("remote"), $("tile-template") as HTMLTemplateElement, $("self"), L);
 const panel = new Panel({ chat: L.chat, files: L.files, people: L.people });
 
 function status(text: string): void {

@@ -352,6 +352,12 @@ test("four people in one call each decode the other three", async () => {
     expect(got.map((p) => p.name).sort()).toHaveLength(3);
   }
   expect(await host.locator("#remote").getAttribute("data-count")).toBe("3");
-  await insideViewport(host, ["#remote .kb-tile >> nth=2", ".kb-toolbar"]);
+  // Four people: everyone in an even 2×2 grid, the self-view included, and still playing.
+  await host.locator("#remote > #self").waitFor();
+  await insideViewport(host, ["#remote .kb-tile >> nth=2", "#self", ".kb-toolbar"]);
+  const cells = await host.locator("#remote > .kb-tile").evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => `${Math.round(r.width)}x${Math.round(r.height)}`));
+  expect(cells).toHaveLength(4);
+  expect(new Set(cells).size).toBe(1);
+  expect(await host.locator("#self-video").evaluate((v: HTMLVideoElement) => !v.paused && v.videoWidth > 0)).toBe(true);
   await host.screenshot({ path: screenshotPath("call-four-desktop") });
 }, 180_000);

@@ -30,6 +30,7 @@ export class Stage {
   constructor(
     private readonly remote: HTMLElement,
     private readonly template: HTMLTemplateElement,
+    private readonly self: HTMLElement,
     private readonly L: TileLabels,
   ) {
     new ResizeObserver(() => this.layout()).observe(remote);
@@ -94,14 +95,25 @@ export class Stage {
     for (const [id, t] of this.tiles) t.el.classList.toggle("kb-speaking", id === personId);
   }
 
-  /** Columns and rows for the tiles; someone sharing their screen takes the stage and the others line up beside it. */
+  /**
+   * Columns and rows for the tiles. Two people: the other fills the stage and the self-view floats in a corner. Three
+   * or more: everyone, self included, in an even grid. Someone sharing their screen takes the stage; the others line
+   * up below it.
+   */
   layout(): void {
     const tiles = [...this.tiles.values()];
     const screen = tiles.find((t) => t.person.screen);
     this.remote.dataset.count = String(tiles.length);
     this.remote.toggleAttribute("data-screen", Boolean(screen));
     for (const t of tiles) t.el.classList.toggle("kb-main", t === screen);
-    const n = screen ? 1 : tiles.length;
+    const selfInGrid = tiles.length >= 2 && !screen;
+    if (selfInGrid !== (this.self.parentElement === this.remote)) {
+      if (selfInGrid) this.remote.append(this.self);
+      else this.remote.after(this.self);
+      // A video taken out of the page pauses; it is muted, so it may play again at once.
+      void this.self.querySelector("video")?.play().catch(() => {});
+    }
+    const n = screen ? 1 : tiles.length + (selfInGrid ? 1 : 0);
     const { cols, rows } = gridFor(Math.max(1, n), this.remote.clientWidth || innerWidth, this.remote.clientHeight || innerHeight);
     // CSSOM, not a style attribute: the page's CSP allows no inline styles.
     this.remote.style.setProperty("--cols", String(cols));
@@ -119,6 +131,7 @@ export function markQuality(mark: HTMLElement, q: Quality, L: Pick<TileLabels, "
 export function draggableToCorners(el: HTMLElement): void {
   let start: { x: number; y: number } | null = null;
   el.addEventListener("pointerdown", (e) => {
+    if (el.parentElement?.classList.contains("kb-stage")) return; // in the grid, it has its own place
     start = { x: e.clientX, y: e.clientY };
     el.setPointerCapture(e.pointerId);
   });
