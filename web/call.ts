@@ -83,12 +83,17 @@ async function startPreview(): Promise<void> {
     if (t) t.enabled = kind === "audio" ? choice.mic : choice.camera && !choice.videoPaused;
     await senders[kind]?.replaceTrack(kind === "video" && screen ? screen.getVideoTracks()[0]! : (t ?? null));
   }
-  ($("preview") as HTMLVideoElement).srcObject = local.stream;
-  ($("self-video") as HTMLVideoElement).srcObject = local.stream;
+  showOwnVideo();
   await listDevices();
   meter(local.stream, $("level") as HTMLMeterElement, () => inCall);
   showDeviceProblems();
   sendState();
+}
+
+/** Own camera in the preview and the self-view; an empty stream is not shown (it would hold back the load event). */
+function showOwnVideo(): void {
+  const shown = local.stream.getTracks().length > 0 ? local.stream : null;
+  for (const id of ["preview", "self-video"]) ($(id) as HTMLVideoElement).srcObject = shown;
 }
 
 /** The permission help fits the device; a missing or busy device is named. */
@@ -139,8 +144,7 @@ async function switchDevice(kind: Kind, deviceId?: string, reason?: "vanished"):
   }
   local[kind === "audio" ? "mic" : "camera"] = got.state;
   if (!(kind === "video" && screen)) await senders[kind]?.replaceTrack(got.track);
-  ($("self-video") as HTMLVideoElement).srcObject = local.stream;
-  ($("preview") as HTMLVideoElement).srcObject = local.stream;
+  showOwnVideo();
   if (reason) alert(got.track ? L.deviceSwitched : L.deviceLost);
   if (kind === "audio") meter(local.stream, $("level") as HTMLMeterElement, () => inCall);
   await listDevices();
@@ -342,6 +346,7 @@ async function receive(id: string, sdp: string, name: string, personId: string):
   pc.ontrack = (e) => {
     for (const old of tile.stream.getTracks().filter((t) => t.kind === e.track.kind)) tile.stream.removeTrack(old);
     tile.stream.addTrack(e.track);
+    if (tile.video.srcObject !== tile.stream) tile.video.srcObject = tile.stream;
   };
   receivers.set(id, { pc, personId });
   await pc.setRemoteDescription({ type: "offer", sdp });

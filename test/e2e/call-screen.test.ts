@@ -42,7 +42,7 @@ afterAll(async () => {
  * A page signed in as this person, in its own context; `blockCamera` makes every camera request fail as if denied;
  * `small` asks the fake camera for 320×240 at 10 fps, so four encoders and twelve decoders fit on two shared cores.
  */
-async function pageAs(person: TestPerson, viewport = PHONE, opts: { blockCamera?: boolean; small?: boolean } = {}): Promise<Page> {
+async function pageAs(person: TestPerson, viewport = PHONE, opts: { blockCamera?: boolean; blockAll?: boolean; small?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport, locale: "en-US", permissions: ["camera", "microphone"] });
   contexts.push(context);
   if (opts.blockCamera) {
@@ -52,6 +52,11 @@ async function pageAs(person: TestPerson, viewport = PHONE, opts: { blockCamera?
       (window as unknown as { blockCamera: boolean }).blockCamera = true;
       navigator.mediaDevices.getUserMedia = (c?: MediaStreamConstraints) =>
         c?.video && (window as unknown as { blockCamera: boolean }).blockCamera ? Promise.reject(new DOMException("Permission denied", "NotAllowedError")) : real(c);
+    });
+  }
+  if (opts.blockAll) {
+    await context.addInitScript(() => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
     });
   }
   if (opts.small) {
@@ -79,7 +84,7 @@ async function openRoom(viewport = DESKTOP, opts: { small?: boolean } = {}): Pro
 }
 
 /** A client opens the invitation and joins the waiting room. */
-async function guestWaits(invite: string, name: string, viewport = PHONE, opts: { blockCamera?: boolean; small?: boolean } = {}): Promise<{ page: Page; person: TestPerson }> {
+async function guestWaits(invite: string, name: string, viewport = PHONE, opts: { blockCamera?: boolean; blockAll?: boolean; small?: boolean } = {}): Promise<{ page: Page; person: TestPerson }> {
   const person = await addPerson(inst, admin.personId, "client", { name });
   const page = await pageAs(person, viewport, opts);
   await page.goto(invite);
@@ -243,6 +248,23 @@ test("a client whose camera is blocked joins with sound, chats both ways, the ho
   const before = (await peers(host))[0]!.framesDecoded;
   await until("host decodes the camera", () => peers(host), (p) => (p[0]?.framesDecoded ?? 0) > before + 10);
   expect(await guest.locator("#perm-help").isHidden()).toBe(true);
+}, 180_000);
+
+test("a client who allows neither camera nor microphone still joins, sees and hears the host, and the host sees why", async () => {
+  const { host, invite } = await openRoom(DESKTOP);
+  await host.getByRole("button", { name: "Start the consultation" }).click();
+  const { page: guest } = await guestWaits(invite, "Ivan Listener", PHONE, { blockAll: true });
+  await admit(host, "Ivan Listener");
+  await until("the client receives the host", () => stats(guest), (s) => s.framesDecoded > 10 && s.audioSamples > 0);
+  await host.locator("#participant-list li", { hasText: "Ivan Listener" }).getByText("camera blocked, microphone blocked").waitFor();
+  await host.locator("#remote .kb-tile[data-mic='blocked']", { hasText: "Ivan Listener" }).locator(".kb-mute-mark").waitFor();
+  expect(await guest.locator("#mute").isDisabled()).toBe(true);
+  await guest.locator("#chat-open").click();
+  await guest.getByPlaceholder("Message").fill("I can only listen");
+  await guest.getByRole("button", { name: "Send" }).click();
+  await host.locator("#panel-close").click();
+  await host.locator("#chat-open").click();
+  await host.locator("#chat-log li", { hasText: "I can only listen" }).waitFor();
 }, 180_000);
 
 test("a shared screen replaces the camera on the other side and shows as a screen; stopping brings the camera back", async () => {

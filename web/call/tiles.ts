@@ -42,8 +42,9 @@ export class Stage {
     if (!t) {
       const el = (this.template.content.firstElementChild as HTMLElement).cloneNode(true) as HTMLElement;
       const video = el.querySelector("video")!;
+      // srcObject is set when the first track arrives: a video element showing an empty stream holds back the page's
+      // load event for good in Chromium.
       const stream = new MediaStream();
-      video.srcObject = stream;
       t = { el, video, stream, person };
       this.tiles.set(person.personId, t);
       this.remote.append(el);
