@@ -100,6 +100,16 @@ async function admit(host: Page, name: string): Promise<void> {
   await host.locator("#waiting-list li", { hasText: name }).getByRole("button", { name: "Let in" }).click();
 }
 
+/** `from` writes in the chat and `to` reads it there (each opens their chat first). */
+async function say(from: Page, to: Page, text: string): Promise<void> {
+  for (const page of [from, to]) {
+    if (!(await page.locator("#chat-text").isVisible())) await page.locator("#chat-open").click();
+  }
+  await from.getByPlaceholder("Message").fill(text);
+  await from.getByRole("button", { name: "Send" }).click();
+  await to.locator("#chat-log li", { hasText: text }).waitFor();
+}
+
 type Peer = { personId: string; name: string; framesDecoded: number; screen: boolean };
 type Stats = { framesDecoded: number; audioSamples: number; receivers: number };
 const peers = (page: Page): Promise<Peer[]> => page.evaluate(() => (window as unknown as { kabinetCall: { peers(): Promise<Peer[]> } }).kabinetCall.peers());
@@ -222,15 +232,8 @@ test("a client whose camera is blocked joins with sound, chats both ways, the ho
   expect(await guest.evaluate(() => (window as unknown as { kabinetCall: { deviceStates(): object } }).kabinetCall.deviceStates())).toEqual({ mic: "on", camera: "blocked", screen: false });
   await host.screenshot({ path: screenshotPath("call-host-sees-blocked-desktop") });
 
-  await guest.locator("#chat-open").click();
-  await guest.getByPlaceholder("Message").fill("My camera does not work");
-  await guest.getByRole("button", { name: "Send" }).click();
-  await host.locator("#panel-close").click();
-  await host.locator("#chat-open").click();
-  await host.locator("#chat-log li", { hasText: "My camera does not work" }).waitFor();
-  await host.getByPlaceholder("Message").fill("No problem, I can hear you");
-  await host.getByRole("button", { name: "Send" }).click();
-  await guest.locator("#chat-log li", { hasText: "No problem, I can hear you" }).waitFor();
+  await say(guest, host, "My camera does not work");
+  await say(host, guest, "No problem, I can hear you");
 
   // Without a camera they can still show their screen (on a desktop): the video sender was there all along.
   await guest.setViewportSize(DESKTOP);
@@ -259,12 +262,7 @@ test("a client who allows neither camera nor microphone still joins, sees and he
   await host.locator("#participant-list li", { hasText: "Ivan Listener" }).getByText("camera blocked, microphone blocked").waitFor();
   await host.locator("#remote .kb-tile[data-mic='blocked']", { hasText: "Ivan Listener" }).locator(".kb-mute-mark").waitFor();
   expect(await guest.locator("#mute").isDisabled()).toBe(true);
-  await guest.locator("#chat-open").click();
-  await guest.getByPlaceholder("Message").fill("I can only listen");
-  await guest.getByRole("button", { name: "Send" }).click();
-  await host.locator("#panel-close").click();
-  await host.locator("#chat-open").click();
-  await host.locator("#chat-log li", { hasText: "I can only listen" }).waitFor();
+  await say(guest, host, "I can only listen");
 }, 180_000);
 
 test("a shared screen replaces the camera on the other side and shows as a screen; stopping brings the camera back", async () => {
