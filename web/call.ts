@@ -99,8 +99,10 @@ function showOwnVideo(): void {
 /** The permission help fits the device; a missing or busy device is named. */
 function showDeviceProblems(): void {
   const blocked = local.mic === "blocked" || local.camera === "blocked";
-  $("perm-help").hidden = !blocked;
-  if (blocked) $("perm-text").textContent = permissionHelp(L);
+  const busy = local.mic === "busy" || local.camera === "busy";
+  $("perm-help").hidden = !blocked && !busy;
+  $("perm-title").textContent = blocked ? L.permTitle : L.busyTitle;
+  $("perm-text").textContent = blocked ? permissionHelp(L) : L.busyHelp;
   const notes = [local.camera === "on" ? "" : L.camera[local.camera], local.mic === "on" ? "" : L.mic[local.mic]].filter(Boolean);
   $("device-note").hidden = notes.length === 0;
   const said = notes.join(", ");
@@ -252,6 +254,7 @@ async function onMessage(m: ServerMessage): Promise<void> {
       me = m.personId;
       document.body.dataset.callState = m.state === "admitted" ? "ready" : "waiting";
       if (m.state === "admitted") return void (wantCall ? await startCall() : status(""));
+      $("call").hidden = true; // back in the waiting room after a reconnect (the call was full, or they were removed)
       return startWaiting();
     case "admitted":
       stopWaiting();
@@ -293,7 +296,7 @@ async function onMessage(m: ServerMessage): Promise<void> {
     case "ended":
       return finish();
     case "error":
-      return status(m.message);
+      return alert(m.message);
   }
 }
 
@@ -399,7 +402,9 @@ function renderParticipants(): void {
 
 // ---- in the call ---------------------------------------------------------------------------------------------------
 
+/** A message over the call; before the call starts, the page's status line says it instead. */
 function alert(text: string, action?: "video-back"): void {
+  if (!inCall) return status(text);
   $("call-alert-text").textContent = text;
   $("video-back").hidden = action !== "video-back";
   $("call-alert").hidden = false;

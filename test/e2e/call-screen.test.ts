@@ -42,17 +42,17 @@ afterAll(async () => {
  * A page signed in as this person, in its own context; `blockCamera` makes every camera request fail as if denied;
  * `small` asks the fake camera for 320×240 at 10 fps, so four encoders and twelve decoders fit on two shared cores.
  */
-async function pageAs(person: TestPerson, viewport = PHONE, opts: { blockCamera?: boolean; blockAll?: boolean; small?: boolean } = {}): Promise<Page> {
+async function pageAs(person: TestPerson, viewport = PHONE, opts: { blockCamera?: true | "NotReadableError"; blockAll?: boolean; small?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport, locale: "en-US", permissions: ["camera", "microphone"] });
   contexts.push(context);
   if (opts.blockCamera) {
-    await context.addInitScript(() => {
+    await context.addInitScript((error) => {
       const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
       // Until the test "allows" it (sets the flag false), as a person would in the browser's settings.
       (window as unknown as { blockCamera: boolean }).blockCamera = true;
       navigator.mediaDevices.getUserMedia = (c?: MediaStreamConstraints) =>
-        c?.video && (window as unknown as { blockCamera: boolean }).blockCamera ? Promise.reject(new DOMException("Permission denied", "NotAllowedError")) : real(c);
-    });
+        c?.video && (window as unknown as { blockCamera: boolean }).blockCamera ? Promise.reject(new DOMException("Camera refused", error)) : real(c);
+    }, opts.blockCamera === true ? "NotAllowedError" : opts.blockCamera);
   }
   if (opts.blockAll) {
     await context.addInitScript(() => {
@@ -84,7 +84,7 @@ async function openRoom(viewport = DESKTOP, opts: { small?: boolean } = {}): Pro
 }
 
 /** A client opens the invitation and joins the waiting room. */
-async function guestWaits(invite: string, name: string, viewport = PHONE, opts: { blockCamera?: boolean; blockAll?: boolean; small?: boolean } = {}): Promise<{ page: Page; person: TestPerson }> {
+async function guestWaits(invite: string, name: string, viewport = PHONE, opts: { blockCamera?: true | "NotReadableError"; blockAll?: boolean; small?: boolean } = {}): Promise<{ page: Page; person: TestPerson }> {
   const person = await addPerson(inst, admin.personId, "client", { name });
   const page = await pageAs(person, viewport, opts);
   await page.goto(invite);
@@ -252,6 +252,17 @@ test("a client whose camera is blocked joins with sound, chats both ways, the ho
   await until("host decodes the camera", () => peers(host), (p) => (p[0]?.framesDecoded ?? 0) > before + 10);
   expect(await guest.locator("#perm-help").isHidden()).toBe(true);
 }, 180_000);
+
+test("a camera held by another app is named as busy, with help to close it and try again", async () => {
+  const person = await addPerson(inst, admin.personId, "client", { name: "Busy Boris" });
+  const { invite } = await openRoom(DESKTOP);
+  const guest = await pageAs(person, PHONE, { blockCamera: "NotReadableError" });
+  await guest.goto(invite);
+  await guest.getByRole("heading", { name: "The camera or microphone is in use" }).waitFor();
+  await guest.getByText("Another app is using the camera or microphone").waitFor();
+  await guest.getByText("Camera in use by another app. You can still join").waitFor();
+  expect(await guest.locator("#preview").isHidden()).toBe(true);
+}, 60_000);
 
 test("a client who allows neither camera nor microphone still joins, sees and hears the host, and the host sees why", async () => {
   const { host, invite } = await openRoom(DESKTOP);
