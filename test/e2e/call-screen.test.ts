@@ -5,7 +5,7 @@
 //
 // One Chromium process for the whole file, one context per person (2 shared cores: each context is a camera encoder).
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "../support/accounts.ts";
@@ -126,6 +126,17 @@ async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boole
   return last;
 }
 
+/** Rules axe-core finds broken with serious or critical impact, with the first offending element of each. */
+async function seriousAxeViolations(page: Page): Promise<string[]> {
+  // Evaluated through the debugging protocol: the page's CSP rightly refuses an injected script tag.
+  await page.evaluate(readFileSync(join(import.meta.dir, "../../node_modules/axe-core/axe.min.js"), "utf8"));
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Element): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const { violations } = await axe.run(document.getElementById("call")!);
+    return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes[0]?.target.join(" ")}`);
+  });
+}
+
 /** Every one of these boxes lies inside the viewport and has a size. */
 async function insideViewport(page: Page, selectors: string[]): Promise<void> {
   const { width, height } = page.viewportSize()!;
@@ -168,6 +179,9 @@ test("the call screen fits a phone (portrait and landscape) and a desktop; the s
   await Bun.sleep(2500);
   await guest.screenshot({ path: join(import.meta.dir, "../../docs/screenshots/call-phone.png") });
   await host.screenshot({ path: join(import.meta.dir, "../../docs/screenshots/call-desktop.png") });
+
+  // No serious accessibility problems on the call screen (axe-core, run in the page).
+  for (const page of [guest, host]) expect(await seriousAxeViolations(page)).toEqual([]);
 
   // The phone turned sideways.
   await guest.setViewportSize({ width: PHONE.height, height: PHONE.width });
