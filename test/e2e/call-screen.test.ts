@@ -42,9 +42,22 @@ afterAll(async () => {
  * A page signed in as this person, in its own context; `blockCamera` makes every camera request fail as if denied;
  * `small` asks the fake camera for 320×240 at 10 fps, so four encoders and twelve decoders fit on two shared cores.
  */
-async function pageAs(person: TestPerson, viewport = PHONE, opts: { blockCamera?: true | "NotReadableError"; blockAll?: boolean; small?: boolean } = {}): Promise<Page> {
+async function pageAs(person: TestPerson, viewport = PHONE, opts: { blockCamera?: true | "NotReadableError"; blockAll?: boolean; small?: boolean; weakLink?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport, locale: "en-US", permissions: ["camera", "microphone"] });
   contexts.push(context);
+  if (opts.weakLink) {
+    // A link that can carry only 50 kbit/s, as the browser's own estimate says, while `window.weakLink` is true.
+    await context.addInitScript(() => {
+      const real = RTCPeerConnection.prototype.getStats;
+      RTCPeerConnection.prototype.getStats = async function (this: RTCPeerConnection, ...args: []) {
+        const report = await real.apply(this, args);
+        if (!(window as unknown as { weakLink?: boolean }).weakLink) return report;
+        const out = new Map<string, unknown>();
+        report.forEach((v: { type: string }, k: string) => out.set(k, v.type === "candidate-pair" ? { ...v, availableOutgoingBitrate: 50_000 } : v));
+        return out as unknown as RTCStatsReport;
+      };
+    });
+  }
   if (opts.blockCamera) {
     await context.addInitScript((error) => {
       const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
@@ -84,7 +97,7 @@ async function openRoom(viewport = DESKTOP, opts: { small?: boolean } = {}): Pro
 }
 
 /** A client opens the invitation and joins the waiting room. */
-async function guestWaits(invite: string, name: string, viewport = PHONE, opts: { blockCamera?: true | "NotReadableError"; blockAll?: boolean; small?: boolean } = {}): Promise<{ page: Page; person: TestPerson }> {
+async function guestWaits(invite: string, name: string, viewport = PHONE, opts: Parameters<typeof pageAs>[2] = {}): Promise<{ page: Page; person: TestPerson }> {
   const person = await addPerson(inst, admin.personId, "client", { name });
   const page = await pageAs(person, viewport, opts);
   await page.goto(invite);
@@ -378,6 +391,30 @@ test("a camera that disappears mid-call is replaced by another; with none left t
   await host.locator("#remote .kb-tile", { hasText: "Unplugged Ulla" }).locator(".kb-card", { hasText: "no camera" }).waitFor();
   expect(await guest.evaluate(() => (window as unknown as { kabinetCall: { deviceStates(): object } }).kabinetCall.deviceStates())).toEqual({ mic: "on", camera: "missing", screen: false });
   expect(await guest.locator("#video-toggle").isDisabled()).toBe(true);
+}, 180_000);
+
+test("on a link too weak for video, video pauses after a few seconds with a way to turn it back on", async () => {
+  const { host, invite } = await openRoom(DESKTOP);
+  await host.getByRole("button", { name: "Start the consultation" }).click();
+  const { page: guest } = await guestWaits(invite, "Weak Wanda", PHONE, { weakLink: true });
+  await admit(host, "Weak Wanda");
+  await host.locator("#remote .kb-tile[data-camera='on']", { hasText: "Weak Wanda" }).waitFor();
+  await until("host decodes", () => peers(host), (p) => (p[0]?.framesDecoded ?? 0) > 10);
+
+  await guest.evaluate(() => ((window as unknown as { weakLink: boolean }).weakLink = true));
+  const weakSince = Date.now();
+  await guest.getByText("Your connection is weak: video paused.").waitFor({ timeout: 20_000 });
+  expect(Date.now() - weakSince).toBeGreaterThan(5_000); // sustained (about 6 s), not the first poor look
+  await guest.locator("#self-q[data-q='weak']").waitFor();
+  await host.locator("#remote .kb-tile[data-camera='off']", { hasText: "Weak Wanda" }).locator(".kb-card").waitFor();
+  await guest.screenshot({ path: screenshotPath("call-weak-link-phone") });
+
+  await guest.evaluate(() => ((window as unknown as { weakLink: boolean }).weakLink = false));
+  await guest.getByRole("button", { name: "Turn video back on" }).click();
+  await host.locator("#remote .kb-tile[data-camera='on']", { hasText: "Weak Wanda" }).waitFor();
+  const before = (await peers(host))[0]!.framesDecoded;
+  await until("host decodes again", () => peers(host), (p) => (p[0]?.framesDecoded ?? 0) > before + 10);
+  expect(await guest.locator("#call-alert").isHidden()).toBe(true);
 }, 180_000);
 
 test("four people in one call each decode the other three", async () => {

@@ -18,10 +18,10 @@ describe("link quality", () => {
 });
 
 describe("pausing video on a weak link", () => {
-  test("pauses once after three poor looks in a row, not after a hiccup", () => {
+  test("pauses once after four poor looks in a row (6 s), not after a hiccup", () => {
     const guard = new VideoGuard();
     const poor = { ...fine, loss: 0.3 };
-    expect([poor, poor, fine, poor, poor].map((s) => guard.look(s))).toEqual([false, false, false, false, false]);
+    expect([poor, poor, poor, fine, poor, poor, poor].map((s) => guard.look(s))).toEqual([false, false, false, false, false, false, false]);
     expect(guard.look(poor)).toBe(true);
     expect(guard.look(poor)).toBe(false); // told once
   });
@@ -31,8 +31,9 @@ describe("pausing video on a weak link", () => {
     const slow = { ...fine, bitrate: 60_000 };
     guard.look(slow);
     guard.look(slow);
+    guard.look(slow);
     guard.reset();
-    expect([slow, slow].map((s) => guard.look(s))).toEqual([false, false]);
+    expect([slow, slow, slow].map((s) => guard.look(s))).toEqual([false, false, false]);
     expect(guard.look(slow)).toBe(true);
   });
 });

@@ -28,12 +28,12 @@ export function cannotCarryVideo(s: LinkSample): boolean {
 }
 
 /**
- * Pauses video after the link has been too poor for `samples` looks in a row (about 6 s at one look per 2 s), so a
- * passing hiccup does not switch it off. After the person turns video back on, it waits a full window again.
+ * Pauses video after the link has been too poor for `samples` looks in a row (four looks 2 s apart: poor for 6 s), so
+ * a passing hiccup does not switch it off. After the person turns video back on, it waits a full window again.
  */
 export class VideoGuard {
   private bad = 0;
-  constructor(private readonly samples = 3) {}
+  constructor(private readonly samples = 4) {}
 
   /** True exactly when video should be paused now. */
   look(s: LinkSample): boolean {
