@@ -92,6 +92,8 @@ describe("host-only actions", () => {
     await again.hello();
     expect(await again.next("welcome")).toMatchObject({ state: "waiting" });
     expect(wasAdmittedTo(inst.db, roomId, guest.personId)).toBe(true);
+    const audited = inst.db.$client.query("SELECT actor, action FROM audit_log WHERE action = 'room.remove' AND target = ?").all(roomId);
+    expect(audited).toEqual([{ actor: specialist.personId, action: "room.remove" }]);
     // Let in again, they are in the call.
     await admitted(host, again, guest.personId);
     for (const s of [host, again]) s.ws.close();
