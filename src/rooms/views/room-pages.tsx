@@ -58,8 +58,9 @@ export function RoomPage(p: {
   };
   // JSON in a non-executable script element; "<" escaped so no value can close the element.
   const json = JSON.stringify(config).replaceAll("<", "\\u003c");
-  const tool = (id: string, label: string, icon: IconName, extra: { off?: IconName; hidden?: boolean; cls?: string; badge?: string } = {}) => (
-    <button id={id} type="button" class={`kb-tool${extra.cls ? ` ${extra.cls}` : ""}`} title={label} hidden={extra.hidden}>
+  const tool = (id: string, label: string, icon: IconName, extra: { off?: IconName; hidden?: boolean; cls?: string; badge?: string; opens?: string } = {}) => (
+    <button id={id} type="button" class={`kb-tool${extra.cls ? ` ${extra.cls}` : ""}`} title={label} hidden={extra.hidden}
+      aria-expanded={extra.opens ? "false" : undefined} aria-controls={extra.opens}>
       <Icon name={icon} class={extra.off ? "kb-if-on" : undefined} />
       {extra.off ? <Icon name={extra.off} class="kb-if-off" /> : null}
       <span class="kb-tool-label">{label}</span>
@@ -146,14 +147,14 @@ export function RoomPage(p: {
           </button>
         </div>
         <div id="devices-pop" class="kb-pop" role="group" aria-label={c.devices} hidden></div>
-        <div class="kb-toolbar" role="toolbar" aria-label={c.toolbar}>
+        <div class="kb-toolbar" role="group" aria-label={c.toolbar}>
           {tool("mute", r.mute, "mic", { off: "micOff" })}
           {tool("video-toggle", r.cameraOff, "video", { off: "videoOff" })}
           {tool("share", c.shareScreen, "screen", { hidden: true })}
-          {tool("devices", c.devices, "sliders")}
-          {tool("chat-open", r.chatTitle, "chat", { badge: "chat-badge" })}
-          {tool("files-open", r.filesTitle, "file")}
-          {host ? tool("people-open", c.people, "people", { badge: "people-badge" }) : null}
+          {tool("devices", c.devices, "sliders", { opens: "devices-pop" })}
+          {tool("chat-open", r.chatTitle, "chat", { badge: "chat-badge", opens: "panel" })}
+          {tool("files-open", r.filesTitle, "file", { opens: "panel" })}
+          {host ? tool("people-open", c.people, "people", { badge: "people-badge", opens: "panel" }) : null}
           {tool("leave", r.leave, "leave", { cls: "kb-danger" })}
           {host ? tool("end", r.end, "end", { cls: "kb-danger" }) : null}
         </div>
