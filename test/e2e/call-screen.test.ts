@@ -176,11 +176,14 @@ test("the call screen fits a phone (portrait and landscape) and a desktop; the s
   const screen = ["#remote .kb-tile video", "#self", ".kb-toolbar", "#leave", "#mute"];
   await insideViewport(guest, screen);
   await insideViewport(host, [...screen, "#end"]);
-  // Every control is at least 44 px square.
+  // Every control is at least 44 px square, with space between them.
   for (const page of [guest, host]) {
+    let previousRight = -Infinity;
     for (const b of await page.locator(".kb-toolbar button:visible").all()) {
       const box = (await b.boundingBox())!;
       expect(Math.min(box.width, box.height)).toBeGreaterThanOrEqual(44);
+      expect(box.x).toBeGreaterThanOrEqual(previousRight + 2); // separate targets, not one joined bar
+      previousRight = box.x + box.width;
     }
   }
   mkdirSync(join(import.meta.dir, "../../docs/screenshots"), { recursive: true });

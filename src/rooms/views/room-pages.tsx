@@ -147,7 +147,7 @@ export function RoomPage(p: {
           </button>
         </div>
         <div id="devices-pop" class="kb-pop" role="group" aria-label={c.devices} hidden></div>
-        <div class="kb-toolbar" role="group" aria-label={c.toolbar}>
+        <div class="kb-toolbar" role="toolbar" aria-label={c.toolbar}>
           {tool("mute", r.mute, "mic", { off: "micOff" })}
           {tool("video-toggle", r.cameraOff, "video", { off: "videoOff" })}
           {tool("share", c.shareScreen, "screen", { hidden: true })}
