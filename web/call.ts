@@ -7,8 +7,9 @@
 // waiting list is live before their media starts.
 
 import type { Messages } from "../src/i18n/messages.ts"; // types only: erased from the bundle
-import type { CallParticipant, DeviceState, ServerMessage } from "../src/rooms/signaling.ts";
-import { acquireBoth, acquireOne, canShareScreen, type Kind, permissionHelp } from "./call/devices.ts";
+import type { CallParticipant, ServerMessage } from "../src/rooms/signaling.ts";
+import { canShareScreen, permissionHelp } from "./call/devices.ts";
+import { LocalMedia } from "./call/local-media.ts";
 import { $ } from "./call/dom.ts";
 import { badge, Panel, renderFiles, uploadFile } from "./call/panel.ts";
 import { participantItems, waitingItems } from "./call/host-lists.ts";
@@ -34,15 +35,10 @@ const config = JSON.parse($("call-config").textContent ?? "{}") as Config;
 const L = config.labels;
 const isHost = config.role === "host";
 
-/** What this browser has: the tracks it may send, and why one is missing. */
-const local = { stream: new MediaStream(), mic: "off" as DeviceState, camera: "off" as DeviceState };
-/** The person's own choices, and what the call did on its own (a weak link pauses video). */
-const choice = { mic: true, camera: true, videoPaused: false };
-let screen: MediaStream | null = null;
+const media = new LocalMedia((vanished) => void onMediaChanged(vanished));
 let socket: WebSocket | null = null;
 let me = "";
 let publisher: RTCPeerConnection | null = null;
-const senders: Partial<Record<Kind, RTCRtpSender>> = {};
 const receivers = new Map<string, { pc: RTCPeerConnection; personId: string }>();
 /** Subscriptions that arrived before this browser joined the call (the host's socket opens with the page). */
 let pending: { id: string; sdp: string; name: string; personId: string }[] = [];
@@ -59,10 +55,6 @@ function status(text: string): void {
   $("call-status").textContent = text;
 }
 
-function track(kind: Kind): MediaStreamTrack | undefined {
-  return local.stream.getTracks().find((t) => t.kind === kind);
-}
-
 // ---- devices -------------------------------------------------------------------------------------------------------
 
 /** Gets the camera and microphone (or what of them works) and shows the preview and any help needed. */
@@ -72,42 +64,38 @@ async function startPreview(): Promise<void> {
     ($("join") as HTMLButtonElement).disabled = true;
     return;
   }
-  const got = await acquireBoth({ mic: ($("mic") as HTMLSelectElement).value || undefined, camera: ($("camera") as HTMLSelectElement).value || undefined });
-  for (const t of local.stream.getTracks()) t.stop();
-  local.stream = new MediaStream(got.tracks);
-  local.mic = got.mic;
-  local.camera = got.camera;
-  for (const t of got.tracks) watchEnded(t);
-  for (const kind of ["audio", "video"] as const) {
-    const t = track(kind);
-    if (t) t.enabled = kind === "audio" ? choice.mic : choice.camera && !choice.videoPaused;
-    await senders[kind]?.replaceTrack(kind === "video" && screen ? screen.getVideoTracks()[0]! : (t ?? null));
-  }
+  await media.acquire({ mic: ($("mic") as HTMLSelectElement).value || undefined, camera: ($("camera") as HTMLSelectElement).value || undefined });
+}
+
+/** After any change to this browser's media: what it shows, what it says to the others, which devices it lists. */
+async function onMediaChanged(vanished?: "switched" | "lost"): Promise<void> {
   showOwnVideo();
-  await listDevices();
-  meter(local.stream, $("level") as HTMLMeterElement, () => inCall);
+  meter(media.stream, $("level") as HTMLMeterElement, () => inCall);
   showDeviceProblems();
   sendState();
+  if (vanished) alert(vanished === "switched" ? L.deviceSwitched : L.deviceLost);
+  await listDevices();
 }
 
 /** Own camera in the preview and the self-view; an empty stream is not shown (it would hold back the load event). */
 function showOwnVideo(): void {
-  const shown = local.stream.getTracks().length > 0 ? local.stream : null;
+  const shown = media.stream.getTracks().length > 0 ? media.stream : null;
   for (const id of ["preview", "self-video"]) ($(id) as HTMLVideoElement).srcObject = shown;
 }
 
 /** The permission help fits the device; a missing or busy device is named. */
 function showDeviceProblems(): void {
-  const blocked = local.mic === "blocked" || local.camera === "blocked";
-  const busy = local.mic === "busy" || local.camera === "busy";
+  const { mic, camera } = media.problems();
+  const blocked = mic === "blocked" || camera === "blocked";
+  const busy = mic === "busy" || camera === "busy";
   $("perm-help").hidden = !blocked && !busy;
   $("perm-title").textContent = blocked ? L.permTitle : L.busyTitle;
   $("perm-text").textContent = blocked ? permissionHelp(L) : L.busyHelp;
-  const notes = [local.camera === "on" ? "" : L.camera[local.camera], local.mic === "on" ? "" : L.mic[local.mic]].filter(Boolean);
+  const notes = [camera === "on" ? "" : L.camera[camera], mic === "on" ? "" : L.mic[mic]].filter(Boolean);
   $("device-note").hidden = notes.length === 0;
   const said = notes.join(", ");
   $("device-note").textContent = notes.length ? `${said.charAt(0).toUpperCase()}${said.slice(1)}. ${L.joinWithout}` : "";
-  $("preview").hidden = !track("video");
+  $("preview").hidden = !media.track("video");
   renderOwnControls();
 }
 
@@ -115,7 +103,7 @@ async function listDevices(): Promise<void> {
   const devices = await navigator.mediaDevices.enumerateDevices();
   for (const [kind, id] of [["audioinput", "mic"], ["videoinput", "camera"]] as const) {
     const select = $(id) as HTMLSelectElement;
-    const current = track(kind === "audioinput" ? "audio" : "video")?.getSettings().deviceId;
+    const current = media.track(kind === "audioinput" ? "audio" : "video")?.getSettings().deviceId;
     select.replaceChildren(
       ...devices
         .filter((d) => d.kind === kind && d.deviceId)
@@ -130,56 +118,20 @@ async function listDevices(): Promise<void> {
   }
 }
 
-/** Swaps one device for another (chosen, or any other when it vanished); without one, the call goes on without it. */
-async function switchDevice(kind: Kind, deviceId?: string, reason?: "vanished"): Promise<void> {
-  const got = await acquireOne(kind, deviceId);
-  const old = track(kind);
-  if (old) {
-    local.stream.removeTrack(old);
-    old.onended = null;
-    old.stop();
-  }
-  if (got.track) {
-    got.track.enabled = kind === "audio" ? choice.mic : choice.camera && !choice.videoPaused;
-    local.stream.addTrack(got.track);
-    watchEnded(got.track);
-  }
-  local[kind === "audio" ? "mic" : "camera"] = got.state;
-  if (!(kind === "video" && screen)) await senders[kind]?.replaceTrack(got.track);
-  showOwnVideo();
-  if (reason) alert(got.track ? L.deviceSwitched : L.deviceLost);
-  if (kind === "audio") meter(local.stream, $("level") as HTMLMeterElement, () => inCall);
-  await listDevices();
-  showDeviceProblems();
-  sendState();
-}
-
-function watchEnded(t: MediaStreamTrack): void {
-  // The device went away (unplugged, taken by the system): try another one of the same kind.
-  t.onended = () => void switchDevice(t.kind as Kind, undefined, "vanished");
-}
-
-/** What this browser tells the others: "on"/"off" for a device it has, otherwise why it has none. */
-function deviceStates(): { mic: DeviceState; camera: DeviceState; screen: boolean } {
-  const mic = track("audio") ? (choice.mic ? "on" : "off") : local.mic === "on" ? "failed" : local.mic;
-  const camera = track("video") ? (choice.camera && !choice.videoPaused ? "on" : "off") : local.camera === "on" ? "failed" : local.camera;
-  return { mic, camera, screen: screen !== null };
-}
-
 function sendState(): void {
-  if (inCall) send({ type: "state", ...deviceStates() });
+  if (inCall) send({ type: "state", ...media.states() });
 }
 
 function renderOwnControls(): void {
-  const s = deviceStates();
+  const s = media.states();
   const mute = $("mute") as HTMLButtonElement;
   mute.dataset.on = String(s.mic === "on");
-  mute.disabled = !track("audio");
-  label(mute, s.mic === "on" ? L.mute : track("audio") ? L.unmute : L.mic[s.mic]);
+  mute.disabled = !media.track("audio");
+  label(mute, s.mic === "on" ? L.mute : media.track("audio") ? L.unmute : L.mic[s.mic]);
   const cam = $("video-toggle") as HTMLButtonElement;
   cam.dataset.on = String(s.camera === "on");
-  cam.disabled = !track("video");
-  label(cam, s.camera === "on" ? L.cameraOff : track("video") ? L.cameraOn : L.camera[s.camera]);
+  cam.disabled = !media.track("video");
+  label(cam, s.camera === "on" ? L.cameraOff : media.track("video") ? L.cameraOn : L.camera[s.camera]);
   const self = $("self");
   self.dataset.camera = s.camera;
   self.dataset.mic = s.mic;
@@ -288,7 +240,7 @@ async function onMessage(m: ServerMessage): Promise<void> {
     case "files":
       return renderFiles(config.roomId, m.files);
     case "muted":
-      await setMic(false);
+      media.setMic(false);
       return alert(L.mutedByHost);
     case "full":
       return alert(L.full);
@@ -317,12 +269,8 @@ async function startCall(): Promise<void> {
   const waiting = document.getElementById("waiting-box");
   if (waiting) document.querySelector('[data-panel="people"]')?.prepend(waiting);
   status(L.admitted);
-  // A sender for each kind even without a device: a screen or a device found later is swapped in without renegotiating.
   publisher = new RTCPeerConnection({ iceServers: config.iceServers });
-  for (const kind of ["audio", "video"] as const) {
-    const t = track(kind);
-    senders[kind] = publisher.addTransceiver(t ?? kind, { direction: "sendonly", streams: [local.stream] }).sender;
-  }
+  media.attach(publisher);
   publisher.onconnectionstatechange = () => {
     const s = publisher?.connectionState;
     if (s === "connected") status(L.connected);
@@ -410,72 +358,30 @@ function alert(text: string, action?: "video-back"): void {
   $("call-alert").hidden = false;
 }
 
-async function setMic(on: boolean): Promise<void> {
-  choice.mic = on;
-  const t = track("audio");
-  if (t) t.enabled = on;
-  renderOwnControls();
-  sendState();
-}
-
-function setCamera(on: boolean): void {
-  choice.camera = on;
-  if (on && choice.videoPaused) void resumeVideo();
-  const t = track("video");
-  if (t) t.enabled = on;
-  renderOwnControls();
-  sendState();
-}
-
 async function startShare(): Promise<void> {
-  let got: MediaStream;
   try {
-    got = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false });
+    await media.share(await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false }));
   } catch {
-    return; // the person cancelled the browser's picker
+    // the person cancelled the browser's picker
   }
-  const t = got.getVideoTracks()[0]!;
-  t.contentHint = "detail";
-  t.onended = () => void stopShare(); // the browser's own "Stop sharing"
-  screen = got;
-  await senders.video?.replaceTrack(t);
-  renderOwnControls();
-  sendState();
-}
-
-async function stopShare(): Promise<void> {
-  if (!screen) return;
-  for (const t of screen.getTracks()) t.stop();
-  screen = null;
-  await senders.video?.replaceTrack(choice.videoPaused ? null : (track("video") ?? null));
-  renderOwnControls();
-  sendState();
 }
 
 async function pauseVideo(): Promise<void> {
-  choice.videoPaused = true;
-  if (!screen) await senders.video?.replaceTrack(null);
-  renderOwnControls();
-  sendState();
+  await media.pauseVideo(true);
   alert(L.weakVideoPaused, "video-back");
 }
 
 async function resumeVideo(): Promise<void> {
-  choice.videoPaused = false;
   guard.reset();
-  const t = track("video");
-  if (t) t.enabled = choice.camera;
-  if (!screen) await senders.video?.replaceTrack(t ?? null);
   $("call-alert").hidden = true;
-  renderOwnControls();
-  sendState();
+  await media.pauseVideo(false);
 }
 
 /** Leaving for good (left, removed, ended): every track stops (the camera light goes off) and the after page opens. */
 function finish(): void {
   sessionStorage.removeItem(REJOIN_KEY);
   hangUpMedia();
-  for (const t of [...local.stream.getTracks(), ...(screen?.getTracks() ?? [])]) t.stop();
+  media.stopAll();
   ($("preview") as HTMLVideoElement).srcObject = null;
   ($("self-video") as HTMLVideoElement).srcObject = null;
   const ws = socket;
@@ -488,8 +394,7 @@ function finish(): void {
 function hangUpMedia(): void {
   publisher?.close();
   publisher = null;
-  delete senders.audio;
-  delete senders.video;
+  media.detach();
   for (const id of [...receivers.keys()]) dropReceiver(id);
   inCall = false;
 }
@@ -517,8 +422,7 @@ setInterval(() => {
       const s = await look(publisher);
       markQuality($("self-q"), rateLink(s), L);
       // A shared screen is what the person chose to show: it is not paused behind their back.
-      const sendingVideo = Boolean(!screen && track("video") && choice.camera);
-      if (guard.look(s) && sendingVideo && !choice.videoPaused) {
+      if (guard.look(s) && media.sendingCamera) {
         console.info("kabinet: the link cannot carry video; pausing it", JSON.stringify(s));
         await pauseVideo();
       }
@@ -548,20 +452,23 @@ async function peers(): Promise<{ personId: string; name: string; framesDecoded:
   return out;
 }
 
-(window as unknown as { kabinetCall: object }).kabinetCall = { stats, peers, deviceStates };
+(window as unknown as { kabinetCall: object }).kabinetCall = { stats, peers, deviceStates: () => media.states() };
 
 // ---- wiring --------------------------------------------------------------------------------------------------------
 
 $("join").addEventListener("click", join);
 $("retry").addEventListener("click", () => void startPreview());
-$("mic").addEventListener("change", (e) => void switchDevice("audio", (e.target as HTMLSelectElement).value));
-$("camera").addEventListener("change", (e) => void switchDevice("video", (e.target as HTMLSelectElement).value));
+$("mic").addEventListener("change", (e) => void media.switchDevice("audio", (e.target as HTMLSelectElement).value));
+$("camera").addEventListener("change", (e) => void media.switchDevice("video", (e.target as HTMLSelectElement).value));
 navigator.mediaDevices?.addEventListener("devicechange", () => void listDevices());
-$("mute").addEventListener("click", () => void setMic(!choice.mic));
-$("video-toggle").addEventListener("click", () => setCamera(!choice.camera || choice.videoPaused));
+$("mute").addEventListener("click", () => media.setMic(media.states().mic !== "on"));
+$("video-toggle").addEventListener("click", () => {
+  if (media.videoPaused) return void resumeVideo();
+  void media.setCamera(media.states().camera !== "on");
+});
 $("share").hidden = !canShareScreen();
-$("share").addEventListener("click", () => void (screen ? stopShare() : startShare()));
-$("share-stop").addEventListener("click", () => void stopShare());
+$("share").addEventListener("click", () => void (media.sharing ? media.stopSharing() : startShare()));
+$("share-stop").addEventListener("click", () => void media.stopSharing());
 $("video-back").addEventListener("click", () => void resumeVideo());
 $("alert-close").addEventListener("click", () => ($("call-alert").hidden = true));
 addEventListener("keydown", (e: KeyboardEvent) => {
