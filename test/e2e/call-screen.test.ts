@@ -209,6 +209,10 @@ test("the call screen fits a phone (portrait and landscape) and a desktop; the s
   await host.setViewportSize(PHONE);
   await Bun.sleep(300);
   await insideViewport(host, [...screen, "#people-open", "#end"]);
+  await host.locator("#people-open").click();
+  await insideViewport(host, ["#panel", "#participant-list li"]);
+  await host.screenshot({ path: screenshotPath("call-host-people-phone") });
+  await host.locator("#panel-close").click();
   await host.setViewportSize(DESKTOP);
 
   // The self-view is dragged to the top left corner and stays there, still inside the screen.
