@@ -409,7 +409,9 @@ setInterval(() => {
   void (async () => {
     let loudest: { personId: string; level: number } | null = null;
     for (const { pc, personId } of receivers.values()) {
-      if (pc.connectionState !== "connected") continue;
+      const state = pc.connectionState;
+      if (full && (state === "disconnected" || state === "failed")) stage.quality(personId, "lost");
+      if (state !== "connected") continue;
       const s = await look(pc);
       if (s.level > 0.05 && s.level > (loudest?.level ?? 0)) loudest = { personId, level: s.level };
       const p = people.find((x) => x.personId === personId);

@@ -1,7 +1,7 @@
 // What getStats says about a connection, reduced to the few numbers the call acts on and the tests read.
 import type { LinkSample } from "./quality.ts";
 
-const previous = new Map<RTCPeerConnection, { received: number; lost: number }>();
+const previous = new WeakMap<RTCPeerConnection, { received: number; lost: number }>(); // closed connections drop out
 
 /** One look at a connection: the selected pair's round trip and bitrate, packets received and lost since last time. */
 export async function look(pc: RTCPeerConnection): Promise<LinkSample & { level: number; framesDecoded: number }> {
