@@ -92,6 +92,8 @@ describe("host-only actions", () => {
     await again.hello();
     expect(await again.next("welcome")).toMatchObject({ state: "waiting" });
     expect(wasAdmittedTo(inst.db, roomId, guest.personId)).toBe(true);
+    const audited = inst.db.$client.query("SELECT actor, action FROM audit_log WHERE action = 'room.remove' AND target = ?").all(roomId);
+    expect(audited).toEqual([{ actor: specialist.personId, action: "room.remove" }]);
     // Let in again, they are in the call.
     await admitted(host, again, guest.personId);
     for (const s of [host, again]) s.ws.close();
@@ -169,5 +171,20 @@ describe("limits and state", () => {
     send(a, { type: "state", mic: "loud", camera: "on", screen: false });
     expect(await a.closed).toEqual({ code: 1002, reason: "malformed message" });
     host.ws.close();
+  });
+});
+
+describe("the call page", () => {
+  test("its first load (HTML, Pico, htmx, our CSS and the call client) stays under 60 KB compressed", async () => {
+    const host = signedInClient(inst, specialist);
+    const roomId = (await host.post("/rooms")).headers.get("location")!.split("/").pop()!;
+    const html = await (await host.get(`/rooms/${roomId}`)).text();
+    const assets = [...html.matchAll(/(?:href|src)="(\/assets\/[^"]+\.(?:css|js))"/g)].map((m) => m[1]!);
+    expect(assets.some((a) => a.includes("/call."))).toBe(true);
+    expect(assets.some((a) => a.includes("/pico."))).toBe(true);
+    let total = Bun.gzipSync(new TextEncoder().encode(html)).length;
+    for (const a of assets) total += Bun.gzipSync(new Uint8Array(await (await host.get(a)).arrayBuffer())).length;
+    console.log(`call page first load: ${(total / 1024).toFixed(1)} KB compressed (${assets.length} assets)`);
+    expect(total).toBeLessThanOrEqual(60 * 1024);
   });
 });

@@ -1,86 +1,113 @@
-// The call client: device check, waiting room, and the consultation itself. Bundled into the binary by
-// src/rooms/call-client.macro.ts and served as /assets/call.js. It talks only to this origin.
+// The call client: device check, waiting room, and the call screen. Bundled into the binary by
+// src/http/call-client.macro.ts and served as /assets/call.js. It talks only to this origin.
+//
+// One publishing connection per person (an audio and a video sender, each with a track or none: a person without a
+// camera or microphone still joins, and a screen or a recovered device is swapped in with replaceTrack, without a new
+// negotiation) and one receiving connection per other participant. The host's socket opens with the page, so the
+// waiting list is live before their media starts.
 
-import type { ServerMessage } from "../src/rooms/signaling.ts"; // types only: erased from the bundle
+import type { Messages } from "../src/i18n/messages.ts"; // types only: erased from the bundle
+import type { CallParticipant, ServerMessage } from "../src/rooms/signaling.ts";
+import { canShareScreen, permissionHelp } from "./call/devices.ts";
+import { LocalMedia } from "./call/local-media.ts";
+import { $ } from "./call/dom.ts";
+import { badge, Panel, renderFiles, uploadFile } from "./call/panel.ts";
+import { participantItems, waitingItems } from "./call/host-lists.ts";
+import { decoded, look } from "./call/measure.ts";
+import { rateLink, VideoGuard } from "./call/quality.ts";
+import { chime, meter } from "./call/sound.ts";
+import { draggableToCorners, initials, markQuality, Stage } from "./call/tiles.ts";
 import "./network-check.ts"; // the device-check page's network check, on its own
 
-interface Labels {
-  waiting: string;
-  waitingFor: string;
-  admitted: string;
-  declined: string;
-  ended: string;
-  connecting: string;
-  connected: string;
-  failed: string;
-  noMedia: string;
-  noWebRTC: string;
-  someoneWaiting: string;
-  admit: string;
-  decline: string;
-  nobodyWaiting: string;
-  mute: string;
-  unmute: string;
-  cameraOff: string;
-  cameraOn: string;
-  left: string;
-  fileEmpty: string;
-}
+type BaseLabel = "waiting" | "waitingFor" | "admitted" | "declined" | "ended" | "connecting" | "connected" | "failed" | "noMedia"
+  | "noWebRTC" | "someoneWaiting" | "admit" | "decline" | "nobodyWaiting" | "mute" | "unmute" | "cameraOff" | "cameraOn" | "left"
+  | "fileEmpty" | "chat" | "files";
+type Labels = Messages["rooms"]["call"] & Record<BaseLabel, string>;
 
 interface Config {
   roomId: string;
   iceServers: RTCIceServer[];
   role: "host" | "guest";
+  selfName: string;
   labels: Labels;
 }
 
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const config = JSON.parse($("call-config").textContent ?? "{}") as Config;
 const L = config.labels;
+const isHost = config.role === "host";
 
-let local: MediaStream | null = null;
+const media = new LocalMedia((vanished) => void onMediaChanged(vanished));
 let socket: WebSocket | null = null;
+let me = "";
 let publisher: RTCPeerConnection | null = null;
-const receivers = new Map<string, { pc: RTCPeerConnection; tile: HTMLElement }>();
+const receivers = new Map<string, { pc: RTCPeerConnection; personId: string }>();
+/** Subscriptions that arrived before this browser joined the call (the host's socket opens with the page). */
+let pending: { id: string; sdp: string; name: string; personId: string }[] = [];
+let people: CallParticipant[] = [];
+let inCall = false;
+let wantCall = false;
 let waitingTimer: ReturnType<typeof setInterval> | null = null;
 let lastWaitingCount = 0;
+
+const stage = new Stage($("remote"), $("tile-template") as HTMLTemplateElement, $("self"), L);
+const panel = new Panel({ chat: L.chat, files: L.files, people: L.people });
 
 function status(text: string): void {
   $("call-status").textContent = text;
 }
 
+// ---- devices -------------------------------------------------------------------------------------------------------
+
+/** Gets the camera and microphone (or what of them works) and shows the preview and any help needed. */
 async function startPreview(): Promise<void> {
   if (!("RTCPeerConnection" in window) || !navigator.mediaDevices?.getUserMedia) {
     status(L.noWebRTC);
     ($("join") as HTMLButtonElement).disabled = true;
     return;
   }
-  const audioId = ($("mic") as HTMLSelectElement).value || undefined;
-  const videoId = ($("camera") as HTMLSelectElement).value || undefined;
-  try {
-    local?.getTracks().forEach((t) => t.stop());
-    local = await navigator.mediaDevices.getUserMedia({
-      audio: audioId ? { deviceId: { exact: audioId } } : true,
-      video: videoId ? { deviceId: { exact: videoId }, width: { ideal: 640 }, height: { ideal: 480 } } : { width: { ideal: 640 }, height: { ideal: 480 } },
-    });
-  } catch {
-    status(L.noMedia);
-    return;
-  }
-  ($("preview") as HTMLVideoElement).srcObject = local;
+  await media.acquire({ mic: ($("mic") as HTMLSelectElement).value || undefined, camera: ($("camera") as HTMLSelectElement).value || undefined });
+}
+
+/** After any change to this browser's media: what it shows, what it says to the others, which devices it lists. */
+async function onMediaChanged(vanished?: "switched" | "lost"): Promise<void> {
+  showOwnVideo();
+  meter(media.stream, $("level") as HTMLMeterElement, () => inCall);
+  showDeviceProblems();
+  sendState();
+  if (vanished) alert(vanished === "switched" ? L.deviceSwitched : L.deviceLost);
   await listDevices();
-  meter(local);
-  if (publisher) await replaceTracks();
+}
+
+/** Own camera in the preview and the self-view; an empty stream is not shown (it would hold back the load event). */
+function showOwnVideo(): void {
+  const shown = media.stream.getTracks().length > 0 ? media.stream : null;
+  for (const id of ["preview", "self-video"]) ($(id) as HTMLVideoElement).srcObject = shown;
+}
+
+/** The permission help fits the device; a missing or busy device is named. */
+function showDeviceProblems(): void {
+  const { mic, camera } = media.problems();
+  const blocked = mic === "blocked" || camera === "blocked";
+  const busy = mic === "busy" || camera === "busy";
+  $("perm-help").hidden = !blocked && !busy;
+  $("perm-title").textContent = blocked ? L.permTitle : L.busyTitle;
+  $("perm-text").textContent = blocked ? permissionHelp(L) : L.busyHelp;
+  const notes = [camera === "on" ? "" : L.camera[camera], mic === "on" ? "" : L.mic[mic]].filter(Boolean);
+  $("device-note").hidden = notes.length === 0;
+  const said = notes.join(", ");
+  $("device-note").textContent = notes.length ? `${said.charAt(0).toUpperCase()}${said.slice(1)}. ${L.joinWithout}` : "";
+  $("preview").hidden = !media.track("video");
+  renderOwnControls();
 }
 
 async function listDevices(): Promise<void> {
   const devices = await navigator.mediaDevices.enumerateDevices();
   for (const [kind, id] of [["audioinput", "mic"], ["videoinput", "camera"]] as const) {
     const select = $(id) as HTMLSelectElement;
-    const current = local?.getTracks().find((t) => (kind === "audioinput" ? t.kind === "audio" : t.kind === "video"))?.getSettings().deviceId;
+    const current = media.track(kind === "audioinput" ? "audio" : "video")?.getSettings().deviceId;
     select.replaceChildren(
       ...devices
-        .filter((d) => d.kind === kind)
+        .filter((d) => d.kind === kind && d.deviceId)
         .map((d, i) => {
           const o = document.createElement("option");
           o.value = d.deviceId;
@@ -92,78 +119,97 @@ async function listDevices(): Promise<void> {
   }
 }
 
-let meterContext: AudioContext | null = null;
-function meter(stream: MediaStream): void {
-  if (stream.getAudioTracks().length === 0) return;
-  meterContext ??= new AudioContext();
-  const analyser = meterContext.createAnalyser();
-  meterContext.createMediaStreamSource(stream).connect(analyser);
-  const data = new Uint8Array(analyser.fftSize);
-  const el = $("level") as HTMLMeterElement;
-  const tick = () => {
-    analyser.getByteTimeDomainData(data);
-    let peak = 0;
-    for (const v of data) peak = Math.max(peak, Math.abs(v - 128));
-    el.value = peak / 128;
-    requestAnimationFrame(tick);
-  };
-  tick();
+function sendState(): void {
+  if (inCall) send({ type: "state", ...media.states() });
 }
+
+function renderOwnControls(): void {
+  const s = media.states();
+  const mute = $("mute") as HTMLButtonElement;
+  mute.dataset.on = String(s.mic === "on");
+  mute.disabled = !media.track("audio");
+  label(mute, s.mic === "on" ? L.mute : media.track("audio") ? L.unmute : L.mic[s.mic]);
+  const cam = $("video-toggle") as HTMLButtonElement;
+  cam.dataset.on = String(s.camera === "on");
+  cam.disabled = !media.track("video");
+  label(cam, s.camera === "on" ? L.cameraOff : media.track("video") ? L.cameraOn : L.camera[s.camera]);
+  const self = $("self");
+  self.dataset.camera = s.camera;
+  self.dataset.mic = s.mic;
+  const share = $("share") as HTMLButtonElement;
+  share.dataset.on = String(!s.screen);
+  label(share, s.screen ? L.stopShare : L.shareScreen);
+  $("share-bar").hidden = !s.screen;
+}
+
+function label(b: HTMLElement, text: string): void {
+  b.querySelector(".kb-tool-label")!.textContent = text;
+  b.title = text;
+}
+
+// ---- joining -------------------------------------------------------------------------------------------------------
 
 /** Whether this tab was in this room's call: a reload (or a dropped connection) rejoins by itself. */
 const REJOIN_KEY = `kabinet-call-${config.roomId}`;
-
 const rejoinOnLoad = sessionStorage.getItem(REJOIN_KEY) !== null;
 
-let joining = false;
-
+/** Join pressed: the host starts their media (their socket is open already); a guest opens the socket and waits. */
 function join(): void {
-  if (joining || socket) return; // already joining or in the call
-  joining = true;
+  if (wantCall) return;
+  wantCall = true;
   sessionStorage.setItem(REJOIN_KEY, "1");
   ($("join") as HTMLButtonElement).disabled = true;
+  if (isHost && socket) return void startCall();
+  connect();
+}
+
+let connecting = false;
+function connect(): void {
+  if (connecting || socket) return;
+  connecting = true;
   status(L.connecting);
   void fetch(`/rooms/${config.roomId}/join-token`, { credentials: "same-origin" })
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error(String(r.status)))))
     .then(({ token }: { token: string }) => {
       const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/rooms/${config.roomId}/ws`);
       socket = ws;
-      joining = false;
+      connecting = false;
       ws.onopen = () => ws.send(JSON.stringify({ type: "hello", token }));
       ws.onmessage = (e) => void onMessage(JSON.parse(String(e.data)) as ServerMessage);
       ws.onclose = (e) => {
         if (socket !== ws) return;
-        // An unexpected drop (network, server restart): rejoin by ourselves in a moment.
-        if (e.code !== 1000 && e.code !== 1008 && e.code !== 1002 && sessionStorage.getItem(REJOIN_KEY)) {
+        socket = null;
+        // An unexpected drop (network, server restart): reconnect by ourselves in a moment.
+        if (e.code !== 1000 && e.code !== 1008 && e.code !== 1002) {
           status(L.connecting);
           hangUpMedia();
-          socket = null;
-          setTimeout(join, 1500);
+          setTimeout(connect, 1500);
           return;
         }
-        status(L.left);
+        if (inCall || wantCall) status(L.left);
       };
     })
     .catch(() => {
-      joining = false;
+      connecting = false;
+      wantCall = false;
       status(L.failed);
       ($("join") as HTMLButtonElement).disabled = false;
     });
 }
 
 function send(message: object): void {
-  socket?.send(JSON.stringify(message));
+  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 }
 
 async function onMessage(m: ServerMessage): Promise<void> {
   switch (m.type) {
     case "welcome":
-      document.body.dataset.callState = m.state;
-      if (m.state === "admitted") return void (await startCall());
-      startWaiting();
-      return;
+      me = m.personId;
+      document.body.dataset.callState = m.state === "admitted" ? "ready" : "waiting";
+      if (m.state === "admitted") return void (wantCall ? await startCall() : status(""));
+      $("call").hidden = true; // back in the waiting room after a reconnect (the call was full, or they were removed)
+      return startWaiting();
     case "admitted":
-      document.body.dataset.callState = "admitted";
       stopWaiting();
       return void (await startCall());
     case "declined":
@@ -172,146 +218,38 @@ async function onMessage(m: ServerMessage): Promise<void> {
       return status(L.declined);
     case "waiting":
       return renderWaiting(m.people);
+    case "notice":
+      $("notice").hidden = false;
+      $("notice-text").textContent = m.text;
+      return;
+    case "participants":
+      people = m.people;
+      stage.update(people, me);
+      $("alone").hidden = stage.tiles.size > 0;
+      return renderParticipants();
     case "published":
       await publisher?.setRemoteDescription({ type: "answer", sdp: m.sdp });
       return;
     case "subscribe":
-      return void (await receive(m.id, m.sdp, m.name));
-    case "unsubscribe": {
-      const r = receivers.get(m.id);
-      r?.pc.close();
-      r?.tile.remove();
-      receivers.delete(m.id);
-      return;
-    }
+      if (!inCall) return void pending.push(m);
+      return void (await receive(m.id, m.sdp, m.name, m.personId));
+    case "unsubscribe":
+      pending = pending.filter((p) => p.id !== m.id);
+      return dropReceiver(m.id);
     case "chat":
-      return renderChat(m.messages);
+      return panel.chat(m.messages);
     case "files":
-      return renderFiles(m.files);
+      return renderFiles(config.roomId, m.files);
+    case "muted":
+      media.setMic(false);
+      return alert(L.mutedByHost);
+    case "full":
+      return alert(L.full);
+    case "removed":
     case "ended":
-      hangUp();
-      return status(L.ended);
+      return finish();
     case "error":
-      return status(m.message);
-  }
-}
-
-function renderFiles(files: { id: string; name: string; size: number; uploader: string }[]): void {
-  $("file-list").replaceChildren(
-    ...files.map((f) => {
-      const li = document.createElement("li");
-      const a = document.createElement("a");
-      a.href = `/rooms/${config.roomId}/files/${f.id}`;
-      a.download = f.name;
-      a.textContent = f.name;
-      const meta = document.createElement("span");
-      meta.className = "kb-muted";
-      meta.textContent = ` ${f.size < 1024 * 1024 ? `${Math.ceil(f.size / 1024)} KB` : `${(f.size / 1048576).toFixed(1)} MB`} · ${f.uploader}`;
-      li.append(a, meta);
-      return li;
-    }),
-  );
-}
-
-async function uploadFile(e: Event): Promise<void> {
-  e.preventDefault();
-  const input = $("file-input") as HTMLInputElement;
-  const error = $("file-error");
-  error.hidden = true;
-  const file = input.files?.[0];
-  if (!file) {
-    error.textContent = L.fileEmpty;
-    error.hidden = false;
-    return;
-  }
-  const form = new FormData();
-  form.append("file", file);
-  const r = await fetch(`/rooms/${config.roomId}/files`, { method: "POST", body: form, credentials: "same-origin" });
-  if (!r.ok) {
-    error.textContent = ((await r.json().catch(() => ({}))) as { error?: string }).error ?? String(r.status);
-    error.hidden = false;
-    return;
-  }
-  input.value = "";
-}
-
-const seenMessages = new Set<number>();
-function renderChat(messages: { id: number; author: string; text: string; at: number; mine: boolean }[]): void {
-  const log = $("chat-log");
-  for (const m of messages) {
-    if (seenMessages.has(m.id)) continue;
-    seenMessages.add(m.id);
-    const li = document.createElement("li");
-    li.className = m.mine ? "kb-mine" : "";
-    const who = document.createElement("strong");
-    who.textContent = m.author;
-    const when = document.createElement("time");
-    when.dateTime = new Date(m.at).toISOString();
-    when.textContent = new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    const text = document.createElement("p");
-    text.textContent = m.text;
-    li.append(who, " ", when, text);
-    log.append(li);
-  }
-  log.scrollTop = log.scrollHeight;
-}
-
-function startWaiting(): void {
-  const since = Date.now();
-  const tick = () => status(L.waitingFor.replace("{minutes}", String(Math.floor((Date.now() - since) / 60000))));
-  tick();
-  waitingTimer = setInterval(tick, 15000);
-}
-
-function stopWaiting(): void {
-  if (waitingTimer) clearInterval(waitingTimer);
-  waitingTimer = null;
-  status(L.admitted);
-}
-
-function renderWaiting(people: { personId: string; name: string; since: number }[]): void {
-  const list = $("waiting-list");
-  if (!list) return;
-  if (people.length > lastWaitingCount) chime();
-  lastWaitingCount = people.length;
-  document.title = people.length > 0 ? `(${people.length}) ${L.someoneWaiting}` : document.title.replace(/^\(\d+\) .*/, L.nobodyWaiting);
-  if (people.length === 0) {
-    const p = document.createElement("li");
-    p.textContent = L.nobodyWaiting;
-    list.replaceChildren(p);
-    return;
-  }
-  list.replaceChildren(
-    ...people.map((person) => {
-      const li = document.createElement("li");
-      li.className = "kb-waiting";
-      const name = document.createElement("strong");
-      name.textContent = person.name;
-      const admit = document.createElement("button");
-      admit.textContent = L.admit;
-      admit.onclick = () => send({ type: "admit", personId: person.personId });
-      const decline = document.createElement("button");
-      decline.textContent = L.decline;
-      decline.className = "secondary";
-      decline.onclick = () => send({ type: "decline", personId: person.personId });
-      li.append(name, " ", admit, " ", decline);
-      return li;
-    }),
-  );
-}
-
-function chime(): void {
-  try {
-    meterContext ??= new AudioContext();
-    const o = meterContext.createOscillator();
-    const g = meterContext.createGain();
-    o.frequency.value = 880;
-    g.gain.value = 0.05;
-    o.connect(g).connect(meterContext.destination);
-    o.start();
-    o.stop(meterContext.currentTime + 0.2);
-  } catch {
-    // sound is a courtesy; the list itself is the cue
+      return alert(m.message);
   }
 }
 
@@ -324,11 +262,16 @@ async function gathered(pc: RTCPeerConnection): Promise<void> {
 }
 
 async function startCall(): Promise<void> {
-  if (!local) await startPreview();
-  if (!local) return;
+  if (inCall) return;
+  inCall = true;
+  document.body.dataset.callState = "admitted";
   $("call").hidden = false;
+  $("devices-pop").append($("device-pickers"), $("perm-help"));
+  const waiting = document.getElementById("waiting-box");
+  if (waiting) document.querySelector('[data-panel="people"]')?.prepend(waiting);
+  status(L.admitted);
   publisher = new RTCPeerConnection({ iceServers: config.iceServers });
-  for (const track of local.getTracks()) publisher.addTransceiver(track, { direction: "sendonly", streams: [local] });
+  media.attach(publisher);
   publisher.onconnectionstatechange = () => {
     const s = publisher?.connectionState;
     if (s === "connected") status(L.connected);
@@ -337,92 +280,222 @@ async function startCall(): Promise<void> {
   await publisher.setLocalDescription(await publisher.createOffer());
   await gathered(publisher);
   send({ type: "publish", sdp: publisher.localDescription!.sdp });
+  sendState();
+  renderOwnControls();
+  // Someone already waits when the host starts: the list to let them in is open.
+  if (isHost && lastWaitingCount > 0) panel.toggle("people");
+  const queued = pending;
+  pending = [];
+  for (const s of queued) await receive(s.id, s.sdp, s.name, s.personId);
 }
 
-async function receive(id: string, sdp: string, name: string): Promise<void> {
+async function receive(id: string, sdp: string, name: string, personId: string): Promise<void> {
   const pc = new RTCPeerConnection({ iceServers: config.iceServers });
-  const tile = document.createElement("figure");
-  tile.className = "kb-tile";
-  const video = document.createElement("video");
-  video.autoplay = true;
-  video.playsInline = true;
-  const caption = document.createElement("figcaption");
-  caption.textContent = name;
-  tile.append(video, caption);
-  $("remote").append(tile);
-  const stream = new MediaStream();
-  video.srcObject = stream;
-  pc.ontrack = (e) => stream.addTrack(e.track);
-  receivers.set(id, { pc, tile });
+  const known = people.find((p) => p.personId === personId) ?? { personId, name, role: "guest", mic: "off", camera: "off", screen: false };
+  const tile = stage.tile(known);
+  $("alone").hidden = true;
+  stage.layout();
+  pc.ontrack = (e) => {
+    for (const old of tile.stream.getTracks().filter((t) => t.kind === e.track.kind)) tile.stream.removeTrack(old);
+    tile.stream.addTrack(e.track);
+    if (tile.video.srcObject !== tile.stream) tile.video.srcObject = tile.stream;
+  };
+  receivers.set(id, { pc, personId });
   await pc.setRemoteDescription({ type: "offer", sdp });
   await pc.setLocalDescription(await pc.createAnswer());
   await gathered(pc);
   send({ type: "answer", id, sdp: pc.localDescription!.sdp });
 }
 
-async function replaceTracks(): Promise<void> {
-  for (const sender of publisher?.getSenders() ?? []) {
-    const next = local?.getTracks().find((t) => t.kind === sender.track?.kind);
-    if (next) await sender.replaceTrack(next);
+function dropReceiver(id: string): void {
+  const r = receivers.get(id);
+  if (!r) return;
+  r.pc.close();
+  receivers.delete(id);
+  const tile = stage.tiles.get(r.personId);
+  if (tile) for (const t of tile.stream.getTracks()) tile.stream.removeTrack(t);
+}
+
+// ---- the host's lists ----------------------------------------------------------------------------------------------
+
+function startWaiting(): void {
+  const since = Date.now();
+  const tick = () => status(L.waitingFor.replace("{minutes}", String(Math.floor((Date.now() - since) / 60000))));
+  tick();
+  waitingTimer = setInterval(tick, 15000);
+}
+
+function stopWaiting(): void {
+  if (waitingTimer) clearInterval(waitingTimer);
+  waitingTimer = null;
+  $("notice").hidden = true;
+}
+
+function renderWaiting(list: { personId: string; name: string; since: number }[]): void {
+  const ul = document.getElementById("waiting-list");
+  if (!ul) return;
+  if (list.length > lastWaitingCount) {
+    chime();
+    if (inCall) alert(L.someoneWaiting);
+  }
+  lastWaitingCount = list.length;
+  if (list.length === 0 && $("call-alert-text").textContent === L.someoneWaiting) $("call-alert").hidden = true;
+  badge("people-badge", list.length);
+  document.title = list.length > 0 ? `(${list.length}) ${L.someoneWaiting}` : document.title.replace(/^\(\d+\) .*/, L.nobodyWaiting);
+  ul.replaceChildren(...waitingItems(list, L, send));
+}
+
+function renderParticipants(): void {
+  document.getElementById("participant-list")?.replaceChildren(...participantItems(people, me, L, send));
+}
+
+// ---- in the call ---------------------------------------------------------------------------------------------------
+
+/** A message over the call; before the call starts, the page's status line says it instead. */
+function alert(text: string, action?: "video-back"): void {
+  if (!inCall) return status(text);
+  $("call-alert-text").textContent = text;
+  $("video-back").hidden = action !== "video-back";
+  $("call-alert").hidden = false;
+}
+
+async function startShare(): Promise<void> {
+  try {
+    await media.share(await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false }));
+  } catch {
+    // the person cancelled the browser's picker
   }
 }
 
-function toggle(kind: "audio" | "video", button: HTMLButtonElement, on: string, off: string): void {
-  const track = local?.getTracks().find((t) => t.kind === kind);
-  if (!track) return;
-  track.enabled = !track.enabled;
-  button.textContent = track.enabled ? off : on;
-  button.setAttribute("aria-pressed", String(!track.enabled));
+async function pauseVideo(): Promise<void> {
+  await media.pauseVideo(true);
+  alert(L.weakVideoPaused, "video-back");
 }
 
-function hangUp(): void {
+async function resumeVideo(): Promise<void> {
+  guard.reset();
+  $("call-alert").hidden = true;
+  await media.pauseVideo(false);
+}
+
+/** Leaving for good (left, removed, ended): every track stops (the camera light goes off) and the after page opens. */
+function finish(): void {
   sessionStorage.removeItem(REJOIN_KEY);
   hangUpMedia();
-  local?.getTracks().forEach((t) => t.stop());
+  media.stopAll();
+  ($("preview") as HTMLVideoElement).srcObject = null;
+  ($("self-video") as HTMLVideoElement).srcObject = null;
   const ws = socket;
   socket = null;
   ws?.close();
-  $("call").hidden = true;
+  inCall = false;
+  location.assign(`/rooms/${config.roomId}/after`);
 }
 
 function hangUpMedia(): void {
   publisher?.close();
   publisher = null;
-  for (const r of receivers.values()) {
-    r.pc.close();
-    r.tile.remove();
-  }
-  receivers.clear();
+  media.detach();
+  for (const id of [...receivers.keys()]) dropReceiver(id);
+  inCall = false;
 }
+
+// ---- measuring: active speaker (4 Hz) and link quality (every 2 s) --------------------------------------------------
+
+const guard = new VideoGuard();
+let tick = 0;
+setInterval(() => {
+  if (!inCall) return;
+  const full = tick++ % 8 === 0;
+  void (async () => {
+    let loudest: { personId: string; level: number } | null = null;
+    for (const { pc, personId } of receivers.values()) {
+      const state = pc.connectionState;
+      if (full && (state === "disconnected" || state === "failed")) stage.quality(personId, "lost");
+      if (state !== "connected") continue;
+      const s = await look(pc);
+      if (s.level > 0.05 && s.level > (loudest?.level ?? 0)) loudest = { personId, level: s.level };
+      const p = people.find((x) => x.personId === personId);
+      // Nothing arrives from someone who sends nothing: that is not a lost link.
+      const silent = p && p.mic !== "on" && p.camera !== "on" && !p.screen;
+      if (full) stage.quality(personId, rateLink(silent ? { ...s, received: null } : s));
+    }
+    stage.speaking(loudest?.personId ?? null);
+    if (full && publisher) {
+      const s = await look(publisher);
+      markQuality($("self-q"), rateLink(s), L);
+      // A shared screen is what the person chose to show: it is not paused behind their back.
+      if (guard.look(s) && media.sendingCamera) {
+        console.info("kabinet: the link cannot carry video; pausing it", JSON.stringify(s));
+        await pauseVideo();
+      }
+    }
+  })();
+}, 250);
 
 /** Numbers only, for the browser tests: what this page has decoded from the others. */
 async function stats(): Promise<{ framesDecoded: number; audioSamples: number; receivers: number }> {
   let framesDecoded = 0;
   let audioSamples = 0;
   for (const { pc } of receivers.values()) {
-    (await pc.getStats()).forEach((s: { type: string; kind?: string; framesDecoded?: number; totalSamplesReceived?: number }) => {
-      if (s.type !== "inbound-rtp") return;
-      if (s.kind === "video") framesDecoded += s.framesDecoded ?? 0;
-      if (s.kind === "audio") audioSamples += s.totalSamplesReceived ?? 0;
-    });
+    const d = await decoded(pc);
+    framesDecoded += d.framesDecoded;
+    audioSamples += d.audioSamples;
   }
   return { framesDecoded, audioSamples, receivers: receivers.size };
 }
 
-(window as unknown as { kabinetCall: object }).kabinetCall = { stats };
+/** Per other participant, for the browser tests: frames decoded from them and whether their tile shows a screen. */
+async function peers(): Promise<{ personId: string; name: string; framesDecoded: number; screen: boolean }[]> {
+  const out = [];
+  for (const { pc, personId } of receivers.values()) {
+    const tile = stage.tiles.get(personId);
+    out.push({ personId, name: tile?.person.name ?? "", framesDecoded: (await decoded(pc)).framesDecoded, screen: tile?.el.classList.contains("kb-main") ?? false });
+  }
+  return out;
+}
+
+(window as unknown as { kabinetCall: object }).kabinetCall = { stats, peers, deviceStates: () => media.states() };
+
+// ---- wiring --------------------------------------------------------------------------------------------------------
 
 $("join").addEventListener("click", join);
-$("mic").addEventListener("change", () => void startPreview());
-$("camera").addEventListener("change", () => void startPreview());
-$("mute").addEventListener("click", (e) => toggle("audio", e.currentTarget as HTMLButtonElement, L.unmute, L.mute));
-$("video-toggle").addEventListener("click", (e) => toggle("video", e.currentTarget as HTMLButtonElement, L.cameraOn, L.cameraOff));
+$("retry").addEventListener("click", () => void startPreview());
+$("mic").addEventListener("change", (e) => void media.switchDevice("audio", (e.target as HTMLSelectElement).value));
+$("camera").addEventListener("change", (e) => void media.switchDevice("video", (e.target as HTMLSelectElement).value));
+navigator.mediaDevices?.addEventListener("devicechange", () => void listDevices());
+$("mute").addEventListener("click", () => media.setMic(media.states().mic !== "on"));
+$("video-toggle").addEventListener("click", () => {
+  if (media.videoPaused) return void resumeVideo();
+  void media.setCamera(media.states().camera !== "on");
+});
+$("share").hidden = !canShareScreen();
+$("share").addEventListener("click", () => void (media.sharing ? media.stopSharing() : startShare()));
+$("share-stop").addEventListener("click", () => void media.stopSharing());
+$("video-back").addEventListener("click", () => void resumeVideo());
+$("alert-close").addEventListener("click", () => ($("call-alert").hidden = true));
+addEventListener("keydown", (e: KeyboardEvent) => {
+  if (e.key !== "Escape") return;
+  $("devices-pop").hidden = true;
+  panel.close();
+});
+$("devices").addEventListener("click", () => {
+  const pop = $("devices-pop");
+  pop.hidden = !pop.hidden;
+  $("devices").setAttribute("aria-expanded", String(!pop.hidden));
+});
 $("leave").addEventListener("click", () => {
   send({ type: "leave" });
-  hangUp();
-  status(L.left);
+  finish();
 });
-$("end")?.addEventListener("click", () => send({ type: "end" }));
-$("file-form").addEventListener("submit", (e) => void uploadFile(e));
+const endDialog = document.getElementById("end-dialog") as HTMLDialogElement | null;
+document.getElementById("end")?.addEventListener("click", () => endDialog?.showModal());
+document.getElementById("end-cancel")?.addEventListener("click", () => endDialog?.close());
+document.getElementById("end-confirm")?.addEventListener("click", () => send({ type: "end" }));
+$("file-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  void uploadFile(config.roomId, L.fileEmpty);
+});
 $("chat-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const input = $("chat-text") as HTMLInputElement;
@@ -432,6 +505,12 @@ $("chat-form").addEventListener("submit", (e) => {
   input.value = "";
 });
 $("speaker-test").addEventListener("click", () => chime());
+draggableToCorners($("self"));
+$("self").querySelector(".kb-initials")!.textContent = initials(config.selfName || L.you);
+
+addEventListener("hashchange", () => location.hash === "#join" && join());
 void startPreview().then(() => {
-  if (rejoinOnLoad) join();
+  // The host's waiting list is live from the moment the page opens; "#join" (from the schedule) or a reload joins.
+  if (isHost) connect();
+  if (rejoinOnLoad || location.hash === "#join") join();
 });

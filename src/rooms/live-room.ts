@@ -53,6 +53,8 @@ export interface RoomEvents {
   join(personId: string): void;
   admit(host: string, guest: string): void;
   decline(host: string, guest: string): void;
+  /** The host took this person out of the call. */
+  remove(host: string, guest: string): void;
   leave(personId: string): void;
   end(host: string): void;
 }
@@ -89,8 +91,8 @@ export class LiveRoom {
     if (previous) this.remove(previous, { replaced: true });
     const wasIn = !this.removed.has(personId) && (this.everAdmitted.has(personId) || this.events.wasAdmitted(personId));
     const admitted = role === "host" || (wasIn && this.admittedCount() < MAX_IN_CALL);
-    const devices = { mic: "off", camera: "off", screen: false } as const;
-    const p: Participant = { personId, name, role, socket, admitted, since: this.now(), devices: { ...devices }, publishing: null, media: null, receiving: new Map() };
+    const devices: Participant["devices"] = { mic: "off", camera: "off", screen: false }; // until their browser says
+    const p: Participant = { personId, name, role, socket, admitted, since: this.now(), devices, publishing: null, media: null, receiving: new Map() };
     this.participants.set(personId, p);
     if (admitted) this.everAdmitted.add(personId);
     this.events.join(personId);
@@ -176,6 +178,7 @@ export class LiveRoom {
     const p = this.participants.get(personId);
     if (!this.isHost(hostId) || !p || p.role === "host") return;
     this.removed.add(personId);
+    this.events.remove(hostId, personId);
     p.socket.send({ type: "removed" });
     p.socket.close(1000, "removed");
     this.remove(p, { replaced: false });

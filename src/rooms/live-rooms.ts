@@ -2,6 +2,7 @@
 import { loadMediaServer } from "./sfu/load.ts";
 import { iceServersNow } from "./turn.ts";
 import type { Installation } from "../installation.ts";
+import { recordAudit } from "../audit/audit.ts";
 import { getPerson } from "../people/people.ts";
 import { listChatMessages, postChatMessage } from "./chat.ts";
 import { fileSummary, listRoomFiles } from "./files.ts";
@@ -184,6 +185,7 @@ export class LiveRooms {
           auditRoomEvent(deps, roomId, h, "room.admit", g);
         },
         decline: (h, g) => auditRoomEvent(deps, roomId, h, "room.decline", g),
+        remove: (h, g) => auditRemoval(deps, roomId, h, g),
         leave: (p) => auditRoomEvent(deps, roomId, p, "room.leave"),
         end: (h) => {
           closeRoom(deps, roomId, h);
@@ -208,6 +210,14 @@ export class LiveRooms {
   hostIn(roomId: string): boolean {
     return this.rooms.get(roomId)?.hostPresent() ?? false;
   }
+}
+
+/**
+ * The host took someone out of the call: audited like an admission. (Its own function until auditRoomEvent in rooms.ts,
+ * which another area owns, names "room.remove".)
+ */
+function auditRemoval(deps: Pick<Installation, "db" | "vault">, roomId: string, host: string, guest: string): void {
+  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: host, action: "room.remove", target: roomId, details: { person: guest } }), { behavior: "immediate" });
 }
 
 function bump(counts: Map<string, number>, key: string, by: number): void {

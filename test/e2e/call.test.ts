@@ -63,6 +63,7 @@ test("specialist and client see and hear each other through the SFU; the uninvit
   await host.goto(`${origin}/rooms`);
   await host.getByRole("button", { name: "Open a consultation room" }).click();
   await host.waitForURL(/\/rooms\/[A-Za-z0-9_-]{16}$/);
+  const roomUrl = host.url();
   const invite = (await host.getByTestId("room-invite").textContent())!.trim();
   expect(invite).toStartWith(`${origin}/rooms/invite/`);
   await host.getByRole("button", { name: "Start the consultation" }).click();
@@ -75,7 +76,9 @@ test("specialist and client see and hear each other through the SFU; the uninvit
   await guest.getByText("You are in the waiting room").waitFor();
   await guest.screenshot({ path: screenshotPath("call-waiting-phone"), fullPage: true });
 
-  // The specialist sees who is waiting, live, and lets them in.
+  // The specialist, already in the call, sees who is waiting, live, and lets them in.
+  await host.locator("#people-badge", { hasText: "1" }).waitFor();
+  await host.locator("#people-open").click();
   await host.locator("#waiting-list").getByText("Мария Клиентова").waitFor();
   await host.screenshot({ path: screenshotPath("call-host-waiting-desktop"), fullPage: true });
 
@@ -99,6 +102,8 @@ test("specialist and client see and hear each other through the SFU; the uninvit
 
   // Chat crosses both ways; markup is shown as text.
   const hello = "Здравствуйте, доктор! <b>not bold</b>";
+  await guest.locator("#chat-open").click();
+  await host.locator("#chat-open").click();
   await guest.getByPlaceholder("Message").fill(hello);
   await guest.getByRole("button", { name: "Send" }).click();
   await host.locator("#chat-log li", { hasText: hello }).waitFor();
@@ -114,11 +119,13 @@ test("specialist and client see and hear each other through the SFU; the uninvit
   const pdf = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.from(crypto.getRandomValues(new Uint8Array(150_000)))]);
   writeFileSync(`${dir}/анализы.pdf`, pdf);
   writeFileSync(`${dir}/tool.exe`, Buffer.from("MZ\x90\x00binary"));
+  await guest.locator("#files-open").click();
   await guest.locator("#file-input").setInputFiles(`${dir}/tool.exe`);
   await guest.getByRole("button", { name: "Share", exact: true }).click();
   await guest.locator("#file-error", { hasText: "This kind of file cannot be shared" }).waitFor();
   await guest.locator("#file-input").setInputFiles(`${dir}/анализы.pdf`);
   await guest.getByRole("button", { name: "Share", exact: true }).click();
+  await host.locator("#files-open").click();
   const link = host.locator("#file-list a", { hasText: "анализы.pdf" });
   await link.waitFor();
   const [download] = await Promise.all([host.waitForEvent("download"), link.click()]);
@@ -139,19 +146,23 @@ test("specialist and client see and hear each other through the SFU; the uninvit
   console.log(`recovered after reload in ${recovery} ms (host had decoded ${hostFramesBefore} frames before)`);
   expect(recovery).toBeLessThan(5_000);
   // The chat is shown again after the reload.
+  await guest.locator("#chat-open").click();
   await guest.locator("#chat-log li", { hasText: "Hello Maria, I can hear you well." }).waitFor();
   expect(await guest.locator("#chat-log li").count()).toBe(2);
 
   // The specialist ends the consultation for everyone.
+  // Behind a confirmation; then every browser leaves for the page after the call.
   await host.getByRole("button", { name: "End for everyone" }).click();
-  await guest.getByText("The consultation has ended.").waitFor();
+  await host.locator("#end-confirm").click();
+  await guest.waitForURL(`${roomUrl}/after`);
+  await host.waitForURL(`${roomUrl}/after`);
   // Afterwards the participants keep the record; someone never let in gets nothing.
-  await host.goto(host.url());
+  await host.goto(roomUrl);
   await host.getByRole("heading", { name: "Consultation record" }).waitFor();
   await host.locator("li", { hasText: "Hello Maria, I can hear you well." }).waitFor();
   await host.locator("a", { hasText: "анализы.pdf" }).waitFor();
   await host.screenshot({ path: screenshotPath("consultation-record-desktop"), fullPage: true });
-  const outsider = await other.goto(host.url());
+  const outsider = await other.goto(roomUrl);
   expect(outsider!.status()).toBe(404);
 
   // The chat is sealed at rest: neither message is in the database file or its WAL.
