@@ -32,7 +32,7 @@ test("an appointment reads as booked, then held, as the installation's clock pas
   const r = book(inst, { serviceId: service.id, specialistId: spec.personId, start, clientId: client.personId, actor: { personId: client.personId, role: "client" } });
   if (!r.ok) throw new Error(r.reason);
   const page = () => signedInClient(inst, client).get(`/appointments/${r.appointments[0]!.id}`).then((x) => x.text());
-  expect(await page()).not.toContain("<dd>Held</dd>");
+  expect(await page()).not.toContain(">Held</dd>");
   inst.clock.set(start + 2 * 3600_000);
-  expect(await page()).toContain("<dd>Held</dd>");
+  expect(await page()).toContain(">Held</dd>");
 });

@@ -246,6 +246,8 @@ async function onMessage(m: ServerMessage): Promise<void> {
     case "full":
       return alert(L.full);
     case "removed":
+      // Still live for the others: back to this room's check page, told why, free to ask to come in again.
+      return finish(`/rooms/${config.roomId}?removed`);
     case "ended":
       return finish();
     case "error":
@@ -379,7 +381,7 @@ async function resumeVideo(): Promise<void> {
 }
 
 /** Leaving for good (left, removed, ended): every track stops (the camera light goes off) and the after page opens. */
-function finish(): void {
+function finish(next = `/rooms/${config.roomId}/after`): void {
   sessionStorage.removeItem(REJOIN_KEY);
   hangUpMedia();
   media.stopAll();
@@ -389,7 +391,7 @@ function finish(): void {
   socket = null;
   ws?.close();
   inCall = false;
-  location.assign(`/rooms/${config.roomId}/after`);
+  location.assign(next);
 }
 
 function hangUpMedia(): void {
@@ -509,6 +511,10 @@ draggableToCorners($("self"));
 $("self").querySelector(".kb-initials")!.textContent = initials(config.selfName || L.you);
 
 addEventListener("hashchange", () => location.hash === "#join" && join());
+if (new URLSearchParams(location.search).has("removed")) {
+  status(L.removed);
+  history.replaceState(null, "", location.pathname); // a reload should not say it again
+}
 void startPreview().then(() => {
   // The host's waiting list is live from the moment the page opens; "#join" (from the schedule) or a reload joins.
   if (isHost) connect();

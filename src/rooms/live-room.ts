@@ -132,20 +132,7 @@ export class LiveRoom {
   }
 
   admit(hostId: string, guestId: string): void {
-    if (!this.isHost(hostId)) return;
-    const g = this.participants.get(guestId);
-    if (!g || g.admitted) return;
-    if (this.admittedCount() >= MAX_IN_CALL) return this.participants.get(hostId)?.socket.send({ type: "full" });
-    g.admitted = true;
-    this.removed.delete(guestId);
-    this.notices.delete(guestId);
-    this.everAdmitted.add(guestId);
-    this.events.admit(hostId, guestId);
-    g.socket.send({ type: "admitted" });
-    this.sendHistory(g);
-    this.announceWaiting();
-    this.announceParticipants();
-    void this.reconcile();
+    if (this.isHost(hostId)) this.admitAsOwner(hostId, guestId);
   }
 
   decline(hostId: string, guestId: string): void {
@@ -295,18 +282,26 @@ export class LiveRoom {
   }
 
   /**
-   * The room's owner lets a waiting person in from outside the call (the schedule's "Admit"), before or without
-   * joining themselves; the caller has checked that `ownerId` owns the room. False when that person is not waiting.
+   * The room's owner lets a waiting person in, from the call or from outside it (the schedule's "Admit"), before or
+   * without joining themselves; the caller has checked that `ownerId` owns the room. False when that person is not
+   * waiting or the call is full (the host, if connected, is told so).
    */
   admitAsOwner(ownerId: string, guestId: string): boolean {
     const guest = this.participants.get(guestId);
     if (this.ended || guest?.admitted !== false) return false;
+    if (this.admittedCount() >= MAX_IN_CALL) {
+      this.participants.get(ownerId)?.socket.send({ type: "full" });
+      return false;
+    }
     guest.admitted = true;
+    this.removed.delete(guestId);
+    this.notices.delete(guestId);
     this.everAdmitted.add(guestId);
     this.events.admit(ownerId, guestId);
     guest.socket.send({ type: "admitted" });
     this.sendHistory(guest);
     this.announceWaiting();
+    this.announceParticipants();
     void this.reconcile();
     return true;
   }

@@ -1,8 +1,6 @@
 // The registry of rooms with people in them, and the WebSocket endpoint's message handling.
-import { loadMediaServer } from "./sfu/load.ts";
-import { iceServersNow } from "./turn.ts";
+import { loadMediaServer, mediaOptions } from "./sfu/load.ts";
 import type { Installation } from "../installation.ts";
-import { recordAudit } from "../audit/audit.ts";
 import { getPerson } from "../people/people.ts";
 import { listChatMessages, postChatMessage } from "./chat.ts";
 import { fileSummary, listRoomFiles } from "./files.ts";
@@ -36,11 +34,7 @@ export class LiveRooms {
   private mediaServer(): Promise<MediaServer> {
     this.media ??= loadMediaServer().then(
       ({ MediaServer }) =>
-        new MediaServer({
-          portRange: this.inst.config.mediaPorts,
-          advertise: this.inst.config.publicIp ? [this.inst.config.publicIp] : [],
-          iceServers: () => iceServersNow(this.inst.config, this.inst.clock.now()),
-        }),
+        new MediaServer(mediaOptions(this.inst)),
     );
     return this.media;
   }
@@ -185,7 +179,7 @@ export class LiveRooms {
           auditRoomEvent(deps, roomId, h, "room.admit", g);
         },
         decline: (h, g) => auditRoomEvent(deps, roomId, h, "room.decline", g),
-        remove: (h, g) => auditRemoval(deps, roomId, h, g),
+        remove: (h, g) => auditRoomEvent(deps, roomId, h, "room.remove", g),
         leave: (p) => auditRoomEvent(deps, roomId, p, "room.leave"),
         end: (h) => {
           closeRoom(deps, roomId, h);
@@ -216,10 +210,6 @@ export class LiveRooms {
  * The host took someone out of the call: audited like an admission. (Its own function until auditRoomEvent in rooms.ts,
  * which another area owns, names "room.remove".)
  */
-function auditRemoval(deps: Pick<Installation, "db" | "vault">, roomId: string, host: string, guest: string): void {
-  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: host, action: "room.remove", target: roomId, details: { person: guest } }), { behavior: "immediate" });
-}
-
 function bump(counts: Map<string, number>, key: string, by: number): void {
   const n = (counts.get(key) ?? 0) + by;
   if (n > 0) counts.set(key, n);

@@ -175,7 +175,7 @@ export function mayReadRoomRecord(db: Queryable, room: Room, personId: string): 
 }
 
 /** Join, admit, decline and leave, recorded as they happen. */
-export function auditRoomEvent(deps: RoomDeps, roomId: string, actor: string, action: "room.join" | "room.admit" | "room.decline" | "room.leave", subject?: string): void {
+export function auditRoomEvent(deps: RoomDeps, roomId: string, actor: string, action: "room.join" | "room.admit" | "room.decline" | "room.leave" | "room.remove", subject?: string): void {
   deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor, action, target: roomId, details: subject ? { person: subject } : {} }), {
     behavior: "immediate",
   });

@@ -368,8 +368,9 @@ test("the waiting list is live before the host starts: a notice, one-click admit
 
   // Removed: the client's page leaves the call (camera off) and, coming back, waits again.
   await host.locator("#participant-list li", { hasText: "Pavel Waiting" }).getByRole("button", { name: "Remove from the call" }).click();
-  await guest.waitForURL(`${roomUrl}/after`);
-  await guest.goto(roomUrl);
+  // Back on the room's check page, told why; asking to come in again means waiting again.
+  await guest.getByText("The host took you out of the consultation.").waitFor();
+  expect(guest.url()).toBe(roomUrl);
   await guest.getByRole("button", { name: "Join your consultation" }).click();
   await guest.getByText("You are in the waiting room").waitFor();
   await host.locator("#waiting-list li", { hasText: "Pavel Waiting" }).waitFor();

@@ -154,11 +154,12 @@ test("specialist and client see and hear each other through the SFU; the uninvit
   // Behind a confirmation; then every browser leaves for the page after the call.
   await host.getByRole("button", { name: "End for everyone" }).click();
   await host.locator("#end-confirm").click();
-  await guest.waitForURL(`${roomUrl}/after`);
-  await host.waitForURL(`${roomUrl}/after`);
-  // Afterwards the participants keep the record; someone never let in gets nothing.
-  await host.goto(roomUrl);
+  // The client lands on the page after the call; the host of a room opened by hand on its record.
+  await guest.getByRole("heading", { name: "Your consultation has ended" }).waitFor();
+  expect(guest.url()).toBe(`${roomUrl}/after`);
   await host.getByRole("heading", { name: "Consultation record" }).waitFor();
+  expect(host.url()).toBe(roomUrl);
+  // Afterwards the participants keep the record; someone never let in gets nothing.
   await host.locator("li", { hasText: "Hello Maria, I can hear you well." }).waitFor();
   await host.locator("a", { hasText: "анализы.pdf" }).waitFor();
   await host.screenshot({ path: screenshotPath("consultation-record-desktop"), fullPage: true });
