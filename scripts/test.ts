@@ -15,6 +15,8 @@ const SYSTEM_PACKAGES: Record<string, string> = {
   // the offline call test: a namespace whose every outgoing packet is captured
   tcpdump: "/usr/bin/tcpdump",
   iproute2: "/usr/sbin/ip",
+  // the network check under loss: a namespace whose outgoing UDP loses a share of packets
+  nftables: "/usr/sbin/nft",
 };
 
 function ensureSystemPackages(): void {
