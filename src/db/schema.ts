@@ -298,6 +298,8 @@ export const appointments = sqliteTable(
     index("appointments_busy").on(t.specialistId, t.status, t.blockStart),
     index("appointments_client").on(t.clientId, t.startAt),
     index("appointments_series").on(t.seriesId),
+    // Closing a room marks its appointment held, and the page after the call finds it: both by room.
+    index("appointments_room").on(t.roomId),
     // The last line of defence against a double booking, also across processes: one active booking per start.
     uniqueIndex("appointments_active_start").on(t.specialistId, t.startAt).where(sql`status = 'booked'`),
   ],

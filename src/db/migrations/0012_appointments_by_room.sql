@@ -1,0 +1,1 @@
+CREATE INDEX `appointments_room` ON `appointments` (`room_id`);
