@@ -122,7 +122,7 @@ export function createApp(deps: Installation): App {
   app.route("/account", accountRoutes(deps)); //      the viewer's own account
   app.route("/rooms", roomsRoutes(deps, liveRooms)); // consultation rooms and their signalling
   app.route("/rooms", networkCheckRoutes(deps)); //  the waiting room's check of the path to the media server
-  app.route("/rooms", afterCallRoutes(deps, (roomId, locale, now) => callAppointment(deps, roomId, locale, now))); // /rooms/:id/after
+  app.route("/rooms", afterCallRoutes(deps, (roomId, viewer, locale, now) => callAppointment(deps, roomId, viewer, locale, now))); // /rooms/:id/after
   app.route("/book", bookRoutes(deps)); //           service → specialist → day → time → confirm
   app.route("/appointments", appointmentRoutes(deps, liveRooms));
   app.route("/schedule", scheduleRoutes(deps, liveRooms)); // the day and week of specialists

@@ -7,6 +7,7 @@ import { book, getAppointment, rescheduleAppointment } from "../src/booking/appo
 import { dateTimeFormat } from "../src/i18n/format.ts";
 import { personZone, setPersonPreferences } from "../src/people/people.ts";
 import { getRoom, wasAdmittedTo } from "../src/rooms/rooms.ts";
+import { addParticipantRow } from "../src/rooms/rooms.store.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import type { TestClient } from "./support/client.ts";
@@ -22,6 +23,7 @@ let spec: TestPerson;
 let spec2: TestPerson;
 let client: TestPerson;
 let stranger: TestPerson;
+let interpreter: TestPerson;
 let serviceId: string;
 
 beforeAll(async () => {
@@ -32,6 +34,7 @@ beforeAll(async () => {
   spec2 = await addPerson(inst, admin.personId, "specialist", { name: "Dr Lev Orlov" });
   client = await addPerson(inst, admin.personId, "client", { name: "Maria Client" });
   stranger = await addPerson(inst, admin.personId, "client", { name: "Uninvited Ulrich" });
+  interpreter = await addPerson(inst, admin.personId, "client", { name: "Ivan Interpreter" });
   setHours(inst, spec.personId, everyDay("UTC"));
   serviceId = makeService(inst, admin.personId, [spec.personId], { nameEn: "Therapy session", durationMinutes: 50 }).id;
 });
@@ -190,6 +193,16 @@ describe("after the call", () => {
     expect(dateTimeFormat(EN, "Asia/Tokyo").format(chatAt)).not.toBe(dateTimeFormat(EN, "Europe/Moscow").format(chatAt));
 
     for (const who of [stranger, spec2, admin]) expect((await as(who).get(`/rooms/${roomId}/after`)).status).toBe(404);
+    // Another guest of the same room (an interpreter who opened its invitation) gets the plain page: nothing about
+    // the client's appointments.
+    addParticipantRow(inst.db, roomId, interpreter.personId, inst.clock.now());
+    const theirs = await (await as(interpreter).get(`/rooms/${roomId}/after`)).text();
+    expect(theirs).toContain("Your consultation has ended");
+    expect(theirs).not.toContain(later.id);
+    expect(theirs).not.toContain("Therapy session");
+    // Anyone else reading the appointment is audited, also when asking only for its live part.
+    await as(admin).get(`/appointments/${id}`, { "hx-request": "true" });
+    expect(inst.db.$client.query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'appointment.view' AND actor = ? AND target = ?").get(admin.personId, id)).toEqual({ n: 1 });
     expect((await as(client).get(`/rooms/${"x".repeat(16)}/after`)).status).toBe(404);
     setPersonPreferences(inst.db, client.personId, { timeZone: "Europe/Moscow" });
   });

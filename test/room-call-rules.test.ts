@@ -98,6 +98,27 @@ describe("host-only actions", () => {
     await admitted(host, again, guest.personId);
     for (const s of [host, again]) s.ws.close();
   });
+
+  test("someone removed still waits after everyone has left and they come back to an empty room", async () => {
+    const { roomId, host, guests } = await roomWith(1);
+    const guest = guests[0]!;
+    const a = await enter(roomId, guest);
+    await admitted(host, a, guest.personId);
+    send(host, { type: "remove", personId: guest.personId });
+    await a.closed;
+    // The host steps out; the room empties (its live state is dropped); the removed person comes back alone.
+    host.ws.close();
+    await host.closed;
+    const alone = await openRoomSocket(signedInClient(inst, guest), roomId);
+    await alone.hello();
+    expect(await alone.next("welcome")).toMatchObject({ state: "waiting" });
+    alone.ws.close();
+    await alone.closed;
+    const again = await openRoomSocket(signedInClient(inst, guest), roomId);
+    await again.hello();
+    expect(await again.next("welcome")).toMatchObject({ state: "waiting" });
+    again.ws.close();
+  });
 });
 
 describe("notices to the waiting room", () => {

@@ -90,8 +90,12 @@ export function verifyRegistrationCode(deps: AccountDeps, input: { email: string
   const wait = retryAfter(db, keys, now);
   if (wait > 0) return { kind: "throttled", retryAfterMs: wait };
   // The organisation may have started asking for consent after the form was shown: ask before spending the code.
-  const version = input.consentVersion !== null && consentTextExists(db, input.consentVersion) ? input.consentVersion : null;
-  if (version === null && consentPolicy(db).required) return { kind: "consent-needed" };
+  // Consent counts only to the text in force: an older version sent back (a stale form, a forged field) is asked again.
+  const policy = consentPolicy(db);
+  const current = policy.current?.version ?? null;
+  const given = input.consentVersion;
+  const version = given !== null && (given === current || (!policy.required && consentTextExists(db, given))) ? given : null;
+  if (version === null && policy.required) return { kind: "consent-needed" };
   return db.transaction(
     (tx) => {
       const person = findPersonByEmail({ db: tx, vault }, email);

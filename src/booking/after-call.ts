@@ -8,9 +8,10 @@ import { getService } from "./services.ts";
 
 const NEXT_WITHIN_MS = 730 * 86_400_000;
 
-export function callAppointment(deps: Pick<BookingDeps, "db" | "vault">, roomId: string, locale: Locale, now: number): CallAppointment | null {
+export function callAppointment(deps: Pick<BookingDeps, "db" | "vault">, roomId: string, viewer: string, locale: Locale, now: number): CallAppointment | null {
   const a = appointmentOfRoom(deps.db, roomId);
-  if (!a) return null;
+  // Another guest of the room (an interpreter, a relative) gets the plain page: the appointment is not theirs.
+  if (!a || (viewer !== a.clientId && viewer !== a.specialistId)) return null;
   const t = LOCALES[locale];
   const title = (serviceId: string, specialistId: string) => t.rooms.afterWith(getService(deps.db, serviceId)?.name[locale] ?? "—", personName(deps, specialistId) ?? "—");
   const next = listAppointments(deps.db, { clientId: a.clientId, from: now, to: now + NEXT_WITHIN_MS }).find((x) => x.status === "booked" && x.start > now && x.id !== a.id);

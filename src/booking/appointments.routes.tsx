@@ -66,7 +66,8 @@ export function appointmentRoutes(deps: BookingRouteDeps, live: LiveRooms): Hono
       recordHref: room && !inCall && mayReadRoomRecord(deps.db, room, actor.personId) ? `/rooms/${room.id}` : null,
       cancelReason: a.status === "cancelled" ? cancelReasonOf(deps, a.id) : null,
       address: addressFor(deps, getService(deps.db, a.serviceId)),
-      polls: a.status === "booked" && now <= a.end + JOIN_LATE_MINUTES * 60_000,
+      // Only its client and specialist watch it live: a colleague reading it is audited once per page, not per poll.
+      polls: own && a.status === "booked" && now <= a.end + JOIN_LATE_MINUTES * 60_000,
     };
   };
   const detail = (c: Context<AppEnv>, a: Appointment, o: { notice?: string; errors?: Record<string, string>; status?: 200 | 409 | 422 } = {}) => {
@@ -113,9 +114,10 @@ export function appointmentRoutes(deps: BookingRouteDeps, live: LiveRooms): Hono
   app.get("/:id", allow(everyone), (c) => {
     const a = visible(c);
     if (!a) return c.notFound();
-    // The page polls its live part; the page itself was audited when opened, so the polls are not.
-    if (c.req.header("hx-request") === "true") return c.html(<AppointmentLive {...liveProps(c, a)} />);
+    // Only the client's and the specialist's pages poll their live part, and their reading is not audited; anyone
+    // else asking for the part (a header is easy to send) is audited like a page view.
     auditView(deps, a, actorOf(c));
+    if (c.req.header("hx-request") === "true") return c.html(<AppointmentLive {...liveProps(c, a)} />);
     const t = c.get("t");
     const booked = Number(c.req.query("booked") ?? 0);
     const notice = booked > 1 ? t.booking.book.bookedSeries(booked) : booked === 1 ? t.booking.book.booked : c.req.query("changed") ? t.booking.appt.rescheduled : undefined;

@@ -30,7 +30,9 @@ export interface CallAppointment {
   bookAgain: string | null;
 }
 
-export type AppointmentOfRoom = (roomId: string, locale: Locale, now: number) => CallAppointment | null;
+/** The appointment of a room as `viewer` may see it: only its client and specialist learn about it (another guest, an
+ * interpreter say, must not learn the client's next appointment). */
+export type AppointmentOfRoom = (roomId: string, viewer: string, locale: Locale, now: number) => CallAppointment | null;
 
 export function afterCallRoutes(deps: Pick<Installation, "db" | "vault">, appointmentOf: AppointmentOfRoom): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -42,7 +44,7 @@ export function afterCallRoutes(deps: Pick<Installation, "db" | "vault">, appoin
     const role = room ? roomRoleOf(deps.db, room, viewer) : null;
     if (!room || !role) return c.notFound();
     if (isRoomLive(room, now)) return c.redirect(`/rooms/${room.id}`, 303); // not over: back into the call
-    const appointment = appointmentOf(room.id, c.get("locale"), now);
+    const appointment = appointmentOf(room.id, viewer, c.get("locale"), now);
     if (role === "host") return c.redirect(appointment?.href ?? `/rooms/${room.id}`, 303);
     const record = mayReadRoomRecord(deps.db, room, viewer) ? { roomId: room.id, chat: listChatMessages(deps, room.id), files: listRoomFiles(deps, room.id) } : null;
     return c.html(<AfterCallPage page={pageContext(c)} appointment={appointment} record={record} timeZone={personZone(deps.db, viewer)} />);

@@ -5,8 +5,9 @@
 // replaces the old one, and someone admitted before rejoins without waiting again); everything a participant held
 // (peer connections, subscriptions) is closed when they leave. At most MAX_IN_CALL people are in the call at once.
 // Host-only actions (mute, remove, notice) are checked here, whatever the browser shows: a guest's attempt does nothing.
-// Someone the host removed waits again if they come back while this room is live (their admission stays recorded, so
-// they still read the record afterwards).
+// Someone the host removed waits again if they come back while this room is open, also after everyone left and came
+// back (their admission stays recorded, so they still read the record afterwards). Known limit: a restart of the
+// server forgets who was removed.
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../log.ts";
 import { planSubscriptions, type Subscription, wantedSubscriptions } from "./sfu/forwarding.ts";
@@ -62,8 +63,6 @@ export interface RoomEvents {
 export class LiveRoom {
   private readonly participants = new Map<string, Participant>();
   private readonly everAdmitted = new Set<string>();
-  /** Taken out by the host: they wait again if they come back, whatever their recorded admission says. */
-  private readonly removed = new Set<string>();
   /** The host's last message to each waiting person, shown again if their page reloads. */
   private readonly notices = new Map<string, { text: string; at: number }>();
   private ended = false;
@@ -74,6 +73,11 @@ export class LiveRoom {
     private readonly events: RoomEvents,
     private readonly log: Logger,
     private readonly now: () => number,
+    /**
+     * Taken out by the host: they wait again if they come back, whatever their recorded admission says. Kept by the
+     * caller, so it outlives this object (dropped when the last person leaves) until the room is closed.
+     */
+    private readonly removed: Set<string> = new Set(),
   ) {}
 
   get size(): number {

@@ -25,6 +25,8 @@ export interface SocketHolder {
 
 export class LiveRooms {
   private readonly rooms = new Map<string, LiveRoom>();
+  /** Who each open room's host took out of the call, kept while the room is open (see LiveRoom). */
+  private readonly removedFrom = new Map<string, Set<string>>();
   private readonly openSockets = { byPerson: new Map<string, number>(), byRoom: new Map<string, number>() };
   private media: Promise<MediaServer> | null = null;
 
@@ -164,6 +166,12 @@ export class LiveRooms {
     this.rooms.get(roomId)?.broadcastToAdmitted({ type: "files", files: listRoomFiles(this.inst, roomId).map(fileSummary) });
   }
 
+  private removedIn(roomId: string): Set<string> {
+    let removed = this.removedFrom.get(roomId);
+    if (!removed) this.removedFrom.set(roomId, (removed = new Set()));
+    return removed;
+  }
+
   private room(roomId: string): LiveRoom {
     let room = this.rooms.get(roomId);
     if (!room) {
@@ -182,9 +190,10 @@ export class LiveRooms {
         remove: (h, g) => auditRoomEvent(deps, roomId, h, "room.remove", g),
         leave: (p) => auditRoomEvent(deps, roomId, p, "room.leave"),
         end: (h) => {
+          this.removedFrom.delete(roomId);
           closeRoom(deps, roomId, h);
         },
-      }, this.inst.log, () => this.inst.clock.now());
+      }, this.inst.log, () => this.inst.clock.now(), this.removedIn(roomId));
       this.rooms.set(roomId, room);
     }
     return room;

@@ -5,6 +5,7 @@
 // packet by packet from the publisher's tracks to each receiver through the SFU's own egress (fast-egress.ts), which
 // answers NACKs per hop from its cache; keyframe requests (PLI) from a receiver are relayed to the publisher. No STUN or TURN server is
 // contacted unless configured: werift's default public STUN server is switched off (see `withoutDefaultSTUN` below).
+import { isIP } from "node:net";
 import type { Socket as DgramSocket } from "node:dgram";
 import { fastEgress } from "./fast-egress.ts";
 import { Connection, MediaStreamTrack, type PeerConfig, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, type RTCRtpTransceiver } from "werift";
@@ -103,7 +104,7 @@ export class MediaServer {
       tracks.set(track.kind as Kind, { track, transceiver });
       announceWhenComplete();
     });
-    await pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
+    await pc.setRemoteDescription({ type: "offer", sdp: browserCandidatesOnly(offerSdp, { mdns: true }) });
     expected = pc.getTransceivers().filter((t) => t.kind === "audio" || t.kind === "video").length;
     announceWhenComplete();
     await pc.setLocalDescription(await pc.createAnswer());
@@ -139,7 +140,7 @@ export class MediaServer {
     return {
       offerSdp: pc.localDescription!.sdp,
       accept: async (answerSdp) => {
-        await pc.setRemoteDescription({ type: "answer", sdp: answerSdp });
+        await pc.setRemoteDescription({ type: "answer", sdp: browserCandidatesOnly(answerSdp, { mdns: true }) });
       },
       close: () => pc.close(),
     };
@@ -147,14 +148,37 @@ export class MediaServer {
 }
 
 /** Resolves once werift has gathered its candidates: Kabinet answers with all of them at once (no trickle). */
-export async function gathered(pc: RTCPeerConnection): Promise<void> {
+export async function gathered(pc: RTCPeerConnection, withinMs = GATHERING_MS): Promise<void> {
   if (pc.iceGatheringState === "complete") return;
   await new Promise<void>((resolve) => {
-    const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {
-      if (state === "complete") {
-        unSubscribe();
-        resolve();
-      }
-    });
+    // A stalled gathering (a TURN server that never answers, a connection closed meanwhile) must not hold the request.
+    const timer = setTimeout(done, withinMs);
+    const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => state === "complete" && done());
+    function done(): void {
+      clearTimeout(timer);
+      unSubscribe();
+      resolve();
+    }
   });
 }
+
+const GATHERING_MS = 5_000;
+
+/**
+ * A browser's description with only the ICE candidates a browser sends. Each candidate line names an address and port
+ * that werift sends connectivity checks to for as long as the connection tries (and looks up by DNS when it is a
+ * name): a participant could otherwise name any host or port, the server's own network included, and have the server
+ * probe it. Kept: UDP candidates whose address is an IP literal (and, where `mdns` allows, a browser's `….local`
+ * name), at most MAX_CANDIDATES of them, which is what a browser offers. The known limit: those few may still name
+ * any address; the checks they cause are small STUN requests, bounded by the connection's life.
+ */
+export function browserCandidatesOnly(sdp: string, options: { mdns: boolean }): string {
+  let kept = 0;
+  return sdp.replace(/^a=candidate:(\S+) (\S+) (\S+) (\S+) (\S+) (\S+) .*(?:\r?\n|$)/gim, (line, _f, _c, transport: string, _p, address: string) => {
+    const literal = isIP(address) !== 0;
+    const mdns = options.mdns && /^[0-9a-f-]+\.local$/i.test(address);
+    return transport.toLowerCase() === "udp" && (literal || mdns) && kept++ < MAX_CANDIDATES ? line : "";
+  });
+}
+
+const MAX_CANDIDATES = 8;

@@ -6,9 +6,11 @@
 // What it costs and its bounds: each check is one peer connection holding one port of the media range, so a check
 // lives at most CHECK_LIFETIME_MS, a person may hold CHECKS_PER_PERSON at once and start CHECK_RATE.checks per window,
 // and the whole server holds at most CHECKS_AT_ONCE. A probe is echoed only to the browser that completed the DTLS
-// handshake with us, never to an address named in a message, and no larger than it came: no amplification.
+// handshake with us, never to an address named in a message, and no larger than it came: no amplification. The
+// browser's candidates are bounded (see `browserCandidatesOnly`; its `.local` names are dropped: a page not yet
+// allowed the camera hides its addresses so, and werift learns the browser's address from its first check instead).
 import { type RTCDataChannel, RTCPeerConnection } from "werift";
-import { gathered, iceConfiguration, type MediaServerOptions } from "./media-server.ts";
+import { gathered, iceConfiguration, type MediaServerOptions, browserCandidatesOnly } from "./media-server.ts";
 
 export const CHECK_LIFETIME_MS = 20_000;
 export const CHECKS_PER_PERSON = 2;
@@ -61,7 +63,7 @@ export class NetworkChecks {
       if (state === "failed" || state === "closed") void close();
     });
     try {
-      await pc.setRemoteDescription({ type: "offer", sdp: withoutMDNSCandidates(offerSdp) });
+      await pc.setRemoteDescription({ type: "offer", sdp: browserCandidatesOnly(offerSdp, { mdns: false }) });
       if (!pc.sctpTransport) throw new Error("no data channel offered");
       echo(pc.createDataChannel("probe", { negotiated: true, id: 0, ordered: false, maxRetransmits: 0 }), close);
       await pc.setLocalDescription(await pc.createAnswer());
@@ -82,13 +84,6 @@ function looksLikeOffer(sdp: string): boolean {
     /^m=application \d+ [A-Z/]*SCTP/m.test(sdp) &&
     ["a=ice-ufrag:", "a=ice-pwd:", "a=fingerprint:"].every((line) => sdp.includes(line))
   );
-}
-
-// A page that has not yet been granted the camera hides its addresses behind mDNS names (`….local`); werift would
-// resolve them by multicast DNS from the server's own network. The check needs none of them: the browser reaches our
-// advertised address and werift learns the browser's from its first connectivity check (a peer-reflexive candidate).
-function withoutMDNSCandidates(sdp: string): string {
-  return sdp.replace(/^a=candidate:(?:\S+ ){4}\S+\.local .*(?:\r?\n|$)/gim, "");
 }
 
 function echo(dc: RTCDataChannel, close: () => Promise<void>): void {
