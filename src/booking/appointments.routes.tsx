@@ -192,7 +192,7 @@ export function appointmentRoutes(deps: BookingRouteDeps, live: LiveRooms): Hono
         start={start}
         timeZone={viewerZone(deps, c)}
         clientSearch={null}
-        reschedule={{ appointmentId: a.id }}
+        reschedule={{ appointmentId: a.id, currentStart: a.start }}
       />,
     );
   });
