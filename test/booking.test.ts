@@ -440,6 +440,11 @@ describe("schedule, audit and feeds", () => {
     const week = await (await signedInClient(inst, admin).get(`/schedule?view=week&date=${day}&specialist=all&tz=UTC`)).text();
     expect(week).toContain("Maria Client");
     expect(week).toContain("Dr Sofia Berg");
+    // Everyone who keeps a schedule can start a booking for a client from it.
+    const bookFor = '<a href="/book/client" role="button" class="secondary">Book for a client</a>';
+    expect(mine).toContain(bookFor);
+    expect(week).toContain(bookFor);
+    expect(await (await signedInClient(inst, staff).get(`/schedule?date=${day}&tz=UTC`)).text()).toContain(bookFor);
     expect(searchAudit(inst.db, { actionPrefix: "schedule.view" }).some((e) => e.actor === admin.personId && e.target === spec.personId)).toBe(true);
     await signedInClient(inst, staff).get(`/appointments/${id}`);
     expect(searchAudit(inst.db, { actionPrefix: "appointment.view" }).some((e) => e.actor === staff.personId && e.target === id)).toBe(true);
