@@ -490,7 +490,9 @@ describe("schedule, audit and feeds", () => {
     const one = own.find((a) => a.status === "booked")!;
     const ics = await c.get(`/appointments/${one.id}/calendar.ics`);
     expect(ics.headers.get("content-disposition")).toContain("appointment.ics");
-    const event = new ICAL.Event(new ICAL.Component(ICAL.parse(await ics.text())).getFirstSubcomponent("vevent")!);
+    const file = new ICAL.Component(ICAL.parse(await ics.text()));
+    expect(file.getFirstPropertyValue("x-wr-calname")).toBe("Test Clinic"); // the organisation's, not the software's
+    const event = new ICAL.Event(file.getFirstSubcomponent("vevent")!);
     expect(event.startDate.toJSDate().getTime()).toBe(one.start);
     expect(event.endDate.toJSDate().getTime()).toBe(one.end);
   });
