@@ -1,5 +1,5 @@
 // Accessibility of the main pages, checked by axe-core inside real Chromium: every page a client, specialist or admin
-// uses most, at phone and desktop sizes (and in dark mode), in English and Russian, has no serious or critical violation (contrast,
+// uses most (and a visitor booking without an account), at phone and desktop sizes (and in dark mode), in English and Russian, has no serious or critical violation (contrast,
 // names, labels, landmarks, target sizes). A failure prints each violation's rule, where, and how to fix it.
 //
 // axe-core is a dev dependency (node_modules/axe-core); AXE_CORE_PATH may point at another copy of axe.min.js.
@@ -50,6 +50,9 @@ beforeAll(async () => {
   pages = [
     { name: "sign-in", as: null, path: "/signin" },
     { name: "register", as: null, path: "/register" },
+    { name: "visitor-book", as: null, path: "/book" },
+    { name: "visitor-slots", as: null, path: `/book/${service.id}?specialist=any&day=${day}&${tz}` },
+    { name: "visitor-confirm", as: null, path: `/book/${service.id}/confirm?start=${at(day, "16:00", "Europe/Moscow")}&specialist=${people.spec.personId}&${tz}` },
     { name: "home", as: "client", path: "/" },
     { name: "book-services", as: "client", path: "/book" },
     { name: "book-slots", as: "client", path: `/book/${service.id}?specialist=${people.spec.personId}&day=${day}&${tz}` },

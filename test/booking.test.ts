@@ -440,6 +440,11 @@ describe("schedule, audit and feeds", () => {
     const week = await (await signedInClient(inst, admin).get(`/schedule?view=week&date=${day}&specialist=all&tz=UTC`)).text();
     expect(week).toContain("Maria Client");
     expect(week).toContain("Dr Sofia Berg");
+    // Everyone who keeps a schedule can start a booking for a client from it.
+    const bookFor = '<a href="/book/client" role="button" class="secondary">Book for a client</a>';
+    expect(mine).toContain(bookFor);
+    expect(week).toContain(bookFor);
+    expect(await (await signedInClient(inst, staff).get(`/schedule?date=${day}&tz=UTC`)).text()).toContain(bookFor);
     expect(searchAudit(inst.db, { actionPrefix: "schedule.view" }).some((e) => e.actor === admin.personId && e.target === spec.personId)).toBe(true);
     await signedInClient(inst, staff).get(`/appointments/${id}`);
     expect(searchAudit(inst.db, { actionPrefix: "appointment.view" }).some((e) => e.actor === staff.personId && e.target === id)).toBe(true);
@@ -485,7 +490,9 @@ describe("schedule, audit and feeds", () => {
     const one = own.find((a) => a.status === "booked")!;
     const ics = await c.get(`/appointments/${one.id}/calendar.ics`);
     expect(ics.headers.get("content-disposition")).toContain("appointment.ics");
-    const event = new ICAL.Event(new ICAL.Component(ICAL.parse(await ics.text())).getFirstSubcomponent("vevent")!);
+    const file = new ICAL.Component(ICAL.parse(await ics.text()));
+    expect(file.getFirstPropertyValue("x-wr-calname")).toBe("Test Clinic"); // the organisation's, not the software's
+    const event = new ICAL.Event(file.getFirstSubcomponent("vevent")!);
     expect(event.startDate.toJSDate().getTime()).toBe(one.start);
     expect(event.endDate.toJSDate().getTime()).toBe(one.end);
   });

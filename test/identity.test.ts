@@ -83,6 +83,25 @@ describe("the organisation's name", () => {
   });
 });
 
+describe("organisation settings", () => {
+  test("mailing specialists about new bookings can be turned off and on again, and the page shows what was saved", async () => {
+    const a = signedInClient(inst, admin);
+    const form = { name: "Test Clinic", language: "en", timeZone: "Europe/Moscow", clientTwoFactor: "optional", reminderHours: "24", mailDetails: "minimal", address: "" };
+    const box = /<input type="checkbox" name="mailSpecialists"[^>]*>/;
+    expect((await (await a.get("/admin/settings")).text()).match(box)![0]).toContain("checked");
+    expect((await a.post("/admin/settings", form)).status).toBe(200);
+    const off = await (await a.get("/admin/settings")).text();
+    expect(off.match(box)![0]).not.toContain("checked");
+    expect(off).toContain("Mail specialists about new bookings");
+    expect((await a.post("/admin/settings", { ...form, mailSpecialists: "on" })).status).toBe(200);
+    const on = await (await a.get("/admin/settings")).text();
+    expect(on.match(box)![0]).toContain("checked");
+    // The consent text is one click away, from the page and from the admin's header.
+    expect(on).toContain('<a href="/admin/consent">Consent to data processing</a>');
+    expect(on).toContain('<a href="/admin/consent">Consent</a>');
+  });
+});
+
 describe("the logo", () => {
   test("an SVG, HTML or renamed file is refused by its bytes, whatever its name; so is one over 200 KB (422, with the reason)", async () => {
     const a = signedInClient(inst, admin);

@@ -232,7 +232,7 @@ test("plain SMTP across a network is refused: the password and codes never trave
 
 test("in-person appointments carry the organisation's address on the booking, in the mail and in the calendar entry", async () => {
   const a = signedInClient(inst, admin);
-  const saved = await a.post("/admin/settings", { name: "Test Clinic", language: "en", timeZone: "Europe/Moscow", clientTwoFactor: "optional", reminderHours: "24, 1", mailDetails: "minimal", address: "Kazan, 12 Lenina St, room 4" });
+  const saved = await a.post("/admin/settings", { name: "Test Clinic", language: "en", timeZone: "Europe/Moscow", clientTwoFactor: "optional", reminderHours: "24, 1", mailDetails: "minimal", address: "Kazan, 12 Lenina St, room 4", mailSpecialists: "on" });
   expect(saved.status).toBe(200);
   const service = makeService(inst, admin.personId, [spec.personId], { nameEn: "Office visit", mode: "in-person" });
   const start = at(dayAhead(6, "Europe/Moscow"), "15:00", "Europe/Moscow");

@@ -22,7 +22,7 @@ export function settingsRoutes(deps: AccountDeps): Hono<AppEnv> {
   app.get("/", allow(adminOnly), (c) => render(c));
   app.post("/", allow(adminOnly), async (c) => {
     const form = await readForm(c);
-    const parsed = settingsSchema.safeParse({ ...form, selfRegistration: form.selfRegistration === "on" });
+    const parsed = settingsSchema.safeParse({ ...form, selfRegistration: form.selfRegistration === "on", mailSpecialists: form.mailSpecialists === "on" });
     if (!parsed.success) return render(c, { errors: fieldErrors(parsed.error, c.get("t")) }, 422);
     const actor = c.get("viewer")!.personId;
     deps.db.transaction(
@@ -31,7 +31,7 @@ export function settingsRoutes(deps: AccountDeps): Hono<AppEnv> {
         recordAudit(tx, deps.vault, {
           actor,
           action: "settings.change",
-          details: { clientTwoFactor: parsed.data.clientTwoFactor, selfRegistration: parsed.data.selfRegistration, language: parsed.data.language, reminderHours: parsed.data.reminderHours.join(","), mailDetails: parsed.data.mailDetails },
+          details: { clientTwoFactor: parsed.data.clientTwoFactor, selfRegistration: parsed.data.selfRegistration, language: parsed.data.language, reminderHours: parsed.data.reminderHours.join(","), mailDetails: parsed.data.mailDetails, mailSpecialists: parsed.data.mailSpecialists },
         });
       },
       { behavior: "immediate" },

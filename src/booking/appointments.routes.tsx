@@ -130,7 +130,7 @@ export function appointmentRoutes(deps: BookingRouteDeps, live: LiveRooms): Hono
     const actor = actorOf(c);
     auditView(deps, a, actor);
     const event = appointmentEvent(deps, a, c.get("locale"), deps.config.publicUrl.origin, actor.personId !== a.clientId, deps.clock.now());
-    const body = calendarFile({ name: c.get("t").app.name, host: deps.config.publicUrl.hostname, events: [event] });
+    const body = calendarFile({ name: pageContext(c).org.name, host: deps.config.publicUrl.hostname, events: [event] });
     return c.body(body, 200, { "content-type": "text/calendar; charset=utf-8", "content-disposition": 'attachment; filename="appointment.ics"' });
   });
 
@@ -194,7 +194,7 @@ export function appointmentRoutes(deps: BookingRouteDeps, live: LiveRooms): Hono
         start={start}
         timeZone={viewerZone(deps, c)}
         clientSearch={null}
-        reschedule={{ appointmentId: a.id }}
+        reschedule={{ appointmentId: a.id, currentStart: a.start }}
       />,
     );
   });

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { setPersonHourCycle } from "../../src/people/people.ts";
 import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "../support/accounts.ts";
 import { DESKTOP, launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
 import { type ServedInstallation, serveInstallation, type TestInstallation } from "../support/installation.ts";
@@ -165,6 +166,7 @@ async function insideViewport(page: Page, selectors: string[]): Promise<void> {
 }
 
 test("the call screen fits a phone (portrait and landscape) and a desktop; the self-view moves to another corner", async () => {
+  setPersonHourCycle(inst.db, specialist.personId, "h23"); // the host reads a 24-hour clock, the guest their language's
   const { host, invite } = await openRoom(DESKTOP);
   await host.getByRole("button", { name: "Start the consultation" }).click();
   const { page: guest } = await guestWaits(invite, "Мария Клиентова", PHONE);
@@ -233,6 +235,10 @@ test("the call screen fits a phone (portrait and landscape) and a desktop; the s
   await guest.locator("#chat-open").click();
   await guest.locator("#chat-log li", { hasText: "Can you hear me?" }).waitFor();
   expect(await guest.locator("#chat-badge").isHidden()).toBe(true);
+  // Each reads the message's time on their own clock.
+  expect(await host.locator("#chat-log li time").first().textContent()).toMatch(/^\d\d:\d\d$/);
+  expect(await guest.locator("#chat-log li time").first().textContent()).toMatch(/^[1-9]\d?:\d\d\s[AP]M$/);
+  setPersonHourCycle(inst.db, specialist.personId, null);
   await insideViewport(guest, ["#panel", ".kb-toolbar"]);
   await insideViewport(host, ["#panel", "#remote .kb-tile video"]);
   const panelBox = (await host.locator("#panel").boundingBox())!;

@@ -1,5 +1,7 @@
 // The side panel (a bottom sheet on a phone): chat, files and, for the host, the people. Chat that arrives while the
 // chat is not open counts on the chat button's badge.
+import { type HourCycle, timeFormat } from "../../src/i18n/format.ts"; // pure Intl code, the same clock as the pages
+import type { Locale } from "../../src/i18n/messages.ts"; // types only
 import { $ } from "./dom.ts";
 
 type PanelName = "chat" | "files" | "people";
@@ -59,7 +61,7 @@ export class Panel {
       who.textContent = m.author;
       const when = document.createElement("time");
       when.dateTime = new Date(m.at).toISOString();
-      when.textContent = new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      when.textContent = readersClock().format(m.at);
       const text = document.createElement("p");
       text.textContent = m.text;
       li.append(who, " ", when, text);
@@ -69,6 +71,14 @@ export class Panel {
     badge("chat-badge", this.unread);
     log.scrollTop = log.scrollHeight;
   }
+}
+
+/** Times as the pages write them for this reader: their language and chosen 12/24-hour clock (set on the page by
+ * the server), in this device's zone. */
+function readersClock(): Intl.DateTimeFormat {
+  const hourCycle = document.body.dataset.hourCycle;
+  const reader = { locale: document.documentElement.lang as Locale, hourCycle: hourCycle === "h12" || hourCycle === "h23" ? (hourCycle as HourCycle) : null };
+  return timeFormat(reader, Intl.DateTimeFormat().resolvedOptions().timeZone);
 }
 
 /** A count on a toolbar button, hidden at zero; the button's name says it too. */

@@ -42,10 +42,18 @@ export function SettingsPage(p: { page: PageContext; settings: OrgSettings; logo
           error={e.mailDetails}
           options={[["minimal", t.settings.mailMinimal], ["service", t.settings.mailService]]}
         />
+        <label>
+          <input type="checkbox" name="mailSpecialists" value="on" role="switch" checked={s.mailSpecialists !== false} aria-describedby="f-mailSpecialists-hint" />
+          {t.booking.book.mailSpecialists}
+        </label>
+        <small id="f-mailSpecialists-hint">{t.booking.book.mailSpecialistsHint}</small>
         <Field name="address" label={t.settings.address} value={s.address} error={e.address} hint={t.settings.addressHint} maxlength={300} />
         <button type="submit">{t.settings.submit}</button>
       </form>
       <LogoSection page={p.page} logoUrl={p.logoUrl} error={p.logoError} />
+      <p>
+        <a href="/admin/consent">{t.consent.title}</a>
+      </p>
     </Layout>
   );
 }

@@ -35,6 +35,11 @@ export function SchedulePage(p: {
   return (
     <Layout page={p.page} title={s.title}>
       <h1>{s.title}</h1>
+      <p>
+        <a href="/book/client" role="button" class="secondary">
+          {t.booking.book.bookFor}
+        </a>
+      </p>
       {p.notice ? <Notice>{p.notice}</Notice> : null}
       <nav aria-label={s.title} class="kb-days">
         <ul>
