@@ -215,10 +215,6 @@ export class LiveRooms {
   }
 }
 
-/**
- * The host took someone out of the call: audited like an admission. (Its own function until auditRoomEvent in rooms.ts,
- * which another area owns, names "room.remove".)
- */
 function bump(counts: Map<string, number>, key: string, by: number): void {
   const n = (counts.get(key) ?? 0) + by;
   if (n > 0) counts.set(key, n);
