@@ -48,8 +48,9 @@ const COMMANDS: Record<string, Command> = {
     const auditHead = startAuditHeadRecorder(inst.auditHead, log, inst.clock);
     const stop = async (signal: string) => {
       log.info("stopping", { signal });
-      await server?.stop();
-      auditHead.stop(); // after the server drained: the final head includes what the last requests wrote
+      // After the server drained, before the database closes: the final head includes what the last requests wrote.
+      if (server) await server.stop({ beforeClose: () => auditHead.stop() });
+      else auditHead.stop();
       process.exit(0);
     };
     process.on("SIGINT", () => void stop("SIGINT"));

@@ -39,7 +39,8 @@ function listen(inst: Installation, app: App) {
 
 export interface RunningServer {
   url: URL;
-  stop(): Promise<void>;
+  /** Drains requests and jobs, runs `beforeClose` (the database still open), then closes the database. */
+  stop(options?: { beforeClose?: () => void }): Promise<void>;
 }
 
 export function startServer(inst: Installation): RunningServer {
@@ -59,10 +60,11 @@ export function startServer(inst: Installation): RunningServer {
   inst.log.info("listening", { address: `${server.hostname}:${server.port}`, publicUrl: inst.config.publicUrl.origin });
   return {
     url: new URL(`http://${server.hostname}:${server.port}`),
-    async stop() {
+    async stop(options = {}) {
       clearInterval(timer);
       await jobs.stop();
       await server.stop();
+      options.beforeClose?.();
       inst.db.$client.close();
     },
   };

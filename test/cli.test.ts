@@ -77,6 +77,14 @@ describe("kabinet CLI", () => {
     }
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
+    // Stopping records the audit log's final head while the database is still open, and says nothing failed.
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    expect(out).toContain('"msg":"stopping"');
+    expect(out).not.toContain('"level":"error"');
     expect(out).toContain("DEVELOPMENT MASTER KEY GENERATED");
     const key = join(data, "master.key");
     expect(existsSync(key)).toBe(true);
