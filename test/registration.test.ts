@@ -144,6 +144,21 @@ test("codes: a new one at most once a minute; wrong ones are throttled per addre
   expect((await c.post("/register", { name: "Late", email: "late@example.org" })).status).toBe(429);
 });
 
+test("a code is void after three wrong guesses: even the right one then fails, and a new code works", async () => {
+  await open();
+  const c = new TestClient(inst.app, ORIGIN);
+  await c.post("/register", { name: "Pyotr", email: "pyotr@example.org" });
+  const code = await codeFor("pyotr@example.org");
+  const wrong = code === "555555" ? "555556" : "555555";
+  for (let i = 0; i < 3; i++) expect((await c.post("/register/code", { email: "pyotr@example.org", code: wrong })).status).toBe(422);
+  expect((await c.post("/register/code", { email: "pyotr@example.org", code })).status).toBe(422);
+  inst.clock.advance(61_000);
+  await c.post("/register", { name: "Pyotr", email: "pyotr@example.org", resend: "1" });
+  const fresh = await codeFor("pyotr@example.org");
+  const accepted = await c.post("/register/code", { email: "pyotr@example.org", code: fresh });
+  expect(accepted.status).toBe(303);
+});
+
 test("registration is closed when the organisation turned it off (and without mail: registration-limits.test.ts)", async () => {
   inst = makeInstallation({ KABINET_PUBLIC_URL: ORIGIN, KABINET_SMTP_URL: smtp.url });
   await setUpOrganisation(inst, { selfRegistration: false });

@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt } from "drizzle-orm";
+import { and, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { accounts, emailCodes, oneTimeLinks, people, recoveryCodes, signInFailures } from "../db/schema.ts";
 import type { Role } from "../roles.ts";
@@ -127,6 +127,10 @@ export function getEmailCode(db: Queryable, personId: string): EmailCodeRow | nu
 
 export function putEmailCode(db: Queryable, row: EmailCodeRow): void {
   db.insert(emailCodes).values(row).onConflictDoUpdate({ target: emailCodes.personId, set: row }).run();
+}
+
+export function countWrongGuess(db: Queryable, personId: string): void {
+  db.update(emailCodes).set({ wrongGuesses: sql`${emailCodes.wrongGuesses} + 1` }).where(eq(emailCodes.personId, personId)).run();
 }
 
 export function deleteEmailCode(db: Queryable, personId: string): void {

@@ -355,6 +355,8 @@ export const emailCodes = sqliteTable("email_codes", {
   purpose: text("purpose", { enum: ["sign-in", "enrol", "register"] }).notNull(),
   createdAt: integer("created_at").notNull(),
   expiresAt: integer("expires_at").notNull(),
+  /** Wrong guesses at this code: after MAX_WRONG_GUESSES it is void, and guessing needs a new code (at most one a minute). */
+  wrongGuesses: integer("wrong_guesses").notNull().default(0),
 });
 
 /** The organisation's consent texts for the processing of personal data, one row per version; never changed once used. */

@@ -1,1 +1,0 @@
-CREATE INDEX `appointments_room` ON `appointments` (`room_id`);
