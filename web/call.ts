@@ -10,7 +10,7 @@ import type { Messages } from "../src/i18n/messages.ts"; // types only: erased f
 import type { CallParticipant, ServerMessage } from "../src/rooms/signaling.ts";
 import { canShareScreen, permissionHelp } from "./call/devices.ts";
 import { LocalMedia } from "./call/local-media.ts";
-import { $ } from "./call/dom.ts";
+import { $, gathered } from "./call/dom.ts";
 import { badge, Panel, renderFiles, uploadFile } from "./call/panel.ts";
 import { participantItems, waitingItems } from "./call/host-lists.ts";
 import { decoded, look } from "./call/measure.ts";
@@ -19,7 +19,7 @@ import { chime, meter } from "./call/sound.ts";
 import { draggableToCorners, initials, markQuality, Stage } from "./call/tiles.ts";
 import "./network-check.ts"; // the device-check page's network check, on its own
 
-type BaseLabel = "waiting" | "waitingFor" | "admitted" | "declined" | "ended" | "connecting" | "connected" | "failed" | "noMedia"
+type BaseLabel = "waitingFor" | "admitted" | "declined" | "connecting" | "connected" | "failed"
   | "noWebRTC" | "someoneWaiting" | "admit" | "decline" | "nobodyWaiting" | "mute" | "unmute" | "cameraOff" | "cameraOn" | "left"
   | "fileEmpty" | "chat" | "files";
 type Labels = Messages["rooms"]["call"] & Record<BaseLabel, string>;
@@ -149,6 +149,8 @@ function label(b: HTMLElement, text: string): void {
 
 // ---- joining -------------------------------------------------------------------------------------------------------
 
+/** The room's own title, back in the tab once nobody waits any more. */
+const pageTitle = document.title;
 /** Whether this tab was in this room's call: a reload (or a dropped connection) rejoins by itself. */
 const REJOIN_KEY = `kabinet-call-${config.roomId}`;
 const rejoinOnLoad = sessionStorage.getItem(REJOIN_KEY) !== null;
@@ -255,14 +257,6 @@ async function onMessage(m: ServerMessage): Promise<void> {
   }
 }
 
-async function gathered(pc: RTCPeerConnection): Promise<void> {
-  if (pc.iceGatheringState === "complete") return;
-  await new Promise<void>((resolve) => {
-    pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
-    setTimeout(resolve, 3000);
-  });
-}
-
 async function startCall(): Promise<void> {
   if (inCall) return;
   inCall = true;
@@ -343,7 +337,7 @@ function renderWaiting(list: { personId: string; name: string; since: number }[]
   lastWaitingCount = list.length;
   if (list.length === 0 && $("call-alert-text").textContent === L.someoneWaiting) $("call-alert").hidden = true;
   badge("people-badge", list.length);
-  document.title = list.length > 0 ? `(${list.length}) ${L.someoneWaiting}` : document.title.replace(/^\(\d+\) .*/, L.nobodyWaiting);
+  document.title = list.length > 0 ? `(${list.length}) ${L.someoneWaiting}` : pageTitle;
   ul.replaceChildren(...waitingItems(list, L, send));
 }
 

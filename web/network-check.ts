@@ -3,6 +3,7 @@
 // channel that never retransmits, and tells the person plainly whether video will work. Runs once when the page opens
 // (unless the tab is rejoining its call) and again on "Check again". Bundled into call.js (imported by web/call.ts).
 import type { NetworkCheckLabels } from "../src/rooms/views/network-check.tsx"; // types only: erased from the bundle
+import { gathered } from "./call/dom.ts";
 
 const PROBES = 100;
 const PROBE_EVERY_MS = 20; // 50 a second, about what an audio stream sends
@@ -118,14 +119,6 @@ function opened(pc: RTCPeerConnection, dc: RTCDataChannel): Promise<boolean> {
     dc.onopen = () => resolve(true);
     pc.onconnectionstatechange = () => pc.connectionState === "failed" && resolve(false);
     setTimeout(() => resolve(false), CONNECT_WITHIN_MS);
-  });
-}
-
-async function gathered(pc: RTCPeerConnection): Promise<void> {
-  if (pc.iceGatheringState === "complete") return;
-  await new Promise<void>((resolve) => {
-    pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
-    setTimeout(resolve, 3000);
   });
 }
 

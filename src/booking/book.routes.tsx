@@ -6,13 +6,13 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { invitePerson } from "../accounts/people-admin.ts";
+import { registrationOpen } from "../accounts/registration.ts";
 import { AppError } from "../http/app-error.ts";
 import { allow, anyone, everyone, rememberReturnPath, staffOnly } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { fieldErrors, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import { setPersonPreferences } from "../people/people.ts";
-import { getSettings } from "../settings/settings.ts";
 import { book } from "./appointments.ts";
 import { bookingProblems, clientChoiceSchema, newClientSchema, parseInstant, seriesSchema, slotFormSchema } from "./booking.schema.ts";
 import { chooseClient, clientChoiceToken, clientOfChoiceToken, searchClients } from "./clients.ts";
@@ -148,8 +148,7 @@ export function bookRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
       // Rebuilt from the checked values, not copied from the request: short, a plain path, nothing else carried along.
       const returnPath = `/book/${service.id}/confirm?${new URLSearchParams({ start: String(start), specialist, tz: zone })}`;
       rememberReturnPath(c, returnPath);
-      const canRegister = getSettings(deps.db)?.selfRegistration === true && deps.mailer.configured;
-      return confirmPage(c, booking, { signIn: { returnPath, canRegister } });
+      return confirmPage(c, booking, { signIn: { returnPath, canRegister: registrationOpen(deps) } });
     }
     return confirmPage(c, booking, { forClient });
   });

@@ -63,7 +63,11 @@ export class LiveRooms {
     const leave = (socket: Socket): void => {
       if (personId && room) {
         room.disconnect(personId, socket);
-        if (room.size === 0 && this.rooms.get(roomId) === room) this.rooms.delete(roomId);
+        if (room.size === 0 && this.rooms.get(roomId) === room) {
+          this.rooms.delete(roomId);
+          // Nobody removed: nothing to remember for this room (else every room ever entered would keep an entry).
+          if (this.removedFrom.get(roomId)?.size === 0) this.removedFrom.delete(roomId);
+        }
       }
       room = null;
     };

@@ -7,7 +7,8 @@ import type { SharedFile } from "../../rooms/files.ts";
 import { RoomRecord } from "../../rooms/views/room-pages.tsx";
 import { ActionButton, type FieldErrors, FormAlert, Notice, TextArea } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
-import { type AppointmentView, statusLabel, zoneLabel } from "./booking-pages.tsx";
+import { type AppointmentView, statusLabel } from "./booking-pages.tsx";
+import { zoneName } from "../../i18n/zones.ts";
 
 export const APPOINTMENT_LIVE_ID = "appointment-live";
 
@@ -49,7 +50,7 @@ export function AppointmentLive(p: AppointmentLiveProps): JSX.Element {
       <dl class="kb-facts">
         <dt>{b.when}</dt>
         <dd>
-          <strong>{when.format(x.start)}</strong> <small class="kb-muted">({zoneLabel(p.timeZone, locale)})</small>
+          <strong>{when.format(x.start)}</strong> <small class="kb-muted">({zoneName(p.timeZone, locale)})</small>
         </dd>
         <dt>{b.with}</dt>
         <dd>{x.specialistName}</dd>

@@ -16,10 +16,6 @@ export interface Named {
 }
 
 /** A zone as the reader knows it: by its city, in their language. */
-export function zoneLabel(zone: string, locale: Locale): string {
-  return zoneName(zone, locale);
-}
-
 function dayLabel(locale: Locale, day: Temporal.PlainDate): string {
   return dayFormat(locale).format(new Date(Date.UTC(day.year, day.month - 1, day.day, 12)));
 }
@@ -84,7 +80,7 @@ function CurrentTime(p: { page: PageContext; timeZone: string; start: number | u
   if (p.start === undefined) return null;
   return (
     <p class="kb-current">
-      {p.page.t.booking.book.currently(dateTimeFormat(p.page, p.timeZone).format(p.start), zoneLabel(p.timeZone, p.page.locale))}
+      {p.page.t.booking.book.currently(dateTimeFormat(p.page, p.timeZone).format(p.start), zoneName(p.timeZone, p.page.locale))}
     </p>
   );
 }
@@ -170,7 +166,7 @@ export function ChooseTimePage(p: {
       ) : null}
       <section aria-labelledby="slots-title">
         <h2 id="slots-title">
-          {dayLabel(locale, p.day)} <small class="kb-muted">· {b.zoneNamed(zoneLabel(p.timeZone, locale))}</small>
+          {dayLabel(locale, p.day)} <small class="kb-muted">· {b.zoneNamed(zoneName(p.timeZone, locale))}</small>
         </h2>
         {p.slots.length === 0 ? (
           <>
@@ -253,7 +249,7 @@ export function ConfirmPage(p: {
         <dd>{p.specialist.name}</dd>
         <dt>{b.when}</dt>
         <dd>
-          <strong>{when.format(p.start)}</strong> <small class="kb-muted">({zoneLabel(p.timeZone, locale)})</small>
+          <strong>{when.format(p.start)}</strong> <small class="kb-muted">({zoneName(p.timeZone, locale)})</small>
         </dd>
         {p.address ? (
           <>

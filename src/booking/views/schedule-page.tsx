@@ -4,7 +4,8 @@
 import { ActionButton, Notice, Select } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import { dayFormat, timeFormat } from "../../i18n/format.ts";
-import { type AppointmentView, FeedSection, type Named, statusLabel, zoneLabel } from "./booking-pages.tsx";
+import { type AppointmentView, FeedSection, type Named, statusLabel } from "./booking-pages.tsx";
+import { zoneName } from "../../i18n/zones.ts";
 
 export interface ScheduleEntry extends AppointmentView {
   waiting: boolean;
@@ -80,7 +81,7 @@ export function SchedulePage(p: {
           </button>
         </form>
       ) : null}
-      <p class="kb-muted">{t.booking.book.zoneNamed(zoneLabel(p.timeZone, locale))}</p>
+      <p class="kb-muted">{t.booking.book.zoneNamed(zoneName(p.timeZone, locale))}</p>
       <div id="schedule" hx-get={self} hx-trigger="every 20s" hx-select="#schedule" hx-swap="outerHTML">
         {p.days.map((d) => (
           <section>

@@ -56,8 +56,8 @@ export function RoomPage(p: {
     selfName: p.page.viewer?.name ?? "",
     iceServers: p.iceServers,
     labels: {
-      waiting: r.waiting, waitingFor: r.waitingFor, admitted: r.admitted, declined: r.declined, ended: r.ended,
-      connecting: r.connecting, connected: r.connected, failed: r.failed, noMedia: r.noMedia, noWebRTC: r.noWebRTC,
+      waitingFor: r.waitingFor, admitted: r.admitted, declined: r.declined,
+      connecting: r.connecting, connected: r.connected, failed: r.failed, noWebRTC: r.noWebRTC,
       someoneWaiting: r.someoneWaiting, admit: r.admit, decline: r.decline, nobodyWaiting: r.nobodyWaiting,
       mute: r.mute, unmute: r.unmute, cameraOff: r.cameraOff, cameraOn: r.cameraOn, left: r.left, fileEmpty: r.fileEmpty,
       chat: r.chatTitle, files: r.filesTitle, ...c,
