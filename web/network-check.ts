@@ -8,6 +8,8 @@ import { gathered } from "./call/dom.ts";
 const PROBES = 100;
 const PROBE_EVERY_MS = 20; // 50 a second, about what an audio stream sends
 const CONNECT_WITHIN_MS = 8_000;
+/** Under the server's 20 s life of a check, with room for the 2 s of probes. */
+const SLOW_LINK_MS = 16_000;
 /** An echo later than this after the last probe is lost to a call too. */
 const LAST_ECHO_WITHIN_MS = 1_000;
 const WEAK = { lossPercent: 5, rttMs: 400 };
@@ -112,13 +114,21 @@ async function check(roomId: string, iceServers: RTCIceServer[]): Promise<Networ
   }
 }
 
-/** Whether the channel opened within CONNECT_WITHIN_MS (ICE, DTLS and SCTP all came up). */
+/**
+ * Whether the channel opened (ICE, DTLS and SCTP all came up) within CONNECT_WITHIN_MS, or within SLOW_LINK_MS when
+ * ICE itself got through by then: the server is reachable, and on a lossy link the handshakes after it are only slow
+ * (their retransmissions back off), so "cannot reach" would be wrong; the probes then tell how weak the link is.
+ */
 function opened(pc: RTCPeerConnection, dc: RTCDataChannel): Promise<boolean> {
   return new Promise((resolve) => {
     if (dc.readyState === "open") return resolve(true);
     dc.onopen = () => resolve(true);
     pc.onconnectionstatechange = () => pc.connectionState === "failed" && resolve(false);
-    setTimeout(() => resolve(false), CONNECT_WITHIN_MS);
+    setTimeout(() => {
+      const iceThrough = pc.iceConnectionState === "connected" || pc.iceConnectionState === "completed";
+      if (!iceThrough) return resolve(false);
+      setTimeout(() => resolve(false), SLOW_LINK_MS - CONNECT_WITHIN_MS);
+    }, CONNECT_WITHIN_MS);
   });
 }
 
