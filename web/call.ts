@@ -16,7 +16,7 @@ import { participantItems, waitingItems } from "./call/host-lists.ts";
 import { decoded, look } from "./call/measure.ts";
 import { rateLink, VideoGuard } from "./call/quality.ts";
 import { chime, meter } from "./call/sound.ts";
-import { draggableToCorners, initials, markQuality, Stage } from "./call/tiles.ts";
+import { draggableToCorners, initials, markQuality, Stage, watchShownWidth } from "./call/tiles.ts";
 import "./network-check.ts"; // the device-check page's network check, on its own
 
 type BaseLabel = "waitingFor" | "admitted" | "declined" | "connecting" | "connected" | "failed"
@@ -40,7 +40,7 @@ const media = new LocalMedia((vanished) => void onMediaChanged(vanished));
 let socket: WebSocket | null = null;
 let me = "";
 let publisher: RTCPeerConnection | null = null;
-const receivers = new Map<string, { pc: RTCPeerConnection; personId: string }>();
+const receivers = new Map<string, { pc: RTCPeerConnection; personId: string; unwatch: () => void }>();
 /** Subscriptions that arrived before this browser joined the call (the host's socket opens with the page). */
 let pending: { id: string; sdp: string; name: string; personId: string }[] = [];
 let people: CallParticipant[] = [];
@@ -296,7 +296,7 @@ async function receive(id: string, sdp: string, name: string, personId: string):
     tile.stream.addTrack(e.track);
     if (tile.video.srcObject !== tile.stream) tile.video.srcObject = tile.stream;
   };
-  receivers.set(id, { pc, personId });
+  receivers.set(id, { pc, personId, unwatch: watchShownWidth(tile.video, (width) => send({ type: "view", id, width })) });
   await pc.setRemoteDescription({ type: "offer", sdp });
   await pc.setLocalDescription(await pc.createAnswer());
   await gathered(pc);
@@ -306,6 +306,7 @@ async function receive(id: string, sdp: string, name: string, personId: string):
 function dropReceiver(id: string): void {
   const r = receivers.get(id);
   if (!r) return;
+  r.unwatch();
   r.pc.close();
   receivers.delete(id);
   const tile = stage.tiles.get(r.personId);

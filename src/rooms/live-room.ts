@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../log.ts";
 import { planSubscriptions, type Subscription, wantedSubscriptions } from "./sfu/forwarding.ts";
-import type { MediaServer, PublishedMedia } from "./sfu/media-server.ts";
+import type { MediaServer, PublishedMedia, Subscribed } from "./sfu/media-server.ts";
 import type { RoomRole } from "./rooms.ts";
 import { type CallParticipant, type DeviceState, MAX_IN_CALL, type ServerMessage } from "./signaling.ts";
 
@@ -31,7 +31,7 @@ interface Participant {
   publishing: { close: () => Promise<void> } | null;
   media: PublishedMedia | null;
   /** Subscriptions this participant receives, by source person id. */
-  receiving: Map<string, { id: string; accept: (sdp: string) => Promise<void>; close: () => Promise<void> }>;
+  receiving: Map<string, Pick<Subscribed, "accept" | "wanted" | "layer" | "close"> & { id: string }>;
 }
 
 export interface StoredChat {
@@ -133,6 +133,13 @@ export class LiveRoom {
     const p = this.participants.get(personId);
     const sub = p && [...p.receiving.values()].find((s) => s.id === id);
     if (sub) await sub.accept(sdp);
+  }
+
+  /** A receiver tells how wide it shows one of its videos. */
+  view(personId: string, id: string, width: number): void {
+    const p = this.participants.get(personId);
+    const sub = p && [...p.receiving.values()].find((s) => s.id === id);
+    sub?.wanted(width);
   }
 
   admit(hostId: string, guestId: string): void {
@@ -280,7 +287,7 @@ export class LiveRoom {
         await sub.close();
         continue;
       }
-      subscriber.receiving.set(s.source, { id, accept: sub.accept, close: sub.close });
+      subscriber.receiving.set(s.source, { id, accept: sub.accept, wanted: sub.wanted, layer: sub.layer, close: sub.close });
       subscriber.socket.send({ type: "subscribe", id, sdp: sub.offerSdp, name: source.name, personId: source.personId });
     }
   }

@@ -131,6 +131,8 @@ export class LiveRooms {
             return void r.publish(me, msg.sdp).catch(fail);
           case "answer":
             return void r.answer(me, msg.id, msg.sdp).catch(fail);
+          case "view":
+            return r.view(me, msg.id, msg.width);
           case "admit":
             return r.admit(me, msg.personId);
           case "decline":

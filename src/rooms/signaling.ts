@@ -30,6 +30,8 @@ export const clientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("remove"), personId: id }),
   /** Host only: a short message to someone in the waiting room ("running 5 minutes late"). */
   z.object({ type: z.literal("notice"), personId: id, text: z.string().trim().min(1).max(300) }),
+  /** How wide this browser shows a received video now, in device pixels (0: not shown): small tiles get small layers. */
+  z.object({ type: z.literal("view"), id, width: z.number().int().min(0).max(16384) }),
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessage>;

@@ -38,9 +38,17 @@ export async function publishThrough(server: MediaServer, ssrc: number): Promise
   const published = await server.publish(pc.localDescription!.sdp, (m) => (media = m));
   await pc.setRemoteDescription({ type: "answer", sdp: published.answerSdp });
   await connected(pc);
+  // Each packet is a whole VP8 frame (RFC 7741 descriptor: S set, partition 0); a keyframe first and after every
+  // keyframe request, as an encoder does: the SFU starts a receiver only on a keyframe.
+  let keyframeNext = true;
+  videoTransceiver.sender.onPictureLossIndication.subscribe(() => (keyframeNext = true));
   const sendVideo = (seq: number) => {
     const header = new RtpHeader({ payloadType: 96, sequenceNumber: seq, timestamp: seq * 3000, ssrc, marker: true });
-    video.writeRtp(new RtpPacket(header, Buffer.alloc(800, seq % 256)));
+    const payload = Buffer.alloc(800, seq % 256);
+    payload[0] = 0x10;
+    payload[1] = keyframeNext ? 0x00 : 0x01;
+    keyframeNext = false;
+    video.writeRtp(new RtpPacket(header, payload));
   };
   for (let s = 0; s < 50 && !media; s++) {
     sendVideo(s);

@@ -4,7 +4,8 @@ import type { DeviceState } from "../../src/rooms/signaling.ts"; // types only
 
 export type Kind = "audio" | "video";
 
-const VIDEO: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 } };
+// 960×540: sharp on a laptop screen, and the smallest size Chrome sends three simulcast layers of (local-media.ts).
+const VIDEO: MediaTrackConstraints = { width: { ideal: 960 }, height: { ideal: 540 } };
 
 /** What a getUserMedia failure means for the person: blocked by permission, no such device, or held by another app. */
 export function classify(error: unknown): DeviceState {

@@ -12,6 +12,28 @@ export interface OwnStates {
   screen: boolean;
 }
 
+/**
+ * The camera goes out in up to three sizes (simulcast, lowest first); the server gives each receiver the one their link
+ * carries and their screen shows. Chrome sends at most as many layers as the picture's size allows (2 below 960×540,
+ * 1 below 480×270) and drops the largest ones beyond that, so the layers are chosen from the camera's real height.
+ */
+export function simulcastFor(height: number): RTCRtpEncodingParameters[] | undefined {
+  if (height >= 540) {
+    return [
+      { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+      { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+      { rid: "f", maxBitrate: 1_500_000 },
+    ];
+  }
+  if (height >= 270) {
+    return [
+      { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 250_000 },
+      { rid: "f", maxBitrate: 900_000 },
+    ];
+  }
+  return undefined;
+}
+
 export class LocalMedia {
   stream = new MediaStream();
   /** Why a kind has no track ("on" while it has one). */
@@ -78,7 +100,15 @@ export class LocalMedia {
   /** Sends from this connection; each kind gets a sender with its track or none. */
   attach(pc: RTCPeerConnection): void {
     for (const kind of ["audio", "video"] as const) {
-      this.senders[kind] = pc.addTransceiver(this.outgoing(kind) ?? kind, { direction: "sendonly", streams: [this.stream] }).sender;
+      const init: RTCRtpTransceiverInit = { direction: "sendonly", streams: [this.stream] };
+      let transceiver: RTCRtpTransceiver;
+      try {
+        const layers = kind === "video" ? simulcastFor(this.track("video")?.getSettings().height ?? 540) : undefined;
+        transceiver = pc.addTransceiver(this.outgoing(kind) ?? kind, layers ? { ...init, sendEncodings: layers } : init);
+      } catch {
+        transceiver = pc.addTransceiver(this.outgoing(kind) ?? kind, init); // a browser that cannot send simulcast: one layer
+      }
+      this.senders[kind] = transceiver.sender;
     }
   }
 

@@ -152,3 +152,21 @@ export function draggableToCorners(el: HTMLElement): void {
   el.addEventListener("pointerup", drop);
   el.addEventListener("pointercancel", drop);
 }
+
+/**
+ * Tells, now and on every real change, how wide a received video is shown in device pixels (0 when hidden): the
+ * server sends the simulcast layer of about that size, so a small tile does not cost a large picture's bandwidth.
+ */
+export function watchShownWidth(video: HTMLVideoElement, report: (width: number) => void): () => void {
+  let last = -1;
+  const observer = new ResizeObserver(([entry]) => {
+    const width = Math.round((entry?.contentRect.width ?? 0) * devicePixelRatio);
+    // Small changes (a scrollbar, a panel opening) are not worth a message.
+    if (last < 0 || (width === 0) !== (last === 0) || Math.abs(width - last) > last * 0.15) {
+      last = width;
+      report(width);
+    }
+  });
+  observer.observe(video);
+  return () => observer.disconnect();
+}

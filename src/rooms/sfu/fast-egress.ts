@@ -50,13 +50,16 @@ export const egressCounts = { fast: 0, werift: 0, retransmitted: 0, direct: 0 };
 export interface FastEgress {
   /** True when the packet was sent (or deliberately dropped); false: use werift's path for this one. */
   forward(rtp: RtpPacket): boolean;
+  /** Sends a padding-only packet (probing the receiver's link) on this path; false when it cannot yet. */
+  pad(header: RtpPacket["header"], payload: Buffer): boolean;
   close(): void;
 }
 
-export function fastEgress(sender: RTCRtpSender): FastEgress {
+/** `retransmit`: keep sent packets to answer NACKs (only for streams that negotiated NACK: video, not audio). */
+export function fastEgress(sender: RTCRtpSender, options: { retransmit: boolean }): FastEgress {
   const s = sender as unknown as SenderInternals;
-  const cache: (Buffer | undefined)[] = new Array(CACHE_SIZE);
-  const cacheSeq = new Int32Array(CACHE_SIZE).fill(-1);
+  const cache: (Buffer | undefined)[] = options.retransmit ? new Array(CACHE_SIZE) : [];
+  const cacheSeq = options.retransmit ? new Int32Array(CACHE_SIZE).fill(-1) : new Int32Array(0);
   let started = false;
   let lastPairAt = 0;
 
@@ -76,7 +79,7 @@ export function fastEgress(sender: RTCRtpSender): FastEgress {
     return true;
   };
 
-  const nack = s.onGenericNack?.subscribe(({ lost }) => {
+  const nack = !options.retransmit ? undefined : s.onGenericNack?.subscribe(({ lost }) => {
     const dtls = s.dtlsTransport;
     if (!dtls || s.stopped) return;
     for (const seq of lost) {
@@ -111,9 +114,11 @@ export function fastEgress(sender: RTCRtpSender): FastEgress {
         h.ssrc = ssrc;
         h.payloadType = payloadType;
       }
-      const i = h.sequenceNumber % CACHE_SIZE;
-      cache[i] = packet;
-      cacheSeq[i] = h.sequenceNumber;
+      if (options.retransmit) {
+        const i = h.sequenceNumber % CACHE_SIZE;
+        cache[i] = packet;
+        cacheSeq[i] = h.sequenceNumber;
+      }
       if (!sendOnPair(conn, packet)) return werift();
       egressCounts.fast++;
       dtls.bytesSent += packet.length;
@@ -130,6 +135,20 @@ export function fastEgress(sender: RTCRtpSender): FastEgress {
         started = true;
         void s.runRtcp();
       }
+      return true;
+    },
+    pad(header, payload) {
+      const dtls = s.dtlsTransport;
+      const codec = s.codec;
+      if (s.stopped || !dtls || dtls.state !== "connected" || !dtls.srtp || !codec) return false;
+      const conn = dtls.iceTransport.connection;
+      if (conn.nominated?.protocol.type !== "stun") return false;
+      header.ssrc = s.ssrc;
+      header.payloadType = codec.payloadType;
+      const packet = dtls.srtp.encrypt(payload, header);
+      if (!sendOnPair(conn, packet)) return false;
+      dtls.bytesSent += packet.length;
+      dtls.packetsSent++;
       return true;
     },
     close() {

@@ -4,7 +4,6 @@
 // imports, so tsyringe found no polyfill and the SFU failed to load in the binary (it worked under `bun run`).
 // Loading the polyfill in a step of its own first fixes the order.
 import type { Installation } from "../../installation.ts";
-import { iceServersNow } from "../turn.ts";
 import type { MediaServerOptions } from "./media-server.ts";
 
 export async function loadMediaServer(): Promise<typeof import("./media-server.ts")> {
@@ -18,11 +17,11 @@ export async function loadNetworkChecks(): Promise<typeof import("./network-chec
   return await import("./network-check.ts");
 }
 
-/** Where media flows, from the configuration: the same for calls and network checks. */
-export function mediaOptions(inst: Pick<Installation, "config" | "clock">): MediaServerOptions {
+/** Where media flows, from the configuration: the same for calls and network checks. The TURN servers are not
+ *  here: they are for browsers; the SFU answers on its own address. */
+export function mediaOptions(inst: Pick<Installation, "config">): MediaServerOptions {
   return {
     portRange: inst.config.mediaPorts,
     advertise: inst.config.publicIp ? [inst.config.publicIp] : [],
-    iceServers: () => iceServersNow(inst.config, inst.clock.now()),
   };
 }

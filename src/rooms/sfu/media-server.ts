@@ -1,27 +1,54 @@
 // The selective forwarding unit: the only module that imports werift.
 //
 // Each participant has one publishing peer connection (the browser offers its camera and microphone, we answer) and
-// one receiving peer connection per other participant's media (we offer, the browser answers). Media is forwarded
-// packet by packet from the publisher's tracks to each receiver through the SFU's own egress (fast-egress.ts), which
-// answers NACKs per hop from its cache; keyframe requests (PLI) from a receiver are relayed to the publisher. No STUN or TURN server is
-// contacted unless configured: werift's default public STUN server is switched off (see `withoutDefaultSTUN` below).
+// one receiving peer connection per other participant's media (we offer, the browser answers). A browser publishes
+// its camera in up to three simulcast layers; each receiver gets the layer their link carries and their tile shows
+// (video-forward.ts). Media is forwarded packet by packet from the publisher's tracks to each receiver through the
+// SFU's own egress (fast-egress.ts), which answers NACKs per hop from its cache; keyframe requests (PLI) from a
+// receiver are relayed to the publisher, at most every 500 ms per layer. The SFU contacts no STUN or TURN server:
+// it has its own address (advertised); TURN is for browsers, and werift's default public STUN server is switched off
+// (see `withoutDefaultSTUN` below).
 import { isIP } from "node:net";
 import type { Socket as DgramSocket } from "node:dgram";
 import { fastEgress } from "./fast-egress.ts";
-import { Connection, MediaStreamTrack, type PeerConfig, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, type RTCRtpTransceiver } from "werift";
+import { PublishedVideo, VideoForward } from "./video-forward.ts";
+import {
+  Connection,
+  MediaStreamTrack,
+  type PeerConfig,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  type RTCRtpTransceiver,
+  useNACK,
+  usePLI,
+  useREMB,
+  useRepairedRtpStreamId,
+  useSdesMid,
+  useSdesRTPStreamId,
+} from "werift";
 
 export interface MediaServerOptions {
   portRange: readonly [number, number];
   /** Extra addresses to advertise (the host's public or LAN address behind NAT or Docker). */
   advertise: readonly string[];
-  /** STUN/TURN servers the admin configured, asked for anew for each connection (credentials may be short-lived). */
-  iceServers?: () => readonly { urls: string; username?: string; credential?: string }[];
 }
 
 type Kind = "audio" | "video";
 
 export interface PublishedMedia {
   readonly tracks: ReadonlyMap<Kind, { track: MediaStreamTrack; transceiver: RTCRtpTransceiver }>;
+  /** The video's layers (one without simulcast). */
+  readonly video?: PublishedVideo;
+}
+
+/** What a receiver gets of one publisher: `wanted` tells how wide they show the video (device pixels). */
+export interface Subscribed {
+  offerSdp: string;
+  accept: (answerSdp: string) => Promise<void>;
+  wanted: (width: number) => void;
+  /** The simulcast layer now forwarded (-1: none yet), for tests. */
+  layer: () => number;
+  close: () => Promise<void>;
 }
 
 const CODECS = {
@@ -65,10 +92,10 @@ if (typeof derive !== "function") throw new Error("werift changed: Connection.ap
 };
 
 /** The ICE side of every peer connection Kabinet makes (calls and network checks): the media ports, the advertised
- *  address, the admin's STUN/TURN servers and nothing else. */
+ *  address and nothing else. */
 export function iceConfiguration(options: MediaServerOptions): Partial<PeerConfig> {
   return {
-    iceServers: [...(options.iceServers?.() ?? [])], // never werift's default public STUN server
+    iceServers: [], // never werift's default public STUN server, nor the browsers' TURN relay
     icePortRange: [options.portRange[0], options.portRange[1]],
     iceAdditionalHostAddresses: [...options.advertise],
     iceUseIpv4: true,
@@ -83,7 +110,12 @@ export class MediaServer {
   constructor(private readonly options: MediaServerOptions) {}
 
   private peerConnection(): RTCPeerConnection {
-    return new RTCPeerConnection({ ...iceConfiguration(this.options), codecs: CODECS });
+    // The mid and rid header extensions name each simulcast layer's stream (RFC 8852); werift routes layers by them.
+    return new RTCPeerConnection({
+      ...iceConfiguration(this.options),
+      codecs: CODECS,
+      headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId()] },
+    });
   }
 
   /** Answers a browser's publishing offer. `onMedia` fires once audio and video (whatever was offered) have arrived. */
@@ -92,11 +124,16 @@ export class MediaServer {
     const tracks = new Map<Kind, { track: MediaStreamTrack; transceiver: RTCRtpTransceiver }>();
     let expected = 0;
     let announced = false;
+    let published: PublishedMedia | undefined;
     // werift fires onTrack inside setRemoteDescription, before we know how many to expect: check on both sides.
     const announceWhenComplete = () => {
       if (announced || expected === 0 || tracks.size < expected) return;
       announced = true;
-      onMedia({ tracks });
+      const video = tracks.get("video");
+      // With simulcast werift has a track per rid, in the order the browser offered them (lowest first).
+      const layers = video ? (video.transceiver.receiver.tracks.length > 0 ? video.transceiver.receiver.tracks : [video.track]) : [];
+      published = { tracks, video: video ? new PublishedVideo(layers, video.transceiver.receiver) : undefined };
+      onMedia(published);
     };
     pc.onTrack.subscribe((track) => {
       const transceiver = pc.getTransceivers().find((t) => t.receiver.track === track || t.receiver.tracks.includes(track));
@@ -109,32 +146,46 @@ export class MediaServer {
     announceWhenComplete();
     await pc.setLocalDescription(await pc.createAnswer());
     await gathered(pc);
-    return { answerSdp: pc.localDescription!.sdp, close: () => pc.close() };
+    return {
+      answerSdp: pc.localDescription!.sdp,
+      close: async () => {
+        published?.video?.close();
+        await pc.close();
+      },
+    };
   }
 
   /** Offers a browser the media of one publisher; the browser's answer completes it. */
-  async subscribe(media: PublishedMedia): Promise<{ offerSdp: string; accept: (answerSdp: string) => Promise<void>; close: () => Promise<void> }> {
+  async subscribe(media: PublishedMedia): Promise<Subscribed> {
     const pc = this.peerConnection();
+    const closers: (() => void)[] = [];
+    let video: VideoForward | undefined;
     for (const [kind, { track, transceiver: source }] of media.tracks) {
       const forward = new MediaStreamTrack({ kind });
       const t = pc.addTransceiver(forward, { direction: "sendonly" });
       // Our own egress once DTLS is up (src/rooms/sfu/fast-egress.ts); werift's path before that and through TURN.
-      const egress = fastEgress(t.sender);
+      const egress = fastEgress(t.sender, { retransmit: kind === "video" });
+      closers.push(() => egress.close());
+      if (kind === "video" && media.video) {
+        const v = new VideoForward(media.video, t.sender, egress, forward);
+        video = v;
+        closers.push(() => v.close());
+        continue;
+      }
       const sub = track.onReceiveRtp.subscribe((rtp) => {
         if (!egress.forward(rtp)) forward.writeRtp(rtp.clone());
       });
-      if (kind === "video") {
-        // A receiver that lost a keyframe asks us; we ask the publisher.
-        t.sender.onPictureLossIndication.subscribe(() => void source.receiver.sendRtcpPLI(track.ssrc!));
-      }
-      pc.connectionStateChange.subscribe((state) => {
-        if (state === "connected" && kind === "video") void source.receiver.sendRtcpPLI(track.ssrc!);
-        if (state === "closed" || state === "failed") {
-          sub.unSubscribe();
-          egress.close();
-        }
-      });
+      closers.push(() => sub.unSubscribe());
+      if (kind === "video") t.sender.onPictureLossIndication.subscribe(() => void source.receiver.sendRtcpPLI(track.ssrc!));
     }
+    const closeAll = () => {
+      for (const close of closers.splice(0)) close();
+    };
+    pc.connectionStateChange.subscribe((state) => {
+      // Packets before this went nowhere (werift drops them until DTLS is up): a fresh keyframe to start from.
+      if (state === "connected") video?.restart();
+      if (state === "closed" || state === "failed") closeAll();
+    });
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
     return {
@@ -142,7 +193,12 @@ export class MediaServer {
       accept: async (answerSdp) => {
         await pc.setRemoteDescription({ type: "answer", sdp: browserCandidatesOnly(answerSdp, { mdns: true }) });
       },
-      close: () => pc.close(),
+      wanted: (width) => video?.wanted(width),
+      layer: () => video?.layer ?? -1,
+      close: async () => {
+        closeAll();
+        await pc.close();
+      },
     };
   }
 }
