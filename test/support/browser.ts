@@ -1,5 +1,5 @@
 // Debian's Chromium driven by playwright-core, with the flags from the stack notes, in a throw-away profile.
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium } from "playwright-core";
@@ -7,10 +7,19 @@ import { type Browser, chromium } from "playwright-core";
 export const CHROMIUM = "/usr/bin/chromium";
 export const SCREENSHOTS = join(import.meta.dir, "../../test-output/screenshots");
 
-export async function launchChromium(): Promise<Browser> {
+/**
+ * `inNetworkOf`: run Chromium in the network namespace of that process (a test's own network), else in ours.
+ * `secureOrigin`: an http origin off loopback that pages may use the camera and microphone on, as on https.
+ */
+export async function launchChromium(options: { inNetworkOf?: number; secureOrigin?: string } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), "kabinet-chromium-"));
+  let executablePath = CHROMIUM;
+  if (options.inNetworkOf) {
+    executablePath = join(profile, "chromium-in-namespace");
+    writeFileSync(executablePath, `#!/bin/sh\nexec nsenter -t ${options.inNetworkOf} -n ${CHROMIUM} "$@"\n`, { mode: 0o755 });
+  }
   return await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     env: { ...process.env, HOME: profile },
     args: [
@@ -24,6 +33,7 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-sync",
       "--no-first-run",
       "--allow-loopback-in-peer-connection",
+      ...(options.secureOrigin ? [`--unsafely-treat-insecure-origin-as-secure=${options.secureOrigin}`] : []),
       // The test browsers stand in for people's own browsers, whose calls home are not the appliance's: Chromium's own
       // background services (component updates, autofill, optimization hints) resolve to nothing, so the offline
       // test can tell that nothing else tries to leave.

@@ -78,11 +78,12 @@ export interface ServedInstallation {
 }
 
 /** A fresh installation served over real HTTP on a free loopback port, with its public URL set to that origin. */
-export async function serveInstallation(extraEnv: Record<string, string> = {}): Promise<ServedInstallation> {
+/** `hostname`: the address to listen on and be reached at (loopback unless a test builds its own network). */
+export async function serveInstallation(extraEnv: Record<string, string> = {}, hostname = "127.0.0.1"): Promise<ServedInstallation> {
   const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `http://${hostname}:${port}`;
   const inst = makeInstallation({ KABINET_PUBLIC_URL: origin, ...extraEnv });
-  const server = Bun.serve({ hostname: "127.0.0.1", port, fetch: inst.app.fetch, websocket });
+  const server = Bun.serve({ hostname, port, fetch: inst.app.fetch, websocket });
   return {
     inst,
     origin,

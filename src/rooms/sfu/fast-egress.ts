@@ -45,7 +45,7 @@ interface IceConnection {
 }
 
 /** Packets sent by this path and handed to werift's instead, since start (for tests and the benchmark). */
-export const egressCounts = { fast: 0, werift: 0, retransmitted: 0, direct: 0 };
+export const egressCounts = { fast: 0, werift: 0, retransmitted: 0, direct: 0, refused: 0 };
 
 export interface FastEgress {
   /** True when the packet was sent (or deliberately dropped); false: use werift's path for this one. */
@@ -72,8 +72,15 @@ export function fastEgress(sender: RTCRtpSender, options: { retransmit: boolean 
     // Bun's node:dgram resolves even an IP literal through an asynchronous lookup before sending; its own UDP socket
     // underneath sends at once. Used when present (Bun 1.4), else the node:dgram call.
     const direct = bunUdpSocket(transport.socket);
-    if (direct?.send(data, port, address)) egressCounts.direct++;
-    else transport.socket.send(data, port, address);
+    try {
+      if (direct?.send(data, port, address)) egressCounts.direct++;
+      else transport.socket.send(data, port, address);
+    } catch {
+      // The kernel refused this datagram (ENOBUFS: the interface's queue is full; EPERM: a firewall dropped it). On
+      // UDP that is a lost packet, as on the wire: the receiver asks again or the next layer decision deals with it.
+      egressCounts.refused++;
+      return true;
+    }
     pair.packetsSent++;
     pair.bytesSent += data.length;
     return true;
