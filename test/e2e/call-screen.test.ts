@@ -41,9 +41,10 @@ afterAll(async () => {
 
 /**
  * A page signed in as this person, in its own context; `blockCamera` makes every camera request fail as if denied;
- * `small` asks the fake camera for 320×240 at 10 fps, so four encoders and twelve decoders fit on two shared cores.
+ * `small` asks the fake camera for 320×240 at 10 fps, so four encoders and twelve decoders fit on two shared cores;
+ * `fourByThree` for 640×480 (the default camera is 16:9).
  */
-async function pageAs(person: TestPerson, viewport = PHONE, opts: { blockCamera?: true | "NotReadableError"; blockAll?: boolean; small?: boolean; weakLink?: boolean } = {}): Promise<Page> {
+async function pageAs(person: TestPerson, viewport = PHONE, opts: { blockCamera?: true | "NotReadableError"; blockAll?: boolean; small?: boolean; fourByThree?: boolean; weakLink?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport, locale: "en-US", permissions: ["camera", "microphone"] });
   contexts.push(context);
   if (opts.weakLink) {
@@ -73,12 +74,11 @@ async function pageAs(person: TestPerson, viewport = PHONE, opts: { blockCamera?
       navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
     });
   }
-  if (opts.small) {
-    await context.addInitScript(() => {
+  if (opts.small || opts.fourByThree) {
+    await context.addInitScript((video) => {
       const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-      navigator.mediaDevices.getUserMedia = (c?: MediaStreamConstraints) =>
-        real(c?.video ? { ...c, video: { width: 320, height: 240, frameRate: 10 } } : c);
-    });
+      navigator.mediaDevices.getUserMedia = (c?: MediaStreamConstraints) => real(c?.video ? { ...c, video } : c);
+    }, opts.small ? { width: 320, height: 240, frameRate: 10 } : { width: 640, height: 480 });
   }
   const [name, value] = cookieFor(inst, person.personId).split("=") as [string, string];
   await context.addCookies([{ name, value, url: origin }]);
@@ -89,7 +89,7 @@ async function pageAs(person: TestPerson, viewport = PHONE, opts: { blockCamera?
 }
 
 /** The specialist opens a room; returns their page (not yet started) and the invitation. */
-async function openRoom(viewport = DESKTOP, opts: { small?: boolean } = {}): Promise<{ host: Page; invite: string; roomUrl: string }> {
+async function openRoom(viewport = DESKTOP, opts: { small?: boolean; fourByThree?: boolean } = {}): Promise<{ host: Page; invite: string; roomUrl: string }> {
   const host = await pageAs(specialist, viewport, opts);
   await host.goto(`${origin}/rooms`);
   await host.getByRole("button", { name: "Open a consultation room" }).click();
@@ -317,7 +317,8 @@ test("a client who allows neither camera nor microphone still joins, sees and he
 }, 180_000);
 
 test("a shared screen replaces the camera on the other side and shows as a screen; stopping brings the camera back", async () => {
-  const { host, invite } = await openRoom(DESKTOP);
+  // A 4:3 camera, so that the 16:9 screen is told from it by its shape.
+  const { host, invite } = await openRoom(DESKTOP, { fourByThree: true });
   await host.getByRole("button", { name: "Start the consultation" }).click();
   const { page: guest } = await guestWaits(invite, "Screen Viewer", DESKTOP);
   await admit(host, "Screen Viewer");

@@ -1,6 +1,7 @@
 // Simulcast through Kabinet's SFU with real Chromium: the specialist's camera goes out in three layers; of two clients,
 // the one behind a link throttled to 300 kbit/s with 2 % loss gets the low layer and keeps decoding, while the other
-// keeps the top layer; once the link is lifted the top layer comes back within 10 s.
+// keeps the top layer; once the link is lifted the top layer comes back within 10 s. A window made phone-sized gets
+// the middle layer: its tile no longer shows more.
 // The network is built in namespaces (test/support/weak-link-namespace.ts), so this needs root, as CI has.
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -19,7 +20,7 @@ function longestFreeze(samples: Sample[]): number {
   return longest;
 }
 
-test("a weak link gets the low layer and keeps decoding, the other client keeps the top layer, and lifting the limit brings the top back within 10 s", async () => {
+test("a weak link gets the low layer and keeps decoding, the other client keeps the top layer, lifting the limit brings the top back within 10 s, and a phone-sized tile gets the middle layer", async () => {
   if (process.getuid?.() !== 0) throw new Error("this test builds network namespaces and needs root (run the suite as root, as CI does)");
   const out = join(mkdtempSync(join(tmpdir(), "kabinet-weak-")), "result.json");
   const child = Bun.spawn(["unshare", "-n", process.execPath, join(import.meta.dir, "../support/weak-link-namespace.ts"), out], { stdout: "inherit", stderr: "inherit" });
@@ -30,7 +31,8 @@ test("a weak link gets the low layer and keeps decoding, the other client keeps 
   console.log(
     `top layer at the near client: ${r.fastWidthBefore}px; weak link on the low layer after ${r.downAfterMs} ms; ` +
       `widths there ${Math.min(...weakWidths)}–${Math.max(...weakWidths)}px, longest freeze ${longestFreeze(r.weak)} ms; ` +
-      `near client ${Math.min(...fastWidths)}–${Math.max(...fastWidths)}px; top layer back ${r.upAfterMs} ms after lifting`,
+      `near client ${Math.min(...fastWidths)}–${Math.max(...fastWidths)}px; top layer back ${r.upAfterMs} ms after lifting; ` +
+      `the middle layer ${r.smallTileAfterMs} ms after the near client's window became phone-sized`,
   );
   expect(r.uncaught).toEqual([]);
   expect(r.fastWidthBefore).toBe(r.topWidth);
@@ -42,4 +44,6 @@ test("a weak link gets the low layer and keeps decoding, the other client keeps 
   expect(longestFreeze(r.fast)).toBeLessThan(1_000);
   expect(r.upAfterMs).toBeGreaterThanOrEqual(0);
   expect(r.upAfterMs).toBeLessThan(10_000);
+  // A small tile gets a small layer, however good the link.
+  expect(r.smallTileAfterMs).toBeGreaterThanOrEqual(0);
 }, 240_000);

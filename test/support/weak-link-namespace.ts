@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { acceptRoomInvitation, createRoom } from "../../src/rooms/rooms.ts";
 import { addPerson, cookieFor, setUpOrganisation } from "./accounts.ts";
-import { DESKTOP, launchChromium, screenshotPath } from "./browser.ts";
+import { DESKTOP, launchChromium, PHONE, screenshotPath } from "./browser.ts";
 import { serveInstallation } from "./installation.ts";
 
 export interface Sample {
@@ -27,6 +27,8 @@ export interface WeakLinkResult {
   fast: Sample[];
   /** ms from lifting the throttle until the throttled client had the top layer again (-1: not within 20 s). */
   upAfterMs: number;
+  /** ms from the near client's window shrinking to a phone's until it got the middle layer (-1: not within 10 s). */
+  smallTileAfterMs: number;
   topWidth: number;
   /** Errors nobody caught in the server meanwhile (a send the kernel refused must not become one). */
   uncaught: string[];
@@ -169,7 +171,11 @@ try {
 
   lift();
   const upAfterMs = await waitFor(weakPage, (w) => w >= topWidth, 20_000);
-  const result: WeakLinkResult = { fastWidthBefore, downAfterMs, weak: weakSamples, fast: fastSamples, upAfterMs, topWidth, uncaught };
+  // The near client's window becomes phone-sized: its tile is now about 370 pixels wide, and the middle layer does.
+  await nearPage.setViewportSize(PHONE);
+  const smallTileAfterMs = await waitFor(nearPage, (w) => w === topWidth / 2, 10_000);
+  await nearPage.screenshot({ path: screenshotPath("simulcast-small-tile-phone") });
+  const result: WeakLinkResult = { fastWidthBefore, downAfterMs, weak: weakSamples, fast: fastSamples, upAfterMs, smallTileAfterMs, topWidth, uncaught };
   writeFileSync(out, JSON.stringify(result));
 } finally {
   for (const b of browsers) await b.close().catch(() => {});
