@@ -32,8 +32,9 @@ export interface FastIngress {
   close(): void;
 }
 
-/** Packets by the path that carried them, since start (for tests and the benchmark). */
-export const ingressCounts = { fast: 0, werift: 0, refused: 0 };
+/** Packets by the path that carried them, since start (for tests and the benchmark); `unwrapped`: RTX packets the
+ *  fast path turned back into the packets they repair. */
+export const ingressCounts = { fast: 0, werift: 0, refused: 0, unwrapped: 0 };
 
 const URI_RID = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
 const URI_REPAIRED_RID = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
@@ -218,6 +219,7 @@ export function fastIngress(pc: RTCPeerConnection, handlers: IngressHandlers): F
     if (stream.rtx) {
       media = view.payload.length < 2 ? undefined : unwrapRTX(view, stream.rtx.ssrc, stream.rtx.apt.get(view.payloadType)!, ids);
       if (!media) return true; // padding-only probe: counted, nothing to deliver (as werift)
+      ingressCounts.unwrapped++;
     }
     stream.nack?.addPacket(asWerift(media));
     ingressCounts.fast++;
