@@ -12,8 +12,8 @@
 // - RTX (RFC 4588, when negotiated with SSRCs): unwrapped in place to the original SSRC, payload type and sequence
 //   number before it is delivered or counted as received by the NACK generator;
 // - the first packet of every SSRC takes werift's path, which learns the stream (rid → SSRC for simulcast, its
-//   statistics, the report loop); so does anything this path does not handle (RED, transport-cc, an SSRC werift does not
-//   know). Those packets still reach `onRtp`, from werift's track event, so nothing is lost between the two paths.
+//   statistics, the report loop); so does anything this path does not handle (RED, transport-cc with its header
+//   extension negotiated, an SSRC werift does not know). Those packets still reach `onRtp`, from werift's track event, so nothing is lost between the two paths.
 // A packet whose SRTP tag does not verify is refused (counted), as werift refuses it.
 import type { MediaStreamTrack, RTCPeerConnection, RtpPacket } from "werift";
 import { RtpPacket as WeriftRtpPacket } from "werift";
@@ -39,6 +39,7 @@ export const ingressCounts = { fast: 0, werift: 0, refused: 0, unwrapped: 0 };
 const URI_RID = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
 const URI_REPAIRED_RID = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
 const URI_MID = "urn:ietf:params:rtp-hdrext:sdes:mid";
+const URI_TRANSPORT_CC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
 /** The werift 0.25 internals this path reads and updates. */
 interface Codec {
@@ -111,6 +112,7 @@ export function fastIngress(pc: RTCPeerConnection, handlers: IngressHandlers): F
   const unsubscribes: (() => void)[] = [];
   const restores: (() => void)[] = [];
   const installed = new Set<DtlsTransport>();
+  let transportCC = false;
   const shim: StatisticsPacket = { header: { sequenceNumber: 0, timestamp: 0, ssrc: 0, serializeSize: 0 }, payload: { length: 0 } };
   let closed = false;
 
@@ -162,7 +164,10 @@ export function fastIngress(pc: RTCPeerConnection, handlers: IngressHandlers): F
   const streamOf = (view: RtpView): Stream | undefined => {
     const receiver = receiverOf(view.ssrc, view.rid);
     const stats = receiver?.remoteStreams[view.ssrc];
-    if (!receiver || !stats || receiver.twccEnabled) return undefined;
+    // werift answers with the browser's rtcp-fb lines, transport-cc included, even where the SFU's codecs leave it out;
+    // without the header extension its transport-cc feedback never has anything to send. With the extension, werift
+    // keeps these packets (it reads the transport sequence number from each).
+    if (!receiver || !stats || (receiver.twccEnabled && transportCC)) return undefined;
     const original = receiver.ssrcByRtx[view.ssrc];
     const mediaSsrc = original ?? view.ssrc;
     const track = receiver.trackBySSRC[mediaSsrc];
@@ -257,6 +262,7 @@ export function fastIngress(pc: RTCPeerConnection, handlers: IngressHandlers): F
       if (uri === URI_RID) ids.rid = Number(id);
       else if (uri === URI_REPAIRED_RID) ids.repairedRid = Number(id);
       else if (uri === URI_MID) ids.mid = Number(id);
+      else if (uri === URI_TRANSPORT_CC) transportCC = true;
     }
     watchAll();
     const onData = dtls.iceTransport.connection.onData;
