@@ -16,7 +16,7 @@ import {
   usePLI,
   useREMB,
 } from "werift";
-import { fastIngress, ingressCounts } from "../src/rooms/sfu/fast-ingress.ts";
+import { type FastIngress, fastIngress, ingressCounts } from "../src/rooms/sfu/fast-ingress.ts";
 import { iceConfiguration } from "../src/rooms/sfu/media-server.ts";
 import type { RtpView } from "../src/rooms/sfu/rtp-view.ts";
 import { launchChromium } from "./support/browser.ts";
@@ -43,7 +43,7 @@ interface Call {
   sendAudio(seq: number): void;
   /** Audio sequence numbers sent so far. */
   sentAudio: number[];
-  ingress: { close(): void };
+  ingress: FastIngress;
   close(): Promise<void>;
 }
 
@@ -133,6 +133,9 @@ describe("the SFU's own ingress", () => {
 
   test("packets arrive intact (payload, sequence number, timestamp, marker), carried by the fast path", async () => {
     const before = { ...ingressCounts };
+    const videoTrack = c.sfu.getTransceivers().find((t) => t.kind === "video")!.receiver.tracks[0]!;
+    const heard: number[] = [];
+    const listening = c.ingress.listen(videoTrack, (view) => heard.push(view.sequenceNumber));
     for (let seq = 1000; seq < 1100; seq++) {
       c.sendVideo(seq);
       c.sendAudio(seq);
@@ -150,6 +153,8 @@ describe("the SFU's own ingress", () => {
       expect(view.payloadType).toBe(96);
     }
     expect(seqsOf(c, "audio").filter((s) => s >= 1000)).toHaveLength(100);
+    expect(heard).toEqual(Array.from({ length: 100 }, (_, i) => 1000 + i)); // a listener of the video track alone
+    listening.unSubscribe();
     expect(ingressCounts.fast - before.fast).toBe(200);
     expect(ingressCounts.werift - before.werift).toBe(0);
     expect(ingressCounts.refused - before.refused).toBe(0);

@@ -20,15 +20,16 @@ import { RtpPacket as WeriftRtpPacket } from "werift";
 import { type ExtensionIds, fromWerift, readRtp, type RtpView } from "./rtp-view.ts";
 import { type SrtpContext, srtpContextsFromWerift, unprotectRtp, type WeriftSrtpConfig } from "./srtp.ts";
 
-export interface IngressHandlers {
-  /**
-   * Each RTP packet of the publisher's tracks, once, from either path. The view's buffers are the packet's own (not
-   * reused), so they may be kept. RTX packets arrive unwrapped, as the packet they repair.
-   */
-  onRtp(view: RtpView, track: MediaStreamTrack): void;
-}
+/**
+ * Each RTP packet of the publisher's tracks, once, from either path. The view's buffers are the packet's own (not
+ * reused by this path), but every listener of the track gets the same view: copy before rewriting anything in it.
+ * RTX packets arrive unwrapped, as the packet they repair.
+ */
+export type RtpListener = (view: RtpView, track: MediaStreamTrack) => void;
 
 export interface FastIngress {
+  /** Listens to one track's packets, as werift's `track.onReceiveRtp.subscribe` did. */
+  listen(track: MediaStreamTrack, listener: RtpListener): { unSubscribe(): void };
   close(): void;
 }
 
@@ -103,7 +104,9 @@ interface Stream {
   handled: Map<number, boolean>;
 }
 
-export function fastIngress(pc: RTCPeerConnection, handlers: IngressHandlers): FastIngress {
+/** Starts the fast ingress of a publishing peer connection (call it before or after negotiation; it takes over once
+ *  DTLS is up). `onRtp`, when given, hears every track's packets. */
+export function fastIngress(pc: RTCPeerConnection, options: { onRtp?: RtpListener } = {}): FastIngress {
   const router = (pc as unknown as { router: Router }).router;
   const ids: ExtensionIds = {};
   const streams = new Map<number, Stream>();
@@ -114,7 +117,14 @@ export function fastIngress(pc: RTCPeerConnection, handlers: IngressHandlers): F
   const installed = new Set<DtlsTransport>();
   let transportCC = false;
   const shim: StatisticsPacket = { header: { sequenceNumber: 0, timestamp: 0, ssrc: 0, serializeSize: 0 }, payload: { length: 0 } };
+  const listeners = new Map<MediaStreamTrack, Set<RtpListener>>();
   let closed = false;
+
+  const deliver = (view: RtpView, track: MediaStreamTrack): void => {
+    options.onRtp?.(view, track);
+    const forTrack = listeners.get(track);
+    if (forTrack) for (const listener of forTrack) listener(view, track);
+  };
 
   // Packets werift carried (before this path is up, first packets of a stream, what this path hands over).
   const watch = (track: MediaStreamTrack): void => {
@@ -124,7 +134,7 @@ export function fastIngress(pc: RTCPeerConnection, handlers: IngressHandlers): F
       const view = fromWerift(rtp, ids);
       if (!view) return;
       ingressCounts.werift++;
-      handlers.onRtp(view, track);
+      deliver(view, track);
     });
     unsubscribes.push(unSubscribe);
   };
@@ -228,7 +238,7 @@ export function fastIngress(pc: RTCPeerConnection, handlers: IngressHandlers): F
     }
     stream.nack?.addPacket(asWerift(media));
     ingressCounts.fast++;
-    handlers.onRtp(media, stream.track!);
+    deliver(media, stream.track!);
     return true;
   };
 
@@ -310,7 +320,14 @@ export function fastIngress(pc: RTCPeerConnection, handlers: IngressHandlers): F
     }).unSubscribe,
   );
   if (pc.connectionState === "connected") installAll();
-  return { close };
+  const listen = (track: MediaStreamTrack, listener: RtpListener): { unSubscribe(): void } => {
+    watch(track);
+    let forTrack = listeners.get(track);
+    if (!forTrack) listeners.set(track, (forTrack = new Set()));
+    forTrack.add(listener);
+    return { unSubscribe: () => void forTrack.delete(listener) };
+  };
+  return { listen, close };
 }
 
 /** Starts each stream's SRTP index where werift's is (the path may be installed on a connection already carrying media). */

@@ -89,6 +89,20 @@ describe.each(PROFILES)("SRTP %s", (_name, profile, saltBytes) => {
     }
   });
 
+  test("protects in place: header and payload given as views into the output buffer (an egress's cache slot)", () => {
+    const { werift, outbound } = pair(profile, saltBytes);
+    const slot = Buffer.alloc(1500);
+    const h = header(42);
+    const headerBytes = h.serialize(h.serializeSize);
+    headerBytes.copy(slot);
+    payloadOf(42).copy(slot, headerBytes.length);
+    const srtp = protectRtp(outbound, slot.subarray(0, headerBytes.length), slot.subarray(headerBytes.length, headerBytes.length + payloadOf(42).length), slot);
+    expect(srtp.buffer).toBe(slot.buffer);
+    const rtp = RtpPacket.deSerialize(werift.decrypt(Buffer.from(srtp)));
+    expect(rtp.header.sequenceNumber).toBe(42);
+    expect(rtp.payload.equals(payloadOf(42))).toBe(true);
+  });
+
   test("late packets from before the wrap still decrypt (reordering around 0)", () => {
     const key = randomBytes(16);
     const salt = randomBytes(saltBytes);
