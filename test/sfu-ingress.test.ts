@@ -15,6 +15,9 @@ import {
   useNACK,
   usePLI,
   useREMB,
+  useRepairedRtpStreamId,
+  useSdesMid,
+  useSdesRTPStreamId,
 } from "werift";
 import { type FastIngress, fastIngress, ingressCounts } from "../src/rooms/sfu/fast-ingress.ts";
 import { iceConfiguration } from "../src/rooms/sfu/media-server.ts";
@@ -310,6 +313,48 @@ describe("CPU per received packet, werift's receive path against the fast ingres
   }, 120_000);
 });
 
+/** A Chromium tab publishing its fake camera and microphone (in simulcast layers when `layers` is given) to `sfu`. */
+async function publishFromChromium(
+  sfu: RTCPeerConnection,
+  layers?: { rid: string; scaleResolutionDownBy?: number; maxBitrate: number }[],
+): Promise<{ stats(): Promise<Record<string, unknown>[]>; close(): Promise<void> }> {
+  const page = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("<!doctype html><title>publisher</title>", { headers: { "content-type": "text/html" } }) });
+  const browser = await launchChromium();
+  const tab = await browser.newPage();
+  await tab.goto(`http://127.0.0.1:${page.port}/`);
+  const offer = await tab.evaluate(async (sendEncodings) => {
+    const pc = new globalThis.RTCPeerConnection(); // the browser's own (this function runs in the page)
+    (window as unknown as { pc: globalThis.RTCPeerConnection }).pc = pc;
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 960, height: 540 } });
+    for (const track of stream.getTracks()) {
+      pc.addTransceiver(track, track.kind === "video" && sendEncodings ? { direction: "sendonly", sendEncodings } : { direction: "sendonly" });
+    }
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === "complete") resolve();
+      pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
+    });
+    return pc.localDescription!.sdp;
+  }, layers);
+  await sfu.setRemoteDescription({ type: "offer", sdp: offer });
+  await sfu.setLocalDescription(await sfu.createAnswer());
+  await gathered(sfu);
+  await tab.evaluate((sdp) => (window as unknown as { pc: globalThis.RTCPeerConnection }).pc.setRemoteDescription({ type: "answer", sdp }), sfu.localDescription!.sdp);
+  await connected(sfu, 20_000);
+  return {
+    stats: () =>
+      tab.evaluate(async () => {
+        const all: Record<string, unknown>[] = [];
+        for (const s of (await (window as unknown as { pc: globalThis.RTCPeerConnection }).pc.getStats()).values()) all.push(s as Record<string, unknown>);
+        return all;
+      }),
+    close: async () => {
+      await browser.close();
+      page.stop(true);
+    },
+  };
+}
+
 describe("the SFU's own ingress with a Chromium publisher", () => {
   test("Chromium's camera and microphone arrive on the fast path; its lost packets are NACKed and repaired; it gets receiver reports", async () => {
     const codecs = {
@@ -320,29 +365,9 @@ describe("the SFU's own ingress with a Chromium publisher", () => {
     const received: Received[] = [];
     const before = { ...ingressCounts };
     const ingress = fastIngress(sfu, { onRtp: (view, track) => received.push({ view, kind: track.kind }) });
-    const page = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("<!doctype html><title>publisher</title>", { headers: { "content-type": "text/html" } }) });
-    const browser = await launchChromium();
+    const chromium = await publishFromChromium(sfu);
     try {
-      const tab = await browser.newPage();
-      await tab.goto(`http://127.0.0.1:${page.port}/`);
-      const offer = await tab.evaluate(async () => {
-        const pc = new globalThis.RTCPeerConnection(); // the browser's own (this function runs in the page)
-        (window as unknown as { pc: globalThis.RTCPeerConnection }).pc = pc;
-        const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } });
-        for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly" });
-        await pc.setLocalDescription(await pc.createOffer());
-        await new Promise<void>((resolve) => {
-          if (pc.iceGatheringState === "complete") resolve();
-          pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
-        });
-        return pc.localDescription!.sdp;
-      });
-      await sfu.setRemoteDescription({ type: "offer", sdp: offer });
-      await sfu.setLocalDescription(await sfu.createAnswer());
-      await gathered(sfu);
       const dropped: number[] = [];
-      await tab.evaluate((sdp) => (window as unknown as { pc: globalThis.RTCPeerConnection }).pc.setRemoteDescription({ type: "answer", sdp }), sfu.localDescription!.sdp);
-      await connected(sfu, 20_000);
       const videoReceiver = sfu.getTransceivers().find((t) => t.kind === "video")!.receiver;
       // Two video packets in every hundred are lost once on the way in, from the second second on.
       const startedAt = Date.now();
@@ -352,19 +377,15 @@ describe("the SFU's own ingress with a Chromium publisher", () => {
         return true;
       });
       type Stats = { nackCount?: number; retransmittedPacketsSent?: number; roundTripTime?: number; packetsLost?: number };
-      const chromeStats = () =>
-        tab.evaluate(async () => {
-          const byType: Record<string, Record<string, unknown>> = {};
-          for (const s of (await (window as unknown as { pc: globalThis.RTCPeerConnection }).pc.getStats()).values()) {
-            const r = s as Record<string, unknown>;
-            if ((r.type === "outbound-rtp" || r.type === "remote-inbound-rtp") && r.kind === "video") byType[r.type] = r;
-          }
-          return byType;
-        });
+      const chromeStats = async () => {
+        const byType: Record<string, Stats> = {};
+        for (const r of await chromium.stats()) if ((r.type === "outbound-rtp" || r.type === "remote-inbound-rtp") && r.kind === "video") byType[r.type as string] = r;
+        return byType;
+      };
       let stats: Record<string, Stats> = {};
       const deadline = Date.now() + 15_000;
       while (Date.now() < deadline) {
-        stats = (await chromeStats()) as Record<string, Stats>;
+        stats = await chromeStats();
         if ((stats["outbound-rtp"]?.retransmittedPacketsSent ?? 0) > 0 && stats["remote-inbound-rtp"]?.roundTripTime !== undefined && dropped.length >= 2) break;
         await Bun.sleep(200);
       }
@@ -388,9 +409,76 @@ describe("the SFU's own ingress with a Chromium publisher", () => {
       expect(stats["remote-inbound-rtp"]?.roundTripTime).toBeGreaterThanOrEqual(0);
     } finally {
       ingress.close();
-      await browser.close();
+      await chromium.close();
       await sfu.close();
-      page.stop(true);
+    }
+  }, 60_000);
+});
+
+describe("the SFU's own ingress with a Chromium publisher sending simulcast layers", () => {
+  test("each layer arrives on the fast path on its own track; each layer's losses are NACKed on their own and repaired", async () => {
+    const codecs = { audio: [new RTCRtpCodecParameters(OPUS)], video: [new RTCRtpCodecParameters({ ...VP8, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })] };
+    // Like the media server: the mid and rid header extensions name each layer's stream.
+    const headerExtensions = { audio: [useSdesMid()], video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId()] };
+    const sfu = new RTCPeerConnection({ ...iceConfiguration({ portRange: [47800, 47999], advertise: ["127.0.0.1"] }), codecs, headerExtensions });
+    const before = { ...ingressCounts };
+    const byRid = new Map<string, { ssrcs: Set<number>; seqs: Set<number>; rids: Set<string | undefined>; count: number }>();
+    const ingress = fastIngress(sfu, {
+      onRtp: (view, track) => {
+        if (track.kind !== "video" || !track.rid) return;
+        const layer = byRid.get(track.rid) ?? { ssrcs: new Set(), seqs: new Set(), rids: new Set(), count: 0 };
+        byRid.set(track.rid, layer);
+        layer.ssrcs.add(view.ssrc);
+        layer.seqs.add(view.sequenceNumber);
+        layer.rids.add(view.rid);
+        layer.count++;
+      },
+    });
+    const chromium = await publishFromChromium(sfu, [
+      { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+      { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+      { rid: "f", maxBitrate: 1_500_000 },
+    ]);
+    try {
+      const videoReceiver = sfu.getTransceivers().find((t) => t.kind === "video")!.receiver;
+      const dropped = new Map<number, number[]>(); // by SSRC
+      const startedAt = Date.now();
+      dropOnArrival(sfu, (ssrc, seq) => {
+        if (Date.now() - startedAt < 1500 || !videoReceiver.trackBySSRC[ssrc] || seq % 50 !== 7) return false;
+        const lost = dropped.get(ssrc) ?? [];
+        dropped.set(ssrc, lost);
+        if (lost.includes(seq) || lost.length >= 3) return false;
+        lost.push(seq);
+        return true;
+      });
+      const repairedLayers = () => [...byRid.values()].filter((l) => [...l.ssrcs].some((ssrc) => (dropped.get(ssrc) ?? []).some((seq) => l.seqs.has(seq)))).length;
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && repairedLayers() < 2) await Bun.sleep(200);
+      await Bun.sleep(1500); // receiver reports for every layer
+      const layers = [...byRid.entries()].filter(([, l]) => l.count > 20);
+      expect(layers.length).toBeGreaterThanOrEqual(2);
+      for (const [rid, layer] of layers) {
+        expect(layer.ssrcs.size).toBe(1); // one SSRC per layer, never another layer's packets
+        expect([...layer.rids].filter((r) => r !== undefined && r !== rid)).toEqual([]);
+      }
+      expect(ingressCounts.fast - before.fast).toBeGreaterThan(layers.reduce((n, [, l]) => n + l.count, 0) - 10);
+      expect(repairedLayers()).toBeGreaterThanOrEqual(2);
+      // Chromium's view, per layer: the NACKs it got name only that layer's few losses (a NACK generator shared by the
+      // layers would see every other layer's sequence numbers as gaps), and receiver reports came for each layer.
+      const stats = await chromium.stats();
+      const outbound = stats.filter((s) => s.type === "outbound-rtp" && s.kind === "video" && (s.packetsSent as number) > 20);
+      expect(outbound.length).toBeGreaterThanOrEqual(2);
+      for (const o of outbound) {
+        const lost = dropped.get(o.ssrc as number)?.length ?? 0;
+        expect(o.nackCount as number).toBeLessThanOrEqual(lost * 11); // werift asks up to ten more times until it arrives
+        expect(o.retransmittedPacketsSent as number).toBeLessThanOrEqual(lost * 11);
+        const remote = stats.find((s) => s.type === "remote-inbound-rtp" && s.localId === o.id);
+        expect(remote?.roundTripTime).toBeGreaterThanOrEqual(0);
+      }
+    } finally {
+      ingress.close();
+      await chromium.close();
+      await sfu.close();
     }
   }, 60_000);
 });
