@@ -14,7 +14,7 @@
 // node:crypto has no way to re-key a GCM cipher object with a new IV, so each packet creates one: measured under
 // Bun 1.4.5 on the 2-core VM, `createDecipheriv("aes-128-gcm")` ~1.4–2.6 µs (a KeyObject key was no faster), a whole
 // 1100-byte GCM unprotect ~3.8–4.5 µs against ~17–24 µs for werift's decrypt and parse.
-import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, timingSafeEqual } from "node:crypto";
 
 export const SRTP_AES128_CM_HMAC_SHA1_80 = 0x0001;
 export const SRTP_AEAD_AES_128_GCM = 0x0007;
@@ -31,8 +31,11 @@ export interface SrtpContext {
   readonly key: Buffer;
   /** 14 bytes; AES-GCM uses the first 12 (RFC 7714 §8.1). */
   readonly salt: Buffer;
-  /** HMAC-SHA1 key (AES-CM profile only). */
-  readonly authKey?: Buffer;
+  /** HMAC-SHA1 keyed with the session's auth key (AES-CM profile only), copied per packet: Bun's keyed hasher copy
+   *  measured ~2.3 µs per 1100-byte packet against ~7.6 µs for node:crypto's `createHmac`, which re-keys each time. */
+  readonly hmac?: Bun.CryptoHasher;
+  /** Scratch for the HMAC-SHA1 output (64 bytes: Bun's `digest(into)` wants room for its largest hash). */
+  readonly tag: Buffer;
   /** Per SSRC: rollover counter and highest sequence number seen (RFC 3711 §3.3.1 `ROC`, `s_l`). */
   readonly streams: Map<number, StreamIndex>;
   /** Scratch for the 16-byte IV / counter block, reused by every packet. */
@@ -55,7 +58,8 @@ export function createSrtpContext(profile: SrtpProfile, masterKey: Uint8Array, m
     tagBytes: gcm ? GCM_TAG_BYTES : HMAC_TAG_BYTES,
     key: deriveSessionKey(masterKey, masterSalt, 0x00, 16),
     salt: deriveSessionKey(masterKey, masterSalt, 0x02, 14),
-    authKey: gcm ? undefined : deriveSessionKey(masterKey, masterSalt, 0x01, 20),
+    hmac: gcm ? undefined : new Bun.CryptoHasher("sha1", deriveSessionKey(masterKey, masterSalt, 0x01, 20)),
+    tag: Buffer.alloc(64),
     streams: new Map(),
     iv: Buffer.alloc(16),
     roc: Buffer.alloc(4),
@@ -137,11 +141,7 @@ export function unprotectRtp(context: SrtpContext, srtp: Buffer, out: Buffer = s
       return undefined;
     }
   } else {
-    const hmac = createHmac("sha1", context.authKey!);
-    hmac.update(srtp.subarray(0, end));
-    context.roc.writeUInt32BE(roc);
-    const tag = hmac.update(context.roc).digest();
-    if (!timingSafeEqual(tag.subarray(0, HMAC_TAG_BYTES), srtp.subarray(end))) return undefined;
+    if (!timingSafeEqual(authTag(context, srtp.subarray(0, end), roc), srtp.subarray(end))) return undefined;
     plain = createDecipheriv("aes-128-ctr", context.key, ctrIV(context, ssrc, roc, seq)).update(cipherText);
   }
   if (!stream) context.streams.set(ssrc, (stream = { roc, highest: seq }));
@@ -174,12 +174,19 @@ export function protectRtp(context: SrtpContext, header: Buffer, payload: Buffer
     cipher.getAuthTag().copy(dst, payloadEnd);
   } else {
     createCipheriv("aes-128-ctr", context.key, ctrIV(context, ssrc, roc, seq)).update(payload).copy(dst, header.length);
-    const hmac = createHmac("sha1", context.authKey!);
-    hmac.update(dst.subarray(0, payloadEnd));
-    context.roc.writeUInt32BE(roc);
-    hmac.update(context.roc).digest().copy(dst, payloadEnd, 0, HMAC_TAG_BYTES);
+    authTag(context, dst.subarray(0, payloadEnd), roc).copy(dst, payloadEnd);
   }
   return dst;
+}
+
+/** RFC 3711 §4.2: HMAC-SHA1 over the authenticated portion and the ROC, truncated to 80 bits (a view of scratch). */
+function authTag(context: SrtpContext, authenticated: Buffer, roc: number): Buffer {
+  const hmac = context.hmac!.copy();
+  hmac.update(authenticated);
+  context.roc.writeUInt32BE(roc);
+  hmac.update(context.roc);
+  hmac.digest(context.tag);
+  return context.tag.subarray(0, HMAC_TAG_BYTES);
 }
 
 /** RFC 7714 §8.1: IV = (00 00 ‖ SSRC ‖ ROC ‖ SEQ) XOR salt, 12 bytes. */
