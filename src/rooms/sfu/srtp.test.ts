@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { RtpHeader, RtpPacket, SrtpSession } from "werift";
-import { createSrtpContext, deriveSessionKey, estimateROC, protectRtp, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile, unprotectRtp } from "./srtp.ts";
+import { createSrtpContext, deriveSessionKey, estimateROC, protectForwarded, protectRtp, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile, unprotectRtp } from "./srtp.ts";
 
 const PROFILES: [string, SrtpProfile, number][] = [
   ["AEAD_AES_128_GCM", SRTP_AEAD_AES_128_GCM, 12],
@@ -101,6 +101,24 @@ describe.each(PROFILES)("SRTP %s", (_name, profile, saltBytes) => {
     const rtp = RtpPacket.deSerialize(werift.decrypt(Buffer.from(srtp)));
     expect(rtp.header.sequenceNumber).toBe(42);
     expect(rtp.payload.equals(payloadOf(42))).toBe(true);
+  });
+
+  test("protects a received packet for a receiver: SSRC, payload type, sequence number and timestamp rewritten, the publisher's header extensions and padding left out", () => {
+    const { werift, outbound } = pair(profile, saltBytes);
+    const received = new RtpPacket(
+      header(9, { csrc: [77], extension: true, extensionProfile: 0xbede, extensions: [{ id: 3, payload: Buffer.from("h") }], padding: true, paddingSize: 4, marker: true }),
+      payloadOf(9),
+    ).serialize();
+    const headerLength = 12 + 4 + 8; // fixed, one CSRC, the extension block
+    const payload = received.subarray(headerLength, received.length - 4);
+    expect(payload.equals(payloadOf(9))).toBe(true);
+    const slot = Buffer.alloc(1500);
+    const srtp = protectForwarded(outbound, received, payload, { ssrc: 0xdeadbeef, payloadType: 100, sequenceNumber: 65535, timestamp: 0xfffffff0 }, slot);
+    expect(srtp.buffer).toBe(slot.buffer);
+    const rtp = RtpPacket.deSerialize(werift.decrypt(Buffer.from(srtp)));
+    expect(rtp.header).toMatchObject({ ssrc: 0xdeadbeef, payloadType: 100, sequenceNumber: 65535, timestamp: 0xfffffff0, marker: true, csrc: [77], extension: false, padding: false });
+    expect(rtp.payload.equals(payloadOf(9))).toBe(true);
+    expect(received.readUInt32BE(8)).toBe(0x11223344); // the received packet is left as it was (other receivers share it)
   });
 
   test("late packets from before the wrap still decrypt (reordering around 0)", () => {

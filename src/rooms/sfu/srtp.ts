@@ -179,6 +179,33 @@ export function protectRtp(context: SrtpContext, header: Buffer, payload: Buffer
   return dst;
 }
 
+/** The header fields an SFU rewrites per receiver. */
+export interface ForwardedHeader {
+  ssrc: number;
+  payloadType: number;
+  sequenceNumber: number;
+  timestamp: number;
+}
+
+/**
+ * Protects a received packet for one receiver under a rewritten header, into `out` (e.g. the egress's cache slot for
+ * this sequence number, at least header + payload + 16 bytes; else a new buffer). Kept from the received header: the
+ * version, marker and CSRCs. Dropped: the header extensions, which carry the publisher's negotiated ids (its mid and
+ * rid would name the wrong stream at the receiver), and the padding (`payload` has none).
+ */
+export function protectForwarded(context: SrtpContext, packet: Buffer, payload: Buffer, header: ForwardedHeader, out?: Buffer): Buffer {
+  const headerLength = RTP_HEADER_BYTES + (packet[0]! & 0x0f) * 4;
+  const size = headerLength + payload.length + context.tagBytes;
+  const dst = out && out.length >= size ? out : Buffer.allocUnsafe(size);
+  packet.copy(dst, 0, 0, headerLength);
+  dst[0] = dst[0]! & ~0x30; // no padding, no extension block
+  dst[1] = (dst[1]! & 0x80) | header.payloadType;
+  dst.writeUInt16BE(header.sequenceNumber, 2);
+  dst.writeUInt32BE(header.timestamp >>> 0, 4);
+  dst.writeUInt32BE(header.ssrc >>> 0, 8);
+  return protectRtp(context, dst.subarray(0, headerLength), payload, dst);
+}
+
 /** RFC 3711 §4.2: HMAC-SHA1 over the authenticated portion and the ROC, truncated to 80 bits (a view of scratch). */
 function authTag(context: SrtpContext, authenticated: Buffer, roc: number): Buffer {
   const hmac = context.hmac!.copy();
