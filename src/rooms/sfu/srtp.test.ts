@@ -119,6 +119,14 @@ describe.each(PROFILES)("SRTP %s", (_name, profile, saltBytes) => {
     expect(rtp.header).toMatchObject({ ssrc: 0xdeadbeef, payloadType: 100, sequenceNumber: 65535, timestamp: 0xfffffff0, marker: true, csrc: [77], extension: false, padding: false });
     expect(rtp.payload.equals(payloadOf(9))).toBe(true);
     expect(received.readUInt32BE(8)).toBe(0x11223344); // the received packet is left as it was (other receivers share it)
+
+    // A payload rewritten per receiver, already in place after the header it will get (12 + 4 bytes of CSRC).
+    payload.copy(slot, 16);
+    slot[16] = 0xaa;
+    const rewritten = protectForwarded(outbound, received, slot.subarray(16, 16 + payload.length), { ssrc: 1, payloadType: 100, sequenceNumber: 0, timestamp: 0 }, slot);
+    const again = RtpPacket.deSerialize(werift.decrypt(Buffer.from(rewritten)));
+    expect(again.payload[0]).toBe(0xaa);
+    expect(again.payload.subarray(1).equals(payloadOf(9).subarray(1))).toBe(true);
   });
 
   test("late packets from before the wrap still decrypt (reordering around 0)", () => {

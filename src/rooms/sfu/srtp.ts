@@ -191,7 +191,8 @@ export interface ForwardedHeader {
  * Protects a received packet for one receiver under a rewritten header, into `out` (e.g. the egress's cache slot for
  * this sequence number, at least header + payload + 16 bytes; else a new buffer). Kept from the received header: the
  * version, marker and CSRCs. Dropped: the header extensions, which carry the publisher's negotiated ids (its mid and
- * rid would name the wrong stream at the receiver), and the padding (`payload` has none).
+ * rid would name the wrong stream at the receiver), and the padding (`payload` has none). `payload` may already sit
+ * in `out` after the header (at 12 + 4 × CSRC count), for a payload rewritten per receiver (a VP8 picture id).
  */
 export function protectForwarded(context: SrtpContext, packet: Buffer, payload: Buffer, header: ForwardedHeader, out?: Buffer): Buffer {
   const headerLength = RTP_HEADER_BYTES + (packet[0]! & 0x0f) * 4;
