@@ -1,14 +1,17 @@
-// The SFU's own egress for forwarded RTP: per packet and receiver, rewrite SSRC and payload type in place, SRTP-encrypt
-// with the receiver's session, and send synchronously on the nominated UDP pair. werift keeps everything else (ICE,
-// DTLS, RTCP, the publisher side). Its own sender path clones each packet, rebuilds header extensions, formats an
-// NTP time through strings and awaits four promises per packet before the socket (stack notes: the larger part of its
-// per-packet cost); this path does none of that.
+// The SFU's own egress for forwarded RTP: per packet and receiver, the received header is copied with this receiver's
+// SSRC, payload type, sequence number and timestamp (and without the publisher's header extensions), SRTP-protected
+// with the receiver's session keys by the SFU's own SRTP (srtp.ts), and sent synchronously on the nominated UDP pair.
+// werift keeps everything else (ICE, DTLS, RTCP). Its own sender path clones each packet, rebuilds header extensions,
+// formats an NTP time through strings and awaits four promises per packet before the socket (stack notes: the larger
+// part of its per-packet cost); this path does none of that.
 //
-// Kept correct: a NACK from the receiver is answered from this path's own cache of encrypted packets (werift's cache
-// stays empty, so it sends nothing twice); sender reports carry the packet and octet counts and an NTP/RTP timestamp
-// pair taken from the same packet, so receivers keep audio and video in sync. Until DTLS is up, and for pairs relayed
-// through TURN, packets take werift's path instead.
-import type { RTCRtpSender, RtpPacket } from "werift";
+// Kept correct: a NACK from the receiver is answered from this path's own cache of protected packets (video only:
+// audio negotiates no NACK); sender reports carry the packet and octet counts and an NTP/RTP timestamp pair taken
+// from the same packet, so receivers keep audio and video in sync. Until the receiver's DTLS is up nothing can be
+// sent (werift would drop the packets too): they are dropped and counted.
+import type { RTCRtpSender } from "werift";
+import type { RtpView } from "./rtp-view.ts";
+import { protectForwarded, protectRtp, type SrtpContext, srtpContextsFromWerift, type WeriftSrtpConfig } from "./srtp.ts";
 
 const CACHE_SIZE = 512; // packets: over a second of video at 1 Mbps, for retransmissions
 const NTP_EPOCH_MS = Date.UTC(1900, 0, 1);
@@ -21,7 +24,7 @@ interface SenderInternals {
   codec?: { payloadType: number };
   dtlsTransport?: {
     state: string;
-    srtp?: { encrypt(payload: Buffer, header: RtpPacket["header"]): Buffer };
+    srtp?: { config?: WeriftSrtpConfig };
     bytesSent: number;
     packetsSent: number;
     iceTransport: { connection: IceConnection };
@@ -44,14 +47,14 @@ interface IceConnection {
   canSendApplicationData(): boolean;
 }
 
-/** Packets sent by this path and handed to werift's instead, since start (for tests and the benchmark). */
-export const egressCounts = { fast: 0, werift: 0, retransmitted: 0, direct: 0, refused: 0 };
+/** Packets by what became of them, since start (for tests and the benchmark). */
+export const egressCounts = { fast: 0, notYet: 0, retransmitted: 0, direct: 0, refused: 0 };
 
 export interface FastEgress {
-  /** True when the packet was sent (or deliberately dropped); false: use werift's path for this one. */
-  forward(rtp: RtpPacket): boolean;
-  /** Sends a padding-only packet (probing the receiver's link) on this path; false when it cannot yet. */
-  pad(header: RtpPacket["header"], payload: Buffer): boolean;
+  /** Sends a received packet to this receiver under its own sequence number and timestamp. */
+  forward(view: RtpView, sequenceNumber: number, timestamp: number): void;
+  /** Sends a padding-only packet (probing the receiver's link); false when it cannot yet. */
+  pad(sequenceNumber: number, timestamp: number, bytes: number): boolean;
   close(): void;
 }
 
@@ -62,12 +65,27 @@ export function fastEgress(sender: RTCRtpSender, options: { retransmit: boolean 
   const cacheSeq = options.retransmit ? new Int32Array(CACHE_SIZE).fill(-1) : new Int32Array(0);
   let started = false;
   let lastPairAt = 0;
+  let keyedFor: object | undefined;
+  let context: SrtpContext | undefined;
+
+  /** The receiver's session once its DTLS is up (a new one after an ICE restart brings new DTLS keys). */
+  const ready = (): { conn: IceConnection; context: SrtpContext; payloadType: number } | undefined => {
+    const dtls = s.dtlsTransport;
+    if (s.stopped || !dtls || dtls.state !== "connected" || !s.codec) return undefined;
+    const config = dtls.srtp?.config;
+    if (!config) return undefined;
+    if (keyedFor !== config) {
+      keyedFor = config;
+      context = srtpContextsFromWerift(config)?.outbound;
+    }
+    return context ? { conn: dtls.iceTransport.connection, context, payloadType: s.codec.payloadType } : undefined;
+  };
 
   const sendOnPair = (conn: IceConnection, data: Buffer): boolean => {
     const pair = conn.nominated;
     const transport = pair?.protocol.type === "stun" ? pair.protocol.transport : undefined;
     if (!pair || !transport) return false;
-    if (transport.closed || !conn.canSendApplicationData()) return true; // nothing may be sent on it: drop
+    if (transport.closed || !conn.canSendApplicationData()) return false;
     const [address, port] = pair.remoteAddr;
     // Bun's node:dgram resolves even an IP literal through an asynchronous lookup before sending; its own UDP socket
     // underneath sends at once. Used when present (Bun 1.4), else the node:dgram call.
@@ -79,84 +97,69 @@ export function fastEgress(sender: RTCRtpSender, options: { retransmit: boolean 
       // The kernel refused this datagram (ENOBUFS: the interface's queue is full; EPERM: a firewall dropped it). On
       // UDP that is a lost packet, as on the wire: the receiver asks again or the next layer decision deals with it.
       egressCounts.refused++;
-      return true;
     }
     pair.packetsSent++;
     pair.bytesSent += data.length;
+    const dtls = s.dtlsTransport!;
+    dtls.bytesSent += data.length;
+    dtls.packetsSent++;
     return true;
   };
 
-  const nack = !options.retransmit ? undefined : s.onGenericNack?.subscribe(({ lost }) => {
-    const dtls = s.dtlsTransport;
-    if (!dtls || s.stopped) return;
-    for (const seq of lost) {
-      const i = seq % CACHE_SIZE;
-      const packet = cacheSeq[i] === seq ? cache[i] : undefined;
-      if (packet && sendOnPair(dtls.iceTransport.connection, packet)) egressCounts.retransmitted++;
-    }
-  });
-
-  const werift = (): false => {
-    egressCounts.werift++;
-    return false;
-  };
+  const nack = !options.retransmit
+    ? undefined
+    : s.onGenericNack?.subscribe(({ lost }) => {
+        const on = ready();
+        if (!on) return;
+        for (const seq of lost) {
+          const i = seq % CACHE_SIZE;
+          const packet = cacheSeq[i] === seq ? cache[i] : undefined;
+          if (packet && sendOnPair(on.conn, packet)) egressCounts.retransmitted++;
+        }
+      });
 
   return {
-    forward(rtp) {
-      if (s.stopped) return true;
-      const dtls = s.dtlsTransport;
-      const codec = s.codec;
-      if (!dtls || dtls.state !== "connected" || !dtls.srtp || !codec) return werift();
-      const conn = dtls.iceTransport.connection;
-      if (conn.nominated?.protocol.type !== "stun") return werift();
-      const h = rtp.header;
-      const ssrc = h.ssrc;
-      const payloadType = h.payloadType;
-      h.ssrc = s.ssrc;
-      h.payloadType = codec.payloadType;
-      let packet: Buffer;
-      try {
-        packet = dtls.srtp.encrypt(rtp.payload, h);
-      } finally {
-        h.ssrc = ssrc;
-        h.payloadType = payloadType;
+    forward(view, sequenceNumber, timestamp) {
+      const on = ready();
+      if (!on) {
+        egressCounts.notYet++;
+        return;
       }
+      const header = { ssrc: s.ssrc, payloadType: on.payloadType, sequenceNumber, timestamp };
+      const packet = protectForwarded(on.context, view.packet, view.payload, header);
       if (options.retransmit) {
-        const i = h.sequenceNumber % CACHE_SIZE;
+        const i = sequenceNumber % CACHE_SIZE;
         cache[i] = packet;
-        cacheSeq[i] = h.sequenceNumber;
+        cacheSeq[i] = sequenceNumber;
       }
-      if (!sendOnPair(conn, packet)) return werift();
+      if (!sendOnPair(on.conn, packet)) return;
       egressCounts.fast++;
-      dtls.bytesSent += packet.length;
-      dtls.packetsSent++;
       s.packetCount = (s.packetCount + 1) >>> 0;
-      s.octetCount = (s.octetCount + rtp.payload.length) >>> 0;
+      s.octetCount = (s.octetCount + view.payload.length) >>> 0;
       const now = performance.timeOrigin + performance.now();
       if (now - lastPairAt >= SR_PAIR_EVERY_MS) {
         lastPairAt = now;
-        s.rtpTimestamp = h.timestamp;
+        s.rtpTimestamp = timestamp;
         s.ntpTimestamp = ntp(now);
       }
       if (!started) {
         started = true;
         void s.runRtcp();
       }
-      return true;
     },
-    pad(header, payload) {
-      const dtls = s.dtlsTransport;
-      const codec = s.codec;
-      if (s.stopped || !dtls || dtls.state !== "connected" || !dtls.srtp || !codec) return false;
-      const conn = dtls.iceTransport.connection;
-      if (conn.nominated?.protocol.type !== "stun") return false;
-      header.ssrc = s.ssrc;
-      header.payloadType = codec.payloadType;
-      const packet = dtls.srtp.encrypt(payload, header);
-      if (!sendOnPair(conn, packet)) return false;
-      dtls.bytesSent += packet.length;
-      dtls.packetsSent++;
-      return true;
+    pad(sequenceNumber, timestamp, bytes) {
+      const on = ready();
+      if (!on) return false;
+      // RFC 3550 §5.1: P set, the payload all padding, its last byte the count.
+      const header = Buffer.alloc(12);
+      header[0] = 0xa0;
+      header[1] = on.payloadType;
+      header.writeUInt16BE(sequenceNumber, 2);
+      header.writeUInt32BE(timestamp >>> 0, 4);
+      header.writeUInt32BE(s.ssrc >>> 0, 8);
+      const padding = Buffer.alloc(bytes);
+      padding[bytes - 1] = bytes;
+      return sendOnPair(on.conn, protectRtp(on.context, header, padding));
     },
     close() {
       nack?.unSubscribe();

@@ -11,6 +11,7 @@
 import { isIP } from "node:net";
 import type { Socket as DgramSocket } from "node:dgram";
 import { fastEgress } from "./fast-egress.ts";
+import { type FastIngress, fastIngress } from "./fast-ingress.ts";
 import { PublishedVideo, VideoForward } from "./video-forward.ts";
 import {
   Connection,
@@ -37,6 +38,8 @@ type Kind = "audio" | "video";
 
 export interface PublishedMedia {
   readonly tracks: ReadonlyMap<Kind, { track: MediaStreamTrack; transceiver: RTCRtpTransceiver }>;
+  /** The publisher's packets, read by the SFU's own ingress (fast-ingress.ts). */
+  readonly ingress: FastIngress;
   /** The video's layers (one without simulcast). */
   readonly video?: PublishedVideo;
 }
@@ -121,6 +124,8 @@ export class MediaServer {
   /** Answers a browser's publishing offer. `onMedia` fires once audio and video (whatever was offered) have arrived. */
   async publish(offerSdp: string, onMedia: (media: PublishedMedia) => void): Promise<{ answerSdp: string; close: () => Promise<void> }> {
     const pc = this.peerConnection();
+    // The publisher's SRTP is read by the SFU's own code once DTLS is up; werift keeps ICE, DTLS and RTCP.
+    const ingress = fastIngress(pc);
     const tracks = new Map<Kind, { track: MediaStreamTrack; transceiver: RTCRtpTransceiver }>();
     let expected = 0;
     let announced = false;
@@ -132,7 +137,7 @@ export class MediaServer {
       const video = tracks.get("video");
       // With simulcast werift has a track per rid, in the order the browser offered them (lowest first).
       const layers = video ? (video.transceiver.receiver.tracks.length > 0 ? video.transceiver.receiver.tracks : [video.track]) : [];
-      published = { tracks, video: video ? new PublishedVideo(layers, video.transceiver.receiver) : undefined };
+      published = { tracks, ingress, video: video ? new PublishedVideo(layers, video.transceiver.receiver, ingress) : undefined };
       onMedia(published);
     };
     pc.onTrack.subscribe((track) => {
@@ -150,6 +155,7 @@ export class MediaServer {
       answerSdp: pc.localDescription!.sdp,
       close: async () => {
         published?.video?.close();
+        ingress.close();
         await pc.close();
       },
     };
@@ -161,20 +167,16 @@ export class MediaServer {
     const closers: (() => void)[] = [];
     let video: VideoForward | undefined;
     for (const [kind, { track, transceiver: source }] of media.tracks) {
-      const forward = new MediaStreamTrack({ kind });
-      const t = pc.addTransceiver(forward, { direction: "sendonly" });
-      // Our own egress once DTLS is up (src/rooms/sfu/fast-egress.ts); werift's path before that and through TURN.
+      const t = pc.addTransceiver(new MediaStreamTrack({ kind }), { direction: "sendonly" });
       const egress = fastEgress(t.sender, { retransmit: kind === "video" });
       closers.push(() => egress.close());
       if (kind === "video" && media.video) {
-        const v = new VideoForward(media.video, t.sender, egress, forward);
+        const v = new VideoForward(media.video, t.sender, egress);
         video = v;
         closers.push(() => v.close());
         continue;
       }
-      const sub = track.onReceiveRtp.subscribe((rtp) => {
-        if (!egress.forward(rtp)) forward.writeRtp(rtp.clone());
-      });
+      const sub = media.ingress.listen(track, (view) => egress.forward(view, view.sequenceNumber, view.timestamp));
       closers.push(() => sub.unSubscribe());
       if (kind === "video") t.sender.onPictureLossIndication.subscribe(() => void source.receiver.sendRtcpPLI(track.ssrc!));
     }

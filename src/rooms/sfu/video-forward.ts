@@ -1,11 +1,12 @@
 // Simulcast video through the SFU: the publisher's side (its layers, how much each carries, keyframe requests) and
 // each receiver's side (which layer they get, renumbered, and the padding that probes their link). The decisions are
 // pure (layer-switch.ts, layer-policy.ts); this file wires them to werift's tracks and RTCP and to the SFU's egress.
-import type { MediaStreamTrack, RTCRtpReceiver, RTCRtpSender, RtcpPacket, RtpPacket } from "werift";
-import { RtpHeader } from "werift";
+import type { MediaStreamTrack, RTCRtpReceiver, RTCRtpSender, RtcpPacket } from "werift";
 import type { FastEgress } from "./fast-egress.ts";
+import type { FastIngress } from "./fast-ingress.ts";
 import { type LayerNow, LayerPolicy } from "./layer-policy.ts";
 import { LayerSwitch } from "./layer-switch.ts";
+import type { RtpView } from "./rtp-view.ts";
 import { writePictureId } from "./vp8.ts";
 
 const WINDOW_MS = 500;
@@ -33,35 +34,36 @@ interface Layer {
   keyframeLater?: ReturnType<typeof setTimeout>;
 }
 
-type Listener = (layer: number, rtp: RtpPacket) => void;
+type Listener = (layer: number, view: RtpView) => void;
 
 /** A publisher's video: one layer without simulcast, two or three with it, lowest first. */
 export class PublishedVideo {
   readonly layers: Layer[];
   private readonly listeners = new Set<Listener>();
 
+  private readonly subscriptions: { unSubscribe(): void }[];
+
   constructor(
     tracks: readonly MediaStreamTrack[],
     private readonly receiver: RTCRtpReceiver,
+    ingress: FastIngress,
   ) {
     this.layers = tracks.map((track) => ({ rid: track.rid, track, bytes: 0, windowStart: 0, bitrate: 0, lastPacketAt: 0, keyframeAskedAt: -Infinity }));
-    this.layers.forEach((layer, i) => {
-      layer.track.onReceiveRtp.subscribe((rtp) => this.received(i, rtp));
-    });
+    this.subscriptions = this.layers.map((layer, i) => ingress.listen(layer.track, (view) => this.received(i, view)));
   }
 
-  private received(i: number, rtp: RtpPacket): void {
+  private received(i: number, view: RtpView): void {
     const layer = this.layers[i]!;
     const now = monotonicMs();
-    layer.ssrc = rtp.header.ssrc;
+    layer.ssrc = view.ssrc;
     if (now - layer.windowStart >= WINDOW_MS) {
       layer.bitrate = layer.windowStart === 0 ? 0 : (layer.bytes * 8 * 1000) / (now - layer.windowStart);
       layer.bytes = 0;
       layer.windowStart = now;
     }
-    layer.bytes += rtp.payload.length + 12;
+    layer.bytes += view.packet.length;
     layer.lastPacketAt = now;
-    for (const listener of this.listeners) listener(i, rtp);
+    for (const listener of this.listeners) listener(i, view);
   }
 
   /** Each layer's bitrate now (0 for one that went quiet: a publisher drops layers its own link cannot carry). */
@@ -90,6 +92,7 @@ export class PublishedVideo {
 
   close(): void {
     for (const layer of this.layers) clearTimeout(layer.keyframeLater);
+    for (const sub of this.subscriptions) sub.unSubscribe();
   }
 
   listen(listener: Listener): () => void {
@@ -126,13 +129,12 @@ export class VideoForward {
     private readonly source: PublishedVideo,
     private readonly sender: RTCRtpSender,
     private readonly egress: FastEgress,
-    private readonly fallback: MediaStreamTrack,
   ) {
     // Start one below the top: a first picture quickly, the top layer as soon as the link has shown it carries it.
     const start = Math.max(0, source.layers.length - 2);
     this.switcher = new LayerSwitch(start);
     this.policy = new LayerPolicy(start, monotonicMs());
-    this.stopListening = source.listen((layer, rtp) => this.forward(layer, rtp));
+    this.stopListening = source.listen((layer, view) => this.forward(layer, view));
     this.rtcp = sender.onRtcp.subscribe((packet) => this.feedback(packet));
     this.nacks = sender.onGenericNack.subscribe(({ lost }) => this.nacked(lost));
     // A receiver that lost a keyframe asks us; we ask the publisher, for the layer this receiver gets.
@@ -168,28 +170,21 @@ export class VideoForward {
     this.nacks.unSubscribe();
   }
 
-  private forward(layer: number, rtp: RtpPacket): void {
-    const h = rtp.header;
-    if (rtp.payload.length === 0) return this.switcher.skip(layer, h.sequenceNumber); // the publisher's own padding
+  private forward(layer: number, view: RtpView): void {
+    if (view.payload.length === 0) return this.switcher.skip(layer, view.sequenceNumber); // the publisher's own padding
     const now = monotonicMs();
-    const w = this.switcher.accept(layer, h.sequenceNumber, h.timestamp, rtp.payload, now);
+    const w = this.switcher.accept(layer, view.sequenceNumber, view.timestamp, view.payload, now);
     if (!w) {
       if (layer === this.switcher.target) this.source.requestKeyframe(layer);
       return;
     }
     if (w.vp8?.width !== undefined) this.source.noteWidth(layer, w.vp8.width);
-    const { sequenceNumber, timestamp, padding } = h;
-    const saved = w.vp8 ? this.rewritePayload(rtp.payload, w) : undefined;
-    h.sequenceNumber = w.sequenceNumber;
-    h.timestamp = w.timestamp;
-    h.padding = false; // werift took the padding off the payload; the copy goes out without it
+    // The payload is shared by every receiver: this receiver's picture id goes in for the encryption, then back out.
+    const saved = w.vp8 ? this.rewritePayload(view.payload, w) : undefined;
     try {
-      if (!this.egress.forward(rtp)) this.fallback.writeRtp(rtp.clone());
+      this.egress.forward(view, w.sequenceNumber, w.timestamp);
     } finally {
-      h.sequenceNumber = sequenceNumber;
-      h.timestamp = timestamp;
-      h.padding = padding;
-      if (saved && w.vp8) this.restorePayload(rtp.payload, w.vp8.pictureIdAt, w.vp8.tl0At, saved);
+      if (saved && w.vp8) this.restorePayload(view.payload, w.vp8.pictureIdAt, w.vp8.tl0At, saved);
     }
     this.sent++;
   }
@@ -265,10 +260,7 @@ export class VideoForward {
     for (let i = 0; i < packets; i++) {
       const numbers = this.switcher.insert();
       if (!numbers) return;
-      const payload = Buffer.alloc(PADDING_BYTES);
-      payload[PADDING_BYTES - 1] = PADDING_BYTES;
-      const header = new RtpHeader({ padding: true, ssrc: 0, payloadType: 0, sequenceNumber: numbers.sequenceNumber, timestamp: numbers.timestamp });
-      if (!this.egress.pad(header, payload)) return;
+      if (!this.egress.pad(numbers.sequenceNumber, numbers.timestamp, PADDING_BYTES)) return;
       this.sent++;
       this.padded.add(numbers.sequenceNumber);
       if (this.padded.size > 1_024) this.padded.delete(this.padded.values().next().value!);
