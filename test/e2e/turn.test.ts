@@ -1,0 +1,211 @@
+// TURN as shipped (config/turnserver.conf on a real coturn, Debian's `turnserver`, on loopback):
+// - a consultation between two real Chromium browsers that may use relayed candidates only (as on a network that
+//   blocks direct UDP to the media server) decodes video over TURN/UDP and over TURN/TCP;
+// - the relay is not open: no credentials, a wrong password and an expired username are all refused (401);
+// - it relays to the media server's address only: every private, loopback, shared and reserved range is refused (403);
+// - one set of credentials holds at most 12 allocations; coturn never logs the secret or a password.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { turnCredential } from "../../src/rooms/turn.ts";
+import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "../support/accounts.ts";
+import { launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
+import { type Coturn, startCoturn } from "../support/coturn.ts";
+import { type ServedInstallation, serveInstallation } from "../support/installation.ts";
+import { allocate, TurnConnection } from "../support/turn-client.ts";
+
+let turn: Coturn;
+beforeAll(async () => {
+  turn = await startCoturn({ allowedPeer: "127.0.0.1" });
+});
+afterAll(async () => {
+  await turn?.stop();
+});
+
+/** Credentials as Kabinet mints them (src/rooms/turn.ts), valid for `seconds` from now. */
+function credentials(secret: string, seconds = 3600): { username: string; password: string } {
+  const username = `${Math.floor(Date.now() / 1000) + seconds}:${crypto.randomUUID().slice(0, 8)}`;
+  return { username, password: turnCredential(secret, username) };
+}
+
+describe("the relay is not open", () => {
+  for (const transport of ["udp", "tcp"] as const) {
+    test(`over ${transport}: no credentials, a wrong password, an expired username or another secret get 401`, async () => {
+      // Each attempt on a connection of its own: coturn keeps a refused 5-tuple's state for a while (437 otherwise).
+      const attempt = async (cred: { username: string; password: string }) => {
+        const c = await TurnConnection.open(transport, turn.host, turn.port);
+        try {
+          return await allocate(c, cred);
+        } finally {
+          c.close();
+        }
+      };
+      const good = credentials(turn.secret);
+      // `challenged`: the request without credentials got 401 with a realm and nonce first.
+      for (const cred of [{ username: good.username, password: "not-the-password" }, credentials(turn.secret, -60), credentials("another-secret")]) {
+        expect(await attempt(cred)).toMatchObject({ ok: false, challenged: true, code: 401 });
+      }
+      const ok = await attempt(good);
+      expect(ok.ok).toBe(true);
+      if (ok.ok) expect(ok.relayed.ip).toBe("127.0.0.1");
+    });
+  }
+});
+
+describe("the relay reaches the media server and nothing private", () => {
+  // One address from each range config/turnserver.conf denies, plus loopback neighbours of the allowed address.
+  const PRIVATE = ["127.0.0.2", "127.1.2.3", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.1", "192.0.0.9", "198.18.0.1", "240.0.0.1"];
+
+  for (const transport of ["udp", "tcp"] as const) {
+    test(`over ${transport}: permission for the media server's address only, 403 Forbidden for private ones`, async () => {
+      const c = await TurnConnection.open(transport, turn.host, turn.port);
+      try {
+        const a = await allocate(c, credentials(turn.secret));
+        if (!a.ok) throw new Error(`allocate failed: ${a.code}`);
+        expect(await a.createPermission("127.0.0.1")).toBe("ok");
+        for (const ip of PRIVATE) expect(`${ip}: ${await a.createPermission(ip)}`).toBe(`${ip}: 403`);
+        // A public address is allowed: the deny list does not catch more than it should (a media server has one).
+        expect(await a.createPermission("8.8.8.8")).toBe("ok");
+      } finally {
+        c.close();
+      }
+    });
+  }
+
+  test("one set of credentials holds at most 12 allocations at once (user-quota): the 13th gets 486", async () => {
+    const good = credentials(turn.secret);
+    const open: TurnConnection[] = [];
+    try {
+      const codes: (number | null | "ok")[] = [];
+      for (let i = 0; i < 13; i++) {
+        const c = await TurnConnection.open("udp", turn.host, turn.port);
+        open.push(c);
+        const a = await allocate(c, good);
+        codes.push(a.ok ? "ok" : a.code);
+      }
+      expect(codes).toEqual([...Array(12).fill("ok"), 486]);
+    } finally {
+      for (const c of open) c.close();
+    }
+  });
+
+  test("coturn never logs the shared secret or a password", async () => {
+    const c = await TurnConnection.open("udp", turn.host, turn.port);
+    const good = credentials(turn.secret);
+    await allocate(c, good);
+    c.close();
+    await Bun.sleep(200);
+    expect(turn.log()).toContain("A peer IP 10.1.2.3 denied"); // it did log, and we read it
+    expect(turn.log()).not.toContain(turn.secret);
+    expect(turn.log()).not.toContain(good.password);
+  });
+});
+
+// The call through the relay only. An init script makes every RTCPeerConnection of the page relay-only
+// (iceTransportPolicy "relay", what a network that blocks UDP to the media server leaves) and keeps them for getStats.
+const RELAY_ONLY = `(() => {
+  const Original = window.RTCPeerConnection;
+  window.kabinetPeerConnections = [];
+  window.RTCPeerConnection = class extends Original {
+    constructor(config) {
+      super({ ...(config || {}), iceTransportPolicy: "relay" });
+      window.kabinetPeerConnections.push(this);
+    }
+  };
+})();`;
+
+type Relayed = { framesDecoded: number; relayProtocols: string[]; candidateTypes: string[] };
+
+async function relayedStats(page: Page): Promise<Relayed> {
+  const call = await page.evaluate(() => (window as unknown as { kabinetCall: { stats(): Promise<{ framesDecoded: number }> } }).kabinetCall.stats());
+  const pairs = await page.evaluate(async () => {
+    const out: { type: string; relayProtocol: string }[] = [];
+    for (const pc of (window as unknown as { kabinetPeerConnections: RTCPeerConnection[] }).kabinetPeerConnections) {
+      if (pc.connectionState !== "connected") continue;
+      const report = await pc.getStats();
+      for (const s of report.values()) {
+        if (s.type !== "transport" || !s.selectedCandidatePairId) continue;
+        const local = report.get(report.get(s.selectedCandidatePairId)?.localCandidateId);
+        out.push({ type: local?.candidateType ?? "?", relayProtocol: local?.relayProtocol ?? "" });
+      }
+    }
+    return out;
+  });
+  return { framesDecoded: call.framesDecoded, candidateTypes: pairs.map((p) => p.type), relayProtocols: pairs.map((p) => p.relayProtocol) };
+}
+
+async function relayedCall(url: string, name: string): Promise<{ host: Relayed; guest: Relayed; ms: number }> {
+  const media = 20000 + Math.floor(Math.random() * 20000);
+  const served: ServedInstallation = await serveInstallation({
+    KABINET_MEDIA_PORTS: `${media}-${media + 40}`,
+    KABINET_PUBLIC_IP: "127.0.0.1",
+    KABINET_ICE_SERVERS: url,
+    KABINET_TURN_SECRET: turn.secret,
+  });
+  const browsers: Browser[] = [];
+  try {
+    const { inst, origin } = served;
+    const admin = await setUpOrganisation(inst);
+    const specialist = await addPerson(inst, admin.personId, "specialist", { name: "Dr. Sergey Ivanov" });
+    const client = await addPerson(inst, admin.personId, "client", { name: "Мария Клиентова" });
+    const pageAs = async (person: TestPerson): Promise<Page> => {
+      const browser = await launchChromium();
+      browsers.push(browser);
+      const context = await browser.newContext({ viewport: PHONE, locale: "en-US", permissions: ["camera", "microphone"] });
+      await context.addInitScript(RELAY_ONLY);
+      const [cookie, value] = cookieFor(inst, person.personId).split("=") as [string, string];
+      await context.addCookies([{ name: cookie, value, url: origin }]);
+      const page = await context.newPage();
+      page.on("pageerror", (e) => console.error(`[${person.name}] ${e}`));
+      return page;
+    };
+    const host = await pageAs(specialist);
+    await host.goto(`${origin}/rooms`);
+    await host.getByRole("button", { name: "Open a consultation room" }).click();
+    await host.waitForURL(/\/rooms\/[A-Za-z0-9_-]{16}$/);
+    const invite = (await host.getByTestId("room-invite").textContent())!.trim();
+    await host.getByRole("button", { name: "Start the consultation" }).click();
+    const guest = await pageAs(client);
+    await guest.goto(invite);
+    await guest.waitForURL(host.url());
+    await guest.getByRole("button", { name: "Join your consultation" }).click();
+    await guest.getByText("You are in the waiting room").waitFor();
+    await host.locator("#people-badge", { hasText: "1" }).waitFor();
+    await host.locator("#people-open").click();
+    const admitted = Date.now();
+    await host.locator("li", { hasText: "Мария Клиентова" }).getByRole("button", { name: "Let in" }).click();
+    const flowing = async (page: Page): Promise<Relayed> => {
+      let last: Relayed = { framesDecoded: 0, candidateTypes: [], relayProtocols: [] };
+      while (Date.now() - admitted < 30_000) {
+        last = await relayedStats(page);
+        // Publisher and receiver connections both up, and frames decoded.
+        if (last.framesDecoded > 10 && last.candidateTypes.length >= 2) return last;
+        await Bun.sleep(250);
+      }
+      throw new Error(`no relayed video within 30 s: ${JSON.stringify(last)}; coturn: ${turn.log().slice(-1500)}`);
+    };
+    const guestSaw = await flowing(guest);
+    const hostSaw = await flowing(host);
+    const ms = Date.now() - admitted;
+    await guest.screenshot({ path: screenshotPath(`turn-${name}-guest-phone`), fullPage: true });
+    // Still decoding a second later: the relay carries the stream, not a first burst.
+    await Bun.sleep(1000);
+    expect((await relayedStats(guest)).framesDecoded).toBeGreaterThan(guestSaw.framesDecoded);
+    return { host: hostSaw, guest: guestSaw, ms };
+  } finally {
+    for (const b of browsers) await b.close();
+    await served.stop();
+  }
+}
+
+describe("a consultation where browsers can only use the relay", () => {
+  for (const transport of ["udp", "tcp"] as const) {
+    test(`over TURN/${transport.toUpperCase()} (?transport=${transport}) both browsers decode the other's video, every connection through a ${transport.toUpperCase()} relay`, async () => {
+      const r = await relayedCall(`turn:127.0.0.1:${turn.port}?transport=${transport}`, transport);
+      console.log(`TURN/${transport}: video after ${r.ms} ms; guest ${JSON.stringify(r.guest)}; specialist ${JSON.stringify(r.host)}`);
+      for (const side of [r.guest, r.host]) {
+        expect(side.candidateTypes.every((t) => t === "relay")).toBe(true);
+        expect(side.relayProtocols.every((p) => p === transport)).toBe(true);
+      }
+    }, 120_000);
+  }
+});
