@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { turnCredential } from "../../src/rooms/turn.ts";
 import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "../support/accounts.ts";
-import { launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
+import { DESKTOP, launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
 import { type Coturn, startCoturn } from "../support/coturn.ts";
 import { type ServedInstallation, serveInstallation } from "../support/installation.ts";
+import { freePort } from "../support/processes.ts";
 import { allocate, TurnConnection } from "../support/turn-client.ts";
 
 let turn: Coturn;
@@ -208,4 +209,43 @@ describe("a consultation where browsers can only use the relay", () => {
       }
     }, 120_000);
   }
+});
+
+describe("the admin media page", () => {
+  test("shows the settings without the secret, and tells which paths reach the media server from the admin's browser", async () => {
+    const closed = await freePort(); // nothing listens there
+    const urls = [`turn:127.0.0.1:${turn.port}?transport=udp`, `turn:127.0.0.1:${turn.port}?transport=tcp`, `turn:127.0.0.1:${closed}?transport=udp`];
+    const media = 20000 + Math.floor(Math.random() * 20000);
+    const served = await serveInstallation({ KABINET_MEDIA_PORTS: `${media}-${media + 20}`, KABINET_PUBLIC_IP: "127.0.0.1", KABINET_ICE_SERVERS: urls.join(","), KABINET_TURN_SECRET: turn.secret });
+    const browser = await launchChromium();
+    try {
+      const { inst, origin } = served;
+      const admin = await setUpOrganisation(inst);
+      const context = await browser.newContext({ viewport: DESKTOP, locale: "en-US" });
+      const [cookie, value] = cookieFor(inst, admin.personId).split("=") as [string, string];
+      await context.addCookies([{ name: cookie, value, url: origin }]);
+      const page = await context.newPage();
+      page.on("pageerror", (e) => console.error(`[admin] ${e}`));
+      await page.goto(`${origin}/admin/media`);
+      const html = await page.content();
+      expect(html).not.toContain(turn.secret);
+      expect(await page.locator("dl").textContent()).toContain(`${media}–${media + 20}`);
+      expect(await page.locator("#media-ice-servers li").allTextContents()).toEqual(urls);
+      await page.getByRole("button", { name: "Check the paths" }).click();
+      await page.waitForFunction(() => (window as unknown as { kabinetMediaCheck?: { done: boolean } }).kabinetMediaCheck?.done === true, null, { timeout: 90_000 });
+      const seen = await page.evaluate(() => (window as unknown as { kabinetMediaCheck: { results: { path: string; state: string }[] } }).kabinetMediaCheck.results);
+      console.log(`admin media check: ${JSON.stringify(seen)}`);
+      expect(seen.map((r) => `${r.path} ${r.state}`)).toEqual(["direct reachable", "turn-udp reachable", "turn-tcp reachable", "turn-udp unreachable"]);
+      const rows = page.locator("#media-check li");
+      expect(await rows.nth(1).locator(".kb-path-state").textContent()).toMatch(/^Reachable, round trip \d+ ms, \d+ % of test packets lost$/);
+      expect(await rows.nth(3).locator(".kb-path-state").textContent()).toBe("Not reachable");
+      expect(await rows.nth(3).locator(".kb-path-hint").isVisible()).toBe(true);
+      expect(await rows.nth(3).locator(".kb-path-hint").textContent()).toContain("Open 3478/udp and the relay range");
+      expect(await rows.nth(1).locator(".kb-path-hint").isVisible()).toBe(false);
+      await page.screenshot({ path: screenshotPath("admin-media-desktop"), fullPage: true });
+    } finally {
+      await browser.close();
+      await served.stop();
+    }
+  }, 120_000);
 });
