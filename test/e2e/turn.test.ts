@@ -212,40 +212,61 @@ describe("a consultation where browsers can only use the relay", () => {
 });
 
 describe("the admin media page", () => {
+  /** The page in Chromium as an admin: the texts it shows and what "Check the paths" found, path by path. */
+  async function checkPaths(served: ServedInstallation, adminId: string, args: string[] = []): Promise<{ page: Page; results: { path: string; state: string }[]; close(): Promise<void> }> {
+    const browser = await launchChromium({ args });
+    const context = await browser.newContext({ viewport: DESKTOP, locale: "en-US" });
+    const [cookie, value] = cookieFor(served.inst, adminId).split("=") as [string, string];
+    await context.addCookies([{ name: cookie, value, url: served.origin }]);
+    const page = await context.newPage();
+    page.on("pageerror", (e) => console.error(`[admin] ${e}`));
+    await page.goto(`${served.origin}/admin/media`);
+    await page.getByRole("button", { name: "Check the paths" }).click();
+    await page.waitForFunction(() => (window as unknown as { kabinetMediaCheck?: { done: boolean } }).kabinetMediaCheck?.done === true, null, { timeout: 90_000 });
+    const results = await page.evaluate(() => (window as unknown as { kabinetMediaCheck: { results: { path: string; state: string }[] } }).kabinetMediaCheck.results);
+    console.log(`admin media check${args.length ? ` (${args.join(" ")})` : ""}: ${JSON.stringify(results)}`);
+    return { page, results, close: () => browser.close() };
+  }
+
   test("shows the settings without the secret, and tells which paths reach the media server from the admin's browser", async () => {
     const closed = await freePort(); // nothing listens there
-    const urls = [`turn:127.0.0.1:${turn.port}?transport=udp`, `turn:127.0.0.1:${turn.port}?transport=tcp`, `turn:127.0.0.1:${closed}?transport=udp`];
+    const urls = [
+      `turn:127.0.0.1:${turn.port}?transport=udp`,
+      `turn:127.0.0.1:${turn.port}?transport=tcp`,
+      `turns:${turn.realm}:${turn.tlsPort}?transport=tcp`,
+      `turn:127.0.0.1:${closed}?transport=udp`,
+    ];
     const media = 20000 + Math.floor(Math.random() * 20000);
     const served = await serveInstallation({ KABINET_MEDIA_PORTS: `${media}-${media + 20}`, KABINET_PUBLIC_IP: "127.0.0.1", KABINET_ICE_SERVERS: urls.join(","), KABINET_TURN_SECRET: turn.secret });
-    const browser = await launchChromium();
+    // The relay's name resolves to it, as a DNS record would.
+    const resolve = `--host-resolver-rules=MAP ${turn.realm} 127.0.0.1`;
     try {
-      const { inst, origin } = served;
-      const admin = await setUpOrganisation(inst);
-      const context = await browser.newContext({ viewport: DESKTOP, locale: "en-US" });
-      const [cookie, value] = cookieFor(inst, admin.personId).split("=") as [string, string];
-      await context.addCookies([{ name: cookie, value, url: origin }]);
-      const page = await context.newPage();
-      page.on("pageerror", (e) => console.error(`[admin] ${e}`));
-      await page.goto(`${origin}/admin/media`);
-      const html = await page.content();
-      expect(html).not.toContain(turn.secret);
-      expect(await page.locator("dl").textContent()).toContain(`${media}–${media + 20}`);
-      expect(await page.locator("#media-ice-servers li").allTextContents()).toEqual(urls);
-      await page.getByRole("button", { name: "Check the paths" }).click();
-      await page.waitForFunction(() => (window as unknown as { kabinetMediaCheck?: { done: boolean } }).kabinetMediaCheck?.done === true, null, { timeout: 90_000 });
-      const seen = await page.evaluate(() => (window as unknown as { kabinetMediaCheck: { results: { path: string; state: string }[] } }).kabinetMediaCheck.results);
-      console.log(`admin media check: ${JSON.stringify(seen)}`);
-      expect(seen.map((r) => `${r.path} ${r.state}`)).toEqual(["direct reachable", "turn-udp reachable", "turn-tcp reachable", "turn-udp unreachable"]);
-      const rows = page.locator("#media-check li");
-      expect(await rows.nth(1).locator(".kb-path-state").textContent()).toMatch(/^Reachable, round trip \d+ ms, \d+ % of test packets lost$/);
-      expect(await rows.nth(3).locator(".kb-path-state").textContent()).toBe("Not reachable");
-      expect(await rows.nth(3).locator(".kb-path-hint").isVisible()).toBe(true);
-      expect(await rows.nth(3).locator(".kb-path-hint").textContent()).toContain("Open 3478/udp and the relay range");
-      expect(await rows.nth(1).locator(".kb-path-hint").isVisible()).toBe(false);
-      await page.screenshot({ path: screenshotPath("admin-media-desktop"), fullPage: true });
+      const admin = await setUpOrganisation(served.inst);
+      const seen = await checkPaths(served, admin.personId, [resolve]);
+      try {
+        const { page } = seen;
+        expect(await page.content()).not.toContain(turn.secret);
+        expect(await page.locator("dl").textContent()).toContain(`${media}–${media + 20}`);
+        expect(await page.locator("#media-ice-servers li").allTextContents()).toEqual(urls);
+        // The test relay's certificate is self-signed: a browser refuses it, as it would an expired or wrong one.
+        expect(seen.results.map((r) => `${r.path} ${r.state}`)).toEqual(["direct reachable", "turn-udp reachable", "turn-tcp reachable", "turns unreachable", "turn-udp unreachable"]);
+        const rows = page.locator("#media-check li");
+        expect(await rows.nth(1).locator(".kb-path-state").textContent()).toMatch(/^Reachable, round trip \d+ ms, \d+ % of test packets lost$/);
+        expect(await rows.nth(1).locator(".kb-path-hint").isVisible()).toBe(false);
+        expect(await rows.nth(3).locator(".kb-path-hint").textContent()).toContain("give the relay a valid certificate");
+        expect(await rows.nth(4).locator(".kb-path-state").textContent()).toBe("Not reachable");
+        expect(await rows.nth(4).locator(".kb-path-hint").isVisible()).toBe(true);
+        expect(await rows.nth(4).locator(".kb-path-hint").textContent()).toContain("Open 3478/udp and the relay range");
+        await page.screenshot({ path: screenshotPath("admin-media-desktop"), fullPage: true });
+      } finally {
+        await seen.close();
+      }
+      // A browser that accepts the certificate relays over the shipped TLS listener.
+      const trusting = await checkPaths(served, admin.personId, [resolve, "--ignore-certificate-errors"]);
+      await trusting.close();
+      expect(trusting.results.map((r) => `${r.path} ${r.state}`)).toEqual(["direct reachable", "turn-udp reachable", "turn-tcp reachable", "turns reachable", "turn-udp unreachable"]);
     } finally {
-      await browser.close();
       await served.stop();
     }
-  }, 120_000);
+  }, 180_000);
 });

@@ -7,7 +7,8 @@ import { type Browser, chromium } from "playwright-core";
 export const CHROMIUM = "/usr/bin/chromium";
 export const SCREENSHOTS = join(import.meta.dir, "../../test-output/screenshots");
 
-export async function launchChromium(): Promise<Browser> {
+/** `args`: extra Chromium flags for one test (e.g. the TURN/TLS test's `--ignore-certificate-errors`). */
+export async function launchChromium(options: { args?: readonly string[] } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), "kabinet-chromium-"));
   return await chromium.launch({
     executablePath: CHROMIUM,
@@ -28,6 +29,7 @@ export async function launchChromium(): Promise<Browser> {
       // background services (component updates, autofill, optimization hints) resolve to nothing, so the offline
       // test can tell that nothing else tries to leave.
       "--host-resolver-rules=MAP update.googleapis.com ~NOTFOUND, MAP content-autofill.googleapis.com ~NOTFOUND, MAP optimizationguide-pa.googleapis.com ~NOTFOUND",
+      ...(options.args ?? []),
     ],
   });
 }
