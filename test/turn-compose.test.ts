@@ -61,6 +61,18 @@ test("with the profile, Kabinet and coturn share one secret and the three docume
   expect(iceServersNow(config).map((s) => s.urls)).toEqual(urls.split(","));
 });
 
+test("with the profile and only the secret set, browsers get the three URLs of the shipped relay on the public domain", () => {
+  const secretFile = join(work, "turn.secret");
+  writeFileSync(secretFile, "0123456789abcdef0123456789abcdef\n", { mode: 0o400 });
+  const { kabinet } = composeConfig({ KABINET_TURN_SECRET_FILE: secretFile }, "turn").config!.services;
+  const env = kabinet!.environment;
+  expect(env.KABINET_ICE_SERVERS).toBe("");
+  const config = loadConfig({ KABINET_DATA_DIR: work, KABINET_MASTER_KEY_FILE: join(work, "compose.key"), KABINET_PUBLIC_URL: env.KABINET_PUBLIC_URL!, KABINET_ICE_SERVERS: env.KABINET_ICE_SERVERS!, KABINET_TURN_SECRET_FILE: secretFile });
+  const servers = iceServersNow(config);
+  expect(servers.map((s) => s.urls)).toEqual(["turn:consult.example.org:3478?transport=udp", "turn:consult.example.org:3478?transport=tcp", "turns:consult.example.org:5349?transport=tcp"]);
+  expect(servers.every((s) => s.username && s.credential)).toBe(true);
+});
+
 /** The turn service's start-up script with its container paths moved into `dir`. */
 function startScript(turn: Service, dir: string): string {
   const script = turn.entrypoint[2]!.replaceAll("$$", "$");
