@@ -5,13 +5,17 @@
 // - it relays to the media server's address only: every private, loopback, shared and reserved range is refused (403);
 // - one set of credentials holds at most 12 allocations; coturn never logs the secret or a password.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { turnCredential } from "../../src/rooms/turn.ts";
-import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "../support/accounts.ts";
-import { DESKTOP, launchChromium, PHONE, screenshotPath } from "../support/browser.ts";
+import { cookieFor, setUpOrganisation } from "../support/accounts.ts";
+import { DESKTOP, launchChromium, screenshotPath } from "../support/browser.ts";
 import { type Coturn, startCoturn } from "../support/coturn.ts";
 import { type ServedInstallation, serveInstallation } from "../support/installation.ts";
 import { freePort } from "../support/processes.ts";
+import { type Relayed, relayedCall } from "../support/relayed-call.ts";
 import { allocate, TurnConnection } from "../support/turn-client.ts";
 
 let turn: Coturn;
@@ -101,107 +105,10 @@ describe("the relay reaches the media server and nothing private", () => {
   });
 });
 
-// The call through the relay only. An init script makes every RTCPeerConnection of the page relay-only
-// (iceTransportPolicy "relay", what a network that blocks UDP to the media server leaves) and keeps them for getStats.
-const RELAY_ONLY = `(() => {
-  const Original = window.RTCPeerConnection;
-  window.kabinetPeerConnections = [];
-  window.RTCPeerConnection = class extends Original {
-    constructor(config) {
-      super({ ...(config || {}), iceTransportPolicy: "relay" });
-      window.kabinetPeerConnections.push(this);
-    }
-  };
-})();`;
-
-type Relayed = { framesDecoded: number; relayProtocols: string[]; candidateTypes: string[] };
-
-async function relayedStats(page: Page): Promise<Relayed> {
-  const call = await page.evaluate(() => (window as unknown as { kabinetCall: { stats(): Promise<{ framesDecoded: number }> } }).kabinetCall.stats());
-  const pairs = await page.evaluate(async () => {
-    const out: { type: string; relayProtocol: string }[] = [];
-    for (const pc of (window as unknown as { kabinetPeerConnections: RTCPeerConnection[] }).kabinetPeerConnections) {
-      if (pc.connectionState !== "connected") continue;
-      const report = await pc.getStats();
-      for (const s of report.values()) {
-        if (s.type !== "transport" || !s.selectedCandidatePairId) continue;
-        const local = report.get(report.get(s.selectedCandidatePairId)?.localCandidateId);
-        out.push({ type: local?.candidateType ?? "?", relayProtocol: local?.relayProtocol ?? "" });
-      }
-    }
-    return out;
-  });
-  return { framesDecoded: call.framesDecoded, candidateTypes: pairs.map((p) => p.type), relayProtocols: pairs.map((p) => p.relayProtocol) };
-}
-
-async function relayedCall(url: string, name: string): Promise<{ host: Relayed; guest: Relayed; ms: number }> {
-  const media = 20000 + Math.floor(Math.random() * 20000);
-  const served: ServedInstallation = await serveInstallation({
-    KABINET_MEDIA_PORTS: `${media}-${media + 40}`,
-    KABINET_PUBLIC_IP: "127.0.0.1",
-    KABINET_ICE_SERVERS: url,
-    KABINET_TURN_SECRET: turn.secret,
-  });
-  const browsers: Browser[] = [];
-  try {
-    const { inst, origin } = served;
-    const admin = await setUpOrganisation(inst);
-    const specialist = await addPerson(inst, admin.personId, "specialist", { name: "Dr. Sergey Ivanov" });
-    const client = await addPerson(inst, admin.personId, "client", { name: "Мария Клиентова" });
-    const pageAs = async (person: TestPerson): Promise<Page> => {
-      const browser = await launchChromium();
-      browsers.push(browser);
-      const context = await browser.newContext({ viewport: PHONE, locale: "en-US", permissions: ["camera", "microphone"] });
-      await context.addInitScript(RELAY_ONLY);
-      const [cookie, value] = cookieFor(inst, person.personId).split("=") as [string, string];
-      await context.addCookies([{ name: cookie, value, url: origin }]);
-      const page = await context.newPage();
-      page.on("pageerror", (e) => console.error(`[${person.name}] ${e}`));
-      return page;
-    };
-    const host = await pageAs(specialist);
-    await host.goto(`${origin}/rooms`);
-    await host.getByRole("button", { name: "Open a consultation room" }).click();
-    await host.waitForURL(/\/rooms\/[A-Za-z0-9_-]{16}$/);
-    const invite = (await host.getByTestId("room-invite").textContent())!.trim();
-    await host.getByRole("button", { name: "Start the consultation" }).click();
-    const guest = await pageAs(client);
-    await guest.goto(invite);
-    await guest.waitForURL(host.url());
-    await guest.getByRole("button", { name: "Join your consultation" }).click();
-    await guest.getByText("You are in the waiting room").waitFor();
-    await host.locator("#people-badge", { hasText: "1" }).waitFor();
-    await host.locator("#people-open").click();
-    const admitted = Date.now();
-    await host.locator("li", { hasText: "Мария Клиентова" }).getByRole("button", { name: "Let in" }).click();
-    const flowing = async (page: Page): Promise<Relayed> => {
-      let last: Relayed = { framesDecoded: 0, candidateTypes: [], relayProtocols: [] };
-      while (Date.now() - admitted < 30_000) {
-        last = await relayedStats(page);
-        // Publisher and receiver connections both up, and frames decoded.
-        if (last.framesDecoded > 10 && last.candidateTypes.length >= 2) return last;
-        await Bun.sleep(250);
-      }
-      throw new Error(`no relayed video within 30 s: ${JSON.stringify(last)}; coturn: ${turn.log().slice(-1500)}`);
-    };
-    const guestSaw = await flowing(guest);
-    const hostSaw = await flowing(host);
-    const ms = Date.now() - admitted;
-    await guest.screenshot({ path: screenshotPath(`turn-${name}-guest-phone`), fullPage: true });
-    // Still decoding a second later: the relay carries the stream, not a first burst.
-    await Bun.sleep(1000);
-    expect((await relayedStats(guest)).framesDecoded).toBeGreaterThan(guestSaw.framesDecoded);
-    return { host: hostSaw, guest: guestSaw, ms };
-  } finally {
-    for (const b of browsers) await b.close();
-    await served.stop();
-  }
-}
-
 describe("a consultation where browsers can only use the relay", () => {
   for (const transport of ["udp", "tcp"] as const) {
     test(`over TURN/${transport.toUpperCase()} (?transport=${transport}) both browsers decode the other's video, every connection through a ${transport.toUpperCase()} relay`, async () => {
-      const r = await relayedCall(`turn:127.0.0.1:${turn.port}?transport=${transport}`, transport);
+      const r = await relayedCall(turn, { urls: [`turn:127.0.0.1:${turn.port}?transport=${transport}`], relayOnly: true, screenshot: `turn-${transport}-guest-phone` });
       console.log(`TURN/${transport}: video after ${r.ms} ms; guest ${JSON.stringify(r.guest)}; specialist ${JSON.stringify(r.host)}`);
       for (const side of [r.guest, r.host]) {
         expect(side.candidateTypes.every((t) => t === "relay")).toBe(true);
@@ -210,6 +117,26 @@ describe("a consultation where browsers can only use the relay", () => {
     }, 120_000);
   }
 });
+
+test("on a network that blocks UDP, browsers left to themselves reach each other's video through TURN over TCP", () => {
+  if (process.getuid?.() !== 0) throw new Error("this test creates a network namespace and must run as root (as CI does)");
+  const dir = mkdtempSync(join(tmpdir(), "kabinet-udp-blocked-"));
+  try {
+    const root = join(import.meta.dir, "../..");
+    const r = Bun.spawnSync(["unshare", "-n", process.execPath, "test/support/udp-blocked-namespace.ts", join(dir, "result.json")], { cwd: root, stdout: "pipe", stderr: "pipe", timeout: 150_000 });
+    if (r.exitCode !== 0) throw new Error(`the run without UDP failed: ${r.stderr.toString().slice(-3000)}`);
+    const seen = JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as { host: Relayed; guest: Relayed; ms: number; droppedUdpPackets: number };
+    console.log(`UDP blocked: video after ${seen.ms} ms; guest ${JSON.stringify(seen.guest)}; specialist ${JSON.stringify(seen.host)}; ${seen.droppedUdpPackets} UDP packets dropped`);
+    // UDP was tried (direct and TURN over UDP) and dropped; what got through is TURN over TCP.
+    expect(seen.droppedUdpPackets).toBeGreaterThan(0);
+    for (const side of [seen.guest, seen.host]) {
+      expect(side.candidateTypes.every((t) => t === "relay")).toBe(true);
+      expect(side.relayProtocols.every((p) => p === "tcp")).toBe(true);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 180_000);
 
 describe("the admin media page", () => {
   /** The page in Chromium as an admin: the texts it shows and what "Check the paths" found, path by path. */
