@@ -79,10 +79,11 @@ function startScript(turn: Service, dir: string): string {
   return script.replaceAll("/run/secrets/turn_secret", join(dir, "turn_secret")).replaceAll("/etc/coturn/turnserver.conf", join(dir, "shipped.conf")).replaceAll("/var/lib/coturn", dir);
 }
 
-test("the turn service's start-up script runs coturn with the shared secret, never on its command line", async () => {
+test("the turn service's start-up script runs coturn with the shared secret (never on its command line) and the NAT address", async () => {
   const secretFile = join(work, "turn.secret");
   writeFileSync(secretFile, "fedcba9876543210fedcba9876543210\n");
-  const turn = composeConfig({ KABINET_TURN_SECRET_FILE: secretFile }, "turn").config!.services.turn!;
+  // Behind 1:1 NAT: the relay tells browsers its public address for the private one it binds.
+  const turn = composeConfig({ KABINET_TURN_SECRET_FILE: secretFile, KABINET_TURN_EXTERNAL_IP: "198.51.100.20/127.0.0.1" }, "turn").config!.services.turn!;
   expect(turn.entrypoint.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
   const dir = tempDir("kabinet-turn-start-");
   const port = await freePort();
@@ -109,6 +110,7 @@ test("the turn service's start-up script runs coturn with the shared secret, nev
     try {
       const a = await allocate(c, { username: server!.username!, password: server!.credential! });
       if (!a.ok) throw new Error(`coturn refused Kabinet's credentials: ${a.code}`);
+      expect(a.relayed.ip).toBe("198.51.100.20");
       expect(await a.createPermission("127.0.0.1")).toBe("ok"); // KABINET_PUBLIC_IP, the media server
       expect(await a.createPermission("127.0.0.2")).toBe(403);
     } finally {
