@@ -16,7 +16,7 @@ import { type Coturn, startCoturn } from "../support/coturn.ts";
 import { type ServedInstallation, serveInstallation } from "../support/installation.ts";
 import { freePort } from "../support/processes.ts";
 import { type Relayed, relayedCall } from "../support/relayed-call.ts";
-import { allocate, TurnConnection } from "../support/turn-client.ts";
+import { ATTR, allocate, METHOD, TurnConnection } from "../support/turn-client.ts";
 
 let turn: Coturn;
 beforeAll(async () => {
@@ -90,6 +90,25 @@ describe("the relay reaches the media server and nothing private", () => {
       expect(codes).toEqual([...Array(12).fill("ok"), 486]);
     } finally {
       for (const c of open) c.close();
+    }
+  });
+
+  test("it hides its version and has no admin console: no SOFTWARE attribute, nothing on the CLI and web admin ports", async () => {
+    const c = await TurnConnection.open("udp", turn.host, turn.port);
+    try {
+      const answer = await c.request(METHOD.allocate, [[ATTR.requestedTransport, Uint8Array.of(17, 0, 0, 0)]]);
+      expect(answer.cls).toBe("error"); // the 401 challenge: it did answer
+      expect(answer.attrs.has(ATTR.realm)).toBe(true);
+      expect(answer.attrs.has(ATTR.software)).toBe(false);
+    } finally {
+      c.close();
+    }
+    for (const port of turn.adminPorts) {
+      const listening = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then(
+        (s) => (s.end(), true),
+        () => false,
+      );
+      expect(`${port}: ${listening}`).toBe(`${port}: false`);
     }
   });
 

@@ -18,6 +18,8 @@ export interface Coturn {
   realm: string;
   secret: string;
   relayPorts: readonly [number, number];
+  /** Where its admin console (telnet CLI) and web admin would listen, were they not turned off. */
+  adminPorts: readonly number[];
   /** Everything coturn printed so far. */
   log(): string;
   stop(): Promise<void>;
@@ -40,6 +42,7 @@ export async function startCoturn(options: { allowedPeer?: string } = {}): Promi
   const tlsPort = await freePort();
   const relayBase = 41000 + Math.floor(Math.random() * 8000);
   const relayPorts = [relayBase, relayBase + 40] as const;
+  const adminPorts = [await freePort(), await freePort()] as const;
   const secret = crypto.randomUUID();
   const realm = "turn.kabinet.test";
   // A self-signed certificate keeps the TLS listener of the shipped file alive (the relay tests speak UDP and TCP).
@@ -63,6 +66,10 @@ export async function startCoturn(options: { allowedPeer?: string } = {}): Promi
     "allowed-peer-ip": options.allowedPeer ?? "127.0.0.1",
     pidfile: join(dir, "turnserver.pid"),
     userdb: join(dir, "turndb"),
+    "cli-ip": "127.0.0.1",
+    "cli-port": String(adminPorts[0]),
+    "web-admin-ip": "127.0.0.1",
+    "web-admin-port": String(adminPorts[1]),
   });
   writeFileSync(join(dir, "turnserver.conf"), config, { mode: 0o600 });
   const proc: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn([TURNSERVER, "-c", join(dir, "turnserver.conf")], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
@@ -91,6 +98,7 @@ export async function startCoturn(options: { allowedPeer?: string } = {}): Promi
     realm,
     secret,
     relayPorts,
+    adminPorts,
     log: () => output,
     stop: async () => {
       await stop(proc);

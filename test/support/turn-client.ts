@@ -7,7 +7,7 @@ import { connect, type Socket } from "node:net";
 const MAGIC = 0x2112a442;
 export const METHOD = { allocate: 0x003, createPermission: 0x008 } as const;
 const CLASS = { request: 0x000, success: 0x100, error: 0x110 } as const;
-const ATTR = {
+export const ATTR = {
   username: 0x0006,
   messageIntegrity: 0x0008,
   errorCode: 0x0009,
@@ -16,6 +16,7 @@ const ATTR = {
   nonce: 0x0015,
   xorRelayedAddress: 0x0016,
   requestedTransport: 0x0019,
+  software: 0x8022,
   fingerprint: 0x8028,
 } as const;
 
