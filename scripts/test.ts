@@ -1,5 +1,5 @@
 // `npm test`: system packages the tests need → type-check → `bun test` → one line "N passed, N failed".
-// Tests that need Debian's chromium, caddy or docker-compose never skip: a missing one is installed (as root) or the
+// Tests that need Debian's chromium, caddy, coturn or docker-compose never skip: a missing one is installed (as root) or the
 // run stops with the exact apt-get line.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -17,6 +17,9 @@ const SYSTEM_PACKAGES: Record<string, string> = {
   iproute2: "/usr/sbin/ip",
   // the network check under loss: a namespace whose outgoing UDP loses a share of packets
   nftables: "/usr/sbin/nft",
+  // the TURN relay as shipped (config/turnserver.conf): relayed calls, refused peers and credentials
+  coturn: "/usr/bin/turnserver",
+  openssl: "/usr/bin/openssl",
 };
 
 function ensureSystemPackages(): void {

@@ -8,6 +8,7 @@ import { registrationRoutes } from "./accounts/registration.routes.tsx";
 import { signInRoutes } from "./accounts/sign-in.routes.tsx";
 import { auditRoutes } from "./admin/audit.routes.tsx";
 import { mailQueueRoutes } from "./admin/mail-queue.routes.tsx";
+import { mediaRoutes } from "./admin/media.routes.tsx";
 import { peopleRoutes } from "./admin/people.routes.tsx";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { callAppointment } from "./booking/after-call.ts";
@@ -130,6 +131,7 @@ export function createApp(deps: Installation): App {
   app.route("/calendar", calendarRoutes(deps)); //    private ICS feeds
   app.route("/admin/services", servicesRoutes(deps));
   app.route("/admin/mail", mailQueueRoutes(deps));
+  app.route("/admin/media", mediaRoutes(deps)); // media ports, TURN servers and the path check
   app.route("/admin/people", peopleRoutes(deps));
   app.route("/admin/audit", auditRoutes(deps));
   app.route("/admin/settings", settingsRoutes(deps));

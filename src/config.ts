@@ -72,7 +72,7 @@ export const VARIABLES = {
   KABINET_ROOM_FILES_MB: { example: "500", help: "Most that all files shared in one consultation may add up to, in MB (1–100000).", default: "500" },
   KABINET_ICE_SERVERS: {
     example: "turn:turn.example.org:3478?transport=udp",
-    help: "STUN/TURN servers (comma-separated stun:/turn:/turns: URLs) for networks that block direct UDP; none by default, and none is contacted then.",
+    help: "STUN/TURN servers (comma-separated stun:/turn:/turns: URLs) for networks that block direct UDP; none by default, and none is contacted then. With KABINET_TURN_SECRET_FILE and no URLs: the shipped relay on the public domain (turn: on 3478 over UDP and TCP, turns: on 5349).",
     default: "none",
   },
   KABINET_TURN_USERNAME: { example: "kabinet", help: "Username for the TURN servers in KABINET_ICE_SERVERS.", default: "none" },
@@ -194,10 +194,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     return full;
   };
 
+  const publicUrl = new URL(v.KABINET_PUBLIC_URL ?? `http://${localHost}:${port}`);
+  const turnSecret = secretValue("KABINET_TURN_SECRET", v.KABINET_TURN_SECRET, v.KABINET_TURN_SECRET_FILE, cwd) || null;
   return Object.freeze({
     dataDir: resolve(cwd, v.KABINET_DATA_DIR ?? "./data"),
     listen: Object.freeze({ hostname, port }),
-    publicUrl: new URL(v.KABINET_PUBLIC_URL ?? `http://${localHost}:${port}`),
+    publicUrl,
     masterKeyFile: keyFile("KABINET_MASTER_KEY_FILE"),
     previousMasterKeyFile: keyFile("KABINET_PREVIOUS_MASTER_KEY_FILE"),
     logLevel: v.KABINET_LOG_LEVEL,
@@ -207,13 +209,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicIp: v.KABINET_PUBLIC_IP ?? null,
     maxUploadBytes: v.KABINET_MAX_UPLOAD_MB * 1024 * 1024,
     roomFilesMaxBytes: v.KABINET_ROOM_FILES_MB * 1024 * 1024,
-    iceServers: Object.freeze(iceServers(v.KABINET_ICE_SERVERS ?? [], v.KABINET_TURN_USERNAME, turnPassword(v, cwd))),
-    turnSecret: secretValue("KABINET_TURN_SECRET", v.KABINET_TURN_SECRET, v.KABINET_TURN_SECRET_FILE, cwd) || null,
+    iceServers: Object.freeze(iceServers(v.KABINET_ICE_SERVERS ?? (turnSecret ? shippedRelayUrls(publicUrl.hostname) : []), v.KABINET_TURN_USERNAME, turnPassword(v, cwd))),
+    turnSecret,
     smtp: v.KABINET_SMTP_URL
       ? Object.freeze({ url: new URL(v.KABINET_SMTP_URL), password: secretValue("KABINET_SMTP_PASSWORD", v.KABINET_SMTP_PASSWORD, v.KABINET_SMTP_PASSWORD_FILE, cwd) })
       : null,
     mailFrom: v.KABINET_MAIL_FROM ?? `Kabinet <kabinet@${new URL(v.KABINET_PUBLIC_URL ?? `http://${localHost}:${port}`).hostname}>`,
   });
+}
+
+/**
+ * The relay the compose `turn` profile runs (config/turnserver.conf) on the public domain: TURN over UDP and TCP on
+ * 3478 and over TLS on 5349. A shared secret without URLs means that relay, so enabling it takes one setting.
+ */
+export function shippedRelayUrls(host: string): string[] {
+  return [`turn:${host}:3478?transport=udp`, `turn:${host}:3478?transport=tcp`, `turns:${host}:5349?transport=tcp`];
 }
 
 function turnPassword(v: { KABINET_TURN_PASSWORD?: string; KABINET_TURN_PASSWORD_FILE?: string }, cwd: string): string | undefined {

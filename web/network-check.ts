@@ -52,7 +52,7 @@ function setUp(section: HTMLElement): void {
     if (running) return;
     running = true;
     show({ state: "running" });
-    show(await check(roomId, config.iceServers ?? []).catch((): NetworkCheckResult => ({ state: "done", verdict: "failed", reason: "" })));
+    show(await runNetworkCheck(`/rooms/${roomId}/network-check`, { iceServers: config.iceServers ?? [] }));
     running = false;
   };
   again.addEventListener("click", () => void run());
@@ -63,8 +63,16 @@ function setUp(section: HTMLElement): void {
   void run();
 }
 
-async function check(roomId: string, iceServers: RTCIceServer[]): Promise<NetworkCheckResult> {
-  const pc = new RTCPeerConnection({ iceServers });
+/**
+ * One check against the media server's echo at `url` (a room's, or the admin media page's), with this ICE
+ * configuration: the room's servers for a client, one TURN server and relay only for each path of the admin check.
+ */
+export async function runNetworkCheck(url: string, rtc: RTCConfiguration): Promise<NetworkCheckResult> {
+  return await check(url, rtc).catch((): NetworkCheckResult => ({ state: "done", verdict: "failed", reason: "" }));
+}
+
+async function check(url: string, rtc: RTCConfiguration): Promise<NetworkCheckResult> {
+  const pc = new RTCPeerConnection(rtc);
   // Negotiated on both sides: the media server echoes on the same channel, unordered and never retransmitted, so a
   // lost probe stays lost (as a video packet would be) instead of arriving late.
   const dc = pc.createDataChannel("probe", { negotiated: true, id: 0, ordered: false, maxRetransmits: 0 });
@@ -73,7 +81,7 @@ async function check(roomId: string, iceServers: RTCIceServer[]): Promise<Networ
     const started = performance.now();
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
-    const r = await fetch(`/rooms/${roomId}/network-check`, {
+    const r = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ sdp: pc.localDescription!.sdp }),

@@ -11,6 +11,11 @@ export function copyButtonScript(): string {
   return bundle("copy-button.ts");
 }
 
+/** The admin media page's path check (src/admin/views/media-page.tsx). */
+export function mediaCheckScript(): string {
+  return bundle("media-check.ts");
+}
+
 function bundle(file: string): string {
   const entry = join(import.meta.dir, "../../web", file);
   const r = Bun.spawnSync([process.execPath, "build", entry, "--target=browser", "--format=esm", "--minify"]);

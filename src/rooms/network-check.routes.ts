@@ -7,7 +7,7 @@
 // `application/json`, which no cross-site form can send without a CORS preflight that this origin never grants.
 // Cost: each check holds a media port for up to 20 s, so checks are limited per person and server-wide (429 with
 // Retry-After and the reason).
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { Installation } from "../installation.ts";
 import { allow, everyone } from "../http/access.ts";
@@ -29,16 +29,22 @@ export function networkCheckRoutes(deps: Pick<Installation, "db" | "config" | "c
     const personId = c.get("viewer")!.personId;
     const room = getRoom(deps.db, c.req.param("id"));
     if (!room || !isRoomLive(room, c.get("now")) || !roomRoleOf(deps.db, room, personId)) return c.json({ error: t.errors.notFoundText }, 404);
-    if (!c.req.header("content-type")?.startsWith("application/json")) return c.json({ error: t.networkCheck.jsonOnly }, 415);
-    const offer = Offer.safeParse(await c.req.json().catch(() => null));
-    if (!offer.success) return c.json({ error: t.networkCheck.badOffer }, 400);
-    const started = await (await networkChecks()).start(personId, offer.data.sdp, c.get("now"));
-    if (started.ok) return c.json({ sdp: started.answerSdp });
-    if (started.problem === "bad-offer") return c.json({ error: t.networkCheck.badOffer }, 400);
-    const seconds = Math.max(1, Math.ceil(started.retryAfterMs / 1000));
-    c.header("retry-after", String(seconds));
-    return c.json({ error: started.problem === "busy" ? t.networkCheck.busy : t.networkCheck.tooOften(Math.ceil(seconds / 60)) }, 429);
+    return await answerNetworkCheck(c, networkChecks);
   });
 
   return app;
+}
+
+/** Answers the browser's JSON offer from the echo of `checks`, or says why not (400, 415, 429 with Retry-After). */
+export async function answerNetworkCheck(c: Context<AppEnv>, checks: () => Promise<NetworkChecks>): Promise<Response> {
+  const t = c.get("t");
+  if (!c.req.header("content-type")?.startsWith("application/json")) return c.json({ error: t.networkCheck.jsonOnly }, 415);
+  const offer = Offer.safeParse(await c.req.json().catch(() => null));
+  if (!offer.success) return c.json({ error: t.networkCheck.badOffer }, 400);
+  const started = await (await checks()).start(c.get("viewer")!.personId, offer.data.sdp, c.get("now"));
+  if (started.ok) return c.json({ sdp: started.answerSdp });
+  if (started.problem === "bad-offer") return c.json({ error: t.networkCheck.badOffer }, 400);
+  const seconds = Math.max(1, Math.ceil(started.retryAfterMs / 1000));
+  c.header("retry-after", String(seconds));
+  return c.json({ error: started.problem === "busy" ? t.networkCheck.busy : t.networkCheck.tooOften(Math.ceil(seconds / 60)) }, 429);
 }

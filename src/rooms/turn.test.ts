@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { iceServersNow, TURN_CREDENTIAL_SECONDS, turnCredential } from "./turn.ts";
+import { iceServersNow, relayPathOf, TURN_CREDENTIAL_SECONDS, turnCredential } from "./turn.ts";
 
 describe("short-lived TURN credentials", () => {
   test("the password is base64(HMAC-SHA1(secret, username)), as coturn checks it (computed here with Web Crypto)", async () => {
@@ -20,4 +20,12 @@ describe("short-lived TURN credentials", () => {
     expect(iceServersNow({ iceServers: servers, turnSecret: "north-wind" }, now)[1]!.username).not.toBe(minted[1]!.username);
     expect(iceServersNow({ iceServers: servers, turnSecret: null }, now)).toEqual(servers);
   });
+});
+
+test("each TURN URL names its relay path: UDP unless ?transport=tcp, TLS for turns:", () => {
+  expect(relayPathOf("turn:consult.example.org:3478?transport=udp")).toBe("turn-udp");
+  expect(relayPathOf("turn:consult.example.org:3478")).toBe("turn-udp");
+  expect(relayPathOf("turn:consult.example.org:3478?transport=tcp")).toBe("turn-tcp");
+  expect(relayPathOf("turns:consult.example.org:5349?transport=tcp")).toBe("turns");
+  expect(relayPathOf("stun:consult.example.org:3478")).toBeNull();
 });

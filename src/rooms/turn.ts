@@ -20,3 +20,12 @@ export function iceServersNow(config: Pick<Config, "iceServers" | "turnSecret">,
   const credential = turnCredential(config.turnSecret, username);
   return config.iceServers.map((s) => (s.urls.startsWith("turn") ? { urls: s.urls, username, credential } : { urls: s.urls }));
 }
+
+export type MediaPath = "direct" | "turn-udp" | "turn-tcp" | "turns";
+
+/** Which relay path a TURN URL opens (RFC 7065: `turn:` is UDP unless `?transport=tcp`; `turns:` is TLS over TCP). */
+export function relayPathOf(url: string): Exclude<MediaPath, "direct"> | null {
+  if (url.startsWith("turns:")) return "turns";
+  if (!url.startsWith("turn:")) return null;
+  return /[?&]transport=tcp\b/i.test(url) ? "turn-tcp" : "turn-udp";
+}

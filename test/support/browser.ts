@@ -10,8 +10,9 @@ export const SCREENSHOTS = join(import.meta.dir, "../../test-output/screenshots"
 /**
  * `inNetworkOf`: run Chromium in the network namespace of that process (a test's own network), else in ours.
  * `secureOrigin`: an http origin off loopback that pages may use the camera and microphone on, as on https.
+ * `args`: extra Chromium flags for one test (e.g. the TURN/TLS test's `--ignore-certificate-errors`).
  */
-export async function launchChromium(options: { inNetworkOf?: number; secureOrigin?: string } = {}): Promise<Browser> {
+export async function launchChromium(options: { inNetworkOf?: number; secureOrigin?: string; args?: readonly string[] } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), "kabinet-chromium-"));
   let executablePath = CHROMIUM;
   if (options.inNetworkOf) {
@@ -38,6 +39,7 @@ export async function launchChromium(options: { inNetworkOf?: number; secureOrig
       // background services (component updates, autofill, optimization hints) resolve to nothing, so the offline
       // test can tell that nothing else tries to leave.
       "--host-resolver-rules=MAP update.googleapis.com ~NOTFOUND, MAP content-autofill.googleapis.com ~NOTFOUND, MAP optimizationguide-pa.googleapis.com ~NOTFOUND",
+      ...(options.args ?? []),
     ],
   });
 }

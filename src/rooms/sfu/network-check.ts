@@ -32,14 +32,19 @@ export class NetworkChecks {
   private readonly started = new Map<string, number[]>();
   private total = 0;
 
-  constructor(private readonly options: MediaServerOptions) {}
+  /** `rate`: the admin media page checks several paths in a row, so it gets a larger allowance than a client. */
+  constructor(
+    private readonly options: MediaServerOptions,
+    private readonly rate: { checks: number; windowMs: number } = CHECK_RATE,
+  ) {}
 
   /** Answers a browser's offer with an echoing peer connection, or says why not. `now` counts the rate. */
   async start(personId: string, offerSdp: string, now: number): Promise<CheckStart> {
     if (!looksLikeOffer(offerSdp)) return { ok: false, problem: "bad-offer" };
-    for (const [id, times] of this.started) if (times.at(-1)! <= now - CHECK_RATE.windowMs) this.started.delete(id); // forget who stopped
-    const recent = (this.started.get(personId) ?? []).filter((t) => t > now - CHECK_RATE.windowMs);
-    if (recent.length >= CHECK_RATE.checks) return { ok: false, problem: "too-often", retryAfterMs: recent[0]! + CHECK_RATE.windowMs - now };
+    const { checks, windowMs } = this.rate;
+    for (const [id, times] of this.started) if (times.at(-1)! <= now - windowMs) this.started.delete(id); // forget who stopped
+    const recent = (this.started.get(personId) ?? []).filter((t) => t > now - windowMs);
+    if (recent.length >= checks) return { ok: false, problem: "too-often", retryAfterMs: recent[0]! + windowMs - now };
     const mine = this.open.get(personId) ?? new Set();
     if (mine.size >= CHECKS_PER_PERSON || this.total >= CHECKS_AT_ONCE) return { ok: false, problem: "busy", retryAfterMs: CHECK_LIFETIME_MS };
     this.started.set(personId, [...recent, now]);
