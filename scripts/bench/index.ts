@@ -134,7 +134,7 @@ const sfuSection = (sfu: Awaited<ReturnType<typeof benchSfu>>): string => {
   const added = (ms: number, base: number) => Math.max(0, ms - base);
   const ratio = (l: (typeof sfu.levels)[number]) => (l.janus ? l.kabinet.microsPerPacket / l.janus.microsPerPacket : NaN);
   const row = (n: number, name: string, r: (typeof sfu.levels)[number]["kabinet"], ratioCell: string) =>
-    `| ${n} | ${name} | ${fmt(r.forwardedPerSecond, 0)} | **${fmt(r.microsPerPacket, 1)}** (${r.runs.map((x) => fmt(x, 0)).join(", ")}${r.failed ? `; ${r.failed} run${r.failed > 1 ? "s" : ""} failed to connect` : ""}) | ${ratioCell} | ${fmt(added(r.p50Ms, sfu.baselineP50Ms), 1)} / ${fmt(added(r.p99Ms, sfu.baselineP99Ms), 1)} | ${fmt(r.lossPercent, 2)} % | ${fmt(r.mbPerPublishedStream, 2)} MB | ${fmt(r.generatorCorePercent, 0)} % |`;
+    `| ${n} | ${name} | ${fmt(r.forwardedPerSecond, 0)} | **${fmt(r.microsPerPacket, 1)}** (${r.runs.map((x) => fmt(x, 0)).join(", ")}${r.failed ? `; ${r.failed} run${r.failed > 1 ? "s" : ""} failed to connect` : ""}) | ${ratioCell} | ${fmt(added(r.p50Ms, sfu.baselineP50Ms), 1)} / ${fmt(added(r.p99Ms, sfu.baselineP99Ms), 1)} | ${fmt(r.lossPercent, 2)} % | ${fmt(r.sfuUdpDrops, 0)} / ${fmt(r.generatorUdpDrops, 0)} | ${fmt(r.mbPerPublishedStream, 2)} MB | ${fmt(r.generatorCorePercent, 0)} % |`;
   const rows = sfu.levels
     .flatMap((l) => [row(l.consultations, "Kabinet", l.kabinet, withJanus ? `**${fmt(ratio(l), 2)}×**` : ""), ...(l.janus ? [row(l.consultations, `Janus ${sfu.janus}`, l.janus, "")] : [])])
     .join("\n");
@@ -167,11 +167,12 @@ processes from 4 consultations up) uses werift only to connect each peer, then s
 (node:crypto AES-GCM on the nominated pair's socket); its CPU is the last column, in % of one core. Added latency is
 send → receive minus a direct generator → generator path measured in the same run (p50 ${fmt(sfu.baselineP50Ms, 2)} ms,
 p99 ${fmt(sfu.baselineP99Ms, 2)} ms). Memory is the SFU's RSS growth from idle to the end of the run per published stream
-(one participant's audio + video).${withJanus ? " Janus skips loopback interfaces, so the whole run happens in a private network namespace (\`scripts/bench/janus-netns.sh\`) where it owns 127.0.0.2 on a veth." : ""}
+(one participant's audio + video). Socket drops are datagrams the kernel discarded because a process's UDP receive
+buffers were full (\`/proc/net/udp\`, whole run): loss with drops on the SFU's side means the SFU did not read in time.${withJanus ? " Janus skips loopback interfaces, so the whole run happens in a private network namespace (\`scripts/bench/janus-netns.sh\`) where it owns 127.0.0.2 on a veth." : ""}
 Load average of this shared machine (1 min) when the section started and ended: ${sfu.load.map((x) => fmt(x, 1)).join(" → ")}.
 
-| consultations | SFU | forwarded packets/s | CPU µs per forwarded packet (each run) | Kabinet ÷ Janus | added latency p50 / p99 (ms) | loss | memory per published stream | generator CPU |
-|---:|---|---:|---:|---:|---:|---:|---:|---:|
+| consultations | SFU | forwarded packets/s | CPU µs per forwarded packet (each run) | Kabinet ÷ Janus | added latency p50 / p99 (ms) | loss | socket drops SFU / generator | memory per published stream | generator CPU |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows}
 
 Targets at 20 consultations: ${targets}

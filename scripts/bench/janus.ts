@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const LIBS = "/usr/lib/x86_64-linux-gnu/janus";
+/** KABINET_BENCH_JANUS=<path> picks another Janus binary (a path that does not exist measures Kabinet alone). */
+export const JANUS_BINARY = process.env.KABINET_BENCH_JANUS ?? "janus";
 const HTTP_PORT = 8088;
 const BASE = `http://127.0.0.1:${HTTP_PORT}/janus`;
 
@@ -97,7 +99,7 @@ export class JanusProcess {
   constructor() {
     for (const [name, text] of Object.entries(config(this.dir))) writeFileSync(join(this.dir, name), text);
     const out = openSync(join(this.dir, "stdout.log"), "w");
-    this.child = spawn("janus", ["-C", join(this.dir, "janus.jcfg"), "-F", this.dir], { stdio: ["ignore", out, out] });
+    this.child = spawn(JANUS_BINARY, ["-C", join(this.dir, "janus.jcfg"), "-F", this.dir], { stdio: ["ignore", out, out] });
   }
 
   get pid(): number {

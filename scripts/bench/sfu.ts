@@ -6,10 +6,10 @@
 // one or two other processes. Everything is bounded in time and count and stops by itself.
 // With Janus, everything runs inside a private network namespace (scripts/bench/janus-netns.sh explains why).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { JanusProcess } from "./janus.ts";
+import { JANUS_BINARY, JanusProcess } from "./janus.ts";
 import { rpcOverChild, type LineRpc } from "./sfu-rpc.ts";
 import { median } from "./stats.ts";
 
@@ -22,6 +22,9 @@ export interface SfuRun {
   /** RSS growth from the idle server to the end of the run, per published stream (one participant's audio + video). */
   mbPerPublishedStream: number;
   generatorCorePercent: number;
+  /** UDP datagrams the kernel dropped for full receive buffers, SFU's sockets and the generators', whole run. */
+  sfuUdpDrops: number;
+  generatorUdpDrops: number;
 }
 
 export type SfuName = "kabinet" | "janus";
@@ -65,6 +68,29 @@ function cpuMicros(pid: number): number {
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Datagrams the kernel dropped because a process's UDP sockets were full (it did not read them in time). */
+function udpDrops(pids: number[]): number {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  let drops = 0;
+  for (const table of ["/proc/net/udp", "/proc/net/udp6"]) {
+    for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length >= 13 && inodes.has(f[9]!)) drops += Number(f[f.length - 1]);
+    }
+  }
+  return drops;
 }
 
 async function startKabinet(): Promise<SfuUnderTest> {
@@ -142,6 +168,8 @@ async function measure(name: SfuName, consultations: number, seconds: number, pr
     const wall = (performance.now() - t0) / 1000;
     const rss = rssBytes(sfu.pid);
     const results = await ended;
+    const sfuUdpDrops = udpDrops([sfu.pid]);
+    const generatorUdpDrops = udpDrops(gens.map((g) => g.child.pid!));
     const sent = results.reduce((n, r) => n + Number(r.sent), 0);
     const received = results.reduce((n, r) => n + Number(r.received), 0);
     const latencies = results.flatMap((r) => r.latencies as number[]);
@@ -154,6 +182,8 @@ async function measure(name: SfuName, consultations: number, seconds: number, pr
       lossPercent: Math.max(0, (1 - received / Math.max(1, sent)) * 100),
       mbPerPublishedStream: Math.max(0, rss - idleRss) / 1e6 / (consultations * 2),
       generatorCorePercent: (genCpu / 1e6 / wall) * 100,
+      sfuUdpDrops,
+      generatorUdpDrops,
     };
   } finally {
     await Promise.all(gens.map((g) => g.rpc.call("close", {}, 10_000).catch(() => {})));
@@ -184,6 +214,8 @@ const medianRun = (runs: SfuRun[], failed: number): SfuRun & { runs: number[]; f
     lossPercent: m((r) => r.lossPercent),
     mbPerPublishedStream: m((r) => r.mbPerPublishedStream),
     generatorCorePercent: m((r) => r.generatorCorePercent),
+    sfuUdpDrops: m((r) => r.sfuUdpDrops),
+    generatorUdpDrops: m((r) => r.generatorUdpDrops),
     runs: runs.map((r) => r.microsPerPacket),
     failed,
   };
@@ -219,7 +251,7 @@ async function measureAll(plan: Plan, janus: string | null, withoutJanus?: strin
           failed[name]++;
           continue;
         }
-        console.error(`  ${n} consultations, ${name} run ${r + 1}: ${run.microsPerPacket.toFixed(1)} µs/packet, ${run.forwardedPerSecond.toFixed(0)} packets/s, p99 ${run.p99Ms.toFixed(1)} ms, loss ${run.lossPercent.toFixed(2)} %`);
+        console.error(`  ${n} consultations, ${name} run ${r + 1}: ${run.microsPerPacket.toFixed(1)} µs/packet, ${run.forwardedPerSecond.toFixed(0)} packets/s, p99 ${run.p99Ms.toFixed(1)} ms, loss ${run.lossPercent.toFixed(2)} %, UDP drops SFU ${run.sfuUdpDrops} / generator ${run.generatorUdpDrops}`);
         runs[name].push(run);
       }
     }
@@ -242,17 +274,12 @@ async function measureAll(plan: Plan, janus: string | null, withoutJanus?: strin
 }
 
 function janusVersion(): string | null {
-  if (!Bun.which("janus")) return null;
-  const out = spawnSync("janus", ["--version"], { encoding: "utf8" });
+  if (!Bun.which(JANUS_BINARY)) return null;
+  const out = spawnSync(JANUS_BINARY, ["--version"], { encoding: "utf8" });
   return /(\d+\.\d+\.\d+)/.exec(`${out.stdout}${out.stderr}`)?.[1] ?? "unknown version";
 }
 
-/** Why Janus cannot be measured here, or null when it can. */
-function janusUnavailable(): string | null {
-  if (!Bun.which("janus")) return "Janus is not installed (`apt-get install janus` adds the reference)";
-  if (process.getuid?.() !== 0 || !Bun.which("unshare") || !Bun.which("ip")) return "Janus needs a private network namespace (root, `unshare`, `ip`), not available here";
-  return null;
-}
+const canIsolate = (): boolean => process.getuid?.() === 0 && !!Bun.which("unshare") && !!Bun.which("ip");
 
 export async function benchSfu(levels = [5, 10, 20, 30], runs = 3, seconds = 5): Promise<SfuFigures> {
   const load = loadavg()[0]!;
@@ -260,11 +287,13 @@ export async function benchSfu(levels = [5, 10, 20, 30], runs = 3, seconds = 5):
   return { ...figures, load: [load, loadavg()[0]!] };
 }
 
+/** In a private network namespace when possible: Janus needs it, and no peer (werift falls back to a public STUN
+ * server when given none) can reach anything outside the machine. */
 async function measureSomewhere(plan: Plan): Promise<Omit<SfuFigures, "load">> {
-  const unavailable = janusUnavailable();
-  if (unavailable) {
-    console.log(`  ${unavailable}: measuring Kabinet alone`);
-    return await measureAll(plan, null, unavailable);
+  if (!canIsolate()) {
+    const why = "Janus needs a private network namespace (root, `unshare`, `ip`), not available here";
+    console.log(`  ${why}: measuring Kabinet alone`);
+    return await measureAll(plan, null, why);
   }
   const script = `. ${join(import.meta.dir, "janus-netns.sh")} && exec ${process.execPath} ${join(import.meta.dir, "sfu.ts")} --inside '${JSON.stringify(plan)}'`;
   const child = spawn("unshare", ["--net", "--", "sh", "-c", script], { stdio: ["ignore", "pipe", "inherit"] });
@@ -278,7 +307,9 @@ async function measureSomewhere(plan: Plan): Promise<Omit<SfuFigures, "load">> {
 
 if (import.meta.main) {
   if (process.argv[2] === "--inside") {
-    const figures = await measureAll(JSON.parse(process.argv[3]!) as Plan, janusVersion());
+    const janus = janusVersion();
+    if (!janus) console.error("  Janus is not installed (`apt-get install janus` adds the reference): measuring Kabinet alone");
+    const figures = await measureAll(JSON.parse(process.argv[3]!) as Plan, janus, janus ? undefined : "Janus is not installed; `apt-get install janus` adds the reference");
     console.log(JSON.stringify(figures));
     process.exit(0);
   }
