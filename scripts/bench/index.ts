@@ -129,50 +129,62 @@ sorted spans instead of a scan (8-week computation 2.5 → ~1 ms). Variance: one
 58.8 ms (p50 4.3 ms) while this shared machine was busy; reruns minutes later gave 9.2, 9.8 and 11.6 ms.
 `;
 
-const sfuSection = (sfu: Awaited<ReturnType<typeof benchSfu>>): string => `## Media server (SFU)
-
-Synthetic 1:1 consultations through the real SFU over loopback (\`scripts/bench/sfu.ts\`): each participant publishes
-~1.15 Mbps (Opus-sized audio 50 packets/s, VP8-sized video ~125 packets/s of 1,100 bytes) over SRTP and receives the
-other's. The SFU runs in its own process, so its CPU time (user + system) is its own; the werift load generator runs
-in another. Added latency is send → receive through the SFU minus a direct werift → werift path measured in the same
-run (p50 ${fmt(sfu.baselineP50Ms, 2)} ms, p99 ${fmt(sfu.baselineP99Ms, 2)} ms). 2 s warm-up, then 5 s measured per level.
-
-| consultations | forwarded packets/s | CPU µs per forwarded packet | packets per CPU-second | Mbps per CPU-second | added latency p50 / p99 (ms) | loss | RSS per participant |
-|---:|---:|---:|---:|---:|---:|---:|---:|
-${sfu.levels
-  .map(
-    (l) =>
-      `| ${l.consultations} | ${fmt(l.forwardedPerSecond, 0)} | ${fmt(l.microsPerPacket, 0)} | ${fmt(l.packetsPerCpuSecond, 0)} | ${fmt(l.mbpsPerCpuSecond, 1)} | ${fmt(Math.max(0, l.p50Ms - sfu.baselineP50Ms), 1)} / ${fmt(Math.max(0, l.p99Ms - sfu.baselineP99Ms), 1)} | ${fmt(l.lossPercent, 2)} % | ${fmt(l.rssPerParticipantMB, 1)} MB |`,
-  )
-  .join("\n")}
-
-${(() => {
+const sfuSection = (sfu: Awaited<ReturnType<typeof benchSfu>>): string => {
+  const withJanus = sfu.janus !== null;
+  const added = (ms: number, base: number) => Math.max(0, ms - base);
+  const ratio = (l: (typeof sfu.levels)[number]) => (l.janus ? l.kabinet.microsPerPacket / l.janus.microsPerPacket : NaN);
+  const row = (n: number, name: string, r: (typeof sfu.levels)[number]["kabinet"], ratioCell: string) =>
+    `| ${n} | ${name} | ${fmt(r.forwardedPerSecond, 0)} | **${fmt(r.microsPerPacket, 1)}** (${r.runs.map((x) => fmt(x, 0)).join(", ")}${r.failed ? `; ${r.failed} run${r.failed > 1 ? "s" : ""} failed to connect` : ""}) | ${ratioCell} | ${fmt(added(r.p50Ms, sfu.baselineP50Ms), 1)} / ${fmt(added(r.p99Ms, sfu.baselineP99Ms), 1)} | ${fmt(r.lossPercent, 2)} % | ${fmt(r.sfuUdpDrops, 0)} / ${fmt(r.generatorUdpDrops, 0)} | ${fmt(r.mbPerPublishedStream, 2)} MB | ${fmt(r.generatorCorePercent, 0)} % |`;
+  const rows = sfu.levels
+    .flatMap((l) => [row(l.consultations, "Kabinet", l.kabinet, withJanus ? `**${fmt(ratio(l), 2)}×**` : ""), ...(l.janus ? [row(l.consultations, `Janus ${sfu.janus}`, l.janus, "")] : [])])
+    .join("\n");
   const l20 = sfu.levels.find((l) => l.consultations === 20);
-  if (!l20) return "";
-  const added = l20.p99Ms - sfu.baselineP99Ms;
-  return `Targets at 20 consultations: ≤ 30 µs per forwarded packet: ${verdict(l20.microsPerPacket <= 30)} (${fmt(l20.microsPerPacket, 0)} µs); p99 added latency ≤ 10 ms: ${verdict(added <= 10)} (${fmt(added, 1)} ms); loss < 0.5 %: ${verdict(l20.lossPercent < 0.5)} (${fmt(l20.lossPercent, 2)} %).`;
-})()}
+  const k20 = l20?.kabinet;
+  const targets = !l20 || !k20
+    ? "Targets are read at 20 consultations, which this run did not measure."
+    : [
+        l20.janus
+          ? `CPU per forwarded packet ≤ 0.8× Janus's (≈ 30 µs): ${verdict(ratio(l20) <= 0.8)} (${fmt(k20.microsPerPacket, 1)} µs against Janus's ${fmt(l20.janus.microsPerPacket, 1)} µs: ${fmt(ratio(l20), 2)}×)`
+          : `CPU per forwarded packet ≤ 30 µs (Janus not measured, so not as a ratio): ${verdict(k20.microsPerPacket <= 30)} (${fmt(k20.microsPerPacket, 1)} µs)`,
+        `p99 added latency ≤ 10 ms: ${verdict(added(k20.p99Ms, sfu.baselineP99Ms) <= 10)} (${fmt(added(k20.p99Ms, sfu.baselineP99Ms), 1)} ms)`,
+        `loss < 0.5 %: ${verdict(k20.lossPercent < 0.5)} (${fmt(k20.lossPercent, 2)} %)`,
+        `≤ 2 MB per published stream: ${verdict(k20.mbPerPublishedStream <= 2)} (${fmt(k20.mbPerPublishedStream, 2)} MB)`,
+      ].join("; ") + ".";
+  const profiles = Object.entries(sfu.srtpProfiles).map(([name, p]) => `${name === "kabinet" ? "Kabinet" : "Janus"} ${p.join(" + ") || "none"}`).join(", ");
+  const reading = !k20
+    ? ""
+    : l20?.janus
+      ? `At 20 consultations Kabinet spent ${fmt(k20.microsPerPacket, 1)} µs of CPU per forwarded packet and Janus ${fmt(l20.janus.microsPerPacket, 1)} µs, ${fmt(ratio(l20), 2)}× (target 0.8×); Kabinet forwarded ${fmt(k20.forwardedPerSecond, 0)} packets/s with ${fmt(k20.lossPercent, 2)} % loss, Janus ${fmt(l20.janus.forwardedPerSecond, 0)} with ${fmt(l20.janus.lossPercent, 2)} %. `
+      : `At 20 consultations Kabinet spent ${fmt(k20.microsPerPacket, 1)} µs of CPU per forwarded packet and forwarded ${fmt(k20.forwardedPerSecond, 0)} packets/s with ${fmt(k20.lossPercent, 2)} % loss. `;
+  return `## Media server (SFU)
 
-What this is: werift handles the publisher side (SRTP decrypt, RTP parse, its receiver's statistics and NACK
-generation), ICE, DTLS and RTCP; since this session the SFU has its own egress for forwarded RTP
-(\`src/rooms/sfu/fast-egress.ts\`: SSRC and payload type rewritten in place, SRTP-encrypted with the receiver's
-session, sent synchronously on the nominated pair straight through Bun's UDP socket, NACKs answered from its own cache
-of encrypted packets, sender-report counters kept). Measured A/B in the same runs at 10 consultations (3 runs each,
-alternated, median): 119 µs CPU per forwarded packet with this egress against 177 µs through werift's sender path
-(clone, header-extension rebuild, NTP through strings, four awaits and node:dgram's lookup hop per packet). The CPU
-figure includes the SFU's decryption of what it receives. On this 2-core machine the werift load generator needs more
-CPU than the SFU and runs beside it, so latency and loss from 20 consultations up measure the two competing for the
-cores as much as the SFU itself.
+\`npm run bench -- sfu\` (\`scripts/bench/sfu.ts\`): synthetic 1:1 consultations over loopback, each participant
+publishing ~1.15 Mbps (Opus-sized audio, 50 packets/s of 120 bytes; VP8-sized video, 125 packets/s of 1,100 bytes)
+and receiving the other's, through Kabinet's SFU (\`MediaServer\` in its own process) ${withJanus ? `and through Janus ${sfu.janus}'s VideoRoom (Debian's \`janus\`, HTTP API on loopback, one room per consultation, only that plugin and the HTTP transport loaded), with the same generator and the same packets. Runs alternate Kabinet, Janus, Kabinet, Janus… at each level; each figure is the median of ${sfu.runs} runs` : `alone: **Janus was not measured** (${sfu.withoutJanus}), so there is no ratio. Each figure is the median of ${sfu.runs} runs`}, 2 s warm-up then ${sfu.seconds} s measured.
+SRTP: ${profiles}. CPU is the SFU process's own user + system time (\`/proc/<pid>/stat\`, all threads) over the measured
+window, divided by the packets the receivers got in it. The generator (\`scripts/bench/srtp-generator.ts\`, two
+processes from 4 consultations up) uses werift only to connect each peer, then sends and receives SRTP itself
+(node:crypto AES-GCM on the nominated pair's socket); its CPU is the last column, in % of one core. Added latency is
+send → receive minus a direct generator → generator path measured in the same run (p50 ${fmt(sfu.baselineP50Ms, 2)} ms,
+p99 ${fmt(sfu.baselineP99Ms, 2)} ms). Memory is the SFU's RSS growth from idle to the end of the run per published stream
+(one participant's audio + video). Socket drops are datagrams the kernel discarded because a process's UDP receive
+buffers were full (\`/proc/net/udp\`, whole run): loss with drops on the SFU's side means the SFU did not read in time.${withJanus ? " Janus skips loopback interfaces, so the whole run happens in a private network namespace (\`scripts/bench/janus-netns.sh\`) where it owns 127.0.0.2 on a veth." : ""}
+Load average of this shared machine (1 min) when the section started and ended: ${sfu.load.map((x) => fmt(x, 1)).join(" → ")}.
 
-Profile of the SFU process at 10 consultations with the new egress (\`KABINET_BENCH_PROFILE=/tmp/prof bun
-scripts/bench/sfu.ts 10\`, inclusive share of samples, measured once on 2026-11-27): werift's handling of each incoming
-datagram 60 % (of which its receiver path \`handleRtpBySsrc\` 35 %, SRTP decrypt 11 %, header parsing 8 % and
-\`getBit\` through strings 4.6 %), our egress 27 % (the UDP send system call itself 22 %), DTLS handshakes ~9 %.
-Tried and not kept: batching sends into one \`sendMany\` (sendmmsg) per event-loop turn: 110 vs 113 µs at 10
-consultations and 87 vs 98 µs at 20, within this machine's noise, for added latency and code. Next: the publisher
-side (decrypt and a minimal header read in the SFU, keeping receiver reports and upstream NACKs), which the
-stack notes measured at ~28 µs per packet for the whole path.
+| consultations | SFU | forwarded packets/s | CPU µs per forwarded packet (each run) | Kabinet ÷ Janus | added latency p50 / p99 (ms) | loss | socket drops SFU / generator | memory per published stream | generator CPU |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${rows}
+
+Targets at 20 consultations: ${targets}
+
+${reading}The CPU figure includes everything the SFU does per packet: SRTP decrypt of what it receives, its receive path,
+SRTP encrypt and the send system call, RTCP, ICE consent checks and timers. Latency and loss also measure the machine:
+the generator and the SFU share 2 cores with other work, so a p99 is only as good as that run's quietest second.
+Simulcast: ${sfu.simulcast}.
+History: werift forwarding as shipped ~70 µs per packet against Janus ~37.5 µs (stack notes); own egress (2026-11-27)
+92 µs at 20 with the old werift generator; outside review (2026-12-02) 1.44× Janus at 20.
 `;
+};
 
 const binarySection = (b: Awaited<ReturnType<typeof benchBinary>>): string => `## The single binary
 

@@ -1,256 +1,319 @@
-// Synthetic 1:1 consultations through the real SFU over loopback: two participants per consultation, each
-// publishing ~1.2 Mbps (VP8-sized video packets ~125/s + Opus-sized audio 50/s) and receiving the other's media.
-// The SFU runs in its own process (scripts/bench/sfu-server.ts) so its CPU time is measured alone; the load
-// generator (werift clients) runs here. Latency is time from send to receive on the same clock, minus a direct
-// peer-to-peer baseline measured in the same run. Every phase is bounded in time and stops by itself.
-import { spawn } from "node:child_process";
+// Synthetic 1:1 consultations through Kabinet's SFU and, when Debian's `janus` is installed, through Janus's
+// VideoRoom with the same generator and the same packets: each participant publishes ~1.15 Mbps (Opus-sized audio,
+// VP8-sized video) over SRTP and receives the other's. Runs alternate Kabinet, Janus, Kabinet, Janus… at each level;
+// the headline is Kabinet's CPU per forwarded packet over Janus's. Each SFU runs in its own process and only its own
+// CPU time (user + system, /proc/<pid>/stat) counts; the light generator (scripts/bench/srtp-generator.ts) runs in
+// one or two other processes. Everything is bounded in time and count and stops by itself.
+// With Janus, everything runs inside a private network namespace (scripts/bench/janus-netns.sh explains why).
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
-import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from "werift";
+import { JANUS_BINARY, JanusProcess } from "./janus.ts";
+import { rpcOverChild, type LineRpc } from "./sfu-rpc.ts";
 import { median } from "./stats.ts";
 
-export interface SfuLevel {
-  consultations: number;
+export interface SfuRun {
   forwardedPerSecond: number;
   microsPerPacket: number;
-  packetsPerCpuSecond: number;
-  mbpsPerCpuSecond: number;
   p50Ms: number;
   p99Ms: number;
   lossPercent: number;
-  rssPerParticipantMB: number;
+  /** RSS growth from the idle server to the end of the run, per published stream (one participant's audio + video). */
+  mbPerPublishedStream: number;
+  generatorCorePercent: number;
+  /** UDP datagrams the kernel dropped for full receive buffers, SFU's sockets and the generators', whole run. */
+  sfuUdpDrops: number;
+  generatorUdpDrops: number;
+}
+
+export type SfuName = "kabinet" | "janus";
+
+export interface SfuLevel {
+  consultations: number;
+  /** Median of the runs, per SFU; `runs` keeps each run's µs per packet to show the spread. */
+  kabinet: SfuRun & { runs: number[]; failed: number };
+  janus?: SfuRun & { runs: number[]; failed: number };
 }
 
 export interface SfuFigures {
+  janus: string | null; // the version measured, or null
+  withoutJanus?: string; // why Janus was not measured
+  srtpProfiles: Record<string, string[]>;
   baselineP50Ms: number;
   baselineP99Ms: number;
+  runs: number;
+  seconds: number;
   levels: SfuLevel[];
+  simulcast: string; // what was measured with simulcast, or why not
+  load: [number, number]; // 1-minute load average when the section started and ended (the machine is shared)
 }
 
-const VIDEO_BYTES = 1100;
-const AUDIO_BYTES = 120;
-const TICK_MS = 20; // per tick: 1 audio packet and 2.5 video packets on average → ~1.15 Mbps
+interface SfuUnderTest {
+  pid: number;
+  publish(key: string, sdp: string): Promise<string>;
+  subscribe(source: string): Promise<{ subId: string; sdp: string }>;
+  accept(subId: string, sdp: string): Promise<void>;
+  stop(): Promise<void>;
+}
 
-class SfuProcess {
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1e6; // utime + stime, all threads
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Datagrams the kernel dropped because a process's UDP sockets were full (it did not read them in time). */
+function udpDrops(pids: number[]): number {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  let drops = 0;
+  for (const table of ["/proc/net/udp", "/proc/net/udp6"]) {
+    for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length >= 13 && inodes.has(f[9]!)) drops += Number(f[f.length - 1]);
+    }
+  }
+  return drops;
+}
+
+async function startKabinet(): Promise<SfuUnderTest> {
   // KABINET_BENCH_PROFILE=<dir> writes a CPU profile of the SFU process there (bun --cpu-prof).
-  private readonly child = spawn(
-    process.execPath,
-    [...(process.env.KABINET_BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.KABINET_BENCH_PROFILE] : []), join(import.meta.dir, "sfu-server.ts")],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
-  private readonly pending = new Map<number, (m: Record<string, unknown>) => void>();
-  private nextId = 1;
-  readonly ready: Promise<void>;
-
-  constructor() {
-    let buffer = "";
-    let readyResolve!: () => void;
-    this.ready = new Promise((r) => (readyResolve = r));
-    this.child.stdout!.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const msg = JSON.parse(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
-        if (msg.ready) readyResolve();
-        else if (msg.error) throw new Error(msg.error);
-        else this.pending.get(msg.id)?.(msg), this.pending.delete(msg.id);
-      }
-    });
-  }
-
-  call(op: string, args: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.child.stdin!.write(`${JSON.stringify({ id, op, ...args })}\n`);
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  async stop(): Promise<void> {
-    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-    void this.call("exit");
-    await Promise.race([exited, Bun.sleep(5000)]); // a CPU profile is written on the way out
-    this.child.kill();
-  }
-}
-
-const pcConfig = { iceServers: [], iceAdditionalHostAddresses: ["127.0.0.1"], bundlePolicy: "max-bundle" as const };
-
-async function gathered(pc: RTCPeerConnection): Promise<void> {
-  if (pc.iceGatheringState === "complete") return;
-  await new Promise<void>((resolve) => pc.iceGatheringStateChange.subscribe((s) => s === "complete" && resolve()));
-}
-
-interface Sender {
-  tick(): void;
-  sent: number;
-  close(): Promise<void>;
-}
-
-/** A publishing participant: writes timestamped RTP into its tracks. */
-function makeSender(ssrcBase: number): { pc: RTCPeerConnection; sender: Sender } {
-  const pc = new RTCPeerConnection(pcConfig);
-  const video = new MediaStreamTrack({ kind: "video" });
-  const audio = new MediaStreamTrack({ kind: "audio" });
-  pc.addTransceiver(audio, { direction: "sendonly" });
-  pc.addTransceiver(video, { direction: "sendonly" });
-  let vseq = 0;
-  let aseq = 0;
-  let fraction = 0;
-  const packet = (pt: number, seq: number, ssrc: number, bytes: number) => {
-    const payload = Buffer.alloc(bytes);
-    payload.writeDoubleLE(performance.now(), 0);
-    return new RtpPacket(new RtpHeader({ payloadType: pt, sequenceNumber: seq & 0xffff, timestamp: seq * 3000, ssrc, marker: true }), payload);
-  };
-  const sender: Sender = {
-    sent: 0,
-    tick() {
-      audio.writeRtp(packet(111, aseq++, ssrcBase + 1, AUDIO_BYTES));
-      fraction += 2.5;
-      while (fraction >= 1) {
-        video.writeRtp(packet(96, vseq++, ssrcBase + 2, VIDEO_BYTES));
-        fraction -= 1;
-        sender.sent++;
-      }
-      sender.sent++;
+  const profile = process.env.KABINET_BENCH_PROFILE;
+  const child = spawn(process.execPath, [...(profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : []), join(import.meta.dir, "sfu-server.ts")], { stdio: ["pipe", "pipe", "inherit"] });
+  let ready!: () => void;
+  const started = new Promise<void>((r) => (ready = r));
+  const rpc = rpcOverChild(child, { ready: () => (ready(), {}) });
+  await Promise.race([started, Bun.sleep(15_000).then(() => Promise.reject(new Error("the SFU process did not start")))]);
+  return {
+    pid: child.pid!,
+    publish: async (key, sdp) => String((await rpc.call("publish", { key, sdp })).sdp),
+    subscribe: async (source) => {
+      const o = await rpc.call("subscribe", { source });
+      return { subId: String(o.subId), sdp: String(o.sdp) };
     },
-    close: () => pc.close(),
+    accept: async (subId, sdp) => void (await rpc.call("accept", { subId, sdp })),
+    stop: async () => {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      void rpc.call("exit").catch(() => {});
+      await Promise.race([exited, Bun.sleep(5000)]); // a CPU profile is written on the way out
+      child.kill("SIGKILL");
+    },
   };
-  return { pc, sender };
 }
 
-interface Receiver {
-  received: number;
-  latencies: number[];
-  close(): Promise<void>;
+async function startJanus(): Promise<SfuUnderTest> {
+  const janus = new JanusProcess();
+  try {
+    await janus.ready();
+  } catch (err) {
+    await janus.stop();
+    throw err;
+  }
+  return janus;
 }
 
-function listen(pc: RTCPeerConnection, r: Receiver, measuring: () => boolean): void {
-  pc.onTrack.subscribe((track) =>
-    track.onReceiveRtp.subscribe((rtp) => {
-      if (!measuring()) return;
-      r.received++;
-      if (rtp.payload.length >= 8) r.latencies.push(performance.now() - rtp.payload.readDoubleLE(0));
-    }),
-  );
-}
-
-async function connected(pc: RTCPeerConnection, ms = 15_000): Promise<void> {
-  if (pc.connectionState === "connected") return;
-  await new Promise<void>((resolve, reject) => {
-    pc.connectionStateChange.subscribe((s) => s === "connected" && resolve());
-    setTimeout(() => reject(new Error("peer connection did not connect")), ms);
+function startGenerator(sfu: SfuUnderTest): { rpc: LineRpc; child: ChildProcess } {
+  const child = spawn(process.execPath, [join(import.meta.dir, "srtp-generator.ts")], { stdio: ["pipe", "pipe", "inherit"] });
+  const rpc = rpcOverChild(child, {
+    publish: async (m) => ({ sdp: await sfu.publish(String(m.key), String(m.sdp)) }),
+    subscribe: async (m) => await sfu.subscribe(String(m.source)),
+    accept: async (m) => (await sfu.accept(String(m.subId), String(m.sdp)), {}),
   });
+  return { rpc, child };
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
+const pct = (xs: number[], p: number): number => {
+  const s = Float64Array.from(xs).sort();
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
 
-/** Direct werift → werift on loopback: the latency the SFU's figure is compared to. */
-async function baseline(seconds: number): Promise<{ p50: number; p99: number }> {
-  const { pc: a, sender } = makeSender(9000);
-  const b = new RTCPeerConnection(pcConfig);
-  const r: Receiver = { received: 0, latencies: [], close: () => b.close() };
-  let measuring = true;
-  listen(b, r, () => measuring);
-  await a.setLocalDescription(await a.createOffer());
-  await gathered(a);
-  await b.setRemoteDescription(a.localDescription!);
-  await b.setLocalDescription(await b.createAnswer());
-  await gathered(b);
-  await a.setRemoteDescription(b.localDescription!);
-  await Promise.all([connected(a), connected(b)]);
-  const timer = setInterval(() => sender.tick(), TICK_MS);
-  await Bun.sleep(seconds * 1000);
-  measuring = false;
-  clearInterval(timer);
-  await a.close();
-  await b.close();
-  return { p50: pct(r.latencies, 50), p99: pct(r.latencies, 99) };
-}
+const WARM_UP_MS = 2000;
 
-async function level(consultations: number, seconds: number): Promise<SfuLevel> {
-  const sfu = new SfuProcess();
-  await sfu.ready;
-  const senders: Sender[] = [];
-  const receivers: Receiver[] = [];
-  const pcs: RTCPeerConnection[] = [];
-  let measuring = false;
+/** One SFU, one level: set up every peer, warm up, measure `seconds`, tear down. */
+async function measure(name: SfuName, consultations: number, seconds: number, profiles: Set<string>): Promise<SfuRun> {
+  const sfu = name === "kabinet" ? await startKabinet() : await startJanus();
+  const idleRss = rssBytes(sfu.pid);
+  // Two generator processes from 4 consultations up, so one event loop's timers do not stretch the send schedule.
+  const count = consultations >= 4 ? 2 : 1;
+  const gens = Array.from({ length: count }, () => startGenerator(sfu));
   try {
-    for (let c = 0; c < consultations; c++) {
-      for (const side of [0, 1]) {
-        const key = `${c}-${side}`;
-        const { pc, sender } = makeSender(100_000 + c * 10 + side * 4);
-        await pc.setLocalDescription(await pc.createOffer());
-        await gathered(pc);
-        const answer = await sfu.call("publish", { key, sdp: pc.localDescription!.sdp });
-        await pc.setRemoteDescription({ type: "answer", sdp: String(answer.sdp) });
-        pcs.push(pc);
-        senders.push(sender);
-      }
-      for (const side of [0, 1]) {
-        const viewer = new RTCPeerConnection(pcConfig);
-        const r: Receiver = { received: 0, latencies: [], close: () => viewer.close() };
-        listen(viewer, r, () => measuring);
-        // start media so the SFU sees the tracks, then subscribe to the other side
-        const offer = sfu.call("subscribe", { source: `${c}-${1 - side}` });
-        for (let i = 0; i < 10; i++) senders[c * 2 + (1 - side)]!.tick();
-        const o = await offer;
-        await viewer.setRemoteDescription({ type: "offer", sdp: String(o.sdp) });
-        await viewer.setLocalDescription(await viewer.createAnswer());
-        await gathered(viewer);
-        await sfu.call("accept", { subId: o.subId, sdp: viewer.localDescription!.sdp });
-        pcs.push(viewer);
-        receivers.push(r);
-      }
-    }
-    await Promise.all(pcs.map((pc) => connected(pc)));
-    const timer = setInterval(() => senders.forEach((s) => s.tick()), TICK_MS);
-    await Bun.sleep(2000); // warm-up
-    const sentBefore = senders.reduce((n, s) => n + s.sent, 0);
-    const before = await sfu.call("usage");
-    measuring = true;
+    const joined = await Promise.all(
+      gens.map((g, i) => g.rpc.call("join", { consultations: Array.from({ length: consultations }, (_, c) => c).filter((c) => c % count === i) }, 180_000)),
+    );
+    for (const j of joined) for (const p of j.profiles as string[]) profiles.add(p);
+    await Bun.sleep(WARM_UP_MS);
+    const cpu0 = cpuMicros(sfu.pid);
+    const t0 = performance.now();
+    await Promise.all(gens.map((g) => g.rpc.call("begin")));
     await Bun.sleep(seconds * 1000);
-    measuring = false;
-    const after = await sfu.call("usage");
-    const sent = senders.reduce((n, s) => n + s.sent, 0) - sentBefore;
-    clearInterval(timer);
-    const forwarded = receivers.reduce((n, r) => n + r.received, 0);
-    const cpuMicros = Number(after.cpuMicros) - Number(before.cpuMicros);
-    const latencies = receivers.flatMap((r) => r.latencies);
-    const bytesPerPacket = (AUDIO_BYTES + 2.5 * VIDEO_BYTES) / 3.5 + 12;
+    const ended = Promise.all(gens.map((g) => g.rpc.call("end")));
+    const cpu1 = cpuMicros(sfu.pid);
+    const wall = (performance.now() - t0) / 1000;
+    const rss = rssBytes(sfu.pid);
+    const results = await ended;
+    const sfuUdpDrops = udpDrops([sfu.pid]);
+    const generatorUdpDrops = udpDrops(gens.map((g) => g.child.pid!));
+    const sent = results.reduce((n, r) => n + Number(r.sent), 0);
+    const received = results.reduce((n, r) => n + Number(r.received), 0);
+    const latencies = results.flatMap((r) => r.latencies as number[]);
+    const genCpu = results.reduce((n, r) => n + Number(r.cpuMicros), 0);
     return {
-      consultations,
-      forwardedPerSecond: forwarded / seconds,
-      microsPerPacket: cpuMicros / Math.max(1, forwarded),
-      packetsPerCpuSecond: forwarded / (cpuMicros / 1e6),
-      mbpsPerCpuSecond: (forwarded * bytesPerPacket * 8) / 1e6 / (cpuMicros / 1e6),
+      forwardedPerSecond: received / wall,
+      microsPerPacket: (cpu1 - cpu0) / Math.max(1, received),
       p50Ms: pct(latencies, 50),
       p99Ms: pct(latencies, 99),
-      lossPercent: Math.max(0, (1 - forwarded / Math.max(1, sent)) * 100),
-      rssPerParticipantMB: Number(after.rss) / 1e6 / (consultations * 2),
+      lossPercent: Math.max(0, (1 - received / Math.max(1, sent)) * 100),
+      mbPerPublishedStream: Math.max(0, rss - idleRss) / 1e6 / (consultations * 2),
+      generatorCorePercent: (genCpu / 1e6 / wall) * 100,
+      sfuUdpDrops,
+      generatorUdpDrops,
     };
   } finally {
-    for (const pc of pcs) await pc.close();
+    await Promise.all(gens.map((g) => g.rpc.call("close", {}, 10_000).catch(() => {})));
+    for (const g of gens) g.child.kill("SIGKILL");
     await sfu.stop();
   }
 }
 
-export async function benchSfu(levels = [5, 10, 20, 30], seconds = 5): Promise<SfuFigures> {
-  const base = await baseline(3);
-  const results: SfuLevel[] = [];
-  for (const n of levels) {
-    console.log(`  ${n} consultations…`);
-    results.push(await level(n, seconds));
+async function baseline(seconds: number): Promise<{ p50: number; p99: number }> {
+  const gen = startGenerator({ pid: 0 } as SfuUnderTest);
+  try {
+    const r = await gen.rpc.call("baseline", { seconds }, 60_000);
+    const latencies = r.latencies as number[];
+    return { p50: pct(latencies, 50), p99: pct(latencies, 99) };
+  } finally {
+    void gen.rpc.call("close", {}, 5000).catch(() => {});
+    setTimeout(() => gen.child.kill("SIGKILL"), 1000);
   }
-  return { baselineP50Ms: base.p50, baselineP99Ms: base.p99, levels: results };
 }
 
-if (import.meta.main) console.log(JSON.stringify(await benchSfu(process.argv[2] ? process.argv[2].split(",").map(Number) : undefined), null, 1));
-export { median };
+const medianRun = (runs: SfuRun[], failed: number): SfuRun & { runs: number[]; failed: number } => {
+  const m = (f: (r: SfuRun) => number) => median(runs.map(f));
+  return {
+    forwardedPerSecond: m((r) => r.forwardedPerSecond),
+    microsPerPacket: m((r) => r.microsPerPacket),
+    p50Ms: m((r) => r.p50Ms),
+    p99Ms: m((r) => r.p99Ms),
+    lossPercent: m((r) => r.lossPercent),
+    mbPerPublishedStream: m((r) => r.mbPerPublishedStream),
+    generatorCorePercent: m((r) => r.generatorCorePercent),
+    sfuUdpDrops: m((r) => r.sfuUdpDrops),
+    generatorUdpDrops: m((r) => r.generatorUdpDrops),
+    runs: runs.map((r) => r.microsPerPacket),
+    failed,
+  };
+};
+
+interface Plan {
+  levels: number[];
+  runs: number;
+  seconds: number;
+}
+
+/** The measurement itself, in whatever network namespace it was started in. */
+async function measureAll(plan: Plan, janus: string | null, withoutJanus?: string): Promise<Omit<SfuFigures, "load">> {
+  const base = await baseline(3);
+  const profiles: Record<SfuName, Set<string>> = { kabinet: new Set(), janus: new Set() };
+  const levels: SfuLevel[] = [];
+  for (const n of plan.levels) {
+    const runs: Record<SfuName, SfuRun[]> = { kabinet: [], janus: [] };
+    const failed: Record<SfuName, number> = { kabinet: 0, janus: 0 };
+    for (let r = 0; r < plan.runs; r++) {
+      // KABINET_BENCH_ONLY=kabinet|janus: one side only, for development runs.
+      for (const name of (janus ? (["kabinet", "janus"] as const) : (["kabinet"] as const)).filter((n) => !process.env.KABINET_BENCH_ONLY || n === process.env.KABINET_BENCH_ONLY)) {
+        // A run whose setup fails (a peer connection that did not connect on a starved machine) is tried once more,
+        // then counted as failed: the level keeps its other runs.
+        let run: SfuRun | null = null;
+        for (let attempt = 1; attempt <= 2 && !run; attempt++) {
+          run = await measure(name, n, plan.seconds, profiles[name]).catch((err: Error) => {
+            console.error(`  ${n} consultations, ${name} run ${r + 1}, attempt ${attempt} failed: ${err.message}`);
+            return null;
+          });
+        }
+        if (!run) {
+          failed[name]++;
+          continue;
+        }
+        console.error(`  ${n} consultations, ${name} run ${r + 1}: ${run.microsPerPacket.toFixed(1)} µs/packet, ${run.forwardedPerSecond.toFixed(0)} packets/s, p99 ${run.p99Ms.toFixed(1)} ms, loss ${run.lossPercent.toFixed(2)} %, UDP drops SFU ${run.sfuUdpDrops} / generator ${run.generatorUdpDrops}`);
+        runs[name].push(run);
+      }
+    }
+    if (runs.kabinet.length === 0) throw new Error(`every Kabinet run at ${n} consultations failed`);
+    levels.push({ consultations: n, kabinet: medianRun(runs.kabinet, failed.kabinet), ...(janus && runs.janus.length ? { janus: medianRun(runs.janus, failed.janus) } : {}) });
+  }
+  return {
+    janus,
+    ...(withoutJanus ? { withoutJanus } : {}),
+    srtpProfiles: { kabinet: [...profiles.kabinet], ...(janus ? { janus: [...profiles.janus] } : {}) },
+    baselineP50Ms: base.p50,
+    baselineP99Ms: base.p99,
+    runs: plan.runs,
+    seconds: plan.seconds,
+    levels,
+    // Hook: once the SFU forwards simulcast (a publisher sending three rid layers, a layer chosen per receiver), the
+    // generator's publisher gets three video streams with rids and this becomes a measured row per level.
+    simulcast: "not measured: Kabinet's SFU does not forward simulcast yet on this code",
+  };
+}
+
+function janusVersion(): string | null {
+  if (!Bun.which(JANUS_BINARY)) return null;
+  const out = spawnSync(JANUS_BINARY, ["--version"], { encoding: "utf8" });
+  return /(\d+\.\d+\.\d+)/.exec(`${out.stdout}${out.stderr}`)?.[1] ?? "unknown version";
+}
+
+const canIsolate = (): boolean => process.getuid?.() === 0 && !!Bun.which("unshare") && !!Bun.which("ip");
+
+export async function benchSfu(levels = [5, 10, 20, 30], runs = 3, seconds = 5): Promise<SfuFigures> {
+  const load = loadavg()[0]!;
+  const figures = await measureSomewhere({ levels, runs, seconds });
+  return { ...figures, load: [load, loadavg()[0]!] };
+}
+
+/** In a private network namespace when possible: Janus needs it, and no peer (werift falls back to a public STUN
+ * server when given none) can reach anything outside the machine. */
+async function measureSomewhere(plan: Plan): Promise<Omit<SfuFigures, "load">> {
+  if (!canIsolate()) {
+    const why = "Janus needs a private network namespace (root, `unshare`, `ip`), not available here";
+    console.log(`  ${why}: measuring Kabinet alone`);
+    return await measureAll(plan, null, why);
+  }
+  const script = `. ${join(import.meta.dir, "janus-netns.sh")} && exec ${process.execPath} ${join(import.meta.dir, "sfu.ts")} --inside '${JSON.stringify(plan)}'`;
+  const child = spawn("unshare", ["--net", "--", "sh", "-c", script], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const last = out.trim().split("\n").pop() ?? "";
+  if (code !== 0 || !last.startsWith("{")) throw new Error(`the SFU benchmark in its network namespace failed (exit ${code})`);
+  return JSON.parse(last) as Omit<SfuFigures, "load">;
+}
+
+if (import.meta.main) {
+  if (process.argv[2] === "--inside") {
+    const janus = janusVersion();
+    if (!janus) console.error("  Janus is not installed (`apt-get install janus` adds the reference): measuring Kabinet alone");
+    const figures = await measureAll(JSON.parse(process.argv[3]!) as Plan, janus, janus ? undefined : "Janus is not installed; `apt-get install janus` adds the reference");
+    console.log(JSON.stringify(figures));
+    process.exit(0);
+  }
+  // `bun scripts/bench/sfu.ts [levels] [runs] [seconds]`, e.g. `5,20 1 3` for a short development run.
+  const [levels, runs, seconds] = process.argv.slice(2);
+  console.log(JSON.stringify(await benchSfu(levels ? levels.split(",").map(Number) : undefined, runs ? Number(runs) : undefined, seconds ? Number(seconds) : undefined), null, 1));
+}
