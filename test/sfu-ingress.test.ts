@@ -209,6 +209,21 @@ describe("the SFU's own ingress", () => {
     expect(ingressCounts.werift - before.werift).toBe(0);
   });
 
+  test("a tampered packet is refused, not delivered", async () => {
+    const before = { ...ingressCounts };
+    const connection = c.sfu.getTransceivers()[0]!.receiver.dtlsTransport.iceTransport.connection;
+    const header = new RtpHeader({ payloadType: 96, sequenceNumber: 4000, timestamp: 4000 * 3000, ssrc: c.video.sender.ssrc });
+    const srtp = c.video.sender.dtlsTransport.srtp.encrypt(videoPayload(4000), header);
+    srtp[40]! ^= 0x01;
+    connection.onData.execute(srtp);
+    await Bun.sleep(50);
+    expect(ingressCounts.refused - before.refused).toBe(1);
+    expect(seqsOf(c, "video")).not.toContain(4000);
+    c.sendVideo(4001); // and the stream goes on
+    await until(() => seqsOf(c, "video").includes(4001));
+    expect(seqsOf(c, "video")).toContain(4001);
+  });
+
   test("sender reports from the publisher still reach werift's receiver", async () => {
     const receiver = c.sfu.getTransceivers().find((t) => t.kind === "video")!.receiver as unknown as { senderReportsReceivedBySsrc: Record<number, number> };
     await until(() => (receiver.senderReportsReceivedBySsrc[c.video.sender.ssrc] ?? 0) > 0);
