@@ -267,6 +267,40 @@ describe("the SFU's own ingress with RTX negotiated", () => {
   });
 });
 
+describe("the SFU's own ingress started on a connection already carrying media", () => {
+  test("it takes over from werift's rollover counter: packets after a sequence-number wrap still decrypt", async () => {
+    const c = await call([48200, 48399], { rtx: false });
+    try {
+      c.ingress.close(); // werift's own path, as before the ingress existed
+      const videoTrack = c.sfu.getTransceivers().find((t) => t.kind === "video")!.receiver.tracks[0]!;
+      const viaWerift: number[] = [];
+      videoTrack.onReceiveRtp.subscribe((rtp) => viaWerift.push(rtp.header.sequenceNumber));
+      const sentBefore = [65530, 65531, 65532, 65533, 65534, 65535, 0, 1, 2, 3];
+      for (const seq of sentBefore) {
+        c.sendVideo(seq);
+        await Bun.sleep(5);
+      }
+      await until(() => viaWerift.includes(3));
+      expect(viaWerift).toEqual(sentBefore); // werift's path carried them, across the wrap (its rollover counter is 1)
+      const before = { ...ingressCounts };
+      const received: number[] = [];
+      const ingress = fastIngress(c.sfu, { onRtp: (view, track) => track.kind === "video" && received.push(view.sequenceNumber) });
+      for (let seq = 4; seq < 24; seq++) {
+        c.sendVideo(seq);
+        await Bun.sleep(5);
+      }
+      await until(() => received.includes(23));
+      ingress.close();
+      expect(received).toEqual(Array.from({ length: 20 }, (_, i) => 4 + i));
+      // On the fast path, from the rollover counter werift had reached (a fresh one, 0, would fail every tag).
+      expect(ingressCounts.refused - before.refused).toBe(0);
+      expect(ingressCounts.fast - before.fast).toBeGreaterThanOrEqual(19);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe("CPU per received packet, werift's receive path against the fast ingress", () => {
   let c: Call;
   beforeAll(async () => {
