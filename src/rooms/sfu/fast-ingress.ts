@@ -14,7 +14,7 @@
 // - the first packet of every SSRC takes werift's path, which learns the stream (rid → SSRC for simulcast, its
 //   statistics, the report loop); so does anything this path does not handle (RED, transport-cc with its header
 //   extension negotiated, an SSRC werift does not know). Those packets still reach `onRtp`, from werift's track event, so nothing is lost between the two paths.
-// A packet whose SRTP tag does not verify is refused (counted), as werift refuses it.
+// A packet whose SRTP tag does not verify is refused (counted) and handed to werift unchanged, which refuses it too.
 import type { MediaStreamTrack, RTCPeerConnection, RtpPacket } from "werift";
 import { RtpPacket as WeriftRtpPacket } from "werift";
 import { type ExtensionIds, fromWerift, readRtp, type RtpView } from "./rtp-view.ts";
@@ -281,15 +281,18 @@ export function fastIngress(pc: RTCPeerConnection, options: { onRtp?: RtpListene
       // werift's demux (rtp/src/helper.ts isMedia, rtcp.ts isRtcp): RTCP and DTLS stay with werift.
       const b1 = data[1]!;
       if (closed || data.length < 2 || data[0]! < 128 || data[0]! > 191 || (b1 >= 192 && b1 <= 208)) return weriftExecute(data);
+      const plain = unprotectRtp(contexts.inbound, data);
+      if (!plain) {
+        // Refused, and left as it came: werift tries its own SRTP state (a forged packet fails there too and is
+        // dropped; a packet whose index this path misjudged still gets through).
+        ingressCounts.refused++;
+        return weriftExecute(data);
+      }
       dtls.bytesReceived += data.length;
       dtls.packetsReceived++;
-      const plain = unprotectRtp(contexts.inbound, data);
-      const view = plain && readRtp(plain, ids);
-      if (!view) {
-        ingressCounts.refused++;
-        return;
-      }
-      if (!forward(view)) handOver(dtls, plain!, view);
+      const view = readRtp(plain, ids);
+      if (!view) ingressCounts.refused++; // decrypted but not RTP (werift drops it as malformed too)
+      else if (!forward(view)) handOver(dtls, plain, view);
     };
     restores.push(() => {
       onData.execute = weriftExecute;
