@@ -1,20 +1,25 @@
 // The SFU's own ingress for a publisher's RTP: once DTLS is up, each SRTP datagram is taken from the ICE connection
-// before werift sees it, decrypted with srtp.ts, read once into an RtpView (rtp-view.ts) and handed to `onRtp` with
-// werift's remote track it belongs to. werift keeps ICE, DTLS and RTCP (sender reports from the publisher, our
-// receiver reports, NACK and PLI upstream). Its own receive path decrypts, parses each header twice through
+// before werift sees it, decrypted with srtp.ts, read once into an RtpView (rtp-view.ts) and handed to the listeners of
+// werift's remote track it belongs to (`listen`). werift keeps ICE, DTLS and RTCP (sender reports from the publisher,
+// our receiver reports, NACK and PLI upstream). Its own receive path decrypts, parses each header twice through
 // string-based bit code, sorts the codec list and awaits several events per packet (stack notes); this path does not.
 //
 // Kept correct, by updating werift's own state so its RTCP stays right:
 // - receiver reports: each packet is added to werift's per-SSRC statistics (`receiver.remoteStreams[ssrc]`), which its
 //   report loop (`receiver.runRtcp`) reads for loss, highest sequence number and jitter;
 // - upstream NACK: each video packet goes to a werift NACK generator (`receiver.nack`), one per SSRC, so a lost
-//   packet is asked for again and the retransmission is delivered like any packet;
+//   packet is asked for again and the retransmission is delivered like any packet (werift alone shares one between
+//   simulcast layers, which then read each other's sequence numbers as losses);
 // - RTX (RFC 4588, when negotiated with SSRCs): unwrapped in place to the original SSRC, payload type and sequence
 //   number before it is delivered or counted as received by the NACK generator;
 // - the first packet of every SSRC takes werift's path, which learns the stream (rid → SSRC for simulcast, its
 //   statistics, the report loop); so does anything this path does not handle (RED, transport-cc with its header
-//   extension negotiated, an SSRC werift does not know). Those packets still reach `onRtp`, from werift's track event, so nothing is lost between the two paths.
+//   extension negotiated, an SSRC werift does not know, a profile srtp.ts lacks). Those packets still reach the
+//   listeners, from werift's track event, so nothing is lost between the two paths.
 // A packet whose SRTP tag does not verify is refused (counted) and handed to werift unchanged, which refuses it too.
+// Known limits: no replay list (werift has none either); the mid of a packet is not recorded on the receiver (werift
+// shows it in getStats only); RTX by repaired-rid (simulcast) stays with werift, which drops it (Kabinet negotiates no
+// RTX).
 import type { MediaStreamTrack, RTCPeerConnection, RtpPacket } from "werift";
 import { RtpPacket as WeriftRtpPacket } from "werift";
 import { type ExtensionIds, fromWerift, readRtp, type RtpView } from "./rtp-view.ts";
