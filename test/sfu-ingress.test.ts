@@ -1,6 +1,7 @@
 // The SFU's own ingress (src/rooms/sfu/fast-ingress.ts) between two real werift peers on loopback: a publisher that
 // writes RTP into its tracks and an answering peer configured like the media server's publishing side, with the fast
 // ingress installed. Packets are dropped on purpose where the SFU receives them, before the ingress reads them.
+// Media ports 44000–44799 (this file and test/e2e/sfu-ingress.test.ts): no other test or benchmark uses them.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { GenericNack, RtcpRrPacket, RtcpTransportLayerFeedback, RtpHeader } from "werift";
 import { fastIngress, ingressCounts } from "../src/rooms/sfu/fast-ingress.ts";
@@ -9,7 +10,7 @@ import { type Call, call, seqsOf, until, videoPayload } from "./support/ingress-
 describe("the SFU's own ingress", () => {
   let c: Call;
   beforeAll(async () => {
-    c = await call([47000, 47199], { rtx: false });
+    c = await call([44000, 44099], { rtx: false });
     // The first packet of each stream takes werift's path, which learns the stream from it.
     c.sendVideo(1);
     c.sendAudio(1);
@@ -119,7 +120,7 @@ describe("the SFU's own ingress", () => {
 describe("the SFU's own ingress with RTX negotiated", () => {
   let c: Call;
   beforeAll(async () => {
-    c = await call([47200, 47399], { rtx: true });
+    c = await call([44100, 44199], { rtx: true });
     c.sendVideo(1);
     await until(() => seqsOf(c, "video").includes(1));
   });
@@ -154,7 +155,7 @@ describe("the SFU's own ingress with RTX negotiated", () => {
 
 describe("the SFU's own ingress started on a connection already carrying media", () => {
   test("it takes over from werift's rollover counter: packets after a sequence-number wrap still decrypt", async () => {
-    const c = await call([48200, 48399], { rtx: false });
+    const c = await call([44200, 44299], { rtx: false });
     try {
       c.ingress.close(); // werift's own path, as before the ingress existed
       const videoTrack = c.sfu.getTransceivers().find((t) => t.kind === "video")!.receiver.tracks[0]!;
@@ -189,7 +190,7 @@ describe("the SFU's own ingress started on a connection already carrying media",
 describe("CPU per received packet, werift's receive path against the fast ingress", () => {
   let c: Call;
   beforeAll(async () => {
-    c = await call([47400, 47599], { rtx: false, keep: false });
+    c = await call([44300, 44399], { rtx: false, keep: false });
     c.sendVideo(1);
     await until(() => ingressCounts.werift > 0);
   });
