@@ -16,10 +16,11 @@
 //   statistics, the report loop); so does anything this path does not handle (RED, transport-cc with its header
 //   extension negotiated, an SSRC werift does not know, a profile srtp.ts lacks). Those packets still reach the
 //   listeners, from werift's track event, so nothing is lost between the two paths.
-// A packet whose SRTP tag does not verify is refused (counted) and handed to werift unchanged, which refuses it too.
-// Known limits: no replay list (werift has none either); the mid of a packet is not recorded on the receiver (werift
-// shows it in getStats only); RTX by repaired-rid (simulcast) stays with werift, which drops it (Kabinet negotiates no
-// RTX).
+// A packet whose SRTP tag does not verify is refused (counted) and handed to werift unchanged, which refuses it too; a
+// packet received before (a replay, or the publisher's second retransmission of one loss) is dropped (counted): werift
+// had no replay list and passed duplicates on to every receiver. Known limits: the mid of a packet is not recorded on
+// the receiver (werift shows it in getStats only); RTX by repaired-rid (simulcast) stays with werift, which drops it
+// (Kabinet negotiates no RTX).
 import type { MediaStreamTrack, RTCPeerConnection, RtpPacket } from "werift";
 import { RtpPacket as WeriftRtpPacket } from "werift";
 import { type ExtensionIds, fromWerift, readRtp, type RtpView } from "./rtp-view.ts";
@@ -39,8 +40,8 @@ export interface FastIngress {
 }
 
 /** Packets by the path that carried them, since start (for tests and the benchmark); `unwrapped`: RTX packets the
- *  fast path turned back into the packets they repair. */
-export const ingressCounts = { fast: 0, werift: 0, refused: 0, unwrapped: 0 };
+ *  fast path turned back into the packets they repair; `replayed`: packets received before, dropped. */
+export const ingressCounts = { fast: 0, werift: 0, refused: 0, unwrapped: 0, replayed: 0 };
 
 const URI_RID = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
 const URI_REPAIRED_RID = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
@@ -288,6 +289,10 @@ export function fastIngress(pc: RTCPeerConnection, options: { onRtp?: RtpListene
       if (closed || data.length < 2 || data[0]! < 128 || data[0]! > 191 || (b1 >= 192 && b1 <= 208)) return weriftExecute(data);
       const plain = unprotectRtp(contexts.inbound, data);
       if (!plain) {
+        if (contexts.inbound.refusal === "replay") {
+          ingressCounts.replayed++; // already delivered once (or too late to be of use)
+          return;
+        }
         // Refused, and left as it came: werift tries its own SRTP state (a forged packet fails there too and is
         // dropped; a packet whose index this path misjudged still gets through).
         ingressCounts.refused++;
