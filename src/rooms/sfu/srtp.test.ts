@@ -52,6 +52,19 @@ const stateOf = (context: SrtpContext, ssrc = 0x11223344) => {
   return stream && { roc: stream.roc, highest: stream.highest, newest: stream.newest, seen: stream.seen && [...stream.seen] };
 };
 
+/** Packets protected in the order given by one context, and a receiving context with the same keys. */
+function protectedStream(profile: SrtpProfile, saltBytes: number, seqs: number[]) {
+  const key = randomBytes(16);
+  const salt = randomBytes(saltBytes);
+  const sender = createSrtpContext(profile, key, salt);
+  const sent = new Map<number, Buffer>();
+  for (const seq of seqs) {
+    const h = header(seq);
+    sent.set(seq, protectRtp(sender, h.serialize(h.serializeSize), payloadOf(seq)));
+  }
+  return { receiver: createSrtpContext(profile, key, salt), sent };
+}
+
 const payloadOf = (seq: number) => Buffer.alloc(700 + (seq % 50), seq % 251);
 const acrossWrap = [65530, 65531, 65532, 65533, 65534, 65535, 0, 1, 2, 3, 4, 5];
 
@@ -136,15 +149,7 @@ describe.each(PROFILES)("SRTP %s", (_name, profile, saltBytes) => {
   });
 
   test("late packets from before the wrap still decrypt (reordering around 0)", () => {
-    const key = randomBytes(16);
-    const salt = randomBytes(saltBytes);
-    const sender = createSrtpContext(profile, key, salt);
-    const receiver = createSrtpContext(profile, key, salt);
-    const sent = new Map<number, Buffer>();
-    for (const seq of [65533, 65534, 65535, 0, 1, 2]) {
-      const h = header(seq);
-      sent.set(seq, protectRtp(sender, h.serialize(h.serializeSize), payloadOf(seq)));
-    }
+    const { receiver, sent } = protectedStream(profile, saltBytes, [65533, 65534, 65535, 0, 1, 2]);
     for (const seq of [65533, 0, 65534, 1, 65535, 2]) {
       const plain = unprotectRtp(receiver, Buffer.from(sent.get(seq)!));
       expect(plain && RtpPacket.deSerialize(plain).payload.equals(payloadOf(seq))).toBe(true);
@@ -172,16 +177,8 @@ describe.each(PROFILES)("SRTP %s", (_name, profile, saltBytes) => {
   });
 
   test("a replayed packet, or one older than the replay window, is refused; a late one inside it is taken once", () => {
-    const key = randomBytes(16);
-    const salt = randomBytes(saltBytes);
-    const sender = createSrtpContext(profile, key, salt);
-    const receiver = createSrtpContext(profile, key, salt);
-    const sent = new Map<number, Buffer>();
     const last = 100 + REPLAY_WINDOW + 100;
-    for (let seq = 100; seq <= last; seq++) {
-      const h = header(seq);
-      sent.set(seq, protectRtp(sender, h.serialize(h.serializeSize), payloadOf(seq)));
-    }
+    const { receiver, sent } = protectedStream(profile, saltBytes, Array.from({ length: last - 99 }, (_, i) => 100 + i));
     const receive = (seq: number) => unprotectRtp(receiver, Buffer.from(sent.get(seq)!));
     const late = last - 10;
     for (let seq = 100; seq <= last; seq++) if (seq !== 150 && seq !== late) expect(receive(seq)).toBeDefined();
