@@ -13,7 +13,7 @@ describe("the SFU's own ingress with a Chromium publisher", () => {
       audio: [new RTCRtpCodecParameters(OPUS)],
       video: [new RTCRtpCodecParameters({ ...VP8, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
     };
-    const sfu = new RTCPeerConnection({ ...iceConfiguration({ portRange: [47600, 47799], advertise: ["127.0.0.1"] }), codecs });
+    const sfu = new RTCPeerConnection({ ...iceConfiguration({ portRange: [44400, 44599], advertise: ["127.0.0.1"] }), codecs });
     const received: Received[] = [];
     const before = { ...ingressCounts };
     const ingress = fastIngress(sfu, { onRtp: (view, track) => received.push({ view, kind: track.kind }) });
@@ -72,7 +72,7 @@ describe("the SFU's own ingress with a Chromium publisher sending simulcast laye
     const codecs = { audio: [new RTCRtpCodecParameters(OPUS)], video: [new RTCRtpCodecParameters({ ...VP8, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })] };
     // Like the media server: the mid and rid header extensions name each layer's stream.
     const headerExtensions = { audio: [useSdesMid()], video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId()] };
-    const sfu = new RTCPeerConnection({ ...iceConfiguration({ portRange: [47800, 47999], advertise: ["127.0.0.1"] }), codecs, headerExtensions });
+    const sfu = new RTCPeerConnection({ ...iceConfiguration({ portRange: [44600, 44799], advertise: ["127.0.0.1"] }), codecs, headerExtensions });
     const before = { ...ingressCounts };
     const byRid = new Map<string, { ssrcs: Set<number>; seqs: Set<number>; rids: Set<string | undefined>; count: number }>();
     const ingress = fastIngress(sfu, {

@@ -1,20 +1,26 @@
 // The SFU's own ingress for a publisher's RTP: once DTLS is up, each SRTP datagram is taken from the ICE connection
-// before werift sees it, decrypted with srtp.ts, read once into an RtpView (rtp-view.ts) and handed to `onRtp` with
-// werift's remote track it belongs to. werift keeps ICE, DTLS and RTCP (sender reports from the publisher, our
-// receiver reports, NACK and PLI upstream). Its own receive path decrypts, parses each header twice through
+// before werift sees it, decrypted with srtp.ts, read once into an RtpView (rtp-view.ts) and handed to the listeners of
+// werift's remote track it belongs to (`listen`). werift keeps ICE, DTLS and RTCP (sender reports from the publisher,
+// our receiver reports, NACK and PLI upstream). Its own receive path decrypts, parses each header twice through
 // string-based bit code, sorts the codec list and awaits several events per packet (stack notes); this path does not.
 //
 // Kept correct, by updating werift's own state so its RTCP stays right:
 // - receiver reports: each packet is added to werift's per-SSRC statistics (`receiver.remoteStreams[ssrc]`), which its
 //   report loop (`receiver.runRtcp`) reads for loss, highest sequence number and jitter;
 // - upstream NACK: each video packet goes to a werift NACK generator (`receiver.nack`), one per SSRC, so a lost
-//   packet is asked for again and the retransmission is delivered like any packet;
+//   packet is asked for again and the retransmission is delivered like any packet (werift alone shares one between
+//   simulcast layers, which then read each other's sequence numbers as losses);
 // - RTX (RFC 4588, when negotiated with SSRCs): unwrapped in place to the original SSRC, payload type and sequence
 //   number before it is delivered or counted as received by the NACK generator;
 // - the first packet of every SSRC takes werift's path, which learns the stream (rid → SSRC for simulcast, its
 //   statistics, the report loop); so does anything this path does not handle (RED, transport-cc with its header
-//   extension negotiated, an SSRC werift does not know). Those packets still reach `onRtp`, from werift's track event, so nothing is lost between the two paths.
-// A packet whose SRTP tag does not verify is refused (counted) and handed to werift unchanged, which refuses it too.
+//   extension negotiated, an SSRC werift does not know, a profile srtp.ts lacks). Those packets still reach the
+//   listeners, from werift's track event, so nothing is lost between the two paths.
+// A packet whose SRTP tag does not verify is refused (counted) and handed to werift unchanged, which refuses it too; a
+// packet received before (a replay, or the publisher's second retransmission of one loss) is dropped (counted): werift
+// had no replay list and passed duplicates on to every receiver. Known limits: the mid of a packet is not recorded on
+// the receiver (werift shows it in getStats only); RTX by repaired-rid (simulcast) stays with werift, which drops it
+// (Kabinet negotiates no RTX).
 import type { MediaStreamTrack, RTCPeerConnection, RtpPacket } from "werift";
 import { RtpPacket as WeriftRtpPacket } from "werift";
 import { type ExtensionIds, fromWerift, readRtp, type RtpView } from "./rtp-view.ts";
@@ -34,8 +40,8 @@ export interface FastIngress {
 }
 
 /** Packets by the path that carried them, since start (for tests and the benchmark); `unwrapped`: RTX packets the
- *  fast path turned back into the packets they repair. */
-export const ingressCounts = { fast: 0, werift: 0, refused: 0, unwrapped: 0 };
+ *  fast path turned back into the packets they repair; `replayed`: packets received before, dropped. */
+export const ingressCounts = { fast: 0, werift: 0, refused: 0, unwrapped: 0, replayed: 0 };
 
 const URI_RID = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
 const URI_REPAIRED_RID = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
@@ -283,6 +289,10 @@ export function fastIngress(pc: RTCPeerConnection, options: { onRtp?: RtpListene
       if (closed || data.length < 2 || data[0]! < 128 || data[0]! > 191 || (b1 >= 192 && b1 <= 208)) return weriftExecute(data);
       const plain = unprotectRtp(contexts.inbound, data);
       if (!plain) {
+        if (contexts.inbound.refusal === "replay") {
+          ingressCounts.replayed++; // already delivered once (or too late to be of use)
+          return;
+        }
         // Refused, and left as it came: werift tries its own SRTP state (a forged packet fails there too and is
         // dropped; a packet whose index this path misjudged still gets through).
         ingressCounts.refused++;

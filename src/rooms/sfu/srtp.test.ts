@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { RtpHeader, RtpPacket, SrtpSession } from "werift";
-import { createSrtpContext, deriveSessionKey, estimateROC, protectForwarded, protectRtp, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile, unprotectRtp } from "./srtp.ts";
+import { createSrtpContext, deriveSessionKey, estimateROC, protectForwarded, protectRtp, REPLAY_WINDOW, type SrtpContext, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile, unprotectRtp } from "./srtp.ts";
 
 const PROFILES: [string, SrtpProfile, number][] = [
   ["AEAD_AES_128_GCM", SRTP_AEAD_AES_128_GCM, 12],
@@ -46,6 +46,25 @@ function header(seq: number, extras: Partial<RtpHeader> = {}): RtpHeader {
   return new RtpHeader({ payloadType: 96, sequenceNumber: seq, timestamp: seq * 3000, ssrc: 0x11223344, marker: seq % 3 === 0, ...extras });
 }
 
+/** A stream's whole receiving state, copied. */
+const stateOf = (context: SrtpContext, ssrc = 0x11223344) => {
+  const stream = context.streams.get(ssrc);
+  return stream && { roc: stream.roc, highest: stream.highest, newest: stream.newest, seen: stream.seen && [...stream.seen] };
+};
+
+/** Packets protected in the order given by one context, and a receiving context with the same keys. */
+function protectedStream(profile: SrtpProfile, saltBytes: number, seqs: number[]) {
+  const key = randomBytes(16);
+  const salt = randomBytes(saltBytes);
+  const sender = createSrtpContext(profile, key, salt);
+  const sent = new Map<number, Buffer>();
+  for (const seq of seqs) {
+    const h = header(seq);
+    sent.set(seq, protectRtp(sender, h.serialize(h.serializeSize), payloadOf(seq)));
+  }
+  return { receiver: createSrtpContext(profile, key, salt), sent };
+}
+
 const payloadOf = (seq: number) => Buffer.alloc(700 + (seq % 50), seq % 251);
 const acrossWrap = [65530, 65531, 65532, 65533, 65534, 65535, 0, 1, 2, 3, 4, 5];
 
@@ -62,7 +81,7 @@ describe.each(PROFILES)("SRTP %s", (_name, profile, saltBytes) => {
       expect(rtp.header.marker).toBe(seq % 3 === 0);
       expect(rtp.payload.equals(payloadOf(seq))).toBe(true);
     }
-    expect(inbound.streams.get(0x11223344)).toEqual({ roc: 1, highest: 5 });
+    expect(inbound.streams.get(0x11223344)).toMatchObject({ roc: 1, highest: 5 });
   });
 
   test("a header with an extension block and CSRCs is authenticated as sent", () => {
@@ -130,34 +149,44 @@ describe.each(PROFILES)("SRTP %s", (_name, profile, saltBytes) => {
   });
 
   test("late packets from before the wrap still decrypt (reordering around 0)", () => {
-    const key = randomBytes(16);
-    const salt = randomBytes(saltBytes);
-    const sender = createSrtpContext(profile, key, salt);
-    const receiver = createSrtpContext(profile, key, salt);
-    const sent = new Map<number, Buffer>();
-    for (const seq of [65533, 65534, 65535, 0, 1, 2]) {
-      const h = header(seq);
-      sent.set(seq, protectRtp(sender, h.serialize(h.serializeSize), payloadOf(seq)));
-    }
+    const { receiver, sent } = protectedStream(profile, saltBytes, [65533, 65534, 65535, 0, 1, 2]);
     for (const seq of [65533, 0, 65534, 1, 65535, 2]) {
       const plain = unprotectRtp(receiver, Buffer.from(sent.get(seq)!));
       expect(plain && RtpPacket.deSerialize(plain).payload.equals(payloadOf(seq))).toBe(true);
     }
-    expect(receiver.streams.get(0x11223344)).toEqual({ roc: 1, highest: 2 });
+    expect(receiver.streams.get(0x11223344)).toMatchObject({ roc: 1, highest: 2 });
   });
 
   test("a tampered packet is refused and leaves the stream's index as it was", () => {
     const { werift, inbound } = pair(profile, saltBytes);
     expect(unprotectRtp(inbound, werift.encrypt(payloadOf(65535), header(65535)))).toBeDefined();
-    const state = { ...inbound.streams.get(0x11223344) };
+    const state = stateOf(inbound);
     for (const at of [3 /* sequence number */, 40 /* payload */, -1 /* tag */]) {
       const srtp = werift.encrypt(payloadOf(0), header(0));
       srtp[at < 0 ? srtp.length + at : at]! ^= 0x01;
+      const asSent = Buffer.from(srtp);
       expect(unprotectRtp(inbound, srtp)).toBeUndefined();
-      expect(inbound.streams.get(0x11223344)).toEqual(state as { roc: number; highest: number });
+      expect(inbound.refusal).toBe("tag");
+      expect(srtp.equals(asSent)).toBe(true); // left as it came (werift may look at it next)
+      expect(stateOf(inbound)).toEqual(state);
     }
     expect(unprotectRtp(inbound, Buffer.alloc(10, 0x80))).toBeUndefined(); // shorter than a header and tag
+    expect(inbound.refusal).toBe("malformed");
     expect(unprotectRtp(inbound, werift.encrypt(payloadOf(0), header(0)))).toBeDefined();
-    expect(inbound.streams.get(0x11223344)).toEqual({ roc: 1, highest: 0 });
+    expect(inbound.streams.get(0x11223344)).toMatchObject({ roc: 1, highest: 0 });
+  });
+
+  test("a replayed packet, or one older than the replay window, is refused; a late one inside it is taken once", () => {
+    const last = 100 + REPLAY_WINDOW + 100;
+    const { receiver, sent } = protectedStream(profile, saltBytes, Array.from({ length: last - 99 }, (_, i) => 100 + i));
+    const receive = (seq: number) => unprotectRtp(receiver, Buffer.from(sent.get(seq)!));
+    const late = last - 10;
+    for (let seq = 100; seq <= last; seq++) if (seq !== 150 && seq !== late) expect(receive(seq)).toBeDefined();
+    expect(receive(last - 1)).toBeUndefined();
+    expect(receiver.refusal).toBe("replay");
+    expect(receive(late)).toBeDefined();
+    expect(receive(late)).toBeUndefined();
+    expect(receive(150)).toBeUndefined(); // never received, but further back than the window
+    expect(receiver.refusal).toBe("replay");
   });
 });
