@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { acceptRoomInvitation, createRoom } from "../../src/rooms/rooms.ts";
+import { layerSwitches } from "../../src/rooms/sfu/video-forward.ts";
 import { addPerson, cookieFor, setUpOrganisation } from "./accounts.ts";
 import { DESKTOP, launchChromium, PHONE, screenshotPath } from "./browser.ts";
 import { serveInstallation } from "./installation.ts";
@@ -30,6 +31,8 @@ export interface WeakLinkResult {
   /** ms from the near client's window shrinking to a phone's until it got the middle layer (-1: not within 10 s). */
   smallTileAfterMs: number;
   topWidth: number;
+  /** Each layer switch in the server, ms from its decision to the new layer's keyframe going out. */
+  switches: number[];
   /** Errors nobody caught in the server meanwhile (a send the kernel refused must not become one). */
   uncaught: string[];
 }
@@ -175,7 +178,7 @@ try {
   await nearPage.setViewportSize(PHONE);
   const smallTileAfterMs = await waitFor(nearPage, (w) => w === topWidth / 2, 10_000);
   await nearPage.screenshot({ path: screenshotPath("simulcast-small-tile-phone") });
-  const result: WeakLinkResult = { fastWidthBefore, downAfterMs, weak: weakSamples, fast: fastSamples, upAfterMs, smallTileAfterMs, topWidth, uncaught };
+  const result: WeakLinkResult = { fastWidthBefore, downAfterMs, weak: weakSamples, fast: fastSamples, upAfterMs, smallTileAfterMs, topWidth, uncaught, switches: [...layerSwitches] };
   writeFileSync(out, JSON.stringify(result));
 } finally {
   for (const b of browsers) await b.close().catch(() => {});

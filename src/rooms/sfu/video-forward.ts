@@ -36,6 +36,10 @@ interface Layer {
 
 type Listener = (layer: number, view: RtpView) => void;
 
+/** How long each recent layer switch took, in ms, from the decision to the new layer's keyframe going out (tests and
+ *  the benchmark read it: a switch should take one keyframe request's round trip, not a keyframe interval). */
+export const layerSwitches: number[] = [];
+
 /** A publisher's video: one layer without simulcast, two or three with it, lowest first. */
 export class PublishedVideo {
   readonly layers: Layer[];
@@ -116,6 +120,7 @@ export class VideoForward {
   private readonly timer: ReturnType<typeof setInterval>;
   private probeTimer?: ReturnType<typeof setInterval>;
   private probeBps = 0;
+  private switchAskedAt?: number;
   private sent = 0;
   private mediaLost = 0;
   private paddingLost = 0;
@@ -173,10 +178,16 @@ export class VideoForward {
   private forward(layer: number, view: RtpView): void {
     if (view.payload.length === 0) return this.switcher.skip(layer, view.sequenceNumber); // the publisher's own padding
     const now = monotonicMs();
+    const before = this.switcher.current;
     const w = this.switcher.accept(layer, view.sequenceNumber, view.timestamp, view.payload, now);
     if (!w) {
       if (layer === this.switcher.target) this.source.requestKeyframe(layer);
       return;
+    }
+    if (before >= 0 && this.switcher.current !== before && this.switchAskedAt !== undefined) {
+      layerSwitches.push(now - this.switchAskedAt);
+      if (layerSwitches.length > 1_000) layerSwitches.shift();
+      this.switchAskedAt = undefined;
     }
     if (w.vp8?.width !== undefined) this.source.noteWidth(layer, w.vp8.width);
     // The payload is shared by every receiver: this receiver's picture id goes in for the encryption, then back out.
@@ -241,6 +252,7 @@ export class VideoForward {
     this.paddingLost = 0;
     const decision = this.policy.decide(this.source.now(() => undefined), this.switcher.current, now);
     if (decision.target !== this.switcher.target || decision.probeBps) trace?.("layers", JSON.stringify(this.source.now(() => undefined)), "current", this.switcher.current, JSON.stringify(decision));
+    if (decision.target !== this.switcher.target && this.switcher.current >= 0) this.switchAskedAt = now;
     this.switcher.target = decision.target;
     if (this.switcher.waitingForKeyframe) this.source.requestKeyframe(decision.target);
     this.setProbe(decision.probeBps);
