@@ -452,7 +452,16 @@ async function peers(): Promise<{ personId: string; name: string; framesDecoded:
   return out;
 }
 
-(window as unknown as { kabinetCall: object }).kabinetCall = { stats, peers, deviceStates: () => media.states() };
+/** The SRTP cipher of each connection (publishing first), for the browser tests. */
+async function ciphers(): Promise<string[]> {
+  const out: string[] = [];
+  for (const pc of [publisher, ...[...receivers.values()].map((r) => r.pc)]) {
+    (await pc?.getStats())?.forEach((s: { type: string; srtpCipher?: string }) => s.type === "transport" && s.srtpCipher && out.push(s.srtpCipher));
+  }
+  return out;
+}
+
+(window as unknown as { kabinetCall: object }).kabinetCall = { stats, peers, ciphers, deviceStates: () => media.states() };
 
 // ---- wiring --------------------------------------------------------------------------------------------------------
 

@@ -97,6 +97,11 @@ test("specialist and client see and hear each other through the SFU; the uninvit
   // sender only until DTLS is up, when nothing can be sent at all (werift drops them too), so every packet that
   // reached a browser took the SFU's own path.
   expect(egressCounts.fast).toBeGreaterThan(50);
+  // Every connection, publishing and receiving, runs AES-GCM: the SFU is the DTLS server and picks it (Chrome as the
+  // server would pick AES-CM with HMAC-SHA1, which costs the SFU more per packet).
+  const ciphers = await guest.evaluate(() => (window as unknown as { kabinetCall: { ciphers(): Promise<string[]> } }).kabinetCall.ciphers());
+  expect(ciphers.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(ciphers)).toEqual(new Set(["SRTP_AEAD_AES_128_GCM"]));
   await guest.screenshot({ path: screenshotPath("call-guest-phone"), fullPage: true });
   await host.screenshot({ path: screenshotPath("call-host-desktop"), fullPage: true });
 

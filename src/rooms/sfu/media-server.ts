@@ -148,6 +148,9 @@ export class MediaServer {
     });
     await pc.setRemoteDescription({ type: "offer", sdp: browserCandidatesOnly(offerSdp, { mdns: true }) });
     expected = pc.getTransceivers().filter((t) => t.kind === "audio" || t.kind === "video").length;
+    // The DTLS server picks the SRTP profile. Chrome as server picks AES-CM with HMAC-SHA1; werift as server prefers
+    // AES-GCM, which costs the SFU less per packet (no separate HMAC). So the SFU answers as the DTLS server.
+    for (const t of pc.getTransceivers()) if (t.dtlsTransport?.role === "auto") t.dtlsTransport.role = "server";
     announceWhenComplete();
     await pc.setLocalDescription(await pc.createAnswer());
     await gathered(pc);
