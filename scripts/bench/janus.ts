@@ -27,7 +27,7 @@ const config = (dir: string): Record<string, string> => ({
 	debug_level = 4
 	admin_secret = "not-used"
 	interface = "127.0.0.2"
-	server_name = "kabinet-bench"
+	server_name = "kabinet-bench"${process.env.KABINET_BENCH_JANUS_LOOPS ? `\n\tevent_loops = ${process.env.KABINET_BENCH_JANUS_LOOPS}` : ""}
 	session_timeout = 120
 	candidates_timeout = 45
 	protected_folders = [ "/bin", "/boot", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr", "/var" ]
