@@ -178,7 +178,7 @@ processes from 4 consultations up) uses werift only to connect each peer, then s
 send → receive minus a direct generator → generator path measured in the same run (p50 ${fmt(sfu.baselineP50Ms, 2)} ms,
 p99 ${fmt(sfu.baselineP99Ms, 2)} ms). Memory is the SFU's RSS growth from idle to the end of the run per published stream
 (one participant's audio + video). Socket drops are datagrams the kernel discarded because a process's UDP receive
-buffers were full (\`/proc/net/udp\`, whole run): loss with drops on the SFU's side means the SFU did not read in time.${withJanus ? " Janus skips loopback interfaces, so the whole run happens in a private network namespace (\`scripts/bench/janus-netns.sh\`) where it owns 127.0.0.2 on a veth." : ""}
+buffers were full (\`/proc/net/udp\`, measured window): loss with drops on the SFU's side means the SFU did not read in time.${withJanus ? " Janus skips loopback interfaces, so the whole run happens in a private network namespace (\`scripts/bench/janus-netns.sh\`) where it owns 127.0.0.2 on a veth." : ""}
 Load average of this shared machine (1 min) when the section started and ended: ${sfu.load.map((x) => fmt(x, 1)).join(" → ")}.
 
 | consultations | SFU | forwarded packets/s | CPU µs per forwarded packet (each run) | Kabinet ÷ Janus | added latency p50 / p99 (ms) | loss | socket drops SFU / generator | memory per published stream | generator CPU |

@@ -84,6 +84,17 @@ certificates: {
 
 type Json = Record<string, any>; // Janus's API replies, read field by field
 
+// Janus outlives its parent unless killed (the generators and Kabinet's SFU leave when their stdin closes): whatever
+// way the benchmark ends, a Janus still running goes with it.
+const running = new Map<ChildProcess, string>();
+process.on("exit", () => {
+  for (const [child, dir] of running) {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+
 /** A running Janus with one API session; `publish`/`subscribe`/`accept` mirror scripts/bench/sfu-server.ts. */
 export class JanusProcess {
   private readonly dir = mkdtempSync(join(tmpdir(), "kabinet-bench-janus-"));
@@ -100,6 +111,8 @@ export class JanusProcess {
     for (const [name, text] of Object.entries(config(this.dir))) writeFileSync(join(this.dir, name), text);
     const out = openSync(join(this.dir, "stdout.log"), "w");
     this.child = spawn(JANUS_BINARY, ["-C", join(this.dir, "janus.jcfg"), "-F", this.dir], { stdio: ["ignore", out, out] });
+    running.set(this.child, this.dir);
+    this.child.once("exit", () => running.delete(this.child));
   }
 
   get pid(): number {

@@ -22,7 +22,7 @@ export interface SfuRun {
   /** RSS growth from the idle server to the end of the run, per published stream (one participant's audio + video). */
   mbPerPublishedStream: number;
   generatorCorePercent: number;
-  /** UDP datagrams the kernel dropped for full receive buffers, SFU's sockets and the generators', whole run. */
+  /** UDP datagrams the kernel dropped for full receive buffers in the measured window, SFU's sockets and the generators'. */
   sfuUdpDrops: number;
   generatorUdpDrops: number;
   /** Share of the video packets received from each simulcast layer, lowest first (without simulcast: all the top). */
@@ -164,6 +164,8 @@ async function measure(name: SfuName, consultations: number, seconds: number, pr
     for (const j of joined) for (const p of j.profiles as string[]) profiles.add(p);
     // With simulcast an SFU may start a receiver on a lower layer and climb after probing the link: longer warm-up.
     await Bun.sleep(simulcast ? SIMULCAST_WARM_UP_MS : WARM_UP_MS);
+    const pids = { sfu: [sfu.pid], generators: gens.map((g) => g.child.pid!) };
+    const drops0 = { sfu: udpDrops(pids.sfu), generators: udpDrops(pids.generators) };
     const cpu0 = cpuMicros(sfu.pid);
     const t0 = performance.now();
     await Promise.all(gens.map((g) => g.rpc.call("begin")));
@@ -173,8 +175,9 @@ async function measure(name: SfuName, consultations: number, seconds: number, pr
     const wall = (performance.now() - t0) / 1000;
     const rss = rssBytes(sfu.pid);
     const results = await ended;
-    const sfuUdpDrops = udpDrops([sfu.pid]);
-    const generatorUdpDrops = udpDrops(gens.map((g) => g.child.pid!));
+    // Drops inside the measured window (and the stragglers' half second after it), not during setup.
+    const sfuUdpDrops = udpDrops(pids.sfu) - drops0.sfu;
+    const generatorUdpDrops = udpDrops(pids.generators) - drops0.generators;
     const sent = results.reduce((n, r) => n + Number(r.sent), 0);
     const received = results.reduce((n, r) => n + Number(r.received), 0);
     const latencies = results.flatMap((r) => r.latencies as number[]);
