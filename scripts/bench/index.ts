@@ -200,6 +200,8 @@ them in one burst every 20 ms (the old werift generator's shape, behind the outs
 62 and Kabinet 122. The generator sends what a browser sends: each video frame's packets together, 30 frames a second,
 participants out of phase. Janus runs as Debian ships it (a thread per handle); with \`event_loops = 2\` it measured
 ~95 instead of ~108 µs with evenly spread packets (\`KABINET_BENCH_JANUS_LOOPS=2\` to try).
+Profile the SFU under this load: \`KABINET_BENCH_PROFILE=/tmp/prof KABINET_BENCH_ONLY=kabinet bun scripts/bench/sfu.ts 20 1 8 0\`
+(levels, runs, seconds, simulcast levels; writes a \`.cpuprofile\` of the SFU process).
 History: werift forwarding as shipped ~70 µs per packet (stack notes); own egress (2026-11-27) 92 µs at 20
 consultations with the old werift generator; outside review (2026-12-02) 1.44× Janus at 20.
 `;
