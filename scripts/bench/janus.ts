@@ -202,8 +202,17 @@ export class JanusProcess {
     const f = this.feeds.get(source);
     if (!f) throw new Error(`no publisher ${source}`);
     const handle = await this.attach();
-    const e = await this.message(handle, { request: "join", ptype: "subscriber", room: f.room, streams: [{ feed: f.feed }] });
-    return { subId: String(handle), sdp: e.jsep.sdp };
+    // Janus refuses a feed whose publisher's WebRTC is not up on its side yet ("No such feed"), which can trail the
+    // publisher's own view of the connection by a moment: asked again for up to 5 s.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const e = await this.message(handle, { request: "join", ptype: "subscriber", room: f.room, streams: [{ feed: f.feed }] });
+        return { subId: String(handle), sdp: e.jsep.sdp };
+      } catch (err) {
+        if (attempt >= 25 || !String(err).includes("No such feed")) throw err;
+        await Bun.sleep(200);
+      }
+    }
   }
 
   async accept(subId: string, sdp: string): Promise<void> {
