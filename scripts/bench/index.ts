@@ -133,12 +133,19 @@ const sfuSection = (sfu: Awaited<ReturnType<typeof benchSfu>>): string => {
   const withJanus = sfu.janus !== null;
   const added = (ms: number, base: number) => Math.max(0, ms - base);
   const ratio = (l: (typeof sfu.levels)[number]) => (l.janus ? l.kabinet.microsPerPacket / l.janus.microsPerPacket : NaN);
-  const row = (n: number, name: string, r: (typeof sfu.levels)[number]["kabinet"], ratioCell: string) =>
+  const row = (n: string, name: string, r: (typeof sfu.levels)[number]["kabinet"], ratioCell: string) =>
     `| ${n} | ${name} | ${fmt(r.forwardedPerSecond, 0)} | **${fmt(r.microsPerPacket, 1)}** (${r.runs.map((x) => fmt(x, 0)).join(", ")}${r.failed ? `; ${r.failed} run${r.failed > 1 ? "s" : ""} failed to connect` : ""}) | ${ratioCell} | ${fmt(added(r.p50Ms, sfu.baselineP50Ms), 1)} / ${fmt(added(r.p99Ms, sfu.baselineP99Ms), 1)} | ${fmt(r.lossPercent, 2)} % | ${fmt(r.sfuUdpDrops, 0)} / ${fmt(r.generatorUdpDrops, 0)} | ${fmt(r.mbPerPublishedStream, 2)} MB | ${fmt(r.generatorCorePercent, 0)} % |`;
   const rows = sfu.levels
-    .flatMap((l) => [row(l.consultations, "Kabinet", l.kabinet, withJanus ? `**${fmt(ratio(l), 2)}×**` : ""), ...(l.janus ? [row(l.consultations, `Janus ${sfu.janus}`, l.janus, "")] : [])])
+    .flatMap((l) => {
+      const n = l.simulcast ? `${l.consultations}, simulcast` : String(l.consultations);
+      const layers = (r: typeof l.kabinet) => (l.simulcast ? ` (layers received, lowest first: ${r.layerShares.map((x) => `${fmt(x * 100, 0)} %`).join(" / ")})` : "");
+      return [
+        row(n, `Kabinet${layers(l.kabinet)}`, l.kabinet, withJanus && l.janus ? `**${fmt(ratio(l), 2)}×**` : ""),
+        ...(l.janus ? [row(n, `Janus ${sfu.janus}${layers(l.janus)}`, l.janus, "")] : []),
+      ];
+    })
     .join("\n");
-  const l20 = sfu.levels.find((l) => l.consultations === 20);
+  const l20 = sfu.levels.find((l) => l.consultations === 20 && !l.simulcast);
   const k20 = l20?.kabinet;
   const targets = !l20 || !k20
     ? "Targets are read at 20 consultations, which this run did not measure."
@@ -156,6 +163,9 @@ const sfuSection = (sfu: Awaited<ReturnType<typeof benchSfu>>): string => {
     : l20?.janus
       ? `At 20 consultations Kabinet spent ${fmt(k20.microsPerPacket, 1)} µs of CPU per forwarded packet and Janus ${fmt(l20.janus.microsPerPacket, 1)} µs, ${fmt(ratio(l20), 2)}× (target 0.8×); Kabinet forwarded ${fmt(k20.forwardedPerSecond, 0)} packets/s with ${fmt(k20.lossPercent, 2)} % loss, Janus ${fmt(l20.janus.forwardedPerSecond, 0)} with ${fmt(l20.janus.lossPercent, 2)} %. `
       : `At 20 consultations Kabinet spent ${fmt(k20.microsPerPacket, 1)} µs of CPU per forwarded packet and forwarded ${fmt(k20.forwardedPerSecond, 0)} packets/s with ${fmt(k20.lossPercent, 2)} % loss. `;
+  const drops = sfu.levels.some((l) => !l.simulcast && l.kabinet.sfuUdpDrops > 0)
+    ? "Where Kabinet lost packets, the kernel had dropped datagrams at its own sockets: its one JavaScript thread did not read them in time while the machine was loaded (Janus reads on a thread per handle). "
+    : "";
   return `## Media server (SFU)
 
 \`npm run bench -- sfu\` (\`scripts/bench/sfu.ts\`): synthetic 1:1 consultations over loopback, each participant
@@ -168,7 +178,7 @@ processes from 4 consultations up) uses werift only to connect each peer, then s
 send → receive minus a direct generator → generator path measured in the same run (p50 ${fmt(sfu.baselineP50Ms, 2)} ms,
 p99 ${fmt(sfu.baselineP99Ms, 2)} ms). Memory is the SFU's RSS growth from idle to the end of the run per published stream
 (one participant's audio + video). Socket drops are datagrams the kernel discarded because a process's UDP receive
-buffers were full (\`/proc/net/udp\`, whole run): loss with drops on the SFU's side means the SFU did not read in time.${withJanus ? " Janus skips loopback interfaces, so the whole run happens in a private network namespace (\`scripts/bench/janus-netns.sh\`) where it owns 127.0.0.2 on a veth." : ""}
+buffers were full (\`/proc/net/udp\`, measured window): loss with drops on the SFU's side means the SFU did not read in time.${withJanus ? " Janus skips loopback interfaces, so the whole run happens in a private network namespace (\`scripts/bench/janus-netns.sh\`) where it owns 127.0.0.2 on a veth." : ""}
 Load average of this shared machine (1 min) when the section started and ended: ${sfu.load.map((x) => fmt(x, 1)).join(" → ")}.
 
 | consultations | SFU | forwarded packets/s | CPU µs per forwarded packet (each run) | Kabinet ÷ Janus | added latency p50 / p99 (ms) | loss | socket drops SFU / generator | memory per published stream | generator CPU |
@@ -177,12 +187,23 @@ ${rows}
 
 Targets at 20 consultations: ${targets}
 
-${reading}The CPU figure includes everything the SFU does per packet: SRTP decrypt of what it receives, its receive path,
+${reading}${drops}The CPU figure includes everything the SFU does per packet: SRTP decrypt of what it receives, its receive path,
 SRTP encrypt and the send system call, RTCP, ICE consent checks and timers. Latency and loss also measure the machine:
 the generator and the SFU share 2 cores with other work, so a p99 is only as good as that run's quietest second.
-Simulcast: ${sfu.simulcast}.
-History: werift forwarding as shipped ~70 µs per packet against Janus ~37.5 µs (stack notes); own egress (2026-11-27)
-92 µs at 20 with the old werift generator; outside review (2026-12-02) 1.44× Janus at 20.
+Simulcast: ${sfu.simulcast}. With simulcast each publisher sends three VP8 layers with rids (240, 480 and 960
+pixels wide; 15, 40 and 125 packets/s), so an SFU receives ~1.4× the packets it forwards, and both are asked for the
+top layer (6 s warm-up, as an SFU may climb to it after probing the link); loss is then counted against the layer
+each receiver got most.
+The shape of the traffic moves both SFUs' figures, Janus's most (one run each at 10 consultations, 2026-12-03): the
+same packets evenly spread (one every 8 ms per participant) cost Janus ~105 µs and Kabinet ~100 µs per packet; all of
+them in one burst every 20 ms (the old werift generator's shape, behind the outside review's 37 µs for Janus) Janus
+62 and Kabinet 122. The generator sends what a browser sends: each video frame's packets together, 30 frames a second,
+participants out of phase. Janus runs as Debian ships it (a thread per handle); with \`event_loops = 2\` it measured
+~95 instead of ~108 µs with evenly spread packets (\`KABINET_BENCH_JANUS_LOOPS=2\` to try).
+Profile the SFU under this load: \`KABINET_BENCH_PROFILE=/tmp/prof KABINET_BENCH_ONLY=kabinet bun scripts/bench/sfu.ts 20 1 8 0\`
+(levels, runs, seconds, simulcast levels; writes a \`.cpuprofile\` of the SFU process).
+History: werift forwarding as shipped ~70 µs per packet (stack notes); own egress (2026-11-27) 92 µs at 20
+consultations with the old werift generator; outside review (2026-12-02) 1.44× Janus at 20.
 `;
 };
 

@@ -27,7 +27,7 @@ const config = (dir: string): Record<string, string> => ({
 	debug_level = 4
 	admin_secret = "not-used"
 	interface = "127.0.0.2"
-	server_name = "kabinet-bench"
+	server_name = "kabinet-bench"${process.env.KABINET_BENCH_JANUS_LOOPS ? `\n\tevent_loops = ${process.env.KABINET_BENCH_JANUS_LOOPS}` : ""}
 	session_timeout = 120
 	candidates_timeout = 45
 	protected_folders = [ "/bin", "/boot", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr", "/var" ]
@@ -84,6 +84,17 @@ certificates: {
 
 type Json = Record<string, any>; // Janus's API replies, read field by field
 
+// Janus outlives its parent unless killed (the generators and Kabinet's SFU leave when their stdin closes): whatever
+// way the benchmark ends, a Janus still running goes with it.
+const running = new Map<ChildProcess, string>();
+process.on("exit", () => {
+  for (const [child, dir] of running) {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+
 /** A running Janus with one API session; `publish`/`subscribe`/`accept` mirror scripts/bench/sfu-server.ts. */
 export class JanusProcess {
   private readonly dir = mkdtempSync(join(tmpdir(), "kabinet-bench-janus-"));
@@ -100,6 +111,8 @@ export class JanusProcess {
     for (const [name, text] of Object.entries(config(this.dir))) writeFileSync(join(this.dir, name), text);
     const out = openSync(join(this.dir, "stdout.log"), "w");
     this.child = spawn(JANUS_BINARY, ["-C", join(this.dir, "janus.jcfg"), "-F", this.dir], { stdio: ["ignore", out, out] });
+    running.set(this.child, this.dir);
+    this.child.once("exit", () => running.delete(this.child));
   }
 
   get pid(): number {
@@ -189,8 +202,17 @@ export class JanusProcess {
     const f = this.feeds.get(source);
     if (!f) throw new Error(`no publisher ${source}`);
     const handle = await this.attach();
-    const e = await this.message(handle, { request: "join", ptype: "subscriber", room: f.room, streams: [{ feed: f.feed }] });
-    return { subId: String(handle), sdp: e.jsep.sdp };
+    // Janus refuses a feed whose publisher's WebRTC is not up on its side yet ("No such feed"), which can trail the
+    // publisher's own view of the connection by a moment: asked again for up to 5 s.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const e = await this.message(handle, { request: "join", ptype: "subscriber", room: f.room, streams: [{ feed: f.feed }] });
+        return { subId: String(handle), sdp: e.jsep.sdp };
+      } catch (err) {
+        if (attempt >= 25 || !String(err).includes("No such feed")) throw err;
+        await Bun.sleep(200);
+      }
+    }
   }
 
   async accept(subId: string, sdp: string): Promise<void> {

@@ -23,6 +23,8 @@ rpcOverStdio({
     const key = String(msg.source);
     const media = published.get(key) ?? (await new Promise<PublishedMedia>((resolve) => waiting.set(key, resolve)));
     const sub = await server.subscribe(media);
+    // A receiver showing the video 960 pixels wide, so a simulcast SFU aims for the top layer (Janus's default).
+    (sub as { wanted?: (width: number) => void }).wanted?.(960);
     const subId = String(nextSub++);
     subscriptions.set(subId, sub);
     return { subId, sdp: sub.offerSdp };

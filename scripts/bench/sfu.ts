@@ -22,15 +22,18 @@ export interface SfuRun {
   /** RSS growth from the idle server to the end of the run, per published stream (one participant's audio + video). */
   mbPerPublishedStream: number;
   generatorCorePercent: number;
-  /** UDP datagrams the kernel dropped for full receive buffers, SFU's sockets and the generators', whole run. */
+  /** UDP datagrams the kernel dropped for full receive buffers in the measured window, SFU's sockets and the generators'. */
   sfuUdpDrops: number;
   generatorUdpDrops: number;
+  /** Share of the video packets received from each simulcast layer, lowest first (without simulcast: all the top). */
+  layerShares: number[];
 }
 
 export type SfuName = "kabinet" | "janus";
 
 export interface SfuLevel {
   consultations: number;
+  simulcast: boolean;
   /** Median of the runs, per SFU; `runs` keeps each run's µs per packet to show the spread. */
   kabinet: SfuRun & { runs: number[]; failed: number };
   janus?: SfuRun & { runs: number[]; failed: number };
@@ -145,9 +148,10 @@ const pct = (xs: number[], p: number): number => {
 };
 
 const WARM_UP_MS = 2000;
+const SIMULCAST_WARM_UP_MS = 6000;
 
 /** One SFU, one level: set up every peer, warm up, measure `seconds`, tear down. */
-async function measure(name: SfuName, consultations: number, seconds: number, profiles: Set<string>): Promise<SfuRun> {
+async function measure(name: SfuName, consultations: number, seconds: number, profiles: Set<string>, simulcast: boolean): Promise<SfuRun> {
   const sfu = name === "kabinet" ? await startKabinet() : await startJanus();
   const idleRss = rssBytes(sfu.pid);
   // Two generator processes from 4 consultations up, so one event loop's timers do not stretch the send schedule.
@@ -155,10 +159,13 @@ async function measure(name: SfuName, consultations: number, seconds: number, pr
   const gens = Array.from({ length: count }, () => startGenerator(sfu));
   try {
     const joined = await Promise.all(
-      gens.map((g, i) => g.rpc.call("join", { consultations: Array.from({ length: consultations }, (_, c) => c).filter((c) => c % count === i) }, 180_000)),
+      gens.map((g, i) => g.rpc.call("join", { consultations: Array.from({ length: consultations }, (_, c) => c).filter((c) => c % count === i), simulcast, highFirst: name === "janus" }, 180_000)),
     );
     for (const j of joined) for (const p of j.profiles as string[]) profiles.add(p);
-    await Bun.sleep(WARM_UP_MS);
+    // With simulcast an SFU may start a receiver on a lower layer and climb after probing the link: longer warm-up.
+    await Bun.sleep(simulcast ? SIMULCAST_WARM_UP_MS : WARM_UP_MS);
+    const pids = { sfu: [sfu.pid], generators: gens.map((g) => g.child.pid!) };
+    const drops0 = { sfu: udpDrops(pids.sfu), generators: udpDrops(pids.generators) };
     const cpu0 = cpuMicros(sfu.pid);
     const t0 = performance.now();
     await Promise.all(gens.map((g) => g.rpc.call("begin")));
@@ -168,12 +175,16 @@ async function measure(name: SfuName, consultations: number, seconds: number, pr
     const wall = (performance.now() - t0) / 1000;
     const rss = rssBytes(sfu.pid);
     const results = await ended;
-    const sfuUdpDrops = udpDrops([sfu.pid]);
-    const generatorUdpDrops = udpDrops(gens.map((g) => g.child.pid!));
+    // Drops inside the measured window (and the stragglers' half second after it), not during setup.
+    const sfuUdpDrops = udpDrops(pids.sfu) - drops0.sfu;
+    const generatorUdpDrops = udpDrops(pids.generators) - drops0.generators;
     const sent = results.reduce((n, r) => n + Number(r.sent), 0);
     const received = results.reduce((n, r) => n + Number(r.received), 0);
     const latencies = results.flatMap((r) => r.latencies as number[]);
     const genCpu = results.reduce((n, r) => n + Number(r.cpuMicros), 0);
+    const byLayer = [0, 1, 2].map((l) => results.reduce((n, r) => n + Number((r.byLayer as number[] | undefined)?.[l] ?? 0), 0));
+    const video = byLayer.reduce((a, b) => a + b, 0);
+    if (video === 0) throw new Error("no video reached the receivers");
     return {
       forwardedPerSecond: received / wall,
       microsPerPacket: (cpu1 - cpu0) / Math.max(1, received),
@@ -184,6 +195,7 @@ async function measure(name: SfuName, consultations: number, seconds: number, pr
       generatorCorePercent: (genCpu / 1e6 / wall) * 100,
       sfuUdpDrops,
       generatorUdpDrops,
+      layerShares: byLayer.map((x) => x / Math.max(1, video)),
     };
   } finally {
     await Promise.all(gens.map((g) => g.rpc.call("close", {}, 10_000).catch(() => {})));
@@ -216,6 +228,7 @@ const medianRun = (runs: SfuRun[], failed: number): SfuRun & { runs: number[]; f
     generatorCorePercent: m((r) => r.generatorCorePercent),
     sfuUdpDrops: m((r) => r.sfuUdpDrops),
     generatorUdpDrops: m((r) => r.generatorUdpDrops),
+    layerShares: [0, 1, 2].map((l) => m((r) => r.layerShares[l] ?? 0)),
     runs: runs.map((r) => r.microsPerPacket),
     failed,
   };
@@ -223,8 +236,42 @@ const medianRun = (runs: SfuRun[], failed: number): SfuRun & { runs: number[]; f
 
 interface Plan {
   levels: number[];
+  /** Levels measured again with simulcast publishers. */
+  simulcast: number[];
   runs: number;
   seconds: number;
+}
+
+/** The measurement itself, in whatever network namespace it was started in. */
+async function measureLevel(n: number, simulcast: boolean, plan: Plan, janus: string | null, profiles: Record<SfuName, Set<string>>): Promise<SfuLevel | string> {
+  const runs: Record<SfuName, SfuRun[]> = { kabinet: [], janus: [] };
+  const failed: Record<SfuName, number> = { kabinet: 0, janus: 0 };
+  let lastError = "";
+  const label = `${n} consultations${simulcast ? " with simulcast" : ""}`;
+  for (let r = 0; r < plan.runs; r++) {
+    // KABINET_BENCH_ONLY=kabinet|janus: one side only, for development runs.
+    for (const name of (janus ? (["kabinet", "janus"] as const) : (["kabinet"] as const)).filter((x) => !process.env.KABINET_BENCH_ONLY || x === process.env.KABINET_BENCH_ONLY)) {
+      // A run whose setup fails (a peer connection that did not connect on a starved machine) is tried once more,
+      // then counted as failed: the level keeps its other runs.
+      let run: SfuRun | null = null;
+      for (let attempt = 1; attempt <= 2 && !run; attempt++) {
+        run = await measure(name, n, plan.seconds, profiles[name], simulcast).catch((err: Error) => {
+          lastError = `${name}: ${err.message}`;
+          console.error(`  ${label}, ${name} run ${r + 1}, attempt ${attempt} failed: ${err.message}`);
+          return null;
+        });
+      }
+      if (!run) {
+        failed[name]++;
+        if (simulcast && name === "kabinet") return `Kabinet with simulcast at ${n} consultations failed (${lastError})`; // no use repeating
+        continue;
+      }
+      console.error(`  ${label}, ${name} run ${r + 1}: ${run.microsPerPacket.toFixed(1)} µs/packet, ${run.forwardedPerSecond.toFixed(0)} packets/s, p99 ${run.p99Ms.toFixed(1)} ms, loss ${run.lossPercent.toFixed(2)} %, UDP drops SFU ${run.sfuUdpDrops} / generator ${run.generatorUdpDrops}, video layers received ${run.layerShares.map((x) => `${Math.round(x * 100)} %`).join(" / ")}`);
+      runs[name].push(run);
+    }
+  }
+  if (runs.kabinet.length === 0 && process.env.KABINET_BENCH_ONLY !== "janus") return `every Kabinet run at ${label} failed (${lastError})`;
+  return { consultations: n, simulcast, kabinet: medianRun(runs.kabinet.length ? runs.kabinet : runs.janus, failed.kabinet), ...(janus && runs.janus.length ? { janus: medianRun(runs.janus, failed.janus) } : {}) };
 }
 
 /** The measurement itself, in whatever network namespace it was started in. */
@@ -233,30 +280,17 @@ async function measureAll(plan: Plan, janus: string | null, withoutJanus?: strin
   const profiles: Record<SfuName, Set<string>> = { kabinet: new Set(), janus: new Set() };
   const levels: SfuLevel[] = [];
   for (const n of plan.levels) {
-    const runs: Record<SfuName, SfuRun[]> = { kabinet: [], janus: [] };
-    const failed: Record<SfuName, number> = { kabinet: 0, janus: 0 };
-    for (let r = 0; r < plan.runs; r++) {
-      // KABINET_BENCH_ONLY=kabinet|janus: one side only, for development runs.
-      for (const name of (janus ? (["kabinet", "janus"] as const) : (["kabinet"] as const)).filter((n) => !process.env.KABINET_BENCH_ONLY || n === process.env.KABINET_BENCH_ONLY)) {
-        // A run whose setup fails (a peer connection that did not connect on a starved machine) is tried once more,
-        // then counted as failed: the level keeps its other runs.
-        let run: SfuRun | null = null;
-        for (let attempt = 1; attempt <= 2 && !run; attempt++) {
-          run = await measure(name, n, plan.seconds, profiles[name]).catch((err: Error) => {
-            console.error(`  ${n} consultations, ${name} run ${r + 1}, attempt ${attempt} failed: ${err.message}`);
-            return null;
-          });
-        }
-        if (!run) {
-          failed[name]++;
-          continue;
-        }
-        console.error(`  ${n} consultations, ${name} run ${r + 1}: ${run.microsPerPacket.toFixed(1)} µs/packet, ${run.forwardedPerSecond.toFixed(0)} packets/s, p99 ${run.p99Ms.toFixed(1)} ms, loss ${run.lossPercent.toFixed(2)} %, UDP drops SFU ${run.sfuUdpDrops} / generator ${run.generatorUdpDrops}`);
-        runs[name].push(run);
-      }
-    }
-    if (runs.kabinet.length === 0) throw new Error(`every Kabinet run at ${n} consultations failed`);
-    levels.push({ consultations: n, kabinet: medianRun(runs.kabinet, failed.kabinet), ...(janus && runs.janus.length ? { janus: medianRun(runs.janus, failed.janus) } : {}) });
+    const level = await measureLevel(n, false, plan, janus, profiles);
+    if (typeof level === "string") throw new Error(level);
+    levels.push(level);
+  }
+  // Simulcast: each publisher sends three rid layers (scripts/bench/srtp-generator.ts) and each SFU forwards one per
+  // receiver; the receivers ask for the top one (Kabinet: a 960-pixel tile; Janus: its default, the highest).
+  const notes: string[] = [];
+  for (const n of plan.simulcast) {
+    const level = await measureLevel(n, true, plan, janus, profiles);
+    if (typeof level === "string") notes.push(level);
+    else levels.push(level);
   }
   return {
     janus,
@@ -267,9 +301,7 @@ async function measureAll(plan: Plan, janus: string | null, withoutJanus?: strin
     runs: plan.runs,
     seconds: plan.seconds,
     levels,
-    // Hook: once the SFU forwards simulcast (a publisher sending three rid layers, a layer chosen per receiver), the
-    // generator's publisher gets three video streams with rids and this becomes a measured row per level.
-    simulcast: "not measured: Kabinet's SFU does not forward simulcast yet on this code",
+    simulcast: plan.simulcast.length === 0 ? "not measured in this run" : notes.length ? notes.join("; ") : `measured at ${plan.simulcast.join(", ")} consultations (rows marked "simulcast")`,
   };
 }
 
@@ -281,9 +313,9 @@ function janusVersion(): string | null {
 
 const canIsolate = (): boolean => process.getuid?.() === 0 && !!Bun.which("unshare") && !!Bun.which("ip");
 
-export async function benchSfu(levels = [5, 10, 20, 30], runs = 3, seconds = 5): Promise<SfuFigures> {
+export async function benchSfu(levels = [5, 10, 20, 30], runs = 3, seconds = 5, simulcast = [20]): Promise<SfuFigures> {
   const load = loadavg()[0]!;
-  const figures = await measureSomewhere({ levels, runs, seconds });
+  const figures = await measureSomewhere({ levels, runs, seconds, simulcast });
   return { ...figures, load: [load, loadavg()[0]!] };
 }
 
@@ -313,7 +345,9 @@ if (import.meta.main) {
     console.log(JSON.stringify(figures));
     process.exit(0);
   }
-  // `bun scripts/bench/sfu.ts [levels] [runs] [seconds]`, e.g. `5,20 1 3` for a short development run.
-  const [levels, runs, seconds] = process.argv.slice(2);
-  console.log(JSON.stringify(await benchSfu(levels ? levels.split(",").map(Number) : undefined, runs ? Number(runs) : undefined, seconds ? Number(seconds) : undefined), null, 1));
+  // `bun scripts/bench/sfu.ts [levels] [runs] [seconds] [simulcast levels]`, e.g. `5,20 1 3 0` for a short
+  // development run (simulcast levels "0": none).
+  const [levels, runs, seconds, simulcast] = process.argv.slice(2);
+  const list = (x: string) => x.split(",").map(Number).filter((n) => n > 0);
+  console.log(JSON.stringify(await benchSfu(levels ? list(levels) : undefined, runs ? Number(runs) : undefined, seconds ? Number(seconds) : undefined, simulcast ? list(simulcast) : undefined), null, 1));
 }

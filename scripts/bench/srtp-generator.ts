@@ -5,13 +5,15 @@
 // participants of a consultation live in the same generator process).
 // Driven by scripts/bench/sfu.ts over stdin/stdout (scripts/bench/sfu-rpc.ts).
 import { createCipheriv, createDecipheriv } from "node:crypto";
-import { RTCPeerConnection, RTCRtpCodecParameters, MediaStreamTrack } from "werift";
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useSdesMid, useSdesRTPStreamId } from "werift";
 import { rpcOverStdio, type Message } from "./sfu-rpc.ts";
 
 export const VIDEO_BYTES = 1100;
 export const AUDIO_BYTES = 120;
-const AUDIO_EVERY_MS = 20; // Opus, 50 packets/s
-const VIDEO_EVERY_MS = 8; // 125 packets/s of 1,100 bytes: ~1.1 Mbps, with audio ~1.15 Mbps
+const AUDIO_EVERY_MS = 20; // Opus, one 120-byte packet per 20 ms frame
+// Video as a browser sends it: a frame every 33 ms as a burst of packets (125 packets/s of 1,100 bytes: ~1.1 Mbps,
+// with audio ~1.15 Mbps). The traffic's shape matters: an SFU pays per wake-up as well as per packet.
+const VIDEO_FRAME_MS = 1000 / 30;
 const GCM = 7; // SRTP_AEAD_AES_128_GCM (RFC 7714); werift offers it first
 const PROFILE_NAMES: Record<number, string> = { 1: "AES_CM_128_HMAC_SHA1_80", 7: "AEAD_AES_128_GCM" };
 
@@ -34,6 +36,7 @@ interface Internals {
   dtlsTransports: {
     srtp: { localContext: Keys; remoteContext: Keys };
     dtls?: { srtp: { srtpProfile?: number } };
+    onRtcp: { subscribe(f: (rtcp: { type: number; feedback?: { count?: number; mediaSsrc?: number } }) => void): unknown };
     iceTransport: { connection: { nominated?: { protocol: Protocol; remoteAddr: [string, number] }; protocols: Protocol[] } };
   }[];
 }
@@ -42,7 +45,7 @@ interface Protocol { transport: { socket: object }; datagramReceived(data: Buffe
 type DirectSocket = { send(data: Buffer, port: number, address: string): boolean };
 
 /** Sends on the nominated pair with Bun's own UDP socket under node:dgram (no per-packet address lookup). */
-function pairOf(pc: RTCPeerConnection): { send(data: Buffer): void; protocols: Protocol[]; keys: { local: Keys; remote: Keys }; profile: number } {
+function pairOf(pc: RTCPeerConnection): { send(data: Buffer): void; protocols: Protocol[]; keys: { local: Keys; remote: Keys }; profile: number; dtls: Internals["dtlsTransports"][number] } {
   const dtls = (pc as unknown as Internals).dtlsTransports[0]!;
   const pair = dtls.iceTransport.connection.nominated;
   if (!pair) throw new Error("no nominated ICE pair after connecting");
@@ -55,6 +58,7 @@ function pairOf(pc: RTCPeerConnection): { send(data: Buffer): void; protocols: P
     protocols: dtls.iceTransport.connection.protocols,
     keys: { local: dtls.srtp.localContext, remote: dtls.srtp.remoteContext },
     profile: dtls.dtls?.srtp.srtpProfile ?? 0,
+    dtls,
   };
 }
 
@@ -72,8 +76,10 @@ const now = (): number => performance.now();
 const window = { from: Infinity, to: Infinity };
 const inWindow = (t: number): boolean => t >= window.from && t < window.to;
 
-interface Publisher { pc: RTCPeerConnection; tick(t: number): void; resume(t: number): void; sentInWindow: number }
-interface Subscriber { pc: RTCPeerConnection; received: number; latencies: number[] }
+// Tallies per stream: index 0..2 the video layer (2 without simulcast), AUDIO for audio.
+const AUDIO = 3;
+interface Publisher { pc: RTCPeerConnection; tick(t: number): void; resume(t: number): void; sentInWindow: number[] }
+interface Subscriber { pc: RTCPeerConnection; source: string; received: number[]; latencies: number[] }
 
 async function gathered(pc: RTCPeerConnection): Promise<void> {
   if (pc.iceGatheringState === "complete") return;
@@ -88,53 +94,136 @@ async function connected(pc: RTCPeerConnection, name: string, ms = 60_000): Prom
   });
 }
 
-/** A sendonly audio + video peer connection; `start` begins raw SRTP once connected. */
-function newPublisherPC(): RTCPeerConnection {
-  const pc = new RTCPeerConnection(pcConfig);
+/** A sendonly audio + video peer connection; `startPublishing` begins raw SRTP once connected. */
+function newPublisherPC(simulcast: boolean): RTCPeerConnection {
+  const pc = new RTCPeerConnection(simulcast ? { ...pcConfig, headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useSdesRTPStreamId()] } } : pcConfig);
   pc.addTransceiver(new MediaStreamTrack({ kind: "audio" }), { direction: "sendonly" });
   pc.addTransceiver(new MediaStreamTrack({ kind: "video" }), { direction: "sendonly" });
   return pc;
 }
 
-function startPublishing(pc: RTCPeerConnection): Publisher {
-  const { send, keys, profile } = pairOf(pc);
+// Simulcast as Chrome sends a 960×540 camera: three rid layers, lowest first, each its own SSRC named by the rid
+// header extension (no a=ssrc lines). Packet rates scale with each layer's bitrate (~1.1 Mbps, ~350, ~130 kbps).
+const LAYERS = [
+  { rid: "q", every: 1000 / 15, perSecond: 15, width: 240, height: 135 },
+  { rid: "h", every: VIDEO_FRAME_MS, perSecond: 40, width: 480, height: 270 },
+  { rid: "f", every: VIDEO_FRAME_MS, perSecond: 125, width: 960, height: 540 },
+];
+
+/** The offer as a simulcast publisher sends it: rids and a=simulcast on the video section, no video SSRC lines.
+ * The rids are listed in the order the SFU's own client uses: Kabinet's lowest first, Janus's (janus.js) highest. */
+function withSimulcast(sdp: string, highFirst: boolean): string {
+  const order = highFirst ? [...LAYERS].reverse() : LAYERS;
+  const [head, ...sections] = sdp.split(/\r\n(?=m=)/);
+  return [
+    head,
+    ...sections.map((m) =>
+      m.startsWith("m=video")
+        ? `${m.split("\r\n").filter((l) => !/^a=ssrc(-group)?:/.test(l) && l !== "").join("\r\n")}\r\n${order.map((l) => `a=rid:${l.rid} send`).join("\r\n")}\r\na=simulcast:send ${order.map((l) => l.rid).join(";")}\r\n`
+        : m,
+    ),
+  ].join("\r\n");
+}
+
+const extmapId = (sdp: string, uri: string): number => Number(new RegExp(`^a=extmap:(\\d+)(?:/\\w+)? ${uri.replace(/[.:]/g, "\\$&")}`, "m").exec(sdp)?.[1] ?? 0);
+
+/** RFC 8285 one-byte header extension block carrying mid and rid. */
+function extensionBlock(elements: [number, string][]): Buffer {
+  const body = Buffer.concat(elements.filter(([id]) => id > 0).map(([id, v]) => Buffer.concat([Buffer.of((id << 4) | (v.length - 1)), Buffer.from(v)])));
+  const words = Math.ceil(body.length / 4);
+  const block = Buffer.alloc(4 + words * 4);
+  block.writeUInt16BE(0xbede, 0);
+  block.writeUInt16BE(words, 2);
+  body.copy(block, 4);
+  return block;
+}
+
+const PAYLOAD_TIME_AT = 16; // send time (float64), past any VP8 descriptor and keyframe header
+const PAYLOAD_LAYER_AT = 24; // the stream's tally index (simulcast layer, or AUDIO), for the receivers' count
+const KEYFRAME_EVERY_MS = 5000;
+
+interface Stream {
+  ssrc: number;
+  pt: number;
+  bytes: number;
+  every: number;
+  /** Packets per frame, as a running fraction: ~4.17 for 125 packets/s at 30 frames/s. */
+  perFrame: number;
+  owed: number;
+  clock: number;
+  seq: number;
+  next: number;
+  tally: number;
+  video?: { layer: number; width: number; height: number; pictureId: number; tl0: number; keyframeAt: number };
+  extension?: Buffer;
+}
+
+function startPublishing(pc: RTCPeerConnection, offer: string, simulcast: boolean): Publisher {
+  const { send, keys, profile, dtls } = pairOf(pc);
   if (profile !== GCM) throw new Error(`SRTP profile ${PROFILE_NAMES[profile] ?? profile} negotiated; this generator speaks AEAD_AES_128_GCM only`);
-  const streams = pc.getTransceivers().map((t) => ({
-    ssrc: t.sender.ssrc,
-    pt: t.sender.codec?.payloadType ?? (t.kind === "audio" ? 111 : 96),
-    bytes: t.kind === "audio" ? AUDIO_BYTES : VIDEO_BYTES,
-    every: t.kind === "audio" ? AUDIO_EVERY_MS : VIDEO_EVERY_MS,
-    clock: t.kind === "audio" ? 48 : 90,
-    seq: 0,
-    next: now() + Math.random() * 20, // spread participants over the tick like independent senders
-  }));
+  const midId = extmapId(offer, "urn:ietf:params:rtp-hdrext:sdes:mid");
+  const ridId = extmapId(offer, "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id");
+  const start = now() + Math.random() * 20; // spread participants over the tick like independent senders
+  const streams: Stream[] = pc.getTransceivers().flatMap((t): Stream[] => {
+    const pt = t.sender.codec?.payloadType ?? (t.kind === "audio" ? 111 : 96);
+    if (t.kind === "audio") return [{ ssrc: t.sender.ssrc, pt, bytes: AUDIO_BYTES, every: AUDIO_EVERY_MS, perFrame: 1, owed: 0, clock: 48, seq: 0, next: start, tally: AUDIO }];
+    const layers = simulcast ? LAYERS : [LAYERS[2]!];
+    return layers.map((l, i) => ({
+      ssrc: simulcast ? (Math.random() * 0xffffffff) >>> 0 : t.sender.ssrc,
+      pt,
+      bytes: VIDEO_BYTES,
+      every: l.every,
+      perFrame: (l.perSecond * l.every) / 1000,
+      owed: 0,
+      clock: 90,
+      seq: 0,
+      next: start,
+      tally: simulcast ? i : LAYERS.length - 1,
+      video: { layer: simulcast ? i : LAYERS.length - 1, width: l.width, height: l.height, pictureId: (Math.random() * 0x7fff) | 0, tl0: 0, keyframeAt: -Infinity },
+      extension: simulcast ? extensionBlock([[midId, t.mid ?? "1"], [ridId, l.rid]]) : undefined,
+    }));
+  });
+  // A keyframe request (PLI) for a stream makes its next packet a keyframe, as a browser's encoder would.
+  dtls.onRtcp.subscribe((rtcp: { type: number; feedback?: { count?: number; mediaSsrc?: number } }) => {
+    if (rtcp.type !== 206 || rtcp.feedback?.count !== 1) return;
+    const s = streams.find((x) => x.ssrc === rtcp.feedback!.mediaSsrc);
+    if (s?.video) s.video.keyframeAt = -Infinity;
+  });
   const p: Publisher = {
     pc,
-    sentInWindow: 0,
+    sentInWindow: [0, 0, 0, 0],
     resume(t) {
       for (const s of streams) s.next = Math.max(s.next, t + Math.random() * s.every); // no burst of the paused time
     },
     tick(t) {
       for (const s of streams) {
         while (s.next <= t) {
-          // Sequence numbers start at 0 and a run lasts far less than 65,536 packets: the rollover counter stays 0.
-          const header = Buffer.alloc(12);
-          header[0] = 0x80;
-          header[1] = s.pt | 0x80; // marker on every packet: each is a whole frame
-          header.writeUInt16BE(s.seq & 0xffff, 2);
-          header.writeUInt32BE((Math.round(s.next * s.clock) >>> 0), 4);
-          header.writeUInt32BE(s.ssrc, 8);
-          const payload = Buffer.alloc(s.bytes);
-          payload[0] = 0x10; // VP8 payload descriptor: start of partition
-          const sentAt = now();
-          payload.writeDoubleLE(sentAt, 8);
-          const cipher = createCipheriv("aes-128-gcm", keys.local.srtpSessionKey, gcmIV(keys.local.srtpSessionSalt, s.ssrc, 0, s.seq & 0xffff));
-          cipher.setAAD(header);
-          const enc = cipher.update(payload);
-          cipher.final();
-          send(Buffer.concat([header, enc, cipher.getAuthTag()]));
-          if (inWindow(sentAt)) p.sentInWindow++;
-          s.seq++;
+          s.owed += s.perFrame;
+          const packets = Math.floor(s.owed);
+          s.owed -= packets;
+          const keyframe = s.video ? startFrame(s.video, s.next) : false;
+          for (let k = 0; k < packets; k++) {
+            // Sequence numbers start at 0 and a run lasts far less than 65,536 packets: the rollover counter stays 0.
+            const fixed = Buffer.alloc(12);
+            fixed[0] = s.extension ? 0x90 : 0x80;
+            fixed[1] = s.pt | (k === packets - 1 ? 0x80 : 0); // marker on a frame's last packet
+            fixed.writeUInt16BE(s.seq & 0xffff, 2);
+            fixed.writeUInt32BE(Math.round(s.next * s.clock) >>> 0, 4);
+            fixed.writeUInt32BE(s.ssrc, 8);
+            const header = s.extension ? Buffer.concat([fixed, s.extension]) : fixed;
+            const payload = Buffer.alloc(s.bytes);
+            if (s.video) writeVp8(payload, s.video, k === 0, keyframe);
+            payload[PAYLOAD_LAYER_AT] = s.tally;
+            const sentAt = now();
+            payload.writeDoubleLE(sentAt, PAYLOAD_TIME_AT);
+            const cipher = createCipheriv("aes-128-gcm", keys.local.srtpSessionKey, gcmIV(keys.local.srtpSessionSalt, s.ssrc, 0, s.seq & 0xffff));
+            cipher.setAAD(header);
+            const enc = cipher.update(payload);
+            cipher.final();
+            send(Buffer.concat([header, enc, cipher.getAuthTag()]));
+            if (inWindow(sentAt)) p.sentInWindow[s.tally]!++;
+            s.seq++;
+          }
           s.next += s.every;
         }
       }
@@ -143,11 +232,38 @@ function startPublishing(pc: RTCPeerConnection): Publisher {
   return p;
 }
 
+/** A new VP8 frame: its picture id, and whether it is a keyframe (the first, on request, every 5 s). */
+function startFrame(v: NonNullable<Stream["video"]>, t: number): boolean {
+  const keyframe = t - v.keyframeAt >= KEYFRAME_EVERY_MS;
+  if (keyframe) v.keyframeAt = t;
+  v.pictureId = (v.pictureId + 1) & 0x7fff;
+  v.tl0 = (v.tl0 + 1) & 0xff;
+  return keyframe;
+}
+
+/** One packet of a VP8 frame (RFC 7741): descriptor with a 15-bit picture id and TL0PICIDX; the first packet holds
+ * the frame tag, and a keyframe's first packet the start code and the layer's size. */
+function writeVp8(payload: Buffer, v: NonNullable<Stream["video"]>, first: boolean, keyframe: boolean): void {
+  payload[0] = first ? 0x90 : 0x80; // X, and S on the frame's first packet (partition 0)
+  payload[1] = 0xc0; // I, L
+  payload.writeUInt16BE(0x8000 | v.pictureId, 2);
+  payload[4] = v.tl0;
+  if (!first) return;
+  payload[5] = keyframe ? 0x00 : 0x01; // frame tag: bit 0 clear on a keyframe
+  if (keyframe) {
+    payload[8] = 0x9d;
+    payload[9] = 0x01;
+    payload[10] = 0x2a;
+    payload.writeUInt16LE(v.width, 11);
+    payload.writeUInt16LE(v.height, 13);
+  }
+}
+
 /** Takes the RTP arriving on the subscriber's nominated pair before werift sees it; RTCP, STUN, DTLS still go to werift. */
-function startReceiving(pc: RTCPeerConnection): Subscriber {
+function startReceiving(pc: RTCPeerConnection, source: string): Subscriber {
   const { protocols, keys, profile } = pairOf(pc);
   if (profile !== GCM) throw new Error(`SRTP profile ${PROFILE_NAMES[profile] ?? profile} negotiated; this generator speaks AEAD_AES_128_GCM only`);
-  const sub: Subscriber = { pc, received: 0, latencies: [] };
+  const sub: Subscriber = { pc, source, received: [0, 0, 0, 0], latencies: [] };
   const roc = new Map<number, { last: number; roc: number }>();
   const intercept = (data: Buffer, addr: unknown, werift: (data: Buffer, addr: unknown) => void): void => {
     debug.datagrams++;
@@ -170,10 +286,10 @@ function startReceiving(pc: RTCPeerConnection): Subscriber {
       decipher.setAuthTag(data.subarray(data.length - 16));
       const plain = decipher.update(data.subarray(offset, data.length - 16));
       decipher.final();
-      if (plain.length < 16) return;
-      const sentAt = plain.readDoubleLE(8);
+      if (plain.length <= PAYLOAD_LAYER_AT) return; // padding that probes the link, not media
+      const sentAt = plain.readDoubleLE(PAYLOAD_TIME_AT);
       if (!inWindow(sentAt)) return;
-      sub.received++;
+      sub.received[plain[PAYLOAD_LAYER_AT]! & 3]!++;
       sub.latencies.push(now() - sentAt);
     } catch {
       debug.undecryptable++;
@@ -216,23 +332,26 @@ type Call = (op: string, args?: Message) => Promise<Message>;
 const loopbackOnly = (sdp: string): string => sdp.replace(/^a=candidate:.* (?!127\.0\.0\.1 )\S+ \d+ typ .*\r\n/gm, "");
 
 /** Publishes both participants of each consultation, then subscribes each to the other's media. */
-async function join(call: Call, consultations: number[]): Promise<Message> {
-  const pending: { key: string; pc: RTCPeerConnection }[] = [];
+async function join(call: Call, consultations: number[], simulcast: boolean, highFirst: boolean): Promise<Message> {
+  const pending: { key: string; pc: RTCPeerConnection; offer: string }[] = [];
   for (const c of consultations) {
     for (const side of [0, 1]) {
       const key = `${c}-${side}`;
-      const pc = newPublisherPC();
+      const pc = newPublisherPC(simulcast);
       all.push(pc);
       await pc.setLocalDescription(await pc.createOffer());
       await gathered(pc);
-      const answer = await call("publish", { key, sdp: loopbackOnly(pc.localDescription!.sdp) });
+      // The SFU gets the offer a simulcast browser would send; werift on this side never sends RTP itself.
+      const offer = loopbackOnly(simulcast ? withSimulcast(pc.localDescription!.sdp, highFirst) : pc.localDescription!.sdp);
+      const answer = await call("publish", { key, sdp: offer });
+      if (simulcast && !/^a=simulcast:recv /m.test(String(answer.sdp))) throw new Error("the SFU answered a simulcast offer without a=simulcast: it does not take simulcast");
       await pc.setRemoteDescription({ type: "answer", sdp: String(answer.sdp) });
-      pending.push({ key, pc });
+      pending.push({ key, pc, offer });
     }
   }
-  for (const { key, pc } of pending) {
+  for (const { key, pc, offer } of pending) {
     await connected(pc, `${key} (publisher)`);
-    const p = startPublishing(pc);
+    const p = startPublishing(pc, offer, simulcast);
     publishers.set(key, p);
     profiles.add(PROFILE_NAMES[pairOf(pc).profile] ?? "?");
   }
@@ -248,7 +367,7 @@ async function join(call: Call, consultations: number[]): Promise<Message> {
     }
   }
   stopTicking();
-  const viewers: { key: string; pc: RTCPeerConnection }[] = [];
+  const viewers: { key: string; source: string; pc: RTCPeerConnection }[] = [];
   for (const o of offers) {
     const pc = new RTCPeerConnection(pcConfig);
     all.push(pc);
@@ -256,11 +375,11 @@ async function join(call: Call, consultations: number[]): Promise<Message> {
     await pc.setLocalDescription(await pc.createAnswer());
     await gathered(pc);
     await call("accept", { subId: o.subId, sdp: loopbackOnly(pc.localDescription!.sdp) });
-    viewers.push({ key: `${o.c}-${o.side} (subscriber)`, pc });
+    viewers.push({ key: `${o.c}-${o.side} (subscriber)`, source: `${o.c}-${1 - o.side}`, pc });
   }
-  for (const { key, pc } of viewers) {
+  for (const { key, source, pc } of viewers) {
     await connected(pc, key);
-    subscribers.push(startReceiving(pc));
+    subscribers.push(startReceiving(pc, source));
   }
   startTicking();
   return { profiles: [...profiles] };
@@ -268,7 +387,7 @@ async function join(call: Call, consultations: number[]): Promise<Message> {
 
 /** Direct publisher → subscriber on loopback through this same code: the latency the SFU figures are compared to. */
 async function baseline(seconds: number): Promise<Message> {
-  const a = newPublisherPC();
+  const a = newPublisherPC(false);
   const b = new RTCPeerConnection(pcConfig);
   await a.setLocalDescription(await a.createOffer());
   await gathered(a);
@@ -277,8 +396,8 @@ async function baseline(seconds: number): Promise<Message> {
   await gathered(b);
   await a.setRemoteDescription(b.localDescription!);
   await Promise.all([connected(a, "baseline publisher"), connected(b, "baseline subscriber")]);
-  const p = startPublishing(a);
-  const s = startReceiving(b);
+  const p = startPublishing(a, a.localDescription!.sdp, false);
+  const s = startReceiving(b, "baseline");
   window.from = now() + 500;
   window.to = window.from + seconds * 1000;
   const timer = setInterval(() => p.tick(now()), 4);
@@ -287,16 +406,16 @@ async function baseline(seconds: number): Promise<Message> {
   window.from = window.to = Infinity;
   await a.close();
   await b.close();
-  return { latencies: s.latencies, sent: p.sentInWindow, received: s.received };
+  return { latencies: s.latencies };
 }
 
 let cpuAtBegin = process.cpuUsage();
 const rpc = rpcOverStdio({
-  join: (m) => join((op, args) => rpc.call(op, args), m.consultations as number[]),
+  join: (m) => join((op, args) => rpc.call(op, args), m.consultations as number[], m.simulcast === true, m.highFirst === true),
   baseline: (m) => baseline(Number(m.seconds)),
   begin: () => {
-    for (const p of publishers.values()) p.sentInWindow = 0;
-    for (const s of subscribers) (s.received = 0), (s.latencies = []);
+    for (const p of publishers.values()) p.sentInWindow = [0, 0, 0, 0];
+    for (const s of subscribers) (s.received = [0, 0, 0, 0]), (s.latencies = []);
     cpuAtBegin = process.cpuUsage();
     window.from = now();
     window.to = Infinity;
@@ -306,12 +425,22 @@ const rpc = rpcOverStdio({
     window.to = now();
     const cpu = process.cpuUsage(cpuAtBegin);
     await Bun.sleep(500); // packets sent inside the window still in flight
-    const sent = [...publishers.values()].reduce((n, p) => n + p.sentInWindow, 0);
-    const received = subscribers.reduce((n, s) => n + s.received, 0);
+    // What each receiver should have got: its source's audio and the video layer it was mostly given (with
+    // simulcast an SFU forwards one layer per receiver; without, the only one).
+    let sent = 0;
+    let received = 0;
+    const byLayer = [0, 0, 0];
+    for (const s of subscribers) {
+      const from = publishers.get(s.source)!.sentInWindow;
+      const layer = [0, 1, 2].reduce((best, l) => (s.received[l]! > s.received[best]! ? l : best), 2);
+      sent += from[AUDIO]! + from[layer]!;
+      received += s.received.reduce((a, b) => a + b, 0);
+      for (const l of [0, 1, 2]) byLayer[l]! += s.received[l]!;
+    }
     // Latencies to 10 µs, so the parent's JSON stays small.
     const latencies = subscribers.flatMap((s) => s.latencies.map((l) => Math.round(l * 100) / 100));
     if (process.env.KABINET_BENCH_DEBUG) console.error("generator:", JSON.stringify(debug));
-    return { sent, received, latencies, cpuMicros: cpu.user + cpu.system };
+    return { sent, received, byLayer, latencies, cpuMicros: cpu.user + cpu.system };
   },
   close: async () => {
     if (ticker) clearInterval(ticker);
