@@ -56,20 +56,20 @@ describe("the relay is not open", () => {
   }
 });
 
-describe("the relay reaches the media server and nothing private", () => {
+describe("the relay reaches the media server and nothing else", () => {
   // One address from each range config/turnserver.conf denies, plus loopback neighbours of the allowed address.
   const PRIVATE = ["127.0.0.2", "127.1.2.3", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.1", "192.0.0.9", "198.18.0.1", "240.0.0.1"];
 
   for (const transport of ["udp", "tcp"] as const) {
-    test(`over ${transport}: permission for the media server's address only, 403 Forbidden for private ones`, async () => {
+    test(`over ${transport}: permission for the media server's address only, 403 Forbidden for private and public ones`, async () => {
       const c = await TurnConnection.open(transport, turn.host, turn.port);
       try {
         const a = await allocate(c, credentials(turn.secret));
         if (!a.ok) throw new Error(`allocate failed: ${a.code}`);
         expect(await a.createPermission("127.0.0.1")).toBe("ok");
         for (const ip of PRIVATE) expect(`${ip}: ${await a.createPermission(ip)}`).toBe(`${ip}: 403`);
-        // A public address is allowed: the deny list does not catch more than it should (a media server has one).
-        expect(await a.createPermission("8.8.8.8")).toBe("ok");
+        // Nor any public address: the relay is not a way out of this host for whoever holds a call's credentials.
+        for (const ip of ["8.8.8.8", "1.1.1.1", "203.0.114.7"]) expect(`${ip}: ${await a.createPermission(ip)}`).toBe(`${ip}: 403`);
       } finally {
         c.close();
       }

@@ -159,14 +159,23 @@ export function draggableToCorners(el: HTMLElement): void {
  */
 export function watchShownWidth(video: HTMLVideoElement, report: (width: number) => void): () => void {
   let last = -1;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const observer = new ResizeObserver(([entry]) => {
-    const width = Math.round((entry?.contentRect.width ?? 0) * devicePixelRatio);
-    // Small changes (a scrollbar, a panel opening) are not worth a message.
-    if (last < 0 || (width === 0) !== (last === 0) || Math.abs(width - last) > last * 0.15) {
-      last = width;
-      report(width);
-    }
+    // The server takes at most 16384 and the signalling socket a few messages a second: widths settle for 300 ms first
+    // (dragging a window's edge resizes every tile many times a second).
+    const width = Math.min(16_384, Math.round((entry?.contentRect.width ?? 0) * devicePixelRatio));
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      // Small changes (a scrollbar, a panel opening) are not worth a message.
+      if (last < 0 || (width === 0) !== (last === 0) || Math.abs(width - last) > last * 0.15) {
+        last = width;
+        report(width);
+      }
+    }, last < 0 ? 0 : 300);
   });
   observer.observe(video);
-  return () => observer.disconnect();
+  return () => {
+    clearTimeout(timer);
+    observer.disconnect();
+  };
 }

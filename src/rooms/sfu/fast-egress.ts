@@ -55,6 +55,8 @@ export const egressCounts = { fast: 0, notYet: 0, retransmitted: 0, direct: 0, r
 export interface FastEgress {
   /** Sends a received packet to this receiver under its own sequence number and timestamp. */
   forward(view: RtpView, sequenceNumber: number, timestamp: number): void;
+  /** Whether a packet went out under this sequence number lately (video: the retransmission cache knows). */
+  sent(sequenceNumber: number): boolean;
   /** Sends a padding-only packet (probing the receiver's link); false when it cannot yet. */
   pad(sequenceNumber: number, timestamp: number, bytes: number): boolean;
   close(): void;
@@ -134,6 +136,9 @@ export function fastEgress(sender: RTCRtpSender, options: { retransmit: boolean 
       }
       const header = { ssrc: s.ssrc, payloadType: on.payloadType, sequenceNumber, timestamp };
       const slot = options.retransmit ? sequenceNumber % CACHE_SIZE : (scratch = (scratch + 1) % SCRATCH_SLOTS);
+      // Never two packets under one number: the receiver would drop one, and under SRTP the same index is the same
+      // keystream (and, with AES-GCM, the authentication key) used twice. A publisher's duplicate is simply not resent.
+      if (options.retransmit && cacheSeq[slot] === sequenceNumber) return;
       const out = (buffers[slot] ??= Buffer.allocUnsafe(SLOT_BYTES));
       const packet = protectForwarded(on.context, view.packet, view.payload, header, out);
       if (options.retransmit) {
@@ -154,6 +159,9 @@ export function fastEgress(sender: RTCRtpSender, options: { retransmit: boolean 
         started = true;
         void s.runRtcp();
       }
+    },
+    sent(sequenceNumber) {
+      return options.retransmit && cacheSeq[sequenceNumber % CACHE_SIZE] === sequenceNumber;
     },
     pad(sequenceNumber, timestamp, bytes) {
       const on = ready();

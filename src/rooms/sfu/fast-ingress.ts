@@ -171,7 +171,7 @@ export function fastIngress(pc: RTCPeerConnection, options: { onRtp?: RtpListene
   const receiverOf = (ssrc: number, rid: string | undefined): Receiver | undefined => {
     const bySsrc = router.ssrcTable[ssrc];
     if (bySsrc && "handleRtpBySsrc" in bySsrc) return bySsrc as Receiver;
-    if (rid !== undefined) return router.ridTable[rid];
+    if (rid !== undefined) return Object.hasOwn(router.ridTable, rid) ? router.ridTable[rid] : undefined; // a publisher-chosen name
     for (const receiver of Object.values(router.ridTable)) if (receiver?.trackBySSRC[ssrc]) return receiver;
     return undefined;
   };

@@ -120,8 +120,9 @@ export class LayerPolicy {
   private sizeCap(layers: readonly LayerNow[], live: number[], top: number): number {
     if (!Number.isFinite(this.wantedWidth)) return top;
     if (this.wantedWidth <= 0) return live[0]!;
-    // The smallest layer at least about as wide as shown; a layer of unknown width counts as large enough.
-    return live.find((i) => (layers[i]!.width ?? Number.POSITIVE_INFINITY) >= this.wantedWidth * 0.9) ?? top;
+    // The smallest layer at least about as wide as shown, among those whose width is known (from a keyframe); none
+    // known yet: no cap.
+    return live.find((i) => layers[i]!.width !== undefined && layers[i]!.width! >= this.wantedWidth * 0.9) ?? top;
   }
 }
 

@@ -86,4 +86,39 @@ describe("one receiver's view of simulcast layers", () => {
     s.skip(0, 12); // the publisher's padding-only packet: not forwarded
     expect(s.accept(0, 13, 9000, vp8(3, 1, false), 20)!.sequenceNumber).toBe(13);
   });
+
+  test("a layer forwarded for a long time keeps going past half the sequence space (no freeze after 32,768 packets)", () => {
+    const s = new LayerSwitch(0);
+    s.accept(0, 0, 0, vp8(0, 0, true), 0);
+    const delta = vp8(1, 0, false);
+    for (let i = 1; i < 140_000; i++) {
+      const seq = i & 0xffff;
+      if (!s.accept(0, seq, i * 3000, delta, i)) throw new Error(`packet ${i} (sequence ${seq}) was not forwarded`);
+    }
+  });
+
+  test("after padding moved the numbers on, a late packet from before it is not forwarded: no number is used twice", () => {
+    const used = new Set<number>();
+    const take = (n: number | undefined) => {
+      if (n === undefined) return;
+      expect(used.has(n)).toBe(false);
+      used.add(n);
+    };
+    // The SFU's own padding, then the late retransmission of a packet lost upstream.
+    const s = new LayerSwitch(0);
+    take(s.accept(0, 97, 0, vp8(1, 0, true), 0)?.sequenceNumber);
+    take(s.accept(0, 99, 6000, vp8(3, 0, false), 10)?.sequenceNumber); // 98 lost on the way to the SFU
+    take(s.insert()?.sequenceNumber);
+    expect(s.accept(0, 98, 3000, vp8(2, 0, false), 20)).toBeUndefined();
+    take(s.accept(0, 100, 9000, vp8(4, 0, false), 30)?.sequenceNumber);
+    // The publisher's own padding after a loss, then the late retransmission.
+    const p = new LayerSwitch(0);
+    used.clear();
+    take(p.accept(0, 97, 0, vp8(1, 0, true), 0)?.sequenceNumber);
+    take(p.accept(0, 99, 6000, vp8(3, 0, false), 10)?.sequenceNumber);
+    p.skip(0, 100);
+    expect(p.accept(0, 98, 3000, vp8(2, 0, false), 20)).toBeUndefined();
+    take(p.accept(0, 101, 9000, vp8(4, 0, false), 30)?.sequenceNumber);
+    expect([...used].sort((a, b) => a - b)).toEqual([97, 99, 100]);
+  });
 });

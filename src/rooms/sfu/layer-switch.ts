@@ -19,13 +19,18 @@ export interface Rewrite {
 
 const RTP_CLOCK_PER_MS = 90; // video
 const newer16 = (a: number, b: number): boolean => a !== b && ((a - b) & 0xffff) < 0x8000;
+const FLOOR_LAG = 4_096; // packets: a reordered or retransmitted packet older than this is not forwarded
 
 export class LayerSwitch {
   /** The layer being forwarded, -1 before the first keyframe. */
   current = -1;
   /** The layer wanted; packets of it are taken from its next keyframe on. */
   target: number;
-  private switchSeq = 0;
+  /** Packets of the current layer older than this are not forwarded: under today's offset their numbers were given
+   *  to other packets (the previous layer's, or padding). It follows the newest packet at most 4,096 behind. */
+  private floor = 0;
+  /** The newest packet of the current layer. */
+  private newestIn = 0;
   private seqOffset = 0;
   private tsOffset = 0;
   private picOffset = 0;
@@ -52,8 +57,12 @@ export class LayerSwitch {
     if (layer !== this.current) {
       if (layer !== this.target || !vp8?.keyframe) return undefined;
       this.switchTo(layer, sequenceNumber, timestamp, vp8, payload, nowMs);
-    } else if (!newer16(sequenceNumber, this.switchSeq) && sequenceNumber !== this.switchSeq) {
-      return undefined; // older than the keyframe this layer started at: its numbers belong to the previous layer
+    } else if (newer16(this.floor, sequenceNumber)) {
+      return undefined; // from before the keyframe this layer started at, or before padding moved the numbers on
+    }
+    if (newer16(sequenceNumber, this.newestIn)) {
+      this.newestIn = sequenceNumber;
+      if (((sequenceNumber - this.floor) & 0xffff) > FLOOR_LAG) this.floor = (sequenceNumber - FLOOR_LAG) & 0xffff;
     }
     const out: Rewrite = {
       sequenceNumber: (sequenceNumber + this.seqOffset) & 0xffff,
@@ -76,21 +85,24 @@ export class LayerSwitch {
   }
 
   /**
-   * A packet of the current layer that will not be forwarded (padding the publisher sent to probe its own link):
-   * later packets move down by one so the receiver sees no gap. Only for the newest packet; an older one would make
-   * numbers collide, so it is simply not forwarded and, if the receiver asks for it, not found.
+   * A packet of the current layer that will not be forwarded (padding the publisher sent to probe its own link): when
+   * it is the next one, later packets move down by one so the receiver sees no gap, and anything older that still
+   * arrives (a late retransmission) is no longer forwarded, since its number would now be another packet's.
    */
   skip(layer: number, sequenceNumber: number): void {
-    if (layer !== this.current || !this.started) return;
-    const out = (sequenceNumber + this.seqOffset) & 0xffff;
-    if (out === ((this.lastSeq + 1) & 0xffff)) this.seqOffset = (this.seqOffset - 1) & 0xffff;
+    if (layer !== this.current || !this.started || sequenceNumber !== ((this.newestIn + 1) & 0xffff)) return;
+    this.seqOffset = (this.seqOffset - 1) & 0xffff;
+    this.newestIn = sequenceNumber;
+    this.floor = (sequenceNumber + 1) & 0xffff;
   }
 
-  /** Numbers for a packet the SFU adds itself after the newest one (padding); undefined before the first packet. */
+  /** Numbers for a packet the SFU adds itself after the newest one (padding); undefined before the first packet.
+   *  Older packets of the layer are no longer forwarded after it (their numbers would collide). */
   insert(): { sequenceNumber: number; timestamp: number } | undefined {
-    if (!this.started) return undefined;
+    if (!this.started || this.current < 0) return undefined;
     this.lastSeq = (this.lastSeq + 1) & 0xffff;
     this.seqOffset = (this.seqOffset + 1) & 0xffff;
+    this.floor = (this.newestIn + 1) & 0xffff;
     return { sequenceNumber: this.lastSeq, timestamp: this.lastTs };
   }
 
@@ -105,6 +117,7 @@ export class LayerSwitch {
       if (vp8.tl0At >= 0) this.tl0Offset = (this.lastTl0 + 1 - payload[vp8.tl0At]!) & 0xff;
     }
     this.current = layer;
-    this.switchSeq = sequenceNumber;
+    this.floor = sequenceNumber;
+    this.newestIn = sequenceNumber;
   }
 }

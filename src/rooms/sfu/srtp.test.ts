@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { RtpHeader, RtpPacket, SrtpSession } from "werift";
-import { createSrtpContext, deriveSessionKey, estimateROC, protectForwarded, protectRtp, REPLAY_WINDOW, type SrtpContext, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile, unprotectRtp } from "./srtp.ts";
+import { createSrtpContext, deriveSessionKey, estimateROC, MAX_STREAMS, protectForwarded, protectRtp, REPLAY_WINDOW, type SrtpContext, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile, unprotectRtp } from "./srtp.ts";
 
 const PROFILES: [string, SrtpProfile, number][] = [
   ["AEAD_AES_128_GCM", SRTP_AEAD_AES_128_GCM, 12],
@@ -189,4 +189,21 @@ describe.each(PROFILES)("SRTP %s", (_name, profile, saltBytes) => {
     expect(receive(150)).toBeUndefined(); // never received, but further back than the window
     expect(receiver.refusal).toBe("replay");
   });
+});
+
+test("one direction carries at most MAX_STREAMS SSRCs: a client sending under ever new ones gets the rest refused", () => {
+  const key = randomBytes(16);
+  const salt = randomBytes(12);
+  const sender = createSrtpContext(SRTP_AEAD_AES_128_GCM, key, salt);
+  const receiver = createSrtpContext(SRTP_AEAD_AES_128_GCM, key, salt);
+  const packet = (ssrc: number) => {
+    const h = new RtpHeader({ payloadType: 96, sequenceNumber: 1, timestamp: 1, ssrc });
+    return protectRtp(sender, h.serialize(h.serializeSize), Buffer.alloc(100, 7));
+  };
+  for (let i = 0; i < MAX_STREAMS; i++) expect(unprotectRtp(receiver, packet(1000 + i))).toBeDefined();
+  expect(unprotectRtp(receiver, packet(5000))).toBeUndefined();
+  expect(receiver.streams.size).toBe(MAX_STREAMS);
+  // A known stream goes on.
+  const h = new RtpHeader({ payloadType: 96, sequenceNumber: 2, timestamp: 2, ssrc: 1000 });
+  expect(unprotectRtp(receiver, protectRtp(sender, h.serialize(h.serializeSize), Buffer.alloc(100, 8)))).toBeDefined();
 });

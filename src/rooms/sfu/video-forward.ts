@@ -7,7 +7,7 @@ import type { FastIngress } from "./fast-ingress.ts";
 import { type LayerNow, LayerPolicy } from "./layer-policy.ts";
 import { LayerSwitch } from "./layer-switch.ts";
 import type { RtpView } from "./rtp-view.ts";
-import { writePictureId } from "./vp8.ts";
+import { readVp8, writePictureId } from "./vp8.ts";
 
 const WINDOW_MS = 500;
 const STALE_MS = 1_500;
@@ -67,6 +67,11 @@ export class PublishedVideo {
     }
     layer.bytes += view.packet.length;
     layer.lastPacketAt = now;
+    // Each layer's picture size, from its keyframes (read only where a frame starts: S set, partition 0).
+    if ((view.payload[0]! & 0x17) === 0x10) {
+      const vp8 = readVp8(view.payload);
+      if (vp8?.width) layer.width = vp8.width;
+    }
     for (const listener of this.listeners) listener(i, view);
   }
 
@@ -104,10 +109,6 @@ export class PublishedVideo {
     return () => this.listeners.delete(listener);
   }
 
-  noteWidth(i: number, width: number): void {
-    const layer = this.layers[i];
-    if (layer) layer.width = width;
-  }
 }
 
 /** What one receiver gets of one publisher's video. */
@@ -117,6 +118,7 @@ export class VideoForward {
   private readonly stopListening: () => void;
   private readonly rtcp: { unSubscribe(): void };
   private readonly nacks: { unSubscribe(): void };
+  private readonly plis: { unSubscribe(): void };
   private readonly timer: ReturnType<typeof setInterval>;
   private probeTimer?: ReturnType<typeof setInterval>;
   private probeBps = 0;
@@ -143,7 +145,7 @@ export class VideoForward {
     this.rtcp = sender.onRtcp.subscribe((packet) => this.feedback(packet));
     this.nacks = sender.onGenericNack.subscribe(({ lost }) => this.nacked(lost));
     // A receiver that lost a keyframe asks us; we ask the publisher, for the layer this receiver gets.
-    sender.onPictureLossIndication.subscribe(() => this.source.requestKeyframe(Math.max(this.switcher.current, 0)));
+    this.plis = sender.onPictureLossIndication.subscribe(() => this.source.requestKeyframe(Math.max(this.switcher.current, 0)));
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
 
@@ -173,6 +175,7 @@ export class VideoForward {
     this.stopListening();
     this.rtcp.unSubscribe();
     this.nacks.unSubscribe();
+    this.plis.unSubscribe();
   }
 
   private forward(layer: number, view: RtpView): void {
@@ -189,7 +192,6 @@ export class VideoForward {
       if (layerSwitches.length > 1_000) layerSwitches.shift();
       this.switchAskedAt = undefined;
     }
-    if (w.vp8?.width !== undefined) this.source.noteWidth(layer, w.vp8.width);
     // The payload is shared by every receiver: this receiver's picture id goes in for the encryption, then back out.
     const saved = w.vp8 ? this.rewritePayload(view.payload, w) : undefined;
     try {
@@ -224,7 +226,8 @@ export class VideoForward {
       if (at !== undefined && now - at < 2_000) continue;
       this.askedFor.set(seq, now);
       if (this.padded.has(seq)) this.paddingLost++;
-      else this.mediaLost++;
+      // A packet that never reached the SFU (lost on the publisher's side) says nothing about this receiver's link.
+      else if (this.egress.sent(seq)) this.mediaLost++;
     }
     if (this.askedFor.size > 2_048) for (const [seq, at] of this.askedFor) if (now - at >= 2_000) this.askedFor.delete(seq);
   }
