@@ -21,7 +21,7 @@ export const en = {
     signInFirst: "Please sign in first.",
   },
   footer: { privacy: "Your data is stored only on this organisation's server." },
-  nav: { book: "Book", appointments: "My appointments", schedule: "Schedule", hours: "Hours", services: "Services", mail: "Mail", rooms: "Rooms", home: "Home", account: "My account", people: "People", audit: "Audit log", settings: "Settings", consent: "Consent", signOut: "Sign out", main: "Main", bookForClient: "Book for a client", skip: "Skip to content" },
+  nav: { book: "Book", appointments: "My appointments", schedule: "Schedule", hours: "Hours", services: "Services", mail: "Mail", rooms: "Rooms", home: "Home", account: "My account", people: "People", audit: "Audit log", settings: "Settings", consent: "Consent", media: "Video and relay", signOut: "Sign out", main: "Main", bookForClient: "Book for a client", skip: "Skip to content" },
   form: {
     errorSummary: "Please correct the highlighted fields.",
     required: "Please fill this in.",
@@ -693,7 +693,7 @@ export const ru: Messages = {
     signInFirst: "Сначала войдите.",
   },
   footer: { privacy: "Ваши данные хранятся только на сервере этой организации." },
-  nav: { book: "Записаться", appointments: "Мои записи", schedule: "Расписание", hours: "Часы", services: "Услуги", mail: "Почта", rooms: "Комнаты", home: "Главная", account: "Мой профиль", people: "Люди", audit: "Журнал аудита", settings: "Настройки", consent: "Согласие", signOut: "Выйти", main: "Основное", bookForClient: "Записать клиента", skip: "Перейти к содержанию" },
+  nav: { book: "Записаться", appointments: "Мои записи", schedule: "Расписание", hours: "Часы", services: "Услуги", mail: "Почта", rooms: "Комнаты", home: "Главная", account: "Мой профиль", people: "Люди", audit: "Журнал аудита", settings: "Настройки", consent: "Согласие", media: "Видео и ретранслятор", signOut: "Выйти", main: "Основное", bookForClient: "Записать клиента", skip: "Перейти к содержанию" },
   form: {
     errorSummary: "Исправьте отмеченные поля.",
     required: "Заполните это поле.",
