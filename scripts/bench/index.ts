@@ -203,7 +203,37 @@ participants out of phase. Janus runs as Debian ships it (a thread per handle); 
 Profile the SFU under this load: \`KABINET_BENCH_PROFILE=/tmp/prof KABINET_BENCH_ONLY=kabinet bun scripts/bench/sfu.ts 20 1 8 0\`
 (levels, runs, seconds, simulcast levels; writes a \`.cpuprofile\` of the SFU process).
 History: werift forwarding as shipped ~70 µs per packet (stack notes); own egress (2026-11-27) 92 µs at 20
-consultations with the old werift generator; outside review (2026-12-02) 1.44× Janus at 20.
+consultations with the old werift generator; outside review (2026-12-02) 1.44× Janus at 20; this benchmark before
+the SFU's own ingress (2026-12-03) 93.6 µs against Janus's 76.5 µs at 20 (1.22×).
+
+### Adaptive video (simulcast)
+
+\`bun test test/e2e/simulcast.test.ts\` (real Chromium, in network namespaces as root): the specialist's fake camera
+(960×540) goes out in three layers (960, 480 and 240 pixels wide); one client receives over a veth link throttled
+with \`tc tbf\` to 300 kbit/s plus 2 % UDP loss (nftables; this kernel has no \`netem\`, so no delay beyond the queue's
+200 ms), the other unthrottled. Figures from the runs on 2026-12-03 (shared 2-core machine; not re-measured by this command, which
+rewrites the section: run the test for them):
+
+| what | figure | target |
+|---|---|---|
+| weak link moved to the 240-pixel layer after the throttle starts | 1.7–4.6 s | |
+| longest time without a new decoded frame on the weak link, 8 s on the low layer | 0–414 ms | no freeze over 1 s: met |
+| unthrottled client meanwhile | 960 px throughout, no freeze over 1 s | keeps the top layer: met |
+| top layer back after lifting the limit | 3.7–6.0 s | ≤ 10 s: met |
+| phone-sized window (tile ~370 px) gets the 480-pixel layer | 0.3–0.9 s | |
+| a layer switch, from the SFU's decision to the new layer's keyframe going out | 44–329 ms (7 switches a run) | ≤ 1 keyframe interval: met (Chrome sends keyframes on request only) |
+
+How the layer is chosen (\`src/rooms/sfu/layer-policy.ts\`), and why: loss is the signal, from NACKs (within a round
+trip) and receiver reports (about once a second). Transport-wide congestion control (TWCC) made Chrome's own
+estimate collapse against werift (stack notes), and REMB from a receiving Chrome, measured here, read 60–98 kbit/s
+while it was receiving 300+ kbit/s (without abs-send-time it has no send times to go by): neither is used. A layer
+the link has not yet carried is first probed with padding at the extra rate it needs, for 1 s on the receiver's
+current stream; more than 5 % of the probe's packets asked for again, and the switch is not made (the next try waits
+2, 4, then 5 s). A layer losing 10 % or more is left for the one below at once. The receiver's tile width (device
+pixels) caps the layer: the smallest layer at least 90 % as wide as shown. Audio is forwarded on its own path and
+never held back by these decisions.
+Known limit: a publisher's own bandwidth estimate (Chrome, without TWCC feedback) starts at 300 kbit/s and climbs
+about 8 % a second, so the top layer appears 15–30 s after joining.
 `;
 };
 
