@@ -31,7 +31,7 @@ interface Participant {
   publishing: { close: () => Promise<void> } | null;
   media: PublishedMedia | null;
   /** Subscriptions this participant receives, by source person id. */
-  receiving: Map<string, Pick<Subscribed, "accept" | "wanted" | "layer" | "close"> & { id: string }>;
+  receiving: Map<string, Pick<Subscribed, "accept" | "wanted" | "close"> & { id: string }>;
 }
 
 export interface StoredChat {
@@ -287,7 +287,7 @@ export class LiveRoom {
         await sub.close();
         continue;
       }
-      subscriber.receiving.set(s.source, { id, accept: sub.accept, wanted: sub.wanted, layer: sub.layer, close: sub.close });
+      subscriber.receiving.set(s.source, { id, accept: sub.accept, wanted: sub.wanted, close: sub.close });
       subscriber.socket.send({ type: "subscribe", id, sdp: sub.offerSdp, name: source.name, personId: source.personId });
     }
   }

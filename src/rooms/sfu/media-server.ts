@@ -49,8 +49,6 @@ export interface Subscribed {
   offerSdp: string;
   accept: (answerSdp: string) => Promise<void>;
   wanted: (width: number) => void;
-  /** The simulcast layer now forwarded (-1: none yet), for tests. */
-  layer: () => number;
   close: () => Promise<void>;
 }
 
@@ -169,10 +167,12 @@ export class MediaServer {
     const pc = this.peerConnection();
     const closers: (() => void)[] = [];
     let video: VideoForward | undefined;
-    for (const [kind, { track, transceiver: source }] of media.tracks) {
+    for (const [kind, { track }] of media.tracks) {
       const t = pc.addTransceiver(new MediaStreamTrack({ kind }), { direction: "sendonly" });
       const egress = fastEgress(t.sender, { retransmit: kind === "video" });
       closers.push(() => egress.close());
+      // Video (every published video has its PublishedVideo, one layer or more) goes through the layer choice;
+      // audio is forwarded as it comes.
       if (kind === "video" && media.video) {
         const v = new VideoForward(media.video, t.sender, egress);
         video = v;
@@ -181,7 +181,6 @@ export class MediaServer {
       }
       const sub = media.ingress.listen(track, (view) => egress.forward(view, view.sequenceNumber, view.timestamp));
       closers.push(() => sub.unSubscribe());
-      if (kind === "video") t.sender.onPictureLossIndication.subscribe(() => void source.receiver.sendRtcpPLI(track.ssrc!));
     }
     const closeAll = () => {
       for (const close of closers.splice(0)) close();
@@ -199,7 +198,6 @@ export class MediaServer {
         await pc.setRemoteDescription({ type: "answer", sdp: browserCandidatesOnly(answerSdp, { mdns: true }) });
       },
       wanted: (width) => video?.wanted(width),
-      layer: () => video?.layer ?? -1,
       close: async () => {
         closeAll();
         await pc.close();

@@ -16,6 +16,7 @@
 // Bun 1.4.5 on the 2-core VM, `createDecipheriv("aes-128-gcm")` ~1.4–2.6 µs (a KeyObject key was no faster), a whole
 // 1100-byte GCM unprotect ~3.8–4.5 µs against ~17–24 µs for werift's decrypt and parse.
 import { createCipheriv, createDecipheriv } from "node:crypto";
+import { RTP_HEADER_BYTES } from "./rtp-view.ts";
 
 /** Streams (SSRCs) one direction of a session may carry. */
 export const MAX_STREAMS = 32;
@@ -23,7 +24,6 @@ export const SRTP_AES128_CM_HMAC_SHA1_80 = 0x0001;
 export const SRTP_AEAD_AES_128_GCM = 0x0007;
 export type SrtpProfile = typeof SRTP_AES128_CM_HMAC_SHA1_80 | typeof SRTP_AEAD_AES_128_GCM;
 
-const RTP_HEADER_BYTES = 12;
 /** Packets: libwebrtc's window for SRTP (a late retransmission is still in it: ~3.6 s of 2.5 Mbit/s video). */
 export const REPLAY_WINDOW = 1024;
 const GCM_TAG_BYTES = 16;

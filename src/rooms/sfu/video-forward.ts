@@ -76,12 +76,12 @@ export class PublishedVideo {
   }
 
   /** Each layer's bitrate now (0 for one that went quiet: a publisher drops layers its own link cannot carry). */
-  now(widths: (layer: number) => number | undefined): LayerNow[] {
+  now(): LayerNow[] {
     const now = monotonicMs();
-    return this.layers.map((l, i) => ({
+    return this.layers.map((l) => ({
       // A layer that just started has no full window yet: count it as live with a nominal rate.
       bitrate: now - l.lastPacketAt > STALE_MS ? 0 : l.bitrate || 1,
-      width: widths(i) ?? l.width,
+      width: l.width,
     }));
   }
 
@@ -108,7 +108,6 @@ export class PublishedVideo {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
-
 }
 
 /** What one receiver gets of one publisher's video. */
@@ -160,11 +159,6 @@ export class VideoForward {
   restart(): void {
     this.switcher.current = -1;
     this.source.requestKeyframe(this.switcher.target);
-  }
-
-  /** The layer now forwarded (-1 before the first keyframe), for tests and statistics. */
-  get layer(): number {
-    return this.switcher.current;
   }
 
   close(): void {
@@ -253,8 +247,9 @@ export class VideoForward {
     this.sent = 0;
     this.mediaLost = 0;
     this.paddingLost = 0;
-    const decision = this.policy.decide(this.source.now(() => undefined), this.switcher.current, now);
-    if (decision.target !== this.switcher.target || decision.probeBps) trace?.("layers", JSON.stringify(this.source.now(() => undefined)), "current", this.switcher.current, JSON.stringify(decision));
+    const layers = this.source.now();
+    const decision = this.policy.decide(layers, this.switcher.current, now);
+    if (decision.target !== this.switcher.target || decision.probeBps) trace?.("layers", JSON.stringify(layers), "current", this.switcher.current, JSON.stringify(decision));
     if (decision.target !== this.switcher.target && this.switcher.current >= 0) this.switchAskedAt = now;
     this.switcher.target = decision.target;
     if (this.switcher.waitingForKeyframe) this.source.requestKeyframe(decision.target);
