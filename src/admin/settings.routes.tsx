@@ -31,7 +31,16 @@ export function settingsRoutes(deps: AccountDeps): Hono<AppEnv> {
         recordAudit(tx, deps.vault, {
           actor,
           action: "settings.change",
-          details: { clientTwoFactor: parsed.data.clientTwoFactor, selfRegistration: parsed.data.selfRegistration, language: parsed.data.language, reminderHours: parsed.data.reminderHours.join(","), mailDetails: parsed.data.mailDetails, mailSpecialists: parsed.data.mailSpecialists },
+          details: {
+            clientTwoFactor: parsed.data.clientTwoFactor,
+            selfRegistration: parsed.data.selfRegistration,
+            language: parsed.data.language,
+            reminderHours: parsed.data.reminderHours.join(","),
+            mailDetails: parsed.data.mailDetails,
+            mailSpecialists: parsed.data.mailSpecialists,
+            unencryptedCalls: parsed.data.unencryptedCalls,
+          },
+          at: c.get("now"),
         });
       },
       { behavior: "immediate" },

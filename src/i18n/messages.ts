@@ -266,6 +266,11 @@ export const en = {
     logoType: "This file is not a PNG, JPEG or WebP image. (SVG is not accepted: it can carry scripts.)",
     logoTooLarge: (kb: number) => `This image is larger than ${kb} KB. Save it smaller and upload it again.`,
     logoEmpty: "Choose an image file first.",
+    callsLegend: "Video consultations",
+    callsExplained:
+      "Every consultation is encrypted end to end: sound and picture are locked in the participants' browsers, and this server only passes them on, unable to see or hear them. A browser too old to do this (older Safari or Firefox, for example) is turned away, and its user is told why and asked to update or switch browsers.",
+    unencryptedCalls: "Let such a browser join without end-to-end encryption",
+    unencryptedCallsHint: "Then that consultation is not end-to-end encrypted for anyone in it, and everyone in it is told so on screen. Leave this off unless your clients cannot update their browsers.",
   },
   rooms: {
     title: "Consultation rooms",
@@ -938,6 +943,11 @@ export const ru: Messages = {
     logoType: "Этот файл не изображение PNG, JPEG или WebP. (SVG не принимается: в нём могут быть скрипты.)",
     logoTooLarge: (kb: number) => `Изображение больше ${kb} КБ. Сохраните его меньшего размера и загрузите снова.`,
     logoEmpty: "Сначала выберите файл изображения.",
+    callsLegend: "Видеоконсультации",
+    callsExplained:
+      "Каждая консультация зашифрована сквозным шифрованием: звук и изображение шифруются в браузерах участников, а этот сервер лишь передаёт их дальше и не может ни увидеть, ни услышать их. Браузер, который этого не умеет (например, старые версии Safari или Firefox), не допускается: его пользователю объясняют причину и предлагают обновить браузер или открыть другой.",
+    unencryptedCalls: "Допускать такой браузер без сквозного шифрования",
+    unencryptedCallsHint: "Тогда эта консультация не защищена сквозным шифрованием ни для кого из участников, и все они видят об этом предупреждение на экране. Не включайте, если ваши клиенты могут обновить браузер.",
   },
   rooms: {
     title: "Комнаты консультаций",

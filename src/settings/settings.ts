@@ -20,9 +20,16 @@ export interface OrgSettings {
   address: string;
   /** Whether specialists are mailed about bookings others make with them; on unless turned off (absent: on). */
   mailSpecialists?: boolean;
+  /**
+   * Whether a browser that cannot encrypt media end to end may still join a consultation, which is then not end-to-end
+   * encrypted for anyone in it. Off unless an admin turns it on (absent: off); optional only so first-run setup need
+   * not name it.
+   */
+  unencryptedCalls?: boolean;
 }
 
-const KEYS = ["org.name", "org.language", "org.timeZone", "org.clientTwoFactor", "org.selfRegistration", "org.reminderHours", "org.mailDetails", "org.address", "org.mailSpecialists"] as const;
+const UNENCRYPTED_CALLS_KEY = "org.unencryptedCalls";
+const KEYS = ["org.name", "org.language", "org.timeZone", "org.clientTwoFactor", "org.selfRegistration", "org.reminderHours", "org.mailDetails", "org.address", "org.mailSpecialists", UNENCRYPTED_CALLS_KEY] as const;
 export const DEFAULT_REMINDER_HOURS = [24, 1];
 // Listing the zones takes ~12 ms, a tenth of start-up: done on first use instead.
 let timeZones: Set<string> | null = null;
@@ -46,6 +53,12 @@ export const settingsSchema = z.object({
   mailDetails: z.enum(["minimal", "service"], { error: problem("invalid") }),
   address: z.string().trim().max(300, problem("tooLong")).default(""),
   mailSpecialists: z.boolean().default(true),
+  // The checkbox as the form sends it: "on" or nothing. Any other value is refused rather than read as either answer,
+  // since this one decides whether calls may go without end-to-end encryption.
+  unencryptedCalls: z
+    .literal("on", { error: problem("invalid") })
+    .optional()
+    .transform((v) => v === "on"),
 });
 
 /** Null until first-run setup has saved them. */
@@ -63,6 +76,7 @@ export function getSettings(db: Queryable): OrgSettings | null {
     mailDetails: m.get("org.mailDetails") === "service" ? "service" : "minimal",
     address: m.get("org.address") ?? "",
     mailSpecialists: m.get("org.mailSpecialists") !== "false",
+    unencryptedCalls: m.get(UNENCRYPTED_CALLS_KEY) === "true",
   };
 }
 
@@ -77,7 +91,17 @@ export function saveSettings(tx: Queryable, s: OrgSettings): void {
     "org.mailDetails": s.mailDetails,
     "org.address": s.address,
     ...(s.mailSpecialists === undefined ? {} : { "org.mailSpecialists": String(s.mailSpecialists) }),
+    ...(s.unencryptedCalls === undefined ? {} : { [UNENCRYPTED_CALLS_KEY]: String(s.unencryptedCalls) }),
   });
+}
+
+/**
+ * Whether a browser that cannot encrypt end to end may join a call unencrypted: the room asks this on every join,
+ * so it reads the one key and nothing else. Anything but the stored "true" (no setup yet, no key) means no: refusing
+ * is the safe answer.
+ */
+export function allowsUnencryptedCalls(db: Queryable): boolean {
+  return store.readMeta(db, [UNENCRYPTED_CALLS_KEY]).get(UNENCRYPTED_CALLS_KEY) === "true";
 }
 
 /** The organisation as every page names it: its name and logo. Null before first-run setup. */

@@ -48,6 +48,7 @@ export function SettingsPage(p: { page: PageContext; settings: OrgSettings; logo
         </label>
         <small id="f-mailSpecialists-hint">{t.booking.book.mailSpecialistsHint}</small>
         <Field name="address" label={t.settings.address} value={s.address} error={e.address} hint={t.settings.addressHint} maxlength={300} />
+        <CallsFieldset page={p.page} allowed={s.unencryptedCalls === true} error={e.unencryptedCalls} />
         <button type="submit">{t.settings.submit}</button>
       </form>
       <LogoSection page={p.page} logoUrl={p.logoUrl} error={p.logoError} />
@@ -55,6 +56,24 @@ export function SettingsPage(p: { page: PageContext; settings: OrgSettings; logo
         <a href="/admin/consent">{t.consent.title}</a>
       </p>
     </Layout>
+  );
+}
+
+/** Whether a browser that cannot encrypt end to end may join unencrypted: off by default, and said plainly why. */
+function CallsFieldset(p: { page: PageContext; allowed: boolean; error?: string }): JSX.Element {
+  const s = p.page.t.settings;
+  const describedBy = p.error ? "f-unencryptedCalls-error f-unencryptedCalls-hint" : "f-unencryptedCalls-hint";
+  return (
+    <fieldset>
+      <legend>{s.callsLegend}</legend>
+      <p id="f-unencryptedCalls-hint">{s.callsExplained}</p>
+      <label for="f-unencryptedCalls">
+        <input id="f-unencryptedCalls" type="checkbox" name="unencryptedCalls" value="on" role="switch" checked={p.allowed} aria-invalid={p.error ? "true" : undefined} aria-describedby={describedBy} />
+        {s.unencryptedCalls}
+      </label>
+      {p.error ? <small id="f-unencryptedCalls-error">{p.error}</small> : null}
+      <small>{s.unencryptedCallsHint}</small>
+    </fieldset>
   );
 }
 
