@@ -1,0 +1,78 @@
+// The 64 pictures of the short authentication string, each with the word people say aloud in English and Russian.
+// Based on Matrix's SAS emoji list (common, render on Android, iOS, Windows and Noto fonts), with four swaps so no
+// two spoken names sound alike in Russian: spanner → star ("гаечный ключ" vs "ключ"), Santa → frog ("Санта" vs
+// "Дед Мороз"), pin → grapes ("кнопка" or "булавка"), flower → tulip (exact name). Order is part of the protocol:
+// index i is the 6-bit value i. Pictures that default to text presentation carry U+FE0F so they draw as emoji.
+
+export interface SasEmoji {
+  emoji: string;
+  en: string;
+  ru: string;
+}
+
+export const SAS_EMOJI: readonly SasEmoji[] = [
+  { emoji: "🐶", en: "Dog", ru: "Собака" },
+  { emoji: "🐱", en: "Cat", ru: "Кошка" },
+  { emoji: "🦁", en: "Lion", ru: "Лев" },
+  { emoji: "🐎", en: "Horse", ru: "Лошадь" },
+  { emoji: "🦄", en: "Unicorn", ru: "Единорог" },
+  { emoji: "🐷", en: "Pig", ru: "Свинья" },
+  { emoji: "🐘", en: "Elephant", ru: "Слон" },
+  { emoji: "🐰", en: "Rabbit", ru: "Кролик" },
+  { emoji: "🐼", en: "Panda", ru: "Панда" },
+  { emoji: "🐓", en: "Rooster", ru: "Петух" },
+  { emoji: "🐧", en: "Penguin", ru: "Пингвин" },
+  { emoji: "🐢", en: "Turtle", ru: "Черепаха" },
+  { emoji: "🐟", en: "Fish", ru: "Рыба" },
+  { emoji: "🐙", en: "Octopus", ru: "Осьминог" },
+  { emoji: "🦋", en: "Butterfly", ru: "Бабочка" },
+  { emoji: "🌷", en: "Tulip", ru: "Тюльпан" },
+  { emoji: "🌳", en: "Tree", ru: "Дерево" },
+  { emoji: "🌵", en: "Cactus", ru: "Кактус" },
+  { emoji: "🍄", en: "Mushroom", ru: "Гриб" },
+  { emoji: "🌏", en: "Globe", ru: "Глобус" },
+  { emoji: "🌙", en: "Moon", ru: "Луна" },
+  { emoji: "\u2601\uFE0F", en: "Cloud", ru: "Облако" },
+  { emoji: "🔥", en: "Fire", ru: "Огонь" },
+  { emoji: "🍌", en: "Banana", ru: "Банан" },
+  { emoji: "🍎", en: "Apple", ru: "Яблоко" },
+  { emoji: "🍓", en: "Strawberry", ru: "Клубника" },
+  { emoji: "🌽", en: "Corn", ru: "Кукуруза" },
+  { emoji: "🍕", en: "Pizza", ru: "Пицца" },
+  { emoji: "🎂", en: "Cake", ru: "Торт" },
+  { emoji: "\u2764\uFE0F", en: "Heart", ru: "Сердце" },
+  { emoji: "😀", en: "Smiley", ru: "Улыбка" },
+  { emoji: "🤖", en: "Robot", ru: "Робот" },
+  { emoji: "🎩", en: "Hat", ru: "Шляпа" },
+  { emoji: "👓", en: "Glasses", ru: "Очки" },
+  { emoji: "\u2B50", en: "Star", ru: "Звезда" },
+  { emoji: "🐸", en: "Frog", ru: "Лягушка" },
+  { emoji: "👍", en: "Thumbs up", ru: "Палец вверх" },
+  { emoji: "\u2602\uFE0F", en: "Umbrella", ru: "Зонт" },
+  { emoji: "\u231B", en: "Hourglass", ru: "Песочные часы" },
+  { emoji: "\u23F0", en: "Alarm clock", ru: "Будильник" },
+  { emoji: "🎁", en: "Gift", ru: "Подарок" },
+  { emoji: "💡", en: "Light bulb", ru: "Лампочка" },
+  { emoji: "📕", en: "Book", ru: "Книга" },
+  { emoji: "\u270F\uFE0F", en: "Pencil", ru: "Карандаш" },
+  { emoji: "📎", en: "Paperclip", ru: "Скрепка" },
+  { emoji: "\u2702\uFE0F", en: "Scissors", ru: "Ножницы" },
+  { emoji: "🔒", en: "Lock", ru: "Замок" },
+  { emoji: "🔑", en: "Key", ru: "Ключ" },
+  { emoji: "🔨", en: "Hammer", ru: "Молоток" },
+  { emoji: "\u260E\uFE0F", en: "Telephone", ru: "Телефон" },
+  { emoji: "🏁", en: "Flag", ru: "Флаг" },
+  { emoji: "🚂", en: "Train", ru: "Поезд" },
+  { emoji: "🚲", en: "Bicycle", ru: "Велосипед" },
+  { emoji: "\u2708\uFE0F", en: "Aeroplane", ru: "Самолёт" },
+  { emoji: "🚀", en: "Rocket", ru: "Ракета" },
+  { emoji: "🏆", en: "Trophy", ru: "Кубок" },
+  { emoji: "\u26BD", en: "Ball", ru: "Мяч" },
+  { emoji: "🎸", en: "Guitar", ru: "Гитара" },
+  { emoji: "🎺", en: "Trumpet", ru: "Труба" },
+  { emoji: "🔔", en: "Bell", ru: "Колокольчик" },
+  { emoji: "\u2693", en: "Anchor", ru: "Якорь" },
+  { emoji: "🎧", en: "Headphones", ru: "Наушники" },
+  { emoji: "📁", en: "Folder", ru: "Папка" },
+  { emoji: "🍇", en: "Grapes", ru: "Виноград" },
+];
