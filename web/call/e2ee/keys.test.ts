@@ -152,8 +152,8 @@ describe("key ids and the ratchet", () => {
   });
 });
 
-describe("two people", () => {
-  test("see the same code and hold each other's sending key; the private key cannot be exported", async () => {
+describe("meeting in a call", () => {
+  test("two people see the same code and hold each other's sending key; the private key cannot be exported", async () => {
     const relay = await call(["alice", "bob"]);
     expectPairReady(relay, "alice", "bob");
     const A = relay.node("alice");
@@ -164,6 +164,7 @@ describe("two people", () => {
     expect(await relay.node("bob").keys.receivingKey("alice", 0n)).toEqual(sending(A).key);
     expect(relay.delivered.length).toBeLessThanOrEqual(10);
     expect(A.keys.publicKey).toMatch(/^[A-Za-z0-9_-]{87}$/);
+    expect((Reflect.get(A.keys, "privateKey") as CryptoKey).extractable).toBe(false);
   });
 
   test("the first list hands out a sending key before anything else", async () => {
@@ -318,6 +319,19 @@ describe("someone joins", () => {
     expect(await relay.node("bob").keys.receivingKey("alice", kidOf(0, 16))).toEqual(key);
     expect(await relay.node("bob").keys.receivingKey("alice", kidOf(0, 40))).toBeUndefined();
     expect(await relay.node("bob").keys.receivingKey("alice", kidOf(9, 0))).toBeUndefined();
+  });
+
+  test("after 255 joins the step is spent: the sender starts a fresh epoch and sends it to everyone", async () => {
+    const relay = await call(["alice", "bob"]);
+    const A = relay.node("alice");
+    const ids = ["alice", "bob"];
+    for (let i = 0; i < 256; i++) {
+      ids.push(`guest-${i}`);
+      relay.post("alice", await A.keys.setParticipants(ids));
+    }
+    await relay.settle();
+    expect(eventsOf(A, "sending-key").map((e) => e.kid).slice(-2)).toEqual([kidOf(0, 255), kidOf(1, 0)]);
+    expect(held(relay.node("bob"), "alice").get(kidOf(1, 0))).toBe(hex(sending(A).key));
   });
 });
 
