@@ -167,7 +167,7 @@ export class CallKeys {
       this.timers.delete(handle);
       void this.serial(async () => {
         if (!this.closed) run();
-      });
+      }).catch(() => undefined); // a throwing onEvent must not become an unhandled rejection
     }, ms);
     this.timers.add(handle);
     return handle;
@@ -331,7 +331,10 @@ export class CallKeys {
       for (const early of peer.early.splice(0)) out.push(...(await this.dispatch(peer, early)));
     }
     if (!ack) {
-      out.push({ to: peer.id, body: { kind: "key", pk: this.publicKey, ack: true } });
+      // A responder still waiting for the reveal answers "I (re)started" in turn, so the initiator sends it again.
+      // The initiator always answers ack: true, so this cannot ping-pong.
+      const waiting = !isNew && !peer.initiator && !peer.hs?.theirs;
+      out.push({ to: peer.id, body: { kind: "key", pk: this.publicKey, ack: !waiting } });
       peer.sentEpochs.clear(); // it (re)started with me: it may hold none of my keys
     }
     // A new key starts the handshake; "I (re)started" gets the last handshake message again, in case it was lost.
