@@ -45,6 +45,8 @@ interface Attempt {
   heard: number[];
   /** Writes video for `ms` milliseconds, a keyframe every tenth packet, as an encoder would. */
   sendVideo(ms: number): Promise<void>;
+  /** Writes video until `check` holds or `ms` have passed; whether it holds. */
+  sendUntil(check: () => boolean, ms: number): Promise<boolean>;
   sfuTransportState(): DtlsState;
   offerSdp: string;
   media: PublishedMedia;
@@ -78,6 +80,16 @@ async function publish(options: { offer?: (sdp: string) => string; answer?: (sdp
   expect(announced.tracks.get("video")!.transceiver.dtlsTransport.state).toBe("new");
   await pc.setRemoteDescription({ type: "answer", sdp: (options.answer ?? String)(published.answerSdp) });
   let seq = 0;
+  const sendUntil = async (check: () => boolean, ms: number): Promise<boolean> => {
+    for (const end = performance.now() + ms; performance.now() < end && !check(); seq++) {
+      const payload = Buffer.alloc(400, seq % 256);
+      payload[0] = 0x10;
+      payload[1] = seq % 10 === 0 ? 0x00 : 0x01; // VP8: a keyframe's P bit is 0
+      track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: seq, timestamp: seq * 3000, marker: true }), payload));
+      await Bun.sleep(20);
+    }
+    return check();
+  };
   return {
     sfuStates,
     clientStates,
@@ -85,15 +97,8 @@ async function publish(options: { offer?: (sdp: string) => string; answer?: (sdp
     offerSdp: pc.localDescription!.sdp,
     media: announced,
     sfuTransportState: () => announced.tracks.get("video")!.transceiver.dtlsTransport.state as DtlsState,
-    async sendVideo(ms) {
-      for (const end = performance.now() + ms; performance.now() < end; seq++) {
-        const payload = Buffer.alloc(400, seq % 256);
-        payload[0] = 0x10;
-        payload[1] = seq % 10 === 0 ? 0x00 : 0x01; // VP8: a keyframe's P bit is 0
-        track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: seq, timestamp: seq * 3000, marker: true }), payload));
-        await Bun.sleep(20);
-      }
-    },
+    sendVideo: async (ms) => void (await sendUntil(() => false, ms)),
+    sendUntil,
   };
 }
 
@@ -105,11 +110,10 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
 describe("DTLS fingerprints", () => {
   test("a publisher whose certificate matches its offer's fingerprint connects, and its video reaches the SFU", async () => {
     const a = await publish();
-    expect(await until(() => a.sfuTransportState() === "connected", 10_000)).toBe(true);
-    await a.sendVideo(500);
-    expect(await until(() => a.heard.length >= 10, 5_000)).toBe(true);
+    expect(await until(() => a.sfuTransportState() === "connected", 20_000)).toBe(true);
+    expect(await a.sendUntil(() => a.heard.length >= 10, 20_000)).toBe(true);
     expect(a.clientStates).toContain("connected");
-  });
+  }, 60_000);
 
   test("the SFU refuses a publisher whose offer names another certificate (one byte of the fingerprint changed): no connection, not one packet", async () => {
     const a = await publish({
@@ -120,27 +124,27 @@ describe("DTLS fingerprints", () => {
       },
     });
     // The handshake runs to its end, then the certificate is compared and the transport fails.
-    expect(await until(() => a.sfuStates.includes("failed"), 10_000)).toBe(true);
+    expect(await until(() => a.sfuStates.includes("failed"), 20_000)).toBe(true);
     await a.sendVideo(1_000);
     await Bun.sleep(300);
     expect(a.sfuStates).not.toContain("connected");
     expect(a.sfuTransportState()).toBe("failed");
     expect(a.heard).toEqual([]);
-  });
+  }, 60_000);
 
   test("a client refuses an SFU whose answer names another certificate: the client never connects", async () => {
     const a = await publish({ answer: withOneByteChanged });
     // The client is the DTLS client here: it learns the SFU's certificate in the handshake and compares it then.
-    expect(await until(() => a.clientStates.includes("failed"), 10_000)).toBe(true);
+    expect(await until(() => a.clientStates.includes("failed"), 20_000)).toBe(true);
     expect(a.clientStates).not.toContain("connected");
     await a.sendVideo(500);
     await Bun.sleep(300);
     expect(a.heard).toEqual([]);
-  });
+  }, 60_000);
 
   test("the SFU sends nothing to a receiver whose answer names another certificate", async () => {
     const a = await publish();
-    expect(await until(() => a.sfuTransportState() === "connected", 10_000)).toBe(true);
+    expect(await until(() => a.sfuTransportState() === "connected", 20_000)).toBe(true);
     const receive = async (answer: (sdp: string) => string) => {
       const pc = new RTCPeerConnection(PEER_CONFIG);
       const got: number[] = [];
@@ -158,10 +162,10 @@ describe("DTLS fingerprints", () => {
     };
     const refused = await receive(withOneByteChanged);
     const accepted = await receive(String);
-    await a.sendVideo(1_500);
-    expect(await until(() => accepted.length >= 10, 5_000)).toBe(true);
+    expect(await a.sendUntil(() => accepted.length >= 10, 20_000)).toBe(true);
+    await a.sendVideo(500);
     expect(refused).toEqual([]);
-  });
+  }, 60_000);
 
   // Known gap (werift 0.25.2): as DTLS server, werift reads the client's CertificateVerify but never checks its
   // signature (lib/dtls/src/flight/server/flight6.js, the certificate_verify_15 handler only logs), nor the client's
@@ -177,10 +181,9 @@ describe("DTLS fingerprints", () => {
     const a = await publish({ config: { dtls: { keys: { certPem: shown.certPem, keyPem: other.keyPem, signatureHash: shown.signatureHash } } } });
     // The offer names exactly the certificate presented; only the key behind the handshake's signature differs.
     expect(fingerprintsOf(a.offerSdp)[0]!.toUpperCase()).toBe(`A=FINGERPRINT:SHA-256 ${new X509Certificate(shown.certPem).fingerprint256}`);
-    await until(() => a.sfuStates.includes("connected") || a.sfuStates.includes("failed"), 10_000);
-    await a.sendVideo(500);
-    await Bun.sleep(300);
+    await until(() => a.sfuStates.includes("connected") || a.sfuStates.includes("failed"), 20_000);
+    await a.sendUntil(() => a.heard.length >= 5, 5_000);
     expect(a.sfuStates).not.toContain("connected");
     expect(a.heard).toEqual([]);
-  });
+  }, 60_000);
 });

@@ -62,7 +62,7 @@ export function SettingsPage(p: { page: PageContext; settings: OrgSettings; logo
 /** Whether a browser that cannot encrypt end to end may join unencrypted: off by default, and said plainly why. */
 function CallsFieldset(p: { page: PageContext; allowed: boolean; error?: string }): JSX.Element {
   const s = p.page.t.settings;
-  const describedBy = p.error ? "f-unencryptedCalls-error f-unencryptedCalls-hint" : "f-unencryptedCalls-hint";
+  const describedBy = `${p.error ? "f-unencryptedCalls-error " : ""}f-unencryptedCalls-hint f-unencryptedCalls-effect`;
   return (
     <fieldset>
       <legend>{s.callsLegend}</legend>
@@ -72,7 +72,7 @@ function CallsFieldset(p: { page: PageContext; allowed: boolean; error?: string 
         {s.unencryptedCalls}
       </label>
       {p.error ? <small id="f-unencryptedCalls-error">{p.error}</small> : null}
-      <small>{s.unencryptedCallsHint}</small>
+      <small id="f-unencryptedCalls-effect">{s.unencryptedCallsHint}</small>
     </fieldset>
   );
 }

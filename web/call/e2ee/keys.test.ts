@@ -152,8 +152,8 @@ describe("key ids and the ratchet", () => {
   });
 });
 
-describe("two people", () => {
-  test("see the same code and hold each other's sending key; the private key cannot be exported", async () => {
+describe("meeting in a call", () => {
+  test("two people see the same code and hold each other's sending key; the private key cannot be exported", async () => {
     const relay = await call(["alice", "bob"]);
     expectPairReady(relay, "alice", "bob");
     const A = relay.node("alice");
@@ -164,6 +164,7 @@ describe("two people", () => {
     expect(await relay.node("bob").keys.receivingKey("alice", 0n)).toEqual(sending(A).key);
     expect(relay.delivered.length).toBeLessThanOrEqual(10);
     expect(A.keys.publicKey).toMatch(/^[A-Za-z0-9_-]{87}$/);
+    expect((Reflect.get(A.keys, "privateKey") as CryptoKey).extractable).toBe(false);
   });
 
   test("the first list hands out a sending key before anything else", async () => {
@@ -202,20 +203,30 @@ describe("two people", () => {
     }
   });
 
-  test("a lost message is made good when a side says it (re)started", async () => {
+  test.each([
+    ["key", "bob"],
+    ["key", "alice"],
+    ["commit", "bob"],
+    ["commit", "alice"],
+    ["nonce", "bob"],
+    ["nonce", "alice"],
+    ["reveal", "bob"],
+    ["reveal", "alice"],
+    ["media", "bob"],
+    ["media", "alice"],
+  ])("a lost %s is made good when %s's list blips (the other is gone and back)", async (lost, blips) => {
     const relay = new Relay();
     for (const n of ["alice", "bob"]) await relay.add(n);
     let dropped = false;
     relay.tap = (w) => {
-      const kind = (w.body as { kind: string }).kind;
-      if (!dropped && kind === "reveal") return ((dropped = true), []);
+      if (!dropped && (w.body as { kind: string }).kind === lost) return ((dropped = true), []);
       return [w];
     };
     await relay.list(["alice", "bob"]);
     await relay.settle();
-    expect(codeFor(relay.node("bob"), "alice")).toBeUndefined();
-    await relay.list(["bob"], ["bob"]); // bob's connection blips: alice is gone from his list and back
-    await relay.list(["alice", "bob"], ["bob"]);
+    expect(dropped).toBe(true);
+    await relay.list([blips], [blips]);
+    await relay.list(["alice", "bob"], [blips]);
     await relay.settle();
     expectPairReady(relay, "alice", "bob");
   });
@@ -318,6 +329,19 @@ describe("someone joins", () => {
     expect(await relay.node("bob").keys.receivingKey("alice", kidOf(0, 16))).toEqual(key);
     expect(await relay.node("bob").keys.receivingKey("alice", kidOf(0, 40))).toBeUndefined();
     expect(await relay.node("bob").keys.receivingKey("alice", kidOf(9, 0))).toBeUndefined();
+  });
+
+  test("after 255 joins the step is spent: the sender starts a fresh epoch and sends it to everyone", async () => {
+    const relay = await call(["alice", "bob"]);
+    const A = relay.node("alice");
+    const ids = ["alice", "bob"];
+    for (let i = 0; i < 256; i++) {
+      ids.push(`guest-${i}`);
+      relay.post("alice", await A.keys.setParticipants(ids));
+    }
+    await relay.settle();
+    expect(eventsOf(A, "sending-key").map((e) => e.kid).slice(-2)).toEqual([kidOf(0, 255), kidOf(1, 0)]);
+    expect(held(relay.node("bob"), "alice").get(kidOf(1, 0))).toBe(hex(sending(A).key));
   });
 });
 

@@ -16,11 +16,12 @@
 // Limit: who is in the call is the server's word; a participant the server adds gets the keys like anyone listed,
 // and only the code and the list on screen reveal them.
 
-import { equalBytes, fromBase64url, randomBytes, toBase64url } from "./key-bytes.ts";
+import { fromBase64url, toBase64url } from "./key-bytes.ts";
 import { e2eeBody, type E2eeBody, type Outgoing } from "./key-messages.ts";
 import { deriveWrapKeys, kidOf, newMediaKey, ratchetKey, splitKid, STEPS_PER_EPOCH, unwrapMediaKey, type WrapKeys, wrapMediaKey } from "./media-keys.ts";
 import { ReceivedKeys } from "./received-keys.ts";
-import { commitment, computeSas, type SasCode } from "./sas.ts";
+import { acceptCommit, acceptNonce, acceptReveal, type Handshake, initiatorBody, nonceBody, openHandshake, type Pair } from "./handshake.ts";
+import type { SasCode } from "./sas.ts";
 
 export { e2eeBody, type E2eeBody, MAX_E2EE_BODY_CHARS, type Outgoing } from "./key-messages.ts";
 export { kidOf, ratchetKey, splitKid } from "./media-keys.ts";
@@ -49,17 +50,6 @@ interface SendingKey {
   key: Uint8Array;
 }
 
-/** A handshake with one peer, from my side. */
-interface Handshake {
-  sid: string;
-  /** My nonce: nI when I initiate, nR when I respond. */
-  mine: Uint8Array;
-  /** The commitment: mine when I initiate, the one received when I respond. */
-  c: Uint8Array;
-  /** Their nonce once it arrived (nR, or the revealed nI); the code exists from then on. */
-  theirs?: Uint8Array;
-}
-
 interface Peer {
   id: string;
   /** I start the handshake: my id is the smaller. */
@@ -76,7 +66,6 @@ interface Peer {
   early: E2eeBody[];
 }
 
-const NONCE_BYTES = 32;
 const MAX_EARLY = 8;
 
 function isPersonId(id: unknown): id is string {
@@ -178,7 +167,7 @@ export class CallKeys {
       this.timers.delete(handle);
       void this.serial(async () => {
         if (!this.closed) run();
-      });
+      }).catch(() => undefined); // a throwing onEvent must not become an unhandled rejection
     }, ms);
     this.timers.add(handle);
     return handle;
@@ -342,7 +331,10 @@ export class CallKeys {
       for (const early of peer.early.splice(0)) out.push(...(await this.dispatch(peer, early)));
     }
     if (!ack) {
-      out.push({ to: peer.id, body: { kind: "key", pk: this.publicKey, ack: true } });
+      // A responder still waiting for the reveal answers "I (re)started" in turn, so the initiator sends it again.
+      // The initiator always answers ack: true, so this cannot ping-pong.
+      const waiting = !isNew && !peer.initiator && !peer.hs?.theirs;
+      out.push({ to: peer.id, body: { kind: "key", pk: this.publicKey, ack: !waiting } });
       peer.sentEpochs.clear(); // it (re)started with me: it may hold none of my keys
     }
     // A new key starts the handshake; "I (re)started" gets the last handshake message again, in case it was lost.
@@ -352,60 +344,42 @@ export class CallKeys {
   }
 
   private async initiatorMessage(peer: Peer): Promise<Outgoing> {
-    if (!peer.hs) {
-      const nI = randomBytes(NONCE_BYTES);
-      peer.hs = { sid: toBase64url(randomBytes(16)), mine: nI, c: await commitment(this.pk, nI) };
-    }
-    const { sid, mine, c, theirs } = peer.hs;
-    const body: E2eeBody = theirs ? { kind: "reveal", sid, n: toBase64url(mine) } : { kind: "commit", sid, c: toBase64url(c) };
-    return { to: peer.id, body };
+    peer.hs ??= await openHandshake(this.pk);
+    return { to: peer.id, body: initiatorBody(peer.hs) };
+  }
+
+  private pair(peer: Peer & { pk: Uint8Array }): Pair {
+    const me = { id: this.me, pk: this.pk };
+    const them = { id: peer.id, pk: peer.pk };
+    return peer.initiator ? { roomId: this.roomId, initiator: me, responder: them } : { roomId: this.roomId, initiator: them, responder: me };
   }
 
   private async onCommit(peer: Peer, sid: string, cText: string): Promise<Outgoing[]> {
     const c = fromBase64url(cText);
     if (peer.initiator || !c) return this.invalid(peer.id);
-    if (!peer.hs) peer.hs = { sid, mine: randomBytes(NONCE_BYTES), c };
-    // Another sid for the same pair of keys is refused: a fresh nonce per retry would let a server grind the code.
-    else if (peer.hs.sid !== sid || !equalBytes(peer.hs.c, c)) return [];
-    return [{ to: peer.id, body: { kind: "nonce", sid, n: toBase64url(peer.hs.mine) } }];
+    const hs = acceptCommit(peer.hs, sid, c);
+    if (!hs) return [];
+    peer.hs = hs;
+    return [{ to: peer.id, body: nonceBody(hs) }];
   }
 
   private async onNonce(peer: Peer, sid: string, nText: string): Promise<Outgoing[]> {
     const nR = fromBase64url(nText);
     if (!peer.initiator || !nR) return this.invalid(peer.id);
-    const hs = peer.hs;
-    if (!hs || hs.sid !== sid || !peer.pk) return []; // stale
-    if (hs.theirs) return equalBytes(hs.theirs, nR) ? [await this.initiatorMessage(peer)] : [];
-    hs.theirs = nR;
-    const code = await computeSas({
-      roomId: this.roomId,
-      initiator: { id: this.me, pk: this.pk },
-      responder: { id: peer.id, pk: peer.pk },
-      nI: hs.mine,
-      nR,
-    });
-    this.emit({ type: "code", personId: peer.id, ...code });
+    if (!peer.pk) return [];
+    const result = await acceptNonce(peer.hs, sid, nR, this.pair({ ...peer, pk: peer.pk }));
+    if (!result) return [];
+    if (result !== "repeat") this.emit({ type: "code", personId: peer.id, ...result });
     return [await this.initiatorMessage(peer)];
   }
 
   private async onReveal(peer: Peer, sid: string, nText: string): Promise<Outgoing[]> {
     const nI = fromBase64url(nText);
     if (peer.initiator || !nI) return this.invalid(peer.id);
-    const hs = peer.hs;
-    if (!hs || hs.sid !== sid || hs.theirs || !peer.pk) return []; // stale or repeated
-    if (!equalBytes(await commitment(peer.pk, nI), hs.c)) {
-      this.emit({ type: "tampered", personId: peer.id, reason: "commit" });
-      return [];
-    }
-    hs.theirs = nI;
-    const code = await computeSas({
-      roomId: this.roomId,
-      initiator: { id: peer.id, pk: peer.pk },
-      responder: { id: this.me, pk: this.pk },
-      nI,
-      nR: hs.mine,
-    });
-    this.emit({ type: "code", personId: peer.id, ...code });
+    if (!peer.pk) return [];
+    const result = await acceptReveal(peer.hs, sid, nI, this.pair({ ...peer, pk: peer.pk }));
+    if (result === "tampered") this.emit({ type: "tampered", personId: peer.id, reason: "commit" });
+    else if (result) this.emit({ type: "code", personId: peer.id, ...result });
     return [];
   }
 
