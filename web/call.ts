@@ -16,6 +16,7 @@ import { participantItems, waitingItems } from "./call/host-lists.ts";
 import { decoded, look } from "./call/measure.ts";
 import { rateLink, VideoGuard } from "./call/quality.ts";
 import { chime, meter } from "./call/sound.ts";
+import { SecureCall } from "./call/secure.ts";
 import { draggableToCorners, initials, markQuality, Stage, watchShownWidth } from "./call/tiles.ts";
 import "./network-check.ts"; // the device-check page's network check, on its own
 
@@ -27,6 +28,10 @@ type Labels = Messages["rooms"]["call"] & Record<BaseLabel, string>;
 interface Config {
   roomId: string;
   iceServers: RTCIceServer[];
+  /** The frame-encryption worker's script (web/call/e2ee/worker.ts). */
+  e2eeWorker: string;
+  /** Whether the organisation lets this browser join unencrypted if it cannot encrypt. */
+  unencryptedAllowed: boolean;
   role: "host" | "guest";
   selfName: string;
   labels: Labels;
@@ -49,6 +54,7 @@ let wantCall = false;
 let waitingTimer: ReturnType<typeof setInterval> | null = null;
 let lastWaitingCount = 0;
 
+const secure = new SecureCall(config.roomId, config.e2eeWorker, L.e2ee, document.documentElement.lang === "ru" ? "ru" : "en", send);
 const stage = new Stage($("remote"), $("tile-template") as HTMLTemplateElement, $("self"), L);
 const panel = new Panel({ chat: L.chat, files: L.files, people: L.people });
 
@@ -65,6 +71,9 @@ async function startPreview(): Promise<void> {
     ($("join") as HTMLButtonElement).disabled = true;
     return;
   }
+  // A browser that cannot encrypt end to end is told so, loudly; it joins only if the organisation allows it.
+  $("e2ee-unsupported").hidden = secure.capable;
+  if (!secure.capable && !config.unencryptedAllowed) ($("join") as HTMLButtonElement).disabled = true;
   await media.acquire({ mic: ($("mic") as HTMLSelectElement).value || undefined, camera: ($("camera") as HTMLSelectElement).value || undefined });
 }
 
@@ -176,7 +185,7 @@ function connect(): void {
       const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/rooms/${config.roomId}/ws`);
       socket = ws;
       connecting = false;
-      ws.onopen = () => ws.send(JSON.stringify({ type: "hello", token }));
+      ws.onopen = () => ws.send(JSON.stringify({ type: "hello", token, e2ee: secure.capable }));
       ws.onmessage = (e) => void onMessage(JSON.parse(String(e.data)) as ServerMessage);
       ws.onclose = (e) => {
         if (socket !== ws) return;
@@ -207,6 +216,7 @@ async function onMessage(m: ServerMessage): Promise<void> {
   switch (m.type) {
     case "welcome":
       me = m.personId;
+      await secure.start(me);
       document.body.dataset.callState = m.state === "admitted" ? "ready" : "waiting";
       if (m.state === "admitted") return void (wantCall ? await startCall() : status(""));
       $("call").hidden = true; // back in the waiting room after a reconnect (the call was full, or they were removed)
@@ -226,6 +236,7 @@ async function onMessage(m: ServerMessage): Promise<void> {
       return;
     case "participants":
       people = m.people;
+      void secure.participants(people);
       stage.update(people, me);
       $("alone").hidden = stage.tiles.size > 0;
       return renderParticipants();
@@ -238,6 +249,8 @@ async function onMessage(m: ServerMessage): Promise<void> {
     case "unsubscribe":
       pending = pending.filter((p) => p.id !== m.id);
       return dropReceiver(m.id);
+    case "e2ee":
+      return secure.receive(m.from, m.body);
     case "chat":
       return panel.chat(m.messages);
     case "files":
@@ -266,8 +279,9 @@ async function startCall(): Promise<void> {
   const waiting = document.getElementById("waiting-box");
   if (waiting) document.querySelector('[data-panel="people"]')?.prepend(waiting);
   status(L.admitted);
-  publisher = new RTCPeerConnection({ iceServers: config.iceServers });
+  publisher = new RTCPeerConnection({ iceServers: config.iceServers, ...secure.connectionConfig() });
   media.attach(publisher);
+  secure.protectPublisher(publisher);
   publisher.onconnectionstatechange = () => {
     const s = publisher?.connectionState;
     if (s === "connected") status(L.connected);
@@ -286,12 +300,13 @@ async function startCall(): Promise<void> {
 }
 
 async function receive(id: string, sdp: string, name: string, personId: string): Promise<void> {
-  const pc = new RTCPeerConnection({ iceServers: config.iceServers });
-  const known = people.find((p) => p.personId === personId) ?? { personId, name, role: "guest", mic: "off", camera: "off", screen: false };
+  const pc = new RTCPeerConnection({ iceServers: config.iceServers, ...secure.connectionConfig() });
+  const known = people.find((p) => p.personId === personId) ?? { personId, name, role: "guest", mic: "off", camera: "off", screen: false, e2ee: true };
   const tile = stage.tile(known);
   $("alone").hidden = true;
   stage.layout();
   pc.ontrack = (e) => {
+    secure.protectReceiver(e.receiver, personId);
     for (const old of tile.stream.getTracks().filter((t) => t.kind === e.track.kind)) tile.stream.removeTrack(old);
     tile.stream.addTrack(e.track);
     if (tile.video.srcObject !== tile.stream) tile.video.srcObject = tile.stream;
@@ -461,7 +476,7 @@ async function ciphers(): Promise<string[]> {
   return out;
 }
 
-(window as unknown as { kabinetCall: object }).kabinetCall = { stats, peers, ciphers, deviceStates: () => media.states() };
+(window as unknown as { kabinetCall: object }).kabinetCall = { stats, peers, ciphers, deviceStates: () => media.states(), e2ee: () => secure.snapshot() };
 
 // ---- wiring --------------------------------------------------------------------------------------------------------
 

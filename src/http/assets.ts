@@ -11,12 +11,13 @@ import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import picoPath from "@picocss/pico/css/pico.jade.min.css" with { type: "file" };
 import appCssPath from "../../web/app.css" with { type: "file" };
 import faviconPath from "../../web/favicon.svg" with { type: "file" };
-import { callClientScript, copyButtonScript, mediaCheckScript } from "./call-client.macro.ts" with { type: "macro" };
+import { callClientScript, copyButtonScript, e2eeWorkerScript, mediaCheckScript } from "./call-client.macro.ts" with { type: "macro" };
 import { allow, anyone } from "./access.ts";
 import type { AppEnv } from "./env.ts";
 
 /** The call client, bundled from web/call.ts when Kabinet is built. */
 const CALL_JS: string = callClientScript();
+const E2EE_WORKER_JS: string = e2eeWorkerScript();
 const COPY_BUTTON_JS: string = copyButtonScript();
 const MEDIA_CHECK_JS: string = mediaCheckScript();
 
@@ -24,6 +25,7 @@ const JS = "text/javascript; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
 const SOURCES = {
   "call.js": { body: () => new TextEncoder().encode(CALL_JS), type: JS },
+  "e2ee-worker.js": { body: () => new TextEncoder().encode(E2EE_WORKER_JS), type: JS },
   "copy-button.js": { body: () => new TextEncoder().encode(COPY_BUTTON_JS), type: JS },
   "media-check.js": { body: () => new TextEncoder().encode(MEDIA_CHECK_JS), type: JS },
   "htmx.min.js": { body: () => readFileSync(htmxPath), type: JS },

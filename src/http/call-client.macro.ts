@@ -6,6 +6,11 @@ export function callClientScript(): string {
   return bundle("call.ts");
 }
 
+/** The call's frame-encryption worker (web/call/e2ee/worker.ts): its own script, as workers are. */
+export function e2eeWorkerScript(): string {
+  return bundle("call/e2ee/worker.ts");
+}
+
 /** The copy buttons of pages that show something to keep (recovery codes). */
 export function copyButtonScript(): string {
   return bundle("copy-button.ts");

@@ -1,6 +1,6 @@
 // Security headers and CSRF defence for every response and request.
 //
-// CSP: scripts only from this origin and only with the per-response nonce; no inline styles, no eval, no framing,
+// CSP: scripts only from this origin and only with the per-response nonce (workers: from this origin); no inline styles, no eval, no framing,
 // no plugins; connections only back to this origin (the call client's WebSocket included). Nothing is loaded from
 // anywhere else, which is also what keeps every request on the appliance.
 // Caching: every response is `Cache-Control: no-store` unless its handler says otherwise (only content-hashed assets
@@ -20,6 +20,8 @@ export function securityHeaders(publicUrl: URL): MiddlewareHandler<AppEnv> {
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
       scriptSrc: [NONCE],
+      // The call's frame-encryption worker (/assets/e2ee-worker.*.js); a worker cannot carry a nonce.
+      workerSrc: ["'self'"],
       styleSrc: ["'self'"],
       imgSrc: ["'self'", "data:"],
       fontSrc: ["'self'"],

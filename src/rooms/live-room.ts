@@ -13,7 +13,10 @@ import type { Logger } from "../log.ts";
 import { planSubscriptions, type Subscription, wantedSubscriptions } from "./sfu/forwarding.ts";
 import type { MediaServer, PublishedMedia, Subscribed } from "./sfu/media-server.ts";
 import type { RoomRole } from "./rooms.ts";
-import { type CallParticipant, type DeviceState, MAX_IN_CALL, type ServerMessage } from "./signaling.ts";
+import { type CallParticipant, CLOSE, type DeviceState, MAX_IN_CALL, type ServerMessage } from "./signaling.ts";
+
+/** Why a browser that cannot encrypt end to end is not let in (the organisation has not allowed it). */
+export const UNENCRYPTED_REFUSED = "this browser cannot encrypt the call end to end";
 
 export interface Socket {
   send(message: ServerMessage): void;
@@ -28,6 +31,8 @@ interface Participant {
   admitted: boolean;
   since: number;
   devices: { mic: DeviceState; camera: DeviceState; screen: boolean };
+  /** Whether their browser said it encrypts end to end (see signaling.ts "hello"). */
+  e2ee: boolean;
   publishing: { close: () => Promise<void> } | null;
   media: PublishedMedia | null;
   /** Subscriptions this participant receives, by source person id. */
@@ -58,6 +63,8 @@ export interface RoomEvents {
   remove(host: string, guest: string): void;
   leave(personId: string): void;
   end(host: string): void;
+  /** Whether the organisation lets a browser that cannot encrypt end to end join (then the call is not). */
+  unencryptedAllowed(): boolean;
 }
 
 export class LiveRoom {
@@ -89,14 +96,15 @@ export class LiveRoom {
     return [...this.participants.values()].filter((p) => !p.admitted).map((p) => p.personId);
   }
 
-  connect(personId: string, name: string, role: RoomRole, socket: Socket): void {
+  connect(personId: string, name: string, role: RoomRole, socket: Socket, e2ee = true): void {
     if (this.ended) return socket.close(1000, "the consultation has ended");
+    if (!e2ee && !this.events.unencryptedAllowed()) return socket.close(CLOSE.policy, UNENCRYPTED_REFUSED);
     const previous = this.participants.get(personId);
     if (previous) this.remove(previous, { replaced: true });
     const wasIn = !this.removed.has(personId) && (this.everAdmitted.has(personId) || this.events.wasAdmitted(personId));
     const admitted = role === "host" || (wasIn && this.admittedCount() < MAX_IN_CALL);
     const devices: Participant["devices"] = { mic: "off", camera: "off", screen: false }; // until their browser says
-    const p: Participant = { personId, name, role, socket, admitted, since: this.now(), devices, publishing: null, media: null, receiving: new Map() };
+    const p: Participant = { personId, name, role, socket, admitted, since: this.now(), devices, e2ee, publishing: null, media: null, receiving: new Map() };
     this.participants.set(personId, p);
     if (admitted) this.everAdmitted.add(personId);
     this.events.join(personId);
@@ -201,6 +209,16 @@ export class LiveRoom {
     }
   }
 
+  /**
+   * A key-exchange message from one browser in the call to another, stamped with the sender as this server knows them.
+   * Only between people in the call: someone waiting neither sends nor receives keys.
+   */
+  relayKeys(fromId: string, toId: string, body: Record<string, string | boolean>): void {
+    const from = this.participants.get(fromId);
+    const to = this.participants.get(toId);
+    if (from?.admitted && to?.admitted && fromId !== toId) to.socket.send({ type: "e2ee", from: fromId, body });
+  }
+
   broadcastToAdmitted(message: ServerMessage): void {
     for (const p of this.participants.values()) if (p.admitted) p.socket.send(message);
   }
@@ -253,7 +271,7 @@ export class LiveRoom {
   private announceParticipants(): void {
     const people: CallParticipant[] = [...this.participants.values()]
       .filter((p) => p.admitted)
-      .map((p) => ({ personId: p.personId, name: p.name, role: p.role, ...p.devices }));
+      .map((p) => ({ personId: p.personId, name: p.name, role: p.role, ...p.devices, e2ee: p.e2ee }));
     this.broadcastToAdmitted({ type: "participants", people });
   }
 

@@ -1,4 +1,5 @@
 // The registry of rooms with people in them, and the WebSocket endpoint's message handling.
+import { allowsUnencryptedCalls } from "../settings/settings.ts";
 import { loadMediaServer, mediaOptions } from "./sfu/load.ts";
 import type { Installation } from "../installation.ts";
 import { getPerson } from "../people/people.ts";
@@ -114,7 +115,7 @@ export class LiveRooms {
           if (!role || !person || !sessionStillExists(db, holder.sessionHandle)) return socket.close(CLOSE.policy, "not allowed");
           personId = claims.personId;
           room = this.room(roomId);
-          room.connect(personId, person.name, role, socket);
+          room.connect(personId, person.name, role, socket, msg.e2ee);
           return;
         }
         const me = personId;
@@ -149,6 +150,8 @@ export class LiveRooms {
             return r.takeOut(me, msg.personId);
           case "notice":
             return r.notice(me, msg.personId, msg.text);
+          case "e2ee":
+            return r.relayKeys(me, msg.to, msg.body);
           case "leave":
             r.disconnect(me, socket);
             return socket.close(CLOSE.normal, "left");
@@ -199,6 +202,7 @@ export class LiveRooms {
           this.removedFrom.delete(roomId);
           closeRoom(deps, roomId, h);
         },
+        unencryptedAllowed: () => allowsUnencryptedCalls(deps.db),
       }, this.inst.log, () => this.inst.clock.now(), this.removedIn(roomId));
       this.rooms.set(roomId, room);
     }

@@ -1,5 +1,6 @@
 // Consultation rooms. Specialists and admins open rooms; anyone signed in enters a room they are allowed in (the
 // owner, or someone who opened its invitation); everyone else gets 404 for a room id, as if it did not exist.
+import { allowsUnencryptedCalls } from "../settings/settings.ts";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
@@ -112,7 +113,7 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     // The host sees their own label; a guest sees who invited them (the label may name them, or why they come).
     const title = found.role === "host" ? (roomLabel(deps, found.room.id) ?? undefined) : c.get("t").rooms.invitedBy(personName(deps, found.room.ownerId) ?? "—");
     return c.html(
-      <RoomPage page={pageContext(c)} room={found.room} role={found.role} title={title} inviteUrl={inviteUrl} maxUploadMB={maxMB} fileTypes={ALLOWED_EXTENSIONS} iceServers={iceServersNow(deps.config, c.get("now"))} />,
+      <RoomPage page={pageContext(c)} room={found.room} role={found.role} title={title} inviteUrl={inviteUrl} maxUploadMB={maxMB} fileTypes={ALLOWED_EXTENSIONS} iceServers={iceServersNow(deps.config, c.get("now"))} unencryptedAllowed={allowsUnencryptedCalls(deps.db)} />,
     );
   });
 

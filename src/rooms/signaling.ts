@@ -13,8 +13,14 @@ export type DeviceState = z.infer<typeof deviceState>;
 /** Most people in one call (a specialist with a family, an interpreter, a supervisor). */
 export const MAX_IN_CALL = 8;
 
+/** A key-exchange message as the server sees it: a small flat object, nothing more (the browsers check the rest). */
+const e2eeBody = z
+  .record(z.string().max(16), z.union([z.string().max(200), z.boolean()]))
+  .refine((b) => Object.keys(b).length <= 8, "too many fields");
+
 export const clientMessage = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("hello"), token: z.string().min(10).max(1024) }),
+  /** `e2ee`: whether this browser encrypts its media end to end (absent: it does; only a browser that cannot says no). */
+  z.object({ type: z.literal("hello"), token: z.string().min(10).max(1024), e2ee: z.boolean().default(true) }),
   z.object({ type: z.literal("publish"), sdp }),
   z.object({ type: z.literal("answer"), id, sdp }),
   z.object({ type: z.literal("admit"), personId: id }),
@@ -32,6 +38,11 @@ export const clientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("notice"), personId: id, text: z.string().trim().min(1).max(300) }),
   /** How wide this browser shows a received video now, in device pixels (0: not shown): small tiles get small layers. */
   z.object({ type: z.literal("view"), id, width: z.number().int().min(0).max(16384) }),
+  /**
+   * End-to-end key exchange, from this browser to another one in the call (web/call/e2ee/keys.ts). The server relays
+   * the body without reading it, stamped with the sender's authenticated id; it holds no key that could open it.
+   */
+  z.object({ type: z.literal("e2ee"), to: id, body: e2eeBody }),
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessage>;
@@ -44,6 +55,8 @@ export interface CallParticipant {
   mic: DeviceState;
   camera: DeviceState;
   screen: boolean;
+  /** Whether their browser encrypts end to end; one that does not makes the whole call not end-to-end encrypted. */
+  e2ee: boolean;
 }
 
 export type ServerMessage =
@@ -64,6 +77,8 @@ export type ServerMessage =
   /** The call already has MAX_IN_CALL people: this person cannot be admitted now. */
   | { type: "full" }
   | { type: "unsubscribe"; id: string }
+  /** A key-exchange message from another browser in the call; `from` is who the server knows sent it. */
+  | { type: "e2ee"; from: string; body: Record<string, string | boolean> }
   | { type: "chat"; messages: { id: number; author: string; text: string; at: number; mine: boolean }[] }
   | { type: "files"; files: { id: string; name: string; size: number; uploader: string }[] }
   | { type: "ended" }

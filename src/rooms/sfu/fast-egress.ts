@@ -52,6 +52,12 @@ interface IceConnection {
 /** Packets by what became of them, since start (for tests and the benchmark). */
 export const egressCounts = { fast: 0, notYet: 0, retransmitted: 0, direct: 0, refused: 0 };
 
+/**
+ * What this server forwards, payload by payload, as it forwards it. Nobody listens in production; the end-to-end
+ * encryption test listens to show that the media server holds ciphertext only (beyond the few clear bytes).
+ */
+export const egressTap: { listener: ((ssrc: number, payloadType: number, payload: Uint8Array) => void) | null } = { listener: null };
+
 export interface FastEgress {
   /** Sends a received packet to this receiver under its own sequence number and timestamp. */
   forward(view: RtpView, sequenceNumber: number, timestamp: number): void;
@@ -135,6 +141,7 @@ export function fastEgress(sender: RTCRtpSender, options: { retransmit: boolean 
         return;
       }
       const header = { ssrc: s.ssrc, payloadType: on.payloadType, sequenceNumber, timestamp };
+      egressTap.listener?.(s.ssrc, on.payloadType, view.payload);
       const slot = options.retransmit ? sequenceNumber % CACHE_SIZE : (scratch = (scratch + 1) % SCRATCH_SLOTS);
       // Never two packets under one number: the receiver would drop one, and under SRTP the same index is the same
       // keystream (and, with AES-GCM, the authentication key) used twice. A publisher's duplicate is simply not resent.

@@ -16,6 +16,8 @@ export interface Vp8Descriptor {
   readonly pictureId: number;
   /** Offset of TL0PICIDX in the payload, -1 when absent. */
   readonly tl0At: number;
+  /** Where the VP8 payload (the encoded frame's bytes) starts, after the descriptor. */
+  readonly payloadAt: number;
   /** Width and height on the first packet of a keyframe. */
   readonly width?: number;
   readonly height?: number;
@@ -59,7 +61,7 @@ export function readVp8(payload: Uint8Array): Vp8Descriptor | undefined {
     width = (payload[i + 6]! | (payload[i + 7]! << 8)) & 0x3fff;
     height = (payload[i + 8]! | (payload[i + 9]! << 8)) & 0x3fff;
   }
-  return { frameStart, keyframe, pictureIdAt, pictureIdBits, pictureId, tl0At, width, height };
+  return { frameStart, keyframe, pictureIdAt, pictureIdBits, pictureId, tl0At, payloadAt: i, width, height };
 }
 
 /** Writes a picture id in place, in the width the packet already uses. */

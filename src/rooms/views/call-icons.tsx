@@ -78,6 +78,12 @@ const PATHS = {
       <path d="m6 6 12 12" />
     </>
   ),
+  lock: (
+    <>
+      <rect x="4" y="11" width="16" height="10" rx="2" />
+      <path d="M8 11V7a4 4 0 0 1 8 0v4" />
+    </>
+  ),
   signal: (
     <>
       <path d="M4 20v-3" />

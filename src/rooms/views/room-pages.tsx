@@ -43,6 +43,8 @@ export function RoomPage(p: {
   maxUploadMB: number;
   fileTypes: readonly string[];
   iceServers: readonly { urls: string; username?: string; credential?: string }[];
+  /** Whether the organisation lets a browser that cannot encrypt end to end join (unencrypted). */
+  unencryptedAllowed: boolean;
   /** The page's heading: the host's label for the room, or who invited the guest. */
   title?: string;
 }): JSX.Element {
@@ -55,6 +57,8 @@ export function RoomPage(p: {
     role: p.role,
     selfName: p.page.viewer?.name ?? "",
     iceServers: p.iceServers,
+    e2eeWorker: assetUrl("e2ee-worker.js"),
+    unencryptedAllowed: p.unencryptedAllowed,
     labels: {
       waitingFor: r.waitingFor, admitted: r.admitted, declined: r.declined,
       connecting: r.connecting, connected: r.connected, failed: r.failed, noWebRTC: r.noWebRTC,
@@ -100,6 +104,10 @@ export function RoomPage(p: {
             </ul>
           </article>
         ) : null}
+        <article id="e2ee-unsupported" class="kb-alert" role="alert" hidden aria-labelledby="e2ee-unsupported-title">
+          <h2 id="e2ee-unsupported-title">{c.e2ee.unsupportedTitle}</h2>
+          <p>{p.unencryptedAllowed ? c.e2ee.unsupportedAllowed : c.e2ee.unsupportedRefused}</p>
+        </article>
         <article id="perm-help" class="kb-alert" hidden aria-labelledby="perm-title">
           <h2 id="perm-title">{c.permTitle}</h2>
           <p id="perm-text"></p>
@@ -132,6 +140,10 @@ export function RoomPage(p: {
       </div>
       <section id="call" class="kb-call" hidden aria-label={r.roomTitle}>
         <div id="remote" class="kb-stage" data-count="0"></div>
+        <button id="e2ee-state" type="button" class="kb-e2ee" data-state="securing" aria-controls="verify-dialog" aria-haspopup="dialog">
+          <Icon name="lock" />
+          <span id="e2ee-text">{c.e2ee.securing}</span>
+        </button>
         <p id="alone" class="kb-alone">{c.alone}</p>
         <figure id="self" class="kb-self kb-tile" data-corner="br" data-camera="on">
           <video id="self-video" autoplay muted playsinline></video>
@@ -181,6 +193,7 @@ export function RoomPage(p: {
             </section>
           ) : null}
           <section data-panel="chat" class="kb-chat">
+            <p class="kb-muted kb-record-note">{c.e2ee.recordNote}</p>
             <ol id="chat-log" aria-live="polite"></ol>
             <form id="chat-form" role="group">
               <label for="chat-text" class="kb-visually-hidden">{r.chatLabel}</label>
@@ -189,6 +202,7 @@ export function RoomPage(p: {
             </form>
           </section>
           <section data-panel="files" class="kb-files">
+            <p class="kb-muted kb-record-note">{c.e2ee.recordNote}</p>
             <ul id="file-list" aria-live="polite"></ul>
             <form id="file-form">
               <label for="file-input">{r.fileLabel}</label>
@@ -199,6 +213,19 @@ export function RoomPage(p: {
             </form>
           </section>
         </aside>
+        <dialog id="verify-dialog" aria-labelledby="verify-title">
+          <article>
+            <header>
+              <h2 id="verify-title">{c.e2ee.verifyTitle}</h2>
+            </header>
+            <p id="e2ee-warning" class="kb-alert" role="alert" hidden></p>
+            <p>{c.e2ee.verifyLead}</p>
+            <ul id="verify-list" class="kb-verify"></ul>
+            <footer>
+              <button id="verify-close" type="button" class="secondary">{c.close}</button>
+            </footer>
+          </article>
+        </dialog>
         {host ? (
           <dialog id="end-dialog" aria-labelledby="end-title">
             <article>
