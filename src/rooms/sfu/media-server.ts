@@ -20,6 +20,7 @@ import {
   RTCPeerConnection,
   RTCRtpCodecParameters,
   type RTCRtpTransceiver,
+  StunProtocol,
   useNACK,
   usePLI,
   useREMB,
@@ -91,6 +92,45 @@ if (typeof derive !== "function") throw new Error("werift changed: Connection.ap
   derive.call(this);
   if (!this.options.stunServer) this.stunServer = undefined;
 };
+
+// werift hands every datagram that is not STUN to DTLS and SRTP, whoever sent it (werift 0.25
+// `lib/ice/src/stun/protocol.js` datagramReceived), and its DTLS server takes a ClientHello after the handshake as a
+// renegotiation and drops the session: one forged packet from anywhere to a receiver's media port cut that receiver
+// off for good while its browser still read "connected" (test/dtls-fingerprint-spoofed-hello.test.ts). Now only STUN
+// (first byte 0–3, RFC 7983) comes from anywhere: DTLS and media only from the remote address of one of the
+// connection's candidate pairs, which exist only for the browser's signalled candidates and for addresses that passed
+// an ICE check signed with this connection's password.
+type PairedProtocol = { fromPeer?: (addr: [string, number]) => boolean; lastPeer?: [string, number] };
+type PairsOf = { checkList: { protocol: unknown; remoteCandidate: { host: string; port: number } }[] };
+let foreignDatagramsDropped = 0;
+const ensureProtocol = (Connection.prototype as unknown as { ensureProtocol(this: PairsOf, protocol: PairedProtocol): void }).ensureProtocol;
+const datagramReceived = (StunProtocol.prototype as unknown as { datagramReceived(this: PairedProtocol, data: Buffer, addr: [string, number]): void }).datagramReceived;
+if (typeof ensureProtocol !== "function" || typeof datagramReceived !== "function") {
+  throw new Error("werift changed: Connection.ensureProtocol or StunProtocol.datagramReceived is gone; re-check which datagrams reach DTLS");
+}
+(Connection.prototype as unknown as { ensureProtocol(this: PairsOf, protocol: PairedProtocol): void }).ensureProtocol = function pairedOnly(this: PairsOf, protocol: PairedProtocol): void {
+  ensureProtocol.call(this, protocol);
+  protocol.fromPeer = (addr) => this.checkList.some((p) => p.protocol === protocol && p.remoteCandidate.port === addr[1] && p.remoteCandidate.host === addr[0]);
+};
+(StunProtocol.prototype as unknown as { datagramReceived(this: PairedProtocol, data: Buffer, addr: [string, number]): void }).datagramReceived = function peersOnly(this: PairedProtocol, data: Buffer, addr: [string, number]): void {
+  if (data.length > 0 && data[0]! > 3 && this.fromPeer) {
+    const last = this.lastPeer;
+    // Nearly every datagram comes from the same peer as the one before: one comparison, not a search of the pairs.
+    if (!last || last[1] !== addr[1] || last[0] !== addr[0]) {
+      if (!this.fromPeer(addr)) {
+        foreignDatagramsDropped++;
+        return;
+      }
+      this.lastPeer = addr;
+    }
+  }
+  datagramReceived.call(this, data, addr);
+};
+
+/** Datagrams other than STUN dropped because they came from an address that is not a peer's (since start). */
+export function foreignDatagramsDroppedCount(): number {
+  return foreignDatagramsDropped;
+}
 
 /** The ICE side of every peer connection Kabinet makes (calls and network checks): the media ports, the advertised
  *  address and nothing else. */
