@@ -6,6 +6,7 @@ import { benchBinary } from "./binary.ts";
 import { benchBooking } from "./booking.ts";
 import { benchCall, callSection } from "./call.ts";
 import { benchCrypto } from "./crypto.ts";
+import { benchE2ee, e2eeSection } from "./e2ee.ts";
 import { benchPage } from "./page.tsx";
 import { benchPasswords } from "./passwords.ts";
 import { benchSfu } from "./sfu.ts";
@@ -14,7 +15,7 @@ import { fmt } from "./stats.ts";
 const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
 
 // `npm run bench -- call booking` runs only those sections and keeps the others' last figures from the file.
-const ALL = ["crypto", "passwords", "booking", "sfu", "call", "binary"] as const;
+const ALL = ["crypto", "passwords", "booking", "sfu", "call", "e2ee", "binary"] as const;
 type Section = (typeof ALL)[number];
 const chosen = new Set<Section>(process.argv.slice(2).length ? (process.argv.slice(2).filter((a): a is Section => (ALL as readonly string[]).includes(a))) : ALL);
 if (process.argv.length > 2 && chosen.size === 0) {
@@ -27,6 +28,7 @@ const HEADINGS: Record<Section, string> = {
   booking: "## Booking",
   sfu: "## Media server (SFU)",
   call: "## Joining a call",
+  e2ee: "## End-to-end encryption",
   binary: "## The single binary",
 };
 const previous = existsSync("docs/benchmarks.md") ? readFileSync("docs/benchmarks.md", "utf8") : "";
@@ -35,7 +37,9 @@ function kept(section: Section): string {
   const at = previous.indexOf(HEADINGS[section]);
   if (at < 0) return `${HEADINGS[section]}\n\nNot measured yet: \`npm run bench -- ${section}\`.\n`;
   const next = previous.indexOf("\n## ", at + 3);
-  return previous.slice(at, next < 0 ? undefined : next + 1);
+  // Up to, not including, the newline before the next heading: the join below puts it back, so a section kept
+  // over many runs keeps its spacing instead of gaining a blank line each time.
+  return previous.slice(at, next < 0 ? undefined : next);
 }
 
 const run = async <T>(section: Section, fn: () => T | Promise<T>): Promise<T | null> => {
@@ -49,6 +53,7 @@ const pw = await run("passwords", benchPasswords);
 const bk = await run("booking", benchBooking);
 const sfu = await run("sfu", benchSfu);
 const call = await run("call", benchCall);
+const e2ee = await run("e2ee", benchE2ee);
 const b = await run("binary", benchBinary);
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}`;
@@ -273,6 +278,7 @@ const written: Record<Section, () => string> = {
   booking: () => bookingSection(bk!),
   sfu: () => sfuSection(sfu!),
   call: () => callSection(call!),
+  e2ee: () => e2eeSection(e2ee!),
   binary: () => binarySection(b!),
 };
 const md = `${header}\n${ALL.map((s) => (chosen.has(s) ? written[s]() : kept(s))).join("\n")}`;

@@ -21,8 +21,10 @@ export type Suite = 0x0004 | 0x0005;
 export const DEFAULT_SUITE: Suite = 0x0004;
 
 /**
- * The backend chosen by `npm run bench -- e2ee` (docs/benchmarks.md, "End-to-end encryption"): per frame
- * (encrypt + decrypt, in a Chromium Worker) WebCrypto took PENDING.
+ * WebCrypto, by `npm run bench -- e2ee` (docs/benchmarks.md, "End-to-end encryption"): protect + unprotect of one
+ * VP8 frame in a Chromium 156 Worker took 62 µs (1,100 bytes) and 257 µs (30 KB) with WebCrypto against 395 µs and
+ * 4.8 ms with @noble/ciphers (2026-12-03), 6× and 19× slower: native AES-GCM beats the promise hop even for small
+ * frames, while noble builds its GHASH tables again for every frame and runs AES in JavaScript.
  */
 export const DEFAULT_BACKEND: Backend = "webcrypto";
 
