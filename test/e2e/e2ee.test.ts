@@ -7,6 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { LiveRoom } from "../../src/rooms/live-room.ts";
 import { egressTap } from "../../src/rooms/sfu/fast-egress.ts";
 import { readVp8 } from "../../src/rooms/sfu/vp8.ts";
+import { getSettings, saveSettings } from "../../src/settings/settings.ts";
 import { parseHeader } from "../../web/call/e2ee/sframe.ts";
 import { splitKid } from "../../web/call/e2ee/keys.ts";
 import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "../support/accounts.ts";
@@ -288,3 +289,29 @@ test("a browser that cannot encrypt is told so and cannot join while the organis
   expect(await page.getByRole("button", { name: "Join your consultation" }).isDisabled()).toBe(true);
   await page.screenshot({ path: screenshotPath("call-e2ee-unsupported-phone"), fullPage: true });
 }, 60_000);
+
+test("where the organisation allows it, a browser that cannot encrypt joins, and the whole call says it is not end-to-end encrypted, naming whose browser", async () => {
+  saveSettings(inst.db, { ...getSettings(inst.db)!, unencryptedCalls: true });
+  try {
+    const { host, invite } = await openRoom();
+    const page = await pageAs(client, "none");
+    await page.goto(invite);
+    await page.getByText("You can still join, but then the consultation is not end-to-end encrypted").waitFor();
+    await page.getByRole("button", { name: "Join your consultation" }).click();
+    await page.getByText("You are in the waiting room").waitFor();
+    await host.locator("#people-open").click();
+    await host.locator("#waiting-list li", { hasText: client.name }).getByRole("button", { name: "Let in" }).click();
+    // Nobody encrypts, so everyone sees everyone; every screen says so, with the name.
+    await until(() => stats(page), (s) => s.framesDecoded > 20, 30_000, "the client decodes");
+    await until(() => stats(host), (s) => s.framesDecoded > 20, 30_000, "the specialist decodes");
+    const h = await until(() => e2ee(host), (s) => s.state === "off", 10_000, "specialist told");
+    // (The specialist's frames were encrypted while they were alone; since the client came in, none is.)
+    await Bun.sleep(1000);
+    expect((await e2ee(host)).frames!.encrypted).toBe(h.frames!.encrypted);
+    expect(await host.locator("#e2ee-text").textContent()).toContain(client.name);
+    expect((await e2ee(page)).state).toBe("off");
+    await page.locator("#e2ee-text", { hasText: "not end-to-end encrypted" }).waitFor();
+  } finally {
+    saveSettings(inst.db, { ...getSettings(inst.db)!, unencryptedCalls: false });
+  }
+}, 90_000);
