@@ -6,7 +6,7 @@ import { wasAdmittedTo } from "../src/rooms/rooms.ts";
 import { MAX_IN_CALL } from "../src/rooms/signaling.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { type ServedInstallation, serveInstallation, type TestInstallation } from "./support/installation.ts";
-import { openRoomSocket, type RoomSocket, type ServerMessage } from "./support/room-socket.ts";
+import { openInvitedRoom, openRoomSocket, type RoomSocket, type ServerMessage } from "./support/room-socket.ts";
 
 let served: ServedInstallation;
 let inst: TestInstallation;
@@ -23,15 +23,8 @@ afterAll(() => served.stop());
 
 /** A room the specialist opened with the host's socket in it, and guests who opened its invitation. */
 async function roomWith(guestCount: number): Promise<{ roomId: string; host: RoomSocket; guests: TestPerson[] }> {
-  const hostBrowser = signedInClient(inst, specialist);
-  const roomId = (await hostBrowser.post("/rooms")).headers.get("location")!.split("/").pop()!;
-  const invite = (await (await hostBrowser.get(`/rooms/${roomId}`)).text()).match(/\/rooms\/invite\/([A-Za-z0-9_-]{43})/)![1]!;
   const guests = await Promise.all(Array.from({ length: guestCount }, () => addPerson(inst, admin.personId, "client")));
-  for (const g of guests) {
-    const b = signedInClient(inst, g);
-    await b.get(`/rooms/invite/${invite}`);
-    await b.get("/rooms/join");
-  }
+  const { roomId, hostBrowser } = await openInvitedRoom(inst, specialist, guests);
   const host = await openRoomSocket(hostBrowser, roomId);
   await host.hello();
   await host.next("welcome");

@@ -7,7 +7,7 @@ import { UNENCRYPTED_REFUSED } from "../src/rooms/live-room.ts";
 import { getSettings, saveSettings } from "../src/settings/settings.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { type ServedInstallation, serveInstallation, type TestInstallation } from "./support/installation.ts";
-import { openRoomSocket, type RoomSocket } from "./support/room-socket.ts";
+import { openInvitedRoom, openRoomSocket, type RoomSocket } from "./support/room-socket.ts";
 
 let served: ServedInstallation;
 let inst: TestInstallation;
@@ -15,7 +15,7 @@ let admin: TestPerson;
 let specialist: TestPerson;
 
 beforeAll(async () => {
-  served = await serveInstallation({ KABINET_MEDIA_PORTS: "45200-45250" });
+  served = await serveInstallation({ KABINET_MEDIA_PORTS: "45400-45450" });
   inst = served.inst;
   admin = await setUpOrganisation(inst);
   specialist = await addPerson(inst, admin.personId, "specialist");
@@ -24,15 +24,7 @@ afterAll(() => served.stop());
 
 /** A room the specialist opened, whose invitation each guest has opened. */
 async function openRoom(guests: TestPerson[]): Promise<string> {
-  const host = signedInClient(inst, specialist);
-  const roomId = (await host.post("/rooms")).headers.get("location")!.split("/").pop()!;
-  const invite = (await (await host.get(`/rooms/${roomId}`)).text()).match(/\/rooms\/invite\/([A-Za-z0-9_-]{43})/)![1]!;
-  for (const g of guests) {
-    const b = signedInClient(inst, g);
-    await b.get(`/rooms/invite/${invite}`);
-    await b.get("/rooms/join");
-  }
-  return roomId;
+  return (await openInvitedRoom(inst, specialist, guests)).roomId;
 }
 
 async function join(p: TestPerson, roomId: string, e2ee?: boolean): Promise<RoomSocket> {

@@ -7,7 +7,7 @@ import { validateSessionToken } from "../src/sessions/sessions.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import type { TestClient } from "./support/client.ts";
 import { type ServedInstallation, serveInstallation, type TestInstallation } from "./support/installation.ts";
-import { openRoomSocket, type RoomSocket } from "./support/room-socket.ts";
+import { openInvitedRoom, openRoomSocket, type RoomSocket } from "./support/room-socket.ts";
 
 let served: ServedInstallation;
 let inst: TestInstallation;
@@ -26,15 +26,7 @@ const browser = (p: TestPerson): TestClient => signedInClient(inst, p);
 
 /** A room the specialist opened, whose invitation each guest has opened. */
 async function openRoom(guests: TestPerson[]): Promise<string> {
-  const host = browser(specialist);
-  const roomId = (await host.post("/rooms")).headers.get("location")!.split("/").pop()!;
-  const invite = (await (await host.get(`/rooms/${roomId}`)).text()).match(/\/rooms\/invite\/([A-Za-z0-9_-]{43})/)![1]!;
-  for (const g of guests) {
-    const b = browser(g);
-    await b.get(`/rooms/invite/${invite}`);
-    await b.get("/rooms/join");
-  }
-  return roomId;
+  return (await openInvitedRoom(inst, specialist, guests)).roomId;
 }
 
 /** How the socket closed, or "still open" after `ms`. */

@@ -72,7 +72,7 @@ interface E2ee {
   sendingKid: string | null;
   codes: Record<string, string>;
   warnings: string[];
-  frames: { encrypted: number; dropped: number; decrypted: Record<string, number>; failed: Record<string, number> } | null;
+  frames: { encrypted: number; dropped: number; replayed: number; decrypted: Record<string, number>; failed: Record<string, number> } | null;
 }
 type Stats = { framesDecoded: number; audioSamples: number; receivers: number };
 const e2ee = (page: Page): Promise<E2ee> => page.evaluate(() => (window as unknown as { kabinetCall: { e2ee(): Promise<E2ee> } }).kabinetCall.e2ee());
@@ -185,6 +185,7 @@ test("an encrypted call: both browsers decode each other, the SFU forwards only 
   expect(h.codes[client.personId]).toBe(g.codes[specialist.personId]!);
   expect([...h.codes[client.personId]!].length).toBeGreaterThanOrEqual(6);
   expect(h.frames!.encrypted).toBeGreaterThan(100);
+  expect(h.frames!.replayed + g.frames!.replayed).toBe(0); // nothing good was taken for a replay
   expect(h.frames!.decrypted[client.personId]).toBeGreaterThan(100);
   expect(g.frames!.decrypted[specialist.personId]).toBeGreaterThan(100);
   await host.getByRole("button", { name: "End-to-end encrypted" }).waitFor();

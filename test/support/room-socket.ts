@@ -1,6 +1,8 @@
 // A room's signalling socket opened the way the call page opens it: a real WebSocket to a served installation, with
 // the cookie of a signed-in browser (TestClient) whose session also fetches the join token.
+import { signedInClient, type TestPerson } from "./accounts.ts";
 import type { TestClient } from "./client.ts";
+import type { TestInstallation } from "./installation.ts";
 
 export type ServerMessage = { type: string; [k: string]: unknown };
 
@@ -52,4 +54,17 @@ export async function openRoomSocket(browser: TestClient, roomId: string, opts: 
       ws.send(JSON.stringify({ type: "hello", token: ((await r.json()) as { token: string }).token }));
     },
   };
+}
+
+/** A room the host opened (POST /rooms, as their browser does), whose invitation each guest has opened. */
+export async function openInvitedRoom(inst: TestInstallation, host: TestPerson, guests: readonly TestPerson[]): Promise<{ roomId: string; hostBrowser: TestClient }> {
+  const hostBrowser = signedInClient(inst, host);
+  const roomId = (await hostBrowser.post("/rooms")).headers.get("location")!.split("/").pop()!;
+  const invite = (await (await hostBrowser.get(`/rooms/${roomId}`)).text()).match(/\/rooms\/invite\/([A-Za-z0-9_-]{43})/)![1]!;
+  for (const g of guests) {
+    const b = signedInClient(inst, g);
+    await b.get(`/rooms/invite/${invite}`);
+    await b.get("/rooms/join");
+  }
+  return { roomId, hostBrowser };
 }

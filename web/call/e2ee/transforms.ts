@@ -26,8 +26,10 @@ export type FromWorker =
       type: "stats";
       id: number;
       encrypted: number;
-      /** Frames not sent because no key was there yet. */
+      /** Frames not sent because no key was there yet (or not VP8 at all). */
       dropped: number;
+      /** Frames received again under a (KID, counter) already taken, dropped. */
+      replayed: number;
       decrypted: Record<string, number>;
       failed: Record<string, number>;
     };

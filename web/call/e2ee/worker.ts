@@ -10,6 +10,7 @@
 // key), and a frame from someone who encrypts is passed on only if it decrypts; nothing falls back to clear.
 import type { MediaKind } from "./frames.ts";
 import { clearBytes, protectFrame, unprotectFrame } from "./frames.ts";
+import { ReplayWindow } from "./replay.ts";
 import { deriveSFrameKey, parseHeader, SFrameError, type SFrameKey } from "./sframe.ts";
 import type { FromWorker, TransformOptions, ToWorker } from "./transforms.ts";
 
@@ -42,8 +43,10 @@ const asked = new Set<string>();
 const wantKeyframe = new Set<ScriptTransformer>();
 /** Receivers that dropped frames: they ask for a keyframe once frames decrypt again. */
 const starved = new Set<ScriptTransformer>();
+/** Per receiver: the (KID, counter) pairs already taken, so a replayed frame is dropped. */
+const replays = new WeakMap<ScriptTransformer, ReplayWindow>();
 
-const counts = { encrypted: 0, dropped: 0, decrypted: new Map<string, number>(), failed: new Map<string, number>() };
+const counts = { encrypted: 0, dropped: 0, replayed: 0, decrypted: new Map<string, number>(), failed: new Map<string, number>() };
 
 scope.onmessage = (e) => void onMessage(e.data);
 scope.onrtctransform = (e) => pipe(e.transformer);
@@ -98,8 +101,12 @@ async function encrypt(t: ScriptTransformer, kind: MediaKind, frame: EncodedFram
     wantKeyframe.add(t);
     return false;
   }
-  const ctr = s.ctr++;
-  frame.data = toBuffer(await protectFrame(s.key, ctr, kind, new Uint8Array(frame.data)));
+  try {
+    frame.data = toBuffer(await protectFrame(s.key, s.ctr++, kind, new Uint8Array(frame.data)));
+  } catch {
+    counts.dropped++; // a video frame too short to be VP8: never sent in clear
+    return false;
+  }
   counts.encrypted++;
   return true;
 }
@@ -108,7 +115,13 @@ async function decrypt(t: ScriptTransformer, kind: MediaKind, personId: string, 
   if (clearFrom.has(personId)) return true;
   const keys = receiving.get(personId);
   try {
-    const { frame: plain } = await unprotectFrame((kid) => keys?.get(kid), kind, new Uint8Array(frame.data));
+    const { kid, ctr, frame: plain } = await unprotectFrame((k) => keys?.get(k), kind, new Uint8Array(frame.data));
+    let replay = replays.get(t);
+    if (!replay) replays.set(t, (replay = new ReplayWindow()));
+    if (!replay.accept(kid, ctr)) {
+      counts.replayed++;
+      return false;
+    }
     frame.data = toBuffer(plain);
     counts.decrypted.set(personId, (counts.decrypted.get(personId) ?? 0) + 1);
     if (starved.delete(t)) void t.sendKeyFrameRequest?.().catch(() => {});
@@ -136,7 +149,7 @@ function askForKey(personId: string, data: ArrayBuffer, kind: MediaKind): void {
 }
 
 function snapshot(): Omit<Extract<FromWorker, { type: "stats" }>, "type" | "id"> {
-  return { encrypted: counts.encrypted, dropped: counts.dropped, decrypted: Object.fromEntries(counts.decrypted), failed: Object.fromEntries(counts.failed) };
+  return { encrypted: counts.encrypted, dropped: counts.dropped, replayed: counts.replayed, decrypted: Object.fromEntries(counts.decrypted), failed: Object.fromEntries(counts.failed) };
 }
 
 function toBuffer(bytes: Uint8Array): ArrayBuffer {
