@@ -167,14 +167,11 @@ describe("DTLS fingerprints", () => {
     expect(refused).toEqual([]);
   }, 60_000);
 
-  // Known gap (werift 0.25.2): as DTLS server, werift reads the client's CertificateVerify but never checks its
-  // signature (lib/dtls/src/flight/server/flight6.js, the certificate_verify_15 handler only logs), nor the client's
-  // Finished; as DTLS client it does not check the ServerKeyExchange signature (lib/dtls/src/flight/client/flight5.js)
-  // nor the server's Finished (lib/dtls/src/client.js). The fingerprint check then proves only that the peer sent the
-  // right certificate, which DTLS 1.2 sends in the clear, not that it holds the key. Here a client presents its
-  // certificate but signs with another key: a correct DTLS server refuses it; werift's connects and takes its media.
-  // `test.failing`: this passes while the gap is there, and fails (so someone looks) once werift checks signatures.
-  test.failing("the SFU refuses a publisher that presents the certificate its offer names but does not hold its private key", async () => {
+  // werift 0.25.2 as DTLS server reads the client's CertificateVerify but never checks its signature
+  // (lib/dtls/src/flight/server/flight6.js only logs it): the fingerprint check alone proves only that the peer sent the
+  // right certificate, which DTLS 1.2 sends in the clear. src/rooms/sfu/media-server.ts now checks the signature. Here
+  // a client presents its certificate but signs with another key: the SFU must refuse it.
+  test("the SFU refuses a publisher that presents the certificate its offer names but does not hold its private key", async () => {
     const sha256ECDSA = { signature: SignatureAlgorithm.ecdsa_3, hash: HashAlgorithm.sha256_4 };
     const shown = await CipherContext.createSelfSignedCertificateWithKey(sha256ECDSA, NamedCurveAlgorithm.secp256r1_23);
     const other = await CipherContext.createSelfSignedCertificateWithKey(sha256ECDSA, NamedCurveAlgorithm.secp256r1_23);

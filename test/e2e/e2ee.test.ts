@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { LiveRoom } from "../../src/rooms/live-room.ts";
 import { egressTap } from "../../src/rooms/sfu/fast-egress.ts";
+import { dtlsPeersVerified } from "../../src/rooms/sfu/media-server.ts";
 import { readVp8 } from "../../src/rooms/sfu/vp8.ts";
 import { getSettings, saveSettings } from "../../src/settings/settings.ts";
 import { parseHeader } from "../../web/call/e2ee/sframe.ts";
@@ -123,11 +124,14 @@ function onRelay(change: (from: string, to: string, body: Record<string, string 
 }
 
 test("an encrypted call: both browsers decode each other, the SFU forwards only ciphertext beyond the clear bytes, both show the same code", async () => {
+  const verifiedBefore = dtlsPeersVerified();
   const { host, invite } = await openRoom();
   // The client's browser has no RTCRtpScriptTransform: it encrypts through Chromium's encoded streams instead.
   const guest = await letIn(host, invite, client, "streams");
   await until(() => stats(guest), (s) => s.framesDecoded > 30 && s.audioSamples > 0, 30_000, "client decodes");
   await until(() => stats(host), (s) => s.framesDecoded > 30 && s.audioSamples > 0, 30_000, "specialist decodes");
+  // Each browser's four connections (publishing, and receiving the other) proved they hold their DTLS key.
+  expect(dtlsPeersVerified() - verifiedBefore).toBeGreaterThanOrEqual(4);
 
   // What the SFU forwards, for two seconds.
   const video: Uint8Array[] = [];

@@ -8,6 +8,7 @@
 // receiver are relayed to the publisher, at most every 500 ms per layer. The SFU contacts no STUN or TURN server:
 // it has its own address (advertised); TURN is for browsers, and werift's default public STUN server is switched off
 // (see `withoutDefaultSTUN` below).
+import { verify as verifySignature, X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import type { Socket as DgramSocket } from "node:dgram";
 import { fastEgress } from "./fast-egress.ts";
@@ -17,6 +18,7 @@ import {
   Connection,
   MediaStreamTrack,
   type PeerConfig,
+  RTCDtlsTransport,
   RTCPeerConnection,
   RTCRtpCodecParameters,
   type RTCRtpTransceiver,
@@ -130,6 +132,43 @@ if (typeof ensureProtocol !== "function" || typeof datagramReceived !== "functio
 /** Datagrams other than STUN dropped because they came from an address that is not a peer's (since start). */
 export function foreignDatagramsDroppedCount(): number {
   return foreignDatagramsDropped;
+}
+
+// werift's DTLS server checks that the browser's certificate is the one its SDP names, but not the handshake
+// signature (CertificateVerify) that proves the browser holds that certificate's private key (werift 0.25
+// `lib/dtls/src/flight/server/flight6.js` only logs it). DTLS 1.2 sends the certificate in clear, so anyone who saw
+// it could have presented it. Now, once the handshake is done and before any media, the signature is checked over the
+// handshake up to it, with the certificate's public key; a connection whose signature does not verify fails.
+type HandshakeCache = { sortedHandshakeCache: { msg_type: number; fragment: Buffer; serialize(): Buffer }[] };
+type DtlsEnd = { role: string; dtls?: { dtls: HandshakeCache; remoteCertificate?: Buffer } };
+const CERTIFICATE_VERIFY = 15;
+const SIGNATURE_HASHES: Record<number, string> = { 4: "sha256", 5: "sha384", 6: "sha512" };
+const fingerprintCheck = (RTCDtlsTransport.prototype as unknown as { verifyRemoteCertificateFingerprint(this: DtlsEnd): void }).verifyRemoteCertificateFingerprint;
+if (typeof fingerprintCheck !== "function") throw new Error("werift changed: RTCDtlsTransport.verifyRemoteCertificateFingerprint is gone; re-check the DTLS peer checks");
+(RTCDtlsTransport.prototype as unknown as { verifyRemoteCertificateFingerprint(this: DtlsEnd): void }).verifyRemoteCertificateFingerprint = function fingerprintAndKey(this: DtlsEnd): void {
+  fingerprintCheck.call(this);
+  if (this.role === "server") verifyPeerHoldsKey(this.dtls!.dtls, this.dtls!.remoteCertificate!);
+};
+
+/** Throws unless the client's CertificateVerify is a valid signature, with its certificate's key, of the handshake. */
+export function verifyPeerHoldsKey(context: HandshakeCache, certificate: Buffer): void {
+  const messages = context.sortedHandshakeCache;
+  const at = messages.findIndex((m) => m.msg_type === CERTIFICATE_VERIFY);
+  if (at < 0) throw new Error("the DTLS peer sent no CertificateVerify");
+  const body = messages[at]!.fragment;
+  const hash = SIGNATURE_HASHES[body[0]!];
+  const length = body.length >= 4 ? body.readUInt16BE(2) : -1;
+  if (!hash || length < 0 || body.length < 4 + length) throw new Error("the DTLS peer's CertificateVerify is malformed");
+  const signed = Buffer.concat(messages.slice(0, at).map((m) => m.serialize()));
+  const key = new X509Certificate(certificate).publicKey;
+  if (!verifySignature(hash, signed, key, body.subarray(4, 4 + length))) throw new Error("the DTLS peer does not hold its certificate's key");
+  peersVerified++;
+}
+
+let peersVerified = 0;
+/** DTLS peers whose handshake signature was checked and held (since start). */
+export function dtlsPeersVerified(): number {
+  return peersVerified;
 }
 
 /** The ICE side of every peer connection Kabinet makes (calls and network checks): the media ports, the advertised
