@@ -206,6 +206,20 @@ test("an encrypted call: both browsers decode each other, the SFU forwards only 
   await guest.locator("#chat-open").click();
   await guest.getByText("they are not end-to-end encrypted").first().waitFor();
   await guest.screenshot({ path: screenshotPath("call-e2ee-phone") });
+
+  // The client reloads: a new key pair. The specialist is warned that the key changed and gets a new code, the same
+  // as the client's; compared and confirmed, the warning goes.
+  const before = h.codes[client.personId]!;
+  await guest.reload();
+  const changed = await until(() => e2ee(host), (s) => s.state === "warning" && s.codes[client.personId] !== undefined && s.codes[client.personId] !== before, 20_000, "key changed");
+  expect(changed.warnings.join(" ")).toContain("security key changed");
+  const fresh = await until(() => e2ee(guest), (s) => s.codes[specialist.personId] !== undefined, 20_000, "client's new code");
+  expect(fresh.codes[specialist.personId]).toBe(changed.codes[client.personId]!);
+  await host.locator("#e2ee-state").click();
+  await host.locator("#e2ee-warning", { hasText: "security key changed" }).waitFor();
+  await host.getByRole("button", { name: "They match" }).click();
+  await host.locator("#verify-close").click();
+  await until(() => e2ee(host), (s) => s.state === "verified" && s.warnings.length === 0, 5_000, "settled");
 }, 120_000);
 
 test("a server that swaps a participant's key is caught: that participant decodes nothing, the codes differ, everyone is warned", async () => {

@@ -88,6 +88,7 @@ export class SecureCall {
       if (people.some((p) => p.personId === id)) continue;
       this.peers.delete(id);
       this.warnings.delete(id);
+      this.warnings.delete(`frames:${id}`);
       this.frames?.forget(id, "all");
     }
     // Someone whose browser cannot encrypt (allowed by the organisation): nobody encrypts, and everyone is told.
@@ -186,7 +187,13 @@ export class SecureCall {
     const warning = $("e2ee-warning");
     const said = this.mismatch ? [this.L.mismatch, ...this.warnings.values()] : [...this.warnings.values()];
     warning.hidden = said.length === 0;
-    warning.textContent = said.join(" ");
+    warning.replaceChildren(
+      ...said.map((text) => {
+        const p = document.createElement("p");
+        p.textContent = text;
+        return p;
+      }),
+    );
     this.renderCodes();
   }
 
@@ -226,6 +233,8 @@ export class SecureCall {
         yes.textContent = this.L.match;
         yes.addEventListener("click", () => {
           this.keys?.markVerified(id);
+          // A changed key compared afresh and found matching is settled; a key that did not check out is not.
+          if (this.warnings.get(id) === this.L.keyChanged.replace("{name}", peer.name)) this.warnings.delete(id);
           this.render();
         });
         const no = document.createElement("button");

@@ -218,7 +218,7 @@ export function RoomPage(p: {
             <header>
               <h2 id="verify-title">{c.e2ee.verifyTitle}</h2>
             </header>
-            <p id="e2ee-warning" class="kb-alert" role="alert" hidden></p>
+            <div id="e2ee-warning" class="kb-alert" role="alert" hidden></div>
             <p>{c.e2ee.verifyLead}</p>
             <ul id="verify-list" class="kb-verify"></ul>
             <footer>
