@@ -54,7 +54,7 @@ let wantCall = false;
 let waitingTimer: ReturnType<typeof setInterval> | null = null;
 let lastWaitingCount = 0;
 
-const secure = new SecureCall(config.roomId, config.e2eeWorker, L.e2ee, document.documentElement.lang === "ru" ? "ru" : "en", send);
+const secure = new SecureCall(config.roomId, config.e2eeWorker, L.e2ee, document.documentElement.lang === "ru" ? "ru" : "en", config.unencryptedAllowed, send);
 const stage = new Stage($("remote"), $("tile-template") as HTMLTemplateElement, $("self"), L);
 const panel = new Panel({ chat: L.chat, files: L.files, people: L.people });
 

@@ -334,3 +334,26 @@ test("where the organisation allows it, a browser that cannot encrypt joins, and
     saveSettings(inst.db, { ...getSettings(inst.db)!, unencryptedCalls: false });
   }
 }, 90_000);
+
+test("a server that claims someone cannot encrypt does not turn encryption off where the organisation does not allow it", async () => {
+  const original = LiveRoom.prototype.broadcastToAdmitted;
+  LiveRoom.prototype.broadcastToAdmitted = function (this: LiveRoom, m) {
+    const lie = m.type === "participants" ? { ...m, people: m.people.map((p) => (p.personId === client.personId ? { ...p, e2ee: false } : p)) } : m;
+    return original.call(this, lie);
+  };
+  try {
+    const { host, invite } = await openRoom();
+    const guest = await letIn(host, invite, client);
+    await until(() => stats(guest), (s) => s.receivers === 1, 20_000, "the client receives");
+    const h = await until(() => e2ee(host), (s) => s.state === "warning", 15_000, "the specialist is warned");
+    expect(h.warnings.join(" ")).toContain(client.name);
+    // The specialist's browser goes on encrypting every frame.
+    await Bun.sleep(1000);
+    const later = await e2ee(host);
+    expect(later.frames!.encrypted).toBeGreaterThan(h.frames!.encrypted);
+    // And takes nothing from the client in clear: their frames (really encrypted) still decrypt.
+    expect(later.frames!.decrypted[client.personId]).toBeGreaterThan(0);
+  } finally {
+    LiveRoom.prototype.broadcastToAdmitted = original;
+  }
+}, 90_000);

@@ -38,6 +38,8 @@ export class SecureCall {
     workerUrl: string,
     private readonly L: Labels,
     private readonly lang: "en" | "ru",
+    /** What the page says of the organisation's setting: may someone whose browser cannot encrypt join unencrypted? */
+    private readonly unencryptedAllowed: boolean,
     private readonly send: (m: { type: "e2ee"; to: string; body: Outgoing["body"] }) => void,
   ) {
     const mode = frameAccess();
@@ -89,13 +91,22 @@ export class SecureCall {
       this.peers.delete(id);
       this.warnings.delete(id);
       this.warnings.delete(`frames:${id}`);
+      this.warnings.delete(`plain:${id}`);
       this.frames?.forget(id, "all");
     }
     // Someone whose browser cannot encrypt (allowed by the organisation): nobody encrypts, and everyone is told.
-    this.plain = people.filter((p) => !p.e2ee).map((p) => p.name);
+    // Only where the page says the organisation allows it: a server that merely claims someone cannot encrypt does not
+    // turn this browser's encryption off (that person then sees and hears nothing, and everyone is warned).
+    const plain = people.filter((p) => !p.e2ee);
+    this.plain = this.unencryptedAllowed ? plain.map((p) => p.name) : [];
+    for (const p of plain) {
+      if (this.unencryptedAllowed) this.warnings.delete(`plain:${p.personId}`);
+      else this.warnings.set(`plain:${p.personId}`, this.L.plainRefused.replace("{name}", p.name));
+    }
     this.frames?.encrypt(this.plain.length === 0);
-    for (const p of people) if (p.personId !== me) this.frames?.expect(p.personId, p.e2ee && this.plain.length === 0);
-    if (this.keys) this.deliver(await this.keys.setParticipants(people.filter((p) => p.e2ee).map((p) => p.personId)));
+    // Either everyone encrypts or (allowed, with someone who cannot) nobody does: never clear frames from one person only.
+    for (const p of people) if (p.personId !== me) this.frames?.expect(p.personId, this.plain.length === 0);
+    if (this.keys) this.deliver(await this.keys.setParticipants(people.map((p) => p.personId)));
     this.render();
   }
 
