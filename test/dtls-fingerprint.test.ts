@@ -5,8 +5,8 @@
 // handshake (node_modules/werift/lib/webrtc/src/transport/dtls.js, verifyRemoteCertificateFingerprint) and marks the
 // transport failed before any SRTP key is derived.
 //
-// The last test records a known gap in werift 0.25: neither side checks the peer's handshake signature, so a peer that
-// presents the right certificate without holding its private key is accepted (see the test's comment).
+// werift 0.25 does not check the peer's handshake signature; src/rooms/sfu/media-server.ts does, on the SFU's side (the
+// DTLS server, a role a receiver's answer may not take from it): the last tests prove both.
 // Media ports 45500–45599: no other test or benchmark uses them.
 import { afterEach, describe, expect, test } from "bun:test";
 import { X509Certificate } from "node:crypto";
@@ -165,6 +165,22 @@ describe("DTLS fingerprints", () => {
     expect(await a.sendUntil(() => accepted.length >= 10, 20_000)).toBe(true);
     await a.sendVideo(500);
     expect(refused).toEqual([]);
+  }, 60_000);
+
+  test("a receiver's answer may not make the SFU the DTLS client (where its signature check would not run)", async () => {
+    const a = await publish();
+    expect(await until(() => a.sfuTransportState() === "connected", 20_000)).toBe(true);
+    const pc = new RTCPeerConnection(PEER_CONFIG);
+    const sub = await server.subscribe(a.media);
+    open.push(async () => {
+      await sub.close();
+      await pc.close();
+    });
+    await pc.setRemoteDescription({ type: "offer", sdp: sub.offerSdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered(pc);
+    const passive = pc.localDescription!.sdp.replace(/^a=setup:\w+/gm, "a=setup:passive");
+    await expect(sub.accept(passive)).rejects.toThrow("DTLS client role");
   }, 60_000);
 
   // werift 0.25.2 as DTLS server reads the client's CertificateVerify but never checks its signature

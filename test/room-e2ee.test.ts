@@ -4,6 +4,7 @@
 // told whose browser does not encrypt.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { UNENCRYPTED_REFUSED } from "../src/rooms/live-room.ts";
+import { KEY_MESSAGES_PER_10S } from "../src/rooms/live-rooms.ts";
 import { getSettings, saveSettings } from "../src/settings/settings.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { type ServedInstallation, serveInstallation, type TestInstallation } from "./support/installation.ts";
@@ -110,4 +111,21 @@ test("a browser that cannot encrypt is turned away with the reason, unless the o
   } finally {
     allowUnencrypted(false);
   }
+}, 30_000);
+
+test("key messages have their own allowance: a full call's key exchange leaves room for the rest, a flood still closes the socket", async () => {
+  const guest = await addPerson(inst, admin.personId, "client");
+  const roomId = await openRoom([guest]);
+  const host = await join(specialist, roomId);
+  await host.next("welcome");
+  const g = await join(guest, roomId);
+  await g.next("welcome");
+  host.ws.send(JSON.stringify({ type: "admit", personId: guest.personId }));
+  await g.next("admitted");
+  for (let i = 0; i < KEY_MESSAGES_PER_10S; i++) g.ws.send(JSON.stringify({ type: "e2ee", to: specialist.personId, body: { kind: "nonce", sid: "s", n: String(i) } }));
+  g.ws.send(JSON.stringify({ type: "chat", text: "still here" }));
+  await host.next("chat");
+  expect(await closing(g, 500)).toBe("still open");
+  g.ws.send(JSON.stringify({ type: "e2ee", to: specialist.personId, body: { kind: "nonce", sid: "s", n: "one too many" } }));
+  expect(await closing(g)).toEqual({ code: 1008, reason: "too many messages" });
 }, 30_000);

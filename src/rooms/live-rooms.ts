@@ -8,10 +8,15 @@ import { fileSummary, listRoomFiles } from "./files.ts";
 import { LiveRoom, type Socket } from "./live-room.ts";
 import { auditRoomEvent, closeRoom, recordAdmission, wasAdmittedTo, getRoom, isRoomLive, roomRoleOf, verifyJoinToken } from "./rooms.ts";
 import type { MediaServer } from "./sfu/media-server.ts";
-import { CLOSE, clientMessage } from "./signaling.ts";
+import { CLOSE, clientMessage, MAX_IN_CALL } from "./signaling.ts";
 import { onSessionsEnded, sessionStillExists } from "../sessions/sessions.ts";
 
 const MESSAGES_PER_10S = 60;
+/**
+ * Key-exchange messages (end-to-end encryption) have their own allowance: someone joining a full call exchanges about
+ * five with each of the others, and a join or a leave makes everyone send a few more.
+ */
+export const KEY_MESSAGES_PER_10S = 20 * MAX_IN_CALL;
 /** A socket that has not said a valid hello by then is closed: an idle socket costs memory and a file descriptor. */
 export const HELLO_WITHIN_MS = 5_000;
 /** Open signalling sockets per person (a reload, a second tab) and per room (a shared invitation). */
@@ -54,7 +59,7 @@ export class LiveRooms {
   connection(roomId: string, holder: SocketHolder): { open: (socket: Socket) => void; message: (socket: Socket, data: unknown) => void; close: (socket: Socket) => void } {
     let personId: string | null = null;
     let room: LiveRoom | null = null;
-    let window = { start: this.inst.clock.now(), count: 0 };
+    let window = { start: this.inst.clock.now(), count: 0, keys: 0 };
     let counted = false;
     let helloTimer: ReturnType<typeof setTimeout> | null = null;
     let stopListening = (): void => {};
@@ -90,8 +95,9 @@ export class LiveRooms {
       },
       message: (socket, data) => {
         const now = this.inst.clock.now();
-        if (now - window.start > 10_000) window = { start: now, count: 0 };
-        if (++window.count > MESSAGES_PER_10S) return socket.close(CLOSE.tooMany, "too many messages");
+        if (now - window.start > 10_000) window = { start: now, count: 0, keys: 0 };
+        // Counted before parsing (a flood costs no parsing), then split by kind once parsed.
+        if (window.count + window.keys >= MESSAGES_PER_10S + KEY_MESSAGES_PER_10S) return socket.close(CLOSE.tooMany, "too many messages");
         let parsedJson: unknown;
         try {
           parsedJson = typeof data === "string" && data.length <= 64_000 ? JSON.parse(data) : null;
@@ -101,6 +107,7 @@ export class LiveRooms {
         const parsed = clientMessage.safeParse(parsedJson);
         if (!parsed.success) return socket.close(CLOSE.protocol, "malformed message");
         const msg = parsed.data;
+        if (msg.type === "e2ee" ? ++window.keys > KEY_MESSAGES_PER_10S : ++window.count > MESSAGES_PER_10S) return socket.close(CLOSE.tooMany, "too many messages");
 
         if (personId === null) {
           if (msg.type !== "hello") return socket.close(CLOSE.policy, "hello first");

@@ -28,8 +28,10 @@ export class SecureCall {
   private readonly peers = new Map<string, Peer>();
   private readonly warnings = new Map<string, string>();
   private people: readonly CallParticipant[] = [];
+  /** Names of those whose browser cannot encrypt, in a call the organisation allows to be unencrypted. */
   private plain: string[] = [];
-  private mismatch = false;
+  /** People whose code the person said differs from theirs (until that person's key changes or they leave). */
+  private readonly mismatched = new Set<string>();
   /** The KID this page's frames go out under now. */
   private sendingKid: bigint | null = null;
 
@@ -92,6 +94,7 @@ export class SecureCall {
       this.warnings.delete(id);
       this.warnings.delete(`frames:${id}`);
       this.warnings.delete(`plain:${id}`);
+      this.mismatched.delete(id);
       this.frames?.forget(id, "all");
     }
     // Someone whose browser cannot encrypt (allowed by the organisation): nobody encrypts, and everyone is told.
@@ -99,8 +102,8 @@ export class SecureCall {
     // turn this browser's encryption off (that person then sees and hears nothing, and everyone is warned).
     const plain = people.filter((p) => !p.e2ee);
     this.plain = this.unencryptedAllowed ? plain.map((p) => p.name) : [];
-    for (const p of plain) {
-      if (this.unencryptedAllowed) this.warnings.delete(`plain:${p.personId}`);
+    for (const p of people) {
+      if (p.e2ee || this.unencryptedAllowed) this.warnings.delete(`plain:${p.personId}`);
       else this.warnings.set(`plain:${p.personId}`, this.L.plainRefused.replace("{name}", p.name));
     }
     this.frames?.encrypt(this.plain.length === 0);
@@ -146,6 +149,7 @@ export class SecureCall {
         break;
       case "key-changed":
         if (peer) peer.code = null;
+        this.mismatched.delete(e.personId); // a new key, a new code to compare
         this.warnings.set(e.personId, named(this.L.keyChanged));
         break;
       case "tampered":
@@ -183,7 +187,7 @@ export class SecureCall {
 
   private state(): State {
     if (this.plain.length > 0 || !this.frames) return "off";
-    if (this.mismatch || this.warnings.size > 0) return "warning";
+    if (this.mismatched.size > 0 || this.warnings.size > 0) return "warning";
     const peers = [...this.peers.keys()];
     if (!this.keys || peers.some((id) => !this.peers.get(id)!.code)) return "securing";
     return peers.length > 0 && peers.every((id) => this.keys!.verified(id)) ? "verified" : "on";
@@ -196,7 +200,7 @@ export class SecureCall {
     const text = state === "off" && this.plain.length > 0 ? this.L.offBecause.replace("{names}", this.plain.join(", ")) : this.L[state];
     $("e2ee-text").textContent = text;
     const warning = $("e2ee-warning");
-    const said = this.mismatch ? [this.L.mismatch, ...this.warnings.values()] : [...this.warnings.values()];
+    const said = this.mismatched.size > 0 ? [this.L.mismatch, ...this.warnings.values()] : [...this.warnings.values()];
     warning.hidden = said.length === 0;
     warning.replaceChildren(
       ...said.map((text) => {
@@ -253,7 +257,7 @@ export class SecureCall {
         no.className = "kb-danger";
         no.textContent = this.L.noMatch;
         no.addEventListener("click", () => {
-          this.mismatch = true;
+          this.mismatched.add(id);
           this.render();
         });
         li.append(yes, no);

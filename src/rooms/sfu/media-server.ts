@@ -274,6 +274,9 @@ export class MediaServer {
     return {
       offerSdp: pc.localDescription!.sdp,
       accept: async (answerSdp) => {
+        // The SFU stays the DTLS server, whose side checks the browser's handshake signature (verifyPeerHoldsKey);
+        // every browser answers "active" anyway.
+        if (/^a=setup:passive/m.test(answerSdp)) throw new Error("the answer must take the DTLS client role (a=setup:active)");
         await pc.setRemoteDescription({ type: "answer", sdp: browserCandidatesOnly(answerSdp, { mdns: true }) });
       },
       wanted: (width) => video?.wanted(width),

@@ -10,6 +10,12 @@ export class ReplayWindow {
   private readonly highest = new Map<bigint, bigint>();
   private readonly seen = new Map<bigint, Set<bigint>>();
 
+  /** The KID's key is gone: its counters need not be remembered. */
+  forget(kid: bigint): void {
+    this.highest.delete(kid);
+    this.seen.delete(kid);
+  }
+
   /** True the first time this (KID, counter) is offered within the window; false for a repeat or a stale counter. */
   accept(kid: bigint, ctr: bigint): boolean {
     const top = this.highest.get(kid);

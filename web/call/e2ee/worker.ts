@@ -37,18 +37,28 @@ let encrypting = true;
 const receiving = new Map<string, Map<bigint, SFrameKey>>();
 /** People whose frames arrive in clear (their browser cannot encrypt and the organisation allowed it). */
 const clearFrom = new Set<string>();
-/** KIDs already asked for, so an unknown KID is asked for once, not once per frame. */
-const asked = new Set<string>();
+/** KIDs asked for and when, so an unknown KID is asked for once a second at most, not once per frame. */
+const asked = new Map<string, number>();
+const ASK_AGAIN_MS = 1000;
+const MAX_ASKED = 256;
 /** Senders that want a keyframe as soon as frames can go out encrypted (the first ones were dropped). */
 const wantKeyframe = new Set<ScriptTransformer>();
 /** Receivers that dropped frames: they ask for a keyframe once frames decrypt again. */
 const starved = new Set<ScriptTransformer>();
-/** Per receiver: the (KID, counter) pairs already taken, so a replayed frame is dropped. */
-const replays = new WeakMap<ScriptTransformer, ReplayWindow>();
+/**
+ * Per sender: the (KID, counter) pairs already taken, so a replayed frame is dropped. Per person, not per receiving
+ * connection: a server that opens a new subscription for the same person cannot replay old frames into it.
+ */
+const replays = new Map<string, ReplayWindow>();
 
 const counts = { encrypted: 0, dropped: 0, replayed: 0, decrypted: new Map<string, number>(), failed: new Map<string, number>() };
 
-scope.onmessage = (e) => void onMessage(e.data);
+// One message at a time, in order: a key takes a derivation (async) to install, and a later message (the next key, a
+// "forget") must not overtake it. Otherwise a sender could end up on an older key than the page chose.
+let inOrder: Promise<void> = Promise.resolve();
+scope.onmessage = (e) => {
+  inOrder = inOrder.then(() => onMessage(e.data)).catch(() => {});
+};
 scope.onrtctransform = (e) => pipe(e.transformer);
 
 async function onMessage(m: ToWorker): Promise<void> {
@@ -65,8 +75,15 @@ async function onMessage(m: ToWorker): Promise<void> {
       return;
     }
     case "forget":
-      if (m.kids === "all") receiving.delete(m.personId);
-      else for (const kid of m.kids) receiving.get(m.personId)?.delete(kid);
+      if (m.kids === "all") {
+        receiving.delete(m.personId);
+        replays.delete(m.personId);
+      } else {
+        for (const kid of m.kids) {
+          receiving.get(m.personId)?.delete(kid);
+          replays.get(m.personId)?.forget(kid);
+        }
+      }
       return;
     case "encrypt":
       encrypting = m.on;
@@ -90,7 +107,11 @@ function pipe(t: ScriptTransformer): void {
       if (await transform(frame)) out.enqueue(frame);
     } }))
     .pipeTo(t.writable)
-    .catch(() => {}); // the connection closed
+    .catch(() => {}) // the connection closed
+    .finally(() => {
+      wantKeyframe.delete(t);
+      starved.delete(t);
+    });
 }
 
 async function encrypt(t: ScriptTransformer, kind: MediaKind, frame: EncodedFrame): Promise<boolean> {
@@ -116,8 +137,8 @@ async function decrypt(t: ScriptTransformer, kind: MediaKind, personId: string, 
   const keys = receiving.get(personId);
   try {
     const { kid, ctr, frame: plain } = await unprotectFrame((k) => keys?.get(k), kind, new Uint8Array(frame.data));
-    let replay = replays.get(t);
-    if (!replay) replays.set(t, (replay = new ReplayWindow()));
+    let replay = replays.get(personId);
+    if (!replay) replays.set(personId, (replay = new ReplayWindow()));
     if (!replay.accept(kid, ctr)) {
       counts.replayed++;
       return false;
@@ -140,8 +161,11 @@ function askForKey(personId: string, data: ArrayBuffer, kind: MediaKind): void {
     const bytes = new Uint8Array(data);
     const { kid } = parseHeader(bytes, clearBytes(kind, bytes)); // the SFrame header follows the clear bytes
     const id = `${personId}/${kid}`;
-    if (asked.has(id)) return;
-    asked.add(id);
+    const now = Date.now();
+    if (now - (asked.get(id) ?? -Infinity) < ASK_AGAIN_MS) return;
+    // Asked again a second later: the key may have been derivable only once another key arrived.
+    if (asked.size >= MAX_ASKED) asked.clear();
+    asked.set(id, now);
     scope.postMessage({ type: "need-key", personId, kid });
   } catch {
     // not an SFrame at all: counted as failed, nothing to ask for
