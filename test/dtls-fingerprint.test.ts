@@ -102,6 +102,22 @@ async function publish(options: { offer?: (sdp: string) => string; answer?: (sdp
   };
 }
 
+/** A werift receiver offered the publisher's media by the SFU, with its answer ready (not yet given to the SFU). */
+async function subscribeTo(media: Attempt["media"]): Promise<{ got: number[]; sub: Awaited<ReturnType<MediaServer["subscribe"]>>; answerSdp: string }> {
+  const pc = new RTCPeerConnection(PEER_CONFIG);
+  const got: number[] = [];
+  pc.onTrack.subscribe((t) => t.onReceiveRtp.subscribe((rtp) => got.push(rtp.header.sequenceNumber)));
+  const sub = await server.subscribe(media);
+  open.push(async () => {
+    await sub.close();
+    await pc.close();
+  });
+  await pc.setRemoteDescription({ type: "offer", sdp: sub.offerSdp });
+  await pc.setLocalDescription(await pc.createAnswer());
+  await gathered(pc);
+  return { got, sub, answerSdp: pc.localDescription!.sdp };
+}
+
 async function until(check: () => boolean, ms: number): Promise<boolean> {
   for (const end = performance.now() + ms; performance.now() < end; await Bun.sleep(25)) if (check()) return true;
   return check();
@@ -146,18 +162,8 @@ describe("DTLS fingerprints", () => {
     const a = await publish();
     expect(await until(() => a.sfuTransportState() === "connected", 20_000)).toBe(true);
     const receive = async (answer: (sdp: string) => string) => {
-      const pc = new RTCPeerConnection(PEER_CONFIG);
-      const got: number[] = [];
-      pc.onTrack.subscribe((t) => t.onReceiveRtp.subscribe((rtp) => got.push(rtp.header.sequenceNumber)));
-      const sub = await server.subscribe(a.media);
-      open.push(async () => {
-        await sub.close();
-        await pc.close();
-      });
-      await pc.setRemoteDescription({ type: "offer", sdp: sub.offerSdp });
-      await pc.setLocalDescription(await pc.createAnswer());
-      await gathered(pc);
-      await sub.accept(answer(pc.localDescription!.sdp));
+      const { got, sub, answerSdp } = await subscribeTo(a.media);
+      await sub.accept(answer(answerSdp));
       return got;
     };
     const refused = await receive(withOneByteChanged);
@@ -170,16 +176,8 @@ describe("DTLS fingerprints", () => {
   test("a receiver's answer may not make the SFU the DTLS client (where its signature check would not run)", async () => {
     const a = await publish();
     expect(await until(() => a.sfuTransportState() === "connected", 20_000)).toBe(true);
-    const pc = new RTCPeerConnection(PEER_CONFIG);
-    const sub = await server.subscribe(a.media);
-    open.push(async () => {
-      await sub.close();
-      await pc.close();
-    });
-    await pc.setRemoteDescription({ type: "offer", sdp: sub.offerSdp });
-    await pc.setLocalDescription(await pc.createAnswer());
-    await gathered(pc);
-    const passive = pc.localDescription!.sdp.replace(/^a=setup:\w+/gm, "a=setup:passive");
+    const { sub, answerSdp } = await subscribeTo(a.media);
+    const passive = answerSdp.replace(/^a=setup:\w+/gm, "a=setup:passive");
     await expect(sub.accept(passive)).rejects.toThrow("DTLS client role");
   }, 60_000);
 

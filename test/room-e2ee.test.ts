@@ -35,6 +35,19 @@ async function join(p: TestPerson, roomId: string, e2ee?: boolean): Promise<Room
   return s;
 }
 
+/** The specialist and a new client in a call (the client admitted), and others invited but not yet there. */
+async function inCall(others: TestPerson[] = []): Promise<{ roomId: string; guest: TestPerson; host: RoomSocket; g: RoomSocket }> {
+  const guest = await addPerson(inst, admin.personId, "client");
+  const roomId = await openRoom([guest, ...others]);
+  const host = await join(specialist, roomId);
+  await host.next("welcome");
+  const g = await join(guest, roomId);
+  await g.next("welcome");
+  host.ws.send(JSON.stringify({ type: "admit", personId: guest.personId }));
+  await g.next("admitted");
+  return { roomId, guest, host, g };
+}
+
 function allowUnencrypted(on: boolean): void {
   saveSettings(inst.db, { ...getSettings(inst.db)!, unencryptedCalls: on });
 }
@@ -44,15 +57,8 @@ function closing(s: RoomSocket, ms = 3000): Promise<{ code: number; reason: stri
 }
 
 test("key messages reach only people in the call, stamped with the sender the server knows; odd bodies close the socket", async () => {
-  const guest = await addPerson(inst, admin.personId, "client");
   const waiter = await addPerson(inst, admin.personId, "client");
-  const roomId = await openRoom([guest, waiter]);
-  const host = await join(specialist, roomId);
-  await host.next("welcome");
-  const g = await join(guest, roomId);
-  await g.next("welcome");
-  host.ws.send(JSON.stringify({ type: "admit", personId: guest.personId }));
-  await g.next("admitted");
+  const { roomId, guest, host, g } = await inCall([waiter]);
   const w = await join(waiter, roomId);
   await w.next("welcome");
 
@@ -114,14 +120,7 @@ test("a browser that cannot encrypt is turned away with the reason, unless the o
 }, 30_000);
 
 test("key messages have their own allowance: a full call's key exchange leaves room for the rest, a flood still closes the socket", async () => {
-  const guest = await addPerson(inst, admin.personId, "client");
-  const roomId = await openRoom([guest]);
-  const host = await join(specialist, roomId);
-  await host.next("welcome");
-  const g = await join(guest, roomId);
-  await g.next("welcome");
-  host.ws.send(JSON.stringify({ type: "admit", personId: guest.personId }));
-  await g.next("admitted");
+  const { host, g } = await inCall();
   for (let i = 0; i < KEY_MESSAGES_PER_10S; i++) g.ws.send(JSON.stringify({ type: "e2ee", to: specialist.personId, body: { kind: "nonce", sid: "s", n: String(i) } }));
   g.ws.send(JSON.stringify({ type: "chat", text: "still here" }));
   await host.next("chat");
