@@ -197,6 +197,8 @@ export async function benchJoinE2ee(pairs = E2EE_PAIRS): Promise<JoinE2eeFigures
       } else seen.off++;
       if (i >= 2) ms[mode].push(j.ms);
       await j.close();
+      // Out of the call, or this host would go on encoding its camera through the other mode's joins.
+      await hosts[mode].goto("about:blank");
     }
     allow(false);
     const pairDiffsMs = ms.on.map((on, i) => on - ms.off[i]!); // counted joins come in pairs, one of each
@@ -240,6 +242,9 @@ ${f.load.map((x) => fmt(x, 1)).join(" → ")}. Checked after each join, or the b
 With encryption on, a join also waits for the keys: each browser derives its key pair, the keys go through the
 server to the other side, and the first frame can only be decoded once its key has arrived: frames that come
 before it are dropped, and the receiver asks for a keyframe once frames decrypt (\`web/call/e2ee/worker.ts\`).
+On this shared machine a single join takes from about 1 s to several seconds as other work comes and goes, in both
+modes: the difference of the medians is the figure held to the target, and the median of the pair-by-pair
+differences is given alongside, being less swayed by load that drifts during the run.
 `;
 }
 

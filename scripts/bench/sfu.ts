@@ -433,6 +433,10 @@ export function sfuE2eeRows(f: SfuE2eeFigures): string[] {
   ];
 }
 
+const signedPercent = (ratio: number): string => `${ratio >= 1 ? "+" : "−"}${fmt(Math.abs(ratio - 1) * 100, 1)} %`;
+/** (max − min) ÷ median, in percent. */
+const spread = (xs: number[]): number => ((Math.max(...xs) - Math.min(...xs)) / median(xs)) * 100;
+
 export function sfuE2eeParagraph(f: SfuE2eeFigures): string {
   return `The media server with end-to-end encrypted media (\`benchSfuE2ee\` in \`scripts/bench/sfu.ts\`, run by \`npm run bench -- e2ee\`;
 \`npm run bench -- sfu\` still measures clear payloads only): the synthetic consultations of the section "Media server
@@ -452,7 +456,8 @@ that lost over ${LOSSY_PERCENT} % of its packets (the shared machine starving th
 CPU and looks cheaper) was run again and is left out of the medians (struck through in brackets); a run that did not
 set up was tried once more. Latency p99 of the runs counted: ${fmt(f.clear.p99Ms, 1)} (clear) and ${fmt(f.e2ee.p99Ms, 1)} ms (E2EE). The SFU reads only the VP8 descriptor and, on a
 frame's first packet, the clear prefix (\`src/rooms/sfu/vp8.ts\`), which E2EE keeps: nothing in its per-packet path
-depends on whether the rest is ciphertext${f.ratio <= SFU_E2EE_TOLERANCE ? ", and the figures agree" : `, yet this run measured ${fmt((f.ratio - 1) * 100, 1)} % more: compare the runs in brackets before reading it as a cost`}.
+depends on whether the rest is ciphertext. This run measured ${signedPercent(f.ratio)} with E2EE payloads (pair by pair, median
+${signedPercent(median(f.pairRatios))}), while runs of one kind spread over ${fmt(spread(f.clear.runs), 0)} % (clear) and ${fmt(spread(f.e2ee.runs), 0)} % (E2EE) of their median${f.ratio <= SFU_E2EE_TOLERANCE ? "" : `: compare the runs in brackets before reading it as a cost`}.
 `;
 }
 
