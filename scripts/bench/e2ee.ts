@@ -137,7 +137,8 @@ export function e2eeRows(f: E2eeFigures): string[] {
 /** The share of time that encrypting and decrypting `fps` frames a second of `bytes` takes, at the default backend (%). */
 const corePercent = (per: PerRun, bytes: number, fps: number) => (median(per[DEFAULT_BACKEND][bytes]!) * fps) / 1e4;
 
-export function e2eeSection(f: E2eeFigures, moreRows: readonly string[] = []): string {
+/** `moreRows` join the table; `moreParagraphs` (each ending in a newline) follow the section's own text. */
+export function e2eeSection(f: E2eeFigures, moreRows: readonly string[] = [], moreParagraphs: readonly string[] = []): string {
   const browser = f.chromium ?? f.bun;
   const faster = (bytes: number) => (median(browser.webcrypto[bytes]!) <= median(browser.noble[bytes]!) ? "webcrypto" : "noble");
   const ratio = (bytes: number) => median(browser.noble[bytes]!) / median(browser.webcrypto[bytes]!);
@@ -167,5 +168,5 @@ receiver, a frame every 33 ms. At the default backend in ${where}, protect + unp
 keeps the worker busy ${fmt(corePercent(browser, 1100, 30), 2)} % of the time if every frame were 1,100 bytes and ${fmt(corePercent(browser, 30_000, 30), 2)} % if every frame were a
 30 KB keyframe; a publisher's three simulcast layers (≈ 90 frames/s, most of them small) stay under
 ${fmt(corePercent(browser, 30_000, 90), 1)} % even at the 30 KB figure, and a frame is delayed by ${fmt(median(browser[DEFAULT_BACKEND][1100]!) / 1000, 2)} ms (1,100 bytes) or ${fmt(median(browser[DEFAULT_BACKEND][30_000]!) / 1000, 2)} ms (30 KB) of its 33.
-`;
+${moreParagraphs.map((p) => `\n${p}`).join("")}`;
 }

@@ -4,12 +4,12 @@ import { cpus } from "node:os";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { benchBinary } from "./binary.ts";
 import { benchBooking } from "./booking.ts";
-import { benchCall, callSection } from "./call.ts";
+import { benchCall, benchJoinE2ee, callSection, joinE2eeParagraph, joinE2eeRows } from "./call.ts";
 import { benchCrypto } from "./crypto.ts";
 import { benchE2ee, e2eeSection } from "./e2ee.ts";
 import { benchPage } from "./page.tsx";
 import { benchPasswords } from "./passwords.ts";
-import { benchSfu } from "./sfu.ts";
+import { benchSfu, benchSfuE2ee, sfuE2eeParagraph, sfuE2eeRows } from "./sfu.ts";
 import { fmt } from "./stats.ts";
 
 const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
@@ -53,7 +53,8 @@ const pw = await run("passwords", benchPasswords);
 const bk = await run("booking", benchBooking);
 const sfu = await run("sfu", benchSfu);
 const call = await run("call", benchCall);
-const e2ee = await run("e2ee", benchE2ee);
+// The E2EE section: per-frame cost, then what it adds to joining a call and to the SFU's CPU per packet.
+const e2ee = await run("e2ee", async () => ({ frames: await benchE2ee(), join: await benchJoinE2ee(), sfu: await benchSfuE2ee() }));
 const b = await run("binary", benchBinary);
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}`;
@@ -278,7 +279,7 @@ const written: Record<Section, () => string> = {
   booking: () => bookingSection(bk!),
   sfu: () => sfuSection(sfu!),
   call: () => callSection(call!),
-  e2ee: () => e2eeSection(e2ee!),
+  e2ee: () => e2eeSection(e2ee!.frames, [...joinE2eeRows(e2ee!.join), ...sfuE2eeRows(e2ee!.sfu)], [joinE2eeParagraph(e2ee!.join), sfuE2eeParagraph(e2ee!.sfu)]),
   binary: () => binarySection(b!),
 };
 const md = `${header}\n${ALL.map((s) => (chosen.has(s) ? written[s]() : kept(s))).join("\n")}`;

@@ -6,6 +6,8 @@
 // Driven by scripts/bench/sfu.ts over stdin/stdout (scripts/bench/sfu-rpc.ts).
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useSdesMid, useSdesRTPStreamId } from "werift";
+import { protectFrame } from "../../web/call/e2ee/frames.ts";
+import { deriveSFrameKey, parseHeader } from "../../web/call/e2ee/sframe.ts";
 import { rpcOverStdio, type Message } from "./sfu-rpc.ts";
 
 export const VIDEO_BYTES = 1100;
@@ -138,9 +140,81 @@ function extensionBlock(elements: [number, string][]): Buffer {
   return block;
 }
 
-const PAYLOAD_TIME_AT = 16; // send time (float64), past any VP8 descriptor and keyframe header
-const PAYLOAD_LAYER_AT = 24; // the stream's tally index (simulcast layer, or AUDIO), for the receivers' count
+// Send time (float64) past any VP8 descriptor and keyframe header, then the stream's tally index (simulcast layer,
+// or AUDIO) for the receivers' count. With E2EE payloads both sit further in, past the clear prefix and the longest
+// SFrame header (5 + 10 + 17 bytes), so they overwrite ciphertext only, which nothing on the path can read anyway.
+const CLEAR_AT = { time: 16, layer: 24 };
+const E2EE_AT = { time: 40, layer: 48 };
+let at = CLEAR_AT;
 const KEYFRAME_EVERY_MS = 5000;
+
+// ---- end-to-end encrypted payloads --------------------------------------------------------------------------------
+// Frames as a browser with end-to-end encryption sends them (web/call/e2ee/frames.ts, protectFrame with WebCrypto):
+// a video frame's bytes are its clear prefix (10 on keyframes, 3 otherwise) + SFrame header + ciphertext + 16-byte
+// tag, cut into packets behind the VP8 descriptor; audio is the SFrame of a 120-byte Opus frame. The plain frame is
+// sized so that its protected form fills the same packets as the clear variant's frame (n × 1,095 bytes): both
+// variants then send the same packets, sizes and rates, and differ only in what the payloads hold. Encrypted once,
+// into a pool, before the run, so the generator's CPU stays where it was; counters are distinct within a pool and
+// start high enough (2^20) for a 3-byte counter as a browser has after a while; no SFU checks them.
+const DESCRIPTOR_BYTES = 5;
+const FRAME_BYTES_PER_PACKET = VIDEO_BYTES - DESCRIPTOR_BYTES;
+const E2EE_KID = 3n;
+const CTR_BASE = 1n << 20n;
+const POOL = 8;
+const MAX_PACKETS = 6;
+interface E2eePool {
+  /** [`${width}` for keyframes of that layer | "delta"][packets][i]: protected frames of packets × 1,095 bytes. */
+  video: Map<string, Uint8Array[][]>;
+  audio: Uint8Array[];
+  next: number;
+}
+let pool: E2eePool | null = null;
+/** What the receivers found in E2EE payloads: SFrame headers under the pool's key, and anything else. */
+const sframeSeen = { ok: 0, bad: 0 };
+
+async function buildPool(): Promise<E2eePool> {
+  const key = await deriveSFrameKey(crypto.getRandomValues(new Uint8Array(16)), E2EE_KID);
+  let ctr = CTR_BASE;
+  const protect = async (kind: "audio" | "video", plain: Uint8Array, total?: number): Promise<Uint8Array> => {
+    const out = await protectFrame(key, ctr++, kind, plain);
+    if (total !== undefined && out.length !== total) throw new Error(`protected frame of ${out.length} bytes, wanted ${total}`);
+    return out;
+  };
+  const overhead = 1 + 3 + 16; // config byte, 3-byte counter, tag
+  const frame = (bytes: number, width: number | null): Uint8Array => {
+    const f = crypto.getRandomValues(new Uint8Array(bytes));
+    f[0] = (f[0]! & 0xfe) | (width === null ? 1 : 0); // P bit: 0 on a keyframe
+    if (width !== null) f.set([0x9d, 0x01, 0x2a, width & 0xff, width >> 8, ((width * 9) / 16) & 0xff, ((width * 9) / 16) >> 8], 3);
+    return f;
+  };
+  const video = new Map<string, Uint8Array[][]>();
+  for (const kind of ["delta", ...LAYERS.map((l) => String(l.width))]) {
+    const byCount: Uint8Array[][] = [[]];
+    for (let n = 1; n <= MAX_PACKETS; n++) {
+      const total = n * FRAME_BYTES_PER_PACKET;
+      const list: Uint8Array[] = [];
+      for (let i = 0; i < POOL; i++) list.push(await protect("video", frame(total - overhead, kind === "delta" ? null : Number(kind)), total));
+      byCount.push(list);
+    }
+    video.set(kind, byCount);
+  }
+  const audio: Uint8Array[] = [];
+  for (let i = 0; i < POOL * 4; i++) audio.push(await protect("audio", crypto.getRandomValues(new Uint8Array(AUDIO_BYTES))));
+  return { video, audio, next: 0 };
+}
+
+/** Whether a forwarded payload still holds the pool's SFrame where a receiver would look for it. */
+function checkSFrame(plain: Buffer, video: boolean): void {
+  try {
+    if (video && !(plain[0]! & 0x10)) return; // not a frame's first packet: ciphertext only
+    const offset = video ? DESCRIPTOR_BYTES + ((plain[DESCRIPTOR_BYTES]! & 1) === 0 ? 10 : 3) : 0;
+    const h = parseHeader(plain, offset);
+    if (h.kid === E2EE_KID && h.ctr >= CTR_BASE && h.ctr < CTR_BASE + 1000n) sframeSeen.ok++;
+    else sframeSeen.bad++;
+  } catch {
+    sframeSeen.bad++;
+  }
+}
 
 interface Stream {
   ssrc: number;
@@ -166,7 +240,7 @@ function startPublishing(pc: RTCPeerConnection, offer: string, simulcast: boolea
   const start = now() + Math.random() * 20; // spread participants over the tick like independent senders
   const streams: Stream[] = pc.getTransceivers().flatMap((t): Stream[] => {
     const pt = t.sender.codec?.payloadType ?? (t.kind === "audio" ? 111 : 96);
-    if (t.kind === "audio") return [{ ssrc: t.sender.ssrc, pt, bytes: AUDIO_BYTES, every: AUDIO_EVERY_MS, perFrame: 1, owed: 0, clock: 48, seq: 0, next: start, tally: AUDIO }];
+    if (t.kind === "audio") return [{ ssrc: t.sender.ssrc, pt, bytes: pool ? pool.audio[0]!.length : AUDIO_BYTES, every: AUDIO_EVERY_MS, perFrame: 1, owed: 0, clock: 48, seq: 0, next: start, tally: AUDIO }];
     const layers = simulcast ? LAYERS : [LAYERS[2]!];
     return layers.map((l, i) => ({
       ssrc: simulcast ? (Math.random() * 0xffffffff) >>> 0 : t.sender.ssrc,
@@ -202,6 +276,7 @@ function startPublishing(pc: RTCPeerConnection, offer: string, simulcast: boolea
           const packets = Math.floor(s.owed);
           s.owed -= packets;
           const keyframe = s.video ? startFrame(s.video, s.next) : false;
+          const sealed = pool ? (s.video ? pool.video.get(keyframe ? String(s.video.width) : "delta")![Math.min(packets, MAX_PACKETS)]![pool.next++ % POOL]! : pool.audio[pool.next++ % pool.audio.length]!) : null;
           for (let k = 0; k < packets; k++) {
             // Sequence numbers start at 0 and a run lasts far less than 65,536 packets: the rollover counter stays 0.
             const fixed = Buffer.alloc(12);
@@ -212,10 +287,11 @@ function startPublishing(pc: RTCPeerConnection, offer: string, simulcast: boolea
             fixed.writeUInt32BE(s.ssrc, 8);
             const header = s.extension ? Buffer.concat([fixed, s.extension]) : fixed;
             const payload = Buffer.alloc(s.bytes);
-            if (s.video) writeVp8(payload, s.video, k === 0, keyframe);
-            payload[PAYLOAD_LAYER_AT] = s.tally;
+            if (s.video) writeVp8(payload, s.video, k === 0, keyframe && !sealed);
+            if (sealed) payload.set(s.video ? sealed.subarray(k * FRAME_BYTES_PER_PACKET, (k + 1) * FRAME_BYTES_PER_PACKET) : sealed, s.video ? DESCRIPTOR_BYTES : 0);
+            payload[at.layer] = s.tally;
             const sentAt = now();
-            payload.writeDoubleLE(sentAt, PAYLOAD_TIME_AT);
+            payload.writeDoubleLE(sentAt, at.time);
             const cipher = createCipheriv("aes-128-gcm", keys.local.srtpSessionKey, gcmIV(keys.local.srtpSessionSalt, s.ssrc, 0, s.seq & 0xffff));
             cipher.setAAD(header);
             const enc = cipher.update(payload);
@@ -242,7 +318,8 @@ function startFrame(v: NonNullable<Stream["video"]>, t: number): boolean {
 }
 
 /** One packet of a VP8 frame (RFC 7741): descriptor with a 15-bit picture id and TL0PICIDX; the first packet holds
- * the frame tag, and a keyframe's first packet the start code and the layer's size. */
+ * the frame tag, and a keyframe's first packet the start code and the layer's size (with E2EE payloads the pooled
+ * frame, written after, brings its own). */
 function writeVp8(payload: Buffer, v: NonNullable<Stream["video"]>, first: boolean, keyframe: boolean): void {
   payload[0] = first ? 0x90 : 0x80; // X, and S on the frame's first packet (partition 0)
   payload[1] = 0xc0; // I, L
@@ -286,10 +363,12 @@ function startReceiving(pc: RTCPeerConnection, source: string): Subscriber {
       decipher.setAuthTag(data.subarray(data.length - 16));
       const plain = decipher.update(data.subarray(offset, data.length - 16));
       decipher.final();
-      if (plain.length <= PAYLOAD_LAYER_AT) return; // padding that probes the link, not media
-      const sentAt = plain.readDoubleLE(PAYLOAD_TIME_AT);
+      if (plain.length <= at.layer) return; // padding that probes the link, not media
+      const sentAt = plain.readDoubleLE(at.time);
       if (!inWindow(sentAt)) return;
-      sub.received[plain[PAYLOAD_LAYER_AT]! & 3]!++;
+      const tally = plain[at.layer]! & 3;
+      if (pool) checkSFrame(plain, tally !== AUDIO);
+      sub.received[tally]!++;
       sub.latencies.push(now() - sentAt);
     } catch {
       debug.undecryptable++;
@@ -332,7 +411,11 @@ type Call = (op: string, args?: Message) => Promise<Message>;
 const loopbackOnly = (sdp: string): string => sdp.replace(/^a=candidate:.* (?!127\.0\.0\.1 )\S+ \d+ typ .*\r\n/gm, "");
 
 /** Publishes both participants of each consultation, then subscribes each to the other's media. */
-async function join(call: Call, consultations: number[], simulcast: boolean, highFirst: boolean): Promise<Message> {
+async function join(call: Call, consultations: number[], simulcast: boolean, highFirst: boolean, e2ee: boolean): Promise<Message> {
+  if (e2ee) {
+    pool ??= await buildPool();
+    at = E2EE_AT;
+  }
   const pending: { key: string; pc: RTCPeerConnection; offer: string }[] = [];
   for (const c of consultations) {
     for (const side of [0, 1]) {
@@ -411,11 +494,12 @@ async function baseline(seconds: number): Promise<Message> {
 
 let cpuAtBegin = process.cpuUsage();
 const rpc = rpcOverStdio({
-  join: (m) => join((op, args) => rpc.call(op, args), m.consultations as number[], m.simulcast === true, m.highFirst === true),
+  join: (m) => join((op, args) => rpc.call(op, args), m.consultations as number[], m.simulcast === true, m.highFirst === true, m.e2ee === true),
   baseline: (m) => baseline(Number(m.seconds)),
   begin: () => {
     for (const p of publishers.values()) p.sentInWindow = [0, 0, 0, 0];
     for (const s of subscribers) (s.received = [0, 0, 0, 0]), (s.latencies = []);
+    sframeSeen.ok = sframeSeen.bad = 0;
     cpuAtBegin = process.cpuUsage();
     window.from = now();
     window.to = Infinity;
@@ -440,7 +524,7 @@ const rpc = rpcOverStdio({
     // Latencies to 10 µs, so the parent's JSON stays small.
     const latencies = subscribers.flatMap((s) => s.latencies.map((l) => Math.round(l * 100) / 100));
     if (process.env.KABINET_BENCH_DEBUG) console.error("generator:", JSON.stringify(debug));
-    return { sent, received, byLayer, latencies, cpuMicros: cpu.user + cpu.system };
+    return { sent, received, byLayer, latencies, cpuMicros: cpu.user + cpu.system, sframe: { ...sframeSeen } };
   },
   close: async () => {
     if (ticker) clearInterval(ticker);
