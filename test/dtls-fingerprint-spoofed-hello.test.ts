@@ -7,7 +7,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
-import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from "werift";
+import { classes, Message, MediaStreamTrack, methods, RTCPeerConnection, RtpHeader, RtpPacket } from "werift";
 import { foreignDatagramsDroppedCount, MediaServer, type PublishedMedia } from "../src/rooms/sfu/media-server.ts";
 import { gathered, PEER_CONFIG } from "./support/werift-peers.ts";
 
@@ -27,6 +27,7 @@ function forgedClientHello(): Buffer {
   return Buffer.concat([header, handshake]);
 }
 
+const sfuUfrag = (sdp: string) => sdp.match(/^a=ice-ufrag:(\S+)/m)![1]!;
 const hostPort = (sdp: string) => Number(sdp.match(/^a=candidate:\S+ \d+ udp \d+ 127\.0\.0\.1 (\d+) typ host/im)![1]);
 
 interface Outcome {
@@ -64,7 +65,7 @@ function scenario(): Promise<Outcome> {
       await pc.setLocalDescription(await pc.createAnswer());
       await gathered(pc);
       await sub.accept(pc.localDescription!.sdp);
-      return { pc, got, sfuPort: hostPort(sub.offerSdp) };
+      return { pc, got, sfuPort: hostPort(sub.offerSdp), offerSdp: sub.offerSdp };
     };
     const targeted = await receive();
     const untouched = await receive();
@@ -84,8 +85,14 @@ function scenario(): Promise<Outcome> {
     const mark = { targeted: targeted.got.length, untouched: untouched.got.length };
     await sendUntil(() => untouched.got.length - mark.untouched >= 30, 20_000);
     const before = { targeted: targeted.got.length - mark.targeted, untouched: untouched.got.length - mark.untouched };
+    // First an ICE check of its own, unsigned (it knows the SFU's ufrag from the SDP, not the password), hoping to become
+    // a candidate pair; then the ClientHello.
     const intruder = createSocket("udp4");
-    await new Promise<void>((resolve) => intruder.send(forgedClientHello(), targeted.sfuPort, "127.0.0.1", () => resolve()));
+    const ufrag = sfuUfrag(targeted.offerSdp);
+    const check = new Message(methods.BINDING, classes.REQUEST).setAttribute("USERNAME", `${ufrag}:intruder`).setAttribute("PRIORITY", 1).addMessageIntegrity(Buffer.from("not the password")).addFingerprint();
+    for (const datagram of [check.bytes, forgedClientHello()]) {
+      await new Promise<void>((resolve) => intruder.send(datagram, targeted.sfuPort, "127.0.0.1", () => resolve()));
+    }
     intruder.close();
     const sent = { targeted: targeted.got.length, untouched: untouched.got.length };
     // As long a window again, measured by the receiver the datagram was not sent to.

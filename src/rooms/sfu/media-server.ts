@@ -18,6 +18,8 @@ import {
   Connection,
   MediaStreamTrack,
   type PeerConfig,
+  classes,
+  parseMessage,
   RTCDtlsTransport,
   RTCPeerConnection,
   RTCRtpCodecParameters,
@@ -98,24 +100,49 @@ if (typeof derive !== "function") throw new Error("werift changed: Connection.ap
 // werift hands every datagram that is not STUN to DTLS and SRTP, whoever sent it (werift 0.25
 // `lib/ice/src/stun/protocol.js` datagramReceived), and its DTLS server takes a ClientHello after the handshake as a
 // renegotiation and drops the session: one forged packet from anywhere to a receiver's media port cut that receiver
-// off for good while its browser still read "connected" (test/dtls-fingerprint-spoofed-hello.test.ts). Now only STUN
-// (first byte 0–3, RFC 7983) comes from anywhere: DTLS and media only from the remote address of one of the
-// connection's candidate pairs, which exist only for the browser's signalled candidates and for addresses that passed
-// an ICE check signed with this connection's password.
-type PairedProtocol = { fromPeer?: (addr: [string, number]) => boolean; lastPeer?: [string, number] };
-type PairsOf = { checkList: { protocol: unknown; remoteCandidate: { host: string; port: number } }[] };
+// off for good while its browser still read "connected" (test/dtls-fingerprint-spoofed-hello.test.ts). werift also
+// answers, and pairs with, ICE checks whose MESSAGE-INTEGRITY it never verifies (`ice.js` ensureProtocol), so any
+// sender could have made itself a candidate pair. Now:
+// - a binding request must be signed with this connection's ICE password (RFC 8445 §7.3), or it is dropped unanswered;
+// - DTLS and media (first byte above 3, RFC 7983) come only from an address that sent such a signed request, or that
+//   is a candidate pair's remote address (the browser's signalled candidates).
+type Addr = [string, number];
+type PeerCheckedProtocol = { fromPeer?: (addr: Addr) => boolean; signed?: (data: Buffer, addr: Addr) => boolean; lastPeer?: Addr };
+type IceAgent = {
+  checkList: { protocol: unknown; remoteCandidate: { host: string; port: number } }[];
+  localPassword: string;
+  userHistory?: Record<string, string>;
+};
 let foreignDatagramsDropped = 0;
-const ensureProtocol = (Connection.prototype as unknown as { ensureProtocol(this: PairsOf, protocol: PairedProtocol): void }).ensureProtocol;
-const datagramReceived = (StunProtocol.prototype as unknown as { datagramReceived(this: PairedProtocol, data: Buffer, addr: [string, number]): void }).datagramReceived;
+const ensureProtocol = (Connection.prototype as unknown as { ensureProtocol(this: IceAgent, protocol: PeerCheckedProtocol): void }).ensureProtocol;
+const datagramReceived = (StunProtocol.prototype as unknown as { datagramReceived(this: PeerCheckedProtocol, data: Buffer, addr: Addr): void }).datagramReceived;
 if (typeof ensureProtocol !== "function" || typeof datagramReceived !== "function") {
   throw new Error("werift changed: Connection.ensureProtocol or StunProtocol.datagramReceived is gone; re-check which datagrams reach DTLS");
 }
-(Connection.prototype as unknown as { ensureProtocol(this: PairsOf, protocol: PairedProtocol): void }).ensureProtocol = function pairedOnly(this: PairsOf, protocol: PairedProtocol): void {
+(Connection.prototype as unknown as { ensureProtocol(this: IceAgent, protocol: PeerCheckedProtocol): void }).ensureProtocol = function checkedPeers(this: IceAgent, protocol: PeerCheckedProtocol): void {
   ensureProtocol.call(this, protocol);
-  protocol.fromPeer = (addr) => this.checkList.some((p) => p.protocol === protocol && p.remoteCandidate.port === addr[1] && p.remoteCandidate.host === addr[0]);
+  // Addresses that proved they know the ICE password, kept from the first signed check: the browser's DTLS may arrive
+  // before werift has made that check a candidate pair (it defers checks that come before its own start).
+  const signers = new Set<string>();
+  protocol.signed = (data, addr) => {
+    const request = parseMessage(data);
+    if (!request || request.messageClass !== classes.REQUEST) return true; // responses: werift checks their integrity itself
+    const ours = String(request.getAttributeValue("USERNAME") ?? "").split(":")[0] ?? "";
+    const password = this.userHistory?.[ours] ?? this.localPassword;
+    if (!password || !parseMessage(data, Buffer.from(password, "utf8"))) return false;
+    signers.add(`${addr[0]}:${addr[1]}`);
+    return true;
+  };
+  protocol.fromPeer = (addr) =>
+    signers.has(`${addr[0]}:${addr[1]}`) || this.checkList.some((p) => p.protocol === protocol && p.remoteCandidate.port === addr[1] && p.remoteCandidate.host === addr[0]);
 };
-(StunProtocol.prototype as unknown as { datagramReceived(this: PairedProtocol, data: Buffer, addr: [string, number]): void }).datagramReceived = function peersOnly(this: PairedProtocol, data: Buffer, addr: [string, number]): void {
-  if (data.length > 0 && data[0]! > 3 && this.fromPeer) {
+(StunProtocol.prototype as unknown as { datagramReceived(this: PeerCheckedProtocol, data: Buffer, addr: Addr): void }).datagramReceived = function peersOnly(this: PeerCheckedProtocol, data: Buffer, addr: Addr): void {
+  if (data.length > 0 && data[0]! <= 3) {
+    if (this.signed && !this.signed(data, addr)) {
+      foreignDatagramsDropped++;
+      return;
+    }
+  } else if (this.fromPeer) {
     const last = this.lastPeer;
     // Nearly every datagram comes from the same peer as the one before: one comparison, not a search of the pairs.
     if (!last || last[1] !== addr[1] || last[0] !== addr[0]) {
@@ -129,7 +156,7 @@ if (typeof ensureProtocol !== "function" || typeof datagramReceived !== "functio
   datagramReceived.call(this, data, addr);
 };
 
-/** Datagrams other than STUN dropped because they came from an address that is not a peer's (since start). */
+/** Datagrams dropped (since start): unsigned ICE checks, and DTLS or media from an address that is not a peer's. */
 export function foreignDatagramsDroppedCount(): number {
   return foreignDatagramsDropped;
 }
