@@ -72,6 +72,13 @@ async function onMessage(m: ToWorker): Promise<void> {
       let keys = receiving.get(m.personId);
       if (!keys) receiving.set(m.personId, (keys = new Map()));
       keys.set(m.kid, await deriveSFrameKey(m.key, m.kid));
+      // Frames from this person were dropped while the key was on its way (a joining browser's first keyframe, often):
+      // ask for a keyframe now rather than after the next delta frame decrypts and fails to decode.
+      for (const t of starved) {
+        if (t.options.personId !== m.personId) continue;
+        starved.delete(t);
+        void t.sendKeyFrameRequest?.().catch(() => {});
+      }
       return;
     }
     case "forget":
