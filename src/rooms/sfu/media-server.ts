@@ -113,7 +113,8 @@ type IceAgent = {
   localPassword: string;
   userHistory?: Record<string, string>;
 };
-let foreignDatagramsDropped = 0;
+const dropped = { unsignedChecks: 0, strangers: 0, strangerHandshakes: 0 };
+const DTLS_HANDSHAKE = 22;
 const ensureProtocol = (Connection.prototype as unknown as { ensureProtocol(this: IceAgent, protocol: PeerCheckedProtocol): void }).ensureProtocol;
 const datagramReceived = (StunProtocol.prototype as unknown as { datagramReceived(this: PeerCheckedProtocol, data: Buffer, addr: Addr): void }).datagramReceived;
 if (typeof ensureProtocol !== "function" || typeof datagramReceived !== "function") {
@@ -139,7 +140,7 @@ if (typeof ensureProtocol !== "function" || typeof datagramReceived !== "functio
 (StunProtocol.prototype as unknown as { datagramReceived(this: PeerCheckedProtocol, data: Buffer, addr: Addr): void }).datagramReceived = function peersOnly(this: PeerCheckedProtocol, data: Buffer, addr: Addr): void {
   if (data.length > 0 && data[0]! <= 3) {
     if (this.signed && !this.signed(data, addr)) {
-      foreignDatagramsDropped++;
+      dropped.unsignedChecks++;
       return;
     }
   } else if (this.fromPeer) {
@@ -147,7 +148,8 @@ if (typeof ensureProtocol !== "function" || typeof datagramReceived !== "functio
     // Nearly every datagram comes from the same peer as the one before: one comparison, not a search of the pairs.
     if (!last || last[1] !== addr[1] || last[0] !== addr[0]) {
       if (!this.fromPeer(addr)) {
-        foreignDatagramsDropped++;
+        dropped.strangers++;
+        if (data[0] === DTLS_HANDSHAKE) dropped.strangerHandshakes++;
         return;
       }
       this.lastPeer = addr;
@@ -156,9 +158,13 @@ if (typeof ensureProtocol !== "function" || typeof datagramReceived !== "functio
   datagramReceived.call(this, data, addr);
 };
 
-/** Datagrams dropped (since start): unsigned ICE checks, and DTLS or media from an address that is not a peer's. */
-export function foreignDatagramsDroppedCount(): number {
-  return foreignDatagramsDropped;
+/**
+ * Datagrams dropped since start: ICE checks not signed with their connection's password, and DTLS or media from an
+ * address that is not a peer's (among them DTLS handshakes). A browser's late packets to the port of a connection
+ * already closed, and reused, are dropped too.
+ */
+export function foreignDatagramsDropped(): { unsignedChecks: number; strangers: number; strangerHandshakes: number } {
+  return { ...dropped };
 }
 
 // werift's DTLS server checks that the browser's certificate is the one its SDP names, but not the handshake
