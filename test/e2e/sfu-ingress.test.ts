@@ -117,7 +117,11 @@ describe("the SFU's own ingress with a Chromium publisher sending simulcast laye
       expect(repairedLayers()).toBeGreaterThanOrEqual(2);
       // Chromium's view, per layer: the NACKs it got name only that layer's few losses (a NACK generator shared by the
       // layers would see every other layer's sequence numbers as gaps), and receiver reports came for each layer.
-      const stats = await chromium.stats();
+      // A layer that started late may not have had its first receiver report yet (one comes every second or so).
+      let stats = await chromium.stats();
+      const reported = (all: typeof stats) =>
+        all.filter((s) => s.type === "outbound-rtp" && s.kind === "video" && (s.packetsSent as number) > 20).every((o) => all.some((s) => s.type === "remote-inbound-rtp" && s.localId === o.id));
+      for (const until = Date.now() + 5000; Date.now() < until && !reported(stats); await Bun.sleep(250)) stats = await chromium.stats();
       const outbound = stats.filter((s) => s.type === "outbound-rtp" && s.kind === "video" && (s.packetsSent as number) > 20);
       expect(outbound.length).toBeGreaterThanOrEqual(2);
       for (const o of outbound) {
