@@ -16,7 +16,8 @@
 // timing show anyway. What it cannot be used for: the prefix is the SFrame metadata, authenticated with the frame
 // (AAD), so a server that rewrites it (say, to flip a frame to a keyframe) makes the frame fail to decrypt.
 // The receiver finds the prefix length from the P bit in the prefix itself, so nothing else needs to be signalled.
-import { SFrameError, type SFrameKey, joinBytes, sframeDecrypt, sframeSeal } from "./sframe.ts";
+import { concatBytes } from "./key-bytes.ts";
+import { SFrameError, type SFrameKey, sframeDecrypt, sframeSeal } from "./sframe.ts";
 
 export type MediaKind = "audio" | "video";
 
@@ -47,7 +48,7 @@ export async function protectFrame(key: SFrameKey, ctr: bigint, kind: MediaKind,
   }
   const prefix = frame.subarray(0, clear);
   const { header, sealed } = await sframeSeal(key, ctr, prefix, frame.subarray(clear));
-  return joinBytes(prefix, header, sealed);
+  return concatBytes(prefix, header, sealed);
 }
 
 /** The inverse; the prefix length is read from the clear bytes themselves (the VP8 P bit). Throws SFrameError. */
@@ -60,5 +61,5 @@ export async function unprotectFrame(
   if (kind === "video" && clear < vp8Prefix(data)) throw new SFrameError("header", `protected VP8 frame of ${data.length} bytes is too short`);
   const prefix = data.subarray(0, clear);
   const { kid, ctr, plaintext } = await sframeDecrypt(lookup, prefix, data.subarray(clear));
-  return { kid, ctr, frame: joinBytes(prefix, plaintext) };
+  return { kid, ctr, frame: concatBytes(prefix, plaintext) };
 }

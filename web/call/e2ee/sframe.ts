@@ -15,6 +15,7 @@
 // Suites: 0x0004 AES_128_GCM_SHA256_128 (Kabinet's), 0x0005 AES_256_GCM_SHA512_128. Key derivation (§4.4.2) uses
 // WebCrypto's HMAC in both backends; only the AEAD differs (aead.ts).
 import { type Aead, type Backend, importAead } from "./aead.ts";
+import { concatBytes } from "./key-bytes.ts";
 
 export type { Backend } from "./aead.ts";
 export type Suite = 0x0004 | 0x0005;
@@ -156,30 +157,20 @@ export function sframeNonce(salt: Uint8Array, ctr: bigint): Uint8Array {
   return nonce;
 }
 
-const EMPTY = new Uint8Array(0);
-/** a || b || c in one allocation: media frames are copied as few times as possible. */
-export function joinBytes(a: Uint8Array, b: Uint8Array, c: Uint8Array = EMPTY): Uint8Array {
-  const out = new Uint8Array(a.length + b.length + c.length);
-  out.set(a);
-  out.set(b, a.length);
-  out.set(c, a.length + b.length);
-  return out;
-}
-
 /**
  * The SFrame header and AEAD output separately, so that frames.ts assembles prefix || header || ciphertext in one
  * copy instead of two.
  */
 export async function sframeSeal(key: SFrameKey, ctr: bigint, metadata: Uint8Array, plaintext: Uint8Array): Promise<{ header: Uint8Array; sealed: Uint8Array }> {
   const header = encodeHeader(key.kid, ctr);
-  const sealed = await key.aead.seal(sframeNonce(key.salt, ctr), joinBytes(header, metadata), plaintext);
+  const sealed = await key.aead.seal(sframeNonce(key.salt, ctr), concatBytes(header, metadata), plaintext);
   return { header, sealed };
 }
 
 /** header || ciphertext || tag; AAD = header || metadata (RFC 9605 §4.4.3). */
 export async function sframeEncrypt(key: SFrameKey, ctr: bigint, metadata: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
   const { header, sealed } = await sframeSeal(key, ctr, metadata, plaintext);
-  return joinBytes(header, sealed);
+  return concatBytes(header, sealed);
 }
 
 export async function sframeDecrypt(
@@ -191,7 +182,7 @@ export async function sframeDecrypt(
   if (sframe.length - length < TAG_BYTES) throw new SFrameError("header", "SFrame shorter than its authentication tag");
   const key = lookup(kid);
   if (!key) throw new SFrameError("unknown-key", `no key for KID ${kid}`);
-  const plaintext = await key.aead.open(sframeNonce(key.salt, ctr), joinBytes(sframe.subarray(0, length), metadata), sframe.subarray(length));
+  const plaintext = await key.aead.open(sframeNonce(key.salt, ctr), concatBytes(sframe.subarray(0, length), metadata), sframe.subarray(length));
   if (!plaintext) throw new SFrameError("auth", `SFrame under KID ${kid} did not authenticate`);
   return { kid, ctr, plaintext };
 }
