@@ -1,7 +1,7 @@
 // Configuration from KABINET_* environment variables (secrets also as *_FILE), validated once at start.
 // A bad value stops the program with one line: the variable, what is wrong, and an example of a right value.
 import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -35,6 +35,19 @@ export interface Config {
   readonly smtp: { readonly url: URL; readonly password: string | undefined } | null;
   /** The From address of Kabinet's mail. */
   readonly mailFrom: string;
+  /** The Prometheus endpoint's own listener (never through Caddy), or null when turned off; an optional bearer token. */
+  readonly metrics: { readonly listen: { readonly hostname: string; readonly port: number } | null; readonly token: string | null };
+  /** Scheduled sealed backups: where, how often, how many kept, the optional copy off the box, the restore drill. */
+  readonly backup: {
+    readonly dir: string;
+    /** Hours between scheduled backups; 0: none scheduled (`kabinet backup` still works). */
+    readonly everyHours: number;
+    readonly keep: { readonly daily: number; readonly weekly: number; readonly monthly: number };
+    /** Copy each backup off the box over SFTP: `sftp://user@host:port/dir`, a private key, the server's host key fingerprint. */
+    readonly sftp: { readonly url: URL; readonly keyFile: string; readonly hostKey: string } | null;
+    /** Days between automatic restore drills; 0: none. */
+    readonly drillEveryDays: number;
+  };
 }
 
 /** Each variable with an example of a right value, shown when it is wrong; also the README's table. */
@@ -89,6 +102,23 @@ export const VARIABLES = {
   },
   KABINET_SMTP_PASSWORD_FILE: { example: "/run/secrets/smtp_password", help: "File holding the SMTP password (also as KABINET_SMTP_PASSWORD, or in the URL).", default: "none" },
   KABINET_MAIL_FROM: { example: "Kabinet <consult@example.org>", help: "Sender of Kabinet's mail.", default: "Kabinet <kabinet@<public host>>" },
+  KABINET_METRICS_LISTEN: {
+    example: "0.0.0.0:9464",
+    help: "host:port of the Prometheus endpoint /metrics, a listener of its own that Caddy does not publish; off turns it off.",
+    default: "127.0.0.1:9464",
+  },
+  KABINET_METRICS_TOKEN_FILE: { example: "/run/secrets/metrics_token", help: "File holding a bearer token Prometheus must send to /metrics (also as KABINET_METRICS_TOKEN).", default: "none" },
+  KABINET_BACKUP_DIR: { example: "/backups", help: "Where sealed backups are written; best another disk than the data.", default: "<KABINET_DATA_DIR>/backups" },
+  KABINET_BACKUP_EVERY_HOURS: { example: "24", help: "Hours between scheduled backups (0–168); 0 schedules none.", default: "24" },
+  KABINET_BACKUP_KEEP: { example: "7d,4w,12m", help: "How many daily, weekly and monthly backups to keep.", default: "7d,4w,12m" },
+  KABINET_BACKUP_SFTP_URL: { example: "sftp://backup@backup.example.org:22/kabinet", help: "Also copy each backup off the box to this SFTP directory.", default: "none" },
+  KABINET_BACKUP_SFTP_KEY_FILE: { example: "/run/secrets/backup_ssh_key", help: "The SSH private key (OpenSSH format, no passphrase) for KABINET_BACKUP_SFTP_URL.", default: "none" },
+  KABINET_BACKUP_SFTP_HOST_KEY: {
+    example: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+    help: "The SFTP server's host key fingerprint (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`); any other key is refused.",
+    default: "none",
+  },
+  KABINET_RESTORE_DRILL_EVERY_DAYS: { example: "7", help: "Days between automatic restore drills of the newest backup (0–90); 0: none.", default: "7" },
   KABINET_TRUST_PROXY: {
     example: "true",
     help: "true when a reverse proxy (Caddy) is in front: the client address for sign-in throttling comes from X-Forwarded-For.",
@@ -170,6 +200,34 @@ const schema = z.object({
   KABINET_SMTP_URL: optional.pipe(z.url({ protocol: /^smtps?$/, error: "is not an smtp:// or smtps:// URL" }).optional()),
   KABINET_SMTP_PASSWORD: optional,
   KABINET_SMTP_PASSWORD_FILE: optional,
+  KABINET_METRICS_LISTEN: optional.pipe(
+    z
+      .string()
+      .regex(/^(off|(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5}))$/, "is not host:port or off")
+      .refine((v) => v === "off" || Number(v.slice(v.lastIndexOf(":") + 1)) <= 65535, "has a port above 65535")
+      .default("127.0.0.1:9464"),
+  ),
+  KABINET_METRICS_TOKEN: optional,
+  KABINET_METRICS_TOKEN_FILE: optional,
+  KABINET_BACKUP_DIR: optional,
+  KABINET_BACKUP_EVERY_HOURS: wholeNumber("hours", 24, 0, 168),
+  KABINET_BACKUP_KEEP: optional.pipe(
+    z
+      .string()
+      .regex(/^\d{1,3}d,\d{1,3}w,\d{1,3}m$/, "is not daily, weekly and monthly counts like 7d,4w,12m")
+      .default("7d,4w,12m")
+      .transform((v) => v.split(",").map((p) => Number(p.slice(0, -1))) as [number, number, number])
+      .refine(([d, w, m]) => d + w + m > 0, "keeps no backup at all"),
+  ),
+  KABINET_BACKUP_SFTP_URL: optional.pipe(
+    z
+      .url({ protocol: /^sftp$/, error: "is not an sftp:// URL" })
+      .refine((v) => !URL.canParse(v) || (new URL(v).username !== "" && !new URL(v).password), "must name a user and no password (the key file signs in)")
+      .optional(),
+  ),
+  KABINET_BACKUP_SFTP_KEY_FILE: optional,
+  KABINET_BACKUP_SFTP_HOST_KEY: optional.pipe(z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, "is not a SHA256:… fingerprint as ssh-keygen -lf prints it").optional()),
+  KABINET_RESTORE_DRILL_EVERY_DAYS: wholeNumber("days", 7, 0, 90),
   KABINET_MAIL_FROM: optional.pipe(z.string().regex(/^([^<>@\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/, "is not an address like Name <name@example.org>").optional()),
 });
 
@@ -215,7 +273,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? Object.freeze({ url: new URL(v.KABINET_SMTP_URL), password: secretValue("KABINET_SMTP_PASSWORD", v.KABINET_SMTP_PASSWORD, v.KABINET_SMTP_PASSWORD_FILE, cwd) })
       : null,
     mailFrom: v.KABINET_MAIL_FROM ?? `Kabinet <kabinet@${new URL(v.KABINET_PUBLIC_URL ?? `http://${localHost}:${port}`).hostname}>`,
+    metrics: Object.freeze({
+      listen: v.KABINET_METRICS_LISTEN === "off" ? null : Object.freeze(hostPort(v.KABINET_METRICS_LISTEN)),
+      token: secretValue("KABINET_METRICS_TOKEN", v.KABINET_METRICS_TOKEN, v.KABINET_METRICS_TOKEN_FILE, cwd) || null,
+    }),
+    backup: Object.freeze({
+      dir: resolve(cwd, v.KABINET_BACKUP_DIR ?? join(v.KABINET_DATA_DIR ?? "./data", "backups")),
+      everyHours: v.KABINET_BACKUP_EVERY_HOURS,
+      keep: Object.freeze({ daily: v.KABINET_BACKUP_KEEP[0], weekly: v.KABINET_BACKUP_KEEP[1], monthly: v.KABINET_BACKUP_KEEP[2] }),
+      sftp: backupSftp(v, cwd),
+      drillEveryDays: v.KABINET_RESTORE_DRILL_EVERY_DAYS,
+    }),
   });
+}
+
+function hostPort(value: string): { hostname: string; port: number } {
+  const sep = value.lastIndexOf(":");
+  return { hostname: value.slice(0, sep).replace(/^\[|\]$/g, ""), port: Number(value.slice(sep + 1)) };
+}
+
+/** The SFTP copy needs all three settings; one without the others is a mistake worth stopping for. */
+function backupSftp(
+  v: { KABINET_BACKUP_SFTP_URL?: string; KABINET_BACKUP_SFTP_KEY_FILE?: string; KABINET_BACKUP_SFTP_HOST_KEY?: string },
+  cwd: string,
+): Config["backup"]["sftp"] {
+  if (!v.KABINET_BACKUP_SFTP_URL) {
+    if (v.KABINET_BACKUP_SFTP_KEY_FILE || v.KABINET_BACKUP_SFTP_HOST_KEY) throw new ConfigError("KABINET_BACKUP_SFTP_URL", "is not set, but the other KABINET_BACKUP_SFTP_ settings are");
+    return null;
+  }
+  if (!v.KABINET_BACKUP_SFTP_KEY_FILE) throw new ConfigError("KABINET_BACKUP_SFTP_KEY_FILE", "is not set; the SFTP copy signs in with a key");
+  if (!v.KABINET_BACKUP_SFTP_HOST_KEY) throw new ConfigError("KABINET_BACKUP_SFTP_HOST_KEY", "is not set; without it the SFTP server could not be told from an impostor");
+  const keyFile = resolve(cwd, v.KABINET_BACKUP_SFTP_KEY_FILE);
+  if (!existsSync(keyFile)) throw new ConfigError("KABINET_BACKUP_SFTP_KEY_FILE", `names ${keyFile}, which does not exist`);
+  return Object.freeze({ url: new URL(v.KABINET_BACKUP_SFTP_URL), keyFile, hostKey: v.KABINET_BACKUP_SFTP_HOST_KEY });
 }
 
 /**
@@ -246,7 +336,7 @@ function iceServers(urls: string[], username: string | undefined, credential: st
 
 /** A wrong value as it may be shown in an error: secrets never, URLs without their credentials. */
 function shownValue(name: string, value: string): string {
-  if (/PASSWORD(?!_FILE)/.test(name)) return "<hidden>";
+  if (/(PASSWORD|TOKEN)(?!_FILE)/.test(name)) return "<hidden>";
   return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1<credentials>@");
 }
 
