@@ -1,5 +1,5 @@
 // `npm test`: system packages the tests need → type-check → `bun test` → one line "N passed, N failed".
-// Tests that need Debian's chromium, caddy, coturn or docker-compose never skip: a missing one is installed (as root) or the
+// Tests that need Debian's chromium, caddy, coturn, prometheus, openssh-server or docker-compose never skip: a missing one is installed (as root) or the
 // run stops with the exact apt-get line.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -20,6 +20,11 @@ const SYSTEM_PACKAGES: Record<string, string> = {
   // the TURN relay as shipped (config/turnserver.conf): relayed calls, refused peers and credentials
   coturn: "/usr/bin/turnserver",
   openssl: "/usr/bin/openssl",
+  // operations: a real Prometheus scraping the binary, promtool for the alert rules, amtool for Alertmanager's config
+  prometheus: "/usr/bin/promtool",
+  "prometheus-alertmanager": "/usr/bin/amtool",
+  // the backup copy off the box and the replication runbook: a real local SFTP server
+  "openssh-server": "/usr/sbin/sshd",
 };
 
 function ensureSystemPackages(): void {
