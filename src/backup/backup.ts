@@ -120,9 +120,13 @@ async function makeBackup(deps: BackupDeps, actor: string): Promise<BackupOutcom
     return { ok: true, run, deleted, offsite };
   } catch (err) {
     const problem = describe(err);
-    await rm(part, { force: true });
-    updateBackupStatus(dir, { lastBackupFailure: { at: clock.now(), problem } });
+    await rm(part, { force: true }).catch(() => {});
     log.error("backup failed", { problem });
+    try {
+      updateBackupStatus(dir, { lastBackupFailure: { at: clock.now(), problem } });
+    } catch (cause) {
+      log.error("the backup's failure could not be recorded in status.json", { problem: describe(cause) });
+    }
     return { ok: false, problem };
   } finally {
     await rm(snapshot, { force: true });
