@@ -6,6 +6,7 @@ import { invitePerson } from "./accounts/people-admin.ts";
 import { ensureDefaultSettings } from "./accounts/setup.ts";
 import { auditHeadFile, startAuditHeadRecorder, verifyAuditLog } from "./audit/audit-head.ts";
 import { recordAudit } from "./audit/audit.ts";
+import { backupCommand, restoreCommand } from "./backup/backup.cli.ts";
 import { emailSchema, nameSchema } from "./http/form.ts";
 import { type Config, ConfigError, loadConfig, readSecretFile } from "./config.ts";
 import { parseMasterKey } from "./crypto/master-key.ts";
@@ -26,6 +27,8 @@ Commands:
   version                           print the version
   audit verify                      check the audit log's hash chain; exit 1 at the first broken entry
   keys rotate --new-key-file PATH   re-wrap every data key under a new master key (server stopped; resumable)
+  backup                            write a sealed backup to KABINET_BACKUP_DIR now (beside a running server)
+  restore FILE [--force]            restore a backup into the data dir (server stopped; --force keeps the old one aside)
   admin create --email E --name N   create an administrator; prints a one-time link to set the password and two-factor
   health                            exit 0 if the local server answers /livez (Docker's HEALTHCHECK)
   help                              show this text
@@ -128,6 +131,18 @@ const COMMANDS: Record<string, Command> = {
     return 0;
   },
 
+  async backup(args) {
+    parse(args, {});
+    const config = configure();
+    return await backupCommand(config, createLogger("warn"));
+  },
+
+  async restore(args) {
+    const { values, positionals } = parseWithFile(args, { force: { type: "boolean" } });
+    if (positionals.length !== 1) throw new UsageError("restore needs the backup file, e.g. kabinet restore /backups/kabinet-2026-12-03T02-00-00Z.kbk");
+    return await restoreCommand(configure(), positionals[0]!, values.force === true, Date.now());
+  },
+
   admin(args) {
     const [sub, ...rest] = args;
     if (sub !== "create") throw new UsageError(`unknown admin command: ${sub ?? "(none)"}; try: kabinet admin create`);
@@ -195,6 +210,14 @@ function closeAfterWriting(inst: Installation): void {
 function parse<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function parseWithFile<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: true });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

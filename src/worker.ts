@@ -1,7 +1,9 @@
-// The installation's job worker, wired like createApp's routes: the handler of each job kind, and every domain's
-// mail templates by key (each domain writes its own mails; mail/ only sends them).
+// The installation's background work, wired like createApp's routes: the job worker with the handler of each job kind
+// and every domain's mail templates by key (each domain writes its own mails; mail/ only sends them), and the backup
+// schedule, which starts and stops with it.
 import { accountMailTemplates } from "./accounts/account-mail.ts";
 import { bookingMailTemplates } from "./booking/booking-mail.ts";
+import { type BackupSchedule, startBackupSchedule } from "./backup/schedule.ts";
 import type { Installation } from "./installation.ts";
 import { JobWorker } from "./jobs/queue.ts";
 import { mailHandler } from "./mail/mail-jobs.ts";
@@ -10,10 +12,35 @@ import type { MailTemplates } from "./mail/templates.ts";
 
 export const MAIL_TEMPLATES: MailTemplates = { ...bookingMailTemplates, ...accountMailTemplates };
 
+type WorkerInstallation = Pick<Installation, "db" | "vault" | "config" | "log" | "mailer" | "clock" | "masterKeys">;
+
+/** The job worker that also runs the backup schedule (src/backup/schedule.ts) while started. */
+class InstallationWorker extends JobWorker {
+  #backups: BackupSchedule | null = null;
+
+  constructor(
+    private readonly inst: WorkerInstallation,
+    options: ConstructorParameters<typeof JobWorker>[0],
+    private readonly backupFirstCheckMs: number | undefined,
+  ) {
+    super(options);
+  }
+
+  override start(): void {
+    super.start();
+    this.#backups = startBackupSchedule(this.inst, { firstCheckMs: this.backupFirstCheckMs });
+  }
+
+  override async stop(): Promise<void> {
+    await this.#backups?.stop();
+    await super.stop();
+  }
+}
+
 /** Mail waits (nothing lost) while no SMTP server is configured. */
-export function jobWorker(inst: Pick<Installation, "db" | "vault" | "config" | "log" | "mailer" | "clock">, o: { pollMs?: number; now?: () => number } = {}): JobWorker {
+export function jobWorker(inst: WorkerInstallation, o: { pollMs?: number; now?: () => number; backupFirstCheckMs?: number } = {}): JobWorker {
   const now = o.now ?? (() => inst.clock.now());
-  return new JobWorker({
+  return new InstallationWorker(inst, {
     db: inst.db,
     vault: inst.vault,
     log: inst.log,
@@ -21,5 +48,5 @@ export function jobWorker(inst: Pick<Installation, "db" | "vault" | "config" | "
     paused: (kind) => kind === MAIL_JOB && !inst.mailer.configured,
     pollMs: o.pollMs,
     now,
-  });
+  }, o.backupFirstCheckMs);
 }

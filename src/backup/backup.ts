@@ -1,0 +1,187 @@
+// Making a sealed backup (DESIGN.md decision 8): a consistent snapshot of the database taken while the server keeps
+// running, the sealed room files and the audit head, in one sealed file (archive.ts) in the backup dir; then the
+// retention rule, the copy off the box, the status record and the audit entry.
+//
+// Order matters for consistency: the audit head is read first (a recorded head only names entries already committed,
+// so the snapshot taken after it holds them all); the snapshot second; the files last (a file is written before its
+// row commits, so every file a snapshot row names exists by then; one deleted since the snapshot is skipped).
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
+import { open, readFile, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import type { MasterKey } from "../crypto/master-key.ts";
+import type { Queryable } from "../db/client.ts";
+import type { Logger } from "../log.ts";
+import { recordAudit } from "../audit/audit.ts";
+import type { Vault } from "../vault/vault.ts";
+import { BackupWriter, newBackupHeader } from "./archive.ts";
+import { backupName, backupsToDelete, backupTime } from "./retention.ts";
+import { copyOffsite } from "./sftp.ts";
+import { snapshotDatabase } from "./sqlite-worker.ts";
+import { type BackupRun, updateBackupStatus } from "./status.ts";
+
+export interface BackupDeps {
+  config: Config;
+  db: Queryable;
+  vault: Vault;
+  masterKeys: readonly MasterKey[];
+  clock: Clock;
+  log: Logger;
+}
+
+export type BackupOutcome =
+  | { ok: true; run: BackupRun; deleted: string[]; offsite: { ok: true } | { ok: false; problem: string } | null }
+  | { ok: false; problem: string };
+
+const READ_PIECE = 1024 * 1024;
+
+/** The backup files in the backup dir, newest first. */
+export function listBackups(backupDir: string): { name: string; at: number; bytes: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(backupDir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => ({ name, at: backupTime(name) }))
+    .filter((b): b is { name: string; at: number } => b.at !== null)
+    .map((b) => ({ ...b, bytes: statSync(join(backupDir, b.name)).size }))
+    .sort((a, b) => b.at - a.at);
+}
+
+// One backup at a time per backup dir in this process (the schedule, the admin page's button and a drill share it).
+const running = new Map<string, Promise<BackupOutcome>>();
+
+/** Makes a backup now, or joins the one already running. `actor`: "system", "cli" or a person's id (audited). */
+export function createBackup(deps: BackupDeps, actor: string): Promise<BackupOutcome> {
+  const dir = deps.config.backup.dir;
+  const current = running.get(dir);
+  if (current) return current;
+  const started = makeBackup(deps, actor).finally(() => running.delete(dir));
+  running.set(dir, started);
+  return started;
+}
+
+export function backupRunning(backupDir: string): boolean {
+  return running.has(backupDir);
+}
+
+async function makeBackup(deps: BackupDeps, actor: string): Promise<BackupOutcome> {
+  const { config, clock, log } = deps;
+  const dir = config.backup.dir;
+  const began = performance.now();
+  const createdAt = clock.now();
+  let name = backupName(createdAt);
+  for (let n = 1; existsSync(join(dir, name)); n++) name = backupName(createdAt, n);
+  const part = join(dir, `${name}.part`);
+  const snapshot = join(config.dataDir, `backup-snapshot-${process.pid}-${createdAt}.db`);
+  try {
+    await mkdirPrivate(dir);
+    const auditHead = await readFile(join(config.dataDir, "audit-head.json")).catch(() => null);
+    await snapshotDatabase(join(config.dataDir, "kabinet.db"), snapshot);
+    const file = await open(part, "wx", 0o600);
+    let writer: BackupWriter;
+    try {
+      writer = new BackupWriter(file, deps.masterKeys[0]!, newBackupHeader(deps.masterKeys[0]!, createdAt));
+      await addFile(writer, "kabinet.db", snapshot);
+      if (auditHead) await writer.add("audit-head.json", auditHead.length, [auditHead]);
+      const filesDir = join(config.dataDir, "files");
+      for (const id of existsSync(filesDir) ? readdirSync(filesDir).sort() : []) {
+        if (!/^[A-Za-z0-9_-]+$/.test(id)) continue;
+        await addFile(writer, `files/${id}`, join(filesDir, id)).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== "ENOENT") throw err; // deleted since the snapshot: no row of it to restore
+        });
+      }
+      await writer.finish();
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(part, join(dir, name));
+    syncDir(dir);
+    const run: BackupRun = { at: clock.now(), file: name, bytes: (await stat(join(dir, name))).size, ms: Math.round(performance.now() - began) };
+    const deleted = applyRetention(dir, config.backup.keep);
+    updateBackupStatus(dir, { lastBackup: run });
+    deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor, action: "backup.create", at: run.at, details: { file: name, bytes: run.bytes } }), {
+      behavior: "immediate",
+    });
+    log.info("backup made", { file: name, bytes: run.bytes, ms: run.ms, deleted: deleted.length });
+    let offsite: { ok: true } | { ok: false; problem: string } | null = null;
+    if (config.backup.sftp) {
+      offsite = await copyOffsite(config.backup.sftp, join(dir, name), config.backup.keep);
+      if (offsite.ok) updateBackupStatus(dir, { lastOffsite: { ...run, at: clock.now() } });
+      else {
+        updateBackupStatus(dir, { lastOffsiteFailure: { at: clock.now(), problem: offsite.problem } });
+        log.error("the backup's copy off the box failed", { problem: offsite.problem });
+      }
+    }
+    return { ok: true, run, deleted, offsite };
+  } catch (err) {
+    const problem = describe(err);
+    await rm(part, { force: true }).catch(() => {});
+    log.error("backup failed", { problem });
+    try {
+      updateBackupStatus(dir, { lastBackupFailure: { at: clock.now(), problem } });
+    } catch (cause) {
+      log.error("the backup's failure could not be recorded in status.json", { problem: describe(cause) });
+    }
+    return { ok: false, problem };
+  } finally {
+    await rm(snapshot, { force: true });
+    await rm(`${snapshot}-journal`, { force: true });
+  }
+}
+
+async function addFile(writer: BackupWriter, name: string, path: string): Promise<void> {
+  const file = await open(path, "r");
+  try {
+    const size = (await file.stat()).size;
+    await writer.add(name, size, pieces(file, size));
+  } finally {
+    await file.close();
+  }
+}
+
+async function* pieces(file: import("node:fs/promises").FileHandle, size: number): AsyncGenerator<Uint8Array> {
+  const buffer = new Uint8Array(READ_PIECE);
+  let at = 0;
+  while (at < size) {
+    const { bytesRead } = await file.read(buffer, 0, Math.min(READ_PIECE, size - at), at);
+    if (bytesRead === 0) break;
+    at += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+/** Deletes what the retention rule lets go (and stale `.part` files of interrupted backups); the names deleted. */
+export function applyRetention(dir: string, keep: Config["backup"]["keep"]): string[] {
+  const names = readdirSync(dir);
+  const doomed = backupsToDelete(names, keep);
+  for (const name of doomed) rmSync(join(dir, name), { force: true });
+  return doomed;
+}
+
+export async function mkdirPrivate(dir: string): Promise<void> {
+  const { mkdir } = await import("node:fs/promises");
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+}
+
+/** A rename is durable only once its directory is synced. */
+export function syncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One line for an admin: what failed, with the system's code where there is one. */
+export function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === "ENOSPC") return "the backup dir's disk is full: free space or point KABINET_BACKUP_DIR at a larger disk";
+  if (e?.code === "EACCES" || e?.code === "EPERM") return `permission denied (${e.path ?? "backup dir"}): make it writable by the user Kabinet runs as`;
+  return String(e?.message ?? err).split("\n")[0]!.slice(0, 300);
+}
