@@ -1,6 +1,7 @@
 // The installation's job worker, wired like createApp's routes: the handler of each job kind, and every domain's
 // mail templates by key (each domain writes its own mails; mail/ only sends them).
 import { accountMailTemplates } from "./accounts/account-mail.ts";
+import { anomalyMailTemplates } from "./anomalies/anomaly-mail.ts";
 import { bookingMailTemplates } from "./booking/booking-mail.ts";
 import type { Installation } from "./installation.ts";
 import { JobWorker } from "./jobs/queue.ts";
@@ -8,7 +9,7 @@ import { mailHandler } from "./mail/mail-jobs.ts";
 import { MAIL_JOB } from "./mail/mailer.ts";
 import type { MailTemplates } from "./mail/templates.ts";
 
-export const MAIL_TEMPLATES: MailTemplates = { ...bookingMailTemplates, ...accountMailTemplates };
+export const MAIL_TEMPLATES: MailTemplates = { ...bookingMailTemplates, ...accountMailTemplates, ...anomalyMailTemplates };
 
 /** Mail waits (nothing lost) while no SMTP server is configured. */
 export function jobWorker(inst: Pick<Installation, "db" | "vault" | "config" | "log" | "mailer" | "clock">, o: { pollMs?: number; now?: () => number } = {}): JobWorker {
