@@ -3,11 +3,13 @@ import { type App, createApp } from "./app.ts";
 import { pruneEmailCodes } from "./accounts/email-codes.ts";
 import { pruneFailures } from "./accounts/throttle.ts";
 import { pruneFinishedJobs } from "./jobs/queue.ts";
+import { scanAuditForAnomalies } from "./anomalies/anomalies.ts";
 import type { Installation } from "./installation.ts";
 import { jobWorker } from "./worker.ts";
 import { deleteExpiredSessions } from "./sessions/sessions.ts";
 
 const HOUSEKEEPING_MS = 10 * 60_000;
+const ANOMALY_SCAN_MS = 60_000;
 
 /** Removes ended sessions, stale sign-in failure windows, spent email codes and old finished jobs, so no table grows without bound. */
 export function housekeeping(inst: Installation): void {
@@ -54,6 +56,15 @@ export function startServer(inst: Installation): RunningServer {
     }
   }, HOUSEKEEPING_MS);
   timer.unref();
+  // Anomaly alerts: the audit entries since the last scan, every minute (src/anomalies/anomalies.ts).
+  const anomalyTimer = setInterval(() => {
+    try {
+      scanAuditForAnomalies(inst);
+    } catch (err) {
+      inst.log.error("anomaly scan failed", { error: (err as Error).name });
+    }
+  }, ANOMALY_SCAN_MS);
+  anomalyTimer.unref();
   const jobs = jobWorker(inst);
   jobs.start();
   if (!inst.mailer.configured) inst.log.warn("KABINET_SMTP_URL is not set: mail (confirmations, reminders, links) waits in the queue until it is");
@@ -62,6 +73,7 @@ export function startServer(inst: Installation): RunningServer {
     url: new URL(`http://${server.hostname}:${server.port}`),
     async stop(options = {}) {
       clearInterval(timer);
+      clearInterval(anomalyTimer);
       await jobs.stop();
       await server.stop();
       options.beforeClose?.();

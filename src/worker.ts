@@ -2,6 +2,7 @@
 // and every domain's mail templates by key (each domain writes its own mails; mail/ only sends them), and the backup
 // schedule, which starts and stops with it.
 import { accountMailTemplates } from "./accounts/account-mail.ts";
+import { anomalyMailTemplates } from "./anomalies/anomaly-mail.ts";
 import { bookingMailTemplates } from "./booking/booking-mail.ts";
 import { type BackupSchedule, startBackupSchedule } from "./backup/schedule.ts";
 import type { Installation } from "./installation.ts";
@@ -10,7 +11,7 @@ import { mailHandler } from "./mail/mail-jobs.ts";
 import { MAIL_JOB } from "./mail/mailer.ts";
 import type { MailTemplates } from "./mail/templates.ts";
 
-export const MAIL_TEMPLATES: MailTemplates = { ...bookingMailTemplates, ...accountMailTemplates };
+export const MAIL_TEMPLATES: MailTemplates = { ...bookingMailTemplates, ...accountMailTemplates, ...anomalyMailTemplates };
 
 type WorkerInstallation = Pick<Installation, "db" | "vault" | "config" | "log" | "mailer" | "clock" | "masterKeys">;
 

@@ -6,6 +6,7 @@
 // someone else's failures: throttle.ts) and audited.
 // A successful password only yields a session at stage "second-factor" (or "enrol" when two-factor is required but
 // not set up); the full session is minted anew after the second factor, so no token survives a privilege change.
+import { clientAddressTag } from "../anomalies/address-tag.ts";
 import { recordAudit } from "../audit/audit.ts";
 import { normalizeEmail } from "../crypto/blind-index.ts";
 import type { Installation } from "../installation.ts";
@@ -59,7 +60,7 @@ export async function signInWithPassword(deps: AccountDeps, input: SignInInput):
     db.transaction(
       (tx) => {
         recordFailure(tx, keys, now);
-        recordAudit(tx, vault, { actor: "anonymous", action: "signin.failure", target: person?.id ?? null, details: { step: "password" } });
+        recordAudit(tx, vault, { actor: "anonymous", action: "signin.failure", target: person?.id ?? null, details: { step: "password", addressTag: clientAddressTag(vault, input.ip) }, at: now });
       },
       { behavior: "immediate" },
     );
@@ -113,7 +114,7 @@ export function completeSecondFactor(deps: AccountDeps, partial: Session, code: 
             : null;
       if (!method) {
         recordFailure(tx, keys, now);
-        recordAudit(tx, vault, { actor: partial.personId, action: "signin.failure", target: partial.personId, details: { step: "second-factor" } });
+        recordAudit(tx, vault, { actor: partial.personId, action: "signin.failure", target: partial.personId, details: { step: "second-factor", addressTag: clientAddressTag(vault, ip) }, at: now });
         return { kind: "invalid" as const };
       }
       clearFailures(tx, keys[0]!);

@@ -9,7 +9,7 @@ import type { AppEnv } from "../http/env.ts";
 import { fieldErrors, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import { checkLogo, getLogo, LOGO_MAX_BYTES, type LogoProblem, logoUrl, removeLogo, saveLogo } from "../settings/logo.ts";
-import { getSettings, type OrgSettings, saveSettings, settingsSchema } from "../settings/settings.ts";
+import { getSettings, workingHoursOfForm, type OrgSettings, saveSettings, settingsOfForm, settingsSchema } from "../settings/settings.ts";
 import { SettingsPage } from "./views/settings-page.tsx";
 
 export function settingsRoutes(deps: AccountDeps): Hono<AppEnv> {
@@ -22,12 +22,13 @@ export function settingsRoutes(deps: AccountDeps): Hono<AppEnv> {
   app.get("/", allow(adminOnly), (c) => render(c));
   app.post("/", allow(adminOnly), async (c) => {
     const form = await readForm(c);
-    const parsed = settingsSchema.safeParse({ ...form, selfRegistration: form.selfRegistration === "on", mailSpecialists: form.mailSpecialists === "on" });
+    const parsed = settingsSchema.safeParse({ ...form, selfRegistration: form.selfRegistration === "on", mailSpecialists: form.mailSpecialists === "on", ...workingHoursOfForm(form, getSettings(deps.db)!) });
     if (!parsed.success) return render(c, { errors: fieldErrors(parsed.error, c.get("t")) }, 422);
+    const settings = settingsOfForm(parsed.data);
     const actor = c.get("viewer")!.personId;
     deps.db.transaction(
       (tx) => {
-        saveSettings(tx, parsed.data);
+        saveSettings(tx, settings);
         recordAudit(tx, deps.vault, {
           actor,
           action: "settings.change",
@@ -39,13 +40,15 @@ export function settingsRoutes(deps: AccountDeps): Hono<AppEnv> {
             mailDetails: parsed.data.mailDetails,
             mailSpecialists: parsed.data.mailSpecialists,
             unencryptedCalls: parsed.data.unencryptedCalls,
+            workingHours: `${parsed.data.hoursDays.join(",")} ${parsed.data.hoursFrom}-${parsed.data.hoursTo}`,
+            securityAlertMail: parsed.data.securityAlertMail,
           },
           at: c.get("now"),
         });
       },
       { behavior: "immediate" },
     );
-    return render(c, { settings: parsed.data, notice: c.get("t").people.saved });
+    return render(c, { settings, notice: c.get("t").people.saved });
   });
 
   // The logo: its own form, a multipart upload of at most LOGO_MAX_BYTES (app.ts lets this path past the form limit;

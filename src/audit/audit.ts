@@ -140,14 +140,16 @@ export function restoreAppendOnlyTriggers(tx: Queryable, vault: Vault): string[]
 
 export type { AuditFilter } from "./audit.store.ts";
 
+/** Up to `limit` entries after the entry with id `afterId`, oldest first: for readers that follow the log (anomalies). */
+export function readAuditAfter(db: Queryable, afterId: number, limit: number): AuditEntry[] {
+  return store.listAuditRowsAfter(db, afterId, limit).map(toEntry);
+}
+
 /** The newest entries matching the filter, for the admin's audit page. */
 export function searchAudit(db: Queryable, filter: store.AuditFilter, limit = 200): AuditEntry[] {
-  return store.searchAuditRows(db, filter, limit).map((r) => ({
-    id: r.id,
-    at: new Date(r.at),
-    actor: r.actor,
-    action: r.action,
-    target: r.target,
-    details: JSON.parse(r.details) as AuditDetails,
-  }));
+  return store.searchAuditRows(db, filter, limit).map(toEntry);
+}
+
+function toEntry(r: store.AuditRow): AuditEntry {
+  return { id: r.id, at: new Date(r.at), actor: r.actor, action: r.action, target: r.target, details: JSON.parse(r.details) as AuditDetails };
 }

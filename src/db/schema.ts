@@ -380,3 +380,30 @@ export const consents = sqliteTable(
   },
   (t) => [uniqueIndex("consents_pk").on(t.personId, t.version)],
 );
+
+/**
+ * Anomaly alerts raised from the audit trail (src/anomalies). Ids only, never names or addresses: `subject` is the
+ * person the alert is about, or a keyed address tag (signin-failures-address), or "system"/"cli". One alert per rule,
+ * subject and window: `triggeredAt` (the audit entry's time that crossed the limit) anchors the window, and the unique
+ * index keeps a rescan from raising it twice.
+ */
+export const anomalyAlerts = sqliteTable(
+  "anomaly_alerts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    rule: text("rule").notNull(),
+    subject: text("subject").notNull(),
+    triggeredAt: integer("triggered_at").notNull(),
+    /** The first and the latest audit entry the alert covers (times), for "between" and the audit log link. */
+    firstAt: integer("first_at").notNull(),
+    lastAt: integer("last_at").notNull(),
+    /** Distinct records read, failures, or actions seen: grows while the window lasts. */
+    count: integer("count").notNull(),
+    /** The audit action that triggered it (off-hours, export, break-glass), else null. */
+    action: text("action"),
+    createdAt: integer("created_at").notNull(),
+    acknowledgedAt: integer("acknowledged_at"),
+    acknowledgedBy: text("acknowledged_by"),
+  },
+  (t) => [uniqueIndex("anomaly_alerts_window").on(t.rule, t.subject, t.triggeredAt), index("anomaly_alerts_open").on(t.acknowledgedAt, t.triggeredAt)],
+);

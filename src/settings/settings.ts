@@ -26,10 +26,27 @@ export interface OrgSettings {
    * not name it.
    */
   unencryptedCalls?: boolean;
+  /** When the organisation works, on its own clock: admin actions outside these hours raise an alert (src/anomalies). */
+  workingHours?: OrgHours;
+  /** Whether every active admin is mailed about each new security alert; off unless turned on (absent: off). */
+  securityAlertMail?: boolean;
 }
 
+/** The organisation's working hours: ISO weekdays (1 = Monday … 7 = Sunday) and one daily span, from < to. */
+export interface OrgHours {
+  days: readonly number[];
+  /** "HH:MM", inclusive. */
+  from: string;
+  /** "HH:MM", exclusive. */
+  to: string;
+}
+
+export const DEFAULT_ORG_HOURS: OrgHours = { days: [1, 2, 3, 4, 5], from: "07:00", to: "20:00" };
+const HOURS_KEY = "org.workingHours";
+const SECURITY_MAIL_KEY = "org.securityAlertMail";
+
 const UNENCRYPTED_CALLS_KEY = "org.unencryptedCalls";
-const KEYS = ["org.name", "org.language", "org.timeZone", "org.clientTwoFactor", "org.selfRegistration", "org.reminderHours", "org.mailDetails", "org.address", "org.mailSpecialists", UNENCRYPTED_CALLS_KEY] as const;
+const KEYS = ["org.name", "org.language", "org.timeZone", "org.clientTwoFactor", "org.selfRegistration", "org.reminderHours", "org.mailDetails", "org.address", "org.mailSpecialists", UNENCRYPTED_CALLS_KEY, HOURS_KEY, SECURITY_MAIL_KEY] as const;
 export const DEFAULT_REMINDER_HOURS = [24, 1];
 // Listing the zones takes ~12 ms, a tenth of start-up: done on first use instead.
 let timeZones: Set<string> | null = null;
@@ -38,6 +55,8 @@ export function isTimeZone(value: string): boolean {
   timeZones ??= new Set(Intl.supportedValuesOf("timeZone"));
   return timeZones.has(value) || value === "UTC";
 }
+
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 export const settingsSchema = z.object({
   name: z.string().trim().min(1, problem("required")).max(120, problem("tooLong")),
@@ -59,7 +78,36 @@ export const settingsSchema = z.object({
     .literal("on", { error: problem("invalid") })
     .optional()
     .transform((v) => v === "on"),
-});
+  hoursDays: z.array(z.number().int().min(1).max(7)).min(1, problem("hoursDays")).default([...DEFAULT_ORG_HOURS.days]),
+  hoursFrom: z.string().trim().regex(TIME, problem("time")).default(DEFAULT_ORG_HOURS.from),
+  hoursTo: z.string().trim().regex(TIME, problem("time")).default(DEFAULT_ORG_HOURS.to),
+  securityAlertMail: z
+    .literal("on", { error: problem("invalid") })
+    .optional()
+    .transform((v) => v === "on"),
+}).refine((s) => s.hoursFrom < s.hoursTo, { message: problem("hoursOrder"), path: ["hoursTo"] });
+
+/**
+ * The working hours as the settings form sends them: a checkbox per weekday (hoursDay1 = Monday … hoursDay7), hoursFrom
+ * and hoursTo. A form without the hours fields (a script posting only what it changes) keeps the saved hours.
+ */
+export function workingHoursOfForm(form: Readonly<Record<string, string>>, saved: OrgSettings): { hoursDays: number[]; hoursFrom: string; hoursTo: string } {
+  const hours = saved.workingHours ?? DEFAULT_ORG_HOURS;
+  if (form.hoursFrom === undefined && form.hoursTo === undefined) return { hoursDays: [...hours.days], hoursFrom: hours.from, hoursTo: hours.to };
+  return { hoursDays: [1, 2, 3, 4, 5, 6, 7].filter((d) => form[`hoursDay${d}`] === "on"), hoursFrom: form.hoursFrom ?? "", hoursTo: form.hoursTo ?? "" };
+}
+
+/** The settings a valid form names, the working hours gathered from their three fields. */
+export function settingsOfForm(data: z.output<typeof settingsSchema>): OrgSettings {
+  const { hoursDays, hoursFrom, hoursTo, ...rest } = data;
+  return { ...rest, workingHours: { days: hoursDays, from: hoursFrom, to: hoursTo } };
+}
+
+/** The stored hours: "1,2,3,4,5 07:00-20:00"; the default when absent or unreadable. */
+function parseHours(text: string | undefined): OrgHours {
+  const m = /^([1-7](?:,[1-7])*) (\d\d:\d\d)-(\d\d:\d\d)$/.exec(text ?? "");
+  return m ? { days: m[1]!.split(",").map(Number), from: m[2]!, to: m[3]! } : DEFAULT_ORG_HOURS;
+}
 
 /** Null until first-run setup has saved them. */
 export function getSettings(db: Queryable): OrgSettings | null {
@@ -77,6 +125,8 @@ export function getSettings(db: Queryable): OrgSettings | null {
     address: m.get("org.address") ?? "",
     mailSpecialists: m.get("org.mailSpecialists") !== "false",
     unencryptedCalls: m.get(UNENCRYPTED_CALLS_KEY) === "true",
+    workingHours: parseHours(m.get(HOURS_KEY)),
+    securityAlertMail: m.get(SECURITY_MAIL_KEY) === "true",
   };
 }
 
@@ -92,6 +142,8 @@ export function saveSettings(tx: Queryable, s: OrgSettings): void {
     "org.address": s.address,
     ...(s.mailSpecialists === undefined ? {} : { "org.mailSpecialists": String(s.mailSpecialists) }),
     ...(s.unencryptedCalls === undefined ? {} : { [UNENCRYPTED_CALLS_KEY]: String(s.unencryptedCalls) }),
+    ...(s.workingHours === undefined ? {} : { [HOURS_KEY]: `${[...s.workingHours.days].sort().join(",")} ${s.workingHours.from}-${s.workingHours.to}` }),
+    ...(s.securityAlertMail === undefined ? {} : { [SECURITY_MAIL_KEY]: String(s.securityAlertMail) }),
   });
 }
 

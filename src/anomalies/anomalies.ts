@@ -1,0 +1,224 @@
+// Anomaly alerts from the audit trail: the scan that raises them, and what admins read and acknowledge.
+//
+// Protects: the organisation's awareness of misuse (a colleague browsing many clients' records, exports, admin changes
+// at night, password guessing). Invariants: the scan reads every audit entry once, in order, after a cursor kept in
+// the database and moved in the same transaction as the alerts it raises, so a crash or restart neither skips nor
+// repeats an entry; an alert is raised once per rule, subject and window (rules.ts), so rescanning raises nothing
+// twice. Alerts hold ids only; names are opened here, for the admin who reads them. Mail to admins, when the setting
+// is on, is queued in the same transaction as the alert.
+// Known limit: the rules see only what the audit log records. A specialist reading their own clients' appointments is
+// not recorded (it is their work), so bulk-record-reads watches reads of other people's records (admins, staff).
+import type { AccountDeps } from "../accounts/sign-in.ts";
+import { appointmentOfRoom, getAppointment } from "../booking/appointments.ts";
+import { type AuditEntry, readAuditAfter, recordAudit, searchAudit } from "../audit/audit.ts";
+import type { Queryable } from "../db/client.ts";
+import type { Installation } from "../installation.ts";
+import { personName } from "../people/people.ts";
+import { getSettings, type OrgHours, DEFAULT_ORG_HOURS } from "../settings/settings.ts";
+import { queueAlertMails } from "./anomaly-mail.ts";
+import * as store from "./anomalies.store.ts";
+import {
+  ANOMALY_RULES,
+  type AnomalyRule,
+  BREAK_GLASS_ACTION,
+  countInWindow,
+  isAdminAction,
+  isExport,
+  isOutsideHours,
+  isRecordRead,
+  nextStep,
+  RULE_LIMITS,
+  SIGNIN_FAILURE_ACTION,
+  type WindowEvent,
+} from "./rules.ts";
+
+export { ANOMALY_RULES, type AnomalyRule } from "./rules.ts";
+
+export type AnomalyDeps = AccountDeps;
+
+/** Entries per scan transaction: keeps each write lock short on a log that grew while the server was down. */
+const SCAN_BATCH = 500;
+/**
+ * The very first scan (an installation upgraded to this version) reads the whole log but raises nothing about entries
+ * older than this: alerts about last year's behaviour would only bury the admins (and their mailboxes).
+ */
+const FIRST_SCAN_LOOKBACK_MS = 24 * 3600_000;
+
+/** What one entry means to one rule: whose alert it would be, and what it counts. */
+interface Watch {
+  rule: AnomalyRule;
+  subject: string;
+  key: string;
+}
+
+interface ScanContext {
+  db: Queryable;
+  hours: OrgHours;
+  timeZone: string;
+  /** Whose record each read entry was, by entry id: a window is read again at every entry in it. */
+  readers: Map<number, string>;
+}
+
+/** Runs every rule over the audit entries written since the last scan. Returns how many entries and new alerts. */
+export function scanAuditForAnomalies(deps: AnomalyDeps): { scanned: number; raised: number } {
+  let scanned = 0;
+  let raised = 0;
+  const since = store.readCursor(deps.db) === null ? deps.clock.now() - FIRST_SCAN_LOOKBACK_MS : -Infinity;
+  for (;;) {
+    const batch = deps.db.transaction(
+      (tx) => {
+        const cursor = store.readCursor(tx) ?? 0;
+        const entries = readAuditAfter(tx, cursor, SCAN_BATCH);
+        if (entries.length === 0) return null;
+        const settings = getSettings(tx);
+        const ctx: ScanContext = { db: tx, hours: settings?.workingHours ?? DEFAULT_ORG_HOURS, timeZone: settings?.timeZone ?? "UTC", readers: new Map() };
+        let newAlerts = 0;
+        for (const entry of entries) {
+          if (entry.at.getTime() < since) continue;
+          for (const watch of watchesOf(ctx, entry)) {
+            const alertId = evaluate(deps, ctx, entry, watch);
+            if (alertId === null) continue;
+            newAlerts++;
+            if (settings?.securityAlertMail) queueAlertMails(deps, tx, alertId);
+          }
+        }
+        store.writeCursor(tx, entries.at(-1)!.id);
+        return { scanned: entries.length, raised: newAlerts };
+      },
+      { behavior: "immediate" },
+    );
+    if (!batch) return { scanned, raised };
+    scanned += batch.scanned;
+    raised += batch.raised;
+  }
+}
+
+/** The rules an entry matters to. */
+function watchesOf(ctx: ScanContext, e: AuditEntry): Watch[] {
+  const watches: Watch[] = [];
+  const at = e.at.getTime();
+  const byPerson = e.actor !== "anonymous";
+  if (byPerson && isRecordRead(e.action)) watches.push({ rule: "bulk-record-reads", subject: e.actor, key: clientOfRead(ctx, e) });
+  if (byPerson && isExport(e.action)) watches.push({ rule: "export", subject: e.actor, key: String(e.id) });
+  if (byPerson && isAdminAction(e.action) && isOutsideHours(at, ctx.hours, ctx.timeZone)) watches.push({ rule: "off-hours-admin", subject: e.actor, key: String(e.id) });
+  if (byPerson && e.action === BREAK_GLASS_ACTION) watches.push({ rule: "break-glass", subject: e.actor, key: String(e.id) });
+  if (e.action === SIGNIN_FAILURE_ACTION) {
+    if (e.target) watches.push({ rule: "signin-failures-account", subject: e.target, key: String(e.id) });
+    const tag = e.details.addressTag;
+    if (typeof tag === "string" && tag) watches.push({ rule: "signin-failures-address", subject: tag, key: String(e.id) });
+  }
+  return watches;
+}
+
+/** Whose record a read was: the appointment's or the room's client, the person read; else the record itself. */
+function clientOfRead(ctx: ScanContext, e: AuditEntry): string {
+  const known = ctx.readers.get(e.id);
+  if (known !== undefined) return known;
+  const client = resolveRead(ctx.db, e);
+  ctx.readers.set(e.id, client);
+  return client;
+}
+
+function resolveRead(db: Queryable, e: AuditEntry): string {
+  const target = e.target ?? `entry:${e.id}`;
+  if (e.action === "appointment.view") return getAppointment(db, target)?.clientId ?? `appointment:${target}`;
+  if (e.action === "file.download") return appointmentOfRoom(db, target)?.clientId ?? `room:${target}`;
+  return target;
+}
+
+/** Applies one rule at one entry; the new alert's id when it raised one. */
+function evaluate(deps: AnomalyDeps, ctx: ScanContext, e: AuditEntry, w: Watch): number | null {
+  const at = e.at.getTime();
+  const windowMs = RULE_LIMITS[w.rule].windowMs;
+  const found = countInWindow(windowEvents(ctx, w, at), at, windowMs);
+  if (!found) return null;
+  const raised = store.nearestAlertBefore(ctx.db, w.rule, w.subject, at);
+  const step = nextStep({ rule: w.rule, subject: w.subject, at, firstAt: found.firstAt, count: found.count, action: e.action }, raised);
+  if (step.kind === "update") store.growAlert(ctx.db, step.id, step.count, step.lastAt);
+  if (step.kind !== "raise") return null;
+  const row = store.insertAlert(ctx.db, {
+    rule: w.rule,
+    subject: w.subject,
+    triggeredAt: at,
+    firstAt: found.firstAt,
+    lastAt: at,
+    count: found.count,
+    action: w.rule === "bulk-record-reads" || w.rule.startsWith("signin-") ? null : e.action,
+    createdAt: deps.clock.now(),
+  });
+  return row?.id ?? null;
+}
+
+/** The entries of the window ending at `at` that count for this rule and subject. */
+function windowEvents(ctx: ScanContext, w: Watch, at: number): WindowEvent[] {
+  const from = at - RULE_LIMITS[w.rule].windowMs + 1;
+  const candidates = w.rule.startsWith("signin-")
+    ? searchAudit(ctx.db, { actionPrefix: SIGNIN_FAILURE_ACTION, from, to: at + 1 }, 5000)
+    : searchAudit(ctx.db, { actor: w.subject, from, to: at + 1 }, 5000);
+  return candidates.flatMap((e) => watchesOf(ctx, e).filter((x) => x.rule === w.rule && x.subject === w.subject).map((x) => ({ at: e.at.getTime(), key: x.key })));
+}
+
+// ── what admins read ──
+
+export interface AlertView {
+  id: number;
+  rule: AnomalyRule;
+  /** The person the alert is about (for the audit link), or null for an address or the system. */
+  personId: string | null;
+  /** Who, in words: the person's name, the system, or the address tag. */
+  who: { kind: "person"; name: string } | { kind: "system" | "cli" | "unknown" } | { kind: "address"; tag: string };
+  count: number;
+  action: string | null;
+  triggeredAt: number;
+  firstAt: number;
+  lastAt: number;
+  acknowledged: { at: number; by: string } | null;
+}
+
+/** Open and acknowledged alerts, newest first, with the names an admin may see. */
+export function listAlertsForAdmin(deps: Pick<Installation, "db" | "vault">, limit = 100): { open: AlertView[]; acknowledged: AlertView[] } {
+  const view = (r: store.AlertRow): AlertView => ({
+    id: r.id,
+    rule: r.rule as AnomalyRule,
+    personId: whoOf(deps, r).kind === "person" ? r.subject : null,
+    who: whoOf(deps, r),
+    count: r.count,
+    action: r.action,
+    triggeredAt: r.triggeredAt,
+    firstAt: r.firstAt,
+    lastAt: r.lastAt,
+    acknowledged: r.acknowledgedAt === null ? null : { at: r.acknowledgedAt, by: (r.acknowledgedBy && personName(deps, r.acknowledgedBy)) ?? "—" },
+  });
+  return { open: store.listAlerts(deps.db, "open", limit).map(view), acknowledged: store.listAlerts(deps.db, "acknowledged", limit).map(view) };
+}
+
+function whoOf(deps: Pick<Installation, "db" | "vault">, r: store.AlertRow): AlertView["who"] {
+  if (r.rule === "signin-failures-address") return { kind: "address", tag: r.subject };
+  if (r.subject === "system" || r.subject === "cli") return { kind: r.subject };
+  const name = personName(deps, r.subject);
+  return name === null ? { kind: "unknown" } : { kind: "person", name };
+}
+
+export function countOpenAlerts(db: Queryable): number {
+  return store.countOpen(db);
+}
+
+/** Marks an open alert acknowledged by this admin, audited; false if there is no such open alert. */
+export function acknowledgeAlert(deps: Pick<Installation, "db" | "vault">, id: number, adminId: string, now: number): boolean {
+  return deps.db.transaction(
+    (tx) => {
+      const alert = store.getAlert(tx, id);
+      if (!alert || !store.acknowledge(tx, id, adminId, now)) return false;
+      recordAudit(tx, deps.vault, { actor: adminId, action: "anomaly.acknowledge", target: String(id), details: { rule: alert.rule }, at: now });
+      return true;
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** Alerts raised so far, by rule (every rule present, 0 when none): kabinet_anomalies_total{rule} reads it. */
+export function countAnomaliesByRule(db: Queryable): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(ANOMALY_RULES.map((r) => [r, 0]));
+  for (const { rule, n } of store.countByRule(db)) if (Object.hasOwn(counts, rule)) counts[rule] = n;
+  return counts;
+}

@@ -1,0 +1,168 @@
+// Anomaly alerts triggered by scripted behaviour through the real app: real sessions, real sign-in attempts, the
+// installation's clock set by the test, then the scan the server runs every minute.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { anomalyAlerts, meta } from "../src/db/schema.ts";
+import { scanAuditForAnomalies, countAnomaliesByRule } from "../src/anomalies/anomalies.ts";
+import { writeCursor } from "../src/anomalies/anomalies.store.ts";
+import { searchAudit } from "../src/audit/audit.ts";
+import { book } from "../src/booking/appointments.ts";
+import { createPerson } from "../src/people/people.ts";
+import { getSettings } from "../src/settings/settings.ts";
+import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
+import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
+import { makeInstallation, type TestInstallation } from "./support/installation.ts";
+import { TestClient } from "./support/client.ts";
+
+let inst: TestInstallation;
+let admin: TestPerson;
+let spec: TestPerson;
+let serviceId: string;
+let day = 0;
+
+beforeAll(async () => {
+  inst = makeInstallation({ KABINET_PUBLIC_URL: "https://consult.example.org", KABINET_TRUST_PROXY: "true" });
+  admin = await setUpOrganisation(inst);
+  spec = await addPerson(inst, admin.personId, "specialist");
+  setHours(inst, spec.personId, everyDay("UTC", "08:00", "18:00"));
+  serviceId = makeService(inst, admin.personId, [spec.personId], { durationMinutes: 50, bufferAfterMinutes: 10 }).id;
+  scanAuditForAnomalies(inst); // whatever setup did (at whatever hour this runs) is behind the cursor
+});
+afterAll(() => inst.close());
+afterEach(() => inst.clock.release());
+
+const alerts = () => inst.db.select().from(anomalyAlerts).all();
+const alertsOf = (rule: string, subject: string) => alerts().filter((a) => a.rule === rule && a.subject === subject);
+
+/** `n` clients, each with one appointment with the specialist (booked by the admin, on days no other test uses). */
+function clientsWithAppointments(n: number): string[] {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i % 10 === 0) day++;
+    const client = createPerson(inst, { role: "client", email: `reader-${day}-${i}@example.org`, name: `Client ${day}-${i}` }, admin.personId)!;
+    const r = book(inst, { serviceId, specialistId: spec.personId, start: at(dayAhead(day + 1), `${String(8 + (i % 10)).padStart(2, "0")}:00`), clientId: client.id, actor: { personId: admin.personId, role: "admin" } });
+    if (!r.ok) throw new Error(`booking ${i} failed: ${r.reason}`);
+    ids.push(r.appointments[0]!.id);
+  }
+  return ids;
+}
+
+function settingsForm(): Record<string, string> {
+  const s = getSettings(inst.db)!;
+  const form: Record<string, string> = {
+    name: s.name,
+    language: s.language,
+    timeZone: s.timeZone,
+    clientTwoFactor: s.clientTwoFactor,
+    reminderHours: s.reminderHours.join(","),
+    mailDetails: s.mailDetails,
+    address: s.address,
+    mailSpecialists: "on",
+    hoursFrom: s.workingHours!.from,
+    hoursTo: s.workingHours!.to,
+  };
+  for (const d of s.workingHours!.days) form[`hoursDay${d}`] = "on";
+  if (s.securityAlertMail) form.securityAlertMail = "on";
+  return form;
+}
+
+describe("bulk-record-reads", () => {
+  test("a staff member opening 25 clients' appointments within minutes raises one alert; 5 clients raise none", async () => {
+    const busy = await addPerson(inst, admin.personId, "staff");
+    const calm = await addPerson(inst, admin.personId, "staff");
+    const appointments = clientsWithAppointments(25);
+    const b = signedInClient(inst, busy);
+    for (const id of appointments) expect((await b.get(`/appointments/${id}`)).status).toBe(200);
+    const c = signedInClient(inst, calm);
+    for (const id of appointments.slice(0, 5)) expect((await c.get(`/appointments/${id}`)).status).toBe(200);
+
+    expect(scanAuditForAnomalies(inst).raised).toBeGreaterThanOrEqual(1);
+    const raised = alertsOf("bulk-record-reads", busy.personId);
+    expect(raised).toHaveLength(1);
+    expect(raised[0]!.count).toBe(25); // raised at the 20th, grown while the window lasted
+    expect(alertsOf("bulk-record-reads", calm.personId)).toHaveLength(0);
+  });
+});
+
+describe("off-hours-admin", () => {
+  test("an admin changing settings at 03:00 organisation time raises an alert; at 11:00 none", async () => {
+    const today = Temporal.Now.plainDateISO("Europe/Moscow");
+    const wednesday = today.add({ days: (3 - today.dayOfWeek + 7) % 7 }); // Mon–Fri 07:00–20:00 by default
+    const night = wednesday.toZonedDateTime({ timeZone: "Europe/Moscow", plainTime: "03:00" }).epochMilliseconds;
+    const morning = wednesday.toZonedDateTime({ timeZone: "Europe/Moscow", plainTime: "11:00" }).epochMilliseconds;
+    inst.clock.set(night);
+    expect((await signedInClient(inst, admin).post("/admin/settings", settingsForm())).status).toBe(200);
+    inst.clock.set(morning); // a fresh session: the night's has idled out by then
+    expect((await signedInClient(inst, admin).post("/admin/settings", settingsForm())).status).toBe(200);
+    scanAuditForAnomalies(inst);
+
+    const offHours = alertsOf("off-hours-admin", admin.personId);
+    expect(offHours.filter((x) => x.triggeredAt === night).map((x) => x.action)).toEqual(["settings.change"]);
+    expect(offHours.filter((x) => x.triggeredAt === morning)).toHaveLength(0);
+  });
+});
+
+describe("failed sign-ins", () => {
+  const signInFrom = (address: string) => new TestClient(inst.app, "https://consult.example.org", { "x-forwarded-for": address });
+
+  test("10 failed sign-ins against one account, from two addresses, raise an account alert", async () => {
+    const target = await addPerson(inst, admin.personId, "client");
+    for (const address of ["203.0.113.1", "203.0.113.2"]) {
+      const c = signInFrom(address);
+      for (let i = 0; i < 5; i++) expect((await c.post("/signin", { email: target.email, password: `wrong ${i}` })).status).toBe(422);
+    }
+    scanAuditForAnomalies(inst);
+    expect(alertsOf("signin-failures-account", target.personId).map((a) => a.count)).toEqual([10]);
+    // The audit names the address only by a keyed tag; five from each is below the address rule's limit.
+    const failures = searchAudit(inst.db, { actionPrefix: "signin.failure" }, 1000);
+    expect(JSON.stringify(failures)).not.toContain("203.0.113");
+    const tags = new Set(failures.filter((f) => f.target === target.personId).map((f) => f.details.addressTag));
+    expect(tags.size).toBe(2);
+    for (const tag of tags) expect(alertsOf("signin-failures-address", String(tag))).toHaveLength(0);
+  });
+
+  test("10 failed sign-ins from one address across five accounts raise an address alert, no account alert", async () => {
+    const c = signInFrom("198.51.100.7");
+    const emails = ["a", "b", "c", "d", "e"].map((x) => `nobody-${x}@example.org`);
+    for (const email of emails) for (let i = 0; i < 2; i++) expect((await c.post("/signin", { email, password: "guess" })).status).toBe(422);
+    scanAuditForAnomalies(inst);
+    const byAddress = alerts().filter((a) => a.rule === "signin-failures-address" && a.count === 10);
+    expect(byAddress).toHaveLength(1);
+    expect(byAddress[0]!.subject).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe("the scan", () => {
+  test("rescanning the whole log, as after a lost cursor, raises nothing twice", async () => {
+    const busy = await addPerson(inst, admin.personId, "staff");
+    const b = signedInClient(inst, busy);
+    for (const id of clientsWithAppointments(21)) await b.get(`/appointments/${id}`);
+    scanAuditForAnomalies(inst);
+    const before = alerts();
+    expect(alertsOf("bulk-record-reads", busy.personId)).toHaveLength(1);
+    writeCursor(inst.db, 0);
+    const again = scanAuditForAnomalies(inst);
+    expect(again.scanned).toBeGreaterThan(21);
+    expect(again.raised).toBe(0);
+    expect(alerts()).toEqual(before);
+    expect(scanAuditForAnomalies(inst)).toEqual({ scanned: 0, raised: 0 });
+  });
+
+  test("the first scan (an upgraded installation) raises nothing about entries older than a day", async () => {
+    const longAgo = Temporal.Now.zonedDateTimeISO("Europe/Moscow").subtract({ days: 3 }).with({ hour: 2, minute: 0 }).epochMilliseconds;
+    inst.clock.set(longAgo);
+    expect((await signedInClient(inst, admin).post("/admin/settings", settingsForm())).status).toBe(200);
+    inst.clock.release();
+    inst.db.delete(meta).where(eq(meta.key, "anomalies.cursor")).run(); // as before this version's first start
+    const before = alerts();
+    expect(scanAuditForAnomalies(inst).raised).toBe(0);
+    expect(alerts()).toEqual(before);
+    expect(alerts().some((a) => a.triggeredAt === longAgo)).toBe(false);
+  });
+
+  test("countAnomaliesByRule names every rule, with the alerts raised so far", () => {
+    const counts = countAnomaliesByRule(inst.db);
+    expect(Object.keys(counts).sort()).toEqual(["break-glass", "bulk-record-reads", "export", "off-hours-admin", "signin-failures-account", "signin-failures-address"]);
+    for (const [rule, n] of Object.entries(counts)) expect(n).toBe(alerts().filter((a) => a.rule === rule).length);
+  });
+});
