@@ -40,7 +40,7 @@ export async function checkServer(config: Config, running: boolean): Promise<Che
   }
 }
 
-export async function checkTURN(config: Config, clock: Clock): Promise<CheckResult[]> {
+export async function checkTURN(config: Config, ca: string | null, clock: Clock): Promise<CheckResult[]> {
   const name = "turn";
   const servers = iceServersNow(config, clock.now()).filter((s) => s.urls.startsWith("turn"));
   if (servers.length === 0) return [ok(name, "no TURN server configured: media goes directly over UDP only")];
@@ -52,7 +52,7 @@ export async function checkTURN(config: Config, clock: Clock): Promise<CheckResu
       if (!server.username || !server.credential) {
         return fail(name, `${url}: no credentials to sign in with`, "Set KABINET_TURN_SECRET_FILE to coturn's static-auth-secret (or KABINET_TURN_USERNAME and KABINET_TURN_PASSWORD_FILE).");
       }
-      const outcome = await tryAllocate(target, { username: server.username, password: server.credential });
+      const outcome = await tryAllocate(target, { username: server.username, password: server.credential }, { ca });
       const wrong = config.turnSecret
         ? "Make KABINET_TURN_SECRET_FILE hold the same secret as coturn's static-auth-secret (coturn needs use-auth-secret too)."
         : "Correct KABINET_TURN_USERNAME and KABINET_TURN_PASSWORD_FILE to an account the TURN server knows.";
@@ -67,6 +67,9 @@ export async function checkTURN(config: Config, clock: Clock): Promise<CheckResu
         case "no-answer":
           return fail(name, `${url}: no answer within 3 s`, `Check that the TURN server runs and that ${via} is open in the firewalls between this host and it.`);
         case "unreachable":
+          if (/CERT|SELF_SIGNED|ALTNAME/.test(outcome.code)) {
+            return fail(name, `${url}: its certificate is not trusted (${outcome.code})`, `Serve a certificate for ${target.host} from a CA browsers trust (the shipped relay uses Caddy's), or pass --ca FILE for a private CA.`);
+          }
           return fail(name, `${url}: cannot connect (${outcome.code})`, `Check that the TURN server runs, that ${target.host} resolves to it and that ${via} is open.`);
       }
     }),

@@ -5,8 +5,8 @@
 // side; the encoder and the integrity check are tested against the RFC 5769 vectors (doctor-stun.test.ts).
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createSocket } from "node:dgram";
-import { connect as connectTCP, type Socket } from "node:net";
-import { connect as connectTLS } from "node:tls";
+import { connect as connectTCP, isIP, type Socket } from "node:net";
+import { connect as connectTLS, rootCertificates } from "node:tls";
 
 const MAGIC = 0x2112a442;
 export const METHOD = { allocate: 0x003, refresh: 0x004 } as const;
@@ -205,7 +205,7 @@ async function openChannel(target: TurnTarget, tls: { ca: string | null }, timeo
     };
     const s: Socket =
       target.transport === "tls"
-        ? connectTLS({ host: target.host, port: target.port, servername: target.host, ...(tls.ca ? { ca: tls.ca } : {}) }, () => done(s))
+        ? connectTLS({ host: target.host, port: target.port, ...(isIP(target.host) ? {} : { servername: target.host }), ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}) }, () => done(s))
         : connectTCP({ host: target.host, port: target.port }, () => done(s));
     s.once("error", (err) => {
       clearTimeout(timer);

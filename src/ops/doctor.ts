@@ -47,7 +47,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<CheckResul
   results.push(...checkMasterKey(config), checkDatabase(config), ...checkDisks(config));
   results.push(await checkMediaPorts(config, running), checkPublicAddress(config));
   // The network checks wait on other machines: run them side by side.
-  const remote = await Promise.all([checkTURN(config, clock), checkTLS(config, ca, clock), checkSMTP(config)]);
+  const remote = await Promise.all([checkTURN(config, ca, clock), checkTLS(config, ca, clock), checkSMTP(config)]);
   results.push(...remote.flat(), ...checkBackups(config, clock), await checkServer(config, running));
   return results;
 }
