@@ -12,6 +12,7 @@ import { type Config, ConfigError, loadConfig, readSecretFile } from "./config.t
 import { parseMasterKey } from "./crypto/master-key.ts";
 import { createLogger } from "./log.ts";
 import { type Installation, openInstallation, StartupError } from "./installation.ts";
+import { doctorCommand } from "./ops/doctor.ts";
 import { explainFailure, explainListenFailure } from "./ops/failures.ts";
 import { startServer } from "./server.ts";
 import { VERSION } from "./version.ts";
@@ -30,6 +31,7 @@ Commands:
   backup                            write a sealed backup to KABINET_BACKUP_DIR now (beside a running server)
   restore FILE [--force]            restore a backup into the data dir (server stopped; --force keeps the old one aside)
   admin create --email E --name N   create an administrator; prints a one-time link to set the password and two-factor
+  doctor [--ca FILE] [--json]       check the installation and print each problem with its fix; exit 1 if any check fails
   health                            exit 0 if the local server answers /livez (Docker's HEALTHCHECK)
   help                              show this text
 
@@ -177,6 +179,11 @@ const COMMANDS: Record<string, Command> = {
     } catch {
       return 1;
     }
+  },
+
+  async doctor(args) {
+    const { values } = parse(args, { ca: { type: "string" }, json: { type: "boolean" } });
+    return await doctorCommand({ caFile: values.ca ?? null, json: values.json === true });
   },
 
   help() {

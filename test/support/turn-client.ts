@@ -1,8 +1,9 @@
 // A minimal TURN client (RFC 5389 STUN messages, RFC 5766 Allocate and CreatePermission, the long-term credential
 // mechanism) over UDP or TCP: enough to ask a real coturn what it allows, without a browser in between.
-import { createHash, createHmac, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { connect, type Socket } from "node:net";
+import { encodeRequest as encodeStunRequest } from "../../src/ops/doctor-stun.ts";
 
 const MAGIC = 0x2112a442;
 export const METHOD = { allocate: 0x003, createPermission: 0x008 } as const;
@@ -27,37 +28,9 @@ export interface StunMessage {
   attrs: Map<number, Uint8Array>;
 }
 
-function header(type: number, length: number, transactionId: Uint8Array): Buffer {
-  const b = Buffer.alloc(20);
-  b.writeUInt16BE(type, 0);
-  b.writeUInt16BE(length, 2);
-  b.writeUInt32BE(MAGIC, 4);
-  Buffer.from(transactionId).copy(b, 8);
-  return b;
-}
-
-function attribute(type: number, value: Uint8Array): Buffer {
-  const padded = Buffer.alloc(4 + Math.ceil(value.length / 4) * 4);
-  padded.writeUInt16BE(type, 0);
-  padded.writeUInt16BE(value.length, 2);
-  Buffer.from(value).copy(padded, 4);
-  return padded;
-}
-
 /** Encodes a request; with `key` it carries MESSAGE-INTEGRITY (HMAC-SHA1 over the message up to it), then FINGERPRINT. */
 export function encodeRequest(method: number, attrs: [number, Uint8Array][], key?: Uint8Array): Buffer {
-  const transactionId = randomBytes(12);
-  let body = Buffer.concat(attrs.map(([t, v]) => attribute(t, v)));
-  if (key) {
-    // The length in the header counts the integrity attribute itself (RFC 5389 §15.4).
-    const hmac = createHmac("sha1", key).update(Buffer.concat([header(method, body.length + 24, transactionId), body])).digest();
-    body = Buffer.concat([body, attribute(ATTR.messageIntegrity, hmac)]);
-  }
-  const crc = Bun.hash.crc32(Buffer.concat([header(method, body.length + 8, transactionId), body]));
-  const fp = Buffer.alloc(4);
-  fp.writeUInt32BE((crc ^ 0x5354554e) >>> 0, 0);
-  body = Buffer.concat([body, attribute(ATTR.fingerprint, fp)]);
-  return Buffer.concat([header(method, body.length, transactionId), body]);
+  return encodeStunRequest(method, attrs, { ...(key ? { key } : {}), fingerprint: true });
 }
 
 export function decode(b: Buffer): StunMessage | null {
