@@ -195,3 +195,53 @@ describe("SMTP", () => {
     expect(bad.stdout).not.toContain("hunter2");
   });
 });
+
+// aiosmtpd with a login (kabinet / right), without TLS: loopback only.
+const AUTH_SERVER = `
+import sys
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Sink
+from aiosmtpd.smtp import AuthResult
+
+def authenticate(server, session, envelope, mechanism, auth_data):
+    return AuthResult(success=auth_data.login == b"kabinet" and auth_data.password == b"right", handled=False)
+
+controller = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]), authenticator=authenticate, auth_require_tls=False)
+controller.start()
+print("ready", flush=True)
+sys.stdin.read()
+controller.stop()
+`;
+
+describe("SMTP login", () => {
+  let server: Subprocess<"pipe", "pipe", "inherit"> | null = null;
+  let port = 0;
+  beforeAll(async () => {
+    port = await freePort();
+    server = Bun.spawn(["/usr/bin/python3", "-c", AUTH_SERVER, String(port)], { stdin: "pipe", stdout: "pipe", stderr: "inherit", env: { ...process.env, PYTHONWARNINGS: "ignore" } });
+    const reader = server.stdout.getReader();
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toContain("ready");
+    reader.releaseLock();
+  });
+  afterAll(async () => {
+    if (server) await stop(server);
+  });
+
+  test("the right password signs in; a wrong one fails as a refused login without showing it; smtps:// to a plain port says so", async () => {
+    const password = (p: string) => {
+      const path = join(tempDir(), "smtp.password");
+      writeFileSync(path, p, { mode: 0o600 });
+      return path;
+    };
+    const url = `smtp://kabinet@127.0.0.1:${port}`;
+    const good = await runCliBeside(["doctor"], { ...base, KABINET_SMTP_URL: url, KABINET_SMTP_PASSWORD_FILE: password("right") });
+    expect(linesOf(good.stdout, "mail")).toMatch(new RegExp(`^✓ mail +signed in to 127\\.0\\.0\\.1:${port}$`));
+    const wrong = await runCliBeside(["doctor"], { ...base, KABINET_SMTP_URL: url, KABINET_SMTP_PASSWORD_FILE: password("wrong-and-secret") });
+    expect(wrong.code).toBe(1);
+    expect(linesOf(wrong.stdout, "mail")).toMatch(/^✗ mail +127\.0\.0\.1:\d+ refused the login\n +→ Check the user in KABINET_SMTP_URL and the password in KABINET_SMTP_PASSWORD_FILE\.$/);
+    expect(wrong.stdout).not.toContain("wrong-and-secret");
+    const tls = await runCliBeside(["doctor"], { ...base, KABINET_SMTP_URL: `smtps://kabinet@127.0.0.1:${port}`, KABINET_SMTP_PASSWORD_FILE: password("right") });
+    expect(linesOf(tls.stdout, "mail")).toMatch(/^✗ mail +127\.0\.0\.1:\d+ does not speak TLS from the first byte, as smtps:\/\/ expects \(\w+\)\n +→ Use smtps:\/\/ only with the server's TLS port/);
+  });
+});

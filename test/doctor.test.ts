@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { createSocket, type Socket } from "node:dgram";
-import { closeSync, existsSync, openSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { updateBackupStatus } from "../src/backup/status.ts";
 import { SettableClock } from "../src/clock.ts";
@@ -94,17 +94,20 @@ describe("kabinet doctor", () => {
     expect(r.stderr).toContain("doctor [--ca FILE] [--json]");
   });
 
-  test("beside a running `kabinet serve` (no lock, no migration) the server line reads its /readyz", async () => {
+  test("a development installation (`serve --dev`, running: no lock, no migration) is healthy; the server line reads its /readyz", async () => {
     const dir = tempDir();
     const port = await freePort();
     const [first, last] = await freeUdpRange(8);
-    const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_MASTER_KEY_FILE: writeKeyFile(dir), KABINET_LISTEN: `127.0.0.1:${port}`, KABINET_MEDIA_PORTS: `${first}-${last}` };
+    const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_LISTEN: `127.0.0.1:${port}`, KABINET_MEDIA_PORTS: `${first}-${last}` };
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_")));
-    const server: Subprocess = Bun.spawn([process.execPath, MAIN, "serve"], { env: { ...clean, ...env }, stdout: "ignore", stderr: "ignore" });
+    const server: Subprocess = Bun.spawn([process.execPath, MAIN, "serve", "--dev"], { env: { ...clean, ...env }, stdout: "ignore", stderr: "ignore" });
     cleanup.push(() => stop(server));
     await waitFor(`http://127.0.0.1:${port}/readyz`, {}, 15_000, server);
     const r = runCli(["doctor"], env);
     expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("✗");
+    expect(r.stdout).toMatch(/^! master key +the development key in the data dir is in use \(.*master\.key\): whoever copies the data dir can read everything\n +→ For production, move the key/m);
+    expect(r.stdout).toMatch(/^✓ master key +key [0-9a-f]+ is readable \(mode 0600\) and opens the database$/m);
     expect(r.stdout).toMatch(new RegExp(`^✓ server +the server at http://127\\.0\\.0\\.1:${port} is ready$`, "m"));
     expect(r.stdout).toMatch(/^✓ database +integrity_check ok/m);
     // Held media ports are the running server's: fine.
@@ -134,6 +137,14 @@ describe("kabinet doctor", () => {
     expect(r.stdout).toMatch(/\n\n\d+ problems?: 1 failed/);
   });
 
+  test("a key file other users can read is a warning with the chmod", async () => {
+    const inst = installation();
+    chmodSync(inst.keyFile, 0o644);
+    const r = runCli(["doctor"], await doctorEnv(inst));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^! master key +${inst.keyFile} can be read by other users \\(mode 0644\\)\\n +→ Run chmod 600 ${inst.keyFile}\\.$`, "m"));
+  });
+
   test("a damaged database fails, and so does a file that is no database", async () => {
     const inst = installation();
     const env = await doctorEnv(inst);
@@ -152,17 +163,24 @@ describe("kabinet doctor", () => {
     expect(noDatabase.stdout).toMatch(/^✗ database +.*kabinet\.db is damaged or is not a Kabinet database \("file is not a database"\) \(SQLITE_NOTADB\)\n +→ Restore it from a backup\.$/m);
   });
 
-  test.skipIf(!tinyDisksWork)("a full data disk fails like readiness does (under 1 MiB free)", async () => {
+  test.skipIf(!tinyDisksWork)("a full data disk fails like readiness does (under 1 MiB free), and the running server's /readyz says why", async () => {
     const disk: TinyDisk = mountTinyDisk();
     cleanup.push(() => disk.unmount());
     const env = { KABINET_DATA_DIR: join(disk.dir, "data"), KABINET_MASTER_KEY_FILE: writeKeyFile(tempDir()), KABINET_LISTEN: `127.0.0.1:${await freePort()}` };
     expect(runCli(["migrate"], env).code).toBe(0);
     const low = runCli(["doctor"], env);
     expect(low.stdout).toMatch(/^! disk \(data and backups\) +[\d.]+ MiB free of 4\.0 MiB .*: running low\n +→ Free space at /m);
+    // A server on the full disk answers /readyz with 503: the doctor passes its reason on.
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_")));
+    const server: Subprocess = Bun.spawn([process.execPath, MAIN, "serve"], { env: { ...clean, ...env }, stdout: "ignore", stderr: "ignore" });
+    cleanup.push(() => stop(server));
+    await waitFor(`http://${env.KABINET_LISTEN}/readyz`, {}, 15_000, server);
     disk.fill();
+    await Bun.sleep(5_100); // readiness probes at most every 5 s
     const full = runCli(["doctor"], env);
     expect(full.code).toBe(1);
     expect(full.stdout).toMatch(/^✗ disk \(data and backups\) +\d+ KiB free of 4\.0 MiB \(\d+ %\) at .*: full, writes are refused\n +→ Free space at /m);
+    expect(full.stdout).toMatch(/^✗ server +the server at http:\/\/127\.0\.0\.1:\d+ is not ready: the data disk is full\n/m);
   });
 
   test("media ports another program holds: some (a warning), all (a failure)", async () => {
