@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { createSocket, type Socket } from "node:dgram";
-import { chmodSync, closeSync, existsSync, openSync, writeSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { updateBackupStatus } from "../src/backup/status.ts";
 import { SettableClock } from "../src/clock.ts";
@@ -11,6 +12,7 @@ import { type CheckResult, runDoctor } from "../src/ops/doctor.ts";
 import { isPrivateIPv4 } from "../src/ops/doctor-local.ts";
 import { makeInstallation, runCli, tempDir, type TestInstallation, writeKeyFile } from "./support/installation.ts";
 import { freePort, stop, waitFor } from "./support/processes.ts";
+import { undoLastMigration } from "./support/undo-migration.ts";
 import { mountTinyDisk, type TinyDisk, tinyDisksWork } from "./support/tiny-disk.ts";
 
 const MAIN = join(import.meta.dir, "../src/main.ts");
@@ -135,6 +137,34 @@ describe("kabinet doctor", () => {
     expect(r.stdout).toMatch(/^✗ master key +this master key \(id [0-9a-f]+\) does not open this database: its data keys are wrapped by key [0-9a-f]+\n +→ Set KABINET_MASTER_KEY_FILE to the key this database was created with/m);
     expect(r.stdout).not.toMatch(/\bat .*\.ts:\d+/);
     expect(r.stdout).toMatch(/\n\n\d+ problems?: 1 failed/);
+  });
+
+  test("a stopped installation is checked without creating a file (no -wal or -shm owned by the doctor's user)", async () => {
+    const inst = installation();
+    const env = await doctorEnv(inst);
+    inst.db.$client.close();
+    const before = readdirSync(inst.env.KABINET_DATA_DIR!).sort();
+    expect(before).not.toContain("kabinet.db-shm");
+    const r = runCli(["doctor"], env);
+    expect(r.stdout).toMatch(/^✓ master key +key [0-9a-f]+ is readable \(mode 0600\) and opens the database$/m);
+    expect(r.stdout).toMatch(/^✓ database +integrity_check ok/m);
+    expect(readdirSync(inst.env.KABINET_DATA_DIR!).sort()).toEqual(before);
+  });
+
+  test("a schema behind this Kabinet is a warning (migrate), one ahead of it a failure", async () => {
+    const inst = installation();
+    const env = await doctorEnv(inst);
+    inst.db.$client.close();
+    const path = join(inst.env.KABINET_DATA_DIR!, "kabinet.db");
+    undoLastMigration(path);
+    expect(runCli(["doctor"], env).stdout).toMatch(/^! database +integrity_check ok; schema behind: 1 migrations pending\n +→ Run `kabinet migrate`/m);
+    expect(runCli(["migrate"], env).code).toBe(0);
+    const db = new Database(path);
+    db.run("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('from-a-newer-kabinet', 99999999999999)");
+    db.close();
+    const newer = runCli(["doctor"], env);
+    expect(newer.code).toBe(1);
+    expect(newer.stdout).toMatch(/^✗ database +integrity_check ok; schema newer than this Kabinet \(\d+ migrations applied, this version knows \d+\)\n +→ Run the newer Kabinet/m);
   });
 
   test("a key file other users can read is a warning with the chmod", async () => {
