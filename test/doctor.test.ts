@@ -267,6 +267,10 @@ describe("kabinet doctor", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^✗ configuration +KABINET_BACKUP_EVERY_HOURS is not a whole number of hours: "daily" \(example: KABINET_BACKUP_EVERY_HOURS=24\)\n +→ Correct that variable/m);
     expect(r.stdout).toMatch(/^✓ database +integrity_check ok/m);
+    // A setting missing from a set (the SFTP copy needs three) drops the set, and the rest still runs.
+    const partial = runCli(["doctor"], { ...env, KABINET_BACKUP_EVERY_HOURS: "24", KABINET_BACKUP_SFTP_URL: "sftp://backup@backup.example.org/kabinet" });
+    expect(partial.stdout).toMatch(/^✗ configuration +KABINET_BACKUP_SFTP_KEY_FILE is not set; the SFTP copy signs in with a key/m);
+    expect(partial.stdout).toMatch(/^✓ database +integrity_check ok/m);
   });
 
   test("private addresses are told from public ones", () => {
