@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { readFileSync, writeFileSync } from "node:fs";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { type Coturn, startCoturn } from "./support/coturn.ts";
 import { makeInstallation, runCli, tempDir, type TestInstallation } from "./support/installation.ts";
@@ -193,5 +194,65 @@ describe("SMTP", () => {
     expect(bad.code).toBe(1);
     expect(linesOf(bad.stdout, "mail")).toMatch(new RegExp(`^✗ mail +cannot reach the mail server at 127\\.0\\.0\\.1:${closed} \\(\\w+\\)\\n +→ Check the host and port in KABINET_SMTP_URL`, "m"));
     expect(bad.stdout).not.toContain("hunter2");
+  });
+});
+
+// aiosmtpd with a login (kabinet / right) and no TLS at all, on all of this host's addresses.
+const AUTH_SERVER = `
+import sys
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Sink
+from aiosmtpd.smtp import AuthResult
+
+def authenticate(server, session, envelope, mechanism, auth_data):
+    return AuthResult(success=auth_data.login == b"kabinet" and auth_data.password == b"right", handled=False)
+
+controller = Controller(Sink(), hostname=sys.argv[2], port=int(sys.argv[1]), authenticator=authenticate, auth_require_tls=False)
+controller.start()
+print("ready", flush=True)
+sys.stdin.read()
+controller.stop()
+`;
+
+describe("SMTP login", () => {
+  let server: Subprocess<"pipe", "pipe", "inherit"> | null = null;
+  let port = 0;
+  beforeAll(async () => {
+    port = await freePort();
+    server = Bun.spawn(["/usr/bin/python3", "-c", AUTH_SERVER, String(port), "0.0.0.0"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+    const reader = server.stdout.getReader();
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toContain("ready");
+    reader.releaseLock();
+  });
+  afterAll(async () => {
+    if (server) await stop(server);
+  });
+
+  test("the right password signs in; a wrong one fails as a refused login without showing it; smtps:// to a plain port says so", async () => {
+    const password = (p: string) => {
+      const path = join(tempDir(), "smtp.password");
+      writeFileSync(path, p, { mode: 0o600 });
+      return path;
+    };
+    const url = `smtp://kabinet@127.0.0.1:${port}`;
+    const good = await runCliBeside(["doctor"], { ...base, KABINET_SMTP_URL: url, KABINET_SMTP_PASSWORD_FILE: password("right") });
+    expect(linesOf(good.stdout, "mail")).toMatch(new RegExp(`^✓ mail +signed in to 127\\.0\\.0\\.1:${port}$`));
+    const wrong = await runCliBeside(["doctor"], { ...base, KABINET_SMTP_URL: url, KABINET_SMTP_PASSWORD_FILE: password("wrong-and-secret") });
+    expect(wrong.code).toBe(1);
+    expect(linesOf(wrong.stdout, "mail")).toMatch(/^✗ mail +127\.0\.0\.1:\d+ refused the login\n +→ Check the user in KABINET_SMTP_URL and the password in KABINET_SMTP_PASSWORD_FILE\.$/);
+    expect(wrong.stdout).not.toContain("wrong-and-secret");
+    const tls = await runCliBeside(["doctor"], { ...base, KABINET_SMTP_URL: `smtps://kabinet@127.0.0.1:${port}`, KABINET_SMTP_PASSWORD_FILE: password("right") });
+    expect(linesOf(tls.stdout, "mail")).toMatch(/^✗ mail +127\.0\.0\.1:\d+ does not speak TLS from the first byte, as smtps:\/\/ expects \(\w+\)\n +→ Use smtps:\/\/ only with the server's TLS port/);
+  });
+
+  test("through an address that is not this machine's loopback, a server without STARTTLS fails: the password would cross in clear", async () => {
+    const address = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a?.family === "IPv4" && !a.internal)?.address;
+    expect(address, "this test needs a non-loopback IPv4 address on the machine").toBeDefined();
+    const r = await runCliBeside(["doctor"], { ...base, KABINET_SMTP_URL: `smtp://kabinet@${address}:${port}`, KABINET_SMTP_PASSWORD: "right" });
+    expect(r.code).toBe(1);
+    expect(linesOf(r.stdout, "mail")).toMatch(new RegExp(`^✗ mail +${address!.replace(/\./g, "\\.")}:${port} does not upgrade to TLS \\(STARTTLS refused or not offered\\)\\n +→ Use smtps://`));
   });
 });

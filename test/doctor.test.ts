@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { createSocket, type Socket } from "node:dgram";
-import { closeSync, existsSync, openSync, writeSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { updateBackupStatus } from "../src/backup/status.ts";
 import { SettableClock } from "../src/clock.ts";
@@ -11,6 +12,7 @@ import { type CheckResult, runDoctor } from "../src/ops/doctor.ts";
 import { isPrivateIPv4 } from "../src/ops/doctor-local.ts";
 import { makeInstallation, runCli, tempDir, type TestInstallation, writeKeyFile } from "./support/installation.ts";
 import { freePort, stop, waitFor } from "./support/processes.ts";
+import { undoLastMigration } from "./support/undo-migration.ts";
 import { mountTinyDisk, type TinyDisk, tinyDisksWork } from "./support/tiny-disk.ts";
 
 const MAIN = join(import.meta.dir, "../src/main.ts");
@@ -94,17 +96,20 @@ describe("kabinet doctor", () => {
     expect(r.stderr).toContain("doctor [--ca FILE] [--json]");
   });
 
-  test("beside a running `kabinet serve` (no lock, no migration) the server line reads its /readyz", async () => {
+  test("a development installation (`serve --dev`, running: no lock, no migration) is healthy; the server line reads its /readyz", async () => {
     const dir = tempDir();
     const port = await freePort();
     const [first, last] = await freeUdpRange(8);
-    const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_MASTER_KEY_FILE: writeKeyFile(dir), KABINET_LISTEN: `127.0.0.1:${port}`, KABINET_MEDIA_PORTS: `${first}-${last}` };
+    const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_LISTEN: `127.0.0.1:${port}`, KABINET_MEDIA_PORTS: `${first}-${last}` };
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_")));
-    const server: Subprocess = Bun.spawn([process.execPath, MAIN, "serve"], { env: { ...clean, ...env }, stdout: "ignore", stderr: "ignore" });
+    const server: Subprocess = Bun.spawn([process.execPath, MAIN, "serve", "--dev"], { env: { ...clean, ...env }, stdout: "ignore", stderr: "ignore" });
     cleanup.push(() => stop(server));
     await waitFor(`http://127.0.0.1:${port}/readyz`, {}, 15_000, server);
     const r = runCli(["doctor"], env);
     expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("✗");
+    expect(r.stdout).toMatch(/^! master key +the development key in the data dir is in use \(.*master\.key\): whoever copies the data dir can read everything\n +→ For production, move the key/m);
+    expect(r.stdout).toMatch(/^✓ master key +key [0-9a-f]+ is readable \(mode 0600\) and opens the database$/m);
     expect(r.stdout).toMatch(new RegExp(`^✓ server +the server at http://127\\.0\\.0\\.1:${port} is ready$`, "m"));
     expect(r.stdout).toMatch(/^✓ database +integrity_check ok/m);
     // Held media ports are the running server's: fine.
@@ -134,6 +139,42 @@ describe("kabinet doctor", () => {
     expect(r.stdout).toMatch(/\n\n\d+ problems?: 1 failed/);
   });
 
+  test("a stopped installation is checked without creating a file (no -wal or -shm owned by the doctor's user)", async () => {
+    const inst = installation();
+    const env = await doctorEnv(inst);
+    inst.db.$client.close();
+    const before = readdirSync(inst.env.KABINET_DATA_DIR!).sort();
+    expect(before).not.toContain("kabinet.db-shm");
+    const r = runCli(["doctor"], env);
+    expect(r.stdout).toMatch(/^✓ master key +key [0-9a-f]+ is readable \(mode 0600\) and opens the database$/m);
+    expect(r.stdout).toMatch(/^✓ database +integrity_check ok/m);
+    expect(readdirSync(inst.env.KABINET_DATA_DIR!).sort()).toEqual(before);
+  });
+
+  test("a schema behind this Kabinet is a warning (migrate), one ahead of it a failure", async () => {
+    const inst = installation();
+    const env = await doctorEnv(inst);
+    inst.db.$client.close();
+    const path = join(inst.env.KABINET_DATA_DIR!, "kabinet.db");
+    undoLastMigration(path);
+    expect(runCli(["doctor"], env).stdout).toMatch(/^! database +integrity_check ok; schema behind: 1 migrations pending\n +→ Run `kabinet migrate`/m);
+    expect(runCli(["migrate"], env).code).toBe(0);
+    const db = new Database(path);
+    db.run("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('from-a-newer-kabinet', 99999999999999)");
+    db.close();
+    const newer = runCli(["doctor"], env);
+    expect(newer.code).toBe(1);
+    expect(newer.stdout).toMatch(/^✗ database +integrity_check ok; schema newer than this Kabinet \(\d+ migrations applied, this version knows \d+\)\n +→ Run the newer Kabinet/m);
+  });
+
+  test("a key file other users can read is a warning with the chmod", async () => {
+    const inst = installation();
+    chmodSync(inst.keyFile, 0o644);
+    const r = runCli(["doctor"], await doctorEnv(inst));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^! master key +${inst.keyFile} can be read by other users \\(mode 0644\\)\\n +→ Run chmod 600 ${inst.keyFile}\\.$`, "m"));
+  });
+
   test("a damaged database fails, and so does a file that is no database", async () => {
     const inst = installation();
     const env = await doctorEnv(inst);
@@ -152,17 +193,24 @@ describe("kabinet doctor", () => {
     expect(noDatabase.stdout).toMatch(/^✗ database +.*kabinet\.db is damaged or is not a Kabinet database \("file is not a database"\) \(SQLITE_NOTADB\)\n +→ Restore it from a backup\.$/m);
   });
 
-  test.skipIf(!tinyDisksWork)("a full data disk fails like readiness does (under 1 MiB free)", async () => {
+  test.skipIf(!tinyDisksWork)("a full data disk fails like readiness does (under 1 MiB free), and the running server's /readyz says why", async () => {
     const disk: TinyDisk = mountTinyDisk();
     cleanup.push(() => disk.unmount());
     const env = { KABINET_DATA_DIR: join(disk.dir, "data"), KABINET_MASTER_KEY_FILE: writeKeyFile(tempDir()), KABINET_LISTEN: `127.0.0.1:${await freePort()}` };
     expect(runCli(["migrate"], env).code).toBe(0);
     const low = runCli(["doctor"], env);
     expect(low.stdout).toMatch(/^! disk \(data and backups\) +[\d.]+ MiB free of 4\.0 MiB .*: running low\n +→ Free space at /m);
+    // A server on the full disk answers /readyz with 503: the doctor passes its reason on.
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_")));
+    const server: Subprocess = Bun.spawn([process.execPath, MAIN, "serve"], { env: { ...clean, ...env }, stdout: "ignore", stderr: "ignore" });
+    cleanup.push(() => stop(server));
+    await waitFor(`http://${env.KABINET_LISTEN}/readyz`, {}, 15_000, server);
     disk.fill();
+    await Bun.sleep(5_100); // readiness probes at most every 5 s
     const full = runCli(["doctor"], env);
     expect(full.code).toBe(1);
     expect(full.stdout).toMatch(/^✗ disk \(data and backups\) +\d+ KiB free of 4\.0 MiB \(\d+ %\) at .*: full, writes are refused\n +→ Free space at /m);
+    expect(full.stdout).toMatch(/^✗ server +the server at http:\/\/127\.0\.0\.1:\d+ is not ready: the data disk is full\n/m);
   });
 
   test("media ports another program holds: some (a warning), all (a failure)", async () => {
@@ -219,6 +267,10 @@ describe("kabinet doctor", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^✗ configuration +KABINET_BACKUP_EVERY_HOURS is not a whole number of hours: "daily" \(example: KABINET_BACKUP_EVERY_HOURS=24\)\n +→ Correct that variable/m);
     expect(r.stdout).toMatch(/^✓ database +integrity_check ok/m);
+    // A setting missing from a set (the SFTP copy needs three) drops the set, and the rest still runs.
+    const partial = runCli(["doctor"], { ...env, KABINET_BACKUP_EVERY_HOURS: "24", KABINET_BACKUP_SFTP_URL: "sftp://backup@backup.example.org/kabinet" });
+    expect(partial.stdout).toMatch(/^✗ configuration +KABINET_BACKUP_SFTP_KEY_FILE is not set; the SFTP copy signs in with a key/m);
+    expect(partial.stdout).toMatch(/^✓ database +integrity_check ok/m);
   });
 
   test("private addresses are told from public ones", () => {

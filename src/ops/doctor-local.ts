@@ -1,6 +1,6 @@
 // The doctor's checks of this machine: master key, database, disk space, media ports, public address, backups.
 // Nothing here writes: the database is opened read-only and only what the file system and SQLite report is read.
-import { Database } from "bun:sqlite";
+import { constants, Database } from "bun:sqlite";
 import { createSocket } from "node:dgram";
 import { existsSync, statfsSync, statSync } from "node:fs";
 import { networkInterfaces } from "node:os";
@@ -26,9 +26,16 @@ function databasePath(config: Config): string {
   return join(config.dataDir, "kabinet.db");
 }
 
-/** The database read-only: a running server keeps writing beside it, and the doctor must change nothing. */
+/**
+ * The database read-only: a running server keeps writing beside it, and the doctor must change nothing. While a server
+ * runs (or after a crash) its -wal and -shm files exist and are read through. Without them, an ordinary read-only
+ * open would create both, owned by whoever runs the doctor: root on the host would lock the server (uid 10001) out of
+ * its own database. The file is then read as immutable, which creates nothing; a stopped server left it whole.
+ */
 function openReadOnly(path: string): DB {
-  const client = new Database(path, { readonly: true, strict: true });
+  const client = existsSync(`${path}-shm`)
+    ? new Database(path, { readonly: true })
+    : new Database(`file:${path.replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}?immutable=1`, constants.SQLITE_OPEN_READONLY | constants.SQLITE_OPEN_URI);
   client.run("PRAGMA busy_timeout = 2000");
   return drizzle({ client, schema }) as DB;
 }

@@ -172,6 +172,9 @@ export async function checkSMTP(config: Config): Promise<CheckResult> {
     if (e.code === "ETLS" || /STARTTLS/i.test(e.message ?? "")) {
       return fail(name, `${where} does not upgrade to TLS (STARTTLS refused or not offered)`, "Use smtps:// (port 465) or enable STARTTLS on the mail server; ?starttls=off only for a trusted relay on this network.");
     }
+    if (secure && /ssl|tls|wrong version|handshake|packet length/i.test(e.message ?? "")) {
+      return fail(name, `${where} does not speak TLS from the first byte, as smtps:// expects (${e.code ?? "error"})`, "Use smtps:// only with the server's TLS port (usually 465); for port 587 write smtp:// (it upgrades with STARTTLS).");
+    }
     return fail(name, `cannot reach the mail server at ${where} (${e.code ?? "error"})`, "Check the host and port in KABINET_SMTP_URL and that the firewall lets this host reach them.");
   } finally {
     failed = () => {};

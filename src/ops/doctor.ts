@@ -66,7 +66,10 @@ function configurationOf(env: Record<string, string | undefined>, cwd: string): 
       if (!(err instanceof ConfigError)) throw err;
       problems.push(fail("configuration", err.message, "Correct that variable as the example shows (README, Configuration); until then the checks below use its default."));
       const variable = /^KABINET_[A-Z0-9_]+/.exec(err.message)?.[0];
-      const dropped = Object.keys(rest).filter((k) => variable !== undefined && (k === variable || (variable.endsWith("_URL") && k.startsWith(variable.slice(0, -3)))));
+      if (!variable) return { config: null, problems };
+      // A variable that is wrong is dropped; one that is missing from a set (the SFTP copy's three) drops its set.
+      const group = `${variable.split("_").slice(0, 3).join("_")}_`;
+      const dropped = Object.hasOwn(rest, variable) ? [variable] : Object.keys(rest).filter((k) => k.startsWith(group));
       if (dropped.length === 0) return { config: null, problems };
       for (const k of dropped) delete rest[k];
     }
