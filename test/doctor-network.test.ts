@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { readFileSync, writeFileSync } from "node:fs";
-import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { type Coturn, startCoturn } from "./support/coturn.ts";
 import { makeInstallation, runCli, tempDir, type TestInstallation } from "./support/installation.ts";
@@ -197,7 +196,7 @@ describe("SMTP", () => {
   });
 });
 
-// aiosmtpd with a login (kabinet / right) and no TLS at all, on all of this host's addresses.
+// aiosmtpd with a login (kabinet / right) and no TLS at all.
 const AUTH_SERVER = `
 import sys
 from aiosmtpd.controller import Controller
@@ -219,7 +218,7 @@ describe("SMTP login", () => {
   let port = 0;
   beforeAll(async () => {
     port = await freePort();
-    server = Bun.spawn(["/usr/bin/python3", "-c", AUTH_SERVER, String(port), "0.0.0.0"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+    server = Bun.spawn(["/usr/bin/python3", "-c", AUTH_SERVER, String(port), "127.0.0.1"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
     const reader = server.stdout.getReader();
     const { value } = await reader.read();
     expect(new TextDecoder().decode(value)).toContain("ready");
@@ -247,12 +246,28 @@ describe("SMTP login", () => {
   });
 
   test("through an address that is not this machine's loopback, a server without STARTTLS fails: the password would cross in clear", async () => {
-    const address = Object.values(networkInterfaces())
-      .flat()
-      .find((a) => a?.family === "IPv4" && !a.internal)?.address;
-    expect(address, "this test needs a non-loopback IPv4 address on the machine").toBeDefined();
-    const r = await runCliBeside(["doctor"], { ...base, KABINET_SMTP_URL: `smtp://kabinet@${address}:${port}`, KABINET_SMTP_PASSWORD: "right" });
-    expect(r.code).toBe(1);
-    expect(linesOf(r.stdout, "mail")).toMatch(new RegExp(`^✗ mail +${address!.replace(/\./g, "\\.")}:${port} does not upgrade to TLS \\(STARTTLS refused or not offered\\)\\n +→ Use smtps://`));
+    // A network namespace of the test's own whose loopback also carries 192.0.2.1 (TEST-NET-1): not a loopback address
+    // to the mailer's rule, yet no packet leaves the namespace. The mail server and the doctor both run inside it.
+    const address = "192.0.2.1";
+    const script = [
+      "set -e",
+      "ip link set lo up",
+      `ip addr add ${address}/32 dev lo`,
+      `ready=$(mktemp)`,
+      // Its own output to a file, so the pipe this test reads closes when the doctor exits.
+      `(sleep 30 | /usr/bin/python3 -c "$AUTH_SERVER" ${port} ${address} > "$ready" 2>/dev/null) </dev/null >/dev/null 2>&1 &`,
+      `for i in $(seq 100); do grep -q ready "$ready" && break; sleep 0.1; done`,
+      `exec "${process.execPath}" "${MAIN}" doctor`,
+    ].join("\n");
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_")));
+    const proc = Bun.spawn(["unshare", "-n", "sh", "-c", script], {
+      env: { ...clean, ...base, AUTH_SERVER, KABINET_SMTP_URL: `smtp://kabinet@${address}:${port}`, KABINET_SMTP_PASSWORD: "right" },
+      stdout: "pipe",
+      stderr: "inherit",
+    });
+    const stdout = await new Response(proc.stdout).text();
+    expect(await proc.exited).toBe(1);
+    expect(linesOf(stdout, "mail")).toMatch(new RegExp(`^✗ mail +${address.replace(/\./g, "\\.")}:${port} does not upgrade to TLS \\(STARTTLS refused or not offered\\)\\n +→ Use smtps://`));
   });
+
 });
