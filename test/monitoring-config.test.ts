@@ -1,10 +1,12 @@
-// The `monitoring` compose profile's configuration, checked with the real programs its containers run: Prometheus's
-// promtool (configuration, rules, the rules' unit tests), Alertmanager (amtool, and a real Alertmanager mailing an
-// alert through an SMTP server that insists on STARTTLS), the blackbox exporter (a real probe reading a certificate's
-// expiry), and Grafana's dashboard (every panel on the provisioned data source, every metric it or an alert names
-// exported by Kabinet). Configurations are rendered by the containers' own start-up script under busybox, as in the
-// images; only their container paths are moved into a temporary directory.
+// The `monitoring` compose profile's configuration, checked with the real programs its containers run: Prometheus
+// (promtool on the configuration, rules and the rules' unit tests; a real Prometheus scraping a running Kabinet
+// through the token file and evaluating every rule and dashboard query), Alertmanager (amtool, and a real
+// Alertmanager mailing an alert through an SMTP server that insists on STARTTLS), the blackbox exporter (a real probe
+// reading a certificate's expiry), Grafana's dashboard (every panel on the provisioned data source, every metric it
+// or an alert names exported by the running Kabinet) and the compose profile itself. Configurations are rendered by
+// the containers' own start-up script under busybox, as in the images; only their container paths are moved.
 import { afterAll, expect, test } from "bun:test";
+import type { Subprocess } from "bun";
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
@@ -203,7 +205,14 @@ type Service = { image: string; profiles?: string[]; entrypoint?: string[]; comm
 type Compose = { services: Record<string, Service>; secrets: Record<string, { file: string }>; volumes: Record<string, unknown> };
 const MONITORING = ["prometheus", "alertmanager", "blackbox", "grafana"];
 
+const composed = new Map<string, Compose>();
 function composeConfig(extra: Record<string, string> = {}): Compose {
+  const key = JSON.stringify(extra);
+  if (!composed.has(key)) composed.set(key, runComposeConfig(extra));
+  return structuredClone(composed.get(key)!);
+}
+
+function runComposeConfig(extra: Record<string, string>): Compose {
   const env = { PATH: process.env.PATH!, KABINET_DOMAIN: "consult.example.org", KABINET_MASTER_KEY_FILE: writeKeyFile(work, "compose.key"), KABINET_PUBLIC_IP: "127.0.0.1", ...extra };
   const r = Bun.spawnSync(["docker-compose", "-f", join(ROOT, "compose.yaml"), "--profile", "monitoring", "config"], { env, cwd: work, stderr: "pipe" });
   if (r.exitCode !== 0) throw new Error(`docker-compose config failed: ${r.stderr.toString()}`);
@@ -314,6 +323,11 @@ test("metricNames finds the series an expression reads, not its functions, label
   expect(metricNames("predict_linear(kabinet_data_disk_free_bytes[6h], 24 * 3600) < 0")).toEqual(["kabinet_data_disk_free_bytes"]);
 });
 
+function dashboardExprs(): string[] {
+  const dashboard = JSON.parse(readFileSync(join(MON, "grafana/dashboards/kabinet.json"), "utf8")) as { panels: Panel[] };
+  return dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+}
+
 type Panel = { type: string; title: string; datasource?: { type: string; uid: string }; targets?: { expr: string; datasource?: { uid: string } }[]; panels?: Panel[] };
 
 test("the dashboard: every panel, rows' nested ones included, reads the provisioned Prometheus, and every metric exists", async () => {
@@ -335,6 +349,7 @@ test("the dashboard: every panel, rows' nested ones included, reads the provisio
   expect(panels.length).toBeGreaterThan(30);
   const exprs: string[] = [];
   for (const p of panels) {
+    expect(p.title).toBeTruthy();
     expect(p.datasource, p.title).toEqual({ type: "prometheus", uid: ds.uid });
     expect(p.targets!.length, p.title).toBeGreaterThan(0);
     for (const t of p.targets!) {
@@ -351,8 +366,8 @@ test("the dashboard: every panel, rows' nested ones included, reads the provisio
   expect(CONTRACT_NAMES.filter((n) => !used.has(n) && !used.has(`${n}_bucket`))).toEqual([]);
 });
 
-// The metric names of the contract between Kabinet's exporter and this profile (helper-common.md's table); histograms
-// by their series' names.
+// The Kabinet metrics the dashboard must show: the contract between Kabinet's exporter (src/ops/metrics.ts) and this
+// profile; histograms by their series' names.
 const CONTRACT_NAMES = [
   "kabinet_build_info",
   "kabinet_http_requests_total",
@@ -392,7 +407,89 @@ const CONTRACT_NAMES = [
   "process_start_time_seconds",
 ];
 
-/** Until Kabinet's exporter is merged: the contract's names. */
-async function exportedNames(): Promise<string[]> {
-  return CONTRACT_NAMES;
+/** A running `kabinet serve --dev` (started once, on first use) with its metrics behind the token in `tokenFile`. */
+type RunningKabinet = { metricsPort: number; tokenFile: string };
+let kabinet: Promise<RunningKabinet> | null = null;
+const started: Subprocess[] = [];
+afterAll(async () => {
+  for (const proc of started) await stop(proc);
+});
+function runningKabinet(): Promise<RunningKabinet> {
+  kabinet ??= (async () => {
+    const dir = join(work, "kabinet");
+    mkdirSync(dir);
+    const tokenFile = join(dir, "metrics.token");
+    writeFileSync(tokenFile, "a token only Prometheus knows\n");
+    const [appPort, metricsPort] = [await freePort(), await freePort()];
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_")));
+    const proc = Bun.spawn([process.execPath, "run", "src/main.ts", "serve", "--dev"], {
+      cwd: ROOT,
+      env: { ...clean, KABINET_DATA_DIR: join(dir, "data"), KABINET_LISTEN: `127.0.0.1:${appPort}`, KABINET_METRICS_LISTEN: `127.0.0.1:${metricsPort}`, KABINET_METRICS_TOKEN_FILE: tokenFile, KABINET_LOG_LEVEL: "warn" },
+      stdout: "ignore",
+      stderr: "inherit",
+    });
+    started.push(proc);
+    await waitFor(`http://127.0.0.1:${appPort}/livez`, {}, 20_000, proc);
+    await waitForPort(metricsPort);
+    return { metricsPort, tokenFile };
+  })();
+  return kabinet;
 }
+
+/** Every series name a running Kabinet exports: histograms' _bucket, _sum and _count, and metrics without samples yet. */
+async function exportedNames(): Promise<string[]> {
+  const { metricsPort, tokenFile } = await runningKabinet();
+  const r = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { authorization: `Bearer ${readFileSync(tokenFile, "utf8").trim()}` } });
+  expect(r.status).toBe(200);
+  const names = new Set<string>();
+  for (const line of (await r.text()).split("\n")) {
+    const type = line.match(/^# TYPE (\S+) (\S+)$/);
+    if (type) {
+      names.add(type[1]!);
+      if (type[2] === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) names.add(type[1]! + suffix);
+      if (type[2] === "summary") for (const suffix of ["_sum", "_count"]) names.add(type[1]! + suffix);
+    } else if (/^[a-zA-Z_:]/.test(line)) names.add(line.match(/^[a-zA-Z_:][\w:]*/)![0]);
+  }
+  return [...names];
+}
+
+test("a real Prometheus with the shipped configuration scrapes Kabinet through the token file and evaluates every rule; a fresh install fires none", async () => {
+  const { metricsPort, tokenFile } = await runningKabinet();
+  const dir = join(work, "prometheus-live");
+  mkdirSync(dir);
+  const r = render(join(MON, "prometheus.yml"), join(dir, "rendered.yml"), { KABINET_DOMAIN: "consult.example.org" });
+  // The container's paths and names moved to this machine; scraped every second so the test need not wait 15.
+  const config = r.text
+    .replace("/etc/kabinet-monitoring/alerts.yml", join(MON, "alerts.yml"))
+    .replace("/run/secrets/metrics_token", tokenFile)
+    .replace('"kabinet:9464"', `"127.0.0.1:${metricsPort}"`)
+    .replaceAll(/(scrape|evaluation)_interval: 15s/g, "$1_interval: 1s");
+  writeFileSync(join(dir, "rendered.yml"), config);
+  const port = await freePort();
+  const prometheus = Bun.spawn(["prometheus", `--config.file=${join(dir, "rendered.yml")}`, `--storage.tsdb.path=${join(dir, "tsdb")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=error"], { stdout: "ignore", stderr: "ignore" });
+  started.push(prometheus);
+  const api = `http://127.0.0.1:${port}/api/v1`;
+  await waitFor(`http://127.0.0.1:${port}/-/ready`, {}, 15_000, prometheus);
+  const query = async (promql: string) => ((await (await fetch(`${api}/query?query=${encodeURIComponent(promql)}`)).json()) as { data: { result: { metric: Record<string, string> }[] } }).data.result;
+
+  const until = Date.now() + 15_000;
+  while ((await query('up{job="kabinet"} == 1')).length === 0 && Date.now() < until) await Bun.sleep(250);
+  expect((await query('up{job="kabinet"}')).map((s) => s.metric.instance)).toEqual([`127.0.0.1:${metricsPort}`]);
+  expect(await query('up{job="kabinet"} == 1')).toHaveLength(1);
+  // Evaluated over real series: a rule whose matching fails on real labels reports an error here.
+  type Group = { rules: { name: string; health: string; lastError?: string; state: string; lastEvaluation: string }[] };
+  const evaluatedRules = async () => ((await (await fetch(`${api}/rules`)).json()) as { data: { groups: Group[] } }).data.groups.flatMap((g) => g.rules);
+  let evaluated = await evaluatedRules();
+  while (evaluated.some((x) => x.health === "unknown") && Date.now() < until + 5000) {
+    await Bun.sleep(250);
+    evaluated = await evaluatedRules();
+  }
+  expect(evaluated.map((x) => x.name).sort()).toEqual(rules.map((x) => x.alert).sort());
+  expect(evaluated.filter((x) => x.health !== "ok").map((x) => `${x.name}: ${x.health} ${x.lastError ?? ""}`)).toEqual([]);
+  expect(await query('ALERTS{alertstate="firing"}')).toEqual([]);
+  // Every panel's query parses and runs (Grafana's $__rate_interval as it resolves for a 15 s scrape).
+  for (const expr of dashboardExprs()) {
+    const answer = (await (await fetch(`${api}/query?query=${encodeURIComponent(expr.replaceAll("$__rate_interval", "1m"))}`)).json()) as { status: string; error?: string };
+    expect(`${expr}: ${answer.status} ${answer.error ?? ""}`).toBe(`${expr}: success `);
+  }
+});
