@@ -23,6 +23,9 @@ const SYSTEM_PACKAGES: Record<string, string> = {
   // operations: a real Prometheus scraping the binary, promtool for the alert rules, amtool for Alertmanager's config
   prometheus: "/usr/bin/promtool",
   "prometheus-alertmanager": "/usr/bin/amtool",
+  // the certificate probe as the monitoring profile runs it, and the images' busybox shell for its config rendering
+  "prometheus-blackbox-exporter": "/usr/bin/prometheus-blackbox-exporter",
+  busybox: "/usr/bin/busybox",
   // the backup copy off the box and the replication runbook: a real local SFTP server
   "openssh-server": "/usr/sbin/sshd",
 };

@@ -30,6 +30,7 @@ import { LANG_COOKIE, langRoutes } from "./i18n/lang.routes.ts";
 import { LOCALES, negotiateLocale } from "./i18n/messages.ts";
 import type { Installation } from "./installation.ts";
 import { healthRoutes } from "./ops/health.routes.ts";
+import type { Metrics } from "./ops/metrics.ts";
 import { wsCheckRoutes } from "./ops/ws-check.routes.ts";
 import { afterCallRoutes } from "./rooms/after-call.routes.tsx";
 import { LiveRooms } from "./rooms/live-rooms.ts";
@@ -48,12 +49,19 @@ const BEFORE_SETUP = /^\/(setup|livez|readyz|lang|assets\/|ws\/check)/;
 
 export type App = Hono<AppEnv>;
 
-export function createApp(deps: Installation): App {
+export interface AppOptions {
+  /** Where requests are counted for Prometheus (src/ops/metrics.ts); none: not counted. */
+  metrics?: Metrics;
+}
+
+export function createApp(deps: Installation, options: AppOptions = {}): App {
   const { config, db, log } = deps;
   const origin = config.publicUrl.origin;
   const app = new Hono<AppEnv>();
   const setupGate = new SetupGate(db, log);
   const liveRooms = new LiveRooms(deps);
+  const { metrics } = options;
+  metrics?.watchCalls(() => liveRooms.callCounts());
 
   // ── every request: id, language, headers, log line ──
   app.use(async (c, next) => {
@@ -67,14 +75,17 @@ export function createApp(deps: Installation): App {
     await next();
     c.header("content-language", locale);
     c.header("vary", "Accept-Language, Cookie", { append: true });
+    const ms = performance.now() - started;
     // The route pattern, never the URL: paths and queries may carry tokens or names.
     log.info("request", {
       requestId: c.get("requestId"),
       method: c.req.method,
       route: c.req.routePath,
       status: c.res.status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
+      ms: Math.round(ms * 10) / 10,
     });
+    // "/*" is the pattern of the middleware: no route took the request (a 404, or turned away before any route).
+    metrics?.observeRequest(c.req.method, c.req.routePath === "/*" ? "unmatched" : c.req.routePath, c.res.status, ms / 1000);
   });
   app.use(securityHeaders(config.publicUrl));
   app.use(noStoreByDefault());

@@ -4,12 +4,16 @@ import { pruneEmailCodes } from "./accounts/email-codes.ts";
 import { pruneFailures } from "./accounts/throttle.ts";
 import { pruneFinishedJobs } from "./jobs/queue.ts";
 import { scanAuditForAnomalies } from "./anomalies/anomalies.ts";
-import type { Installation } from "./installation.ts";
+import { type Installation, StartupError } from "./installation.ts";
+import { createMetrics, type Metrics } from "./ops/metrics.ts";
+import { opsCounters } from "./ops/metrics-counters.ts";
+import { explainMetricsListenFailure, listenForMetrics, type MetricsListener } from "./ops/metrics-listener.ts";
 import { jobWorker } from "./worker.ts";
 import { deleteExpiredSessions } from "./sessions/sessions.ts";
 
 const HOUSEKEEPING_MS = 10 * 60_000;
 const ANOMALY_SCAN_MS = 60_000;
+const CHECKPOINT_MS = 5 * 60_000;
 
 /** Removes ended sessions, stale sign-in failure windows, spent email codes and old finished jobs, so no table grows without bound. */
 export function housekeeping(inst: Installation): void {
@@ -19,6 +23,16 @@ export function housekeeping(inst: Installation): void {
   const codes = pruneEmailCodes(inst.db, now);
   const jobs = pruneFinishedJobs(inst.db, now);
   if (sessions + failures + codes + jobs > 0) inst.log.debug("housekeeping", { sessions, failures, codes, jobs });
+}
+
+/**
+ * Copies what the write-ahead log holds into the database file, as far as no reader needs it, so the WAL does not grow
+ * between SQLite's own automatic checkpoints. PASSIVE only: Litestream may be reading the WAL to replicate it, and a
+ * TRUNCATE or RESTART checkpoint would wait for it and reset the log under it.
+ */
+export function checkpointWal(inst: Installation): void {
+  const result = inst.db.$client.query("PRAGMA wal_checkpoint(PASSIVE)").get() as { busy: number } | null;
+  if (result && result.busy === 0) opsCounters(inst.db).lastCheckpointAt = inst.clock.now();
 }
 
 /**
@@ -39,15 +53,50 @@ function listen(inst: Installation, app: App) {
   });
 }
 
+/** The Prometheus endpoint on its own address; a bind failure is a one-line StartupError naming KABINET_METRICS_LISTEN. */
+function startMetricsListener(inst: Installation, metrics: Metrics): MetricsListener {
+  const listen = inst.config.metrics.listen!;
+  try {
+    return listenForMetrics(metrics, listen, inst.config.metrics.token, inst.log);
+  } catch (err) {
+    const explained = explainMetricsListenFailure(err, `${listen.hostname}:${listen.port}`);
+    throw explained ? new StartupError(explained) : err;
+  }
+}
+
 export interface RunningServer {
   url: URL;
+  /** The Prometheus endpoint; null when KABINET_METRICS_LISTEN is off. */
+  metricsUrl: URL | null;
   /** Drains requests and jobs, runs `beforeClose` (the database still open), then closes the database. */
   stop(options?: { beforeClose?: () => void }): Promise<void>;
 }
 
-export function startServer(inst: Installation): RunningServer {
-  const app = createApp(inst);
-  const server = listen(inst, app);
+export interface ServerOptions {
+  /** Anomalies found so far by rule, for the metrics (src/anomalies/). */
+  anomalyCounts?: () => Record<string, number>;
+}
+
+export function startServer(inst: Installation, options: ServerOptions = {}): RunningServer {
+  const metrics = inst.config.metrics.listen ? createMetrics(inst, { anomalyCounts: options.anomalyCounts }) : undefined;
+  const app = createApp(inst, { metrics });
+  let server: ReturnType<typeof listen>;
+  try {
+    server = listen(inst, app);
+  } catch (err) {
+    metrics?.close();
+    throw err;
+  }
+  let metricsListener: MetricsListener | null = null;
+  if (metrics) {
+    try {
+      metricsListener = startMetricsListener(inst, metrics);
+    } catch (err) {
+      metrics.close();
+      void server.stop(true);
+      throw err;
+    }
+  }
   const timer = setInterval(() => {
     try {
       housekeeping(inst);
@@ -65,16 +114,31 @@ export function startServer(inst: Installation): RunningServer {
     }
   }, ANOMALY_SCAN_MS);
   anomalyTimer.unref();
+  const checkpoint = () => {
+    try {
+      checkpointWal(inst);
+    } catch (err) {
+      inst.log.error("WAL checkpoint failed", { error: (err as Error).name });
+    }
+  };
+  checkpoint();
+  const checkpoints = setInterval(checkpoint, CHECKPOINT_MS);
+  checkpoints.unref();
   const jobs = jobWorker(inst);
   jobs.start();
   if (!inst.mailer.configured) inst.log.warn("KABINET_SMTP_URL is not set: mail (confirmations, reminders, links) waits in the queue until it is");
   inst.log.info("listening", { address: `${server.hostname}:${server.port}`, publicUrl: inst.config.publicUrl.origin });
+  if (metricsListener) inst.log.info("metrics listening", { address: metricsListener.url.host, token: inst.config.metrics.token !== null });
   return {
     url: new URL(`http://${server.hostname}:${server.port}`),
+    metricsUrl: metricsListener ? new URL("/metrics", metricsListener.url) : null,
     async stop(options = {}) {
       clearInterval(timer);
       clearInterval(anomalyTimer);
+      clearInterval(checkpoints);
       await jobs.stop();
+      await metricsListener?.stop();
+      metrics?.close();
       await server.stop();
       options.beforeClose?.();
       inst.db.$client.close();

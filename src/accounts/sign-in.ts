@@ -10,6 +10,7 @@ import { clientAddressTag } from "../anomalies/address-tag.ts";
 import { recordAudit } from "../audit/audit.ts";
 import { normalizeEmail } from "../crypto/blind-index.ts";
 import type { Installation } from "../installation.ts";
+import { opsCounters } from "../ops/metrics-counters.ts";
 import { findPersonByEmail, getPerson } from "../people/people.ts";
 import type { Role } from "../roles.ts";
 import { createSession, invalidateSession, type Session } from "../sessions/sessions.ts";
@@ -47,7 +48,7 @@ export async function signInWithPassword(deps: AccountDeps, input: SignInInput):
   const accountKey = accountThrottleId(vault, email);
   const keys = passwordKeys(accountKey, input.ip, provenDevice(vault, accountKey, input.deviceCookie, now));
   const wait = retryAfter(db, keys, now);
-  if (wait > 0) return { kind: "throttled", retryAfterMs: wait };
+  if (wait > 0) return throttled(db, wait);
 
   const person = findPersonByEmail(deps, email);
   const account = person ? store.getAccount(db, person.id) : null;
@@ -64,6 +65,7 @@ export async function signInWithPassword(deps: AccountDeps, input: SignInInput):
       },
       { behavior: "immediate" },
     );
+    opsCounters(db).signInFailures++;
     return { kind: "invalid" };
   }
 
@@ -101,9 +103,9 @@ export function completeSecondFactor(deps: AccountDeps, partial: Session, code: 
   const now = deps.clock.now();
   const keys: ThrottleKey[] = [secondFactorKey(partial.personId), { kind: "ip", id: ip }];
   const wait = retryAfter(db, keys, now);
-  if (wait > 0) return { kind: "throttled", retryAfterMs: wait };
+  if (wait > 0) return throttled(db, wait);
 
-  return db.transaction(
+  const result = db.transaction(
     (tx) => {
       const method = verifyTOTPOf(deps, tx, partial.personId, code)
         ? "totp"
@@ -126,6 +128,14 @@ export function completeSecondFactor(deps: AccountDeps, partial: Session, code: 
     },
     { behavior: "immediate" },
   );
+  if (result.kind === "invalid") opsCounters(db).signInFailures++;
+  return result;
+}
+
+/** A refusal because of earlier failures, counted for the metrics (the attempt itself is not checked). */
+function throttled(db: AccountDeps["db"], retryAfterMs: number): { kind: "throttled"; retryAfterMs: number } {
+  opsCounters(db).signInThrottled++;
+  return { kind: "throttled", retryAfterMs };
 }
 
 /** Whom a session acts as: the person's role and name, or null if the person or account is gone or deactivated. */

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, like, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNull, like, lt, lte, or, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { jobs } from "../db/schema.ts";
 
@@ -64,6 +64,10 @@ export function countByStatus(db: Queryable): Record<JobRow["status"], number> {
   const out = { pending: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
   for (const row of db.select({ status: jobs.status }).from(jobs).all()) out[row.status]++;
   return out;
+}
+
+export function countUnfinishedOfKind(db: Queryable, kind: string): number {
+  return db.select({ n: count() }).from(jobs).where(and(eq(jobs.kind, kind), inArray(jobs.status, ["pending", "running"]))).get()?.n ?? 0;
 }
 
 export function deleteFinishedBefore(db: Queryable, before: number): number {

@@ -185,6 +185,11 @@ export function jobCounts(db: Queryable): Record<JobStatus, number> {
   return store.countByStatus(db);
 }
 
+/** Jobs of a kind waiting or running now (the metrics' queue depth). */
+export function unfinishedJobCount(db: Queryable, kind: string): number {
+  return store.countUnfinishedOfKind(db, kind);
+}
+
 /** An admin sends a failed job again: it runs at the next poll with a fresh set of attempts. */
 export function retryJob(db: Queryable, id: number, now = Date.now()): boolean {
   return store.moveJob(db, id, "failed", { status: "pending", runAt: now, attempts: 0, finishedAt: null, claimedAt: null });

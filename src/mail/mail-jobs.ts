@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { LOCALES } from "../i18n/messages.ts";
 import type { Installation } from "../installation.ts";
 import { type Handler, type Job, listLaterJobs } from "../jobs/queue.ts";
+import { opsCounters } from "../ops/metrics-counters.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { OutgoingMail } from "./mailer.ts";
 import { type MailContext, mailTemplateOf, type MailTemplates, type QueuedMail, type RenderedMail } from "./templates.ts";
@@ -24,7 +25,16 @@ export function mailHandler(deps: Pick<Installation, "db" | "vault" | "config" |
     const ctx: MailContext = { db: deps.db, vault: deps.vault, origin, fromAddress, org, now: now(), job: { id: job.id, recipient: job.subject }, laterMails: () => laterMails(deps, job) };
     const decision = render(ctx, dataOf(job));
     if ("skip" in decision) return { status: "skipped", reason: decision.skip };
-    const result = await deps.mailer.send({ ...signedMail(decision.send, org.name, origin), from: { name: org.name, address: fromAddress }, messageId: messageIdOf(job.dedupeKey, host) });
+    const counters = opsCounters(deps.db);
+    let result: Awaited<ReturnType<typeof deps.mailer.send>>;
+    try {
+      result = await deps.mailer.send({ ...signedMail(decision.send, org.name, origin), from: { name: org.name, address: fromAddress }, messageId: messageIdOf(job.dedupeKey, host) });
+    } catch (err) {
+      counters.mailFailures++; // the server could not be reached (the queue retries the job)
+      throw err;
+    }
+    if (result.sent) counters.mailSent++;
+    else counters.mailFailures++;
     return result.sent ? { status: "done" } : { status: "failed", reason: `refused by the mail server: ${result.code} ${result.reason}` };
   };
 }

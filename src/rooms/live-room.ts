@@ -91,6 +91,17 @@ export class LiveRoom {
     return this.participants.size;
   }
 
+  /** For the metrics: people with a connection to the SFU, and the streams (audio, video) it forwards to them. */
+  mediaCounts(): { peers: number; streams: number } {
+    let peers = 0;
+    let streams = 0;
+    for (const p of this.participants.values()) {
+      if (p.publishing || p.receiving.size > 0) peers++;
+      for (const source of p.receiving.keys()) streams += this.participants.get(source)?.media?.tracks.size ?? 0;
+    }
+    return { peers, streams };
+  }
+
   /** Who is in the waiting room now (not yet admitted). */
   waitingIds(): string[] {
     return [...this.participants.values()].filter((p) => !p.admitted).map((p) => p.personId);

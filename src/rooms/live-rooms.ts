@@ -226,6 +226,18 @@ export class LiveRooms {
     return this.rooms.get(roomId)?.admitAsOwner(ownerId, personId) ?? false;
   }
 
+  /** For the metrics: rooms whose call goes through the SFU now, the people in them, the streams it forwards. */
+  callCounts(): { rooms: number; peers: number; streams: number } {
+    const out = { rooms: 0, peers: 0, streams: 0 };
+    for (const room of this.rooms.values()) {
+      const { peers, streams } = room.mediaCounts();
+      if (peers > 0) out.rooms++;
+      out.peers += peers;
+      out.streams += streams;
+    }
+    return out;
+  }
+
   /** Whether the room's host is in the call now. */
   hostIn(roomId: string): boolean {
     return this.rooms.get(roomId)?.hostPresent() ?? false;

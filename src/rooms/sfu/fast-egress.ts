@@ -11,6 +11,7 @@
 // sent (werift would drop the packets too): they are dropped and counted.
 import type { RTCRtpSender } from "werift";
 import type { RtpView } from "./rtp-view.ts";
+import { type MediaKind, sfuStats } from "./sfu-stats.ts";
 import { protectForwarded, protectRtp, type SrtpContext, srtpContextsFromWerift, type WeriftSrtpConfig } from "./srtp.ts";
 
 const CACHE_SIZE = 256; // packets: about 1.5 s of the top layer at 1.5 Mbit/s, for retransmissions
@@ -68,9 +69,11 @@ export interface FastEgress {
   close(): void;
 }
 
-/** `retransmit`: keep sent packets to answer NACKs (only for streams that negotiated NACK: video, not audio). */
-export function fastEgress(sender: RTCRtpSender, options: { retransmit: boolean }): FastEgress {
+/** `retransmit`: keep sent packets to answer NACKs (only for streams that negotiated NACK: video, not audio);
+ *  `kind`: what the metrics count the packets as. */
+export function fastEgress(sender: RTCRtpSender, options: { retransmit: boolean; kind: MediaKind }): FastEgress {
   const s = sender as unknown as SenderInternals;
+  const forwarded = sfuStats.forwarded[options.kind];
   // Each protected packet is written into a buffer kept for its slot and reused 256 packets later, not allocated anew:
   // the allocation churn of one buffer per packet and receiver showed in the SFU's profile (collector pauses).
   const slots = options.retransmit ? CACHE_SIZE : SCRATCH_SLOTS;
@@ -124,6 +127,7 @@ export function fastEgress(sender: RTCRtpSender, options: { retransmit: boolean 
   const nack = !options.retransmit
     ? undefined
     : s.onGenericNack?.subscribe(({ lost }) => {
+        sfuStats.nacks++;
         const on = ready();
         if (!on) return;
         for (const seq of lost) {
@@ -154,6 +158,8 @@ export function fastEgress(sender: RTCRtpSender, options: { retransmit: boolean 
       }
       if (!sendOnPair(on.conn, packet)) return;
       egressCounts.fast++;
+      forwarded.packets++;
+      forwarded.bytes += packet.length;
       s.packetCount = (s.packetCount + 1) >>> 0;
       s.octetCount = (s.octetCount + view.payload.length) >>> 0;
       const now = performance.timeOrigin + performance.now();

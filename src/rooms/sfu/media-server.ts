@@ -13,6 +13,7 @@ import { isIP } from "node:net";
 import type { Socket as DgramSocket } from "node:dgram";
 import { fastEgress } from "./fast-egress.ts";
 import { type FastIngress, fastIngress } from "./fast-ingress.ts";
+import { observeRtt, publishingPeers, sfuStats } from "./sfu-stats.ts";
 import { PublishedVideo, VideoForward } from "./video-forward.ts";
 import {
   Connection,
@@ -23,6 +24,7 @@ import {
   RTCDtlsTransport,
   RTCPeerConnection,
   RTCRtpCodecParameters,
+  type RTCRtpSender,
   type RTCRtpTransceiver,
   StunProtocol,
   useNACK,
@@ -236,6 +238,9 @@ export class MediaServer {
     const pc = this.peerConnection();
     // The publisher's SRTP is read by the SFU's own code once DTLS is up; werift keeps ICE, DTLS and RTCP.
     const ingress = fastIngress(pc);
+    const peer = { relayed: () => pc.iceTransports.some((t) => t.connection.nominated?.remoteCandidate.type === "relay") };
+    publishingPeers.add(peer);
+    pc.connectionStateChange.subscribe((state) => (state === "closed" || state === "failed") && publishingPeers.delete(peer));
     const tracks = new Map<Kind, { track: MediaStreamTrack; transceiver: RTCRtpTransceiver }>();
     let expected = 0;
     let announced = false;
@@ -267,6 +272,7 @@ export class MediaServer {
     return {
       answerSdp: pc.localDescription!.sdp,
       close: async () => {
+        publishingPeers.delete(peer);
         published?.video?.close();
         ingress.close();
         await pc.close();
@@ -281,8 +287,9 @@ export class MediaServer {
     let video: VideoForward | undefined;
     for (const [kind, { track }] of media.tracks) {
       const t = pc.addTransceiver(new MediaStreamTrack({ kind }), { direction: "sendonly" });
-      const egress = fastEgress(t.sender, { retransmit: kind === "video" });
-      closers.push(() => egress.close());
+      const egress = fastEgress(t.sender, { retransmit: kind === "video", kind });
+      const reports = countReceiverReports(t.sender, kind);
+      closers.push(() => egress.close(), () => reports.unSubscribe());
       // Video (every published video has its PublishedVideo, one layer or more) goes through the layer choice;
       // audio is forwarded as it comes.
       if (kind === "video" && media.video) {
@@ -319,6 +326,31 @@ export class MediaServer {
       },
     };
   }
+}
+
+/**
+ * Loss and round-trip time from one receiver's RTCP reports, added to the metrics (sfu-stats.ts). The loss is the
+ * growth of the report's cumulative count; the round trip is werift's own measurement from the report's LSR and DLSR
+ * (its sender handles the report before `onRtcp` fires), about one a second per stream.
+ */
+function countReceiverReports(sender: RTCRtpSender, kind: Kind): { unSubscribe(): void } {
+  const s = sender as unknown as { ssrc: number; totalRoundTripTime: number; roundTripTimeMeasurements: number };
+  let lostBefore = 0;
+  let measurements = s.roundTripTimeMeasurements;
+  let totalBefore = s.totalRoundTripTime;
+  return sender.onRtcp.subscribe((packet) => {
+    if (packet.type !== 201 && packet.type !== 200) return;
+    for (const report of (packet as { reports: { ssrc: number; packetsLost: number }[] }).reports) {
+      if (report.ssrc !== s.ssrc) continue;
+      if (report.packetsLost > lostBefore) sfuStats.lost[kind] += report.packetsLost - lostBefore;
+      lostBefore = report.packetsLost;
+    }
+    if (s.roundTripTimeMeasurements > measurements) {
+      observeRtt((s.totalRoundTripTime - totalBefore) / (s.roundTripTimeMeasurements - measurements));
+      measurements = s.roundTripTimeMeasurements;
+      totalBefore = s.totalRoundTripTime;
+    }
+  });
 }
 
 /** Resolves once werift has gathered its candidates: Kabinet answers with all of them at once (no trickle). */

@@ -7,6 +7,7 @@ import type { FastIngress } from "./fast-ingress.ts";
 import { type LayerNow, LayerPolicy } from "./layer-policy.ts";
 import { LayerSwitch } from "./layer-switch.ts";
 import type { RtpView } from "./rtp-view.ts";
+import { sfuStats } from "./sfu-stats.ts";
 import { readVp8, writePictureId } from "./vp8.ts";
 
 const WINDOW_MS = 500;
@@ -93,6 +94,7 @@ export class PublishedVideo {
     const ask = () => {
       layer.keyframeLater = undefined;
       layer.keyframeAskedAt = monotonicMs();
+      sfuStats.keyframeRequests++;
       if (layer.ssrc !== undefined) void this.receiver.sendRtcpPLI(layer.ssrc).catch(() => {});
     };
     if (wait <= 0) ask();
@@ -181,6 +183,7 @@ export class VideoForward {
       if (layer === this.switcher.target) this.source.requestKeyframe(layer);
       return;
     }
+    if (before >= 0 && this.switcher.current !== before) sfuStats.layerSwitches++;
     if (before >= 0 && this.switcher.current !== before && this.switchAskedAt !== undefined) {
       layerSwitches.push(now - this.switchAskedAt);
       if (layerSwitches.length > 1_000) layerSwitches.shift();
