@@ -185,3 +185,11 @@ export function describe(err: unknown): string {
   if (e?.code === "EACCES" || e?.code === "EPERM") return `permission denied (${e.path ?? "backup dir"}): make it writable by the user Kabinet runs as`;
   return String(e?.message ?? err).split("\n")[0]!.slice(0, 300);
 }
+
+/** A size as people read it: 3.1 MiB. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
