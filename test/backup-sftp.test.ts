@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createBackup } from "../src/backup/backup.ts";
 import { readBackupStatus } from "../src/backup/status.ts";
-import { makeInstallation, tempDir } from "./support/installation.ts";
+import { makeInstallation, runCli, tempDir } from "./support/installation.ts";
 import { freePort, stop } from "./support/processes.ts";
 
 let sshd: Subprocess;
@@ -121,6 +121,10 @@ test("a server showing another host key than KABINET_BACKUP_SFTP_HOST_KEY is ref
     const html = await (await signedInClient(inst, admin).get("/admin/backups")).text();
     expect(html).toContain(`Each backup is copied over SFTP to 127.0.0.1:${port}`);
     expect(html).toContain("showed host key");
+    // `kabinet backup` says so and exits 1.
+    const cli = runCli(["backup"], inst.env);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toBe(`kabinet: the copy off the box failed: ${problem}\n`);
   } finally {
     inst.close();
   }
