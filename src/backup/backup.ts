@@ -102,7 +102,7 @@ async function makeBackup(deps: BackupDeps, actor: string): Promise<BackupOutcom
     await rename(part, join(dir, name));
     syncDir(dir);
     const run: BackupRun = { at: clock.now(), file: name, bytes: (await stat(join(dir, name))).size, ms: Math.round(performance.now() - began) };
-    const deleted = applyRetention(dir, config.backup.keep);
+    const deleted = applyRetention(dir, config.backup.keep, clock.now());
     updateBackupStatus(dir, { lastBackup: run });
     deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor, action: "backup.create", at: run.at, details: { file: name, bytes: run.bytes } }), {
       behavior: "immediate",
@@ -155,11 +155,18 @@ async function* pieces(file: import("node:fs/promises").FileHandle, size: number
   }
 }
 
-/** Deletes what the retention rule lets go (and stale `.part` files of interrupted backups); the names deleted. */
-export function applyRetention(dir: string, keep: Config["backup"]["keep"]): string[] {
+/**
+ * Deletes what the retention rule lets go, and `.part` files a crashed backup left more than a day ago (a younger one
+ * may be another process's backup under way); the backup names deleted.
+ */
+export function applyRetention(dir: string, keep: Config["backup"]["keep"], now: number): string[] {
   const names = readdirSync(dir);
   const doomed = backupsToDelete(names, keep);
   for (const name of doomed) rmSync(join(dir, name), { force: true });
+  for (const name of names.filter((n) => n.endsWith(".kbk.part"))) {
+    const path = join(dir, name);
+    if (now - statSync(path).mtimeMs > 86_400_000) rmSync(path, { force: true });
+  }
   return doomed;
 }
 
