@@ -82,7 +82,14 @@ test("the schedule backs up when KABINET_BACKUP_EVERY_HOURS has passed and drill
   try {
     const t0 = Date.UTC(2026, 11, 1, 2);
     inst.clock.set(t0);
+    // What a crash left two days earlier: a drill's scratch dir and a snapshot. Both are removed.
+    const old = new Date(t0 - 2 * DAY);
+    mkdirSync(join(inst.config.backup.dir, "drill-1"), { recursive: true });
+    writeFileSync(join(inst.config.dataDir, "backup-snapshot-1-1.db"), "x");
+    utimesSync(join(inst.config.backup.dir, "drill-1"), old, old);
+    utimesSync(join(inst.config.dataDir, "backup-snapshot-1-1.db"), old, old);
     await schedule.tick(); // nothing ever done: a backup, then a drill of it
+    expect(readdirSync(inst.config.dataDir).filter((n) => n.startsWith("backup-snapshot-"))).toEqual([]);
     expect(backups(inst)).toHaveLength(1);
     let status = readBackupStatus(inst.config.backup.dir);
     expect(status.lastDrill?.ok).toBe(true);

@@ -79,6 +79,7 @@ async function makeBackup(deps: BackupDeps, actor: string): Promise<BackupOutcom
   const snapshot = join(config.dataDir, `backup-snapshot-${process.pid}-${createdAt}.db`);
   try {
     await mkdirPrivate(dir);
+    removeStale(config.dataDir, (n) => n.startsWith("backup-snapshot-"), createdAt);
     const auditHead = await readFile(join(config.dataDir, "audit-head.json")).catch(() => null);
     await snapshotDatabase(join(config.dataDir, "kabinet.db"), snapshot);
     const file = await open(part, "wx", 0o600);
@@ -163,11 +164,22 @@ export function applyRetention(dir: string, keep: Config["backup"]["keep"], now:
   const names = readdirSync(dir);
   const doomed = backupsToDelete(names, keep);
   for (const name of doomed) rmSync(join(dir, name), { force: true });
-  for (const name of names.filter((n) => n.endsWith(".kbk.part"))) {
-    const path = join(dir, name);
-    if (now - statSync(path).mtimeMs > 86_400_000) rmSync(path, { force: true });
-  }
+  removeStale(dir, (n) => n.endsWith(".kbk.part"), now);
   return doomed;
+}
+
+/** Removes what a crashed backup or drill left in `dir` (files or dirs matching) more than a day before `now`. */
+export function removeStale(dir: string, match: (name: string) => boolean, now: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names.filter(match)) {
+    const path = join(dir, name);
+    if (now - statSync(path).mtimeMs > 86_400_000) rmSync(path, { recursive: true, force: true });
+  }
 }
 
 export async function mkdirPrivate(dir: string): Promise<void> {

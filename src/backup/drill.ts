@@ -7,7 +7,7 @@ import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { MasterKey } from "../crypto/master-key.ts";
 import type { Logger } from "../log.ts";
-import { describe, listBackups, mkdirPrivate } from "./backup.ts";
+import { describe, listBackups, mkdirPrivate, removeStale } from "./backup.ts";
 import { checkUnpacked, keyForBackup, unpackBackup } from "./restore.ts";
 import { type DrillRun, updateBackupStatus } from "./status.ts";
 
@@ -46,6 +46,7 @@ async function drill(deps: DrillDeps): Promise<DrillRun> {
   } else {
     try {
       await mkdirPrivate(dir);
+      removeStale(dir, (n) => n.startsWith("drill-"), clock.now());
       const { key } = await keyForBackup(join(dir, newest.name), deps.masterKeys);
       await unpackBackup(join(dir, newest.name), key, scratch);
       const check = await checkUnpacked(scratch, deps.masterKeys);
