@@ -33,14 +33,14 @@ export function backupsRoutes(deps: Deps): Hono<AppEnv> {
   app.get("/", allow(adminOnly), (c) => page(c));
   app.post("/now", allow(adminOnly), (c) => {
     // Audited by the backup itself (backup.create, with this admin as the actor) once it is written.
-    void createBackup(deps, c.get("viewer")!.personId);
+    void createBackup(deps, c.get("viewer")!.personId).catch((err) => deps.log.error("backup failed", { error: (err as Error).name }));
     return page(c, c.get("t").backups.backupStarted);
   });
   app.post("/drill", allow(adminOnly), (c) => {
     deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: c.get("viewer")!.personId, action: "backup.drill", at: c.get("now") }), {
       behavior: "immediate",
     });
-    void runDrill(deps);
+    void runDrill(deps).catch((err) => deps.log.error("restore drill failed", { error: (err as Error).name }));
     return page(c, c.get("t").backups.drillStarted);
   });
   return app;

@@ -57,7 +57,11 @@ async function drill(deps: DrillDeps): Promise<DrillRun> {
       await rm(scratch, { recursive: true, force: true });
     }
   }
-  updateBackupStatus(dir, { lastDrill: result });
+  try {
+    updateBackupStatus(dir, { lastDrill: result });
+  } catch (err) {
+    log.error("the restore drill's result could not be recorded in status.json", { problem: describe(err) });
+  }
   if (result.ok) log.info("restore drill passed", { file: result.file, ms: result.ms });
   else log.error("restore drill failed", { file: result.file, problem: result.problem });
   return result;
