@@ -7,6 +7,7 @@ import { setupRoutes } from "./accounts/setup.routes.tsx";
 import { registrationRoutes } from "./accounts/registration.routes.tsx";
 import { signInRoutes } from "./accounts/sign-in.routes.tsx";
 import { auditRoutes } from "./admin/audit.routes.tsx";
+import { backupsRoutes } from "./admin/backups.routes.tsx";
 import { mailQueueRoutes } from "./admin/mail-queue.routes.tsx";
 import { mediaRoutes } from "./admin/media.routes.tsx";
 import { peopleRoutes } from "./admin/people.routes.tsx";
@@ -147,6 +148,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/admin/audit", auditRoutes(deps));
   app.route("/admin/settings", settingsRoutes(deps));
   app.route("/admin/consent", consentRoutes(deps)); // consent text and its versions
+  app.route("/admin/backups", backupsRoutes(deps)); // sealed backups, restore drills
   app.route("/org", logoRoutes(deps)); //                 the organisation's logo
   app.route("/", homeRoutes(deps)); //                    start page
 

@@ -1,12 +1,12 @@
 // The backup schedule, retention and the restore drill, with the installation's clock set: which backups a
 // grandfather-father-son rule keeps, when the server backs up and drills (from status.json), and what a drill records.
 import { afterEach, expect, test } from "bun:test";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createBackup } from "../src/backup/backup.ts";
 import { runDrill } from "../src/backup/drill.ts";
-import { backupsToDelete, isoWeek } from "../src/backup/retention.ts";
-import { startBackupSchedule } from "../src/backup/schedule.ts";
+import { backupName, backupsToDelete, isoWeek } from "../src/backup/retention.ts";
+import { dueWork, startBackupSchedule } from "../src/backup/schedule.ts";
 import { readBackupStatus } from "../src/backup/status.ts";
 import { jobWorker } from "../src/worker.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
@@ -49,6 +49,15 @@ test("retention keeps the newest of each of the last N days, ISO weeks and month
 test("real backups made at set times are pruned by KABINET_BACKUP_KEEP after each backup", async () => {
   inst = makeInstallation({ KABINET_BACKUP_KEEP: "2d,1w,0m" });
   const start = Date.UTC(2026, 10, 30, 3); // Monday
+  // What crashed backups left: one two days old (removed), one from an hour before the last backup (perhaps another
+  // process's backup under way: kept).
+  mkdirSync(inst.config.backup.dir, { recursive: true });
+  const stale = join(inst.config.backup.dir, "kabinet-2026-11-28T03-00-00Z.kbk.part");
+  const recent = join(inst.config.backup.dir, "kabinet-2026-12-04T08-00-00Z.kbk.part");
+  writeFileSync(stale, "half");
+  writeFileSync(recent, "half");
+  utimesSync(stale, new Date(start - 2 * DAY), new Date(start - 2 * DAY));
+  utimesSync(recent, new Date(start + 4 * DAY + 5 * 3_600_000), new Date(start + 4 * DAY + 5 * 3_600_000));
   for (let d = 0; d < 5; d++) {
     for (const hour of [0, 6]) {
       inst.clock.set(start + d * DAY + hour * 3_600_000);
@@ -57,6 +66,7 @@ test("real backups made at set times are pruned by KABINET_BACKUP_KEEP after eac
     }
   }
   expect(backups(inst)).toEqual(["kabinet-2026-12-03T09-00-00Z.kbk", "kabinet-2026-12-04T09-00-00Z.kbk"]);
+  expect(readdirSync(inst.config.backup.dir).filter((n) => n.endsWith(".part"))).toEqual(["kabinet-2026-12-04T08-00-00Z.kbk.part"]);
   const status = readBackupStatus(inst.config.backup.dir);
   expect(status.lastBackup?.file).toBe("kabinet-2026-12-04T09-00-00Z.kbk");
   expect(status.lastBackup?.bytes).toBeGreaterThan(0);
@@ -72,7 +82,14 @@ test("the schedule backs up when KABINET_BACKUP_EVERY_HOURS has passed and drill
   try {
     const t0 = Date.UTC(2026, 11, 1, 2);
     inst.clock.set(t0);
+    // What a crash left two days earlier: a drill's scratch dir and a snapshot. Both are removed.
+    const old = new Date(t0 - 2 * DAY);
+    mkdirSync(join(inst.config.backup.dir, "drill-1"), { recursive: true });
+    writeFileSync(join(inst.config.dataDir, "backup-snapshot-1-1.db"), "x");
+    utimesSync(join(inst.config.backup.dir, "drill-1"), old, old);
+    utimesSync(join(inst.config.dataDir, "backup-snapshot-1-1.db"), old, old);
     await schedule.tick(); // nothing ever done: a backup, then a drill of it
+    expect(readdirSync(inst.config.dataDir).filter((n) => n.startsWith("backup-snapshot-"))).toEqual([]);
     expect(backups(inst)).toHaveLength(1);
     let status = readBackupStatus(inst.config.backup.dir);
     expect(status.lastDrill?.ok).toBe(true);
@@ -114,7 +131,7 @@ test("the server's job worker runs the schedule while started", async () => {
   expect(status.lastDrill?.ok).toBe(true);
 });
 
-test("a drill of an altered backup fails and says why; a backup that cannot be written is recorded as failed", async () => {
+test("a drill of an altered backup fails and says why; a backup that cannot be written is recorded as failed and retried an hour later", async () => {
   inst = makeInstallation();
   expect((await createBackup(inst, "cli")).ok).toBe(true);
   const file = join(inst.config.backup.dir, backups(inst)[0]!);
@@ -126,11 +143,14 @@ test("a drill of an altered backup fails and says why; a backup that cannot be w
   expect(drill.problem).toContain("does not open: chunk 0 does not open");
   expect(readBackupStatus(inst.config.backup.dir).lastDrill).toEqual(drill);
 
-  const blocked = makeInstallation({ KABINET_BACKUP_DIR: file }); // a file where the dir should be
-  try {
-    const outcome = await createBackup(blocked, "cli");
-    expect(outcome).toEqual({ ok: false, problem: expect.stringContaining("EEXIST") });
-  } finally {
-    blocked.close();
-  }
+  // A backup that cannot be written (here: a directory where its .part file goes) is recorded with the reason, and
+  // the schedule waits an hour before the next attempt.
+  const at = Date.UTC(2026, 11, 5, 2);
+  inst.clock.set(at);
+  mkdirSync(join(inst.config.backup.dir, `${backupName(at)}.part`));
+  const outcome = await createBackup(inst, "system");
+  expect(outcome).toEqual({ ok: false, problem: expect.stringContaining("EEXIST") });
+  expect(readBackupStatus(inst.config.backup.dir).lastBackupFailure).toEqual({ at, problem: outcome.ok ? "" : outcome.problem });
+  expect(dueWork(inst.config, at + 59 * 60_000).backup).toBe(false);
+  expect(dueWork(inst.config, at + 60 * 60_000).backup).toBe(true);
 });

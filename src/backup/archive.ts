@@ -108,7 +108,7 @@ export class BackupWriter {
   async finish(): Promise<void> {
     await this.push(new Uint8Array(2)); // the end marker: a name of length 0
     if (this.full) await this.seal(this.full, this.pendingBytes === 0);
-    if (this.pendingBytes > 0 || this.index === 0) await this.seal(this.takePending(), true);
+    if (this.pendingBytes > 0) await this.seal(this.takePending(), true);
   }
 
   private async push(bytes: Uint8Array): Promise<void> {

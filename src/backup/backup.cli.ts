@@ -5,7 +5,7 @@ import type { Config } from "../config.ts";
 import { StartupError, openInstallation } from "../installation.ts";
 import type { Logger } from "../log.ts";
 import { lockDataDir } from "../ops/data-dir-lock.ts";
-import { createBackup } from "./backup.ts";
+import { createBackup, formatBytes } from "./backup.ts";
 import { RestoreError, restoreInto } from "./restore.ts";
 
 /** Makes a backup beside a running server (or without one); exit code. */
@@ -53,11 +53,4 @@ export async function restoreCommand(config: Config, file: string, force: boolea
   } finally {
     lock.release();
   }
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }

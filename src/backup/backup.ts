@@ -79,6 +79,7 @@ async function makeBackup(deps: BackupDeps, actor: string): Promise<BackupOutcom
   const snapshot = join(config.dataDir, `backup-snapshot-${process.pid}-${createdAt}.db`);
   try {
     await mkdirPrivate(dir);
+    removeStale(config.dataDir, (n) => n.startsWith("backup-snapshot-"), createdAt);
     const auditHead = await readFile(join(config.dataDir, "audit-head.json")).catch(() => null);
     await snapshotDatabase(join(config.dataDir, "kabinet.db"), snapshot);
     const file = await open(part, "wx", 0o600);
@@ -102,7 +103,7 @@ async function makeBackup(deps: BackupDeps, actor: string): Promise<BackupOutcom
     await rename(part, join(dir, name));
     syncDir(dir);
     const run: BackupRun = { at: clock.now(), file: name, bytes: (await stat(join(dir, name))).size, ms: Math.round(performance.now() - began) };
-    const deleted = applyRetention(dir, config.backup.keep);
+    const deleted = applyRetention(dir, config.backup.keep, clock.now());
     updateBackupStatus(dir, { lastBackup: run });
     deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor, action: "backup.create", at: run.at, details: { file: name, bytes: run.bytes } }), {
       behavior: "immediate",
@@ -155,12 +156,30 @@ async function* pieces(file: import("node:fs/promises").FileHandle, size: number
   }
 }
 
-/** Deletes what the retention rule lets go (and stale `.part` files of interrupted backups); the names deleted. */
-export function applyRetention(dir: string, keep: Config["backup"]["keep"]): string[] {
+/**
+ * Deletes what the retention rule lets go, and `.part` files a crashed backup left more than a day ago (a younger one
+ * may be another process's backup under way); the backup names deleted.
+ */
+export function applyRetention(dir: string, keep: Config["backup"]["keep"], now: number): string[] {
   const names = readdirSync(dir);
   const doomed = backupsToDelete(names, keep);
   for (const name of doomed) rmSync(join(dir, name), { force: true });
+  removeStale(dir, (n) => n.endsWith(".kbk.part"), now);
   return doomed;
+}
+
+/** Removes what a crashed backup or drill left in `dir` (files or dirs matching) more than a day before `now`. */
+export function removeStale(dir: string, match: (name: string) => boolean, now: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names.filter(match)) {
+    const path = join(dir, name);
+    if (now - statSync(path).mtimeMs > 86_400_000) rmSync(path, { recursive: true, force: true });
+  }
 }
 
 export async function mkdirPrivate(dir: string): Promise<void> {
@@ -184,4 +203,12 @@ export function describe(err: unknown): string {
   if (e?.code === "ENOSPC") return "the backup dir's disk is full: free space or point KABINET_BACKUP_DIR at a larger disk";
   if (e?.code === "EACCES" || e?.code === "EPERM") return `permission denied (${e.path ?? "backup dir"}): make it writable by the user Kabinet runs as`;
   return String(e?.message ?? err).split("\n")[0]!.slice(0, 300);
+}
+
+/** A size as people read it: 3.1 MiB. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }

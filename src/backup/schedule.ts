@@ -2,24 +2,12 @@
 // beside the backups, which a restore does not roll back, while a job row lives in the database a restore replaces
 // (an old "next backup" job would come back with it). The timer only compares the installation's clock with the
 // recorded times, so a restart neither skips a due backup nor makes an extra one.
-import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
-import type { MasterKey } from "../crypto/master-key.ts";
-import type { Queryable } from "../db/client.ts";
-import type { Logger } from "../log.ts";
-import type { Vault } from "../vault/vault.ts";
-import { createBackup } from "./backup.ts";
+import { type BackupDeps, createBackup } from "./backup.ts";
 import { runDrill } from "./drill.ts";
 import { readBackupStatus } from "./status.ts";
 
-export interface ScheduleDeps {
-  config: Config;
-  db: Queryable;
-  vault: Vault;
-  masterKeys: readonly MasterKey[];
-  clock: Clock;
-  log: Logger;
-}
+export type ScheduleDeps = BackupDeps;
 
 const HOUR = 3_600_000;
 /** After a failed backup, wait this long before the next attempt, so a full disk is not hammered every minute. */

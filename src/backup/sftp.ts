@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { Client, type SFTPWrapper } from "ssh2";
+import type { SFTPWrapper } from "ssh2";
 import type { Config } from "../config.ts";
 import { backupsToDelete } from "./retention.ts";
 
@@ -21,6 +21,8 @@ export async function copyOffsite(sftp: Sftp, path: string, keep: Config["backup
   const where = `${url.hostname}:${url.port || 22}`;
   const wanted = sftp.hostKey.trim().replace(/=+$/, "");
   let offered: string | null = null;
+  // Loaded on first use: most installations never copy off the box, and the server starts faster without it.
+  const { Client } = await import("ssh2");
   const client = new Client();
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,131 @@
+// The copy off the box against a real OpenSSH server on loopback (Debian openssh-server; run as root with its own
+// config, host key and authorized key, root login with that key only, SFTP by internal-sftp): each backup arrives
+// whole under its name, the retention rule prunes the remote dir too, and a server showing another host key than the
+// configured fingerprint is refused before anything is sent.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Subprocess } from "bun";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createBackup } from "../src/backup/backup.ts";
+import { readBackupStatus } from "../src/backup/status.ts";
+import { makeInstallation, runCli, tempDir } from "./support/installation.ts";
+import { freePort, stop } from "./support/processes.ts";
+
+let sshd: Subprocess;
+let dir: string;
+let port: number;
+let remote: string;
+let hostKeyFingerprint: string;
+let otherFingerprint: string;
+
+function keygen(path: string): void {
+  const r = Bun.spawnSync(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kabinet-test", "-f", path]);
+  if (r.exitCode !== 0) throw new Error(r.stderr.toString());
+}
+
+function fingerprint(pub: string): string {
+  return Bun.spawnSync(["ssh-keygen", "-lf", pub]).stdout.toString().split(" ")[1]!;
+}
+
+beforeAll(async () => {
+  dir = tempDir("kabinet-sftp-");
+  keygen(join(dir, "host_key"));
+  keygen(join(dir, "other_host_key"));
+  keygen(join(dir, "client_key"));
+  writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")));
+  hostKeyFingerprint = fingerprint(join(dir, "host_key.pub"));
+  otherFingerprint = fingerprint(join(dir, "other_host_key.pub"));
+  remote = join(dir, "remote");
+  mkdirSync(remote);
+  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // sshd's privilege separation dir
+  port = await freePort();
+  writeFileSync(
+    join(dir, "sshd_config"),
+    [
+      `Port ${port}`,
+      "ListenAddress 127.0.0.1",
+      `HostKey ${join(dir, "host_key")}`,
+      `PidFile ${join(dir, "sshd.pid")}`,
+      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+      "PermitRootLogin prohibit-password",
+      "PubkeyAuthentication yes",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "UsePAM no",
+      "StrictModes no",
+      "Subsystem sftp internal-sftp",
+      "",
+    ].join("\n"),
+  );
+  sshd = Bun.spawn(["/usr/sbin/sshd", "-D", "-e", "-f", join(dir, "sshd_config")], { stdout: "ignore", stderr: "pipe" });
+  for (let i = 0; i < 100; i++) {
+    const probe = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).catch(() => null);
+    if (probe) {
+      probe.end();
+      return;
+    }
+    if (sshd.exitCode !== null) throw new Error(`sshd exited: ${await new Response(sshd.stderr as ReadableStream).text()}`);
+    await Bun.sleep(50);
+  }
+  throw new Error("sshd did not listen");
+});
+afterAll(async () => {
+  await stop(sshd);
+});
+
+function sftpEnv(hostKey: string, keep = "7d,4w,12m"): Record<string, string> {
+  return {
+    KABINET_BACKUP_SFTP_URL: `sftp://root@127.0.0.1:${port}${remote}`,
+    KABINET_BACKUP_SFTP_KEY_FILE: join(dir, "client_key"),
+    KABINET_BACKUP_SFTP_HOST_KEY: hostKey,
+    KABINET_BACKUP_KEEP: keep,
+  };
+}
+
+test("each backup is copied whole to the SFTP dir and the remote dir is pruned by the same rule", async () => {
+  writeFileSync(join(remote, "keep-me.txt"), "not a backup");
+  const inst = makeInstallation(sftpEnv(hostKeyFingerprint, "2d,0w,0m"));
+  try {
+    const start = Date.UTC(2026, 11, 1, 2);
+    for (let d = 0; d < 4; d++) {
+      inst.clock.set(start + d * 86_400_000);
+      const outcome = await createBackup(inst, "system");
+      if (!outcome.ok) throw new Error(outcome.problem);
+      expect(outcome.offsite).toEqual({ ok: true });
+      expect(readFileSync(join(remote, outcome.run.file))).toEqual(readFileSync(join(inst.config.backup.dir, outcome.run.file)));
+    }
+    expect(readdirSync(remote).sort()).toEqual(["kabinet-2026-12-03T02-00-00Z.kbk", "kabinet-2026-12-04T02-00-00Z.kbk", "keep-me.txt"]);
+    const status = readBackupStatus(inst.config.backup.dir);
+    expect(status.lastOffsite?.file).toBe("kabinet-2026-12-04T02-00-00Z.kbk");
+    expect(status.lastOffsiteFailure).toBeNull();
+  } finally {
+    inst.close();
+  }
+});
+
+test("a server showing another host key than KABINET_BACKUP_SFTP_HOST_KEY is refused with a clear message; the local backup stands", async () => {
+  const before = readdirSync(remote).sort();
+  const inst = makeInstallation(sftpEnv(otherFingerprint));
+  try {
+    const outcome = await createBackup(inst, "system");
+    if (!outcome.ok) throw new Error(outcome.problem);
+    const problem = `the SFTP server 127.0.0.1:${port} showed host key ${hostKeyFingerprint}, not KABINET_BACKUP_SFTP_HOST_KEY ${otherFingerprint}: refused. If its key changed on purpose, set the new fingerprint (ssh-keygen -lf on its host key)`;
+    expect(outcome.offsite).toEqual({ ok: false, problem });
+    expect(readdirSync(remote).sort()).toEqual(before);
+    const status = readBackupStatus(inst.config.backup.dir);
+    expect(status.lastOffsiteFailure?.problem).toBe(problem);
+    expect(status.lastBackup?.file).toBe(outcome.run.file);
+    // The admin page shows it as a problem.
+    const { setUpOrganisation, signedInClient } = await import("./support/accounts.ts");
+    const admin = await setUpOrganisation(inst);
+    const html = await (await signedInClient(inst, admin).get("/admin/backups")).text();
+    expect(html).toContain(`Each backup is copied over SFTP to 127.0.0.1:${port}`);
+    expect(html).toContain("showed host key");
+    // `kabinet backup` says so and exits 1.
+    const cli = runCli(["backup"], inst.env);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toBe(`kabinet: the copy off the box failed: ${problem}\n`);
+  } finally {
+    inst.close();
+  }
+});
