@@ -13,7 +13,7 @@ RUN bun run scripts/build.ts --outfile /out/kabinet
 FROM debian:bookworm-slim
 RUN groupadd --system --gid 10001 kabinet \
  && useradd --system --uid 10001 --gid kabinet --home-dir /data --shell /usr/sbin/nologin kabinet \
- && mkdir -p /data && chown kabinet:kabinet /data && chmod 700 /data
+ && mkdir -p /data /backups && chown kabinet:kabinet /data /backups && chmod 700 /data /backups
 COPY --from=build /out/kabinet /usr/local/bin/kabinet
 USER kabinet
 WORKDIR /data

@@ -94,3 +94,35 @@ test("a wrong SMTP URL or password is reported without its secret", () => {
   expect(message).toContain("KABINET_SMTP_URL");
   expect(message).not.toContain("s3cret");
 });
+
+describe("operations settings", () => {
+  test("metrics on loopback by default, off or elsewhere when asked; backups beside the data unless moved", () => {
+    const c = loadConfig({}, "/srv");
+    expect(c.metrics).toEqual({ listen: { hostname: "127.0.0.1", port: 9464 }, token: null });
+    expect(c.backup).toEqual({ dir: "/srv/data/backups", everyHours: 24, keep: { daily: 7, weekly: 4, monthly: 12 }, sftp: null, drillEveryDays: 7 });
+    expect(loadConfig({ KABINET_METRICS_LISTEN: "off" }, "/srv").metrics.listen).toBeNull();
+    expect(loadConfig({ KABINET_METRICS_LISTEN: "0.0.0.0:9100", KABINET_METRICS_TOKEN: "t0k3n" }, "/srv").metrics).toEqual({ listen: { hostname: "0.0.0.0", port: 9100 }, token: "t0k3n" });
+    const moved = loadConfig({ KABINET_DATA_DIR: "/var/lib/k", KABINET_BACKUP_KEEP: "3d,0w,1m", KABINET_BACKUP_EVERY_HOURS: "0" }, "/srv").backup;
+    expect(moved).toMatchObject({ dir: "/var/lib/k/backups", everyHours: 0, keep: { daily: 3, weekly: 0, monthly: 1 } });
+  });
+
+  test.each([
+    [{ KABINET_METRICS_LISTEN: "9464" }, "KABINET_METRICS_LISTEN is not host:port or off"],
+    [{ KABINET_METRICS_TOKEN: "" , KABINET_METRICS_LISTEN: "x:99999" }, "KABINET_METRICS_LISTEN has a port above 65535"],
+    [{ KABINET_BACKUP_KEEP: "7,4,12" }, "KABINET_BACKUP_KEEP is not daily, weekly and monthly counts like 7d,4w,12m"],
+    [{ KABINET_BACKUP_KEEP: "0d,0w,0m" }, "KABINET_BACKUP_KEEP keeps no backup at all"],
+    [{ KABINET_BACKUP_EVERY_HOURS: "200" }, "KABINET_BACKUP_EVERY_HOURS is above 168"],
+    [{ KABINET_BACKUP_SFTP_URL: "https://backup.example.org/k" }, "KABINET_BACKUP_SFTP_URL is not an sftp:// URL"],
+    [{ KABINET_BACKUP_SFTP_URL: "sftp://backup.example.org/k" }, "KABINET_BACKUP_SFTP_URL must name a user and no password"],
+    [{ KABINET_BACKUP_SFTP_URL: "sftp://b@backup.example.org/k" }, "KABINET_BACKUP_SFTP_KEY_FILE is not set"],
+    [{ KABINET_BACKUP_SFTP_URL: "sftp://b@backup.example.org/k", KABINET_BACKUP_SFTP_KEY_FILE: "/etc/hostname" }, "KABINET_BACKUP_SFTP_HOST_KEY is not set"],
+    [{ KABINET_BACKUP_SFTP_HOST_KEY: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s" }, "KABINET_BACKUP_SFTP_URL is not set, but KABINET_BACKUP_SFTP_HOST_KEY is"],
+    [{ KABINET_BACKUP_SFTP_HOST_KEY: "md5:aa:bb" }, "KABINET_BACKUP_SFTP_HOST_KEY is not a SHA256:… fingerprint"],
+  ])("%o is refused: %s", (env, message) => {
+    expect(problem(env as Record<string, string>)).toContain(message);
+  });
+
+  test("a wrong metrics token is never shown", () => {
+    expect(problem({ KABINET_METRICS_LISTEN: "bad", KABINET_METRICS_TOKEN: "s3cret" })).not.toContain("s3cret");
+  });
+});

@@ -298,7 +298,9 @@ function backupSftp(
   cwd: string,
 ): Config["backup"]["sftp"] {
   if (!v.KABINET_BACKUP_SFTP_URL) {
-    if (v.KABINET_BACKUP_SFTP_KEY_FILE || v.KABINET_BACKUP_SFTP_HOST_KEY) throw new ConfigError("KABINET_BACKUP_SFTP_URL", "is not set, but the other KABINET_BACKUP_SFTP_ settings are");
+    // A key file alone is fine (compose always mounts the secret, empty when unused); a pinned host key alone is a
+    // half-done setup worth stopping for.
+    if (v.KABINET_BACKUP_SFTP_HOST_KEY) throw new ConfigError("KABINET_BACKUP_SFTP_URL", "is not set, but KABINET_BACKUP_SFTP_HOST_KEY is");
     return null;
   }
   if (!v.KABINET_BACKUP_SFTP_KEY_FILE) throw new ConfigError("KABINET_BACKUP_SFTP_KEY_FILE", "is not set; the SFTP copy signs in with a key");
