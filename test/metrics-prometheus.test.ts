@@ -67,7 +67,7 @@ test("a real Prometheus scrapes the running server with its token and finds requ
   );
   const prometheus = Bun.spawn(
     ["prometheus", `--config.file=${config}`, `--storage.tsdb.path=${join(dir, "tsdb")}`, `--web.listen-address=127.0.0.1:${promPort}`, "--log.level=warn"],
-    { stdout: "ignore", stderr: "pipe" },
+    { stdout: "ignore", stderr: "inherit" }, // at --log.level=warn it says something only when it fails
   );
   started.push(prometheus);
   const api = `http://127.0.0.1:${promPort}`;

@@ -1,10 +1,12 @@
 // The SFU's metrics with real WebRTC peers (werift) on both sides: what the forwarding path counts reaches a scrape.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { GenericNack, RtcpTransportLayerFeedback } from "werift";
+import { GenericNack, MediaStreamTrack, RTCPeerConnection, RtcpTransportLayerFeedback } from "werift";
+import { iceServersNow } from "../src/rooms/turn.ts";
+import { startCoturn } from "./support/coturn.ts";
 import { createMetrics, type Metrics } from "../src/ops/metrics.ts";
 import { MediaServer } from "../src/rooms/sfu/media-server.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
-import { type Publisher, publishThrough, type Viewer, viewThrough } from "./support/werift-peers.ts";
+import { connected, gathered, PEER_CONFIG, type Publisher, publishThrough, type Viewer, viewThrough } from "./support/werift-peers.ts";
 
 const server = new MediaServer({ portRange: [46500, 46999], advertise: ["127.0.0.1"] });
 let inst: TestInstallation;
@@ -101,6 +103,23 @@ test("a receiver's keyframe request and NACK show as keyframe requests, NACKs an
   expect(value(now, "kabinet_sfu_retransmissions_total") - value(start, "kabinet_sfu_retransmissions_total")).toBe(1);
 });
 
-test("a publisher on host candidates is not counted as relayed", async () => {
-  expect(value(await metrics.scrape(), "kabinet_sfu_peers_relayed")).toBe(0);
-});
+test("a publisher whose media reaches the SFU through a TURN relay counts as relayed, until it leaves", async () => {
+  expect(value(await metrics.scrape(), "kabinet_sfu_peers_relayed")).toBe(0); // the publisher above: host candidates
+  const turn = await startCoturn({ allowedPeer: "127.0.0.1" });
+  const pc = new RTCPeerConnection({ ...PEER_CONFIG, iceTransportPolicy: "relay", iceServers: iceServersNow({ iceServers: [{ urls: `turn:${turn.host}:${turn.port}?transport=udp` }], turnSecret: turn.secret }) });
+  try {
+    pc.addTransceiver(new MediaStreamTrack({ kind: "audio" }), { direction: "sendonly" });
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    expect(pc.localDescription!.sdp).toContain("typ relay");
+    const published = await server.publish(pc.localDescription!.sdp, () => {});
+    await pc.setRemoteDescription({ type: "answer", sdp: published.answerSdp });
+    await connected(pc);
+    expect(value(await metrics.scrape(), "kabinet_sfu_peers_relayed")).toBe(1);
+    await published.close();
+    expect(value(await metrics.scrape(), "kabinet_sfu_peers_relayed")).toBe(0);
+  } finally {
+    await pc.close();
+    await turn.stop();
+  }
+}, 30_000);

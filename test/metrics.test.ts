@@ -7,10 +7,12 @@ import { updateBackupStatus } from "../src/backup/status.ts";
 import { queueMail } from "../src/mail/templates.ts";
 import { createMetrics, type Metrics } from "../src/ops/metrics.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
-import { setUpOrganisation } from "./support/accounts.ts";
+import { jobWorker } from "../src/worker.ts";
+import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { TestClient } from "./support/client.ts";
 import { makeInstallation, runCli, type TestInstallation, writeKeyFile, tempDir } from "./support/installation.ts";
 import { freePort } from "./support/processes.ts";
+import { startSmtp } from "./support/smtp.ts";
 import { join } from "node:path";
 
 const ORIGIN = "https://consult.example.org";
@@ -117,6 +119,35 @@ describe("metrics of the app", () => {
     } finally {
       withSource.close();
     }
+  });
+
+  test("a mail the SMTP server accepts counts as sent; one it cannot reach counts as a failed attempt and stays queued", async () => {
+    const smtp = await startSmtp();
+    try {
+      const { metrics } = instrumented({ KABINET_SMTP_URL: smtp.url });
+      const admin = await setUpOrganisation(inst!);
+      await addPerson(inst!, admin.personId, "specialist"); // the invitation, by mail
+      expect(valueOf(await metrics.scrape(), "kabinet_mail_queue_depth")).toBeGreaterThanOrEqual(1);
+      await jobWorker(inst!).runDue();
+      const sent = await metrics.scrape();
+      expect(valueOf(sent, "kabinet_mail_sent_total")).toBe(smtp.messages().length);
+      expect(smtp.messages().length).toBeGreaterThanOrEqual(1);
+      expect(valueOf(sent, "kabinet_mail_failures_total")).toBe(0);
+      expect(valueOf(sent, "kabinet_mail_queue_depth")).toBe(0);
+    } finally {
+      await smtp.stop();
+    }
+    metrics?.close();
+    inst?.close();
+    const { metrics: unreachable } = instrumented({ KABINET_SMTP_URL: `smtp://127.0.0.1:${await freePort()}` });
+    const admin = await setUpOrganisation(inst!);
+    await addPerson(inst!, admin.personId, "specialist");
+    const queued = valueOf(await unreachable.scrape(), "kabinet_mail_queue_depth")!;
+    await jobWorker(inst!).runDue();
+    const failed = await unreachable.scrape();
+    expect(valueOf(failed, "kabinet_mail_failures_total")).toBe(queued);
+    expect(valueOf(failed, "kabinet_mail_sent_total")).toBe(0);
+    expect(valueOf(failed, "kabinet_mail_queue_depth")).toBe(queued); // waiting for its retry
   });
 
   test("backup status, schedule and restore drill are read from the status file at each scrape", async () => {

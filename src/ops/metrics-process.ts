@@ -14,25 +14,27 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Registry } from "prom-client";
-import { readCounter, readGauge } from "./metrics-read.ts";
+import { oncePerScrape, readCounter, readGauge, type ScrapeStart } from "./metrics-read.ts";
 
 const START_SECONDS = Math.round(performance.timeOrigin / 1000);
 
-export function registerProcessMetrics(registry: Registry): { stop: () => void } {
-  const cpu = (name: string, help: string, read: (u: NodeJS.CpuUsage) => number) => readCounter(registry, name, help, () => read(process.cpuUsage()) / 1e6);
+export function registerProcessMetrics(registry: Registry, scrapeStart: ScrapeStart): { stop: () => void } {
+  const usage = oncePerScrape(() => process.cpuUsage(), scrapeStart);
+  const memory = oncePerScrape(() => process.memoryUsage(), scrapeStart);
+  const cpu = (name: string, help: string, read: (u: NodeJS.CpuUsage) => number) => readCounter(registry, name, help, () => read(usage()) / 1e6);
   cpu("process_cpu_user_seconds_total", "User CPU time spent, in seconds.", (u) => u.user);
   cpu("process_cpu_system_seconds_total", "System CPU time spent, in seconds.", (u) => u.system);
   cpu("process_cpu_seconds_total", "User and system CPU time spent, in seconds.", (u) => u.user + u.system);
   readGauge(registry, "process_start_time_seconds", "Start time of the process since the Unix epoch, in seconds.", () => START_SECONDS);
-  readGauge(registry, "process_resident_memory_bytes", "Resident memory size, in bytes.", () => process.memoryUsage.rss());
+  readGauge(registry, "process_resident_memory_bytes", "Resident memory size, in bytes.", () => memory().rss);
   if (existsSync("/proc/self/fd")) {
     // Linux only (where Kabinet runs); elsewhere they are left out rather than shown as 0.
     readGauge(registry, "process_open_fds", "Open file descriptors.", openFds);
     readGauge(registry, "process_max_fds", "Maximum number of open file descriptors.", maxFds);
   }
-  readGauge(registry, "nodejs_heap_size_used_bytes", "JavaScript heap in use (JavaScriptCore's under Bun), in bytes.", () => process.memoryUsage().heapUsed);
-  readGauge(registry, "nodejs_heap_size_total_bytes", "JavaScript heap capacity (JavaScriptCore's under Bun), in bytes.", () => process.memoryUsage().heapTotal);
-  readGauge(registry, "nodejs_external_memory_bytes", "Memory of objects held outside the JavaScript heap (buffers), in bytes.", () => process.memoryUsage().external);
+  readGauge(registry, "nodejs_heap_size_used_bytes", "JavaScript heap in use (JavaScriptCore's under Bun), in bytes.", () => memory().heapUsed);
+  readGauge(registry, "nodejs_heap_size_total_bytes", "JavaScript heap capacity (JavaScriptCore's under Bun), in bytes.", () => memory().heapTotal);
+  readGauge(registry, "nodejs_external_memory_bytes", "Memory of objects held outside the JavaScript heap (buffers), in bytes.", () => memory().external);
 
   // The longest the event loop was held up since the previous scrape: a stall between two scrapes is seen, not only
   // the delay at the moment of one. Sampled every 10 ms by the runtime (no JavaScript timer of ours).

@@ -25,3 +25,15 @@ export function readCounter(registry: Registry, name: string, help: string, read
     },
   });
 }
+
+/** Functions that make every oncePerScrape value read afresh; a scrape runs them first. */
+export type ScrapeStart = (() => void)[];
+
+/** A value several metrics show parts of (a file, a system call), read once per scrape. */
+export function oncePerScrape<T>(read: () => T, scrapeStart: ScrapeStart): () => T {
+  let value: { v: T } | null = null;
+  scrapeStart.push(() => {
+    value = null;
+  });
+  return () => (value ??= { v: read() }).v;
+}

@@ -4,7 +4,7 @@
 import { Counter, type Metric, type Registry } from "prom-client";
 import { egressCounts } from "../rooms/sfu/fast-egress.ts";
 import { type MediaKind, publishingPeers, RTT_BUCKETS, sfuStats } from "../rooms/sfu/sfu-stats.ts";
-import { readCounter, readGauge } from "./metrics-read.ts";
+import { oncePerScrape, readCounter, readGauge, type ScrapeStart } from "./metrics-read.ts";
 
 export interface CallCounts {
   rooms: number;
@@ -14,18 +14,13 @@ export interface CallCounts {
 
 const KINDS: readonly MediaKind[] = ["audio", "video"];
 
-export function registerSfuMetrics(registry: Registry): { watch: (counts: () => CallCounts) => void } {
+export function registerSfuMetrics(registry: Registry, scrapeStart: ScrapeStart): { watch: (counts: () => CallCounts) => void } {
   const registers = [registry];
   let calls: () => CallCounts = () => ({ rooms: 0, peers: 0, streams: 0 });
-  let read: CallCounts | null = null;
-  // One look at the rooms per scrape, shared by the three gauges (prom-client collects them one after another).
-  const counts = (key: keyof CallCounts, first: boolean): number => {
-    if (first || !read) read = calls();
-    return read[key];
-  };
-  readGauge(registry, "kabinet_sfu_rooms", "Rooms whose call goes through the SFU now.", () => counts("rooms", true));
-  readGauge(registry, "kabinet_sfu_peers", "People connected to the SFU now (publishing or receiving media).", () => counts("peers", false));
-  readGauge(registry, "kabinet_sfu_streams", "Audio and video streams the SFU forwards to receivers now.", () => counts("streams", false));
+  const counts = oncePerScrape(() => calls(), scrapeStart);
+  readGauge(registry, "kabinet_sfu_rooms", "Rooms whose call goes through the SFU now.", () => counts().rooms);
+  readGauge(registry, "kabinet_sfu_peers", "People connected to the SFU now (publishing or receiving media).", () => counts().peers);
+  readGauge(registry, "kabinet_sfu_streams", "Audio and video streams the SFU forwards to receivers now.", () => counts().streams);
   readGauge(registry, "kabinet_sfu_peers_relayed", "People whose media reaches the SFU through a TURN relay.", () => {
     let relayed = 0;
     for (const peer of publishingPeers) if (peer.relayed()) relayed++;

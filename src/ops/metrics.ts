@@ -15,7 +15,7 @@ import { VERSION } from "../version.ts";
 import { freeBytes } from "./failures.ts";
 import { opsCounters } from "./metrics-counters.ts";
 import { registerProcessMetrics } from "./metrics-process.ts";
-import { readCounter, readGauge } from "./metrics-read.ts";
+import { oncePerScrape, readCounter, readGauge, type ScrapeStart } from "./metrics-read.ts";
 import { type CallCounts, registerSfuMetrics } from "./metrics-sfu.ts";
 
 /** The anomaly rules (src/anomalies/): each is shown, at 0 until it fires, so a dashboard reads zero, not "no data". */
@@ -48,6 +48,7 @@ export function createMetrics(deps: Pick<Installation, "config" | "db">, options
   const registry = new Registry();
   const registers = [registry];
   const counters = opsCounters(db);
+  const scrapeStart: ScrapeStart = [];
 
   new Gauge({ name: "kabinet_build_info", help: "Always 1; the running release in its label.", labelNames: ["version"], registers }).set({ version: VERSION }, 1);
 
@@ -72,7 +73,7 @@ export function createMetrics(deps: Pick<Installation, "config" | "db">, options
 
   // ── backups (status.json beside the backups, written by src/backup/) ──
   const seconds = (ms: number | undefined): number => (ms ? ms / 1000 : 0);
-  const status = () => readBackupStatus(config.backup.dir);
+  const status = oncePerScrape(() => readBackupStatus(config.backup.dir), scrapeStart);
   readGauge(registry, "kabinet_backup_last_success_timestamp_seconds", "When the last backup succeeded (0: never).", () => seconds(status().lastBackup?.at));
   readGauge(registry, "kabinet_backup_last_size_bytes", "Size of the last successful backup.", () => status().lastBackup?.bytes ?? 0);
   readGauge(registry, "kabinet_backup_offsite_last_success_timestamp_seconds", "When a backup was last copied off the box (0: never).", () => seconds(status().lastOffsite?.at));
@@ -93,8 +94,8 @@ export function createMetrics(deps: Pick<Installation, "config" | "db">, options
     },
   });
 
-  const calls = registerSfuMetrics(registry);
-  const processMetrics = registerProcessMetrics(registry);
+  const calls = registerSfuMetrics(registry, scrapeStart);
+  const processMetrics = registerProcessMetrics(registry, scrapeStart);
 
   return {
     registry,
@@ -105,7 +106,10 @@ export function createMetrics(deps: Pick<Installation, "config" | "db">, options
       durations.observe({ method: m, route }, seconds);
     },
     watchCalls: calls.watch,
-    scrape: () => registry.metrics(),
+    scrape: () => {
+      for (const forget of scrapeStart) forget();
+      return registry.metrics();
+    },
     close: processMetrics.stop,
   };
 }
