@@ -166,3 +166,65 @@ describe("the scan", () => {
     for (const [rule, n] of Object.entries(counts)) expect(n).toBe(alerts().filter((a) => a.rule === rule).length);
   });
 });
+
+describe("the alerts page", () => {
+  /** An off-hours alert about a second admin, raised by a settings change at 02:30 organisation time. */
+  async function nightAlert(): Promise<{ owl: TestPerson; id: number }> {
+    const owl = await addPerson(inst, admin.personId, "admin", { name: "Olga Owl" });
+    const night = Temporal.Now.zonedDateTimeISO("Europe/Moscow").with({ hour: 2, minute: 30 }).epochMilliseconds;
+    inst.clock.set(night);
+    expect((await signedInClient(inst, owl).post("/admin/settings", settingsForm())).status).toBe(200);
+    inst.clock.release();
+    scanAuditForAnomalies(inst);
+    const raised = alertsOf("off-hours-admin", owl.personId).filter((a) => a.triggeredAt === night);
+    expect(raised).toHaveLength(1);
+    return { owl, id: raised[0]!.id };
+  }
+
+  test("admins see each alert in plain words with the person's name, and the count on their start page; others may not look", async () => {
+    const { owl } = await nightAlert();
+    const a = signedInClient(inst, admin);
+    const page = await a.get("/admin/alerts");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("Olga Owl made an admin change outside working hours (settings.change).");
+    expect(html).toContain(`/admin/audit?actor=${owl.personId}&amp;from=`);
+    expect(html).toContain('href="/admin/alerts"'); // in the admins' navigation
+    const home = await (await a.get("/")).text();
+    expect(home).toMatch(/data-testid="open-alerts"><a href="\/admin\/alerts">\d+ open security alerts?/);
+    const ru = await (await a.get("/admin/alerts", { "accept-language": "ru" })).text();
+    expect(ru).toContain("Olga Owl: действие администратора вне рабочих часов (settings.change).");
+
+    for (const role of ["staff", "specialist", "client"] as const) {
+      const other = await addPerson(inst, admin.personId, role);
+      expect((await signedInClient(inst, other).get("/admin/alerts")).status).toBe(403);
+      expect(await (await signedInClient(inst, other).get("/")).text()).not.toContain("open-alerts");
+    }
+    const anonymous = await new TestClient(inst.app, "https://consult.example.org").get("/admin/alerts");
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get("location")).toBe("/signin");
+  });
+
+  test("acknowledging moves the alert to the acknowledged list and is audited; only admins may, only once", async () => {
+    const { id } = await nightAlert();
+    const staff = await addPerson(inst, admin.personId, "staff");
+    expect((await signedInClient(inst, staff).post(`/admin/alerts/${id}/acknowledge`)).status).toBe(403);
+    expect(alerts().find((x) => x.id === id)!.acknowledgedAt).toBeNull();
+
+    const a = signedInClient(inst, admin);
+    const done = await a.post(`/admin/alerts/${id}/acknowledge`);
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain("Alert acknowledged.");
+    const alert = alerts().find((x) => x.id === id)!;
+    expect(alert.acknowledgedBy).toBe(admin.personId);
+    expect(searchAudit(inst.db, { actor: admin.personId, actionPrefix: "anomaly.acknowledge" }).map((e) => [e.target, e.details.rule])).toContainEqual([String(id), "off-hours-admin"]);
+    expect(await (await a.get("/admin/alerts")).text()).toContain("Acknowledged by Ada Admin");
+    expect((await a.post(`/admin/alerts/${id}/acknowledge`)).status).toBe(404);
+    expect((await a.post("/admin/alerts/nonsense/acknowledge")).status).toBe(404);
+    // A post from another site changes nothing (CSRF).
+    const { id: other } = await nightAlert();
+    const forged = await a.post(`/admin/alerts/${other}/acknowledge`, {}, { origin: "https://evil.example" });
+    expect(forged.status).toBe(403);
+    expect(alerts().find((x) => x.id === other)!.acknowledgedAt).toBeNull();
+  });
+});
