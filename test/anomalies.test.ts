@@ -228,3 +228,44 @@ describe("the alerts page", () => {
     expect(alerts().find((x) => x.id === other)!.acknowledgedAt).toBeNull();
   });
 });
+
+describe("the working hours setting", () => {
+  test("the settings page shows the hours (Mon–Fri 07:00–20:00 by default) and the alert mail switch, off", async () => {
+    const html = await (await signedInClient(inst, admin).get("/admin/settings")).text();
+    for (let d = 1; d <= 7; d++) expect(html).toMatch(new RegExp(`name="hoursDay${d}" value="on"${d <= 5 ? " checked" : "(?! checked)"}`));
+    expect(html).toMatch(/name="hoursFrom" type="time" value="07:00"/);
+    expect(html).toMatch(/name="hoursTo" type="time" value="20:00"/);
+    expect(html).toMatch(/name="securityAlertMail" value="on" role="switch"(?! checked)/);
+  });
+
+  test("bad hours are refused with the field's message, changing nothing; good ones are saved and audited", async () => {
+    const a = signedInClient(inst, admin);
+    const saved = getSettings(inst.db)!.workingHours;
+    const cases: [Record<string, string>, string][] = [
+      [{ hoursDay1: "", hoursDay2: "", hoursDay3: "", hoursDay4: "", hoursDay5: "" }, "Choose at least one working day."],
+      [{ hoursFrom: "20:00", hoursTo: "07:00" }, "The end must be later than the start"],
+      [{ hoursFrom: "25:00" }, "Enter a time like 07:00."],
+      [{ hoursTo: "late" }, "Enter a time like 07:00."],
+    ];
+    for (const [change, message] of cases) {
+      const r = await a.post("/admin/settings", { ...settingsForm(), ...change });
+      expect(r.status).toBe(422);
+      expect(await r.text()).toContain(message);
+      expect(getSettings(inst.db)!.workingHours).toEqual(saved);
+    }
+    try {
+      const weekend = { ...settingsForm(), hoursDay1: "", hoursDay2: "", hoursDay3: "", hoursDay4: "", hoursDay5: "", hoursDay6: "on", hoursFrom: "10:00", hoursTo: "14:30" };
+      expect((await a.post("/admin/settings", weekend)).status).toBe(200);
+      expect(getSettings(inst.db)!.workingHours).toEqual({ days: [6], from: "10:00", to: "14:30" });
+      expect(searchAudit(inst.db, { actionPrefix: "settings.change" }, 1)[0]!.details.workingHours).toBe("6 10:00-14:30");
+      const html = await (await a.get("/admin/settings")).text();
+      expect(html).toMatch(/name="hoursDay6" value="on" checked/);
+      expect(html).toMatch(/name="hoursTo" type="time" value="14:30"/);
+    } finally {
+      const back: Record<string, string> = { ...settingsForm(), hoursDay6: "", hoursFrom: "07:00", hoursTo: "20:00" };
+      for (let d = 1; d <= 5; d++) back[`hoursDay${d}`] = "on";
+      expect((await a.post("/admin/settings", back)).status).toBe(200);
+    }
+    expect(getSettings(inst.db)!.workingHours).toEqual({ days: [1, 2, 3, 4, 5], from: "07:00", to: "20:00" });
+  });
+});
