@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { anomalyAlerts, meta } from "../src/db/schema.ts";
 import { scanAuditForAnomalies, countAnomaliesByRule } from "../src/anomalies/anomalies.ts";
 import { writeCursor } from "../src/anomalies/anomalies.store.ts";
-import { searchAudit } from "../src/audit/audit.ts";
+import { recordAudit, searchAudit } from "../src/audit/audit.ts";
 import { book } from "../src/booking/appointments.ts";
 import { createPerson } from "../src/people/people.ts";
 import { getSettings } from "../src/settings/settings.ts";
@@ -81,6 +81,8 @@ describe("bulk-record-reads", () => {
     expect(raised).toHaveLength(1);
     expect(raised[0]!.count).toBe(25); // raised at the 20th, grown while the window lasted
     expect(alertsOf("bulk-record-reads", calm.personId)).toHaveLength(0);
+    const page = await (await signedInClient(inst, admin).get("/admin/alerts")).text();
+    expect(page).toContain(`${busy.name} opened 25 clients' records within 10 minutes.`.replace("'", "&#39;"));
   });
 });
 
@@ -129,6 +131,23 @@ describe("failed sign-ins", () => {
     const byAddress = alerts().filter((a) => a.rule === "signin-failures-address" && a.count === 10);
     expect(byAddress).toHaveLength(1);
     expect(byAddress[0]!.subject).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe("exports and break-glass access", () => {
+  // Neither exists in the app yet (exports arrive with issue 14): the rules are ready for the actions they will record.
+  test("any *.export and any record.break-glass raise an alert, one per person and hour", () => {
+    const who = createPerson(inst, { role: "staff", email: "exporter@example.org", name: "Erik Export" }, admin.personId)!;
+    const now = Date.now();
+    inst.db.transaction((tx) => {
+      recordAudit(tx, inst.vault, { actor: who.id, action: "records.export", target: "x", details: { rows: 10 }, at: now });
+      recordAudit(tx, inst.vault, { actor: who.id, action: "audit.export", details: {}, at: now + 60_000 });
+      recordAudit(tx, inst.vault, { actor: who.id, action: "record.break-glass", target: "y", at: now + 120_000 });
+      recordAudit(tx, inst.vault, { actor: who.id, action: "records.exported", at: now + 180_000 }); // not an export
+    });
+    scanAuditForAnomalies(inst);
+    expect(alertsOf("export", who.id).map((a) => [a.count, a.action])).toEqual([[2, "records.export"]]);
+    expect(alertsOf("break-glass", who.id).map((a) => [a.count, a.action])).toEqual([[1, "record.break-glass"]]);
   });
 });
 
