@@ -9,8 +9,9 @@ import { Layout, type PageContext } from "../../views/layout.tsx";
 export function AlertsPage(p: { page: PageContext; alerts: { open: readonly AlertView[]; acknowledged: readonly AlertView[] }; timeZone: string; notice?: string }): JSX.Element {
   const t = p.page.t.anomalies;
   const when = dateTimeFormat(p.page, p.timeZone);
+  // One card per alert: what happened, when, where to look, and (while open) the button that closes it.
   const item = (a: AlertView) => (
-    <li data-rule={a.rule}>
+    <article data-rule={a.rule}>
       <p>
         <strong>{describeAlert(p.page.t, a)}</strong>
         <br />
@@ -19,8 +20,8 @@ export function AlertsPage(p: { page: PageContext; alerts: { open: readonly Aler
       <p>
         <a href={auditLink(a)}>{t.auditLink}</a>
       </p>
-      {a.acknowledged ? <p class="kb-muted">{t.acknowledgedBy(a.acknowledged.by, when.format(a.acknowledged.at))}</p> : <ActionButton action={`/admin/alerts/${a.id}/acknowledge`} label={t.acknowledge} />}
-    </li>
+      {a.acknowledged ? <p class="kb-muted">{t.acknowledgedBy(a.acknowledged.by, when.format(a.acknowledged.at))}</p> : <ActionButton action={`/admin/alerts/${a.id}/acknowledge`} label={t.acknowledge} variant="secondary" />}
+    </article>
   );
   return (
     <Layout page={p.page} title={t.title}>
@@ -29,11 +30,11 @@ export function AlertsPage(p: { page: PageContext; alerts: { open: readonly Aler
       <p>{t.lead}</p>
       <section aria-labelledby="alerts-open">
         <h2 id="alerts-open">{t.open(p.alerts.open.length)}</h2>
-        {p.alerts.open.length === 0 ? <p>{t.noneOpen}</p> : <ul>{p.alerts.open.map(item)}</ul>}
+        {p.alerts.open.length === 0 ? <p>{t.noneOpen}</p> : p.alerts.open.map(item)}
       </section>
       <section aria-labelledby="alerts-acknowledged">
         <h2 id="alerts-acknowledged">{t.acknowledged}</h2>
-        {p.alerts.acknowledged.length === 0 ? <p>{t.noneAcknowledged}</p> : <ul>{p.alerts.acknowledged.map(item)}</ul>}
+        {p.alerts.acknowledged.length === 0 ? <p>{t.noneAcknowledged}</p> : p.alerts.acknowledged.map(item)}
       </section>
     </Layout>
   );
