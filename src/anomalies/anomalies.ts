@@ -8,6 +8,8 @@
 // is on, is queued in the same transaction as the alert.
 // Known limit: the rules see only what the audit log records. A specialist reading their own clients' appointments is
 // not recorded (it is their work), so bulk-record-reads watches reads of other people's records (admins, staff).
+// Working hours are read when the scan runs (every minute), not kept per entry: a change of hours applies to entries
+// not yet scanned.
 import type { AccountDeps } from "../accounts/sign-in.ts";
 import { appointmentOfRoom, getAppointment } from "../booking/appointments.ts";
 import { type AuditEntry, readAuditAfter, recordAudit, searchAudit } from "../audit/audit.ts";
