@@ -6,6 +6,7 @@ import { SetupGate } from "./accounts/setup.ts";
 import { setupRoutes } from "./accounts/setup.routes.tsx";
 import { registrationRoutes } from "./accounts/registration.routes.tsx";
 import { signInRoutes } from "./accounts/sign-in.routes.tsx";
+import { alertsRoutes } from "./admin/alerts.routes.tsx";
 import { auditRoutes } from "./admin/audit.routes.tsx";
 import { backupsRoutes } from "./admin/backups.routes.tsx";
 import { mailQueueRoutes } from "./admin/mail-queue.routes.tsx";
@@ -146,6 +147,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/admin/media", mediaRoutes(deps)); // media ports, TURN servers and the path check
   app.route("/admin/people", peopleRoutes(deps));
   app.route("/admin/audit", auditRoutes(deps));
+  app.route("/admin/alerts", alertsRoutes(deps)); // security alerts from the audit trail
   app.route("/admin/settings", settingsRoutes(deps));
   app.route("/admin/consent", consentRoutes(deps)); // consent text and its versions
   app.route("/admin/backups", backupsRoutes(deps)); // sealed backups, restore drills

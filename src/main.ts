@@ -6,6 +6,7 @@ import { invitePerson } from "./accounts/people-admin.ts";
 import { ensureDefaultSettings } from "./accounts/setup.ts";
 import { auditHeadFile, startAuditHeadRecorder, verifyAuditLog } from "./audit/audit-head.ts";
 import { recordAudit } from "./audit/audit.ts";
+import { countAnomaliesByRule } from "./anomalies/anomalies.ts";
 import { backupCommand, restoreCommand } from "./backup/backup.cli.ts";
 import { emailSchema, nameSchema } from "./http/form.ts";
 import { type Config, ConfigError, loadConfig, readSecretFile } from "./config.ts";
@@ -61,7 +62,7 @@ const COMMANDS: Record<string, Command> = {
     process.on("SIGINT", () => void stop("SIGINT"));
     process.on("SIGTERM", () => void stop("SIGTERM"));
     try {
-      server = startServer(inst);
+      server = startServer(inst, { anomalyCounts: () => countAnomaliesByRule(inst.db) });
     } catch (err) {
       const explained = explainListenFailure(err, `${config.listen.hostname}:${config.listen.port}`);
       if (explained) throw new StartupError(explained);

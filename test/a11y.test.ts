@@ -66,6 +66,7 @@ beforeAll(async () => {
     { name: "hours", as: "spec", path: "/hours" },
     { name: "service-form", as: "admin", path: "/admin/services/new" },
     { name: "settings", as: "admin", path: "/admin/settings" },
+    { name: "alerts", as: "admin", path: "/admin/alerts" },
     { name: "people", as: "admin", path: "/admin/people" },
     { name: "media", as: "admin", path: "/admin/media" },
   ];

@@ -144,6 +144,12 @@ describe("access matrix", () => {
     expect(open.map((r) => `${r.method} ${r.path}`).sort()).toEqual(["GET /book", "GET /book/:serviceId", "GET /book/:serviceId/confirm"]);
   });
 
+  test("the security alerts and their acknowledgement are for admins only", () => {
+    const alerts = registeredRoutes().filter((r) => r.path.startsWith("/admin/alerts"));
+    expect(alerts.map((r) => `${r.method} ${r.path}`).sort()).toEqual(["GET /admin/alerts", "POST /admin/alerts/:id/acknowledge"]);
+    for (const r of alerts) expect(r.access).toEqual({ who: "roles", roles: ["admin"] });
+  });
+
   test("another person's resources are not reachable: sessions by handle, people pages for non-admins", async () => {
     const handle = victimHandle();
     const sessionsBefore = listPersonSessions(inst.db, people.victim!.personId).length;

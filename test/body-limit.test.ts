@@ -17,7 +17,7 @@ beforeAll(async () => {
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_")));
-  const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_MASTER_KEY_FILE: writeKeyFile(dir), KABINET_LISTEN: `127.0.0.1:${port}`, KABINET_PUBLIC_URL: origin, KABINET_LOG_LEVEL: "warn" };
+  const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_MASTER_KEY_FILE: writeKeyFile(dir), KABINET_LISTEN: `127.0.0.1:${port}`, KABINET_PUBLIC_URL: origin, KABINET_LOG_LEVEL: "warn", KABINET_METRICS_LISTEN: "off" };
   proc = Bun.spawn([process.execPath, join(import.meta.dir, "../src/main.ts"), "serve"], { env: { ...clean, ...env }, stdout: "ignore", stderr: "inherit" });
   await waitFor(`${origin}/livez`, {}, 15_000, proc);
 });

@@ -64,7 +64,7 @@ describe("kabinet CLI", () => {
     expect(startArgs).toEqual(["run", "src/main.ts", "serve", "--dev"]);
     const proc = Bun.spawn([process.execPath, ...startArgs], {
       cwd: join(import.meta.dir, ".."),
-      env: { ...process.env, KABINET_DATA_DIR: data, KABINET_LISTEN: "127.0.0.1:0", KABINET_MASTER_KEY_FILE: "" },
+      env: { ...process.env, KABINET_DATA_DIR: data, KABINET_LISTEN: "127.0.0.1:0", KABINET_MASTER_KEY_FILE: "", KABINET_METRICS_LISTEN: "off" },
       stdout: "pipe",
       stderr: "pipe",
     });
@@ -133,14 +133,14 @@ describe("kabinet CLI", () => {
   test("a second `serve` on an address already in use refuses with one line and exits 1; the first keeps serving", async () => {
     const { env } = fresh();
     const port = await freePort();
-    const listen = { ...env, KABINET_LISTEN: `127.0.0.1:${port}` };
+    const listen = { ...env, KABINET_LISTEN: `127.0.0.1:${port}`, KABINET_METRICS_LISTEN: "off" };
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_")));
     const first = Bun.spawn([process.execPath, join(import.meta.dir, "../src/main.ts"), "serve"], { env: { ...clean, ...listen }, stdout: "ignore", stderr: "ignore" });
     try {
       await waitFor(`http://127.0.0.1:${port}/livez`, {}, 15_000, first);
       // Before the fix the second one started too (and ran until killed by the timeout).
       // Another installation (its own data dir, so the data-dir lock does not answer first) on the same address.
-      const other = { ...fresh().env, KABINET_LISTEN: listen.KABINET_LISTEN };
+      const other = { ...fresh().env, KABINET_LISTEN: listen.KABINET_LISTEN, KABINET_METRICS_LISTEN: "off" };
       const second = Bun.spawnSync([process.execPath, join(import.meta.dir, "../src/main.ts"), "serve"], { env: { ...clean, ...other }, stderr: "pipe", timeout: 10_000 });
       expect(second.exitCode).toBe(1);
       expect(second.stderr.toString()).toBe(`kabinet: KABINET_LISTEN 127.0.0.1:${port} is already in use by another process: stop it, or choose another port\n`);

@@ -100,7 +100,7 @@ describe("kabinet doctor", () => {
     const dir = tempDir();
     const port = await freePort();
     const [first, last] = await freeUdpRange(8);
-    const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_LISTEN: `127.0.0.1:${port}`, KABINET_MEDIA_PORTS: `${first}-${last}` };
+    const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_LISTEN: `127.0.0.1:${port}`, KABINET_METRICS_LISTEN: "off", KABINET_MEDIA_PORTS: `${first}-${last}` };
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_")));
     const server: Subprocess = Bun.spawn([process.execPath, MAIN, "serve", "--dev"], { env: { ...clean, ...env }, stdout: "ignore", stderr: "ignore" });
     cleanup.push(() => stop(server));
@@ -120,7 +120,7 @@ describe("kabinet doctor", () => {
 
   test("before the first start: the database is missing (a warning) and nothing is created", async () => {
     const dir = tempDir();
-    const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_MASTER_KEY_FILE: writeKeyFile(dir), KABINET_LISTEN: `127.0.0.1:${await freePort()}` };
+    const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_MASTER_KEY_FILE: writeKeyFile(dir), KABINET_LISTEN: `127.0.0.1:${await freePort()}`, KABINET_METRICS_LISTEN: "off" };
     const r = runCli(["doctor"], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^! database +.*kabinet\.db does not exist yet\n +→ Run `kabinet migrate` or start the server once/m);
@@ -196,7 +196,7 @@ describe("kabinet doctor", () => {
   test.skipIf(!tinyDisksWork)("a full data disk fails like readiness does (under 1 MiB free), and the running server's /readyz says why", async () => {
     const disk: TinyDisk = mountTinyDisk();
     cleanup.push(() => disk.unmount());
-    const env = { KABINET_DATA_DIR: join(disk.dir, "data"), KABINET_MASTER_KEY_FILE: writeKeyFile(tempDir()), KABINET_LISTEN: `127.0.0.1:${await freePort()}` };
+    const env = { KABINET_DATA_DIR: join(disk.dir, "data"), KABINET_MASTER_KEY_FILE: writeKeyFile(tempDir()), KABINET_LISTEN: `127.0.0.1:${await freePort()}`, KABINET_METRICS_LISTEN: "off" };
     expect(runCli(["migrate"], env).code).toBe(0);
     const low = runCli(["doctor"], env);
     expect(low.stdout).toMatch(/^! disk \(data and backups\) +[\d.]+ MiB free of 4\.0 MiB .*: running low\n +→ Free space at /m);

@@ -55,7 +55,7 @@ async function installationWithPeople(): Promise<{ env: Record<string, string>; 
   dirs.push(dir);
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_MASTER_KEY_FILE: writeKeyFile(dir), KABINET_LISTEN: `127.0.0.1:${port}`, KABINET_PUBLIC_URL: origin };
+  const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_MASTER_KEY_FILE: writeKeyFile(dir), KABINET_LISTEN: `127.0.0.1:${port}`, KABINET_PUBLIC_URL: origin, KABINET_METRICS_LISTEN: "off" };
   const inst = openInstallation(loadConfig(env), createLogger("error", () => {}));
   const ids = Array.from({ length: 5 }, (_, i) => createPerson(inst, { role: "client", email: `p${i}@example.org`, name: `Person ${i}` }, "system")!.id);
   inst.db.$client.close();

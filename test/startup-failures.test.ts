@@ -73,7 +73,7 @@ describe("start-up failures print one line", () => {
     expect(runCli(["migrate"], env).code).toBe(0);
     const asNobody = (args: string[], extra: Record<string, string> = {}) => {
       const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, MAIN, ...args], {
-        env: { ...process.env, ...env, ...extra },
+        env: { ...process.env, KABINET_METRICS_LISTEN: "off", ...env, ...extra },
         stdout: "pipe",
         stderr: "pipe",
       });

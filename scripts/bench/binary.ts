@@ -25,7 +25,7 @@ export async function benchBinary(runs = 7): Promise<BinaryFigures> {
     const startOnce = async (): Promise<{ ms: number; rss: number }> => {
       const port = await freePort();
       const t = performance.now();
-      const proc = Bun.spawn([bin, "serve"], { env: { ...env, KABINET_LISTEN: `127.0.0.1:${port}` }, stdout: "ignore", stderr: "inherit" });
+      const proc = Bun.spawn([bin, "serve"], { env: { ...env, KABINET_LISTEN: `127.0.0.1:${port}`, KABINET_METRICS_LISTEN: "off" }, stdout: "ignore", stderr: "inherit" });
       await waitFor(`http://127.0.0.1:${port}/readyz`, {}, 10_000, proc, 2); // fine polling: the figure is not rounded up to the poll
       const ms = performance.now() - t;
       for (const path of ["/", "/readyz", assetUrl("htmx.min.js"), assetUrl("pico.min.css"), "/no-such-page"]) {

@@ -8,6 +8,8 @@
 // is on, is queued in the same transaction as the alert.
 // Known limit: the rules see only what the audit log records. A specialist reading their own clients' appointments is
 // not recorded (it is their work), so bulk-record-reads watches reads of other people's records (admins, staff).
+// Working hours are read when the scan runs (every minute), not kept per entry: a change of hours applies to entries
+// not yet scanned.
 import type { AccountDeps } from "../accounts/sign-in.ts";
 import { appointmentOfRoom, getAppointment } from "../booking/appointments.ts";
 import { type AuditEntry, readAuditAfter, recordAudit, searchAudit } from "../audit/audit.ts";
@@ -55,7 +57,7 @@ interface ScanContext {
   db: Queryable;
   hours: OrgHours;
   timeZone: string;
-  /** Whose record each read entry was, by entry id: a window is read again at every entry in it. */
+  /** Whose record each read entry was, by entry id: a batch's entries are read again as part of the windows. */
   readers: Map<number, string>;
 }
 
@@ -72,15 +74,14 @@ export function scanAuditForAnomalies(deps: AnomalyDeps): { scanned: number; rai
         if (entries.length === 0) return null;
         const settings = getSettings(tx);
         const ctx: ScanContext = { db: tx, hours: settings?.workingHours ?? DEFAULT_ORG_HOURS, timeZone: settings?.timeZone ?? "UTC", readers: new Map() };
+        const pending = entries.filter((e) => e.at.getTime() >= since).flatMap((entry) => watchesOf(ctx, entry).map((watch) => ({ entry, watch })));
+        const windows = loadWindows(ctx, pending);
         let newAlerts = 0;
-        for (const entry of entries) {
-          if (entry.at.getTime() < since) continue;
-          for (const watch of watchesOf(ctx, entry)) {
-            const alertId = evaluate(deps, ctx, entry, watch);
-            if (alertId === null) continue;
-            newAlerts++;
-            if (settings?.securityAlertMail) queueAlertMails(deps, tx, alertId);
-          }
+        for (const { entry, watch } of pending) {
+          const alertId = evaluate(deps, ctx, entry, watch, windows.get(groupKey(watch)) ?? []);
+          if (alertId === null) continue;
+          newAlerts++;
+          if (settings?.securityAlertMail) queueAlertMails(deps, tx, alertId);
         }
         store.writeCursor(tx, entries.at(-1)!.id);
         return { scanned: entries.length, raised: newAlerts };
@@ -126,11 +127,10 @@ function resolveRead(db: Queryable, e: AuditEntry): string {
   return target;
 }
 
-/** Applies one rule at one entry; the new alert's id when it raised one. */
-function evaluate(deps: AnomalyDeps, ctx: ScanContext, e: AuditEntry, w: Watch): number | null {
+/** Applies one rule at one entry, given the rule's events for the subject around it; the new alert's id when it raised one. */
+function evaluate(deps: AnomalyDeps, ctx: ScanContext, e: AuditEntry, w: Watch, events: readonly WindowEvent[]): number | null {
   const at = e.at.getTime();
-  const windowMs = RULE_LIMITS[w.rule].windowMs;
-  const found = countInWindow(windowEvents(ctx, w, at), at, windowMs);
+  const found = countInWindow(events, at, RULE_LIMITS[w.rule].windowMs);
   if (!found) return null;
   const raised = store.nearestAlertBefore(ctx.db, w.rule, w.subject, at);
   const step = nextStep({ rule: w.rule, subject: w.subject, at, firstAt: found.firstAt, count: found.count, action: e.action }, raised);
@@ -149,13 +149,41 @@ function evaluate(deps: AnomalyDeps, ctx: ScanContext, e: AuditEntry, w: Watch):
   return row?.id ?? null;
 }
 
-/** The entries of the window ending at `at` that count for this rule and subject. */
-function windowEvents(ctx: ScanContext, w: Watch, at: number): WindowEvent[] {
-  const from = at - RULE_LIMITS[w.rule].windowMs + 1;
-  const candidates = w.rule.startsWith("signin-")
-    ? searchAudit(ctx.db, { actionPrefix: SIGNIN_FAILURE_ACTION, from, to: at + 1 }, 5000)
-    : searchAudit(ctx.db, { actor: w.subject, from, to: at + 1 }, 5000);
-  return candidates.flatMap((e) => watchesOf(ctx, e).filter((x) => x.rule === w.rule && x.subject === w.subject).map((x) => ({ at: e.at.getTime(), key: x.key })));
+/** More entries than any window of a batch can hold at a practice's scale; a bound, not an expectation. */
+const WINDOW_ENTRIES_MAX = 100_000;
+
+const groupKey = (w: Pick<Watch, "rule" | "subject">) => `${w.rule}\0${w.subject}`;
+
+/**
+ * The events of every rule and subject the batch touches, over the batch's span plus the window before it: read once
+ * per batch (the sign-in failures in one query, each person's entries in another), not once per entry.
+ */
+function loadWindows(ctx: ScanContext, pending: readonly { entry: AuditEntry; watch: Watch }[]): Map<string, WindowEvent[]> {
+  const groups = new Map<string, WindowEvent[]>();
+  const seen = new Set<number>();
+  const add = (e: AuditEntry) => {
+    if (seen.has(e.id)) return; // a second-factor failure is both a sign-in failure and the person's own entry
+    seen.add(e.id);
+    for (const w of watchesOf(ctx, e)) {
+      const list = groups.get(groupKey(w)) ?? [];
+      list.push({ at: e.at.getTime(), key: w.key });
+      groups.set(groupKey(w), list);
+    }
+  };
+  // Per source, the span its pending entries need: from the earliest minus the longest window of their rules.
+  // A null source is the sign-in failures (their subject is an account or an address, not who wrote the entry).
+  const spans = new Map<string | null, { from: number; to: number }>();
+  for (const { entry, watch } of pending) {
+    const source = watch.rule.startsWith("signin-") ? null : watch.subject;
+    const at = entry.at.getTime();
+    const span = spans.get(source) ?? { from: Infinity, to: -Infinity };
+    spans.set(source, { from: Math.min(span.from, at - RULE_LIMITS[watch.rule].windowMs + 1), to: Math.max(span.to, at + 1) });
+  }
+  for (const [actor, span] of spans) {
+    const filter = actor === null ? { actionPrefix: SIGNIN_FAILURE_ACTION, ...span } : { actor, ...span };
+    for (const e of searchAudit(ctx.db, filter, WINDOW_ENTRIES_MAX)) add(e);
+  }
+  return groups;
 }
 
 // ── what admins read ──

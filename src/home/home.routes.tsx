@@ -3,6 +3,7 @@
 // to /signin.
 import { Hono } from "hono";
 import { deleteCookie, getCookie } from "hono/cookie";
+import { countOpenAlerts } from "../anomalies/anomalies.ts";
 import { listAppointments } from "../booking/appointments.ts";
 import { personZone } from "../people/people.ts";
 import { getService } from "../booking/services.ts";
@@ -45,7 +46,8 @@ export function homeRoutes(deps: Pick<Installation, "db" | "vault" | "clock">): 
         title: getService(deps.db, a.serviceId)?.name[c.get("locale")] ?? "—",
         withName: personName(deps, client ? a.specialistId : a.clientId) ?? "—",
       }));
-    return c.html(<HomePage page={pageContext(c)} name={viewer.name} role={viewer.role} upcoming={upcoming} timeZone={zone} />);
+    const openAlerts = viewer.role === "admin" ? countOpenAlerts(deps.db) : 0;
+    return c.html(<HomePage page={pageContext(c)} name={viewer.name} role={viewer.role} upcoming={upcoming} timeZone={zone} openAlerts={openAlerts} />);
   });
   return app;
 }

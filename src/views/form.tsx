@@ -10,7 +10,7 @@ export type FieldErrors = Readonly<Record<string, string | undefined>>;
 export interface FieldProps {
   name: string;
   label: string;
-  type?: "text" | "email" | "password" | "date" | "search";
+  type?: "text" | "email" | "password" | "date" | "search" | "time";
   value?: string;
   error?: string;
   hint?: string;

@@ -36,7 +36,9 @@ export function writeKeyFile(dir: string, name = "master.key"): string {
 export function makeInstallation(extraEnv: Record<string, string> = {}): TestInstallation {
   const dir = tempDir();
   const keyFile = writeKeyFile(dir);
-  const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_MASTER_KEY_FILE: keyFile, ...extraEnv };
+  // No test server takes the default metrics port 9464 (servers run side by side, and beside a developer's own
+  // `npm start`) unless the test asks for a metrics listener.
+  const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_MASTER_KEY_FILE: keyFile, KABINET_METRICS_LISTEN: "off", ...extraEnv };
   const config = loadConfig(env);
   const logs: string[] = [];
   const clock = new SettableClock();
@@ -67,7 +69,7 @@ const MAIN = join(import.meta.dir, "../../src/main.ts");
 /** Runs `kabinet <args>` from source, as `bun run src/main.ts` would, with only the given KABINET_* variables. */
 export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): CliResult {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_")));
-  const r = Bun.spawnSync([process.execPath, MAIN, ...args], { env: { ...clean, ...env }, cwd, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync([process.execPath, MAIN, ...args], { env: { ...clean, KABINET_METRICS_LISTEN: "off", ...env }, cwd, stdout: "pipe", stderr: "pipe" });
   return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 

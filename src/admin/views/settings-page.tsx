@@ -1,4 +1,4 @@
-import type { OrgSettings } from "../../settings/settings.ts";
+import { DEFAULT_ORG_HOURS, type OrgSettings } from "../../settings/settings.ts";
 import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select, TimeZoneSelect } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 
@@ -49,6 +49,7 @@ export function SettingsPage(p: { page: PageContext; settings: OrgSettings; logo
         <small id="f-mailSpecialists-hint">{t.booking.book.mailSpecialistsHint}</small>
         <Field name="address" label={t.settings.address} value={s.address} error={e.address} hint={t.settings.addressHint} maxlength={300} />
         <CallsFieldset page={p.page} allowed={s.unencryptedCalls === true} error={e.unencryptedCalls} />
+        <SecurityFieldset page={p.page} settings={s} errors={e} />
         <button type="submit">{t.settings.submit}</button>
       </form>
       <LogoSection page={p.page} logoUrl={p.logoUrl} error={p.logoError} />
@@ -73,6 +74,41 @@ function CallsFieldset(p: { page: PageContext; allowed: boolean; error?: string 
       </label>
       {p.error ? <small id="f-unencryptedCalls-error">{p.error}</small> : null}
       <small id="f-unencryptedCalls-effect">{s.unencryptedCallsHint}</small>
+    </fieldset>
+  );
+}
+
+/** Working hours (admin actions outside them raise an alert) and whether admins are mailed about alerts. */
+function SecurityFieldset(p: { page: PageContext; settings: OrgSettings; errors: FieldErrors }): JSX.Element {
+  const s = p.page.t.settings;
+  const hours = p.settings.workingHours ?? DEFAULT_ORG_HOURS;
+  const e = p.errors;
+  return (
+    <fieldset aria-describedby={e.hoursDays ? "f-hoursDays-hint f-hoursDays-error" : "f-hoursDays-hint"}>
+      <legend>{s.hoursLegend}</legend>
+      <p id="f-hoursDays-hint">{s.hoursExplained}</p>
+      {e.hoursDays ? <small id="f-hoursDays-error">{e.hoursDays}</small> : null}
+      <div class="grid">
+        {s.weekdays.map((day, i) => (
+          <label>
+            <input type="checkbox" name={`hoursDay${i + 1}`} value="on" checked={hours.days.includes(i + 1)} aria-invalid={e.hoursDays ? "true" : undefined} />
+            {day}
+          </label>
+        ))}
+      </div>
+      <div class="grid">
+        <div>
+          <Field name="hoursFrom" type="time" label={s.hoursFrom} value={hours.from} error={e.hoursFrom} />
+        </div>
+        <div>
+          <Field name="hoursTo" type="time" label={s.hoursTo} value={hours.to} error={e.hoursTo} />
+        </div>
+      </div>
+      <label for="f-securityAlertMail">
+        <input id="f-securityAlertMail" type="checkbox" name="securityAlertMail" value="on" role="switch" checked={p.settings.securityAlertMail === true} aria-describedby="f-securityAlertMail-hint" />
+        {s.securityAlertMail}
+      </label>
+      <small id="f-securityAlertMail-hint">{s.securityAlertMailHint}</small>
     </fieldset>
   );
 }

@@ -13,4 +13,5 @@ CREATE TABLE `anomaly_alerts` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `anomaly_alerts_window` ON `anomaly_alerts` (`rule`,`subject`,`triggered_at`);--> statement-breakpoint
-CREATE INDEX `anomaly_alerts_open` ON `anomaly_alerts` (`acknowledged_at`,`triggered_at`);
+CREATE INDEX `anomaly_alerts_open` ON `anomaly_alerts` (`acknowledged_at`,`triggered_at`);--> statement-breakpoint
+CREATE INDEX `audit_log_at` ON `audit_log` (`at`);

@@ -10,7 +10,7 @@ export interface UpcomingItem {
 }
 
 /** The start page: what is next for this person, and where to go. */
-export function HomePage(props: { page: PageContext; name: string; role: Role; upcoming: readonly UpcomingItem[]; timeZone: string }): JSX.Element {
+export function HomePage(props: { page: PageContext; name: string; role: Role; upcoming: readonly UpcomingItem[]; timeZone: string; openAlerts?: number }): JSX.Element {
   const { t, locale } = props.page;
   const when = dateTimeFormat(props.page, props.timeZone);
   const client = props.role === "client";
@@ -20,6 +20,11 @@ export function HomePage(props: { page: PageContext; name: string; role: Role; u
         <h1>{t.dashboard.hello(props.name)}</h1>
         <p>{t.app.tagline}</p>
       </hgroup>
+      {props.openAlerts ? (
+        <p class="kb-alert" data-testid="open-alerts">
+          <a href="/admin/alerts">{t.anomalies.homeOpen(props.openAlerts)}</a>
+        </p>
+      ) : null}
       <section aria-labelledby="next-title">
         <h2 id="next-title">{client ? t.dashboard.yourNext : t.dashboard.today}</h2>
         {props.upcoming.length === 0 ? (
