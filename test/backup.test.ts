@@ -10,6 +10,7 @@ import { passwordKeys, recordFailure } from "../src/accounts/throttle.ts";
 import { startTOTPEnrolment } from "../src/accounts/two-factor.ts";
 import { recordConsent, saveConsentSettings } from "../src/consent/consent.ts";
 import { recordAudit } from "../src/audit/audit.ts";
+import { scanAuditForAnomalies } from "../src/anomalies/anomalies.ts";
 import { book, cancelAppointment } from "../src/booking/appointments.ts";
 import { createFeed } from "../src/booking/feeds.ts";
 import { parseMasterKey } from "../src/crypto/master-key.ts";
@@ -79,6 +80,9 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   i.db.transaction((tx) => sendEmailCode(i, tx, client.id, "sign-in", i.clock.now()));
   recordFailure(i.db, passwordKeys("someone", "192.0.2.1", null), i.clock.now());
   i.db.transaction((tx) => recordAudit(tx, i.vault, { actor: "cli", action: "test.fill" }));
+  // A break-glass access (scripted: the action arrives with client records) raises a security alert.
+  i.db.transaction((tx) => recordAudit(tx, i.vault, { actor: specialist.personId, action: "record.break-glass", target: client.id, at: i.clock.now() }));
+  expect(scanAuditForAnomalies(i).raised).toBe(1);
   i.auditHead.checkAndRecord(i.clock.now());
 }
 
