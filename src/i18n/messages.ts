@@ -688,6 +688,10 @@ export const en = {
     nothingBooked: "Nothing booked yet.",
     nothingToday: "No more appointments today.",
   },
+  storage: {
+    fullTitle: "The server's storage is full",
+    fullText: "Nothing was saved: the server's storage is full. Please try again later; if it keeps happening, tell the organisation.",
+  },
 };
 
 export type Messages = typeof en;
@@ -1387,6 +1391,10 @@ export const ru: Messages = {
     today: "Сегодня ещё",
     nothingBooked: "Записей пока нет.",
     nothingToday: "На сегодня записей больше нет.",
+  },
+  storage: {
+    fullTitle: "На сервере закончилось место",
+    fullText: "Ничего не сохранено: на сервере закончилось место. Попробуйте ещё раз позже; если это повторяется, сообщите организации.",
   },
 };
 
