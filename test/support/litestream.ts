@@ -43,6 +43,8 @@ export interface Drill {
   lost: { name: string; at: number }[];
   litestreamLog: string;
   restoreLog: string;
+  /** How long `litestream restore` took, in ms. */
+  restoreMs: number;
   /** audit-head.json as it was half-way through the writes: what a sealed backup made then holds. */
   auditHeadMidway: Buffer | null;
 }
@@ -121,11 +123,13 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
 
     const restoredDataDir = join(tempDir("kabinet-new-machine-"), "data");
     mkdirSync(restoredDataDir, { mode: 0o700 });
+    const restoreStarted = performance.now();
     const restore = Bun.spawnSync([litestreamBinary(), "restore", "-config", LITESTREAM_CONFIG, join(restoredDataDir, "kabinet.db")], {
       env: litestreamEnv(restoredDataDir, replica),
       stdout: "pipe",
       stderr: "pipe",
     });
+    const restoreMs = performance.now() - restoreStarted;
     const restoreLog = restore.stdout.toString() + restore.stderr.toString();
     if (restore.exitCode !== 0) throw new Error(`litestream restore failed: ${restoreLog}`);
 
@@ -134,7 +138,7 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
     const newestPresent = Math.max(...acked.filter((a) => present.has(a.name)).map((a) => a.at), Number.NEGATIVE_INFINITY);
     const lastAck = acked.at(-1)!.at;
     const recoveryPointMs = lost.length === 0 ? 0 : lastAck - (Number.isFinite(newestPresent) ? newestPresent : acked[0]!.at);
-    return { org, restoredDataDir, acked, killedAt, present, recoveryPointMs, lost, litestreamLog: readLog(), restoreLog, auditHeadMidway };
+    return { org, restoredDataDir, acked, killedAt, present, recoveryPointMs, lost, litestreamLog: readLog(), restoreLog, restoreMs, auditHeadMidway };
   } finally {
     server.kill("SIGKILL");
     litestream.kill("SIGKILL");
