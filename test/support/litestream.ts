@@ -16,6 +16,12 @@ export interface Replica {
   env?: Record<string, string>;
   /** Where the replica's files are, to wait for the first snapshot. */
   dir: string;
+  /** The argv that runs `litestream <command> -config … <args>` (default: the binary with config/litestream.yml). */
+  argv?: (command: "replicate" | "restore", args: string[]) => string[];
+}
+
+function litestreamArgv(replica: Replica, command: "replicate" | "restore", args: string[]): string[] {
+  return replica.argv ? replica.argv(command, args) : [litestreamBinary(), command, "-config", LITESTREAM_CONFIG, ...args];
 }
 
 export interface DrillOptions {
@@ -51,7 +57,7 @@ export interface Drill {
 
 export function litestreamEnv(dataDir: string, replica: Replica): Record<string, string> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_") && !k.startsWith("LITESTREAM_")));
-  return { ...clean, KABINET_DATA_DIR: dataDir, KABINET_REPLICA_URL: replica.url, ...replica.env };
+  return { ...clean, ...replica.env, KABINET_DATA_DIR: dataDir, KABINET_REPLICA_URL: replica.url };
 }
 
 function hasSnapshot(dir: string): boolean {
@@ -78,7 +84,7 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
   const serverLog = join(org.dir, "server.log");
   const server = spawnKabinet(["serve"], org.env, serverLog);
   const litestreamLog = join(org.dir, "litestream.log");
-  const litestream = Bun.spawn([litestreamBinary(), "replicate", "-config", LITESTREAM_CONFIG], {
+  const litestream = Bun.spawn(litestreamArgv(replica, "replicate", []), {
     env: litestreamEnv(org.dataDir, replica),
     stdout: Bun.file(litestreamLog),
     stderr: "inherit",
@@ -124,7 +130,7 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
     const restoredDataDir = join(tempDir("kabinet-new-machine-"), "data");
     mkdirSync(restoredDataDir, { mode: 0o700 });
     const restoreStarted = performance.now();
-    const restore = Bun.spawnSync([litestreamBinary(), "restore", "-config", LITESTREAM_CONFIG, join(restoredDataDir, "kabinet.db")], {
+    const restore = Bun.spawnSync(litestreamArgv(replica, "restore", [join(restoredDataDir, "kabinet.db")]), {
       env: litestreamEnv(restoredDataDir, replica),
       stdout: "pipe",
       stderr: "pipe",
