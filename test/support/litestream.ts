@@ -14,8 +14,9 @@ export interface Replica {
   url: string;
   /** Further variables config/litestream.yml reads (KABINET_REPLICA_SFTP_KEY_FILE …). */
   env?: Record<string, string>;
-  /** Where the replica's files are, to wait for the first snapshot. */
-  dir: string;
+  /** Where the replica's files are, to wait for the first snapshot; or `snapshotWritten` for a replica elsewhere. */
+  dir?: string;
+  snapshotWritten?: () => boolean;
   /** The argv that runs `litestream <command> -config … <args>` (default: the binary with config/litestream.yml). */
   argv?: (command: "replicate" | "restore", args: string[]) => string[];
 }
@@ -62,8 +63,9 @@ export function litestreamEnv(dataDir: string, replica: Replica): Record<string,
   return { ...clean, ...replica.env, KABINET_DATA_DIR: dataDir, KABINET_REPLICA_URL: replica.url };
 }
 
-function hasSnapshot(dir: string): boolean {
-  const generations = join(dir, "generations");
+function hasSnapshot(replica: Replica): boolean {
+  if (replica.snapshotWritten) return replica.snapshotWritten();
+  const generations = join(replica.dir!, "generations");
   if (!existsSync(generations)) return false;
   return readdirSync(generations).some((g) => {
     const snapshots = join(generations, g, "snapshots");
@@ -94,7 +96,7 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
   const readLog = () => (existsSync(litestreamLog) ? readFileSync(litestreamLog, "utf8") : "");
   try {
     await waitLive(org.origin, server);
-    await until("Litestream's first snapshot", () => hasSnapshot(replica.dir), 20_000, litestream, readLog);
+    await until("Litestream's first snapshot", () => hasSnapshot(replica), 20_000, litestream, readLog);
 
     const acked: { name: string; at: number }[] = [];
     let stopWriting = false;
@@ -133,14 +135,16 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
     const restoredDataDir = join(tempDir("kabinet-new-machine-"), "data");
     mkdirSync(restoredDataDir, { mode: 0o700 });
     const restoreStarted = performance.now();
-    const restore = Bun.spawnSync(litestreamArgv(replica, "restore", [join(restoredDataDir, "kabinet.db")]), {
+    // Not spawnSync: the replica may be served by this very process (test/support/s3-store.ts).
+    const restore = Bun.spawn(litestreamArgv(replica, "restore", [join(restoredDataDir, "kabinet.db")]), {
       env: litestreamEnv(restoredDataDir, replica),
       stdout: "pipe",
       stderr: "pipe",
     });
+    const [restoreOut, restoreErr, restoreCode] = await Promise.all([new Response(restore.stdout).text(), new Response(restore.stderr).text(), restore.exited]);
     const restoreMs = performance.now() - restoreStarted;
-    const restoreLog = restore.stdout.toString() + restore.stderr.toString();
-    if (restore.exitCode !== 0) throw new Error(`litestream restore failed: ${restoreLog}`);
+    const restoreLog = restoreOut + restoreErr;
+    if (restoreCode !== 0) throw new Error(`litestream restore failed: ${restoreLog}`);
 
     const present = serviceNames(join(restoredDataDir, "kabinet.db"));
     const lost = acked.filter((a) => !present.has(a.name));
