@@ -21,6 +21,7 @@ test(`${KILLS} SIGKILLs during acknowledged writes: none lost, integrity ok, aud
   const log = join(org.dir, "server.log");
   const acked: string[] = [];
   let kills = 0;
+  let interrupted = 0; // requests cut off by a kill: proof the kills land during writes
   let n = 0;
   const started = performance.now();
   while (kills < KILLS && performance.now() - started < LOOP_BUDGET_MS) {
@@ -31,7 +32,10 @@ test(`${KILLS} SIGKILLs during acknowledged writes: none lost, integrity ok, aud
       while (writing) {
         const name = `k${kills}-${n++}`;
         const r = await createService(org!, name);
-        if (r === null) return; // killed mid-request: not acknowledged, may or may not be there
+        if (r === null) {
+          interrupted++; // killed mid-request: not acknowledged, may or may not be there
+          return;
+        }
         if (r.status !== 303) throw new Error(`${name}: ${r.status}`);
         acked.push(name);
       }
@@ -44,8 +48,9 @@ test(`${KILLS} SIGKILLs during acknowledged writes: none lost, integrity ok, aud
     kills++;
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(`${kills} kills in ${seconds.toFixed(1)} s, ${acked.length} acknowledged writes`);
+  console.log(`${kills} kills in ${seconds.toFixed(1)} s, ${acked.length} acknowledged writes, ${interrupted} cut off by a kill`);
   expect(kills).toBe(KILLS);
+  expect(interrupted).toBeGreaterThan(KILLS); // two writers: most kills cut off at least one request
   expect(acked.length).toBeGreaterThan(2 * KILLS);
 
   const db = join(org.dataDir, "kabinet.db");
