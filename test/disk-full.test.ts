@@ -3,8 +3,10 @@
 // cause and the fix; /readyz says so; reads still work; nothing is corrupted; and once space returns the same write
 // succeeds without a restart.
 import { afterEach, describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { auditHeadFile, verifyAuditLog } from "../src/audit/audit-head.ts";
+import { explainStorageFull } from "../src/ops/failures.ts";
 import { setUpOrganisation, signedInClient } from "./support/accounts.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 import { integrityCheck, SERVICE_FORM } from "./support/kabinet-process.ts";
@@ -67,5 +69,19 @@ describe("a full data disk", () => {
     expect(await (await client.get("/admin/services")).text()).toContain("Written when the disk was full");
     expect(integrityCheck(join(inst.config.dataDir, "kabinet.db"))).toBe("ok");
     expect(verifyAuditLog({ db: inst.db, vault: inst.vault, headFile: auditHeadFile(inst.config.dataDir) }).ok).toBe(true);
+  });
+
+  test.skipIf(!tinyDisksWork)("what counts as a full disk: SQLITE_FULL and ENOSPC always, an I/O error only while the disk is full, also wrapped", () => {
+    disk = mountTinyDisk(1024);
+    const dataDir = join(disk.dir, "data");
+    mkdirSync(dataDir);
+    const ioError = Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR_WRITE" });
+    const wrapped = new Error("Failed query: insert into ...", { cause: ioError }); // as drizzle wraps the driver's error
+    expect(explainStorageFull(ioError, dataDir)).toBeNull(); // room left: a failing disk, not a full one (stays a 500)
+    expect(explainStorageFull(Object.assign(new Error("no space"), { code: "ENOSPC" }), dataDir)).toMatch(/^the disk holding .* is full: .*no restart needed \(ENOSPC\)$/);
+    expect(explainStorageFull(new Error("x", { cause: Object.assign(new Error("full"), { code: "SQLITE_FULL" }) }), dataDir)).toMatch(/\(SQLITE_FULL\)$/);
+    disk.fill();
+    expect(explainStorageFull(wrapped, dataDir)).toMatch(/^the disk holding .*\/data is full: .* \(SQLITE_IOERR_WRITE\)$/);
+    expect(explainStorageFull(new Error("a bug"), dataDir)).toBeNull();
   });
 });
