@@ -5,6 +5,7 @@ import type { Subprocess } from "bun";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./installation.ts";
+import { freePort } from "./processes.ts";
 import { createService, litestreamBinary, type Organisation, prepareOrganisation, ROOT, serviceNames, spawnKabinet, waitLive } from "./kabinet-process.ts";
 
 export const LITESTREAM_CONFIG = join(ROOT, "config/litestream.yml");
@@ -50,6 +51,8 @@ export interface Drill {
   lost: { name: string; at: number }[];
   litestreamLog: string;
   restoreLog: string;
+  /** Litestream's /metrics once it had shipped everything (kill "server first" only, else ""). */
+  metricsCaughtUp: string;
   /** How long `litestream restore` took, in ms. */
   restoreMs: number;
   /** The size the -wal file had reached at the kill (it only grows: SQLite reuses it from the start after a checkpoint). */
@@ -58,12 +61,14 @@ export interface Drill {
   auditHeadMidway: Buffer | null;
 }
 
-export function litestreamEnv(dataDir: string, replica: Replica): Record<string, string> {
+/** Litestream's environment on this machine; its metrics on `metricsPort` of loopback, or none. */
+export function litestreamEnv(dataDir: string, replica: Replica, metricsPort?: number): Record<string, string> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_") && !k.startsWith("LITESTREAM_")));
-  return { ...clean, ...replica.env, KABINET_DATA_DIR: dataDir, KABINET_REPLICA_URL: replica.url };
+  const metrics = metricsPort ? `127.0.0.1:${metricsPort}` : "";
+  return { ...clean, ...replica.env, KABINET_DATA_DIR: dataDir, KABINET_REPLICA_URL: replica.url, KABINET_REPLICA_METRICS_LISTEN: metrics };
 }
 
-function hasSnapshot(replica: Replica): boolean {
+export function hasSnapshot(replica: Replica): boolean {
   if (replica.snapshotWritten) return replica.snapshotWritten();
   const generations = join(replica.dir!, "generations");
   if (!existsSync(generations)) return false;
@@ -73,7 +78,7 @@ function hasSnapshot(replica: Replica): boolean {
   });
 }
 
-async function until(what: string, ok: () => boolean, ms: number, proc?: Subprocess, log?: () => string): Promise<void> {
+export async function until(what: string, ok: () => boolean, ms: number, proc?: Subprocess, log?: () => string): Promise<void> {
   const end = performance.now() + ms;
   while (!ok()) {
     if (proc && proc.exitCode !== null) throw new Error(`${what}: the process exited (${proc.exitCode}): ${log?.() ?? ""}`);
@@ -88,8 +93,9 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
   const serverLog = join(org.dir, "server.log");
   const server = spawnKabinet(["serve"], org.env, serverLog);
   const litestreamLog = join(org.dir, "litestream.log");
+  const metricsPort = await freePort();
   const litestream = Bun.spawn(litestreamArgv(replica, "replicate", []), {
-    env: litestreamEnv(org.dataDir, replica),
+    env: litestreamEnv(org.dataDir, replica, metricsPort),
     stdout: Bun.file(litestreamLog),
     stderr: "inherit",
   });
@@ -122,8 +128,10 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
     stopWriting = true;
     await writing;
     await server.exited;
+    let metricsCaughtUp = "";
     if (options.kill === "server first") {
       await Bun.sleep(options.graceMs ?? 2_000);
+      metricsCaughtUp = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       litestream.kill("SIGKILL");
     }
     await litestream.exited;
@@ -151,7 +159,7 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
     const newestPresent = Math.max(...acked.filter((a) => present.has(a.name)).map((a) => a.at), Number.NEGATIVE_INFINITY);
     const lastAck = acked.at(-1)!.at;
     const recoveryPointMs = lost.length === 0 ? 0 : lastAck - (Number.isFinite(newestPresent) ? newestPresent : acked[0]!.at);
-    return { org, restoredDataDir, acked, killedAt, present, recoveryPointMs, lost, litestreamLog: readLog(), restoreLog, restoreMs, walBytesAtKill, auditHeadMidway };
+    return { org, restoredDataDir, acked, killedAt, present, recoveryPointMs, lost, litestreamLog: readLog(), restoreLog, restoreMs, walBytesAtKill, auditHeadMidway, metricsCaughtUp };
   } finally {
     server.kill("SIGKILL");
     litestream.kill("SIGKILL");
