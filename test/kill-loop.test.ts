@@ -5,7 +5,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { createService, integrityCheck, type Organisation, prepareOrganisation, runKabinet, serviceNames, spawnKabinet, waitLive } from "./support/kabinet-process.ts";
+import { createService, integrityCheck, type Organisation, prepareOrganisation, removeKabinetBinary, runKabinet, serviceNames, spawnKabinet, waitLive } from "./support/kabinet-process.ts";
 
 const KILLS = 200;
 /** Stop early rather than blow CI's budget on a slow machine; the test then fails on the count. */
@@ -14,6 +14,7 @@ const LOOP_BUDGET_MS = 110_000;
 let org: Organisation | null = null;
 afterAll(() => {
   if (org) rmSync(org.dir, { recursive: true, force: true });
+  removeKabinetBinary();
 });
 
 test(`${KILLS} SIGKILLs during acknowledged writes: none lost, integrity ok, audit chain verifies`, async () => {

@@ -7,13 +7,14 @@ import { afterAll, expect, test } from "bun:test";
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./support/installation.ts";
-import { createService, litestreamBinary, type Organisation, prepareOrganisation, spawnKabinet, waitLive } from "./support/kabinet-process.ts";
+import { createService, litestreamBinary, type Organisation, prepareOrganisation, removeKabinetBinary, spawnKabinet, waitLive } from "./support/kabinet-process.ts";
 import { hasSnapshot, LITESTREAM_CONFIG, litestreamEnv, until } from "./support/litestream.ts";
 import { freePort } from "./support/processes.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeKabinetBinary();
 });
 
 function sample(text: string, name: string): number {

@@ -2,11 +2,11 @@
 // server and `litestream replicate` with config/litestream.yml, acknowledged writes over HTTP, SIGKILL, the data dir
 // deleted, `litestream restore` into a new data dir, and the server started there with the same master key.
 import type { Subprocess } from "bun";
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tempDir, writeKeyFile } from "./support/installation.ts";
-import { integrityCheck, litestreamBinary, ROOT, runKabinet, spawnKabinet, waitLive } from "./support/kabinet-process.ts";
+import { integrityCheck, litestreamBinary, removeKabinetBinary, ROOT, runKabinet, spawnKabinet, waitLive } from "./support/kabinet-process.ts";
 import { type Drill, LITESTREAM_CONFIG, type Replica, runDrill } from "./support/litestream.ts";
 import { freePort, stop, waitForPort } from "./support/processes.ts";
 import { startS3Store } from "./support/s3-store.ts";
@@ -16,6 +16,7 @@ const sshdWorks = process.getuid?.() === 0 && existsSync("/usr/sbin/sshd");
 
 const cleanup: string[] = [];
 const processes: Subprocess[] = [];
+afterAll(removeKabinetBinary);
 afterEach(async () => {
   for (const p of processes.splice(0)) await stop(p);
   for (const d of cleanup.splice(0)) rmSync(d, { recursive: true, force: true });

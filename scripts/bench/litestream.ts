@@ -7,6 +7,7 @@
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tempDir } from "../../test/support/installation.ts";
+import { removeKabinetBinary } from "../../test/support/kabinet-process.ts";
 import { runDrill } from "../../test/support/litestream.ts";
 import { fmt, median } from "./stats.ts";
 
@@ -64,7 +65,11 @@ export function litestreamSection(f: LitestreamFigures): string {
 
 /** The markdown section for docs/benchmarks.md (the lead wires it into scripts/bench/index.ts). */
 export async function run(): Promise<string> {
-  return litestreamSection(await benchLitestream());
+  try {
+    return litestreamSection(await benchLitestream());
+  } finally {
+    removeKabinetBinary();
+  }
 }
 
 if (import.meta.main) console.log(await run());
