@@ -16,7 +16,7 @@ let inst: TestInstallation | null = null;
 let disk: TinyDisk | null = null;
 afterEach(() => {
   // The database first: the disk cannot be unmounted lazily under an open WAL without leaking it.
-  for (const close of [() => inst?.db.$client.close(), () => disk?.unmount()]) close();
+  for (const close of [() => inst?.close(), () => disk?.unmount()]) close();
   [inst, disk] = [null, null];
 });
 
