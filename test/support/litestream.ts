@@ -2,10 +2,9 @@
 // benchmark: the real server and `litestream replicate` with config/litestream.yml, acknowledged writes over HTTP,
 // SIGKILL, the data dir deleted (the dead disk), `litestream restore` into a new data dir, and what came back.
 import type { Subprocess } from "bun";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./installation.ts";
-import { freePort } from "./processes.ts";
 import { createService, litestreamBinary, type Organisation, prepareOrganisation, ROOT, serviceNames, spawnKabinet, waitLive } from "./kabinet-process.ts";
 
 export const LITESTREAM_CONFIG = join(ROOT, "config/litestream.yml");
@@ -51,12 +50,8 @@ export interface Drill {
   lost: { name: string; at: number }[];
   litestreamLog: string;
   restoreLog: string;
-  /** Litestream's /metrics once it had shipped everything (kill "server first" only, else ""). */
-  metricsCaughtUp: string;
   /** How long `litestream restore` took, in ms. */
   restoreMs: number;
-  /** The size the -wal file had reached at the kill (it only grows: SQLite reuses it from the start after a checkpoint). */
-  walBytesAtKill: number;
   /** audit-head.json as it was half-way through the writes: what a sealed backup made then holds. */
   auditHeadMidway: Buffer | null;
 }
@@ -93,9 +88,8 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
   const serverLog = join(org.dir, "server.log");
   const server = spawnKabinet(["serve"], org.env, serverLog);
   const litestreamLog = join(org.dir, "litestream.log");
-  const metricsPort = await freePort();
   const litestream = Bun.spawn(litestreamArgv(replica, "replicate", []), {
-    env: litestreamEnv(org.dataDir, replica, metricsPort),
+    env: litestreamEnv(org.dataDir, replica),
     stdout: Bun.file(litestreamLog),
     stderr: "inherit",
   });
@@ -121,17 +115,14 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
     const headFile = join(org.dataDir, "audit-head.json");
     const auditHeadMidway = existsSync(headFile) ? readFileSync(headFile) : null;
     await Bun.sleep(options.writeMs / 2);
-    const walBytesAtKill = statSync(join(org.dataDir, "kabinet.db-wal")).size;
     const killedAt = performance.now();
     server.kill("SIGKILL");
     if (options.kill === "together") litestream.kill("SIGKILL");
     stopWriting = true;
     await writing;
     await server.exited;
-    let metricsCaughtUp = "";
     if (options.kill === "server first") {
       await Bun.sleep(options.graceMs ?? 2_000);
-      metricsCaughtUp = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       litestream.kill("SIGKILL");
     }
     await litestream.exited;
@@ -159,7 +150,7 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
     const newestPresent = Math.max(...acked.filter((a) => present.has(a.name)).map((a) => a.at), Number.NEGATIVE_INFINITY);
     const lastAck = acked.at(-1)!.at;
     const recoveryPointMs = lost.length === 0 ? 0 : lastAck - (Number.isFinite(newestPresent) ? newestPresent : acked[0]!.at);
-    return { org, restoredDataDir, acked, killedAt, present, recoveryPointMs, lost, litestreamLog: readLog(), restoreLog, restoreMs, walBytesAtKill, auditHeadMidway, metricsCaughtUp };
+    return { org, restoredDataDir, acked, killedAt, present, recoveryPointMs, lost, litestreamLog: readLog(), restoreLog, restoreMs, auditHeadMidway };
   } finally {
     server.kill("SIGKILL");
     litestream.kill("SIGKILL");
