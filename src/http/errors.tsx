@@ -35,7 +35,7 @@ export function onError(log: Logger, dataDir: string): ErrorHandler<AppEnv> {
     if (full) {
       log.error("the data disk is full: writes are refused until space is freed", { requestId, route: c.req.routePath, method: c.req.method, cause: full });
       c.header("retry-after", String(STORAGE_FULL_RETRY_SECONDS));
-      return respond(c, 503, t.storage.fullTitle, t.storage.fullText);
+      return respond(c, 503, t.errors.storageFullTitle, t.errors.storageFullText);
     }
     log.error("request failed", {
       requestId,

@@ -10,6 +10,8 @@ export const en = {
     notFoundText: "There is no page at this address. Check the link, or go to the start page.",
     serverTitle: "Something went wrong",
     serverText: "The server could not finish this request. Nothing you entered was lost. Please try again in a moment.",
+    storageFullTitle: "The server's storage is full",
+    storageFullText: "Nothing was saved: the server's storage is full. Please try again later; if it keeps happening, tell the organisation.",
     requestId: "Reference for support",
     forbiddenTitle: "Request refused",
     csrfText: "This request came from another site, so it was refused to protect your account. Open Kabinet at its own address and try again.",
@@ -688,10 +690,6 @@ export const en = {
     nothingBooked: "Nothing booked yet.",
     nothingToday: "No more appointments today.",
   },
-  storage: {
-    fullTitle: "The server's storage is full",
-    fullText: "Nothing was saved: the server's storage is full. Please try again later; if it keeps happening, tell the organisation.",
-  },
 };
 
 export type Messages = typeof en;
@@ -715,6 +713,8 @@ export const ru: Messages = {
     notFoundText: "По этому адресу страницы нет. Проверьте ссылку или перейдите на главную.",
     serverTitle: "Что-то пошло не так",
     serverText: "Сервер не смог выполнить запрос. Введённые данные не потеряны. Попробуйте ещё раз через минуту.",
+    storageFullTitle: "На сервере закончилось место",
+    storageFullText: "Ничего не сохранено: на сервере закончилось место. Попробуйте ещё раз позже; если это повторяется, сообщите организации.",
     requestId: "Номер обращения для поддержки",
     forbiddenTitle: "Запрос отклонён",
     csrfText: "Запрос пришёл с другого сайта и был отклонён, чтобы защитить вашу учётную запись. Откройте Кабинет по его собственному адресу и повторите.",
@@ -1391,10 +1391,6 @@ export const ru: Messages = {
     today: "Сегодня ещё",
     nothingBooked: "Записей пока нет.",
     nothingToday: "На сегодня записей больше нет.",
-  },
-  storage: {
-    fullTitle: "На сервере закончилось место",
-    fullText: "Ничего не сохранено: на сервере закончилось место. Попробуйте ещё раз позже; если это повторяется, сообщите организации.",
   },
 };
 
