@@ -123,7 +123,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
     await next();
   });
   app.notFound(notFound());
-  app.onError(onError(log));
+  app.onError(onError(log, config.dataDir));
 
   // ── routes (each declares who may call it with allow(...); the access-matrix test checks every one) ──
   app.route("/", healthRoutes(deps)); //              /livez /readyz

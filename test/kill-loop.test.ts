@@ -5,7 +5,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { createService, integrityCheck, type Organisation, prepareOrganisation, runKabinet, serviceNames, spawnKabinet, waitLive } from "./support/kabinet-process.ts";
+import { createService, integrityCheck, type Organisation, prepareOrganisation, removeKabinetBinary, runKabinet, serviceNames, spawnKabinet, waitLive } from "./support/kabinet-process.ts";
 
 const KILLS = 200;
 /** Stop early rather than blow CI's budget on a slow machine; the test then fails on the count. */
@@ -14,6 +14,7 @@ const LOOP_BUDGET_MS = 110_000;
 let org: Organisation | null = null;
 afterAll(() => {
   if (org) rmSync(org.dir, { recursive: true, force: true });
+  removeKabinetBinary();
 });
 
 test(`${KILLS} SIGKILLs during acknowledged writes: none lost, integrity ok, audit chain verifies`, async () => {
@@ -21,6 +22,7 @@ test(`${KILLS} SIGKILLs during acknowledged writes: none lost, integrity ok, aud
   const log = join(org.dir, "server.log");
   const acked: string[] = [];
   let kills = 0;
+  let interrupted = 0; // requests cut off by a kill: proof the kills land during writes
   let n = 0;
   const started = performance.now();
   while (kills < KILLS && performance.now() - started < LOOP_BUDGET_MS) {
@@ -31,7 +33,10 @@ test(`${KILLS} SIGKILLs during acknowledged writes: none lost, integrity ok, aud
       while (writing) {
         const name = `k${kills}-${n++}`;
         const r = await createService(org!, name);
-        if (r === null) return; // killed mid-request: not acknowledged, may or may not be there
+        if (r === null) {
+          interrupted++; // killed mid-request: not acknowledged, may or may not be there
+          return;
+        }
         if (r.status !== 303) throw new Error(`${name}: ${r.status}`);
         acked.push(name);
       }
@@ -44,8 +49,9 @@ test(`${KILLS} SIGKILLs during acknowledged writes: none lost, integrity ok, aud
     kills++;
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(`${kills} kills in ${seconds.toFixed(1)} s, ${acked.length} acknowledged writes`);
+  console.log(`${kills} kills in ${seconds.toFixed(1)} s, ${acked.length} acknowledged writes, ${interrupted} cut off by a kill`);
   expect(kills).toBe(KILLS);
+  expect(interrupted).toBeGreaterThan(KILLS); // two writers: most kills cut off at least one request
   expect(acked.length).toBeGreaterThan(2 * KILLS);
 
   const db = join(org.dataDir, "kabinet.db");

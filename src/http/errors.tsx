@@ -3,6 +3,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "../log.ts";
+import { explainStorageFull } from "../ops/failures.ts";
 import { ErrorPage } from "../views/error-page.tsx";
 import { AppError } from "./app-error.ts";
 import type { AppEnv } from "./env.ts";
@@ -15,7 +16,10 @@ export function notFound(): NotFoundHandler<AppEnv> {
   };
 }
 
-export function onError(log: Logger): ErrorHandler<AppEnv> {
+/** How long a client is asked to wait when the data disk is full: long enough for an admin to free space. */
+const STORAGE_FULL_RETRY_SECONDS = 60;
+
+export function onError(log: Logger, dataDir: string): ErrorHandler<AppEnv> {
   return (err, c) => {
     const t = c.get("t");
     const requestId = c.get("requestId");
@@ -24,6 +28,14 @@ export function onError(log: Logger): ErrorHandler<AppEnv> {
     }
     if (err instanceof HTTPException && err.status < 500) {
       return respond(c, err.status, t.errors.badRequestTitle, t.errors.badRequestTitle);
+    }
+    // A full disk is the operator's to fix, not a bug: SQLite rolled the write back, reads still work, and the same
+    // request succeeds once there is room. Say so to both, without a stack trace.
+    const full = explainStorageFull(err, dataDir);
+    if (full) {
+      log.error("the data disk is full: writes are refused until space is freed", { requestId, route: c.req.routePath, method: c.req.method, cause: full });
+      c.header("retry-after", String(STORAGE_FULL_RETRY_SECONDS));
+      return respond(c, 503, t.errors.storageFullTitle, t.errors.storageFullText);
     }
     log.error("request failed", {
       requestId,

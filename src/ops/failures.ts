@@ -38,13 +38,36 @@ const BY_CODE: Readonly<Record<string, Explain>> = {
 
 /** One line for a failure a person can fix, or null when it is not one of those. */
 export function explainFailure(err: unknown, dataDir: string): string | null {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== "string") return null;
-  // Extended SQLite codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, SQLITE_CORRUPT_VTAB …) share their base's cause.
-  const base = code.startsWith("SQLITE_") ? code.split("_").slice(0, 2).join("_") : code;
-  const explain = BY_CODE[base] === IO && diskIsFull(dataDir) ? FULL : BY_CODE[base] === DENIED && dirIsReadOnly(dataDir) ? READ_ONLY : BY_CODE[base];
+  const found = recognise(err, dataDir);
+  if (!found) return null;
   const uid = typeof process.getuid === "function" ? String(process.getuid()) : "of the service";
-  return explain ? `${explain({ dataDir, db: join(dataDir, "kabinet.db"), uid })} (${code})` : null;
+  return `${found.explain({ dataDir, db: join(dataDir, "kabinet.db"), uid })} (${found.code})`;
+}
+
+const FULL_WHILE_RUNNING: Explain = (w) =>
+  `the disk holding ${w.dataDir} is full: free space there (old backups, logs); writes work again as soon as there is room, no restart needed`;
+
+/**
+ * For a running server: one line when `err` (or an error it wraps) is the data disk being full, else null. Such a
+ * request is refused with 503 and Retry-After, not reported as a bug: nothing was written (SQLite rolled back).
+ */
+export function explainStorageFull(err: unknown, dataDir: string): string | null {
+  const found = recognise(err, dataDir);
+  if (found?.explain !== FULL) return null;
+  return `${FULL_WHILE_RUNNING({ dataDir, db: join(dataDir, "kabinet.db"), uid: "" })} (${found.code})`;
+}
+
+function recognise(err: unknown, dataDir: string): { explain: Explain; code: string } | null {
+  // drizzle wraps the driver's error (DrizzleQueryError): the code is on a cause a few levels down.
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== "string") continue;
+    // Extended SQLite codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, SQLITE_CORRUPT_VTAB …) share their base's cause.
+    const base = code.startsWith("SQLITE_") ? code.split("_").slice(0, 2).join("_") : code;
+    const explain = BY_CODE[base] === IO && diskIsFull(dataDir) ? FULL : BY_CODE[base] === DENIED && dirIsReadOnly(dataDir) ? READ_ONLY : BY_CODE[base];
+    if (explain) return { explain, code };
+  }
+  return null;
 }
 
 // SQLite reports a full disk as an I/O error when the WAL index (-shm) cannot grow, and a read-only mount as "cannot

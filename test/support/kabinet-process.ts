@@ -4,9 +4,9 @@
 // transaction, acknowledged by the 303 that follows the commit).
 import type { Subprocess } from "bun";
 import { Database } from "bun:sqlite";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { cookieFor, setUpOrganisation } from "./accounts.ts";
 import { makeInstallation } from "./installation.ts";
 import { freePort } from "./processes.ts";
@@ -23,6 +23,12 @@ export function kabinetBinary(): string {
   if (r.exitCode !== 0) throw new Error(`build failed: ${r.stderr.toString()}`);
   built = out;
   return out;
+}
+
+/** Deletes the built binary (120 MB): each test file that used it calls this in afterAll. */
+export function removeKabinetBinary(): void {
+  if (built) rmSync(dirname(built), { recursive: true, force: true });
+  built = null;
 }
 
 /** The Litestream binary itself: the npm wrapper is a node script whose child would outlive a SIGKILL. */

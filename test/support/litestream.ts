@@ -14,8 +14,15 @@ export interface Replica {
   url: string;
   /** Further variables config/litestream.yml reads (KABINET_REPLICA_SFTP_KEY_FILE …). */
   env?: Record<string, string>;
-  /** Where the replica's files are, to wait for the first snapshot. */
-  dir: string;
+  /** Where the replica's files are, to wait for the first snapshot; or `snapshotWritten` for a replica elsewhere. */
+  dir?: string;
+  snapshotWritten?: () => boolean;
+  /** The argv that runs `litestream <command> -config … <args>` (default: the binary with config/litestream.yml). */
+  argv?: (command: "replicate" | "restore", args: string[]) => string[];
+}
+
+function litestreamArgv(replica: Replica, command: "replicate" | "restore", args: string[]): string[] {
+  return replica.argv ? replica.argv(command, args) : [litestreamBinary(), command, "-config", LITESTREAM_CONFIG, ...args];
 }
 
 export interface DrillOptions {
@@ -43,17 +50,22 @@ export interface Drill {
   lost: { name: string; at: number }[];
   litestreamLog: string;
   restoreLog: string;
+  /** How long `litestream restore` took, in ms. */
+  restoreMs: number;
   /** audit-head.json as it was half-way through the writes: what a sealed backup made then holds. */
   auditHeadMidway: Buffer | null;
 }
 
-export function litestreamEnv(dataDir: string, replica: Replica): Record<string, string> {
+/** Litestream's environment on this machine; its metrics on `metricsPort` of loopback, or none. */
+export function litestreamEnv(dataDir: string, replica: Replica, metricsPort?: number): Record<string, string> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KABINET_") && !k.startsWith("LITESTREAM_")));
-  return { ...clean, KABINET_DATA_DIR: dataDir, KABINET_REPLICA_URL: replica.url, ...replica.env };
+  const metrics = metricsPort ? `127.0.0.1:${metricsPort}` : "";
+  return { ...clean, ...replica.env, KABINET_DATA_DIR: dataDir, KABINET_REPLICA_URL: replica.url, KABINET_REPLICA_METRICS_LISTEN: metrics };
 }
 
-function hasSnapshot(dir: string): boolean {
-  const generations = join(dir, "generations");
+export function hasSnapshot(replica: Replica): boolean {
+  if (replica.snapshotWritten) return replica.snapshotWritten();
+  const generations = join(replica.dir!, "generations");
   if (!existsSync(generations)) return false;
   return readdirSync(generations).some((g) => {
     const snapshots = join(generations, g, "snapshots");
@@ -61,7 +73,7 @@ function hasSnapshot(dir: string): boolean {
   });
 }
 
-async function until(what: string, ok: () => boolean, ms: number, proc?: Subprocess, log?: () => string): Promise<void> {
+export async function until(what: string, ok: () => boolean, ms: number, proc?: Subprocess, log?: () => string): Promise<void> {
   const end = performance.now() + ms;
   while (!ok()) {
     if (proc && proc.exitCode !== null) throw new Error(`${what}: the process exited (${proc.exitCode}): ${log?.() ?? ""}`);
@@ -76,7 +88,7 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
   const serverLog = join(org.dir, "server.log");
   const server = spawnKabinet(["serve"], org.env, serverLog);
   const litestreamLog = join(org.dir, "litestream.log");
-  const litestream = Bun.spawn([litestreamBinary(), "replicate", "-config", LITESTREAM_CONFIG], {
+  const litestream = Bun.spawn(litestreamArgv(replica, "replicate", []), {
     env: litestreamEnv(org.dataDir, replica),
     stdout: Bun.file(litestreamLog),
     stderr: "inherit",
@@ -84,7 +96,7 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
   const readLog = () => (existsSync(litestreamLog) ? readFileSync(litestreamLog, "utf8") : "");
   try {
     await waitLive(org.origin, server);
-    await until("Litestream's first snapshot", () => hasSnapshot(replica.dir), 20_000, litestream, readLog);
+    await until("Litestream's first snapshot", () => hasSnapshot(replica), 20_000, litestream, readLog);
 
     const acked: { name: string; at: number }[] = [];
     let stopWriting = false;
@@ -121,20 +133,24 @@ export async function runDrill(replica: Replica, options: DrillOptions): Promise
 
     const restoredDataDir = join(tempDir("kabinet-new-machine-"), "data");
     mkdirSync(restoredDataDir, { mode: 0o700 });
-    const restore = Bun.spawnSync([litestreamBinary(), "restore", "-config", LITESTREAM_CONFIG, join(restoredDataDir, "kabinet.db")], {
+    const restoreStarted = performance.now();
+    // Not spawnSync: the replica may be served by this very process (test/support/s3-store.ts).
+    const restore = Bun.spawn(litestreamArgv(replica, "restore", [join(restoredDataDir, "kabinet.db")]), {
       env: litestreamEnv(restoredDataDir, replica),
       stdout: "pipe",
       stderr: "pipe",
     });
-    const restoreLog = restore.stdout.toString() + restore.stderr.toString();
-    if (restore.exitCode !== 0) throw new Error(`litestream restore failed: ${restoreLog}`);
+    const [restoreOut, restoreErr, restoreCode] = await Promise.all([new Response(restore.stdout).text(), new Response(restore.stderr).text(), restore.exited]);
+    const restoreMs = performance.now() - restoreStarted;
+    const restoreLog = restoreOut + restoreErr;
+    if (restoreCode !== 0) throw new Error(`litestream restore failed: ${restoreLog}`);
 
     const present = serviceNames(join(restoredDataDir, "kabinet.db"));
     const lost = acked.filter((a) => !present.has(a.name));
     const newestPresent = Math.max(...acked.filter((a) => present.has(a.name)).map((a) => a.at), Number.NEGATIVE_INFINITY);
     const lastAck = acked.at(-1)!.at;
     const recoveryPointMs = lost.length === 0 ? 0 : lastAck - (Number.isFinite(newestPresent) ? newestPresent : acked[0]!.at);
-    return { org, restoredDataDir, acked, killedAt, present, recoveryPointMs, lost, litestreamLog: readLog(), restoreLog, auditHeadMidway };
+    return { org, restoredDataDir, acked, killedAt, present, recoveryPointMs, lost, litestreamLog: readLog(), restoreLog, restoreMs, auditHeadMidway };
   } finally {
     server.kill("SIGKILL");
     litestream.kill("SIGKILL");
