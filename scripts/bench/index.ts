@@ -11,11 +11,14 @@ import { benchPage } from "./page.tsx";
 import { benchPasswords } from "./passwords.ts";
 import { benchSfu, benchSfuE2ee, sfuE2eeParagraph, sfuE2eeRows } from "./sfu.ts";
 import { fmt } from "./stats.ts";
+import { run as benchMetrics } from "./metrics.ts";
+import { run as benchBackup } from "./backup.ts";
+import { run as benchLitestream } from "./litestream.ts";
 
 const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
 
 // `npm run bench -- call booking` runs only those sections and keeps the others' last figures from the file.
-const ALL = ["crypto", "passwords", "booking", "sfu", "call", "e2ee", "binary"] as const;
+const ALL = ["crypto", "passwords", "booking", "sfu", "call", "e2ee", "binary", "metrics", "backup", "litestream"] as const;
 type Section = (typeof ALL)[number];
 const chosen = new Set<Section>(process.argv.slice(2).length ? (process.argv.slice(2).filter((a): a is Section => (ALL as readonly string[]).includes(a))) : ALL);
 if (process.argv.length > 2 && chosen.size === 0) {
@@ -30,6 +33,9 @@ const HEADINGS: Record<Section, string> = {
   call: "## Joining a call",
   e2ee: "## End-to-end encryption",
   binary: "## The single binary",
+  metrics: "## Metrics",
+  backup: "## Backups",
+  litestream: "## Disaster recovery",
 };
 const previous = existsSync("docs/benchmarks.md") ? readFileSync("docs/benchmarks.md", "utf8") : "";
 /** The section as the last run wrote it, for sections not run now. */
@@ -56,6 +62,10 @@ const call = await run("call", benchCall);
 // The E2EE section: per-frame cost, then what it adds to joining a call and to the SFU's CPU per packet.
 const e2ee = await run("e2ee", async () => ({ frames: await benchE2ee(), join: await benchJoinE2ee(), sfu: await benchSfuE2ee() }));
 const b = await run("binary", benchBinary);
+// Operations: each returns its whole markdown section.
+const metricsMd = await run("metrics", benchMetrics);
+const backupMd = await run("backup", () => benchBackup());
+const litestreamMd = await run("litestream", benchLitestream);
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}`;
 const header = `# Benchmarks
@@ -281,6 +291,9 @@ const written: Record<Section, () => string> = {
   call: () => callSection(call!),
   e2ee: () => e2eeSection(e2ee!.frames, [...joinE2eeRows(e2ee!.join), ...sfuE2eeRows(e2ee!.sfu)], [joinE2eeParagraph(e2ee!.join), sfuE2eeParagraph(e2ee!.sfu)]),
   binary: () => binarySection(b!),
+  metrics: () => metricsMd!.trimEnd() + "\n",
+  backup: () => backupMd!.trimEnd() + "\n",
+  litestream: () => litestreamMd!.trimEnd() + "\n",
 };
 const md = `${header}\n${ALL.map((s) => (chosen.has(s) ? written[s]() : kept(s))).join("\n")}`;
 writeFileSync("docs/benchmarks.md", md);
