@@ -3,14 +3,18 @@
 // through the token file and evaluating every rule and dashboard query), Alertmanager (amtool, and a real
 // Alertmanager mailing an alert through an SMTP server that insists on STARTTLS), the blackbox exporter (a real probe
 // reading a certificate's expiry), Grafana's dashboard (every panel on the provisioned data source, every metric it
-// or an alert names exported by the running Kabinet) and the compose profile itself. Configurations are rendered by
-// the containers' own start-up script under busybox, as in the images; only their container paths are moved.
+// or an alert names exported by the running Kabinet or a real Litestream; Litestream's job without a target where its
+// name does not resolve) and the compose profile itself. Configurations are rendered by the containers' own start-up
+// script under busybox, as in the images; only their container paths are moved.
 import { afterAll, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import type { Subprocess } from "bun";
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
 import { tempDir, writeKeyFile } from "./support/installation.ts";
+import { litestreamBinary } from "./support/kabinet-process.ts";
+import { LITESTREAM_CONFIG, litestreamEnv } from "./support/litestream.ts";
 import { freePort, stop, waitFor, waitForPort } from "./support/processes.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -45,7 +49,7 @@ test("Prometheus's configuration, rendered for the domain, passes promtool with 
   mkdirSync(dir);
   const r = render(join(MON, "prometheus.yml"), join(dir, "rendered.yml"), { KABINET_DOMAIN: "consult.example.org" });
   expect(r.stderr).toBe("");
-  const config = Bun.YAML.parse(r.text) as { global: { scrape_interval: string }; rule_files: string[]; alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] }; scrape_configs: { job_name: string; static_configs: { targets: string[] }[]; authorization?: { credentials_file: string } }[] };
+  const config = Bun.YAML.parse(r.text) as { global: { scrape_interval: string }; rule_files: string[]; alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] }; scrape_configs: { job_name: string; static_configs: { targets: string[] }[]; dns_sd_configs?: unknown[]; authorization?: { credentials_file: string } }[] };
   expect(config.global.scrape_interval).toBe("15s");
   expect(config.rule_files).toEqual(["/etc/kabinet-monitoring/alerts.yml"]);
   expect(config.alerting.alertmanagers[0]!.static_configs[0]!.targets).toEqual(["alertmanager:9093"]);
@@ -53,6 +57,13 @@ test("Prometheus's configuration, rendered for the domain, passes promtool with 
   expect(jobs.kabinet!.static_configs[0]!.targets).toEqual(["kabinet:9464"]);
   expect(jobs.kabinet!.authorization!.credentials_file).toBe("/run/secrets/metrics_token");
   expect(jobs["blackbox-https"]!.static_configs[0]!.targets).toEqual(["https://consult.example.org/livez"]);
+  // Litestream through Docker's DNS (a target only while its container runs), on the port compose gives its `addr`.
+  expect(jobs.litestream!.dns_sd_configs).toEqual([{ names: ["litestream"], type: "A", port: 9090 }]);
+  const litestream = (Bun.YAML.parse(readFileSync(join(ROOT, "compose.yaml"), "utf8")) as { services: Record<string, { environment: Record<string, string>; networks?: unknown }> }).services;
+  expect(litestream.litestream!.environment.KABINET_REPLICA_METRICS_LISTEN).toBe(":9090");
+  expect(readFileSync(LITESTREAM_CONFIG, "utf8")).toMatch(/^addr: \$\{KABINET_REPLICA_METRICS_LISTEN\}$/m);
+  // Both on compose's default network, where the name `litestream` resolves.
+  expect([litestream.litestream!.networks, litestream.prometheus!.networks]).toEqual([undefined, undefined]);
   // promtool checks that the rule and credentials files exist: the container paths, moved.
   writeFileSync(join(dir, "metrics_token"), "");
   writeFileSync(join(dir, "rendered.yml"), r.text.replace("/etc/kabinet-monitoring/alerts.yml", join(MON, "alerts.yml")).replace("/run/secrets/metrics_token", join(dir, "metrics_token")));
@@ -309,8 +320,10 @@ test("Grafana: admin password from a secret file, no anonymous access or sign-up
   expect(Bun.spawnSync(["/bin/sh", "-c", script], { stdout: "pipe" }).stdout.toString()).toBe("started\n");
 });
 
-// Names that come from Prometheus itself and the blackbox exporter, not from Kabinet.
-const EXTERNAL_NAMES = ["up", "ALERTS", "probe_success", "probe_ssl_earliest_cert_expiry"];
+// Names that come from Prometheus itself, the blackbox exporter and Litestream 0.3.13, not from Kabinet. Litestream's
+// are checked against a running Litestream below.
+const LITESTREAM_NAMES = ["litestream_total_wal_bytes", "litestream_replica_wal_bytes"];
+const EXTERNAL_NAMES = ["up", "ALERTS", "probe_success", "probe_ssl_earliest_cert_expiry", ...LITESTREAM_NAMES];
 const PROMQL_WORDS = new Set(["by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset", "inf", "nan"]);
 
 /** The metric names a PromQL expression reads (functions, labels, strings and ranges left out). */
@@ -351,7 +364,7 @@ test("the dashboard: every panel, rows' nested ones included, reads the provisio
 
   const all = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
   const rows = all.filter((p) => p.type === "row").map((p) => p.title);
-  expect(rows).toEqual(["Consultations now", "Call quality", "Errors", "Latency", "Mail", "Disk", "Backups", "Security", "Process"]);
+  expect(rows).toEqual(["Consultations now", "Call quality", "Errors", "Latency", "Mail", "Disk", "Backups", "Replication", "Security", "Process"]);
   expect(dashboard.panels.some((p) => p.type === "row" && (p.panels ?? []).length > 0)).toBe(true);
   const panels = all.filter((p) => p.type !== "row");
   expect(panels.length).toBeGreaterThan(30);
@@ -461,6 +474,50 @@ async function exportedNames(): Promise<string[]> {
   return [...names];
 }
 
+/** The series names a real Litestream with config/litestream.yml exports once it has synced a database in WAL mode
+ * with a write in it (as Kabinet leaves it), replicating to `replica(dir)`; polled until `want` are there or 5 s pass. */
+async function litestreamSeries(name: string, replica: (dir: string) => string, want: string[]): Promise<Set<string>> {
+  const dir = join(work, name);
+  const data = join(dir, "data");
+  mkdirSync(data, { recursive: true });
+  const db = new Database(join(data, "kabinet.db"));
+  db.run("PRAGMA journal_mode = WAL");
+  db.run("CREATE TABLE t (x)");
+  db.run("INSERT INTO t VALUES (1)");
+  const port = await freePort();
+  const litestream = Bun.spawn([litestreamBinary(), "replicate", "-config", LITESTREAM_CONFIG], { env: litestreamEnv(data, { url: replica(dir) }, port), stdout: "ignore", stderr: "ignore" });
+  started.push(litestream);
+  const names = new Set<string>();
+  try {
+    const until = Date.now() + 5_000;
+    while (!want.every((n) => names.has(n)) && Date.now() < until) {
+      await Bun.sleep(250);
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
+      for (const m of text.matchAll(/^([a-zA-Z_:][\w:]*)\{/gm)) names.add(m[1]!);
+    }
+  } finally {
+    await stop(litestream);
+    db.close();
+  }
+  return names;
+}
+
+test("the Litestream metrics the dashboard and alerts read are exported by Litestream 0.3.13 running config/litestream.yml", async () => {
+  const names = await litestreamSeries("litestream", (dir) => `file://${join(dir, "replica")}`, LITESTREAM_NAMES);
+  expect(LITESTREAM_NAMES.filter((n) => !names.has(n))).toEqual([]);
+});
+
+test("with a replica it cannot write from the start, Litestream has no replica counter at all (why KabinetReplicationStalled uses `unless`)", async () => {
+  // A file where the replica's directory should be: the backup server's disk is gone.
+  const names = await litestreamSeries("litestream-unwritable", (dir) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "replica"), "");
+    return `file://${join(dir, "replica")}`;
+  }, ["litestream_total_wal_bytes", "litestream_replica_wal_bytes"]);
+  expect(names.has("litestream_total_wal_bytes")).toBe(true);
+  expect(names.has("litestream_replica_wal_bytes")).toBe(false);
+});
+
 test("a real Prometheus with the shipped configuration scrapes Kabinet through the token file and evaluates every rule; a fresh install fires none", async () => {
   const { metricsPort, tokenFile } = await runningKabinet();
   const dir = join(work, "prometheus-live");
@@ -484,6 +541,14 @@ test("a real Prometheus with the shipped configuration scrapes Kabinet through t
   while ((await query('up{job="kabinet"} == 1')).length === 0 && Date.now() < until) await Bun.sleep(250);
   expect((await query('up{job="kabinet"}')).map((s) => s.metric.instance)).toEqual([`127.0.0.1:${metricsPort}`]);
   expect(await query('up{job="kabinet"} == 1')).toHaveLength(1);
+  // The name `litestream` does not resolve here, as on an install without the profile: once Prometheus has looked it
+  // up, no target, so no `up` series to alert on.
+  const lookups = async () => Number((await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).match(/^prometheus_sd_dns_lookups_total(?:\{[^}]*\})? (\S+)$/m)?.[1] ?? 0);
+  while ((await lookups()) === 0 && Date.now() < until) await Bun.sleep(250);
+  expect(await lookups()).toBeGreaterThan(0);
+  const targets = (await (await fetch(`${api}/targets`)).json()) as { data: { activeTargets: { labels: Record<string, string> }[] } };
+  expect(targets.data.activeTargets.filter((t) => t.labels.job === "litestream")).toEqual([]);
+  expect(await query('up{job="litestream"}')).toEqual([]);
   // Evaluated over real series: a rule whose matching fails on real labels reports an error here.
   type Group = { rules: { name: string; health: string; lastError?: string; state: string; lastEvaluation: string }[] };
   const evaluatedRules = async () => ((await (await fetch(`${api}/rules`)).json()) as { data: { groups: Group[] } }).data.groups.flatMap((g) => g.rules);
