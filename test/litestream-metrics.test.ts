@@ -2,7 +2,7 @@
 // (config/litestream.yml `addr`, served on the compose network) show it. While the database keeps changing,
 // litestream_total_wal_bytes (WAL copied aside locally) grows; litestream_replica_wal_bytes (shipped to the replica)
 // grows with it, and stops when the replica cannot be written. An alert on "the first grows, the second does not"
-// (see the report for the rule) is built on exactly this, checked here with a replica made unwritable.
+// (KabinetReplicationStalled in config/monitoring/alerts.yml) is built on exactly this, checked here with a replica made unwritable.
 import { afterAll, expect, test } from "bun:test";
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
