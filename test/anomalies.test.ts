@@ -6,9 +6,11 @@ import { anomalyAlerts, meta } from "../src/db/schema.ts";
 import { scanAuditForAnomalies, countAnomaliesByRule } from "../src/anomalies/anomalies.ts";
 import { writeCursor } from "../src/anomalies/anomalies.store.ts";
 import { recordAudit, searchAudit } from "../src/audit/audit.ts";
+import { completeOneTimeLink } from "../src/accounts/links.ts";
+import { invitePerson } from "../src/accounts/people-admin.ts";
 import { book } from "../src/booking/appointments.ts";
 import { createPerson } from "../src/people/people.ts";
-import { getSettings } from "../src/settings/settings.ts";
+import { getSettings, saveSettings } from "../src/settings/settings.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
@@ -101,6 +103,52 @@ describe("off-hours-admin", () => {
     const offHours = alertsOf("off-hours-admin", admin.personId);
     expect(offHours.filter((x) => x.triggeredAt === night).map((x) => x.action)).toEqual(["settings.change"]);
     expect(offHours.filter((x) => x.triggeredAt === morning)).toHaveLength(0);
+  });
+  test("after hours an admin inviting raises an alert; the invitees (a client, a new staff member) accepting raise none", async () => {
+    // The invitation services stamp their entries with the wall clock, not the installation's: so make now after
+    // hours instead (no working day today or tomorrow), and put the hours back after.
+    const saved = getSettings(inst.db)!;
+    const todayLocal = Temporal.Now.plainDateISO(saved.timeZone).dayOfWeek;
+    inst.db.transaction((tx) => saveSettings(tx, { ...saved, workingHours: { days: [((todayLocal + 2) % 7) + 1], from: "07:00", to: "20:00" } }));
+    try {
+      const from = Date.now();
+      const invitees = (["client", "staff"] as const).map((role) => {
+        const invited = invitePerson(inst, { role, email: `late-${role}@example.org`, name: `Late ${role}` }, admin.personId);
+        if (invited.kind !== "invited") throw new Error(`invite failed: ${invited.kind}`);
+        return invited;
+      });
+      for (const { token } of invitees) expect((await completeOneTimeLink(inst, token, "a long late-evening passphrase", "test")).kind).toBe("invited");
+      scanAuditForAnomalies(inst);
+
+      const accepted = searchAudit(inst.db, { actionPrefix: "invitation.accept", from }, 10);
+      expect(accepted.map((e) => e.actor).sort()).toEqual(invitees.map((i) => i.personId).sort());
+      for (const { personId } of invitees) expect(alertsOf("off-hours-admin", personId)).toEqual([]);
+      // One alert for the hour: the invitation's first entry (the person created) opens it, the rest join it (with the
+      // admin's earlier entries of the hour, which today's hours now put after hours too).
+      const adminLate = alertsOf("off-hours-admin", admin.personId).filter((a) => a.triggeredAt >= from && a.triggeredAt <= Date.now());
+      expect(adminLate.map((a) => a.action)).toEqual(["person.create"]);
+      expect(adminLate[0]!.count).toBeGreaterThanOrEqual(4);
+      const invited = searchAudit(inst.db, { actor: admin.personId, actionPrefix: "invitation.create", from }, 10);
+      expect(invited).toHaveLength(2);
+      expect(adminLate[0]!.lastAt).toBe(invited[0]!.at.getTime());
+    } finally {
+      inst.db.transaction((tx) => saveSettings(tx, saved));
+    }
+  });
+
+  test("the console's admin actions at night raise an alert; the system's and self-registration's raise none", () => {
+    const today = Temporal.Now.plainDateISO("Europe/Moscow");
+    const thursday = today.add({ days: (4 - today.dayOfWeek + 7) % 7 });
+    const night = thursday.toZonedDateTime({ timeZone: "Europe/Moscow", plainTime: "01:00" }).epochMilliseconds;
+    inst.db.transaction((tx) => {
+      recordAudit(tx, inst.vault, { actor: "cli", action: "keys.rotate", details: { rewrapped: 3 }, at: night });
+      recordAudit(tx, inst.vault, { actor: "system", action: "keys.rotate", details: { rewrapped: 0 }, at: night });
+      recordAudit(tx, inst.vault, { actor: "self-registration", action: "person.create", target: "someone", at: night });
+      recordAudit(tx, inst.vault, { actor: spec.personId, action: "settings.change", details: {}, at: night }); // not an admin
+    });
+    scanAuditForAnomalies(inst);
+    expect(alertsOf("off-hours-admin", "cli").filter((a) => a.triggeredAt === night).map((a) => a.action)).toEqual(["keys.rotate"]);
+    for (const subject of ["system", "self-registration", spec.personId]) expect(alertsOf("off-hours-admin", subject)).toEqual([]);
   });
 });
 

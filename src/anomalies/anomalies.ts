@@ -15,7 +15,7 @@ import { appointmentOfRoom, getAppointment } from "../booking/appointments.ts";
 import { type AuditEntry, readAuditAfter, recordAudit, searchAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import type { Installation } from "../installation.ts";
-import { personName } from "../people/people.ts";
+import { personName, readingOf } from "../people/people.ts";
 import { getSettings, type OrgHours, DEFAULT_ORG_HOURS } from "../settings/settings.ts";
 import { queueAlertMails } from "./anomaly-mail.ts";
 import * as store from "./anomalies.store.ts";
@@ -59,6 +59,8 @@ interface ScanContext {
   timeZone: string;
   /** Whose record each read entry was, by entry id: a batch's entries are read again as part of the windows. */
   readers: Map<number, string>;
+  /** Whether each actor counts as an admin, by actor, once per batch. */
+  admins: Map<string, boolean>;
 }
 
 /** Runs every rule over the audit entries written since the last scan. Returns how many entries and new alerts. */
@@ -73,7 +75,7 @@ export function scanAuditForAnomalies(deps: AnomalyDeps): { scanned: number; rai
         const entries = readAuditAfter(tx, cursor, SCAN_BATCH);
         if (entries.length === 0) return null;
         const settings = getSettings(tx);
-        const ctx: ScanContext = { db: tx, hours: settings?.workingHours ?? DEFAULT_ORG_HOURS, timeZone: settings?.timeZone ?? "UTC", readers: new Map() };
+        const ctx: ScanContext = { db: tx, hours: settings?.workingHours ?? DEFAULT_ORG_HOURS, timeZone: settings?.timeZone ?? "UTC", readers: new Map(), admins: new Map() };
         const pending = entries.filter((e) => e.at.getTime() >= since).flatMap((entry) => watchesOf(ctx, entry).map((watch) => ({ entry, watch })));
         const windows = loadWindows(ctx, pending);
         let newAlerts = 0;
@@ -101,7 +103,7 @@ function watchesOf(ctx: ScanContext, e: AuditEntry): Watch[] {
   const byPerson = e.actor !== "anonymous";
   if (byPerson && isRecordRead(e.action)) watches.push({ rule: "bulk-record-reads", subject: e.actor, key: clientOfRead(ctx, e) });
   if (byPerson && isExport(e.action)) watches.push({ rule: "export", subject: e.actor, key: String(e.id) });
-  if (byPerson && isAdminAction(e.action) && isOutsideHours(at, ctx.hours, ctx.timeZone)) watches.push({ rule: "off-hours-admin", subject: e.actor, key: String(e.id) });
+  if (isAdminAction(e.action) && isAdmin(ctx, e.actor) && isOutsideHours(at, ctx.hours, ctx.timeZone)) watches.push({ rule: "off-hours-admin", subject: e.actor, key: String(e.id) });
   if (byPerson && e.action === BREAK_GLASS_ACTION) watches.push({ rule: "break-glass", subject: e.actor, key: String(e.id) });
   if (e.action === SIGNIN_FAILURE_ACTION) {
     if (e.target) watches.push({ rule: "signin-failures-account", subject: e.target, key: String(e.id) });
@@ -109,6 +111,22 @@ function watchesOf(ctx: ScanContext, e: AuditEntry): Watch[] {
     if (typeof tag === "string" && tag) watches.push({ rule: "signin-failures-address", subject: tag, key: String(e.id) });
   }
   return watches;
+}
+
+/**
+ * Whether an entry's actor is an admin: a person whose role is admin now (read when the scan runs, every minute, so
+ * a role changed since the entry counts as changed), or "cli", the console (someone holding the data directory and
+ * its key: an admin action at 3 am from there is as worth a look). "system" (the server finishing a key rotation at
+ * start), "setup" and "self-registration" are nobody's choice at that hour, so they raise nothing.
+ */
+function isAdmin(ctx: ScanContext, actor: string): boolean {
+  if (actor === "cli") return true;
+  let admin = ctx.admins.get(actor);
+  if (admin === undefined) {
+    admin = readingOf(ctx.db, actor)?.role === "admin";
+    ctx.admins.set(actor, admin);
+  }
+  return admin;
 }
 
 /** Whose record a read was: the appointment's or the room's client, the person read; else the record itself. */
