@@ -323,7 +323,13 @@ export function acknowledgeAlert(deps: Pick<Installation, "db" | "vault">, id: n
   );
 }
 
-/** Alerts raised so far, by rule (every rule present, 0 when none): kabinet_anomalies_total{rule} reads it. */
+/**
+ * Alerts raised so far, by rule (every rule present, 0 when none): kabinet_anomalies_total{rule} reads it.
+ * A count of rows, not of events since the process started: it survives restarts (no reset), but restoring an older
+ * backup lowers it, which Prometheus reads as a counter reset, and increase() then counts the restored total as new,
+ * so KabinetSecurityAnomaly (increase over 10 minutes) fires for each rule whose count the restore lowered. After a
+ * restore, check Admin → Alerts (the restored alerts, nothing new) before acting on that alert.
+ */
 export function countAnomaliesByRule(db: Queryable): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(ANOMALY_RULES.map((r) => [r, 0]));
   for (const { rule, n } of store.countByRule(db)) if (Object.hasOwn(counts, rule)) counts[rule] = n;
