@@ -3,12 +3,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { anomalyAlerts, meta } from "../src/db/schema.ts";
-import { scanAuditForAnomalies, countAnomaliesByRule } from "../src/anomalies/anomalies.ts";
-import { writeCursor } from "../src/anomalies/anomalies.store.ts";
+import { countAnomaliesByRule, scanAuditForAnomalies, scanAuditInSlices } from "../src/anomalies/anomalies.ts";
+import { readCursor, writeCursor } from "../src/anomalies/anomalies.store.ts";
 import { recordAudit, searchAudit } from "../src/audit/audit.ts";
+import { completeOneTimeLink } from "../src/accounts/links.ts";
+import { invitePerson } from "../src/accounts/people-admin.ts";
 import { book } from "../src/booking/appointments.ts";
 import { createPerson } from "../src/people/people.ts";
-import { getSettings } from "../src/settings/settings.ts";
+import { getSettings, saveSettings } from "../src/settings/settings.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
@@ -20,13 +22,16 @@ let spec: TestPerson;
 let serviceId: string;
 let day = 0;
 
+/** Scans to the end of the log in one call (the server scans in slices; see "the scan" tests). */
+const scanAll = () => scanAuditForAnomalies(inst, { sliceMs: Infinity });
+
 beforeAll(async () => {
   inst = makeInstallation({ KABINET_PUBLIC_URL: "https://consult.example.org", KABINET_TRUST_PROXY: "true" });
   admin = await setUpOrganisation(inst);
   spec = await addPerson(inst, admin.personId, "specialist");
   setHours(inst, spec.personId, everyDay("UTC", "08:00", "18:00"));
   serviceId = makeService(inst, admin.personId, [spec.personId], { durationMinutes: 50, bufferAfterMinutes: 10 }).id;
-  scanAuditForAnomalies(inst); // whatever setup did (at whatever hour this runs) is behind the cursor
+  scanAll(); // whatever setup did (at whatever hour this runs) is behind the cursor
 });
 afterAll(() => inst.close());
 afterEach(() => inst.clock.release());
@@ -76,7 +81,7 @@ describe("bulk-record-reads", () => {
     const c = signedInClient(inst, calm);
     for (const id of appointments.slice(0, 5)) expect((await c.get(`/appointments/${id}`)).status).toBe(200);
 
-    expect(scanAuditForAnomalies(inst).raised).toBeGreaterThanOrEqual(1);
+    expect(scanAll().raised).toBeGreaterThanOrEqual(1);
     const raised = alertsOf("bulk-record-reads", busy.personId);
     expect(raised).toHaveLength(1);
     expect(raised[0]!.count).toBe(25); // raised at the 20th, grown while the window lasted
@@ -96,11 +101,57 @@ describe("off-hours-admin", () => {
     expect((await signedInClient(inst, admin).post("/admin/settings", settingsForm())).status).toBe(200);
     inst.clock.set(morning); // a fresh session: the night's has idled out by then
     expect((await signedInClient(inst, admin).post("/admin/settings", settingsForm())).status).toBe(200);
-    scanAuditForAnomalies(inst);
+    scanAll();
 
     const offHours = alertsOf("off-hours-admin", admin.personId);
     expect(offHours.filter((x) => x.triggeredAt === night).map((x) => x.action)).toEqual(["settings.change"]);
     expect(offHours.filter((x) => x.triggeredAt === morning)).toHaveLength(0);
+  });
+  test("after hours an admin inviting raises an alert; the invitees (a client, a new staff member) accepting raise none", async () => {
+    // The invitation services stamp their entries with the wall clock, not the installation's: so make now after
+    // hours instead (no working day today or tomorrow), and put the hours back after.
+    const saved = getSettings(inst.db)!;
+    const todayLocal = Temporal.Now.plainDateISO(saved.timeZone).dayOfWeek;
+    inst.db.transaction((tx) => saveSettings(tx, { ...saved, workingHours: { days: [((todayLocal + 2) % 7) + 1], from: "07:00", to: "20:00" } }));
+    try {
+      const from = Date.now();
+      const invitees = (["client", "staff"] as const).map((role) => {
+        const invited = invitePerson(inst, { role, email: `late-${role}@example.org`, name: `Late ${role}` }, admin.personId);
+        if (invited.kind !== "invited") throw new Error(`invite failed: ${invited.kind}`);
+        return invited;
+      });
+      for (const { token } of invitees) expect((await completeOneTimeLink(inst, token, "a long late-evening passphrase", "test")).kind).toBe("invited");
+      scanAll();
+
+      const accepted = searchAudit(inst.db, { actionPrefix: "invitation.accept", from }, 10);
+      expect(accepted.map((e) => e.actor).sort()).toEqual(invitees.map((i) => i.personId).sort());
+      for (const { personId } of invitees) expect(alertsOf("off-hours-admin", personId)).toEqual([]);
+      // One alert for the hour: the invitation's first entry (the person created) opens it, the rest join it (with the
+      // admin's earlier entries of the hour, which today's hours now put after hours too).
+      const adminLate = alertsOf("off-hours-admin", admin.personId).filter((a) => a.triggeredAt >= from && a.triggeredAt <= Date.now());
+      expect(adminLate.map((a) => a.action)).toEqual(["person.create"]);
+      expect(adminLate[0]!.count).toBeGreaterThanOrEqual(4);
+      const invited = searchAudit(inst.db, { actor: admin.personId, actionPrefix: "invitation.create", from }, 10);
+      expect(invited).toHaveLength(2);
+      expect(adminLate[0]!.lastAt).toBe(invited[0]!.at.getTime());
+    } finally {
+      inst.db.transaction((tx) => saveSettings(tx, saved));
+    }
+  });
+
+  test("the console's admin actions at night raise an alert; the system's and self-registration's raise none", () => {
+    const today = Temporal.Now.plainDateISO("Europe/Moscow");
+    const thursday = today.add({ days: (4 - today.dayOfWeek + 7) % 7 });
+    const night = thursday.toZonedDateTime({ timeZone: "Europe/Moscow", plainTime: "01:00" }).epochMilliseconds;
+    inst.db.transaction((tx) => {
+      recordAudit(tx, inst.vault, { actor: "cli", action: "keys.rotate", details: { rewrapped: 3 }, at: night });
+      recordAudit(tx, inst.vault, { actor: "system", action: "keys.rotate", details: { rewrapped: 0 }, at: night });
+      recordAudit(tx, inst.vault, { actor: "self-registration", action: "person.create", target: "someone", at: night });
+      recordAudit(tx, inst.vault, { actor: spec.personId, action: "settings.change", details: {}, at: night }); // not an admin
+    });
+    scanAll();
+    expect(alertsOf("off-hours-admin", "cli").filter((a) => a.triggeredAt === night).map((a) => a.action)).toEqual(["keys.rotate"]);
+    for (const subject of ["system", "self-registration", spec.personId]) expect(alertsOf("off-hours-admin", subject)).toEqual([]);
   });
 });
 
@@ -113,7 +164,7 @@ describe("failed sign-ins", () => {
       const c = signInFrom(address);
       for (let i = 0; i < 5; i++) expect((await c.post("/signin", { email: target.email, password: `wrong ${i}` })).status).toBe(422);
     }
-    scanAuditForAnomalies(inst);
+    scanAll();
     expect(alertsOf("signin-failures-account", target.personId).map((a) => a.count)).toEqual([10]);
     // The audit names the address only by a keyed tag; five from each is below the address rule's limit.
     const failures = searchAudit(inst.db, { actionPrefix: "signin.failure" }, 1000);
@@ -127,7 +178,7 @@ describe("failed sign-ins", () => {
     const c = signInFrom("198.51.100.7");
     const emails = ["a", "b", "c", "d", "e"].map((x) => `nobody-${x}@example.org`);
     for (const email of emails) for (let i = 0; i < 2; i++) expect((await c.post("/signin", { email, password: "guess" })).status).toBe(422);
-    scanAuditForAnomalies(inst);
+    scanAll();
     const byAddress = alerts().filter((a) => a.rule === "signin-failures-address" && a.count === 10);
     expect(byAddress).toHaveLength(1);
     expect(byAddress[0]!.subject).toMatch(/^[0-9a-f]{16}$/);
@@ -145,7 +196,7 @@ describe("exports and break-glass access", () => {
       recordAudit(tx, inst.vault, { actor: who.id, action: "record.break-glass", target: "y", at: now + 120_000 });
       recordAudit(tx, inst.vault, { actor: who.id, action: "records.exported", at: now + 180_000 }); // not an export
     });
-    scanAuditForAnomalies(inst);
+    scanAll();
     expect(alertsOf("export", who.id).map((a) => [a.count, a.action])).toEqual([[2, "records.export"]]);
     expect(alertsOf("break-glass", who.id).map((a) => [a.count, a.action])).toEqual([[1, "record.break-glass"]]);
   });
@@ -156,15 +207,15 @@ describe("the scan", () => {
     const busy = await addPerson(inst, admin.personId, "staff");
     const b = signedInClient(inst, busy);
     for (const id of clientsWithAppointments(21)) await b.get(`/appointments/${id}`);
-    scanAuditForAnomalies(inst);
+    scanAll();
     const before = alerts();
     expect(alertsOf("bulk-record-reads", busy.personId)).toHaveLength(1);
     writeCursor(inst.db, 0);
-    const again = scanAuditForAnomalies(inst);
+    const again = scanAll();
     expect(again.scanned).toBeGreaterThan(21);
     expect(again.raised).toBe(0);
     expect(alerts()).toEqual(before);
-    expect(scanAuditForAnomalies(inst)).toEqual({ scanned: 0, raised: 0 });
+    expect(scanAll()).toEqual({ scanned: 0, raised: 0, more: false });
   });
 
   test("the first scan (an upgraded installation) raises nothing about entries older than a day", async () => {
@@ -174,9 +225,56 @@ describe("the scan", () => {
     inst.clock.release();
     inst.db.delete(meta).where(eq(meta.key, "anomalies.cursor")).run(); // as before this version's first start
     const before = alerts();
-    expect(scanAuditForAnomalies(inst).raised).toBe(0);
+    expect(scanAll().raised).toBe(0);
     expect(alerts()).toEqual(before);
     expect(alerts().some((a) => a.triggeredAt === longAgo)).toBe(false);
+    // It started after the newest entry older than a day (here the night's settings change): the older were not read.
+    expect(readCursor(inst.db)).toBe(searchAudit(inst.db, { actionPrefix: "settings.change", to: longAgo + 1 }, 1)[0]!.id);
+  });
+
+  /** `bursts` times 25 reads of distinct clients' records by one staff member, an hour apart, each read followed by 10 unwatched entries. */
+  function readingBacklog(bursts: number): { reader: string; written: number; start: number } {
+    const reader = createPerson(inst, { role: "staff", email: `backlog-${bursts}@example.org`, name: "Bea Backlog" }, admin.personId)!.id;
+    scanAll();
+    const start = Date.now() - 6 * 3600_000;
+    let written = 0;
+    inst.db.transaction((tx) => {
+      for (let burst = 0; burst < bursts; burst++) {
+        for (let i = 0; i < 25; i++) {
+          const at = start + burst * 3600_000 + i * 10_000;
+          recordAudit(tx, inst.vault, { actor: reader, action: "person.view", target: `client-${bursts}-${burst}-${i}`, at });
+          for (let f = 1; f <= 10; f++) recordAudit(tx, inst.vault, { actor: reader, action: "schedule.view", at: at + f });
+          written += 11;
+        }
+      }
+    });
+    return { reader, written, start };
+  }
+
+  test("a backlog larger than one slice is finished over several calls: every entry scanned once, each alert raised once", () => {
+    const { reader, written, start } = readingBacklog(3);
+    const slices = [scanAuditForAnomalies(inst, { sliceMs: 0 })]; // no time at all: one batch per call
+    while (slices.at(-1)!.more) slices.push(scanAuditForAnomalies(inst, { sliceMs: 0 }));
+
+    expect(slices.length).toBeGreaterThanOrEqual(3);
+    expect(slices.reduce((n, x) => n + x.scanned, 0)).toBe(written);
+    expect(slices.reduce((n, x) => n + x.raised, 0)).toBe(3);
+    // Each burst's alert fires at its 20th read and grows to 25, though bursts straddle the batches.
+    const expected = [0, 1, 2].map((burst) => [start + burst * 3600_000 + 19 * 10_000, 25]);
+    expect(alertsOf("bulk-record-reads", reader).map((a) => [a.triggeredAt, a.count])).toEqual(expected);
+    expect(scanAll()).toEqual({ scanned: 0, raised: 0, more: false });
+  });
+
+  test("the server's scan in slices lets timers and requests run between slices, and still reaches the end", async () => {
+    const { reader, written } = readingBacklog(1);
+    const from = readCursor(inst.db)!;
+    let cursorWhenTimerRan: number | null = null;
+    setTimeout(() => (cursorWhenTimerRan = readCursor(inst.db)), 0);
+    expect(await scanAuditInSlices(inst, { sliceMs: 0 })).toEqual({ scanned: written, raised: 1 });
+    expect(cursorWhenTimerRan).toBeGreaterThan(from);
+    expect(cursorWhenTimerRan).toBeLessThan(from + written);
+    expect(readCursor(inst.db)).toBe(from + written);
+    expect(alertsOf("bulk-record-reads", reader).map((a) => a.count)).toEqual([25]);
   });
 
   test("countAnomaliesByRule names every rule, with the alerts raised so far", () => {
@@ -194,7 +292,7 @@ describe("the alerts page", () => {
     inst.clock.set(night);
     expect((await signedInClient(inst, owl).post("/admin/settings", settingsForm())).status).toBe(200);
     inst.clock.release();
-    scanAuditForAnomalies(inst);
+    scanAll();
     const raised = alertsOf("off-hours-admin", owl.personId).filter((a) => a.triggeredAt === night);
     expect(raised).toHaveLength(1);
     return { owl, id: raised[0]!.id };

@@ -11,6 +11,12 @@ describe("which entries the rules watch", () => {
     ["settings.logo", true],
     ["person.role", true],
     ["invitation.create", true],
+    ["invitation.reissue", true],
+    ["person.create", true],
+    ["invitation.accept", false],
+    ["consent.accept", false],
+    ["password.change", false],
+    ["backup.create", false],
     ["keys.rotate", true],
     ["two-factor.reset-by-admin", true],
     ["anomaly.acknowledge", true],
@@ -18,6 +24,7 @@ describe("which entries the rules watch", () => {
     ["signin.failure", false],
     ["two-factor.enable", false],
     ["settings", false],
+    ["settings.anything-new", false],
   ])("%s is an admin action: %p", (action, expected) => expect(isAdminAction(action)).toBe(expected));
 
   test.each([
