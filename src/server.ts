@@ -3,7 +3,7 @@ import { type App, createApp } from "./app.ts";
 import { pruneEmailCodes } from "./accounts/email-codes.ts";
 import { pruneFailures } from "./accounts/throttle.ts";
 import { pruneFinishedJobs } from "./jobs/queue.ts";
-import { scanAuditForAnomalies } from "./anomalies/anomalies.ts";
+import { scanAuditInSlices } from "./anomalies/anomalies.ts";
 import { type Installation, StartupError } from "./installation.ts";
 import { createMetrics, type Metrics } from "./ops/metrics.ts";
 import { opsCounters } from "./ops/metrics-counters.ts";
@@ -105,13 +105,16 @@ export function startServer(inst: Installation, options: ServerOptions = {}): Ru
     }
   }, HOUSEKEEPING_MS);
   timer.unref();
-  // Anomaly alerts: the audit entries since the last scan, every minute (src/anomalies/anomalies.ts).
+  // Anomaly alerts: the audit entries since the last scan, every minute (src/anomalies/anomalies.ts), in short slices
+  // so a backlog never holds requests up; one scan at a time, and stop() lets the one under way finish.
+  let anomalyScan: Promise<void> | null = null;
   const anomalyTimer = setInterval(() => {
-    try {
-      scanAuditForAnomalies(inst);
-    } catch (err) {
-      inst.log.error("anomaly scan failed", { error: (err as Error).name });
-    }
+    if (anomalyScan) return;
+    anomalyScan = scanAuditInSlices(inst)
+      .then(() => {}, (err: unknown) => inst.log.error("anomaly scan failed", { error: (err as Error).name }))
+      .finally(() => {
+        anomalyScan = null;
+      });
   }, ANOMALY_SCAN_MS);
   anomalyTimer.unref();
   const checkpoint = () => {
@@ -135,6 +138,7 @@ export function startServer(inst: Installation, options: ServerOptions = {}): Ru
     async stop(options = {}) {
       clearInterval(timer);
       clearInterval(anomalyTimer);
+      await anomalyScan;
       clearInterval(checkpoints);
       await jobs.stop();
       await metricsListener?.stop();
