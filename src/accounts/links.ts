@@ -66,10 +66,10 @@ export async function completeOneTimeLink(deps: AccountDeps, token: string, pass
       store.updateAccount(tx, personId, { passwordHash: hash, status: "active", passwordChangedAt: deps.clock.now() });
       invalidatePersonSessions(tx, personId);
       if (open.purpose === "reset") {
-        recordAudit(tx, vault, { actor: personId, action: "password.reset", target: personId });
+        recordAudit(tx, vault, { at: deps.clock.now(), actor: personId, action: "password.reset", target: personId });
         return { kind: "reset" as const };
       }
-      recordAudit(tx, vault, { actor: personId, action: "invitation.accept", target: personId });
+      recordAudit(tx, vault, { at: deps.clock.now(), actor: personId, action: "invitation.accept", target: personId });
       const account = store.getAccount(tx, personId)!;
       const stage = account.totpSecret ? "second-factor" : requiresTwoFactor(open.person.role, getSettings(tx)) ? "enrol" : "full";
       const { token: sessionToken, session } = createSession(tx, { personId, stage, device }, deps.clock.now());

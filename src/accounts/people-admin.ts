@@ -42,7 +42,7 @@ export function invitePerson(deps: AccountDeps, input: { email: string; name: st
       store.insertAccount(tx, { personId: person.id, status: "invited", createdAt: deps.clock.now() });
       const token = createOneTimeLink(tx, person.id, "invite", actor, deps.clock.now());
       queueLinkMail(tx, vault, deps.config.publicUrl, person.id, "invite", token, deps.clock.now() + LINK_LIFETIME_MS.invite);
-      recordAudit(tx, vault, { actor, action: "invitation.create", target: person.id, details: { role: input.role } });
+      recordAudit(tx, vault, { at: deps.clock.now(), actor, action: "invitation.create", target: person.id, details: { role: input.role } });
       return { kind: "invited" as const, personId: person.id, token };
     },
     { behavior: "immediate" },
@@ -56,7 +56,7 @@ export function reissueInvitation(deps: AccountDeps, personId: string, actor: st
       if (store.getAccount(tx, personId)?.status !== "invited") return null;
       const token = createOneTimeLink(tx, personId, "invite", actor, deps.clock.now());
       queueLinkMail(tx, deps.vault, deps.config.publicUrl, personId, "invite", token, deps.clock.now() + LINK_LIFETIME_MS.invite);
-      recordAudit(tx, deps.vault, { actor, action: "invitation.reissue", target: personId });
+      recordAudit(tx, deps.vault, { at: deps.clock.now(), actor, action: "invitation.reissue", target: personId });
       return token;
     },
     { behavior: "immediate" },
@@ -82,7 +82,7 @@ export function changeRole(deps: AccountDeps, personId: string, role: Role, acto
         store.deleteEmailCode(tx, personId);
       }
       endCalendarFeeds(tx, personId); // a feed shows what the old role saw
-      recordAudit(tx, deps.vault, { actor, action: "person.role", target: personId, details: { from: person.role, to: role } });
+      recordAudit(tx, deps.vault, { at: deps.clock.now(), actor, action: "person.role", target: personId, details: { from: person.role, to: role } });
       return "ok";
     },
     { behavior: "immediate" },
@@ -99,7 +99,7 @@ export function setAccountActive(deps: AccountDeps, personId: string, active: bo
       if (active) {
         if (account.status !== "deactivated") return "ok";
         store.updateAccount(tx, personId, { status: account.passwordHash ? "active" : "invited" });
-        recordAudit(tx, deps.vault, { actor, action: "person.reactivate", target: personId });
+        recordAudit(tx, deps.vault, { at: deps.clock.now(), actor, action: "person.reactivate", target: personId });
         return "ok";
       }
       if (account.status === "deactivated") return "ok";
@@ -107,7 +107,7 @@ export function setAccountActive(deps: AccountDeps, personId: string, active: bo
       store.updateAccount(tx, personId, { status: "deactivated" });
       const ended = invalidatePersonSessions(tx, personId);
       endCalendarFeeds(tx, personId);
-      recordAudit(tx, deps.vault, { actor, action: "person.deactivate", target: personId, details: { sessionsEnded: ended } });
+      recordAudit(tx, deps.vault, { at: deps.clock.now(), actor, action: "person.deactivate", target: personId, details: { sessionsEnded: ended } });
       return "ok";
     },
     { behavior: "immediate" },
@@ -128,7 +128,7 @@ export async function resetTwoFactorOf(deps: AccountDeps, personId: string, admi
       store.updateAccount(tx, personId, { totpSecret: null, totpPending: null, totpLastStep: null, emailSecondFactor: false });
       store.deleteRecoveryCodes(tx, personId);
       const ended = invalidatePersonSessions(tx, personId);
-      recordAudit(tx, deps.vault, { actor: adminId, action: "two-factor.reset-by-admin", target: personId, details: { sessionsEnded: ended } });
+      recordAudit(tx, deps.vault, { at: deps.clock.now(), actor: adminId, action: "two-factor.reset-by-admin", target: personId, details: { sessionsEnded: ended } });
       return "ok";
     },
     { behavior: "immediate" },
@@ -143,7 +143,7 @@ export function createPasswordResetLink(deps: AccountDeps, personId: string, act
       if (account.status !== "active") return "not-active";
       const token = createOneTimeLink(tx, personId, "reset", actor, deps.clock.now());
       queueLinkMail(tx, deps.vault, deps.config.publicUrl, personId, "reset", token, deps.clock.now() + LINK_LIFETIME_MS.reset);
-      recordAudit(tx, deps.vault, { actor, action: "password.reset-link", target: personId });
+      recordAudit(tx, deps.vault, { at: deps.clock.now(), actor, action: "password.reset-link", target: personId });
       return token;
     },
     { behavior: "immediate" },
