@@ -67,6 +67,7 @@ beforeAll(async () => {
     { name: "service-form", as: "admin", path: "/admin/services/new" },
     { name: "settings", as: "admin", path: "/admin/settings" },
     { name: "alerts", as: "admin", path: "/admin/alerts" },
+    { name: "backups", as: "admin", path: "/admin/backups" },
     { name: "people", as: "admin", path: "/admin/people" },
     { name: "media", as: "admin", path: "/admin/media" },
   ];
