@@ -112,7 +112,7 @@ test("a server showing another host key than KABINET_BACKUP_SFTP_HOST_KEY is ref
     const outcome = await createBackup(inst, "system");
     if (!outcome.ok) throw new Error(outcome.problem);
     const problem = `the SFTP server 127.0.0.1:${port} showed host key ${hostKeyFingerprint}, not KABINET_BACKUP_SFTP_HOST_KEY ${otherFingerprint}: refused. If its key changed on purpose, set the new fingerprint (ssh-keygen -lf on its host key)`;
-    expect(outcome.offsite).toEqual({ ok: false, problem });
+    expect(JSON.stringify(outcome.offsite)).toBe(JSON.stringify({ ok: false, problem }));
     expect(readdirSync(remote).sort()).toEqual(before);
     const status = readBackupStatus(inst.config.backup.dir);
     expect(status.lastOffsiteFailure?.problem).toBe(problem);
@@ -224,5 +224,42 @@ test("stopping the schedule gives up a copy to a stalled SFTP server at once ins
   } finally {
     signalSshd("SIGCONT");
     inst.close();
+  }
+}, 30_000);
+
+test("an SFTP server that completes the SSH handshake but never answers the SFTP subsystem is given up at the deadline", async () => {
+  // A second sshd whose "sftp" subsystem swallows the request: the connection stays alive (keepalives are answered),
+  // so only the copy's own deadline ends it.
+  const silentPort = await freePort();
+  const config = join(dir, "sshd_silent_config");
+  writeFileSync(
+    config,
+    readFileSync(join(dir, "sshd_config"), "utf8")
+      .replace(`Port ${port}`, `Port ${silentPort}`)
+      .replace(`PidFile ${join(dir, "sshd.pid")}`, `PidFile ${join(dir, "sshd_silent.pid")}`)
+      .replace("Subsystem sftp internal-sftp", "Subsystem sftp /bin/cat >/dev/null"),
+  );
+  const silent = Bun.spawn(["/usr/sbin/sshd", "-D", "-e", "-f", config], { stdout: "ignore", stderr: "ignore" });
+  const inst = makeInstallation({ ...sftpEnv(hostKeyFingerprint), KABINET_BACKUP_SFTP_URL: `sftp://root@127.0.0.1:${silentPort}${remote}` });
+  try {
+    for (let i = 0; ; i++) {
+      const probe = await Bun.connect({ hostname: "127.0.0.1", port: silentPort, socket: { data() {} } }).catch(() => null);
+      if (probe) {
+        probe.end();
+        break;
+      }
+      if (i > 100) throw new Error("the second sshd did not listen");
+      await Bun.sleep(50);
+    }
+    const began = performance.now();
+    const outcome = await createBackup({ ...inst, offsiteLimits: SHORT }, "system");
+    if (!outcome.ok) throw new Error(outcome.problem);
+    expect(performance.now() - began).toBeLessThan(SHORT.floorMs + 2_000);
+    const problem = `the SFTP server 127.0.0.1:${silentPort} did not finish the copy within 2 s (it stopped answering): check the server and the network to it`;
+    expect(JSON.stringify(outcome.offsite)).toBe(JSON.stringify({ ok: false, problem }));
+    expect(readBackupStatus(inst.config.backup.dir).lastOffsiteFailure?.problem).toBe(problem);
+  } finally {
+    inst.close();
+    await stop(silent);
   }
 }, 30_000);
