@@ -57,7 +57,9 @@ export function listBackups(backupDir: string): { name: string; at: number; byte
 // The copy off the box is not part of it: a slow or stalled SFTP server must not hold up the next local backup.
 const running = new Map<string, Promise<LocalOutcome>>();
 // Copies off the box under way per backup dir, one after the other (retention on the remote dir must not race).
-const copying = new Map<string, { done: Promise<unknown>; stop: AbortController }>();
+const copying = new Map<string, { file: string; copy: Promise<OffsiteOutcome>; done: Promise<unknown>; stop: AbortController }>();
+
+type OffsiteOutcome = { ok: true } | { ok: false; problem: string };
 
 type LocalOutcome = { ok: true; run: BackupRun; deleted: string[] } | { ok: false; problem: string };
 
@@ -82,22 +84,25 @@ export function abortOffsiteCopies(backupDir: string): void {
   copying.get(backupDir)?.stop.abort();
 }
 
-function copyBackupOffsite(deps: BackupDeps, run: BackupRun): Promise<{ ok: true } | { ok: false; problem: string }> {
+function copyBackupOffsite(deps: BackupDeps, run: BackupRun): Promise<OffsiteOutcome> {
   const { config, clock, log } = deps;
   const dir = config.backup.dir;
   const previous = copying.get(dir);
+  // A caller that joined the backup joins its copy too, rather than sending the same file again.
+  if (previous?.file === run.file) return previous.copy;
   const stop = previous?.stop ?? new AbortController();
-  const copy = (async () => {
+  const copy = (async (): Promise<OffsiteOutcome> => {
     await previous?.done;
     const offsite = await copyOffsite(config.backup.sftp!, join(dir, run.file), config.backup.keep, { limits: deps.offsiteLimits, signal: stop.signal });
-    if (offsite.ok) updateBackupStatus(dir, { lastOffsite: { ...run, at: clock.now() } });
-    else {
-      updateBackupStatus(dir, { lastOffsiteFailure: { at: clock.now(), problem: offsite.problem } });
-      log.error("the backup's copy off the box failed", { problem: offsite.problem });
+    if (!offsite.ok) log.error("the backup's copy off the box failed", { problem: offsite.problem });
+    try {
+      updateBackupStatus(dir, offsite.ok ? { lastOffsite: { ...run, at: clock.now() } } : { lastOffsiteFailure: { at: clock.now(), problem: offsite.problem } });
+    } catch (err) {
+      log.error("the copy off the box's outcome could not be recorded in status.json", { problem: describe(err) });
     }
     return offsite;
   })();
-  const entry = { done: copy.catch(() => {}), stop };
+  const entry = { file: run.file, copy, done: copy.catch(() => {}), stop };
   copying.set(dir, entry);
   void entry.done.then(() => {
     if (copying.get(dir) === entry) copying.delete(dir);
