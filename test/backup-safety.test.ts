@@ -63,12 +63,12 @@ test.skipIf(!tinyDisksWork)("a backup dir's disk without room for the snapshot a
   expect(readdirSync(inst.config.backup.dir)).toEqual(["status.json"]);
 });
 
-test("a snapshot a crashed backup left in the backup dir is not listed as a backup and is removed a day later", async () => {
+test("a snapshot or status file a crashed process left in the backup dir is not listed as a backup and is removed a day later", async () => {
   inst = makeInstallation();
   const dir = inst.config.backup.dir;
   mkdirSync(dir, { recursive: true });
-  const leftover = join(dir, "backup-snapshot-1-1.db");
-  writeFileSync(leftover, "half a snapshot");
+  writeFileSync(join(dir, "backup-snapshot-1-1.db"), "half a snapshot");
+  writeFileSync(join(dir, "status.json.1-abc.tmp"), "half a status");
   inst.clock.set(Date.now() + 2 * 86_400_000);
   const outcome = await createBackup(inst, "system");
   if (!outcome.ok) throw new Error(outcome.problem);

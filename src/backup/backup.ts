@@ -232,14 +232,15 @@ async function* pieces(file: import("node:fs/promises").FileHandle, size: number
 }
 
 /**
- * Deletes what the retention rule lets go, and `.part` files a crashed backup left more than a day ago (a younger one
- * may be another process's backup under way); the backup names deleted.
+ * Deletes what the retention rule lets go, and `.part` and status temporary files a crashed process left more than a
+ * day ago (a younger one may be another process's under way); the backup names deleted.
  */
 export function applyRetention(dir: string, keep: Config["backup"]["keep"], now: number): string[] {
   const names = readdirSync(dir);
   const doomed = backupsToDelete(names, keep);
   for (const name of doomed) rmSync(join(dir, name), { force: true });
   removeStale(dir, (n) => n.endsWith(".kbk.part"), now);
+  removeStale(dir, (n) => n.startsWith("status.json.") && n.endsWith(".tmp"), now); // a writer that died mid-write
   return doomed;
 }
 
