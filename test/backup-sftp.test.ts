@@ -6,8 +6,10 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createBackup } from "../src/backup/backup.ts";
+import { backupRunning, createBackup } from "../src/backup/backup.ts";
+import { startBackupSchedule } from "../src/backup/schedule.ts";
 import { readBackupStatus } from "../src/backup/status.ts";
+import { createMetrics } from "../src/ops/metrics.ts";
 import { makeInstallation, runCli, tempDir } from "./support/installation.ts";
 import { freePort, stop } from "./support/processes.ts";
 
@@ -110,7 +112,7 @@ test("a server showing another host key than KABINET_BACKUP_SFTP_HOST_KEY is ref
     const outcome = await createBackup(inst, "system");
     if (!outcome.ok) throw new Error(outcome.problem);
     const problem = `the SFTP server 127.0.0.1:${port} showed host key ${hostKeyFingerprint}, not KABINET_BACKUP_SFTP_HOST_KEY ${otherFingerprint}: refused. If its key changed on purpose, set the new fingerprint (ssh-keygen -lf on its host key)`;
-    expect(outcome.offsite).toEqual({ ok: false, problem });
+    expect(JSON.stringify(outcome.offsite)).toBe(JSON.stringify({ ok: false, problem }));
     expect(readdirSync(remote).sort()).toEqual(before);
     const status = readBackupStatus(inst.config.backup.dir);
     expect(status.lastOffsiteFailure?.problem).toBe(problem);
@@ -129,3 +131,135 @@ test("a server showing another host key than KABINET_BACKUP_SFTP_HOST_KEY is ref
     inst.close();
   }
 });
+
+/** sshd and every process under it (the per-connection sessions), to freeze the server as a hung host would be. */
+function sshdTree(): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const all = [sshd.pid];
+  for (let i = 0; i < all.length; i++) all.push(...(children.get(all[i]!) ?? []));
+  return all;
+}
+
+function signalSshd(signal: "SIGSTOP" | "SIGCONT"): void {
+  for (const pid of sshdTree()) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
+const SHORT = { floorMs: 2_000, bytesPerSecond: 1024 * 1024 * 1024, keepaliveMs: 500 };
+
+test("a stalled SFTP server fails the copy within its deadline, records it, and does not block the next backup", async () => {
+  const inst = makeInstallation(sftpEnv(hostKeyFingerprint));
+  const deps = { ...inst, offsiteLimits: SHORT };
+  signalSshd("SIGSTOP"); // the kernel still accepts the connection; nothing answers
+  try {
+    inst.clock.set(Date.UTC(2026, 11, 10, 2));
+    const began = performance.now();
+    const first = createBackup(deps, "system");
+    // The local backup is done and the backup lock free while the copy hangs.
+    while (readBackupStatus(inst.config.backup.dir).lastBackup === null) await Bun.sleep(20);
+    while (backupRunning(inst.config.backup.dir)) await Bun.sleep(20);
+    inst.clock.set(Date.UTC(2026, 11, 11, 2));
+    const secondWhole = createBackup(deps, "system");
+    const second = await Promise.race([localPartDone(deps.config.backup.dir), Bun.sleep(1_500).then(() => "blocked" as const)]);
+    expect(second).toBe("kabinet-2026-12-11T02-00-00Z.kbk");
+    const outcome = await first;
+    const took = performance.now() - began;
+    if (!outcome.ok) throw new Error(outcome.problem);
+    expect(outcome.offsite?.ok).toBe(false);
+    expect(took).toBeLessThan(SHORT.floorMs + 2_000);
+    const problem = readBackupStatus(inst.config.backup.dir).lastOffsiteFailure?.problem ?? "";
+    expect(problem).toMatch(new RegExp(`^the SFTP server 127\\.0\\.0\\.1:${port} (did not finish the copy within 2 s|accepted the connection but did not complete the SSH handshake)`));
+    // Monitoring sees a copy that never worked.
+    const metrics = createMetrics(inst);
+    try {
+      const text = await metrics.scrape();
+      const at = readBackupStatus(inst.config.backup.dir).lastOffsiteFailure!.at;
+      expect(text).toContain(`kabinet_backup_offsite_last_failure_timestamp_seconds ${at / 1000}\n`);
+      expect(text).toContain("kabinet_backup_offsite_last_success_timestamp_seconds 0\n");
+    } finally {
+      metrics.close();
+    }
+    await secondWhole;
+  } finally {
+    signalSshd("SIGCONT");
+    inst.close();
+  }
+}, 30_000);
+
+/** The file name of the next local backup recorded, once it is. */
+async function localPartDone(dir: string): Promise<string> {
+  while (readBackupStatus(dir).lastBackup?.file !== "kabinet-2026-12-11T02-00-00Z.kbk") await Bun.sleep(20);
+  return readBackupStatus(dir).lastBackup!.file;
+}
+
+test("stopping the schedule gives up a copy to a stalled SFTP server at once instead of waiting for it", async () => {
+  const inst = makeInstallation(sftpEnv(hostKeyFingerprint));
+  const deps = { ...inst, offsiteLimits: { ...SHORT, floorMs: 60_000 } };
+  signalSshd("SIGSTOP");
+  try {
+    inst.clock.set(Date.UTC(2026, 11, 20, 2));
+    const schedule = startBackupSchedule(deps, { firstCheckMs: 0 });
+    while (readBackupStatus(inst.config.backup.dir).lastBackup === null) await Bun.sleep(20);
+    await Bun.sleep(200); // the copy is under way (connecting to the frozen server)
+    const began = performance.now();
+    await schedule.stop();
+    expect(performance.now() - began).toBeLessThan(2_000);
+    const failure = readBackupStatus(inst.config.backup.dir).lastOffsiteFailure;
+    expect(failure?.problem).toBe(`the copy to 127.0.0.1:${port} was stopped because the server stopped; the next backup copies again`);
+  } finally {
+    signalSshd("SIGCONT");
+    inst.close();
+  }
+}, 30_000);
+
+test("an SFTP server that completes the SSH handshake but never answers the SFTP subsystem is given up at the deadline", async () => {
+  // A second sshd whose "sftp" subsystem swallows the request: the connection stays alive (keepalives are answered),
+  // so only the copy's own deadline ends it.
+  const silentPort = await freePort();
+  const config = join(dir, "sshd_silent_config");
+  writeFileSync(
+    config,
+    readFileSync(join(dir, "sshd_config"), "utf8")
+      .replace(`Port ${port}`, `Port ${silentPort}`)
+      .replace(`PidFile ${join(dir, "sshd.pid")}`, `PidFile ${join(dir, "sshd_silent.pid")}`)
+      .replace("Subsystem sftp internal-sftp", "Subsystem sftp /bin/cat >/dev/null"),
+  );
+  const silent = Bun.spawn(["/usr/sbin/sshd", "-D", "-e", "-f", config], { stdout: "ignore", stderr: "ignore" });
+  const inst = makeInstallation({ ...sftpEnv(hostKeyFingerprint), KABINET_BACKUP_SFTP_URL: `sftp://root@127.0.0.1:${silentPort}${remote}` });
+  try {
+    for (let i = 0; ; i++) {
+      const probe = await Bun.connect({ hostname: "127.0.0.1", port: silentPort, socket: { data() {} } }).catch(() => null);
+      if (probe) {
+        probe.end();
+        break;
+      }
+      if (i > 100) throw new Error("the second sshd did not listen");
+      await Bun.sleep(50);
+    }
+    const began = performance.now();
+    const outcome = await createBackup({ ...inst, offsiteLimits: SHORT }, "system");
+    if (!outcome.ok) throw new Error(outcome.problem);
+    expect(performance.now() - began).toBeLessThan(SHORT.floorMs + 2_000);
+    const problem = `the SFTP server 127.0.0.1:${silentPort} did not finish the copy within 2 s (it stopped answering): check the server and the network to it`;
+    expect(JSON.stringify(outcome.offsite)).toBe(JSON.stringify({ ok: false, problem }));
+    expect(readBackupStatus(inst.config.backup.dir).lastOffsiteFailure?.problem).toBe(problem);
+  } finally {
+    inst.close();
+    await stop(silent);
+  }
+}, 30_000);

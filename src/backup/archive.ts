@@ -167,6 +167,7 @@ export async function readBackupHeader(file: FileHandle): Promise<{ header: Back
   } catch {
     throw new BackupFileError("its header is damaged");
   }
+  if (typeof header !== "object" || header === null || Array.isArray(header)) throw new BackupFileError("its header is damaged");
   if (header.format !== BACKUP_FORMAT) throw new BackupFileError(`it has format ${header.format}; this version of Kabinet reads format ${BACKUP_FORMAT}`);
   if (typeof header.masterKeyId !== "string" || typeof header.backupId !== "string" || !/^[0-9a-f]{32}$/.test(header.backupId) || !Number.isSafeInteger(header.createdAt)) {
     throw new BackupFileError("its header is damaged");

@@ -5,7 +5,7 @@
 // Order matters for consistency: the audit head is read first (a recorded head only names entries already committed,
 // so the snapshot taken after it holds them all); the snapshot second; the files last (a file is written before its
 // row commits, so every file a snapshot row names exists by then; one deleted since the snapshot is skipped).
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, rmSync, statSync, statfsSync } from "node:fs";
 import { open, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../clock.ts";
@@ -17,7 +17,7 @@ import { recordAudit } from "../audit/audit.ts";
 import type { Vault } from "../vault/vault.ts";
 import { BackupWriter, newBackupHeader } from "./archive.ts";
 import { backupName, backupsToDelete, backupTime } from "./retention.ts";
-import { copyOffsite } from "./sftp.ts";
+import { copyOffsite, type OffsiteLimits } from "./sftp.ts";
 import { snapshotDatabase } from "./sqlite-worker.ts";
 import { type BackupRun, updateBackupStatus } from "./status.ts";
 
@@ -28,6 +28,8 @@ export interface BackupDeps {
   masterKeys: readonly MasterKey[];
   clock: Clock;
   log: Logger;
+  /** The copy off the box's deadline and keepalive (tests shorten them). */
+  offsiteLimits?: OffsiteLimits;
 }
 
 export type BackupOutcome =
@@ -52,23 +54,67 @@ export function listBackups(backupDir: string): { name: string; at: number; byte
 }
 
 // One backup at a time per backup dir in this process (the schedule, the admin page's button and a drill share it).
-const running = new Map<string, Promise<BackupOutcome>>();
+// The copy off the box is not part of it: a slow or stalled SFTP server must not hold up the next local backup.
+const running = new Map<string, Promise<LocalOutcome>>();
+// Copies off the box under way per backup dir, one after the other (retention on the remote dir must not race).
+const copying = new Map<string, { file: string; copy: Promise<OffsiteOutcome>; done: Promise<unknown>; stop: AbortController }>();
 
-/** Makes a backup now, or joins the one already running. `actor`: "system", "cli" or a person's id (audited). */
-export function createBackup(deps: BackupDeps, actor: string): Promise<BackupOutcome> {
+type OffsiteOutcome = { ok: true } | { ok: false; problem: string };
+
+type LocalOutcome = { ok: true; run: BackupRun; deleted: string[] } | { ok: false; problem: string };
+
+/**
+ * Makes a backup now, or joins the one already running, then copies it off the box if configured (resolving once the
+ * copy is done or given up). `actor`: "system", "cli" or a person's id (audited).
+ */
+export async function createBackup(deps: BackupDeps, actor: string): Promise<BackupOutcome> {
   const dir = deps.config.backup.dir;
-  const current = running.get(dir);
-  if (current) return current;
-  const started = makeBackup(deps, actor).finally(() => running.delete(dir));
-  running.set(dir, started);
-  return started;
+  let local = running.get(dir);
+  if (!local) {
+    local = makeBackup(deps, actor).finally(() => running.delete(dir));
+    running.set(dir, local);
+  }
+  const outcome = await local;
+  if (!outcome.ok) return outcome;
+  return { ...outcome, offsite: deps.config.backup.sftp ? await copyBackupOffsite(deps, outcome.run) : null };
+}
+
+/** Gives up the copies off the box under way for `backupDir` (the server is stopping); each records its failure. */
+export function abortOffsiteCopies(backupDir: string): void {
+  copying.get(backupDir)?.stop.abort();
+}
+
+function copyBackupOffsite(deps: BackupDeps, run: BackupRun): Promise<OffsiteOutcome> {
+  const { config, clock, log } = deps;
+  const dir = config.backup.dir;
+  const previous = copying.get(dir);
+  // A caller that joined the backup joins its copy too, rather than sending the same file again.
+  if (previous?.file === run.file) return previous.copy;
+  const stop = previous?.stop ?? new AbortController();
+  const copy = (async (): Promise<OffsiteOutcome> => {
+    await previous?.done;
+    const offsite = await copyOffsite(config.backup.sftp!, join(dir, run.file), config.backup.keep, { limits: deps.offsiteLimits, signal: stop.signal });
+    if (!offsite.ok) log.error("the backup's copy off the box failed", { problem: offsite.problem });
+    try {
+      updateBackupStatus(dir, offsite.ok ? { lastOffsite: { ...run, at: clock.now() } } : { lastOffsiteFailure: { at: clock.now(), problem: offsite.problem } });
+    } catch (err) {
+      log.error("the copy off the box's outcome could not be recorded in status.json", { problem: describe(err) });
+    }
+    return offsite;
+  })();
+  const entry = { file: run.file, copy, done: copy.catch(() => {}), stop };
+  copying.set(dir, entry);
+  void entry.done.then(() => {
+    if (copying.get(dir) === entry) copying.delete(dir);
+  });
+  return copy;
 }
 
 export function backupRunning(backupDir: string): boolean {
   return running.has(backupDir);
 }
 
-async function makeBackup(deps: BackupDeps, actor: string): Promise<BackupOutcome> {
+async function makeBackup(deps: BackupDeps, actor: string): Promise<LocalOutcome> {
   const { config, clock, log } = deps;
   const dir = config.backup.dir;
   const began = performance.now();
@@ -76,13 +122,19 @@ async function makeBackup(deps: BackupDeps, actor: string): Promise<BackupOutcom
   let name = backupName(createdAt);
   for (let n = 1; existsSync(join(dir, name)); n++) name = backupName(createdAt, n);
   const part = join(dir, `${name}.part`);
-  const snapshot = join(config.dataDir, `backup-snapshot-${process.pid}-${createdAt}.db`);
+  // The snapshot goes to the backup dir, not the data dir: it needs the database's size free, and on the data disk
+  // that space is what live writes need (a half-full data disk would fill up every night).
+  const snapshot = join(dir, `${SNAPSHOT_PREFIX}${process.pid}-${createdAt}.db`);
+  let madePart = false;
   try {
     await mkdirPrivate(dir);
-    removeStale(config.dataDir, (n) => n.startsWith("backup-snapshot-"), createdAt);
+    removeStale(dir, (n) => n.startsWith(SNAPSHOT_PREFIX), createdAt);
+    removeStale(config.dataDir, (n) => n.startsWith(SNAPSHOT_PREFIX), createdAt); // left there by older versions
+    checkBackupSpace(config);
     const auditHead = await readFile(join(config.dataDir, "audit-head.json")).catch(() => null);
     await snapshotDatabase(join(config.dataDir, "kabinet.db"), snapshot);
     const file = await open(part, "wx", 0o600);
+    madePart = true;
     let writer: BackupWriter;
     try {
       writer = new BackupWriter(file, deps.masterKeys[0]!, newBackupHeader(deps.masterKeys[0]!, createdAt));
@@ -109,19 +161,11 @@ async function makeBackup(deps: BackupDeps, actor: string): Promise<BackupOutcom
       behavior: "immediate",
     });
     log.info("backup made", { file: name, bytes: run.bytes, ms: run.ms, deleted: deleted.length });
-    let offsite: { ok: true } | { ok: false; problem: string } | null = null;
-    if (config.backup.sftp) {
-      offsite = await copyOffsite(config.backup.sftp, join(dir, name), config.backup.keep);
-      if (offsite.ok) updateBackupStatus(dir, { lastOffsite: { ...run, at: clock.now() } });
-      else {
-        updateBackupStatus(dir, { lastOffsiteFailure: { at: clock.now(), problem: offsite.problem } });
-        log.error("the backup's copy off the box failed", { problem: offsite.problem });
-      }
-    }
-    return { ok: true, run, deleted, offsite };
+    return { ok: true, run, deleted };
   } catch (err) {
     const problem = describe(err);
-    await rm(part, { force: true }).catch(() => {});
+    // Only our own: a .part that existed already (open "wx" failed) is another process's backup under way.
+    if (madePart) await rm(part, { force: true }).catch(() => {});
     log.error("backup failed", { problem });
     try {
       updateBackupStatus(dir, { lastBackupFailure: { at: clock.now(), problem } });
@@ -132,6 +176,37 @@ async function makeBackup(deps: BackupDeps, actor: string): Promise<BackupOutcom
   } finally {
     await rm(snapshot, { force: true });
     await rm(`${snapshot}-journal`, { force: true });
+  }
+}
+
+const SNAPSHOT_PREFIX = "backup-snapshot-";
+/** Beyond the snapshot and the backup file, so a backup never takes the backup disk's last megabytes. */
+const SPACE_MARGIN_BYTES = 64 * 1024 * 1024;
+
+/** A backup needs the snapshot (the database's size) and the backup file (database and room files) at once. */
+export function backupSpaceNeeded(dataDir: string): number {
+  const size = (path: string) => {
+    try {
+      return statSync(path).size;
+    } catch {
+      return 0;
+    }
+  };
+  const db = size(join(dataDir, "kabinet.db")) + size(join(dataDir, "kabinet.db-wal"));
+  const filesDir = join(dataDir, "files");
+  let files = 0;
+  for (const id of existsSync(filesDir) ? readdirSync(filesDir) : []) files += size(join(filesDir, id));
+  return 2 * db + files + SPACE_MARGIN_BYTES;
+}
+
+function checkBackupSpace(config: Config): void {
+  const needed = backupSpaceNeeded(config.dataDir);
+  const fs = statfsSync(config.backup.dir);
+  const free = fs.bavail * fs.bsize;
+  if (free < needed) {
+    throw new Error(
+      `the backup dir's disk has ${formatBytes(free)} free, a backup needs about ${formatBytes(needed)} (twice the database, the room files and a margin): free space or point KABINET_BACKUP_DIR at a larger disk`,
+    );
   }
 }
 
@@ -157,14 +232,15 @@ async function* pieces(file: import("node:fs/promises").FileHandle, size: number
 }
 
 /**
- * Deletes what the retention rule lets go, and `.part` files a crashed backup left more than a day ago (a younger one
- * may be another process's backup under way); the backup names deleted.
+ * Deletes what the retention rule lets go, and `.part` and status temporary files a crashed process left more than a
+ * day ago (a younger one may be another process's under way); the backup names deleted.
  */
 export function applyRetention(dir: string, keep: Config["backup"]["keep"], now: number): string[] {
   const names = readdirSync(dir);
   const doomed = backupsToDelete(names, keep);
   for (const name of doomed) rmSync(join(dir, name), { force: true });
   removeStale(dir, (n) => n.endsWith(".kbk.part"), now);
+  removeStale(dir, (n) => n.startsWith("status.json.") && n.endsWith(".tmp"), now); // a writer that died mid-write
   return doomed;
 }
 

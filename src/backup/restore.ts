@@ -9,7 +9,7 @@ import { type FileHandle, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError, type Config, readSecretFile } from "../config.ts";
 import { type MasterKey, parseMasterKey } from "../crypto/master-key.ts";
-import { openDatabase } from "../db/client.ts";
+import { migrationState, openDatabase } from "../db/client.ts";
 import { auditHeadFile, verifyAuditLog } from "../audit/audit-head.ts";
 import { Vault } from "../vault/vault.ts";
 import { BackupFileError, openBackupEntries, readBackupHeader, type BackupHeader } from "./archive.ts";
@@ -103,6 +103,11 @@ export async function checkUnpacked(dir: string, keys: readonly MasterKey[]): Pr
   if (integrity !== "ok") throw new RestoreError(`the restored database fails PRAGMA integrity_check: ${integrity.slice(0, 200)}`);
   const db = openDatabase(dbPath);
   try {
+    // An older schema is migrated at start; a newer one would be put in place and then refused by the server.
+    const schema = migrationState(db);
+    if (schema.kind === "newer") {
+      throw new RestoreError(`the backup was made by a newer Kabinet (schema ${schema.applied}, this one knows ${schema.known}); install that version or newer to restore it`);
+    }
     const opened = Vault.open(db, keys[0]!, keys.slice(1));
     if (!opened.ok) throw new RestoreError(`the restored database does not open: ${opened.problem}`);
     const audit = verifyAuditLog({ db, vault: opened.vault, headFile: auditHeadFile(dir) });
@@ -151,14 +156,37 @@ export async function restoreInto(config: Config, path: string, options: { force
   }
   const stamp = new Date(options.now).toISOString().slice(0, 19).replaceAll(":", "-") + "Z";
   let keptAside: string | null = null;
-  for (const name of ["kabinet.db", "kabinet.db-wal", "kabinet.db-shm", "kabinet.db-journal", "files", "audit-head.json"]) {
-    const existing = join(dataDir, name);
-    if (!existsSync(existing)) continue;
-    const aside = `${existing}.before-restore-${stamp}`;
-    renameSync(existing, aside);
-    if (name === "kabinet.db") keptAside = aside;
+  // Every rename done, so that a failure part way (a full directory, a file in the way) can be undone: a data dir
+  // left without kabinet.db would start as a new installation with /setup open.
+  const done: { from: string; to: string }[] = [];
+  const move = (from: string, to: string) => {
+    renameSync(from, to);
+    done.push({ from, to });
+  };
+  try {
+    for (const name of ["kabinet.db", "kabinet.db-wal", "kabinet.db-shm", "kabinet.db-journal", "files", "audit-head.json"]) {
+      const existing = join(dataDir, name);
+      if (!existsSync(existing)) continue;
+      const aside = `${existing}.before-restore-${stamp}`;
+      move(existing, aside);
+      if (name === "kabinet.db") keptAside = aside;
+    }
+    for (const name of readdirSync(staging)) move(join(staging, name), join(dataDir, name));
+  } catch (err) {
+    const failed = err as NodeJS.ErrnoException;
+    const undone: string[] = [];
+    for (const { from, to } of done.reverse()) {
+      try {
+        renameSync(to, from);
+      } catch {
+        undone.push(`${to} (belongs at ${from})`);
+      }
+    }
+    rmSync(staging, { recursive: true, force: true });
+    const cause = `moving ${failed.path ?? "a file"} failed (${failed.code ?? failed.message})`;
+    if (undone.length > 0) throw new RestoreError(`${cause} and could not all be undone: move back by hand ${undone.join(", ")}`);
+    throw new RestoreError(`${cause}; the data dir is as it was before the restore. Fix the cause and restore again`);
   }
-  for (const name of readdirSync(staging)) renameSync(join(staging, name), join(dataDir, name));
   rmSync(staging, { recursive: true, force: true });
   return { header, check, keptAside };
 }

@@ -3,7 +3,7 @@
 // (an old "next backup" job would come back with it). The timer only compares the installation's clock with the
 // recorded times, so a restart neither skips a due backup nor makes an extra one.
 import type { Config } from "../config.ts";
-import { type BackupDeps, createBackup } from "./backup.ts";
+import { type BackupDeps, abortOffsiteCopies, createBackup } from "./backup.ts";
 import { runDrill } from "./drill.ts";
 import { readBackupStatus } from "./status.ts";
 
@@ -16,7 +16,7 @@ const RETRY_AFTER_FAILURE_MS = HOUR;
 export interface BackupSchedule {
   /** Runs whatever is due now; resolves when it has finished. */
   tick(): Promise<void>;
-  /** Stops the timer and waits for a backup or drill under way. */
+  /** Stops the timer, gives up a copy off the box under way and waits for a local backup or drill under way. */
   stop(): Promise<void>;
 }
 
@@ -24,11 +24,13 @@ export interface BackupSchedule {
 export function dueWork(config: Config, now: number): { backup: boolean; drill: boolean } {
   const status = readBackupStatus(config.backup.dir);
   const { everyHours, drillEveryDays } = config.backup;
-  const lastTry = Math.max(status.lastBackup?.at ?? 0, status.lastBackupFailure?.at ?? 0);
-  const failedLast = (status.lastBackupFailure?.at ?? 0) > (status.lastBackup?.at ?? 0);
-  const backup =
-    everyHours > 0 && now - (status.lastBackup?.at ?? 0) >= everyHours * HOUR && !(failedLast && now - lastTry < RETRY_AFTER_FAILURE_MS);
-  const drill = drillEveryDays > 0 && status.lastBackup !== null && now - (status.lastDrill?.at ?? 0) >= drillEveryDays * 24 * HOUR;
+  // A time recorded in the future means the clock was set back since: waiting for it could take years, so it is due.
+  const past = (at: number | undefined) => (at !== undefined && at <= now ? at : 0);
+  const lastBackup = past(status.lastBackup?.at);
+  const lastFailure = past(status.lastBackupFailure?.at);
+  const failedLast = lastFailure > lastBackup;
+  const backup = everyHours > 0 && now - lastBackup >= everyHours * HOUR && !(failedLast && now - lastFailure < RETRY_AFTER_FAILURE_MS);
+  const drill = drillEveryDays > 0 && status.lastBackup !== null && now - past(status.lastDrill?.at) >= drillEveryDays * 24 * HOUR;
   return { backup, drill };
 }
 
@@ -68,6 +70,8 @@ export function startBackupSchedule(deps: ScheduleDeps, o: { firstCheckMs?: numb
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      // A copy to a slow or stalled SFTP server could outlast the container's stop timeout; the next backup copies.
+      abortOffsiteCopies(deps.config.backup.dir);
       await current;
     },
   };

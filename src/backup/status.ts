@@ -1,6 +1,7 @@
 // What the backup machinery last did, kept in a small JSON file beside the backups rather than in the database: a
 // restore replaces the database, and the record of backups must survive it. Read by metrics, the admin page and
 // `kabinet doctor`; written only by src/backup/. Holds no personal data: times, sizes, file names and outcomes.
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -61,7 +62,10 @@ export function updateBackupStatus(backupDir: string, change: Partial<BackupStat
   const next = { ...readBackupStatus(backupDir), ...change };
   mkdirSync(backupDir, { recursive: true, mode: 0o700 });
   const path = backupStatusFile(backupDir);
-  writeFileSync(`${path}.tmp`, JSON.stringify(next, null, 2), { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
+  // Unique per writer: the server and a `kabinet backup` process may write at once, and a shared temporary name
+  // would let one rename the other's half-written file.
+  const tmp = `${path}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`;
+  writeFileSync(tmp, JSON.stringify(next, null, 2), { mode: 0o600 });
+  renameSync(tmp, path);
   return next;
 }

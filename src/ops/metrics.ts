@@ -77,6 +77,7 @@ export function createMetrics(deps: Pick<Installation, "config" | "db">, options
   readGauge(registry, "kabinet_backup_last_success_timestamp_seconds", "When the last backup succeeded (0: never).", () => seconds(status().lastBackup?.at));
   readGauge(registry, "kabinet_backup_last_size_bytes", "Size of the last successful backup.", () => status().lastBackup?.bytes ?? 0);
   readGauge(registry, "kabinet_backup_offsite_last_success_timestamp_seconds", "When a backup was last copied off the box (0: never).", () => seconds(status().lastOffsite?.at));
+  readGauge(registry, "kabinet_backup_offsite_last_failure_timestamp_seconds", "When a copy off the box last failed (0: never); a copy that never worked shows only here.", () => seconds(status().lastOffsiteFailure?.at));
   readGauge(registry, "kabinet_backup_schedule_seconds", "Configured interval between backups (0: none scheduled).", () => config.backup.everyHours * 3600);
   readGauge(registry, "kabinet_restore_drill_last_timestamp_seconds", "When the last restore drill ran (0: never).", () => seconds(status().lastDrill?.at));
   readGauge(registry, "kabinet_restore_drill_ok", "1 when the last restore drill succeeded; 0 when it failed or none ran yet.", () => (status().lastDrill?.ok ? 1 : 0));
