@@ -42,54 +42,81 @@ function permanentRefusal(err: unknown): { code: number; reason: string } | null
   return { code: e.responseCode, reason: String(e.response ?? "").replace(/^\d{3}[ -]?/, "").trim().slice(0, 160) };
 }
 
+/** One connection to the organisation's SMTP server: the mailer sends through it, `kabinet doctor` only signs in. */
+export interface SMTPSession {
+  /** host:port, for messages. */
+  readonly where: string;
+  /** Connects and, when the URL names a user, signs in; rejects with nodemailer's error (code EAUTH, ETLS, …). */
+  open(): Promise<void>;
+  send(envelope: SMTPConnection.Envelope, raw: Buffer): Promise<void>;
+  /** Says goodbye; errors after this are ignored. */
+  close(): void;
+}
+
+export async function smtpSession(smtp: NonNullable<Config["smtp"]>, timeouts: { connectMs: number; socketMs: number }): Promise<SMTPSession> {
+  const { default: Connection } = await import("nodemailer/lib/smtp-connection");
+  const url = smtp.url;
+  const secure = url.protocol === "smtps:";
+  const user = decodeURIComponent(url.username);
+  const pass = url.password ? decodeURIComponent(url.password) : smtp.password;
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const port = url.port ? Number(url.port) : secure ? 465 : 587;
+  // The password and the mail (sign-in codes, reset links) never cross a network in clear: smtp:// must upgrade
+  // with STARTTLS, unless the server is on this machine or the admin says `?starttls=off` (a trusted LAN relay).
+  const plainAllowed = url.searchParams.get("starttls") === "off" || /^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host);
+  const conn = new Connection({
+    host,
+    port,
+    secure,
+    requireTLS: !secure && !plainAllowed,
+    connectionTimeout: timeouts.connectMs,
+    greetingTimeout: timeouts.connectMs,
+    socketTimeout: timeouts.socketMs,
+  });
+  // Errors arrive as events as well as callbacks; each step fails with the first one.
+  let failed: ((err: Error) => void) | null = null;
+  conn.on("error", (err) => failed?.(err));
+  const step = (run: (done: (err?: Error | null) => void) => void) =>
+    new Promise<void>((resolve, reject) => {
+      failed = reject;
+      run((err) => (err ? reject(err) : resolve()));
+    });
+  return {
+    where: `${host}:${port}`,
+    async open() {
+      await step((done) => conn.connect(done));
+      if (user) await step((done) => conn.login({ user, pass: pass ?? "" }, done));
+    },
+    send: (envelope, raw) => step((done) => conn.send(envelope, raw, (err) => done(err))),
+    close() {
+      failed = () => {};
+      conn.quit();
+    },
+  };
+}
+
 export function smtpMailer(config: Pick<Config, "smtp" | "mailFrom">): Mailer {
   const smtp = config.smtp;
-  let modules: Promise<[typeof import("nodemailer/lib/mail-composer").default, typeof SMTPConnection]> | null = null;
+  let composer: Promise<typeof import("nodemailer/lib/mail-composer").default> | null = null;
   return {
     configured: smtp !== null,
     async send(mail) {
       if (!smtp) throw new Error("mail is not configured (KABINET_SMTP_URL)");
-      modules ??= Promise.all([import("nodemailer/lib/mail-composer"), import("nodemailer/lib/smtp-connection")]).then(([a, b]) => [a.default, b.default]);
-      const [MailComposer, Connection] = await modules;
+      composer ??= import("nodemailer/lib/mail-composer").then((m) => m.default);
+      const MailComposer = await composer;
       const message = new MailComposer({ from: config.mailFrom, ...mail }).compile();
       const raw = await message.build();
-      const url = smtp.url;
-      const secure = url.protocol === "smtps:";
-      const user = decodeURIComponent(url.username);
-      const pass = url.password ? decodeURIComponent(url.password) : smtp.password;
-      const host = url.hostname.replace(/^\[|\]$/g, "");
-      // The password and the mail (sign-in codes, reset links) never cross a network in clear: smtp:// must upgrade
-      // with STARTTLS, unless the server is on this machine or the admin says `?starttls=off` (a trusted LAN relay).
-      const plainAllowed = url.searchParams.get("starttls") === "off" || /^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host);
-      const conn = new Connection({
-        host,
-        port: url.port ? Number(url.port) : secure ? 465 : 587,
-        secure,
-        requireTLS: !secure && !plainAllowed,
-        connectionTimeout: 15_000,
-        greetingTimeout: 15_000,
-        socketTimeout: 30_000,
-      });
-      // Errors arrive as events as well as callbacks; each step fails with the first one.
-      let failed: ((err: Error) => void) | null = null;
-      conn.on("error", (err) => failed?.(err));
-      const step = (run: (done: (err?: Error | null) => void) => void) =>
-        new Promise<void>((resolve, reject) => {
-          failed = reject;
-          run((err) => (err ? reject(err) : resolve()));
-        });
+      const session = await smtpSession(smtp, { connectMs: 15_000, socketMs: 30_000 });
       try {
-        await step((done) => conn.connect(done));
-        if (user) await step((done) => conn.login({ user, pass: pass ?? "" }, done));
-        await step((done) => conn.send(message.getEnvelope(), raw, (err) => done(err)));
+        await session.open();
+        await session.send(message.getEnvelope(), raw);
         return { sent: true };
       } catch (err) {
         const refusal = permanentRefusal(err);
         if (refusal) return { sent: false, ...refusal };
         throw err;
       } finally {
-        failed = () => {};
-        conn.quit();
+        session.close();
       }
     },
   };

@@ -5,6 +5,7 @@ import { isIP } from "node:net";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { iceServersNow } from "../rooms/turn.ts";
+import { smtpSession } from "../mail/mailer.ts";
 import { type CheckResult, fail, ok, warn } from "./doctor.ts";
 import { parseTurnUrl, tryAllocate } from "./doctor-stun.ts";
 
@@ -144,27 +145,12 @@ export async function checkSMTP(config: Config): Promise<CheckResult> {
   const name = "mail";
   const smtp = config.smtp;
   if (!smtp) return warn(name, "KABINET_SMTP_URL is not set: mail waits in the queue", "Set KABINET_SMTP_URL (and KABINET_SMTP_PASSWORD_FILE) to the organisation's mail server.");
-  const { default: Connection } = await import("nodemailer/lib/smtp-connection");
-  const url = smtp.url;
-  const secure = url.protocol === "smtps:";
-  const user = decodeURIComponent(url.username);
-  const pass = url.password ? decodeURIComponent(url.password) : smtp.password;
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  const port = url.port ? Number(url.port) : secure ? 465 : 587;
-  // The same rule as the mailer (src/mail/mailer.ts): smtp:// must upgrade with STARTTLS unless local or told otherwise.
-  const plainAllowed = url.searchParams.get("starttls") === "off" || /^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host);
-  const conn = new Connection({ host, port, secure, requireTLS: !secure && !plainAllowed, connectionTimeout: 8000, greetingTimeout: 8000, socketTimeout: 10_000 });
-  let failed: ((err: Error) => void) | null = null;
-  conn.on("error", (err) => failed?.(err));
-  const step = (run: (done: (err?: Error | null) => void) => void) =>
-    new Promise<void>((resolve, reject) => {
-      failed = reject;
-      run((err) => (err ? reject(err) : resolve()));
-    });
-  const where = `${host}:${port}`;
+  const session = await smtpSession(smtp, { connectMs: 8000, socketMs: 10_000 });
+  const where = session.where;
+  const user = smtp.url.username;
+  const secure = smtp.url.protocol === "smtps:";
   try {
-    await step((done) => conn.connect(done));
-    if (user) await step((done) => conn.login({ user, pass: pass ?? "" }, done));
+    await session.open();
     return ok(name, user ? `signed in to ${where}` : `${where} answers (no login configured)`);
   } catch (err) {
     const e = err as { code?: string; message?: string };
@@ -177,7 +163,6 @@ export async function checkSMTP(config: Config): Promise<CheckResult> {
     }
     return fail(name, `cannot reach the mail server at ${where} (${e.code ?? "error"})`, "Check the host and port in KABINET_SMTP_URL and that the firewall lets this host reach them.");
   } finally {
-    failed = () => {};
-    conn.close();
+    session.close();
   }
 }
