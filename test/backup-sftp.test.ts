@@ -11,7 +11,8 @@ import { startBackupSchedule } from "../src/backup/schedule.ts";
 import { readBackupStatus } from "../src/backup/status.ts";
 import { createMetrics } from "../src/ops/metrics.ts";
 import { makeInstallation, runCli, tempDir } from "./support/installation.ts";
-import { freePort, stop } from "./support/processes.ts";
+import { stop } from "./support/processes.ts";
+import { sshFingerprint, sshKey, startSftpServer } from "./support/sftp-server.ts";
 
 let sshd: Subprocess;
 let dir: string;
@@ -20,56 +21,16 @@ let remote: string;
 let hostKeyFingerprint: string;
 let otherFingerprint: string;
 
-function keygen(path: string): void {
-  const r = Bun.spawnSync(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kabinet-test", "-f", path]);
-  if (r.exitCode !== 0) throw new Error(r.stderr.toString());
-}
-
-function fingerprint(pub: string): string {
-  return Bun.spawnSync(["ssh-keygen", "-lf", pub]).stdout.toString().split(" ")[1]!;
-}
-
 beforeAll(async () => {
   dir = tempDir("kabinet-sftp-");
-  keygen(join(dir, "host_key"));
-  keygen(join(dir, "other_host_key"));
-  keygen(join(dir, "client_key"));
-  writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")));
-  hostKeyFingerprint = fingerprint(join(dir, "host_key.pub"));
-  otherFingerprint = fingerprint(join(dir, "other_host_key.pub"));
+  const server = await startSftpServer(dir);
+  sshd = server.process;
+  port = server.port;
+  hostKeyFingerprint = server.hostKeyFingerprint;
+  sshKey(join(dir, "other_host_key"));
+  otherFingerprint = sshFingerprint(join(dir, "other_host_key.pub"));
   remote = join(dir, "remote");
   mkdirSync(remote);
-  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // sshd's privilege separation dir
-  port = await freePort();
-  writeFileSync(
-    join(dir, "sshd_config"),
-    [
-      `Port ${port}`,
-      "ListenAddress 127.0.0.1",
-      `HostKey ${join(dir, "host_key")}`,
-      `PidFile ${join(dir, "sshd.pid")}`,
-      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
-      "PermitRootLogin prohibit-password",
-      "PubkeyAuthentication yes",
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "UsePAM no",
-      "StrictModes no",
-      "Subsystem sftp internal-sftp",
-      "",
-    ].join("\n"),
-  );
-  sshd = Bun.spawn(["/usr/sbin/sshd", "-D", "-e", "-f", join(dir, "sshd_config")], { stdout: "ignore", stderr: "pipe" });
-  for (let i = 0; i < 100; i++) {
-    const probe = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).catch(() => null);
-    if (probe) {
-      probe.end();
-      return;
-    }
-    if (sshd.exitCode !== null) throw new Error(`sshd exited: ${await new Response(sshd.stderr as ReadableStream).text()}`);
-    await Bun.sleep(50);
-  }
-  throw new Error("sshd did not listen");
 });
 afterAll(async () => {
   await stop(sshd);
@@ -230,27 +191,11 @@ test("stopping the schedule gives up a copy to a stalled SFTP server at once ins
 test("an SFTP server that completes the SSH handshake but never answers the SFTP subsystem is given up at the deadline", async () => {
   // A second sshd whose "sftp" subsystem swallows the request: the connection stays alive (keepalives are answered),
   // so only the copy's own deadline ends it.
-  const silentPort = await freePort();
-  const config = join(dir, "sshd_silent_config");
-  writeFileSync(
-    config,
-    readFileSync(join(dir, "sshd_config"), "utf8")
-      .replace(`Port ${port}`, `Port ${silentPort}`)
-      .replace(`PidFile ${join(dir, "sshd.pid")}`, `PidFile ${join(dir, "sshd_silent.pid")}`)
-      .replace("Subsystem sftp internal-sftp", "Subsystem sftp /bin/cat >/dev/null"),
-  );
-  const silent = Bun.spawn(["/usr/sbin/sshd", "-D", "-e", "-f", config], { stdout: "ignore", stderr: "ignore" });
+  const silentServer = await startSftpServer(dir, { subsystem: "/bin/cat >/dev/null", name: "sshd_silent" });
+  const silent = silentServer.process;
+  const silentPort = silentServer.port;
   const inst = makeInstallation({ ...sftpEnv(hostKeyFingerprint), KABINET_BACKUP_SFTP_URL: `sftp://root@127.0.0.1:${silentPort}${remote}` });
   try {
-    for (let i = 0; ; i++) {
-      const probe = await Bun.connect({ hostname: "127.0.0.1", port: silentPort, socket: { data() {} } }).catch(() => null);
-      if (probe) {
-        probe.end();
-        break;
-      }
-      if (i > 100) throw new Error("the second sshd did not listen");
-      await Bun.sleep(50);
-    }
     const began = performance.now();
     const outcome = await createBackup({ ...inst, offsiteLimits: SHORT }, "system");
     if (!outcome.ok) throw new Error(outcome.problem);

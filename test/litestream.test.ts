@@ -3,13 +3,14 @@
 // deleted, `litestream restore` into a new data dir, and the server started there with the same master key.
 import type { Subprocess } from "bun";
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tempDir, writeKeyFile } from "./support/installation.ts";
 import { integrityCheck, litestreamBinary, removeKabinetBinary, ROOT, runKabinet, spawnKabinet, waitLive } from "./support/kabinet-process.ts";
 import { type Drill, LITESTREAM_CONFIG, type Replica, runDrill } from "./support/litestream.ts";
-import { freePort, stop, waitForPort } from "./support/processes.ts";
+import { stop } from "./support/processes.ts";
 import { startS3Store } from "./support/s3-store.ts";
+import { startSftpServer } from "./support/sftp-server.ts";
 
 /** sshd needs root (privilege separation); the test machine and CI run as root. */
 const sshdWorks = process.getuid?.() === 0 && existsSync("/usr/sbin/sshd");
@@ -21,42 +22,6 @@ afterEach(async () => {
   for (const p of processes.splice(0)) await stop(p);
   for (const d of cleanup.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-function sshKey(path: string): void {
-  const r = Bun.spawnSync(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path], { stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`ssh-keygen: ${r.stderr}`);
-}
-
-/** The organisation's backup server: a real sshd on loopback serving SFTP, allowing one key. */
-async function startSftpServer(dir: string): Promise<{ port: number; user: string; clientKey: string }> {
-  const port = await freePort();
-  sshKey(join(dir, "host_key"));
-  sshKey(join(dir, "client_key"));
-  writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")));
-  writeFileSync(
-    join(dir, "sshd_config"),
-    [
-      `Port ${port}`,
-      "ListenAddress 127.0.0.1",
-      `HostKey ${join(dir, "host_key")}`,
-      `PidFile ${join(dir, "sshd.pid")}`,
-      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
-      "PubkeyAuthentication yes",
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "PermitRootLogin prohibit-password",
-      "StrictModes no",
-      "UsePAM no",
-      "Subsystem sftp internal-sftp",
-      "",
-    ].join("\n"),
-  );
-  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // sshd's privilege separation directory
-  const sshd = Bun.spawn(["/usr/sbin/sshd", "-D", "-e", "-f", join(dir, "sshd_config")], { stdout: "ignore", stderr: Bun.file(join(dir, "sshd.log")) });
-  processes.push(sshd);
-  await waitForPort(port);
-  return { port, user: "root", clientKey: join(dir, "client_key") };
-}
 
 type ComposeService = { image: string; user: string; entrypoint: string[]; environment: Record<string, string>; volumes: string[]; secrets: { source: string }[]; profiles: string[] };
 
@@ -152,6 +117,7 @@ describe("disaster recovery with Litestream", () => {
     const backupServer = tempDir("kabinet-sftp-");
     cleanup.push(backupServer);
     const sftp = await startSftpServer(backupServer);
+    processes.push(sftp.process);
     const url = `sftp://${sftp.user}@127.0.0.1:${sftp.port}${join(backupServer, "kabinet")}`;
     const { service, secrets } = composeLitestream({ KABINET_REPLICA_URL: url, KABINET_REPLICA_SFTP_KEY_FILE: sftp.clientKey });
     expect(service.image).toBe("litestream/litestream:0.3.13");
