@@ -12,6 +12,7 @@ import { AuditHeadTracker, auditHeadFile } from "./audit/audit-head.ts";
 import { recordAudit, restoreAppendOnlyTriggers } from "./audit/audit.ts";
 import { type DataDirLock, lockDataDir } from "./ops/data-dir-lock.ts";
 import { explainFailure } from "./ops/failures.ts";
+import { shredAtStart } from "./privacy/shredded-list.ts";
 import { countKeysUnder, hasVault, rotateMasterKey, Vault } from "./vault/vault.ts";
 
 export interface Installation {
@@ -102,6 +103,7 @@ export function openInstallation(config: Config, log: Logger, options: OpenOptio
  */
 function repairAtStart(inst: Installation, at: { previous: readonly MasterKey[]; holder: "server" | "key rotation" | null }): void {
   const { db, log, vault } = inst;
+  shredAtStart(inst); // first: nothing below may read or re-wrap an erased client's key
   const triggers = db.transaction((tx) => restoreAppendOnlyTriggers(tx, vault), { behavior: "immediate" });
   if (triggers.length > 0) {
     log.error("the audit log's append-only triggers were missing or altered; re-created them: find out who removed them", { triggers: triggers.join(",") });

@@ -10,6 +10,7 @@ import type { Config } from "../config.ts";
 import type { MasterKey } from "../crypto/master-key.ts";
 import type { Logger } from "../log.ts";
 import { describe, listBackups, mkdirPrivate, removeStale } from "./backup.ts";
+import { readShreddedList } from "../privacy/shredded-list.ts";
 import { checkUnpacked, keyForBackup, unpackBackup } from "./restore.ts";
 import { type DrillRun, updateBackupStatus } from "./status.ts";
 
@@ -51,7 +52,7 @@ async function drill(deps: DrillDeps): Promise<DrillRun> {
       removeStale(dir, (n) => n.startsWith("drill-"), clock.now());
       const { key } = await keyForBackup(join(dir, newest.name), deps.masterKeys);
       await unpackBackup(join(dir, newest.name), key, scratch);
-      const check = await checkUnpacked(scratch, deps.masterKeys);
+      const check = await checkUnpacked(scratch, deps.masterKeys, readShreddedList(config.dataDir));
       result = { at: clock.now(), ok: true, file: newest.name, ms: Math.round(performance.now() - began), rows: check.rows, problem: null };
     } catch (err) {
       result = { at: clock.now(), ok: false, file: newest.name, ms: Math.round(performance.now() - began), rows: {}, problem: describe(err) };

@@ -11,6 +11,7 @@ import { ConfigError, type Config, readSecretFile } from "../config.ts";
 import { type MasterKey, parseMasterKey } from "../crypto/master-key.ts";
 import { migrationState, openDatabase } from "../db/client.ts";
 import { auditHeadFile, verifyAuditLog } from "../audit/audit-head.ts";
+import { checkpointTruncate, readShreddedList, shredListed } from "../privacy/shredded-list.ts";
 import { Vault } from "../vault/vault.ts";
 import { BackupFileError, openBackupEntries, readBackupHeader, type BackupHeader } from "./archive.ts";
 import { integrityCheck } from "./sqlite-worker.ts";
@@ -27,6 +28,8 @@ export interface RestoredCheck {
   auditEntries: number;
   auditHead: string;
   rows: Record<string, number>;
+  /** Data keys of erased subjects (this installation's shredded list) that the backup still held, destroyed again. */
+  shredded: number;
 }
 
 /** The master keys the configuration names: the current one first, then KABINET_PREVIOUS_MASTER_KEY_FILE. */
@@ -95,8 +98,12 @@ export async function unpackBackup(path: string, key: MasterKey, dest: string): 
   }
 }
 
-/** Integrity, the keys, the audit chain (against the backup's own recorded head) and rows per table of an unpacked dir. */
-export async function checkUnpacked(dir: string, keys: readonly MasterKey[]): Promise<RestoredCheck> {
+/**
+ * Integrity, the keys, the audit chain (against the backup's own recorded head) and rows per table of an unpacked dir.
+ * First destroys the data keys of the `shredded` subjects (read from the CURRENT installation, privacy/shredded-list.ts):
+ * a backup made before an erasure still holds the erased client's wrapped key.
+ */
+export async function checkUnpacked(dir: string, keys: readonly MasterKey[], shredded: readonly string[]): Promise<RestoredCheck> {
   const dbPath = join(dir, "kabinet.db");
   if (!existsSync(dbPath)) throw new RestoreError("the backup holds no database");
   const integrity = await integrityCheck(dbPath);
@@ -110,9 +117,11 @@ export async function checkUnpacked(dir: string, keys: readonly MasterKey[]): Pr
     }
     const opened = Vault.open(db, keys[0]!, keys.slice(1));
     if (!opened.ok) throw new RestoreError(`the restored database does not open: ${opened.problem}`);
+    const destroyed = shredListed(db, shredded);
+    if (destroyed > 0) checkpointTruncate(db);
     const audit = verifyAuditLog({ db, vault: opened.vault, headFile: auditHeadFile(dir) });
     if (!audit.ok) throw new RestoreError(`the restored audit log does not verify: ${audit.reason}`);
-    return { integrity, auditEntries: audit.count, auditHead: audit.head, rows: rowCounts(db.$client) };
+    return { integrity, auditEntries: audit.count, auditHead: audit.head, rows: rowCounts(db.$client), shredded: destroyed };
   } finally {
     db.$client.close();
   }
@@ -149,7 +158,7 @@ export async function restoreInto(config: Config, path: string, options: { force
   const header = await unpackBackup(path, key, staging);
   let check: RestoredCheck;
   try {
-    check = await checkUnpacked(staging, keys);
+    check = await checkUnpacked(staging, keys, readShreddedList(dataDir));
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw err;

@@ -22,6 +22,8 @@ export interface Person {
   timeZone: string | null;
   locale: Locale | null;
   createdAt: Date;
+  /** Erased (privacy/erasure.ts): their key is destroyed; email, name and phone are empty. */
+  erased?: true;
 }
 
 export interface PeopleDeps {
@@ -127,16 +129,20 @@ export function personZone(db: Queryable, id: string): string {
 export function mailRecipientOf(deps: PeopleDeps, id: string): (Reading & { email: string; name: string }) | null {
   const reading = readingOf(deps.db, id);
   const person = reading && getPerson(deps, id);
-  return person ? { ...reading, email: person.email, name: person.name } : null;
+  return person && !person.erased ? { ...reading, email: person.email, name: person.name } : null;
 }
 
 /** The person's name alone (one decryption), for lists that need no more. */
 export function personName(deps: PeopleDeps, id: string): string | null {
   const row = store.getPersonRow(deps.db, id);
-  return row ? deps.vault.openField(row.id, "people", "name", row.id, row.name) : null;
+  if (!row) return null;
+  return deps.vault.isShredded(row.id) ? "" : deps.vault.openField(row.id, "people", "name", row.id, row.name);
 }
 
 function openPerson(vault: Vault, row: store.PersonRow): Person {
+  if (vault.isShredded(row.id)) {
+    return { id: row.id, role: row.role, email: "", name: "", phone: null, timeZone: row.timeZone, locale: row.locale, createdAt: new Date(row.createdAt), erased: true };
+  }
   const open = (column: string, sealed: Uint8Array) => vault.openField(row.id, "people", column, row.id, sealed);
   return {
     id: row.id,

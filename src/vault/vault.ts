@@ -106,6 +106,18 @@ export class Vault {
     this.cache.delete(subject);
   }
 
+  /** Whether the subject's key was destroyed (erased): their sealed values are gone, which is not a fault. */
+  isShredded(subject: string): boolean {
+    if (this.cache.has(subject)) return false;
+    const stored = store.getDataKey(this.db, subject);
+    return stored !== null && stored.wrapped === null;
+  }
+
+  /** Drops the cached key of a subject whose stored key another transaction destroyed (privacy/erasure.ts). */
+  forgetSubjectKey(subject: string): void {
+    this.cache.delete(subject);
+  }
+
   sealField(subject: string, table: string, column: string, rowId: string, value: string): Uint8Array {
     return sealBytes(this.dataKey(subject), encoder.encode(value), fieldContext(table, column, rowId));
   }

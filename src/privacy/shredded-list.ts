@@ -1,0 +1,117 @@
+// The list of shredded subjects (DESIGN.md decision 3): every backup made before an erasure still holds the erased
+// subject's wrapped data key, so the ids of erased subjects are kept OUTSIDE the database, in the data dir, and every
+// restored or started database has those keys destroyed again before it is used. The list is read from the current
+// installation, never from a backup: a backup older than an erasure does not know about it.
+// It holds pseudonymous ids only (no personal data); admins back it up with the master key.
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { and, eq, isNotNull } from "drizzle-orm";
+import type { DB, Queryable } from "../db/client.ts";
+import { dataKeys } from "../db/schema.ts";
+import type { Logger } from "../log.ts";
+import type { Vault } from "../vault/vault.ts";
+import { destroyDataKey } from "../vault/vault.store.ts";
+
+const FILE = "shredded-subjects";
+const SUBJECT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function shreddedListPath(dataDir: string): string {
+  return join(dataDir, FILE);
+}
+
+/** The subjects erased in this installation, in order; an unknown line (a hand edit) is skipped, never fatal. */
+export function readShreddedList(dataDir: string): string[] {
+  const path = shreddedListPath(dataDir);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => SUBJECT.test(l));
+}
+
+/** Appends one subject and fsyncs the file (and, the first time, its directory), so an acknowledged erasure survives power loss. */
+export function appendShredded(dataDir: string, subject: string): void {
+  if (!SUBJECT.test(subject)) throw new Error(`not a subject id: ${subject.slice(0, 40)}`);
+  const path = shreddedListPath(dataDir);
+  const created = !existsSync(path);
+  const fd = openSync(path, "a", 0o600);
+  try {
+    writeSync(fd, `${subject}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (created) {
+    const dir = openSync(dataDir, "r");
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  }
+}
+
+/**
+ * Destroys, in `db`, the data key of every listed subject that still has one; idempotent. Returns how many it
+ * destroyed. The wrapped bytes are overwritten before they are cleared, and the connection's secure_delete
+ * (db/client.ts) zeroes the space the old cell held.
+ */
+export function shredListed(db: Queryable, subjects: readonly string[]): number {
+  if (subjects.length === 0) return 0;
+  let destroyed = 0;
+  db.transaction(
+    (tx) => {
+      for (const subject of subjects) {
+        if (destroyKeyBytes(tx, subject)) destroyed++;
+      }
+    },
+    { behavior: "immediate" },
+  );
+  return destroyed;
+}
+
+/** Overwrites then clears one subject's wrapped key; false when it had none (already destroyed or never there). */
+export function destroyKeyBytes(tx: Queryable, subject: string): boolean {
+  const row = tx.select({ wrapped: dataKeys.wrapped }).from(dataKeys).where(and(eq(dataKeys.subject, subject), isNotNull(dataKeys.wrapped))).get();
+  if (!row?.wrapped) return false;
+  tx.update(dataKeys).set({ wrapped: Buffer.alloc(row.wrapped.length) }).where(eq(dataKeys.subject, subject)).run();
+  destroyDataKey(tx, subject);
+  return true;
+}
+
+/**
+ * Moves what the last writes left in the WAL into the database file and empties the WAL, so the pages that held a
+ * destroyed key live on nowhere in the live files. It does not wait for readers: a long read (Litestream holds one
+ * all the time, a backup's snapshot for seconds) makes it a PASSIVE checkpoint that returns false, and the WAL is
+ * emptied by the next checkpoint that finds no reader. Litestream keeps the old frames in its own copy and replica
+ * anyway until its retention drops them; a database restored from there is shredded again at start.
+ */
+export function checkpointTruncate(db: DB): boolean {
+  const client = db.$client;
+  const { timeout } = client.query("PRAGMA busy_timeout").get() as { timeout: number };
+  client.run("PRAGMA busy_timeout = 0");
+  try {
+    const row = client.query("PRAGMA wal_checkpoint(TRUNCATE)").get() as { busy: number } | null;
+    return row?.busy === 0;
+  } finally {
+    client.run(`PRAGMA busy_timeout = ${Number(timeout)}`);
+  }
+}
+
+/**
+ * At every start that may write: a database put in place by other means than `kabinet restore` (a Litestream
+ * restore, a file copied back by hand) may hold keys of subjects erased since; destroy them before anything reads it.
+ */
+export function shredAtStart(inst: { db: DB; config: { dataDir: string }; log: Logger; vault: Vault }): number {
+  const listed = readShreddedList(inst.config.dataDir);
+  const destroyed = shredListed(inst.db, listed);
+  if (destroyed > 0) {
+    for (const subject of listed) inst.vault.forgetSubjectKey(subject);
+    const emptied = checkpointTruncate(inst.db);
+    inst.log.warn("destroyed data keys of erased clients that this database still held (it was restored from before their erasure)", {
+      destroyed,
+      walEmptied: emptied,
+    });
+  }
+  return destroyed;
+}
