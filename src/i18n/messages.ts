@@ -779,6 +779,24 @@ export const en = {
     made: "Made",
     size: "Size",
   },
+  erasure: {
+    link: "Erase this client…",
+    title: "Erase a client",
+    what: "Erasing destroys this client's encryption key. Their name, email and phone, the chat and files of their consultations and everything else sealed under the key become unreadable at once, here and in every backup, and cannot be recovered by anyone. Their sessions end and they can no longer sign in. The audit log keeps that they were erased, by whom and when, and nothing else.",
+    confirmLabel: "Type the client's email address, or ERASE, to confirm",
+    confirmWrong: "Type the client's email address exactly, or the word ERASE.",
+    submit: "Erase permanently",
+    cancel: "Keep the client",
+    done: "The client is erased. Their data cannot be read any more.",
+    sessionsEnded: (n: number) => `${n} ${n === 1 ? "session" : "sessions"} ended.`,
+    erasedName: "Erased client",
+    blocked: {
+      "not-found": "There is no such person.",
+      "not-a-client": "Only clients can be erased. Staff, specialists and administrators are deactivated instead, so that what they did stays attributable.",
+      "already-erased": "This client is already erased.",
+      "legal-hold": "This client's records must be kept by law; their processing is restricted instead.",
+    },
+  },
 };
 
 export type Messages = typeof en;
@@ -1569,6 +1587,24 @@ export const ru: Messages = {
     file: "Файл",
     made: "Сделана",
     size: "Размер",
+  },
+  erasure: {
+    link: "Удалить данные клиента…",
+    title: "Удаление данных клиента",
+    what: "Удаление уничтожает ключ шифрования клиента. Имя, email и телефон, чат и файлы его консультаций и всё остальное, зашифрованное этим ключом, сразу становится нечитаемым — здесь и во всех резервных копиях — и не может быть восстановлено никем. Его сеансы завершаются, войти он больше не сможет. В журнале аудита остаётся только факт удаления: кто и когда.",
+    confirmLabel: "Для подтверждения введите email клиента или слово ERASE",
+    confirmWrong: "Введите email клиента точно или слово ERASE.",
+    submit: "Удалить безвозвратно",
+    cancel: "Оставить клиента",
+    done: "Данные клиента удалены и больше не могут быть прочитаны.",
+    sessionsEnded: (n: number) => `Завершено сеансов: ${n}.`,
+    erasedName: "Удалённый клиент",
+    blocked: {
+      "not-found": "Такого человека нет.",
+      "not-a-client": "Удалить можно только клиента. Сотрудников, специалистов и администраторов деактивируют: их действия должны оставаться атрибутируемыми.",
+      "already-erased": "Данные этого клиента уже удалены.",
+      "legal-hold": "Записи этого клиента требуется хранить по закону; вместо удаления их обработка ограничена.",
+    },
   },
 };
 

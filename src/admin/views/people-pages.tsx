@@ -59,11 +59,11 @@ export function PersonPage(p: { page: PageContext; person: PersonWithAccount; is
   const { t } = p.page;
   const base = `/admin/people/${p.person.id}`;
   return (
-    <Layout page={p.page} title={p.person.name}>
+    <Layout page={p.page} title={p.person.erased ? t.erasure.erasedName : p.person.name}>
       <p>
         <a href="/admin/people">← {t.people.back}</a>
       </p>
-      <h1>{p.person.name}</h1>
+      <h1>{p.person.erased ? t.erasure.erasedName : p.person.name}</h1>
       {p.notice ? <Notice>{p.notice}</Notice> : null}
       <FormAlert message={p.message} summary={t.form.errorSummary} />
       <dl>
@@ -103,6 +103,7 @@ export function PersonPage(p: { page: PageContext; person: PersonWithAccount; is
               </form>
             </details>
           ) : null}
+          {p.person.role === "client" && !p.person.erased ? <a href={`${base}/erase`}>{t.erasure.link}</a> : null}
         </article>
       )}
     </Layout>
