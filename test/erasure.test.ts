@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { runDrill } from "../src/backup/drill.ts";
 import { loadConfig } from "../src/config.ts";
 import { openInstallation } from "../src/installation.ts";
 import { createLogger } from "../src/log.ts";
@@ -158,6 +159,12 @@ describe("erasure by crypto-shredding", () => {
     } finally {
       restored.db.$client.close();
     }
+  });
+
+  test("the restore drill of the backup made before the erasure passes (the keys destroyed in its scratch copy)", async () => {
+    const run = await runDrill(inst);
+    expect(run.problem).toBeNull();
+    expect(run.ok).toBe(true);
   });
 
   test("a database copied back without `kabinet restore` is shredded at the next start", async () => {
