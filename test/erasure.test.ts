@@ -15,7 +15,7 @@ import { createPerson, getPerson } from "../src/people/people.ts";
 import { eraseClient, isErased, mayErase } from "../src/privacy/erasure.ts";
 import { readShreddedList, shreddedListPath } from "../src/privacy/shredded-list.ts";
 import { listChatMessages, postChatMessage } from "../src/rooms/chat.ts";
-import { readRoomFile, storeRoomFile } from "../src/rooms/files.ts";
+import { listRoomFiles, readRoomFile, storeRoomFile } from "../src/rooms/files.ts";
 import { createRoom } from "../src/rooms/rooms.ts";
 import { SealedValueError } from "../src/vault/vault.ts";
 import { addPerson, cookieFor, setUpOrganisation } from "./support/accounts.ts";
@@ -108,6 +108,9 @@ describe("erasure by crypto-shredding", () => {
     expect(wrappedKey.length).toBeGreaterThan(32);
     expect(diskBytes(inst.config.dataDir).includes(wrappedKey)).toBe(true); // the search can find it
 
+    const sealedChat = inst.db.$client.query("SELECT id, body FROM room_messages WHERE room_id = ?").get(roomId) as { id: number; body: Uint8Array };
+    const { name: sealedName } = inst.db.$client.query("SELECT name FROM people WHERE id = ?").get(clientId) as { name: Uint8Array };
+    expect(inst.vault.openField(clientId, "room_messages", "body", String(sealedChat.id), sealedChat.body)).toContain(CANARY);
     const result = eraseClient({ ...inst, dataDir: inst.config.dataDir }, clientId, adminId);
     if (!result.ok) throw new Error(result.reason);
     console.log(`erasure transaction: ${result.ms.toFixed(1)} ms; WAL emptied: ${result.walEmptied}`);
@@ -116,6 +119,13 @@ describe("erasure by crypto-shredding", () => {
     expect(result.walEmptied).toBe(true);
 
     expect(await canaryOpens(inst)).toEqual([false, false, false]);
+    // The pages list nothing for the erased client's room (no error page); the stored ciphertext itself no longer opens.
+    expect(listChatMessages(inst, roomId)).toEqual([]);
+    expect(listRoomFiles(inst, roomId)).toEqual([]);
+    expect(await readRoomFile(fileDeps(inst), roomId, fileId, specialistId)).toBeNull();
+    expect(() => inst.vault.openField(clientId, "room_messages", "body", String(sealedChat.id), sealedChat.body)).toThrow(SealedValueError);
+    expect(() => inst.vault.openFile(clientId, fileId, readFileSync(join(inst.config.dataDir, "files", fileId)))).toThrow(SealedValueError);
+    expect(() => inst.vault.openField(clientId, "people", "name", clientId, sealedName)).toThrow(SealedValueError);
     expect(isErased(inst.db, clientId)).toBe(true);
     expect(getPerson(inst, clientId)).toMatchObject({ id: clientId, role: "client", name: "", email: "", erased: true });
     expect(inst.db.$client.query("SELECT status FROM jobs WHERE subject = ?").all(clientId)).toEqual([{ status: "cancelled" }]);

@@ -31,8 +31,9 @@ export function postChatMessage(deps: { db: Queryable; vault: Vault; clock: Cloc
 }
 
 export function listChatMessages(deps: { db: Queryable; vault: Vault }, roomId: string): ChatMessage[] {
-  const rows = store.listMessageRows(deps.db, roomId);
   const subject = store.roomSubject(deps.db, roomId);
+  if (deps.vault.isShredded(subject)) return []; // the room's client is erased: none of it can be read
+  const rows = store.listMessageRows(deps.db, roomId);
   const names = new Map<string, string>();
   return rows.map((r) => {
     if (!names.has(r.authorId)) names.set(r.authorId, getPerson(deps, r.authorId)?.name ?? "");

@@ -100,6 +100,7 @@ export async function storeRoomFile(deps: FileDeps, roomId: string, uploaderId: 
 
 export function listRoomFiles(deps: Pick<FileDeps, "db" | "vault">, roomId: string): SharedFile[] {
   const subject = store.roomSubject(deps.db, roomId);
+  if (deps.vault.isShredded(subject)) return []; // the room's client is erased: none of it can be read
   return store.listFileRows(deps.db, roomId).map((r) => ({
     id: r.id,
     name: deps.vault.openField(subject, "room_files", "name", r.id, r.name),
@@ -112,9 +113,9 @@ export function listRoomFiles(deps: Pick<FileDeps, "db" | "vault">, roomId: stri
 
 export async function readRoomFile(deps: FileDeps, roomId: string, fileId: string, readerId: string): Promise<{ file: SharedFile; bytes: Uint8Array } | null> {
   const row = store.getFileRow(deps.db, roomId, fileId);
-  if (!row) return null;
-  const sealed = new Uint8Array(await Bun.file(join(deps.filesDir, row.id)).arrayBuffer());
   const subject = store.roomSubject(deps.db, roomId);
+  if (!row || deps.vault.isShredded(subject)) return null;
+  const sealed = new Uint8Array(await Bun.file(join(deps.filesDir, row.id)).arrayBuffer());
   const bytes = deps.vault.openFile(subject, row.id, sealed);
   deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: readerId, action: "file.download", target: roomId, details: { file: row.id } }), {
     behavior: "immediate",
