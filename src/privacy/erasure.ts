@@ -68,7 +68,7 @@ export function eraseClient(deps: ErasureDeps, clientId: string, actor: string):
       const ended = tx.delete(sessions).where(eq(sessions.personId, clientId)).returning({ h: sessions.handle }).all().length;
       tx.update(accounts).set({ status: "deactivated", passwordHash: null, totpSecret: null, totpPending: null }).where(eq(accounts.personId, clientId)).run();
       // A reminder or mail still queued for them could only fail now, and must not go out.
-      const jobsCancelled = tx.update(jobs).set({ status: "cancelled" }).where(and(eq(jobs.subject, clientId), eq(jobs.status, "pending"))).returning({ id: jobs.id }).all().length;
+      const jobsCancelled = tx.update(jobs).set({ status: "cancelled", finishedAt: clock.now() }).where(and(eq(jobs.subject, clientId), eq(jobs.status, "pending"))).returning({ id: jobs.id }).all().length;
       tx.update(people).set({ emailIndex: Buffer.from(randomBytes(32)) }).where(eq(people.id, clientId)).run();
       recordAudit(tx, vault, { actor, action: "person.erase", target: clientId, details: { sessionsEnded: ended, jobsCancelled }, at: clock.now() });
       appendShredded(deps.dataDir, clientId);
