@@ -64,6 +64,7 @@ test("typing the client's email erases them; the client's own session ends and t
   // The people list and the person page render with the erased client in them.
   const list = await as.get("/admin/people");
   expect(list.status).toBe(200);
+  expect(await list.text()).toContain(`<a href="/admin/people/${client.personId}">Erased client</a>`);
   const page = await as.get(`/admin/people/${client.personId}`);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain("Erased client");

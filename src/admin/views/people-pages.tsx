@@ -29,7 +29,7 @@ export function PeoplePage(p: { page: PageContext; people: readonly PersonWithAc
               {p.people.map((person) => (
                 <tr>
                   <td>
-                    <a href={`/admin/people/${person.id}`}>{person.name}</a>
+                    <a href={`/admin/people/${person.id}`}>{person.erased ? t.erasure.erasedName : person.name}</a>
                   </td>
                   <td>{person.email}</td>
                   <td>{t.roles[person.role]}</td>
