@@ -206,5 +206,24 @@ describe("erasure by crypto-shredding", () => {
     const again: string[] = [];
     openInstallation(loadConfig(env), createLogger("info", (l) => again.push(l))).db.$client.close();
     expect(again.join("")).not.toContain("destroyed data keys");
+    expect(again.join("")).not.toContain("lacked");
+  });
+
+  test("a lost list is rebuilt at start from the keys the database has destroyed", () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const dataDir = join(dir, "data");
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // The current database (after the erasure) moved without its list.
+    inst.db.$client.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    copyFileSync(join(inst.config.dataDir, "kabinet.db"), join(dataDir, "kabinet.db"));
+    const env = { KABINET_DATA_DIR: dataDir, KABINET_MASTER_KEY_FILE: inst.keyFile, KABINET_BACKUP_DIR: join(dir, "backups") };
+    const logs: string[] = [];
+    openInstallation(loadConfig(env), createLogger("info", (l) => logs.push(l))).db.$client.close();
+    expect(readShreddedList(dataDir)).toEqual([clientId]);
+    expect(logs.join("")).toContain("lacked some this database has erased");
+    // So that a backup from before the erasure, restored here, is still shredded.
+    expect(runCli(["restore", "--force", backupFile], env).code).toBe(0);
+    expect(storedKey(join(dataDir, "kabinet.db"), clientId)).toBeNull();
   });
 });

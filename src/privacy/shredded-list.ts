@@ -5,7 +5,7 @@
 // It holds pseudonymous ids only (no personal data); admins back it up with the master key.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { and, eq, isNotNull } from "drizzle-orm";
+import { and, eq, isNotNull, isNull } from "drizzle-orm";
 import type { DB, Queryable } from "../db/client.ts";
 import { dataKeys } from "../db/schema.ts";
 import type { Logger } from "../log.ts";
@@ -29,14 +29,15 @@ export function readShreddedList(dataDir: string): string[] {
     .filter((l) => SUBJECT.test(l));
 }
 
-/** Appends one subject and fsyncs the file (and, the first time, its directory), so an acknowledged erasure survives power loss. */
-export function appendShredded(dataDir: string, subject: string): void {
-  if (!SUBJECT.test(subject)) throw new Error(`not a subject id: ${subject.slice(0, 40)}`);
+/** Appends subjects and fsyncs the file (and, the first time, its directory), so an acknowledged erasure survives power loss. */
+export function appendShredded(dataDir: string, ...subjects: string[]): void {
+  const bad = subjects.find((s) => !SUBJECT.test(s));
+  if (bad !== undefined) throw new Error(`not a subject id: ${bad.slice(0, 40)}`);
   const path = shreddedListPath(dataDir);
   const created = !existsSync(path);
   const fd = openSync(path, "a", 0o600);
   try {
-    writeSync(fd, `${subject}\n`);
+    writeSync(fd, subjects.map((s) => `${s}\n`).join(""));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -104,6 +105,20 @@ export function checkpointTruncate(db: DB): boolean {
  */
 export function shredAtStart(inst: { db: DB; config: { dataDir: string }; log: Logger; vault: Vault }): number {
   const listed = readShreddedList(inst.config.dataDir);
+  // The other way round: keys destroyed in this database but missing from the list (a list lost when the data moved
+  // to a new machine) are put back on it, so that a restore of an older backup still finds them.
+  const known = new Set(listed);
+  const missing = inst.db
+    .select({ subject: dataKeys.subject })
+    .from(dataKeys)
+    .where(isNull(dataKeys.wrapped))
+    .all()
+    .map((r) => r.subject)
+    .filter((s) => SUBJECT.test(s) && !known.has(s));
+  if (missing.length > 0) {
+    appendShredded(inst.config.dataDir, ...missing);
+    inst.log.warn("the list of erased clients (shredded-subjects) lacked some this database has erased; added them: keep a copy with the master key", { added: missing.length });
+  }
   const destroyed = shredListed(inst.db, listed);
   if (destroyed > 0) {
     for (const subject of listed) inst.vault.forgetSubjectKey(subject);
