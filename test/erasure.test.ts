@@ -7,6 +7,7 @@ import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { runDrill } from "../src/backup/drill.ts";
+import { restoreInto } from "../src/backup/restore.ts";
 import { loadConfig } from "../src/config.ts";
 import { openInstallation } from "../src/installation.ts";
 import { createLogger } from "../src/log.ts";
@@ -169,6 +170,20 @@ describe("erasure by crypto-shredding", () => {
     } finally {
       restored.db.$client.close();
     }
+  });
+
+  test("restoreInto reports how many keys it destroyed, and whether there was a list at all", async () => {
+    const run = async (withList: boolean) => {
+      const dir = tempDir();
+      dirs.push(dir);
+      const env = { KABINET_DATA_DIR: join(dir, "data"), KABINET_MASTER_KEY_FILE: inst.keyFile, KABINET_BACKUP_DIR: join(dir, "backups") };
+      mkdirSync(env.KABINET_DATA_DIR, { recursive: true, mode: 0o700 });
+      if (withList) copyFileSync(shreddedListPath(inst.config.dataDir), shreddedListPath(env.KABINET_DATA_DIR));
+      const r = await restoreInto(loadConfig(env), backupFile, { force: false, now: inst.clock.now() });
+      return { shredded: r.check.shredded, found: r.shreddedListFound };
+    };
+    expect(await run(true)).toEqual({ shredded: 1, found: true });
+    expect(await run(false)).toEqual({ shredded: 0, found: false });
   });
 
   test("the restore drill of the backup made before the erasure passes (the keys destroyed in its scratch copy)", async () => {

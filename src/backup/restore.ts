@@ -11,7 +11,7 @@ import { ConfigError, type Config, readSecretFile } from "../config.ts";
 import { type MasterKey, parseMasterKey } from "../crypto/master-key.ts";
 import { migrationState, openDatabase } from "../db/client.ts";
 import { auditHeadFile, verifyAuditLog } from "../audit/audit-head.ts";
-import { checkpointTruncate, readShreddedList, shredListed } from "../privacy/shredded-list.ts";
+import { checkpointTruncate, readShreddedList, shreddedListPath, shredListed } from "../privacy/shredded-list.ts";
 import { Vault } from "../vault/vault.ts";
 import { BackupFileError, openBackupEntries, readBackupHeader, type BackupHeader } from "./archive.ts";
 import { integrityCheck } from "./sqlite-worker.ts";
@@ -137,6 +137,8 @@ export interface RestoreResult {
   check: RestoredCheck;
   /** Where the database that was there before is kept, if there was one. */
   keptAside: string | null;
+  /** Whether the data dir had a shredded-subjects list to apply (none on a new machine unless the admin copied it in). */
+  shreddedListFound: boolean;
 }
 
 /**
@@ -197,7 +199,7 @@ export async function restoreInto(config: Config, path: string, options: { force
     throw new RestoreError(`${cause}; the data dir is as it was before the restore. Fix the cause and restore again`);
   }
   rmSync(staging, { recursive: true, force: true });
-  return { header, check, keptAside };
+  return { header, check, keptAside, shreddedListFound: existsSync(shreddedListPath(dataDir)) };
 }
 
 async function openBackupFile(path: string) {
