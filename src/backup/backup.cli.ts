@@ -39,9 +39,16 @@ export async function restoreCommand(config: Config, file: string, force: boolea
     );
   }
   try {
-    const { header, check, keptAside } = await restoreInto(config, file, { force, now });
+    const { header, check, keptAside, shreddedListFound } = await restoreInto(config, file, { force, now });
     console.log(`Restored the backup made at ${new Date(header.createdAt).toISOString()} into ${config.dataDir}`);
     if (keptAside) console.log(`The database that was there is kept as ${keptAside} (delete it once you are sure)`);
+    if (check.shredded > 0) console.log(`Destroyed again the data keys of ${check.shredded} erased client(s) listed in shredded-subjects`);
+    if (!shreddedListFound) {
+      console.log(
+        "Warning: there is no shredded-subjects file in the data dir. If clients were erased after this backup was made, copy that " +
+          "file from the old machine (or its backup) into the data dir before starting: the start destroys their keys again.",
+      );
+    }
     console.log(`integrity_check: ${check.integrity}; audit log: ${check.auditEntries} entries, chain intact, head ${check.auditHead}`);
     console.log("Rows per table:");
     for (const [table, n] of Object.entries(check.rows)) console.log(`  ${table.padEnd(28)} ${n}`);
