@@ -157,4 +157,35 @@ describe("session notes", () => {
     expect(forged.status).toBe(403);
     expect(count()).toBe(n);
   });
+
+  test("the note is sealed under the client's key: with that key destroyed, no version or draft opens", async () => {
+    // A separate client, so the other tests keep theirs: crypto-shredding itself is the erasure slice's.
+    const other = (await addPerson(inst, admin.personId, "client")).personId;
+    const service = makeService(inst, admin.personId, [specialist.personId], { cancelHours: 0 });
+    const booked = book(inst, { serviceId: service.id, specialistId: specialist.personId, start: at(dayAhead(5), "10:00"), clientId: other, actor: { personId: specialist.personId, role: "specialist" } }, inst.clock.now());
+    expect(booked.ok).toBe(true);
+    const r = await as(specialist).post(`/clients/${other}/notes`, { text: "Shred me", appointmentId: "" });
+    const noteId = r.headers.get("location")!.split("/").pop()!;
+    await as(specialist).post(`/clients/${other}/notes/${noteId}/draft`, { text: "Shred my draft" }, { "hx-request": "true" });
+    const version = inst.db.$client.query("SELECT body FROM client_note_versions WHERE note_id = ?").get(noteId) as { body: Uint8Array };
+    const draft = inst.db.$client.query("SELECT draft FROM client_notes WHERE id = ?").get(noteId) as { draft: Uint8Array };
+    expect(inst.vault.openField(other, "client_note_versions", "body", `${noteId}:1`, version.body)).toBe("Shred me");
+    // Bound to its row and column: the same bytes do not open as another note's or as the draft.
+    expect(() => inst.vault.openField(other, "client_note_versions", "body", `${noteId}:2`, version.body)).toThrow();
+    expect(() => inst.vault.openField(other, "client_notes", "draft", noteId, version.body)).toThrow();
+    inst.db.transaction((tx) => inst.vault.destroySubjectKey(tx, other));
+    expect(() => inst.vault.openField(other, "client_note_versions", "body", `${noteId}:1`, version.body)).toThrow();
+    expect(() => inst.vault.openField(other, "client_notes", "draft", noteId, draft.draft)).toThrow();
+  });
+
+  test("docs/privacy.md names only tests that exist", () => {
+    const doc = readFileSync(join(import.meta.dir, "../docs/privacy.md"), "utf8");
+    const cited = [...doc.matchAll(/`((?:test|src)\/[\w\/.-]+\.test\.tsx?)`(?: "([^"]+)")?/g)];
+    expect(cited.length).toBeGreaterThan(10);
+    for (const [, file, name] of cited) {
+      const path = join(import.meta.dir, "..", file!);
+      expect(existsSync(path) ? file : `${file} (missing)`).toBe(file);
+      if (name) expect(readFileSync(path, "utf8").includes(name) ? name : `${file} has no test "${name}"`).toBe(name);
+    }
+  });
 });
