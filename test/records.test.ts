@@ -188,4 +188,13 @@ describe("session notes", () => {
       if (name) expect(readFileSync(path, "utf8").includes(name) ? name : `${file} has no test "${name}"`).toBe(name);
     }
   });
+
+  test("the specialist's appointment page links to the client's notes with the appointment chosen; the client's does not", async () => {
+    const page = await (await as(specialist).get(`/appointments/${appointmentId}`)).text();
+    const href = `/clients/${clientId}/notes?appointment=${appointmentId}`;
+    expect(page).toContain(`href="${href}"`);
+    const list = await (await as(specialist).get(href)).text();
+    expect(list).toContain(`<option value="${appointmentId}" selected="">`);
+    expect(await (await as({ personId: clientId }).get(`/appointments/${appointmentId}`)).text()).not.toContain("/notes");
+  });
 });

@@ -57,7 +57,7 @@ export function notesRoutes(deps: Deps): Hono<AppEnv> {
     );
   };
 
-  app.get("/:clientId/notes", allow(hostsOnly), (c) => renderList(c, { text: "", appointmentId: "", addendumTo: c.req.query("addendumTo") ?? "" }));
+  app.get("/:clientId/notes", allow(hostsOnly), (c) => renderList(c, { text: "", appointmentId: c.req.query("appointment") ?? "", addendumTo: c.req.query("addendumTo") ?? "" }));
 
   app.post("/:clientId/notes", allow(hostsOnly), async (c) => {
     const form = await readForm(c);
