@@ -197,4 +197,13 @@ describe("session notes", () => {
     expect(list).toContain(`<option value="${appointmentId}" selected="">`);
     expect(await (await as({ personId: clientId }).get(`/appointments/${appointmentId}`)).text()).not.toContain("/notes");
   });
+
+  test("a note of 20,000 Cyrillic letters fits the form (url-encoded, 6 bytes each); one letter more is refused with its reason", async () => {
+    const longest = "ж".repeat(20_000);
+    const path = await writeNote(longest);
+    expect(await (await as(specialist).get(path)).text()).toContain(longest);
+    const over = await as(specialist).post(`/clients/${clientId}/notes`, { text: `${longest}ж`, appointmentId: "" });
+    expect(over.status).toBe(422);
+    expect(await over.text()).toContain("at most 20,000 characters");
+  });
 });

@@ -19,7 +19,8 @@ import type { Role } from "../roles.ts";
 import type { Vault } from "../vault/vault.ts";
 import * as store from "./notes.store.ts";
 
-export const NOTE_MAX_CHARS = 50_000;
+// A form body is at most FORM_BYTES (128 KiB) url-encoded: a Cyrillic letter takes 6 bytes there, so 20,000 fit.
+export const NOTE_MAX_CHARS = 20_000;
 
 export interface NotesDeps {
   db: Queryable;
