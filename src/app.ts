@@ -39,6 +39,7 @@ import { afterCallRoutes } from "./rooms/after-call.routes.tsx";
 import { LiveRooms } from "./rooms/live-rooms.ts";
 import { networkCheckRoutes } from "./rooms/network-check.routes.ts";
 import { roomsRoutes } from "./rooms/rooms.routes.tsx";
+import { notesRoutes } from "./records/notes.routes.tsx";
 import { sessionMiddleware } from "./sessions/session.middleware.ts";
 import { logoRoutes } from "./settings/logo.routes.ts";
 import { getOrgIdentity } from "./settings/settings.ts";
@@ -143,6 +144,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/schedule", scheduleRoutes(deps, liveRooms)); // the day and week of specialists
   app.route("/hours", hoursRoutes(deps)); //          working hours
   app.route("/calendar", calendarRoutes(deps)); //    private ICS feeds
+  app.route("/clients", notesRoutes(deps)); //       /clients/:clientId/notes: session notes, sealed under the client's key
   app.route("/admin/services", servicesRoutes(deps));
   app.route("/admin/mail", mailQueueRoutes(deps));
   app.route("/admin/media", mediaRoutes(deps)); // media ports, TURN servers and the path check

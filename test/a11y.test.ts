@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { book } from "../src/booking/appointments.ts";
 import { acceptRoomInvitation, createRoom } from "../src/rooms/rooms.ts";
+import { createNote, saveNoteVersion } from "../src/records/notes.ts";
 import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { DESKTOP, launchChromium, PHONE, screenshotPath } from "./support/browser.ts";
@@ -46,6 +47,11 @@ beforeAll(async () => {
   if (!booked.ok) throw new Error(`booking failed: ${booked.reason}`);
   const { room, inviteToken } = createRoom(inst, people.spec.personId);
   acceptRoomInvitation(inst, inviteToken, people.client.personId);
+  const specActor = { personId: people.spec.personId, role: "specialist" as const };
+  const note = createNote(inst, specActor, { clientId: people.client.personId, text: "# First session\n\nWorries about work.\n\n## Plan\n- walk daily\n1. diary" }, inst.clock.now());
+  if (!note.ok) throw new Error(`note failed: ${note.reason}`);
+  saveNoteVersion(inst, specActor, people.client.personId, note.note.id, "# First session\n\nWorries about work, sleeps better.", inst.clock.now());
+  const notes = `/clients/${people.client.personId}/notes`;
   const tz = "tz=Europe%2FMoscow";
   pages = [
     { name: "sign-in", as: null, path: "/signin" },
@@ -64,6 +70,9 @@ beforeAll(async () => {
     { name: "schedule", as: "spec", path: `/schedule?date=${day}&${tz}` },
     { name: "rooms", as: "spec", path: "/rooms" },
     { name: "hours", as: "spec", path: "/hours" },
+    { name: "client-notes", as: "spec", path: notes },
+    { name: "client-note", as: "spec", path: `${notes}/${note.note.id}` },
+    { name: "client-note-edit", as: "spec", path: `${notes}/${note.note.id}/edit` },
     { name: "service-form", as: "admin", path: "/admin/services/new" },
     { name: "settings", as: "admin", path: "/admin/settings" },
     { name: "alerts", as: "admin", path: "/admin/alerts" },

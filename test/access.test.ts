@@ -150,6 +150,12 @@ describe("access matrix", () => {
     for (const r of alerts) expect(r.access).toEqual({ who: "roles", roles: ["admin"] });
   });
 
+  test("session notes are for hosts only: staff and clients never reach a note", () => {
+    const notes = registeredRoutes().filter((r) => r.path.startsWith("/clients/"));
+    expect(notes.length).toBe(7);
+    for (const r of notes) expect(r.access).toEqual({ who: "roles", roles: ["admin", "specialist"] });
+  });
+
   test("another person's resources are not reachable: sessions by handle, people pages for non-admins", async () => {
     const handle = victimHandle();
     const sessionsBefore = listPersonSessions(inst.db, people.victim!.personId).length;

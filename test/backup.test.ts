@@ -20,6 +20,7 @@ import { createPerson } from "../src/people/people.ts";
 import { postChatMessage } from "../src/rooms/chat.ts";
 import { storeRoomFile } from "../src/rooms/files.ts";
 import { createRoom, recordAdmission } from "../src/rooms/rooms.ts";
+import { createNote, saveNoteDraft } from "../src/records/notes.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { makeInstallation, runCli, type TestInstallation, tempDir, writeKeyFile } from "./support/installation.ts";
@@ -73,6 +74,9 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   if (!booked.ok) throw new Error(`booking failed: ${booked.reason}`);
   book(i, { serviceId: service.id, specialistId: specialist.personId, start: at(dayAhead(4), "10:00"), clientId: client.id, actor }, i.clock.now());
   cancelAppointment(i, booked.appointments[0]!.id, actor, "Ill", i.clock.now());
+  const note = createNote(i, actor, { clientId: client.id, text: "# Session\n- sleeps better", appointmentId: booked.appointments[0]!.id }, i.clock.now());
+  if (!note.ok) throw new Error(`note failed: ${note.reason}`);
+  saveNoteDraft(i, actor, client.id, note.note.id, "Draft in progress", i.clock.now());
   i.db.transaction((tx) => enqueue(tx, i.vault, { kind: "note", dedupeKey: "note", subject: client.id, payload: { text: "x" }, runAt: i.clock.now() + 3_600_000 }, i.clock.now()));
   createFeed(i, specialist.personId, i.clock.now());
   const consent = saveConsentSettings(i.db, i.vault, { required: true, text: "I agree to the processing of my data." }, admin.personId, i.clock.now());

@@ -15,6 +15,7 @@ import { createPerson } from "../src/people/people.ts";
 import { postChatMessage } from "../src/rooms/chat.ts";
 import { storeRoomFile } from "../src/rooms/files.ts";
 import { createRoom } from "../src/rooms/rooms.ts";
+import { createNote, saveNoteDraft } from "../src/records/notes.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
@@ -102,6 +103,14 @@ describe("SEALED_COLUMNS", () => {
     const reason = canary("appointments.cancel_reason");
     expect(cancelAppointment(inst, booked.appointments[0]!.id, { personId: specialist.personId, role: "specialist" }, reason, inst.clock.now()).ok).toBe(true);
     written.set("appointments.cancel_reason", [reason]);
+
+    const noteText = canary("client_note_versions.body");
+    const note = createNote(inst, { personId: specialist.personId, role: "specialist" }, { clientId: client.id, text: noteText }, inst.clock.now());
+    if (!note.ok) throw new Error(`note failed: ${note.reason}`);
+    written.set("client_note_versions.body", [noteText]);
+    const draft = canary("client_notes.draft");
+    expect(saveNoteDraft(inst, { personId: specialist.personId, role: "specialist" }, client.id, note.note.id, draft, inst.clock.now()).ok).toBe(true);
+    written.set("client_notes.draft", [draft]);
 
     const payload = canary("jobs.payload");
     inst.db.transaction((tx) => enqueue(tx, inst.vault, { kind: "canary", dedupeKey: "canary", subject: client.id, payload: { text: payload }, runAt: inst.clock.now() + 3_600_000 }, inst.clock.now()));

@@ -83,6 +83,7 @@ export function appointmentRoutes(deps: BookingRouteDeps, live: LiveRooms): Hono
         laterInSeries={a.status === "booked" ? laterInSeries(deps.db, a).filter((x) => mayChange(x, service, actor, now)).length : 0}
         cancelHours={service?.cancelHours ?? 24}
         record={props.recordHref && a.roomId ? { roomId: a.roomId, chat: listChatMessages(deps, a.roomId), files: listRoomFiles(deps, a.roomId) } : null}
+        notesHref={actor.personId === a.specialistId ? `/clients/${a.clientId}/notes?appointment=${a.id}` : null}
         notice={o.notice}
         errors={o.errors}
       />,

@@ -70,6 +70,8 @@ export const SEALED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   appointments: ["cancel_reason"],
   jobs: ["payload"],
   calendar_feeds: ["token"],
+  client_notes: ["draft"],
+  client_note_versions: ["body"],
 };
 
 /** Sign-in data of a person. No row: the person has no account (yet). */
@@ -413,4 +415,45 @@ export const anomalyAlerts = sqliteTable(
     acknowledgedBy: text("acknowledged_by"),
   },
   (t) => [uniqueIndex("anomaly_alerts_window").on(t.rule, t.subject, t.triggeredAt), index("anomaly_alerts_open").on(t.acknowledgedAt, t.triggeredAt)],
+);
+
+/**
+ * Session notes a specialist keeps about a client (src/records). The text lives only in the versions and the draft,
+ * sealed under the client's data key (erasing the client's key makes every note unreadable). `finalisedAt` locks a
+ * note: no version is added after it. `addendumTo` links an addendum to the finalised note it adds to.
+ */
+export const clientNotes = sqliteTable(
+  "client_notes",
+  {
+    id: text("id").primaryKey(),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    authorId: text("author_id")
+      .notNull()
+      .references(() => people.id),
+    appointmentId: text("appointment_id").references(() => appointments.id),
+    addendumTo: text("addendum_to"),
+    createdAt: integer("created_at").notNull(),
+    finalisedAt: integer("finalised_at"),
+    /** Autosaved while the author types, replaced in place; becomes a version only when the author saves. */
+    draft: blob("draft", { mode: "buffer" }),
+    draftAt: integer("draft_at"),
+  },
+  (t) => [index("client_notes_client").on(t.clientId, t.createdAt)],
+);
+
+/** Every saved text of a note, never changed or removed: an edit appends the next version. Sealed like the draft. */
+export const clientNoteVersions = sqliteTable(
+  "client_note_versions",
+  {
+    noteId: text("note_id")
+      .notNull()
+      .references(() => clientNotes.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    authorId: text("author_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    body: blob("body", { mode: "buffer" }).notNull(),
+  },
+  (t) => [uniqueIndex("client_note_versions_pk").on(t.noteId, t.version)],
 );

@@ -116,6 +116,8 @@ export function AppointmentPage(
     cancelHours: number;
     /** What was written and shared in the call, once it has ended, for someone who may read it. */
     record: { roomId: string; chat: readonly ChatMessage[]; files: readonly SharedFile[] } | null;
+    /** The client's session notes, for the specialist who keeps them (src/records); null for anyone else. */
+    notesHref?: string | null;
     notice?: string;
     errors?: FieldErrors;
   },
@@ -133,6 +135,11 @@ export function AppointmentPage(
       {p.notice ? <Notice>{p.notice}</Notice> : null}
       <FormAlert errors={e} summary={t.form.errorSummary} />
       <AppointmentLive {...p} recordHref={p.record ? null : p.recordHref} />
+      {p.notesHref ? (
+        <p>
+          <a href={p.notesHref}>{t.records.clientNotes}</a>
+        </p>
+      ) : null}
       {x.status === "booked" ? (
         <p>
           <a href={`/appointments/${x.id}/calendar.ics`} download="appointment.ics">
