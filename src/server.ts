@@ -9,6 +9,7 @@ import { createMetrics, type Metrics } from "./ops/metrics.ts";
 import { opsCounters } from "./ops/metrics-counters.ts";
 import { explainMetricsListenFailure, listenForMetrics, type MetricsListener } from "./ops/metrics-listener.ts";
 import { jobWorker } from "./worker.ts";
+import { retryPendingTruncate } from "./privacy/shredded-list.ts";
 import { deleteExpiredSessions } from "./sessions/sessions.ts";
 
 const HOUSEKEEPING_MS = 10 * 60_000;
@@ -28,9 +29,17 @@ export function housekeeping(inst: Installation): void {
 /**
  * Copies what the write-ahead log holds into the database file, as far as no reader needs it, so the WAL does not grow
  * between SQLite's own automatic checkpoints. PASSIVE only: Litestream may be reading the WAL to replicate it, and a
- * TRUNCATE or RESTART checkpoint would wait for it and reset the log under it.
+ * TRUNCATE or RESTART checkpoint would wait for it and reset the log under it. The one exception: after an erasure whose
+ * own TRUNCATE found a reader, a TRUNCATE that does not wait, until one empties the WAL (see retryPendingTruncate).
  */
 export function checkpointWal(inst: Installation): void {
+  // An erasure whose TRUNCATE found a reader still leaves the old wrapped key in the WAL: retried here until it empties.
+  const retried = retryPendingTruncate(inst.db);
+  if (retried) {
+    opsCounters(inst.db).lastCheckpointAt = inst.clock.now();
+    inst.log.info("WAL emptied after an erasure (its checkpoint had found a reader)");
+    return;
+  }
   const result = inst.db.$client.query("PRAGMA wal_checkpoint(PASSIVE)").get() as { busy: number } | null;
   if (result && result.busy === 0) opsCounters(inst.db).lastCheckpointAt = inst.clock.now();
 }

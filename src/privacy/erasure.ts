@@ -14,6 +14,7 @@ import { recordAudit } from "../audit/audit.ts";
 import { randomBytes } from "../crypto/aead.ts";
 import type { Vault } from "../vault/vault.ts";
 import { appendShredded, checkpointTruncate, destroyKeyBytes } from "./shredded-list.ts";
+import { removeContributionsOf } from "../rooms/contributions.ts";
 
 export interface ErasureDeps {
   db: DB;
@@ -72,6 +73,7 @@ export function eraseClient(deps: ErasureDeps, clientId: string, actor: string):
       tx.update(people).set({ emailIndex: Buffer.from(randomBytes(32)) }).where(eq(people.id, clientId)).run();
       recordAudit(tx, vault, { actor, action: "person.erase", target: clientId, details: { sessionsEnded: ended, jobsCancelled }, at: clock.now() });
       appendShredded(deps.dataDir, clientId);
+      removeContributionsOf(tx, clientId, deps.dataDir); // rooms under another key: shredding does not reach them
       return { ok: true, sessionsEnded: ended };
     },
     { behavior: "immediate" },

@@ -83,9 +83,11 @@ export function destroyKeyBytes(tx: Queryable, subject: string): boolean {
 /**
  * Moves what the last writes left in the WAL into the database file and empties the WAL, so the pages that held a
  * destroyed key live on nowhere in the live files. It does not wait for readers: a long read (Litestream holds one
- * all the time, a backup's snapshot for seconds) makes it a PASSIVE checkpoint that returns false, and the WAL is
- * emptied by the next checkpoint that finds no reader. Litestream keeps the old frames in its own copy and replica
- * anyway until its retention drops them; a database restored from there is shredded again at start.
+ * all the time, a backup's snapshot for seconds) makes it return false, and the database is marked as waiting for an
+ * emptied WAL: the server's periodic checkpoint retries (retryPendingTruncate) until one finds no reader, since a
+ * PASSIVE checkpoint never empties the WAL and the old frames would otherwise stay until writes wrap round over them.
+ * Litestream keeps the old frames in its own copy and replica anyway until its retention drops them; a database
+ * restored from there is shredded again at start.
  */
 export function checkpointTruncate(db: DB): boolean {
   const client = db.$client;
@@ -93,10 +95,31 @@ export function checkpointTruncate(db: DB): boolean {
   client.run("PRAGMA busy_timeout = 0");
   try {
     const row = client.query("PRAGMA wal_checkpoint(TRUNCATE)").get() as { busy: number } | null;
-    return row?.busy === 0;
+    const emptied = row?.busy === 0;
+    if (emptied) truncatePending.delete(client);
+    else truncatePending.add(client);
+    return emptied;
   } finally {
     client.run(`PRAGMA busy_timeout = ${Number(timeout)}`);
   }
+}
+
+// Per open database, in memory: a restart closes our connection, and the start's own shredding checkpoints again.
+const truncatePending = new WeakSet<object>();
+
+/** Whether an erasure (or a start's shredding) is still waiting for a TRUNCATE checkpoint that found no reader. */
+export function truncatePendingFor(db: DB): boolean {
+  return truncatePending.has(db.$client);
+}
+
+/**
+ * For the periodic checkpoint: when an erasure's TRUNCATE was busy, tries it again (without waiting for readers).
+ * Null when nothing waits, else whether the WAL is now empty. Emptying the WAL makes Litestream start a new
+ * generation (a full snapshot to the replica): acceptable once after an erasure, and the reason this is not done on
+ * every checkpoint.
+ */
+export function retryPendingTruncate(db: DB): boolean | null {
+  return truncatePendingFor(db) ? checkpointTruncate(db) : null;
 }
 
 /**
