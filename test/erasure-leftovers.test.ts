@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createPasswordResetLink, invitePerson } from "../src/accounts/people-admin.ts";
 import { inspectOneTimeLink } from "../src/accounts/links.ts";
-import { book, getAppointment } from "../src/booking/appointments.ts";
+import { appointmentRoom, book, getAppointment } from "../src/booking/appointments.ts";
+import { getRoom } from "../src/rooms/rooms.ts";
 import { eraseClient } from "../src/privacy/erasure.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
@@ -73,4 +74,22 @@ test("links from before the erasure stop working; reactivate, reissue, reset lin
   }
   expect(inst.db.$client.query("SELECT count(*) AS n FROM one_time_links WHERE person_id IN (?, ?)").get(active.personId, invited.personId)).toEqual({ n: 0 });
   expect(inst.db.$client.query("SELECT status FROM accounts WHERE person_id = ?").get(invited.personId)).toEqual({ status: "deactivated" });
+});
+
+test("the room already opened for an erased client's coming appointment is closed, and the appointment stays cancelled, not held", async () => {
+  const client = await addPerson(inst, admin.personId, "client");
+  const service = makeService(inst, admin.personId, [spec.personId], { mode: "online" });
+  const start = at(dayAhead(25), "11:00");
+  const booked = book(inst, { serviceId: service.id, specialistId: spec.personId, start, clientId: client.personId, actor: { personId: client.personId, role: "client" } });
+  if (!booked.ok) throw new Error(booked.reason);
+  const id = booked.appointments[0]!.id;
+  inst.clock.set(start - 5 * 60_000);
+  const room = appointmentRoom(inst, id, { personId: spec.personId, role: "specialist" });
+  if (!room.ok) throw new Error(room.reason);
+  expect(getRoom(inst.db, room.roomId)?.state).not.toBe("closed");
+  expect(inst.db.$client.query("SELECT count(*) AS n FROM room_participants WHERE person_id = ?").get(client.personId)).toEqual({ n: 1 });
+  expect(erase(client.personId).ok).toBe(true);
+  expect(getRoom(inst.db, room.roomId)?.state).toBe("closed");
+  expect(getAppointment(inst.db, id)?.status).toBe("cancelled");
+  expect(inst.db.$client.query("SELECT count(*) AS n FROM room_participants WHERE person_id = ?").get(client.personId)).toEqual({ n: 0 });
 });
