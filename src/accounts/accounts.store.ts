@@ -72,6 +72,10 @@ export function deleteRecoveryCodes(db: Queryable, personId: string): void {
   db.delete(recoveryCodes).where(eq(recoveryCodes.personId, personId)).run();
 }
 
+export function deleteLinks(db: Queryable, personId: string): void {
+  db.delete(oneTimeLinks).where(eq(oneTimeLinks.personId, personId)).run();
+}
+
 export function insertLink(db: Queryable, row: LinkRow): void {
   db.insert(oneTimeLinks).values(row).run();
 }

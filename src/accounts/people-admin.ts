@@ -2,6 +2,7 @@
 // Invariants: there is always at least one active admin; an admin cannot deactivate or demote themself into a locked
 // appliance; every change ends the person's sessions (their privileges changed) and is audited in the same transaction.
 import { recordAudit } from "../audit/audit.ts";
+import type { Queryable } from "../db/client.ts";
 import { endCalendarFeeds } from "../booking/feeds.ts";
 import { createPerson, getPerson, listPeople, type Person } from "../people/people.ts";
 import { type Role, STAFF_ROLES } from "../roles.ts";
@@ -50,9 +51,10 @@ export function invitePerson(deps: AccountDeps, input: { email: string; name: st
 }
 
 /** A fresh invitation link for someone who has not accepted yet (the old one stops working). */
-export function reissueInvitation(deps: AccountDeps, personId: string, actor: string): string | null {
+export function reissueInvitation(deps: AccountDeps, personId: string, actor: string): string | "erased" | null {
   return deps.db.transaction(
     (tx) => {
+      if (getPerson({ db: tx, vault: deps.vault }, personId)?.erased) return "erased";
       if (store.getAccount(tx, personId)?.status !== "invited") return null;
       const token = createOneTimeLink(tx, personId, "invite", actor, deps.clock.now());
       queueLinkMail(tx, deps.vault, deps.config.publicUrl, personId, "invite", token, deps.clock.now() + LINK_LIFETIME_MS.invite);
@@ -63,13 +65,25 @@ export function reissueInvitation(deps: AccountDeps, personId: string, actor: st
   );
 }
 
-export type AdminChange = "ok" | "not-found" | "last-admin" | "self" | "not-active";
+export type AdminChange = "ok" | "not-found" | "last-admin" | "self" | "not-active" | "erased";
+
+/**
+ * Erasure of the person: every way back into an account goes (unused invitation and reset links, email codes,
+ * recovery codes, calendar feeds). Runs in the erasure's transaction, which audits it.
+ */
+export function endAccessOfErased(db: Queryable, personId: string): void {
+  store.deleteLinks(db, personId);
+  store.deleteEmailCode(db, personId);
+  store.deleteRecoveryCodes(db, personId);
+  endCalendarFeeds(db, personId);
+}
 
 export function changeRole(deps: AccountDeps, personId: string, role: Role, actor: string): AdminChange {
   return deps.db.transaction(
     (tx) => {
       const person = getPerson({ db: tx, vault: deps.vault }, personId);
       if (!person) return "not-found";
+      if (person.erased) return "erased";
       if (person.role === role) return "ok";
       if (personId === actor) return "self";
       const account = store.getAccount(tx, personId);
@@ -97,6 +111,7 @@ export function setAccountActive(deps: AccountDeps, personId: string, active: bo
       if (!person || !account) return "not-found";
       if (personId === actor) return "self";
       if (active) {
+        if (person.erased) return "erased";
         if (account.status !== "deactivated") return "ok";
         store.updateAccount(tx, personId, { status: account.passwordHash ? "active" : "invited" });
         recordAudit(tx, deps.vault, { at: deps.clock.now(), actor, action: "person.reactivate", target: personId });
@@ -135,11 +150,12 @@ export async function resetTwoFactorOf(deps: AccountDeps, personId: string, admi
   );
 }
 
-export function createPasswordResetLink(deps: AccountDeps, personId: string, actor: string): string | "not-active" | "not-found" {
+export function createPasswordResetLink(deps: AccountDeps, personId: string, actor: string): string | "not-active" | "not-found" | "erased" {
   return deps.db.transaction(
     (tx) => {
       const account = store.getAccount(tx, personId);
       if (!account) return "not-found";
+      if (getPerson({ db: tx, vault: deps.vault }, personId)?.erased) return "erased";
       if (account.status !== "active") return "not-active";
       const token = createOneTimeLink(tx, personId, "reset", actor, deps.clock.now());
       queueLinkMail(tx, deps.vault, deps.config.publicUrl, personId, "reset", token, deps.clock.now() + LINK_LIFETIME_MS.reset);

@@ -63,7 +63,7 @@ export function peopleRoutes(deps: AccountDeps): Hono<AppEnv> {
     const person = getPersonWithAccount(deps, personId)!;
     const isSelf = person.id === actorOf(c);
     if (result === "ok") return c.html(<PersonPage page={pageContext(c)} person={person} isSelf={isSelf} notice={t.people.saved} />);
-    const message = result === "last-admin" ? t.people.lastAdmin : result === "self" ? t.people.self : t.people.notActive;
+    const message = result === "last-admin" ? t.people.lastAdmin : result === "self" ? t.people.self : result === "erased" ? t.erasure.noAccount : t.people.notActive;
     return c.html(<PersonPage page={pageContext(c)} person={person} isSelf={isSelf} message={message} />, 409);
   };
 
@@ -84,7 +84,7 @@ export function peopleRoutes(deps: AccountDeps): Hono<AppEnv> {
     const id = c.req.param("id");
     const token = createPasswordResetLink(deps, id, actorOf(c));
     if (token === "not-found") return c.notFound();
-    if (token === "not-active") return outcome(c, id, "not-active");
+    if (token === "not-active" || token === "erased") return outcome(c, id, token);
     const person = getPersonWithAccount(deps, id)!;
     return c.html(<LinkHandoverPage page={pageContext(c)} person={person} url={linkUrl(deps.config.publicUrl, token)} purpose="reset" mailed={deps.config.smtp !== null} />);
   });
@@ -105,7 +105,7 @@ export function peopleRoutes(deps: AccountDeps): Hono<AppEnv> {
     const person = getPersonWithAccount(deps, id);
     if (!person) return c.notFound();
     const token = reissueInvitation(deps, id, actorOf(c));
-    if (!token) return outcome(c, id, "not-active");
+    if (token === null || token === "erased") return outcome(c, id, token ?? "not-active");
     return c.html(<LinkHandoverPage page={pageContext(c)} person={person} url={linkUrl(deps.config.publicUrl, token)} purpose="invite" mailed={deps.config.smtp !== null} />);
   });
 

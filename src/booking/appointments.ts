@@ -10,7 +10,7 @@ import { recordAudit, searchAudit } from "../audit/audit.ts";
 import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import type { Role } from "../roles.ts";
-import { createRoom, getRoom, isRoomLive, onRoomClosed, type RoomClosed, type RoomDeps } from "../rooms/rooms.ts";
+import { closeRoom, createRoom, getRoom, isRoomLive, onRoomClosed, type RoomClosed, type RoomDeps } from "../rooms/rooms.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
 import { getAvailability } from "./availability.ts";
@@ -303,6 +303,23 @@ export function cancelAppointment(deps: BookingDeps, id: string, viewer: Actor, 
     },
     { behavior: "immediate" },
   );
+}
+
+/**
+ * Erasure of the client: their future booked appointments are cancelled so the slots free up, with nothing sealed
+ * (their key is gone: no reason, no mail), and the rooms already opened for them closed. Runs in the erasure's
+ * transaction; returns how many were cancelled.
+ */
+export function cancelForErasure(deps: RoomDeps, clientId: string, actor: string): number {
+  const now = deps.clock.now();
+  const future = store.listAppointmentRows(deps.db, { clientId, from: now, to: Number.MAX_SAFE_INTEGER }).filter((r) => r.status === "booked" && r.startAt > now);
+  for (const r of future) {
+    store.updateAppointmentRow(deps.db, r.id, { status: "cancelled", cancelledAt: now, cancelledBy: actor, cancelReason: null, revision: r.revision + 1 });
+    cancelReminders(deps.db, r.id, now);
+    recordAudit(deps.db, deps.vault, { actor, action: "appointment.cancel", target: r.id, details: { by: "erasure" }, at: now });
+    if (r.roomId) closeRoom(deps, r.roomId, actor);
+  }
+  return future.length;
 }
 
 /** The booked sessions of an appointment's series that come after it. */

@@ -790,6 +790,7 @@ export const en = {
     done: "The client is erased. Their data cannot be read any more.",
     sessionsEnded: (n: number) => `${n} ${n === 1 ? "session" : "sessions"} ended.`,
     erasedName: "Erased client",
+    noAccount: "This client is erased: their account cannot be reactivated, invited again, reset or given another role.",
     blocked: {
       "not-found": "There is no such person.",
       "not-a-client": "Only clients can be erased. Staff, specialists and administrators are deactivated instead, so that what they did stays attributable.",
@@ -1634,6 +1635,7 @@ export const ru: Messages = {
     done: "Данные клиента удалены и больше не могут быть прочитаны.",
     sessionsEnded: (n: number) => `Завершено сеансов: ${n}.`,
     erasedName: "Удалённый клиент",
+    noAccount: "Данные этого клиента удалены: его учётную запись нельзя активировать, пригласить снова, сбросить или сменить ей роль.",
     blocked: {
       "not-found": "Такого человека нет.",
       "not-a-client": "Удалить можно только клиента. Сотрудников, специалистов и администраторов деактивируют: их действия должны оставаться атрибутируемыми.",

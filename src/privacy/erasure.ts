@@ -11,6 +11,9 @@ import type { DB, Queryable } from "../db/client.ts";
 import { and, eq } from "drizzle-orm";
 import { accounts, dataKeys, jobs, people, sessions } from "../db/schema.ts";
 import { recordAudit } from "../audit/audit.ts";
+import { endAccessOfErased } from "../accounts/people-admin.ts";
+import { cancelForErasure } from "../booking/appointments.ts";
+import { removeFromAllRooms } from "../rooms/rooms.ts";
 import { randomBytes } from "../crypto/aead.ts";
 import type { Vault } from "../vault/vault.ts";
 import { appendShredded, checkpointTruncate, destroyKeyBytes } from "./shredded-list.ts";
@@ -71,7 +74,11 @@ export function eraseClient(deps: ErasureDeps, clientId: string, actor: string):
       // A reminder or mail still queued for them could only fail now, and must not go out.
       const jobsCancelled = tx.update(jobs).set({ status: "cancelled", finishedAt: clock.now() }).where(and(eq(jobs.subject, clientId), eq(jobs.status, "pending"))).returning({ id: jobs.id }).all().length;
       tx.update(people).set({ emailIndex: Buffer.from(randomBytes(32)) }).where(eq(people.id, clientId)).run();
-      recordAudit(tx, vault, { actor, action: "person.erase", target: clientId, details: { sessionsEnded: ended, jobsCancelled }, at: clock.now() });
+      // Nothing sealed under the key can be written again: no way back into the account, no appointment left to change.
+      endAccessOfErased(tx, clientId);
+      removeFromAllRooms(tx, clientId);
+      const appointmentsCancelled = cancelForErasure({ db: tx, vault, clock }, clientId, actor);
+      recordAudit(tx, vault, { actor, action: "person.erase", target: clientId, details: { sessionsEnded: ended, jobsCancelled, appointmentsCancelled }, at: clock.now() });
       appendShredded(deps.dataDir, clientId);
       removeContributionsOf(tx, clientId, deps.dataDir); // rooms under another key: shredding does not reach them
       return { ok: true, sessionsEnded: ended };

@@ -28,6 +28,10 @@ export function addParticipantRow(db: Queryable, roomId: string, personId: strin
   db.insert(roomParticipants).values({ roomId, personId, addedAt: at }).onConflictDoNothing().run();
 }
 
+export function deleteParticipantRows(db: Queryable, personId: string): void {
+  db.delete(roomParticipants).where(eq(roomParticipants.personId, personId)).run();
+}
+
 export function markAdmitted(db: Queryable, roomId: string, personId: string, at: number): void {
   db.update(roomParticipants)
     .set({ admittedAt: at })

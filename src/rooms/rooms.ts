@@ -161,6 +161,11 @@ export function onRoomClosed(listener: RoomClosedListener): () => void {
 }
 
 /** The host let this person in: from now on they may read the room's chat and files, also after the call. */
+/** An erased person is no participant of any room any more (the rooms' record stays, sealed under its subject). */
+export function removeFromAllRooms(db: Queryable, personId: string): void {
+  store.deleteParticipantRows(db, personId);
+}
+
 export function recordAdmission(deps: RoomDeps, roomId: string, personId: string): void {
   store.markAdmitted(deps.db, roomId, personId, deps.clock.now());
 }

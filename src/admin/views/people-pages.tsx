@@ -76,7 +76,8 @@ export function PersonPage(p: { page: PageContext; person: PersonWithAccount; is
         <dt>{t.people.twoFactor}</dt>
         <dd>{p.person.twoFactor ? t.people.yes : t.people.no}</dd>
       </dl>
-      {p.isSelf ? null : (
+      {p.person.erased ? <p>{t.erasure.noAccount}</p> : null}
+      {p.isSelf || p.person.erased ? null : (
         <article>
           <form method="post" action={`${base}/role`}>
             <Select name="role" label={t.people.role} value={p.person.role} options={ROLES.map((r) => [r, t.roles[r]] as const)} />

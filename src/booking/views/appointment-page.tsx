@@ -133,7 +133,7 @@ export function AppointmentPage(
       </p>
       <h1>{x.serviceName}</h1>
       {p.notice ? <Notice>{p.notice}</Notice> : null}
-      <FormAlert errors={e} summary={t.form.errorSummary} />
+      <FormAlert errors={e} message={e[""]} summary={t.form.errorSummary} />
       <AppointmentLive {...p} recordHref={p.record ? null : p.recordHref} />
       {p.notesHref ? (
         <p>
