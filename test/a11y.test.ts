@@ -50,7 +50,7 @@ beforeAll(async () => {
   const specActor = { personId: people.spec.personId, role: "specialist" as const };
   const note = createNote(inst, specActor, { clientId: people.client.personId, text: "# First session\n\nWorries about work.\n\n## Plan\n- walk daily\n1. diary" }, inst.clock.now());
   if (!note.ok) throw new Error(`note failed: ${note.reason}`);
-  saveNoteVersion(inst, specActor, people.client.personId, note.note.id, "# First session\n\nWorries about work, sleeps better.", inst.clock.now());
+  saveNoteVersion(inst, specActor, people.client.personId, note.note.id, "# First session\n\nWorries about work, sleeps better.", 1, inst.clock.now());
   const notes = `/clients/${people.client.personId}/notes`;
   const tz = "tz=Europe%2FMoscow";
   pages = [

@@ -76,7 +76,7 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   cancelAppointment(i, booked.appointments[0]!.id, actor, "Ill", i.clock.now());
   const note = createNote(i, actor, { clientId: client.id, text: "# Session\n- sleeps better", appointmentId: booked.appointments[0]!.id }, i.clock.now());
   if (!note.ok) throw new Error(`note failed: ${note.reason}`);
-  saveNoteDraft(i, actor, client.id, note.note.id, "Draft in progress", i.clock.now());
+  saveNoteDraft(i, actor, client.id, note.note.id, "Draft in progress", 1, i.clock.now());
   i.db.transaction((tx) => enqueue(tx, i.vault, { kind: "note", dedupeKey: "note", subject: client.id, payload: { text: "x" }, runAt: i.clock.now() + 3_600_000 }, i.clock.now()));
   createFeed(i, specialist.personId, i.clock.now());
   const consent = saveConsentSettings(i.db, i.vault, { required: true, text: "I agree to the processing of my data." }, admin.personId, i.clock.now());

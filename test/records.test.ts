@@ -34,6 +34,23 @@ async function writeNote(text: string): Promise<string> {
   return r.headers.get("location")!;
 }
 
+/** The version the note's edit form is based on, read from the form as the browser sends it with Save and autosave. */
+async function baseOf(path: string): Promise<string> {
+  const html = await (await as(specialist).get(`${path}/edit`)).text();
+  return /name="base" value="(\d+)"/.exec(html)![1]!;
+}
+
+/** A note by the specialist about a separate client (booked `day` days ahead), so erasing them spares the others. */
+async function noteAboutAnotherClient(day: number, text: string): Promise<{ other: string; noteId: string }> {
+  const other = (await addPerson(inst, admin.personId, "client")).personId;
+  const service = makeService(inst, admin.personId, [specialist.personId], { cancelHours: 0 });
+  const booked = book(inst, { serviceId: service.id, specialistId: specialist.personId, start: at(dayAhead(day), "10:00"), clientId: other, actor: { personId: specialist.personId, role: "specialist" } }, inst.clock.now());
+  expect(booked.ok).toBe(true);
+  const r = await as(specialist).post(`/clients/${other}/notes`, { text, appointmentId: "" });
+  expect(r.status).toBe(303);
+  return { other, noteId: r.headers.get("location")!.split("/").pop()! };
+}
+
 beforeAll(async () => {
   inst = makeInstallation();
   admin = await setUpOrganisation(inst);
@@ -57,7 +74,7 @@ describe("session notes", () => {
     const edit = await as(specialist).get(`${path}/edit`);
     expect(edit.status).toBe(200);
     const draftCanary = `CANARY-draft-${crypto.randomUUID()}`;
-    expect((await as(specialist).post(`${path}/draft`, { text: draftCanary }, { "hx-request": "true" })).status).toBe(200);
+    expect((await as(specialist).post(`${path}/draft`, { text: draftCanary, base: "1" }, { "hx-request": "true" })).status).toBe(200);
     for (const when of ["in the WAL", "in the database file"]) {
       if (when === "in the database file") inst.db.$client.run("PRAGMA wal_checkpoint(TRUNCATE)");
       const bytes = diskBytes();
@@ -72,22 +89,22 @@ describe("session notes", () => {
 
   test("an edit appends a version and keeps the earlier text; an unchanged save adds none; autosave only replaces the draft", async () => {
     const path = await writeNote("First text");
-    await as(specialist).post(`${path}/draft`, { text: "Typing..." }, { "hx-request": "true" });
-    await as(specialist).post(`${path}/draft`, { text: "Typing more" }, { "hx-request": "true" });
+    await as(specialist).post(`${path}/draft`, { text: "Typing...", base: await baseOf(path) }, { "hx-request": "true" });
+    await as(specialist).post(`${path}/draft`, { text: "Typing more", base: "1" }, { "hx-request": "true" });
     const versionsOf = () => (inst.db.$client.query("SELECT count(*) AS n FROM client_note_versions WHERE note_id = ?").get(path.split("/").pop()!) as { n: number }).n;
     expect(versionsOf()).toBe(1);
     expect(await (await as(specialist).get(`${path}/edit`)).text()).toContain("Typing more");
-    const saved = await as(specialist).post(path, { text: "Second text" });
+    const saved = await as(specialist).post(path, { text: "Second text", base: "1" });
     expect(saved.status).toBe(200);
     expect(await saved.text()).toContain("Saved as a new version.");
     expect(versionsOf()).toBe(2);
-    expect((await as(specialist).post(path, { text: "Second text" })).status).toBe(200);
+    expect((await as(specialist).post(path, { text: "Second text", base: await baseOf(path) })).status).toBe(200);
     expect(versionsOf()).toBe(2);
     const html = await (await as(specialist).get(path)).text();
     expect(html).toContain("First text");
     expect(html).toContain("Second text");
     expect(html).toContain("Version 1");
-    const empty = await as(specialist).post(path, { text: "   " });
+    const empty = await as(specialist).post(path, { text: "   ", base: "2" });
     expect(empty.status).toBe(422);
     expect(await empty.text()).toContain("Write something first.");
     const list = await (await as(specialist).get(`/clients/${clientId}/notes`)).text();
@@ -97,8 +114,8 @@ describe("session notes", () => {
   test("finalising locks the note: no version, no draft, no edit page; an addendum links to it", async () => {
     const path = await writeNote("To be signed");
     expect((await as(specialist).post(`${path}/finalise`)).status).toBe(303);
-    expect((await as(specialist).post(path, { text: "Rewritten" })).status).toBe(409);
-    expect((await as(specialist).post(`${path}/draft`, { text: "Rewritten" }, { "hx-request": "true" })).status).toBe(409);
+    expect((await as(specialist).post(path, { text: "Rewritten", base: "1" })).status).toBe(409);
+    expect((await as(specialist).post(`${path}/draft`, { text: "Rewritten", base: "1" }, { "hx-request": "true" })).status).toBe(409);
     expect((await as(specialist).get(`${path}/edit`)).status).toBe(409);
     expect((await as(specialist).post(`${path}/finalise`)).status).toBe(409);
     const html = await (await as(specialist).get(path)).text();
@@ -134,8 +151,8 @@ describe("session notes", () => {
     const path = await writeNote("Audited");
     const noteId = path.split("/").pop()!;
     await as(admin).get(path);
-    await as(specialist).post(`${path}/draft`, { text: "Audited draft" }, { "hx-request": "true" });
-    await as(specialist).post(path, { text: "Audited, edited" });
+    await as(specialist).post(`${path}/draft`, { text: "Audited draft", base: "1" }, { "hx-request": "true" });
+    await as(specialist).post(path, { text: "Audited, edited", base: "1" });
     await as(specialist).post(`${path}/finalise`);
     const mine = (action: string) => auditOf(action).filter((e) => JSON.parse(e.details).note === noteId);
     expect(mine("note.create")).toEqual([{ actor: specialist.personId, target: clientId, details: JSON.stringify({ note: noteId, addendum: false }) }]);
@@ -160,14 +177,8 @@ describe("session notes", () => {
   });
 
   test("the note is sealed under the client's key: erased, no version or draft opens and the pages are not found", async () => {
-    // A separate client, so the other tests keep theirs.
-    const other = (await addPerson(inst, admin.personId, "client")).personId;
-    const service = makeService(inst, admin.personId, [specialist.personId], { cancelHours: 0 });
-    const booked = book(inst, { serviceId: service.id, specialistId: specialist.personId, start: at(dayAhead(5), "10:00"), clientId: other, actor: { personId: specialist.personId, role: "specialist" } }, inst.clock.now());
-    expect(booked.ok).toBe(true);
-    const r = await as(specialist).post(`/clients/${other}/notes`, { text: "Shred me", appointmentId: "" });
-    const noteId = r.headers.get("location")!.split("/").pop()!;
-    await as(specialist).post(`/clients/${other}/notes/${noteId}/draft`, { text: "Shred my draft" }, { "hx-request": "true" });
+    const { other, noteId } = await noteAboutAnotherClient(5, "Shred me");
+    await as(specialist).post(`/clients/${other}/notes/${noteId}/draft`, { text: "Shred my draft", base: "1" }, { "hx-request": "true" });
     const version = inst.db.$client.query("SELECT body FROM client_note_versions WHERE note_id = ?").get(noteId) as { body: Uint8Array };
     const draft = inst.db.$client.query("SELECT draft FROM client_notes WHERE id = ?").get(noteId) as { draft: Uint8Array };
     expect(inst.vault.openField(other, "client_note_versions", "body", `${noteId}:1`, version.body)).toBe("Shred me");
@@ -182,6 +193,69 @@ describe("session notes", () => {
       expect((await as(who).get(`/clients/${other}/notes`)).status).toBe(404);
       expect((await as(who).get(`/clients/${other}/notes/${noteId}`)).status).toBe(404);
     }
+  });
+
+  test("an autosave still in flight when Save made a new version is refused with 409 and the saved version stays current", async () => {
+    const path = await writeNote("Saved first");
+    const noteId = path.split("/").pop()!;
+    const base = await baseOf(path);
+    expect((await as(specialist).post(`${path}/draft`, { text: "Typing", base }, { "hx-request": "true" })).status).toBe(200);
+    expect((await as(specialist).post(path, { text: "Saved second", base })).status).toBe(200);
+    // The autosave of the older text, sent before Save but handled after it.
+    const late = await as(specialist).post(`${path}/draft`, { text: "Typing older", base }, { "hx-request": "true" });
+    expect(late.status).toBe(409);
+    expect(await late.text()).toContain("This note was saved meanwhile: reload");
+    expect((await as(specialist).post(`${path}/draft`, { text: "No base" }, { "hx-request": "true" })).status).toBe(409);
+    expect((inst.db.$client.query("SELECT draft FROM client_notes WHERE id = ?").get(noteId) as { draft: Uint8Array | null }).draft).toBeNull();
+    const edit = await (await as(specialist).get(`${path}/edit`)).text();
+    expect(edit).toContain("Saved second");
+    expect(edit).not.toContain("Typing older");
+    expect(await baseOf(path)).toBe("2");
+  });
+
+  test("a Save on a stale base is refused and the typed text comes back in the form, so nothing is lost", async () => {
+    const path = await writeNote("Opened in two tabs");
+    const noteId = path.split("/").pop()!;
+    expect((await as(specialist).post(path, { text: "From tab A", base: "1" })).status).toBe(200);
+    const stale = await as(specialist).post(path, { text: "From tab B", base: "1" });
+    expect(stale.status).toBe(409);
+    const html = await stale.text();
+    expect(html).toContain("This note was saved meanwhile");
+    expect(html).toMatch(/<textarea[^>]*>From tab B<\/textarea>/);
+    expect(html).toContain('name="base" value="2"');
+    const texts = () => (inst.db.$client.query("SELECT version, body FROM client_note_versions WHERE note_id = ? ORDER BY version").all(noteId) as { version: number; body: Uint8Array }[]).map((v) => inst.vault.openField(clientId, "client_note_versions", "body", `${noteId}:${v.version}`, v.body));
+    expect(texts()).toEqual(["Opened in two tabs", "From tab A"]);
+    // Saved again on purpose, on the version it now shows, the text becomes current and tab A's stays in the history.
+    expect((await as(specialist).post(path, { text: "From tab B", base: "2" })).status).toBe(200);
+    expect(texts()).toEqual(["Opened in two tabs", "From tab A", "From tab B"]);
+  });
+
+  test("finalising with an unsaved draft pending is refused until the draft is saved", async () => {
+    const path = await writeNote("Before the draft");
+    const noteId = path.split("/").pop()!;
+    expect((await as(specialist).post(`${path}/draft`, { text: "Pending words", base: "1" }, { "hx-request": "true" })).status).toBe(200);
+    const refused = await as(specialist).post(`${path}/finalise`);
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain("An unsaved draft is pending");
+    const finalisedAt = () => (inst.db.$client.query("SELECT finalised_at AS at FROM client_notes WHERE id = ?").get(noteId) as { at: number | null }).at;
+    expect(finalisedAt()).toBeNull();
+    expect(auditOf("note.finalise").filter((e) => JSON.parse(e.details).note === noteId)).toHaveLength(0);
+    expect((await as(specialist).post(path, { text: "Pending words", base: "1" })).status).toBe(200);
+    expect((await as(specialist).post(`${path}/finalise`)).status).toBe(303);
+    expect(finalisedAt()).not.toBeNull();
+    expect(await (await as(specialist).get(path)).text()).toContain("Pending words");
+  });
+
+  test("an erased client's note cannot be drafted, saved or finalised: each is not found, never an error", async () => {
+    const { other, noteId } = await noteAboutAnotherClient(6, "Before erasure");
+    const path = `/clients/${other}/notes/${noteId}`;
+    expect(eraseClient({ ...inst, dataDir: inst.config.dataDir }, other, admin.personId).ok).toBe(true);
+    const audited = auditOf("note.finalise").length + auditOf("note.draft").length + auditOf("note.edit").length;
+    expect((await as(specialist).post(`${path}/draft`, { text: "After erasure", base: "1" }, { "hx-request": "true" })).status).toBe(404);
+    expect((await as(specialist).post(path, { text: "After erasure", base: "1" })).status).toBe(404);
+    expect((await as(specialist).post(`${path}/finalise`)).status).toBe(404);
+    expect(auditOf("note.finalise").length + auditOf("note.draft").length + auditOf("note.edit").length).toBe(audited);
+    expect((inst.db.$client.query("SELECT finalised_at AS at FROM client_notes WHERE id = ?").get(noteId) as { at: number | null } | null)?.at ?? null).toBeNull();
   });
 
   test("docs/privacy.md names only tests that exist", () => {

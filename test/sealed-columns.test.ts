@@ -109,7 +109,7 @@ describe("SEALED_COLUMNS", () => {
     if (!note.ok) throw new Error(`note failed: ${note.reason}`);
     written.set("client_note_versions.body", [noteText]);
     const draft = canary("client_notes.draft");
-    expect(saveNoteDraft(inst, { personId: specialist.personId, role: "specialist" }, client.id, note.note.id, draft, inst.clock.now()).ok).toBe(true);
+    expect(saveNoteDraft(inst, { personId: specialist.personId, role: "specialist" }, client.id, note.note.id, draft, 1, inst.clock.now()).ok).toBe(true);
     written.set("client_notes.draft", [draft]);
 
     const payload = canary("jobs.payload");

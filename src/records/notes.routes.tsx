@@ -28,6 +28,8 @@ type Deps = Pick<Installation, "db" | "vault">;
 
 /** The form's text with the browser's line ends made plain, so an unchanged text compares equal. */
 const textOf = (form: Record<string, string>): string => (form.text ?? "").replace(/\r\n/g, "\n");
+/** The version the edit form was opened on; null (never the latest, so refused as stale) when missing or malformed. */
+const baseOf = (form: Record<string, string>): number | null => (/^[1-9]\d{0,8}$/.test(form.base ?? "") ? Number(form.base) : null);
 
 export function notesRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -38,7 +40,7 @@ export function notesRoutes(deps: Deps): Hono<AppEnv> {
   };
   const problemOf = (c: Context<AppEnv>, reason: Exclude<NoteChange, { ok: true }>["reason"]): string => {
     const t = c.get("t").records;
-    return reason === "empty" ? t.empty : reason === "too-long" ? t.tooLong : reason === "finalised" ? t.isFinalised : notFound(c);
+    return reason === "empty" ? t.empty : reason === "too-long" ? t.tooLong : reason === "finalised" ? t.isFinalised : reason === "stale" ? t.stale : reason === "draft-pending" ? t.draftFirst : notFound(c);
   };
 
   const renderList = (c: Context<AppEnv>, form?: { text: string; appointmentId: string; addendumTo: string }, errors?: Record<string, string>) => {
@@ -93,27 +95,32 @@ export function notesRoutes(deps: Deps): Hono<AppEnv> {
   app.post("/:clientId/notes/:noteId", allow(hostsOnly), async (c) => {
     const form = await readForm(c);
     const { clientId, noteId } = c.req.param();
-    const saved = saveNoteVersion(deps, actorOf(c), clientId, noteId, textOf(form), c.get("now"));
+    const saved = saveNoteVersion(deps, actorOf(c), clientId, noteId, textOf(form), baseOf(form), c.get("now"));
     if (!saved.ok && saved.reason === "finalised") return showNote(c, { problem: c.get("t").records.isFinalised, status: 409 });
+    if (!saved.ok && saved.reason === "not-found") return notFound(c);
     if (!saved.ok) {
+      // The typed text comes back in the textarea, so a refused save (stale, empty, too long) loses nothing; a stale
+      // one is re-rendered on the latest version, so the author can compare and Save again on purpose.
       const problem = problemOf(c, saved.reason);
-      const note = readNote(deps, actorOf(c), clientId, noteId, c.get("now"))!;
-      return c.html(<NoteEditPage page={pageContext(c)} note={note} timeZone={zoneOf(c)} text={textOf(form)} errors={{ text: problem }} />, 422);
+      const note = readNote(deps, actorOf(c), clientId, noteId, c.get("now"));
+      if (!note) return notFound(c);
+      return c.html(<NoteEditPage page={pageContext(c)} note={note} timeZone={zoneOf(c)} text={textOf(form)} errors={{ text: problem }} />, saved.reason === "stale" ? 409 : 422);
     }
     return showNote(c, { notice: saved.changed ? c.get("t").records.saved : c.get("t").records.unchanged });
   });
 
   app.post("/:clientId/notes/:noteId/draft", allow(hostsOnly), async (c) => {
     const form = await readForm(c);
-    const saved = saveNoteDraft(deps, actorOf(c), c.req.param("clientId"), c.req.param("noteId"), textOf(form), c.get("now"));
+    const saved = saveNoteDraft(deps, actorOf(c), c.req.param("clientId"), c.req.param("noteId"), textOf(form), baseOf(form), c.get("now"));
     if (!saved.ok && saved.reason === "not-found") return notFound(c);
-    const error = saved.ok ? undefined : problemOf(c, saved.reason);
-    return c.html(<DraftStatus page={pageContext(c)} at={saved.ok ? c.get("now") : null} timeZone={zoneOf(c)} error={error} />, saved.ok ? 200 : saved.reason === "finalised" ? 409 : 422);
+    const error = saved.ok ? undefined : saved.reason === "stale" ? c.get("t").records.staleDraft : problemOf(c, saved.reason);
+    return c.html(<DraftStatus page={pageContext(c)} at={saved.ok ? c.get("now") : null} timeZone={zoneOf(c)} error={error} />, saved.ok ? 200 : saved.reason === "finalised" || saved.reason === "stale" ? 409 : 422);
   });
 
   app.post("/:clientId/notes/:noteId/finalise", allow(hostsOnly), (c) => {
     const done = finaliseNote(deps, actorOf(c), c.req.param("clientId"), c.req.param("noteId"), c.get("now"));
     if (!done.ok && done.reason === "finalised") return showNote(c, { problem: c.get("t").records.isFinalised, status: 409 });
+    if (!done.ok && done.reason === "draft-pending") return showNote(c, { problem: c.get("t").records.draftFirst, status: 409 });
     if (!done.ok) return notFound(c);
     return c.redirect(`/clients/${done.note.clientId}/notes/${done.note.id}`, 303);
   });

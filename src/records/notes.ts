@@ -56,7 +56,7 @@ export interface Note extends NoteSummary {
   draft: { text: string; at: number } | null;
 }
 
-export type NoteChange = { ok: true; note: NoteSummary; changed: boolean } | { ok: false; reason: "not-found" | "finalised" | "empty" | "too-long" };
+export type NoteChange = { ok: true; note: NoteSummary; changed: boolean } | { ok: false; reason: "not-found" | "finalised" | "empty" | "too-long" | "stale" | "draft-pending" };
 
 const sealText = (vault: Vault, clientId: string, table: string, column: string, rowId: string, text: string): Buffer =>
   Buffer.from(vault.sealField(clientId, table, column, rowId, text));
@@ -149,22 +149,28 @@ export function readNote(deps: NotesDeps, actor: NoteActor, clientId: string, no
   return { ...summaryOf(row, history.length), history, draft };
 }
 
-/** The author's own, still open note, inside a transaction; else why not. */
-function ownOpenNote(tx: Queryable, actor: NoteActor, clientId: string, noteId: string): store.NoteRow | "not-found" | "finalised" {
+/** The author's own, still open note about a client not erased, inside a transaction; else why not. An erased
+ * client's key is destroyed, so sealing a draft or version under it would fail: their notes are simply not found. */
+function ownOpenNote(tx: Queryable, vault: Vault, actor: NoteActor, clientId: string, noteId: string): store.NoteRow | "not-found" | "finalised" {
   const row = store.getNoteRow(tx, noteId);
-  if (!row || row.clientId !== clientId || row.authorId !== actor.personId) return "not-found";
+  if (!row || row.clientId !== clientId || row.authorId !== actor.personId || !isClient({ db: tx, vault }, clientId)) return "not-found";
   return row.finalisedAt !== null ? "finalised" : row;
 }
 
-/** Saves the text as the next version when it differs from the current one, and drops the draft either way. */
-export function saveNoteVersion(deps: NotesDeps, actor: NoteActor, clientId: string, noteId: string, text: string, now: number): NoteChange {
+/**
+ * Saves the text as the next version when it differs from the current one, and drops the draft either way. `base` is
+ * the version the edit form was opened on: when another save came in between (another tab), the text is refused as
+ * "stale" rather than silently replacing what was saved meanwhile; the caller keeps the typed text for the author.
+ */
+export function saveNoteVersion(deps: NotesDeps, actor: NoteActor, clientId: string, noteId: string, text: string, base: number | null, now: number): NoteChange {
   const bad = checkText(text);
   return deps.db.transaction(
     (tx) => {
-      const row = ownOpenNote(tx, actor, clientId, noteId);
+      const row = ownOpenNote(tx, deps.vault, actor, clientId, noteId);
       if (typeof row === "string") return { ok: false as const, reason: row };
-      if (bad) return { ok: false as const, reason: bad };
       const latest = store.latestNoteVersionRow(tx, row.id)!;
+      if (base !== latest.version) return { ok: false as const, reason: "stale" };
+      if (bad) return { ok: false as const, reason: bad };
       const changed = openVersion(deps.vault, row, latest).text !== text;
       if (changed) {
         appendVersion(tx, deps.vault, row, latest.version + 1, actor.personId, text, now);
@@ -177,13 +183,18 @@ export function saveNoteVersion(deps: NotesDeps, actor: NoteActor, clientId: str
   );
 }
 
-/** Autosave: replaces the note's draft in place (no version); audited once per editing round, at its first save. */
-export function saveNoteDraft(deps: NotesDeps, actor: NoteActor, clientId: string, noteId: string, text: string, now: number): NoteChange {
+/**
+ * Autosave: replaces the note's draft in place (no version); audited once per editing round, at its first save.
+ * `base` is the version the edit form was opened on: an autosave still in flight when Save made a newer version must
+ * not bring the older text back as the draft (the edit page would offer it, and the next Save make it current).
+ */
+export function saveNoteDraft(deps: NotesDeps, actor: NoteActor, clientId: string, noteId: string, text: string, base: number | null, now: number): NoteChange {
   if (text.length > NOTE_MAX_CHARS) return { ok: false, reason: "too-long" };
   return deps.db.transaction(
     (tx) => {
-      const row = ownOpenNote(tx, actor, clientId, noteId);
+      const row = ownOpenNote(tx, deps.vault, actor, clientId, noteId);
       if (typeof row === "string") return { ok: false as const, reason: row };
+      if (base !== store.latestNoteVersionRow(tx, row.id)!.version) return { ok: false as const, reason: "stale" };
       store.setNoteDraft(tx, row.id, sealText(deps.vault, row.clientId, "client_notes", "draft", row.id, text), now);
       if (row.draft === null) recordAudit(tx, deps.vault, { actor: actor.personId, action: "note.draft", target: row.clientId, details: { note: row.id }, at: now });
       return { ok: true as const, note: summaryOf(row, 0), changed: true };
@@ -192,12 +203,14 @@ export function saveNoteDraft(deps: NotesDeps, actor: NoteActor, clientId: strin
   );
 }
 
-/** Signs the note off: its current version is final; an unsaved draft is dropped. */
+/** Signs the note off: its current version is final. Refused while an unsaved draft is pending, so the author never
+ * signs off a text other than the one they last typed without deciding (Save it, or Save the current text back). */
 export function finaliseNote(deps: NotesDeps, actor: NoteActor, clientId: string, noteId: string, now: number): NoteChange {
   return deps.db.transaction(
     (tx) => {
-      const row = ownOpenNote(tx, actor, clientId, noteId);
+      const row = ownOpenNote(tx, deps.vault, actor, clientId, noteId);
       if (typeof row === "string") return { ok: false as const, reason: row };
+      if (row.draft !== null) return { ok: false as const, reason: "draft-pending" };
       store.setNoteFinalised(tx, row.id, now);
       const version = store.latestNoteVersionRow(tx, row.id)!.version;
       recordAudit(tx, deps.vault, { actor: actor.personId, action: "note.finalise", target: row.clientId, details: { note: row.id, version }, at: now });

@@ -169,6 +169,9 @@ export function NoteEditPage(p: { page: PageContext; note: Note; timeZone: strin
       {p.note.draft ? <p class="kb-muted">{t.records.draftPending(when.format(p.note.draft.at))}</p> : null}
       <form method="post" action={url} novalidate>
         <FormAlert errors={e} summary={t.form.errorSummary} />
+        {/* The version this text is based on, sent by Save and by every autosave: the server refuses either once a
+            newer version exists, so a late autosave cannot bring back text older than what was saved. */}
+        <input type="hidden" name="base" value={String(p.note.history[p.note.history.length - 1]!.version)} />
         <NoteTextArea page={p.page} value={p.text} error={e.text} autosave={`${url}/draft`} />
         <DraftStatus page={p.page} at={null} timeZone={p.timeZone} />
         <button type="submit">{t.records.save}</button>
