@@ -83,6 +83,19 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   i.db.transaction((tx) => recordConsent(tx, i.vault, client.id, consent.version!, i.clock.now()));
   i.db.transaction((tx) => sendEmailCode(i, tx, client.id, "sign-in", i.clock.now()));
   recordFailure(i.db, passwordKeys("someone", "192.0.2.1", null), i.clock.now());
+  // Issue 14's tables, written with the vault until their services land (each feature replaces its line with its service).
+  const now = i.clock.now();
+  const seal = (subject: string, table: string, column: string, rowId: string, value: string) => Buffer.from(i.vault.sealField(subject, table, column, rowId, value));
+  i.db.$client.run("INSERT INTO consent_documents VALUES ('health-data', 1, 'Health data', 'Данные о здоровье', ?, ?)", [now, admin.personId]);
+  i.db.$client.run("INSERT INTO consent_ledger (person_id, purpose, version, action, method, recorded_by, at) VALUES (?, 'health-data', 1, 'given', 'account', ?, ?)", [client.id, client.id, now]);
+  i.db.$client.run("INSERT INTO intake_forms VALUES (?, 1, '[]', 1, ?, ?)", [service.id, now, admin.personId]);
+  i.db.$client.run("INSERT INTO intake_responses VALUES (?, ?, 1, ?, ?, ?)", [booked.appointments[0]!.id, client.id, seal(client.id, "intake_responses", "answers", booked.appointments[0]!.id, "[]"), now, now]);
+  i.db.$client.run("INSERT INTO privacy_requests (id, person_id, kind, law, channel, received_at, due_at, status, created_by) VALUES ('r1', ?, 'access', 'gdpr', 'account', ?, ?, 'open', ?)", [client.id, now, now + 30 * 86_400_000, client.id]);
+  i.db.$client.run("INSERT INTO legal_holds (id, person_id, record_type, reason, created_by, created_at) VALUES ('h1', ?, 'notes', ?, ?, ?)", [client.id, seal("org", "legal_holds", "reason", "h1", "Medical records law"), admin.personId, now]);
+  i.db.$client.run("INSERT INTO processing_restrictions VALUES (?, 'legal-hold', ?, ?)", [client.id, now, admin.personId]);
+  i.db.$client.run("INSERT INTO supervisions VALUES (?, ?, ?, ?)", [admin.personId, specialist.personId, now, admin.personId]);
+  i.db.$client.run("INSERT INTO break_glass_grants (id, staff_id, client_id, reason, created_at, expires_at) VALUES ('g1', ?, ?, ?, ?, ?)", [admin.personId, client.id, seal(client.id, "break_glass_grants", "reason", "g1", "Emergency"), now, now + 3_600_000]);
+  i.db.$client.run("INSERT INTO incidents (id, title, description, affected, affected_count, discovered_at, created_by, created_at) VALUES ('i1', ?, ?, ?, 1, ?, ?, ?)", [seal("org", "incidents", "title", "i1", "Lost laptop"), seal("org", "incidents", "description", "i1", "Left on a train"), seal("org", "incidents", "affected", "i1", "[]"), now, admin.personId, now]);
   i.db.transaction((tx) => recordAudit(tx, i.vault, { actor: "cli", action: "test.fill" }));
   // A break-glass access (scripted: the action arrives with client records) raises a security alert.
   i.db.transaction((tx) => recordAudit(tx, i.vault, { actor: specialist.personId, action: "record.break-glass", target: client.id, at: i.clock.now() }));

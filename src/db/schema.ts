@@ -72,6 +72,11 @@ export const SEALED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   calendar_feeds: ["token"],
   client_notes: ["draft"],
   client_note_versions: ["body"],
+  intake_responses: ["answers"],
+  privacy_requests: ["note", "outcome"],
+  legal_holds: ["reason"],
+  break_glass_grants: ["reason"],
+  incidents: ["title", "description", "affected"],
 };
 
 /** Sign-in data of a person. No row: the person has no account (yet). */
@@ -456,4 +461,208 @@ export const clientNoteVersions = sqliteTable(
     body: blob("body", { mode: "buffer" }).notNull(),
   },
   (t) => [uniqueIndex("client_note_versions_pk").on(t.noteId, t.version)],
+);
+
+/**
+ * The organisation's consent texts, per purpose and version (src/consent). A version's text never changes once saved:
+ * a changed text is the purpose's next version, so every ledger entry points at the exact words the person saw. The
+ * texts are the organisation's words, not personal data: stored in clear.
+ */
+export const CONSENT_PURPOSES = ["processing", "health-data", "file-sharing", "recording"] as const;
+export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
+
+export const consentDocuments = sqliteTable(
+  "consent_documents",
+  {
+    purpose: text("purpose", { enum: CONSENT_PURPOSES }).notNull(),
+    version: integer("version").notNull(),
+    textEn: text("text_en").notNull(),
+    textRu: text("text_ru").notNull(),
+    createdAt: integer("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+  },
+  (t) => [uniqueIndex("consent_documents_pk").on(t.purpose, t.version)],
+);
+
+/**
+ * The consent ledger: every consent given and withdrawn, append-only (a withdrawal is a new entry, never a deletion).
+ * `method` says how: "registration", "booking", "account" (the person's own page), "room" (asked before a call's
+ * files), "staff" (recorded by staff from a signed paper form: `recordedBy` names them). Ids only, no personal data.
+ */
+export const consentLedger = sqliteTable(
+  "consent_ledger",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    personId: text("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: CONSENT_PURPOSES }).notNull(),
+    version: integer("version").notNull(),
+    action: text("action", { enum: ["given", "withdrawn"] }).notNull(),
+    method: text("method", { enum: ["registration", "booking", "account", "room", "staff"] }).notNull(),
+    recordedBy: text("recorded_by").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("consent_ledger_person").on(t.personId, t.purpose, t.id)],
+);
+
+/**
+ * Intake forms: per service, the questions a client answers after booking (src/intake). `fields` is JSON (kind,
+ * labels in both languages, options, required), the organisation's words; `version` counts saves, and an answer keeps
+ * the questions it answered, so a later edit never changes what a client saw.
+ */
+export const intakeForms = sqliteTable("intake_forms", {
+  serviceId: text("service_id")
+    .primaryKey()
+    .references(() => services.id, { onDelete: "cascade" }),
+  version: integer("version").notNull(),
+  fields: text("fields").notNull(),
+  active: integer("active", { mode: "boolean" }).notNull().default(true),
+  updatedAt: integer("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+/** A client's answers to an appointment's intake form, questions included, sealed under the client's key. */
+export const intakeResponses = sqliteTable(
+  "intake_responses",
+  {
+    appointmentId: text("appointment_id")
+      .primaryKey()
+      .references(() => appointments.id, { onDelete: "cascade" }),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    formVersion: integer("form_version").notNull(),
+    answers: blob("answers", { mode: "buffer" }).notNull(),
+    submittedAt: integer("submitted_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("intake_responses_client").on(t.clientId)],
+);
+
+/**
+ * Data-subject requests (src/privacy): access, rectification, erasure, restriction, objection, portability, received
+ * through any channel and handled by staff in a queue. `dueAt` is the legal deadline (GDPR one month, 152-FZ ten
+ * working days), fixed when the request is received. `note`/`outcome` are sealed under the person's key.
+ */
+export const privacyRequests = sqliteTable(
+  "privacy_requests",
+  {
+    id: text("id").primaryKey(),
+    personId: text("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["access", "rectification", "erasure", "restriction", "objection", "portability"] }).notNull(),
+    law: text("law", { enum: ["gdpr", "152-fz"] }).notNull(),
+    channel: text("channel", { enum: ["account", "email", "letter", "phone", "in-person"] }).notNull(),
+    receivedAt: integer("received_at").notNull(),
+    dueAt: integer("due_at").notNull(),
+    status: text("status", { enum: ["open", "done", "refused"] }).notNull(),
+    note: blob("note", { mode: "buffer" }),
+    outcome: blob("outcome", { mode: "buffer" }),
+    createdBy: text("created_by").notNull(),
+    closedAt: integer("closed_at"),
+    closedBy: text("closed_by"),
+  },
+  (t) => [index("privacy_requests_open").on(t.status, t.dueAt), index("privacy_requests_person").on(t.personId)],
+);
+
+/**
+ * Legal holds and restrictions of processing (src/privacy): while a hold stands, erasure is refused with its reason and
+ * processing is restricted instead. `recordType` is what the law keeps ("notes", "appointments", "all"); `until` null:
+ * until released. The reason is the organisation's words (a law, a case number): sealed under the organisation key.
+ */
+export const legalHolds = sqliteTable(
+  "legal_holds",
+  {
+    id: text("id").primaryKey(),
+    personId: text("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    recordType: text("record_type").notNull(),
+    reason: blob("reason", { mode: "buffer" }).notNull(),
+    until: integer("until"),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    releasedAt: integer("released_at"),
+    releasedBy: text("released_by"),
+  },
+  (t) => [index("legal_holds_person").on(t.personId)],
+);
+
+/** People whose data may only be stored, not otherwise used (GDPR art. 18): set instead of erasure, or on request. */
+export const processingRestrictions = sqliteTable("processing_restrictions", {
+  personId: text("person_id")
+    .primaryKey()
+    .references(() => people.id, { onDelete: "cascade" }),
+  reason: text("reason", { enum: ["legal-hold", "request", "objection"] }).notNull(),
+  since: integer("since").notNull(),
+  by: text("by").notNull(),
+});
+
+/** Who supervises whom: a supervisor reads the session notes of the specialists they supervise (set by an admin). */
+export const supervisions = sqliteTable(
+  "supervisions",
+  {
+    supervisorId: text("supervisor_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    specialistId: text("specialist_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+  },
+  (t) => [uniqueIndex("supervisions_pk").on(t.supervisorId, t.specialistId), index("supervisions_specialist").on(t.specialistId)],
+);
+
+/**
+ * Break-glass access (src/records): a staff member outside a client's care opens their record by stating a reason, for
+ * a limited time; admins are alerted at once and review it later. The reason is sealed under the client's key.
+ */
+export const breakGlassGrants = sqliteTable(
+  "break_glass_grants",
+  {
+    id: text("id").primaryKey(),
+    staffId: text("staff_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    reason: blob("reason", { mode: "buffer" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    reviewedAt: integer("reviewed_at"),
+    reviewedBy: text("reviewed_by"),
+    /** The reviewer's verdict: "justified" or "unjustified" (then followed up outside Kabinet). */
+    verdict: text("verdict", { enum: ["justified", "unjustified"] }),
+  },
+  (t) => [index("break_glass_active").on(t.staffId, t.clientId, t.expiresAt), index("break_glass_review").on(t.reviewedAt, t.createdAt)],
+);
+
+/**
+ * The incident register (GDPR art. 33(5), 152-FZ art. 21): personal-data breaches, when found, whose data, who was
+ * notified and when. The description and the affected people (a JSON list of ids and a count) are sealed under the
+ * organisation key.
+ */
+export const incidents = sqliteTable(
+  "incidents",
+  {
+    id: text("id").primaryKey(),
+    title: blob("title", { mode: "buffer" }).notNull(),
+    description: blob("description", { mode: "buffer" }).notNull(),
+    affected: blob("affected", { mode: "buffer" }).notNull(),
+    affectedCount: integer("affected_count").notNull(),
+    occurredAt: integer("occurred_at"),
+    discoveredAt: integer("discovered_at").notNull(),
+    authorityNotifiedAt: integer("authority_notified_at"),
+    subjectsNotifiedAt: integer("subjects_notified_at"),
+    /** 152-FZ asks for a second report (investigation results) within 72 hours. */
+    followUpAt: integer("follow_up_at"),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    closedAt: integer("closed_at"),
+  },
+  (t) => [index("incidents_discovered").on(t.discoveredAt)],
 );
