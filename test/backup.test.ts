@@ -8,7 +8,8 @@ import { Database } from "bun:sqlite";
 import { sendEmailCode } from "../src/accounts/email-codes.ts";
 import { passwordKeys, recordFailure } from "../src/accounts/throttle.ts";
 import { startTOTPEnrolment } from "../src/accounts/two-factor.ts";
-import { recordConsent, saveConsentSettings } from "../src/consent/consent.ts";
+import { saveConsentText } from "../src/consent/consent.ts";
+import { giveConsent } from "../src/consent/ledger.ts";
 import { recordAudit } from "../src/audit/audit.ts";
 import { scanAuditForAnomalies } from "../src/anomalies/anomalies.ts";
 import { book, cancelAppointment } from "../src/booking/appointments.ts";
@@ -79,15 +80,17 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   saveNoteDraft(i, actor, client.id, note.note.id, "Draft in progress", 1, i.clock.now());
   i.db.transaction((tx) => enqueue(tx, i.vault, { kind: "note", dedupeKey: "note", subject: client.id, payload: { text: "x" }, runAt: i.clock.now() + 3_600_000 }, i.clock.now()));
   createFeed(i, specialist.personId, i.clock.now());
-  const consent = saveConsentSettings(i.db, i.vault, { required: true, text: "I agree to the processing of my data." }, admin.personId, i.clock.now());
-  i.db.transaction((tx) => recordConsent(tx, i.vault, client.id, consent.version!, i.clock.now()));
+  saveConsentText(i.db, i.vault, "processing", { required: true, textEn: "I agree to the processing of my data.", textRu: "Я согласен на обработку моих данных." }, admin.personId, i.clock.now());
+  saveConsentText(i.db, i.vault, "health-data", { textEn: "Health data", textRu: "Данные о здоровье" }, admin.personId, i.clock.now());
+  i.db.transaction((tx) => giveConsent(tx, i.vault, { personId: client.id, purpose: "health-data", method: "account", recordedBy: client.id }, i.clock.now()));
+  // The old consent tables, until the lead drops them (nothing writes them any more).
+  i.db.$client.run("INSERT INTO consent_texts (version, text, created_at) VALUES (1, 'I agree to the processing of my data.', ?)", [i.clock.now()]);
+  i.db.$client.run("INSERT INTO consents (person_id, version, accepted_at) VALUES (?, 1, ?)", [client.id, i.clock.now()]);
   i.db.transaction((tx) => sendEmailCode(i, tx, client.id, "sign-in", i.clock.now()));
   recordFailure(i.db, passwordKeys("someone", "192.0.2.1", null), i.clock.now());
   // Issue 14's tables, written with the vault until their services land (each feature replaces its line with its service).
   const now = i.clock.now();
   const seal = (subject: string, table: string, column: string, rowId: string, value: string) => Buffer.from(i.vault.sealField(subject, table, column, rowId, value));
-  i.db.$client.run("INSERT INTO consent_documents VALUES ('health-data', 1, 'Health data', 'Данные о здоровье', ?, ?)", [now, admin.personId]);
-  i.db.$client.run("INSERT INTO consent_ledger (person_id, purpose, version, action, method, recorded_by, at) VALUES (?, 'health-data', 1, 'given', 'account', ?, ?)", [client.id, client.id, now]);
   i.db.$client.run("INSERT INTO intake_forms VALUES (?, 1, '[]', 1, ?, ?)", [service.id, now, admin.personId]);
   i.db.$client.run("INSERT INTO intake_responses VALUES (?, ?, 1, ?, ?, ?)", [booked.appointments[0]!.id, client.id, seal(client.id, "intake_responses", "answers", booked.appointments[0]!.id, "[]"), now, now]);
   i.db.$client.run("INSERT INTO privacy_requests (id, person_id, kind, law, channel, received_at, due_at, status, created_by) VALUES ('r1', ?, 'access', 'gdpr', 'account', ?, ?, 'open', ?)", [client.id, now, now + 30 * 86_400_000, client.id]);

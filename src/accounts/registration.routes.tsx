@@ -1,5 +1,6 @@
 // Registering as a client: name and email (and consent, when asked) → a code by mail → a password at /welcome.
 // A visitor sent here with ?return=/some/path (a booking they picked) comes back to it once signed in.
+import type { Context } from "hono";
 import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
@@ -20,22 +21,22 @@ const versionOf = (v: string | undefined) => (v && /^\d{1,9}$/.test(v) ? Number(
 export function registrationRoutes(deps: AccountDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const secure = deps.config.publicUrl.protocol === "https:";
-  const askedConsent = () => {
-    const policy = consentPolicy(deps.db);
+  const askedConsent = (c: Context<AppEnv>) => {
+    const policy = consentPolicy(deps.db, c.get("locale"));
     return policy.required ? policy.current : null;
   };
 
   app.get("/", allow(signedOut), (c) => {
     if (!registrationOpen(deps)) return c.notFound();
     rememberReturnPath(c, c.req.query("return"));
-    return c.html(<RegisterPage page={pageContext(c)} consent={askedConsent()} />);
+    return c.html(<RegisterPage page={pageContext(c)} consent={askedConsent(c)} />);
   });
 
   app.post("/", allow(signedOut), async (c) => {
     const t = c.get("t");
     if (!registrationOpen(deps)) return c.notFound();
     const form = await readForm(c);
-    const consent = askedConsent();
+    const consent = askedConsent(c);
     const parsed = registerSchema.safeParse(form);
     const errors: Record<string, string> = parsed.success ? {} : fieldErrors(parsed.error, t);
     const consentVersion = form.consent === "on" ? versionOf(form.consentVersion) : null;
@@ -62,7 +63,7 @@ export function registrationRoutes(deps: AccountDeps): Hono<AppEnv> {
     if (result.kind === "invalid") return c.html(<RegisterCodePage page={pageContext(c)} pending={pending} message={t.register.codeInvalid} />, 422);
     if (result.kind === "consent-needed") {
       const values = { name: pending.name, email: pending.email };
-      return c.html(<RegisterPage page={pageContext(c)} values={values} errors={{ consent: t.consent.acceptRequired }} consent={askedConsent()} />, 422);
+      return c.html(<RegisterPage page={pageContext(c)} values={values} errors={{ consent: t.consent.acceptRequired }} consent={askedConsent(c)} />, 422);
     }
     // The mailbox is proven: the password is chosen at /welcome, as with an invitation (the token never shows).
     setCookie(c, LINK_COOKIE, result.linkToken, { path: "/welcome", httpOnly: true, secure, sameSite: "Lax", maxAge: 1800 });

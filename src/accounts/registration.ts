@@ -11,13 +11,15 @@
 //     index, so unknown addresses are throttled exactly like known ones: 5 per 15 minutes) and per client address.
 //     Every registration attempt counts against the client address (LIMITS.register), so the form cannot test many
 //     addresses or flood one mailbox.
-//   - The right code proves the mailbox. Only then is consent recorded (the version the person was shown), and the
+//   - The right code proves the mailbox. Only then is consent recorded in the ledger (purpose "processing", method
+//     "registration", the version the person was shown), and the
 //     browser gets a one-time link (links.ts: 30 minutes, hash only, one use) that never leaves it: the password is
 //     chosen there, as with an invitation, and the organisation's two-factor policy applies from that step on.
 // Known limit: someone who keeps registering a stranger's address replaces the code sent there (at most five times an
 // hour); the owner then uses the newest code.
 import { recordAudit } from "../audit/audit.ts";
-import { consentPolicy, consentTextExists, recordConsent } from "../consent/consent.ts";
+import { consentPolicy } from "../consent/consent.ts";
+import { giveConsent } from "../consent/ledger.ts";
 import { normalizeEmail } from "../crypto/blind-index.ts";
 import { createPerson, findPersonByEmail } from "../people/people.ts";
 import { getSettings } from "../settings/settings.ts";
@@ -94,7 +96,7 @@ export function verifyRegistrationCode(deps: AccountDeps, input: { email: string
   const policy = consentPolicy(db);
   const current = policy.current?.version ?? null;
   const given = input.consentVersion;
-  const version = given !== null && (given === current || (!policy.required && consentTextExists(db, given))) ? given : null;
+  const version = given !== null && given === current ? given : null;
   if (version === null && policy.required) return { kind: "consent-needed" };
   return db.transaction(
     (tx) => {
@@ -105,7 +107,8 @@ export function verifyRegistrationCode(deps: AccountDeps, input: { email: string
         recordAudit(tx, vault, { actor: "anonymous", action: "client.register-code-failure", target: person?.id ?? null });
         return { kind: "invalid" as const };
       }
-      if (version !== null) recordConsent(tx, vault, person.id, version, now);
+      // Into the ledger as "processing" given at registration, to the version the person was shown.
+      if (version !== null) giveConsent(tx, vault, { personId: person.id, purpose: "processing", method: "registration", recordedBy: person.id, version }, now);
       const linkToken = createOneTimeLink(tx, person.id, "invite", person.id, now, PROVEN_LINK_MS);
       recordAudit(tx, vault, { actor: person.id, action: "client.register-verified", target: person.id });
       return { kind: "verified" as const, linkToken };
