@@ -19,6 +19,8 @@ import { appointmentRoutes } from "./booking/appointments.routes.tsx";
 import { bookRoutes } from "./booking/book.routes.tsx";
 import { calendarRoutes } from "./booking/calendar.routes.tsx";
 import { consentRoutes } from "./consent/consent.routes.tsx";
+import { clientConsentsRoutes } from "./consent/client-consents.routes.tsx";
+import { myConsentsRoutes } from "./consent/my-consents.routes.tsx";
 import { hoursRoutes } from "./booking/hours.routes.tsx";
 import { scheduleRoutes } from "./booking/schedule.routes.tsx";
 import { servicesRoutes } from "./booking/services.routes.tsx";
@@ -153,7 +155,9 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/admin/audit", auditRoutes(deps));
   app.route("/admin/alerts", alertsRoutes(deps)); // security alerts from the audit trail
   app.route("/admin/settings", settingsRoutes(deps));
-  app.route("/admin/consent", consentRoutes(deps)); // consent text and its versions
+  app.route("/admin/consent", consentRoutes(deps)); // consent texts per purpose and their versions
+  app.route("/account/consents", myConsentsRoutes(deps)); // a client's own consents: give, withdraw, ledger CSV
+  app.route("/consent/clients", clientConsentsRoutes(deps)); // one client's consent ledger for their care, paper forms
   app.route("/admin/backups", backupsRoutes(deps)); // sealed backups, restore drills
   app.route("/org", logoRoutes(deps)); //                 the organisation's logo
   app.route("/", homeRoutes(deps)); //                    start page

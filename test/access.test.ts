@@ -171,4 +171,26 @@ describe("access matrix", () => {
       expect(await r.text()).not.toContain(people.victim!.email);
     }
   });
+  test("consent: texts for admins, a client's own consents for clients only, one client's ledger for hosts in their care", async () => {
+    const routes = registeredRoutes().filter((r) => r.path.startsWith("/admin/consent") || r.path.startsWith("/account/consents") || r.path.startsWith("/consent/"));
+    expect(Object.fromEntries(routes.map((r) => [`${r.method} ${r.path}`, r.access]))).toEqual({
+      "GET /admin/consent": { who: "roles", roles: ["admin"] },
+      "POST /admin/consent/:purpose": { who: "roles", roles: ["admin"] },
+      "GET /account/consents": { who: "roles", roles: ["client"] },
+      "POST /account/consents/:purpose/give": { who: "roles", roles: ["client"] },
+      "POST /account/consents/:purpose/withdraw": { who: "roles", roles: ["client"] },
+      "GET /account/consents/ledger.csv": { who: "roles", roles: ["client"] },
+      "GET /consent/clients/:personId": { who: "roles", roles: ["admin", "specialist"] },
+      "GET /consent/clients/:personId/ledger.csv": { who: "roles", roles: ["admin", "specialist"] },
+      "POST /consent/clients/:personId/paper": { who: "roles", roles: ["admin", "specialist"] },
+    });
+    // The handler's own check: a specialist with no appointment with the client finds nothing; the admin finds the page.
+    const url = `${ORIGIN}/consent/clients/${people.victim!.personId}`;
+    for (const path of ["", "/ledger.csv"]) {
+      expect((await inst.app.request(`${url}${path}`, { headers: { cookie: cookieFor(inst, people.specialist!.personId) } })).status).toBe(404);
+      expect((await inst.app.request(`${url}${path}`, { headers: { cookie: cookieFor(inst, people.admin!.personId) } })).status).toBe(200);
+    }
+    const paper = await inst.app.request(`${url}/paper`, { method: "POST", headers: { cookie: cookieFor(inst, people.specialist!.personId), origin: ORIGIN, "content-type": "application/x-www-form-urlencoded" }, body: "purpose=processing&action=given" });
+    expect(paper.status).toBe(404);
+  });
 });
