@@ -46,6 +46,8 @@ import { sessionMiddleware } from "./sessions/session.middleware.ts";
 import { logoRoutes } from "./settings/logo.routes.ts";
 import { getOrgIdentity } from "./settings/settings.ts";
 import { readingOf } from "./people/people.ts";
+import { intakeFormRoutes } from "./intake/intake-forms.routes.tsx";
+import { intakeRoutes } from "./intake/intake.routes.tsx";
 
 /** Where files are uploaded (a file shared in a room, the organisation's logo): the only bodies above FORM_BYTES. */
 const UPLOADS = /^\/rooms\/[^/]+\/files$|^\/admin\/settings\/logo$/;
@@ -148,6 +150,9 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/calendar", calendarRoutes(deps)); //    private ICS feeds
   app.route("/clients", notesRoutes(deps)); //       /clients/:clientId/notes: session notes, sealed under the client's key
   app.route("/admin/services", servicesRoutes(deps));
+  // intake forms: built per service by admins, filled by the client of an appointment, read by its specialist
+  app.route("/admin/services", intakeFormRoutes(deps)); // /admin/services/:id/intake
+  app.route("/appointments", intakeRoutes(deps)); //     /appointments/:id/intake
   app.route("/admin/mail", mailQueueRoutes(deps));
   app.route("/admin/media", mediaRoutes(deps)); // media ports, TURN servers and the path check
   app.route("/admin/people", peopleRoutes(deps));

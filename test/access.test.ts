@@ -156,6 +156,12 @@ describe("access matrix", () => {
     for (const r of notes) expect(r.access).toEqual({ who: "roles", roles: ["admin", "specialist"] });
   });
 
+  test("intake forms: the builder is for admins only; an appointment's form is open to signed-in people, its service decides (404 for others)", () => {
+    const intake = registeredRoutes().filter((r) => r.path.endsWith("/intake"));
+    expect(intake.map((r) => `${r.method} ${r.path}`).sort()).toEqual(["GET /admin/services/:id/intake", "GET /appointments/:id/intake", "POST /admin/services/:id/intake", "POST /appointments/:id/intake"]);
+    for (const r of intake) expect(r.access).toEqual(r.path.startsWith("/admin/") ? { who: "roles", roles: ["admin"] } : { who: "roles", roles: ["admin", "specialist", "staff", "client"] });
+  });
+
   test("another person's resources are not reachable: sessions by handle, people pages for non-admins", async () => {
     const handle = victimHandle();
     const sessionsBefore = listPersonSessions(inst.db, people.victim!.personId).length;

@@ -34,6 +34,7 @@ import { currentFeedToken, feedUrl } from "./feeds.ts";
 import { calendarFile } from "./ics.ts";
 import { actorOf, addressFor, type BookingRouteDeps, chooseTime, dateOf, namesOf, viewerZone, viewOf } from "./route-helpers.tsx";
 import { getService, type Service } from "./services.ts";
+import { intakePanel } from "../intake/intake-panel.tsx";
 import { AppointmentLive, type AppointmentLiveProps, AppointmentPage, type Presence } from "./views/appointment-page.tsx";
 import { AppointmentGone, AppointmentsPage, ConfirmPage } from "./views/booking-pages.tsx";
 
@@ -84,6 +85,7 @@ export function appointmentRoutes(deps: BookingRouteDeps, live: LiveRooms): Hono
         cancelHours={service?.cancelHours ?? 24}
         record={props.recordHref && a.roomId ? { roomId: a.roomId, chat: listChatMessages(deps, a.roomId), files: listRoomFiles(deps, a.roomId) } : null}
         notesHref={actor.personId === a.specialistId ? `/clients/${a.clientId}/notes?appointment=${a.id}` : null}
+        intake={intakePanel(deps, a, actor, props.page, props.timeZone)}
         notice={o.notice}
         errors={o.errors}
       />,

@@ -16,6 +16,7 @@ import type { Vault } from "../vault/vault.ts";
 import { getAvailability } from "./availability.ts";
 import * as store from "./booking.store.ts";
 import { cancelReminders, queueAppointmentMail, queueReminders } from "./notify.ts";
+import { queueIntakeReminder } from "../intake/intake-reminder.ts";
 import { getService, type Service } from "./services.ts";
 import { freeSlots, type Slot } from "./slots.ts";
 
@@ -192,6 +193,7 @@ export function book(deps: BookingDeps, req: BookingRequest, nowMs = deps.clock.
               details: { service: a.serviceId, specialist: a.specialistId, client: a.clientId, series: a.seriesId, onBehalf: req.actor.personId !== a.clientId },
             });
             queueReminders(tx, deps.vault, a, getSettings(tx)?.reminderHours ?? [], nowMs);
+            queueIntakeReminder(tx, deps.vault, a, nowMs); // when the service asks an intake form
           }
           queueAppointmentMail(tx, deps.vault, { kind: "confirmation", appointments: booked, recipient: req.clientId }, nowMs);
           return { ok: true as const, appointments: booked };
@@ -356,6 +358,7 @@ export function rescheduleAppointment(deps: BookingDeps, id: string, viewer: Act
         const moved = { ...a, start: newStart, end, revision: a.revision + 1 };
         cancelReminders(tx, a.id, nowMs);
         queueReminders(tx, deps.vault, moved, getSettings(tx)?.reminderHours ?? [], nowMs);
+        queueIntakeReminder(tx, deps.vault, moved, nowMs);
         recordAudit(tx, deps.vault, { actor: viewer.personId, action: "appointment.reschedule", target: id, details: { by: viewer.role } });
         queueAppointmentMail(tx, deps.vault, { kind: "changed", appointments: [moved], recipient: a.clientId }, nowMs);
         if (viewer.personId !== a.specialistId) queueAppointmentMail(tx, deps.vault, { kind: "changed", appointments: [moved], recipient: a.specialistId }, nowMs);

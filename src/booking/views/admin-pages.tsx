@@ -103,6 +103,7 @@ export function ServiceFormPage(p: { page: PageContext; id: string | null; value
       </p>
       <h1>{title}</h1>
       {p.notice ? <Notice>{p.notice}</Notice> : null}
+      {p.id ? <p><a href={`/admin/services/${p.id}/intake`}>{t.intake.builder.link}</a></p> : null}
       <form method="post" action={p.id ? `/admin/services/${p.id}` : "/admin/services"} novalidate>
         <FormAlert errors={e} summary={t.form.errorSummary} />
         {/* The organisation's language first and required; the other is optional and reads the same when empty. */}

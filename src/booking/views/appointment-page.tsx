@@ -118,6 +118,8 @@ export function AppointmentPage(
     record: { roomId: string; chat: readonly ChatMessage[]; files: readonly SharedFile[] } | null;
     /** The client's session notes, for the specialist who keeps them (src/records); null for anyone else. */
     notesHref?: string | null;
+    /** The intake form's part (src/intake/intake-panel.tsx): what the client should do, or the answers for the specialist. */
+    intake?: JSX.Element | null;
     notice?: string;
     errors?: FieldErrors;
   },
@@ -140,6 +142,7 @@ export function AppointmentPage(
           <a href={p.notesHref}>{t.records.clientNotes}</a>
         </p>
       ) : null}
+      {p.intake ?? null}
       {x.status === "booked" ? (
         <p>
           <a href={`/appointments/${x.id}/calendar.ics`} download="appointment.ics">
