@@ -40,6 +40,7 @@ import { LiveRooms } from "./rooms/live-rooms.ts";
 import { networkCheckRoutes } from "./rooms/network-check.routes.ts";
 import { roomsRoutes } from "./rooms/rooms.routes.tsx";
 import { notesRoutes } from "./records/notes.routes.tsx";
+import { accountabilityRoutes } from "./accountability/accountability.routes.tsx";
 import { sessionMiddleware } from "./sessions/session.middleware.ts";
 import { logoRoutes } from "./settings/logo.routes.ts";
 import { getOrgIdentity } from "./settings/settings.ts";
@@ -155,6 +156,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/admin/settings", settingsRoutes(deps));
   app.route("/admin/consent", consentRoutes(deps)); // consent text and its versions
   app.route("/admin/backups", backupsRoutes(deps)); // sealed backups, restore drills
+  app.route("/admin/accountability", accountabilityRoutes(deps)); // who read a client's data, art. 30 record, incidents
   app.route("/org", logoRoutes(deps)); //                 the organisation's logo
   app.route("/", homeRoutes(deps)); //                    start page
 
