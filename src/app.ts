@@ -42,6 +42,7 @@ import { LiveRooms } from "./rooms/live-rooms.ts";
 import { networkCheckRoutes } from "./rooms/network-check.routes.ts";
 import { roomsRoutes } from "./rooms/rooms.routes.tsx";
 import { notesRoutes } from "./records/notes.routes.tsx";
+import { accountabilityRoutes } from "./accountability/accountability.routes.tsx";
 import { sessionMiddleware } from "./sessions/session.middleware.ts";
 import { logoRoutes } from "./settings/logo.routes.ts";
 import { getOrgIdentity } from "./settings/settings.ts";
@@ -164,6 +165,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/account/consents", myConsentsRoutes(deps)); // a client's own consents: give, withdraw, ledger CSV
   app.route("/consent/clients", clientConsentsRoutes(deps)); // one client's consent ledger for their care, paper forms
   app.route("/admin/backups", backupsRoutes(deps)); // sealed backups, restore drills
+  app.route("/admin/accountability", accountabilityRoutes(deps)); // who read a client's data, art. 30 record, incidents
   app.route("/org", logoRoutes(deps)); //                 the organisation's logo
   app.route("/", homeRoutes(deps)); //                    start page
 

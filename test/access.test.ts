@@ -150,6 +150,12 @@ describe("access matrix", () => {
     for (const r of alerts) expect(r.access).toEqual({ who: "roles", roles: ["admin"] });
   });
 
+  test("the accountability reports (who read, art. 30 record, incidents) are for admins only", () => {
+    const reports = registeredRoutes().filter((r) => r.path.startsWith("/admin/accountability"));
+    expect(reports.length).toBeGreaterThanOrEqual(4);
+    for (const r of reports) expect(r.access).toEqual({ who: "roles", roles: ["admin"] });
+  });
+
   test("session notes are for hosts only: staff and clients never reach a note", () => {
     const notes = registeredRoutes().filter((r) => r.path.startsWith("/clients/"));
     expect(notes.length).toBe(7);

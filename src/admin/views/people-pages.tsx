@@ -77,6 +77,9 @@ export function PersonPage(p: { page: PageContext; person: PersonWithAccount; is
         <dd>{p.person.twoFactor ? t.people.yes : t.people.no}</dd>
       </dl>
       {p.person.erased ? <p>{t.erasure.noAccount}</p> : null}
+      <p>
+        <a href={`/admin/accountability/reads?client=${p.person.id}`}>{t.accountability.readsLink}</a>
+      </p>
       {p.isSelf || p.person.erased ? null : (
         <article>
           <form method="post" action={`${base}/role`}>

@@ -1,0 +1,37 @@
+// Which audit actions are reads of one client's data, and how each entry names the client. The who-read report
+// (reads.ts) is only as complete as this list: a read recorded under an action missing here would silently vanish
+// from the report, so test/accountability-reads.test.ts fails when any `*.view`, `*.export`, `*.download` or
+// `*.break-glass` action appears in src/ without being classified below, either as a read or as not about one client.
+
+/** What an entry's `target` names: the client themself, one of their appointments, or the room of one. */
+export type ReadTarget = "client" | "appointment" | "room";
+
+/**
+ * Reads of a client's data, by action, with what their target is. Some arrive with issue 14's other parts (client
+ * records, intake forms, exports, break-glass): listed ahead, so their entries count from the day they are written.
+ */
+export const CLIENT_READ_ACTIONS = {
+  "person.view": "client", // an admin opened the person's page (name, email, phone)
+  "note.view": "client", // a session note opened (its versions and draft)
+  "record.view": "client", // the client record page
+  "record.break-glass": "client", // the record opened outside one's care, with a stated reason
+  "record.export": "client", // the client record (or the person's data) exported
+  "intake.view": "client", // intake answers opened
+  "appointment.view": "appointment", // an appointment opened by someone other than its client and specialist
+  "file.download": "room", // a file shared in the room of an appointment
+} as const satisfies Record<string, ReadTarget>;
+
+export type ClientReadAction = keyof typeof CLIENT_READ_ACTIONS;
+
+/** Reads that are not about one client, and why they cannot be attributed to one: they never join the report. */
+export const NOT_ONE_CLIENT_READS: Readonly<Record<string, string>> = {
+  "schedule.view": "a specialist's day or week (many clients at once); its target is the specialist",
+  "people.list": "the list of everyone; no target",
+  "client.search": "a search by name or email on the booking form; only the number of matches is kept",
+};
+
+export const BREAK_GLASS = "record.break-glass" satisfies ClientReadAction;
+
+export function isClientRead(action: string): action is ClientReadAction {
+  return Object.hasOwn(CLIENT_READ_ACTIONS, action);
+}
