@@ -19,6 +19,8 @@ export const CLIENT_READ_ACTIONS = {
   "intake.view": "client", // intake answers opened
   "appointment.view": "appointment", // an appointment opened by someone other than its client and specialist
   "file.download": "room", // a file shared in the room of an appointment
+  "consent.view": "client", // staff opened the client's consent ledger
+  "consent.download": "client", // staff downloaded the client's consent ledger as CSV
 } as const satisfies Record<string, ReadTarget>;
 
 export type ClientReadAction = keyof typeof CLIENT_READ_ACTIONS;
