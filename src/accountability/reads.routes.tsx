@@ -11,7 +11,7 @@ import { pageContext } from "../http/page.ts";
 import { dateTimeFormat } from "../i18n/format.ts";
 import type { Installation } from "../installation.ts";
 import { getSettings } from "../settings/settings.ts";
-import { csvDocument } from "./csv.ts";
+import { csvDocument } from "../http/csv.ts";
 import { parseDayRange, recentDays } from "./range.ts";
 import { reportClientReads } from "./reads.ts";
 import { describeRead, readerLabel, ReadsPage, type ReadsForm } from "./views/reads-page.tsx";
