@@ -4,6 +4,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { book } from "../src/booking/appointments.ts";
 import { hasConsent } from "../src/consent/ledger.ts";
+import { eraseClient } from "../src/privacy/erasure.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import type { TestClient } from "./support/client.ts";
@@ -109,6 +110,10 @@ test("a new text needs consent again for health data and recording; for processi
   expect(page).toContain("You agreed to version 1, but the text has changed since: please read it and agree again.");
   expect(page).toContain("The text has changed since (version 2); your consent still holds.");
   expect(page).toContain("health-data text two");
+  // Staff read the same in the third person: the old consent to health data does not hold now.
+  const staffView = await (await a.get(`/consent/clients/${client.personId}`)).text();
+  expect(staffView).toContain("Given to version 1; the text has changed since, so it must be agreed to again and does not hold now.");
+  expect(staffView).toContain("A newer text exists (version 2); the consent carries over.");
   expect((await c.post("/account/consents/health-data/give", { version: "2" })).status).toBe(200);
   expect(hasConsent(inst.db, client.personId, "health-data")).toBe(true);
   // The admin's counts: health data's one consent moved to version 2; file sharing's stays on version 1.
@@ -167,14 +172,14 @@ test("staff view: the admin and the client's specialist see the ledger and its C
   expect(view.status).toBe(200);
   const html = await view.text();
   expect(html).toContain("Consents of Maria Client");
-  expect(html).toContain("You agreed to version 1 on");
+  expect(html).toContain("Given to version 1 on");
   expect(html).toContain("on the consents page");
 
   const paper = await s.post(`${url}/paper`, { purpose: "recording", action: "given" });
   expect(paper.status).toBe(200);
   const after = await paper.text();
   expect(after).toContain("The consent is recorded.");
-  expect(after).toContain("on a paper form recorded by staff (recorded by Sofia Specialist)");
+  expect(after).toContain("on a paper form (recorded by Sofia Specialist)");
   expect(ledger(client.personId).at(-1)).toEqual({ purpose: "recording", version: 1, action: "given", method: "staff", recordedBy: spec.personId });
   expect(auditOf("consent.give").at(-1)).toEqual({ actor: spec.personId, target: client.personId, details: JSON.stringify({ purpose: "recording", version: 1, method: "staff" }) });
   expect((await s.post(`${url}/paper`, { purpose: "recording", action: "sideways" })).status).toBe(422);
@@ -183,8 +188,28 @@ test("staff view: the admin and the client's specialist see the ledger and its C
   expect(await (await c.get("/account/consents")).text()).toContain("recorded by Sofia Specialist");
 
   const csv = await (await a.get(`${url}/ledger.csv`)).text();
-  expect(csv).toContain(",Recording of consultations,1,given,on a paper form recorded by staff,Sofia Specialist,We may record.");
+  expect(csv).toContain(",Recording of consultations,1,given,on a paper form,Sofia Specialist,We may record.");
   expect((await signedInClient(inst, other).get(`${url}/ledger.csv`)).status).toBe(404);
   expect(auditOf("consent.view").map((e) => [e.actor, e.target])).toEqual([[spec.personId, client.personId]]);
   expect(auditOf("consent.download").map((e) => [e.actor, e.target])).toEqual([[admin.personId, client.personId]]);
+});
+
+test("an erased client's ledger stays as evidence, nameless: the staff view says erased, the CSV still downloads", async () => {
+  const { admin, a, client, c } = await open();
+  await writeText(a, "processing", "We process your data.");
+  await c.post("/account/consents/processing/give", { version: "1" });
+  expect(eraseClient({ ...inst, dataDir: inst.config.dataDir }, client.personId, admin.personId).ok).toBe(true);
+  const view = await a.get(`/consent/clients/${client.personId}`);
+  expect(view.status).toBe(200);
+  const html = await view.text();
+  expect(html).toContain("Consents of an erased client");
+  expect(html).not.toContain("Maria Client");
+  expect(html).toContain("Given to version 1 on");
+  expect(html).not.toContain("/paper"); // nothing new is recorded for someone who is gone
+  const paper = await a.post(`/consent/clients/${client.personId}/paper`, { purpose: "processing", action: "withdrawn" });
+  expect(paper.status).toBe(409);
+  expect(await paper.text()).toContain("This client&#39;s data was erased: no new entries are recorded.");
+  const csv = await a.get(`/consent/clients/${client.personId}/ledger.csv`);
+  expect(csv.status).toBe(200);
+  expect(await csv.text()).toContain(",Processing of personal data,1,given,on the consents page,the client,We process your data.");
 });

@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { invitePerson } from "../accounts/people-admin.ts";
 import { registrationOpen } from "../accounts/registration.ts";
+import { bookingRefusal } from "../consent/refusals.tsx";
 import { AppError } from "../http/app-error.ts";
 import { allow, anyone, everyone, rememberReturnPath, staffOnly } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
@@ -183,6 +184,8 @@ export function bookRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
       return confirmPage(c, { service, specialistId: specialist === "any" ? service.specialistIds[0]! : specialist, start, zone }, { errors, values: form, forClient }, 422);
     }
     const repeat = series.data;
+    const refused = bookingRefusal(c, deps.db, client.id); // consent to processing withdrawn: nothing new is booked
+    if (refused) return refused;
     const result = book(deps, { serviceId: service.id, specialistId: specialist, start, clientId: client.id, actor, repeat: repeat ?? undefined }, deps.clock.now());
     if (!result.ok) {
       const message = result.reason === "taken" && result.takenDates?.length && repeat ? t.booking.book.takenDates(result.takenDates.join(", ")) : t.booking.book.taken;

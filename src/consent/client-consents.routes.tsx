@@ -61,6 +61,7 @@ export function clientConsentsRoutes(deps: Deps): Hono<AppEnv> {
     const clientId = clientOf(c);
     if (!clientId) return c.notFound();
     const t = c.get("t");
+    if (getPerson(deps, clientId)?.erased) return render(c, clientId, { problem: t.consent.erasedNoEntries }, 409);
     const form = await readForm(c);
     const purpose = form.purpose;
     if (!isConsentPurpose(purpose) || (form.action !== "given" && form.action !== "withdrawn")) return render(c, clientId, { problem: t.form.invalid }, 422);

@@ -44,7 +44,7 @@ export function isConsentPurpose(value: string | undefined): value is ConsentPur
   return (CONSENT_PURPOSES as readonly string[]).includes(value ?? "");
 }
 
-export function toDocument(row: store.ConsentDocumentRow): ConsentDocument {
+function toDocument(row: store.ConsentDocumentRow): ConsentDocument {
   return { purpose: row.purpose, version: row.version, text: { en: row.textEn, ru: row.textRu }, createdAt: row.createdAt };
 }
 
@@ -116,10 +116,6 @@ export function saveConsentText(
     },
     { behavior: "immediate" },
   );
-}
-
-export function consentTextExists(db: Queryable, version: number, purpose: ConsentPurpose = "processing"): boolean {
-  return store.getDocument(db, purpose, version) !== null;
 }
 
 /** For the account page: the "processing" version the person consents to now, and since when; null if none. */

@@ -124,7 +124,7 @@ export function ConsentStatus(p: { page: PageContext; accepted: { version: numbe
 }
 
 /** A step refused for want of consent: what happened and the one place to change it. */
-export function ConsentNeededPage(p: { page: PageContext; message: string; href: string; linkLabel: string }): JSX.Element {
+export function ConsentNeededPage(p: { page: PageContext; message: string; href?: string; linkLabel: string }): JSX.Element {
   const { t } = p.page;
   return (
     <Layout page={p.page} title={t.consent.bookingRefusedTitle}>
@@ -132,11 +132,13 @@ export function ConsentNeededPage(p: { page: PageContext; message: string; href:
       <p role="alert" class="kb-alert">
         {p.message}
       </p>
-      <p>
-        <a href={p.href} role="button">
-          {p.linkLabel}
-        </a>
-      </p>
+      {p.href ? (
+        <p>
+          <a href={p.href} role="button">
+            {p.linkLabel}
+          </a>
+        </p>
+      ) : null}
     </Layout>
   );
 }

@@ -8,18 +8,21 @@ import { ConsentParagraphs } from "./consent-views.tsx";
 
 type Names = ReadonlyMap<string, string>;
 
-function StatusLine(p: { page: PageContext; s: PurposeStatus; timeZone: string; names: Names }): JSX.Element {
+/** Where the person stands for one purpose, said to them ("own") or about them to staff. */
+function StatusLine(p: { page: PageContext; s: PurposeStatus; timeZone: string; names: Names; voice: "own" | "staff" }): JSX.Element {
   const { t } = p.page;
   const when = dateTimeFormat(p.page, p.timeZone);
   const e = p.s.latest;
   if (!e) return <p>{t.consent.stateNever}</p>;
   const how = `${t.consent.methods[e.method]}${e.method === "staff" ? ` (${t.consent.recordedBy(p.names.get(e.recordedBy) ?? "—")})` : ""}`;
   if (p.s.state === "withdrawn") return <p>{t.consent.stateWithdrawn(when.format(e.at), how)}</p>;
-  if (p.s.state === "outdated") return <p class="kb-alert">{t.consent.stateOutdated(e.version)}</p>;
+  const own = p.voice === "own";
+  if (p.s.state === "outdated") return <p class="kb-alert">{own ? t.consent.stateOutdated(e.version) : t.consent.staffOutdated(e.version)}</p>;
+  const newer = p.s.newerText && p.s.current ? p.s.current.version : null;
   return (
     <>
-      <p class="kb-ok">{t.consent.stateGiven(e.version, when.format(e.at), how)}</p>
-      {p.s.newerText && p.s.current ? <p class="kb-muted">{t.consent.newerText(p.s.current.version)}</p> : null}
+      <p class="kb-ok">{own ? t.consent.stateGiven(e.version, when.format(e.at), how) : t.consent.staffGiven(e.version, when.format(e.at), how)}</p>
+      {newer !== null ? <p class="kb-muted">{own ? t.consent.newerText(newer) : t.consent.staffNewerText(newer)}</p> : null}
     </>
   );
 }
@@ -34,7 +37,7 @@ function PurposeCard(p: { page: PageContext; s: PurposeStatus; timeZone: string;
   return (
     <article aria-labelledby={`my-${s.purpose}`}>
       <h2 id={`my-${s.purpose}`}>{t.consent.purposes[s.purpose]}</h2>
-      <StatusLine page={p.page} s={s} timeZone={p.timeZone} names={p.names} />
+      <StatusLine page={p.page} s={s} timeZone={p.timeZone} names={p.names} voice="own" />
       <p class="kb-muted">{t.consent.myEffects[s.purpose]}</p>
       {seen ? (
         <details>
@@ -67,13 +70,14 @@ function PurposeCard(p: { page: PageContext; s: PurposeStatus; timeZone: string;
 }
 
 /** Every entry, oldest first: when, what, which version, given or withdrawn, how, by whom. */
-function LedgerTable(p: { page: PageContext; entries: readonly LedgerEntry[]; timeZone: string; names: Names; personId: string }): JSX.Element {
+function LedgerTable(p: { page: PageContext; entries: readonly LedgerEntry[]; timeZone: string; names: Names; personId: string; labelledBy: string }): JSX.Element {
   const { t } = p.page;
   const when = dateTimeFormat(p.page, p.timeZone);
   if (p.entries.length === 0) return <p class="kb-muted">{t.consent.ledgerEmpty}</p>;
   const [, purpose, version, action, how, by] = t.consent.csvHeader;
   return (
-    <div class="kb-table">
+    // Scrolls sideways on a phone: focusable and named, so a keyboard can scroll it too.
+    <div class="kb-table" tabindex={0} role="region" aria-labelledby={p.labelledBy}>
       <table>
         <thead>
           <tr>
@@ -127,7 +131,7 @@ export function MyConsentsPage(p: LedgerPageProps): JSX.Element {
       ))}
       <section aria-labelledby="my-ledger">
         <h2 id="my-ledger">{t.consent.ledger}</h2>
-        <LedgerTable page={p.page} entries={p.entries} timeZone={p.timeZone} names={p.names} personId={p.personId} />
+        <LedgerTable page={p.page} entries={p.entries} timeZone={p.timeZone} names={p.names} personId={p.personId} labelledBy="my-ledger" />
         <p>
           <a href="/account/consents/ledger.csv" download>
             {t.consent.csv}
@@ -157,47 +161,51 @@ export function ClientConsentsPage(p: LedgerPageProps & { clientName: string | n
           <>
             <dt>{t.consent.purposes[s.purpose]}</dt>
             <dd>
-              <StatusLine page={p.page} s={s} timeZone={p.timeZone} names={p.names} />
+              <StatusLine page={p.page} s={s} timeZone={p.timeZone} names={p.names} voice="staff" />
             </dd>
           </>
         ))}
       </dl>
       <section aria-labelledby="client-ledger">
         <h2 id="client-ledger">{t.consent.ledger}</h2>
-        <LedgerTable page={p.page} entries={p.entries} timeZone={p.timeZone} names={p.names} personId={p.personId} />
+        <LedgerTable page={p.page} entries={p.entries} timeZone={p.timeZone} names={p.names} personId={p.personId} labelledBy="client-ledger" />
         <p>
           <a href={`${base}/ledger.csv`} download>
             {t.consent.csv}
           </a>
         </p>
       </section>
-      <section aria-labelledby="paper">
-        <h2 id="paper">{t.consent.paperTitle}</h2>
-        <p class="kb-muted" id="paper-hint">
-          {t.consent.paperHint}
-        </p>
-        <form method="post" action={`${base}/paper`} novalidate aria-describedby="paper-hint">
-          <FormAlert message={p.problem} summary="" />
-          <label for="f-paper-purpose">{t.consent.paperPurpose}</label>
-          <select id="f-paper-purpose" name="purpose">
-            {CONSENT_PURPOSES.map((purpose) => (
-              <option value={purpose}>{t.consent.purposes[purpose]}</option>
-            ))}
-          </select>
-          <fieldset>
-            <legend>{t.consent.paperAction}</legend>
-            <label>
-              <input type="radio" name="action" value="given" checked />
-              {t.consent.paperGive}
-            </label>
-            <label>
-              <input type="radio" name="action" value="withdrawn" />
-              {t.consent.paperWithdraw}
-            </label>
-          </fieldset>
-          <button type="submit">{t.consent.paperSave}</button>
-        </form>
-      </section>
+      {p.clientName === null ? (
+        <FormAlert message={p.problem} summary="" />
+      ) : (
+        <section aria-labelledby="paper">
+          <h2 id="paper">{t.consent.paperTitle}</h2>
+          <p class="kb-muted" id="paper-hint">
+            {t.consent.paperHint}
+          </p>
+          <form method="post" action={`${base}/paper`} novalidate aria-describedby="paper-hint">
+            <FormAlert message={p.problem} summary="" />
+            <label for="f-paper-purpose">{t.consent.paperPurpose}</label>
+            <select id="f-paper-purpose" name="purpose">
+              {CONSENT_PURPOSES.map((purpose) => (
+                <option value={purpose}>{t.consent.purposes[purpose]}</option>
+              ))}
+            </select>
+            <fieldset>
+              <legend>{t.consent.paperAction}</legend>
+              <label>
+                <input type="radio" name="action" value="given" checked />
+                {t.consent.paperGive}
+              </label>
+              <label>
+                <input type="radio" name="action" value="withdrawn" />
+                {t.consent.paperWithdraw}
+              </label>
+            </fieldset>
+            <button type="submit">{t.consent.paperSave}</button>
+          </form>
+        </section>
+      )}
     </Layout>
   );
 }
