@@ -38,7 +38,7 @@ export const RECORD_READ_ACTIONS = ["appointment.view", "person.view", "file.dow
  * (or "cli") took them (anomalies.ts checks who). Exact names, no prefixes: a prefix such as "invitation." also caught
  * invitation.accept, which the invitee records themself (a client setting their password at night is no anomaly).
  * Left out on purpose: backup.create (the schedule and cron-run console backups take it at night), the people's own
- * actions (consent.accept, password.change) and automatic ones.
+ * actions (consent.give, password.change) and automatic ones.
  */
 export const ADMIN_ACTIONS = [
   "settings.change",

@@ -42,7 +42,7 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
         </dl>
       </article>
 
-      {p.consent ? <ConsentStatus page={p.page} accepted={p.consent} timeZone={p.timeZone} /> : null}
+      {p.consent || p.person.role === "client" ? <ConsentStatus page={p.page} accepted={p.consent} timeZone={p.timeZone} /> : null}
       <ClockChoice page={p.page} timeZone={p.timeZone} error={p.clockError} />
 
       <article aria-labelledby="password">
