@@ -8,7 +8,7 @@ import { book } from "../src/booking/appointments.ts";
 import { saveIntakeForm } from "../src/intake/intake-forms.ts";
 import { intakeReminderAt } from "../src/intake/intake-reminder.ts";
 import type { ValidForm } from "../src/intake/intake.schema.ts";
-import { clientIntakeOf, intakeAnswersFor } from "../src/intake/intake.ts";
+import { clientIntakeOf, intakeAnswersFor, listIntakeOfClient } from "../src/intake/intake.ts";
 import { eraseClient } from "../src/privacy/erasure.ts";
 import { jobWorker } from "../src/worker.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
@@ -243,6 +243,8 @@ describe("intake forms", () => {
     expect(read?.state).toBe("answered");
     expect(read?.fields.map((f) => f.id)).toEqual(FORM.fields.map((f) => f.id));
     expect(read?.answers).toMatchObject({ reason: canary, time: 1, dob: "1990-04-25", symptoms: [0, 2], before: false, consent: true, else: "" });
+    // The client's own copy for the data export.
+    expect(listIntakeOfClient(inst, client.personId).map((x) => [x.appointmentId, x.answers.reason])).toEqual([[appointmentId, canary]]);
   });
 
   test("nobody else reads the answers: staff, another specialist and another client find nothing (404)", async () => {
@@ -310,5 +312,6 @@ describe("intake forms", () => {
     expect(html).not.toContain("to be shredded");
     expect((await as(specialist).get(`/appointments/${appointmentId}/intake`)).status).toBe(200);
     expect(intakeAnswersFor(inst, appointmentId, { personId: admin.personId, role: "admin" })?.state).toBe("erased");
+    expect(listIntakeOfClient(inst, client.personId)).toEqual([]);
   });
 });

@@ -162,3 +162,15 @@ export function intakeAnswersFor(deps: IntakeDeps, appointmentId: string, viewer
   deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: viewer.personId, action: "intake.view", target: row.clientId, details: { appointment: a.id }, at: now }), { behavior: "immediate" });
   return { ...base, state: "answered", fields: opened.fields, answers: opened.answers };
 }
+
+/**
+ * Every intake answer of a client, questions included, for their own copy of their data (the data-subject export):
+ * empty once they are erased. The caller audits the export as a whole.
+ */
+export function listIntakeOfClient(deps: IntakeDeps, clientId: string): (IntakeResponse & { appointmentId: string })[] {
+  if (isErased(deps.db, clientId)) return [];
+  return store.listResponseRowsOfClient(deps.db, clientId).flatMap((row) => {
+    const opened = openResponse(deps, row.appointmentId);
+    return opened && opened !== "erased" ? [{ ...opened, appointmentId: row.appointmentId }] : [];
+  });
+}
