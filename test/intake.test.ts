@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { book } from "../src/booking/appointments.ts";
+import { book, cancelAppointment, rescheduleAppointment } from "../src/booking/appointments.ts";
 import { saveIntakeForm } from "../src/intake/intake-forms.ts";
 import { intakeReminderAt } from "../src/intake/intake-reminder.ts";
 import type { ValidForm } from "../src/intake/intake.schema.ts";
@@ -31,7 +31,9 @@ let as: (p: { personId: string }) => TestClient;
 const auditOf = (action: string) =>
   inst.db.$client.query("SELECT actor, target, details FROM audit_log WHERE action = ? ORDER BY id").all(action) as { actor: string; target: string | null; details: string }[];
 const jobOf = (appointmentId: string) =>
-  inst.db.$client.query("SELECT run_at AS runAt, status, last_error AS lastError FROM jobs WHERE dedupe_key LIKE ?").get(`appt:${appointmentId}:r:intake:%`) as { runAt: number; status: string; lastError: string | null } | null;
+  inst.db.$client.query("SELECT run_at AS runAt, status, last_error AS lastError FROM jobs WHERE dedupe_key LIKE ? ORDER BY id DESC").get(`appt:${appointmentId}:r:intake:%`) as { runAt: number; status: string; lastError: string | null } | null;
+const jobsOf = (appointmentId: string) =>
+  inst.db.$client.query("SELECT dedupe_key AS key, status FROM jobs WHERE dedupe_key LIKE ? ORDER BY id").all(`appt:${appointmentId}:r:intake:%`) as { key: string; status: string }[];
 
 function diskBytes(): Buffer {
   const files = ["kabinet.db", "kabinet.db-wal"].map((f) => join(inst.config.dataDir, f)).filter(existsSync);
@@ -313,5 +315,47 @@ describe("intake forms", () => {
     expect((await as(specialist).get(`/appointments/${appointmentId}/intake`)).status).toBe(200);
     expect(intakeAnswersFor(inst, appointmentId, { personId: admin.personId, role: "admin" })?.state).toBe("erased");
     expect(listIntakeOfClient(inst, client.personId)).toEqual([]);
+  });
+
+  test("moving the appointment queues the reminder for the new time and cancels the old one; cancelling it cancels the reminder", async () => {
+    const { client, appointmentId } = await clientWithAppointment(11);
+    const actor = { personId: client.personId, role: "client" as const };
+    const moved = at(dayAhead(11), "14:00");
+    expect(rescheduleAppointment(inst, appointmentId, actor, moved, inst.clock.now()).ok).toBe(true);
+    expect(jobsOf(appointmentId)).toEqual([
+      { key: `appt:${appointmentId}:r:intake:${at(dayAhead(11), "10:00")}`, status: "cancelled" },
+      { key: `appt:${appointmentId}:r:intake:${moved}`, status: "pending" },
+    ]);
+    expect(jobOf(appointmentId)!.runAt).toBe(moved - 24 * 3600_000);
+    expect(cancelAppointment(inst, appointmentId, actor, "", inst.clock.now()).ok).toBe(true);
+    expect(jobsOf(appointmentId).map((j) => j.status)).toEqual(["cancelled", "cancelled"]);
+    // A service without a form queues none.
+    const plain = makeService(inst, admin.personId, [specialist.personId], { nameEn: "No form" });
+    const booked = book(inst, { serviceId: plain.id, specialistId: specialist.personId, start: at(dayAhead(11), "16:00"), clientId: client.personId, actor }, inst.clock.now());
+    expect(booked.ok && jobsOf(booked.appointments[0]!.id)).toEqual([]);
+  });
+
+  test("a later version of the form never changes what was answered; the client's next edit answers the new questions", async () => {
+    const other = makeService(inst, admin.personId, [specialist.personId], { nameEn: "Versioned", cancelHours: 0 }).id;
+    const v1: ValidForm = { active: true, fields: [{ id: "mood", kind: "single-choice", label: both("Mood", "Настроение"), options: [both("Good", "Хорошее"), both("Low", "Плохое")], required: true }] };
+    saveIntakeForm(inst, other, v1, admin.personId, inst.clock.now());
+    const client = await addPerson(inst, admin.personId, "client");
+    const booked = book(inst, { serviceId: other, specialistId: specialist.personId, start: at(dayAhead(12), "10:00"), clientId: client.personId, actor: { personId: client.personId, role: "client" } }, inst.clock.now());
+    if (!booked.ok) throw new Error("booking failed");
+    const id = booked.appointments[0]!.id;
+    expect((await as(client).post(`/appointments/${id}/intake`, { "q.mood": "1" })).status).toBe(303);
+    const v2: ValidForm = { active: true, fields: [{ ...v1.fields[0]!, label: both("Mood this week", "Настроение на этой неделе") }, { id: "sleep", kind: "yes-no", label: both("Sleeping well?", "Хорошо спите?"), options: [], required: true }] };
+    expect(saveIntakeForm(inst, other, v2, admin.personId, inst.clock.now()).version).toBe(2);
+    // The specialist still reads the questions as the client saw them.
+    const read = intakeAnswersFor(inst, id, { personId: specialist.personId, role: "specialist" })!;
+    expect(read.formVersion).toBe(1);
+    expect(read.fields.map((f) => f.label.en)).toEqual(["Mood"]);
+    // The client's form shows the new questions, with the earlier answer kept where the question is the same.
+    const form = await (await as(client).get(`/appointments/${id}/intake`)).text();
+    expect(form).toContain("Sleeping well?");
+    expect(form).toMatch(/name="q\.mood" value="1" checked/);
+    expect((await as(client).post(`/appointments/${id}/intake`, { "q.mood": "1", "q.sleep": "yes" })).status).toBe(303);
+    expect(intakeAnswersFor(inst, id, { personId: admin.personId, role: "admin" })).toMatchObject({ formVersion: 2, answers: { mood: 1, sleep: true } });
+    expect(JSON.parse(auditOf("intake.submit").at(-1)!.details)).toEqual({ appointment: id, version: 2, first: false });
   });
 });
