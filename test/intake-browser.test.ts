@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { book } from "../src/booking/appointments.ts";
-import { saveIntakeForm } from "../src/intake/intake-forms.ts";
+import { saveIntakeForm } from "../src/intake/intake.ts";
 import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { DESKTOP, launchChromium, PHONE, screenshotPath } from "./support/browser.ts";

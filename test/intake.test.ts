@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { book, cancelAppointment, rescheduleAppointment } from "../src/booking/appointments.ts";
-import { saveIntakeForm } from "../src/intake/intake-forms.ts";
 import { intakeReminderAt } from "../src/intake/intake-reminder.ts";
 import type { ValidForm } from "../src/intake/intake.schema.ts";
-import { clientIntakeOf, intakeAnswersFor, listIntakeOfClient } from "../src/intake/intake.ts";
+import { clientIntakeOf, intakeAnswersFor, listIntakeOfClient, saveIntakeForm } from "../src/intake/intake.ts";
 import { eraseClient } from "../src/privacy/erasure.ts";
 import { jobWorker } from "../src/worker.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
@@ -317,7 +316,7 @@ describe("intake forms", () => {
     expect(listIntakeOfClient(inst, client.personId)).toEqual([]);
   });
 
-  test("moving the appointment queues the reminder for the new time and cancels the old one; cancelling it cancels the reminder", async () => {
+  test("moving the appointment queues the reminder for the new time and cancels the old one; cancelling it cancels the reminder; a form switched on reaches appointments booked before", async () => {
     const { client, appointmentId } = await clientWithAppointment(11);
     const actor = { personId: client.personId, role: "client" as const };
     const moved = at(dayAhead(11), "14:00");
@@ -333,6 +332,9 @@ describe("intake forms", () => {
     const plain = makeService(inst, admin.personId, [specialist.personId], { nameEn: "No form" });
     const booked = book(inst, { serviceId: plain.id, specialistId: specialist.personId, start: at(dayAhead(11), "16:00"), clientId: client.personId, actor }, inst.clock.now());
     expect(booked.ok && jobsOf(booked.appointments[0]!.id)).toEqual([]);
+    // Once the service asks a form, the appointments already booked get their reminder.
+    saveIntakeForm(inst, plain.id, FORM, admin.personId, inst.clock.now());
+    expect(booked.ok && jobsOf(booked.appointments[0]!.id).map((j) => j.status)).toEqual(["pending"]);
   });
 
   test("a later version of the form never changes what was answered; the client's next edit answers the new questions", async () => {

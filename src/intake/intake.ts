@@ -10,15 +10,16 @@
 //   the answers do not exist (the routes answer 404). The client sees their own answers unaudited.
 // - An erased client's answers read as "erased", never as an error.
 import { recordAudit } from "../audit/audit.ts";
-import { type Appointment, getAppointment } from "../booking/appointments.ts";
+import { type Appointment, getAppointment, listAppointments } from "../booking/appointments.ts";
 import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import { isErased } from "../privacy/erasure.ts";
 import type { Role } from "../roles.ts";
 import type { Vault } from "../vault/vault.ts";
 import { type HealthDataAllowed, healthDataAllowed } from "./health-gate.ts";
-import { askedForm, type IntakeForm } from "./intake-forms.ts";
-import { type Answer, type IntakeField, type IntakeProblem, parseAnswers } from "./intake.schema.ts";
+import { askedForm, type IntakeForm, writeIntakeForm } from "./intake-forms.ts";
+import { queueIntakeReminder } from "./intake-reminder.ts";
+import { type Answer, type IntakeField, type IntakeProblem, parseAnswers, type ValidForm } from "./intake.schema.ts";
 import * as store from "./intake.store.ts";
 
 export interface IntakeDeps {
@@ -37,6 +38,22 @@ export interface IntakeViewer {
 /** The one decision whether a client's intake form may be asked and its answers shown. */
 export function intakeMayBeUsed(deps: Pick<IntakeDeps, "db" | "healthData">, clientId: string): boolean {
   return (deps.healthData ?? healthDataAllowed)(deps.db, clientId);
+}
+
+/**
+ * Saves a service's form as its next version (audited), and, when clients are asked it, queues the reminder for each
+ * upcoming booked appointment of the service that has none yet (booked before the form existed or was switched on).
+ */
+export function saveIntakeForm(deps: Pick<IntakeDeps, "db" | "vault">, serviceId: string, form: ValidForm, actor: string, now: number): IntakeForm {
+  return deps.db.transaction(
+    (tx) => {
+      const saved = writeIntakeForm(tx, deps.vault, serviceId, form, actor, now);
+      const upcoming = listAppointments(tx, { from: now, to: Number.MAX_SAFE_INTEGER }).filter((a) => a.serviceId === serviceId && a.status === "booked" && a.start > now);
+      for (const a of upcoming) if (!store.getResponseRow(tx, a.id)) queueIntakeReminder(tx, deps.vault, a, now);
+      return saved;
+    },
+    { behavior: "immediate" },
+  );
 }
 
 /** Answers as stored (sealed): the questions they answered and the answers by question id. */
