@@ -359,5 +359,13 @@ describe("intake forms", () => {
     expect((await as(client).post(`/appointments/${id}/intake`, { "q.mood": "1", "q.sleep": "yes" })).status).toBe(303);
     expect(intakeAnswersFor(inst, id, { personId: admin.personId, role: "admin" })).toMatchObject({ formVersion: 2, answers: { mood: 1, sleep: true } });
     expect(JSON.parse(auditOf("intake.submit").at(-1)!.details)).toEqual({ appointment: id, version: 2, first: false });
+    // Switched off: nothing more is asked, what was sent stays readable for both.
+    saveIntakeForm(inst, other, { ...v2, active: false }, admin.personId, inst.clock.now());
+    const off = await as(client).post(`/appointments/${id}/intake`, { "q.mood": "0", "q.sleep": "no" });
+    expect(off.status).toBe(409);
+    const offHtml = await off.text();
+    expect(offHtml).toContain("This form is no longer asked");
+    expect(offHtml).toContain("Sleeping well?");
+    expect(intakeAnswersFor(inst, id, { personId: specialist.personId, role: "specialist" })).toMatchObject({ state: "answered", answers: { mood: 1, sleep: true } });
   });
 });

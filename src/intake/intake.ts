@@ -115,7 +115,7 @@ export function clientIntakeOf(deps: IntakeDeps, appointmentId: string, viewer: 
 
 export type IntakeSubmit =
   | { ok: true; first: boolean }
-  | { ok: false; reason: "not-found" | "closed" | "withheld" }
+  | { ok: false; reason: "not-found" | "closed" | "not-asked" | "withheld" }
   | { ok: false; reason: "invalid"; errors: Record<string, IntakeProblem>; values: Record<string, Answer> };
 
 /** The client's answers, checked against the current questions, sealed and saved (replacing earlier answers). */
@@ -123,7 +123,7 @@ export function submitIntake(deps: IntakeDeps, appointmentId: string, viewer: In
   const a = getAppointment(deps.db, appointmentId);
   if (!a || a.clientId !== viewer.personId || isErased(deps.db, a.clientId)) return { ok: false, reason: "not-found" };
   const asked = askedForm(deps.db, a.serviceId);
-  if (!asked) return { ok: false, reason: store.getResponseRow(deps.db, a.id) ? "closed" : "not-found" };
+  if (!asked) return { ok: false, reason: store.getResponseRow(deps.db, a.id) ? "not-asked" : "not-found" };
   if (!intakeMayBeUsed(deps, a.clientId)) return { ok: false, reason: "withheld" };
   const parsed = parseAnswers(asked.fields, form);
   if (!parsed.ok) return { ok: false, reason: "invalid", errors: parsed.errors, values: parsed.values };
