@@ -22,6 +22,7 @@ import { postChatMessage } from "../src/rooms/chat.ts";
 import { storeRoomFile } from "../src/rooms/files.ts";
 import { createRoom, recordAdmission } from "../src/rooms/rooms.ts";
 import { createNote, saveNoteDraft } from "../src/records/notes.ts";
+import { saveIntakeForm, submitIntake } from "../src/intake/intake.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { makeInstallation, runCli, type TestInstallation, tempDir, writeKeyFile } from "./support/installation.ts";
@@ -91,8 +92,11 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   // Issue 14's tables, written with the vault until their services land (each feature replaces its line with its service).
   const now = i.clock.now();
   const seal = (subject: string, table: string, column: string, rowId: string, value: string) => Buffer.from(i.vault.sealField(subject, table, column, rowId, value));
-  i.db.$client.run("INSERT INTO intake_forms VALUES (?, 1, '[]', 1, ?, ?)", [service.id, now, admin.personId]);
-  i.db.$client.run("INSERT INTO intake_responses VALUES (?, ?, 1, ?, ?, ?)", [booked.appointments[0]!.id, client.id, seal(client.id, "intake_responses", "answers", booked.appointments[0]!.id, "[]"), now, now]);
+  saveIntakeForm(i, service.id, { active: true, fields: [{ id: "reason", kind: "short-text", label: { en: "What brings you here?", ru: "Что вас привело?" }, options: [], required: true }] }, admin.personId, now);
+  const intakeBooked = book(i, { serviceId: service.id, specialistId: specialist.personId, start: at(dayAhead(5), "10:00"), clientId: client.id, actor }, now);
+  if (!intakeBooked.ok) throw new Error(`booking failed: ${intakeBooked.reason}`);
+  const answered = submitIntake(i, intakeBooked.appointments[0]!.id, { personId: client.id, role: "client" }, { "q.reason": "Sleeps badly" }, now);
+  if (!answered.ok) throw new Error(`intake failed: ${answered.reason}`);
   i.db.$client.run("INSERT INTO privacy_requests (id, person_id, kind, law, channel, received_at, due_at, status, created_by) VALUES ('r1', ?, 'access', 'gdpr', 'account', ?, ?, 'open', ?)", [client.id, now, now + 30 * 86_400_000, client.id]);
   i.db.$client.run("INSERT INTO legal_holds (id, person_id, record_type, reason, created_by, created_at) VALUES ('h1', ?, 'notes', ?, ?, ?)", [client.id, seal("org", "legal_holds", "reason", "h1", "Medical records law"), admin.personId, now]);
   i.db.$client.run("INSERT INTO processing_restrictions VALUES (?, 'legal-hold', ?, ?)", [client.id, now, admin.personId]);

@@ -4,16 +4,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { book } from "../src/booking/appointments.ts";
-import { saveIntakeForm } from "../src/intake/intake-forms.ts";
+import { book, cancelAppointment, rescheduleAppointment } from "../src/booking/appointments.ts";
 import { intakeReminderAt } from "../src/intake/intake-reminder.ts";
 import type { ValidForm } from "../src/intake/intake.schema.ts";
-import { clientIntakeOf, intakeAnswersFor } from "../src/intake/intake.ts";
+import { clientIntakeOf, intakeAnswersFor, listIntakeOfClient, saveIntakeForm } from "../src/intake/intake.ts";
 import { eraseClient } from "../src/privacy/erasure.ts";
 import { jobWorker } from "../src/worker.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import type { TestClient } from "./support/client.ts";
+import { consentToHealthData } from "./support/consent.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 import { type SmtpServer, startSmtp } from "./support/smtp.ts";
 
@@ -31,7 +31,9 @@ let as: (p: { personId: string }) => TestClient;
 const auditOf = (action: string) =>
   inst.db.$client.query("SELECT actor, target, details FROM audit_log WHERE action = ? ORDER BY id").all(action) as { actor: string; target: string | null; details: string }[];
 const jobOf = (appointmentId: string) =>
-  inst.db.$client.query("SELECT run_at AS runAt, status, last_error AS lastError FROM jobs WHERE dedupe_key LIKE ?").get(`appt:${appointmentId}:r:intake:%`) as { runAt: number; status: string; lastError: string | null } | null;
+  inst.db.$client.query("SELECT run_at AS runAt, status, last_error AS lastError FROM jobs WHERE dedupe_key LIKE ? ORDER BY id DESC").get(`appt:${appointmentId}:r:intake:%`) as { runAt: number; status: string; lastError: string | null } | null;
+const jobsOf = (appointmentId: string) =>
+  inst.db.$client.query("SELECT dedupe_key AS key, status FROM jobs WHERE dedupe_key LIKE ? ORDER BY id").all(`appt:${appointmentId}:r:intake:%`) as { key: string; status: string }[];
 
 function diskBytes(): Buffer {
   const files = ["kabinet.db", "kabinet.db-wal"].map((f) => join(inst.config.dataDir, f)).filter(existsSync);
@@ -101,6 +103,7 @@ const answers = (reason: string, more: Record<string, string> = {}): Record<stri
 /** A new client with an appointment `days` ahead at `time`, who has (with `reason`) or has not answered the form. */
 async function clientWithAppointment(days: number, time = "10:00", reason?: string): Promise<{ client: TestPerson; appointmentId: string }> {
   const client = await addPerson(inst, admin.personId, "client", { name: "Ivan Intake" });
+  consentToHealthData(inst, client.personId);
   const appointmentId = bookFor(client.personId, days, time);
   if (reason !== undefined) expect((await as(client).post(`/appointments/${appointmentId}/intake`, answers(reason))).status).toBe(303);
   return { client, appointmentId };
@@ -243,11 +246,14 @@ describe("intake forms", () => {
     expect(read?.state).toBe("answered");
     expect(read?.fields.map((f) => f.id)).toEqual(FORM.fields.map((f) => f.id));
     expect(read?.answers).toMatchObject({ reason: canary, time: 1, dob: "1990-04-25", symptoms: [0, 2], before: false, consent: true, else: "" });
+    // The client's own copy for the data export.
+    expect(listIntakeOfClient(inst, client.personId).map((x) => [x.appointmentId, x.answers.reason])).toEqual([[appointmentId, canary]]);
   });
 
   test("nobody else reads the answers: staff, another specialist and another client find nothing (404)", async () => {
     const { appointmentId } = await clientWithAppointment(6, "10:00", "CANARY-intake-private");
     const other = await addPerson(inst, admin.personId, "client");
+    consentToHealthData(inst, other.personId);
     for (const p of [staff, colleague, other]) {
       const r = await as(p).get(`/appointments/${appointmentId}/intake`);
       expect(r.status).toBe(404);
@@ -261,10 +267,15 @@ describe("intake forms", () => {
 
   test("without consent to health data the form is neither asked nor shown", async () => {
     const { client, appointmentId } = await clientWithAppointment(7, "10:00", "withheld answers");
-    const refuse = { ...inst, healthData: () => false };
-    const read = intakeAnswersFor(refuse, appointmentId, { personId: specialist.personId, role: "specialist" });
+    // The client withdraws their consent to health data on their consents page: the answers are no longer shown.
+    expect(intakeAnswersFor(inst, appointmentId, { personId: specialist.personId, role: "specialist" })).toMatchObject({ state: "answered" });
+    const consents = await as(client).get("/account/consents");
+    const version = /name="version" value="(\d+)"/.exec(await consents.text());
+    const withdrawn = await as(client).post("/account/consents/health-data/withdraw", version ? { version: version[1]! } : {});
+    expect(withdrawn.status).toBeLessThan(400);
+    const read = intakeAnswersFor(inst, appointmentId, { personId: specialist.personId, role: "specialist" });
     expect(read).toMatchObject({ state: "withheld", fields: [], answers: {} });
-    expect(clientIntakeOf(refuse, appointmentId, { personId: client.personId, role: "client" }, inst.clock.now())).toMatchObject({ withheld: true, form: null, response: null });
+    expect(clientIntakeOf(inst, appointmentId, { personId: client.personId, role: "client" }, inst.clock.now())).toMatchObject({ withheld: true, form: null, response: null });
   });
 
   test("the reminder is mailed with the form's link, and skipped when the form is already filled", async () => {
@@ -310,5 +321,60 @@ describe("intake forms", () => {
     expect(html).not.toContain("to be shredded");
     expect((await as(specialist).get(`/appointments/${appointmentId}/intake`)).status).toBe(200);
     expect(intakeAnswersFor(inst, appointmentId, { personId: admin.personId, role: "admin" })?.state).toBe("erased");
+    expect(listIntakeOfClient(inst, client.personId)).toEqual([]);
+  });
+
+  test("moving the appointment queues the reminder for the new time and cancels the old one; cancelling it cancels the reminder; a form switched on reaches appointments booked before", async () => {
+    const { client, appointmentId } = await clientWithAppointment(11);
+    const actor = { personId: client.personId, role: "client" as const };
+    const moved = at(dayAhead(11), "14:00");
+    expect(rescheduleAppointment(inst, appointmentId, actor, moved, inst.clock.now()).ok).toBe(true);
+    expect(jobsOf(appointmentId)).toEqual([
+      { key: `appt:${appointmentId}:r:intake:${at(dayAhead(11), "10:00")}`, status: "cancelled" },
+      { key: `appt:${appointmentId}:r:intake:${moved}`, status: "pending" },
+    ]);
+    expect(jobOf(appointmentId)!.runAt).toBe(moved - 24 * 3600_000);
+    expect(cancelAppointment(inst, appointmentId, actor, "", inst.clock.now()).ok).toBe(true);
+    expect(jobsOf(appointmentId).map((j) => j.status)).toEqual(["cancelled", "cancelled"]);
+    // A service without a form queues none.
+    const plain = makeService(inst, admin.personId, [specialist.personId], { nameEn: "No form" });
+    const booked = book(inst, { serviceId: plain.id, specialistId: specialist.personId, start: at(dayAhead(11), "16:00"), clientId: client.personId, actor }, inst.clock.now());
+    expect(booked.ok && jobsOf(booked.appointments[0]!.id)).toEqual([]);
+    // Once the service asks a form, the appointments already booked get their reminder.
+    saveIntakeForm(inst, plain.id, FORM, admin.personId, inst.clock.now());
+    expect(booked.ok && jobsOf(booked.appointments[0]!.id).map((j) => j.status)).toEqual(["pending"]);
+  });
+
+  test("a later version of the form never changes what was answered; the client's next edit answers the new questions", async () => {
+    const other = makeService(inst, admin.personId, [specialist.personId], { nameEn: "Versioned", cancelHours: 0 }).id;
+    const v1: ValidForm = { active: true, fields: [{ id: "mood", kind: "single-choice", label: both("Mood", "Настроение"), options: [both("Good", "Хорошее"), both("Low", "Плохое")], required: true }] };
+    saveIntakeForm(inst, other, v1, admin.personId, inst.clock.now());
+    const client = await addPerson(inst, admin.personId, "client");
+    consentToHealthData(inst, client.personId);
+    const booked = book(inst, { serviceId: other, specialistId: specialist.personId, start: at(dayAhead(12), "10:00"), clientId: client.personId, actor: { personId: client.personId, role: "client" } }, inst.clock.now());
+    if (!booked.ok) throw new Error("booking failed");
+    const id = booked.appointments[0]!.id;
+    expect((await as(client).post(`/appointments/${id}/intake`, { "q.mood": "1" })).status).toBe(303);
+    const v2: ValidForm = { active: true, fields: [{ ...v1.fields[0]!, label: both("Mood this week", "Настроение на этой неделе") }, { id: "sleep", kind: "yes-no", label: both("Sleeping well?", "Хорошо спите?"), options: [], required: true }] };
+    expect(saveIntakeForm(inst, other, v2, admin.personId, inst.clock.now()).version).toBe(2);
+    // The specialist still reads the questions as the client saw them.
+    const read = intakeAnswersFor(inst, id, { personId: specialist.personId, role: "specialist" })!;
+    expect(read.formVersion).toBe(1);
+    expect(read.fields.map((f) => f.label.en)).toEqual(["Mood"]);
+    // The client's form shows the new questions, with the earlier answer kept where the question is the same.
+    const form = await (await as(client).get(`/appointments/${id}/intake`)).text();
+    expect(form).toContain("Sleeping well?");
+    expect(form).toMatch(/name="q\.mood" value="1" checked/);
+    expect((await as(client).post(`/appointments/${id}/intake`, { "q.mood": "1", "q.sleep": "yes" })).status).toBe(303);
+    expect(intakeAnswersFor(inst, id, { personId: admin.personId, role: "admin" })).toMatchObject({ formVersion: 2, answers: { mood: 1, sleep: true } });
+    expect(JSON.parse(auditOf("intake.submit").at(-1)!.details)).toEqual({ appointment: id, version: 2, first: false });
+    // Switched off: nothing more is asked, what was sent stays readable for both.
+    saveIntakeForm(inst, other, { ...v2, active: false }, admin.personId, inst.clock.now());
+    const off = await as(client).post(`/appointments/${id}/intake`, { "q.mood": "0", "q.sleep": "no" });
+    expect(off.status).toBe(409);
+    const offHtml = await off.text();
+    expect(offHtml).toContain("This form is no longer asked");
+    expect(offHtml).toContain("Sleeping well?");
+    expect(intakeAnswersFor(inst, id, { personId: specialist.personId, role: "specialist" })).toMatchObject({ state: "answered", answers: { mood: 1, sleep: true } });
   });
 });

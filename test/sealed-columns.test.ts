@@ -16,8 +16,10 @@ import { postChatMessage } from "../src/rooms/chat.ts";
 import { storeRoomFile } from "../src/rooms/files.ts";
 import { createRoom } from "../src/rooms/rooms.ts";
 import { createNote, saveNoteDraft } from "../src/records/notes.ts";
+import { saveIntakeForm, submitIntake } from "../src/intake/intake.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
+import { consentToHealthData } from "./support/consent.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 
 let inst: TestInstallation;
@@ -127,8 +129,13 @@ describe("SEALED_COLUMNS", () => {
       return Buffer.from(inst.vault.sealField(subject, table, column, rowId, value)) as unknown as string;
     };
     const now = inst.clock.now();
-    const appt = booked.appointments[0]!.id;
-    inst.db.$client.run("INSERT INTO intake_responses VALUES (?, ?, 1, ?, ?, ?)", [appt, client.id, raw(client.id, "intake_responses", "answers", appt), now, now]);
+    saveIntakeForm(inst, service.id, { active: true, fields: [{ id: "reason", kind: "short-text", label: { en: "What brings you here?", ru: "Что вас привело?" }, options: [], required: true }] }, admin.personId, now);
+    consentToHealthData(inst, client.id);
+    const intakeBooked = book(inst, { serviceId: service.id, specialistId: specialist.personId, start: at(dayAhead(5), "10:00"), clientId: client.id, actor: { personId: specialist.personId, role: "specialist" } }, now);
+    if (!intakeBooked.ok) throw new Error(`booking failed: ${intakeBooked.reason}`);
+    const answer = canary("intake_responses.answers");
+    expect(submitIntake(inst, intakeBooked.appointments[0]!.id, { personId: client.id, role: "client" }, { "q.reason": answer }, now).ok).toBe(true);
+    written.set("intake_responses.answers", [answer]);
     inst.db.$client.run("INSERT INTO privacy_requests (id, person_id, kind, law, channel, received_at, due_at, status, created_by, note, outcome) VALUES ('r1', ?, 'access', 'gdpr', 'account', ?, ?, 'open', ?, ?, ?)", [client.id, now, now, client.id, raw(client.id, "privacy_requests", "note", "r1"), raw(client.id, "privacy_requests", "outcome", "r1")]);
     inst.db.$client.run("INSERT INTO legal_holds (id, person_id, record_type, reason, created_by, created_at) VALUES ('h1', ?, 'notes', ?, ?, ?)", [client.id, raw("org", "legal_holds", "reason", "h1"), admin.personId, now]);
     inst.db.$client.run("INSERT INTO break_glass_grants (id, staff_id, client_id, reason, created_at, expires_at) VALUES ('g1', ?, ?, ?, ?, ?)", [admin.personId, client.id, raw(client.id, "break_glass_grants", "reason", "g1"), now, now]);

@@ -11,7 +11,8 @@ import { readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import type { Installation } from "../installation.ts";
 import { personZone } from "../people/people.ts";
-import { getIntakeForm, saveIntakeForm } from "./intake-forms.ts";
+import { getIntakeForm } from "./intake-forms.ts";
+import { saveIntakeForm } from "./intake.ts";
 import { type BuilderState, builderErrors, builderSchema, draftOf, FIELD_KINDS, type FieldKind, type IntakeProblem, MAX_FIELDS, readBuilderForm } from "./intake.schema.ts";
 import { IntakeBuilderPage } from "./views/builder-page.tsx";
 

@@ -47,16 +47,14 @@ export function askedForm(db: Queryable, serviceId: string): IntakeForm | null {
   return form?.active && form.fields.length > 0 ? form : null;
 }
 
-/** Saves the service's form as its next version (the first save is version 1), audited as `intake.form.save`. */
-export function saveIntakeForm(deps: { db: Queryable; vault: Vault }, serviceId: string, form: ValidForm, actor: string, now: number): IntakeForm {
-  return deps.db.transaction(
-    (tx) => {
-      const version = (store.getFormRow(tx, serviceId)?.version ?? 0) + 1;
-      const row: store.IntakeFormRow = { serviceId, version, fields: JSON.stringify(form.fields), active: form.active, updatedAt: now, updatedBy: actor };
-      store.upsertFormRow(tx, row);
-      recordAudit(tx, deps.vault, { actor, action: "intake.form.save", target: serviceId, details: { version, fields: form.fields.length, active: form.active }, at: now });
-      return { serviceId, version, fields: form.fields, active: form.active, updatedAt: now, updatedBy: actor };
-    },
-    { behavior: "immediate" },
-  );
+/**
+ * Writes the service's form as its next version (the first save is version 1), audited as `intake.form.save`, in the
+ * caller's transaction (intake.ts `saveIntakeForm` also queues the reminders it causes there).
+ */
+export function writeIntakeForm(tx: Queryable, vault: Vault, serviceId: string, form: ValidForm, actor: string, now: number): IntakeForm {
+  const version = (store.getFormRow(tx, serviceId)?.version ?? 0) + 1;
+  const row: store.IntakeFormRow = { serviceId, version, fields: JSON.stringify(form.fields), active: form.active, updatedAt: now, updatedBy: actor };
+  store.upsertFormRow(tx, row);
+  recordAudit(tx, vault, { actor, action: "intake.form.save", target: serviceId, details: { version, fields: form.fields.length, active: form.active }, at: now });
+  return { serviceId, version, fields: form.fields, active: form.active, updatedAt: now, updatedBy: actor };
 }

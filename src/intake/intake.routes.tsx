@@ -63,6 +63,8 @@ export function intakeRoutes(deps: Deps): Hono<AppEnv> {
         return fillPage(c, { problem: t.withheld, status: 409 });
       case "closed":
         return fillPage(c, { problem: t.closed, status: 409 });
+      case "not-asked":
+        return fillPage(c, { problem: t.notAsked, status: 409 });
     }
   });
 

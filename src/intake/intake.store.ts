@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { intakeForms, intakeResponses } from "../db/schema.ts";
 
@@ -15,6 +15,11 @@ export function upsertFormRow(db: Queryable, row: IntakeFormRow): void {
 
 export function getResponseRow(db: Queryable, appointmentId: string): IntakeResponseRow | null {
   return db.select().from(intakeResponses).where(eq(intakeResponses.appointmentId, appointmentId)).get() ?? null;
+}
+
+/** A client's answers to every appointment's form, oldest first. */
+export function listResponseRowsOfClient(db: Queryable, clientId: string): IntakeResponseRow[] {
+  return db.select().from(intakeResponses).where(eq(intakeResponses.clientId, clientId)).orderBy(asc(intakeResponses.submittedAt)).all();
 }
 
 export function upsertResponseRow(db: Queryable, row: IntakeResponseRow): void {

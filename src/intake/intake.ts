@@ -10,15 +10,16 @@
 //   the answers do not exist (the routes answer 404). The client sees their own answers unaudited.
 // - An erased client's answers read as "erased", never as an error.
 import { recordAudit } from "../audit/audit.ts";
-import { type Appointment, getAppointment } from "../booking/appointments.ts";
+import { type Appointment, getAppointment, listAppointments } from "../booking/appointments.ts";
 import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import { isErased } from "../privacy/erasure.ts";
 import type { Role } from "../roles.ts";
 import type { Vault } from "../vault/vault.ts";
 import { type HealthDataAllowed, healthDataAllowed } from "./health-gate.ts";
-import { askedForm, type IntakeForm } from "./intake-forms.ts";
-import { type Answer, type IntakeField, type IntakeProblem, parseAnswers } from "./intake.schema.ts";
+import { askedForm, type IntakeForm, writeIntakeForm } from "./intake-forms.ts";
+import { queueIntakeReminder } from "./intake-reminder.ts";
+import { type Answer, type IntakeField, type IntakeProblem, parseAnswers, type ValidForm } from "./intake.schema.ts";
 import * as store from "./intake.store.ts";
 
 export interface IntakeDeps {
@@ -37,6 +38,22 @@ export interface IntakeViewer {
 /** The one decision whether a client's intake form may be asked and its answers shown. */
 export function intakeMayBeUsed(deps: Pick<IntakeDeps, "db" | "healthData">, clientId: string): boolean {
   return (deps.healthData ?? healthDataAllowed)(deps.db, clientId);
+}
+
+/**
+ * Saves a service's form as its next version (audited), and, when clients are asked it, queues the reminder for each
+ * upcoming booked appointment of the service that has none yet (booked before the form existed or was switched on).
+ */
+export function saveIntakeForm(deps: Pick<IntakeDeps, "db" | "vault">, serviceId: string, form: ValidForm, actor: string, now: number): IntakeForm {
+  return deps.db.transaction(
+    (tx) => {
+      const saved = writeIntakeForm(tx, deps.vault, serviceId, form, actor, now);
+      const upcoming = listAppointments(tx, { from: now, to: Number.MAX_SAFE_INTEGER }).filter((a) => a.serviceId === serviceId && a.status === "booked" && a.start > now);
+      for (const a of upcoming) if (!store.getResponseRow(tx, a.id)) queueIntakeReminder(tx, deps.vault, a, now);
+      return saved;
+    },
+    { behavior: "immediate" },
+  );
 }
 
 /** Answers as stored (sealed): the questions they answered and the answers by question id. */
@@ -98,7 +115,7 @@ export function clientIntakeOf(deps: IntakeDeps, appointmentId: string, viewer: 
 
 export type IntakeSubmit =
   | { ok: true; first: boolean }
-  | { ok: false; reason: "not-found" | "closed" | "withheld" }
+  | { ok: false; reason: "not-found" | "closed" | "not-asked" | "withheld" }
   | { ok: false; reason: "invalid"; errors: Record<string, IntakeProblem>; values: Record<string, Answer> };
 
 /** The client's answers, checked against the current questions, sealed and saved (replacing earlier answers). */
@@ -106,7 +123,7 @@ export function submitIntake(deps: IntakeDeps, appointmentId: string, viewer: In
   const a = getAppointment(deps.db, appointmentId);
   if (!a || a.clientId !== viewer.personId || isErased(deps.db, a.clientId)) return { ok: false, reason: "not-found" };
   const asked = askedForm(deps.db, a.serviceId);
-  if (!asked) return { ok: false, reason: store.getResponseRow(deps.db, a.id) ? "closed" : "not-found" };
+  if (!asked) return { ok: false, reason: store.getResponseRow(deps.db, a.id) ? "not-asked" : "not-found" };
   if (!intakeMayBeUsed(deps, a.clientId)) return { ok: false, reason: "withheld" };
   const parsed = parseAnswers(asked.fields, form);
   if (!parsed.ok) return { ok: false, reason: "invalid", errors: parsed.errors, values: parsed.values };
@@ -161,4 +178,16 @@ export function intakeAnswersFor(deps: IntakeDeps, appointmentId: string, viewer
   const now = deps.clock.now();
   deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: viewer.personId, action: "intake.view", target: row.clientId, details: { appointment: a.id }, at: now }), { behavior: "immediate" });
   return { ...base, state: "answered", fields: opened.fields, answers: opened.answers };
+}
+
+/**
+ * Every intake answer of a client, questions included, for their own copy of their data (the data-subject export):
+ * empty once they are erased. The caller audits the export as a whole.
+ */
+export function listIntakeOfClient(deps: IntakeDeps, clientId: string): (IntakeResponse & { appointmentId: string })[] {
+  if (isErased(deps.db, clientId)) return [];
+  return store.listResponseRowsOfClient(deps.db, clientId).flatMap((row) => {
+    const opened = openResponse(deps, row.appointmentId);
+    return opened && opened !== "erased" ? [{ ...opened, appointmentId: row.appointmentId }] : [];
+  });
 }

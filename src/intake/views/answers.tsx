@@ -40,7 +40,8 @@ export function AnswerList(p: { t: Messages; locale: Locale; fields: readonly In
       {p.fields.map((f) => (
         <>
           <dt>{inLocale(f.label, p.locale)}</dt>
-          <dd class="kb-answer">{answerText(f, p.answers[f.id], p.locale, p.t)}</dd>
+          {/* A long answer keeps the client's line breaks. */}
+          <dd>{answerText(f, p.answers[f.id], p.locale, p.t).split("\n").flatMap((line, i) => (i === 0 ? [line] : [<br />, line]))}</dd>
         </>
       ))}
     </dl>

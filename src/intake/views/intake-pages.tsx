@@ -2,7 +2,7 @@
 import { dateTimeFormat } from "../../i18n/format.ts";
 import { FormAlert, Notice } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
-import type { ClientIntake, IntakeAnswers } from "../intake.ts";
+import { type ClientIntake, type IntakeAnswers, intakeEditable } from "../intake.ts";
 import { type Answer, answerName, type IntakeField, type IntakeProblem, MAX_LONG_ANSWER, MAX_SHORT_ANSWER } from "../intake.schema.ts";
 import { AnswerList, inLocale } from "./answers.tsx";
 
@@ -51,7 +51,7 @@ export function IntakeFillPage(p: {
         </>
       ) : (
         <>
-          <p>{f.closed}</p>
+          <p>{intakeEditable(a, p.page.now) ? f.notAsked : f.closed}</p>
           {response ? (
             <section aria-labelledby="intake-yours">
               <h2 id="intake-yours">{f.yourAnswers}</h2>
@@ -187,13 +187,18 @@ export function ClientIntakeNotice(p: { page: PageContext; intake: ClientIntake;
   const x = p.page.t.intake.panel;
   const { appointment: a, form, response, withheld } = p.intake;
   const href = `/appointments/${a.id}/intake`;
-  if (withheld) return null;
-  if (!response && !form) return null;
+  if (!withheld && !response && !form) return null;
   const when = dateTimeFormat(p.page, p.timeZone);
   return (
     <section aria-labelledby="intake-title">
       <h2 id="intake-title">{x.title}</h2>
-      {response ? (
+      {withheld ? (
+        intakeEditable(a, p.page.now) ? (
+          <p>
+            {p.page.t.intake.fill.withheld} <a href="/account">{p.page.t.nav.account}</a>
+          </p>
+        ) : null
+      ) : response ? (
         <p>
           {x.clientDone(when.format(response.updatedAt))} <a href={href}>{form ? x.clientChange : x.clientView}</a>
         </p>
