@@ -225,3 +225,15 @@ export function finaliseNote(deps: NotesDeps, actor: NoteActor, clientId: string
     { behavior: "immediate" },
   );
 }
+
+/**
+ * Where the host's Notes button on the call page leads: the editor of their open note for this appointment (with
+ * autosave), else the client's notes page with a new note for the appointment. Null when they may not write about
+ * the client (an appointment that is not theirs).
+ */
+export function callNotesHref(db: Queryable, actor: NoteActor, appointment: { id: string; clientId: string; specialistId: string }): string | null {
+  if (appointment.specialistId !== actor.personId || !mayWriteNotesFor(db, actor, appointment.clientId)) return null;
+  const open = store.openNoteRowOfAppointment(db, actor.personId, appointment.id);
+  const base = `/clients/${appointment.clientId}/notes`;
+  return open ? `${base}/${open.id}/edit` : `${base}?appointment=${appointment.id}#new-note`;
+}
