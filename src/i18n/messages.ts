@@ -873,6 +873,7 @@ export const en = {
     breakGlassLead: (minutes: number) =>
       `Use this only if you must read the record of a client outside your care now. State why: access lasts ${minutes} minutes, the administrators are alerted at once and review it later, and every read is recorded.`,
     reason: "Why do you need this record now?",
+    reasonColumn: "Reason",
     reasonHint: (min: number) => `At least ${min} characters. Kept sealed with the client's record and shown to the administrator who reviews this access.`,
     reasonShort: (min: number) => `Write at least ${min} characters: why do you need this record now?`,
     reasonLong: (max: number) => `At most ${max} characters.`,
@@ -1800,6 +1801,7 @@ export const ru: Messages = {
     breakGlassLead: (minutes: number) =>
       `Только если вам нужно прочитать карту клиента, которого вы не ведёте, прямо сейчас. Укажите причину: доступ длится ${minutes} мин., администраторы сразу получают оповещение и позже проверяют его, каждое чтение записывается.`,
     reason: "Зачем вам эта карта сейчас?",
+    reasonColumn: "Причина",
     reasonHint: (min: number) => `Не меньше ${min} символов. Хранится в зашифрованном виде вместе с картой клиента и показывается администратору при проверке.`,
     reasonShort: (min: number) => `Напишите не меньше ${min} символов: зачем вам эта карта сейчас?`,
     reasonLong: (max: number) => `Не больше ${max} символов.`,

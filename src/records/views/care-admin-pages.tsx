@@ -24,7 +24,7 @@ export function BreakGlassReviewPage(p: { page: PageContext; grants: readonly Gr
                 <th scope="col">{t.granted}</th>
                 <th scope="col">{t.who}</th>
                 <th scope="col">{t.client}</th>
-                <th scope="col">{t.reason}</th>
+                <th scope="col">{t.reasonColumn}</th>
                 <th scope="col">{t.until}</th>
                 <th scope="col">{t.verdict}</th>
               </tr>
