@@ -2,6 +2,7 @@
 // outside it going through the not-found page to emergency access, the admin's review and the highlighted audit
 // entries; nothing errors under the strict CSP and nothing leaves the appliance. Screenshots go to test-output.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { appointmentRoom, book } from "../src/booking/appointments.ts";
 import { postChatMessage } from "../src/rooms/chat.ts";
@@ -99,4 +100,35 @@ test("the record in the care; break-glass from the not-found page; the admin's r
   await boss.getByText("Dr Oleg Duty used break-glass access to a record.").waitFor();
   expect(problems).toEqual([]);
   expect(foreign).toEqual([]);
+}, 60_000);
+
+test("the clients list, the record, the break-glass form, its review and the supervision page have no serious or critical accessibility violation (axe-core)", async () => {
+  const axe = readFileSync(Bun.resolveSync("axe-core/axe.min.js", import.meta.dir), "utf8");
+  const found: string[] = [];
+  const pages: [TestPerson, string][] = [
+    [spec, "/clients"],
+    [spec, `/clients/${clientId}`],
+    [outsider, `/clients/${clientId}/break-glass`],
+    [admin, "/admin/break-glass"],
+    [admin, "/admin/supervisions"],
+  ];
+  for (const [who, path] of pages) {
+    for (const viewport of [PHONE, DESKTOP]) {
+      const page = await pageAs(who, viewport);
+      expect((await page.goto(`${served.origin}${path}`))!.status()).toBe(200);
+      await page.emulateMedia({ reducedMotion: "reduce" });
+      // Runtime.evaluate is not subject to the page's CSP: axe runs without loosening it.
+      await page.evaluate(axe);
+      const { passed, violations } = await page.evaluate(async () => {
+        type Result = { id: string; impact: string | null; nodes: { target: string[] }[] };
+        const w = window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: Result[]; passes: Result[] }> } };
+        const r = await w.axe.run(document, { resultTypes: ["violations"], rules: { "target-size": { enabled: true } } });
+        return { passed: r.passes.length, violations: r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`) };
+      });
+      expect(passed).toBeGreaterThan(10);
+      for (const v of violations) found.push(`${path} (${viewport.width} px): ${v}`);
+      await page.context().close();
+    }
+  }
+  expect(found).toEqual([]);
 }, 60_000);

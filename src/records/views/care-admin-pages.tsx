@@ -10,14 +10,14 @@ export function BreakGlassReviewPage(p: { page: PageContext; grants: readonly Gr
   const verdictOf = (v: "justified" | "unjustified") => (v === "justified" ? t.justified : t.unjustified);
   return (
     <Layout page={p.page} title={t.reviewTitle}>
-      <h1>{t.reviewTitle}</h1>
+      <h1 id="review-title">{t.reviewTitle}</h1>
       <p>{t.reviewLead}</p>
       {p.notice ? <Notice>{p.notice}</Notice> : null}
       <FormAlert errors={e} summary={p.page.t.form.errorSummary} />
       {p.grants.length === 0 ? (
         <p class="kb-muted">{t.reviewNone}</p>
       ) : (
-        <div class="kb-table">
+        <div class="kb-table" role="region" aria-labelledby="review-title" tabindex={0}>
           <table>
             <thead>
               <tr>
@@ -92,14 +92,14 @@ export function SupervisionsPage(p: { page: PageContext; supervisions: readonly 
     ));
   return (
     <Layout page={p.page} title={t.supTitle}>
-      <h1>{t.supTitle}</h1>
+      <h1 id="sup-title">{t.supTitle}</h1>
       <p>{t.supLead}</p>
       {p.notice ? <Notice>{p.notice}</Notice> : null}
       {p.problem ? <FormAlert message={p.problem} summary={p.problem} /> : null}
       {p.supervisions.length === 0 ? (
         <p class="kb-muted">{t.supNone}</p>
       ) : (
-        <div class="kb-table">
+        <div class="kb-table" role="region" aria-labelledby="sup-title" tabindex={0}>
           <table>
             <thead>
               <tr>

@@ -59,7 +59,8 @@ export function ClientRecordPage(p: { page: PageContext; record: ClientRecord; t
         {r.appointments.length === 0 ? (
           <p class="kb-muted">{c.noAppointments}</p>
         ) : (
-          <div class="kb-table">
+          // Scrolls sideways on a phone: a focusable, named region, so the keyboard can scroll it too.
+          <div class="kb-table" role="region" aria-labelledby="rec-appointments" tabindex={0}>
             <table>
               <thead>
                 <tr>
