@@ -43,6 +43,9 @@ import { networkCheckRoutes } from "./rooms/network-check.routes.ts";
 import { roomsRoutes } from "./rooms/rooms.routes.tsx";
 import { notesRoutes } from "./records/notes.routes.tsx";
 import { accountabilityRoutes } from "./accountability/accountability.routes.tsx";
+import { breakGlassRoutes } from "./records/break-glass.routes.tsx";
+import { clientsRoutes } from "./records/clients.routes.tsx";
+import { supervisionsRoutes } from "./records/supervisions.routes.tsx";
 import { sessionMiddleware } from "./sessions/session.middleware.ts";
 import { logoRoutes } from "./settings/logo.routes.ts";
 import { getOrgIdentity } from "./settings/settings.ts";
@@ -149,7 +152,10 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/schedule", scheduleRoutes(deps, liveRooms)); // the day and week of specialists
   app.route("/hours", hoursRoutes(deps)); //          working hours
   app.route("/calendar", calendarRoutes(deps)); //    private ICS feeds
+  app.route("/clients", clientsRoutes(deps)); //     the client record: list, record, break-glass, consultation files
   app.route("/clients", notesRoutes(deps)); //       /clients/:clientId/notes: session notes, sealed under the client's key
+  app.route("/admin/break-glass", breakGlassRoutes(deps)); // review of emergency access to records
+  app.route("/admin/supervisions", supervisionsRoutes(deps)); // who supervises whom (shares their care)
   app.route("/admin/services", servicesRoutes(deps));
   // intake forms: built per service by admins, filled by the client of an appointment, read by its specialist
   app.route("/admin/services", intakeFormRoutes(deps)); // /admin/services/:id/intake

@@ -157,7 +157,7 @@ describe("access matrix", () => {
   });
 
   test("session notes are for hosts only: staff and clients never reach a note", () => {
-    const notes = registeredRoutes().filter((r) => r.path.startsWith("/clients/"));
+    const notes = registeredRoutes().filter((r) => r.path.startsWith("/clients/") && r.path.includes("/notes"));
     expect(notes.length).toBe(7);
     for (const r of notes) expect(r.access).toEqual({ who: "roles", roles: ["admin", "specialist"] });
   });
@@ -166,6 +166,28 @@ describe("access matrix", () => {
     const intake = registeredRoutes().filter((r) => r.path.endsWith("/intake"));
     expect(intake.map((r) => `${r.method} ${r.path}`).sort()).toEqual(["GET /admin/services/:id/intake", "GET /appointments/:id/intake", "POST /admin/services/:id/intake", "POST /appointments/:id/intake"]);
     for (const r of intake) expect(r.access).toEqual(r.path.startsWith("/admin/") ? { who: "roles", roles: ["admin"] } : { who: "roles", roles: ["admin", "specialist", "staff", "client"] });
+  });
+
+  test("client records and break-glass are for hosts only; the review of break-glass and supervision for admins only", () => {
+    const records = registeredRoutes().filter((r) => (r.path === "/clients" || r.path.startsWith("/clients/")) && !r.path.includes("/notes"));
+    expect(records.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      "GET /clients",
+      "GET /clients/:clientId",
+      "GET /clients/:clientId/break-glass",
+      "GET /clients/:clientId/rooms/:roomId/files/:fileId",
+      "POST /clients/:clientId/break-glass",
+    ]);
+    for (const r of records) expect(r.access).toEqual({ who: "roles", roles: ["admin", "specialist"] });
+    const admin = registeredRoutes().filter((r) => r.path.startsWith("/admin/break-glass") || r.path.startsWith("/admin/supervisions"));
+    expect(admin.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      "GET /admin/break-glass",
+      "GET /admin/supervisions",
+      "POST /admin/break-glass/:grantId/review",
+      "POST /admin/break-glass/minutes",
+      "POST /admin/supervisions",
+      "POST /admin/supervisions/remove",
+    ]);
+    for (const r of admin) expect(r.access).toEqual({ who: "roles", roles: ["admin"] });
   });
 
   test("another person's resources are not reachable: sessions by handle, people pages for non-admins", async () => {

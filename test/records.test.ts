@@ -1,5 +1,6 @@
 // Session notes through the real app: sealed at rest under the client's key, versioned, finalised, readable only by
-// their author and admins, every read and write audited.
+// their author and the author's supervisors (others through break-glass: test/break-glass.test.ts), every read and
+// write audited.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ let admin: TestPerson;
 let specialist: TestPerson;
 let colleague: TestPerson;
 let staff: TestPerson;
+let supervisor: TestPerson;
 let clientId: string;
 let appointmentId: string;
 let as: (p: { personId: string }) => TestClient;
@@ -57,6 +59,7 @@ beforeAll(async () => {
   specialist = await addPerson(inst, admin.personId, "specialist");
   colleague = await addPerson(inst, admin.personId, "specialist");
   staff = await addPerson(inst, admin.personId, "staff");
+  supervisor = await addPerson(inst, admin.personId, "specialist");
   clientId = (await addPerson(inst, admin.personId, "client", { name: "Olga Notes" })).personId;
   const service = makeService(inst, admin.personId, [specialist.personId, colleague.personId], { cancelHours: 0 });
   setHours(inst, specialist.personId, everyDay("UTC"));
@@ -64,6 +67,7 @@ beforeAll(async () => {
   if (!booked.ok) throw new Error(`booking failed: ${booked.reason}`);
   appointmentId = booked.appointments[0]!.id;
   as = (p) => signedInClient(inst, p);
+  expect((await as(admin).post("/admin/supervisions", { supervisorId: supervisor.personId, specialistId: specialist.personId })).status).toBe(200);
 }, 60_000);
 afterAll(() => inst.close());
 
@@ -128,7 +132,7 @@ describe("session notes", () => {
     expect(await (await as(specialist).get(addendum.headers.get("location")!)).text()).toContain(`/clients/${clientId}/notes/${noteId}`);
   });
 
-  test("only the author and admins read a note; another specialist gets 404, staff and the client 403; admins cannot edit", async () => {
+  test("only the author and the author's supervisor read a note; another specialist and an admin outside the care get 404, staff and the client 403; the supervisor cannot edit", async () => {
     const path = await writeNote("Private words");
     expect((await as(colleague).get(path)).status).toBe(404);
     expect((await as(colleague).get(`/clients/${clientId}/notes`)).status).toBe(404);
@@ -137,11 +141,14 @@ describe("session notes", () => {
     expect((await as(staff).get(path)).status).toBe(403);
     expect((await as({ personId: clientId }).get(path)).status).toBe(403);
     expect((await as({ personId: clientId }).get(`/clients/${clientId}/notes`)).status).toBe(403);
-    const adminRead = await as(admin).get(path);
-    expect(adminRead.status).toBe(200);
-    expect(await adminRead.text()).toContain("Private words");
-    expect((await as(admin).post(path, { text: "Admin's words" })).status).toBe(404);
-    expect((await as(admin).post(`${path}/finalise`)).status).toBe(404);
+    expect((await as(admin).get(path)).status).toBe(404);
+    expect((await as(admin).get(`/clients/${clientId}/notes`)).status).toBe(404);
+    const supervisorRead = await as(supervisor).get(path);
+    expect(supervisorRead.status).toBe(200);
+    expect(await supervisorRead.text()).toContain("Private words");
+    expect(await (await as(supervisor).get(`/clients/${clientId}/notes`)).text()).toContain(path);
+    expect((await as(supervisor).post(path, { text: "Supervisor's words", base: "1" })).status).toBe(404);
+    expect((await as(supervisor).post(`${path}/finalise`)).status).toBe(404);
     // A specialist's view of the list never shows a colleague's notes about the same client.
     expect((await as(specialist).get(`/clients/${admin.personId}/notes`)).status).toBe(404);
   });
@@ -150,13 +157,13 @@ describe("session notes", () => {
     const before = { view: auditOf("note.view").length };
     const path = await writeNote("Audited");
     const noteId = path.split("/").pop()!;
-    await as(admin).get(path);
+    await as(supervisor).get(path);
     await as(specialist).post(`${path}/draft`, { text: "Audited draft", base: "1" }, { "hx-request": "true" });
     await as(specialist).post(path, { text: "Audited, edited", base: "1" });
     await as(specialist).post(`${path}/finalise`);
     const mine = (action: string) => auditOf(action).filter((e) => JSON.parse(e.details).note === noteId);
     expect(mine("note.create")).toEqual([{ actor: specialist.personId, target: clientId, details: JSON.stringify({ note: noteId, addendum: false }) }]);
-    expect(mine("note.view").map((e) => [e.actor, e.target])).toContainEqual([admin.personId, clientId]);
+    expect(mine("note.view").map((e) => [e.actor, e.target])).toContainEqual([supervisor.personId, clientId]);
     expect(auditOf("note.view").length).toBeGreaterThan(before.view);
     expect(mine("note.draft")).toHaveLength(1);
     expect(mine("note.edit").map((e) => JSON.parse(e.details).version)).toEqual([2]);

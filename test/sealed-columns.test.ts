@@ -17,6 +17,7 @@ import { storeRoomFile } from "../src/rooms/files.ts";
 import { createRoom } from "../src/rooms/rooms.ts";
 import { createNote, saveNoteDraft } from "../src/records/notes.ts";
 import { saveIntakeForm, submitIntake } from "../src/intake/intake.ts";
+import { breakGlass } from "../src/records/care.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { consentToHealthData } from "./support/consent.ts";
@@ -138,7 +139,9 @@ describe("SEALED_COLUMNS", () => {
     written.set("intake_responses.answers", [answer]);
     inst.db.$client.run("INSERT INTO privacy_requests (id, person_id, kind, law, channel, received_at, due_at, status, created_by, note, outcome) VALUES ('r1', ?, 'access', 'gdpr', 'account', ?, ?, 'open', ?, ?, ?)", [client.id, now, now, client.id, raw(client.id, "privacy_requests", "note", "r1"), raw(client.id, "privacy_requests", "outcome", "r1")]);
     inst.db.$client.run("INSERT INTO legal_holds (id, person_id, record_type, reason, created_by, created_at) VALUES ('h1', ?, 'notes', ?, ?, ?)", [client.id, raw("org", "legal_holds", "reason", "h1"), admin.personId, now]);
-    inst.db.$client.run("INSERT INTO break_glass_grants (id, staff_id, client_id, reason, created_at, expires_at) VALUES ('g1', ?, ?, ?, ?, ?)", [admin.personId, client.id, raw(client.id, "break_glass_grants", "reason", "g1"), now, now]);
+    const grantReason = canary("break_glass_grants.reason");
+    expect(breakGlass(inst, { personId: admin.personId, role: "admin" }, client.id, grantReason, now).ok).toBe(true);
+    written.set("break_glass_grants.reason", [grantReason]);
     inst.db.$client.run("INSERT INTO incidents (id, title, description, affected, affected_count, discovered_at, created_by, created_at) VALUES ('i1', ?, ?, ?, 1, ?, ?, ?)", [raw("org", "incidents", "title", "i1"), raw("org", "incidents", "description", "i1"), raw("org", "incidents", "affected", "i1"), now, admin.personId, now]);
 
     // Every listed column was written by the steps above, so the search below covers all of them.

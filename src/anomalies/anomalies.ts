@@ -335,3 +335,18 @@ export function countAnomaliesByRule(db: Queryable): Record<string, number> {
   for (const { rule, n } of store.countByRule(db)) if (Object.hasOwn(counts, rule)) counts[rule] = n;
   return counts;
 }
+
+/**
+ * Raises the break-glass alert for a break-glass entry at once, in the caller's transaction, instead of at the next
+ * scan (up to a minute later), and queues mail to every active admin whatever the mail setting: an emergency read of
+ * a record outside one's care is told at once. The mail names no person (anomaly-mail.ts). When the same person's
+ * alert of this rule is already open within its window, the scan adds the new entry to its count as usual. The scan,
+ * meeting this entry later, finds the alert raised at its time and raises nothing twice.
+ */
+export function raiseBreakGlassAlert(deps: AnomalyDeps, tx: Queryable, actor: string, at: number): void {
+  const raised = store.nearestAlertBefore(tx, "break-glass", actor, at);
+  const step = nextStep({ rule: "break-glass", subject: actor, at, firstAt: at, count: 1, action: BREAK_GLASS_ACTION }, raised);
+  if (step.kind !== "raise") return;
+  const row = store.insertAlert(tx, { rule: "break-glass", subject: actor, triggeredAt: at, firstAt: at, lastAt: at, count: 1, action: BREAK_GLASS_ACTION, createdAt: deps.clock.now() });
+  if (row) queueAlertMails(deps, tx, row.id);
+}

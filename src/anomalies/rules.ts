@@ -56,6 +56,11 @@ export const ADMIN_ACTIONS = [
   "password.reset-link",
   "consent.change",
   "anomaly.acknowledge",
+  // Client records (src/records/care.ts): who shares whose care, and the review of emergency access.
+  "supervision.add",
+  "supervision.remove",
+  "break-glass.list",
+  "break-glass.review",
 ] as const;
 
 export const SIGNIN_FAILURE_ACTION = "signin.failure";

@@ -46,7 +46,7 @@ export function notesRoutes(deps: Deps): Hono<AppEnv> {
   const renderList = (c: Context<AppEnv>, form?: { text: string; appointmentId: string; addendumTo: string }, errors?: Record<string, string>) => {
     const clientId = c.req.param("clientId") ?? "";
     const actor = actorOf(c);
-    const notes = listNotesOfClient(deps, actor, clientId);
+    const notes = listNotesOfClient(deps, actor, clientId, c.get("now"));
     if (!notes) return notFound(c);
     const appointments = mayWriteNotesFor(deps.db, actor, clientId)
       ? listAppointments(deps.db, { specialistIds: [actor.personId], clientId, from: 0, to: Number.MAX_SAFE_INTEGER })
@@ -68,7 +68,7 @@ export function notesRoutes(deps: Deps): Hono<AppEnv> {
     const actor = actorOf(c);
     // Only the viewer's own appointments with this client, and only a finalised note of theirs about them, may be named.
     const ownAppointment = input.appointmentId === "" || listAppointments(deps.db, { specialistIds: [actor.personId], clientId, from: 0, to: Number.MAX_SAFE_INTEGER }).some((a) => a.id === input.appointmentId);
-    const base = input.addendumTo === "" ? null : listNotesOfClient(deps, actor, clientId)?.find((n) => n.id === input.addendumTo && n.authorId === actor.personId && n.finalisedAt !== null);
+    const base = input.addendumTo === "" ? null : listNotesOfClient(deps, actor, clientId, c.get("now"))?.find((n) => n.id === input.addendumTo && n.authorId === actor.personId && n.finalisedAt !== null);
     if (!ownAppointment || base === undefined) throw new AppError(400, c.get("t").errors.badRequestTitle);
     const made = createNote(deps, actor, { clientId, text: input.text, appointmentId: input.appointmentId || null, addendumTo: base?.id ?? null }, c.get("now"));
     if (!made.ok) return renderList(c, input, { text: problemOf(c, made.reason) });

@@ -1,4 +1,4 @@
-import { asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { clientNotes, clientNoteVersions } from "../db/schema.ts";
 
@@ -43,4 +43,17 @@ export function setNoteDraft(db: Queryable, id: string, draft: Buffer | null, dr
 
 export function setNoteFinalised(db: Queryable, id: string, at: number): void {
   db.update(clientNotes).set({ finalisedAt: at, draft: null, draftAt: null }).where(eq(clientNotes.id, id)).run();
+}
+
+/** The author's latest note tied to this appointment that is not finalised yet, if any. */
+export function openNoteRowOfAppointment(db: Queryable, authorId: string, appointmentId: string): NoteRow | null {
+  return (
+    db
+      .select()
+      .from(clientNotes)
+      .where(and(eq(clientNotes.authorId, authorId), eq(clientNotes.appointmentId, appointmentId), isNull(clientNotes.finalisedAt)))
+      .orderBy(desc(clientNotes.createdAt))
+      .limit(1)
+      .get() ?? null
+  );
 }

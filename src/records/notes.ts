@@ -6,10 +6,11 @@
 // - Versioned: saving appends the next version; a saved version is never changed or removed. Autosave only replaces
 //   the note's one draft (in place, sealed); the draft becomes a version when the author presses Save.
 // - Finalised (signed off by the author): no version or draft is added after it.
-// - Who reads: the author, and admins (the organisation's overseers until a supervisor role exists). Who writes: the
-//   author alone; a new note by a host (specialist or admin) who has or had an appointment with the client. Staff
-//   and clients never see notes; a note the viewer may not read is "not found", never "forbidden", so its existence
-//   does not leak. Every read is audited as `note.view` with the client as target (bulk-record-reads counts it);
+// - Who reads: the author, the author's supervisors, and a host holding a running break-glass grant on the client
+//   (care.ts; admins are no exception: outside the care they break glass). Who writes: the author alone; a new note by
+//   a host (specialist or admin) who has or had an appointment with the client. Staff and clients never see notes; a
+//   note the viewer may not read is "not found", never "forbidden", so its existence does not leak. Every read is
+//   audited as `note.view` with the client as target (bulk-record-reads counts it), under a grant with its id;
 //   every write as `note.create`, `note.edit`, `note.draft` (the first autosave of an editing round), `note.finalise`.
 import { recordAudit } from "../audit/audit.ts";
 import { listAppointments } from "../booking/appointments.ts";
@@ -17,6 +18,7 @@ import type { Queryable } from "../db/client.ts";
 import { getPerson } from "../people/people.ts";
 import type { Role } from "../roles.ts";
 import type { Vault } from "../vault/vault.ts";
+import { isSupervisorOf, readDetailsOf, type RecordAccess, recordAccessOf } from "./care.ts";
 import * as store from "./notes.store.ts";
 
 // A form body is at most FORM_BYTES (128 KiB) url-encoded: a Cyrillic letter takes 6 bytes there, so 20,000 fit.
@@ -65,8 +67,9 @@ function summaryOf(row: store.NoteRow, versions: number): NoteSummary {
   return { id: row.id, clientId: row.clientId, authorId: row.authorId, appointmentId: row.appointmentId, addendumTo: row.addendumTo, createdAt: row.createdAt, finalisedAt: row.finalisedAt, versions };
 }
 
-export function mayReadNote(note: { authorId: string }, actor: NoteActor): boolean {
-  return note.authorId === actor.personId || actor.role === "admin";
+/** Given how the actor opens the client's record: the author, a supervisor of the author, or a break-glass grant. */
+export function mayReadNote(db: Queryable, note: { authorId: string }, actor: NoteActor, access: RecordAccess): boolean {
+  return note.authorId === actor.personId || access.via === "break-glass" || isSupervisorOf(db, actor.personId, note.authorId);
 }
 
 /** A host who has or had an appointment with this client; they may start notes about them. */
@@ -83,14 +86,16 @@ export function isClient(deps: NotesDeps, clientId: string): boolean {
 }
 
 /**
- * The client's notes the actor may read, newest first, without their text; null when the actor has nothing to do
- * with this client (neither admin, nor in their care, nor author of a note about them): the page is then not found.
+ * The client's notes the actor may read, newest first, without their text; null when the actor may not open this
+ * client's record at all (outside their care, no running break-glass grant): the page is then not found.
  */
-export function listNotesOfClient(deps: NotesDeps, actor: NoteActor, clientId: string): NoteSummary[] | null {
-  if (!isClient(deps, clientId)) return null;
-  const visible = store.listNoteRowsOfClient(deps.db, clientId).filter((n) => mayReadNote(n, actor));
-  if (visible.length === 0 && actor.role !== "admin" && !mayWriteNotesFor(deps.db, actor, clientId)) return null;
-  return visible.map((n) => summaryOf(n, n.versions));
+export function listNotesOfClient(deps: NotesDeps, actor: NoteActor, clientId: string, now: number): NoteSummary[] | null {
+  const access = recordAccessOf(deps, actor, clientId, now);
+  if (!access) return null;
+  return store
+    .listNoteRowsOfClient(deps.db, clientId)
+    .filter((n) => mayReadNote(deps.db, n, actor, access))
+    .map((n) => summaryOf(n, n.versions));
 }
 
 function checkText(text: string): "empty" | "too-long" | null {
@@ -142,10 +147,11 @@ function openVersion(vault: Vault, note: store.NoteRow, v: store.NoteVersionRow)
 /** The note with every version and its draft, audited as a read; null when it does not exist for this actor. */
 export function readNote(deps: NotesDeps, actor: NoteActor, clientId: string, noteId: string, now: number): Note | null {
   const row = store.getNoteRow(deps.db, noteId);
-  if (!row || row.clientId !== clientId || !mayReadNote(row, actor) || !isClient(deps, clientId)) return null;
+  const access = row && row.clientId === clientId ? recordAccessOf(deps, actor, clientId, now) : null;
+  if (!row || !access || !mayReadNote(deps.db, row, actor, access)) return null;
   const history = store.listNoteVersionRows(deps.db, row.id).map((v) => openVersion(deps.vault, row, v));
   const draft = row.draft && row.draftAt !== null ? { text: deps.vault.openField(row.clientId, "client_notes", "draft", row.id, row.draft), at: row.draftAt } : null;
-  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: actor.personId, action: "note.view", target: row.clientId, details: { note: row.id }, at: now }), { behavior: "immediate" });
+  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: actor.personId, action: "note.view", target: row.clientId, details: { note: row.id, ...readDetailsOf(access) }, at: now }), { behavior: "immediate" });
   return { ...summaryOf(row, history.length), history, draft };
 }
 
@@ -218,4 +224,16 @@ export function finaliseNote(deps: NotesDeps, actor: NoteActor, clientId: string
     },
     { behavior: "immediate" },
   );
+}
+
+/**
+ * Where the host's Notes button on the call page leads: the editor of their open note for this appointment (with
+ * autosave), else the client's notes page with a new note for the appointment. Null when they may not write about
+ * the client (an appointment that is not theirs).
+ */
+export function callNotesHref(db: Queryable, actor: NoteActor, appointment: { id: string; clientId: string; specialistId: string }): string | null {
+  if (appointment.specialistId !== actor.personId || !mayWriteNotesFor(db, actor, appointment.clientId)) return null;
+  const open = store.openNoteRowOfAppointment(db, actor.personId, appointment.id);
+  const base = `/clients/${appointment.clientId}/notes`;
+  return open ? `${base}/${open.id}/edit` : `${base}?appointment=${appointment.id}#new-note`;
 }

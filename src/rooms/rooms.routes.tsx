@@ -31,6 +31,8 @@ import {
   roomRoleOf,
 } from "./rooms.ts";
 import { openRoomSchema } from "./rooms.schema.ts";
+import { appointmentOfRoom } from "../booking/appointments.ts";
+import { callNotesHref } from "../records/notes.ts";
 import type { ServerMessage } from "./signaling.ts";
 import { iceServersNow } from "./turn.ts";
 import { NotWaitingPage, RoomLinkInvalidPage, RoomPage, RoomRecordPage, RoomsPage } from "./views/room-pages.tsx";
@@ -43,6 +45,12 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
   const origin = deps.config.publicUrl.origin;
 
   /** The room and the viewer's role in it, or null: unknown, closed, expired, or not theirs all look alike. */
+  /** The host's notes about the appointment's client, written while the call runs (src/records); null otherwise. */
+  const notesHrefOf = (c: Context<AppEnv>, found: { room: Room; role: RoomRole }): string | null => {
+    const appointment = found.role === "host" ? appointmentOfRoom(deps.db, found.room.id) : null;
+    const viewer = c.get("viewer")!;
+    return appointment ? callNotesHref(deps.db, { personId: viewer.personId, role: viewer.role }, appointment) : null;
+  };
   const allowedRoom = (c: Context<AppEnv>): { room: Room; role: RoomRole } | null => {
     const room = getRoom(deps.db, c.req.param("id") ?? "");
     const role = room && isRoomLive(room, c.get("now")) ? roomRoleOf(deps.db, room, c.get("viewer")!.personId) : null;
@@ -114,7 +122,7 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     // The host sees their own label; a guest sees who invited them (the label may name them, or why they come).
     const title = found.role === "host" ? (roomLabel(deps, found.room.id) ?? undefined) : c.get("t").rooms.invitedBy(personName(deps, found.room.ownerId) ?? "—");
     return c.html(
-      <RoomPage page={pageContext(c)} room={found.room} role={found.role} title={title} inviteUrl={inviteUrl} maxUploadMB={maxMB} fileTypes={ALLOWED_EXTENSIONS} iceServers={iceServersNow(deps.config, c.get("now"))} unencryptedAllowed={allowsUnencryptedCalls(deps.db)} />,
+      <RoomPage page={pageContext(c)} room={found.room} role={found.role} title={title} inviteUrl={inviteUrl} maxUploadMB={maxMB} fileTypes={ALLOWED_EXTENSIONS} iceServers={iceServersNow(deps.config, c.get("now"))} unencryptedAllowed={allowsUnencryptedCalls(deps.db)} notesHref={notesHrefOf(c, found)} />,
     );
   });
 

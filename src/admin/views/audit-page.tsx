@@ -4,6 +4,9 @@ import { Field } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import { dateTimeFormat } from "../../i18n/format.ts";
 
+/** An emergency access or a read made under one (src/records/care.ts): these must stand out in the log. */
+const isBreakGlass = (e: AuditEntry): boolean => e.action === "record.break-glass" || typeof e.details.breakGlass === "string";
+
 export function AuditPage(p: {
   page: PageContext;
   entries: readonly AuditEntry[];
@@ -50,11 +53,13 @@ export function AuditPage(p: {
             </thead>
             <tbody>
               {p.entries.map((e) => (
-                <tr>
+                <tr class={isBreakGlass(e) ? "kb-break-glass" : undefined}>
                   <td>{e.id}</td>
                   <td>{when.format(e.at)}</td>
                   <td class="kb-ref">{e.actor}</td>
-                  <td>{e.action}</td>
+                  <td>
+                    {isBreakGlass(e) ? <strong class="kb-flag">{t.care.auditBreakGlass}</strong> : null} {e.action}
+                  </td>
                   <td class="kb-ref">{e.target ?? ""}</td>
                   <td>
                     {Object.entries(e.details)

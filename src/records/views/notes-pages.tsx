@@ -51,6 +51,9 @@ export function NotesListPage(p: {
   const title = `${t.records.notesTitle}: ${p.clientName}`;
   return (
     <Layout page={p.page} title={title}>
+      <p>
+        <a href={`/clients/${p.clientId}`}>{t.care.recordTitle(p.clientName)}</a>
+      </p>
       <h1>{title}</h1>
       <p>{t.records.notesLead}</p>
       {p.notes.length === 0 ? <p class="kb-muted">{t.records.none}</p> : null}

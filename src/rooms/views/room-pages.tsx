@@ -47,6 +47,8 @@ export function RoomPage(p: {
   unencryptedAllowed: boolean;
   /** The page's heading: the host's label for the room, or who invited the guest. */
   title?: string;
+  /** The host's session notes for this appointment's client (src/records), opened in a new tab; null: no appointment. */
+  notesHref?: string | null;
 }): JSX.Element {
   const { t, nonce } = p.page;
   const r = t.rooms;
@@ -175,6 +177,14 @@ export function RoomPage(p: {
           {tool("chat-open", r.chatTitle, "chat", { badge: "chat-badge", opens: "panel" })}
           {tool("files-open", r.filesTitle, "file", { opens: "panel" })}
           {host ? tool("people-open", c.people, "people", { badge: "people-badge", opens: "panel" }) : null}
+          {host && p.notesHref ? (
+            // A link, not a panel: the editor (with its autosave) opens in its own tab, so the call's page and media
+            // are never reloaded or covered while the specialist writes.
+            <a id="notes-open" class="kb-tool" href={p.notesHref} target="_blank" rel="noopener" title={`${t.care.callNotes}. ${t.care.callNotesHint}`}>
+              <Icon name="notes" />
+              <span class="kb-tool-label">{t.care.callNotes}</span>
+            </a>
+          ) : null}
           {tool("leave", r.leave, "leave", { cls: "kb-danger" })}
           {host ? tool("end", r.end, "end", { cls: "kb-danger" }) : null}
         </div>
