@@ -16,6 +16,7 @@ import { createFeed } from "../src/booking/feeds.ts";
 import { parseMasterKey } from "../src/crypto/master-key.ts";
 import { enqueue } from "../src/jobs/queue.ts";
 import { lockDataDir } from "../src/ops/data-dir-lock.ts";
+import { placeHold, restrictProcessing } from "../src/retention/holds.ts";
 import { createPerson } from "../src/people/people.ts";
 import { postChatMessage } from "../src/rooms/chat.ts";
 import { storeRoomFile } from "../src/rooms/files.ts";
@@ -91,8 +92,8 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   i.db.$client.run("INSERT INTO intake_forms VALUES (?, 1, '[]', 1, ?, ?)", [service.id, now, admin.personId]);
   i.db.$client.run("INSERT INTO intake_responses VALUES (?, ?, 1, ?, ?, ?)", [booked.appointments[0]!.id, client.id, seal(client.id, "intake_responses", "answers", booked.appointments[0]!.id, "[]"), now, now]);
   i.db.$client.run("INSERT INTO privacy_requests (id, person_id, kind, law, channel, received_at, due_at, status, created_by) VALUES ('r1', ?, 'access', 'gdpr', 'account', ?, ?, 'open', ?)", [client.id, now, now + 30 * 86_400_000, client.id]);
-  i.db.$client.run("INSERT INTO legal_holds (id, person_id, record_type, reason, created_by, created_at) VALUES ('h1', ?, 'notes', ?, ?, ?)", [client.id, seal("org", "legal_holds", "reason", "h1", "Medical records law"), admin.personId, now]);
-  i.db.$client.run("INSERT INTO processing_restrictions VALUES (?, 'legal-hold', ?, ?)", [client.id, now, admin.personId]);
+  expect(placeHold(i, client.id, { recordType: "notes", reason: "Medical records law", until: null }, admin.personId).ok).toBe(true);
+  expect(restrictProcessing(i, client.id, "legal-hold", admin.personId)).toBe(true);
   i.db.$client.run("INSERT INTO supervisions VALUES (?, ?, ?, ?)", [admin.personId, specialist.personId, now, admin.personId]);
   i.db.$client.run("INSERT INTO break_glass_grants (id, staff_id, client_id, reason, created_at, expires_at) VALUES ('g1', ?, ?, ?, ?, ?)", [admin.personId, client.id, seal(client.id, "break_glass_grants", "reason", "g1", "Emergency"), now, now + 3_600_000]);
   i.db.$client.run("INSERT INTO incidents (id, title, description, affected, affected_count, discovered_at, created_by, created_at) VALUES ('i1', ?, ?, ?, 1, ?, ?, ?)", [seal("org", "incidents", "title", "i1", "Lost laptop"), seal("org", "incidents", "description", "i1", "Left on a train"), seal("org", "incidents", "affected", "i1", "[]"), now, admin.personId, now]);

@@ -11,6 +11,7 @@ import { book, cancelAppointment } from "../src/booking/appointments.ts";
 import { createFeed } from "../src/booking/feeds.ts";
 import * as schema from "../src/db/schema.ts";
 import { enqueue } from "../src/jobs/queue.ts";
+import { placeHold } from "../src/retention/holds.ts";
 import { createPerson } from "../src/people/people.ts";
 import { postChatMessage } from "../src/rooms/chat.ts";
 import { storeRoomFile } from "../src/rooms/files.ts";
@@ -130,7 +131,9 @@ describe("SEALED_COLUMNS", () => {
     const appt = booked.appointments[0]!.id;
     inst.db.$client.run("INSERT INTO intake_responses VALUES (?, ?, 1, ?, ?, ?)", [appt, client.id, raw(client.id, "intake_responses", "answers", appt), now, now]);
     inst.db.$client.run("INSERT INTO privacy_requests (id, person_id, kind, law, channel, received_at, due_at, status, created_by, note, outcome) VALUES ('r1', ?, 'access', 'gdpr', 'account', ?, ?, 'open', ?, ?, ?)", [client.id, now, now, client.id, raw(client.id, "privacy_requests", "note", "r1"), raw(client.id, "privacy_requests", "outcome", "r1")]);
-    inst.db.$client.run("INSERT INTO legal_holds (id, person_id, record_type, reason, created_by, created_at) VALUES ('h1', ?, 'notes', ?, ?, ?)", [client.id, raw("org", "legal_holds", "reason", "h1"), admin.personId, now]);
+    const holdReason = canary("legal_holds.reason");
+    written.set("legal_holds.reason", [holdReason]);
+    expect(placeHold(inst, client.id, { recordType: "notes", reason: holdReason, until: null }, admin.personId).ok).toBe(true);
     inst.db.$client.run("INSERT INTO break_glass_grants (id, staff_id, client_id, reason, created_at, expires_at) VALUES ('g1', ?, ?, ?, ?, ?)", [admin.personId, client.id, raw(client.id, "break_glass_grants", "reason", "g1"), now, now]);
     inst.db.$client.run("INSERT INTO incidents (id, title, description, affected, affected_count, discovered_at, created_by, created_at) VALUES ('i1', ?, ?, ?, 1, ?, ?, ?)", [raw("org", "incidents", "title", "i1"), raw("org", "incidents", "description", "i1"), raw("org", "incidents", "affected", "i1"), now, admin.personId, now]);
 

@@ -112,6 +112,7 @@ function navLinks(role: Role, t: Messages): [string, string][] {
         ["/schedule", n.schedule], ["/book", n.bookForClient], ["/admin/services", n.services], ["/hours", n.hours], ["/rooms", n.rooms], ["/account", n.account],
         ["/admin/people", n.people], ["/admin/mail", n.mail], ["/admin/audit", n.audit], ["/admin/alerts", n.alerts], ["/admin/settings", n.settings], ["/admin/consent", n.consent], ["/admin/media", n.media],
         ["/admin/backups", t.backups.nav],
+        ["/admin/retention", t.retention.nav],
       ];
   }
 }

@@ -55,7 +55,7 @@ export function PeoplePage(p: { page: PageContext; people: readonly PersonWithAc
   );
 }
 
-export function PersonPage(p: { page: PageContext; person: PersonWithAccount; isSelf: boolean; message?: string; notice?: string }): JSX.Element {
+export function PersonPage(p: { page: PageContext; person: PersonWithAccount; isSelf: boolean; message?: string; notice?: string; restricted?: boolean }): JSX.Element {
   const { t } = p.page;
   const base = `/admin/people/${p.person.id}`;
   return (
@@ -77,6 +77,7 @@ export function PersonPage(p: { page: PageContext; person: PersonWithAccount; is
         <dd>{p.person.twoFactor ? t.people.yes : t.people.no}</dd>
       </dl>
       {p.person.erased ? <p>{t.erasure.noAccount}</p> : null}
+      {p.restricted ? <p class="kb-alert" data-restricted="true">{t.retention.holds.restrictedMark}</p> : null}
       {p.isSelf || p.person.erased ? null : (
         <article>
           <form method="post" action={`${base}/role`}>
@@ -105,6 +106,7 @@ export function PersonPage(p: { page: PageContext; person: PersonWithAccount; is
             </details>
           ) : null}
           {p.person.role === "client" && !p.person.erased ? <a href={`${base}/erase`}>{t.erasure.link}</a> : null}
+          {p.person.role === "client" && !p.person.erased ? <p><a href={`${base}/holds`}>{t.retention.holds.link}</a></p> : null}
         </article>
       )}
     </Layout>
