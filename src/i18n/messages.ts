@@ -840,7 +840,7 @@ export const en = {
   retention: {
     nav: "Retention",
     title: "Retention of records",
-    lead: "How long each kind of record is kept, in whole days; empty means no limit. Delete after: a daily job purges records older than this. Keep at least: what the law requires (for example medical records for years after the last appointment); while it runs, the client cannot be erased and the job keeps their records.",
+    lead: "How long each kind of record is kept, in whole days (a year is 365); empty means no limit. Delete after: a daily job purges records older than this. Keep at least: what the law requires (for example medical records for years after the last appointment); while it runs, the client cannot be erased and the job keeps their records.",
     type: "Record type",
     types: { chat: "Chat messages", files: "Room files", notes: "Session notes", intake: "Intake answers", jobs: "Mail queue (finished)", sessions: "Sign-in sessions", audit: "Audit log" },
     measured: {
@@ -854,7 +854,7 @@ export const en = {
     },
     deleteAfter: "Delete after, days",
     keepAtLeast: "Keep at least, days",
-    auditNote: "The audit log is never purged: its hash chain is verified from the first entry, and it holds no personal data, only pseudonymous ids and counts. Its keep-at-least period is recorded for your records.",
+    auditNote: "The audit log is never purged, so it has no delete-after period: its hash chain is verified from the first entry, and it holds no personal data, only pseudonymous ids and counts. Its keep-at-least period is recorded for your records.",
     save: "Save periods",
     saved: "The retention periods are saved.",
     problems: {
@@ -871,8 +871,8 @@ export const en = {
     lastRun: (when: string, ms: number) => `Last run ${when}, in ${ms} ms.`,
     never: "The job has not run yet.",
     purged: "Purged",
-    keptByHold: "Kept by a legal hold",
-    keptByLaw: "Kept by keep at least",
+    keptByHold: "Kept: legal hold",
+    keptByLaw: "Kept: keep at least",
     holds: {
       link: "Legal holds and restriction…",
       title: "Legal holds",
@@ -898,6 +898,8 @@ export const en = {
       problems: { reason: "Say why the records are held.", reasonLong: "Use at most 500 characters.", type: "Choose which records are held.", until: "Choose a day after today, or leave it empty." },
       restricted: (when: string) => `Processing restricted since ${when}: the data is kept but no longer used, and the client cannot book.`,
       restrict: "Restrict processing instead",
+      restrictTitle: "Restrict processing",
+      placeTitle: "Place a hold",
       restrictHint: "Keeps the client's data stored but unused: they can no longer book. Recorded in the audit log.",
       restrictedDone: "Processing of this client's data is restricted.",
       restrictedMark: "Processing restricted: this client's data is kept but not used, and they cannot book.",
@@ -1758,7 +1760,7 @@ export const ru: Messages = {
   retention: {
     nav: "Хранение",
     title: "Сроки хранения записей",
-    lead: "Сколько хранится каждый вид записей, в целых днях; пусто — без ограничения. «Удалять через»: ежедневная задача удаляет записи старше этого срока. «Хранить не менее»: что требует закон (например, медицинские записи несколько лет после последнего приёма); пока срок идёт, клиента нельзя удалить, а задача сохраняет его записи.",
+    lead: "Сколько хранится каждый вид записей, в целых днях (год — 365); пусто — без ограничения. «Удалять через»: ежедневная задача удаляет записи старше этого срока. «Хранить не менее»: что требует закон (например, медицинские записи несколько лет после последнего приёма); пока срок идёт, клиента нельзя удалить, а задача сохраняет его записи.",
     type: "Вид записей",
     types: { chat: "Сообщения чата", files: "Файлы комнат", notes: "Записи о сессиях", intake: "Ответы анкет", jobs: "Очередь писем (завершённые)", sessions: "Сеансы входа", audit: "Журнал аудита" },
     measured: {
@@ -1772,7 +1774,7 @@ export const ru: Messages = {
     },
     deleteAfter: "Удалять через, дней",
     keepAtLeast: "Хранить не менее, дней",
-    auditNote: "Журнал аудита никогда не удаляется: его цепочка хешей проверяется с первой записи, и в нём нет персональных данных, только псевдонимные идентификаторы и числа. Срок «хранить не менее» для него записывается для вашего учёта.",
+    auditNote: "Журнал аудита никогда не удаляется, поэтому срока удаления у него нет: его цепочка хешей проверяется с первой записи, и в нём нет персональных данных, только псевдонимные идентификаторы и числа. Срок «хранить не менее» для него записывается для вашего учёта.",
     save: "Сохранить сроки",
     saved: "Сроки хранения сохранены.",
     problems: {
@@ -1789,8 +1791,8 @@ export const ru: Messages = {
     lastRun: (when: string, ms: number) => `Последний запуск ${when}, за ${ms} мс.`,
     never: "Задача ещё не запускалась.",
     purged: "Удалено",
-    keptByHold: "Сохранено из-за юридического запрета",
-    keptByLaw: "Сохранено по сроку «хранить не менее»",
+    keptByHold: "Сохранено: запрет",
+    keptByLaw: "Сохранено: срок",
     holds: {
       link: "Запреты на удаление и ограничение обработки…",
       title: "Юридические запреты на удаление",
@@ -1816,6 +1818,8 @@ export const ru: Messages = {
       problems: { reason: "Укажите основание запрета.", reasonLong: "Не более 500 символов.", type: "Выберите, какие записи сохранить.", until: "Выберите день после сегодняшнего или оставьте поле пустым." },
       restricted: (when: string) => `Обработка ограничена с ${when}: данные хранятся, но не используются, клиент не может записаться.`,
       restrict: "Ограничить обработку вместо удаления",
+      restrictTitle: "Ограничить обработку",
+      placeTitle: "Установить запрет",
       restrictHint: "Данные клиента хранятся, но не используются: он больше не сможет записаться. Действие записывается в журнал аудита.",
       restrictedDone: "Обработка данных этого клиента ограничена.",
       restrictedMark: "Обработка ограничена: данные клиента хранятся, но не используются, и он не может записаться.",

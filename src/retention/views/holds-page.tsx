@@ -101,6 +101,7 @@ export function HoldsPage(p: {
           ))}
         </ul>
       )}
+      <h2>{h.placeTitle}</h2>
       <article>
         <form method="post" action={`${base}/holds`}>
           <Select name="recordType" label={h.recordType} value={p.values?.recordType ?? "all"} error={p.errors?.recordType} options={HOLD_TYPES.map((x) => [x, holdTypeName(t, x)] as const)} />
@@ -110,10 +111,11 @@ export function HoldsPage(p: {
         </form>
       </article>
       {p.restriction ? null : (
-        <article>
+        <>
+          <h2>{h.restrictTitle}</h2>
           <p class="kb-muted">{h.restrictHint}</p>
-          <ActionButton action={`${base}/restrict`} label={h.restrict} variant="contrast" />
-        </article>
+          <ActionButton action={`${base}/restrict`} label={h.restrictTitle} variant="contrast" />
+        </>
       )}
     </Layout>
   );

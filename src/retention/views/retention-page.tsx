@@ -42,11 +42,18 @@ export function RetentionPage(p: {
             <legend>
               <strong>{r.types[type]}</strong> <span class="kb-muted">({r.measured[type]})</span>
             </legend>
-            <div class="grid">
-              <div>{input(type, "deleteAfterDays", r.deleteAfter)}</div>
-              <div>{input(type, "keepAtLeastDays", r.keepAtLeast)}</div>
-            </div>
-            {type === "audit" ? <small>{r.auditNote}</small> : null}
+            {type === "audit" ? (
+              // Never purged (policy.ts says why): no "delete after" to fill in, only the refusal if a script sent one.
+              <>
+                {input(type, "keepAtLeastDays", r.keepAtLeast)}
+                <small>{p.errors?.[fieldName(type, "deleteAfterDays")] ?? r.auditNote}</small>
+              </>
+            ) : (
+              <div class="grid">
+                <div>{input(type, "deleteAfterDays", r.deleteAfter)}</div>
+                <div>{input(type, "keepAtLeastDays", r.keepAtLeast)}</div>
+              </div>
+            )}
           </fieldset>
         ))}
         <button type="submit">{r.save}</button>
@@ -56,6 +63,7 @@ export function RetentionPage(p: {
       {last ? (
         <>
           <p>{r.lastRun(dateTimeFormat(p.page, p.timeZone).format(last.at), last.ms)}</p>
+          <div class="overflow-auto" tabindex={0} role="region" aria-label={r.runTitle}>
           <table>
             <thead>
               <tr>
@@ -76,11 +84,12 @@ export function RetentionPage(p: {
               ))}
             </tbody>
           </table>
+          </div>
         </>
       ) : (
         <p>{r.never}</p>
       )}
-      <ActionButton action="/admin/retention/run" label={r.run} />
+      <ActionButton action="/admin/retention/run" label={r.run} variant="secondary" />
     </Layout>
   );
 }
