@@ -160,3 +160,34 @@ describe("keep at least", () => {
     inst.clock.release();
   });
 });
+
+describe("notes of long-inactive clients", () => {
+  test("go after the notes period from their last appointment, unless a hold on notes stands", async () => {
+    const t0 = Date.UTC(2027, 5, 1, 9, 0);
+    inst.clock.set(t0);
+    const as = signedInClient(inst, admin);
+    expect((await as.post("/admin/retention", { "notes.deleteAfterDays": "3650" })).status).toBe(200);
+    const actor = { personId: specialist.personId, role: "specialist" as const };
+    const day = Temporal.Instant.fromEpochMilliseconds(t0).toZonedDateTimeISO("UTC").toPlainDate().add({ days: 1 });
+    const withNote = async (hour: string) => {
+      const client = await addPerson(inst, admin.personId, "client");
+      expect(book(inst, { serviceId, specialistId: specialist.personId, start: at(day, hour), clientId: client.personId, actor }, t0).ok).toBe(true);
+      expect(createNote(inst, actor, { clientId: client.personId, text: "Notes" }, t0).ok).toBe(true);
+      return client.personId;
+    };
+    const inactive = await withNote("11:00");
+    const held = await withNote("12:00");
+    expect((await as.post(`/admin/people/${held}/holds`, { recordType: "notes", reason: "Insurance dispute", until: "" })).status).toBe(200);
+    const notesOf = (id: string) => (inst.db.$client.query("SELECT count(*) AS n FROM client_notes WHERE client_id = ?").get(id) as { n: number }).n;
+
+    inst.clock.set(t0 + 3000 * DAY_MS); // inside the period
+    await signedInClient(inst, admin).post("/admin/retention/run");
+    expect(notesOf(inactive)).toBe(1);
+    inst.clock.set(t0 + 3660 * DAY_MS); // ten years and more after the last appointment
+    const ran = await (await signedInClient(inst, admin).post("/admin/retention/run")).text();
+    expect(notesOf(inactive)).toBe(0);
+    expect(notesOf(held)).toBe(1);
+    expect(ran).toContain('<td data-kept-by-hold="notes">1</td>');
+    inst.clock.release();
+  });
+});
