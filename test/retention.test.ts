@@ -3,7 +3,7 @@
 // purges old chat, files (their sealed bytes on disk too), finished jobs and sessions, while a client under a legal
 // hold and a client inside a "keep at least" period keep theirs, counted as kept.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { searchAudit } from "../src/audit/audit.ts";
 import { book } from "../src/booking/appointments.ts";
@@ -102,6 +102,10 @@ describe("the retention job on a moved clock", () => {
       cancelJobs(tx, "retention-test:", t0);
     });
     cookieFor(inst, free); // a session that will lie unused
+    // Sealed bytes left without their row (a crash between a purge's commit and the unlink), and one just written.
+    writeFileSync(join(filesDir(), "orphan-old"), "sealed");
+    utimesSync(join(filesDir(), "orphan-old"), new Date(t0 - 2 * DAY_MS), new Date(t0 - 2 * DAY_MS));
+    mkdirSync(join(filesDir(), "not-a-file"));
     const hold = await as.post(`/admin/people/${held}/holds`, { recordType: "all", reason: "Court case 2-123/2027", until: "" });
     expect(hold.status).toBe(200);
     const saved = await as.post("/admin/retention", {
@@ -114,14 +118,16 @@ describe("the retention job on a moved clock", () => {
     });
     expect(saved.status).toBe(200);
 
-    // Twenty days on, nothing has expired yet.
+    // Twenty days on, nothing has expired yet but the orphaned file.
     inst.clock.set(t0 + 20 * DAY_MS);
     const early = await signedInClient(inst, admin).post("/admin/retention/run");
     expect(early.status).toBe(200);
     const earlyText = await early.text();
     expect(earlyText).toMatch(/Done: \d+ records? purged\./); // expired sessions only
     expect(earlyText).toContain('<td data-purged="chat">0</td>');
-    expect(earlyText).toContain('<td data-purged="files">0</td>');
+    expect(earlyText).toContain('<td data-purged="files">1</td>'); // the orphan alone
+    expect(existsSync(join(filesDir(), "orphan-old"))).toBe(false);
+    expect(existsSync(join(filesDir(), "not-a-file"))).toBe(true);
     expect(messagesIn(rooms.free.room)).toBe(1);
 
     const late = t0 + 40 * DAY_MS;

@@ -159,7 +159,11 @@ function lastActivity(tx: Queryable, clientId: string): number {
 
 function orphanFiles(tx: Queryable, filesDir: string, now: number): string[] {
   const known = store.roomFileIds(tx);
-  return readdirSync(filesDir).filter((name) => !known.has(name) && now - statSync(join(filesDir, name)).mtimeMs > ORPHAN_AGE_MS);
+  return readdirSync(filesDir).filter((name) => {
+    if (known.has(name)) return false;
+    const stat = statSync(join(filesDir, name));
+    return stat.isFile() && now - stat.mtimeMs > ORPHAN_AGE_MS;
+  });
 }
 
 function flatten(r: RetentionReport): Record<string, number> {
