@@ -13,6 +13,8 @@ import { mailQueueRoutes } from "./admin/mail-queue.routes.tsx";
 import { mediaRoutes } from "./admin/media.routes.tsx";
 import { peopleRoutes } from "./admin/people.routes.tsx";
 import { erasureRoutes } from "./privacy/erasure.routes.tsx";
+import { holdsRoutes } from "./retention/holds.routes.tsx";
+import { retentionRoutes } from "./retention/retention.routes.tsx";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { callAppointment } from "./booking/after-call.ts";
 import { appointmentRoutes } from "./booking/appointments.routes.tsx";
@@ -164,6 +166,8 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/admin/media", mediaRoutes(deps)); // media ports, TURN servers and the path check
   app.route("/admin/people", peopleRoutes(deps));
   app.route("/admin/people", erasureRoutes(deps));
+  app.route("/admin/people", holdsRoutes(deps)); // legal holds on a client, restriction of processing
+  app.route("/admin/retention", retentionRoutes(deps)); // retention periods per record type, the daily purge
   app.route("/admin/audit", auditRoutes(deps));
   app.route("/admin/alerts", alertsRoutes(deps)); // security alerts from the audit trail
   app.route("/admin/settings", settingsRoutes(deps));

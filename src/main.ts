@@ -18,6 +18,7 @@ import { explainFailure, explainListenFailure } from "./ops/failures.ts";
 import { startServer } from "./server.ts";
 import { VERSION } from "./version.ts";
 import { rotateMasterKey } from "./vault/vault.ts";
+import { describeRetentionRun, runRetention } from "./retention/retention.ts";
 
 const USAGE = `Kabinet ${VERSION}: online consultations on your own hardware
 
@@ -30,6 +31,7 @@ Commands:
   audit verify                      check the audit log's hash chain; exit 1 at the first broken entry
   keys rotate --new-key-file PATH   re-wrap every data key under a new master key (server stopped; resumable)
   backup                            write a sealed backup to KABINET_BACKUP_DIR now (beside a running server)
+  retention run                     purge what the retention policy says has expired, now; print what went and what was kept
   restore FILE [--force]            restore a backup into the data dir (server stopped; --force keeps the old one aside)
   admin create --email E --name N   create an administrator; prints a one-time link to set the password and two-factor
   doctor [--ca FILE] [--json]       check the installation and print each problem with its fix; exit 1 if any check fails
@@ -131,6 +133,17 @@ const COMMANDS: Record<string, Command> = {
         `Next: start the server with KABINET_MASTER_KEY_FILE=${newKeyFile}. Keep the old key as long as you keep ` +
         `backups made before now: they can only be opened with it.`,
     );
+    return 0;
+  },
+
+  retention(args) {
+    const [sub, ...rest] = args;
+    if (sub !== "run") throw new UsageError(`unknown retention command: ${sub ?? "(none)"}; try: kabinet retention run`);
+    parse(rest, {});
+    const inst = openInstallation(configure(), createLogger("warn"));
+    const report = runRetention(inst, "cli");
+    closeAfterWriting(inst);
+    console.log(describeRetentionRun(report));
     return 0;
   },
 

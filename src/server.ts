@@ -11,6 +11,7 @@ import { explainMetricsListenFailure, listenForMetrics, type MetricsListener } f
 import { jobWorker } from "./worker.ts";
 import { retryPendingTruncate } from "./privacy/shredded-list.ts";
 import { deleteExpiredSessions } from "./sessions/sessions.ts";
+import { startRetentionSchedule } from "./retention/retention-schedule.ts";
 
 const HOUSEKEEPING_MS = 10 * 60_000;
 const ANOMALY_SCAN_MS = 60_000;
@@ -138,6 +139,7 @@ export function startServer(inst: Installation, options: ServerOptions = {}): Ru
   checkpoints.unref();
   const jobs = jobWorker(inst);
   jobs.start();
+  const retention = startRetentionSchedule(inst); // the daily retention job (src/retention)
   if (!inst.mailer.configured) inst.log.warn("KABINET_SMTP_URL is not set: mail (confirmations, reminders, links) waits in the queue until it is");
   inst.log.info("listening", { address: `${server.hostname}:${server.port}`, publicUrl: inst.config.publicUrl.origin });
   if (metricsListener) inst.log.info("metrics listening", { address: metricsListener.url.host, token: inst.config.metrics.token !== null });
@@ -148,6 +150,7 @@ export function startServer(inst: Installation, options: ServerOptions = {}): Ru
       clearInterval(timer);
       clearInterval(anomalyTimer);
       await anomalyScan;
+      retention.stop();
       clearInterval(checkpoints);
       await jobs.stop();
       await metricsListener?.stop();

@@ -17,6 +17,7 @@ import { createFeed } from "../src/booking/feeds.ts";
 import { parseMasterKey } from "../src/crypto/master-key.ts";
 import { enqueue } from "../src/jobs/queue.ts";
 import { lockDataDir } from "../src/ops/data-dir-lock.ts";
+import { placeHold, restrictProcessing } from "../src/retention/holds.ts";
 import { createPerson } from "../src/people/people.ts";
 import { postChatMessage } from "../src/rooms/chat.ts";
 import { storeRoomFile } from "../src/rooms/files.ts";
@@ -99,8 +100,8 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   const answered = submitIntake(i, intakeBooked.appointments[0]!.id, { personId: client.id, role: "client" }, { "q.reason": "Sleeps badly" }, now);
   if (!answered.ok) throw new Error(`intake failed: ${answered.reason}`);
   i.db.$client.run("INSERT INTO privacy_requests (id, person_id, kind, law, channel, received_at, due_at, status, created_by) VALUES ('r1', ?, 'access', 'gdpr', 'account', ?, ?, 'open', ?)", [client.id, now, now + 30 * 86_400_000, client.id]);
-  i.db.$client.run("INSERT INTO legal_holds (id, person_id, record_type, reason, created_by, created_at) VALUES ('h1', ?, 'notes', ?, ?, ?)", [client.id, seal("org", "legal_holds", "reason", "h1", "Medical records law"), admin.personId, now]);
-  i.db.$client.run("INSERT INTO processing_restrictions VALUES (?, 'legal-hold', ?, ?)", [client.id, now, admin.personId]);
+  expect(placeHold(i, client.id, { recordType: "notes", reason: "Medical records law", until: null }, admin.personId).ok).toBe(true);
+  expect(restrictProcessing(i, client.id, "legal-hold", admin.personId)).toBe(true);
   // A break-glass access by the admin (outside the client's care until the supervision below) raises a security alert at once.
   expect(breakGlass(i, { personId: admin.personId, role: "admin" }, client.id, "Emergency: the treating specialist is away", now).ok).toBe(true);
   expect(addSupervision(i, admin.personId, admin.personId, specialist.personId, now)).toBe("ok");

@@ -97,10 +97,10 @@ afterAll(() => {
 
 describe("erasure by crypto-shredding", () => {
   test("only a client may be erased, with the reason", () => {
-    expect(mayErase(inst.db, specialistId)).toMatchObject({ ok: false, block: "not-a-client" });
-    expect(mayErase(inst.db, adminId)).toMatchObject({ ok: false, block: "not-a-client" });
-    expect(mayErase(inst.db, "no-such-id")).toMatchObject({ ok: false, block: "not-found" });
-    expect(mayErase(inst.db, clientId)).toEqual({ ok: true });
+    expect(mayErase(inst.db, specialistId, inst.clock.now())).toMatchObject({ ok: false, block: "not-a-client" });
+    expect(mayErase(inst.db, adminId, inst.clock.now())).toMatchObject({ ok: false, block: "not-a-client" });
+    expect(mayErase(inst.db, "no-such-id", inst.clock.now())).toMatchObject({ ok: false, block: "not-found" });
+    expect(mayErase(inst.db, clientId, inst.clock.now())).toEqual({ ok: true });
     expect(eraseClient({ ...inst, dataDir: inst.config.dataDir }, specialistId, adminId)).toMatchObject({ ok: false, block: "not-a-client" });
   });
 
@@ -130,7 +130,7 @@ describe("erasure by crypto-shredding", () => {
     expect(isErased(inst.db, clientId)).toBe(true);
     expect(getPerson(inst, clientId)).toMatchObject({ id: clientId, role: "client", name: "", email: "", erased: true });
     expect(inst.db.$client.query("SELECT status FROM jobs WHERE subject = ?").all(clientId)).toEqual([{ status: "cancelled" }]);
-    expect(mayErase(inst.db, clientId)).toMatchObject({ ok: false, block: "already-erased" });
+    expect(mayErase(inst.db, clientId, inst.clock.now())).toMatchObject({ ok: false, block: "already-erased" });
     expect(diskBytes(inst.config.dataDir).includes(wrappedKey)).toBe(false);
     expect(readShreddedList(inst.config.dataDir)).toEqual([clientId]);
     expect(inst.db.$client.query("SELECT count(*) AS n FROM sessions WHERE person_id = ?").get(clientId)).toEqual({ n: 0 });

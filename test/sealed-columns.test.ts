@@ -11,6 +11,7 @@ import { book, cancelAppointment } from "../src/booking/appointments.ts";
 import { createFeed } from "../src/booking/feeds.ts";
 import * as schema from "../src/db/schema.ts";
 import { enqueue } from "../src/jobs/queue.ts";
+import { placeHold } from "../src/retention/holds.ts";
 import { createPerson } from "../src/people/people.ts";
 import { postChatMessage } from "../src/rooms/chat.ts";
 import { storeRoomFile } from "../src/rooms/files.ts";
@@ -138,7 +139,9 @@ describe("SEALED_COLUMNS", () => {
     expect(submitIntake(inst, intakeBooked.appointments[0]!.id, { personId: client.id, role: "client" }, { "q.reason": answer }, now).ok).toBe(true);
     written.set("intake_responses.answers", [answer]);
     inst.db.$client.run("INSERT INTO privacy_requests (id, person_id, kind, law, channel, received_at, due_at, status, created_by, note, outcome) VALUES ('r1', ?, 'access', 'gdpr', 'account', ?, ?, 'open', ?, ?, ?)", [client.id, now, now, client.id, raw(client.id, "privacy_requests", "note", "r1"), raw(client.id, "privacy_requests", "outcome", "r1")]);
-    inst.db.$client.run("INSERT INTO legal_holds (id, person_id, record_type, reason, created_by, created_at) VALUES ('h1', ?, 'notes', ?, ?, ?)", [client.id, raw("org", "legal_holds", "reason", "h1"), admin.personId, now]);
+    const holdReason = canary("legal_holds.reason");
+    written.set("legal_holds.reason", [holdReason]);
+    expect(placeHold(inst, client.id, { recordType: "notes", reason: holdReason, until: null }, admin.personId).ok).toBe(true);
     const grantReason = canary("break_glass_grants.reason");
     expect(breakGlass(inst, { personId: admin.personId, role: "admin" }, client.id, grantReason, now).ok).toBe(true);
     written.set("break_glass_grants.reason", [grantReason]);

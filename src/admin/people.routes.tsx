@@ -22,6 +22,7 @@ import type { AppEnv } from "../http/env.ts";
 import { emailSchema, fieldErrors, nameSchema, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import { problem } from "../i18n/messages.ts";
+import { isProcessingRestricted } from "../retention/holds.ts";
 import { LinkHandoverPage, PeoplePage, PersonPage } from "./views/people-pages.tsx";
 
 const inviteSchema = z.object({ name: nameSchema, email: emailSchema, role: z.string().refine(isRole, problem("invalid")) });
@@ -54,7 +55,7 @@ export function peopleRoutes(deps: AccountDeps): Hono<AppEnv> {
     const person = getPersonWithAccount(deps, c.req.param("id"));
     if (!person) return c.notFound();
     deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: actorOf(c), action: "person.view", target: person.id }), { behavior: "immediate" });
-    return c.html(<PersonPage page={pageContext(c)} person={person} isSelf={person.id === actorOf(c)} />);
+    return c.html(<PersonPage page={pageContext(c)} person={person} isSelf={person.id === actorOf(c)} restricted={isProcessingRestricted(deps.db, person.id)} />);
   });
 
   const outcome = (c: Context<AppEnv>, personId: string, result: AdminChange) => {

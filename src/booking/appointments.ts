@@ -11,6 +11,7 @@ import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import type { Role } from "../roles.ts";
 import { closeRoom, createRoom, getRoom, isRoomLive, onRoomClosed, type RoomClosed, type RoomDeps } from "../rooms/rooms.ts";
+import { isProcessingRestricted } from "../retention/holds.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
 import { getAvailability } from "./availability.ts";
@@ -134,11 +135,13 @@ export interface BookingRequest {
 
 export type BookingResult =
   | { ok: true; appointments: Appointment[] }
-  | { ok: false; reason: "taken" | "unavailable"; takenDates?: string[] };
+  | { ok: false; reason: "taken" | "unavailable" | "restricted"; takenDates?: string[] };
 
 export function book(deps: BookingDeps, req: BookingRequest, nowMs = deps.clock.now()): BookingResult {
   const service = getService(deps.db, req.serviceId);
   if (!service || !service.active) return { ok: false, reason: "unavailable" };
+  // A client whose processing is restricted (GDPR art. 18, src/retention/holds.ts): their data is only stored.
+  if (isProcessingRestricted(deps.db, req.clientId)) return { ok: false, reason: "restricted" };
   const candidates = req.specialistId === "any" ? service.specialistIds : service.specialistIds.filter((s) => s === req.specialistId);
   if (candidates.length === 0) return { ok: false, reason: "unavailable" };
   const count = Math.min(Math.max(req.repeat?.count ?? 1, 1), MAX_SERIES);

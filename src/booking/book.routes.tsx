@@ -188,7 +188,7 @@ export function bookRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
     if (refused) return refused;
     const result = book(deps, { serviceId: service.id, specialistId: specialist, start, clientId: client.id, actor, repeat: repeat ?? undefined }, deps.clock.now());
     if (!result.ok) {
-      const message = result.reason === "taken" && result.takenDates?.length && repeat ? t.booking.book.takenDates(result.takenDates.join(", ")) : t.booking.book.taken;
+      const message = result.reason === "restricted" ? t.retention.holds.bookingRestricted : result.reason === "taken" && result.takenDates?.length && repeat ? t.booking.book.takenDates(result.takenDates.join(", ")) : t.booking.book.taken;
       return slotGone(c, service, { message, specialist, start, zone, status: 409, forClient });
     }
     if (actor.role === "client") setPersonPreferences(deps.db, actor.personId, { timeZone: zone, locale: c.get("locale") });

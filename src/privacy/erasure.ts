@@ -18,6 +18,7 @@ import { randomBytes } from "../crypto/aead.ts";
 import type { Vault } from "../vault/vault.ts";
 import { appendShredded, checkpointTruncate, destroyKeyBytes } from "./shredded-list.ts";
 import { removeContributionsOf } from "../rooms/contributions.ts";
+import { type RetentionBlock, retentionBlockOf } from "../retention/holds.ts";
 
 export interface ErasureDeps {
   db: DB;
@@ -27,25 +28,29 @@ export interface ErasureDeps {
 }
 
 /** Why a person may not be erased; each has a message in i18n (admin.erase.blocked.*). */
-export type ErasureBlock = "not-found" | "not-a-client" | "already-erased" | "legal-hold";
+export type ErasureBlock = "not-found" | "not-a-client" | "already-erased" | "legal-hold" | "keep-at-least";
 
-export type ErasureCheck = { ok: true } | { ok: false; block: ErasureBlock; reason: string };
+/** A refusal; `retention`: what the law keeps (a standing hold, a "keep at least" period), for the erase page. */
+export type ErasureRefusal = { ok: false; block: ErasureBlock; reason: string; retention?: RetentionBlock };
 
-export type ErasureResult =
-  | { ok: true; ms: number; sessionsEnded: number; walEmptied: boolean }
-  | { ok: false; block: ErasureBlock; reason: string };
+export type ErasureCheck = { ok: true } | ErasureRefusal;
+
+export type ErasureResult = { ok: true; ms: number; sessionsEnded: number; walEmptied: boolean } | ErasureRefusal;
 
 /**
- * May this person be erased? Clients only: staff and admins are deactivated instead (their actions must stay
- * attributable). The hook for what the law requires to keep (legal holds, retention periods per record type,
- * a later slice of issue 14): it adds its refusal here, with the reason shown to the admin, and erasure stays blocked.
+ * May this person be erased at `now`? Clients only: staff and admins are deactivated instead (their actions must stay
+ * attributable). Nor while the law requires their records kept (src/retention/holds.ts): a standing legal hold, or a
+ * "keep at least" period of the organisation's retention policy still running; the admin restricts processing instead.
  */
-export function mayErase(db: Queryable, personId: string): ErasureCheck {
+export function mayErase(db: Queryable, personId: string, now: number): ErasureCheck {
   const person = db.select({ role: people.role }).from(people).where(eq(people.id, personId)).get();
   if (!person) return { ok: false, block: "not-found", reason: "no such person" };
   if (person.role !== "client") return { ok: false, block: "not-a-client", reason: `only clients are erased; a ${person.role} is deactivated instead` };
   const key = db.select({ wrapped: dataKeys.wrapped }).from(dataKeys).where(eq(dataKeys.subject, personId)).get();
   if (!key?.wrapped) return { ok: false, block: "already-erased", reason: "this person is already erased" };
+  const kept = retentionBlockOf(db, personId, now);
+  if (kept?.kind === "legal-hold") return { ok: false, block: "legal-hold", reason: "a legal hold stands on this client's records", retention: kept };
+  if (kept) return { ok: false, block: "keep-at-least", reason: `the retention policy keeps this client's ${kept.recordType} until ${new Date(kept.until).toISOString()}`, retention: kept };
   return { ok: true };
 }
 
@@ -66,7 +71,7 @@ export function eraseClient(deps: ErasureDeps, clientId: string, actor: string):
   const began = performance.now();
   const outcome = db.transaction(
     (tx): ErasureResult | { ok: true; sessionsEnded: number } => {
-      const check = mayErase(tx, clientId);
+      const check = mayErase(tx, clientId, clock.now());
       if (!check.ok) return check;
       destroyKeyBytes(tx, clientId);
       const ended = tx.delete(sessions).where(eq(sessions.personId, clientId)).returning({ h: sessions.handle }).all().length;

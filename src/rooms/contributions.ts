@@ -30,7 +30,7 @@ export function removeContributionsOf(tx: Queryable, personId: string, dataDir: 
 }
 
 /** Zeros first: on a filesystem that rewrites in place, the sealed bytes do not linger in free blocks after the unlink. */
-function overwriteAndRemove(path: string): void {
+export function overwriteAndRemove(path: string): void {
   if (!existsSync(path)) return;
   const fd = openSync(path, "r+");
   try {

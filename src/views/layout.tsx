@@ -114,6 +114,7 @@ function navLinks(role: Role, t: Messages): [string, string][] {
         ["/admin/backups", t.backups.nav],
         ["/admin/accountability", t.accountability.nav],
         ["/admin/break-glass", t.care.reviewTitle], ["/admin/supervisions", t.care.supTitle],
+        ["/admin/retention", t.retention.nav],
       ];
   }
 }

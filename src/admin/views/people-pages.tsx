@@ -55,7 +55,7 @@ export function PeoplePage(p: { page: PageContext; people: readonly PersonWithAc
   );
 }
 
-export function PersonPage(p: { page: PageContext; person: PersonWithAccount; isSelf: boolean; message?: string; notice?: string }): JSX.Element {
+export function PersonPage(p: { page: PageContext; person: PersonWithAccount; isSelf: boolean; message?: string; notice?: string; restricted?: boolean }): JSX.Element {
   const { t } = p.page;
   const base = `/admin/people/${p.person.id}`;
   return (
@@ -80,6 +80,7 @@ export function PersonPage(p: { page: PageContext; person: PersonWithAccount; is
       <p>
         <a href={`/admin/accountability/reads?client=${p.person.id}`}>{t.accountability.readsLink}</a>
       </p>
+      {p.restricted ? <p class="kb-alert" data-restricted="true">{t.retention.holds.restrictedMark}</p> : null}
       {p.isSelf || p.person.erased ? null : (
         <article>
           <form method="post" action={`${base}/role`}>
@@ -108,6 +109,7 @@ export function PersonPage(p: { page: PageContext; person: PersonWithAccount; is
             </details>
           ) : null}
           {p.person.role === "client" && !p.person.erased ? <a href={`${base}/erase`}>{t.erasure.link}</a> : null}
+          {p.person.role === "client" && !p.person.erased ? <p><a href={`${base}/holds`}>{t.retention.holds.link}</a></p> : null}
         </article>
       )}
     </Layout>

@@ -10,6 +10,8 @@ export function ErasePage(p: {
   message?: string;
   errors?: FieldErrors;
   done?: { sessionsEnded: number };
+  /** What the law keeps and the restriction of processing (src/retention/views/holds-page.tsx KeptNotice). */
+  kept?: JSX.Element | null;
 }): JSX.Element {
   const { t } = p.page;
   const back = `/admin/people/${p.personId}`;
@@ -23,6 +25,7 @@ export function ErasePage(p: {
         <strong>{p.label}</strong>
       </p>
       <FormAlert message={p.message} errors={p.errors} summary={t.form.errorSummary} />
+      {p.kept ?? null}
       {p.done ? (
         <Notice>
           {t.erasure.done} {t.erasure.sessionsEnded(p.done.sessionsEnded)}
