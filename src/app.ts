@@ -13,6 +13,8 @@ import { mailQueueRoutes } from "./admin/mail-queue.routes.tsx";
 import { mediaRoutes } from "./admin/media.routes.tsx";
 import { peopleRoutes } from "./admin/people.routes.tsx";
 import { erasureRoutes } from "./privacy/erasure.routes.tsx";
+import { accountPrivacyRoutes } from "./privacy/requests-account.routes.tsx";
+import { requestQueueRoutes } from "./privacy/requests-queue.routes.tsx";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { callAppointment } from "./booking/after-call.ts";
 import { appointmentRoutes } from "./booking/appointments.routes.tsx";
@@ -135,6 +137,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/setup", setupRoutes(deps, setupGate)); // first run only
   app.route("/", signInRoutes(deps)); //              /signin /signout /link /welcome /reset-password
   app.route("/register", registrationRoutes(deps)); // a client's own account, proven by a code by mail
+  app.route("/account/privacy", accountPrivacyRoutes(deps)); // a client's data download and requests about their data
   app.route("/account", accountRoutes(deps)); //      the viewer's own account
   app.route("/rooms", roomsRoutes(deps, liveRooms)); // consultation rooms and their signalling
   app.route("/rooms", networkCheckRoutes(deps)); //  the waiting room's check of the path to the media server
@@ -150,6 +153,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/admin/media", mediaRoutes(deps)); // media ports, TURN servers and the path check
   app.route("/admin/people", peopleRoutes(deps));
   app.route("/admin/people", erasureRoutes(deps));
+  app.route("/admin/privacy/requests", requestQueueRoutes(deps)); // data-subject requests with their legal deadlines
   app.route("/admin/audit", auditRoutes(deps));
   app.route("/admin/alerts", alertsRoutes(deps)); // security alerts from the audit trail
   app.route("/admin/settings", settingsRoutes(deps));
