@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
+import { fileRequest } from "../src/privacy/requests.ts";
 import { sendEmailCode } from "../src/accounts/email-codes.ts";
 import { passwordKeys, recordFailure } from "../src/accounts/throttle.ts";
 import { startTOTPEnrolment } from "../src/accounts/two-factor.ts";
@@ -83,6 +84,7 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   i.db.transaction((tx) => recordConsent(tx, i.vault, client.id, consent.version!, i.clock.now()));
   i.db.transaction((tx) => sendEmailCode(i, tx, client.id, "sign-in", i.clock.now()));
   recordFailure(i.db, passwordKeys("someone", "192.0.2.1", null), i.clock.now());
+  expect(fileRequest(i, { personId: client.id, kind: "access", law: "gdpr", channel: "account", receivedAt: i.clock.now(), note: "A copy of my data" }, client.id).ok).toBe(true);
   // Issue 14's tables, written with the vault until their services land (each feature replaces its line with its service).
   const now = i.clock.now();
   const seal = (subject: string, table: string, column: string, rowId: string, value: string) => Buffer.from(i.vault.sealField(subject, table, column, rowId, value));
@@ -90,7 +92,6 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   i.db.$client.run("INSERT INTO consent_ledger (person_id, purpose, version, action, method, recorded_by, at) VALUES (?, 'health-data', 1, 'given', 'account', ?, ?)", [client.id, client.id, now]);
   i.db.$client.run("INSERT INTO intake_forms VALUES (?, 1, '[]', 1, ?, ?)", [service.id, now, admin.personId]);
   i.db.$client.run("INSERT INTO intake_responses VALUES (?, ?, 1, ?, ?, ?)", [booked.appointments[0]!.id, client.id, seal(client.id, "intake_responses", "answers", booked.appointments[0]!.id, "[]"), now, now]);
-  i.db.$client.run("INSERT INTO privacy_requests (id, person_id, kind, law, channel, received_at, due_at, status, created_by) VALUES ('r1', ?, 'access', 'gdpr', 'account', ?, ?, 'open', ?)", [client.id, now, now + 30 * 86_400_000, client.id]);
   i.db.$client.run("INSERT INTO legal_holds (id, person_id, record_type, reason, created_by, created_at) VALUES ('h1', ?, 'notes', ?, ?, ?)", [client.id, seal("org", "legal_holds", "reason", "h1", "Medical records law"), admin.personId, now]);
   i.db.$client.run("INSERT INTO processing_restrictions VALUES (?, 'legal-hold', ?, ?)", [client.id, now, admin.personId]);
   i.db.$client.run("INSERT INTO supervisions VALUES (?, ?, ?, ?)", [admin.personId, specialist.personId, now, admin.personId]);

@@ -16,6 +16,7 @@ import { postChatMessage } from "../src/rooms/chat.ts";
 import { storeRoomFile } from "../src/rooms/files.ts";
 import { createRoom } from "../src/rooms/rooms.ts";
 import { createNote, saveNoteDraft } from "../src/records/notes.ts";
+import { closeRequest, fileRequest } from "../src/privacy/requests.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
@@ -119,6 +120,14 @@ describe("SEALED_COLUMNS", () => {
     const feedToken = createFeed(inst, specialist.personId, inst.clock.now());
     written.set("calendar_feeds.token", [feedToken]);
 
+    const requestNote = canary("privacy_requests.note");
+    const filed = fileRequest(inst, { personId: client.id, kind: "access", law: "gdpr", channel: "account", receivedAt: inst.clock.now(), note: requestNote }, client.id);
+    if (!filed.ok) throw new Error(`request failed: ${filed.reason}`);
+    written.set("privacy_requests.note", [requestNote]);
+    const requestOutcome = canary("privacy_requests.outcome");
+    expect(closeRequest(inst, filed.request.id, { status: "done", text: requestOutcome }, admin.personId, inst.clock.now()).ok).toBe(true);
+    written.set("privacy_requests.outcome", [requestOutcome]);
+
     // Issue 14's sealed columns, written with the vault until their services land (each feature replaces its lines
     // with its own service call).
     const raw = (subject: string, table: string, column: string, rowId: string): string => {
@@ -129,7 +138,6 @@ describe("SEALED_COLUMNS", () => {
     const now = inst.clock.now();
     const appt = booked.appointments[0]!.id;
     inst.db.$client.run("INSERT INTO intake_responses VALUES (?, ?, 1, ?, ?, ?)", [appt, client.id, raw(client.id, "intake_responses", "answers", appt), now, now]);
-    inst.db.$client.run("INSERT INTO privacy_requests (id, person_id, kind, law, channel, received_at, due_at, status, created_by, note, outcome) VALUES ('r1', ?, 'access', 'gdpr', 'account', ?, ?, 'open', ?, ?, ?)", [client.id, now, now, client.id, raw(client.id, "privacy_requests", "note", "r1"), raw(client.id, "privacy_requests", "outcome", "r1")]);
     inst.db.$client.run("INSERT INTO legal_holds (id, person_id, record_type, reason, created_by, created_at) VALUES ('h1', ?, 'notes', ?, ?, ?)", [client.id, raw("org", "legal_holds", "reason", "h1"), admin.personId, now]);
     inst.db.$client.run("INSERT INTO break_glass_grants (id, staff_id, client_id, reason, created_at, expires_at) VALUES ('g1', ?, ?, ?, ?, ?)", [admin.personId, client.id, raw(client.id, "break_glass_grants", "reason", "g1"), now, now]);
     inst.db.$client.run("INSERT INTO incidents (id, title, description, affected, affected_count, discovered_at, created_by, created_at) VALUES ('i1', ?, ?, ?, 1, ?, ?, ?)", [raw("org", "incidents", "title", "i1"), raw("org", "incidents", "description", "i1"), raw("org", "incidents", "affected", "i1"), now, admin.personId, now]);
