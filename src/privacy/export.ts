@@ -10,7 +10,9 @@
 // injection (src/http/csv.ts); names inside the archive are made safe (no paths, no duplicates). The caller audits.
 import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { Zip, ZipDeflate, ZipPassThrough } from "fflate";
+import { crc32 } from "node:zlib";
+import { type AsyncFlateStreamHandler, Zip, ZipDeflate, type ZipInputFile } from "fflate";
+import { CHUNK_BYTES } from "../crypto/sealed-file.ts";
 import type { Queryable } from "../db/client.ts";
 import { toCsvRow } from "../http/csv.ts";
 import { LOCALES, type Locale } from "../i18n/messages.ts";
@@ -157,6 +159,7 @@ function* writeArchive(deps: ExportDeps, zip: ZipWriter, person: Person, o: Expo
   yield* csv(zip, "consents.csv", t.csv.consents, consentRows(), (c) => [c.purpose, c.version, c.action, c.method, c.at]);
   yield* csv(zip, "files.csv", t.csv.files, fileRows(), (f) => [f.name, f.type, f.size, f.uploadedAt, f.uploadedBy, f.path]);
 
+  let readBuffer = new Uint8Array(CHUNK_BYTES + 64);
   for (const f of files) {
     const path = join(deps.filesDir, f.id);
     if (!existsSync(path)) continue; // a row whose bytes never reached the disk (a crash between the two): nothing to give
@@ -164,10 +167,12 @@ function* writeArchive(deps: ExportDeps, zip: ZipWriter, person: Person, o: Expo
     const fd = openSync(path, "r");
     try {
       const size = fstatSync(fd).size;
+      // One buffer for every sealed chunk of every file: each is opened before the next is read.
       const read = (at: number, length: number) => {
-        const buf = new Uint8Array(length);
-        readSync(fd, buf, 0, length, at);
-        return buf;
+        if (length > readBuffer.length) readBuffer = new Uint8Array(length);
+        const got = readSync(fd, readBuffer, 0, length, at);
+        if (got !== length) throw new Error(`file ${f.id} is shorter than it was`);
+        return readBuffer.subarray(0, length);
       };
       for (const chunk of vault.openFileChunks(f.subject, f.id, size, read)) {
         out.bytes(chunk);
@@ -254,6 +259,24 @@ interface ZipWriter {
 }
 
 /**
+ * An entry stored as is, like fflate's ZipPassThrough but with zlib's native CRC-32: fflate's own, in JavaScript,
+ * was four fifths of an export's time (800 ms for 50 MiB against 4 ms).
+ */
+class StoredFile implements ZipInputFile {
+  crc = 0;
+  size = 0;
+  readonly compression = 0;
+  ondata: AsyncFlateStreamHandler = () => {};
+  constructor(readonly filename: string) {}
+
+  push(chunk: Uint8Array, final = false): void {
+    this.crc = crc32(chunk, this.crc);
+    this.size += chunk.length;
+    this.ondata(null, chunk as Uint8Array<ArrayBuffer>, final); // never shared memory here
+  }
+}
+
+/**
  * A ZIP as a byte stream pulled by the reader: each pull runs the writer until it has produced some bytes (or
  * finished). Nothing is read ahead of the reader, and a reader that goes away stops the writer.
  */
@@ -266,7 +289,7 @@ function zipStream(write: (zip: ZipWriter) => Generator<void>): ReadableStream<U
     else ready.push(data);
     if (final) finished = true;
   });
-  const entry = (file: ZipDeflate | ZipPassThrough): EntryWriter => {
+  const entry = (file: ZipDeflate | StoredFile): EntryWriter => {
     zip.add(file);
     return {
       text: (s) => file.push(encoder.encode(s)),
@@ -281,7 +304,7 @@ function zipStream(write: (zip: ZipWriter) => Generator<void>): ReadableStream<U
       e.end();
     },
     deflate: (name) => entry(new ZipDeflate(name, { level: 6 })),
-    stored: (name) => entry(new ZipPassThrough(name)),
+    stored: (name) => entry(new StoredFile(name)),
   };
   const steps = write(writer);
   let stepsDone = false;
