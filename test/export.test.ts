@@ -3,8 +3,9 @@
 // safe, the summary in their language, and the download audited.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scanAuditForAnomalies } from "../src/anomalies/anomalies.ts";
 import { appointmentRoom, book } from "../src/booking/appointments.ts";
 import { eraseClient } from "../src/privacy/erasure.ts";
 import { safeFileNames } from "../src/privacy/export.ts";
@@ -184,6 +185,9 @@ describe("a client's data export", () => {
     expect(audit).toEqual({ actor: anna.personId, target: anna.personId, details: JSON.stringify({ by: "self" }) });
     expect((inst.db.$client.query("SELECT count(*) AS n FROM audit_log WHERE action = 'record.export'").get() as { n: number }).n).toBe(auditBefore + 1);
     expect(inst.logs.join("")).not.toContain(anna.email);
+    // The anomaly scan's export rule raises a security alert for it.
+    scanAuditForAnomalies(inst, { sliceMs: Infinity });
+    expect(inst.db.$client.query("SELECT subject FROM anomaly_alerts WHERE rule = 'export'").all()).toContainEqual({ subject: anna.personId });
   });
 
   test("in Russian for a Russian reader; a GET changes nothing and downloads nothing", async () => {
@@ -231,6 +235,21 @@ describe("a client's data export", () => {
       { id: "7", name: `${"a".repeat(300)}.txt` },
     ]);
     expect([...names.values()].map((n) => n.safe)).toEqual(["report.pdf", "Report (2).PDF", "bashrc", "evil.exe", "file", "report (3).pdf", `${"a".repeat(96)}.txt`]);
+  });
+
+  test("a damaged sealed file breaks the download (never a short archive that looks whole) and is logged", async () => {
+    const dora = await addPerson(inst, admin.personId, "client");
+    const { room } = createRoom(inst, specialist.personId, inst.clock.now(), { subject: dora.personId, guests: [dora.personId] });
+    const stored = await storeRoomFile(fileDeps(), room.id, dora.personId, "scan.txt", text("y".repeat(100_000)));
+    if (!stored.ok) throw new Error(stored.problem);
+    const path = join(inst.config.dataDir, "files", stored.file.id);
+    const sealed = readFileSync(path);
+    sealed[sealed.length - 20]! ^= 1;
+    writeFileSync(path, sealed);
+    const r = await signedInClient(inst, dora).post("/account/privacy/export");
+    expect(r.status).toBe(200); // the headers were sent before the file was reached
+    await expect(r.arrayBuffer()).rejects.toThrow();
+    expect(inst.logs.join("")).toContain("a data export stopped part-way");
   });
 
   test("an erased client cannot be exported: nothing of theirs can be read", async () => {

@@ -13,7 +13,8 @@ export const EXPORT_ACTION = "record.export";
  * byte: a download that fails half-way was still a disclosure attempt and stays on record.
  */
 export function downloadResponse(deps: AccountDeps, personId: string, actor: string, options: ExportOptions, details: { by: "self" | "staff"; request?: string }): Response | null {
-  const stream = exportClientData({ db: deps.db, vault: deps.vault, filesDir: join(deps.config.dataDir, "files") }, personId, options);
+  const onFailure = (err: Error) => deps.log.error("a data export stopped part-way; the download is broken, ask the person to try again (a damaged sealed file needs a restore from backup)", { cause: err.message });
+  const stream = exportClientData({ db: deps.db, vault: deps.vault, filesDir: join(deps.config.dataDir, "files") }, personId, { ...options, onFailure });
   if (!stream) return null;
   deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor, action: EXPORT_ACTION, target: personId, details, at: options.now }), { behavior: "immediate" });
   return new Response(stream, {

@@ -36,6 +36,8 @@ export interface ExportOptions {
   /** The organisation's name, for the summary. */
   orgName: string;
   now: number;
+  /** Told when the archive cannot be finished (a sealed file damaged, the person erased meanwhile): the stream errors. */
+  onFailure?: (err: Error) => void;
 }
 
 const PAGE_ROWS = 200;
@@ -50,7 +52,7 @@ export function exportFileName(now: number, timeZone: string): string {
 export function exportClientData(deps: ExportDeps, personId: string, options: ExportOptions): ReadableStream<Uint8Array> | null {
   const person = getPerson(deps, personId);
   if (!person || person.erased) return null;
-  return zipStream((zip) => writeArchive(deps, zip, person, options));
+  return zipStream((zip) => writeArchive(deps, zip, person, options), options.onFailure);
 }
 
 type Person = NonNullable<ReturnType<typeof getPerson>>;
@@ -280,7 +282,7 @@ class StoredFile implements ZipInputFile {
  * A ZIP as a byte stream pulled by the reader: each pull runs the writer until it has produced some bytes (or
  * finished). Nothing is read ahead of the reader, and a reader that goes away stops the writer.
  */
-function zipStream(write: (zip: ZipWriter) => Generator<void>): ReadableStream<Uint8Array> {
+function zipStream(write: (zip: ZipWriter) => Generator<void>, onFailure?: (err: Error) => void): ReadableStream<Uint8Array> {
   const ready: Uint8Array[] = [];
   let failed: Error | null = null;
   let finished = false;
@@ -326,6 +328,8 @@ function zipStream(write: (zip: ZipWriter) => Generator<void>): ReadableStream<U
           }
         }
         if (failed) {
+          onFailure?.(failed);
+          // The reader sees a broken download, never a short archive that looks complete.
           controller.error(failed);
           return;
         }
