@@ -16,7 +16,7 @@ const NOW = Date.parse("2026-12-03T09:00:00Z"); // a Thursday; 12:00 in Moscow, 
 
 type Row = { id: string; kind: string; law: string; channel: string; received_at: number; due_at: number; status: string; note: Buffer | null; outcome: Buffer | null };
 const rowsOf = (personId: string) => inst.db.$client.query("SELECT * FROM privacy_requests WHERE person_id = ? ORDER BY received_at").all(personId) as Row[];
-const auditOf = (action: string) => inst.db.$client.query("SELECT actor, target, details FROM audit_log WHERE action = ? ORDER BY id").all(action) as { actor: string; target: string; details: string }[];
+const auditOf = (action: string) => inst.db.$client.query("SELECT actor, target, details FROM audit_log WHERE action = ? ORDER BY id").all(action) as { actor: string; target: string | null; details: string }[];
 const day = (offset: number) => Temporal.Instant.fromEpochMilliseconds(NOW).toZonedDateTimeISO("Europe/Moscow").toPlainDate().add({ days: offset }).toString();
 
 beforeAll(async () => {
@@ -69,6 +69,27 @@ describe("data-subject requests", () => {
     // In Russian.
     const ru = await (await as.get("/account/privacy", { "accept-language": "ru" })).text();
     expect(ru).toContain("Исправить мои данные · Открыто · ответ до 3 января 2027");
+  });
+
+  test("an admin sets the law for new requests: a client's own request then gets 152-FZ's ten working days", async () => {
+    const as = signedInClient(inst, admin);
+    expect((await signedInClient(inst, staff).post("/admin/privacy/requests/law", { defaultLaw: "152-fz" })).status).toBe(403);
+    expect((await as.post("/admin/privacy/requests/law", { defaultLaw: "hipaa" })).status).toBe(422);
+    const r = await as.post("/admin/privacy/requests/law", { defaultLaw: "152-fz" });
+    expect(r.status).toBe(303);
+    expect(await (await as.follow(r)).text()).toContain("Saved: new requests follow this law.");
+    expect(auditOf("privacy-request.default-law").at(-1)).toEqual({ actor: admin.personId, target: null, details: JSON.stringify({ law: "152-fz" }) });
+    try {
+      const { client } = await clientWith();
+      const filed = await signedInClient(inst, client).post("/account/privacy/requests", { kind: "objection" });
+      expect(filed.status).toBe(303);
+      const row = rowsOf(client.personId)[0]!;
+      expect(row.law).toBe("152-fz");
+      // Ten working days from Thursday 3 December: Thursday 17 December.
+      expect(await (await signedInClient(inst, client).follow(filed)).text()).toContain("We will answer by December 17, 2026.");
+    } finally {
+      await as.post("/admin/privacy/requests/law", { defaultLaw: "gdpr" });
+    }
   });
 
   test("staff record a request received by letter; bad input is refused with the field's message", async () => {

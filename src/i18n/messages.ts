@@ -921,6 +921,10 @@ export const en = {
       noSuchClient: "There is no client with this email address.",
       erasedRefused: "This client is erased: nothing of theirs can be read or exported any more.",
       homeOpen: (n: number) => `${n} open privacy ${n === 1 ? "request" : "requests"}`,
+      defaultLawTitle: "The law for new requests",
+      defaultLawLabel: "Deadlines of requests clients file themselves follow",
+      defaultLawSave: "Save",
+      defaultLawSaved: "Saved: new requests follow this law.",
     },
   },
 };
@@ -1856,6 +1860,10 @@ export const ru: Messages = {
       noSuchClient: "Клиента с таким email нет.",
       erasedRefused: "Данные этого клиента удалены: ничего из них нельзя прочитать или выгрузить.",
       homeOpen: (n: number) => `Открытых обращений о данных: ${n}`,
+      defaultLawTitle: "Закон для новых обращений",
+      defaultLawLabel: "Сроки обращений, которые клиенты подают сами, считаются по",
+      defaultLawSave: "Сохранить",
+      defaultLawSaved: "Сохранено: новые обращения считаются по этому закону.",
     },
   },
 };

@@ -11,8 +11,8 @@ import { pageContext } from "../http/page.ts";
 import { findPersonByEmail, readingOf } from "../people/people.ts";
 import { getOrgIdentity } from "../settings/settings.ts";
 import { downloadResponse } from "./export-download.ts";
-import { closeRequest, defaultLaw, fileRequest, getRequest, listClosedRequests, listOpenRequests, orgTimeZone } from "./requests.ts";
-import { closeRequestSchema, staffRequestSchema } from "./requests.schema.ts";
+import { closeRequest, defaultLaw, fileRequest, getRequest, listClosedRequests, listOpenRequests, orgTimeZone, setDefaultLaw } from "./requests.ts";
+import { closeRequestSchema, defaultLawSchema, staffRequestSchema } from "./requests.schema.ts";
 import { type QueueForm, RequestQueuePage } from "./views/requests-queue-page.tsx";
 
 const office: Access = { who: "roles", roles: ["admin", "staff"] };
@@ -43,7 +43,15 @@ export function requestQueueRoutes(deps: AccountDeps): Hono<AppEnv> {
   app.get("/", allow(office), (c) => {
     const t = c.get("t").dataRights.queue;
     const done = c.req.query("done");
-    return render(c, 200, { notice: done === "recorded" ? t.recorded : done === "closed" ? t.closedNotice : undefined });
+    return render(c, 200, { notice: done === "recorded" ? t.recorded : done === "closed" ? t.closedNotice : done === "law" ? t.defaultLawSaved : undefined });
+  });
+
+  // The organisation's law for new requests: which deadline a client's own request gets.
+  app.post("/law", allow(adminOnly), async (c) => {
+    const parsed = defaultLawSchema.safeParse(await readForm(c));
+    if (!parsed.success) return render(c, 422, { message: c.get("t").form.invalid });
+    setDefaultLaw(deps, parsed.data.defaultLaw, c.get("viewer")!.personId, c.get("now"));
+    return c.redirect("/admin/privacy/requests?done=law", 303);
   });
 
   app.post("/", allow(office), async (c) => {

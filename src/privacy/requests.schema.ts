@@ -26,3 +26,5 @@ export const closeRequestSchema = z.object({
   status: z.enum(["done", "refused"], { error: problem("invalid") }),
   outcome: z.string().trim().max(2000, problem("tooLong")).default(""),
 });
+
+export const defaultLawSchema = z.object({ defaultLaw: z.enum(LAWS, { error: problem("invalid") }) });

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, ne } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
-import { privacyRequests } from "../db/schema.ts";
+import { meta, privacyRequests } from "../db/schema.ts";
 
 export type RequestRow = typeof privacyRequests.$inferSelect;
 
@@ -34,4 +34,14 @@ export function countOpenRequestRows(db: Queryable): number {
 /** Closes an open request; false when it was not open (closed meanwhile by someone else). */
 export function closeRequestRow(db: Queryable, id: string, set: Pick<RequestRow, "status" | "outcome" | "closedAt" | "closedBy">): boolean {
   return db.update(privacyRequests).set(set).where(and(eq(privacyRequests.id, id), eq(privacyRequests.status, "open"))).returning({ id: privacyRequests.id }).all().length === 1;
+}
+
+const DEFAULT_LAW_KEY = "privacy.defaultLaw";
+
+export function readDefaultLaw(db: Queryable): string | null {
+  return db.select({ value: meta.value }).from(meta).where(eq(meta.key, DEFAULT_LAW_KEY)).get()?.value ?? null;
+}
+
+export function writeDefaultLaw(db: Queryable, law: string): void {
+  db.insert(meta).values({ key: DEFAULT_LAW_KEY, value: law }).onConflictDoUpdate({ target: meta.key, set: { value: law } }).run();
 }

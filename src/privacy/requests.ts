@@ -12,7 +12,7 @@ import type { Queryable } from "../db/client.ts";
 import { getPerson } from "../people/people.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
-import { dueAt, type Law, urgency, type Urgency } from "./requests-deadline.ts";
+import { dueAt, type Law, LAWS, urgency, type Urgency } from "./requests-deadline.ts";
 import * as store from "./requests.store.ts";
 
 export const REQUEST_KINDS = ["access", "rectification", "erasure", "restriction", "objection", "portability"] as const;
@@ -62,9 +62,24 @@ export function orgTimeZone(db: Queryable): string {
   return getSettings(db)?.timeZone ?? "UTC";
 }
 
-/** The law a request falls under unless the form says otherwise: 152-FZ for an organisation working in Russian. */
+/**
+ * The law a request falls under unless the staff form says otherwise (a client's own request always takes it): the
+ * organisation's choice, else 152-FZ for an organisation working in Russian and GDPR for one working in English.
+ */
 export function defaultLaw(db: Queryable): Law {
+  const chosen = store.readDefaultLaw(db);
+  if (chosen && (LAWS as readonly string[]).includes(chosen)) return chosen as Law;
   return getSettings(db)?.language === "ru" ? "152-fz" : "gdpr";
+}
+
+export function setDefaultLaw(deps: RequestDeps, law: Law, actor: string, now: number): void {
+  deps.db.transaction(
+    (tx) => {
+      store.writeDefaultLaw(tx, law);
+      recordAudit(tx, deps.vault, { actor, action: "privacy-request.default-law", details: { law }, at: now });
+    },
+    { behavior: "immediate" },
+  );
 }
 
 /**

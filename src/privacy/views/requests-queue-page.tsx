@@ -108,6 +108,17 @@ export function RequestQueuePage(p: {
           <button type="submit">{q.recordSubmit}</button>
         </form>
       </section>
+      {p.isAdmin ? (
+        <section aria-labelledby="law-title">
+          <h2 id="law-title">{q.defaultLawTitle}</h2>
+          <form method="post" action="/admin/privacy/requests/law">
+            <Select name="defaultLaw" label={q.defaultLawLabel} value={p.defaultLaw} options={LAWS.map((l) => [l, d.laws[l]] as const)} />
+            <button type="submit" class="secondary">
+              {q.defaultLawSave}
+            </button>
+          </form>
+        </section>
+      ) : null}
       {p.closed.length > 0 ? (
         <section aria-labelledby="closed-title">
           <h2 id="closed-title">{q.closedTitle}</h2>
