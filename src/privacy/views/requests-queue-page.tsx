@@ -73,25 +73,28 @@ export function RequestQueuePage(p: {
                 </form>
               ) : null}
             </div>
-            <form method="post" action={`/admin/privacy/requests/${r.id}/close`} novalidate>
-              {p.closeError?.id === r.id ? (
-                <p role="alert" class="kb-alert">
-                  {p.closeError.message}
-                </p>
-              ) : null}
-              <fieldset>
-                <legend>{q.outcomeLabel}</legend>
-                <label>
-                  <input type="radio" name="status" value="done" checked /> {q.done}
-                </label>
-                <label>
-                  <input type="radio" name="status" value="refused" /> {q.refused}
-                </label>
-              </fieldset>
-              <label for={`outcome-${r.id}`}>{q.reasonLabel}</label>
-              <textarea id={`outcome-${r.id}`} name="outcome" rows={2} maxlength={2000} />
-              <button type="submit">{q.close}</button>
-            </form>
+            <details open={p.closeError?.id === r.id}>
+              <summary>{q.closeOpen}</summary>
+              <form method="post" action={`/admin/privacy/requests/${r.id}/close`} novalidate>
+                {p.closeError?.id === r.id ? (
+                  <p role="alert" class="kb-alert">
+                    {p.closeError.message}
+                  </p>
+                ) : null}
+                <fieldset>
+                  <legend>{q.outcomeLabel}</legend>
+                  <label>
+                    <input type="radio" name="status" value="done" checked /> {q.done}
+                  </label>
+                  <label>
+                    <input type="radio" name="status" value="refused" /> {q.refused}
+                  </label>
+                </fieldset>
+                <label for={`outcome-${r.id}`}>{q.reasonLabel}</label>
+                <textarea id={`outcome-${r.id}`} name="outcome" rows={2} maxlength={2000} />
+                <button type="submit">{q.close}</button>
+              </form>
+            </details>
           </article>
         );
       })}
