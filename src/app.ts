@@ -15,6 +15,8 @@ import { peopleRoutes } from "./admin/people.routes.tsx";
 import { erasureRoutes } from "./privacy/erasure.routes.tsx";
 import { holdsRoutes } from "./retention/holds.routes.tsx";
 import { retentionRoutes } from "./retention/retention.routes.tsx";
+import { accountPrivacyRoutes } from "./privacy/requests-account.routes.tsx";
+import { requestQueueRoutes } from "./privacy/requests-queue.routes.tsx";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { callAppointment } from "./booking/after-call.ts";
 import { appointmentRoutes } from "./booking/appointments.routes.tsx";
@@ -145,6 +147,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/setup", setupRoutes(deps, setupGate)); // first run only
   app.route("/", signInRoutes(deps)); //              /signin /signout /link /welcome /reset-password
   app.route("/register", registrationRoutes(deps)); // a client's own account, proven by a code by mail
+  app.route("/account/privacy", accountPrivacyRoutes(deps)); // a client's data download and requests about their data
   app.route("/account", accountRoutes(deps)); //      the viewer's own account
   app.route("/rooms", roomsRoutes(deps, liveRooms)); // consultation rooms and their signalling
   app.route("/rooms", networkCheckRoutes(deps)); //  the waiting room's check of the path to the media server
@@ -168,6 +171,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/admin/people", erasureRoutes(deps));
   app.route("/admin/people", holdsRoutes(deps)); // legal holds on a client, restriction of processing
   app.route("/admin/retention", retentionRoutes(deps)); // retention periods per record type, the daily purge
+  app.route("/admin/privacy/requests", requestQueueRoutes(deps)); // data-subject requests with their legal deadlines
   app.route("/admin/audit", auditRoutes(deps));
   app.route("/admin/alerts", alertsRoutes(deps)); // security alerts from the audit trail
   app.route("/admin/settings", settingsRoutes(deps));

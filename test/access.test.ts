@@ -190,6 +190,21 @@ describe("access matrix", () => {
     for (const r of admin) expect(r.access).toEqual({ who: "roles", roles: ["admin"] });
   });
 
+  test("data-subject requests: a client's own page for clients, the queue for admins and staff, a client's export for admins", () => {
+    const routes = registeredRoutes().filter((r) => r.path.startsWith("/account/privacy") || r.path.startsWith("/admin/privacy"));
+    const rule = (r: RouteEntry) => `${r.method} ${r.path} ${r.access?.who === "roles" ? r.access.roles.join("+") : r.access?.who}`;
+    expect(routes.map(rule).sort()).toEqual([
+      "GET /account/privacy client",
+      "GET /admin/privacy/requests admin+staff",
+      "POST /account/privacy/export client",
+      "POST /account/privacy/requests client",
+      "POST /admin/privacy/requests admin+staff",
+      "POST /admin/privacy/requests/:id/close admin+staff",
+      "POST /admin/privacy/requests/:id/export admin",
+      "POST /admin/privacy/requests/law admin",
+    ]);
+  });
+
   test("another person's resources are not reachable: sessions by handle, people pages for non-admins", async () => {
     const handle = victimHandle();
     const sessionsBefore = listPersonSessions(inst.db, people.victim!.personId).length;

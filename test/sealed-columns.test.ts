@@ -19,6 +19,7 @@ import { createRoom } from "../src/rooms/rooms.ts";
 import { createNote, saveNoteDraft } from "../src/records/notes.ts";
 import { saveIntakeForm, submitIntake } from "../src/intake/intake.ts";
 import { breakGlass } from "../src/records/care.ts";
+import { closeRequest, fileRequest } from "../src/privacy/requests.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { consentToHealthData } from "./support/consent.ts";
@@ -123,6 +124,14 @@ describe("SEALED_COLUMNS", () => {
     const feedToken = createFeed(inst, specialist.personId, inst.clock.now());
     written.set("calendar_feeds.token", [feedToken]);
 
+    const requestNote = canary("privacy_requests.note");
+    const filed = fileRequest(inst, { personId: client.id, kind: "access", law: "gdpr", channel: "account", receivedAt: inst.clock.now(), note: requestNote }, client.id);
+    if (!filed.ok) throw new Error(`request failed: ${filed.reason}`);
+    written.set("privacy_requests.note", [requestNote]);
+    const requestOutcome = canary("privacy_requests.outcome");
+    expect(closeRequest(inst, filed.request.id, { status: "done", text: requestOutcome }, admin.personId, inst.clock.now()).ok).toBe(true);
+    written.set("privacy_requests.outcome", [requestOutcome]);
+
     // Issue 14's sealed columns, written with the vault until their services land (each feature replaces its lines
     // with its own service call).
     const raw = (subject: string, table: string, column: string, rowId: string): string => {
@@ -138,7 +147,6 @@ describe("SEALED_COLUMNS", () => {
     const answer = canary("intake_responses.answers");
     expect(submitIntake(inst, intakeBooked.appointments[0]!.id, { personId: client.id, role: "client" }, { "q.reason": answer }, now).ok).toBe(true);
     written.set("intake_responses.answers", [answer]);
-    inst.db.$client.run("INSERT INTO privacy_requests (id, person_id, kind, law, channel, received_at, due_at, status, created_by, note, outcome) VALUES ('r1', ?, 'access', 'gdpr', 'account', ?, ?, 'open', ?, ?, ?)", [client.id, now, now, client.id, raw(client.id, "privacy_requests", "note", "r1"), raw(client.id, "privacy_requests", "outcome", "r1")]);
     const holdReason = canary("legal_holds.reason");
     written.set("legal_holds.reason", [holdReason]);
     expect(placeHold(inst, client.id, { recordType: "notes", reason: holdReason, until: null }, admin.personId).ok).toBe(true);

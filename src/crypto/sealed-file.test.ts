@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { randomBytes } from "./aead.ts";
-import { CHUNK_BYTES, openFile, sealFile } from "./sealed-file.ts";
+import { CHUNK_BYTES, openFile, openFileChunks, sealFile } from "./sealed-file.ts";
 
 const key = randomBytes(32);
 
@@ -31,5 +31,27 @@ describe("sealed files", () => {
     extended.set(sealed);
     extended.set(sealed.subarray(0, chunkLen), sealed.length);
     expect(openFile(key, "f1", extended)).toBeNull();
+  });
+
+  test("opened chunk by chunk through positioned reads: the same bytes, and the same refusals", () => {
+    const plain = randomBytes(3 * CHUNK_BYTES + 17);
+    const sealed = sealFile(key, "f1", plain);
+    const reads: number[] = [];
+    const reader = (bytes: Uint8Array) => (at: number, length: number) => {
+      reads.push(length);
+      return bytes.slice(at, at + length);
+    };
+    const chunks = [...openFileChunks(key, "f1", sealed.length, reader(sealed))];
+    expect(chunks.map((c) => c.length)).toEqual([CHUNK_BYTES, CHUNK_BYTES, CHUNK_BYTES, 17]);
+    expect(Buffer.concat(chunks)).toEqual(Buffer.from(plain));
+    expect(Math.max(...reads)).toBeLessThanOrEqual(CHUNK_BYTES + 1 + 12 + 16);
+    expect([...openFileChunks(key, "f1", sealFile(key, "f1", new Uint8Array(0)).length, reader(sealFile(key, "f1", new Uint8Array(0))))]).toEqual([new Uint8Array(0)]);
+    expect(() => [...openFileChunks(key, "f2", sealed.length, reader(sealed))]).toThrow();
+    const cut = sealed.subarray(0, sealed.length - 3);
+    expect(() => [...openFileChunks(key, "f1", cut.length, reader(cut))]).toThrow();
+    const chunkLen = 4 + 1 + 12 + CHUNK_BYTES + 16;
+    const whole = sealed.subarray(0, 2 * chunkLen); // cut after two whole chunks: the second says "more"
+    expect(() => [...openFileChunks(key, "f1", whole.length, reader(whole))]).toThrow();
+    expect(() => [...openFileChunks(key, "f1", 0, reader(new Uint8Array(0)))]).toThrow();
   });
 });

@@ -51,3 +51,24 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * The plain chunks of a sealed file of `size` bytes, opened one at a time as they are read through `read(at, length)`
+ * (a positioned read of the file on disk; what it returns is used before the next read, so the reader may reuse one
+ * buffer), so a large file is never whole in memory. Throws when a chunk does not
+ * open, is missing, or the file was cut or extended: the chunks already yielded were genuine, the rest is not.
+ */
+export function* openFileChunks(key: Uint8Array, fileId: string, size: number, read: (at: number, length: number) => Uint8Array): Generator<Uint8Array> {
+  let at = 0;
+  for (let i = 0; at < size || i === 0; i++) {
+    if (at + 4 > size) throw new Error(`file ${fileId} is cut short`);
+    const head = read(at, 4);
+    const length = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
+    if (at + 4 + length > size) throw new Error(`file ${fileId} is cut short`);
+    const body = read(at + 4, length);
+    at += 4 + length;
+    const plain = openBytes(key, body, context(fileId, i, at === size));
+    if (!plain) throw new Error(`chunk ${i} of file ${fileId} does not open`);
+    yield plain;
+  }
+}

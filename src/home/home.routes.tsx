@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import { deleteCookie, getCookie } from "hono/cookie";
 import { countOpenAlerts } from "../anomalies/anomalies.ts";
+import { countOpenRequests } from "../privacy/requests.ts";
 import { listAppointments } from "../booking/appointments.ts";
 import { personZone } from "../people/people.ts";
 import { getService } from "../booking/services.ts";
@@ -47,7 +48,8 @@ export function homeRoutes(deps: Pick<Installation, "db" | "vault" | "clock">): 
         withName: personName(deps, client ? a.specialistId : a.clientId) ?? "—",
       }));
     const openAlerts = viewer.role === "admin" ? countOpenAlerts(deps.db) : 0;
-    return c.html(<HomePage page={pageContext(c)} name={viewer.name} role={viewer.role} upcoming={upcoming} timeZone={zone} openAlerts={openAlerts} />);
+    const openRequests = viewer.role === "admin" || viewer.role === "staff" ? countOpenRequests(deps.db) : 0;
+    return c.html(<HomePage page={pageContext(c)} name={viewer.name} role={viewer.role} upcoming={upcoming} timeZone={zone} openAlerts={openAlerts} openRequests={openRequests} />);
   });
   return app;
 }

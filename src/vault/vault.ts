@@ -11,7 +11,7 @@ import { KEY_BYTES, randomBytes } from "../crypto/aead.ts";
 import { blindIndex } from "../crypto/blind-index.ts";
 import type { MasterKey } from "../crypto/master-key.ts";
 import { fieldContext, openBytes, sealBytes } from "../crypto/seal.ts";
-import { openFile, sealFile } from "../crypto/sealed-file.ts";
+import { openFile, openFileChunks, sealFile } from "../crypto/sealed-file.ts";
 import * as store from "./vault.store.ts";
 
 export const ORG_SUBJECT = "org";
@@ -138,6 +138,15 @@ export class Vault {
     const plain = openFile(this.dataKey(subject), fileId, sealed);
     if (!plain) throw new SealedValueError(`file ${fileId} does not open`);
     return plain;
+  }
+
+  /** A file's plain bytes chunk by chunk, read from disk as they are opened (a data export streams them). */
+  *openFileChunks(subject: string, fileId: string, size: number, read: (at: number, length: number) => Uint8Array): Generator<Uint8Array> {
+    try {
+      yield* openFileChunks(this.dataKey(subject), fileId, size, read);
+    } catch (err) {
+      throw err instanceof SealedValueError ? err : new SealedValueError(`file ${fileId} does not open`, { cause: err });
+    }
   }
 
   blindIndex(column: string, value: string): Uint8Array {

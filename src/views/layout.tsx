@@ -102,19 +102,19 @@ function navLinks(role: Role, t: Messages): [string, string][] {
   const n = t.nav;
   switch (role) {
     case "client":
-      return [["/book", n.book], ["/appointments", n.appointments], ["/account", n.account]];
+      return [["/book", n.book], ["/appointments", n.appointments], ["/account", n.account], ["/account/privacy", t.dataRights.account.link]];
     case "specialist":
       return [["/schedule", n.schedule], ["/clients", t.care.nav], ["/book", n.bookForClient], ["/hours", n.hours], ["/rooms", n.rooms], ["/account", n.account]];
     case "staff":
-      return [["/schedule", n.schedule], ["/book", n.bookForClient], ["/account", n.account]];
+      return [["/schedule", n.schedule], ["/book", n.bookForClient], ["/account", n.account], ["/admin/privacy/requests", t.dataRights.queue.nav]];
     case "admin":
       return [
         ["/schedule", n.schedule], ["/clients", t.care.nav], ["/book", n.bookForClient], ["/admin/services", n.services], ["/hours", n.hours], ["/rooms", n.rooms], ["/account", n.account],
         ["/admin/people", n.people], ["/admin/mail", n.mail], ["/admin/audit", n.audit], ["/admin/alerts", n.alerts], ["/admin/settings", n.settings], ["/admin/consent", n.consent], ["/admin/media", n.media],
-        ["/admin/backups", t.backups.nav],
         ["/admin/accountability", t.accountability.nav],
         ["/admin/break-glass", t.care.reviewTitle], ["/admin/supervisions", t.care.supTitle],
         ["/admin/retention", t.retention.nav],
+        ["/admin/backups", t.backups.nav], ["/admin/privacy/requests", t.dataRights.queue.nav],
       ];
   }
 }

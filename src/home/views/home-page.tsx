@@ -10,7 +10,7 @@ export interface UpcomingItem {
 }
 
 /** The start page: what is next for this person, and where to go. */
-export function HomePage(props: { page: PageContext; name: string; role: Role; upcoming: readonly UpcomingItem[]; timeZone: string; openAlerts?: number }): JSX.Element {
+export function HomePage(props: { page: PageContext; name: string; role: Role; upcoming: readonly UpcomingItem[]; timeZone: string; openAlerts?: number; openRequests?: number }): JSX.Element {
   const { t, locale } = props.page;
   const when = dateTimeFormat(props.page, props.timeZone);
   const client = props.role === "client";
@@ -23,6 +23,11 @@ export function HomePage(props: { page: PageContext; name: string; role: Role; u
       {props.openAlerts ? (
         <p class="kb-alert" data-testid="open-alerts">
           <a href="/admin/alerts">{t.anomalies.homeOpen(props.openAlerts)}</a>
+        </p>
+      ) : null}
+      {props.openRequests ? (
+        <p class="kb-alert" data-testid="open-privacy-requests">
+          <a href="/admin/privacy/requests">{t.dataRights.queue.homeOpen(props.openRequests)}</a>
         </p>
       ) : null}
       <section aria-labelledby="next-title">

@@ -1,0 +1,189 @@
+// Data-subject requests (GDPR art. 15–22, 152-FZ art. 14, 20–21): a client's request for access, rectification,
+// erasure, restriction, objection or portability, filed from their own account or recorded by staff from a mail, a
+// letter, a call or a visit, and handled in a queue with the legal deadline.
+//
+// Protects: the person's right to an answer in time, and the organisation's proof that it answered. Invariants: the
+// deadline is fixed when the request is received (requests-deadline.ts) and never moved; the note and the outcome are
+// sealed under the person's key (erasing them leaves the request's kind, dates and status, the organisation's proof,
+// and makes its words unreadable); filing and closing are audited without the words; a request is closed once.
+import { randomUUID } from "node:crypto";
+import { recordAudit } from "../audit/audit.ts";
+import type { Queryable } from "../db/client.ts";
+import { getPerson } from "../people/people.ts";
+import { getSettings } from "../settings/settings.ts";
+import type { Vault } from "../vault/vault.ts";
+import { dueAt, type Law, LAWS, urgency, type Urgency } from "./requests-deadline.ts";
+import * as store from "./requests.store.ts";
+
+export const REQUEST_KINDS = ["access", "rectification", "erasure", "restriction", "objection", "portability"] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+export const STAFF_CHANNELS = ["email", "letter", "phone", "in-person"] as const;
+export type Channel = "account" | (typeof STAFF_CHANNELS)[number];
+export type RequestStatus = store.RequestRow["status"];
+
+export interface RequestDeps {
+  db: Queryable;
+  vault: Vault;
+}
+
+export interface PrivacyRequest {
+  id: string;
+  personId: string;
+  /** The person's name; null once they are erased. */
+  personName: string | null;
+  kind: RequestKind;
+  law: Law;
+  channel: Channel;
+  receivedAt: number;
+  dueAt: number;
+  status: RequestStatus;
+  /** Null when none was given or the person is erased (their key is gone). */
+  note: string | null;
+  outcome: string | null;
+  createdBy: string;
+  closedAt: number | null;
+  closedBy: string | null;
+}
+
+export interface NewRequest {
+  personId: string;
+  kind: RequestKind;
+  law: Law;
+  channel: Channel;
+  receivedAt: number;
+  note?: string;
+}
+
+export type FileResult = { ok: true; request: PrivacyRequest } | { ok: false; reason: "not-a-client" | "erased" };
+export type CloseResult = { ok: true } | { ok: false; reason: "not-found" | "closed" | "reason-required" };
+
+/** The organisation's clock: deadlines are days on it. */
+export function orgTimeZone(db: Queryable): string {
+  return getSettings(db)?.timeZone ?? "UTC";
+}
+
+/**
+ * The law a request falls under unless the staff form says otherwise (a client's own request always takes it): the
+ * organisation's choice, else 152-FZ for an organisation working in Russian and GDPR for one working in English.
+ */
+export function defaultLaw(db: Queryable): Law {
+  const chosen = store.readDefaultLaw(db);
+  if (chosen && (LAWS as readonly string[]).includes(chosen)) return chosen as Law;
+  return getSettings(db)?.language === "ru" ? "152-fz" : "gdpr";
+}
+
+export function setDefaultLaw(deps: RequestDeps, law: Law, actor: string, now: number): void {
+  deps.db.transaction(
+    (tx) => {
+      store.writeDefaultLaw(tx, law);
+      recordAudit(tx, deps.vault, { actor, action: "privacy-request.default-law", details: { law }, at: now });
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/**
+ * Files a request. The public holidays of 152-FZ's working days are not known to Kabinet yet (no calendar of the
+ * organisation's free days exists): Monday to Friday count, which can make the shown deadline a few days early, never late.
+ */
+export function fileRequest(deps: RequestDeps, input: NewRequest, actor: string): FileResult {
+  const { db, vault } = deps;
+  return db.transaction(
+    (tx): FileResult => {
+      const person = getPerson({ db: tx, vault }, input.personId);
+      if (!person || person.role !== "client") return { ok: false, reason: "not-a-client" };
+      if (person.erased) return { ok: false, reason: "erased" };
+      const id = randomUUID();
+      const note = input.note?.trim() ? Buffer.from(vault.sealField(person.id, "privacy_requests", "note", id, input.note.trim())) : null;
+      const row = {
+        id,
+        personId: person.id,
+        kind: input.kind,
+        law: input.law,
+        channel: input.channel,
+        receivedAt: input.receivedAt,
+        dueAt: dueAt(input.law, input.receivedAt, orgTimeZone(tx)),
+        status: "open" as const,
+        note,
+        outcome: null,
+        createdBy: actor,
+        closedAt: null,
+        closedBy: null,
+      };
+      store.insertRequestRow(tx, row);
+      recordAudit(tx, vault, { actor, action: "privacy-request.create", target: person.id, details: { request: id, kind: input.kind, law: input.law, channel: input.channel }, at: input.receivedAt });
+      return { ok: true, request: open(deps, row, person.name) };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+export function getRequest(deps: RequestDeps, id: string): PrivacyRequest | null {
+  const row = store.getRequestRow(deps.db, id);
+  return row ? open(deps, row) : null;
+}
+
+/** The queue: open requests, the nearest deadline first. */
+export function listOpenRequests(deps: RequestDeps): PrivacyRequest[] {
+  return store.listOpenRequestRows(deps.db).map((r) => open(deps, r));
+}
+
+/** The last closed requests, latest first: what was answered, and how. */
+export function listClosedRequests(deps: RequestDeps, limit = 50): PrivacyRequest[] {
+  return store.listClosedRequestRows(deps.db, limit).map((r) => open(deps, r));
+}
+
+/** A person's own requests, newest first (their account page and their data export). */
+export function listRequestsOf(deps: RequestDeps, personId: string): PrivacyRequest[] {
+  return store.listRequestRowsOf(deps.db, personId).map((r) => open(deps, r));
+}
+
+export function countOpenRequests(db: Queryable): number {
+  return store.countOpenRequestRows(db);
+}
+
+/** Closes an open request as done or refused; a refusal must say why (the person is owed the reason, art. 12(4)). */
+export function closeRequest(deps: RequestDeps, id: string, outcome: { status: "done" | "refused"; text: string }, actor: string, now: number): CloseResult {
+  const { db, vault } = deps;
+  const text = outcome.text.trim();
+  if (outcome.status === "refused" && !text) return { ok: false, reason: "reason-required" };
+  return db.transaction(
+    (tx): CloseResult => {
+      const row = store.getRequestRow(tx, id);
+      if (!row) return { ok: false, reason: "not-found" };
+      if (row.status !== "open") return { ok: false, reason: "closed" };
+      const sealed = text && !vault.isShredded(row.personId) ? Buffer.from(vault.sealField(row.personId, "privacy_requests", "outcome", id, text)) : null;
+      if (!store.closeRequestRow(tx, id, { status: outcome.status, outcome: sealed, closedAt: now, closedBy: actor })) return { ok: false, reason: "closed" };
+      recordAudit(tx, vault, { actor, action: "privacy-request.close", target: row.personId, details: { request: id, kind: row.kind, status: outcome.status, late: now >= row.dueAt }, at: now });
+      return { ok: true };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+export function requestUrgency(r: Pick<PrivacyRequest, "dueAt" | "status">, now: number): Urgency | null {
+  return r.status === "open" ? urgency(r.dueAt, now) : null;
+}
+
+function open(deps: RequestDeps, row: store.RequestRow, knownName?: string): PrivacyRequest {
+  const shredded = deps.vault.isShredded(row.personId);
+  const field = (column: "note" | "outcome", sealed: Uint8Array | null) =>
+    sealed && !shredded ? deps.vault.openField(row.personId, "privacy_requests", column, row.id, sealed) : null;
+  const personName = knownName ?? (shredded ? null : (getPerson(deps, row.personId)?.name ?? null));
+  return {
+    id: row.id,
+    personId: row.personId,
+    personName,
+    kind: row.kind,
+    law: row.law,
+    channel: row.channel,
+    receivedAt: row.receivedAt,
+    dueAt: row.dueAt,
+    status: row.status,
+    note: field("note", row.note),
+    outcome: field("outcome", row.outcome),
+    createdBy: row.createdBy,
+    closedAt: row.closedAt,
+    closedBy: row.closedBy,
+  };
+}

@@ -1,0 +1,140 @@
+import { Field, FormAlert, type FieldErrors, Notice, Select, TextArea } from "../../views/form.tsx";
+import { Layout, type PageContext } from "../../views/layout.tsx";
+import type { Law } from "../requests-deadline.ts";
+import { LAWS } from "../requests-deadline.ts";
+import { type PrivacyRequest, REQUEST_KINDS, requestUrgency, STAFF_CHANNELS } from "../requests.ts";
+import { formatDay, formatDueDay } from "./requests-dates.ts";
+
+export interface QueueForm {
+  email?: string;
+  kind?: string;
+  law?: string;
+  channel?: string;
+  received?: string;
+  note?: string;
+}
+
+/** The queue of open requests (nearest deadline first), the form to record one, and the last closed. */
+export function RequestQueuePage(p: {
+  page: PageContext;
+  timeZone: string;
+  open: readonly PrivacyRequest[];
+  closed: readonly PrivacyRequest[];
+  isAdmin: boolean;
+  defaultLaw: Law;
+  today: string;
+  notice?: string;
+  message?: string;
+  /** Errors of closing one request: its id and the message. */
+  closeError?: { id: string; message: string };
+  form?: QueueForm;
+  errors?: FieldErrors;
+}): JSX.Element {
+  const { t, locale, now } = p.page;
+  const d = t.dataRights;
+  const q = d.queue;
+  const day = (ms: number) => formatDay(locale, p.timeZone, ms);
+  const name = (r: PrivacyRequest) => r.personName ?? q.erasedClient;
+  return (
+    <Layout page={p.page} title={q.title}>
+      <h1>{q.title}</h1>
+      <p class="kb-muted">{q.lead}</p>
+      {p.notice ? <Notice>{p.notice}</Notice> : null}
+      {p.message ? (
+        <p role="alert" class="kb-alert">
+          {p.message}
+        </p>
+      ) : null}
+      {p.open.length === 0 ? <p>{q.empty}</p> : null}
+      {p.open.map((r) => {
+        const urgency = requestUrgency(r, now);
+        return (
+          <article data-request={r.id} data-urgency={urgency ?? undefined}>
+            <header>
+              <strong>{d.kinds[r.kind]}</strong> · {name(r)}
+              <br />
+              {q.due}: {urgency === "overdue" ? <mark><strong>{q.overdue}: {formatDueDay(locale, p.timeZone, r.dueAt)}</strong></mark> : urgency === "soon" ? <mark>{q.soon}: {formatDueDay(locale, p.timeZone, r.dueAt)}</mark> : formatDueDay(locale, p.timeZone, r.dueAt)}
+            </header>
+            <p class="kb-muted">
+              {q.received}: {day(r.receivedAt)} · {q.law}: {d.laws[r.law]} · {q.channel}: {d.channels[r.channel]}
+            </p>
+            {r.note ? (
+              <p>
+                {q.noteLabel}: {r.note}
+              </p>
+            ) : null}
+            <div class="kb-actions">
+              {r.kind === "erasure" && r.personName !== null && p.isAdmin ? <a href={`/admin/people/${r.personId}/erase`}>{q.eraseLink}</a> : null}
+              {p.isAdmin && r.personName !== null ? (
+                <form method="post" action={`/admin/privacy/requests/${r.id}/export`} class="kb-inline">
+                  <button type="submit" class="secondary">
+                    {q.exportButton}
+                  </button>
+                </form>
+              ) : null}
+            </div>
+            <details open={p.closeError?.id === r.id}>
+              <summary>{q.closeOpen}</summary>
+              <form method="post" action={`/admin/privacy/requests/${r.id}/close`} novalidate>
+                {p.closeError?.id === r.id ? (
+                  <p role="alert" class="kb-alert">
+                    {p.closeError.message}
+                  </p>
+                ) : null}
+                <fieldset>
+                  <legend>{q.outcomeLabel}</legend>
+                  <label>
+                    <input type="radio" name="status" value="done" checked /> {q.done}
+                  </label>
+                  <label>
+                    <input type="radio" name="status" value="refused" /> {q.refused}
+                  </label>
+                </fieldset>
+                <label for={`outcome-${r.id}`}>{q.reasonLabel}</label>
+                <textarea id={`outcome-${r.id}`} name="outcome" rows={2} maxlength={2000} />
+                <button type="submit">{q.close}</button>
+              </form>
+            </details>
+          </article>
+        );
+      })}
+      <section aria-labelledby="record-title">
+        <h2 id="record-title">{q.recordTitle}</h2>
+        <FormAlert errors={p.errors} summary={t.form.errorSummary} />
+        <form method="post" action="/admin/privacy/requests" novalidate>
+          <Field name="email" type="email" label={q.clientEmail} value={p.form?.email} error={p.errors?.email} autocomplete="off" required />
+          <Select name="kind" label={q.kind} value={p.form?.kind ?? "access"} error={p.errors?.kind} options={REQUEST_KINDS.map((k) => [k, d.kinds[k]] as const)} />
+          <Select name="law" label={q.law} value={p.form?.law ?? p.defaultLaw} error={p.errors?.law} options={LAWS.map((l) => [l, d.laws[l]] as const)} />
+          <Select name="channel" label={q.channel} value={p.form?.channel ?? "email"} error={p.errors?.channel} options={STAFF_CHANNELS.map((c) => [c, d.channels[c]] as const)} />
+          <Field name="received" type="date" label={q.receivedOn} value={p.form?.received ?? p.today} error={p.errors?.received} required />
+          <TextArea name="note" label={q.noteLabel} value={p.form?.note ?? ""} error={p.errors?.note} />
+          <button type="submit">{q.recordSubmit}</button>
+        </form>
+      </section>
+      {p.isAdmin ? (
+        <section aria-labelledby="law-title">
+          <h2 id="law-title">{q.defaultLawTitle}</h2>
+          <form method="post" action="/admin/privacy/requests/law">
+            <Select name="defaultLaw" label={q.defaultLawLabel} value={p.defaultLaw} options={LAWS.map((l) => [l, d.laws[l]] as const)} />
+            <button type="submit" class="secondary">
+              {q.defaultLawSave}
+            </button>
+          </form>
+        </section>
+      ) : null}
+      {p.closed.length > 0 ? (
+        <section aria-labelledby="closed-title">
+          <h2 id="closed-title">{q.closedTitle}</h2>
+          <ul>
+            {p.closed.map((r) => (
+              <li data-request={r.id}>
+                {day(r.closedAt ?? r.receivedAt)} · {d.kinds[r.kind]} · {name(r)} · {d.status[r.status]}
+                {r.outcome ? <> · {r.outcome}</> : null}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </Layout>
+  );
+}
