@@ -10,6 +10,7 @@ import { passwordKeys, recordFailure } from "../src/accounts/throttle.ts";
 import { startTOTPEnrolment } from "../src/accounts/two-factor.ts";
 import { recordConsent, saveConsentSettings } from "../src/consent/consent.ts";
 import { recordAudit } from "../src/audit/audit.ts";
+import { recordIncident } from "../src/accountability/incidents.ts";
 import { scanAuditForAnomalies } from "../src/anomalies/anomalies.ts";
 import { book, cancelAppointment } from "../src/booking/appointments.ts";
 import { createFeed } from "../src/booking/feeds.ts";
@@ -95,7 +96,7 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   i.db.$client.run("INSERT INTO processing_restrictions VALUES (?, 'legal-hold', ?, ?)", [client.id, now, admin.personId]);
   i.db.$client.run("INSERT INTO supervisions VALUES (?, ?, ?, ?)", [admin.personId, specialist.personId, now, admin.personId]);
   i.db.$client.run("INSERT INTO break_glass_grants (id, staff_id, client_id, reason, created_at, expires_at) VALUES ('g1', ?, ?, ?, ?, ?)", [admin.personId, client.id, seal(client.id, "break_glass_grants", "reason", "g1", "Emergency"), now, now + 3_600_000]);
-  i.db.$client.run("INSERT INTO incidents (id, title, description, affected, affected_count, discovered_at, created_by, created_at) VALUES ('i1', ?, ?, ?, 1, ?, ?, ?)", [seal("org", "incidents", "title", "i1", "Lost laptop"), seal("org", "incidents", "description", "i1", "Left on a train"), seal("org", "incidents", "affected", "i1", "[]"), now, admin.personId, now]);
+  recordIncident(i, { title: "Lost laptop", description: "Left on a train", affectedIds: [client.id], others: "", affectedCount: 1, occurredAt: null, discoveredAt: now }, admin.personId, now);
   i.db.transaction((tx) => recordAudit(tx, i.vault, { actor: "cli", action: "test.fill" }));
   // A break-glass access (scripted: the action arrives with client records) raises a security alert.
   i.db.transaction((tx) => recordAudit(tx, i.vault, { actor: specialist.personId, action: "record.break-glass", target: client.id, at: i.clock.now() }));

@@ -16,6 +16,7 @@ import { postChatMessage } from "../src/rooms/chat.ts";
 import { storeRoomFile } from "../src/rooms/files.ts";
 import { createRoom } from "../src/rooms/rooms.ts";
 import { createNote, saveNoteDraft } from "../src/records/notes.ts";
+import { recordIncident } from "../src/accountability/incidents.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
@@ -132,7 +133,11 @@ describe("SEALED_COLUMNS", () => {
     inst.db.$client.run("INSERT INTO privacy_requests (id, person_id, kind, law, channel, received_at, due_at, status, created_by, note, outcome) VALUES ('r1', ?, 'access', 'gdpr', 'account', ?, ?, 'open', ?, ?, ?)", [client.id, now, now, client.id, raw(client.id, "privacy_requests", "note", "r1"), raw(client.id, "privacy_requests", "outcome", "r1")]);
     inst.db.$client.run("INSERT INTO legal_holds (id, person_id, record_type, reason, created_by, created_at) VALUES ('h1', ?, 'notes', ?, ?, ?)", [client.id, raw("org", "legal_holds", "reason", "h1"), admin.personId, now]);
     inst.db.$client.run("INSERT INTO break_glass_grants (id, staff_id, client_id, reason, created_at, expires_at) VALUES ('g1', ?, ?, ?, ?, ?)", [admin.personId, client.id, raw(client.id, "break_glass_grants", "reason", "g1"), now, now]);
-    inst.db.$client.run("INSERT INTO incidents (id, title, description, affected, affected_count, discovered_at, created_by, created_at) VALUES ('i1', ?, ?, ?, 1, ?, ?, ?)", [raw("org", "incidents", "title", "i1"), raw("org", "incidents", "description", "i1"), raw("org", "incidents", "affected", "i1"), now, admin.personId, now]);
+    const incident = { title: canary("incidents.title"), description: canary("incidents.description"), others: canary("incidents.affected") };
+    recordIncident(inst, { ...incident, affectedIds: [client.id], affectedCount: 41, occurredAt: null, discoveredAt: now }, admin.personId, now);
+    written.set("incidents.title", [incident.title]);
+    written.set("incidents.description", [incident.description]);
+    written.set("incidents.affected", [incident.others]); // beside the affected clients' ids
 
     // Every listed column was written by the steps above, so the search below covers all of them.
     const listed = Object.entries(schema.SEALED_COLUMNS).flatMap(([t, cols]) => cols.map((c) => `${t}.${c}`));
