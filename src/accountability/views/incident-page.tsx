@@ -48,7 +48,7 @@ export function IncidentPage(p: { page: PageContext; incident: Incident; timeZon
       <p>
         {x.closedAt === null ? i.open : i.closed(when.format(x.closedAt))} · {i.discoveredAt(when.format(x.discoveredAt))} · {i.occurredAt(x.occurredAt === null ? i.unknown : when.format(x.occurredAt))}
       </p>
-      {x.description ? <p class="kb-preview">{x.description}</p> : null}
+      {x.description ? <blockquote>{x.description}</blockquote> : null}
       <section aria-labelledby="deadlines-title">
         <h2 id="deadlines-title">{i.deadlines}</h2>
         <ul data-testid="deadlines">
@@ -83,9 +83,16 @@ export function IncidentPage(p: { page: PageContext; incident: Incident; timeZon
             </>
           ))}
         </dl>
-        <form method="post" action={`${base}/notifications`} class="grid">
-          <Select name="kind" label={i.notifyWho} value={p.form?.kind} error={p.errors?.kind} options={NOTIFICATIONS.map((k) => [k, i.notified[k]] as const)} />
-          <DateTimeField name="at" label={i.notifyAt} value={p.form?.at ?? p.nowLocal} error={p.errors?.at} />
+        <h3>{i.notify}</h3>
+        <form method="post" action={`${base}/notifications`}>
+          <div class="grid">
+            <div>
+              <Select name="kind" label={i.notifyWho} value={p.form?.kind} error={p.errors?.kind} options={NOTIFICATIONS.map((k) => [k, i.notified[k]] as const)} />
+            </div>
+            <div>
+              <DateTimeField name="at" label={i.notifyAt} value={p.form?.at ?? p.nowLocal} error={p.errors?.at} />
+            </div>
+          </div>
           <button type="submit">{i.notifySave}</button>
         </form>
       </section>

@@ -11,7 +11,7 @@ export function IncidentsPage(p: { page: PageContext; incidents: readonly Incide
   const when = dateTimeFormat(p.page, p.timeZone);
   return (
     <Layout page={p.page} title={i.title}>
-      <h1>{i.title}</h1>
+      <h1 id="incidents-title">{i.title}</h1>
       <p>{i.lead}</p>
       <p>
         <a href="/admin/accountability/incidents/new" role="button">
@@ -21,7 +21,7 @@ export function IncidentsPage(p: { page: PageContext; incidents: readonly Incide
       {p.incidents.length === 0 ? (
         <p>{i.none}</p>
       ) : (
-        <div class="kb-table">
+        <div class="kb-table" tabindex={0} role="region" aria-labelledby="incidents-title">
           <table>
             <thead>
               <tr>
