@@ -148,3 +148,27 @@ describe("incident register", () => {
     }
   });
 });
+
+describe("odd input", () => {
+  test("impossible, extreme and oversized values never answer 500", async () => {
+    const incidentPath = await recordLaptop([olga]);
+    const times = ["2026-02-30T10:00", "9999-12-31T23:59", "0000-01-01T00:00", "-000001-01-01T00:00", "275760-09-13T00:00", "2026-03-02T25:00", "abc", "%00", "a".repeat(5000)];
+    const counts = ["-1", "1e9", "999999999", "NaN", "0x10", " 3 ", "a".repeat(5000)];
+    const statuses: number[] = [];
+    const c = as(admin);
+    for (const t of times) {
+      statuses.push((await c.post("/admin/accountability/incidents", { title: "X", discovered: t, occurred: t })).status);
+      statuses.push((await c.post(`${incidentPath}/notifications`, { kind: "authority", at: t })).status);
+    }
+    for (const n of counts) statuses.push((await c.post("/admin/accountability/incidents", { title: "X", discovered: "2026-03-02T12:00", count: n })).status);
+    statuses.push((await c.post("/admin/accountability/incidents", { title: "t".repeat(5000), description: "d".repeat(50_000), emails: "x\n".repeat(5000) })).status);
+    for (const day of ["2026-02-30", "99999-01-01", "0000-01-01", "-000001-01-01", "9999-12-31", "abc", "a".repeat(5000)]) {
+      const q = new URLSearchParams({ client: olga.personId, from: day, to: "9999-12-31" });
+      statuses.push((await c.get(`/admin/accountability/reads?${q}`)).status);
+      statuses.push((await c.get(`/admin/accountability/reads/csv?${q}`)).status);
+      statuses.push((await c.post("/admin/accountability/reads", { email: olga.email, from: day, to: day })).status);
+    }
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    expect(statuses.filter((s) => s === 422 || s === 400).length).toBeGreaterThan(20);
+  });
+});

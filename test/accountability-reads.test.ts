@@ -135,7 +135,8 @@ describe("who read a client's data", () => {
       fresh.db.$client.run("DROP TRIGGER audit_log_no_update");
       fresh.db.$client.run("UPDATE audit_log SET actor = 'someone-else' WHERE id = (SELECT max(id) FROM audit_log)");
       const html = await (await signedInClient(fresh, a).get(path)).text();
-      expect(html).toContain("The audit log does NOT verify");
+      const last = (fresh.db.$client.query("SELECT max(id) AS id FROM audit_log").get() as { id: number }).id;
+      expect(html).toContain(`The audit log does NOT verify (at entry ${last - 1}: `);
       expect(html).toContain('class="kb-alert" data-testid="chain-status"');
     } finally {
       fresh.close();

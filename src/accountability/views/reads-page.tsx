@@ -46,7 +46,7 @@ function ReadsReportView(p: { page: PageContext; report: ReadsReport; timeZone: 
     <section aria-labelledby="report-title" data-testid="reads-report">
       <h2 id="report-title">{r.client(report.client.erased ? `${r.erased} (${report.client.id})` : `${report.client.name} · ${report.client.email}`)}</h2>
       <p role="status" class={v.ok ? "kb-notice" : "kb-alert"} data-testid="chain-status">
-        {v.ok ? r.chainOk(v.count) : r.chainBroken(v.reason)}
+        {v.ok ? r.chainOk(v.count) : r.chainBroken(v.reason, v.brokenId)}
       </p>
       <p>
         {r.range(p.form.from, p.form.to)} {report.entries.length === 0 ? r.none : r.count(report.entries.length)}
