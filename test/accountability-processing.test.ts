@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { is } from "drizzle-orm";
 import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
+import { processingDocument } from "../src/accountability/processing-document.ts";
 import { ACTIVITIES, TABLE_USES } from "../src/accountability/processing.ts";
 import * as schema from "../src/db/schema.ts";
 import { en } from "../src/i18n/messages.ts";
@@ -65,6 +66,17 @@ describe("the record in the app", () => {
     expect(html).toContain("AES-256-GCM");
     expect(html).toContain("as set by the organisation");
     expect(html).toContain("<code>services</code>");
+  });
+
+  test("with the organisation's retention periods, the time limits are those periods", () => {
+    const doc = processingDocument(inst, en, { notes: { deleteAfterDays: 9125, keepAtLeastDays: 9125 }, chat: { deleteAfterDays: 365, keepAtLeastDays: null }, files: { deleteAfterDays: null, keepAtLeastDays: null } });
+    const limits = (name: string) => doc.activities.find((a) => a.name === name)!.facts.find(([label]) => label === en.accountability.processing.retentionLabel)![1];
+    expect(limits("Client records")).toContain("Session notes: deleted 9125 days after it was made; kept at least 9125 days after the client's last appointment.");
+    expect(limits("Client records")).toContain("Intake answers: as set by the organisation");
+    expect(limits("Online consultations")).toContain("Chat: deleted 365 days after it was made.");
+    expect(limits("Online consultations")).toContain("Shared files: not purged (no period set).");
+    expect(limits("Security and accountability")).toContain("Audit log: kept whole");
+    expect(limits("Online consultations")).toContain("destroys their key");
   });
 
   test("in Russian", async () => {

@@ -5,7 +5,7 @@ import type { Messages } from "../i18n/messages.ts";
 import { listPeople } from "../people/people.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
-import { processingRecord, tablesWithoutPersonalData } from "./processing.ts";
+import { processingRecord, type RetentionPolicyView, type RetentionType, tablesWithoutPersonalData } from "./processing.ts";
 
 export interface ProcessingSection {
   name: string;
@@ -24,8 +24,11 @@ export interface ProcessingDocument {
   withoutPersonalData: [table: string, why: string][];
 }
 
-/** The record in the reader's words; the administrators (a DPO works as one) are the controller's contacts. */
-export function processingDocument(deps: { db: Queryable; vault: Vault }, t: Messages): ProcessingDocument {
+/**
+ * The record in the reader's words; the administrators (a DPO works as one) are the controller's contacts. With the
+ * organisation's retention policy (src/retention) the time limits are its periods; without, "as set by the organisation".
+ */
+export function processingDocument(deps: { db: Queryable; vault: Vault }, t: Messages, policy?: RetentionPolicyView): ProcessingDocument {
   const p = t.accountability.processing;
   const settings = getSettings(deps.db);
   const admins = listPeople(deps).filter((x) => x.role === "admin" && !x.erased);
@@ -46,7 +49,7 @@ export function processingDocument(deps: { db: Queryable; vault: Vault }, t: Mes
           [p.legalBasis, words.basis],
           [p.subjectsLabel, a.subjects.map((s) => p.subjects[s]).join("; ")],
           [p.categoriesLabel, a.categories.map((c) => p.categories[c]).join("; ")],
-          [p.retentionLabel, a.retention.map((r) => p.retention[r]).join(" ")],
+          [p.retentionLabel, retentionText(t, a.retention, policy)],
           [p.tablesLabel, a.tables.join(", ")],
         ],
       };
@@ -56,6 +59,19 @@ export function processingDocument(deps: { db: Queryable; vault: Vault }, t: Mes
     security: p.security,
     withoutPersonalData: tablesWithoutPersonalData().map(([table, why]) => [table, p.why[why]]),
   };
+}
+
+function retentionText(t: Messages, types: readonly RetentionType[], policy: RetentionPolicyView | undefined): string {
+  const r = t.accountability.processing.retention;
+  const parts = types.map((type) => {
+    if (type === "none") return r.none;
+    const period = policy?.[type];
+    const limit = type === "audit" && policy ? r.auditKept : period ? r.period(period.deleteAfterDays, period.keepAtLeastDays) : r.asSet;
+    return `${r.types[type]}: ${limit}.`;
+  });
+  // Shredding reaches what is sealed under a client's key; the audit log and the consent ledger name ids only.
+  const shredded = types.some((type) => type !== "none" && type !== "audit" && type !== "sessions");
+  return [...parts, ...(shredded ? [r.erasure] : [])].join(" ");
 }
 
 /** Markdown-escapes text typed by people (the organisation's name, an admin's name) so it stays text. */

@@ -27,8 +27,19 @@ export type DataCategory = (typeof DATA_CATEGORIES)[number];
 export const SUBJECTS = ["clients", "staff"] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
-/** The record types the organisation sets retention for (issue 14, item 6), per activity. */
-export type RetentionType = "sessions" | "mail" | "chat" | "files" | "notes" | "audit" | "none";
+/**
+ * The record types the organisation sets retention for (issue 14, item 6: src/retention's RECORD_TYPES), per
+ * activity; "none": kept as long as the person's data, erased with them.
+ */
+export const RETENTION_TYPES = ["chat", "files", "notes", "intake", "jobs", "sessions", "audit"] as const;
+export type RetentionType = (typeof RETENTION_TYPES)[number] | "none";
+
+/** A record type's periods in days, as src/retention's getRetentionPolicy gives them; null: not set. */
+export interface RetentionPeriod {
+  deleteAfterDays: number | null;
+  keepAtLeastDays: number | null;
+}
+export type RetentionPolicyView = Partial<Record<RetentionType, RetentionPeriod>>;
 
 export interface ActivityFacts {
   subjects: readonly Subject[];
@@ -37,9 +48,9 @@ export interface ActivityFacts {
 
 export const ACTIVITY_FACTS: Readonly<Record<Activity, ActivityFacts>> = {
   accounts: { subjects: ["clients", "staff"], retention: ["sessions"] },
-  booking: { subjects: ["clients", "staff"], retention: ["mail"] },
+  booking: { subjects: ["clients", "staff"], retention: ["jobs"] },
   consultations: { subjects: ["clients", "staff"], retention: ["chat", "files"] },
-  records: { subjects: ["clients", "staff"], retention: ["notes"] },
+  records: { subjects: ["clients", "staff"], retention: ["notes", "intake"] },
   consent: { subjects: ["clients", "staff"], retention: ["none"] },
   privacy: { subjects: ["clients"], retention: ["none"] },
   security: { subjects: ["clients", "staff"], retention: ["audit"] },
