@@ -116,7 +116,7 @@ describe("who read a client's data", () => {
     expect(r.headers.get("content-disposition")).not.toContain("Olga");
     const text = await r.text();
     const lines = text.replace(/^\uFEFF/, "").trimEnd().split("\r\n");
-    expect(lines[0]).toBe("When,Time zone,Reader id,Reader,Role,Action,What,Break-glass,Reference,Audit entry");
+    expect(lines[0]).toBe("When,Time zone,Reader id,Reader,Role (today),Action,What,Break-glass,Reference,Audit entry");
     expect(lines).toHaveLength(5);
     expect(text).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
     expect(text).not.toMatch(/(^|,)=HYPERLINK/m);
