@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { CLIENT_READ_ACTIONS, NOT_ONE_CLIENT_READS } from "../src/accountability/read-actions.ts";
 import { RECORD_READ_ACTIONS } from "../src/anomalies/rules.ts";
 import { recordAudit } from "../src/audit/audit.ts";
-import { book } from "../src/booking/appointments.ts";
+import { appointmentRoom, book } from "../src/booking/appointments.ts";
+import { readRoomFile, storeRoomFile } from "../src/rooms/files.ts";
 import { eraseClient } from "../src/privacy/erasure.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
@@ -49,6 +50,13 @@ beforeAll(async () => {
   expect((await signedInClient(inst, admin).get(`/admin/people/${client.personId}`)).status).toBe(200); // person.view
   expect((await signedInClient(inst, staff).get(`/appointments/${appointmentId}`)).status).toBe(200); // appointment.view by staff
   expect((await signedInClient(inst, admin).get(`/admin/people/${other.personId}`)).status).toBe(200); // about someone else
+  // A file shared in the appointment's room, downloaded by the specialist: logged under the room's id.
+  const opened = appointmentRoom(inst, appointmentId, { personId: specialist.personId, role: "specialist" }, booked.appointments[0]!.start);
+  if (!opened.ok) throw new Error(`room failed: ${opened.reason}`);
+  const files = { ...inst, filesDir: join(inst.config.dataDir, "files"), maxBytes: 1024, roomQuotaBytes: 1 << 20 };
+  const stored = await storeRoomFile(files, opened.roomId, client.personId, "diary.txt", new TextEncoder().encode("my diary"));
+  if (!stored.ok) throw new Error("upload failed");
+  expect(await readRoomFile(files, opened.roomId, stored.file.id, specialist.personId)).not.toBeNull(); // file.download
   // A break-glass access (scripted: the action arrives with client records) and a reading long before the range.
   inst.db.transaction((tx) => recordAudit(tx, inst.vault, { actor: staff.personId, action: "record.break-glass", target: client.personId, details: { grant: "g1" }, at: inst.clock.now() }));
   inst.db.transaction((tx) => recordAudit(tx, inst.vault, { actor: specialist.personId, action: "note.view", target: client.personId, details: { note: "old" }, at: Date.parse("2020-01-01T00:00:00Z") }));
@@ -64,7 +72,8 @@ describe("who read a client's data", () => {
     const report = html.slice(html.indexOf('data-testid="reads-report"'));
     expect(report).toContain("Olga Reads");
     const rows = [...report.matchAll(/<tr data-testid="(read|break-glass)">([\s\S]*?)<\/tr>/g)].map((m) => ({ kind: m[1], text: m[2]!.replace(/<[^>]+>/g, " ") }));
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(5);
+    expect(rows.filter((x) => x.text.includes("Sergei Specialist") && x.text.includes("Downloaded a file shared in a consultation"))).toHaveLength(1);
     expect(rows.filter((x) => x.text.includes("Sergei Specialist") && x.text.includes("Specialist") && x.text.includes("Opened a session note"))).toHaveLength(1);
     expect(rows.filter((x) => x.text.includes("Ada Admin") && x.text.includes("Administrator") && x.text.includes("Opened the person&#39;s page"))).toHaveLength(1);
     expect(rows.filter((x) => x.text.includes("Staff") && x.text.includes("Opened an appointment"))).toHaveLength(1);
@@ -81,7 +90,7 @@ describe("who read a client's data", () => {
     const audited = auditOf("report.access");
     expect(audited).toHaveLength(before + 1);
     expect(audited.at(-1)).toMatchObject({ actor: admin.personId, target: client.personId });
-    expect(JSON.parse(audited.at(-1)!.details)).toMatchObject({ report: "reads", entries: 4, format: "page" });
+    expect(JSON.parse(audited.at(-1)!.details)).toMatchObject({ report: "reads", entries: 5, format: "page" });
   });
 
   test("the client is found by email, and the address never enters the URL", async () => {
@@ -116,12 +125,12 @@ describe("who read a client's data", () => {
     expect(r.headers.get("content-disposition")).not.toContain("Olga");
     const text = await r.text();
     const lines = text.replace(/^\uFEFF/, "").trimEnd().split("\r\n");
-    expect(lines[0]).toBe("When,Time zone,Reader id,Reader,Role,Action,What,Break-glass,Reference,Audit entry");
-    expect(lines).toHaveLength(5);
+    expect(lines[0]).toBe("When,Time zone,Reader id,Reader,Role (today),Action,What,Break-glass,Reference,Audit entry");
+    expect(lines).toHaveLength(6);
     expect(text).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
     expect(text).not.toMatch(/(^|,)=HYPERLINK/m);
     expect(lines.filter((l) => l.includes("record.break-glass") && l.includes(",yes,"))).toHaveLength(1);
-    expect(JSON.parse(auditOf("report.access").at(-1)!.details)).toMatchObject({ format: "csv", entries: 4 });
+    expect(JSON.parse(auditOf("report.access").at(-1)!.details)).toMatchObject({ format: "csv", entries: 5 });
   });
 
   test("the report says so when the audit log does not verify", async () => {
@@ -135,7 +144,8 @@ describe("who read a client's data", () => {
       fresh.db.$client.run("DROP TRIGGER audit_log_no_update");
       fresh.db.$client.run("UPDATE audit_log SET actor = 'someone-else' WHERE id = (SELECT max(id) FROM audit_log)");
       const html = await (await signedInClient(fresh, a).get(path)).text();
-      expect(html).toContain("The audit log does NOT verify");
+      const last = (fresh.db.$client.query("SELECT max(id) AS id FROM audit_log").get() as { id: number }).id;
+      expect(html).toContain(`The audit log does NOT verify (at entry ${last - 1}: `);
       expect(html).toContain('class="kb-alert" data-testid="chain-status"');
     } finally {
       fresh.close();

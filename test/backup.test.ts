@@ -12,6 +12,7 @@ import { startTOTPEnrolment } from "../src/accounts/two-factor.ts";
 import { saveConsentText } from "../src/consent/consent.ts";
 import { giveConsent } from "../src/consent/ledger.ts";
 import { recordAudit } from "../src/audit/audit.ts";
+import { recordIncident } from "../src/accountability/incidents.ts";
 import { scanAuditForAnomalies } from "../src/anomalies/anomalies.ts";
 import { book, cancelAppointment } from "../src/booking/appointments.ts";
 import { createFeed } from "../src/booking/feeds.ts";
@@ -87,15 +88,10 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   saveConsentText(i.db, i.vault, "processing", { required: true, textEn: "I agree to the processing of my data.", textRu: "Я согласен на обработку моих данных." }, admin.personId, i.clock.now());
   saveConsentText(i.db, i.vault, "health-data", { textEn: "Health data", textRu: "Данные о здоровье" }, admin.personId, i.clock.now());
   i.db.transaction((tx) => giveConsent(tx, i.vault, { personId: client.id, purpose: "health-data", method: "account", recordedBy: client.id }, i.clock.now()));
-  // The old consent tables, until the lead drops them (nothing writes them any more).
-  i.db.$client.run("INSERT INTO consent_texts (version, text, created_at) VALUES (1, 'I agree to the processing of my data.', ?)", [i.clock.now()]);
-  i.db.$client.run("INSERT INTO consents (person_id, version, accepted_at) VALUES (?, 1, ?)", [client.id, i.clock.now()]);
   i.db.transaction((tx) => sendEmailCode(i, tx, client.id, "sign-in", i.clock.now()));
   recordFailure(i.db, passwordKeys("someone", "192.0.2.1", null), i.clock.now());
   expect(fileRequest(i, { personId: client.id, kind: "access", law: "gdpr", channel: "account", receivedAt: i.clock.now(), note: "A copy of my data" }, client.id).ok).toBe(true);
-  // Issue 14's tables, written with the vault until their services land (each feature replaces its line with its service).
   const now = i.clock.now();
-  const seal = (subject: string, table: string, column: string, rowId: string, value: string) => Buffer.from(i.vault.sealField(subject, table, column, rowId, value));
   saveIntakeForm(i, service.id, { active: true, fields: [{ id: "reason", kind: "short-text", label: { en: "What brings you here?", ru: "Что вас привело?" }, options: [], required: true }] }, admin.personId, now);
   const intakeBooked = book(i, { serviceId: service.id, specialistId: specialist.personId, start: at(dayAhead(5), "10:00"), clientId: client.id, actor }, now);
   if (!intakeBooked.ok) throw new Error(`booking failed: ${intakeBooked.reason}`);
@@ -106,7 +102,7 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   // A break-glass access by the admin (outside the client's care until the supervision below) raises a security alert at once.
   expect(breakGlass(i, { personId: admin.personId, role: "admin" }, client.id, "Emergency: the treating specialist is away", now).ok).toBe(true);
   expect(addSupervision(i, admin.personId, admin.personId, specialist.personId, now)).toBe("ok");
-  i.db.$client.run("INSERT INTO incidents (id, title, description, affected, affected_count, discovered_at, created_by, created_at) VALUES ('i1', ?, ?, ?, 1, ?, ?, ?)", [seal("org", "incidents", "title", "i1", "Lost laptop"), seal("org", "incidents", "description", "i1", "Left on a train"), seal("org", "incidents", "affected", "i1", "[]"), now, admin.personId, now]);
+  recordIncident(i, { title: "Lost laptop", description: "Left on a train", affectedIds: [client.id], others: "", affectedCount: 1, occurredAt: null, discoveredAt: now }, admin.personId, now);
   i.db.transaction((tx) => recordAudit(tx, i.vault, { actor: "cli", action: "test.fill" }));
   // The break-glass alert is there already; the scan may add an off-hours one (by the time of day the test runs).
   scanAuditForAnomalies(i, { sliceMs: Infinity });

@@ -2,11 +2,14 @@
 // tick for "processing", and the acceptance kept in the ledger (method "registration"), audited and shown on the
 // person's account page.
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { migrate, openDatabase } from "../src/db/client.ts";
+import { embeddedMigrations } from "../src/db/migrations.macro.ts";
 import { dateTimeFormat } from "../src/i18n/format.ts";
 import { jobWorker } from "../src/worker.ts";
 import { setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { TestClient } from "./support/client.ts";
-import { makeInstallation, type TestInstallation } from "./support/installation.ts";
+import { makeInstallation, type TestInstallation, tempDir } from "./support/installation.ts";
 import { type SmtpServer, startSmtp } from "./support/smtp.ts";
 /** An English reader on their language's clock, for the times the tests expect. */
 const EN = { locale: "en" as const, hourCycle: null };
@@ -84,8 +87,6 @@ test("per purpose the admin writes the text in both languages; a changed text is
   ]);
   // The switch is the processing form's alone: saving another purpose leaves it as it was.
   expect(await (await a.get("/admin/consent")).text()).toMatch(/name="required" value="on" role="switch" checked/);
-  // Nothing is written to the old tables any more.
-  expect(inst.db.$client.query("SELECT count(*) AS n FROM consent_texts").get()).toEqual({ n: 0 });
 });
 
 test("registration asks for the current text; the box is required; the accepted version is kept with its time and shown on the account page", async () => {
@@ -146,4 +147,31 @@ test("without the requirement, registration shows no box even when a text exists
   const form = await (await new TestClient(inst.app, ORIGIN).get("/register")).text();
   expect(form).not.toContain('name="consent"');
   expect((await new TestClient(inst.app, ORIGIN).post("/register", { name: "Ivan", email: "ivan@example.org" })).status).toBe(200);
+});
+
+test("an installation from before the ledger keeps its consents: texts and acceptances move into the ledger as consents to processing", () => {
+  // A database as Kabinet left it before migration 0015, with a consent text and an acceptance in the old tables.
+  const path = join(tempDir(), "old.db");
+  const db = openDatabase(path);
+  const all = embeddedMigrations();
+  const before = all.findIndex((m) => m.tag.startsWith("0015_"));
+  db.$client.run("CREATE TABLE __drizzle_migrations (id INTEGER PRIMARY KEY, hash TEXT NOT NULL, created_at NUMERIC)");
+  for (const m of all.slice(0, before)) {
+    for (const statement of m.statements) db.$client.run(statement);
+    db.$client.run("INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)", [m.hash, m.when]);
+  }
+  db.$client.run("INSERT INTO people (id, role, email_index, email, name, created_at) VALUES ('p1', 'client', x'01', x'02', x'03', 1)");
+  db.$client.run("INSERT INTO consent_texts (version, text, created_at) VALUES (1, 'I agree.', 1000), (2, 'I agree, v2.', 2000)");
+  db.$client.run("INSERT INTO consents (person_id, version, accepted_at) VALUES ('p1', 1, 1500), ('p1', 2, 2500)");
+  expect(migrate(db)).toBe(all.length - before);
+  expect(db.$client.query("SELECT purpose, version, text_en AS en, text_ru AS ru, created_at AS at FROM consent_documents ORDER BY version").all()).toEqual([
+    { purpose: "processing", version: 1, en: "I agree.", ru: "I agree.", at: 1000 },
+    { purpose: "processing", version: 2, en: "I agree, v2.", ru: "I agree, v2.", at: 2000 },
+  ]);
+  expect(db.$client.query("SELECT person_id AS p, purpose, version, action, method, at FROM consent_ledger ORDER BY id").all()).toEqual([
+    { p: "p1", purpose: "processing", version: 1, action: "given", method: "registration", at: 1500 },
+    { p: "p1", purpose: "processing", version: 2, action: "given", method: "registration", at: 2500 },
+  ]);
+  expect(db.$client.query("SELECT name FROM sqlite_master WHERE name IN ('consents', 'consent_texts')").all()).toEqual([]);
+  db.$client.close();
 });

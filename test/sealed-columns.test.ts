@@ -20,6 +20,7 @@ import { createNote, saveNoteDraft } from "../src/records/notes.ts";
 import { saveIntakeForm, submitIntake } from "../src/intake/intake.ts";
 import { breakGlass } from "../src/records/care.ts";
 import { closeRequest, fileRequest } from "../src/privacy/requests.ts";
+import { recordIncident } from "../src/accountability/incidents.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { consentToHealthData } from "./support/consent.ts";
@@ -132,13 +133,6 @@ describe("SEALED_COLUMNS", () => {
     expect(closeRequest(inst, filed.request.id, { status: "done", text: requestOutcome }, admin.personId, inst.clock.now()).ok).toBe(true);
     written.set("privacy_requests.outcome", [requestOutcome]);
 
-    // Issue 14's sealed columns, written with the vault until their services land (each feature replaces its lines
-    // with its own service call).
-    const raw = (subject: string, table: string, column: string, rowId: string): string => {
-      const value = canary(`${table}.${column}`);
-      written.set(`${table}.${column}`, [value]);
-      return Buffer.from(inst.vault.sealField(subject, table, column, rowId, value)) as unknown as string;
-    };
     const now = inst.clock.now();
     saveIntakeForm(inst, service.id, { active: true, fields: [{ id: "reason", kind: "short-text", label: { en: "What brings you here?", ru: "Что вас привело?" }, options: [], required: true }] }, admin.personId, now);
     consentToHealthData(inst, client.id);
@@ -153,7 +147,11 @@ describe("SEALED_COLUMNS", () => {
     const grantReason = canary("break_glass_grants.reason");
     expect(breakGlass(inst, { personId: admin.personId, role: "admin" }, client.id, grantReason, now).ok).toBe(true);
     written.set("break_glass_grants.reason", [grantReason]);
-    inst.db.$client.run("INSERT INTO incidents (id, title, description, affected, affected_count, discovered_at, created_by, created_at) VALUES ('i1', ?, ?, ?, 1, ?, ?, ?)", [raw("org", "incidents", "title", "i1"), raw("org", "incidents", "description", "i1"), raw("org", "incidents", "affected", "i1"), now, admin.personId, now]);
+    const incident = { title: canary("incidents.title"), description: canary("incidents.description"), others: canary("incidents.affected") };
+    recordIncident(inst, { ...incident, affectedIds: [client.id], affectedCount: 41, occurredAt: null, discoveredAt: now }, admin.personId, now);
+    written.set("incidents.title", [incident.title]);
+    written.set("incidents.description", [incident.description]);
+    written.set("incidents.affected", [incident.others]); // beside the affected clients' ids
 
     // Every listed column was written by the steps above, so the search below covers all of them.
     const listed = Object.entries(schema.SEALED_COLUMNS).flatMap(([t, cols]) => cols.map((c) => `${t}.${c}`));

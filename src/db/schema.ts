@@ -373,28 +373,6 @@ export const emailCodes = sqliteTable("email_codes", {
   wrongGuesses: integer("wrong_guesses").notNull().default(0),
 });
 
-/** The organisation's consent texts for the processing of personal data, one row per version; never changed once used. */
-export const consentTexts = sqliteTable("consent_texts", {
-  version: integer("version").primaryKey(),
-  text: text("text").notNull(),
-  createdAt: integer("created_at").notNull(),
-});
-
-/** Who agreed to which version of the consent text, and when (kept as evidence; erased with the person). */
-export const consents = sqliteTable(
-  "consents",
-  {
-    personId: text("person_id")
-      .notNull()
-      .references(() => people.id, { onDelete: "cascade" }),
-    version: integer("version")
-      .notNull()
-      .references(() => consentTexts.version),
-    acceptedAt: integer("accepted_at").notNull(),
-  },
-  (t) => [uniqueIndex("consents_pk").on(t.personId, t.version)],
-);
-
 /**
  * Anomaly alerts raised from the audit trail (src/anomalies). Ids only, never names or addresses: `subject` is the
  * person the alert is about, or a keyed address tag (signin-failures-address), or "system"/"cli". One alert per rule,

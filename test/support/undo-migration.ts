@@ -9,18 +9,25 @@ export function undoLastMigration(path: string): void {
   const db = new Database(path);
   db.transaction(() => {
     db.run("DELETE FROM __drizzle_migrations WHERE created_at = (SELECT MAX(created_at) FROM __drizzle_migrations)");
-    for (const statement of [...last.statements].reverse()) db.run(reverse(statement));
+    for (const statement of [...last.statements].reverse()) for (const undo of reverse(statement)) db.run(undo);
   })();
   db.run("PRAGMA wal_checkpoint(TRUNCATE)");
   db.close();
 }
 
-function reverse(statement: string): string {
+function reverse(statement: string): string[] {
   const table = statement.match(/^CREATE TABLE `([^`]+)`/);
-  if (table) return `DROP TABLE \`${table[1]}\``;
+  if (table) return [`DROP TABLE \`${table[1]}\``];
   const index = statement.match(/^CREATE (?:UNIQUE )?INDEX `([^`]+)`/);
-  if (index) return `DROP INDEX \`${index[1]}\``;
+  if (index) return [`DROP INDEX \`${index[1]}\``];
   const column = statement.match(/^ALTER TABLE `([^`]+)` ADD `([^`]+)`/);
-  if (column) return `ALTER TABLE \`${column[1]}\` DROP COLUMN \`${column[2]}\``;
+  if (column) return [`ALTER TABLE \`${column[1]}\` DROP COLUMN \`${column[2]}\``];
+  // A dropped table comes back as an earlier migration created it, with its indexes (empty: its rows are gone).
+  const dropped = statement.match(/^DROP TABLE `([^`]+)`/);
+  if (dropped) {
+    const earlier = embeddedMigrations().slice(0, -1).flatMap((m) => m.statements);
+    const create = earlier.find((s) => s.startsWith(`CREATE TABLE \`${dropped[1]}\``));
+    if (create) return [create, ...earlier.filter((s) => new RegExp(`^CREATE (?:UNIQUE )?INDEX \`[^\`]+\` ON \`${dropped[1]}\``).test(s))];
+  }
   throw new Error(`undoLastMigration: cannot reverse ${statement.slice(0, 80)}`);
 }

@@ -17,10 +17,18 @@ export function ReadsPage(p: { page: PageContext; form: ReadsForm; errors?: Fiel
     <Layout page={p.page} title={r.title}>
       <h1>{r.title}</h1>
       <p>{r.lead}</p>
-      <form method="post" action="/admin/accountability/reads" class="grid">
-        <Field name="email" type="email" label={r.email} value={p.form.email} error={p.errors?.email} maxlength={254} autocomplete="off" />
-        <Field name="from" type="date" label={r.from} value={p.form.from} error={p.errors?.from} />
-        <Field name="to" type="date" label={r.to} value={p.form.to} error={p.errors?.to} />
+      <form method="post" action="/admin/accountability/reads">
+        <div class="grid">
+          <div>
+            <Field name="email" type="email" label={r.email} value={p.form.email} error={p.errors?.email} maxlength={254} autocomplete="off" />
+          </div>
+          <div>
+            <Field name="from" type="date" label={r.from} value={p.form.from} error={p.errors?.from} />
+          </div>
+          <div>
+            <Field name="to" type="date" label={r.to} value={p.form.to} error={p.errors?.to} />
+          </div>
+        </div>
         <button type="submit">{r.show}</button>
       </form>
       {p.report ? <ReadsReportView page={p.page} report={p.report} timeZone={p.timeZone} form={p.form} csvHref={p.csvHref} /> : null}
@@ -38,7 +46,7 @@ function ReadsReportView(p: { page: PageContext; report: ReadsReport; timeZone: 
     <section aria-labelledby="report-title" data-testid="reads-report">
       <h2 id="report-title">{r.client(report.client.erased ? `${r.erased} (${report.client.id})` : `${report.client.name} · ${report.client.email}`)}</h2>
       <p role="status" class={v.ok ? "kb-notice" : "kb-alert"} data-testid="chain-status">
-        {v.ok ? r.chainOk(v.count) : r.chainBroken(v.reason)}
+        {v.ok ? r.chainOk(v.count) : r.chainBroken(v.reason, v.brokenId)}
       </p>
       <p>
         {r.range(p.form.from, p.form.to)} {report.entries.length === 0 ? r.none : r.count(report.entries.length)}
@@ -50,7 +58,7 @@ function ReadsReportView(p: { page: PageContext; report: ReadsReport; timeZone: 
         </p>
       ) : null}
       {report.entries.length > 0 ? (
-        <div class="kb-table">
+        <div class="kb-table" tabindex={0} role="region" aria-labelledby="report-title">
           <table>
             <thead>
               <tr>

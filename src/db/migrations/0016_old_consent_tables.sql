@@ -1,0 +1,2 @@
+DROP TABLE `consents`;--> statement-breakpoint
+DROP TABLE `consent_texts`;
