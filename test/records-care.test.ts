@@ -4,12 +4,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { appointmentRoom, book, cancelAppointment } from "../src/booking/appointments.ts";
+import { withdrawConsent } from "../src/consent/ledger.ts";
+import { saveIntakeForm, submitIntake } from "../src/intake/intake.ts";
 import { eraseClient } from "../src/privacy/erasure.ts";
 import { postChatMessage } from "../src/rooms/chat.ts";
 import { storeRoomFile } from "../src/rooms/files.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import type { TestClient } from "./support/client.ts";
+import { consentToHealthData } from "./support/consent.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 
 let inst: TestInstallation;
@@ -66,13 +69,29 @@ describe("client record", () => {
     const r = await as(spec).get(`/clients/${clientId}`);
     expect(r.status).toBe(200);
     const html = await r.text();
-    for (const text of ["Client record: Karl Record", "Therapy session", "Booked", "Cancelled", "I slept better this week", "diary.txt", "Note of", "Intake forms are not set up"]) expect(html).toContain(text);
+    for (const text of ["Client record: Karl Record", "Therapy session", "Booked", "Cancelled", "I slept better this week", "diary.txt", "Note of", "No intake form answered yet.", "Consents of this client (ledger)"]) expect(html).toContain(text);
     expect(html).toContain(`/clients/${clientId}/rooms/${roomId}/files/${fileId}`);
     const views = auditOf("record.view").slice(before);
     expect(views).toEqual([{ actor: spec.personId, target: clientId, details: "{}" }]);
     // The read counts toward bulk-record-reads like any other read of a record.
     const { isRecordRead } = await import("../src/anomalies/rules.ts");
     expect(isRecordRead("record.view")).toBe(true);
+  });
+
+  test("the record shows the client's intake answers while they consent to health data, and withholds them after a withdrawal", async () => {
+    const service = makeService(inst, admin.personId, [spec.personId], { cancelHours: 0, nameEn: "Intake session" });
+    saveIntakeForm(inst, service.id, { active: true, fields: [{ id: "why", kind: "short-text", label: { en: "What brings you here?", ru: "Что вас привело?" }, options: [], required: true }] }, admin.personId, inst.clock.now());
+    consentToHealthData(inst, clientId);
+    const booked = book(inst, { serviceId: service.id, specialistId: spec.personId, start: at(dayAhead(6), "12:00"), clientId, actor: { personId: clientId, role: "client" } }, inst.clock.now());
+    if (!booked.ok) throw new Error(`booking failed: ${booked.reason}`);
+    expect(submitIntake(inst, booked.appointments[0]!.id, { personId: clientId, role: "client" }, { "q.why": "Trouble sleeping since spring" }, inst.clock.now()).ok).toBe(true);
+    const html = await (await as(spec).get(`/clients/${clientId}`)).text();
+    expect(html).toContain("What brings you here?");
+    expect(html).toContain("Trouble sleeping since spring");
+    inst.db.transaction((tx) => withdrawConsent(tx, inst.vault, { personId: clientId, purpose: "health-data", method: "account", recordedBy: clientId }, inst.clock.now()));
+    const after = await (await as(spec).get(`/clients/${clientId}`)).text();
+    expect(after).not.toContain("Trouble sleeping since spring");
+    expect(after).toContain("consent to the processing of health data");
   });
 
   test("a colleague with no part in the client's care gets 404; a supervisor set by an admin shares the care, reads the notes and downloads the files", async () => {

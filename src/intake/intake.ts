@@ -72,7 +72,7 @@ const sealAnswers = (vault: Vault, clientId: string, appointmentId: string, a: S
   Buffer.from(vault.sealField(clientId, "intake_responses", "answers", appointmentId, JSON.stringify(a)));
 
 /** The stored answers, opened; "erased" when the client's key is destroyed; null when there are none. */
-function openResponse(deps: IntakeDeps, appointmentId: string): IntakeResponse | "erased" | null {
+function openResponse(deps: Pick<IntakeDeps, "db" | "vault">, appointmentId: string): IntakeResponse | "erased" | null {
   const row = store.getResponseRow(deps.db, appointmentId);
   if (!row) return null;
   if (isErased(deps.db, row.clientId)) return "erased";
@@ -179,12 +179,23 @@ export function intakeAnswersFor(deps: IntakeDeps, appointmentId: string, viewer
   deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: viewer.personId, action: "intake.view", target: row.clientId, details: { appointment: a.id }, at: now }), { behavior: "immediate" });
   return { ...base, state: "answered", fields: opened.fields, answers: opened.answers };
 }
+/**
+ * A client's intake answers for their record (src/records), newest appointment first: the record's own access rule
+ * (the client's care, or a break-glass grant) already decided who reads, and its `record.view` audits the read. Like
+ * every showing of answers, withheld while the client does not consent to health data.
+ */
+export function intakeForRecord(deps: Pick<IntakeDeps, "db" | "vault" | "healthData">, clientId: string): { state: "answered" | "erased" | "withheld"; responses: (IntakeResponse & { appointmentId: string })[] } {
+  if (isErased(deps.db, clientId)) return { state: "erased", responses: [] };
+  if (store.listResponseRowsOfClient(deps.db, clientId).length === 0) return { state: "answered", responses: [] };
+  if (!intakeMayBeUsed(deps, clientId)) return { state: "withheld", responses: [] };
+  return { state: "answered", responses: listIntakeOfClient(deps, clientId).sort((a, b) => b.submittedAt - a.submittedAt) };
+}
 
 /**
  * Every intake answer of a client, questions included, for their own copy of their data (the data-subject export):
  * empty once they are erased. The caller audits the export as a whole.
  */
-export function listIntakeOfClient(deps: IntakeDeps, clientId: string): (IntakeResponse & { appointmentId: string })[] {
+export function listIntakeOfClient(deps: Pick<IntakeDeps, "db" | "vault">, clientId: string): (IntakeResponse & { appointmentId: string })[] {
   if (isErased(deps.db, clientId)) return [];
   return store.listResponseRowsOfClient(deps.db, clientId).flatMap((row) => {
     const opened = openResponse(deps, row.appointmentId);

@@ -9,6 +9,7 @@ import { type ChatMessage, listChatMessages } from "../rooms/chat.ts";
 import { listRoomFiles, readRoomFile, type SharedFile } from "../rooms/files.ts";
 import type { Installation } from "../installation.ts";
 import { type CareActor, type CareDeps, clientsInCareOf, readDetailsOf, type RecordAccess, recordAccessOf } from "./care.ts";
+import { intakeForRecord } from "../intake/intake.ts";
 import { listNotesOfClient, type NoteSummary } from "./notes.ts";
 
 export interface RecordAppointment {
@@ -35,11 +36,8 @@ export interface ClientRecord {
   /** Rooms of the client's appointments that hold chat or files, newest first. */
   consultations: ConsultationRecord[];
   notes: NoteSummary[];
-  /**
-   * Intake answers: filled by src/intake (`intakeAnswersFor`) once that lands in this branch; until then always null,
-   * and the page says that intake forms are not set up.
-   */
-  intake: null;
+  /** Intake answers of the client's appointments, newest first; none shown when erased or withheld (no consent). */
+  intake: ReturnType<typeof intakeForRecord>;
 }
 
 /** Opens a client's record for the actor, audited as one read; null when they may not (the page is then not found). */
@@ -57,7 +55,7 @@ export function openClientRecord(deps: CareDeps, actor: CareActor, clientId: str
     .filter((r) => r.chat.length > 0 || r.files.length > 0);
   const notes = listNotesOfClient(deps, actor, clientId, now) ?? [];
   deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: actor.personId, action: "record.view", target: clientId, details: readDetailsOf(access), at: now }), { behavior: "immediate" });
-  return { access, client: { id: person.id, name: person.name, email: person.email, phone: person.phone }, appointments, consultations, notes, intake: null };
+  return { access, client: { id: person.id, name: person.name, email: person.email, phone: person.phone }, appointments, consultations, notes, intake: intakeForRecord(deps, clientId) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { dateTimeFormat } from "../../i18n/format.ts";
+import { AnswerList } from "../../intake/views/answers.tsx";
 import { type FieldErrors, FormAlert } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import { BREAK_GLASS_REASON_MAX } from "../care.ts";
@@ -86,9 +87,17 @@ export function ClientRecordPage(p: { page: PageContext; record: ClientRecord; t
       </section>
       <section aria-labelledby="rec-intake">
         <h2 id="rec-intake">{c.intake}</h2>
-        {/* Slot for src/intake's intakeAnswersFor: not in this branch yet. */}
-        <p class="kb-muted" data-slot="intake">
-          {c.intakeMissing}
+        {r.intake.state === "erased" ? <p class="kb-muted">{t.intake.panel.erased}</p> : null}
+        {r.intake.state === "withheld" ? <p class="kb-muted">{t.intake.panel.withheld}</p> : null}
+        {r.intake.state === "answered" && r.intake.responses.length === 0 ? <p class="kb-muted">{c.noIntake}</p> : null}
+        {r.intake.responses.map((a) => (
+          <article>
+            <h3>{c.intakeFor(when.format(r.appointments.find((x) => x.id === a.appointmentId)?.start ?? a.submittedAt))}</h3>
+            <AnswerList t={t} locale={p.page.locale} fields={a.fields} answers={a.answers} />
+          </article>
+        ))}
+        <p>
+          <a href={`/consent/clients/${r.client.id}`}>{c.consents}</a>
         </p>
       </section>
       <section aria-labelledby="rec-notes">
