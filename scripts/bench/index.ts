@@ -14,11 +14,12 @@ import { fmt } from "./stats.ts";
 import { run as benchMetrics } from "./metrics.ts";
 import { run as benchBackup } from "./backup.ts";
 import { run as benchLitestream } from "./litestream.ts";
+import { run as benchExport } from "./export.ts";
 
 const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
 
 // `npm run bench -- call booking` runs only those sections and keeps the others' last figures from the file.
-const ALL = ["crypto", "passwords", "booking", "sfu", "call", "e2ee", "binary", "metrics", "backup", "litestream"] as const;
+const ALL = ["crypto", "passwords", "booking", "sfu", "call", "e2ee", "binary", "metrics", "backup", "litestream", "export"] as const;
 type Section = (typeof ALL)[number];
 const chosen = new Set<Section>(process.argv.slice(2).length ? (process.argv.slice(2).filter((a): a is Section => (ALL as readonly string[]).includes(a))) : ALL);
 if (process.argv.length > 2 && chosen.size === 0) {
@@ -36,6 +37,7 @@ const HEADINGS: Record<Section, string> = {
   metrics: "## Metrics",
   backup: "## Backups",
   litestream: "## Disaster recovery",
+  export: "## Data export and erasure",
 };
 const previous = existsSync("docs/benchmarks.md") ? readFileSync("docs/benchmarks.md", "utf8") : "";
 /** The section as the last run wrote it, for sections not run now. */
@@ -66,6 +68,7 @@ const b = await run("binary", benchBinary);
 const metricsMd = await run("metrics", benchMetrics);
 const backupMd = await run("backup", () => benchBackup());
 const litestreamMd = await run("litestream", benchLitestream);
+const exportMd = await run("export", () => benchExport());
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}`;
 const header = `# Benchmarks
@@ -294,6 +297,7 @@ const written: Record<Section, () => string> = {
   metrics: () => metricsMd!.trimEnd() + "\n",
   backup: () => backupMd!.trimEnd() + "\n",
   litestream: () => litestreamMd!.trimEnd() + "\n",
+  export: () => exportMd!.trimEnd() + "\n",
 };
 const md = `${header}\n${ALL.map((s) => (chosen.has(s) ? written[s]() : kept(s))).join("\n")}`;
 writeFileSync("docs/benchmarks.md", md);
