@@ -1,7 +1,7 @@
 // Limits on what a consultation's file sharing may store: the room's files together stay within KABINET_ROOM_FILES_MB,
 // and one person shares at most UPLOAD_RATE.files files in UPLOAD_RATE.windowMs, told clearly when to try again.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { UPLOAD_RATE } from "../src/rooms/files.ts";
 import { recordAdmission } from "../src/rooms/rooms.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
@@ -71,4 +71,15 @@ test(`one person shares at most ${UPLOAD_RATE.files} files in ${UPLOAD_RATE.wind
   expect((await upload(specialist, roomId, 10)).status).toBe(201); // someone else in the same room is not held back
   inst.clock.advance(wait * 1000);
   expect((await upload(client, roomId, 10)).status).toBe(201);
+});
+
+test("a file whose sealed bytes are gone from disk (a partial restore) is not found, never a 500", async () => {
+  const roomId = await openRoom();
+  const created = await upload(specialist, roomId, 10);
+  expect(created.status).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  const browser = signedInClient(inst, specialist);
+  expect((await browser.get(`/rooms/${roomId}/files/${id}`)).status).toBe(200);
+  rmSync(`${inst.config.dataDir}/files/${id}`);
+  expect((await browser.get(`/rooms/${roomId}/files/${id}`)).status).toBe(404);
 });

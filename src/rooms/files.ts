@@ -115,9 +115,11 @@ export async function readRoomFile(deps: FileDeps, roomId: string, fileId: strin
   const row = store.getFileRow(deps.db, roomId, fileId);
   const subject = store.roomSubject(deps.db, roomId);
   if (!row || deps.vault.isShredded(subject)) return null;
-  const sealed = new Uint8Array(await Bun.file(join(deps.filesDir, row.id)).arrayBuffer());
-  const bytes = deps.vault.openFile(subject, row.id, sealed);
-  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: readerId, action: "file.download", target: roomId, details: { file: row.id } }), {
+  // The row without its bytes (a partial restore, a purge cut short): not found, as for a missing row, never a 500.
+  const onDisk = Bun.file(join(deps.filesDir, row.id));
+  if (!(await onDisk.exists())) return null;
+  const bytes = deps.vault.openFile(subject, row.id, new Uint8Array(await onDisk.arrayBuffer()));
+  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: readerId, action: "file.download", target: roomId, details: { file: row.id }, at: deps.clock.now() }), {
     behavior: "immediate",
   });
   const name = deps.vault.openField(subject, "room_files", "name", row.id, row.name);
