@@ -17,6 +17,7 @@ import { holdsRoutes } from "./retention/holds.routes.tsx";
 import { retentionRoutes } from "./retention/retention.routes.tsx";
 import { accountPrivacyRoutes } from "./privacy/requests-account.routes.tsx";
 import { requestQueueRoutes } from "./privacy/requests-queue.routes.tsx";
+import { adminHomeRoutes } from "./admin/admin-home.routes.tsx";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { callAppointment } from "./booking/after-call.ts";
 import { appointmentRoutes } from "./booking/appointments.routes.tsx";
@@ -161,6 +162,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/clients", notesRoutes(deps)); //       /clients/:clientId/notes: session notes, sealed under the client's key
   app.route("/admin/break-glass", breakGlassRoutes(deps)); // review of emergency access to records
   app.route("/admin/supervisions", supervisionsRoutes(deps)); // who supervises whom (shares their care)
+  app.route("/admin", adminHomeRoutes(deps)); //      every admin page, grouped
   app.route("/admin/services", servicesRoutes(deps));
   // intake forms: built per service by admins, filled by the client of an appointment, read by its specialist
   app.route("/admin/services", intakeFormRoutes(deps)); // /admin/services/:id/intake

@@ -79,6 +79,11 @@ beforeAll(async () => {
     { name: "backups", as: "admin", path: "/admin/backups" },
     { name: "people", as: "admin", path: "/admin/people" },
     { name: "media", as: "admin", path: "/admin/media" },
+    { name: "administration", as: "admin", path: "/admin" },
+    { name: "client-record", as: "spec", path: `/clients/${people.client.personId}` },
+    { name: "privacy", as: "client", path: "/account/privacy" },
+    { name: "privacy-requests", as: "admin", path: "/admin/privacy/requests" },
+    { name: "accountability-processing", as: "admin", path: "/admin/accountability/processing" },
   ];
   browser = await launchChromium();
 }, 60_000);

@@ -96,9 +96,10 @@ describe("organisation settings", () => {
     expect((await a.post("/admin/settings", { ...form, mailSpecialists: "on" })).status).toBe(200);
     const on = await (await a.get("/admin/settings")).text();
     expect(on.match(box)![0]).toContain("checked");
-    // The consent text is one click away, from the page and from the admin's header.
+    // The consent text is one click away from the page, and on the administration page the header links to.
     expect(on).toContain('<a href="/admin/consent">Consent to data processing</a>');
-    expect(on).toContain('<a href="/admin/consent">Consent</a>');
+    expect(on).toContain('<a href="/admin" aria-current="page">Administration</a>');
+    expect(await (await a.get("/admin")).text()).toContain('<a href="/admin/consent">Consent</a>');
   });
 });
 

@@ -24,6 +24,11 @@ export const en = {
   },
   footer: { privacy: "Your data is stored only on this organisation's server." },
   nav: { book: "Book", appointments: "My appointments", schedule: "Schedule", hours: "Hours", services: "Services", mail: "Mail", rooms: "Rooms", home: "Home", account: "My account", people: "People", audit: "Audit log", settings: "Settings", consent: "Consent", media: "Video and relay", alerts: "Alerts", signOut: "Sign out", main: "Main", bookForClient: "Book for a client", skip: "Skip to content" },
+  adminHome: {
+    nav: "Administration",
+    title: "Administration",
+    groups: { clients: "Clients and privacy", organisation: "People and organisation", operations: "Security and operations" },
+  },
   form: {
     errorSummary: "Please correct the highlighted fields.",
     required: "Please fill this in.",
@@ -1447,6 +1452,11 @@ export const ru: Messages = {
   },
   footer: { privacy: "Ваши данные хранятся только на сервере этой организации." },
   nav: { book: "Записаться", appointments: "Мои записи", schedule: "Расписание", hours: "Часы", services: "Услуги", mail: "Почта", rooms: "Комнаты", home: "Главная", account: "Мой профиль", people: "Люди", audit: "Журнал аудита", settings: "Настройки", consent: "Согласие", media: "Видео и ретранслятор", alerts: "Оповещения", signOut: "Выйти", main: "Основное", bookForClient: "Записать клиента", skip: "Перейти к содержанию" },
+  adminHome: {
+    nav: "Администрирование",
+    title: "Администрирование",
+    groups: { clients: "Клиенты и персональные данные", organisation: "Люди и организация", operations: "Безопасность и работа системы" },
+  },
   form: {
     errorSummary: "Исправьте отмеченные поля.",
     required: "Заполните это поле.",

@@ -108,14 +108,8 @@ function navLinks(role: Role, t: Messages): [string, string][] {
     case "staff":
       return [["/schedule", n.schedule], ["/book", n.bookForClient], ["/account", n.account], ["/admin/privacy/requests", t.dataRights.queue.nav]];
     case "admin":
-      return [
-        ["/schedule", n.schedule], ["/clients", t.care.nav], ["/book", n.bookForClient], ["/admin/services", n.services], ["/hours", n.hours], ["/rooms", n.rooms], ["/account", n.account],
-        ["/admin/people", n.people], ["/admin/mail", n.mail], ["/admin/audit", n.audit], ["/admin/alerts", n.alerts], ["/admin/settings", n.settings], ["/admin/consent", n.consent], ["/admin/media", n.media],
-        ["/admin/accountability", t.accountability.nav],
-        ["/admin/break-glass", t.care.reviewTitle], ["/admin/supervisions", t.care.supTitle],
-        ["/admin/retention", t.retention.nav],
-        ["/admin/backups", t.backups.nav], ["/admin/privacy/requests", t.dataRights.queue.nav],
-      ];
+      // Every admin page is one tap away on /admin (grouped there): a row of twenty links would fill a phone's screen.
+      return [["/schedule", n.schedule], ["/clients", t.care.nav], ["/book", n.bookForClient], ["/rooms", n.rooms], ["/hours", n.hours], ["/account", n.account], ["/admin", t.adminHome.nav]];
   }
 }
 

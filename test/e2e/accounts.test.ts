@@ -81,7 +81,8 @@ test("setup → admin enrols → invites a specialist → specialist accepts, en
   await enrolTwoFactor(admin, "admin");
   await admin.locator("h1", { hasText: "Hello, Анна Админова" }).waitFor();
 
-  // invite a specialist
+  // invite a specialist: every admin page is on Administration
+  await admin.getByRole("link", { name: "Administration" }).click();
   await admin.getByRole("link", { name: "People" }).click();
   await admin.getByLabel("Name", { exact: true }).fill("Dr. Sergey Ivanov");
   await admin.getByLabel("Email", { exact: true }).fill("sergey@clinic.example");
@@ -92,15 +93,18 @@ test("setup → admin enrols → invites a specialist → specialist accepts, en
   await admin.screenshot({ path: screenshotPath("invitation-link-phone"), fullPage: true });
 
   // allow clients to register
+  await admin.getByRole("link", { name: "Administration" }).click();
   await admin.getByRole("link", { name: "Settings" }).click();
   await admin.getByLabel("Clients may create their own accounts", { exact: true }).check();
   await admin.getByRole("button", { name: "Save settings" }).click();
   await admin.getByRole("status").filter({ hasText: "Saved." }).waitFor();
   // and ask for consent to the processing of personal data
   await admin.goto(`${origin}/admin/consent`);
-  await admin.getByLabel("Ask for consent when clients create an account", { exact: true }).check();
-  await admin.getByLabel("Consent text", { exact: true }).fill("Клиника хранит ваше имя и почту, чтобы проводить консультации.\n\nМы не передаём их третьим лицам.");
-  await admin.getByRole("button", { name: "Save" }).click();
+  const processing = admin.locator('section[aria-labelledby="purpose-processing"]');
+  await processing.getByLabel("Ask for consent when clients create an account", { exact: true }).check();
+  await processing.getByLabel("Text in English", { exact: true }).fill("The clinic keeps your name and email to hold consultations.\n\nWe do not pass them on.");
+  await processing.getByLabel("Text in Russian", { exact: true }).fill("Клиника хранит ваше имя и почту, чтобы проводить консультации.\n\nМы не передаём их третьим лицам.");
+  await processing.getByRole("button", { name: "Save" }).click();
   await admin.getByRole("status").filter({ hasText: "Saved as version 1." }).waitFor();
   await admin.screenshot({ path: screenshotPath("consent-admin-phone"), fullPage: true });
   await admin.getByRole("button", { name: "Sign out" }).click();
@@ -196,5 +200,5 @@ test("setup → admin enrols → invites a specialist → specialist accepts, en
   expect(problems).toEqual([]);
   expect(foreign).toEqual([]);
   const actions = (inst.db.$client.query("SELECT action FROM audit_log").all() as { action: string }[]).map((r) => r.action);
-  expect(actions).toEqual(expect.arrayContaining(["setup.complete", "invitation.create", "invitation.accept", "two-factor.enable", "signin.success", "client.register", "client.register-verified", "consent.change", "consent.accept"]));
+  expect(actions).toEqual(expect.arrayContaining(["setup.complete", "invitation.create", "invitation.accept", "two-factor.enable", "signin.success", "client.register", "client.register-verified", "consent.change", "consent.give"]));
 }, 120_000);
