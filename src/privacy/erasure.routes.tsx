@@ -36,7 +36,7 @@ export function erasureRoutes(deps: AccountDeps): Hono<AppEnv> {
     const id = c.req.param("id");
     const check = mayErase(deps.db, id, c.get("now"));
     if (!check.ok && check.block === "not-found") return c.notFound();
-    deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: actorOf(c), action: "person.view", target: id }), { behavior: "immediate" });
+    deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: actorOf(c), action: "person.view", target: id, at: c.get("now") }), { behavior: "immediate" });
     const message = check.ok ? undefined : c.get("t").erasure.blocked[check.block];
     return c.html(<ErasePage page={pageContext(c)} personId={id} label={labelOf(c, id)} mayErase={check.ok} message={message} kept={keptOf(c, id, check)} />);
   });
