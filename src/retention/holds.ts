@@ -4,8 +4,10 @@
 // released, its end not reached) or a "keep at least" period covers their records, erasure is refused with the reason
 // (privacy/erasure.ts mayErase asks erasureBlockOf) and the daily retention job purges none of the held records; a
 // hold's reason is the organisation's words (a law, a case number) sealed under the organisation's key; placing and
-// releasing a hold and restricting processing are audited. A restricted client may not book (booking/appointments.ts
-// book); the data stays stored, nothing else changes. Restriction is not lifted here: lifting it is a decision with its
+// releasing a hold and restricting processing are audited. A restricted client may not book or move an appointment
+// (booking/appointments.ts), send intake answers (intake/intake.ts), and their appointment and intake reminders are
+// skipped when due (booking-mail.ts, intake-mail.ts); cancelling and their own export stay possible (right of access);
+// the data stays stored. Restriction is not lifted here: lifting it is a decision with its
 // own legal basis, taken outside the appliance for now.
 import { randomBytes } from "node:crypto";
 import { recordAudit } from "../audit/audit.ts";
