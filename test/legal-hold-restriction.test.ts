@@ -1,7 +1,9 @@
 // What a restriction of processing stops, through the real app with a real SMTP server: a client whose processing is
 // restricted (booked before the restriction) can no longer move their appointment or send intake answers, and their
-// appointment reminder and intake reminder are skipped when due, with the reason recorded on the job.
+// appointment reminder and intake reminder are skipped when due, with the reason recorded on the job. The admin says
+// why processing is restricted, and lifts the restriction (GDPR art. 18(3)), audited; the client then books again.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { searchAudit } from "../src/audit/audit.ts";
 import { book, getAppointment } from "../src/booking/appointments.ts";
 import { saveIntakeForm } from "../src/intake/intake.ts";
 import { jobWorker } from "../src/worker.ts";
@@ -88,5 +90,42 @@ describe("restriction of processing", () => {
     const cancelled = await signedInClient(inst, client).post(`/appointments/${id}/cancel`, {});
     expect(cancelled.status).toBe(200);
     expect(getAppointment(inst.db, id)!.status).toBe("cancelled");
+  });
+});
+
+describe("the restriction's reason, and lifting it", () => {
+  test("the admin chooses the reason; lifting is audited and lets the client book again; odd input is a 4xx", async () => {
+    const client = await addPerson(inst, admin.personId, "client");
+    const id = client.personId;
+    const as = signedInClient(inst, admin);
+    const form = await (await as.get(`/admin/people/${id}/holds`)).text();
+    expect(form).toContain('name="restrictReason"');
+    expect(form).not.toContain(`action="/admin/people/${id}/restrict/lift"`);
+    const odd = await as.post(`/admin/people/${id}/restrict`, { restrictReason: "because" });
+    expect(odd.status).toBe(422);
+    expect(await odd.text()).toContain("Choose why processing is restricted.");
+    expect((await as.post(`/admin/people/${id}/restrict/lift`)).status).toBe(404); // nothing to lift
+
+    const restricted = await as.post(`/admin/people/${id}/restrict`, { restrictReason: "objection" });
+    expect(restricted.status).toBe(200);
+    const page = await restricted.text();
+    expect(page).toContain('data-restriction-reason="objection"');
+    expect(page).toContain(`action="/admin/people/${id}/restrict/lift"`);
+    expect(searchAudit(inst.db, { actionPrefix: "processing.restrict" }).find((e) => e.target === id)).toMatchObject({ details: { reason: "objection" } });
+    const start = at(dayAhead(7), "15:00");
+    const refused = await signedInClient(inst, client).post(`/book/${serviceId}`, { start: String(start), specialist: specialist.personId, tz: "UTC" });
+    expect(refused.status).toBe(409);
+    expect((await signedInClient(inst, specialist).post(`/admin/people/${id}/restrict/lift`)).status).toBe(403);
+
+    const lifted = await as.post(`/admin/people/${id}/restrict/lift`);
+    expect(lifted.status).toBe(200);
+    const after = await lifted.text();
+    expect(after).toContain("The restriction is lifted: processing of this client&#39;s data resumes.");
+    expect(after).not.toContain('data-restricted="true"');
+    expect(searchAudit(inst.db, { actionPrefix: "processing.lift" }).find((e) => e.target === id)).toMatchObject({ actor: admin.personId, details: { reason: "objection" } });
+    const ru = await (await as.get(`/admin/people/${id}/holds`, { "accept-language": "ru" })).text();
+    expect(ru).toContain("Возражение клиента до решения по нему");
+    const booked = await signedInClient(inst, client).post(`/book/${serviceId}`, { start: String(start), specialist: specialist.personId, tz: "UTC" });
+    expect(booked.status).toBe(303);
   });
 });

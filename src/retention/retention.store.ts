@@ -55,6 +55,11 @@ export function restrictionRow(db: Queryable, personId: string): RestrictionRow 
   return db.select().from(processingRestrictions).where(eq(processingRestrictions.personId, personId)).get() ?? null;
 }
 
+/** Removes the person's restriction; returns the row removed, or null when none stood. */
+export function deleteRestriction(db: Queryable, personId: string): RestrictionRow | null {
+  return db.delete(processingRestrictions).where(eq(processingRestrictions.personId, personId)).returning().get() ?? null;
+}
+
 /** Inserts the restriction unless one stands; returns whether it was new. */
 export function insertRestriction(db: Queryable, row: RestrictionRow): boolean {
   return db.insert(processingRestrictions).values(row).onConflictDoNothing().returning({ p: processingRestrictions.personId }).all().length === 1;
