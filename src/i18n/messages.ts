@@ -1325,6 +1325,7 @@ export const en = {
       lift: "Lift the restriction",
       lifted: "The restriction is lifted: processing of this client's data resumes.",
       notRestricted: "Processing of this client's data is not restricted.",
+      uploadRestricted: "Files cannot be shared: the processing of your data is restricted. Please contact the organisation.",
     },
   },
   dataRights: {
@@ -2756,6 +2757,7 @@ export const ru: Messages = {
       lift: "Снять ограничение",
       lifted: "Ограничение снято: обработка данных клиента возобновлена.",
       notRestricted: "Обработка данных этого клиента не ограничена.",
+      uploadRestricted: "Файлы нельзя отправить: обработка ваших данных ограничена. Обратитесь в организацию.",
     },
   },
   dataRights: {
