@@ -150,6 +150,18 @@ describe("access matrix", () => {
     for (const r of alerts) expect(r.access).toEqual({ who: "roles", roles: ["admin"] });
   });
 
+  test("legal holds, restricting processing and lifting the restriction are for admins only", () => {
+    const holds = registeredRoutes().filter((r) => /^\/admin\/people\/:id\/(holds|restrict)/.test(r.path));
+    expect(holds.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      "GET /admin/people/:id/holds",
+      "POST /admin/people/:id/holds",
+      "POST /admin/people/:id/holds/:holdId/release",
+      "POST /admin/people/:id/restrict",
+      "POST /admin/people/:id/restrict/lift",
+    ]);
+    for (const r of holds) expect(r.access).toEqual({ who: "roles", roles: ["admin"] });
+  });
+
   test("the accountability reports (who read, art. 30 record, incidents) are for admins only", () => {
     const reports = registeredRoutes().filter((r) => r.path.startsWith("/admin/accountability"));
     expect(reports.length).toBeGreaterThanOrEqual(4);

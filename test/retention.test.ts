@@ -93,9 +93,12 @@ describe("the retention job on a moved clock", () => {
       return { room: room.id, file: f.file.id };
     };
     const rooms = { free: await roomOf(free), held: await roomOf(held), kept: await roomOf(kept), org: await roomOf("org") };
-    // A room still open, and one closed only lately, are not touched.
+    // A room nobody ended (everyone left): it stays open and expires after four hours, and is purged like a closed one.
     const open = createRoom(inst, specialist.personId, t0, { subject: free, guests: [free] }).room.id;
-    postChatMessage(inst, open, specialist.personId, "still talking");
+    postChatMessage(inst, open, specialist.personId, "everyone left");
+    // A room still live when the job runs is not touched.
+    const live = createRoom(inst, specialist.personId, t0, { subject: free, guests: [free], expiresAt: t0 + 50 * DAY_MS }).room.id;
+    postChatMessage(inst, live, specialist.personId, "still talking");
 
     inst.db.transaction((tx) => {
       enqueue(tx, inst.vault, { kind: "note", dedupeKey: "retention-test:done", subject: free, payload: {}, runAt: t0 }, t0);
@@ -136,7 +139,8 @@ describe("the retention job on a moved clock", () => {
     const ran = await page.post("/admin/retention/run");
     expect(ran.status).toBe(200);
     const body = await ran.text();
-    // Purged: the free client's and the organisation's room chat and files, the finished job, the idle session.
+    // Purged: the free client's and the organisation's room chat and files, the chat of the room left open and expired,
+    // the finished job, the idle session.
     for (const r of [rooms.free, rooms.org]) {
       expect(messagesIn(r.room)).toBe(0);
       expect(filesIn(r.room)).toBe(0);
@@ -144,25 +148,26 @@ describe("the retention job on a moved clock", () => {
     }
     expect(count("SELECT count(*) AS n FROM jobs WHERE dedupe_key = 'retention-test:done'")).toBe(0);
     expect(listPersonSessions(inst.db, free)).toHaveLength(0);
-    // Kept: the held client's (legal hold), the kept client's (keep at least, from the appointment ahead), the open room.
+    expect(messagesIn(open)).toBe(0);
+    // Kept: the held client's (legal hold), the kept client's (keep at least, from the appointment ahead), the live room.
     for (const r of [rooms.held, rooms.kept]) {
       expect(messagesIn(r.room)).toBe(1);
       expect(filesIn(r.room)).toBe(1);
       expect(existsSync(join(filesDir(), r.file))).toBe(true);
     }
-    expect(messagesIn(open)).toBe(1);
+    expect(messagesIn(live)).toBe(1);
     // The report: on the page, in the audit, and kept for the next visit.
-    expect(body).toContain('<td data-purged="chat">2</td>');
+    expect(body).toContain('<td data-purged="chat">3</td>');
     expect(body).toContain('<td data-purged="files">2</td>');
     expect(body).toContain('<td data-purged="jobs">1</td>');
     expect(body).toContain('<td data-kept-by-hold="chat">1</td>');
     expect(body).toContain('<td data-kept-by-law="files">1</td>');
     const audit = searchAudit(inst.db, { actionPrefix: "retention.run" })[0]!;
     expect(audit.actor).toBe(admin.personId);
-    expect(audit.details).toMatchObject({ "purged.chat": 2, "purged.files": 2, "purged.jobs": 1, "keptByHold.chat": 1, "keptByHold.files": 1, "keptByLaw.chat": 1, "keptByLaw.files": 1 });
+    expect(audit.details).toMatchObject({ "purged.chat": 3, "purged.files": 2, "purged.jobs": 1, "keptByHold.chat": 1, "keptByHold.files": 1, "keptByLaw.chat": 1, "keptByLaw.files": 1 });
     expect(audit.details["purged.sessions"]).toBeGreaterThanOrEqual(1);
     expect(lastRetentionRun(inst.db)?.at).toBe(late);
-    expect(await (await page.get("/admin/retention")).text()).toContain('<td data-purged="chat">2</td>');
+    expect(await (await page.get("/admin/retention")).text()).toContain('<td data-purged="chat">3</td>');
 
     // The schedule: not due again within the day, due after it; its run is the system's.
     expect(retentionDue(inst, late + DAY_MS - 1)).toBe(false);
@@ -181,25 +186,28 @@ describe("the retention job on a moved clock", () => {
 });
 
 describe("kabinet retention run", () => {
-  test("purges old intake answers beside the open installation, keeps a held client's, prints the counts; a wrong subcommand is a usage error", async () => {
+  test("purges old intake answers beside the open installation, keeps a held client's and those of an appointment ahead, prints the counts; a wrong subcommand is a usage error", async () => {
     const now = Date.now();
     inst.clock.release();
     const as = signedInClient(inst, admin);
-    expect((await as.post("/admin/retention", { "intake.deleteAfterDays": "365" })).status).toBe(200);
+    expect((await as.post("/admin/retention", { "intake.deleteAfterDays": "200" })).status).toBe(200);
     const service = makeService(inst, admin.personId, [specialist.personId]);
     setHours(inst, specialist.personId, everyDay("UTC"));
+    // Booked and answered 300 days ago, for `day` days after that: 20 is an appointment long over, 330 one still ahead.
     const answer = (clientId: string, day: number) => {
-      const booked = book(inst, { serviceId: service.id, specialistId: specialist.personId, start: at(dayAhead(day), "09:00"), clientId, actor: { personId: admin.personId, role: "admin" } });
+      const booked = book(inst, { serviceId: service.id, specialistId: specialist.personId, start: at(dayAhead(day - 300), "09:00"), clientId, actor: { personId: admin.personId, role: "admin" } }, now - 300 * DAY_MS);
       if (!booked.ok) throw new Error(booked.reason);
       const id = booked.appointments[0]!.id;
-      // Written with the vault until the intake service lands (src/intake): answers last changed 400 days ago.
+      // Written with the vault until the intake service lands (src/intake): answers last changed 300 days ago.
       const sealed = Buffer.from(inst.vault.sealField(clientId, "intake_responses", "answers", id, "[]"));
-      inst.db.$client.run("INSERT INTO intake_responses VALUES (?, ?, 1, ?, ?, ?)", [id, clientId, sealed, now - 400 * DAY_MS, now - 400 * DAY_MS]);
+      inst.db.$client.run("INSERT INTO intake_responses VALUES (?, ?, 1, ?, ?, ?)", [id, clientId, sealed, now - 300 * DAY_MS, now - 300 * DAY_MS]);
       return id;
     };
     const gone = answer(createPerson(inst, { role: "client", email: "intake-gone@example.org", name: "A" }, admin.personId)!.id, 20);
     const heldClient = createPerson(inst, { role: "client", email: "intake-held@example.org", name: "B" }, admin.personId)!.id;
     const held = answer(heldClient, 21);
+    // Answered 300 days ago for an appointment still ahead (booked long in advance): the specialist has yet to read them.
+    const ahead = answer(createPerson(inst, { role: "client", email: "intake-ahead@example.org", name: "C" }, admin.personId)!.id, 330);
     expect(placeHold(inst, heldClient, { recordType: "intake", reason: "Complaint under review", until: null }, admin.personId).ok).toBe(true);
 
     const r = runCli(["retention", "run"], inst.env);
@@ -208,7 +216,7 @@ describe("kabinet retention run", () => {
     expect(r.stdout).toContain("intake: 1 purged, 1 kept by a legal hold\n");
     expect(r.stdout).toContain("audit: 0 purged\n");
     const left = inst.db.$client.query("SELECT appointment_id AS id FROM intake_responses").all() as { id: string }[];
-    expect(left.map((x) => x.id)).toEqual([held]);
+    expect(left.map((x) => x.id).sort()).toEqual([held, ahead].sort());
     expect(left.map((x) => x.id)).not.toContain(gone);
     expect(searchAudit(inst.db, { actionPrefix: "retention.run" })[0]).toMatchObject({ actor: "cli", details: { "purged.intake": 1, "keptByHold.intake": 1 } });
 

@@ -209,8 +209,9 @@ export function appointmentRoutes(deps: BookingRouteDeps, live: LiveRooms): Hono
     const { start, tz } = slot.data;
     const result = rescheduleAppointment(deps, a.id, actorOf(c), start, deps.clock.now());
     if (result.ok) return c.redirect(`/appointments/${a.id}?changed=1`, 303);
-    if (result.reason !== "taken") return c.html(<AppointmentGone page={pageContext(c)} id={a.id} />, 409);
     const zone = tz ?? viewerZone(deps, c);
+    if (result.reason === "restricted") return reschedulePage(c, a, { message: c.get("t").retention.holds.rescheduleRestricted, zone, day: dateOf(start, zone) });
+    if (result.reason !== "taken") return c.html(<AppointmentGone page={pageContext(c)} id={a.id} />, 409);
     return reschedulePage(c, a, { message: c.get("t").booking.book.taken, zone, day: dateOf(start, zone) });
   });
   return app;

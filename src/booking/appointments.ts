@@ -265,7 +265,7 @@ export function cancelReasonOf(deps: BookingDeps, id: string): string | null {
 
 // ── changes ──
 
-export type ChangeResult = { ok: true; appointment: Appointment } | { ok: false; reason: "not-found" | "window" | "state" | "taken" | "reason-required" | "too-early" };
+export type ChangeResult = { ok: true; appointment: Appointment } | { ok: false; reason: "not-found" | "window" | "state" | "taken" | "reason-required" | "too-early" | "restricted" };
 
 /** Whether the viewer may still cancel or move it: clients until the service's window closes; staff until it starts. */
 export function mayChange(a: Appointment, service: Service | null, viewer: Actor, now = Date.now()): boolean {
@@ -343,6 +343,8 @@ export function rescheduleAppointment(deps: BookingDeps, id: string, viewer: Act
   if (!service) return { ok: false, reason: "not-found" };
   if (!mayChange(a, service, viewer, nowMs)) return { ok: false, reason: a.status === "booked" ? "window" : "state" };
   if (newStart === a.start) return { ok: true, appointment: a }; // "moved" to where it is: nothing changes
+  // Moving it uses the restricted client's data anew (mails, reminders); cancelling stays possible (GDPR art. 18).
+  if (isProcessingRestricted(deps.db, a.clientId)) return { ok: false, reason: "restricted" };
   const now = Temporal.Instant.fromEpochMilliseconds(nowMs);
   try {
     return deps.db.transaction(

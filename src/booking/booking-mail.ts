@@ -13,6 +13,7 @@ import { zoneName } from "../i18n/zones.ts";
 import type { MailContext, MailDecision, MailTemplates, QueuedMail } from "../mail/templates.ts";
 import { mailTemplate } from "../mail/templates.ts";
 import { mailRecipientOf, type PeopleDeps, personName } from "../people/people.ts";
+import { isProcessingRestricted } from "../retention/holds.ts";
 import { getSettings } from "../settings/settings.ts";
 import { type Appointment, getAppointment } from "./appointments.ts";
 import { type CalendarEvent, invitationFile } from "./ics.ts";
@@ -97,6 +98,7 @@ function stillTrue(ctx: MailContext, kind: AppointmentMailKind, d: AppointmentMa
     const a = found[0]!.a;
     if (a.status !== "booked" || a.start !== d.start) return { skip: "the appointment was cancelled or moved since" };
     if (ctx.now >= a.start) return { skip: "the appointment has begun" };
+    if (isProcessingRestricted(ctx.db, a.clientId)) return { skip: "processing of the client's data is restricted" };
     return { appointments: [a] };
   }
   let later: QueuedMail[] | null = null;

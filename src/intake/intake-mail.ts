@@ -8,6 +8,7 @@ import { LOCALES } from "../i18n/messages.ts";
 import { zoneName } from "../i18n/zones.ts";
 import { type MailContext, type MailDecision, type MailTemplates, mailTemplate } from "../mail/templates.ts";
 import { mailRecipientOf, personName } from "../people/people.ts";
+import { isProcessingRestricted } from "../retention/holds.ts";
 import { askedForm } from "./intake-forms.ts";
 import { INTAKE_REMINDER_MAIL, type IntakeReminderData } from "./intake-reminder.ts";
 import { intakeMayBeUsed } from "./intake.ts";
@@ -21,6 +22,7 @@ function intakeReminder(ctx: MailContext, d: IntakeReminderData): MailDecision {
   if (store.getResponseRow(ctx.db, a.id)) return { skip: "the intake form is already filled in" };
   if (!askedForm(ctx.db, a.serviceId)) return { skip: "the service no longer asks an intake form" };
   if (!intakeMayBeUsed(ctx, a.clientId)) return { skip: "no consent to the processing of health data" };
+  if (isProcessingRestricted(ctx.db, a.clientId)) return { skip: "processing of the client's data is restricted" };
   const reader = mailRecipientOf(ctx, ctx.job.recipient);
   if (!reader) return { skip: "the recipient no longer exists" };
   const t = LOCALES[reader.locale];

@@ -61,6 +61,8 @@ export function intakeRoutes(deps: Deps): Hono<AppEnv> {
         return fillPage(c, { values: sent.values, errors: sent.errors, status: 422 });
       case "withheld":
         return fillPage(c, { problem: t.withheld, status: 409 });
+      case "restricted":
+        return fillPage(c, { problem: c.get("t").retention.holds.intakeRestricted, status: 409 });
       case "closed":
         return fillPage(c, { problem: t.closed, status: 409 });
       case "not-asked":

@@ -14,6 +14,7 @@ import { type Appointment, getAppointment, listAppointments } from "../booking/a
 import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import { isErased } from "../privacy/erasure.ts";
+import { isProcessingRestricted } from "../retention/holds.ts";
 import type { Role } from "../roles.ts";
 import type { Vault } from "../vault/vault.ts";
 import { type HealthDataAllowed, healthDataAllowed } from "./health-gate.ts";
@@ -115,7 +116,7 @@ export function clientIntakeOf(deps: IntakeDeps, appointmentId: string, viewer: 
 
 export type IntakeSubmit =
   | { ok: true; first: boolean }
-  | { ok: false; reason: "not-found" | "closed" | "not-asked" | "withheld" }
+  | { ok: false; reason: "not-found" | "closed" | "not-asked" | "withheld" | "restricted" }
   | { ok: false; reason: "invalid"; errors: Record<string, IntakeProblem>; values: Record<string, Answer> };
 
 /** The client's answers, checked against the current questions, sealed and saved (replacing earlier answers). */
@@ -125,6 +126,7 @@ export function submitIntake(deps: IntakeDeps, appointmentId: string, viewer: In
   const asked = askedForm(deps.db, a.serviceId);
   if (!asked) return { ok: false, reason: store.getResponseRow(deps.db, a.id) ? "not-asked" : "not-found" };
   if (!intakeMayBeUsed(deps, a.clientId)) return { ok: false, reason: "withheld" };
+  if (isProcessingRestricted(deps.db, a.clientId)) return { ok: false, reason: "restricted" }; // GDPR art. 18: stored, not collected anew
   const parsed = parseAnswers(asked.fields, form);
   if (!parsed.ok) return { ok: false, reason: "invalid", errors: parsed.errors, values: parsed.values };
   return deps.db.transaction(

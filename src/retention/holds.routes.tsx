@@ -8,7 +8,7 @@ import type { AppEnv } from "../http/env.ts";
 import { readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import { getPerson, personZone } from "../people/people.ts";
-import { listHolds, placeHold, processingRestriction, releaseHold, restrictProcessing } from "./holds.ts";
+import { liftRestriction, listHolds, placeHold, processingRestriction, releaseHold, RESTRICTION_REASONS, type Restriction, restrictProcessing } from "./holds.ts";
 import { HoldsPage } from "./views/holds-page.tsx";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -64,11 +64,24 @@ export function holdsRoutes(deps: AccountDeps): Hono<AppEnv> {
     return released ? render(c, { notice: h.released }) : render(c, { message: h.notFound }, 404);
   });
 
-  app.post("/:id/restrict", allow(adminOnly), (c) => {
+  app.post("/:id/restrict", allow(adminOnly), async (c) => {
     const person = clientOf(c);
     if (!person) return c.notFound();
-    restrictProcessing(deps, person.id, "legal-hold", actorOf(c));
+    const form = await readForm(c);
+    // The erase page's button says nothing: it restricts because the law keeps the records.
+    const reason = form.restrictReason ?? "legal-hold";
+    if (!(RESTRICTION_REASONS as readonly string[]).includes(reason)) {
+      return render(c, { values: form, errors: { restrictReason: c.get("t").retention.holds.problems.restrictReason } }, 422);
+    }
+    restrictProcessing(deps, person.id, reason as Restriction["reason"], actorOf(c));
     return render(c, { notice: c.get("t").retention.holds.restrictedDone });
+  });
+
+  app.post("/:id/restrict/lift", allow(adminOnly), (c) => {
+    const person = clientOf(c);
+    if (!person) return c.notFound();
+    const h = c.get("t").retention.holds;
+    return liftRestriction(deps, person.id, actorOf(c)) ? render(c, { notice: h.lifted }) : render(c, { message: h.notRestricted }, 404);
   });
 
   return app;

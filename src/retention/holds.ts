@@ -4,9 +4,11 @@
 // released, its end not reached) or a "keep at least" period covers their records, erasure is refused with the reason
 // (privacy/erasure.ts mayErase asks erasureBlockOf) and the daily retention job purges none of the held records; a
 // hold's reason is the organisation's words (a law, a case number) sealed under the organisation's key; placing and
-// releasing a hold and restricting processing are audited. A restricted client may not book (booking/appointments.ts
-// book); the data stays stored, nothing else changes. Restriction is not lifted here: lifting it is a decision with its
-// own legal basis, taken outside the appliance for now.
+// releasing a hold and restricting processing are audited. A restricted client may not book or move an appointment
+// (booking/appointments.ts), send intake answers (intake/intake.ts), and their appointment and intake reminders are
+// skipped when due (booking-mail.ts, intake-mail.ts); cancelling and their own export stay possible (right of access);
+// the data stays stored. An admin lifts a restriction (GDPR art. 18(3): the client is told before, outside the
+// appliance); lifting is audited with the reason the restriction had and since when.
 import { randomBytes } from "node:crypto";
 import { recordAudit } from "../audit/audit.ts";
 import type { Clock } from "../clock.ts";
@@ -102,8 +104,11 @@ function toHold(vault: Vault, r: store.HoldRow, now: number): LegalHold {
   };
 }
 
+/** Why processing is restricted: records the law keeps, the client's request (art. 18(1)(a)-(c)), or their objection (art. 18(1)(d)). */
+export const RESTRICTION_REASONS = ["legal-hold", "request", "objection"] as const;
+
 export interface Restriction {
-  reason: "legal-hold" | "request" | "objection";
+  reason: (typeof RESTRICTION_REASONS)[number];
   since: number;
 }
 
@@ -124,6 +129,20 @@ export function restrictProcessing(deps: HoldDeps, personId: string, reason: Res
     (tx) => {
       if (!store.insertRestriction(tx, { personId, reason, since: now, by: actor })) return false;
       recordAudit(tx, deps.vault, { actor, action: "processing.restrict", target: personId, details: { reason }, at: now });
+      return true;
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** Lifts the person's restriction of processing; false when none stood. */
+export function liftRestriction(deps: HoldDeps, personId: string, actor: string): boolean {
+  const now = deps.clock.now();
+  return deps.db.transaction(
+    (tx) => {
+      const lifted = store.deleteRestriction(tx, personId);
+      if (!lifted) return false;
+      recordAudit(tx, deps.vault, { actor, action: "processing.lift", target: personId, details: { reason: lifted.reason, since: lifted.since }, at: now });
       return true;
     },
     { behavior: "immediate" },

@@ -1,8 +1,8 @@
 // The only place retention touches drizzle: legal holds, restrictions of processing, and the expired rows the daily
 // job purges. Every purge query takes the cut-off times from the caller; none reads a clock.
-import { and, eq, gt, inArray, isNotNull, isNull, lt, max, ne, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, isNull, lt, max, ne, notExists, or, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
-import { appointments, clientNotes, dataKeys, intakeResponses, jobs, legalHolds, processingRestrictions, roomFiles, roomMessages, rooms, sessions } from "../db/schema.ts";
+import { appointments, clientNotes, clientNoteVersions, dataKeys, intakeResponses, jobs, legalHolds, processingRestrictions, roomFiles, roomMessages, rooms, sessions } from "../db/schema.ts";
 
 export type HoldRow = typeof legalHolds.$inferSelect;
 export type RestrictionRow = typeof processingRestrictions.$inferSelect;
@@ -55,6 +55,11 @@ export function restrictionRow(db: Queryable, personId: string): RestrictionRow 
   return db.select().from(processingRestrictions).where(eq(processingRestrictions.personId, personId)).get() ?? null;
 }
 
+/** Removes the person's restriction; returns the row removed, or null when none stood. */
+export function deleteRestriction(db: Queryable, personId: string): RestrictionRow | null {
+  return db.delete(processingRestrictions).where(eq(processingRestrictions.personId, personId)).returning().get() ?? null;
+}
+
 /** Inserts the restriction unless one stands; returns whether it was new. */
 export function insertRestriction(db: Queryable, row: RestrictionRow): boolean {
   return db.insert(processingRestrictions).values(row).onConflictDoNothing().returning({ p: processingRestrictions.personId }).all().length === 1;
@@ -70,7 +75,14 @@ export function lastAppointmentEnd(db: Queryable, clientId: string): number | nu
 /** The time of the client's newest record of each type; absent: the client has none. */
 export function newestRecordTimes(db: Queryable, clientId: string): Partial<Record<"notes" | "chat" | "files" | "intake", number>> {
   const out: Partial<Record<"notes" | "chat" | "files" | "intake", number>> = {};
-  const notes = db.select({ at: max(clientNotes.createdAt) }).from(clientNotes).where(eq(clientNotes.clientId, clientId)).get()?.at;
+  // A note edited or autosaved lately is recent, however old the note: its newest version or draft counts.
+  const theirNotes = db.select({ id: clientNotes.id }).from(clientNotes).where(eq(clientNotes.clientId, clientId));
+  const noteTimes = [
+    db.select({ at: max(clientNotes.createdAt) }).from(clientNotes).where(eq(clientNotes.clientId, clientId)).get()?.at,
+    db.select({ at: max(clientNotes.draftAt) }).from(clientNotes).where(eq(clientNotes.clientId, clientId)).get()?.at,
+    db.select({ at: max(clientNoteVersions.createdAt) }).from(clientNoteVersions).where(inArray(clientNoteVersions.noteId, theirNotes)).get()?.at,
+  ].filter((t): t is number => t != null);
+  const notes = noteTimes.length > 0 ? Math.max(...noteTimes) : null;
   const theirRooms = db.select({ id: rooms.id }).from(rooms).where(eq(rooms.subject, clientId));
   const chat = db.select({ at: max(roomMessages.at) }).from(roomMessages).where(inArray(roomMessages.roomId, theirRooms)).get()?.at;
   const files = db.select({ at: max(roomFiles.createdAt) }).from(roomFiles).where(inArray(roomFiles.roomId, theirRooms)).get()?.at;
@@ -84,9 +96,27 @@ export function newestRecordTimes(db: Queryable, clientId: string): Partial<Reco
 
 // ── what the daily job purges ──
 
-/** Closed rooms closed before `before`, with the subject whose key seals them (a client, or "org"). */
-export function roomsClosedBefore(db: Queryable, before: number): { id: string; subject: string }[] {
-  return db.select({ id: rooms.id, subject: rooms.subject }).from(rooms).where(and(eq(rooms.state, "closed"), isNotNull(rooms.closedAt), lt(rooms.closedAt, before))).all();
+/**
+ * Rooms whose call ended before `before`, with the subject whose key seals them (a client, or "org"): closed before
+ * it, or never closed (everyone left, a no-show, an ad-hoc room nobody ended) and expired before it. An expired room
+ * admits nobody (rooms.ts isRoomLive: open and not yet expired), so none of these is live; a room whose appointment is
+ * still booked and not over at `now` is left alone all the same, as its call may yet happen.
+ */
+export function roomsEndedBefore(db: Queryable, before: number, now: number): { id: string; subject: string }[] {
+  const appointmentAhead = db
+    .select({ one: sql`1` })
+    .from(appointments)
+    .where(and(eq(appointments.roomId, rooms.id), eq(appointments.status, "booked"), gt(appointments.endAt, now)));
+  return db
+    .select({ id: rooms.id, subject: rooms.subject })
+    .from(rooms)
+    .where(
+      or(
+        and(eq(rooms.state, "closed"), isNotNull(rooms.closedAt), lt(rooms.closedAt, before)),
+        and(eq(rooms.state, "open"), lt(rooms.expiresAt, before), lt(rooms.expiresAt, now), notExists(appointmentAhead)),
+      ),
+    )
+    .all();
 }
 
 export function deleteRoomMessages(db: Queryable, roomIds: readonly string[]): number {
@@ -128,9 +158,24 @@ export function deleteOldSessions(db: Queryable, now: number, idleBefore: number
   return db.delete(sessions).where(or(lt(sessions.expiresAt, now), lt(sessions.lastSeenAt, idleBefore))).returning({ h: sessions.handle }).all().length;
 }
 
-/** Intake answers last changed before `before`, with their client. */
-export function intakeBefore(db: Queryable, before: number): { appointmentId: string; clientId: string }[] {
-  return db.select({ appointmentId: intakeResponses.appointmentId, clientId: intakeResponses.clientId }).from(intakeResponses).where(lt(intakeResponses.updatedAt, before)).all();
+/**
+ * Intake answers whose last change and whose appointment's end both lie before `before`, with their client: answers
+ * for an appointment still ahead are what the specialist reads before the call, so they are never purged while it is
+ * booked and not over at `now`, however long ago they were written.
+ */
+export function intakeBefore(db: Queryable, before: number, now: number): { appointmentId: string; clientId: string }[] {
+  return db
+    .select({ appointmentId: intakeResponses.appointmentId, clientId: intakeResponses.clientId })
+    .from(intakeResponses)
+    .innerJoin(appointments, eq(appointments.id, intakeResponses.appointmentId))
+    .where(
+      and(
+        lt(intakeResponses.updatedAt, before),
+        lt(appointments.endAt, before),
+        or(ne(appointments.status, "booked"), lt(appointments.endAt, now)),
+      ),
+    )
+    .all();
 }
 
 export function deleteIntake(db: Queryable, appointmentIds: readonly string[]): number {

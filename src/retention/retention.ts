@@ -2,12 +2,15 @@
 // hold or a "keep at least" period protects (holds.ts).
 //
 // Per record type, when its "delete after" is set:
-// - chat, files: the messages and shared files of rooms closed longer ago than the period; a file's sealed bytes are
-//   overwritten and unlinked after the rows are gone (a crash between leaves an orphan sealed file, which the next run
-//   removes: files in the files directory without a row, older than a day, so an upload under way is never touched);
+// - chat, files: the messages and shared files of rooms closed, or left open but expired, longer ago than the period
+//   (never a room still live or whose appointment is still ahead); a file's sealed bytes are
+//   overwritten and unlinked after the rows are gone (a crash between, or an unlink that fails, leaves an orphan sealed
+//   file, which the next run removes: files in the files directory without a row, older than a day, so an upload under way is never touched);
 // - notes: all notes of an erased client (unreadable since the erasure; now gone), and of a client whose last
-//   appointment and newest note are older than the period;
-// - intake: answers last changed longer ago than the period;
+//   appointment and newest note (its newest version or draft: an old note edited today is recent) are older than the
+//   period;
+// - intake: answers whose last change and whose appointment's end are both longer ago than the period (never while
+//   the appointment is booked and not over);
 // - jobs: finished jobs (sent, failed, cancelled mail) that finished longer ago;
 // - sessions: sessions expired, or unused for longer than the period;
 // - audit: never (policy.ts says why).
@@ -19,6 +22,7 @@ import { join } from "node:path";
 import { recordAudit } from "../audit/audit.ts";
 import type { Clock } from "../clock.ts";
 import type { DB, Queryable } from "../db/client.ts";
+import type { Logger } from "../log.ts";
 import { overwriteAndRemove } from "../rooms/contributions.ts";
 import { readMeta, writeMeta } from "../settings/settings.store.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -31,6 +35,7 @@ export interface RetentionDeps {
   vault: Vault;
   clock: Clock;
   config: { dataDir: string };
+  log: Logger;
 }
 
 export type Counts = Record<RecordType, number>;
@@ -75,7 +80,7 @@ export function runRetention(deps: RetentionDeps, actor: string): RetentionRepor
         const before = cutoff(type);
         if (before === null) continue;
         const free: string[] = [];
-        for (const room of store.roomsClosedBefore(tx, before)) {
+        for (const room of store.roomsEndedBefore(tx, before, now)) {
           const count = type === "chat" ? store.countRoomMessages(tx, [room.id]) : store.countRoomFiles(tx, [room.id]);
           if (count === 0 || (room.subject !== "org" && keep(room.subject, type, count))) continue;
           free.push(room.id);
@@ -96,7 +101,7 @@ export function runRetention(deps: RetentionDeps, actor: string): RetentionRepor
       }
       const intakeBefore = cutoff("intake");
       if (intakeBefore !== null) {
-        const free = store.intakeBefore(tx, intakeBefore).filter((r) => !keep(r.clientId, "intake", 1));
+        const free = store.intakeBefore(tx, intakeBefore, now).filter((r) => !keep(r.clientId, "intake", 1));
         report.purged.intake = store.deleteIntake(tx, free.map((r) => r.appointmentId));
       }
       const jobsBefore = cutoff("jobs");
@@ -115,8 +120,19 @@ export function runRetention(deps: RetentionDeps, actor: string): RetentionRepor
     },
     { behavior: "immediate" },
   );
-  // After the commit: a rolled-back purge must not have lost its files' bytes.
-  for (const id of shred) overwriteAndRemove(join(filesDir, id));
+  // After the commit: a rolled-back purge must not have lost its files' bytes. Each removal stands alone: one file that
+  // cannot be removed (a disk error, changed permissions) must neither keep the others nor fail the run, whose rows are
+  // gone already; what is left is an orphan, which the next run's sweep removes.
+  for (const id of shred) {
+    try {
+      overwriteAndRemove(join(filesDir, id));
+    } catch (err) {
+      deps.log.error("retention could not remove a purged file; the next run retries it. Check the files directory's disk and permissions", {
+        file: id,
+        error: (err as NodeJS.ErrnoException).code ?? (err as Error).name,
+      });
+    }
+  }
   return report;
 }
 
@@ -152,7 +168,7 @@ function protection(tx: Queryable, now: number): (personId: string, type: Client
   };
 }
 
-/** The later of the client's last appointment and newest note. */
+/** The later of the client's last appointment and newest note (its newest version or draft). */
 function lastActivity(tx: Queryable, clientId: string): number {
   return Math.max(store.lastAppointmentEnd(tx, clientId) ?? 0, store.newestRecordTimes(tx, clientId).notes ?? 0);
 }

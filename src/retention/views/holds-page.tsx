@@ -3,7 +3,7 @@ import type { Messages } from "../../i18n/messages.ts";
 import { ActionButton, Field, type FieldErrors, FormAlert, Notice, Select, TextArea } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import type { LegalHold, Restriction, RetentionBlock } from "../holds.ts";
-import { HOLD_TYPES } from "../holds.ts";
+import { HOLD_TYPES, RESTRICTION_REASONS } from "../holds.ts";
 
 const holdTypeName = (t: Messages, type: string) => t.retention.holds.types[type as keyof Messages["retention"]["holds"]["types"]] ?? type;
 
@@ -12,7 +12,8 @@ export function RestrictedMark(p: { page: PageContext; restriction: Restriction 
   if (!p.restriction) return null;
   return (
     <p class="kb-alert" data-restricted="true">
-      <strong>{p.page.t.retention.holds.restricted(dateTimeFormat(p.page, p.timeZone).format(p.restriction.since))}</strong>
+      <strong>{p.page.t.retention.holds.restricted(dateTimeFormat(p.page, p.timeZone).format(p.restriction.since))}</strong>{" "}
+      <span data-restriction-reason={p.restriction.reason}>{p.page.t.retention.holds.restrictReasons[p.restriction.reason]}</span>
     </p>
   );
 }
@@ -110,11 +111,30 @@ export function HoldsPage(p: {
           <button type="submit">{h.place}</button>
         </form>
       </article>
-      {p.restriction ? null : (
+      {p.restriction ? (
+        <>
+          <h2>{h.liftTitle}</h2>
+          <p class="kb-muted">{h.liftHint}</p>
+          <ActionButton action={`${base}/restrict/lift`} label={h.lift} variant="secondary" />
+        </>
+      ) : (
         <>
           <h2>{h.restrictTitle}</h2>
           <p class="kb-muted">{h.restrictHint}</p>
-          <ActionButton action={`${base}/restrict`} label={h.restrictTitle} variant="contrast" />
+          <article>
+            <form method="post" action={`${base}/restrict`}>
+              <Select
+                name="restrictReason"
+                label={h.restrictReason}
+                value={p.values?.restrictReason ?? "request"}
+                error={p.errors?.restrictReason}
+                options={RESTRICTION_REASONS.map((x) => [x, h.restrictReasons[x]] as const)}
+              />
+              <button type="submit" class="contrast">
+                {h.restrictTitle}
+              </button>
+            </form>
+          </article>
         </>
       )}
     </Layout>
