@@ -210,6 +210,23 @@ describe("break-glass", () => {
     }
   });
 
+  test("an admin cannot review their own grant (409 with the reason); another admin can", async () => {
+    const own = await clientInCare("Olaf Own", 10);
+    expect((await as(admin2).post(`/clients/${own}/break-glass`, { reason: REASON })).status).toBe(303);
+    const grantId = (inst.db.$client.query("SELECT id FROM break_glass_grants WHERE client_id = ? AND staff_id = ?").get(own, admin2.personId) as { id: string }).id;
+    const page = await (await as(admin2).get("/admin/break-glass")).text();
+    const row = new RegExp(`<tr[^>]*data-grant="${grantId}"[^>]*>(.*?)</tr>`, "s").exec(page)![1]!;
+    expect(row).toContain("Your own access: another admin reviews it.");
+    expect(row).not.toContain(`/admin/break-glass/${grantId}/review`);
+    const self = await as(admin2).post(`/admin/break-glass/${grantId}/review`, { verdict: "justified" });
+    expect(self.status).toBe(409);
+    expect(await self.text()).toContain("You cannot review your own emergency access: another admin must.");
+    expect(inst.db.$client.query("SELECT verdict, reviewed_by FROM break_glass_grants WHERE id = ?").get(grantId)).toEqual({ verdict: null, reviewed_by: null });
+    expect(auditOf("break-glass.review").filter((e) => JSON.parse(e.details).grant === grantId)).toEqual([]);
+    expect((await as(admin).post(`/admin/break-glass/${grantId}/review`, { verdict: "justified" })).status).toBe(200);
+    expect(inst.db.$client.query("SELECT verdict, reviewed_by FROM break_glass_grants WHERE id = ?").get(grantId)).toEqual({ verdict: "justified", reviewed_by: admin.personId });
+  });
+
   test("every break-glass access and every read under it stands out in the audit log", async () => {
     const flagged = await clientInCare("Fiona Flag", 8);
     expect((await as(outsider).post(`/clients/${flagged}/break-glass`, { reason: REASON })).status).toBe(303);

@@ -180,12 +180,13 @@ export function countGrantsToReview(db: Queryable): number {
   return store.countUnreviewedGrants(db);
 }
 
-/** Records the admin's verdict on a grant, once; audited. */
-export function reviewGrant(deps: CareDeps, adminId: string, grantId: string, verdict: "justified" | "unjustified", now: number): "ok" | "not-found" | "reviewed" {
+/** Records the admin's verdict on a grant, once; audited. Never the grant's own holder: a review is a second pair of eyes. */
+export function reviewGrant(deps: CareDeps, adminId: string, grantId: string, verdict: "justified" | "unjustified", now: number): "ok" | "not-found" | "reviewed" | "own-grant" {
   return deps.db.transaction(
     (tx) => {
       const grant = store.getGrant(tx, grantId);
       if (!grant) return "not-found" as const;
+      if (grant.staffId === adminId) return "own-grant" as const;
       if (!store.setVerdict(tx, grantId, verdict, adminId, now)) return "reviewed" as const;
       recordAudit(tx, deps.vault, { actor: adminId, action: "break-glass.review", target: grant.clientId, details: { grant: grantId, verdict, staff: grant.staffId }, at: now });
       return "ok" as const;
