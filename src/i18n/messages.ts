@@ -332,7 +332,7 @@ export const en = {
       "off-hours-admin": (who: string, n: number, action: string) => (n === 1 ? `${who} made an admin change outside working hours (${action}).` : `${who} made ${n} admin changes outside working hours (${action}, …).`),
       "signin-failures-account": (who: string, n: number, minutes: number) => `${n} failed sign-ins to the account of ${who} within ${minutes} minutes.`,
       "signin-failures-address": (where: string, n: number, minutes: number) => `${n} failed sign-ins from ${where} within ${minutes} minutes, across accounts.`,
-      "break-glass": (who: string, n: number) => (n === 1 ? `${who} used break-glass access to a record.` : `${who} used break-glass access ${n} times within an hour.`),
+      "break-glass": (who: string, n: number) => (n === 1 ? `${who} used break-glass access to a record.` : `${who} used break-glass access ${n} times at the same moment.`),
     },
     rules: {
       "bulk-record-reads": "One person opened many clients' records in a short time",
@@ -347,6 +347,9 @@ export const en = {
     mailLead: "Kabinet found unusual activity in the audit log:",
     mailLink: "Look into it and acknowledge it on the alerts page (sign-in needed):",
     mailWhy: "You receive this because you are an administrator and the setting “Mail administrators about security alerts” is on.",
+    breakGlassMailLead: "Someone opened a client's record through emergency (break-glass) access:",
+    breakGlassMailReview: "Check the stated reason and record whether it was justified on the break-glass page (sign-in needed):",
+    breakGlassMailWhy: "You receive this because you are an administrator: every emergency access is told to all administrators at once.",
   },
   settings: {
     title: "Organisation settings",
@@ -1757,7 +1760,7 @@ export const ru: Messages = {
       "off-hours-admin": (who: string, n: number, action: string) => (n === 1 ? `${who}: действие администратора вне рабочих часов (${action}).` : `${who}: действий администратора вне рабочих часов — ${n} (${action}, …).`),
       "signin-failures-account": (who: string, n: number, minutes: number) => `Неудачных входов в учётную запись (${who}) за ${minutes} минут: ${n}.`,
       "signin-failures-address": (where: string, n: number, minutes: number) => `Неудачных входов с ${where} за ${minutes} минут, в разные учётные записи: ${n}.`,
-      "break-glass": (who: string, n: number) => (n === 1 ? `${who}: экстренный доступ к записи.` : `${who}: экстренный доступ за час — ${n} раз.`),
+      "break-glass": (who: string, n: number) => (n === 1 ? `${who}: экстренный доступ к записи.` : `${who}: экстренный доступ ${n} раз в один момент.`),
     },
     rules: {
       "bulk-record-reads": "Один человек открыл записи многих клиентов за короткое время",
@@ -1772,6 +1775,9 @@ export const ru: Messages = {
     mailLead: "Кабинет нашёл необычные действия в журнале аудита:",
     mailLink: "Разберитесь и отметьте оповещение на странице оповещений (нужен вход):",
     mailWhy: "Вы получили это письмо, потому что вы администратор и включена настройка «Сообщать администраторам об оповещениях безопасности по почте».",
+    breakGlassMailLead: "Кто-то открыл запись клиента через экстренный доступ:",
+    breakGlassMailReview: "Проверьте указанную причину и отметьте, был ли доступ оправдан, на странице экстренного доступа (нужен вход):",
+    breakGlassMailWhy: "Вы получили это письмо, потому что вы администратор: о каждом экстренном доступе сразу сообщается всем администраторам.",
   },
   settings: {
     title: "Настройки организации",

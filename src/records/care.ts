@@ -8,8 +8,9 @@
 //   without a treating relationship has a stated reason, an alert and a review.
 // - Break-glass: a host outside the care states a reason (at least BREAK_GLASS_REASON_MIN characters); a grant opens
 //   the record for the organisation's break-glass minutes (default 30), its reason sealed under the CLIENT's key (so
-//   erasing the client shreds it). The grant is audited as `record.break-glass`; the alert is raised and mail to
-//   admins queued in the same transaction (src/anomalies). After expiry the record is "not found" again.
+//   erasing the client shreds it). The grant is audited as `record.break-glass`; its own alert is raised and its mail
+//   to admins queued in the same transaction (src/anomalies): every grant is told at once, not only an hour's first.
+//   After expiry the record is "not found" again.
 // - Staff (reception) never break glass: they have no clinical reason to read a record.
 // - Anything the viewer may not open is "not found", never "forbidden", whether or not the client exists.
 import { raiseBreakGlassAlert } from "../anomalies/anomalies.ts";
@@ -136,7 +137,7 @@ export function breakGlass(deps: Pick<Installation, "db" | "vault" | "config" | 
       const sealed = Buffer.from(deps.vault.sealField(clientId, "break_glass_grants", "reason", id, text));
       store.insertGrant(tx, { id, staffId: actor.personId, clientId, reason: sealed, createdAt: now, expiresAt, reviewedAt: null, reviewedBy: null, verdict: null });
       recordAudit(tx, deps.vault, { actor: actor.personId, action: "record.break-glass", target: clientId, details: { grant: id, until: expiresAt }, at: now });
-      raiseBreakGlassAlert(deps, tx, actor.personId, now);
+      raiseBreakGlassAlert(deps, tx, { id, actor: actor.personId }, now);
       return { ok: true as const, grantId: id, expiresAt };
     },
     { behavior: "immediate" },
