@@ -202,7 +202,7 @@ function clientOfRead(ctx: ScanContext, e: AuditEntry): string {
 function resolveRead(db: Queryable, e: AuditEntry): string {
   const target = e.target ?? `entry:${e.id}`;
   if (e.action === "appointment.view") return getAppointment(db, target)?.clientId ?? `appointment:${target}`;
-  if (e.action === "file.download") return appointmentOfRoom(db, target)?.clientId ?? `room:${target}`;
+  if (e.action === "file.download" || e.action === "room.view") return appointmentOfRoom(db, target)?.clientId ?? `room:${target}`;
   return target;
 }
 

@@ -34,7 +34,7 @@ export const RULE_LIMITS = {
 } as const satisfies Record<AnomalyRule, { count: number; windowMs: number }>;
 
 /** Reads of records about clients: the entries bulk-record-reads counts (by the client each one is about). */
-export const RECORD_READ_ACTIONS = ["appointment.view", "person.view", "file.download", "note.view", "intake.view", "record.view", "consent.view"] as const;
+export const RECORD_READ_ACTIONS = ["appointment.view", "person.view", "file.download", "room.view", "note.view", "intake.view", "record.view", "consent.view"] as const;
 
 /**
  * Actions only an admin takes (through the admin pages or the console): what off-hours-admin watches, when an admin

@@ -1015,7 +1015,7 @@ export const en = {
       role: "Role (today)",
       what: "What",
       ref: "Reference",
-      notCovered: "Not shown: lists that show many clients at once (a specialist's schedule, the people list, the client search on the booking form) are recorded without naming a client.",
+      notCovered: "Not shown: lists that show many clients at once (a specialist's schedule, the people list, an admin's list of clients, the break-glass review, the client search on the booking form) are recorded without naming a client.",
       actions: {
         "person.view": "Opened the person's page",
         "note.view": "Opened a session note",
@@ -1025,6 +1025,7 @@ export const en = {
         "intake.view": "Opened intake answers",
         "appointment.view": "Opened an appointment",
         "file.download": "Downloaded a file shared in a consultation",
+        "room.view": "Saw a consultation's chat and files after the call",
         "consent.view": "Opened the client's consent ledger",
         "consent.download": "Downloaded the client's consent ledger",
       } as Record<string, string>,
@@ -2442,7 +2443,7 @@ export const ru: Messages = {
       role: "Роль (сейчас)",
       what: "Что",
       ref: "Ссылка",
-      notCovered: "Не показаны списки, где видно сразу много клиентов (расписание специалиста, список людей, поиск клиента при записи): они записываются без указания клиента.",
+      notCovered: "Не показаны списки, где видно сразу много клиентов (расписание специалиста, список людей, список клиентов у администратора, проверка экстренного доступа, поиск клиента при записи): они записываются без указания клиента.",
       actions: {
         "person.view": "Открыл(а) страницу человека",
         "note.view": "Открыл(а) запись о сессии",
@@ -2452,6 +2453,7 @@ export const ru: Messages = {
         "intake.view": "Открыл(а) ответы анкеты",
         "appointment.view": "Открыл(а) запись на приём",
         "file.download": "Скачал(а) файл из консультации",
+        "room.view": "Просмотрел(а) чат и файлы консультации после звонка",
         "consent.view": "Открыл(а) журнал согласий клиента",
         "consent.download": "Скачал(а) журнал согласий клиента",
       },
