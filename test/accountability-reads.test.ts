@@ -9,6 +9,7 @@ import { RECORD_READ_ACTIONS } from "../src/anomalies/rules.ts";
 import { recordAudit } from "../src/audit/audit.ts";
 import { appointmentRoom, book } from "../src/booking/appointments.ts";
 import { readRoomFile, storeRoomFile } from "../src/rooms/files.ts";
+import { acceptRoomInvitation, closeRoom, recordAdmission, roomInvitation } from "../src/rooms/rooms.ts";
 import { eraseClient } from "../src/privacy/erasure.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
@@ -200,5 +201,66 @@ describe("the list of reading actions", () => {
 
   test("every read the anomaly rules count is a read in the report", () => {
     for (const action of RECORD_READ_ACTIONS) expect(Object.hasOwn(CLIENT_READ_ACTIONS, action)).toBe(true);
+  });
+});
+
+describe("reads the report did not see before", () => {
+  /** A fresh client of the specialist, booked `days` ahead, and the report's rows about them. */
+  async function freshClient(name: string, days: number): Promise<{ clientId: string; appointmentId: string; start: number }> {
+    const c = await addPerson(inst, admin.personId, "client", { name });
+    const service = makeService(inst, admin.personId, [specialist.personId], { cancelHours: 0 });
+    const booked = book(inst, { serviceId: service.id, specialistId: specialist.personId, start: at(dayAhead(days), "12:00"), clientId: c.personId, actor: { personId: specialist.personId, role: "specialist" } }, inst.clock.now());
+    if (!booked.ok) throw new Error(`booking failed: ${booked.reason}`);
+    return { clientId: c.personId, appointmentId: booked.appointments[0]!.id, start: booked.appointments[0]!.start };
+  }
+  async function rowsAbout(clientId: string): Promise<{ kind: string; text: string }[]> {
+    const html = await (await signedInClient(inst, admin).get(reportPath(clientId))).text();
+    const report = html.slice(html.indexOf('data-testid="reads-report"'));
+    return [...report.matchAll(/<tr data-testid="(read|break-glass)">([\s\S]*?)<\/tr>/g)].map((m) => ({ kind: m[1]!, text: m[2]!.replace(/<[^>]+>/g, " ") }));
+  }
+
+  test("reads made under a break-glass grant are marked like the grant itself; reads within the care are not", async () => {
+    const { clientId } = await freshClient("Bruno Glass", 3);
+    const outsider = await addPerson(inst, admin.personId, "specialist", { name: "Otto Outsider" });
+    expect((await signedInClient(inst, specialist).get(`/clients/${clientId}`)).status).toBe(200);
+    expect((await signedInClient(inst, outsider).post(`/clients/${clientId}/break-glass`, { reason: "The treating specialist is away and the client is in crisis" })).status).toBe(303);
+    expect((await signedInClient(inst, outsider).get(`/clients/${clientId}`)).status).toBe(200);
+    const rows = await rowsAbout(clientId);
+    const byOutsider = rows.filter((r) => r.text.includes("Otto Outsider"));
+    expect(byOutsider.map((r) => r.kind)).toEqual(["break-glass", "break-glass"]);
+    expect(byOutsider.filter((r) => r.text.includes("Opened the client record"))).toHaveLength(1);
+    expect(rows.filter((r) => r.text.includes("Sergei Specialist")).map((r) => r.kind)).toEqual(["read"]);
+  });
+
+  test("a consultation's chat and files shown after the call (the closed room's page, the after-call page) are recorded as room.view and reported; the client's own look is not", async () => {
+    const { clientId, appointmentId: id, start } = await freshClient("Rita Room", 4);
+    const interpreter = await addPerson(inst, admin.personId, "client", { name: "Ivan Interpreter" });
+    const opened = appointmentRoom(inst, id, { personId: specialist.personId, role: "specialist" }, start);
+    if (!opened.ok) throw new Error(`room failed: ${opened.reason}`);
+    const roomId = opened.roomId;
+    expect(acceptRoomInvitation(inst, roomInvitation(inst, roomId)!, interpreter.personId)).not.toBeNull();
+    for (const p of [interpreter.personId, clientId]) recordAdmission(inst, roomId, p);
+    expect(closeRoom(inst, roomId, specialist.personId)).toBe(true);
+    const views = () => auditOf("room.view").filter((e) => e.target === roomId);
+    expect((await signedInClient(inst, specialist).get(`/rooms/${roomId}`)).status).toBe(200);
+    expect((await signedInClient(inst, interpreter).get(`/rooms/${roomId}/after`)).status).toBe(200);
+    expect((await signedInClient(inst, { personId: clientId }).get(`/rooms/${roomId}/after`)).status).toBe(200);
+    expect((await signedInClient(inst, { personId: clientId }).get(`/rooms/${roomId}`)).status).toBe(200);
+    expect(views().map((e) => e.actor)).toEqual([specialist.personId, interpreter.personId]);
+    const rows = (await rowsAbout(clientId)).filter((r) => r.text.includes("Saw a consultation&#39;s chat and files after the call"));
+    expect(rows.map((r) => (r.text.includes("Sergei Specialist") ? "specialist" : r.text.includes("Ivan Interpreter") ? "interpreter" : r.text))).toEqual(["specialist", "interpreter"]);
+  });
+
+  test("lists of many clients (an admin's /clients, the break-glass review) are recorded and classified as not about one client", async () => {
+    const lists = (action: string) => auditOf(action).filter((e) => e.actor === admin.personId).length;
+    const [clients, grants] = [lists("clients.list"), lists("break-glass.list")];
+    expect((await signedInClient(inst, admin).get("/clients")).status).toBe(200);
+    expect((await signedInClient(inst, admin).get("/admin/break-glass")).status).toBe(200);
+    expect(lists("clients.list")).toBe(clients + 1);
+    expect(lists("break-glass.list")).toBe(grants + 1);
+    const last = JSON.parse(auditOf("clients.list").at(-1)!.details) as { count: number; outsideCare: number };
+    expect(last.count).toBeGreaterThan(0);
+    expect(last.outsideCare).toBe(last.count); // the admin cares for no one here
+    for (const action of ["clients.list", "break-glass.list"]) expect(Object.hasOwn(NOT_ONE_CLIENT_READS, action)).toBe(true);
   });
 });

@@ -153,6 +153,41 @@ describe("break-glass", () => {
     }
   });
 
+  test("every grant reaches the admins at once, not only the first in an hour: its own alert and its own mail, naming no one", async () => {
+    const first = await clientInCare("Gustav Grant", 12);
+    const second = await clientInCare("Hanna Grant", 13);
+    await jobWorker(inst).runDue();
+    const start = Date.UTC(2026, 11, 3, 16, 0);
+    inst.clock.set(start);
+    try {
+      const alertsOf = () => inst.db.$client.query("SELECT triggered_at AS at, count FROM anomaly_alerts WHERE rule = 'break-glass' AND subject = ? AND triggered_at >= ? ORDER BY id").all(outsider.personId, start);
+      for (const [i, id] of [first, second].entries()) {
+        inst.clock.set(start + i * 5 * 60_000);
+        const mailsBefore = smtp.messages().length;
+        expect((await as(outsider).post(`/clients/${id}/break-glass`, { reason: REASON })).status).toBe(303);
+        await jobWorker(inst).runDue();
+        const mails = smtp.messages().slice(mailsBefore);
+        expect(mails.map((m) => m.to).sort()).toEqual([admin.email, admin2.email].sort());
+        for (const m of mails) {
+          expect(m.subject).toContain("Break-glass access to a record");
+          expect(m.text).toContain("https://consult.example.org/admin/break-glass");
+          for (const secret of ["Gustav", "Hanna", "Outsider", "crisis line", id, outsider.personId]) expect(m.text.includes(secret) ? secret : "absent").toBe("absent");
+        }
+      }
+      expect(alertsOf()).toEqual([
+        { at: start, count: 1 },
+        { at: start + 5 * 60_000, count: 1 },
+      ]);
+      // The scan meeting both entries raises nothing more.
+      scanAuditForAnomalies(inst, { sliceMs: Infinity });
+      expect(alertsOf()).toHaveLength(2);
+      const page = await (await as(admin).get("/admin/alerts")).text();
+      expect(page.split("Dr Outsider used break-glass access to a record.").length - 1).toBeGreaterThanOrEqual(2);
+    } finally {
+      inst.clock.release();
+    }
+  });
+
   test("the reason is sealed under the client's key: never in the database in clear, shown to the reviewing admin, unreadable once the client is erased", async () => {
     const other = await clientInCare("Erin Erased", 4);
     const canary = `Emergency CANARY-${crypto.randomUUID()} for the record`;
@@ -208,6 +243,23 @@ describe("break-glass", () => {
     } finally {
       inst.clock.release();
     }
+  });
+
+  test("an admin cannot review their own grant (409 with the reason); another admin can", async () => {
+    const own = await clientInCare("Olaf Own", 10);
+    expect((await as(admin2).post(`/clients/${own}/break-glass`, { reason: REASON })).status).toBe(303);
+    const grantId = (inst.db.$client.query("SELECT id FROM break_glass_grants WHERE client_id = ? AND staff_id = ?").get(own, admin2.personId) as { id: string }).id;
+    const page = await (await as(admin2).get("/admin/break-glass")).text();
+    const row = new RegExp(`<tr[^>]*data-grant="${grantId}"[^>]*>(.*?)</tr>`, "s").exec(page)![1]!;
+    expect(row).toContain("Your own access: another admin reviews it.");
+    expect(row).not.toContain(`/admin/break-glass/${grantId}/review`);
+    const self = await as(admin2).post(`/admin/break-glass/${grantId}/review`, { verdict: "justified" });
+    expect(self.status).toBe(409);
+    expect(await self.text()).toContain("You cannot review your own emergency access: another admin must.");
+    expect(inst.db.$client.query("SELECT verdict, reviewed_by FROM break_glass_grants WHERE id = ?").get(grantId)).toEqual({ verdict: null, reviewed_by: null });
+    expect(auditOf("break-glass.review").filter((e) => JSON.parse(e.details).grant === grantId)).toEqual([]);
+    expect((await as(admin).post(`/admin/break-glass/${grantId}/review`, { verdict: "justified" })).status).toBe(200);
+    expect(inst.db.$client.query("SELECT verdict, reviewed_by FROM break_glass_grants WHERE id = ?").get(grantId)).toEqual({ verdict: "justified", reviewed_by: admin.personId });
   });
 
   test("every break-glass access and every read under it stands out in the audit log", async () => {

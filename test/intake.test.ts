@@ -240,7 +240,6 @@ describe("intake forms", () => {
     expect(ru).toContain("Нет");
     const seen = { actor: specialist.personId, target: client.personId, details: JSON.stringify({ appointment: appointmentId }) };
     expect(auditOf("intake.view").slice(views)).toEqual([seen, seen]);
-    expect(await (await as(admin).get(`/appointments/${appointmentId}/intake`)).text()).toContain(canary);
     // The function the client record page uses.
     const read = intakeAnswersFor(inst, appointmentId, { personId: specialist.personId, role: "specialist" });
     expect(read?.state).toBe("answered");
@@ -250,11 +249,11 @@ describe("intake forms", () => {
     expect(listIntakeOfClient(inst, client.personId).map((x) => [x.appointmentId, x.answers.reason])).toEqual([[appointmentId, canary]]);
   });
 
-  test("nobody else reads the answers: staff, another specialist and another client find nothing (404)", async () => {
+  test("nobody else reads the answers: staff, another specialist, an admin outside the care and another client find nothing (404)", async () => {
     const { appointmentId } = await clientWithAppointment(6, "10:00", "CANARY-intake-private");
     const other = await addPerson(inst, admin.personId, "client");
     consentToHealthData(inst, other.personId);
-    for (const p of [staff, colleague, other]) {
+    for (const p of [staff, colleague, admin, other]) {
       const r = await as(p).get(`/appointments/${appointmentId}/intake`);
       expect(r.status).toBe(404);
       expect(await r.text()).not.toContain("CANARY-intake-private");
@@ -263,6 +262,21 @@ describe("intake forms", () => {
     expect(await (await as(staff).get(`/appointments/${appointmentId}`)).text()).not.toContain("CANARY-intake-private");
     expect(intakeAnswersFor(inst, appointmentId, { personId: staff.personId, role: "staff" })).toBeNull();
     expect(intakeAnswersFor(inst, appointmentId, { personId: colleague.personId, role: "specialist" })).toBeNull();
+    expect(intakeAnswersFor(inst, appointmentId, { personId: admin.personId, role: "admin" })).toBeNull();
+  });
+
+  test("an admin outside the client's care reads the answers only through break-glass, the reading audited with the grant", async () => {
+    const { client, appointmentId } = await clientWithAppointment(6, "12:00", "CANARY-intake-glass");
+    const views = auditOf("intake.view").length;
+    expect((await as(admin).get(`/appointments/${appointmentId}/intake`)).status).toBe(404);
+    expect(await (await as(admin).get(`/appointments/${appointmentId}`)).text()).not.toContain("CANARY-intake-glass");
+    const reason = "The specialist is ill and the client asked for an urgent call";
+    expect((await as(admin).post(`/clients/${client.personId}/break-glass`, { reason })).status).toBe(303);
+    const grant = (inst.db.$client.query("SELECT id FROM break_glass_grants WHERE staff_id = ? AND client_id = ?").get(admin.personId, client.personId) as { id: string }).id;
+    const r = await as(admin).get(`/appointments/${appointmentId}/intake`);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toContain("CANARY-intake-glass");
+    expect(auditOf("intake.view").slice(views)).toEqual([{ actor: admin.personId, target: client.personId, details: JSON.stringify({ appointment: appointmentId, breakGlass: grant }) }]);
   });
 
   test("without consent to health data the form is neither asked nor shown", async () => {
@@ -320,7 +334,7 @@ describe("intake forms", () => {
     expect(html).toContain("The client was erased: their answers can no longer be read.");
     expect(html).not.toContain("to be shredded");
     expect((await as(specialist).get(`/appointments/${appointmentId}/intake`)).status).toBe(200);
-    expect(intakeAnswersFor(inst, appointmentId, { personId: admin.personId, role: "admin" })?.state).toBe("erased");
+    expect(intakeAnswersFor(inst, appointmentId, { personId: specialist.personId, role: "specialist" })?.state).toBe("erased");
     expect(listIntakeOfClient(inst, client.personId)).toEqual([]);
   });
 
@@ -366,7 +380,7 @@ describe("intake forms", () => {
     expect(form).toContain("Sleeping well?");
     expect(form).toMatch(/name="q\.mood" value="1" checked/);
     expect((await as(client).post(`/appointments/${id}/intake`, { "q.mood": "1", "q.sleep": "yes" })).status).toBe(303);
-    expect(intakeAnswersFor(inst, id, { personId: admin.personId, role: "admin" })).toMatchObject({ formVersion: 2, answers: { mood: 1, sleep: true } });
+    expect(intakeAnswersFor(inst, id, { personId: specialist.personId, role: "specialist" })).toMatchObject({ formVersion: 2, answers: { mood: 1, sleep: true } });
     expect(JSON.parse(auditOf("intake.submit").at(-1)!.details)).toEqual({ appointment: id, version: 2, first: false });
     // Switched off: nothing more is asked, what was sent stays readable for both.
     saveIntakeForm(inst, other, { ...v2, active: false }, admin.personId, inst.clock.now());

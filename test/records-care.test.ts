@@ -160,6 +160,26 @@ describe("client record", () => {
     expect((await as({ personId: clientId }).get("/clients")).status).toBe(403);
   });
 
+  test("a cancelled appointment puts no one in the care: booking and cancelling opens neither the record, nor the clients list, nor a note", async () => {
+    const stranger = (await addPerson(inst, admin.personId, "client", { name: "Olga Stranger" })).personId;
+    const service = makeService(inst, admin.personId, [colleague.personId], { cancelHours: 0 });
+    setHours(inst, colleague.personId, everyDay("UTC"));
+    const actor = { personId: colleague.personId, role: "specialist" as const };
+    const booked = book(inst, { serviceId: service.id, specialistId: colleague.personId, start: at(dayAhead(6), "09:00"), clientId: stranger, actor }, inst.clock.now());
+    if (!booked.ok) throw new Error(`booking failed: ${booked.reason}`);
+    expect((await as(colleague).get(`/clients/${stranger}`)).status).toBe(200); // booked: in the care
+    expect(cancelAppointment(inst, booked.appointments[0]!.id, actor, "Client asked", inst.clock.now())).toMatchObject({ ok: true });
+    expect((await as(colleague).get(`/clients/${stranger}`)).status).toBe(404);
+    expect(await (await as(colleague).get("/clients")).text()).not.toContain("Olga Stranger");
+    expect((await as(colleague).post(`/clients/${stranger}/notes`, { text: "A note to stay in the care", appointmentId: "" })).status).toBe(404);
+    expect((await as(colleague).post(`/clients/${stranger}/notes`, { text: "A note to stay in the care", appointmentId: booked.appointments[0]!.id })).status).toBe(400);
+    expect(inst.db.$client.query("SELECT count(*) AS n FROM client_notes WHERE client_id = ?").get(stranger)).toEqual({ n: 0 });
+    // Outside the care, the way in is break-glass, not a redirect to the record.
+    expect((await as(colleague).get(`/clients/${stranger}/break-glass`)).status).toBe(200);
+    // The specialist of a cancelled appointment who keeps another with the client stays in the care (beforeAll).
+    expect((await as(spec).get(`/clients/${clientId}`)).status).toBe(200);
+  });
+
   test("an erased client's record is not found for everyone, never an error", async () => {
     const gone = (await addPerson(inst, admin.personId, "client", { name: "Gone Client" })).personId;
     const service = makeService(inst, admin.personId, [spec.personId], { cancelHours: 0 });

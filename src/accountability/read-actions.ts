@@ -19,6 +19,7 @@ export const CLIENT_READ_ACTIONS = {
   "intake.view": "client", // intake answers opened
   "appointment.view": "appointment", // an appointment opened by someone other than its client and specialist
   "file.download": "room", // a file shared in the room of an appointment
+  "room.view": "room", // a consultation's chat and files, shown after the call (room-reads.ts)
   "consent.view": "client", // staff opened the client's consent ledger
   "consent.download": "client", // staff downloaded the client's consent ledger as CSV
 } as const satisfies Record<string, ReadTarget>;
@@ -30,6 +31,8 @@ export const NOT_ONE_CLIENT_READS: Readonly<Record<string, string>> = {
   "schedule.view": "a specialist's day or week (many clients at once); its target is the specialist",
   "people.list": "the list of everyone; no target",
   "client.search": "a search by name or email on the booking form; only the number of matches is kept",
+  "clients.list": "an admin's list of every client (/clients): names of many clients at once; only the number shown is kept",
+  "break-glass.list": "the admins' review of break-glass grants: many clients' names and reasons at once; only the number is kept",
 };
 
 export const BREAK_GLASS = "record.break-glass" satisfies ClientReadAction;

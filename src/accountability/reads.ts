@@ -87,7 +87,10 @@ export function reportClientReads(deps: ReadsDeps, q: ReadsQuery): ReadsReport |
     .map((row): ReadEntry => {
       const reader = readerOf(row.actor);
       const action = row.action as ClientReadAction;
-      return { id: row.id, at: row.at, actorId: row.actor, actorName: reader.name, actorRole: reader.role, action, details: JSON.parse(row.details) as AuditDetails, breakGlass: action === BREAK_GLASS };
+      const details = JSON.parse(row.details) as AuditDetails;
+      // The grant itself, and every read made under one (its details name the grant: care.ts readDetailsOf).
+      const breakGlass = action === BREAK_GLASS || typeof details.breakGlass === "string";
+      return { id: row.id, at: row.at, actorId: row.actor, actorName: reader.name, actorRole: reader.role, action, details, breakGlass };
     });
   deps.db.transaction(
     (tx) =>

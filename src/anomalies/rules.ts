@@ -26,12 +26,15 @@ export const RULE_LIMITS = {
    * 5 per account and 20 in all per 15 minutes, so 10 means it tried at least two accounts.
    */
   "signin-failures-address": { count: 10, windowMs: 15 * 60_000 },
-  /** Any break-glass access (an emergency read of a record outside one's own); one alert per person per hour. */
-  "break-glass": { count: 1, windowMs: 60 * 60_000 },
+  /**
+   * Any break-glass access (an emergency read of a record outside one's own): one alert per grant, each told to the
+   * admins at once (raiseBreakGlassAlert), so a window of one millisecond: only grants of the same instant share one.
+   */
+  "break-glass": { count: 1, windowMs: 1 },
 } as const satisfies Record<AnomalyRule, { count: number; windowMs: number }>;
 
 /** Reads of records about clients: the entries bulk-record-reads counts (by the client each one is about). */
-export const RECORD_READ_ACTIONS = ["appointment.view", "person.view", "file.download", "note.view", "intake.view", "record.view", "consent.view"] as const;
+export const RECORD_READ_ACTIONS = ["appointment.view", "person.view", "file.download", "room.view", "note.view", "intake.view", "record.view", "consent.view"] as const;
 
 /**
  * Actions only an admin takes (through the admin pages or the console): what off-hours-admin watches, when an admin

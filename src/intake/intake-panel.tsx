@@ -1,6 +1,6 @@
 // The intake form's part of an appointment's page (src/booking/views/appointment-page.tsx): for the client, what to
-// do about the form; for the appointment's specialist and admins, the answers (their reading audited). Nobody else
-// sees anything of it.
+// do about the form; for the appointment's specialist and whoever may open the client's record (their care or a
+// break-glass grant), the answers (their reading audited). Nobody else sees anything of it.
 import type { Appointment } from "../booking/appointments.ts";
 import type { PageContext } from "../views/layout.tsx";
 import { askedForm } from "./intake-forms.ts";
@@ -12,6 +12,6 @@ export function intakePanel(deps: IntakeDeps, a: Appointment, viewer: IntakeView
     const intake = clientIntakeOf(deps, a.id, viewer, page.now);
     return intake ? <ClientIntakeNotice page={page} intake={intake} timeZone={timeZone} /> : null;
   }
-  if (!mayReadIntake(a, viewer)) return null;
+  if (!mayReadIntake(deps, a, viewer, page.now)) return null;
   return <IntakeAnswersSection page={page} answers={intakeAnswersFor(deps, a.id, viewer)} asked={askedForm(deps.db, a.serviceId) !== null} timeZone={timeZone} />;
 }

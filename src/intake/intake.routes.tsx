@@ -42,7 +42,7 @@ export function intakeRoutes(deps: Deps): Hono<AppEnv> {
     const a = getAppointment(deps.db, c.req.param("id"));
     if (!a) return notFound(c);
     if (a.clientId === viewer.personId) return fillPage(c, { notice: c.req.query("sent") ? c.get("t").intake.fill.sent : undefined });
-    if (!mayReadIntake(a, viewer)) return notFound(c);
+    if (!mayReadIntake(deps, a, viewer, c.get("now"))) return notFound(c);
     const answers = intakeAnswersFor(deps, a.id, viewer);
     if (!answers && !askedForm(deps.db, a.serviceId)) return notFound(c);
     return c.html(<IntakeAnswersPage page={pageContext(c)} appointmentId={a.id} answers={answers} asked={true} timeZone={zoneOf(c)} />);

@@ -15,6 +15,7 @@ import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import { isErased } from "../privacy/erasure.ts";
 import { isProcessingRestricted } from "../retention/holds.ts";
+import { readDetailsOf, type RecordAccess, recordAccessOf } from "../records/care.ts";
 import type { Role } from "../roles.ts";
 import type { Vault } from "../vault/vault.ts";
 import { type HealthDataAllowed, healthDataAllowed } from "./health-gate.ts";
@@ -158,18 +159,33 @@ export interface IntakeAnswers {
   answers: Record<string, Answer>;
 }
 
-/** The appointment's specialist and admins; nobody else, not even other staff. */
-export function mayReadIntake(a: Pick<Appointment, "specialistId">, viewer: IntakeViewer): boolean {
-  return a.specialistId === viewer.personId || viewer.role === "admin";
+/** How the viewer may read an appointment's intake answers: as its specialist, or as the client's record opens to
+ * them (their care, or a running break-glass grant); null: not at all. */
+export type IntakeAccess = { via: "specialist" } | RecordAccess;
+
+/**
+ * The appointment's specialist, and whoever may open the client's record (src/records/care.ts): intake answers are
+ * health data, so an admin outside the client's care reads them only through break-glass, like any other record.
+ */
+export function intakeAccessOf(deps: Pick<IntakeDeps, "db" | "vault">, a: Pick<Appointment, "specialistId" | "clientId">, viewer: IntakeViewer, now: number): IntakeAccess | null {
+  if (a.specialistId === viewer.personId) return { via: "specialist" };
+  return recordAccessOf(deps, viewer, a.clientId, now);
+}
+
+export function mayReadIntake(deps: Pick<IntakeDeps, "db" | "vault">, a: Pick<Appointment, "specialistId" | "clientId">, viewer: IntakeViewer, now: number): boolean {
+  return intakeAccessOf(deps, a, viewer, now) !== null;
 }
 
 /**
- * The answers to an appointment's intake form for its specialist or an admin, the reading audited as `intake.view`
- * (target the client); null when there are none or the viewer may not read them. For the client record page too.
+ * The answers to an appointment's intake form for whoever mayReadIntake allows, the reading audited as `intake.view`
+ * (target the client; under a break-glass grant with its id, so it stands out); null when there are none or the
+ * viewer may not read them.
  */
 export function intakeAnswersFor(deps: IntakeDeps, appointmentId: string, viewer: IntakeViewer): IntakeAnswers | null {
   const a = getAppointment(deps.db, appointmentId);
-  if (!a || !mayReadIntake(a, viewer)) return null;
+  const now = deps.clock.now();
+  const access = a ? intakeAccessOf(deps, a, viewer, now) : null;
+  if (!a || !access) return null;
   const row = store.getResponseRow(deps.db, a.id);
   if (!row) return null;
   const base = { appointmentId: a.id, clientId: row.clientId, formVersion: row.formVersion, submittedAt: row.submittedAt, updatedAt: row.updatedAt, fields: [], answers: {} };
@@ -177,8 +193,8 @@ export function intakeAnswersFor(deps: IntakeDeps, appointmentId: string, viewer
   if (!intakeMayBeUsed(deps, row.clientId)) return { ...base, state: "withheld" };
   const opened = openResponse(deps, a.id);
   if (opened === null || opened === "erased") return { ...base, state: "erased" };
-  const now = deps.clock.now();
-  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: viewer.personId, action: "intake.view", target: row.clientId, details: { appointment: a.id }, at: now }), { behavior: "immediate" });
+  const grant = access.via === "break-glass" ? readDetailsOf(access) : {};
+  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: viewer.personId, action: "intake.view", target: row.clientId, details: { appointment: a.id, ...grant }, at: now }), { behavior: "immediate" });
   return { ...base, state: "answered", fields: opened.fields, answers: opened.answers };
 }
 /**

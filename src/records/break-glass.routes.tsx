@@ -21,6 +21,7 @@ export function breakGlassRoutes(deps: Deps): Hono<AppEnv> {
       <BreakGlassReviewPage
         page={pageContext(c)}
         grants={listGrantsForReview(deps, c.get("viewer")!.personId, c.get("now"))}
+        viewerId={c.get("viewer")!.personId}
         minutes={o.minutes ?? String(breakGlassMinutes(deps.db))}
         timeZone={getSettings(deps.db)?.timeZone ?? "UTC"}
         notice={o.notice}
@@ -46,6 +47,7 @@ export function breakGlassRoutes(deps: Deps): Hono<AppEnv> {
     const done = reviewGrant(deps, c.get("viewer")!.personId, c.req.param("grantId"), verdict, c.get("now"));
     if (done === "not-found") throw new AppError(404, c.get("t").errors.notFoundTitle);
     if (done === "reviewed") return render(c, { errors: { verdict: c.get("t").care.alreadyReviewed }, status: 409 });
+    if (done === "own-grant") return render(c, { errors: { verdict: c.get("t").care.ownGrant }, status: 409 });
     return render(c, { notice: c.get("t").care.reviewed });
   });
 

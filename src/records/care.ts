@@ -2,19 +2,20 @@
 //
 // Protects: client records (notes, appointments, consultation chat and files) from colleagues with no part in the
 // client's care. Invariants:
-// - In a client's care: a host (specialist or admin) who has or had an appointment with them (any status), who wrote a
-//   note about them, or who supervises such a specialist (table supervisions, set by admins, audited). Admins are not
+// - In a client's care: a host (specialist or admin) who has or had an appointment with them that was not cancelled
+//   (booking and cancelling must not buy a lasting look at a stranger's record), who wrote a note about them, or who supervises such a specialist (table supervisions, set by admins, audited). Admins are not
 //   in everyone's care: an admin outside it goes through break-glass like anyone else, so every look at a record
 //   without a treating relationship has a stated reason, an alert and a review.
 // - Break-glass: a host outside the care states a reason (at least BREAK_GLASS_REASON_MIN characters); a grant opens
 //   the record for the organisation's break-glass minutes (default 30), its reason sealed under the CLIENT's key (so
-//   erasing the client shreds it). The grant is audited as `record.break-glass`; the alert is raised and mail to
-//   admins queued in the same transaction (src/anomalies). After expiry the record is "not found" again.
+//   erasing the client shreds it). The grant is audited as `record.break-glass`; its own alert is raised and its mail
+//   to admins queued in the same transaction (src/anomalies): every grant is told at once, not only an hour's first.
+//   After expiry the record is "not found" again.
 // - Staff (reception) never break glass: they have no clinical reason to read a record.
 // - Anything the viewer may not open is "not found", never "forbidden", whether or not the client exists.
 import { raiseBreakGlassAlert } from "../anomalies/anomalies.ts";
 import { recordAudit } from "../audit/audit.ts";
-import { listAppointments } from "../booking/appointments.ts";
+import { type Appointment, type AppointmentStatus, listAppointments } from "../booking/appointments.ts";
 import type { Queryable } from "../db/client.ts";
 import type { Installation } from "../installation.ts";
 import { getPerson, personName } from "../people/people.ts";
@@ -43,9 +44,19 @@ export type RecordAccess = { via: "care" } | { via: "break-glass"; grantId: stri
 
 const isHost = (role: Role): boolean => role === "specialist" || role === "admin";
 
-/** The hosts directly caring for the client: any appointment with them, or a note about them. */
+/** Whether an appointment makes its specialist part of the client's care: any but a cancelled one. */
+export function isCaringAppointment(a: { status: AppointmentStatus }): boolean {
+  return a.status !== "cancelled";
+}
+
+/** The host's appointments with this client that put them in the client's care, oldest first. */
+export function caringAppointmentsOf(db: Queryable, hostId: string, clientId: string): Appointment[] {
+  return listAppointments(db, { specialistIds: [hostId], clientId, from: 0, to: Number.MAX_SAFE_INTEGER }).filter(isCaringAppointment);
+}
+
+/** The hosts directly caring for the client: an appointment with them not cancelled, or a note about them. */
 function directCarers(db: Queryable, clientId: string): Set<string> {
-  const ids = new Set(listAppointments(db, { clientId, from: 0, to: Number.MAX_SAFE_INTEGER }).map((a) => a.specialistId));
+  const ids = new Set(listAppointments(db, { clientId, from: 0, to: Number.MAX_SAFE_INTEGER }).filter(isCaringAppointment).map((a) => a.specialistId));
   for (const id of store.noteAuthorsAbout(db, clientId)) ids.add(id);
   return ids;
 }
@@ -83,7 +94,7 @@ export function readDetailsOf(access: RecordAccess): Record<string, string> {
 export function clientsInCareOf(db: Queryable, actor: CareActor): Set<string> {
   if (!isHost(actor.role)) return new Set();
   const carers = [actor.personId, ...store.superviseesOf(db, actor.personId)];
-  const ids = new Set(listAppointments(db, { specialistIds: carers, from: 0, to: Number.MAX_SAFE_INTEGER }).map((a) => a.clientId));
+  const ids = new Set(listAppointments(db, { specialistIds: carers, from: 0, to: Number.MAX_SAFE_INTEGER }).filter(isCaringAppointment).map((a) => a.clientId));
   for (const c of carers) for (const id of store.clientsNotedBy(db, c)) ids.add(id);
   return ids;
 }
@@ -126,7 +137,7 @@ export function breakGlass(deps: Pick<Installation, "db" | "vault" | "config" | 
       const sealed = Buffer.from(deps.vault.sealField(clientId, "break_glass_grants", "reason", id, text));
       store.insertGrant(tx, { id, staffId: actor.personId, clientId, reason: sealed, createdAt: now, expiresAt, reviewedAt: null, reviewedBy: null, verdict: null });
       recordAudit(tx, deps.vault, { actor: actor.personId, action: "record.break-glass", target: clientId, details: { grant: id, until: expiresAt }, at: now });
-      raiseBreakGlassAlert(deps, tx, actor.personId, now);
+      raiseBreakGlassAlert(deps, tx, { id, actor: actor.personId }, now);
       return { ok: true as const, grantId: id, expiresAt };
     },
     { behavior: "immediate" },
@@ -170,12 +181,13 @@ export function countGrantsToReview(db: Queryable): number {
   return store.countUnreviewedGrants(db);
 }
 
-/** Records the admin's verdict on a grant, once; audited. */
-export function reviewGrant(deps: CareDeps, adminId: string, grantId: string, verdict: "justified" | "unjustified", now: number): "ok" | "not-found" | "reviewed" {
+/** Records the admin's verdict on a grant, once; audited. Never the grant's own holder: a review is a second pair of eyes. */
+export function reviewGrant(deps: CareDeps, adminId: string, grantId: string, verdict: "justified" | "unjustified", now: number): "ok" | "not-found" | "reviewed" | "own-grant" {
   return deps.db.transaction(
     (tx) => {
       const grant = store.getGrant(tx, grantId);
       if (!grant) return "not-found" as const;
+      if (grant.staffId === adminId) return "own-grant" as const;
       if (!store.setVerdict(tx, grantId, verdict, adminId, now)) return "reviewed" as const;
       recordAudit(tx, deps.vault, { actor: adminId, action: "break-glass.review", target: grant.clientId, details: { grant: grantId, verdict, staff: grant.staffId }, at: now });
       return "ok" as const;

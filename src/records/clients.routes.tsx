@@ -22,7 +22,7 @@ export function clientsRoutes(deps: Deps): Hono<AppEnv> {
 
   app.get("/", allow(hostsOnly), (c) => {
     const query = (c.req.query("q") ?? "").slice(0, 100);
-    const { clients, more } = listClientsFor(deps, actorOf(c), query);
+    const { clients, more } = listClientsFor(deps, actorOf(c), query, c.get("now"));
     return c.html(<ClientsPage page={pageContext(c)} clients={clients} more={more} query={query} isAdmin={actorOf(c).role === "admin"} />);
   });
 

@@ -3,7 +3,6 @@
 // client the viewer may not see is a 404 as if it did not exist. Hosts only: staff and clients never reach a note.
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { listAppointments } from "../booking/appointments.ts";
 import { allow, hostsOnly } from "../http/access.ts";
 import { AppError } from "../http/app-error.ts";
 import type { AppEnv } from "../http/env.ts";
@@ -11,6 +10,7 @@ import { readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import type { Installation } from "../installation.ts";
 import { personName, personZone } from "../people/people.ts";
+import { caringAppointmentsOf } from "./care.ts";
 import {
   createNote,
   finaliseNote,
@@ -49,7 +49,7 @@ export function notesRoutes(deps: Deps): Hono<AppEnv> {
     const notes = listNotesOfClient(deps, actor, clientId, c.get("now"));
     if (!notes) return notFound(c);
     const appointments = mayWriteNotesFor(deps.db, actor, clientId)
-      ? listAppointments(deps.db, { specialistIds: [actor.personId], clientId, from: 0, to: Number.MAX_SAFE_INTEGER })
+      ? caringAppointmentsOf(deps.db, actor.personId, clientId)
           .reverse()
           .map((a) => ({ id: a.id, start: a.start }))
       : null;
@@ -67,7 +67,7 @@ export function notesRoutes(deps: Deps): Hono<AppEnv> {
     const input = { text: textOf(form), appointmentId: form.appointmentId ?? "", addendumTo: form.addendumTo ?? "" };
     const actor = actorOf(c);
     // Only the viewer's own appointments with this client, and only a finalised note of theirs about them, may be named.
-    const ownAppointment = input.appointmentId === "" || listAppointments(deps.db, { specialistIds: [actor.personId], clientId, from: 0, to: Number.MAX_SAFE_INTEGER }).some((a) => a.id === input.appointmentId);
+    const ownAppointment = input.appointmentId === "" || caringAppointmentsOf(deps.db, actor.personId, clientId).some((a) => a.id === input.appointmentId);
     const base = input.addendumTo === "" ? null : listNotesOfClient(deps, actor, clientId, c.get("now"))?.find((n) => n.id === input.addendumTo && n.authorId === actor.personId && n.finalisedAt !== null);
     if (!ownAppointment || base === undefined) throw new AppError(400, c.get("t").errors.badRequestTitle);
     const made = createNote(deps, actor, { clientId, text: input.text, appointmentId: input.appointmentId || null, addendumTo: base?.id ?? null }, c.get("now"));

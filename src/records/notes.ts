@@ -13,12 +13,11 @@
 //   audited as `note.view` with the client as target (bulk-record-reads counts it), under a grant with its id;
 //   every write as `note.create`, `note.edit`, `note.draft` (the first autosave of an editing round), `note.finalise`.
 import { recordAudit } from "../audit/audit.ts";
-import { listAppointments } from "../booking/appointments.ts";
 import type { Queryable } from "../db/client.ts";
 import { getPerson } from "../people/people.ts";
 import type { Role } from "../roles.ts";
 import type { Vault } from "../vault/vault.ts";
-import { isSupervisorOf, readDetailsOf, type RecordAccess, recordAccessOf } from "./care.ts";
+import { caringAppointmentsOf, isSupervisorOf, readDetailsOf, type RecordAccess, recordAccessOf } from "./care.ts";
 import * as store from "./notes.store.ts";
 
 // A form body is at most FORM_BYTES (128 KiB) url-encoded: a Cyrillic letter takes 6 bytes there, so 20,000 fit.
@@ -72,10 +71,11 @@ export function mayReadNote(db: Queryable, note: { authorId: string }, actor: No
   return note.authorId === actor.personId || access.via === "break-glass" || isSupervisorOf(db, actor.personId, note.authorId);
 }
 
-/** A host who has or had an appointment with this client; they may start notes about them. */
+/** A host who has or had an appointment with this client, not cancelled (a note puts its author in the client's
+ * care, so a cancelled booking must not open that door); they may start notes about them. */
 export function mayWriteNotesFor(db: Queryable, actor: NoteActor, clientId: string): boolean {
   if (actor.role !== "specialist" && actor.role !== "admin") return false;
-  return listAppointments(db, { specialistIds: [actor.personId], clientId, from: 0, to: Number.MAX_SAFE_INTEGER }).length > 0;
+  return caringAppointmentsOf(db, actor.personId, clientId).length > 0;
 }
 
 /** Whether the id names a client (role client) not erased: notes are only ever about clients, and an erased client's

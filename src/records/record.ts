@@ -97,7 +97,7 @@ export const CLIENT_LIST_MAX = 500;
  * The clients a host may look for: their own (in their care); admins see every client, marked whether in their care.
  * Names are sealed, so the search runs over the opened names of this bounded list, never in SQL.
  */
-export function listClientsFor(deps: CareDeps, actor: CareActor, query: string): { clients: ClientListEntry[]; more: boolean } {
+export function listClientsFor(deps: CareDeps, actor: CareActor, query: string, now: number): { clients: ClientListEntry[]; more: boolean } {
   const mine = clientsInCareOf(deps.db, actor);
   const candidates =
     actor.role === "admin"
@@ -108,5 +108,10 @@ export function listClientsFor(deps: CareDeps, actor: CareActor, query: string):
     .filter((p) => q === "" || p.name.toLocaleLowerCase().includes(q))
     .map((p) => ({ id: p.id, name: p.name, inCare: mine.has(p.id) }))
     .sort((a, b) => a.name.localeCompare(b.name));
+  // An admin's list names clients outside their care: recorded (no query, no names: only how many were shown).
+  if (actor.role === "admin") {
+    const shown = matching.slice(0, CLIENT_LIST_MAX);
+    deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: actor.personId, action: "clients.list", details: { count: shown.length, outsideCare: shown.filter((c) => !c.inCare).length }, at: now }), { behavior: "immediate" });
+  }
   return { clients: matching.slice(0, CLIENT_LIST_MAX), more: matching.length > CLIENT_LIST_MAX };
 }

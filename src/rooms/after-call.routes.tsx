@@ -6,6 +6,7 @@
 // Rooms do not know appointments (booking uses rooms, not the other way round): what the page says about the
 // appointment comes through `appointmentOf`, which the app wires to the booking domain.
 import { Hono } from "hono";
+import { auditRoomRecordRead } from "../accountability/room-reads.ts";
 import { allow, everyone } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
@@ -47,6 +48,7 @@ export function afterCallRoutes(deps: Pick<Installation, "db" | "vault">, appoin
     const appointment = appointmentOf(room.id, viewer, c.get("locale"), now);
     if (role === "host") return c.redirect(appointment?.href ?? `/rooms/${room.id}`, 303);
     const record = mayReadRoomRecord(deps.db, room, viewer) ? { roomId: room.id, chat: listChatMessages(deps, room.id), files: listRoomFiles(deps, room.id) } : null;
+    if (record) auditRoomRecordRead(deps, room.id, viewer, now);
     return c.html(<AfterCallPage page={pageContext(c)} appointment={appointment} record={record} timeZone={personZone(deps.db, viewer)} />);
   });
 

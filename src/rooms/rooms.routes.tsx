@@ -33,6 +33,7 @@ import {
 import { openRoomSchema } from "./rooms.schema.ts";
 import { appointmentOfRoom } from "../booking/appointments.ts";
 import { callNotesHref } from "../records/notes.ts";
+import { auditRoomRecordRead } from "../accountability/room-reads.ts";
 import type { ServerMessage } from "./signaling.ts";
 import { iceServersNow } from "./turn.ts";
 import { NotWaitingPage, RoomLinkInvalidPage, RoomPage, RoomRecordPage, RoomsPage } from "./views/room-pages.tsx";
@@ -113,6 +114,7 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
       const room = readableRoom(c);
       if (!room) return c.notFound();
       const viewer = c.get("viewer")!.personId;
+      auditRoomRecordRead(deps, room.id, viewer, c.get("now"));
       return c.html(
         <RoomRecordPage page={pageContext(c)} room={{ ...room, label: room.ownerId === viewer ? roomLabel(deps, room.id) : null }} chat={listChatMessages(deps, room.id)} files={listRoomFiles(deps, room.id)} timeZone={personZone(deps.db, viewer)} />,
       );

@@ -3,7 +3,7 @@ import { ActionButton, type FieldErrors, FormAlert, Notice } from "../../views/f
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import { BREAK_GLASS_MAX_MINUTES, type GrantView, type SupervisionView } from "../care.ts";
 
-export function BreakGlassReviewPage(p: { page: PageContext; grants: readonly GrantView[]; minutes: string; timeZone: string; notice?: string; errors?: FieldErrors }): JSX.Element {
+export function BreakGlassReviewPage(p: { page: PageContext; grants: readonly GrantView[]; viewerId: string; minutes: string; timeZone: string; notice?: string; errors?: FieldErrors }): JSX.Element {
   const t = p.page.t.care;
   const when = dateTimeFormat(p.page, p.timeZone);
   const e = p.errors ?? {};
@@ -13,7 +13,8 @@ export function BreakGlassReviewPage(p: { page: PageContext; grants: readonly Gr
       <h1 id="review-title">{t.reviewTitle}</h1>
       <p>{t.reviewLead}</p>
       {p.notice ? <Notice>{p.notice}</Notice> : null}
-      <FormAlert errors={e} summary={p.page.t.form.errorSummary} />
+      {/* A verdict refused has no field to mark: its reason is the alert itself. */}
+      <FormAlert errors={e} message={e.verdict} summary={p.page.t.form.errorSummary} />
       {p.grants.length === 0 ? (
         <p class="kb-muted">{t.reviewNone}</p>
       ) : (
@@ -40,6 +41,8 @@ export function BreakGlassReviewPage(p: { page: PageContext; grants: readonly Gr
                   <td>
                     {g.review ? (
                       t.reviewedBy(verdictOf(g.review.verdict), g.review.by, when.format(g.review.at))
+                    ) : g.staffId === p.viewerId ? (
+                      <span class="kb-muted">{t.ownGrantHint}</span>
                     ) : (
                       <>
                         <span class="kb-muted">{t.toReview}</span>{" "}
