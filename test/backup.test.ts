@@ -99,9 +99,9 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   if (!answered.ok) throw new Error(`intake failed: ${answered.reason}`);
   expect(placeHold(i, client.id, { recordType: "notes", reason: "Medical records law", until: null }, admin.personId).ok).toBe(true);
   expect(restrictProcessing(i, client.id, "legal-hold", admin.personId)).toBe(true);
-  // A break-glass access by the admin (outside the client's care until the supervision below) raises a security alert at once.
+  // A break-glass access by the admin raises a security alert at once.
   expect(breakGlass(i, { personId: admin.personId, role: "admin" }, client.id, "Emergency: the treating specialist is away", now).ok).toBe(true);
-  expect(addSupervision(i, admin.personId, admin.personId, specialist.personId, now)).toBe("ok");
+  expect(addSupervision(i, admin.personId, specialist.personId, admin.personId, now)).toBe("ok");
   recordIncident(i, { title: "Lost laptop", description: "Left on a train", affectedIds: [client.id], others: "", affectedCount: 1, occurredAt: null, discoveredAt: now }, admin.personId, now);
   i.db.transaction((tx) => recordAudit(tx, i.vault, { actor: "cli", action: "test.fill" }));
   // The break-glass alert is there already; the scan may add an off-hours one (by the time of day the test runs).

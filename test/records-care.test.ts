@@ -126,6 +126,11 @@ describe("client record", () => {
     const same = await as(admin).post("/admin/supervisions", { supervisorId: spec.personId, specialistId: spec.personId });
     expect(same.status).toBe(422);
     expect(await same.text()).toContain("A person cannot supervise themself.");
+    // An admin cannot make themself a supervisor (it would open every record of the supervised without a reason).
+    const own = await as(admin).post("/admin/supervisions", { supervisorId: admin.personId, specialistId: spec.personId });
+    expect(own.status).toBe(409);
+    expect(await own.text()).toContain("You cannot make yourself a supervisor");
+    expect((await as(admin).get(`/clients/${clientId}`)).status).toBe(404);
     const client = await as(admin).post("/admin/supervisions", { supervisorId: spec.personId, specialistId: clientId });
     expect(client.status).toBe(422);
     expect(await client.text()).toContain("Choose two specialists");

@@ -216,11 +216,14 @@ export function listSupervisions(deps: CareDeps): SupervisionView[] {
   }));
 }
 
-export type SupervisionChange = "ok" | "exists" | "not-found" | "same-person" | "not-host";
+export type SupervisionChange = "ok" | "exists" | "not-found" | "same-person" | "not-host" | "own";
 
 /** Makes one host the supervisor of a specialist (or admin who hosts): they then share that specialist's care. */
 export function addSupervision(deps: CareDeps, adminId: string, supervisorId: string, specialistId: string, now: number): SupervisionChange {
   if (supervisorId === specialistId) return "same-person";
+  // Supervision opens every record of the supervised: an admin granting it to themself would read them all without a
+  // stated reason, an alert or a review (what break-glass is for). Another admin sets it for them.
+  if (supervisorId === adminId) return "own";
   const [sup, spec] = [getPerson(deps, supervisorId), getPerson(deps, specialistId)];
   if (!sup || !spec || sup.erased || spec.erased) return "not-found";
   if (!isHost(sup.role) || !isHost(spec.role)) return "not-host";

@@ -33,6 +33,7 @@ export function supervisionsRoutes(deps: Deps): Hono<AppEnv> {
     const problems: Record<Exclude<SupervisionChange, "ok">, [string, 404 | 409 | 422]> = {
       exists: [t.supExists, 409],
       "same-person": [t.supSame, 422],
+      own: [t.supOwn, 409],
       "not-host": [t.supNotHost, 422],
       "not-found": [c.get("t").errors.notFoundTitle, 404],
     };
