@@ -188,6 +188,7 @@ describe("access matrix", () => {
       "GET /clients/:clientId/break-glass",
       "GET /clients/:clientId/rooms/:roomId/files/:fileId",
       "POST /clients/:clientId/break-glass",
+      "POST /clients/search",
     ]);
     for (const r of records) expect(r.access).toEqual({ who: "roles", roles: ["admin", "specialist"] });
     const admin = registeredRoutes().filter((r) => r.path.startsWith("/admin/break-glass") || r.path.startsWith("/admin/supervisions"));

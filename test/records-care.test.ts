@@ -158,10 +158,10 @@ describe("client record", () => {
     expect(all).toContain("Karl Record");
     expect(all).toContain(`/clients/${other}`);
     expect(all).toContain("outside your care");
-    const found = await (await as(admin).get("/clients?q=elsew")).text();
+    const found = await (await as(admin).post("/clients/search", { q: "elsew" })).text();
     expect(found).toContain("Lena Elsewhere");
     expect(found).not.toContain("Karl Record");
-    expect(await (await as(spec).get("/clients?q=zzz")).text()).toContain("No client matches this name.");
+    expect(await (await as(spec).post("/clients/search", { q: "zzz" })).text()).toContain("No client matches this name.");
     expect((await as({ personId: clientId }).get("/clients")).status).toBe(403);
   });
 

@@ -20,11 +20,13 @@ export function clientsRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const actorOf = (c: Context<AppEnv>): CareActor => ({ personId: c.get("viewer")!.personId, role: c.get("viewer")!.role });
 
-  app.get("/", allow(hostsOnly), (c) => {
-    const query = (c.req.query("q") ?? "").slice(0, 100);
+  const list = (c: Context<AppEnv>, query: string) => {
     const { clients, more } = listClientsFor(deps, actorOf(c), query, c.get("now"));
     return c.html(<ClientsPage page={pageContext(c)} clients={clients} more={more} query={query} isAdmin={actorOf(c).role === "admin"} />);
-  });
+  };
+  app.get("/", allow(hostsOnly), (c) => list(c, ""));
+  // A search by name is posted: a client's name in a URL would stay in the browser's history and in proxy logs.
+  app.post("/search", allow(hostsOnly), async (c) => list(c, ((await readForm(c)).q ?? "").slice(0, 100)));
 
   app.get("/:clientId", allow(hostsOnly), (c) => {
     const clientId = c.req.param("clientId");

@@ -13,7 +13,7 @@ export function ClientsPage(p: { page: PageContext; clients: readonly ClientList
     <Layout page={p.page} title={t.clientsTitle}>
       <h1>{t.clientsTitle}</h1>
       <p>{p.isAdmin ? t.clientsLeadAdmin : t.clientsLead}</p>
-      <form method="get" action="/clients" role="search">
+      <form method="post" action="/clients/search" role="search">
         <label for="f-q">{t.search}</label>
         <input id="f-q" name="q" type="search" value={p.query} maxlength={100} />
         <button type="submit">{t.searchButton}</button>
