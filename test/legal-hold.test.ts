@@ -90,10 +90,16 @@ describe("legal holds", () => {
     const erased = await as.post(`/admin/people/${id}/erase`, { confirm: "ERASE" });
     expect(erased.status).toBe(200);
     expect(isErased(inst.db, id)).toBe(true);
-    // The erased client's holds page still renders, the old hold's reason readable (sealed under the organisation's key).
+    // The erased client's holds page still renders; the old hold's reason (which often names the person) went with
+    // their key, and no new hold is placed on them.
     const after = await as.get(`/admin/people/${id}/holds`);
     expect(after.status).toBe(200);
-    expect(await after.text()).toContain(REASON);
+    const afterText = await after.text();
+    expect(afterText).not.toContain(REASON);
+    expect(afterText).toContain("the reason is no longer readable: the client was erased");
+    const onErased = await as.post(`/admin/people/${id}/holds`, { recordType: "notes", reason: REASON, until: "" });
+    expect(onErased.status).toBe(422);
+    expect(await onErased.text()).toContain("This client is erased: nothing of theirs is left to hold.");
   });
 
   test("a hold's form refuses a missing reason, an unknown type and a past or impossible day, in English and Russian", async () => {

@@ -106,6 +106,8 @@ describe("SEALED_COLUMNS", () => {
     setHours(inst, specialist.personId, everyDay("UTC"));
     const booked = book(inst, { serviceId: service.id, specialistId: specialist.personId, start: at(dayAhead(3), "10:00"), clientId: client.id, actor: { personId: specialist.personId, role: "specialist" } }, inst.clock.now());
     if (!booked.ok) throw new Error(`booking failed: ${booked.reason}`);
+    // A second appointment, kept: a cancelled one puts no one in the client's care (the note below needs the care).
+    expect(book(inst, { serviceId: service.id, specialistId: specialist.personId, start: at(dayAhead(4), "10:00"), clientId: client.id, actor: { personId: specialist.personId, role: "specialist" } }, inst.clock.now()).ok).toBe(true);
     const reason = canary("appointments.cancel_reason");
     expect(cancelAppointment(inst, booked.appointments[0]!.id, { personId: specialist.personId, role: "specialist" }, reason, inst.clock.now()).ok).toBe(true);
     written.set("appointments.cancel_reason", [reason]);

@@ -548,7 +548,7 @@ export const privacyRequests = sqliteTable(
 /**
  * Legal holds and restrictions of processing (src/privacy): while a hold stands, erasure is refused with its reason and
  * processing is restricted instead. `recordType` is what the law keeps ("notes", "appointments", "all"); `until` null:
- * until released. The reason is the organisation's words (a law, a case number): sealed under the organisation key.
+ * until released. The reason (a law, a case number; it may name the person) is sealed under the client's key.
  */
 export const legalHolds = sqliteTable(
   "legal_holds",

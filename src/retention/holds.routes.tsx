@@ -16,7 +16,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export function holdsRoutes(deps: AccountDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const actorOf = (c: Context<AppEnv>) => c.get("viewer")!.personId;
-  /** Holds are placed on clients (erased ones too: their tombstone's records may still be held). */
+  /** Holds are placed on clients; an erased client's page still lists theirs (reasons no longer readable). */
   const clientOf = (c: Context<AppEnv>) => {
     const person = getPerson(deps, c.req.param("id")!);
     return person?.role === "client" ? person : null;
@@ -51,7 +51,7 @@ export function holdsRoutes(deps: AccountDeps): Hono<AppEnv> {
     if (until === undefined) return render(c, { values: form, errors: { until: p.until } }, 422);
     const result = placeHold(deps, person.id, { recordType: form.recordType ?? "", reason: form.reason ?? "", until }, actorOf(c));
     if (!result.ok) {
-      const field = result.problem === "reasonLong" ? "reason" : result.problem === "type" ? "recordType" : result.problem;
+      const field = result.problem === "reasonLong" || result.problem === "erased" ? "reason" : result.problem === "type" ? "recordType" : result.problem;
       return render(c, { values: form, errors: { [field]: p[result.problem] } }, 422);
     }
     return render(c, { notice: c.get("t").retention.holds.placed });

@@ -3,7 +3,8 @@
 // Protects: records the law requires the organisation to keep. Invariants: while a hold stands on a client (not
 // released, its end not reached) or a "keep at least" period covers their records, erasure is refused with the reason
 // (privacy/erasure.ts mayErase asks erasureBlockOf) and the daily retention job purges none of the held records; a
-// hold's reason is the organisation's words (a law, a case number) sealed under the organisation's key; placing and
+// hold's reason (a law, a case number, which in practice often names the person) is sealed under the client's own key,
+// so erasing them after the hold leaves no readable trace of it, and no hold is placed on an erased client; placing and
 // releasing a hold and restricting processing are audited. A restricted client may not book or move an appointment
 // (booking/appointments.ts), send intake answers (intake/intake.ts), and their appointment and intake reminders are
 // skipped when due (booking-mail.ts, intake-mail.ts); cancelling and their own export stay possible (right of access);
@@ -30,7 +31,8 @@ export type HoldType = (typeof HOLD_TYPES)[number];
 export interface LegalHold {
   id: string;
   recordType: HoldType;
-  reason: string;
+  /** null once the client is erased: it was sealed under their key. */
+  reason: string | null;
   until: number | null;
   createdAt: number;
   createdBy: string;
@@ -41,7 +43,7 @@ export interface LegalHold {
 
 export const REASON_MAX = 500;
 
-export type PlaceHoldResult = { ok: true; hold: LegalHold } | { ok: false; problem: "reason" | "reasonLong" | "type" | "until" };
+export type PlaceHoldResult = { ok: true; hold: LegalHold } | { ok: false; problem: "reason" | "reasonLong" | "type" | "until" | "erased" };
 
 /** Places a hold on the client's records of `recordType` until `until` (null: until released). */
 export function placeHold(deps: HoldDeps, personId: string, input: { recordType: string; reason: string; until: number | null }, actor: string): PlaceHoldResult {
@@ -51,12 +53,13 @@ export function placeHold(deps: HoldDeps, personId: string, input: { recordType:
   if (reason === "") return { ok: false, problem: "reason" };
   if (reason.length > REASON_MAX) return { ok: false, problem: "reasonLong" };
   if (input.until !== null && input.until <= now) return { ok: false, problem: "until" };
+  if (deps.vault.isShredded(personId)) return { ok: false, problem: "erased" }; // nothing of theirs is left to keep
   const id = randomBytes(12).toString("base64url");
   const row: store.HoldRow = {
     id,
     personId,
     recordType: input.recordType,
-    reason: Buffer.from(deps.vault.sealField("org", "legal_holds", "reason", id, reason)),
+    reason: Buffer.from(deps.vault.sealField(personId, "legal_holds", "reason", id, reason)),
     until: input.until,
     createdBy: actor,
     createdAt: now,
@@ -95,7 +98,7 @@ function toHold(vault: Vault, r: store.HoldRow, now: number): LegalHold {
   return {
     id: r.id,
     recordType: r.recordType as HoldType,
-    reason: vault.openField("org", "legal_holds", "reason", r.id, r.reason),
+    reason: vault.isShredded(r.personId) ? null : vault.openField(r.personId, "legal_holds", "reason", r.id, r.reason),
     until: r.until,
     createdAt: r.createdAt,
     createdBy: r.createdBy,

@@ -36,7 +36,7 @@ export function KeptNotice(p: { page: PageContext; personId: string; block: Rete
               .filter((x) => x.active)
               .map((x) => (
                 <li>
-                  <strong>{holdTypeName(t, x.recordType)}</strong>: {x.reason} ({x.until === null ? h.untilReleased : h.untilDate(when.format(x.until))})
+                  <strong>{holdTypeName(t, x.recordType)}</strong>: {x.reason ?? h.reasonErased} ({x.until === null ? h.untilReleased : h.untilDate(when.format(x.until))})
                 </li>
               ))}
           </ul>
@@ -93,7 +93,7 @@ export function HoldsPage(p: {
         <ul>
           {p.holds.map((x) => (
             <li>
-              <strong>{holdTypeName(t, x.recordType)}</strong>: {x.reason} <span class="kb-muted">
+              <strong>{holdTypeName(t, x.recordType)}</strong>: {x.reason ?? h.reasonErased} <span class="kb-muted">
                 ({x.active ? h.standing : h.ended}, {h.placedAt(when.format(x.createdAt))}, {x.until === null ? h.untilReleased : h.untilDate(when.format(x.until))}
                 {x.releasedAt === null ? "" : `, ${h.releasedAt(when.format(x.releasedAt))}`})
               </span>
