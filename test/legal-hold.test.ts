@@ -92,8 +92,11 @@ describe("legal holds", () => {
     expect(isErased(inst.db, id)).toBe(true);
     // The erased client's holds page still renders; the old hold's reason (which often names the person) went with
     // their key, and no new hold is placed on them.
+    const viewsBefore = searchAudit(inst.db, { actionPrefix: "person.view" }).length;
     const after = await as.get(`/admin/people/${id}/holds`);
     expect(after.status).toBe(200);
+    // Opening the holds page is a read of the client's data, like their person page: in the who-read report.
+    expect(searchAudit(inst.db, { actionPrefix: "person.view" }).length).toBe(viewsBefore + 1);
     const afterText = await after.text();
     expect(afterText).not.toContain(REASON);
     expect(afterText).toContain("the reason is no longer readable: the client was erased");

@@ -2,6 +2,7 @@
 // change is audited by the service (holds.ts).
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { recordAudit } from "../audit/audit.ts";
 import type { AccountDeps } from "../accounts/sign-in.ts";
 import { adminOnly, allow } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
@@ -38,7 +39,13 @@ export function holdsRoutes(deps: AccountDeps): Hono<AppEnv> {
     );
   };
 
-  app.get("/:id/holds", allow(adminOnly), (c) => (clientOf(c) ? render(c) : c.notFound()));
+  app.get("/:id/holds", allow(adminOnly), (c) => {
+    const person = clientOf(c);
+    if (!person) return c.notFound();
+    // The page shows the client's name, email and the holds' reasons: a read of their data, as the person page is.
+    deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: actorOf(c), action: "person.view", target: person.id, at: c.get("now") }), { behavior: "immediate" });
+    return render(c);
+  });
 
   app.post("/:id/holds", allow(adminOnly), async (c) => {
     const person = clientOf(c);
