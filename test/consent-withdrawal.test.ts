@@ -3,6 +3,7 @@
 // ledger); health data → healthDataAllowed, which intake forms ask; recording → nothing to stop yet, and the pages say so.
 import { afterEach, expect, test } from "bun:test";
 import { healthDataAllowed } from "../src/consent/ledger.ts";
+import { book } from "../src/booking/appointments.ts";
 import { recordAdmission } from "../src/rooms/rooms.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
@@ -65,6 +66,47 @@ test("file sharing withdrawn: the client can no longer upload to or download fro
   expect((await c.post("/account/consents/file-sharing/give", { version: "1" })).status).toBe(200);
   expect((await upload(client, roomId)).status).toBe(201);
   expect((await c.get(`/rooms/${roomId}/files/${fileId}`)).status).toBe(200);
+});
+
+test("file sharing withdrawn in an appointment's room: the specialist can neither upload there nor download the client's earlier files", async () => {
+  const { admin, a, specialist, client } = await open();
+  await writeText(a, "file-sharing", "Files you share in a call are kept with its record.");
+  // A booked appointment's room is sealed under its client: what is shared there is the client's record.
+  setHours(inst, specialist.personId, everyDay("UTC"));
+  const service = makeService(inst, admin.personId, [specialist.personId]);
+  const start = at(dayAhead(2), "10:00");
+  const booked = book(inst, { serviceId: service.id, specialistId: specialist.personId, start, clientId: client.personId, actor: { personId: specialist.personId, role: "specialist" } });
+  if (!booked.ok) throw new Error(booked.reason);
+  inst.clock.set(start - 5 * 60_000);
+  // Signed in at the appointment's time (a session from before the moved clock would have expired).
+  const host = signedInClient(inst, specialist);
+  const c = signedInClient(inst, client);
+  const joined = await host.post(`/appointments/${booked.appointments[0]!.id}/join`);
+  expect(joined.status).toBe(303);
+  const roomId = joined.headers.get("location")!.split("/").pop()!;
+  recordAdmission(inst, roomId, client.personId);
+  const earlier = await upload(client, roomId);
+  expect(earlier.status).toBe(201);
+  const fileId = ((await earlier.json()) as { id: string }).id;
+  expect((await host.get(`/rooms/${roomId}/files/${fileId}`)).status).toBe(200);
+
+  await c.post("/account/consents/file-sharing/give", { version: "1" });
+  expect((await c.post("/account/consents/file-sharing/withdraw")).status).toBe(200);
+  const refused = await upload(specialist, roomId);
+  expect(refused.status).toBe(403);
+  expect(((await refused.json()) as { error: string }).error).toBe(
+    "The client of this consultation withdrew their consent to sharing files, so nobody can upload or download files in this room until they give it again.",
+  );
+  const download = await host.get(`/rooms/${roomId}/files/${fileId}`);
+  expect(download.status).toBe(403);
+  expect(await download.text()).toContain("The client of this consultation withdrew their consent to sharing files");
+  // The client still sees their own reason.
+  expect(await (await c.get(`/rooms/${roomId}/files/${fileId}`)).text()).toContain("You withdrew your consent to sharing files");
+  expect(inst.db.$client.query("SELECT count(*) AS n FROM room_files WHERE room_id = ?").get(roomId)).toEqual({ n: 1 });
+
+  await c.post("/account/consents/file-sharing/give", { version: "1" });
+  expect((await upload(specialist, roomId)).status).toBe(201);
+  expect((await host.get(`/rooms/${roomId}/files/${fileId}`)).status).toBe(200);
 });
 
 test("processing withdrawn: booking's confirm step refuses, pointing to the consent page; the admin sees it on the client's ledger", async () => {

@@ -21,7 +21,9 @@
 //
 // What a withdrawal stops (tests: test/consent-withdrawal.test.ts):
 //   - "processing": new bookings (booking's confirm step refuses and points to the consent page).
-//   - "file-sharing": uploads to and downloads from consultation rooms, for the client who withdrew.
+//   - "file-sharing": uploads to and downloads from consultation rooms, for the client who withdrew; and, in an
+//     appointment's room (sealed under its client, rooms.subject), for everyone there: the specialist can neither
+//     add files to that client's record nor take their earlier files out once the client has withdrawn.
 //   - "health-data": intake forms (`healthDataAllowed`, which src/intake calls) need it given, to the current text.
 //   - "recording": nothing yet, since calls are not recorded; the page says so.
 // "processing" and "file-sharing" are honoured as stop switches (refused once withdrawn, allowed when never asked),
@@ -133,6 +135,19 @@ export function healthDataAllowed(db: Queryable, personId: string): boolean {
 /** For rooms: a client who withdrew consent to sharing files neither uploads nor downloads. */
 export function fileSharingAllowed(db: Queryable, personId: string): boolean {
   return !consentWithdrawn(db, personId, "file-sharing");
+}
+
+export type FileSharingRefusal = "own" | "room-subject";
+
+/**
+ * For rooms: why the viewer may not upload to or download from a room, or null when they may. `roomClient` is the
+ * client whose key seals the room's chat and files (an appointment's room: its client; an ad-hoc room: none), so
+ * their withdrawal holds for everyone in the room. The viewer's own withdrawal is checked first: they see their reason.
+ */
+export function roomFileSharingRefusal(db: Queryable, viewerId: string, roomClient: string | undefined): FileSharingRefusal | null {
+  if (!fileSharingAllowed(db, viewerId)) return "own";
+  if (roomClient !== undefined && roomClient !== viewerId && !fileSharingAllowed(db, roomClient)) return "room-subject";
+  return null;
 }
 
 /** For booking: a client who withdrew consent to the processing of their data books nothing new. */

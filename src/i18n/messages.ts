@@ -222,6 +222,7 @@ export const en = {
     openMine: "Open my consents",
     openClient: "Open the client's consents",
     filesRefused: "You withdrew your consent to sharing files, so files cannot be uploaded or downloaded here. You can give it again under My account → My consents (/account/consents).",
+    filesRefusedBySubject: "The client of this consultation withdrew their consent to sharing files, so nobody can upload or download files in this room until they give it again.",
   },
   account: {
     title: "My account",
@@ -1645,6 +1646,7 @@ export const ru: Messages = {
     openMine: "Открыть мои согласия",
     openClient: "Открыть согласия клиента",
     filesRefused: "Вы отозвали согласие на обмен файлами, поэтому загружать и скачивать файлы здесь нельзя. Дать его снова можно в разделе «Мой профиль» → «Мои согласия» (/account/consents).",
+    filesRefusedBySubject: "Клиент этой консультации отозвал согласие на обмен файлами, поэтому никто не может загружать и скачивать файлы в этой комнате, пока он не даст согласие снова.",
   },
   account: {
     title: "Мой профиль",
