@@ -169,8 +169,34 @@ describe("data-subject requests", () => {
     expect(auditOf("record.export").at(-1)).toEqual({ actor: admin.personId, target: client.personId, details: JSON.stringify({ by: "staff", request: id }) });
   });
 
+  test("the queue's download answers only an open request for a copy or for portability: 409 with the reason otherwise", async () => {
+    const { client, ids } = await clientWith([
+      { kind: "erasure", law: "gdpr", receivedAt: NOW },
+      { kind: "portability", law: "gdpr", receivedAt: NOW },
+      { kind: "access", law: "152-fz", receivedAt: NOW },
+    ]);
+    const as = signedInClient(inst, admin);
+    const exports = () => auditOf("record.export").filter((e) => e.target === client.personId).length;
+    const html = await (await as.get("/admin/privacy/requests")).text();
+    expect(html).not.toContain(`/admin/privacy/requests/${ids[0]}/export`); // no button where it would be refused
+    expect(html).toContain(`/admin/privacy/requests/${ids[1]}/export`);
+
+    const wrongKind = await as.post(`/admin/privacy/requests/${ids[0]}/export`);
+    expect(wrongKind.status).toBe(409);
+    expect(wrongKind.headers.get("content-type")).not.toBe("application/zip");
+    expect(await wrongKind.text()).toContain("Only a request for a copy of the data or for data to take elsewhere is answered with a download");
+    expect(exports()).toBe(0);
+
+    expect((await as.post(`/admin/privacy/requests/${ids[1]}/export`)).status).toBe(200); // portability
+    expect((await as.post(`/admin/privacy/requests/${ids[2]}/close`, { status: "done", outcome: "Sent" })).status).toBe(303);
+    const closed = await as.post(`/admin/privacy/requests/${ids[2]}/export`);
+    expect(closed.status).toBe(409);
+    expect(await closed.text()).toContain("This request is closed: a client&#39;s data is downloaded only to answer an open request.");
+    expect(exports()).toBe(1);
+  });
+
   test("once the client is erased, their requests still show (their words gone) and cannot be exported", async () => {
-    const { client, ids } = await clientWith([{ kind: "erasure", law: "gdpr", receivedAt: NOW, note: "Erin-letter-canary" }], "Erin Erased");
+    const { client, ids } = await clientWith([{ kind: "erasure", law: "gdpr", receivedAt: NOW, note: "Erin-letter-canary" }, { kind: "access", law: "gdpr", receivedAt: NOW }], "Erin Erased");
     const erased = eraseClient({ ...inst, dataDir: inst.config.dataDir }, client.personId, admin.personId);
     expect(erased.ok).toBe(true);
     const as = signedInClient(inst, admin);
@@ -182,7 +208,7 @@ describe("data-subject requests", () => {
     expect(html).not.toContain("Erin-letter-canary");
     expect(html).not.toContain(`/admin/people/${client.personId}/erase`);
     const id = ids[0]!;
-    const r = await as.post(`/admin/privacy/requests/${id}/export`);
+    const r = await as.post(`/admin/privacy/requests/${ids[1]}/export`);
     expect(r.status).toBe(409);
     expect(await r.text()).toContain("This client is erased");
     const closed = await as.post(`/admin/privacy/requests/${id}/close`, { status: "done", outcome: "Erased on request" });

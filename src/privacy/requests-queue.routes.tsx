@@ -11,7 +11,7 @@ import { pageContext } from "../http/page.ts";
 import { findPersonByEmail, readingOf } from "../people/people.ts";
 import { getOrgIdentity } from "../settings/settings.ts";
 import { downloadResponse } from "./export-download.ts";
-import { closeRequest, defaultLaw, fileRequest, getRequest, listClosedRequests, listOpenRequests, orgTimeZone, setDefaultLaw } from "./requests.ts";
+import { closeRequest, defaultLaw, exportRefusal, fileRequest, getRequest, listClosedRequests, listOpenRequests, orgTimeZone, setDefaultLaw } from "./requests.ts";
 import { closeRequestSchema, defaultLawSchema, staffRequestSchema } from "./requests.schema.ts";
 import { type QueueForm, RequestQueuePage } from "./views/requests-queue-page.tsx";
 
@@ -89,6 +89,8 @@ export function requestQueueRoutes(deps: AccountDeps): Hono<AppEnv> {
     const t = c.get("t");
     const request = getRequest(deps, c.req.param("id"));
     if (!request) return c.notFound();
+    const refusal = exportRefusal(request);
+    if (refusal) return render(c, 409, { message: refusal === "closed" ? t.dataRights.queue.exportClosed : t.dataRights.queue.exportWrongKind });
     const reading = readingOf(deps.db, request.personId);
     const options = {
       locale: reading?.locale ?? c.get("locale"),

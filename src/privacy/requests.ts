@@ -54,6 +54,9 @@ export interface NewRequest {
   note?: string;
 }
 
+/** The requests an export answers: a copy of the data (GDPR art. 15, 152-FZ art. 14) or data to take elsewhere (art. 20). */
+export const EXPORT_KINDS: readonly RequestKind[] = ["access", "portability"];
+
 export type FileResult = { ok: true; request: PrivacyRequest } | { ok: false; reason: "not-a-client" | "erased" };
 export type CloseResult = { ok: true } | { ok: false; reason: "not-found" | "closed" | "reason-required" };
 
@@ -159,6 +162,15 @@ export function closeRequest(deps: RequestDeps, id: string, outcome: { status: "
     },
     { behavior: "immediate" },
   );
+}
+
+/**
+ * Why staff may not download a client's data to answer this request, or null when they may: only an open request for
+ * a copy of the data or for portability is answered by an export, so the queue is no back door into any client's data.
+ */
+export function exportRefusal(r: Pick<PrivacyRequest, "kind" | "status">): "closed" | "kind" | null {
+  if (r.status !== "open") return "closed";
+  return EXPORT_KINDS.includes(r.kind) ? null : "kind";
 }
 
 export function requestUrgency(r: Pick<PrivacyRequest, "dueAt" | "status">, now: number): Urgency | null {

@@ -2,7 +2,7 @@ import { Field, FormAlert, type FieldErrors, Notice, Select, TextArea } from "..
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import type { Law } from "../requests-deadline.ts";
 import { LAWS } from "../requests-deadline.ts";
-import { type PrivacyRequest, REQUEST_KINDS, requestUrgency, STAFF_CHANNELS } from "../requests.ts";
+import { exportRefusal, type PrivacyRequest, REQUEST_KINDS, requestUrgency, STAFF_CHANNELS } from "../requests.ts";
 import { formatDay, formatDueDay } from "./requests-dates.ts";
 
 export interface QueueForm {
@@ -65,7 +65,7 @@ export function RequestQueuePage(p: {
             ) : null}
             <div class="kb-actions">
               {r.kind === "erasure" && r.personName !== null && p.isAdmin ? <a href={`/admin/people/${r.personId}/erase`}>{q.eraseLink}</a> : null}
-              {p.isAdmin && r.personName !== null ? (
+              {p.isAdmin && r.personName !== null && exportRefusal(r) === null ? (
                 <form method="post" action={`/admin/privacy/requests/${r.id}/export`} class="kb-inline">
                   <button type="submit" class="secondary">
                     {q.exportButton}
