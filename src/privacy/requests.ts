@@ -3,7 +3,8 @@
 // letter, a call or a visit, and handled in a queue with the legal deadline.
 //
 // Protects: the person's right to an answer in time, and the organisation's proof that it answered. Invariants: the
-// deadline is fixed when the request is received (requests-deadline.ts) and never moved; the note and the outcome are
+// deadline is fixed when the request is received (requests-deadline.ts), by its law and what it asks, and moves only
+// by an audited extension within the law's limit (the original deadline kept in the audit entry); the note and the outcome are
 // sealed under the person's key (erasing them leaves the request's kind, dates and status, the organisation's proof,
 // and makes its words unreadable); filing and closing are audited without the words; a request is closed once.
 import { randomUUID } from "node:crypto";
@@ -12,7 +13,8 @@ import type { Queryable } from "../db/client.ts";
 import { getPerson } from "../people/people.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
-import { dueAt, type Law, LAWS, urgency, type Urgency } from "./requests-deadline.ts";
+import type { Clock } from "../clock.ts";
+import { type DeadlineCase, dueAt, type Law, LAWS, urgency, type Urgency } from "./requests-deadline.ts";
 import * as store from "./requests.store.ts";
 
 export const REQUEST_KINDS = ["access", "rectification", "erasure", "restriction", "objection", "portability"] as const;
@@ -52,6 +54,8 @@ export interface NewRequest {
   channel: Channel;
   receivedAt: number;
   note?: string;
+  /** Filed by the person withdrawing their consent (152-FZ art. 21 part 5 sets its own deadline). */
+  cause?: DeadlineCase["cause"];
 }
 
 /** The requests an export answers: a copy of the data (GDPR art. 15, 152-FZ art. 14) or data to take elsewhere (art. 20). */
@@ -89,7 +93,7 @@ export function setDefaultLaw(deps: RequestDeps, law: Law, actor: string, now: n
  * Files a request. The public holidays of 152-FZ's working days are not known to Kabinet yet (no calendar of the
  * organisation's free days exists): Monday to Friday count, which can make the shown deadline a few days early, never late.
  */
-export function fileRequest(deps: RequestDeps, input: NewRequest, actor: string): FileResult {
+export function fileRequest(deps: RequestDeps & { clock: Clock }, input: NewRequest, actor: string): FileResult {
   const { db, vault } = deps;
   return db.transaction(
     (tx): FileResult => {
@@ -105,7 +109,7 @@ export function fileRequest(deps: RequestDeps, input: NewRequest, actor: string)
         law: input.law,
         channel: input.channel,
         receivedAt: input.receivedAt,
-        dueAt: dueAt(input.law, input.receivedAt, orgTimeZone(tx)),
+        dueAt: dueAt(input.law, input.receivedAt, orgTimeZone(tx), { kind: input.kind, cause: input.cause }),
         status: "open" as const,
         note,
         outcome: null,
@@ -114,7 +118,9 @@ export function fileRequest(deps: RequestDeps, input: NewRequest, actor: string)
         closedBy: null,
       };
       store.insertRequestRow(tx, row);
-      recordAudit(tx, vault, { actor, action: "privacy-request.create", target: person.id, details: { request: id, kind: input.kind, law: input.law, channel: input.channel }, at: input.receivedAt });
+      // Audited when it is recorded, not backdated to when the letter arrived: the log's times are its own.
+      const details = { request: id, kind: input.kind, law: input.law, channel: input.channel, receivedAt: input.receivedAt, ...(input.cause ? { cause: input.cause } : {}) };
+      recordAudit(tx, vault, { actor, action: "privacy-request.create", target: person.id, details, at: deps.clock.now() });
       return { ok: true, request: open(deps, row, person.name) };
     },
     { behavior: "immediate" },
