@@ -142,6 +142,43 @@ test("processing withdrawn: booking's confirm step refuses, pointing to the cons
   expect(appointments()).toBe(2);
 });
 
+test("processing withdrawn: an objection is filed in the privacy queue with 152-FZ's thirty days; the client sees the organisation was asked to stop", async () => {
+  const { admin, a, client, c } = await open();
+  await writeText(a, "processing", "We process your name and email to run your consultations.");
+  expect((await a.post("/admin/privacy/requests/law", { defaultLaw: "152-fz" })).status).toBe(303);
+  inst.clock.set(Date.parse("2026-12-03T09:00:00Z"));
+  await c.post("/account/consents/processing/give", { version: "1" });
+  const withdrawn = await c.post("/account/consents/processing/withdraw");
+  expect(withdrawn.status).toBe(200);
+
+  const rows = inst.db.$client.query("SELECT id, kind, law, channel, received_at, due_at, status, note FROM privacy_requests WHERE person_id = ?").all(client.personId) as { id: string; kind: string; law: string; channel: string; received_at: number; due_at: number; status: string; note: Buffer }[];
+  expect(rows).toHaveLength(1);
+  const row = rows[0]!;
+  expect(row).toMatchObject({ kind: "objection", law: "152-fz", channel: "account", received_at: Date.parse("2026-12-03T09:00:00Z"), status: "open" });
+  // Thirty calendar days from 3 December: due by the end of 2 January on the organisation's clock (Moscow).
+  expect(row.due_at).toBe(Date.parse("2027-01-02T21:00:00Z"));
+  const audit = inst.db.$client.query("SELECT action, actor, target FROM audit_log WHERE action IN ('consent.withdraw', 'privacy-request.create') ORDER BY id DESC LIMIT 2").all();
+  expect(audit).toEqual([
+    { action: "privacy-request.create", actor: client.personId, target: client.personId },
+    { action: "consent.withdraw", actor: client.personId, target: client.personId },
+  ]);
+
+  const page = await withdrawn.text();
+  expect(page).toContain("Because you withdrew it, the organisation has been asked to stop processing your data and to destroy it by January 2, 2027, unless the law requires keeping some of it. Request: Open.");
+  const queue = await (await signedInClient(inst, admin).get("/admin/privacy/requests")).text();
+  expect(queue).toContain(`data-request="${row.id}"`);
+  expect(queue).toContain("Filed automatically: the client withdrew consent to the processing of personal data.");
+  expect(await (await c.get("/account/consents", { "accept-language": "ru" })).text()).toContain("организации направлен запрос прекратить обработку ваших данных и уничтожить их до 2 января 2027");
+
+  // Giving and withdrawing again files another request; withdrawing something else files none.
+  await c.post("/account/consents/processing/give", { version: "1" });
+  expect(await (await c.get("/account/consents")).text()).not.toContain("has been asked to stop");
+  await writeText(a, "file-sharing", "Files you share in a call are kept with its record.");
+  await c.post("/account/consents/file-sharing/give", { version: "1" });
+  await c.post("/account/consents/file-sharing/withdraw");
+  expect(inst.db.$client.query("SELECT count(*) AS n FROM privacy_requests WHERE person_id = ?").get(client.personId)).toEqual({ n: 1 });
+});
+
 test("health data: allowed only while consent to the current text is given; recording: the pages say it stops nothing yet", async () => {
   const { a, client, c } = await open();
   expect(healthDataAllowed(inst.db, client.personId)).toBe(false); // no text, no consent

@@ -20,7 +20,11 @@
 //     edit. Their page shows that a newer text exists, so they can read it and agree again or withdraw.
 //
 // What a withdrawal stops (tests: test/consent-withdrawal.test.ts):
-//   - "processing": new bookings (booking's confirm step refuses and points to the consent page).
+//   - "processing": new bookings (booking's confirm step refuses and points to the consent page); and, in the same
+//     transaction, an objection request is filed in the privacy queue (src/privacy/requests.ts) so staff stop and
+//     destroy the rest within its deadline (152-FZ art. 21 part 5: 30 days) unless another legal basis applies.
+//     Not stopped by itself (staff act on the request): appointments already booked, their reminders, the record
+//     kept so far, and retention, which keeps its own periods.
 //   - "file-sharing": uploads to and downloads from consultation rooms, for the client who withdrew; and, in an
 //     appointment's room (sealed under its client, rooms.subject), for everyone there: the specialist can neither
 //     add files to that client's record nor take their earlier files out once the client has withdrawn.
@@ -31,6 +35,7 @@
 // Entries hold ids only; the texts are the organisation's. An erased person's entries stay as evidence, nameless.
 import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
+import { fileWithdrawalRequest } from "../privacy/requests.ts";
 import type { Vault } from "../vault/vault.ts";
 import { type ConsentDocument, type ConsentPurpose, CONSENT_PURPOSES, consentDocument, currentDocument } from "./consent.ts";
 import * as store from "./consent.store.ts";
@@ -98,6 +103,7 @@ export function withdrawConsent(tx: Queryable, vault: Vault, r: Omit<Recording, 
   if (latest?.action !== "given") return { ok: false, reason: "not-given" };
   store.insertLedgerEntry(tx, { personId: r.personId, purpose: r.purpose, version: latest.version, action: "withdrawn", method: r.method, recordedBy: r.recordedBy, at: now });
   recordAudit(tx, vault, { actor: r.recordedBy, action: "consent.withdraw", target: r.personId, at: now, details: { purpose: r.purpose, version: latest.version, method: r.method } });
+  if (r.purpose === "processing") fileWithdrawalRequest({ db: tx, vault }, { personId: r.personId, actor: r.recordedBy, byStaff: r.method === "staff" }, now);
   return { ok: true, version: latest.version };
 }
 

@@ -11,6 +11,7 @@ import { randomUUID } from "node:crypto";
 import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import { getPerson } from "../people/people.ts";
+import { LOCALES } from "../i18n/messages.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
 import type { Clock } from "../clock.ts";
@@ -125,6 +126,29 @@ export function fileRequest(deps: RequestDeps & { clock: Clock }, input: NewRequ
     },
     { behavior: "immediate" },
   );
+}
+
+/**
+ * Withdrawing consent to processing is also a demand to stop and destroy the data (152-FZ art. 21 part 5: within 30
+ * days unless another legal basis applies; GDPR art. 17(1)(b), 21). Filed as an objection in the caller's transaction
+ * (the withdrawal's), so staff see it in the queue with its deadline; the note, in the organisation's language, says
+ * where it came from: the person writes nothing. Not filed for someone who is no client or is erased.
+ */
+export function fileWithdrawalRequest(deps: RequestDeps, w: { personId: string; actor: string; byStaff: boolean }, now: number): FileResult {
+  const note = LOCALES[getSettings(deps.db)?.language ?? "en"].dataRights.withdrawalNote;
+  // A withdrawal staff record from the person's signed form came on paper, not through the account.
+  const channel: Channel = w.byStaff ? "letter" : "account";
+  const input: NewRequest = { personId: w.personId, kind: "objection", law: defaultLaw(deps.db), channel, receivedAt: now, note, cause: "consent-withdrawal" };
+  return fileRequest({ ...deps, clock: { now: () => now } }, input, w.actor);
+}
+
+/**
+ * The request a withdrawal of consent to processing filed (fileWithdrawalRequest), found by its receipt at the
+ * withdrawal's instant; null if none (withdrawn before this existed, or the person is no client).
+ */
+export function withdrawalRequestOf(deps: RequestDeps, personId: string, withdrawnAt: number): PrivacyRequest | null {
+  const row = store.listRequestRowsOf(deps.db, personId).find((r) => r.kind === "objection" && r.receivedAt === withdrawnAt);
+  return row ? open(deps, row) : null;
 }
 
 export function getRequest(deps: RequestDeps, id: string): PrivacyRequest | null {
