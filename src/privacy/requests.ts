@@ -8,14 +8,15 @@
 // sealed under the person's key (erasing them leaves the request's kind, dates and status, the organisation's proof,
 // and makes its words unreadable); filing and closing are audited without the words; a request is closed once.
 import { randomUUID } from "node:crypto";
-import { recordAudit } from "../audit/audit.ts";
+import { recordAudit, searchAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import { getPerson } from "../people/people.ts";
 import { LOCALES } from "../i18n/messages.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
 import type { Clock } from "../clock.ts";
-import { type DeadlineCase, dueAt, type Law, LAWS, urgency, type Urgency } from "./requests-deadline.ts";
+import { type DeadlineCase, dueAt, dueDay, type Law, LAWS, latestExtendedDueAt, urgency, type Urgency } from "./requests-deadline.ts";
+import { queueExtensionMail } from "./requests-mail.ts";
 import * as store from "./requests.store.ts";
 
 export const REQUEST_KINDS = ["access", "rectification", "erasure", "restriction", "objection", "portability"] as const;
@@ -63,6 +64,7 @@ export interface NewRequest {
 export const EXPORT_KINDS: readonly RequestKind[] = ["access", "portability"];
 
 export type FileResult = { ok: true; request: PrivacyRequest } | { ok: false; reason: "not-a-client" | "erased" };
+export type ExtendResult = { ok: true; dueAt: number } | { ok: false; reason: "not-found" | "closed" | "overdue" | "already-extended" | "not-later" | "too-far"; latest?: number };
 export type CloseResult = { ok: true } | { ok: false; reason: "not-found" | "closed" | "reason-required" };
 
 /** The organisation's clock: deadlines are days on it. */
@@ -201,6 +203,47 @@ export function closeRequest(deps: RequestDeps, id: string, outcome: { status: "
 export function exportRefusal(r: Pick<PrivacyRequest, "kind" | "status">): "closed" | "kind" | null {
   if (r.status !== "open") return "closed";
   return EXPORT_KINDS.includes(r.kind) ? null : "kind";
+}
+
+const EXTEND_ACTION = "privacy-request.extend";
+
+/** The requests whose deadline was extended (read from the audit log: there is no column for it). */
+export function extendedRequestIds(db: Queryable): Set<string> {
+  return new Set(searchAudit(db, { actionPrefix: EXTEND_ACTION }, 100_000).map((e) => String(e.details.request)));
+}
+
+/** The latest day the request's deadline may be moved to, as its law allows (see requests-deadline.ts). */
+export function latestExtension(db: Queryable, r: Pick<PrivacyRequest, "law" | "dueAt">): number {
+  return latestExtendedDueAt(r.law, r.dueAt, orgTimeZone(db));
+}
+
+/**
+ * Extends an open request's deadline once, before it passes, to `until` (a day on the organisation's clock) within
+ * the law's limit (GDPR art. 12(3): two further months; 152-FZ: five working days), and mails the person the new date
+ * and the reason, which the law requires them to be told. The reason travels only in that mail, sealed under the
+ * person's key in the job queue; the audit entry keeps the original deadline, not the words.
+ */
+export function extendRequest(deps: RequestDeps, id: string, e: { until: Temporal.PlainDate; reason: string }, actor: string, now: number): ExtendResult {
+  const { db, vault } = deps;
+  return db.transaction(
+    (tx): ExtendResult => {
+      const row = store.getRequestRow(tx, id);
+      if (!row) return { ok: false, reason: "not-found" };
+      if (row.status !== "open") return { ok: false, reason: "closed" };
+      if (now >= row.dueAt) return { ok: false, reason: "overdue" };
+      if (extendedRequestIds(tx).has(id)) return { ok: false, reason: "already-extended" };
+      const zone = orgTimeZone(tx);
+      const latest = latestExtendedDueAt(row.law, row.dueAt, zone);
+      if (Temporal.PlainDate.compare(e.until, dueDay(row.dueAt, zone)) <= 0) return { ok: false, reason: "not-later" };
+      if (Temporal.PlainDate.compare(e.until, dueDay(latest, zone)) > 0) return { ok: false, reason: "too-far", latest };
+      const extended = e.until.add({ days: 1 }).toZonedDateTime({ timeZone: zone }).toInstant().epochMilliseconds;
+      if (!store.setRequestDueAt(tx, id, extended)) return { ok: false, reason: "closed" };
+      recordAudit(tx, vault, { actor, action: EXTEND_ACTION, target: row.personId, at: now, details: { request: id, kind: row.kind, law: row.law, originalDueAt: row.dueAt, dueAt: extended } });
+      if (!vault.isShredded(row.personId)) queueExtensionMail(tx, vault, { requestId: id, personId: row.personId, kind: row.kind, dueAt: extended, reason: e.reason }, now);
+      return { ok: true, dueAt: extended };
+    },
+    { behavior: "immediate" },
+  );
 }
 
 export function requestUrgency(r: Pick<PrivacyRequest, "dueAt" | "status">, now: number): Urgency | null {

@@ -19,6 +19,10 @@ export function RequestQueuePage(p: {
   page: PageContext;
   timeZone: string;
   open: readonly PrivacyRequest[];
+  /** Ids of requests whose deadline was extended. */
+  extended: ReadonlySet<string>;
+  /** The latest deadline an extension of the request may set. */
+  latestExtension: (r: PrivacyRequest) => number;
   closed: readonly PrivacyRequest[];
   isAdmin: boolean;
   defaultLaw: Law;
@@ -27,6 +31,7 @@ export function RequestQueuePage(p: {
   message?: string;
   /** Errors of closing one request: its id and the message. */
   closeError?: { id: string; message: string };
+  extendError?: { id: string; message: string };
   form?: QueueForm;
   errors?: FieldErrors;
 }): JSX.Element {
@@ -54,6 +59,7 @@ export function RequestQueuePage(p: {
               <strong>{d.kinds[r.kind]}</strong> · {name(r)}
               <br />
               {q.due}: {urgency === "overdue" ? <mark><strong>{q.overdue}: {formatDueDay(locale, p.timeZone, r.dueAt)}</strong></mark> : urgency === "soon" ? <mark>{q.soon}: {formatDueDay(locale, p.timeZone, r.dueAt)}</mark> : formatDueDay(locale, p.timeZone, r.dueAt)}
+              {p.extended.has(r.id) ? <> ({q.extendedMark})</> : null}
             </header>
             <p class="kb-muted">
               {q.received}: {day(r.receivedAt)} · {q.law}: {d.laws[r.law]} · {q.channel}: {d.channels[r.channel]}
@@ -73,6 +79,7 @@ export function RequestQueuePage(p: {
                 </form>
               ) : null}
             </div>
+            {!p.extended.has(r.id) && urgency !== "overdue" ? <ExtendForm page={p.page} r={r} timeZone={p.timeZone} latest={p.latestExtension(r)} error={p.extendError?.id === r.id ? p.extendError.message : undefined} /> : null}
             <details open={p.closeError?.id === r.id}>
               <summary>{q.closeOpen}</summary>
               <form method="post" action={`/admin/privacy/requests/${r.id}/close`} novalidate>
@@ -136,5 +143,32 @@ export function RequestQueuePage(p: {
         </section>
       ) : null}
     </Layout>
+  );
+}
+
+/** Extending one request's deadline: a day up to the law's limit and the reason the client is sent. */
+function ExtendForm(p: { page: PageContext; r: PrivacyRequest; timeZone: string; latest: number; error?: string }): JSX.Element {
+  const { t, locale } = p.page;
+  const q = t.dataRights.queue;
+  const day = (ms: number) => Temporal.Instant.fromEpochMilliseconds(ms - 1).toZonedDateTimeISO(p.timeZone).toPlainDate().toString();
+  return (
+    <details open={p.error !== undefined}>
+      <summary>{q.extendOpen}</summary>
+      <form method="post" action={`/admin/privacy/requests/${p.r.id}/extend`} novalidate>
+        {p.error ? (
+          <p role="alert" class="kb-alert">
+            {p.error}
+          </p>
+        ) : null}
+        <label for={`until-${p.r.id}`}>{q.extendUntil}</label>
+        <input id={`until-${p.r.id}`} name="until" type="date" value={day(p.latest)} min={day(p.r.dueAt + 86_400_000)} max={day(p.latest)} aria-describedby={`until-hint-${p.r.id}`} required />
+        <small id={`until-hint-${p.r.id}`}>{q.extendLatest(formatDueDay(locale, p.timeZone, p.latest))}</small>
+        <label for={`extend-${p.r.id}`}>{q.extendReason}</label>
+        <textarea id={`extend-${p.r.id}`} name="reason" rows={2} maxlength={2000} required />
+        <button type="submit" class="secondary">
+          {q.extendSubmit}
+        </button>
+      </form>
+    </details>
   );
 }
