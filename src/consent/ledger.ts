@@ -4,7 +4,9 @@
 // Invariants:
 //   - Append-only. Giving and withdrawing each add an entry (consent_ledger); nothing is updated or deleted, so the
 //     ledger is the evidence of what was agreed when (GDPR art. 7(1), 152-FZ art. 9(3)). Every entry is audited
-//     (`consent.give`, `consent.withdraw`, target: the person) in the same transaction.
+//     (`consent.give`, `consent.withdraw`, target: the person) in the same transaction. Known limit: unlike
+//     audit_log, no database trigger refuses UPDATE/DELETE yet (that needs a migration); until then
+//     test/consent-ledger-append-only.test.ts fails on any code under src/ that updates or deletes ledger rows.
 //   - A person's state for a purpose is their newest entry for it: "given" or "withdrawn"; no entry is "never".
 //   - Consent is always given to the purpose's current text: a form showing an older version (stale page, forged
 //     field) is refused, so an entry's version is exactly the words the person saw.
