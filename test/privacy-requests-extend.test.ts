@@ -107,3 +107,21 @@ test("GDPR: up to two further months; an overdue or closed request is not extend
   expect((await as.post(`/admin/privacy/requests/${done.id}/extend`, { until: "2027-01-10", reason: REASON })).status).toBe(409);
   expect((await as.post("/admin/privacy/requests/no-such/extend", { until: "2027-01-10", reason: REASON })).status).toBe(404);
 });
+
+test("152-FZ: a correction's seven working days and a withdrawal's thirty days have no extension", async () => {
+  const correction = await requestOf({ kind: "rectification", law: "152-fz", receivedAt: NOW });
+  const withdrawal = await requestOf({ kind: "objection", law: "152-fz", receivedAt: NOW, cause: "consent-withdrawal" });
+  const objection = await requestOf({ kind: "objection", law: "152-fz", receivedAt: NOW });
+  const as = signedInClient(inst, staff);
+  const queue = await (await as.get("/admin/privacy/requests")).text();
+  expect(queue).not.toContain(`/admin/privacy/requests/${correction.id}/extend`);
+  expect(queue).not.toContain(`/admin/privacy/requests/${withdrawal.id}/extend`);
+  expect(queue).toContain(`/admin/privacy/requests/${objection.id}/extend`); // an objection of its own: ten working days
+  for (const { id } of [correction, withdrawal]) {
+    const r = await as.post(`/admin/privacy/requests/${id}/extend`, { until: "2026-12-18", reason: REASON });
+    expect(r.status).toBe(409);
+    expect(await r.text()).toContain("152-FZ allows no extension of this deadline");
+  }
+  expect(dueDayOf(correction.id)).toBe("2026-12-14");
+  expect(dueDayOf(withdrawal.id)).toBe("2027-01-02");
+});

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { dueAt, dueDate, dueDay, latestExtendedDueAt, SOON_MS, urgency } from "./requests-deadline.ts";
+import { dueAt, dueDate, dueDay, latestExtendedDueAt, mayExtend, SOON_MS, urgency } from "./requests-deadline.ts";
 
 const d = (s: string) => Temporal.PlainDate.from(s);
 
@@ -52,6 +52,13 @@ describe("152-FZ: by what is asked", () => {
 });
 
 describe("extension", () => {
+  test("GDPR extends any request; 152-FZ only its ten working days", () => {
+    expect(mayExtend("gdpr", { kind: "rectification" })).toBe(true);
+    expect(mayExtend("gdpr", { kind: "objection", cause: "consent-withdrawal" })).toBe(true);
+    expect(mayExtend("152-fz", { kind: "access" })).toBe(true);
+    expect(mayExtend("152-fz", { kind: "rectification" })).toBe(false);
+    expect(mayExtend("152-fz", { kind: "objection", cause: "consent-withdrawal" })).toBe(false);
+  });
   test("GDPR: two further months after the due day", () => {
     const due = dueAt("gdpr", Date.parse("2026-12-03T09:00:00Z"), "UTC"); // due 3 January 2027
     expect(dueDay(latestExtendedDueAt("gdpr", due, "UTC"), "UTC").toString()).toBe("2027-03-03");

@@ -36,6 +36,15 @@ export function deadlinePeriod(law: Law, c: DeadlineCase = {}): Period {
   return { workingDays: 10 };
 }
 
+/**
+ * Whether the law lets this deadline be extended: GDPR always (art. 12(3)); 152-FZ only its ten working days (art. 14
+ * part 3, art. 20 parts 1–2): a correction's seven working days and a withdrawal's thirty days have no extension.
+ */
+export function mayExtend(law: Law, c: DeadlineCase = {}): boolean {
+  const p = deadlinePeriod(law, c);
+  return law === "gdpr" || ("workingDays" in p && p.workingDays === 10);
+}
+
 /** The longest extension the law allows on top of the deadline. */
 export function extensionPeriod(law: Law): Period {
   return law === "gdpr" ? { months: 2 } : { workingDays: 5 };

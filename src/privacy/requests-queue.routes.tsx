@@ -11,7 +11,7 @@ import { pageContext } from "../http/page.ts";
 import { findPersonByEmail, readingOf } from "../people/people.ts";
 import { getOrgIdentity } from "../settings/settings.ts";
 import { downloadResponse } from "./export-download.ts";
-import { closeRequest, defaultLaw, exportRefusal, extendedRequestIds, extendRequest, fileRequest, getRequest, latestExtension, listClosedRequests, listOpenRequests, orgTimeZone, setDefaultLaw } from "./requests.ts";
+import { closeRequest, defaultLaw, exportRefusal, extendedRequestIds, extendRequest, fileRequest, getRequest, latestExtension, listClosedRequests, requestMayBeExtended, listOpenRequests, orgTimeZone, setDefaultLaw } from "./requests.ts";
 import { closeRequestSchema, defaultLawSchema, extendRequestSchema, staffRequestSchema } from "./requests.schema.ts";
 import { formatDueDay } from "./views/requests-dates.ts";
 import { type QueueForm, RequestQueuePage } from "./views/requests-queue-page.tsx";
@@ -29,14 +29,15 @@ export function requestQueueRoutes(deps: AccountDeps): Hono<AppEnv> {
     extra: { notice?: string; message?: string; closeError?: { id: string; message: string }; extendError?: { id: string; message: string }; form?: QueueForm; errors?: Record<string, string> } = {},
   ) => {
     const zone = orgTimeZone(deps.db);
+    const extended = extendedRequestIds(deps.db);
     const today = Temporal.Instant.fromEpochMilliseconds(c.get("now")).toZonedDateTimeISO(zone).toPlainDate().toString();
     const page = (
       <RequestQueuePage
         page={pageContext(c)}
         timeZone={zone}
         open={listOpenRequests(deps)}
-        extended={extendedRequestIds(deps.db)}
-        latestExtension={(r) => latestExtension(deps.db, r)}
+        extended={extended}
+        latestExtension={(r) => (extended.has(r.id) || !requestMayBeExtended(deps.db, r) ? null : latestExtension(deps.db, r))}
         closed={listClosedRequests(deps, 20)}
         isAdmin={c.get("viewer")!.role === "admin"}
         defaultLaw={defaultLaw(deps.db)}
@@ -107,7 +108,7 @@ export function requestQueueRoutes(deps: AccountDeps): Hono<AppEnv> {
     if (result.ok) return c.redirect("/admin/privacy/requests?done=extended", 303);
     if (result.reason === "not-found") return c.notFound();
     const day = (ms: number) => formatDueDay(c.get("locale"), orgTimeZone(deps.db), ms);
-    const message = { closed: q.alreadyClosed, overdue: q.extendOverdue, "already-extended": q.extendAlready, "not-later": q.extendNotLater, "too-far": q.extendTooFar(day(result.latest ?? 0)) }[result.reason];
+    const message = { closed: q.alreadyClosed, overdue: q.extendOverdue, "already-extended": q.extendAlready, "not-extendable": q.extendNotAllowed, "not-later": q.extendNotLater, "too-far": q.extendTooFar(day(result.latest ?? 0)) }[result.reason];
     // A date out of range is the form's error; a request that can no longer be extended has no form to show it in.
     return result.reason === "not-later" || result.reason === "too-far" ? render(c, 422, { extendError: { id, message } }) : render(c, 409, { message });
   });

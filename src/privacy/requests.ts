@@ -15,7 +15,7 @@ import { LOCALES } from "../i18n/messages.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
 import type { Clock } from "../clock.ts";
-import { type DeadlineCase, dueAt, dueDay, type Law, LAWS, latestExtendedDueAt, urgency, type Urgency } from "./requests-deadline.ts";
+import { type DeadlineCase, dueAt, dueDay, type Law, LAWS, latestExtendedDueAt, mayExtend, urgency, type Urgency } from "./requests-deadline.ts";
 import { queueExtensionMail } from "./requests-mail.ts";
 import * as store from "./requests.store.ts";
 
@@ -64,7 +64,7 @@ export interface NewRequest {
 export const EXPORT_KINDS: readonly RequestKind[] = ["access", "portability"];
 
 export type FileResult = { ok: true; request: PrivacyRequest } | { ok: false; reason: "not-a-client" | "erased" };
-export type ExtendResult = { ok: true; dueAt: number } | { ok: false; reason: "not-found" | "closed" | "overdue" | "already-extended" | "not-later" | "too-far"; latest?: number };
+export type ExtendResult = { ok: true; dueAt: number } | { ok: false; reason: "not-found" | "closed" | "overdue" | "already-extended" | "not-extendable" | "not-later" | "too-far"; latest?: number };
 export type CloseResult = { ok: true } | { ok: false; reason: "not-found" | "closed" | "reason-required" };
 
 /** The organisation's clock: deadlines are days on it. */
@@ -212,6 +212,17 @@ export function extendedRequestIds(db: Queryable): Set<string> {
   return new Set(searchAudit(db, { actionPrefix: EXTEND_ACTION }, 100_000).map((e) => String(e.details.request)));
 }
 
+/**
+ * Whether the law lets this request's deadline be extended. A request filed by withdrawing consent is not marked in
+ * its row (no column for it): it is the objection whose deadline is not the one its kind alone would get. Call before
+ * any extension (an extended deadline differs too).
+ */
+export function requestMayBeExtended(db: Queryable, r: Pick<PrivacyRequest, "law" | "kind" | "receivedAt" | "dueAt">): boolean {
+  const byKind = dueAt(r.law, r.receivedAt, orgTimeZone(db), { kind: r.kind });
+  const cause = r.kind === "objection" && r.dueAt !== byKind ? "consent-withdrawal" : undefined;
+  return mayExtend(r.law, { kind: r.kind, cause });
+}
+
 /** The latest day the request's deadline may be moved to, as its law allows (see requests-deadline.ts). */
 export function latestExtension(db: Queryable, r: Pick<PrivacyRequest, "law" | "dueAt">): number {
   return latestExtendedDueAt(r.law, r.dueAt, orgTimeZone(db));
@@ -232,6 +243,7 @@ export function extendRequest(deps: RequestDeps, id: string, e: { until: Tempora
       if (row.status !== "open") return { ok: false, reason: "closed" };
       if (now >= row.dueAt) return { ok: false, reason: "overdue" };
       if (extendedRequestIds(tx).has(id)) return { ok: false, reason: "already-extended" };
+      if (!requestMayBeExtended(tx, row)) return { ok: false, reason: "not-extendable" };
       const zone = orgTimeZone(tx);
       const latest = latestExtendedDueAt(row.law, row.dueAt, zone);
       if (Temporal.PlainDate.compare(e.until, dueDay(row.dueAt, zone)) <= 0) return { ok: false, reason: "not-later" };

@@ -21,8 +21,8 @@ export function RequestQueuePage(p: {
   open: readonly PrivacyRequest[];
   /** Ids of requests whose deadline was extended. */
   extended: ReadonlySet<string>;
-  /** The latest deadline an extension of the request may set. */
-  latestExtension: (r: PrivacyRequest) => number;
+  /** The latest deadline an extension of the request may set; null: it may not be extended (again). */
+  latestExtension: (r: PrivacyRequest) => number | null;
   closed: readonly PrivacyRequest[];
   isAdmin: boolean;
   defaultLaw: Law;
@@ -79,7 +79,7 @@ export function RequestQueuePage(p: {
                 </form>
               ) : null}
             </div>
-            {!p.extended.has(r.id) && urgency !== "overdue" ? <ExtendForm page={p.page} r={r} timeZone={p.timeZone} latest={p.latestExtension(r)} error={p.extendError?.id === r.id ? p.extendError.message : undefined} /> : null}
+            {urgency !== "overdue" && p.latestExtension(r) !== null ? <ExtendForm page={p.page} r={r} timeZone={p.timeZone} latest={p.latestExtension(r)!} error={p.extendError?.id === r.id ? p.extendError.message : undefined} /> : null}
             <details open={p.closeError?.id === r.id}>
               <summary>{q.closeOpen}</summary>
               <form method="post" action={`/admin/privacy/requests/${r.id}/close`} novalidate>
