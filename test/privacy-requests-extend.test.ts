@@ -78,6 +78,7 @@ test("152-FZ: extended once by at most five working days, audited with the origi
   expect(again.status).toBe(409);
   expect(await again.text()).toContain("This request&#39;s deadline was already extended once.");
 
+  expect(await (await signedInClient(inst, client).get("/account/privacy")).text()).toContain("A copy of my data · Open · answer due by December 24, 2026 (extended)");
   await jobWorker(inst).runDue();
   const mail = smtp.messages().slice(before).find((m) => m.to.includes(client.email))!;
   expect(mail.subject).toContain("Our answer to your request will take longer");
