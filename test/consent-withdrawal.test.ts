@@ -168,6 +168,9 @@ test("processing withdrawn: an objection is filed in the privacy queue with 152-
   const queue = await (await signedInClient(inst, admin).get("/admin/privacy/requests")).text();
   expect(queue).toContain(`data-request="${row.id}"`);
   expect(queue).toContain("Filed automatically: the client withdrew consent to the processing of personal data.");
+  expect(await (await signedInClient(inst, admin).get(`/consent/clients/${client.personId}`)).text()).toContain(
+    "An objection was filed in the privacy queue with the withdrawal: stop processing and destroy their data by January 2, 2027 unless another legal basis requires keeping it.",
+  );
   expect(await (await c.get("/account/consents", { "accept-language": "ru" })).text()).toContain("организации направлен запрос прекратить обработку ваших данных и уничтожить их до 2 января 2027");
 
   // Giving and withdrawing again files another request; withdrawing something else files none.

@@ -163,6 +163,12 @@ export function ClientConsentsPage(p: LedgerPageProps & { clientName: string | n
       {processing?.state === "withdrawn" ? (
         <p role="alert" class="kb-alert">
           {t.consent.processingWithdrawn}
+          {p.stopRequest ? (
+            <>
+              {" "}
+              {t.consent.staffStopRequested(formatDueDay(p.page.locale, p.stopRequest.timeZone, p.stopRequest.request.dueAt))}
+            </>
+          ) : null}
         </p>
       ) : null}
       <dl class="kb-facts">
