@@ -5,6 +5,7 @@ import { accountMailTemplates } from "./accounts/account-mail.ts";
 import { anomalyMailTemplates } from "./anomalies/anomaly-mail.ts";
 import { bookingMailTemplates } from "./booking/booking-mail.ts";
 import { intakeMailTemplates } from "./intake/intake-mail.ts";
+import { privacyMailTemplates } from "./privacy/requests-mail.ts";
 import { type BackupSchedule, startBackupSchedule } from "./backup/schedule.ts";
 import type { Installation } from "./installation.ts";
 import { JobWorker } from "./jobs/queue.ts";
@@ -12,7 +13,7 @@ import { mailHandler } from "./mail/mail-jobs.ts";
 import { MAIL_JOB } from "./mail/mailer.ts";
 import type { MailTemplates } from "./mail/templates.ts";
 
-export const MAIL_TEMPLATES: MailTemplates = { ...bookingMailTemplates, ...accountMailTemplates, ...anomalyMailTemplates, ...intakeMailTemplates };
+export const MAIL_TEMPLATES: MailTemplates = { ...bookingMailTemplates, ...accountMailTemplates, ...anomalyMailTemplates, ...intakeMailTemplates, ...privacyMailTemplates };
 
 type WorkerInstallation = Pick<Installation, "db" | "vault" | "config" | "log" | "mailer" | "clock" | "masterKeys">;
 

@@ -214,6 +214,7 @@ describe("access matrix", () => {
       "POST /admin/privacy/requests admin+staff",
       "POST /admin/privacy/requests/:id/close admin+staff",
       "POST /admin/privacy/requests/:id/export admin",
+      "POST /admin/privacy/requests/:id/extend admin+staff",
       "POST /admin/privacy/requests/law admin",
     ]);
   });

@@ -3,6 +3,7 @@
 // ledger); health data → healthDataAllowed, which intake forms ask; recording → nothing to stop yet, and the pages say so.
 import { afterEach, expect, test } from "bun:test";
 import { healthDataAllowed } from "../src/consent/ledger.ts";
+import { book } from "../src/booking/appointments.ts";
 import { recordAdmission } from "../src/rooms/rooms.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
@@ -67,6 +68,47 @@ test("file sharing withdrawn: the client can no longer upload to or download fro
   expect((await c.get(`/rooms/${roomId}/files/${fileId}`)).status).toBe(200);
 });
 
+test("file sharing withdrawn in an appointment's room: the specialist can neither upload there nor download the client's earlier files", async () => {
+  const { admin, a, specialist, client } = await open();
+  await writeText(a, "file-sharing", "Files you share in a call are kept with its record.");
+  // A booked appointment's room is sealed under its client: what is shared there is the client's record.
+  setHours(inst, specialist.personId, everyDay("UTC"));
+  const service = makeService(inst, admin.personId, [specialist.personId]);
+  const start = at(dayAhead(2), "10:00");
+  const booked = book(inst, { serviceId: service.id, specialistId: specialist.personId, start, clientId: client.personId, actor: { personId: specialist.personId, role: "specialist" } });
+  if (!booked.ok) throw new Error(booked.reason);
+  inst.clock.set(start - 5 * 60_000);
+  // Signed in at the appointment's time (a session from before the moved clock would have expired).
+  const host = signedInClient(inst, specialist);
+  const c = signedInClient(inst, client);
+  const joined = await host.post(`/appointments/${booked.appointments[0]!.id}/join`);
+  expect(joined.status).toBe(303);
+  const roomId = joined.headers.get("location")!.split("/").pop()!;
+  recordAdmission(inst, roomId, client.personId);
+  const earlier = await upload(client, roomId);
+  expect(earlier.status).toBe(201);
+  const fileId = ((await earlier.json()) as { id: string }).id;
+  expect((await host.get(`/rooms/${roomId}/files/${fileId}`)).status).toBe(200);
+
+  await c.post("/account/consents/file-sharing/give", { version: "1" });
+  expect((await c.post("/account/consents/file-sharing/withdraw")).status).toBe(200);
+  const refused = await upload(specialist, roomId);
+  expect(refused.status).toBe(403);
+  expect(((await refused.json()) as { error: string }).error).toBe(
+    "The client of this consultation withdrew their consent to sharing files, so nobody can upload or download files in this room until they give it again.",
+  );
+  const download = await host.get(`/rooms/${roomId}/files/${fileId}`);
+  expect(download.status).toBe(403);
+  expect(await download.text()).toContain("The client of this consultation withdrew their consent to sharing files");
+  // The client still sees their own reason.
+  expect(await (await c.get(`/rooms/${roomId}/files/${fileId}`)).text()).toContain("You withdrew your consent to sharing files");
+  expect(inst.db.$client.query("SELECT count(*) AS n FROM room_files WHERE room_id = ?").get(roomId)).toEqual({ n: 1 });
+
+  await c.post("/account/consents/file-sharing/give", { version: "1" });
+  expect((await upload(specialist, roomId)).status).toBe(201);
+  expect((await host.get(`/rooms/${roomId}/files/${fileId}`)).status).toBe(200);
+});
+
 test("processing withdrawn: booking's confirm step refuses, pointing to the consent page; the admin sees it on the client's ledger", async () => {
   const { admin, a, specialist, client, c } = await open();
   await writeText(a, "processing", "We process your name and email to run your consultations.");
@@ -98,6 +140,46 @@ test("processing withdrawn: booking's confirm step refuses, pointing to the cons
   await c.post("/account/consents/processing/give", { version: "1" });
   expect((await c.post(`/book/${service.id}`, slot("12:00"))).status).toBe(303);
   expect(appointments()).toBe(2);
+});
+
+test("processing withdrawn: an objection is filed in the privacy queue with 152-FZ's thirty days; the client sees the organisation was asked to stop", async () => {
+  const { admin, a, client, c } = await open();
+  await writeText(a, "processing", "We process your name and email to run your consultations.");
+  expect((await a.post("/admin/privacy/requests/law", { defaultLaw: "152-fz" })).status).toBe(303);
+  inst.clock.set(Date.parse("2026-12-03T09:00:00Z"));
+  await c.post("/account/consents/processing/give", { version: "1" });
+  const withdrawn = await c.post("/account/consents/processing/withdraw");
+  expect(withdrawn.status).toBe(200);
+
+  const rows = inst.db.$client.query("SELECT id, kind, law, channel, received_at, due_at, status, note FROM privacy_requests WHERE person_id = ?").all(client.personId) as { id: string; kind: string; law: string; channel: string; received_at: number; due_at: number; status: string; note: Buffer }[];
+  expect(rows).toHaveLength(1);
+  const row = rows[0]!;
+  expect(row).toMatchObject({ kind: "objection", law: "152-fz", channel: "account", received_at: Date.parse("2026-12-03T09:00:00Z"), status: "open" });
+  // Thirty calendar days from 3 December: due by the end of 2 January on the organisation's clock (Moscow).
+  expect(row.due_at).toBe(Date.parse("2027-01-02T21:00:00Z"));
+  const audit = inst.db.$client.query("SELECT action, actor, target FROM audit_log WHERE action IN ('consent.withdraw', 'privacy-request.create') ORDER BY id DESC LIMIT 2").all();
+  expect(audit).toEqual([
+    { action: "privacy-request.create", actor: client.personId, target: client.personId },
+    { action: "consent.withdraw", actor: client.personId, target: client.personId },
+  ]);
+
+  const page = await withdrawn.text();
+  expect(page).toContain("Because you withdrew it, the organisation has been asked to stop processing your data and to destroy it by January 2, 2027, unless the law requires keeping some of it. Request: Open.");
+  const queue = await (await signedInClient(inst, admin).get("/admin/privacy/requests")).text();
+  expect(queue).toContain(`data-request="${row.id}"`);
+  expect(queue).toContain("Filed automatically: the client withdrew consent to the processing of personal data.");
+  expect(await (await signedInClient(inst, admin).get(`/consent/clients/${client.personId}`)).text()).toContain(
+    "An objection was filed in the privacy queue with the withdrawal: stop processing and destroy their data by January 2, 2027 unless another legal basis requires keeping it.",
+  );
+  expect(await (await c.get("/account/consents", { "accept-language": "ru" })).text()).toContain("организации направлен запрос прекратить обработку ваших данных и уничтожить их до 2 января 2027");
+
+  // Giving and withdrawing again files another request; withdrawing something else files none.
+  await c.post("/account/consents/processing/give", { version: "1" });
+  expect(await (await c.get("/account/consents")).text()).not.toContain("has been asked to stop");
+  await writeText(a, "file-sharing", "Files you share in a call are kept with its record.");
+  await c.post("/account/consents/file-sharing/give", { version: "1" });
+  await c.post("/account/consents/file-sharing/withdraw");
+  expect(inst.db.$client.query("SELECT count(*) AS n FROM privacy_requests WHERE person_id = ?").get(client.personId)).toEqual({ n: 1 });
 });
 
 test("health data: allowed only while consent to the current text is given; recording: the pages say it stops nothing yet", async () => {

@@ -3,7 +3,7 @@
 // safe, the summary in their language, and the download audited.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { scanAuditForAnomalies } from "../src/anomalies/anomalies.ts";
 import { appointmentRoom, book } from "../src/booking/appointments.ts";
@@ -250,6 +250,55 @@ describe("a client's data export", () => {
     expect(r.status).toBe(200); // the headers were sent before the file was reached
     await expect(r.arrayBuffer()).rejects.toThrow();
     expect(inst.logs.join("")).toContain("a data export stopped part-way");
+  });
+
+  test("the summary and data.json say how the data is processed and the person's rights (GDPR art. 15(1), 152-FZ art. 14(7))", async () => {
+    inst.db.$client.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('retention.notes.deleteAfterDays', '3650')");
+    const zip = unzip(new Uint8Array(await (await signedInClient(inst, anna).post("/account/privacy/export")).arrayBuffer()));
+    const readme = zip.get("README.txt")!.toString("utf8");
+    const html = zip.get("summary.html")!.toString("utf8");
+    for (const text of [readme, html]) {
+      for (const heading of ["Who is responsible for it", "How your data is processed", "Who receives it", "Where the data comes from", "Your rights and how to use them"]) expect(text).toContain(heading);
+      expect(text).toContain("Purpose");
+      expect(text).toContain("Legal basis");
+      expect(text).toContain("Categories of personal data");
+      expect(text).toContain("None: the data stays on the appliance.");
+      expect(text).toContain("Test Clinic");
+      expect(text).toContain("/account/privacy");
+      expect(text).toContain("Roskomnadzor");
+      expect(text).toContain("3650"); // the organisation's own retention period for session notes
+      expect(text).not.toContain("client_note_versions"); // table names are for the organisation's record
+    }
+    expect(html).toContain("<h2>Your rights and how to use them</h2>");
+    const data = JSON.parse(zip.get("data.json")!.toString("utf8")) as { processing: { activities: { name: string; facts: [string, string][] }[]; recipients: string; rights: string[]; source: string } };
+    expect(data.processing.activities.map((a) => a.name)).toContain("Client records");
+    expect(data.processing.activities.every((a) => a.facts.some(([label]) => label === "Legal basis"))).toBe(true);
+    expect(data.processing.recipients).toStartWith("None: the data stays on the appliance.");
+    expect(data.processing.rights).toHaveLength(6);
+    expect(data.processing.source).toStartWith("From you:");
+    const ru = unzip(new Uint8Array(await (await signedInClient(inst, anna).post("/account/privacy/export", {}, { "accept-language": "ru" })).arrayBuffer()));
+    expect(ru.get("README.txt")!.toString("utf8")).toContain("Ваши права и как ими воспользоваться");
+    expect(ru.get("summary.html")!.toString("utf8")).toContain("Откуда получены данные");
+  });
+
+  test("a file whose sealed bytes are missing is listed as missing in files.csv and data.json, not silently dropped", async () => {
+    const eva = await addPerson(inst, admin.personId, "client");
+    const { room } = createRoom(inst, specialist.personId, inst.clock.now(), { subject: eva.personId, guests: [eva.personId] });
+    const kept = await storeRoomFile(fileDeps(), room.id, eva.personId, "kept.txt", text("still here"));
+    const lost = await storeRoomFile(fileDeps(), room.id, eva.personId, "lost.txt", text("gone from disk"));
+    if (!kept.ok || !lost.ok) throw new Error("upload failed");
+    rmSync(join(inst.config.dataDir, "files", lost.file.id));
+    const r = await signedInClient(inst, eva).post("/account/privacy/export");
+    expect(r.status).toBe(200);
+    const zip = unzip(new Uint8Array(await r.arrayBuffer()));
+    expect([...zip.keys()].filter((n) => n.startsWith("files/"))).toEqual(["files/kept.txt"]);
+    const data = JSON.parse(zip.get("data.json")!.toString("utf8")) as { files: { name: string; path: string | null; missing: boolean }[] };
+    expect(data.files.map((f) => [f.name, f.path, f.missing]).sort()).toEqual([["kept.txt", "files/kept.txt", false], ["lost.txt", null, true]]);
+    const list = parseCsv(zip.get("files.csv")!.toString("utf8").replace(/^\ufeff/, ""));
+    expect(list[0]).toEqual(["name", "type", "bytes", "uploaded_at", "uploaded_by", "path_in_archive", "missing"]);
+    const row = (name: string) => list.find((l) => l[0] === name)!;
+    expect(row("lost.txt").slice(5)).toEqual(["", "missing: the file's content was not found on the server, so it is not in this archive"]);
+    expect(row("kept.txt").slice(5)).toEqual(["files/kept.txt", ""]);
   });
 
   test("an erased client cannot be exported: nothing of theirs can be read", async () => {

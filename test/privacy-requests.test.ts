@@ -16,6 +16,7 @@ const NOW = Date.parse("2026-12-03T09:00:00Z"); // a Thursday; 12:00 in Moscow, 
 
 type Row = { id: string; kind: string; law: string; channel: string; received_at: number; due_at: number; status: string; note: Buffer | null; outcome: Buffer | null };
 const rowsOf = (personId: string) => inst.db.$client.query("SELECT * FROM privacy_requests WHERE person_id = ? ORDER BY received_at").all(personId) as Row[];
+const auditAt = (action: string) => inst.db.$client.query("SELECT at, details FROM audit_log WHERE action = ? ORDER BY id").all(action) as { at: number; details: string }[];
 const auditOf = (action: string) => inst.db.$client.query("SELECT actor, target, details FROM audit_log WHERE action = ? ORDER BY id").all(action) as { actor: string; target: string | null; details: string }[];
 const day = (offset: number) => Temporal.Instant.fromEpochMilliseconds(NOW).toZonedDateTimeISO("Europe/Moscow").toPlainDate().add({ days: offset }).toString();
 
@@ -60,7 +61,7 @@ describe("data-subject requests", () => {
     expect(row).toMatchObject({ kind: "rectification", law: "gdpr", channel: "account", received_at: NOW, status: "open" });
     expect(row!.due_at).toBe(dueAt("gdpr", NOW, "Europe/Moscow"));
     expect(row!.note!.includes(Buffer.from("Canary-Mokosh"))).toBe(false);
-    expect(auditOf("privacy-request.create").at(-1)).toEqual({ actor: client.personId, target: client.personId, details: JSON.stringify({ request: row!.id, kind: "rectification", law: "gdpr", channel: "account" }) });
+    expect(auditOf("privacy-request.create").at(-1)).toEqual({ actor: client.personId, target: client.personId, details: JSON.stringify({ request: row!.id, kind: "rectification", law: "gdpr", channel: "account", receivedAt: NOW }) });
     expect(auditOf("privacy-request.create").at(-1)!.details).not.toContain("Mokosh");
     // Admins and staff see the count on their start page; specialists do not handle requests.
     expect(await (await signedInClient(inst, admin).get("/")).text()).toMatch(/\d+ open privacy requests?</);
@@ -112,6 +113,21 @@ describe("data-subject requests", () => {
     expect(row).toMatchObject({ kind: "erasure", law: "152-fz", channel: "letter", status: "open" });
     expect(Temporal.Instant.fromEpochMilliseconds(row.due_at - 1).toZonedDateTimeISO("Europe/Moscow").toPlainDate().toString()).toBe("2026-12-01");
     expect(auditOf("privacy-request.create").at(-1)).toMatchObject({ actor: staff.personId, target: client.personId });
+    // Audited when it was recorded (the installation's now), with the day it was received in the details: not backdated.
+    const received = Temporal.PlainDate.from(day(-16)).toZonedDateTime({ timeZone: "Europe/Moscow" }).epochMilliseconds;
+    expect(auditAt("privacy-request.create").at(-1)).toEqual({ at: NOW, details: JSON.stringify({ request: row.id, kind: "erasure", law: "152-fz", channel: "letter", receivedAt: received }) });
+    expect(row.received_at).toBe(received);
+  });
+
+  test("152-FZ deadlines by what is asked: a correction is due in seven working days, access in ten", async () => {
+    const { client } = await clientWith();
+    const as = signedInClient(inst, staff);
+    const form = { email: client.email, law: "152-fz", channel: "email", received: day(0), note: "" };
+    expect((await as.post("/admin/privacy/requests", { ...form, kind: "rectification" })).status).toBe(303);
+    expect((await as.post("/admin/privacy/requests", { ...form, kind: "access" })).status).toBe(303);
+    const due = Object.fromEntries(rowsOf(client.personId).map((r) => [r.kind, Temporal.Instant.fromEpochMilliseconds(r.due_at - 1).toZonedDateTimeISO("Europe/Moscow").toPlainDate().toString()]));
+    // From Thursday 3 December: seven working days is Monday 14 December, ten is Thursday 17 December.
+    expect(due).toEqual({ rectification: "2026-12-14", access: "2026-12-17" });
   });
 
   test("the queue lists open requests by deadline, overdue and close ones marked; erasure links to the erase page", async () => {
@@ -169,8 +185,34 @@ describe("data-subject requests", () => {
     expect(auditOf("record.export").at(-1)).toEqual({ actor: admin.personId, target: client.personId, details: JSON.stringify({ by: "staff", request: id }) });
   });
 
+  test("the queue's download answers only an open request for a copy or for portability: 409 with the reason otherwise", async () => {
+    const { client, ids } = await clientWith([
+      { kind: "erasure", law: "gdpr", receivedAt: NOW },
+      { kind: "portability", law: "gdpr", receivedAt: NOW },
+      { kind: "access", law: "152-fz", receivedAt: NOW },
+    ]);
+    const as = signedInClient(inst, admin);
+    const exports = () => auditOf("record.export").filter((e) => e.target === client.personId).length;
+    const html = await (await as.get("/admin/privacy/requests")).text();
+    expect(html).not.toContain(`/admin/privacy/requests/${ids[0]}/export`); // no button where it would be refused
+    expect(html).toContain(`/admin/privacy/requests/${ids[1]}/export`);
+
+    const wrongKind = await as.post(`/admin/privacy/requests/${ids[0]}/export`);
+    expect(wrongKind.status).toBe(409);
+    expect(wrongKind.headers.get("content-type")).not.toBe("application/zip");
+    expect(await wrongKind.text()).toContain("Only a request for a copy of the data or for data to take elsewhere is answered with a download");
+    expect(exports()).toBe(0);
+
+    expect((await as.post(`/admin/privacy/requests/${ids[1]}/export`)).status).toBe(200); // portability
+    expect((await as.post(`/admin/privacy/requests/${ids[2]}/close`, { status: "done", outcome: "Sent" })).status).toBe(303);
+    const closed = await as.post(`/admin/privacy/requests/${ids[2]}/export`);
+    expect(closed.status).toBe(409);
+    expect(await closed.text()).toContain("This request is closed: a client&#39;s data is downloaded only to answer an open request.");
+    expect(exports()).toBe(1);
+  });
+
   test("once the client is erased, their requests still show (their words gone) and cannot be exported", async () => {
-    const { client, ids } = await clientWith([{ kind: "erasure", law: "gdpr", receivedAt: NOW, note: "Erin-letter-canary" }], "Erin Erased");
+    const { client, ids } = await clientWith([{ kind: "erasure", law: "gdpr", receivedAt: NOW, note: "Erin-letter-canary" }, { kind: "access", law: "gdpr", receivedAt: NOW }], "Erin Erased");
     const erased = eraseClient({ ...inst, dataDir: inst.config.dataDir }, client.personId, admin.personId);
     expect(erased.ok).toBe(true);
     const as = signedInClient(inst, admin);
@@ -182,7 +224,7 @@ describe("data-subject requests", () => {
     expect(html).not.toContain("Erin-letter-canary");
     expect(html).not.toContain(`/admin/people/${client.personId}/erase`);
     const id = ids[0]!;
-    const r = await as.post(`/admin/privacy/requests/${id}/export`);
+    const r = await as.post(`/admin/privacy/requests/${ids[1]}/export`);
     expect(r.status).toBe(409);
     expect(await r.text()).toContain("This client is erased");
     const closed = await as.post(`/admin/privacy/requests/${id}/close`, { status: "done", outcome: "Erased on request" });

@@ -5,6 +5,7 @@ import type { Queryable } from "../db/client.ts";
 import { csvDocument } from "../http/csv.ts";
 import type { Locale, Messages } from "../i18n/messages.ts";
 import { personName } from "../people/people.ts";
+import { orgTimeZone, type PrivacyRequest, withdrawalRequestOf } from "../privacy/requests.ts";
 import type { Vault } from "../vault/vault.ts";
 import { type ConsentChange, consentStatuses, type LedgerEntry, listLedger, type PurposeStatus } from "./ledger.ts";
 
@@ -14,6 +15,8 @@ export interface LedgerView {
   entries: LedgerEntry[];
   /** Names by person id: the person and whoever recorded an entry for them; an erased person's is "". */
   names: Map<string, string>;
+  /** Consent to processing withdrawn: the request to stop and destroy it filed, and the organisation's clock for its deadline. */
+  stopRequest: { request: PrivacyRequest; timeZone: string } | null;
 }
 
 export function ledgerView(deps: { db: Queryable; vault: Vault }, personId: string): LedgerView {
@@ -23,7 +26,10 @@ export function ledgerView(deps: { db: Queryable; vault: Vault }, personId: stri
     const name = personName(deps, id);
     if (name !== null) names.set(id, name);
   }
-  return { personId, statuses: consentStatuses(deps.db, personId), entries, names };
+  const statuses = consentStatuses(deps.db, personId);
+  const processing = statuses.find((s) => s.purpose === "processing");
+  const request = processing?.state === "withdrawn" ? withdrawalRequestOf(deps, personId, processing.latest!.at) : null;
+  return { personId, statuses, entries, names, stopRequest: request ? { request, timeZone: orgTimeZone(deps.db) } : null };
 }
 
 /** The ledger as CSV in the reader's language: times in UTC (ISO 8601), the words of each version included. */

@@ -4,7 +4,9 @@
 // Invariants:
 //   - Append-only. Giving and withdrawing each add an entry (consent_ledger); nothing is updated or deleted, so the
 //     ledger is the evidence of what was agreed when (GDPR art. 7(1), 152-FZ art. 9(3)). Every entry is audited
-//     (`consent.give`, `consent.withdraw`, target: the person) in the same transaction.
+//     (`consent.give`, `consent.withdraw`, target: the person) in the same transaction. Known limit: unlike
+//     audit_log, no database trigger refuses UPDATE/DELETE yet (that needs a migration); until then
+//     test/consent-ledger-append-only.test.ts fails on any code under src/ that updates or deletes ledger rows.
 //   - A person's state for a purpose is their newest entry for it: "given" or "withdrawn"; no entry is "never".
 //   - Consent is always given to the purpose's current text: a form showing an older version (stale page, forged
 //     field) is refused, so an entry's version is exactly the words the person saw.
@@ -20,8 +22,14 @@
 //     edit. Their page shows that a newer text exists, so they can read it and agree again or withdraw.
 //
 // What a withdrawal stops (tests: test/consent-withdrawal.test.ts):
-//   - "processing": new bookings (booking's confirm step refuses and points to the consent page).
-//   - "file-sharing": uploads to and downloads from consultation rooms, for the client who withdrew.
+//   - "processing": new bookings (booking's confirm step refuses and points to the consent page); and, in the same
+//     transaction, an objection request is filed in the privacy queue (src/privacy/requests.ts) so staff stop and
+//     destroy the rest within its deadline (152-FZ art. 21 part 5: 30 days) unless another legal basis applies.
+//     Not stopped by itself (staff act on the request): appointments already booked, their reminders, the record
+//     kept so far, and retention, which keeps its own periods.
+//   - "file-sharing": uploads to and downloads from consultation rooms, for the client who withdrew; and, in an
+//     appointment's room (sealed under its client, rooms.subject), for everyone there: the specialist can neither
+//     add files to that client's record nor take their earlier files out once the client has withdrawn.
 //   - "health-data": intake forms (`healthDataAllowed`, which src/intake calls) need it given, to the current text.
 //   - "recording": nothing yet, since calls are not recorded; the page says so.
 // "processing" and "file-sharing" are honoured as stop switches (refused once withdrawn, allowed when never asked),
@@ -29,6 +37,7 @@
 // Entries hold ids only; the texts are the organisation's. An erased person's entries stay as evidence, nameless.
 import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
+import { fileWithdrawalRequest } from "../privacy/requests.ts";
 import type { Vault } from "../vault/vault.ts";
 import { type ConsentDocument, type ConsentPurpose, CONSENT_PURPOSES, consentDocument, currentDocument } from "./consent.ts";
 import * as store from "./consent.store.ts";
@@ -96,6 +105,7 @@ export function withdrawConsent(tx: Queryable, vault: Vault, r: Omit<Recording, 
   if (latest?.action !== "given") return { ok: false, reason: "not-given" };
   store.insertLedgerEntry(tx, { personId: r.personId, purpose: r.purpose, version: latest.version, action: "withdrawn", method: r.method, recordedBy: r.recordedBy, at: now });
   recordAudit(tx, vault, { actor: r.recordedBy, action: "consent.withdraw", target: r.personId, at: now, details: { purpose: r.purpose, version: latest.version, method: r.method } });
+  if (r.purpose === "processing") fileWithdrawalRequest({ db: tx, vault }, { personId: r.personId, actor: r.recordedBy, byStaff: r.method === "staff" }, now);
   return { ok: true, version: latest.version };
 }
 
@@ -133,6 +143,19 @@ export function healthDataAllowed(db: Queryable, personId: string): boolean {
 /** For rooms: a client who withdrew consent to sharing files neither uploads nor downloads. */
 export function fileSharingAllowed(db: Queryable, personId: string): boolean {
   return !consentWithdrawn(db, personId, "file-sharing");
+}
+
+export type FileSharingRefusal = "own" | "room-subject";
+
+/**
+ * For rooms: why the viewer may not upload to or download from a room, or null when they may. `roomClient` is the
+ * client whose key seals the room's chat and files (an appointment's room: its client; an ad-hoc room: none), so
+ * their withdrawal holds for everyone in the room. The viewer's own withdrawal is checked first: they see their reason.
+ */
+export function roomFileSharingRefusal(db: Queryable, viewerId: string, roomClient: string | undefined): FileSharingRefusal | null {
+  if (!fileSharingAllowed(db, viewerId)) return "own";
+  if (roomClient !== undefined && roomClient !== viewerId && !fileSharingAllowed(db, roomClient)) return "room-subject";
+  return null;
 }
 
 /** For booking: a client who withdrew consent to the processing of their data books nothing new. */

@@ -18,6 +18,7 @@ import { csvRow } from "../http/csv.ts";
 import { LOCALES, type Locale } from "../i18n/messages.ts";
 import { getPerson } from "../people/people.ts";
 import type { Vault } from "../vault/vault.ts";
+import { exportProcessing } from "./export-processing.ts";
 import { exportReadme, exportSummaryHtml, type ExportCounts } from "./export-summary.ts";
 import * as store from "./export.store.ts";
 import { listRequestsOf } from "./requests.ts";
@@ -87,7 +88,10 @@ function* writeArchive(deps: ExportDeps, zip: ZipWriter, person: Person, o: Expo
     notes: notes.length,
     requests: requests.length,
   };
-  const summary = { person: { name: person.name, email: person.email }, org: o.orgName, generatedAt: o.now, timeZone: o.timeZone, counts };
+  // A row whose sealed bytes never reached the disk (a crash between the two) is listed as missing, not silently dropped.
+  const missing = new Set(files.filter((f) => !existsSync(join(deps.filesDir, f.id))).map((f) => f.id));
+  const processing = exportProcessing(deps, o.locale);
+  const summary = { person: { name: person.name, email: person.email }, org: o.orgName, generatedAt: o.now, timeZone: o.timeZone, counts, processing };
   zip.text("README.txt", exportReadme(o.locale, summary));
   zip.text("summary.html", exportSummaryHtml(o.locale, summary));
   yield;
@@ -124,7 +128,10 @@ function* writeArchive(deps: ExportDeps, zip: ZipWriter, person: Person, o: Expo
     }
   };
   const fileRows = () =>
-    files.map((f) => ({ id: f.id, room: f.roomId, name: zipNames.get(f.id)!.original, type: f.mime, size: f.size, uploadedAt: iso(f.createdAt), uploadedBy: nameOf(f.uploaderId), path: `files/${zipNames.get(f.id)!.safe}` }));
+    files.map((f) => {
+      const gone = missing.has(f.id);
+      return { id: f.id, room: f.roomId, name: zipNames.get(f.id)!.original, type: f.mime, size: f.size, uploadedAt: iso(f.createdAt), uploadedBy: nameOf(f.uploaderId), path: gone ? null : `files/${zipNames.get(f.id)!.safe}`, missing: gone };
+    });
   const consentRows = () =>
     consents.map((c) => ({ id: c.id, purpose: c.purpose, version: c.version, action: c.action, method: c.method, byStaff: c.recordedBy !== person.id, at: iso(c.at), text: (o.locale === "ru" ? c.textRu : c.textEn) ?? null }));
 
@@ -132,6 +139,7 @@ function* writeArchive(deps: ExportDeps, zip: ZipWriter, person: Person, o: Expo
   const json = zip.deflate("data.json");
   json.text(`{\n"generatedAt": ${JSON.stringify(iso(o.now))},\n"timeZone": ${JSON.stringify(o.timeZone)},\n`);
   json.text(`"profile": ${JSON.stringify({ id: person.id, name: person.name, email: person.email, phone: person.phone, language: person.locale, timeZone: person.timeZone, createdAt: iso(person.createdAt.getTime()) })},\n`);
+  json.text(`"processing": ${JSON.stringify(processing)},\n`);
   yield* jsonArray(json, "appointments", appointmentRows());
   yield* jsonArray(json, "messages", messageRows());
   yield* jsonArray(json, "files", fileRows());
@@ -159,12 +167,12 @@ function* writeArchive(deps: ExportDeps, zip: ZipWriter, person: Person, o: Expo
   yield* csv(zip, "appointments.csv", t.csv.appointments, appointmentRows(), (a) => [a.id, a.start, a.end, a.status, a.service, a.specialist, a.cancelledAt, a.cancelReason]);
   yield* csv(zip, "messages.csv", t.csv.messages, messageRows(), (m) => [m.id, m.at, m.author, m.text]);
   yield* csv(zip, "consents.csv", t.csv.consents, consentRows(), (c) => [c.purpose, c.version, c.action, c.method, c.at]);
-  yield* csv(zip, "files.csv", t.csv.files, fileRows(), (f) => [f.name, f.type, f.size, f.uploadedAt, f.uploadedBy, f.path]);
+  yield* csv(zip, "files.csv", t.csv.files, fileRows(), (f) => [f.name, f.type, f.size, f.uploadedAt, f.uploadedBy, f.path, f.missing ? t.fileMissing : ""]);
 
   let readBuffer = new Uint8Array(CHUNK_BYTES + 64);
   for (const f of files) {
     const path = join(deps.filesDir, f.id);
-    if (!existsSync(path)) continue; // a row whose bytes never reached the disk (a crash between the two): nothing to give
+    if (missing.has(f.id)) continue; // listed as missing above: nothing to give
     const out = zip.stored(`files/${zipNames.get(f.id)!.safe}`);
     const fd = openSync(path, "r");
     try {

@@ -11,8 +11,9 @@ import { pageContext } from "../http/page.ts";
 import { findPersonByEmail, readingOf } from "../people/people.ts";
 import { getOrgIdentity } from "../settings/settings.ts";
 import { downloadResponse } from "./export-download.ts";
-import { closeRequest, defaultLaw, fileRequest, getRequest, listClosedRequests, listOpenRequests, orgTimeZone, setDefaultLaw } from "./requests.ts";
-import { closeRequestSchema, defaultLawSchema, staffRequestSchema } from "./requests.schema.ts";
+import { closeRequest, defaultLaw, exportRefusal, extendedRequestIds, extendRequest, fileRequest, getRequest, latestExtension, listClosedRequests, requestMayBeExtended, listOpenRequests, orgTimeZone, setDefaultLaw } from "./requests.ts";
+import { closeRequestSchema, defaultLawSchema, extendRequestSchema, staffRequestSchema } from "./requests.schema.ts";
+import { formatDueDay } from "./views/requests-dates.ts";
 import { type QueueForm, RequestQueuePage } from "./views/requests-queue-page.tsx";
 
 const office: Access = { who: "roles", roles: ["admin", "staff"] };
@@ -22,14 +23,21 @@ const MAX_BACKDATE_DAYS = 366;
 export function requestQueueRoutes(deps: AccountDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  const render = (c: Context<AppEnv>, status: 200 | 404 | 409 | 422, extra: { notice?: string; message?: string; closeError?: { id: string; message: string }; form?: QueueForm; errors?: Record<string, string> } = {}) => {
+  const render = (
+    c: Context<AppEnv>,
+    status: 200 | 404 | 409 | 422,
+    extra: { notice?: string; message?: string; closeError?: { id: string; message: string }; extendError?: { id: string; message: string }; form?: QueueForm; errors?: Record<string, string> } = {},
+  ) => {
     const zone = orgTimeZone(deps.db);
+    const extended = extendedRequestIds(deps.db);
     const today = Temporal.Instant.fromEpochMilliseconds(c.get("now")).toZonedDateTimeISO(zone).toPlainDate().toString();
     const page = (
       <RequestQueuePage
         page={pageContext(c)}
         timeZone={zone}
         open={listOpenRequests(deps)}
+        extended={extended}
+        latestExtension={(r) => (extended.has(r.id) || !requestMayBeExtended(deps.db, r) ? null : latestExtension(deps.db, r))}
         closed={listClosedRequests(deps, 20)}
         isAdmin={c.get("viewer")!.role === "admin"}
         defaultLaw={defaultLaw(deps.db)}
@@ -43,7 +51,7 @@ export function requestQueueRoutes(deps: AccountDeps): Hono<AppEnv> {
   app.get("/", allow(office), (c) => {
     const t = c.get("t").dataRights.queue;
     const done = c.req.query("done");
-    return render(c, 200, { notice: done === "recorded" ? t.recorded : done === "closed" ? t.closedNotice : done === "law" ? t.defaultLawSaved : undefined });
+    return render(c, 200, { notice: done === "recorded" ? t.recorded : done === "closed" ? t.closedNotice : done === "law" ? t.defaultLawSaved : done === "extended" ? t.extendedNotice : undefined });
   });
 
   // The organisation's law for new requests: which deadline a client's own request gets.
@@ -85,10 +93,32 @@ export function requestQueueRoutes(deps: AccountDeps): Hono<AppEnv> {
     return c.redirect("/admin/privacy/requests?done=closed", 303);
   });
 
+  // More time to answer, once, within the law's limit; the client is mailed the new date and the reason.
+  app.post("/:id/extend", allow(office), async (c) => {
+    const q = c.get("t").dataRights.queue;
+    const id = c.req.param("id");
+    if (!getRequest(deps, id)) return c.notFound();
+    const parsed = extendRequestSchema.safeParse(await readForm(c));
+    const until = parsed.success ? plainDate(parsed.data.until) : null;
+    if (!parsed.success || !until) {
+      const reasonMissing = !parsed.success && parsed.error.issues.some((i) => i.path[0] === "reason");
+      return render(c, 422, { extendError: { id, message: reasonMissing ? q.extendReasonRequired : c.get("t").form.invalid } });
+    }
+    const result = extendRequest(deps, id, { until, reason: parsed.data.reason }, c.get("viewer")!.personId, c.get("now"));
+    if (result.ok) return c.redirect("/admin/privacy/requests?done=extended", 303);
+    if (result.reason === "not-found") return c.notFound();
+    const day = (ms: number) => formatDueDay(c.get("locale"), orgTimeZone(deps.db), ms);
+    const message = { closed: q.alreadyClosed, overdue: q.extendOverdue, "already-extended": q.extendAlready, "not-extendable": q.extendNotAllowed, "not-later": q.extendNotLater, "too-far": q.extendTooFar(day(result.latest ?? 0)) }[result.reason];
+    // A date out of range is the form's error; a request that can no longer be extended has no form to show it in.
+    return result.reason === "not-later" || result.reason === "too-far" ? render(c, 422, { extendError: { id, message } }) : render(c, 409, { message });
+  });
+
   app.post("/:id/export", allow(adminOnly), (c) => {
     const t = c.get("t");
     const request = getRequest(deps, c.req.param("id"));
     if (!request) return c.notFound();
+    const refusal = exportRefusal(request);
+    if (refusal) return render(c, 409, { message: refusal === "closed" ? t.dataRights.queue.exportClosed : t.dataRights.queue.exportWrongKind });
     const reading = readingOf(deps.db, request.personId);
     const options = {
       locale: reading?.locale ?? c.get("locale"),
@@ -103,14 +133,18 @@ export function requestQueueRoutes(deps: AccountDeps): Hono<AppEnv> {
   return app;
 }
 
-/** The instant a request counts as received: now if dated today, else the start of that day on the organisation's clock. */
-function receivedAt(date: string, zone: string, now: number): number | null {
-  let day: Temporal.PlainDate;
+function plainDate(text: string): Temporal.PlainDate | null {
   try {
-    day = Temporal.PlainDate.from(date, { overflow: "reject" });
+    return Temporal.PlainDate.from(text, { overflow: "reject" });
   } catch {
     return null;
   }
+}
+
+/** The instant a request counts as received: now if dated today, else the start of that day on the organisation's clock. */
+function receivedAt(date: string, zone: string, now: number): number | null {
+  const day = plainDate(date);
+  if (!day) return null;
   const today = Temporal.Instant.fromEpochMilliseconds(now).toZonedDateTimeISO(zone).toPlainDate();
   const age = Temporal.PlainDate.compare(day, today);
   if (age > 0 || today.since(day).days > MAX_BACKDATE_DAYS) return null;

@@ -28,3 +28,8 @@ export const closeRequestSchema = z.object({
 });
 
 export const defaultLawSchema = z.object({ defaultLaw: z.enum(LAWS, { error: problem("invalid") }) });
+
+export const extendRequestSchema = z.object({
+  until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, problem("invalid")),
+  reason: z.string().trim().min(1, problem("required")).max(2000, problem("tooLong")),
+});

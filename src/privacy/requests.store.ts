@@ -36,6 +36,11 @@ export function closeRequestRow(db: Queryable, id: string, set: Pick<RequestRow,
   return db.update(privacyRequests).set(set).where(and(eq(privacyRequests.id, id), eq(privacyRequests.status, "open"))).returning({ id: privacyRequests.id }).all().length === 1;
 }
 
+/** Moves an open request's deadline (an extension); false when it was not open. */
+export function setRequestDueAt(db: Queryable, id: string, dueAt: number): boolean {
+  return db.update(privacyRequests).set({ dueAt }).where(and(eq(privacyRequests.id, id), eq(privacyRequests.status, "open"))).returning({ id: privacyRequests.id }).all().length === 1;
+}
+
 const DEFAULT_LAW_KEY = "privacy.defaultLaw";
 
 export function readDefaultLaw(db: Queryable): string | null {

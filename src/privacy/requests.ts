@@ -3,16 +3,20 @@
 // letter, a call or a visit, and handled in a queue with the legal deadline.
 //
 // Protects: the person's right to an answer in time, and the organisation's proof that it answered. Invariants: the
-// deadline is fixed when the request is received (requests-deadline.ts) and never moved; the note and the outcome are
+// deadline is fixed when the request is received (requests-deadline.ts), by its law and what it asks, and moves only
+// by an audited extension within the law's limit (the original deadline kept in the audit entry); the note and the outcome are
 // sealed under the person's key (erasing them leaves the request's kind, dates and status, the organisation's proof,
 // and makes its words unreadable); filing and closing are audited without the words; a request is closed once.
 import { randomUUID } from "node:crypto";
-import { recordAudit } from "../audit/audit.ts";
+import { recordAudit, searchAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import { getPerson } from "../people/people.ts";
+import { LOCALES } from "../i18n/messages.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
-import { dueAt, type Law, LAWS, urgency, type Urgency } from "./requests-deadline.ts";
+import type { Clock } from "../clock.ts";
+import { type DeadlineCase, dueAt, dueDay, type Law, LAWS, latestExtendedDueAt, mayExtend, urgency, type Urgency } from "./requests-deadline.ts";
+import { queueExtensionMail } from "./requests-mail.ts";
 import * as store from "./requests.store.ts";
 
 export const REQUEST_KINDS = ["access", "rectification", "erasure", "restriction", "objection", "portability"] as const;
@@ -52,9 +56,15 @@ export interface NewRequest {
   channel: Channel;
   receivedAt: number;
   note?: string;
+  /** Filed by the person withdrawing their consent (152-FZ art. 21 part 5 sets its own deadline). */
+  cause?: DeadlineCase["cause"];
 }
 
+/** The requests an export answers: a copy of the data (GDPR art. 15, 152-FZ art. 14) or data to take elsewhere (art. 20). */
+export const EXPORT_KINDS: readonly RequestKind[] = ["access", "portability"];
+
 export type FileResult = { ok: true; request: PrivacyRequest } | { ok: false; reason: "not-a-client" | "erased" };
+export type ExtendResult = { ok: true; dueAt: number } | { ok: false; reason: "not-found" | "closed" | "overdue" | "already-extended" | "not-extendable" | "not-later" | "too-far"; latest?: number };
 export type CloseResult = { ok: true } | { ok: false; reason: "not-found" | "closed" | "reason-required" };
 
 /** The organisation's clock: deadlines are days on it. */
@@ -86,7 +96,7 @@ export function setDefaultLaw(deps: RequestDeps, law: Law, actor: string, now: n
  * Files a request. The public holidays of 152-FZ's working days are not known to Kabinet yet (no calendar of the
  * organisation's free days exists): Monday to Friday count, which can make the shown deadline a few days early, never late.
  */
-export function fileRequest(deps: RequestDeps, input: NewRequest, actor: string): FileResult {
+export function fileRequest(deps: RequestDeps & { clock: Clock }, input: NewRequest, actor: string): FileResult {
   const { db, vault } = deps;
   return db.transaction(
     (tx): FileResult => {
@@ -102,7 +112,7 @@ export function fileRequest(deps: RequestDeps, input: NewRequest, actor: string)
         law: input.law,
         channel: input.channel,
         receivedAt: input.receivedAt,
-        dueAt: dueAt(input.law, input.receivedAt, orgTimeZone(tx)),
+        dueAt: dueAt(input.law, input.receivedAt, orgTimeZone(tx), { kind: input.kind, cause: input.cause }),
         status: "open" as const,
         note,
         outcome: null,
@@ -111,11 +121,36 @@ export function fileRequest(deps: RequestDeps, input: NewRequest, actor: string)
         closedBy: null,
       };
       store.insertRequestRow(tx, row);
-      recordAudit(tx, vault, { actor, action: "privacy-request.create", target: person.id, details: { request: id, kind: input.kind, law: input.law, channel: input.channel }, at: input.receivedAt });
+      // Audited when it is recorded, not backdated to when the letter arrived: the log's times are its own.
+      const details = { request: id, kind: input.kind, law: input.law, channel: input.channel, receivedAt: input.receivedAt, ...(input.cause ? { cause: input.cause } : {}) };
+      recordAudit(tx, vault, { actor, action: "privacy-request.create", target: person.id, details, at: deps.clock.now() });
       return { ok: true, request: open(deps, row, person.name) };
     },
     { behavior: "immediate" },
   );
+}
+
+/**
+ * Withdrawing consent to processing is also a demand to stop and destroy the data (152-FZ art. 21 part 5: within 30
+ * days unless another legal basis applies; GDPR art. 17(1)(b), 21). Filed as an objection in the caller's transaction
+ * (the withdrawal's), so staff see it in the queue with its deadline; the note, in the organisation's language, says
+ * where it came from: the person writes nothing. Not filed for someone who is no client or is erased.
+ */
+export function fileWithdrawalRequest(deps: RequestDeps, w: { personId: string; actor: string; byStaff: boolean }, now: number): FileResult {
+  const note = LOCALES[getSettings(deps.db)?.language ?? "en"].dataRights.withdrawalNote;
+  // A withdrawal staff record from the person's signed form came on paper, not through the account.
+  const channel: Channel = w.byStaff ? "letter" : "account";
+  const input: NewRequest = { personId: w.personId, kind: "objection", law: defaultLaw(deps.db), channel, receivedAt: now, note, cause: "consent-withdrawal" };
+  return fileRequest({ ...deps, clock: { now: () => now } }, input, w.actor);
+}
+
+/**
+ * The request a withdrawal of consent to processing filed (fileWithdrawalRequest), found by its receipt at the
+ * withdrawal's instant; null if none (withdrawn before this existed, or the person is no client).
+ */
+export function withdrawalRequestOf(deps: RequestDeps, personId: string, withdrawnAt: number): PrivacyRequest | null {
+  const row = store.listRequestRowsOf(deps.db, personId).find((r) => r.kind === "objection" && r.receivedAt === withdrawnAt);
+  return row ? open(deps, row) : null;
 }
 
 export function getRequest(deps: RequestDeps, id: string): PrivacyRequest | null {
@@ -156,6 +191,68 @@ export function closeRequest(deps: RequestDeps, id: string, outcome: { status: "
       if (!store.closeRequestRow(tx, id, { status: outcome.status, outcome: sealed, closedAt: now, closedBy: actor })) return { ok: false, reason: "closed" };
       recordAudit(tx, vault, { actor, action: "privacy-request.close", target: row.personId, details: { request: id, kind: row.kind, status: outcome.status, late: now >= row.dueAt }, at: now });
       return { ok: true };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/**
+ * Why staff may not download a client's data to answer this request, or null when they may: only an open request for
+ * a copy of the data or for portability is answered by an export, so the queue is no back door into any client's data.
+ */
+export function exportRefusal(r: Pick<PrivacyRequest, "kind" | "status">): "closed" | "kind" | null {
+  if (r.status !== "open") return "closed";
+  return EXPORT_KINDS.includes(r.kind) ? null : "kind";
+}
+
+const EXTEND_ACTION = "privacy-request.extend";
+
+/** The requests whose deadline was extended (read from the audit log: there is no column for it). */
+export function extendedRequestIds(db: Queryable): Set<string> {
+  return new Set(searchAudit(db, { actionPrefix: EXTEND_ACTION }, 100_000).map((e) => String(e.details.request)));
+}
+
+/**
+ * Whether the law lets this request's deadline be extended. A request filed by withdrawing consent is not marked in
+ * its row (no column for it): it is the objection whose deadline is not the one its kind alone would get. Call before
+ * any extension (an extended deadline differs too).
+ */
+export function requestMayBeExtended(db: Queryable, r: Pick<PrivacyRequest, "law" | "kind" | "receivedAt" | "dueAt">): boolean {
+  const byKind = dueAt(r.law, r.receivedAt, orgTimeZone(db), { kind: r.kind });
+  const cause = r.kind === "objection" && r.dueAt !== byKind ? "consent-withdrawal" : undefined;
+  return mayExtend(r.law, { kind: r.kind, cause });
+}
+
+/** The latest day the request's deadline may be moved to, as its law allows (see requests-deadline.ts). */
+export function latestExtension(db: Queryable, r: Pick<PrivacyRequest, "law" | "dueAt">): number {
+  return latestExtendedDueAt(r.law, r.dueAt, orgTimeZone(db));
+}
+
+/**
+ * Extends an open request's deadline once, before it passes, to `until` (a day on the organisation's clock) within
+ * the law's limit (GDPR art. 12(3): two further months; 152-FZ: five working days), and mails the person the new date
+ * and the reason, which the law requires them to be told. The reason travels only in that mail, sealed under the
+ * person's key in the job queue; the audit entry keeps the original deadline, not the words.
+ */
+export function extendRequest(deps: RequestDeps, id: string, e: { until: Temporal.PlainDate; reason: string }, actor: string, now: number): ExtendResult {
+  const { db, vault } = deps;
+  return db.transaction(
+    (tx): ExtendResult => {
+      const row = store.getRequestRow(tx, id);
+      if (!row) return { ok: false, reason: "not-found" };
+      if (row.status !== "open") return { ok: false, reason: "closed" };
+      if (now >= row.dueAt) return { ok: false, reason: "overdue" };
+      if (extendedRequestIds(tx).has(id)) return { ok: false, reason: "already-extended" };
+      if (!requestMayBeExtended(tx, row)) return { ok: false, reason: "not-extendable" };
+      const zone = orgTimeZone(tx);
+      const latest = latestExtendedDueAt(row.law, row.dueAt, zone);
+      if (Temporal.PlainDate.compare(e.until, dueDay(row.dueAt, zone)) <= 0) return { ok: false, reason: "not-later" };
+      if (Temporal.PlainDate.compare(e.until, dueDay(latest, zone)) > 0) return { ok: false, reason: "too-far", latest };
+      const extended = e.until.add({ days: 1 }).toZonedDateTime({ timeZone: zone }).toInstant().epochMilliseconds;
+      if (!store.setRequestDueAt(tx, id, extended)) return { ok: false, reason: "closed" };
+      recordAudit(tx, vault, { actor, action: EXTEND_ACTION, target: row.personId, at: now, details: { request: id, kind: row.kind, law: row.law, originalDueAt: row.dueAt, dueAt: extended } });
+      if (!vault.isShredded(row.personId)) queueExtensionMail(tx, vault, { requestId: id, personId: row.personId, kind: row.kind, dueAt: extended, reason: e.reason }, now);
+      return { ok: true, dueAt: extended };
     },
     { behavior: "immediate" },
   );

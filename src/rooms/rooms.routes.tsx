@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/bun";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Installation } from "../installation.ts";
-import { fileSharingAllowed } from "../consent/ledger.ts";
+import { roomFileSharingRefusal } from "../consent/ledger.ts";
 import { allow, anyone, everyone, hostsOnly } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
@@ -142,7 +142,8 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     const t = c.get("t");
     const room = readableRoom(c);
     if (!room || !isRoomLive(room, c.get("now"))) return c.json({ error: t.errors.notFoundText }, 404);
-    if (!fileSharingAllowed(deps.db, c.get("viewer")!.personId)) return c.json({ error: t.consent.filesRefused }, 403);
+    const refusal = roomFileSharingRefusal(deps.db, c.get("viewer")!.personId, appointmentOfRoom(deps.db, room.id)?.clientId);
+    if (refusal) return c.json({ error: refusal === "own" ? t.consent.filesRefused : t.consent.filesRefusedBySubject }, 403);
     let body: Record<string, unknown>;
     try {
       body = await c.req.parseBody();
@@ -176,7 +177,8 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
   // Download: only for the room's record readers; always as an attachment, never rendered in our origin.
   app.get("/:id/files/:fileId", allow(everyone), async (c) => {
     const room = readableRoom(c);
-    if (room && !fileSharingAllowed(deps.db, c.get("viewer")!.personId)) return c.text(c.get("t").consent.filesRefused, 403);
+    const refusal = room ? roomFileSharingRefusal(deps.db, c.get("viewer")!.personId, appointmentOfRoom(deps.db, room.id)?.clientId) : null;
+    if (refusal) return c.text(refusal === "own" ? c.get("t").consent.filesRefused : c.get("t").consent.filesRefusedBySubject, 403);
     const found = room ? await readRoomFile(fileDeps, room.id, c.req.param("fileId"), c.get("viewer")!.personId) : null;
     if (!found) return c.notFound();
     return c.body(new Uint8Array(found.bytes).buffer, 200, {

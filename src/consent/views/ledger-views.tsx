@@ -4,6 +4,8 @@ import { FormAlert, Notice } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import { CONSENT_PURPOSES } from "../consent.ts";
 import type { LedgerEntry, PurposeStatus } from "../ledger.ts";
+import type { LedgerView } from "../ledger-page.ts";
+import { formatDueDay } from "../../privacy/views/requests-dates.ts";
 import { ConsentParagraphs } from "./consent-views.tsx";
 
 type Names = ReadonlyMap<string, string>;
@@ -28,7 +30,7 @@ function StatusLine(p: { page: PageContext; s: PurposeStatus; timeZone: string; 
 }
 
 /** One purpose on the client's page: what it covers, where they stand, the words, and the one action that applies. */
-function PurposeCard(p: { page: PageContext; s: PurposeStatus; timeZone: string; names: Names }): JSX.Element {
+function PurposeCard(p: { page: PageContext; s: PurposeStatus; timeZone: string; names: Names; stopRequest?: LedgerView["stopRequest"] }): JSX.Element {
   const { t, locale } = p.page;
   const { s } = p;
   const seen = s.latest?.action === "given" ? s.latest.document : null;
@@ -39,6 +41,12 @@ function PurposeCard(p: { page: PageContext; s: PurposeStatus; timeZone: string;
       <h2 id={`my-${s.purpose}`}>{t.consent.purposes[s.purpose]}</h2>
       <StatusLine page={p.page} s={s} timeZone={p.timeZone} names={p.names} voice="own" />
       <p class="kb-muted">{t.consent.myEffects[s.purpose]}</p>
+      {p.stopRequest ? (
+        <p role="status">
+          {t.consent.stopRequested(formatDueDay(locale, p.stopRequest.timeZone, p.stopRequest.request.dueAt), t.dataRights.status[p.stopRequest.request.status])}{" "}
+          <a href="/account/privacy">{t.dataRights.account.link}</a>
+        </p>
+      ) : null}
       {seen ? (
         <details>
           <summary>{t.consent.textSeen(seen.version)}</summary>
@@ -114,6 +122,7 @@ export interface LedgerPageProps {
   /** Names of the staff who recorded entries (and of the client, on the staff view), by person id. */
   names: Names;
   timeZone: string;
+  stopRequest?: LedgerView["stopRequest"];
   notice?: string;
   problem?: string;
 }
@@ -127,7 +136,7 @@ export function MyConsentsPage(p: LedgerPageProps): JSX.Element {
       <FormAlert message={p.problem} summary="" />
       <p>{t.consent.myLead}</p>
       {p.statuses.map((s) => (
-        <PurposeCard page={p.page} s={s} timeZone={p.timeZone} names={p.names} />
+        <PurposeCard page={p.page} s={s} timeZone={p.timeZone} names={p.names} stopRequest={s.purpose === "processing" ? p.stopRequest : null} />
       ))}
       <section aria-labelledby="my-ledger">
         <h2 id="my-ledger">{t.consent.ledger}</h2>
@@ -154,6 +163,12 @@ export function ClientConsentsPage(p: LedgerPageProps & { clientName: string | n
       {processing?.state === "withdrawn" ? (
         <p role="alert" class="kb-alert">
           {t.consent.processingWithdrawn}
+          {p.stopRequest ? (
+            <>
+              {" "}
+              {t.consent.staffStopRequested(formatDueDay(p.page.locale, p.stopRequest.timeZone, p.stopRequest.request.dueAt))}
+            </>
+          ) : null}
         </p>
       ) : null}
       <dl class="kb-facts">

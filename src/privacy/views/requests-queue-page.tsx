@@ -2,7 +2,7 @@ import { Field, FormAlert, type FieldErrors, Notice, Select, TextArea } from "..
 import { Layout, type PageContext } from "../../views/layout.tsx";
 import type { Law } from "../requests-deadline.ts";
 import { LAWS } from "../requests-deadline.ts";
-import { type PrivacyRequest, REQUEST_KINDS, requestUrgency, STAFF_CHANNELS } from "../requests.ts";
+import { exportRefusal, type PrivacyRequest, REQUEST_KINDS, requestUrgency, STAFF_CHANNELS } from "../requests.ts";
 import { formatDay, formatDueDay } from "./requests-dates.ts";
 
 export interface QueueForm {
@@ -19,6 +19,10 @@ export function RequestQueuePage(p: {
   page: PageContext;
   timeZone: string;
   open: readonly PrivacyRequest[];
+  /** Ids of requests whose deadline was extended. */
+  extended: ReadonlySet<string>;
+  /** The latest deadline an extension of the request may set; null: it may not be extended (again). */
+  latestExtension: (r: PrivacyRequest) => number | null;
   closed: readonly PrivacyRequest[];
   isAdmin: boolean;
   defaultLaw: Law;
@@ -27,6 +31,7 @@ export function RequestQueuePage(p: {
   message?: string;
   /** Errors of closing one request: its id and the message. */
   closeError?: { id: string; message: string };
+  extendError?: { id: string; message: string };
   form?: QueueForm;
   errors?: FieldErrors;
 }): JSX.Element {
@@ -54,6 +59,7 @@ export function RequestQueuePage(p: {
               <strong>{d.kinds[r.kind]}</strong> · {name(r)}
               <br />
               {q.due}: {urgency === "overdue" ? <mark><strong>{q.overdue}: {formatDueDay(locale, p.timeZone, r.dueAt)}</strong></mark> : urgency === "soon" ? <mark>{q.soon}: {formatDueDay(locale, p.timeZone, r.dueAt)}</mark> : formatDueDay(locale, p.timeZone, r.dueAt)}
+              {p.extended.has(r.id) ? <> ({q.extendedMark})</> : null}
             </header>
             <p class="kb-muted">
               {q.received}: {day(r.receivedAt)} · {q.law}: {d.laws[r.law]} · {q.channel}: {d.channels[r.channel]}
@@ -65,7 +71,7 @@ export function RequestQueuePage(p: {
             ) : null}
             <div class="kb-actions">
               {r.kind === "erasure" && r.personName !== null && p.isAdmin ? <a href={`/admin/people/${r.personId}/erase`}>{q.eraseLink}</a> : null}
-              {p.isAdmin && r.personName !== null ? (
+              {p.isAdmin && r.personName !== null && exportRefusal(r) === null ? (
                 <form method="post" action={`/admin/privacy/requests/${r.id}/export`} class="kb-inline">
                   <button type="submit" class="secondary">
                     {q.exportButton}
@@ -73,6 +79,7 @@ export function RequestQueuePage(p: {
                 </form>
               ) : null}
             </div>
+            {urgency !== "overdue" && p.latestExtension(r) !== null ? <ExtendForm page={p.page} r={r} timeZone={p.timeZone} latest={p.latestExtension(r)!} error={p.extendError?.id === r.id ? p.extendError.message : undefined} /> : null}
             <details open={p.closeError?.id === r.id}>
               <summary>{q.closeOpen}</summary>
               <form method="post" action={`/admin/privacy/requests/${r.id}/close`} novalidate>
@@ -136,5 +143,32 @@ export function RequestQueuePage(p: {
         </section>
       ) : null}
     </Layout>
+  );
+}
+
+/** Extending one request's deadline: a day up to the law's limit and the reason the client is sent. */
+function ExtendForm(p: { page: PageContext; r: PrivacyRequest; timeZone: string; latest: number; error?: string }): JSX.Element {
+  const { t, locale } = p.page;
+  const q = t.dataRights.queue;
+  const day = (ms: number) => Temporal.Instant.fromEpochMilliseconds(ms - 1).toZonedDateTimeISO(p.timeZone).toPlainDate().toString();
+  return (
+    <details open={p.error !== undefined}>
+      <summary>{q.extendOpen}</summary>
+      <form method="post" action={`/admin/privacy/requests/${p.r.id}/extend`} novalidate>
+        {p.error ? (
+          <p role="alert" class="kb-alert">
+            {p.error}
+          </p>
+        ) : null}
+        <label for={`until-${p.r.id}`}>{q.extendUntil}</label>
+        <input id={`until-${p.r.id}`} name="until" type="date" value={day(p.latest)} min={day(p.r.dueAt + 86_400_000)} max={day(p.latest)} aria-describedby={`until-hint-${p.r.id}`} required />
+        <small id={`until-hint-${p.r.id}`}>{q.extendLatest(formatDueDay(locale, p.timeZone, p.latest))}</small>
+        <label for={`extend-${p.r.id}`}>{q.extendReason}</label>
+        <textarea id={`extend-${p.r.id}`} name="reason" rows={2} maxlength={2000} required />
+        <button type="submit" class="secondary">
+          {q.extendSubmit}
+        </button>
+      </form>
+    </details>
   );
 }
