@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readdirSync, rmSync } from "node:fs";
 import { UPLOAD_RATE } from "../src/rooms/files.ts";
+import { liftRestriction, restrictProcessing } from "../src/retention/holds.ts";
 import { recordAdmission } from "../src/rooms/rooms.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
@@ -82,4 +83,20 @@ test("a file whose sealed bytes are gone from disk (a partial restore) is not fo
   expect((await browser.get(`/rooms/${roomId}/files/${id}`)).status).toBe(200);
   rmSync(`${inst.config.dataDir}/files/${id}`);
   expect((await browser.get(`/rooms/${roomId}/files/${id}`)).status).toBe(404);
+});
+
+test("a client whose processing is restricted shares no new file; the others in the room still can", async () => {
+  inst.clock.set(Date.now() + 2 * UPLOAD_RATE.windowMs); // past the upload window of the test before, if it ran
+  const roomId = await openRoom();
+  await letClientIn(roomId);
+  expect((await upload(client, roomId, 10)).status).toBe(201);
+  expect(restrictProcessing(inst, client.personId, "request", "test")).toBe(true);
+  try {
+    const refused = await upload(client, roomId, 10);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: string }).error).toBe("Files cannot be shared: the processing of your data is restricted. Please contact the organisation.");
+    expect((await upload(specialist, roomId, 10)).status).toBe(201);
+  } finally {
+    expect(liftRestriction(inst, client.personId, "test")).toBe(true);
+  }
 });

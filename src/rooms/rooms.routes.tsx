@@ -7,6 +7,7 @@ import { upgradeWebSocket } from "hono/bun";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Installation } from "../installation.ts";
 import { roomFileSharingRefusal } from "../consent/ledger.ts";
+import { isProcessingRestricted } from "../retention/holds.ts";
 import { allow, anyone, everyone, hostsOnly } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
@@ -144,6 +145,8 @@ export function roomsRoutes(deps: Pick<Installation, "db" | "vault" | "config" |
     if (!room || !isRoomLive(room, c.get("now"))) return c.json({ error: t.errors.notFoundText }, 404);
     const refusal = roomFileSharingRefusal(deps.db, c.get("viewer")!.personId, appointmentOfRoom(deps.db, room.id)?.clientId);
     if (refusal) return c.json({ error: refusal === "own" ? t.consent.filesRefused : t.consent.filesRefusedBySubject }, 403);
+    // A client whose processing is restricted (GDPR art. 18) adds nothing new; what is stored stays readable.
+    if (isProcessingRestricted(deps.db, c.get("viewer")!.personId)) return c.json({ error: t.retention.holds.uploadRestricted }, 403);
     let body: Record<string, unknown>;
     try {
       body = await c.req.parseBody();
