@@ -309,7 +309,8 @@ describe("the alerts page", () => {
     const html = await page.text();
     expect(html).toContain("Olga Owl made an admin change outside working hours (settings.change).");
     expect(html).toContain(`/admin/audit?actor=${owl.personId}&amp;from=`);
-    expect(html).toContain('href="/admin/alerts"'); // in the admins' navigation
+    expect(html).toContain('href="/admin" aria-current="page"'); // the admins' navigation: Administration
+    expect(await (await a.get("/admin")).text()).toMatch(/href="\/admin\/alerts">Alerts \(\d+\)</); // one tap from there, with the count
     const home = await (await a.get("/")).text();
     expect(home).toMatch(/data-testid="open-alerts"><a href="\/admin\/alerts">\d+ open security alerts?/);
     const ru = await (await a.get("/admin/alerts", { "accept-language": "ru" })).text();
