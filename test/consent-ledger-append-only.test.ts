@@ -1,10 +1,14 @@
 // The consent ledger is append-only (src/consent/ledger.ts): it is the evidence of what a person agreed to and when.
-// audit_log has database triggers for that; the ledger has none yet (adding them needs a migration), so this structure
-// test holds the line in the code: nothing under src/ updates or deletes ledger rows, by drizzle or by raw SQL, nor
-// deletes people (consent_ledger.person_id cascades on delete, which would take their entries with them).
+// Like audit_log, it has database triggers that refuse UPDATE and DELETE (migration 0017): the last test proves them on
+// a real database. This structure test also holds the line in the code: nothing under src/ updates or deletes ledger
+// rows, by drizzle or by raw SQL, nor deletes people (consent_ledger.person_id cascades on delete, which the trigger
+// would then refuse, failing the whole deletion).
 import { expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { makeInstallation } from "./support/installation.ts";
+import { addPerson, setUpOrganisation } from "./support/accounts.ts";
+import { consentToHealthData } from "./support/consent.ts";
 
 const SRC = join(import.meta.dir, "..", "src");
 
@@ -43,4 +47,20 @@ test("no code path under src/ updates or deletes consent ledger rows", () => {
     return FORBIDDEN.filter((f) => f.pattern.test(text)).map((f) => `${file.slice(SRC.length + 1)}: ${f.what}`);
   });
   expect(offences).toEqual([]);
+});
+
+test("the database itself refuses to change or delete a ledger entry", async () => {
+  const inst = makeInstallation();
+  try {
+    const admin = await setUpOrganisation(inst);
+    const client = await addPerson(inst, admin.personId, "client");
+    consentToHealthData(inst, client.personId);
+    const sql = inst.db.$client;
+    expect(sql.query("SELECT count(*) AS n FROM consent_ledger").get()).toEqual({ n: 1 });
+    expect(() => sql.run("UPDATE consent_ledger SET action = 'withdrawn'")).toThrow("consent_ledger is append-only");
+    expect(() => sql.run("DELETE FROM consent_ledger")).toThrow("consent_ledger is append-only");
+    expect(sql.query("SELECT action FROM consent_ledger").all()).toEqual([{ action: "given" }]);
+  } finally {
+    inst.close();
+  }
 });

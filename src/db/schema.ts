@@ -535,6 +535,10 @@ export const privacyRequests = sqliteTable(
     channel: text("channel", { enum: ["account", "email", "letter", "phone", "in-person"] }).notNull(),
     receivedAt: integer("received_at").notNull(),
     dueAt: integer("due_at").notNull(),
+    /** The deadline before staff extended it (once, within the law's limit); null: not extended. */
+    extendedFrom: integer("extended_from"),
+    /** Why the request exists beyond its kind: "consent-withdrawal" (filed by withdrawing consent to processing). */
+    cause: text("cause", { enum: ["consent-withdrawal"] }),
     status: text("status", { enum: ["open", "done", "refused"] }).notNull(),
     note: blob("note", { mode: "buffer" }),
     outcome: blob("outcome", { mode: "buffer" }),

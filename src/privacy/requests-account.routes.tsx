@@ -10,7 +10,7 @@ import { pageContext } from "../http/page.ts";
 import { readingOf } from "../people/people.ts";
 import { getOrgIdentity } from "../settings/settings.ts";
 import { downloadResponse } from "./export-download.ts";
-import { defaultLaw, extendedRequestIds, fileRequest, getRequest, listRequestsOf, orgTimeZone } from "./requests.ts";
+import { defaultLaw, fileRequest, getRequest, listRequestsOf, orgTimeZone } from "./requests.ts";
 import { clientRequestSchema } from "./requests.schema.ts";
 import { AccountPrivacyPage } from "./views/requests-account-page.tsx";
 
@@ -24,7 +24,7 @@ export function accountPrivacyRoutes(deps: AccountDeps): Hono<AppEnv> {
     const filedId = c.req.query("filed");
     const filed = filedId ? getRequest(deps, filedId) : null;
     return c.html(
-      <AccountPrivacyPage page={pageContext(c)} timeZone={orgTimeZone(deps.db)} requests={listRequestsOf(deps, me)} extended={extendedRequestIds(deps.db)} filed={filed?.personId === me ? filed : undefined} />,
+      <AccountPrivacyPage page={pageContext(c)} timeZone={orgTimeZone(deps.db)} requests={listRequestsOf(deps, me)} filed={filed?.personId === me ? filed : undefined} />,
     );
   });
 

@@ -11,7 +11,7 @@ import { pageContext } from "../http/page.ts";
 import { findPersonByEmail, readingOf } from "../people/people.ts";
 import { getOrgIdentity } from "../settings/settings.ts";
 import { downloadResponse } from "./export-download.ts";
-import { closeRequest, defaultLaw, exportRefusal, extendedRequestIds, extendRequest, fileRequest, getRequest, latestExtension, listClosedRequests, requestMayBeExtended, listOpenRequests, orgTimeZone, setDefaultLaw } from "./requests.ts";
+import { closeRequest, defaultLaw, exportRefusal, extendRequest, fileRequest, getRequest, latestExtension, listClosedRequests, requestMayBeExtended, listOpenRequests, orgTimeZone, setDefaultLaw } from "./requests.ts";
 import { closeRequestSchema, defaultLawSchema, extendRequestSchema, staffRequestSchema } from "./requests.schema.ts";
 import { formatDueDay } from "./views/requests-dates.ts";
 import { type QueueForm, RequestQueuePage } from "./views/requests-queue-page.tsx";
@@ -29,15 +29,13 @@ export function requestQueueRoutes(deps: AccountDeps): Hono<AppEnv> {
     extra: { notice?: string; message?: string; closeError?: { id: string; message: string }; extendError?: { id: string; message: string }; form?: QueueForm; errors?: Record<string, string> } = {},
   ) => {
     const zone = orgTimeZone(deps.db);
-    const extended = extendedRequestIds(deps.db);
     const today = Temporal.Instant.fromEpochMilliseconds(c.get("now")).toZonedDateTimeISO(zone).toPlainDate().toString();
     const page = (
       <RequestQueuePage
         page={pageContext(c)}
         timeZone={zone}
         open={listOpenRequests(deps)}
-        extended={extended}
-        latestExtension={(r) => (extended.has(r.id) || !requestMayBeExtended(deps.db, r) ? null : latestExtension(deps.db, r))}
+        latestExtension={(r) => (requestMayBeExtended(r) ? latestExtension(deps.db, r) : null)}
         closed={listClosedRequests(deps, 20)}
         isAdmin={c.get("viewer")!.role === "admin"}
         defaultLaw={defaultLaw(deps.db)}

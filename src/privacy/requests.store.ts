@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, ne } from "drizzle-orm";
+import { and, asc, count, desc, eq, isNull, ne } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { meta, privacyRequests } from "../db/schema.ts";
 
@@ -37,8 +37,16 @@ export function closeRequestRow(db: Queryable, id: string, set: Pick<RequestRow,
 }
 
 /** Moves an open request's deadline (an extension); false when it was not open. */
-export function setRequestDueAt(db: Queryable, id: string, dueAt: number): boolean {
-  return db.update(privacyRequests).set({ dueAt }).where(and(eq(privacyRequests.id, id), eq(privacyRequests.status, "open"))).returning({ id: privacyRequests.id }).all().length === 1;
+/** Moves an open, never extended request's deadline, keeping the one it had; false when it is closed or was extended. */
+export function extendRequestDueAt(db: Queryable, id: string, from: number, dueAt: number): boolean {
+  return (
+    db
+      .update(privacyRequests)
+      .set({ dueAt, extendedFrom: from })
+      .where(and(eq(privacyRequests.id, id), eq(privacyRequests.status, "open"), isNull(privacyRequests.extendedFrom)))
+      .returning({ id: privacyRequests.id })
+      .all().length === 1
+  );
 }
 
 const DEFAULT_LAW_KEY = "privacy.defaultLaw";

@@ -8,7 +8,7 @@
 // sealed under the person's key (erasing them leaves the request's kind, dates and status, the organisation's proof,
 // and makes its words unreadable); filing and closing are audited without the words; a request is closed once.
 import { randomUUID } from "node:crypto";
-import { recordAudit, searchAudit } from "../audit/audit.ts";
+import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import { getPerson } from "../people/people.ts";
 import { LOCALES } from "../i18n/messages.ts";
@@ -40,6 +40,10 @@ export interface PrivacyRequest {
   channel: Channel;
   receivedAt: number;
   dueAt: number;
+  /** The deadline before it was extended; null: not extended (a deadline is extended at most once). */
+  extendedFrom: number | null;
+  /** "consent-withdrawal": filed by withdrawing consent to processing (152-FZ's thirty days, no extension). */
+  cause: "consent-withdrawal" | null;
   status: RequestStatus;
   /** Null when none was given or the person is erased (their key is gone). */
   note: string | null;
@@ -113,6 +117,8 @@ export function fileRequest(deps: RequestDeps & { clock: Clock }, input: NewRequ
         channel: input.channel,
         receivedAt: input.receivedAt,
         dueAt: dueAt(input.law, input.receivedAt, orgTimeZone(tx), { kind: input.kind, cause: input.cause }),
+        extendedFrom: null,
+        cause: input.cause ?? null,
         status: "open" as const,
         note,
         outcome: null,
@@ -207,20 +213,9 @@ export function exportRefusal(r: Pick<PrivacyRequest, "kind" | "status">): "clos
 
 const EXTEND_ACTION = "privacy-request.extend";
 
-/** The requests whose deadline was extended (read from the audit log: there is no column for it). */
-export function extendedRequestIds(db: Queryable): Set<string> {
-  return new Set(searchAudit(db, { actionPrefix: EXTEND_ACTION }, 100_000).map((e) => String(e.details.request)));
-}
-
-/**
- * Whether the law lets this request's deadline be extended. A request filed by withdrawing consent is not marked in
- * its row (no column for it): it is the objection whose deadline is not the one its kind alone would get. Call before
- * any extension (an extended deadline differs too).
- */
-export function requestMayBeExtended(db: Queryable, r: Pick<PrivacyRequest, "law" | "kind" | "receivedAt" | "dueAt">): boolean {
-  const byKind = dueAt(r.law, r.receivedAt, orgTimeZone(db), { kind: r.kind });
-  const cause = r.kind === "objection" && r.dueAt !== byKind ? "consent-withdrawal" : undefined;
-  return mayExtend(r.law, { kind: r.kind, cause });
+/** Whether the law lets this request's deadline be extended (once: an extended one is not extended again). */
+export function requestMayBeExtended(r: Pick<PrivacyRequest, "law" | "kind" | "cause" | "extendedFrom">): boolean {
+  return r.extendedFrom === null && mayExtend(r.law, { kind: r.kind, cause: r.cause ?? undefined });
 }
 
 /** The latest day the request's deadline may be moved to, as its law allows (see requests-deadline.ts). */
@@ -242,14 +237,14 @@ export function extendRequest(deps: RequestDeps, id: string, e: { until: Tempora
       if (!row) return { ok: false, reason: "not-found" };
       if (row.status !== "open") return { ok: false, reason: "closed" };
       if (now >= row.dueAt) return { ok: false, reason: "overdue" };
-      if (extendedRequestIds(tx).has(id)) return { ok: false, reason: "already-extended" };
-      if (!requestMayBeExtended(tx, row)) return { ok: false, reason: "not-extendable" };
+      if (row.extendedFrom !== null) return { ok: false, reason: "already-extended" };
+      if (!requestMayBeExtended(row)) return { ok: false, reason: "not-extendable" };
       const zone = orgTimeZone(tx);
       const latest = latestExtendedDueAt(row.law, row.dueAt, zone);
       if (Temporal.PlainDate.compare(e.until, dueDay(row.dueAt, zone)) <= 0) return { ok: false, reason: "not-later" };
       if (Temporal.PlainDate.compare(e.until, dueDay(latest, zone)) > 0) return { ok: false, reason: "too-far", latest };
       const extended = e.until.add({ days: 1 }).toZonedDateTime({ timeZone: zone }).toInstant().epochMilliseconds;
-      if (!store.setRequestDueAt(tx, id, extended)) return { ok: false, reason: "closed" };
+      if (!store.extendRequestDueAt(tx, id, row.dueAt, extended)) return { ok: false, reason: "closed" };
       recordAudit(tx, vault, { actor, action: EXTEND_ACTION, target: row.personId, at: now, details: { request: id, kind: row.kind, law: row.law, originalDueAt: row.dueAt, dueAt: extended } });
       if (!vault.isShredded(row.personId)) queueExtensionMail(tx, vault, { requestId: id, personId: row.personId, kind: row.kind, dueAt: extended, reason: e.reason }, now);
       return { ok: true, dueAt: extended };
@@ -276,6 +271,8 @@ function open(deps: RequestDeps, row: store.RequestRow, knownName?: string): Pri
     channel: row.channel,
     receivedAt: row.receivedAt,
     dueAt: row.dueAt,
+    extendedFrom: row.extendedFrom,
+    cause: row.cause,
     status: row.status,
     note: field("note", row.note),
     outcome: field("outcome", row.outcome),

@@ -20,6 +20,10 @@ function reverse(statement: string): string[] {
   if (table) return [`DROP TABLE \`${table[1]}\``];
   const index = statement.match(/^CREATE (?:UNIQUE )?INDEX `([^`]+)`/);
   if (index) return [`DROP INDEX \`${index[1]}\``];
+  const trigger = statement.match(/^CREATE TRIGGER `([^`]+)`/);
+  if (trigger) return [`DROP TRIGGER \`${trigger[1]}\``];
+  // A backfill changes rows, not the structure: undone with the columns it filled.
+  if (/^UPDATE `/.test(statement)) return [];
   const column = statement.match(/^ALTER TABLE `([^`]+)` ADD `([^`]+)`/);
   if (column) return [`ALTER TABLE \`${column[1]}\` DROP COLUMN \`${column[2]}\``];
   // A dropped table comes back as an earlier migration created it, with its indexes (empty: its rows are gone).

@@ -9,8 +9,6 @@ export function AccountPrivacyPage(p: {
   page: PageContext;
   timeZone: string;
   requests: readonly PrivacyRequest[];
-  /** Ids of requests whose deadline was extended (the client was mailed why). */
-  extended?: ReadonlySet<string>;
   filed?: PrivacyRequest;
   form?: { kind?: string; note?: string };
   errors?: FieldErrors;
@@ -53,7 +51,7 @@ export function AccountPrivacyPage(p: {
             {p.requests.map((r) => (
               <li data-request={r.id}>
                 {formatDay(locale, p.timeZone, r.receivedAt)} · {d.kinds[r.kind as RequestKind]} · {d.status[r.status]}
-                {r.status === "open" ? <> · {d.account.due(due(r.dueAt))}{p.extended?.has(r.id) ? ` (${d.queue.extendedMark})` : ""}</> : r.outcome ? <> · {r.outcome}</> : null}
+                {r.status === "open" ? <> · {d.account.due(due(r.dueAt))}{r.extendedFrom !== null ? ` (${d.queue.extendedMark})` : ""}</> : r.outcome ? <> · {r.outcome}</> : null}
               </li>
             ))}
           </ul>

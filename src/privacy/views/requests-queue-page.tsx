@@ -19,8 +19,6 @@ export function RequestQueuePage(p: {
   page: PageContext;
   timeZone: string;
   open: readonly PrivacyRequest[];
-  /** Ids of requests whose deadline was extended. */
-  extended: ReadonlySet<string>;
   /** The latest deadline an extension of the request may set; null: it may not be extended (again). */
   latestExtension: (r: PrivacyRequest) => number | null;
   closed: readonly PrivacyRequest[];
@@ -59,7 +57,7 @@ export function RequestQueuePage(p: {
               <strong>{d.kinds[r.kind]}</strong> · {name(r)}
               <br />
               {q.due}: {urgency === "overdue" ? <mark><strong>{q.overdue}: {formatDueDay(locale, p.timeZone, r.dueAt)}</strong></mark> : urgency === "soon" ? <mark>{q.soon}: {formatDueDay(locale, p.timeZone, r.dueAt)}</mark> : formatDueDay(locale, p.timeZone, r.dueAt)}
-              {p.extended.has(r.id) ? <> ({q.extendedMark})</> : null}
+              {r.extendedFrom !== null ? <> ({q.extendedMark})</> : null}
             </header>
             <p class="kb-muted">
               {q.received}: {day(r.receivedAt)} · {q.law}: {d.laws[r.law]} · {q.channel}: {d.channels[r.channel]}
