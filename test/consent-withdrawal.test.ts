@@ -100,6 +100,11 @@ test("file sharing withdrawn in an appointment's room: the specialist can neithe
   const download = await host.get(`/rooms/${roomId}/files/${fileId}`);
   expect(download.status).toBe(403);
   expect(await download.text()).toContain("The client of this consultation withdrew their consent to sharing files");
+  // Nor through the client record: the file is listed without its link, and its download is refused.
+  const record = await (await host.get(`/clients/${client.personId}`)).text();
+  expect(record).toContain("withdrew their consent to sharing files");
+  expect(record).not.toContain(`/files/${fileId}"`);
+  expect((await host.get(`/clients/${client.personId}/rooms/${roomId}/files/${fileId}`)).status).toBe(403);
   // The client still sees their own reason.
   expect(await (await c.get(`/rooms/${roomId}/files/${fileId}`)).text()).toContain("You withdrew your consent to sharing files");
   expect(inst.db.$client.query("SELECT count(*) AS n FROM room_files WHERE room_id = ?").get(roomId)).toEqual({ n: 1 });
@@ -107,6 +112,7 @@ test("file sharing withdrawn in an appointment's room: the specialist can neithe
   await c.post("/account/consents/file-sharing/give", { version: "1" });
   expect((await upload(specialist, roomId)).status).toBe(201);
   expect((await host.get(`/rooms/${roomId}/files/${fileId}`)).status).toBe(200);
+  expect((await host.get(`/clients/${client.personId}/rooms/${roomId}/files/${fileId}`)).status).toBe(200);
 });
 
 test("processing withdrawn: booking's confirm step refuses, pointing to the consent page; the admin sees it on the client's ledger", async () => {

@@ -179,6 +179,7 @@ describe("client record", () => {
     expect((await as(colleague).post(`/clients/${stranger}/notes`, { text: "A note to stay in the care", appointmentId: "" })).status).toBe(404);
     expect((await as(colleague).post(`/clients/${stranger}/notes`, { text: "A note to stay in the care", appointmentId: booked.appointments[0]!.id })).status).toBe(400);
     expect(inst.db.$client.query("SELECT count(*) AS n FROM client_notes WHERE client_id = ?").get(stranger)).toEqual({ n: 0 });
+    expect((await as(colleague).get(`/consent/clients/${stranger}`)).status).toBe(404); // nor the client's consents
     // Outside the care, the way in is break-glass, not a redirect to the record.
     expect((await as(colleague).get(`/clients/${stranger}/break-glass`)).status).toBe(200);
     // The specialist of a cancelled appointment who keeps another with the client stays in the care (beforeAll).

@@ -6,12 +6,12 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { recordAudit } from "../audit/audit.ts";
-import { listAppointments } from "../booking/appointments.ts";
 import { allow, hostsOnly } from "../http/access.ts";
 import type { AppEnv, Viewer } from "../http/env.ts";
 import { readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import type { Installation } from "../installation.ts";
+import { recordAccessOf } from "../records/care.ts";
 import { getPerson, personZone } from "../people/people.ts";
 import { isConsentPurpose } from "./consent.ts";
 import { giveConsent, withdrawConsent } from "./ledger.ts";
@@ -20,12 +20,15 @@ import { ClientConsentsPage } from "./views/ledger-views.tsx";
 
 type Deps = Pick<Installation, "db" | "vault">;
 
-/** Whether this staff member may see and record the client's consents. */
-export function mayHandleClientConsents(deps: Deps, viewer: Pick<Viewer, "personId" | "role">, clientId: string): boolean {
+/**
+ * Whether this staff member may see and record the client's consents: admins (the data protection officer works as
+ * one; the ledger is the evidence of consent, not the client's record), and whoever may open the client's record
+ * (their care, or a running break-glass grant: src/records/care.ts).
+ */
+export function mayHandleClientConsents(deps: Deps, viewer: Pick<Viewer, "personId" | "role">, clientId: string, now: number): boolean {
   if (getPerson(deps, clientId)?.role !== "client") return false;
   if (viewer.role === "admin") return true;
-  if (viewer.role !== "specialist") return false;
-  return listAppointments(deps.db, { specialistIds: [viewer.personId], clientId, from: 0, to: Number.MAX_SAFE_INTEGER }).length > 0;
+  return recordAccessOf(deps, viewer, clientId, now) !== null;
 }
 
 export function clientConsentsRoutes(deps: Deps): Hono<AppEnv> {
@@ -33,7 +36,7 @@ export function clientConsentsRoutes(deps: Deps): Hono<AppEnv> {
   /** The client's id when the viewer may handle their consents; null otherwise (answered with 404). */
   const clientOf = (c: Context<AppEnv>): string | null => {
     const id = c.req.param("personId") ?? "";
-    return mayHandleClientConsents(deps, c.get("viewer")!, id) ? id : null;
+    return mayHandleClientConsents(deps, c.get("viewer")!, id, c.get("now")) ? id : null;
   };
   const audit = (c: Context<AppEnv>, action: "consent.view" | "consent.download", target: string) =>
     deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: c.get("viewer")!.personId, action, target, at: c.get("now") }));

@@ -61,6 +61,7 @@ export function clientsRoutes(deps: Deps): Hono<AppEnv> {
     const { clientId, roomId, fileId } = c.req.param();
     const found = await readRecordFile(deps, actorOf(c), clientId, roomId, fileId, c.get("now"));
     if (!found) throw new AppError(404, c.get("t").errors.notFoundTitle);
+    if (found === "withdrawn") throw new AppError(403, c.get("t").consent.filesRefusedBySubject);
     return c.body(new Uint8Array(found.bytes).buffer, 200, {
       "content-type": found.mime,
       "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(found.name)}`,

@@ -9,7 +9,9 @@ import { type ChatMessage, listChatMessages } from "../rooms/chat.ts";
 import { listRoomFiles, readRoomFile, type SharedFile } from "../rooms/files.ts";
 import type { Installation } from "../installation.ts";
 import { type CareActor, type CareDeps, clientsInCareOf, readDetailsOf, type RecordAccess, recordAccessOf } from "./care.ts";
+import { roomFileSharingRefusal } from "../consent/ledger.ts";
 import { intakeForRecord } from "../intake/intake.ts";
+import { processingRestriction } from "../retention/holds.ts";
 import { listNotesOfClient, type NoteSummary } from "./notes.ts";
 
 export interface RecordAppointment {
@@ -36,6 +38,10 @@ export interface ClientRecord {
   /** Rooms of the client's appointments that hold chat or files, newest first. */
   consultations: ConsultationRecord[];
   notes: NoteSummary[];
+  /** The client withdrew consent to sharing files: their consultations' files are listed, not offered for download. */
+  filesWithheld: boolean;
+  /** Processing of the client's data is restricted (GDPR art. 18): shown on top, so their carers know. */
+  restricted: ReturnType<typeof processingRestriction>;
   /** Intake answers of the client's appointments, newest first; none shown when erased or withheld (no consent). */
   intake: ReturnType<typeof intakeForRecord>;
 }
@@ -55,7 +61,7 @@ export function openClientRecord(deps: CareDeps, actor: CareActor, clientId: str
     .filter((r) => r.chat.length > 0 || r.files.length > 0);
   const notes = listNotesOfClient(deps, actor, clientId, now) ?? [];
   deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: actor.personId, action: "record.view", target: clientId, details: readDetailsOf(access), at: now }), { behavior: "immediate" });
-  return { access, client: { id: person.id, name: person.name, email: person.email, phone: person.phone }, appointments, consultations, notes, intake: intakeForRecord(deps, clientId) };
+  return { access, client: { id: person.id, name: person.name, email: person.email, phone: person.phone }, appointments, consultations, notes, filesWithheld: roomFileSharingRefusal(deps.db, actor.personId, clientId) !== null, restricted: processingRestriction(deps.db, clientId), intake: intakeForRecord(deps, clientId) };
 }
 
 /**
@@ -70,9 +76,11 @@ export async function readRecordFile(
   roomId: string,
   fileId: string,
   now: number,
-): Promise<{ name: string; mime: string; bytes: Uint8Array } | null> {
+): Promise<{ name: string; mime: string; bytes: Uint8Array } | "withdrawn" | null> {
   const access = recordAccessOf(deps, actor, clientId, now);
   if (!access) return null;
+  // The client withdrew consent to sharing files: nobody downloads them, here as in the room (src/consent).
+  if (roomFileSharingRefusal(deps.db, actor.personId, clientId)) return "withdrawn";
   const ofClient = listAppointments(deps.db, { clientId, from: 0, to: Number.MAX_SAFE_INTEGER }).some((a) => a.roomId === roomId);
   if (!ofClient) return null;
   const fileDeps = { ...deps, filesDir: `${deps.config.dataDir}/files`, maxBytes: deps.config.maxUploadBytes, roomQuotaBytes: deps.config.roomFilesMaxBytes };

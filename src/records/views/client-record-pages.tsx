@@ -46,6 +46,11 @@ export function ClientRecordPage(p: { page: PageContext; record: ClientRecord; t
           {c.underGrant(when.format(r.access.expiresAt))}
         </p>
       ) : null}
+      {r.restricted ? (
+        <p class="kb-alert" data-restricted="true">
+          {p.page.t.retention.holds.restrictedMark}
+        </p>
+      ) : null}
       <section aria-labelledby="rec-contact">
         <h2 id="rec-contact">{c.contact}</h2>
         <dl>
@@ -139,12 +144,17 @@ export function ClientRecordPage(p: { page: PageContext; record: ClientRecord; t
             {room.files.length > 0 ? (
               <>
                 <h4>{c.files}</h4>
+                {r.filesWithheld ? <p class="kb-muted">{p.page.t.consent.filesRefusedBySubject}</p> : null}
                 <ul>
                   {room.files.map((f) => (
                     <li>
-                      <a href={`${base}/rooms/${room.roomId}/files/${f.id}`} download>
-                        {f.name}
-                      </a>{" "}
+                      {r.filesWithheld ? (
+                        f.name
+                      ) : (
+                        <a href={`${base}/rooms/${room.roomId}/files/${f.id}`} download>
+                          {f.name}
+                        </a>
+                      )}{" "}
                       <span class="kb-muted">
                         ({sizeOf(f.size)}, {f.uploader})
                       </span>
