@@ -142,6 +142,13 @@ describe("data-subject requests", () => {
     const urgencies = [...html.matchAll(/data-request="([^"]+)" data-urgency="([a-z]+)"/g)].filter((m) => ids.includes(m[1]!)).map((m) => [m[1], m[2]]);
     expect(urgencies).toEqual([[ids[2], "overdue"], [ids[1], "soon"], [ids[0], "later"]]);
     expect(html).toContain("Overdue: December 1, 2026");
+    // Each client's name leads to their page; an objection also to their holds and consents.
+    expect(html).toContain(`<a href="/admin/people/${client.personId}">`);
+    expect(html).toContain(`href="/admin/people/${client.personId}/holds"`);
+    expect(html).toContain(`href="/consent/clients/${client.personId}"`);
+    // Showing the queue (many clients' names and notes) is recorded as a list read.
+    const listed = inst.db.$client.query("SELECT details FROM audit_log WHERE action = 'privacy-requests.list' ORDER BY id DESC LIMIT 1").get() as { details: string } | null;
+    expect(JSON.parse(listed!.details).open).toBeGreaterThanOrEqual(3);
     expect(html).toContain("Due within 3 days: December 5, 2026");
     expect(html).toContain(`href="/admin/people/${client.personId}/erase"`);
     expect(html).toContain("Letter of 17 November");

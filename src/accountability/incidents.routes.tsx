@@ -2,6 +2,7 @@
 // a POST (same-origin checked by the app) and is audited by the service.
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { recordAudit } from "../audit/audit.ts";
 import { adminOnly, allow } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
 import { readForm } from "../http/form.ts";
@@ -55,6 +56,8 @@ export function incidentsRoutes(deps: IncidentRouteDeps): Hono<AppEnv> {
   app.get("/:id", allow(adminOnly), (c) => {
     const x = getIncident(deps, c.req.param("id"));
     if (!x) return c.notFound();
+    // It names the affected people: recorded as a read of the incident (many clients at once, not one client's record).
+    deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: c.get("viewer")!.personId, action: "incident.view", target: x.id, at: c.get("now") }), { behavior: "immediate" });
     return show(c, x, { notice: c.req.query("saved") ? c.get("t").accountability.incidents.saved : undefined });
   });
 

@@ -33,6 +33,8 @@ export const NOT_ONE_CLIENT_READS: Readonly<Record<string, string>> = {
   "client.search": "a search by name or email on the booking form; only the number of matches is kept",
   "clients.list": "an admin's list of every client (/clients): names of many clients at once; only the number shown is kept",
   "break-glass.list": "the admins' review of break-glass grants: many clients' names and reasons at once; only the number is kept",
+  "privacy-requests.list": "the queue of data-subject requests: many clients' names and notes at once; only the number open is kept",
+  "incident.view": "an incident of the register: the people it affected, many at once; its target is the incident",
 };
 
 export const BREAK_GLASS = "record.break-glass" satisfies ClientReadAction;

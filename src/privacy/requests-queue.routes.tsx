@@ -3,6 +3,7 @@
 // downloading a client's data for them is an admin's act, like erasing them.
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { recordAudit } from "../audit/audit.ts";
 import type { AccountDeps } from "../accounts/sign-in.ts";
 import { type Access, adminOnly, allow } from "../http/access.ts";
 import type { AppEnv } from "../http/env.ts";
@@ -11,7 +12,7 @@ import { pageContext } from "../http/page.ts";
 import { findPersonByEmail, readingOf } from "../people/people.ts";
 import { getOrgIdentity } from "../settings/settings.ts";
 import { downloadResponse } from "./export-download.ts";
-import { closeRequest, defaultLaw, exportRefusal, extendRequest, fileRequest, getRequest, latestExtension, listClosedRequests, requestMayBeExtended, listOpenRequests, orgTimeZone, setDefaultLaw } from "./requests.ts";
+import { closeRequest, countOpenRequests, defaultLaw, exportRefusal, extendRequest, fileRequest, getRequest, latestExtension, listClosedRequests, requestMayBeExtended, listOpenRequests, orgTimeZone, setDefaultLaw } from "./requests.ts";
 import { closeRequestSchema, defaultLawSchema, extendRequestSchema, staffRequestSchema } from "./requests.schema.ts";
 import { formatDueDay } from "./views/requests-dates.ts";
 import { type QueueForm, RequestQueuePage } from "./views/requests-queue-page.tsx";
@@ -49,6 +50,9 @@ export function requestQueueRoutes(deps: AccountDeps): Hono<AppEnv> {
   app.get("/", allow(office), (c) => {
     const t = c.get("t").dataRights.queue;
     const done = c.req.query("done");
+    // The queue shows many clients' names and their requests' notes: recorded as a list read, with how many it showed.
+    const shown = countOpenRequests(deps.db);
+    deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: c.get("viewer")!.personId, action: "privacy-requests.list", details: { open: shown }, at: c.get("now") }), { behavior: "immediate" });
     return render(c, 200, { notice: done === "recorded" ? t.recorded : done === "closed" ? t.closedNotice : done === "law" ? t.defaultLawSaved : done === "extended" ? t.extendedNotice : undefined });
   });
 

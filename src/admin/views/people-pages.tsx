@@ -79,6 +79,12 @@ export function PersonPage(p: { page: PageContext; person: PersonWithAccount; is
       {p.person.erased ? <p>{t.erasure.noAccount}</p> : null}
       <p>
         <a href={`/admin/accountability/reads?client=${p.person.id}`}>{t.accountability.readsLink}</a>
+        {p.person.role === "client" ? (
+          <>
+            {" · "}
+            <a href={`/consent/clients/${p.person.id}`}>{t.care.consents}</a>
+          </>
+        ) : null}
       </p>
       {p.restricted ? <p class="kb-alert" data-restricted="true">{t.retention.holds.restrictedMark}</p> : null}
       {p.isSelf || p.person.erased ? null : (

@@ -54,7 +54,8 @@ export function RequestQueuePage(p: {
         return (
           <article data-request={r.id} data-urgency={urgency ?? undefined}>
             <header>
-              <strong>{d.kinds[r.kind]}</strong> · {name(r)}
+              <strong>{d.kinds[r.kind]}</strong> · {p.isAdmin && r.personName !== null ? <a href={`/admin/people/${r.personId}`}>{name(r)}</a> : name(r)}
+              {r.cause === "consent-withdrawal" ? <> · {q.fromWithdrawal}</> : null}
               <br />
               {q.due}: {urgency === "overdue" ? <mark><strong>{q.overdue}: {formatDueDay(locale, p.timeZone, r.dueAt)}</strong></mark> : urgency === "soon" ? <mark>{q.soon}: {formatDueDay(locale, p.timeZone, r.dueAt)}</mark> : formatDueDay(locale, p.timeZone, r.dueAt)}
               {r.extendedFrom !== null ? <> ({q.extendedMark})</> : null}
@@ -69,6 +70,8 @@ export function RequestQueuePage(p: {
             ) : null}
             <div class="kb-actions">
               {r.kind === "erasure" && r.personName !== null && p.isAdmin ? <a href={`/admin/people/${r.personId}/erase`}>{q.eraseLink}</a> : null}
+              {(r.kind === "restriction" || r.kind === "objection") && r.personName !== null && p.isAdmin ? <a href={`/admin/people/${r.personId}/holds`}>{q.holdsLink}</a> : null}
+              {r.kind === "objection" && r.personName !== null && p.isAdmin ? <a href={`/consent/clients/${r.personId}`}>{q.consentsLink}</a> : null}
               {p.isAdmin && r.personName !== null && exportRefusal(r) === null ? (
                 <form method="post" action={`/admin/privacy/requests/${r.id}/export`} class="kb-inline">
                   <button type="submit" class="secondary">
