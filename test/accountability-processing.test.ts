@@ -71,9 +71,9 @@ describe("the record in the app", () => {
   test("with the organisation's retention periods, the time limits are those periods", () => {
     const doc = processingDocument(inst, en, { notes: { deleteAfterDays: 9125, keepAtLeastDays: 9125 }, chat: { deleteAfterDays: 365, keepAtLeastDays: null }, files: { deleteAfterDays: null, keepAtLeastDays: null } });
     const limits = (name: string) => doc.activities.find((a) => a.name === name)!.facts.find(([label]) => label === en.accountability.processing.retentionLabel)![1];
-    expect(limits("Client records")).toContain("Session notes: deleted 9125 days after it was made; kept at least 9125 days after the client's last appointment.");
+    expect(limits("Client records")).toContain("Session notes: deleted after 9125 days; kept at least 9125 days after the client's last appointment or their newest record of the kind, whichever is later (counted from the client's last appointment or the last edit of a note; an erased client's notes go at the next run).");
     expect(limits("Client records")).toContain("Intake answers: as set by the organisation");
-    expect(limits("Online consultations")).toContain("Chat: deleted 365 days after it was made.");
+    expect(limits("Online consultations")).toContain("Chat: deleted after 365 days (counted from when the room closed, or expired if nobody closed it).");
     expect(limits("Online consultations")).toContain("Shared files: not purged (no period set).");
     expect(limits("Security and accountability")).toContain("Audit log: kept whole");
     expect(limits("Online consultations")).toContain("destroys their key");

@@ -67,7 +67,9 @@ function retentionText(t: Messages, types: readonly RetentionType[], policy: Ret
     if (type === "none") return r.none;
     const period = policy?.[type];
     const limit = type === "audit" && policy ? r.auditKept : period ? r.period(period.deleteAfterDays, period.keepAtLeastDays) : r.asSet;
-    return `${r.types[type]}: ${limit}.`;
+    // How the days are counted differs per kind (from a room's end, a note's last edit…): said where a period runs.
+    const counted = period && type !== "audit" && period.deleteAfterDays !== null ? ` (${t.retention.measured[type]})` : "";
+    return `${r.types[type]}: ${limit}${counted}.`;
   });
   // Shredding reaches what is sealed under a client's key; the audit log and the consent ledger name ids only.
   const shredded = types.some((type) => type !== "none" && type !== "audit" && type !== "sessions");

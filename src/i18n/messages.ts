@@ -152,7 +152,7 @@ export const en = {
     effects: {
       processing: "Needed to book. A client who withdraws it can no longer book new appointments. A new version carries the consent over.",
       "health-data": "Asked before intake forms collect health information; without it they are not filled in. A new version must be agreed to again.",
-      "file-sharing": "A client who withdraws it can no longer upload or download files in consultation rooms. A new version carries the consent over.",
+      "file-sharing": "Once a client withdraws it, nobody (the client, their specialist, anyone reading their record) uploads or downloads files in their consultations. A new version carries the consent over.",
       recording: "Consultations are not recorded: this consent stops nothing yet. A new version must be agreed to again.",
     } as Record<"processing" | "health-data" | "file-sharing" | "recording", string>,
     required: "Ask for consent when clients create an account",
@@ -1083,7 +1083,7 @@ export const en = {
       notified: {
         authority: "Authority notified (GDPR; Roskomnadzor's first notice)",
         subjects: "Affected people notified",
-        "follow-up": "Roskomnadzor sent the investigation results",
+        "follow-up": "Investigation results sent to Roskomnadzor",
       },
       notYet: "not yet",
       notify: "Record a notification",
@@ -1158,7 +1158,7 @@ export const en = {
         types: { chat: "Chat", files: "Shared files", notes: "Session notes", intake: "Intake answers", jobs: "Mail queue", sessions: "Sessions", audit: "Audit log" },
         asSet: "as set by the organisation (retention settings)",
         period: (deleteAfter: number | null, keepAtLeast: number | null) =>
-          [deleteAfter === null ? "not purged (no period set)" : `deleted ${deleteAfter} days after it was made`, keepAtLeast === null ? "" : `kept at least ${keepAtLeast} days after the client's last appointment`].filter(Boolean).join("; "),
+          [deleteAfter === null ? "not purged (no period set)" : `deleted after ${deleteAfter} days`, keepAtLeast === null ? "" : `kept at least ${keepAtLeast} days after the client's last appointment or their newest record of the kind, whichever is later`].filter(Boolean).join("; "),
         auditKept: "kept whole, so its chain verifies from the first entry; it names people only by pseudonymous id",
         none: "As long as the person's data is kept; erased with them (their key is destroyed), unless a legal hold applies.",
         erasure: "Erasing a client destroys their key: everything sealed under it becomes unreadable at once, also in older backups.",
@@ -1642,7 +1642,7 @@ export const ru: Messages = {
     effects: {
       processing: "Нужно для записи. Клиент, отозвавший его, больше не может записываться на новые приёмы. Новая версия сохраняет согласие.",
       "health-data": "Запрашивается до того, как анкеты соберут сведения о здоровье; без него анкеты не заполняются. Новую версию нужно принять заново.",
-      "file-sharing": "Клиент, отозвавший его, больше не может загружать и скачивать файлы в комнатах консультаций. Новая версия сохраняет согласие.",
+      "file-sharing": "Когда клиент отзывает его, никто (ни клиент, ни его специалист, ни читающие его карту) не загружает и не скачивает файлы его консультаций. Новая версия сохраняет согласие.",
       recording: "Консультации не записываются: это согласие пока ничего не останавливает. Новую версию нужно принять заново.",
     },
     required: "Спрашивать согласие при создании учётной записи клиентом",
@@ -2647,7 +2647,7 @@ export const ru: Messages = {
         types: { chat: "Чат", files: "Файлы", notes: "Записи о сессиях", intake: "Ответы анкет", jobs: "Очередь писем", sessions: "Сеансы", audit: "Журнал аудита" },
         asSet: "как установит организация (настройки хранения)",
         period: (deleteAfter: number | null, keepAtLeast: number | null) =>
-          [deleteAfter === null ? "не удаляются (срок не задан)" : `удаляются через ${deleteAfter} дн. после создания`, keepAtLeast === null ? "" : `хранятся не меньше ${keepAtLeast} дн. после последнего приёма клиента`].filter(Boolean).join("; "),
+          [deleteAfter === null ? "не удаляются (срок не задан)" : `удаляются через ${deleteAfter} дн.`, keepAtLeast === null ? "" : `хранятся не меньше ${keepAtLeast} дн. после последнего приёма клиента или его самой новой записи этого вида, что позже`].filter(Boolean).join("; "),
         auditKept: "хранится целиком, чтобы цепочка проверялась с первой записи; людей называет только псевдонимными id",
         none: "Пока хранятся данные человека; удаляются вместе с ними (его ключ уничтожается), если нет требования хранить по закону.",
         erasure: "Удаление клиента уничтожает его ключ: всё, что им зашифровано, сразу становится нечитаемым, в том числе в старых резервных копиях.",

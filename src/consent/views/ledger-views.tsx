@@ -177,6 +177,7 @@ export function ClientConsentsPage(p: LedgerPageProps & { clientName: string | n
             <dt>{t.consent.purposes[s.purpose]}</dt>
             <dd>
               <StatusLine page={p.page} s={s} timeZone={p.timeZone} names={p.names} voice="staff" />
+              {s.state === "withdrawn" ? <p class="kb-muted">{t.consent.effects[s.purpose]}</p> : null}
             </dd>
           </>
         ))}
