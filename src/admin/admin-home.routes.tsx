@@ -8,10 +8,11 @@ import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
 import type { Installation } from "../installation.ts";
 import { countOpenRequests } from "../privacy/requests.ts";
+import { countGrantsToReview } from "../records/care.ts";
 import { AdminHomePage } from "./views/admin-home-page.tsx";
 
 export function adminHomeRoutes(deps: Pick<Installation, "db">): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get("/", allow(adminOnly), (c) => c.html(<AdminHomePage page={pageContext(c)} openAlerts={countOpenAlerts(deps.db)} openRequests={countOpenRequests(deps.db)} />));
+  app.get("/", allow(adminOnly), (c) => c.html(<AdminHomePage page={pageContext(c)} openAlerts={countOpenAlerts(deps.db)} openRequests={countOpenRequests(deps.db)} grantsToReview={countGrantsToReview(deps.db)} />));
   return app;
 }

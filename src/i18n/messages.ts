@@ -1279,7 +1279,7 @@ export const en = {
     },
     deleteAfter: "Delete after, days",
     keepAtLeast: "Keep at least, days",
-    auditNote: "The audit log is never purged, so it has no delete-after period: its hash chain is verified from the first entry, and it holds no personal data, only pseudonymous ids and counts. Its keep-at-least period is recorded for your records.",
+    auditNote: "The audit log is never purged, so it has no delete-after period: its hash chain is verified from the first entry, and it holds no names, contact details or contents, only pseudonymous ids and counts. Its keep-at-least period is recorded for your records.",
     save: "Save periods",
     saved: "The retention periods are saved.",
     problems: {
@@ -1295,6 +1295,7 @@ export const en = {
     ran: (n: number) => `Done: ${n} ${n === 1 ? "record" : "records"} purged.`,
     lastRun: (when: string, ms: number) => `Last run ${when}, in ${ms} ms.`,
     never: "The job has not run yet.",
+    allRuns: "Every earlier run, with what it purged, in the audit log",
     purged: "Purged",
     keptByHold: "Kept: legal hold",
     keptByLaw: "Kept: keep at least",
@@ -2768,7 +2769,7 @@ export const ru: Messages = {
     },
     deleteAfter: "Удалять через, дней",
     keepAtLeast: "Хранить не менее, дней",
-    auditNote: "Журнал аудита никогда не удаляется, поэтому срока удаления у него нет: его цепочка хешей проверяется с первой записи, и в нём нет персональных данных, только псевдонимные идентификаторы и числа. Срок «хранить не менее» для него записывается для вашего учёта.",
+    auditNote: "Журнал аудита никогда не удаляется, поэтому срока удаления у него нет: его цепочка хешей проверяется с первой записи, и в нём нет имён, контактов и содержания, только псевдонимные идентификаторы и числа. Срок «хранить не менее» для него записывается для вашего учёта.",
     save: "Сохранить сроки",
     saved: "Сроки хранения сохранены.",
     problems: {
@@ -2784,6 +2785,7 @@ export const ru: Messages = {
     ran: (n: number) => `Готово: удалено записей: ${n}.`,
     lastRun: (when: string, ms: number) => `Последний запуск ${when}, за ${ms} мс.`,
     never: "Задача ещё не запускалась.",
+    allRuns: "Все прежние запуски и что они удалили — в журнале аудита",
     purged: "Удалено",
     keptByHold: "Сохранено: запрет",
     keptByLaw: "Сохранено: срок",

@@ -2,7 +2,7 @@ import type { Messages } from "../../i18n/messages.ts";
 import { Layout, type PageContext } from "../../views/layout.tsx";
 
 /** The admin pages in the groups an administrator looks for them by. */
-export function adminGroups(t: Messages, counts: { openAlerts: number; openRequests: number }): { title: string; links: [string, string][] }[] {
+export function adminGroups(t: Messages, counts: { openAlerts: number; openRequests: number; grantsToReview: number }): { title: string; links: [string, string][] }[] {
   const n = t.nav;
   const g = t.adminHome.groups;
   const counted = (label: string, count: number) => (count > 0 ? `${label} (${count})` : label);
@@ -14,7 +14,7 @@ export function adminGroups(t: Messages, counts: { openAlerts: number; openReque
         ["/admin/privacy/requests", counted(t.dataRights.queue.nav, counts.openRequests)],
         ["/admin/consent", n.consent],
         ["/admin/retention", t.retention.nav],
-        ["/admin/break-glass", t.care.reviewTitle],
+        ["/admin/break-glass", counted(t.care.reviewTitle, counts.grantsToReview)],
         ["/admin/supervisions", t.care.supTitle],
         ["/admin/accountability", t.accountability.nav],
       ],
@@ -40,7 +40,7 @@ export function adminGroups(t: Messages, counts: { openAlerts: number; openReque
   ];
 }
 
-export function AdminHomePage(p: { page: PageContext; openAlerts: number; openRequests: number }): JSX.Element {
+export function AdminHomePage(p: { page: PageContext; openAlerts: number; openRequests: number; grantsToReview: number }): JSX.Element {
   const { t } = p.page;
   return (
     <Layout page={p.page} title={t.adminHome.title}>

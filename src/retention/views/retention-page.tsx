@@ -62,7 +62,9 @@ export function RetentionPage(p: {
       <p class="kb-muted">{r.runHint}</p>
       {last ? (
         <>
-          <p>{r.lastRun(dateTimeFormat(p.page, p.timeZone).format(last.at), last.ms)}</p>
+          <p>
+            {r.lastRun(dateTimeFormat(p.page, p.timeZone).format(last.at), last.ms)} <a href="/admin/audit?action=retention.run">{r.allRuns}</a>
+          </p>
           <div class="overflow-auto" tabindex={0} role="region" aria-label={r.runTitle}>
           <table>
             <thead>
