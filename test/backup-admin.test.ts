@@ -24,7 +24,8 @@ test("a GET shows the schedule and changes nothing; only admins reach the page",
   expect(html).toContain("Keeps the newest backup of each of the last 7 days, 4 weeks and 12 months");
   expect(html).toContain("A restore drill every 7 days");
   expect(html).toContain("There are no backups in the folder yet.");
-  expect(html).toContain('href="/admin/backups"'); // in the admin's navigation
+  expect(html).toContain('href="/admin" aria-current="page"'); // the admin's navigation: Administration…
+  expect(await (await signedInClient(inst, admin).get("/admin")).text()).toContain('href="/admin/backups"'); // …which lists Backups
   expect(readBackupStatus(inst.config.backup.dir).lastBackup).toBeNull();
   const specialist = await addPerson(inst, admin.personId, "specialist");
   expect((await signedInClient(inst, specialist).get("/admin/backups")).status).toBe(403);
