@@ -80,8 +80,13 @@ describe("incident register", () => {
     const list = await (await as(admin).get("/admin/accountability/incidents")).text();
     expect(list).toContain('data-deadline="overdue"');
 
-    // Notified at 15:00 UTC on day 3 = 18:00 Moscow, 30 hours after the discovery.
-    expect((await as(admin).post(`${incidentPath}/notifications`, { kind: "authority", at: "2026-03-03T18:00" })).status).toBe(303);
+    // The GDPR authority told in time does not meet Roskomnadzor's deadline: another authority, its own notice.
+    expect((await as(admin).post(`${incidentPath}/notifications`, { kind: "authority", at: "2026-03-03T14:00" })).status).toBe(303);
+    html = await (await as(admin).get(incidentPath)).text();
+    expect(stateOf(html, "gdpr-authority")).toBe("met");
+    expect(stateOf(html, "fz152-notice")).toBe("overdue");
+    // Roskomnadzor notified at 15:00 UTC on day 3 = 18:00 Moscow, 30 hours after the discovery.
+    expect((await as(admin).post(`${incidentPath}/notifications`, { kind: "roskomnadzor", at: "2026-03-03T18:00" })).status).toBe(303);
     inst.clock.set(FOUND + 75 * H);
     expect((await as(admin).post(`${incidentPath}/notifications`, { kind: "follow-up", at: "2026-03-05T10:00" })).status).toBe(303); // 70 h after
     html = await (await as(admin).get(incidentPath)).text();
@@ -89,7 +94,7 @@ describe("incident register", () => {
     expect(deadline(html, "fz152-notice")).toContain("6 h after the deadline");
     expect(stateOf(html, "gdpr-authority")).toBe("met");
     expect(stateOf(html, "fz152-results")).toBe("met");
-    expect(auditOf("incident.notify", idOf(incidentPath)).map((e) => JSON.parse(e.details).notified)).toEqual(["authority", "follow-up"]);
+    expect(auditOf("incident.notify", idOf(incidentPath)).map((e) => JSON.parse(e.details).notified)).toEqual(["authority", "roskomnadzor", "follow-up"]);
   });
 
   test("bad input is named at its field and nothing is recorded", async () => {

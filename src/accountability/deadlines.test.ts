@@ -16,15 +16,22 @@ describe("breach notification deadlines", () => {
     expect(deadlineState(found, 24, found + 25 * H, found + 100 * H)).toEqual({ state: "late", dueAt: found + 24 * H, doneAt: found + 25 * H, lateByMs: H });
   });
 
-  test("an incident's deadlines: 152-FZ first notice at 24 h, GDPR and 152-FZ results at 72 h; one authority notice serves both", () => {
-    const d = incidentDeadlines({ discoveredAt: found, authorityNotifiedAt: found + 20 * H, followUpAt: null }, found + 80 * H);
+  test("an incident's deadlines: 152-FZ first notice at 24 h, GDPR and 152-FZ results at 72 h; each authority's notice counts for its own", () => {
+    const d = incidentDeadlines({ discoveredAt: found, authorityNotifiedAt: found + 20 * H, roskomnadzorNotifiedAt: found + 10 * H, followUpAt: null }, found + 80 * H);
     expect(d.map((x) => [x.kind, x.hours, x.status.state])).toEqual([
       ["fz152-notice", 24, "met"],
       ["gdpr-authority", 72, "met"],
       ["fz152-results", 72, "overdue"],
     ]);
-    const late = incidentDeadlines({ discoveredAt: found, authorityNotifiedAt: found + 30 * H, followUpAt: found + 70 * H }, found + 80 * H);
+    const late = incidentDeadlines({ discoveredAt: found, authorityNotifiedAt: found + 30 * H, roskomnadzorNotifiedAt: found + 30 * H, followUpAt: found + 70 * H }, found + 80 * H);
     expect(late.map((x) => x.status.state)).toEqual(["late", "met", "met"]);
+    // Only the GDPR authority told: Roskomnadzor's first notice is still overdue.
+    const one = incidentDeadlines({ discoveredAt: found, authorityNotifiedAt: found + 10 * H, roskomnadzorNotifiedAt: null, followUpAt: null }, found + 30 * H);
+    expect(one.map((x) => [x.kind, x.status.state])).toEqual([
+      ["fz152-notice", "overdue"],
+      ["gdpr-authority", "met"],
+      ["fz152-results", "due"],
+    ]);
   });
 
   test("spans read in days, hours and minutes, at least a minute", () => {

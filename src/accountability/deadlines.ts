@@ -10,7 +10,7 @@ const HOUR = 3_600_000;
 
 export const DEADLINES = {
   "gdpr-authority": { hours: 72, field: "authorityNotifiedAt" },
-  "fz152-notice": { hours: 24, field: "authorityNotifiedAt" },
+  "fz152-notice": { hours: 24, field: "roskomnadzorNotifiedAt" },
   "fz152-results": { hours: 72, field: "followUpAt" },
 } as const;
 
@@ -37,6 +37,7 @@ export function deadlineState(discoveredAt: number, hours: number, doneAt: numbe
 export interface IncidentTimes {
   discoveredAt: number;
   authorityNotifiedAt: number | null;
+  roskomnadzorNotifiedAt: number | null;
   followUpAt: number | null;
 }
 

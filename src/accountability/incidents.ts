@@ -36,6 +36,7 @@ export interface IncidentSummary {
   occurredAt: number | null;
   discoveredAt: number;
   authorityNotifiedAt: number | null;
+  roskomnadzorNotifiedAt: number | null;
   subjectsNotifiedAt: number | null;
   followUpAt: number | null;
   closedAt: number | null;
@@ -49,12 +50,13 @@ export interface Incident extends IncidentSummary {
   createdAt: number;
 }
 
-/** Who was told: the supervisory authority (GDPR and Roskomnadzor's first notice), the people, or the 152-FZ results. */
-export const NOTIFICATIONS = ["authority", "subjects", "follow-up"] as const;
+/** Who was told: the GDPR supervisory authority, Roskomnadzor (first notice), the people, or the 152-FZ results. */
+export const NOTIFICATIONS = ["authority", "roskomnadzor", "subjects", "follow-up"] as const;
 export type NotificationKind = (typeof NOTIFICATIONS)[number];
 
-const FIELD_OF: Record<NotificationKind, "authorityNotifiedAt" | "subjectsNotifiedAt" | "followUpAt"> = {
+const FIELD_OF: Record<NotificationKind, "authorityNotifiedAt" | "roskomnadzorNotifiedAt" | "subjectsNotifiedAt" | "followUpAt"> = {
   authority: "authorityNotifiedAt",
+  roskomnadzor: "roskomnadzorNotifiedAt",
   subjects: "subjectsNotifiedAt",
   "follow-up": "followUpAt",
 };
@@ -70,6 +72,7 @@ export function recordIncident(deps: IncidentDeps, input: IncidentInput, actor: 
         occurredAt: input.occurredAt,
         discoveredAt: input.discoveredAt,
         authorityNotifiedAt: null,
+        roskomnadzorNotifiedAt: null,
         subjectsNotifiedAt: null,
         followUpAt: null,
         createdBy: actor,
@@ -172,6 +175,7 @@ function summaryOf(vault: Vault, row: store.IncidentRow): IncidentSummary {
     occurredAt: row.occurredAt,
     discoveredAt: row.discoveredAt,
     authorityNotifiedAt: row.authorityNotifiedAt,
+    roskomnadzorNotifiedAt: row.roskomnadzorNotifiedAt,
     subjectsNotifiedAt: row.subjectsNotifiedAt,
     followUpAt: row.followUpAt,
     closedAt: row.closedAt,

@@ -638,7 +638,10 @@ export const incidents = sqliteTable(
     affectedCount: integer("affected_count").notNull(),
     occurredAt: integer("occurred_at"),
     discoveredAt: integer("discovered_at").notNull(),
+    /** The GDPR supervisory authority (art. 33). */
     authorityNotifiedAt: integer("authority_notified_at"),
+    /** Roskomnadzor's first notice (152-FZ art. 21 part 3.1(1)): another authority, with its own 24-hour deadline. */
+    roskomnadzorNotifiedAt: integer("roskomnadzor_notified_at"),
     subjectsNotifiedAt: integer("subjects_notified_at"),
     /** 152-FZ asks for a second report (investigation results) within 72 hours. */
     followUpAt: integer("follow_up_at"),

@@ -1081,7 +1081,8 @@ export const en = {
       span: (d: number, h: number, m: number) => [d ? `${d} d` : "", h ? `${h} h` : "", !d && m ? `${m} min` : ""].filter(Boolean).join(" ") || "1 min",
       notifications: "Notifications",
       notified: {
-        authority: "Authority notified (GDPR; Roskomnadzor's first notice)",
+        authority: "Supervisory authority notified (GDPR)",
+        roskomnadzor: "Roskomnadzor notified (152-FZ first notice)",
         subjects: "Affected people notified",
         "follow-up": "Investigation results sent to Roskomnadzor",
       },
@@ -2571,7 +2572,8 @@ export const ru: Messages = {
       span: (d: number, h: number, m: number) => [d ? `${d} дн.` : "", h ? `${h} ч` : "", !d && m ? `${m} мин` : ""].filter(Boolean).join(" ") || "1 мин",
       notifications: "Уведомления",
       notified: {
-        authority: "Уведомлён надзорный орган (GDPR; первичное уведомление Роскомнадзора)",
+        authority: "Уведомлён надзорный орган (GDPR)",
+        roskomnadzor: "Уведомлён Роскомнадзор (первичное уведомление по 152-ФЗ)",
         subjects: "Уведомлены затронутые люди",
         "follow-up": "Роскомнадзору направлены результаты расследования",
       },

@@ -36,7 +36,7 @@ export function IncidentPage(p: { page: PageContext; incident: Incident; timeZon
   const x = p.incident;
   const when = dateTimeFormat(p.page, p.timeZone);
   const base = `/admin/accountability/incidents/${x.id}`;
-  const notified = { authority: x.authorityNotifiedAt, subjects: x.subjectsNotifiedAt, "follow-up": x.followUpAt } as const;
+  const notified = { authority: x.authorityNotifiedAt, roskomnadzor: x.roskomnadzorNotifiedAt, subjects: x.subjectsNotifiedAt, "follow-up": x.followUpAt } as const;
   return (
     <Layout page={p.page} title={x.title}>
       <p>
