@@ -18,6 +18,7 @@ import { retentionRoutes } from "./retention/retention.routes.tsx";
 import { accountPrivacyRoutes } from "./privacy/requests-account.routes.tsx";
 import { requestQueueRoutes } from "./privacy/requests-queue.routes.tsx";
 import { adminHomeRoutes } from "./admin/admin-home.routes.tsx";
+import { apiRoutes } from "./api/api.ts";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { callAppointment } from "./booking/after-call.ts";
 import { appointmentRoutes } from "./booking/appointments.routes.tsx";
@@ -183,6 +184,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/admin/backups", backupsRoutes(deps)); // sealed backups, restore drills
   app.route("/admin/accountability", accountabilityRoutes(deps)); // who read a client's data, art. 30 record, incidents
   app.route("/org", logoRoutes(deps)); //                 the organisation's logo
+  app.route("/api/v1", apiRoutes(deps)); //               the REST API: bearer tokens with scopes, OpenAPI document
   app.route("/", homeRoutes(deps)); //                    start page
 
   return app;

@@ -5,10 +5,16 @@ import { declaredAccess, type Access } from "../src/http/access.ts";
 import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "./support/accounts.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 import { listPersonSessions } from "../src/sessions/sessions.ts";
+import { createToken, revokeToken } from "../src/api/tokens.ts";
+import { SCOPES, SCOPE_NAMES, scopesFor, type Scope } from "../src/api/scopes.ts";
 
 const ORIGIN = "https://consult.example.org";
 let inst: TestInstallation;
 const people: Record<string, TestPerson> = {};
+type TokenPersona = "token-admin" | "token-specialist" | "token-staff" | "token-revoked" | "token-expired";
+const TOKEN_PERSONAS: TokenPersona[] = ["token-admin", "token-specialist", "token-staff", "token-revoked", "token-expired"];
+/** One token per persona: admin, specialist and staff tokens hold every scope their role may hold. */
+const tokens: Partial<Record<TokenPersona, string>> = {};
 
 type Persona = "anonymous" | "client" | "staff" | "specialist" | "admin" | "second-factor" | "enrol";
 const PERSONAS: Persona[] = ["anonymous", "client", "staff", "specialist", "admin", "second-factor", "enrol"];
@@ -19,6 +25,21 @@ beforeAll(async () => {
   for (const role of ["client", "staff", "specialist"] as const) people[role] = await addPerson(inst, people.admin.personId, role);
   people.victim = await addPerson(inst, people.admin.personId, "client"); // whose resources others must not touch
   cookieFor(inst, people.victim.personId);
+  const day = 86_400_000;
+  const make = (who: TestPerson, scopes: readonly string[], expiresAt = inst.clock.now() + 30 * day) => {
+    const made = createToken(inst, { personId: who.personId, name: "matrix", scopes, expiresAt }, who.personId);
+    if (!made.ok) throw new Error(made.reason);
+    return made;
+  };
+  tokens["token-admin"] = make(people.admin, scopesFor("admin")).secret;
+  tokens["token-specialist"] = make(people.specialist!, scopesFor("specialist")).secret;
+  tokens["token-staff"] = make(people.staff!, scopesFor("staff")).secret;
+  const revoked = make(people.admin, scopesFor("admin"));
+  revokeToken(inst, revoked.token.id, people.admin.personId);
+  tokens["token-revoked"] = revoked.secret;
+  inst.clock.set(inst.clock.now() - 40 * day);
+  tokens["token-expired"] = make(people.admin, scopesFor("admin"), inst.clock.now() + 30 * day).secret;
+  inst.clock.release();
 });
 afterAll(() => inst.close());
 
@@ -61,6 +82,7 @@ function victimHandle(): string {
 
 function concretePath(path: string): string {
   return path
+    .replace(/\{(\w+)\}/g, ":$1")
     .replace(":id", people.victim!.personId)
     .replace(":personId", people.victim!.personId)
     .replace(":handle", victimHandle())
@@ -84,7 +106,16 @@ function expected(access: Access, p: Persona, method: string): Outcome {
     case "roles":
       if (!full) return refusal();
       return access.roles.includes(p as never) ? "allowed" : "forbidden";
+    case "token":
+      return "unauthorised"; // cookies never open the API
   }
+}
+
+/** An API route called with a bearer token: the scope decides, and only live tokens get that far. */
+function expectedWithToken(scope: Scope, p: TokenPersona): Outcome {
+  if (p === "token-revoked" || p === "token-expired") return "unauthorised";
+  const role = p.slice("token-".length) as "admin" | "specialist" | "staff";
+  return (SCOPES[scope].roles as readonly string[]).includes(role) ? "allowed" : "forbidden";
 }
 
 function observed(r: Response, p: Persona): Outcome {
@@ -137,6 +168,29 @@ describe("access matrix", () => {
     }
     expect(mismatches).toEqual([]);
     expect(checked).toBeGreaterThan(150);
+  });
+
+  test("every API route answers every token as its scope says, and no cookie opens it", async () => {
+    const api = registeredRoutes().filter((r) => r.access?.who === "token");
+    expect(api.length).toBeGreaterThan(0);
+    const mismatches: string[] = [];
+    for (const route of api) {
+      const scope = (route.access as { scope: Scope }).scope;
+      expect(SCOPE_NAMES).toContain(scope);
+      for (const p of TOKEN_PERSONAS) {
+        const r = await inst.app.request(`${ORIGIN}${concretePath(route.path)}`, {
+          method: route.method,
+          headers: { authorization: `Bearer ${tokens[p]}`, ...(route.method === "GET" ? {} : { "content-type": "application/json" }) },
+          body: route.method === "GET" ? undefined : "{}",
+        });
+        const want = expectedWithToken(scope, p);
+        const got = observed(r, "admin");
+        if (got !== want) mismatches.push(`${route.method} ${route.path} as ${p}: expected ${want}, got ${got} (${r.status})`);
+        if (r.status >= 500) mismatches.push(`${route.method} ${route.path} as ${p}: ${r.status}`);
+        if (r.status >= 400 && r.headers.get("content-type") !== "application/problem+json") mismatches.push(`${route.method} ${route.path} as ${p}: ${r.status} without problem details`);
+      }
+    }
+    expect(mismatches).toEqual([]);
   });
 
   test("of the booking routes, only the services, the free times and the confirmation are open to visitors", () => {

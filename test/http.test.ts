@@ -15,6 +15,9 @@ beforeAll(async () => {
   inst.app.get("/__test/crash", () => {
     throw new Error("SQLITE_CORRUPT: secret detail about zinaida@example.org");
   });
+  inst.app.get("/api/__test/crash", () => {
+    throw new Error("SQLITE_CORRUPT: secret detail about zinaida@example.org");
+  });
   inst.app.get("/__test/unavailable", () => {
     throw new AppError(503, "maintenance", { cause: new Error("disk full") });
   });
@@ -160,14 +163,20 @@ describe("error pages", () => {
     expect(line?.cause).toContain("SQLITE_CORRUPT");
   });
 
-  test("htmx requests get a fragment, /api gets JSON", async () => {
+  test("htmx requests get a fragment, /api gets problem details (RFC 9457)", async () => {
     const frag = await get("/__test/crash", { "hx-request": "true" });
     const text = await frag.text();
     expect(text).toStartWith('<div role="alert"');
     expect(text).not.toContain("<html");
     const api = await get("/api/nothing");
     expect(api.status).toBe(404);
-    expect(await api.json()).toEqual({ error: "There is no page at this address. Check the link, or go to the start page." });
+    expect(api.headers.get("content-type")).toBe("application/problem+json");
+    expect(await api.json()).toEqual({ type: "about:blank", title: "Not Found", status: 404, detail: "No API route at this address and method. The routes are listed in /api/v1/openapi.json." });
+    const crash = await get("/api/__test/crash");
+    expect(crash.status).toBe(500);
+    const body = (await crash.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ type: "about:blank", title: "Internal Server Error", status: 500 });
+    expect(JSON.stringify(body)).not.toContain("zinaida");
   });
 
   test("an AppError keeps its status and its public message only", async () => {

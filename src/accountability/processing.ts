@@ -5,7 +5,7 @@
 // The words (purposes, legal bases, categories) are in src/i18n/messages.ts, in both languages.
 
 /** The processing activities, in the order the record lists them. */
-export const ACTIVITIES = ["accounts", "booking", "consultations", "records", "consent", "privacy", "security"] as const;
+export const ACTIVITIES = ["accounts", "booking", "consultations", "records", "consent", "privacy", "integrations", "security"] as const;
 export type Activity = (typeof ACTIVITIES)[number];
 
 export const DATA_CATEGORIES = [
@@ -53,6 +53,7 @@ export const ACTIVITY_FACTS: Readonly<Record<Activity, ActivityFacts>> = {
   records: { subjects: ["clients", "staff"], retention: ["notes", "intake"] },
   consent: { subjects: ["clients", "staff"], retention: ["none"] },
   privacy: { subjects: ["clients"], retention: ["none"] },
+  integrations: { subjects: ["clients", "staff"], retention: ["none"] },
   security: { subjects: ["clients", "staff"], retention: ["audit"] },
 };
 
@@ -98,6 +99,13 @@ export const TABLE_USES: Readonly<Record<string, TableUse>> = {
   privacy_requests: { activity: "privacy", categories: ["requests"] },
   legal_holds: { activity: "privacy", categories: ["requests"] },
   processing_restrictions: { activity: "privacy", categories: ["requests"] },
+
+  api_tokens: { activity: "integrations", categories: ["credentials"] },
+  api_idempotency: { activity: "integrations", categories: ["appointments"] },
+  webhook_endpoints: { activity: "integrations", categories: ["credentials"] }, // where to send, and the signing secret
+  webhook_deliveries: { activity: "integrations", categories: ["appointments", "identity", "contact"] },
+  webhook_attempts: { activity: "integrations", categories: ["technical"] },
+  csv_imports: { activity: "integrations", categories: ["identity", "contact"] },
 
   data_keys: { activity: "security", categories: ["credentials"] },
   audit_log: { activity: "security", categories: ["activity"] },

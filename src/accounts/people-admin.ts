@@ -4,6 +4,7 @@
 import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import { endCalendarFeeds } from "../booking/feeds.ts";
+import { endApiTokens } from "../api/tokens.ts";
 import { createPerson, getPerson, listPeople, type Person } from "../people/people.ts";
 import { type Role, STAFF_ROLES } from "../roles.ts";
 import { invalidatePersonSessions } from "../sessions/sessions.ts";
@@ -76,6 +77,7 @@ export function endAccessOfErased(db: Queryable, personId: string): void {
   store.deleteEmailCode(db, personId);
   store.deleteRecoveryCodes(db, personId);
   endCalendarFeeds(db, personId);
+  endApiTokens(db, personId, "system", Date.now());
 }
 
 export function changeRole(deps: AccountDeps, personId: string, role: Role, actor: string): AdminChange {
@@ -96,6 +98,7 @@ export function changeRole(deps: AccountDeps, personId: string, role: Role, acto
         store.deleteEmailCode(tx, personId);
       }
       endCalendarFeeds(tx, personId); // a feed shows what the old role saw
+      endApiTokens(tx, personId, actor, deps.clock.now()); // so does a token
       recordAudit(tx, deps.vault, { at: deps.clock.now(), actor, action: "person.role", target: personId, details: { from: person.role, to: role } });
       return "ok";
     },
@@ -122,6 +125,7 @@ export function setAccountActive(deps: AccountDeps, personId: string, active: bo
       store.updateAccount(tx, personId, { status: "deactivated" });
       const ended = invalidatePersonSessions(tx, personId);
       endCalendarFeeds(tx, personId);
+      endApiTokens(tx, personId, actor, deps.clock.now());
       recordAudit(tx, deps.vault, { at: deps.clock.now(), actor, action: "person.deactivate", target: personId, details: { sessionsEnded: ended } });
       return "ok";
     },

@@ -77,6 +77,10 @@ export const SEALED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   legal_holds: ["reason"],
   break_glass_grants: ["reason"],
   incidents: ["title", "description", "affected"],
+  api_idempotency: ["response"],
+  webhook_endpoints: ["url", "secret"],
+  webhook_deliveries: ["payload"],
+  csv_imports: ["content"],
 };
 
 /** Sign-in data of a person. No row: the person has no account (yet). */
@@ -651,3 +655,121 @@ export const incidents = sqliteTable(
   },
   (t) => [index("incidents_discovered").on(t.discoveredAt)],
 );
+
+/**
+ * API tokens for integrations (src/api/tokens.ts). A token acts as the person it belongs to, narrowed by its scopes;
+ * only a SHA-256 hash of the secret is kept (it is random and long: no salt or slow hash needed), shown once.
+ */
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    personId: text("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    /** What the integration is ("Clinic CRM"): chosen by staff, shown in lists and the audit log; not personal data. */
+    name: text("name").notNull(),
+    tokenHash: blob("token_hash", { mode: "buffer" }).notNull().unique(),
+    /** The first characters of the secret, shown so people can tell their tokens apart. */
+    prefix: text("prefix").notNull(),
+    /** JSON array of scopes, e.g. ["appointments:read"]. */
+    scopes: text("scopes").notNull(),
+    /** Requests per minute allowed for this token. */
+    ratePerMinute: integer("rate_per_minute").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    revokedBy: text("revoked_by"),
+    lastUsedAt: integer("last_used_at"),
+  },
+  (t) => [index("api_tokens_person").on(t.personId)],
+);
+
+/** A POST's answer kept for 24 hours under its Idempotency-Key, so a retried request is answered, not repeated. */
+export const apiIdempotency = sqliteTable(
+  "api_idempotency",
+  {
+    tokenId: text("token_id")
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    /** SHA-256 of method, path and body: the same key with another request is refused (422). */
+    requestHash: blob("request_hash", { mode: "buffer" }).notNull(),
+    /** null while the first request is still being handled (a concurrent retry gets 409). */
+    status: integer("status"),
+    /** The response body, sealed under the organisation's key. */
+    response: blob("response", { mode: "buffer" }),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("api_idempotency_pk").on(t.tokenId, t.key), index("api_idempotency_created").on(t.createdAt)],
+);
+
+/** Where events are sent (src/webhooks/): one subscription per endpoint URL and its event types. */
+export const webhookEndpoints = sqliteTable("webhook_endpoints", {
+  id: text("id").primaryKey(),
+  /** Sealed under the organisation's key: a URL may carry a secret of the receiver's. */
+  url: blob("url", { mode: "buffer" }).notNull(),
+  /** The Standard Webhooks signing secret ("whsec_…"), sealed under the organisation's key. */
+  secret: blob("secret", { mode: "buffer" }).notNull(),
+  /** JSON array of event types. */
+  events: text("events").notNull(),
+  /** The admin allowed names and contact details of clients in payloads; otherwise ids and times only. */
+  personalData: integer("personal_data", { mode: "boolean" }).notNull().default(false),
+  /** A host name on the organisation's own network the admin allowed (private addresses are refused otherwise). */
+  internalHost: text("internal_host"),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  disabledAt: integer("disabled_at"),
+  disabledReason: text("disabled_reason"),
+  createdBy: text("created_by").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** One event for one endpoint: its message id, payload and outcome. The delivery log. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    eventType: text("event_type").notNull(),
+    /** Whose key seals the payload: the client it names (erasure shreds it), or the organisation. */
+    subject: text("subject").notNull(),
+    payload: blob("payload", { mode: "buffer" }).notNull(),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastAttemptAt: integer("last_attempt_at"),
+    /** The receiver's HTTP status of the last attempt; null when none came back (refused, timed out). */
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    deliveredAt: integer("delivered_at"),
+  },
+  (t) => [index("webhook_deliveries_endpoint").on(t.endpointId, t.createdAt)],
+);
+
+/** Every attempt of a delivery: when, the receiver's status code or the reason none came, how long it took. */
+export const webhookAttempts = sqliteTable(
+  "webhook_attempts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    deliveryId: text("delivery_id")
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    at: integer("at").notNull(),
+    status: integer("status"),
+    error: text("error"),
+    ms: integer("ms").notNull(),
+  },
+  (t) => [index("webhook_attempts_delivery").on(t.deliveryId)],
+);
+
+/** An uploaded CSV between preview and import (src/imports/): sealed, deleted once imported or after a day. */
+export const csvImports = sqliteTable("csv_imports", {
+  id: text("id").primaryKey(),
+  kind: text("kind", { enum: ["clients", "specialists"] }).notNull(),
+  createdBy: text("created_by").notNull(),
+  content: blob("content", { mode: "buffer" }).notNull(),
+  createdAt: integer("created_at").notNull(),
+});

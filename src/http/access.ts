@@ -6,6 +6,7 @@
 //   stage        the steps between password and a full session: "second-factor", or "enrol" (enrolment also
 //                serves full sessions, which can set up two-factor from their account page)
 //   roles        a full session of one of these roles
+//   token        an API token (never a cookie) with this scope, whose owner's role allows it (src/api/auth.ts)
 //
 // A request without the needed session: pages redirect to /signin (303); other requests get 401. A session of the
 // wrong role gets 403. A partial session is always sent back to the step it must finish.
@@ -19,7 +20,8 @@ export type Access =
   | { who: "anyone" }
   | { who: "signed-out" }
   | { who: "stage"; stage: Exclude<SessionStage, "full"> }
-  | { who: "roles"; roles: readonly Role[] };
+  | { who: "roles"; roles: readonly Role[] }
+  | { who: "token"; scope: string };
 
 const RULES = new WeakMap<Function, Access>();
 
@@ -32,6 +34,7 @@ export const adminOnly: Access = { who: "roles", roles: ["admin"] };
 export const stage = (s: Exclude<SessionStage, "full">): Access => ({ who: "stage", stage: s });
 
 export function allow(access: Access): MiddlewareHandler<AppEnv> {
+  if (access.who === "token") throw new Error("API routes declare their scope with requireScope (src/api/auth.ts)");
   const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     const viewer = c.get("viewer");
     const s = viewer?.session.stage;
@@ -50,6 +53,12 @@ export function allow(access: Access): MiddlewareHandler<AppEnv> {
         return await next();
     }
   };
+  RULES.set(middleware, access);
+  return middleware;
+}
+
+/** Records the rule a middleware enforces itself (the API's scope check), for the access-matrix test. */
+export function declareAccess<M extends Function>(middleware: M, access: Access): M {
   RULES.set(middleware, access);
   return middleware;
 }

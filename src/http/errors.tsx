@@ -7,11 +7,13 @@ import { explainStorageFull } from "../ops/failures.ts";
 import { ErrorPage } from "../views/error-page.tsx";
 import { AppError } from "./app-error.ts";
 import type { AppEnv } from "./env.ts";
+import { problem } from "./problem.ts";
 import { pageContext } from "./page.ts";
 
 export function notFound(): NotFoundHandler<AppEnv> {
   return (c) => {
     const t = c.get("t");
+    if (c.req.path.startsWith("/api/")) return problem(c, 404, { detail: "No API route at this address and method. The routes are listed in /api/v1/openapi.json." });
     return respond(c, 404, t.errors.notFoundTitle, t.errors.notFoundText);
   };
 }
@@ -51,7 +53,7 @@ export function onError(log: Logger, dataDir: string): ErrorHandler<AppEnv> {
 
 export function respond(c: Context<AppEnv>, status: number, title: string, text: string, requestId?: string): Response | Promise<Response> {
   const code = status as 400;
-  if (c.req.path.startsWith("/api/")) return c.json({ error: text, ...(requestId ? { requestId } : {}) }, code);
+  if (c.req.path.startsWith("/api/")) return problem(c, status, { detail: text, ...(requestId ? { requestId } : {}) });
   if (c.req.header("hx-request")) {
     return c.html(
       <div role="alert" class="kb-error">

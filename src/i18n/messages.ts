@@ -1139,6 +1139,7 @@ export const en = {
         records: { name: "Client records", purpose: "Keep the record a specialist needs for care: session notes, intake answers, supervision and emergency (break-glass) access.", basis: "The provision of care (GDPR art. 9(2)(h)) and legal duties to keep records (art. 6(1)(c)); 152-FZ art. 10(2)(4)." },
         consent: { name: "Consent ledger", purpose: "Prove which consent each person gave or withdrew, to which text, when and how, and honour withdrawals.", basis: "Legal obligation to demonstrate consent (GDPR art. 7(1), 6(1)(c)); 152-FZ art. 9." },
         privacy: { name: "Data-subject rights", purpose: "Receive and answer requests for access, correction, erasure, restriction and objection within the legal deadlines; legal holds.", basis: "Legal obligation (GDPR art. 12–22, 6(1)(c)); 152-FZ art. 14, 20, 21." },
+        integrations: { name: "Integrations", purpose: "Exchange appointments and client details with the organisation's own systems (CRM, clinic records, accounting, payments) through the API, webhooks and CSV import, as the organisation sets them up.", basis: "Contract (GDPR art. 6(1)(b)) and the organisation's legitimate interest in one consistent record (art. 6(1)(f)); 152-FZ art. 6(1)(5)." },
         security: { name: "Security and accountability", purpose: "A tamper-evident audit log of who did what to whose data, security alerts, breach records, and the keys that seal the data.", basis: "Legal obligation (GDPR art. 5(2), 32, 33; 152-FZ art. 18.1, 19, 21)." },
       },
       categories: {
@@ -2630,6 +2631,7 @@ export const ru: Messages = {
         records: { name: "Карты клиентов", purpose: "Вести карту, нужную специалисту для работы: записи о сессиях, ответы анкет, супервизия и экстренный доступ.", basis: "Оказание помощи (ст. 9(2)(h) GDPR) и обязанность хранить записи (ст. 6(1)(c)); п. 4 ч. 2 ст. 10 152-ФЗ." },
         consent: { name: "Журнал согласий", purpose: "Подтверждать, какое согласие каждый дал или отозвал, на какой текст, когда и как, и соблюдать отзыв.", basis: "Обязанность доказать согласие (ст. 7(1), 6(1)(c) GDPR); ст. 9 152-ФЗ." },
         privacy: { name: "Права субъектов данных", purpose: "Принимать и выполнять запросы на доступ, исправление, удаление, ограничение и возражение в установленные сроки; сохранение по закону.", basis: "Обязанность по закону (ст. 12–22, 6(1)(c) GDPR); ст. 14, 20, 21 152-ФЗ." },
+        integrations: { name: "Интеграции", purpose: "Обмениваться записями на приём и данными клиентов с собственными системами организации (CRM, медицинские карты, бухгалтерия, платежи) через API, вебхуки и импорт CSV — так, как их настроила организация.", basis: "Договор (ст. 6(1)(b) GDPR) и законный интерес организации в единой учётной записи (ст. 6(1)(f)); п. 5 ч. 1 ст. 6 152-ФЗ." },
         security: { name: "Безопасность и подотчётность", purpose: "Защищённый от подделки журнал аудита (кто что сделал с чьими данными), оповещения безопасности, журнал инцидентов и ключи, которыми зашифрованы данные.", basis: "Обязанность по закону (ст. 5(2), 32, 33 GDPR; ст. 18.1, 19, 21 152-ФЗ)." },
       },
       categories: {

@@ -1,0 +1,55 @@
+// Idempotency keys on POST (the IETF httpapi draft's `Idempotency-Key`): a client that lost the answer to a booking
+// sends the same request again with the same key and gets the first answer back, marked `Idempotent-Replayed`,
+// instead of a second booking.
+//
+// Invariants: a key belongs to one token; it is claimed in the database before the handler runs, so a concurrent
+// retry gets 409 rather than running twice; the same key with a different method, path or body is refused (422); an
+// answer of 5xx releases the key (the request may be retried as new); kept answers are sealed and pruned after 24 h.
+import type { MiddlewareHandler } from "hono";
+import { createHash } from "node:crypto";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { problem } from "../http/problem.ts";
+import type { Installation } from "../installation.ts";
+import { ORG_SUBJECT } from "../vault/vault.ts";
+import type { ApiEnv } from "./auth.ts";
+import * as store from "./tokens.store.ts";
+
+export const IDEMPOTENCY_KEEP_MS = 24 * 3600_000;
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function idempotency(deps: Pick<Installation, "db" | "vault" | "clock">): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const key = c.req.header("idempotency-key");
+    if (c.req.method !== "POST" || key === undefined) return await next();
+    if (!KEY.test(key)) return problem(c, 400, { detail: "Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice)." });
+    const tokenId = c.get("holder").token.id;
+    const body = await c.req.text();
+    const requestHash = createHash("sha256").update(`${c.req.method}\n${c.req.path}\n${body}`).digest();
+    const now = deps.clock.now();
+    store.pruneIdempotencyRows(deps.db, now - IDEMPOTENCY_KEEP_MS);
+    if (!store.claimIdempotencyRow(deps.db, { tokenId, key, requestHash, createdAt: now })) {
+      const row = store.idempotencyRow(deps.db, tokenId, key)!;
+      if (!Buffer.from(row.requestHash).equals(requestHash)) {
+        return problem(c, 422, { detail: "This Idempotency-Key was used for a different request. Use a new key for a new request." });
+      }
+      if (row.status === null || row.response === null) {
+        return problem(c, 409, { detail: "A request with this Idempotency-Key is still being handled. Retry in a moment." }, { "retry-after": "1" });
+      }
+      const response = deps.vault.openField(ORG_SUBJECT, "api_idempotency", "response", `${tokenId}/${key}`, row.response);
+      return c.body(response, row.status as ContentfulStatusCode, { "content-type": contentTypeOf(row.status), "idempotent-replayed": "true" });
+    }
+    try {
+      await next();
+    } catch (err) {
+      store.dropIdempotencyRow(deps.db, tokenId, key);
+      throw err;
+    }
+    if (c.res.status >= 500) return store.dropIdempotencyRow(deps.db, tokenId, key);
+    const text = await c.res.clone().text();
+    store.finishIdempotencyRow(deps.db, tokenId, key, c.res.status, Buffer.from(deps.vault.sealField(ORG_SUBJECT, "api_idempotency", "response", `${tokenId}/${key}`, text)));
+  };
+}
+
+function contentTypeOf(status: number): string {
+  return status >= 400 ? "application/problem+json" : "application/json";
+}

@@ -1,0 +1,36 @@
+// Cursor pagination over a sorted list: the cursor names the last item's sort key, so a page never repeats or skips
+// an item when others are added before it. Opaque to clients (base64url JSON), checked when read back.
+
+export function encodeCursor(key: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(key)).toString("base64url");
+}
+
+/** The key in a cursor, or null when it was not made by encodeCursor (the caller answers 400). */
+export function decodeCursor(cursor: string): (string | number)[] | null {
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    return Array.isArray(key) && key.every((k) => typeof k === "string" || typeof k === "number") ? key : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Items after the cursor's key in a list sorted by `keyOf`, at most `limit`, and the next cursor. */
+export function paginate<T>(items: readonly T[], keyOf: (item: T) => (string | number)[], limit: number, after: (string | number)[] | null): { items: T[]; next: string | null } {
+  const start = after ? items.findIndex((item) => compareKeys(keyOf(item), after) > 0) : 0;
+  const rest = start < 0 ? [] : items.slice(start);
+  const page = rest.slice(0, limit);
+  return { items: page, next: rest.length > limit ? encodeCursor(keyOf(page.at(-1)!)) : null };
+}
+
+function compareKeys(a: (string | number)[], b: (string | number)[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
