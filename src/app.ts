@@ -19,6 +19,7 @@ import { accountPrivacyRoutes } from "./privacy/requests-account.routes.tsx";
 import { requestQueueRoutes } from "./privacy/requests-queue.routes.tsx";
 import { adminHomeRoutes } from "./admin/admin-home.routes.tsx";
 import { apiRoutes } from "./api/api.ts";
+import { paymentsRoutes } from "./payments/payments.routes.tsx";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { callAppointment } from "./booking/after-call.ts";
 import { appointmentRoutes } from "./booking/appointments.routes.tsx";
@@ -184,6 +185,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/admin/backups", backupsRoutes(deps)); // sealed backups, restore drills
   app.route("/admin/accountability", accountabilityRoutes(deps)); // who read a client's data, art. 30 record, incidents
   app.route("/org", logoRoutes(deps)); //                 the organisation's logo
+  app.route("/payments", paymentsRoutes(deps)); //       a payment's page, the provider's checkout, refunds, provider notifications
   app.route("/api/v1", apiRoutes(deps)); //               the REST API: bearer tokens with scopes, OpenAPI document
   app.route("/", homeRoutes(deps)); //                    start page
 

@@ -1,6 +1,7 @@
 // Configuration from KABINET_* environment variables (secrets also as *_FILE), validated once at start.
 // A bad value stops the program with one line: the variable, what is wrong, and an example of a right value.
 import { existsSync, readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 
@@ -48,7 +49,22 @@ export interface Config {
     /** Days between automatic restore drills; 0: none. */
     readonly drillEveryDays: number;
   };
+  /** The payment provider for services with a price to pay online; null: payments are off (nothing is contacted). */
+  readonly payments: PaymentsConfig | null;
 }
+
+export type PaymentsConfig = {
+  /** How long a booked time is held while its payment is pending. */
+  readonly holdMinutes: number;
+  /** The provider's API base URL: its official one unless KABINET_PAYMENTS_API_URL points elsewhere (a proxy). */
+  readonly apiUrl: URL | null;
+} & (
+  | { readonly provider: "stripe"; readonly secretKey: string; readonly webhookSecret: string }
+  | { readonly provider: "yookassa"; readonly shopId: string; readonly secretKey: string; readonly notifyFrom: readonly string[] }
+);
+
+/** YooKassa sends notifications from these networks only (its documentation, "Входящие уведомления"). */
+export const YOOKASSA_NETWORKS = ["185.71.76.0/27", "185.71.77.0/27", "77.75.153.0/25", "77.75.156.11/32", "77.75.156.35/32", "77.75.154.128/25", "2a02:5180::/32"] as const;
 
 /** Each variable with an example of a right value, shown when it is wrong; also the README's table. */
 export const VARIABLES = {
@@ -119,6 +135,14 @@ export const VARIABLES = {
     default: "none",
   },
   KABINET_RESTORE_DRILL_EVERY_DAYS: { example: "7", help: "Days between automatic restore drills of the newest backup (0–90); 0: none.", default: "7" },
+  KABINET_PAYMENTS: { example: "stripe", help: "Online payment for services with a price: stripe, yookassa or off. Only when set does Kabinet contact the provider (to open its hosted payment page, refund); card data never reaches the appliance.", default: "off" },
+  KABINET_PAYMENT_HOLD_MINUTES: { example: "30", help: "How long a booked time is held while its payment is pending (5–1440); unpaid, the booking is cancelled and the time freed.", default: "30" },
+  KABINET_PAYMENTS_API_URL: { example: "https://payments-proxy.example.org", help: "The provider's API through a proxy of the organisation's, if outbound traffic must pass one.", default: "the provider's own" },
+  KABINET_STRIPE_SECRET_KEY_FILE: { example: "/run/secrets/stripe_secret_key", help: "File holding the Stripe secret key sk_… (also as KABINET_STRIPE_SECRET_KEY).", default: "none" },
+  KABINET_STRIPE_WEBHOOK_SECRET_FILE: { example: "/run/secrets/stripe_webhook_secret", help: "File holding the signing secret whsec_… of the Stripe webhook endpoint https://<domain>/payments/webhooks/stripe (also as KABINET_STRIPE_WEBHOOK_SECRET).", default: "none" },
+  KABINET_YOOKASSA_SHOP_ID: { example: "123456", help: "The YooKassa shop id (shopId).", default: "none" },
+  KABINET_YOOKASSA_SECRET_KEY_FILE: { example: "/run/secrets/yookassa_secret_key", help: "File holding the YooKassa secret key live_… or test_… (also as KABINET_YOOKASSA_SECRET_KEY).", default: "none" },
+  KABINET_YOOKASSA_NOTIFY_FROM: { example: "185.71.76.0/27,77.75.153.0/25", help: "Networks YooKassa notifications may come from (with KABINET_TRUST_PROXY behind Caddy).", default: "YooKassa's published list" },
   KABINET_TRUST_PROXY: {
     example: "true",
     help: "true when a reverse proxy (Caddy) is in front: the client address for sign-in throttling comes from X-Forwarded-For.",
@@ -228,6 +252,17 @@ const schema = z.object({
   KABINET_BACKUP_SFTP_KEY_FILE: optional,
   KABINET_BACKUP_SFTP_HOST_KEY: optional.pipe(z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, "is not a SHA256:… fingerprint as ssh-keygen -lf prints it").optional()),
   KABINET_RESTORE_DRILL_EVERY_DAYS: wholeNumber("days", 7, 0, 90),
+  KABINET_PAYMENTS: optional.pipe(z.enum(["off", "stripe", "yookassa"], { error: "is not stripe, yookassa or off" }).default("off")),
+  KABINET_PAYMENT_HOLD_MINUTES: wholeNumber("minutes", 30, 5, 1440),
+  KABINET_PAYMENTS_API_URL: optional.pipe(z.url({ protocol: /^https?$/, error: "is not an http(s):// URL" }).optional()),
+  KABINET_STRIPE_SECRET_KEY: optional,
+  KABINET_STRIPE_SECRET_KEY_FILE: optional,
+  KABINET_STRIPE_WEBHOOK_SECRET: optional,
+  KABINET_STRIPE_WEBHOOK_SECRET_FILE: optional,
+  KABINET_YOOKASSA_SHOP_ID: optional.pipe(z.string().regex(/^\d{1,12}$/, "is not a YooKassa shop id (digits)").optional()),
+  KABINET_YOOKASSA_SECRET_KEY: optional,
+  KABINET_YOOKASSA_SECRET_KEY_FILE: optional,
+  KABINET_YOOKASSA_NOTIFY_FROM: optional,
   KABINET_MAIL_FROM: optional.pipe(z.string().regex(/^([^<>@\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/, "is not an address like Name <name@example.org>").optional()),
 });
 
@@ -284,7 +319,48 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sftp: backupSftp(v, cwd),
       drillEveryDays: v.KABINET_RESTORE_DRILL_EVERY_DAYS,
     }),
+    payments: paymentsConfig(v, cwd),
   });
+}
+
+function paymentsConfig(v: z.infer<typeof schema>, cwd: string): PaymentsConfig | null {
+  const common = { holdMinutes: v.KABINET_PAYMENT_HOLD_MINUTES, apiUrl: v.KABINET_PAYMENTS_API_URL ? new URL(v.KABINET_PAYMENTS_API_URL) : null };
+  const required = (name: string, value: string | undefined, file: string | undefined): string => {
+    const secret = secretValue(name, value, file, cwd);
+    if (!secret) throw new ConfigError(`${name}_FILE`, `is not set, and KABINET_PAYMENTS=${v.KABINET_PAYMENTS} needs it`);
+    return secret;
+  };
+  switch (v.KABINET_PAYMENTS) {
+    case "off":
+      return null;
+    case "stripe":
+      return Object.freeze({
+        ...common,
+        provider: "stripe" as const,
+        secretKey: required("KABINET_STRIPE_SECRET_KEY", v.KABINET_STRIPE_SECRET_KEY, v.KABINET_STRIPE_SECRET_KEY_FILE),
+        webhookSecret: required("KABINET_STRIPE_WEBHOOK_SECRET", v.KABINET_STRIPE_WEBHOOK_SECRET, v.KABINET_STRIPE_WEBHOOK_SECRET_FILE),
+      });
+    case "yookassa": {
+      if (!v.KABINET_YOOKASSA_SHOP_ID) throw new ConfigError("KABINET_YOOKASSA_SHOP_ID", "is not set, and KABINET_PAYMENTS=yookassa needs it");
+      const notifyFrom = v.KABINET_YOOKASSA_NOTIFY_FROM ? v.KABINET_YOOKASSA_NOTIFY_FROM.split(",").map((n) => n.trim()) : [...YOOKASSA_NETWORKS];
+      for (const n of notifyFrom) if (!isNetwork(n)) throw new ConfigError("KABINET_YOOKASSA_NOTIFY_FROM", `has "${n}", which is not an address or a network like 185.71.76.0/27`);
+      return Object.freeze({
+        ...common,
+        provider: "yookassa" as const,
+        shopId: v.KABINET_YOOKASSA_SHOP_ID,
+        secretKey: required("KABINET_YOOKASSA_SECRET_KEY", v.KABINET_YOOKASSA_SECRET_KEY, v.KABINET_YOOKASSA_SECRET_KEY_FILE),
+        notifyFrom: Object.freeze(notifyFrom),
+      });
+    }
+  }
+}
+
+function isNetwork(value: string): boolean {
+  const [address, bits, ...rest] = value.split("/");
+  if (rest.length || !address || isIP(address) === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n <= (isIP(address) === 4 ? 32 : 128);
 }
 
 function hostPort(value: string): { hostname: string; port: number } {
@@ -338,7 +414,7 @@ function iceServers(urls: string[], username: string | undefined, credential: st
 
 /** A wrong value as it may be shown in an error: secrets never, URLs without their credentials. */
 function shownValue(name: string, value: string): string {
-  if (/(PASSWORD|TOKEN)(?!_FILE)/.test(name)) return "<hidden>";
+  if (/(PASSWORD|TOKEN|SECRET)(?!_FILE)/.test(name)) return "<hidden>";
   return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1<credentials>@");
 }
 

@@ -6,6 +6,7 @@ import { anomalyMailTemplates } from "./anomalies/anomaly-mail.ts";
 import { bookingMailTemplates } from "./booking/booking-mail.ts";
 import { intakeMailTemplates } from "./intake/intake-mail.ts";
 import { privacyMailTemplates } from "./privacy/requests-mail.ts";
+import { paymentHandlers, paymentMailTemplates } from "./payments/payment-jobs.ts";
 import { type BackupSchedule, startBackupSchedule } from "./backup/schedule.ts";
 import type { Installation } from "./installation.ts";
 import { JobWorker } from "./jobs/queue.ts";
@@ -13,7 +14,7 @@ import { mailHandler } from "./mail/mail-jobs.ts";
 import { MAIL_JOB } from "./mail/mailer.ts";
 import type { MailTemplates } from "./mail/templates.ts";
 
-export const MAIL_TEMPLATES: MailTemplates = { ...bookingMailTemplates, ...accountMailTemplates, ...anomalyMailTemplates, ...intakeMailTemplates, ...privacyMailTemplates };
+export const MAIL_TEMPLATES: MailTemplates = { ...bookingMailTemplates, ...accountMailTemplates, ...anomalyMailTemplates, ...intakeMailTemplates, ...privacyMailTemplates, ...paymentMailTemplates };
 
 type WorkerInstallation = Pick<Installation, "db" | "vault" | "config" | "log" | "mailer" | "clock" | "masterKeys">;
 
@@ -47,7 +48,7 @@ export function jobWorker(inst: WorkerInstallation, o: { pollMs?: number; now?: 
     db: inst.db,
     vault: inst.vault,
     log: inst.log,
-    handlers: { [MAIL_JOB]: mailHandler(inst, MAIL_TEMPLATES, now) },
+    handlers: { [MAIL_JOB]: mailHandler(inst, MAIL_TEMPLATES, now), ...paymentHandlers(inst) },
     paused: (kind) => kind === MAIL_JOB && !inst.mailer.configured,
     pollMs: o.pollMs,
     now,

@@ -20,6 +20,7 @@ export const ServiceSchema = z
     mode: z.enum(["online", "in-person"]),
     price: z.object({ minor: z.number().int().openapi({ description: "In minor units (cents, kopecks)." }), currency: z.string().openapi({ example: "EUR" }) }).nullable(),
     cancelHours: z.number().int().openapi({ description: "Clients may cancel or move until this many hours before the start." }),
+    paymentMode: z.enum(["none", "at-booking", "after"]).openapi({ description: "Paid online: not at all, when booking (the time is held until paid), or after the consultation by a link." }),
     active: z.boolean(),
     specialistIds: z.array(z.string()),
   })
@@ -36,6 +37,7 @@ export function serviceJson(s: Service): z.infer<typeof ServiceSchema> {
     mode: s.mode,
     price: s.price,
     cancelHours: s.cancelHours,
+    paymentMode: s.paymentMode,
     active: s.active,
     specialistIds: s.specialistIds,
   };

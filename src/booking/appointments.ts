@@ -18,6 +18,7 @@ import { getAvailability } from "./availability.ts";
 import * as store from "./booking.store.ts";
 import { cancelReminders, queueAppointmentMail, queueReminders } from "./notify.ts";
 import { queueIntakeReminder } from "../intake/intake-reminder.ts";
+import { enqueue } from "../jobs/queue.ts";
 import { getService, type Service } from "./services.ts";
 import { freeSlots, type Slot } from "./slots.ts";
 
@@ -131,6 +132,8 @@ export interface BookingRequest {
   actor: Actor;
   /** A series: every 1 or 2 weeks, `count` sessions in all (same wall-clock time in the specialist's zone). */
   repeat?: { everyWeeks: 1 | 2; count: number };
+  /** Runs in the booking's transaction once the appointments are in (e.g. holding the time for a payment). */
+  alsoInTransaction?: (tx: Queryable, booked: readonly Appointment[]) => void;
 }
 
 export type BookingResult =
@@ -199,6 +202,7 @@ export function book(deps: BookingDeps, req: BookingRequest, nowMs = deps.clock.
             queueIntakeReminder(tx, deps.vault, a, nowMs); // when the service asks an intake form
           }
           queueAppointmentMail(tx, deps.vault, { kind: "confirmation", appointments: booked, recipient: req.clientId }, nowMs);
+          req.alsoInTransaction?.(tx, booked);
           return { ok: true as const, appointments: booked };
         }
         return { ok: false as const, reason: "taken" as const, takenDates: taken };
@@ -305,6 +309,30 @@ export function cancelAppointment(deps: BookingDeps, id: string, viewer: Actor, 
       queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: cancelled, recipient: a.clientId }, nowMs);
       if (viewer.personId !== a.specialistId) queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: cancelled, recipient: a.specialistId }, nowMs);
       return { ok: true as const, appointment: cancelled[0]!, count: cancelled.length };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/**
+ * A time held for a payment that never came (src/payments/): the appointment, and the rest of its series booked with
+ * it, are cancelled by the system and the time is free again; client and specialist hear of it. Returns how many.
+ */
+export function releaseUnpaid(deps: BookingDeps, id: string, nowMs = deps.clock.now()): number {
+  return deps.db.transaction(
+    (tx) => {
+      const row = store.getAppointmentRow(tx, id);
+      if (row?.status !== "booked") return 0;
+      const a = toAppointment(row);
+      const released = [a, ...laterInSeries(tx, a)].map((x) => {
+        store.updateAppointmentRow(tx, x.id, { status: "cancelled", cancelledAt: nowMs, cancelledBy: "system", cancelReason: null, revision: x.revision + 1 });
+        cancelReminders(tx, x.id, nowMs);
+        recordAudit(tx, deps.vault, { actor: "system", action: "appointment.cancel", target: x.id, details: { by: "unpaid" }, at: nowMs });
+        return { ...x, status: "cancelled" as const, cancelledBy: "system", revision: x.revision + 1 };
+      });
+      queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: released, recipient: a.clientId }, nowMs);
+      queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: released, recipient: a.specialistId }, nowMs);
+      return released.length;
     },
     { behavior: "immediate" },
   );
@@ -454,7 +482,14 @@ export function markHeldOnRoomClosed(deps: RoomDeps, closed: RoomClosed): void {
   store.updateAppointmentRow(deps.db, row.id, { status: "completed" });
   cancelReminders(deps.db, row.id, closed.at);
   recordAudit(deps.db, deps.vault, { actor: closed.actor, action: "appointment.complete", target: row.id, details: { room: closed.roomId }, at: closed.at });
+  // A service paid after the consultation: src/payments asks for it (a job, which knows the payment provider).
+  if (store.getServiceRow(deps.db, row.serviceId)?.paymentMode === "after") {
+    enqueue(deps.db, deps.vault, { kind: PAYMENT_AFTER_JOB, dedupeKey: `payment-after:${row.id}`, subject: row.clientId, payload: { appointmentId: row.id }, runAt: closed.at }, closed.at);
+  }
 }
+
+/** The job kind src/payments handles to ask for payment after a held consultation. */
+export const PAYMENT_AFTER_JOB = "payment.request-after";
 
 // Once per process: every installation's rooms close through the same rooms module.
 onRoomClosed(markHeldOnRoomClosed);

@@ -3,6 +3,9 @@
 // confirmation asks them to create an account or sign in, then brings them back to the same time. Clients book for
 // themselves; staff start by choosing the client (found by a search of their scope, or added on the way).
 // Booking is checked, audited and mailed by the service.
+import type { Queryable } from "../db/client.ts";
+import { holdForPayment, openCheckout, type Payment, paysAtBooking } from "../payments/payments.ts";
+import { paymentProvider } from "../payments/provider.ts";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { invitePerson } from "../accounts/people-admin.ts";
@@ -14,7 +17,7 @@ import type { AppEnv } from "../http/env.ts";
 import { fieldErrors, readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import { setPersonPreferences } from "../people/people.ts";
-import { book } from "./appointments.ts";
+import { type Appointment, book } from "./appointments.ts";
 import { bookingProblems, clientChoiceSchema, newClientSchema, parseInstant, seriesSchema, slotFormSchema } from "./booking.schema.ts";
 import { chooseClient, clientChoiceToken, clientOfChoiceToken, searchClients } from "./clients.ts";
 import { isOffered, nearestFreeDay } from "./free-days.ts";
@@ -186,12 +189,24 @@ export function bookRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
     const repeat = series.data;
     const refused = bookingRefusal(c, deps.db, client.id); // consent to processing withdrawn: nothing new is booked
     if (refused) return refused;
-    const result = book(deps, { serviceId: service.id, specialistId: specialist, start, clientId: client.id, actor, repeat: repeat ?? undefined }, deps.clock.now());
+    // A client booking a service paid at booking: the time is held for the payment (staff booking for a client on the
+    // phone settle payment with them otherwise).
+    const now = deps.clock.now();
+    let held: Payment | null = null;
+    const alsoInTransaction = actor.role === "client" && paysAtBooking(deps.config, service) ? (tx: Queryable, booked: readonly Appointment[]) => void (held = holdForPayment(tx, deps, service, booked, now)) : undefined;
+    const result = book(deps, { serviceId: service.id, specialistId: specialist, start, clientId: client.id, actor, repeat: repeat ?? undefined, alsoInTransaction }, now);
     if (!result.ok) {
       const message = result.reason === "restricted" ? t.retention.holds.bookingRestricted : result.reason === "taken" && result.takenDates?.length && repeat ? t.booking.book.takenDates(result.takenDates.join(", ")) : t.booking.book.taken;
       return slotGone(c, service, { message, specialist, start, zone, status: 409, forClient });
     }
     if (actor.role === "client") setPersonPreferences(deps.db, actor.personId, { timeZone: zone, locale: c.get("locale") });
+    const payment = held as Payment | null;
+    if (payment && deps.config.payments) {
+      // The provider's page is opened now, so the next page leads straight to it; if the provider is down, that page
+      // says so and offers to try again while the time is held.
+      await openCheckout(deps, paymentProvider(deps.config.payments), payment.id, service.name[c.get("locale")]);
+      return c.redirect(`/payments/${payment.id}`, 303);
+    }
     return c.redirect(`/appointments/${result.appointments[0]!.id}?booked=${result.appointments.length}`, 303);
   });
   return app;

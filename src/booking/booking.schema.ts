@@ -10,7 +10,7 @@ import { CURRENCIES } from "./services.ts";
 import type { Availability, Interval } from "./slots.ts";
 
 /** Messages of this domain's checks, beyond the catalogue's form messages: each route maps them to its wording. */
-export type BookingProblem = "durationRange" | "price" | "seriesCount" | "noticeRange" | "horizonRange" | "hoursFormat" | "hoursOrder" | "hoursOverlap" | "exceptionFormat";
+export type BookingProblem = "durationRange" | "price" | "paymentNeedsPrice" | "seriesCount" | "noticeRange" | "horizonRange" | "hoursFormat" | "hoursOrder" | "hoursOverlap" | "exceptionFormat";
 const own = (key: BookingProblem): BookingProblem => key;
 
 /** The wording of each of this domain's own check messages, for `fieldErrors`. */
@@ -19,6 +19,7 @@ export function bookingProblems(t: Messages): Record<BookingProblem, string> {
   return {
     durationRange: t.booking.services.durationRange,
     price: t.booking.services.priceHint,
+    paymentNeedsPrice: t.booking.services.paymentNeedsPrice,
     seriesCount: p.wholeRange(2, MAX_SERIES),
     noticeRange: p.wholeRange(0, 720),
     horizonRange: p.wholeRange(1, 730),
@@ -136,12 +137,16 @@ export const serviceSchema = (orgLanguage: Locale) => z
       .default(""),
     currency: z.enum(CURRENCIES, { error: problem("invalid") }),
     cancelHours: minutes(720),
+    paymentMode: z.enum(["none", "at-booking", "after"], { error: problem("invalid") }).default("none"),
     active: z.boolean(),
     specialistIds: z.array(z.string()),
   })
+  .refine((v) => v.paymentMode === "none" || v.price !== "", { path: ["paymentMode"], message: own("paymentNeedsPrice") })
   .transform(({ price, ...rest }) => ({ ...rest, priceMinor: price === "" ? null : Math.round(Number(price.replace(",", ".")) * 100) }));
 
-export type ServiceInput = z.output<ReturnType<typeof serviceSchema>>;
+/** A service as saved; `paymentMode` left out keeps the service's current one ("none" for a new service). */
+export type ServiceInput = Omit<z.output<ReturnType<typeof serviceSchema>>, "paymentMode"> & { paymentMode?: PaymentMode };
+export type PaymentMode = "none" | "at-booking" | "after";
 
 export function formToServiceInput(form: Record<string, string>): z.input<ReturnType<typeof serviceSchema>> {
   const specialistIds = Object.keys(form)

@@ -14,7 +14,7 @@ import { ServiceFormPage, ServicesPage, serviceFormValues } from "./views/admin-
 export function servicesRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const page = (c: Context<AppEnv>, id: string | null, values: ReturnType<typeof serviceFormValues>, errors?: Record<string, string>, notice?: string, status: 200 | 201 | 422 = 200) =>
-    c.html(<ServiceFormPage page={pageContext(c)} id={id} values={values} specialists={specialistsList(deps)} orgLanguage={orgLanguage()} errors={errors} notice={notice} />, status);
+    c.html(<ServiceFormPage page={pageContext(c)} id={id} paymentsOn={deps.config.payments !== null} values={values} specialists={specialistsList(deps)} orgLanguage={orgLanguage()} errors={errors} notice={notice} />, status);
   const orgLanguage = () => getSettings(deps.db)?.language ?? "en";
 
   const save = async (c: Context<AppEnv>, id: string | null) => {

@@ -6,7 +6,7 @@ import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import type { Locale } from "../i18n/messages.ts";
 import type { Vault } from "../vault/vault.ts";
-import type { ServiceInput } from "./booking.schema.ts";
+import type { PaymentMode, ServiceInput } from "./booking.schema.ts";
 import * as store from "./booking.store.ts";
 
 export interface Service {
@@ -22,6 +22,8 @@ export interface Service {
   mode: "online" | "in-person";
   price: { minor: number; currency: string } | null;
   cancelHours: number;
+  /** Paid online: not at all, when booking (the time is held until paid), or after the consultation. */
+  paymentMode: PaymentMode;
   active: boolean;
   specialistIds: string[];
 }
@@ -55,6 +57,8 @@ export function saveService(deps: { db: Queryable; vault: Vault }, input: Servic
     priceMinor: input.priceMinor,
     currency: input.priceMinor === null ? null : input.currency,
     cancelHours: input.cancelHours,
+    // Payment needs a price: a service whose price was removed is no longer paid online.
+    paymentMode: input.priceMinor === null ? "none" : (input.paymentMode ?? existing?.paymentMode ?? "none"),
     active: input.active,
     createdAt: existing?.createdAt ?? Date.now(),
   };
@@ -66,7 +70,7 @@ export function saveService(deps: { db: Queryable; vault: Vault }, input: Servic
         actor,
         action: existing ? "service.change" : "service.create",
         target: row.id,
-        details: { durationMinutes: row.durationMinutes, mode: row.mode, active: row.active, specialists: specialistIds.length },
+        details: { durationMinutes: row.durationMinutes, mode: row.mode, active: row.active, specialists: specialistIds.length, payment: row.paymentMode },
       });
     },
     { behavior: "immediate" },
@@ -95,6 +99,7 @@ function toService(row: store.ServiceRow, specialistIds: string[]): Service {
     mode: row.mode,
     price: row.priceMinor === null ? null : { minor: row.priceMinor, currency: row.currency ?? "EUR" },
     cancelHours: row.cancelHours,
+    paymentMode: row.paymentMode,
     active: row.active,
     specialistIds,
   };

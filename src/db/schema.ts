@@ -245,6 +245,8 @@ export const services = sqliteTable("services", {
   currency: text("currency"),
   /** Clients may cancel or reschedule until this many hours before the start. */
   cancelHours: integer("cancel_hours").notNull().default(24),
+  /** Paid online (src/payments/): not at all, when booking (the time is held until paid), or after the consultation. */
+  paymentMode: text("payment_mode", { enum: ["none", "at-booking", "after"] }).notNull().default("none"),
   active: integer("active", { mode: "boolean" }).notNull().default(true),
   createdAt: integer("created_at").notNull(),
 });
@@ -773,3 +775,46 @@ export const csvImports = sqliteTable("csv_imports", {
   content: blob("content", { mode: "buffer" }).notNull(),
   createdAt: integer("created_at").notNull(),
 });
+
+/**
+ * Payments for appointments (src/payments/). Kabinet keeps the amount, the provider's reference and the status; the
+ * card details stay with the provider, whose hosted page the client pays on.
+ */
+export const payments = sqliteTable(
+  "payments",
+  {
+    id: text("id").primaryKey(),
+    appointmentId: text("appointment_id")
+      .notNull()
+      .references(() => appointments.id, { onDelete: "cascade" }),
+    provider: text("provider", { enum: ["stripe", "yookassa"] }).notNull(),
+    /** The provider's id of the checkout (Stripe Checkout Session, YooKassa payment); null until one is opened. */
+    providerRef: text("provider_ref"),
+    status: text("status", { enum: ["pending", "paid", "failed", "expired", "refunded", "cancelled"] }).notNull(),
+    /** "at-booking": the time is held until paid or expired; "after": asked for after the consultation. */
+    kind: text("kind", { enum: ["at-booking", "after"] }).notNull(),
+    amountMinor: integer("amount_minor").notNull(),
+    currency: text("currency").notNull(),
+    refundedMinor: integer("refunded_minor").notNull().default(0),
+    /** The provider's hosted payment page for this payment (no personal data; it expires with the checkout). */
+    checkoutUrl: text("checkout_url"),
+    /** For payments at booking: when the held time is freed if still unpaid. */
+    expiresAt: integer("expires_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    paidAt: integer("paid_at"),
+  },
+  (t) => [index("payments_appointment").on(t.appointmentId), uniqueIndex("payments_provider_ref").on(t.provider, t.providerRef)],
+);
+
+/** Provider notifications already applied, by the provider's event id: a notification sent twice changes nothing. */
+export const paymentNotifications = sqliteTable(
+  "payment_notifications",
+  {
+    provider: text("provider").notNull(),
+    eventId: text("event_id").notNull(),
+    paymentId: text("payment_id"),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [uniqueIndex("payment_notifications_pk").on(t.provider, t.eventId)],
+);

@@ -68,19 +68,20 @@ export function TextArea(p: { name: string; label: string; value: string; error?
   );
 }
 
-export function Select(p: { name: string; label: string; value?: string; error?: string; options: readonly (readonly [string, string])[] }): JSX.Element {
+export function Select(p: { name: string; label: string; value?: string; error?: string; hint?: string; options: readonly (readonly [string, string])[] }): JSX.Element {
   const id = `f-${p.name}`;
+  const described = p.error ? `${id}-error` : p.hint ? `${id}-hint` : undefined;
   return (
     <>
       <label for={id}>{p.label}</label>
-      <select id={id} name={p.name} aria-invalid={p.error ? "true" : undefined} aria-describedby={p.error ? `${id}-error` : undefined}>
+      <select id={id} name={p.name} aria-invalid={p.error ? "true" : undefined} aria-describedby={described}>
         {p.options.map(([value, text]) => (
           <option value={value} selected={value === p.value}>
             {text}
           </option>
         ))}
       </select>
-      {p.error ? <small id={`${id}-error`}>{p.error}</small> : null}
+      {p.error ? <small id={`${id}-error`}>{p.error}</small> : p.hint ? <small id={`${id}-hint`}>{p.hint}</small> : null}
     </>
   );
 }

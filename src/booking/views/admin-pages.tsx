@@ -68,6 +68,7 @@ export interface ServiceFormValues {
   price: string;
   currency: string;
   cancelHours: string;
+  paymentMode: string;
   active: boolean;
   specialistIds: readonly string[];
 }
@@ -85,12 +86,13 @@ export function serviceFormValues(svc: Service | null): ServiceFormValues {
     price: svc?.price ? (svc.price.minor / 100).toFixed(2) : "",
     currency: svc?.price?.currency ?? "RUB",
     cancelHours: String(svc?.cancelHours ?? 24),
+    paymentMode: svc?.paymentMode ?? "none",
     active: svc?.active ?? true,
     specialistIds: svc?.specialistIds ?? [],
   };
 }
 
-export function ServiceFormPage(p: { page: PageContext; id: string | null; values: ServiceFormValues; specialists: readonly SpecialistOption[]; orgLanguage: Locale; errors?: FieldErrors; notice?: string }): JSX.Element {
+export function ServiceFormPage(p: { page: PageContext; id: string | null; paymentsOn: boolean; values: ServiceFormValues; specialists: readonly SpecialistOption[]; orgLanguage: Locale; errors?: FieldErrors; notice?: string }): JSX.Element {
   const { t } = p.page;
   const s = t.booking.services;
   const v = p.values;
@@ -140,6 +142,14 @@ export function ServiceFormPage(p: { page: PageContext; id: string | null; value
           </div>
         </div>
         <Field name="cancelHours" label={s.cancelHours} value={v.cancelHours} error={e.cancelHours} hint={s.cancelHoursHint} inputmode="numeric" />
+        <Select
+          name="paymentMode"
+          label={s.paymentMode}
+          value={v.paymentMode}
+          error={e.paymentMode}
+          hint={p.paymentsOn ? s.paymentModeHint : s.paymentsOff}
+          options={[["none", s.paymentNone], ["at-booking", s.paymentAtBooking], ["after", s.paymentAfter]]}
+        />
         <fieldset>
           <legend>{s.specialists}</legend>
           {p.specialists.length === 0 ? <p class="kb-muted">{s.noSpecialists}</p> : null}

@@ -1,0 +1,291 @@
+// Payments for appointments, provider-neutral (src/payments/provider.ts has the adapters).
+//
+// Protects the organisation's money and the client's slot. Invariants: no card data ever reaches the appliance (the
+// client pays on the provider's hosted page); a payment's status changes only on a notification verified by the
+// provider's own scheme, or by what the provider's API answers, each notification applied once; a time booked with
+// payment "at booking" is held for KABINET_PAYMENT_HOLD_MINUTES and then released unless paid (a job, so a restart
+// does not forget it); a payment that arrives after its time was released is refunded in full; every change audited.
+import { recordAudit } from "../audit/audit.ts";
+import { type Appointment, getAppointment, releaseUnpaid } from "../booking/appointments.ts";
+import { getService, type Service } from "../booking/services.ts";
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import type { Queryable } from "../db/client.ts";
+import { enqueue } from "../jobs/queue.ts";
+import type { Logger } from "../log.ts";
+import type { Vault } from "../vault/vault.ts";
+import * as store from "./payments.store.ts";
+import type { IncomingNotification, PaymentProvider, PaymentStatus, ProviderUpdate } from "./provider.ts";
+import { randomBytes } from "node:crypto";
+
+export interface PaymentDeps {
+  db: Queryable;
+  vault: Vault;
+  clock: Clock;
+  config: Pick<Config, "payments" | "publicUrl">;
+  log: Logger;
+}
+
+export interface Payment {
+  id: string;
+  appointmentId: string;
+  provider: "stripe" | "yookassa";
+  status: PaymentStatus;
+  kind: "at-booking" | "after";
+  amountMinor: number;
+  currency: string;
+  refundedMinor: number;
+  checkoutUrl: string | null;
+  expiresAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  paidAt: number | null;
+}
+
+export const PAYMENT_EXPIRE_JOB = "payment.expire";
+
+/** Whether booking this service asks for payment now (payments configured, the service priced and set so). */
+export function paysAtBooking(config: Pick<Config, "payments">, service: Service): boolean {
+  return config.payments !== null && service.paymentMode === "at-booking" && service.price !== null;
+}
+
+/**
+ * Holds the booked time for its payment: a pending payment and the job that releases the time when the hold runs
+ * out. Runs in the booking's transaction (book's `alsoInTransaction`), so a booking that needs payment never exists
+ * without it. A series is paid at once: the price times the sessions.
+ */
+export function holdForPayment(tx: Queryable, deps: Pick<PaymentDeps, "vault" | "config">, service: Service, booked: readonly Appointment[], now: number): Payment {
+  const payments = deps.config.payments!;
+  const row: store.PaymentRow = {
+    id: randomBytes(12).toString("base64url"),
+    appointmentId: booked[0]!.id,
+    provider: payments.provider,
+    providerRef: null,
+    status: "pending",
+    kind: "at-booking",
+    amountMinor: service.price!.minor * booked.length,
+    currency: service.price!.currency,
+    refundedMinor: 0,
+    checkoutUrl: null,
+    expiresAt: now + payments.holdMinutes * 60_000,
+    createdAt: now,
+    updatedAt: now,
+    paidAt: null,
+  };
+  store.insertPaymentRow(tx, row);
+  enqueue(tx, deps.vault, { kind: PAYMENT_EXPIRE_JOB, dedupeKey: `payment-expire:${row.id}`, subject: booked[0]!.clientId, payload: { paymentId: row.id }, runAt: row.expiresAt! }, now);
+  recordAudit(tx, deps.vault, { actor: "system", action: "payment.create", target: row.id, details: { appointment: row.appointmentId, kind: row.kind, amountMinor: row.amountMinor, currency: row.currency }, at: now });
+  return toPayment(row);
+}
+
+/** After a held consultation of a service paid "after": a payment to make, once. Null when none is due. */
+export function requestPaymentAfter(deps: PaymentDeps, appointmentId: string): Payment | null {
+  const payments = deps.config.payments;
+  const a = getAppointment(deps.db, appointmentId);
+  if (!payments || !a) return null;
+  const service = getService(deps.db, a.serviceId);
+  if (!service?.price || service.paymentMode !== "after") return null;
+  const now = deps.clock.now();
+  return deps.db.transaction(
+    (tx) => {
+      if (store.latestPaymentRowOf(tx, a.id)) return null;
+      const row: store.PaymentRow = {
+        id: randomBytes(12).toString("base64url"),
+        appointmentId: a.id,
+        provider: payments.provider,
+        providerRef: null,
+        status: "pending",
+        kind: "after",
+        amountMinor: service.price!.minor,
+        currency: service.price!.currency,
+        refundedMinor: 0,
+        checkoutUrl: null,
+        expiresAt: null,
+        createdAt: now,
+        updatedAt: now,
+        paidAt: null,
+      };
+      store.insertPaymentRow(tx, row);
+      recordAudit(tx, deps.vault, { actor: "system", action: "payment.create", target: row.id, details: { appointment: a.id, kind: row.kind, amountMinor: row.amountMinor, currency: row.currency }, at: now });
+      return toPayment(row);
+    },
+    { behavior: "immediate" },
+  );
+}
+
+export function getPayment(db: Queryable, id: string): Payment | null {
+  const row = store.paymentRow(db, id);
+  return row ? toPayment(row) : null;
+}
+
+export function paymentOfAppointment(db: Queryable, appointmentId: string): Payment | null {
+  const row = store.latestPaymentRowOf(db, appointmentId);
+  return row ? toPayment(row) : null;
+}
+
+export function recentPayments(db: Queryable, limit = 200): Payment[] {
+  return store.recentPaymentRows(db, limit).map(toPayment);
+}
+
+export type CheckoutResult = { ok: true; url: string } | { ok: false; reason: "state" | "expired" | "provider" };
+
+/**
+ * The provider's page for paying this payment: opened once and reused while it is valid. Outside any transaction
+ * (it calls the provider); the provider's idempotency key makes a retry return the same checkout.
+ */
+export async function openCheckout(deps: PaymentDeps, provider: PaymentProvider, paymentId: string, description: string): Promise<CheckoutResult> {
+  const p = getPayment(deps.db, paymentId);
+  if (!p || p.status !== "pending") return { ok: false, reason: "state" };
+  const now = deps.clock.now();
+  if (p.expiresAt !== null && p.expiresAt <= now) return { ok: false, reason: "expired" };
+  if (p.checkoutUrl) return { ok: true, url: p.checkoutUrl };
+  try {
+    const checkout = await provider.openCheckout({
+      paymentId: p.id,
+      amountMinor: p.amountMinor,
+      currency: p.currency,
+      description,
+      returnUrl: new URL(`/payments/${p.id}`, deps.config.publicUrl).toString(),
+      expiresAt: p.expiresAt,
+    });
+    deps.db.transaction(
+      (tx) => {
+        store.updatePaymentRow(tx, p.id, { providerRef: checkout.ref, checkoutUrl: checkout.url, updatedAt: deps.clock.now() });
+        recordAudit(tx, deps.vault, { actor: "system", action: "payment.checkout", target: p.id, details: { provider: provider.name }, at: deps.clock.now() });
+      },
+      { behavior: "immediate" },
+    );
+    return { ok: true, url: checkout.url };
+  } catch (err) {
+    deps.log.warn("the payment provider did not open a checkout", { provider: provider.name, payment: p.id, cause: (err as Error).message });
+    return { ok: false, reason: "provider" };
+  }
+}
+
+export type NotificationOutcome = { status: 200; applied: boolean } | { status: 400 | 401; reason: string };
+
+/** A notification from the provider: verified by its scheme, then applied once. */
+export async function receiveNotification(deps: PaymentDeps, provider: PaymentProvider, n: IncomingNotification): Promise<NotificationOutcome> {
+  let check;
+  try {
+    check = await provider.readNotification(n);
+  } catch (err) {
+    // The provider's API could not be asked (YooKassa): answer 5xx-free but unapplied, so the provider retries.
+    deps.log.warn("a payment notification could not be checked with the provider", { provider: provider.name, cause: (err as Error).message });
+    return { status: 400, reason: "could not be checked with the provider now; it will be retried" };
+  }
+  if (!check.ok) {
+    deps.log.warn("a payment notification was refused", { provider: provider.name, reason: check.reason });
+    return { status: 401, reason: check.reason };
+  }
+  if (!check.update) return { status: 200, applied: false };
+  const applied = applyUpdate(deps, provider.name, check.update);
+  if (applied === "refund-late") await refundLate(deps, provider, check.update.ref);
+  return { status: 200, applied: applied !== "duplicate" && applied !== "unknown" };
+}
+
+type Applied = "applied" | "duplicate" | "unknown" | "refund-late";
+
+/** The state change a verified update asks for, once per notification, only along the allowed transitions. */
+export function applyUpdate(deps: Pick<PaymentDeps, "db" | "vault" | "clock">, provider: "stripe" | "yookassa", u: ProviderUpdate): Applied {
+  const now = deps.clock.now();
+  return deps.db.transaction(
+    (tx): Applied => {
+      const row = store.paymentRowByRef(tx, provider, u.ref);
+      if (!store.claimNotification(tx, provider, u.eventId, row?.id ?? null, now)) return "duplicate";
+      if (!row) return "unknown";
+      const to = nextStatus(row.status, u.status);
+      if (to === null) return "duplicate";
+      const late = row.status === "expired" && to === "paid";
+      store.updatePaymentRow(tx, row.id, {
+        status: to,
+        updatedAt: now,
+        paidAt: to === "paid" ? now : row.paidAt,
+        refundedMinor: to === "refunded" ? (u.refundedMinor ?? row.amountMinor) : row.refundedMinor,
+      });
+      recordAudit(tx, deps.vault, { actor: "system", action: `payment.${to}`, target: row.id, details: { provider, appointment: row.appointmentId, late }, at: now });
+      return late ? "refund-late" : "applied";
+    },
+    { behavior: "immediate" },
+  );
+}
+
+function nextStatus(from: PaymentStatus, to: ProviderUpdate["status"]): PaymentStatus | null {
+  if (from === to) return null;
+  if (from === "pending") return to;
+  if (from === "expired" && to === "paid") return "paid"; // paid too late: refunded at once
+  if ((from === "paid" || from === "refunded") && to === "refunded") return "refunded";
+  if (from === "failed" && to === "paid") return "paid";
+  return null;
+}
+
+async function refundLate(deps: PaymentDeps, provider: PaymentProvider, ref: string): Promise<void> {
+  const row = store.paymentRowByRef(deps.db, provider.name, ref);
+  if (!row) return;
+  await refundPayment(deps, provider, row.id, "system");
+}
+
+/** The hold ran out (a job): paid after all, or the time is released and the checkout stopped. */
+export async function expireHeldPayment(deps: PaymentDeps, provider: PaymentProvider, paymentId: string): Promise<"paid" | "released" | "nothing"> {
+  const p = store.paymentRow(deps.db, paymentId);
+  if (!p || p.status !== "pending" || p.kind !== "at-booking") return "nothing";
+  // A checkout was opened: the provider decides whether it was paid meanwhile, and stops it if not.
+  if (p.providerRef && (await provider.settleExpired(p.providerRef)) === "paid") {
+    applyUpdate(deps, provider.name, { eventId: `expiry-check:${p.id}`, ref: p.providerRef, status: "paid" });
+    return "paid";
+  }
+  const now = deps.clock.now();
+  const expired = deps.db.transaction(
+    (tx) => {
+      if (store.paymentRow(tx, p.id)?.status !== "pending") return false;
+      store.updatePaymentRow(tx, p.id, { status: "expired", updatedAt: now });
+      recordAudit(tx, deps.vault, { actor: "system", action: "payment.expired", target: p.id, details: { appointment: p.appointmentId }, at: now });
+      return true;
+    },
+    { behavior: "immediate" },
+  );
+  if (!expired) return "nothing";
+  releaseUnpaid({ db: deps.db, vault: deps.vault, clock: deps.clock }, p.appointmentId, now);
+  return "released";
+}
+
+export type RefundResult = { ok: true } | { ok: false; reason: "state" | "provider" };
+
+/** Refunds a paid payment in full through the provider. */
+export async function refundPayment(deps: PaymentDeps, provider: PaymentProvider, paymentId: string, actor: string): Promise<RefundResult> {
+  const row = store.paymentRow(deps.db, paymentId);
+  if (!row || row.status !== "paid" || !row.providerRef) return { ok: false, reason: "state" };
+  try {
+    await provider.refund(row.providerRef, row.amountMinor, row.currency, `kabinet-refund-${row.id}`);
+  } catch (err) {
+    deps.log.warn("the payment provider did not refund", { provider: provider.name, payment: row.id, cause: (err as Error).message });
+    return { ok: false, reason: "provider" };
+  }
+  const now = deps.clock.now();
+  deps.db.transaction(
+    (tx) => {
+      store.updatePaymentRow(tx, row.id, { status: "refunded", refundedMinor: row.amountMinor, updatedAt: now });
+      recordAudit(tx, deps.vault, { actor, action: "payment.refunded", target: row.id, details: { provider: provider.name, appointment: row.appointmentId, amountMinor: row.amountMinor }, at: now });
+    },
+    { behavior: "immediate" },
+  );
+  return { ok: true };
+}
+
+function toPayment(row: store.PaymentRow): Payment {
+  return {
+    id: row.id,
+    appointmentId: row.appointmentId,
+    provider: row.provider,
+    status: row.status,
+    kind: row.kind,
+    amountMinor: row.amountMinor,
+    currency: row.currency,
+    refundedMinor: row.refundedMinor,
+    checkoutUrl: row.checkoutUrl,
+    expiresAt: row.expiresAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    paidAt: row.paidAt,
+  };
+}
