@@ -1,7 +1,7 @@
 // Booking as people do it, in real Chromium: a client on a phone in New York books a consultation with a Moscow
 // specialist (the page finds the phone's zone by itself), and the specialist sees it in their day view.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { currentTOTP } from "../../src/accounts/totp.ts";
 import { book, listAppointments } from "../../src/booking/appointments.ts";
 import { addPerson, setUpOrganisation, type TestPerson } from "../support/accounts.ts";
@@ -33,6 +33,26 @@ afterAll(async () => {
   await browser?.close();
   await served?.stop();
 });
+afterEach(() => inst.clock.release());
+
+/**
+ * The installation's clock at noon in Moscow on the first Monday of next January: 4 AM that Monday in New York (in
+ * winter, 8 hours behind), so both zones have the whole week ahead in the day strip (which runs from today to Sunday)
+ * whatever the day and season the tests run on. Returns that Monday.
+ */
+function pinToWinterMonday(): Temporal.PlainDate {
+  const january = Temporal.PlainDate.from({ year: Temporal.Now.plainDateISO("UTC").year + 1, month: 1, day: 1 });
+  const monday = january.add({ days: (8 - january.dayOfWeek) % 7 });
+  inst.clock.set(monday.toZonedDateTime({ timeZone: "Europe/Moscow", plainTime: "12:00" }).epochMilliseconds);
+  return monday;
+}
+
+/** Chooses that date in the day strip (by its date, not its place: the strip starts today) and waits for its times. */
+async function chooseDay(page: Page, date: Temporal.PlainDate): Promise<Locator> {
+  await page.locator(`.kb-days a[href*="day=${date}"]`).click();
+  await page.waitForURL(new RegExp(`day=${date}`));
+  return page.locator(".kb-slots a");
+}
 
 async function open(viewport: { width: number; height: number }, timezoneId: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport, locale: "en-US", timezoneId });
@@ -63,6 +83,7 @@ async function signIn(page: Page, p: TestPerson): Promise<void> {
 }
 
 test("a client books on a phone in their own zone; the specialist sees it in the day view", async () => {
+  const monday = pinToWinterMonday();
   const { context: phone, page } = await open(PHONE, "America/New_York");
   await signIn(page, client);
   await page.getByRole("link", { name: "Book", exact: true }).click();
@@ -71,9 +92,7 @@ test("a client books on a phone in their own zone; the specialist sees it in the
   await page.waitForURL(/tz=America%2FNew_York/);
   await page.getByText("times in New York").first().waitFor();
   // Two days ahead (beyond the 12-hour notice), the first free time.
-  await page.locator(".kb-days a").nth(2).click();
-  await page.waitForURL(/day=/);
-  const firstSlot = page.locator(".kb-slots a").first();
+  const firstSlot = (await chooseDay(page, monday.add({ days: 2 }))).first();
   await firstSlot.waitFor();
   const shownTime = (await firstSlot.textContent())!.trim();
   expect(shownTime).toBe("1:00 AM"); // 09:00 in Moscow is 1 AM in New York in winter
@@ -150,12 +169,32 @@ test("staff begin with the client, found as they type (a few suggestions arrive 
   const { context, page } = await open(DESKTOP, "Europe/Moscow");
   const searches: { method: string; url: string }[] = [];
   page.on("request", (r) => r.url().includes("/clients/search") && searches.push({ method: r.method(), url: r.url() }));
+  const monday = pinToWinterMonday();
   await signIn(page, staff);
   await page.getByRole("button", { name: "Book for a client" }).click();
   await page.getByRole("heading", { name: "Who is this booking for?" }).waitFor();
   expect(await page.locator("#client-list option").count()).toBe(0);
-  await page.getByLabel("Client", { exact: true }).pressSequentially("mari");
+  // Typing goes on while an earlier answer is slow (a busy server): here the answer to "m" (too short to search: no
+  // suggestions) is held back until "mari" has been asked for. The newer search goes out at once, and the list ends
+  // with the matches of what was typed last, not with the late answer, nor without the newer one.
+  const search = `${origin}/book/clients/search`;
+  const field = page.getByLabel("Client", { exact: true });
+  let releaseFirst = (): void => {};
+  const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+  let asked = 0;
+  await page.route(search, async (route) => {
+    if (asked++ === 0) await firstHeld;
+    await route.continue().catch(() => {}); // the page cancelled it meanwhile: nothing to send
+  });
+  const first = page.waitForRequest(search);
+  await field.pressSequentially("m");
+  await first;
+  const latest = page.waitForRequest((r) => r.url() === search && new URLSearchParams(r.postData() ?? "").get("clientEmail") === "mari");
+  await field.pressSequentially("ari");
+  await latest;
+  releaseFirst();
   await page.locator(`#client-list option[value="${client.email}"]`).waitFor({ state: "attached" });
+  await page.unroute(search);
   expect(await page.locator("#client-list option").allTextContents()).toEqual(["Maria Client"]);
   expect(searches.length).toBeGreaterThan(0);
   expect(searches.every((s) => s.method === "POST" && !s.url.includes("mari"))).toBe(true);
@@ -165,9 +204,7 @@ test("staff begin with the client, found as they type (a few suggestions arrive 
   await page.getByText("Booking for Maria Client").waitFor();
   expect(page.url()).not.toContain(client.email);
   await page.getByRole("link", { name: "Initial consultation" }).click();
-  await page.locator(".kb-days a").nth(3).click();
-  await page.waitForURL(/day=/);
-  await page.locator(".kb-slots a").first().click();
+  await (await chooseDay(page, monday.add({ days: 3 }))).first().click();
   await page.getByRole("heading", { name: "Confirm your booking" }).waitFor();
   await page.getByText("Booking for Maria Client").waitFor();
   await page.screenshot({ path: screenshotPath("booking-for-client-confirm-desktop"), fullPage: true });
@@ -181,8 +218,7 @@ test("staff begin with the client, found as they type (a few suggestions arrive 
 test("a visitor picks a time without an account, is asked to sign in, and books that time after signing in", async () => {
   const lev = await addPerson(inst, admin.personId, "specialist", { name: "Dr Lev Orlov" });
   // Next week's Wednesday is a day off: the strip shows it, disabled, saying so.
-  const today = Temporal.Now.plainDateISO("Europe/Moscow");
-  const nextMonday = today.add({ days: 8 - today.dayOfWeek });
+  const nextMonday = pinToWinterMonday().add({ days: 7 });
   const wednesday = nextMonday.add({ days: 2 });
   setHours(inst, lev.personId, { ...everyDay("Europe/Moscow", "09:00", "18:00"), exceptions: { [wednesday.toString()]: [] } });
   makeService(inst, admin.personId, [lev.personId], { nameEn: "Second opinion" });

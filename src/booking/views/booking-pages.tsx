@@ -319,7 +319,9 @@ function SignInToBook(p: { t: Messages; returnPath: string; canRegister: boolean
 /**
  * The client field of a booking made by staff. Typing asks the server for a few matching clients of the viewer's
  * scope (a POST: no name in any URL), which fill the browser's suggestion list; the client is found by their email
- * when the form is sent.
+ * when the form is sent. A newer search cancels one still under way (hx-sync replace), and its answer fills the same
+ * list (innerHTML): the list always shows what was typed last, however slow an earlier answer. (Replacing the list
+ * itself left a search asked meanwhile aiming at the replaced one: its answer was dropped.)
  */
 function ClientField(p: { t: Messages; search: string; value?: string; error?: string }): JSX.Element {
   const b = p.t.booking.book;
@@ -338,11 +340,12 @@ function ClientField(p: { t: Messages; search: string; value?: string; error?: s
         aria-describedby={p.error ? "f-clientEmail-error" : "f-clientEmail-hint"}
         hx-post={p.search}
         hx-trigger="input changed delay:300ms"
+        hx-sync="replace"
         hx-target="#client-list"
-        hx-swap="outerHTML"
+        hx-swap="innerHTML"
       />
       {p.error ? <small id="f-clientEmail-error">{p.error}</small> : <small id="f-clientEmail-hint">{b.clientHint}</small>}
-      <ClientMatches matches={[]} />
+      <datalist id="client-list" />
     </>
   );
 }
@@ -387,14 +390,14 @@ export function ChooseClientPage(p: { page: PageContext; search: string; errors?
   );
 }
 
-/** The browser's suggestions for the client field: the few clients a search found. */
+/** The browser's suggestions for the client field (the options of its list): the few clients a search found. */
 export function ClientMatches(p: { matches: readonly (Named & { email: string })[] }): JSX.Element {
   return (
-    <datalist id="client-list">
+    <>
       {p.matches.map((m) => (
         <option value={m.email}>{m.name}</option>
       ))}
-    </datalist>
+    </>
   );
 }
 
