@@ -1,6 +1,7 @@
 // Sealed backups and restore through the real CLI (`kabinet backup`, `kabinet restore`), on an installation whose
 // every table was filled through the real services: the restore brings back every row and every sealed file byte for
 // byte; a backup under another master key, altered or cut short changes nothing; --force keeps the old database aside.
+import { applyUpdate, holdForPayment } from "../src/payments/payments.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -97,6 +98,11 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   if (!intakeBooked.ok) throw new Error(`booking failed: ${intakeBooked.reason}`);
   const answered = submitIntake(i, intakeBooked.appointments[0]!.id, { personId: client.id, role: "client" }, { "q.reason": "Sleeps badly" }, now);
   if (!answered.ok) throw new Error(`intake failed: ${answered.reason}`);
+  // A time held for its payment (as when payments are on), and a provider notification, applied once.
+  const paymentsOn = { ...i.config, payments: { provider: "stripe" as const, secretKey: "sk_test", webhookSecret: "whsec_test", holdMinutes: 30, apiUrl: null } };
+  const held = book(i, { serviceId: service.id, specialistId: specialist.personId, start: at(dayAhead(6), "10:00"), clientId: client.id, actor, alsoInTransaction: (tx, b) => void holdForPayment(tx, { vault: i.vault, config: paymentsOn }, service, b, now) }, now);
+  if (!held.ok) throw new Error(`booking failed: ${held.reason}`);
+  applyUpdate(i, "stripe", { eventId: "evt_fill", ref: "cs_fill", status: "paid" });
   expect(placeHold(i, client.id, { recordType: "notes", reason: "Medical records law", until: null }, admin.personId).ok).toBe(true);
   expect(restrictProcessing(i, client.id, "legal-hold", admin.personId)).toBe(true);
   // A break-glass access by the admin raises a security alert at once.

@@ -14,6 +14,7 @@ export const DATA_CATEGORIES = [
   "credentials", // password hashes, second-factor secrets, sign-in codes and links (hashed)
   "technical", // sessions, devices, time zone and language, keyed address tags
   "appointments", // who sees whom, when, for which service; a cancellation's reason
+  "payments", // amounts, status and the provider's reference of a payment (never card details)
   "communications", // chat messages and shared files of a consultation
   "health", // special category (GDPR art. 9; 152-FZ art. 10): session notes, intake answers
   "consent", // which consent text a person agreed to or withdrew, when and how
@@ -82,6 +83,8 @@ export const TABLE_USES: Readonly<Record<string, TableUse>> = {
   availability: { activity: "booking", categories: ["appointments", "technical"] },
   appointments: { activity: "booking", categories: ["appointments"] },
   jobs: { activity: "booking", categories: ["identity", "contact", "appointments"] },
+  payments: { activity: "booking", categories: ["payments"] },
+  payment_notifications: { activity: "booking", categories: ["payments"] },
 
   rooms: { activity: "consultations", categories: ["appointments", "identity"] },
   room_participants: { activity: "consultations", categories: ["appointments"] },

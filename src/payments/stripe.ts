@@ -1,5 +1,5 @@
 // Stripe through its own SDK: Checkout Sessions (Stripe's hosted page), webhook events verified with
-// stripe.webhooks.constructEvent (HMAC-SHA256 over timestamp and body, 5-minute tolerance), refunds.
+// stripe.webhooks.constructEventAsync (HMAC-SHA256 over timestamp and body, 5-minute tolerance), refunds.
 import Stripe from "stripe";
 import type { PaymentsConfig } from "../config.ts";
 import { type Checkout, type CheckoutRequest, type IncomingNotification, type NotificationCheck, type PaymentProvider, ProviderError } from "./provider.ts";
@@ -45,7 +45,8 @@ export function stripeProvider(config: StripeConfig): PaymentProvider {
       if (!signature) return { ok: false, reason: "no Stripe-Signature header" };
       let event: Stripe.Event;
       try {
-        event = stripe.webhooks.constructEvent(n.body, signature, config.webhookSecret);
+        // The async form: under Bun the SDK's crypto is WebCrypto, which has no synchronous HMAC.
+        event = await stripe.webhooks.constructEventAsync(n.body, signature, config.webhookSecret);
       } catch (err) {
         return { ok: false, reason: `signature not valid: ${(err as Error).message}` };
       }
