@@ -9,7 +9,6 @@
 // Known limit: a claim whose answer never came (the process stopped mid-request) blocks its key for STALE_CLAIM_MS,
 // then the key is taken over by the next retry: the first attempt may or may not have acted, as with any crash.
 import type { MiddlewareHandler } from "hono";
-import { createHash } from "node:crypto";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { problem } from "../http/problem.ts";
 import type { Queryable } from "../db/client.ts";
@@ -33,7 +32,9 @@ export function idempotency(deps: Pick<Installation, "db" | "vault" | "clock">):
     const tokenId = c.get("holder").token.id;
     const body = await c.req.text();
     const url = new URL(c.req.url);
-    const requestHash = createHash("sha256").update(`${c.req.method}\n${url.pathname}${url.search}\n${body}`).digest();
+    // Keyed (HMAC under the vault's index key): a body may name a client, and a plain hash of it would let someone
+    // holding the database confirm a guess offline.
+    const requestHash = Buffer.from(deps.vault.blindIndex("api_idempotency.request_hash", `${c.req.method}\n${url.pathname}${url.search}\n${body}`));
     const now = deps.clock.now();
     store.pruneIdempotencyRows(deps.db, now - IDEMPOTENCY_KEEP_MS);
     if (!claim(deps.db, { tokenId, key, requestHash, createdAt: now })) {
