@@ -38,11 +38,14 @@ export function TokenForm(p: TokenFormProps): JSX.Element {
           return (
             <label for={id}>
               <input id={id} type="checkbox" name={`scope.${s}`} value="on" checked={p.values.scopes.includes(s)} aria-describedby={`${id}-about`} />
-              <code>{s}</code>
-              <br />
-              <small id={`${id}-about`} class="kb-muted">
-                {a.scopeAbout[s]}
-              </small>
+              {/* One box beside the checkbox, so the description sits under the scope's name on a phone. */}
+              <span>
+                <code>{s}</code>
+                <br />
+                <small id={`${id}-about`} class="kb-muted">
+                  {a.scopeAbout[s]}
+                </small>
+              </span>
             </label>
           );
         })}
@@ -113,7 +116,7 @@ export function TokenList(p: TokenListProps): JSX.Element {
                 <dd>{k.lastUsedAt === null ? a.never : when.format(k.lastUsedAt)}</dd>
                 {p.owners ? (
                   <>
-                    <dt>{a.rate}</dt>
+                    <dt>{a.rateLimit}</dt>
                     <dd>{a.rateShown(k.ratePerMinute)}</dd>
                   </>
                 ) : null}
@@ -226,9 +229,7 @@ export function TokenCreatedPage(p: { page: PageContext; token: ApiToken; secret
         <p id="token-copy-status" role="status" class="kb-muted"></p>
         <h2>{a.tryIt}</h2>
         <p>{a.tryItHint}</p>
-        <pre>
-          <code class="kb-secret">{curl}</code>
-        </pre>
+        <p class="kb-link">{curl}</p>
         <p class="kb-muted">{a.lost}</p>
         <script nonce={p.page.nonce} src={assetUrl("copy-button.js")} defer></script>
         <a href={p.back} role="button">
