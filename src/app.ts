@@ -20,6 +20,8 @@ import { requestQueueRoutes } from "./privacy/requests-queue.routes.tsx";
 import { adminHomeRoutes } from "./admin/admin-home.routes.tsx";
 import { apiRoutes } from "./api/api.ts";
 import { paymentsRoutes } from "./payments/payments.routes.tsx";
+import { tokensAdminRoutes } from "./api/tokens-admin.routes.tsx";
+import { tokensRoutes } from "./api/tokens.routes.tsx";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { callAppointment } from "./booking/after-call.ts";
 import { appointmentRoutes } from "./booking/appointments.routes.tsx";
@@ -151,6 +153,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/", signInRoutes(deps)); //              /signin /signout /link /welcome /reset-password
   app.route("/register", registrationRoutes(deps)); // a client's own account, proven by a code by mail
   app.route("/account/privacy", accountPrivacyRoutes(deps)); // a client's data download and requests about their data
+  app.route("/account/api-tokens", tokensRoutes(deps)); // an admin's or specialist's own API tokens
   app.route("/account", accountRoutes(deps)); //      the viewer's own account
   app.route("/rooms", roomsRoutes(deps, liveRooms)); // consultation rooms and their signalling
   app.route("/rooms", networkCheckRoutes(deps)); //  the waiting room's check of the path to the media server
@@ -186,6 +189,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/admin/accountability", accountabilityRoutes(deps)); // who read a client's data, art. 30 record, incidents
   app.route("/org", logoRoutes(deps)); //                 the organisation's logo
   app.route("/payments", paymentsRoutes(deps)); //       a payment's page, the provider's checkout, refunds, provider notifications
+  app.route("/admin/api-tokens", tokensAdminRoutes(deps)); // every API token of the organisation
   app.route("/api/v1", apiRoutes(deps)); //               the REST API: bearer tokens with scopes, OpenAPI document
   app.route("/", homeRoutes(deps)); //                    start page
 

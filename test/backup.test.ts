@@ -28,7 +28,9 @@ import { createRoom, recordAdmission } from "../src/rooms/rooms.ts";
 import { createNote, saveNoteDraft } from "../src/records/notes.ts";
 import { saveIntakeForm, submitIntake } from "../src/intake/intake.ts";
 import { addSupervision, breakGlass } from "../src/records/care.ts";
+import { createToken } from "../src/api/tokens.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
+import { idempotencyProbe } from "./support/api.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { makeInstallation, runCli, type TestInstallation, tempDir, writeKeyFile } from "./support/installation.ts";
 
@@ -109,6 +111,9 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   expect(breakGlass(i, { personId: admin.personId, role: "admin" }, client.id, "Emergency: the treating specialist is away", now).ok).toBe(true);
   expect(addSupervision(i, admin.personId, specialist.personId, admin.personId, now)).toBe("ok");
   recordIncident(i, { title: "Lost laptop", description: "Left on a train", affectedIds: [client.id], others: "", affectedCount: 1, occurredAt: null, discoveredAt: now }, admin.personId, now);
+  const apiToken = createToken(i, { personId: specialist.personId, name: "Clinic CRM", scopes: ["appointments:read", "appointments:write"], expiresAt: now + 90 * 86_400_000 }, specialist.personId);
+  if (!apiToken.ok) throw new Error(apiToken.reason);
+  expect((await idempotencyProbe(i).post(apiToken.secret, "fill", { start: "10:00" })).status).toBe(201); // api_idempotency
   i.db.transaction((tx) => recordAudit(tx, i.vault, { actor: "cli", action: "test.fill" }));
   // The break-glass alert is there already; the scan may add an off-hours one (by the time of day the test runs).
   scanAuditForAnomalies(i, { sliceMs: Infinity });

@@ -21,7 +21,9 @@ import { saveIntakeForm, submitIntake } from "../src/intake/intake.ts";
 import { breakGlass } from "../src/records/care.ts";
 import { closeRequest, fileRequest } from "../src/privacy/requests.ts";
 import { recordIncident } from "../src/accountability/incidents.ts";
+import { createToken } from "../src/api/tokens.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
+import { idempotencyProbe } from "./support/api.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { consentToHealthData } from "./support/consent.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
@@ -40,6 +42,8 @@ const NOT_SEALED_BLOBS = new Set([
   "rooms.invite_hash",
   "calendar_feeds.token_hash",
   "email_codes.code_hash",
+  "api_tokens.token_hash", // SHA-256 of a 256-bit random secret
+  "api_idempotency.request_hash", // HMAC under the index key of a request's method, path and body
 ]);
 
 function tables(): SQLiteTable[] {
@@ -154,6 +158,13 @@ describe("SEALED_COLUMNS", () => {
     written.set("incidents.title", [incident.title]);
     written.set("incidents.description", [incident.description]);
     written.set("incidents.affected", [incident.others]); // beside the affected clients' ids
+
+    // An API POST's answer kept under its Idempotency-Key (the real middleware; the probe stands in for a POST route).
+    const apiToken = createToken(inst, { personId: specialist.personId, name: "Bridge", scopes: ["appointments:write"], expiresAt: now + 86_400_000 }, specialist.personId);
+    if (!apiToken.ok) throw new Error(apiToken.reason);
+    const kept = canary("api_idempotency.response");
+    expect((await idempotencyProbe(inst).post(apiToken.secret, "canary", { kept })).status).toBe(201);
+    written.set("api_idempotency.response", [kept]);
 
     // Every listed column was written by the steps above, so the search below covers all of them.
     const listed = Object.entries(schema.SEALED_COLUMNS).flatMap(([t, cols]) => cols.map((c) => `${t}.${c}`));

@@ -20,11 +20,11 @@ export interface ApiEnv extends AppEnv {
 }
 
 const REASONS: Record<Exclude<TokenCheck, { ok: true }>["reason"], string> = {
-  missing: "Send an API token: `Authorization: Bearer kbt_…`. Admins and specialists create tokens under Account → API tokens.",
+  missing: "Send an API token: `Authorization: Bearer kbt_…`. Admins and specialists create tokens under My account → API tokens.",
   malformed: "The Authorization header does not hold a Kabinet API token (`Bearer kbt_` and 43 characters).",
   unknown: "This API token is not known here. Check that it was copied whole, or create a new one.",
-  expired: "This API token has expired. Create a new one under Account → API tokens.",
-  revoked: "This API token was revoked. Create a new one under Account → API tokens.",
+  expired: "This API token has expired. Create a new one under My account → API tokens.",
+  revoked: "This API token was revoked. Create a new one under My account → API tokens.",
   inactive: "The person this API token belongs to can no longer sign in, so the token no longer works.",
 };
 

@@ -15,7 +15,8 @@ export class RateLimiter {
   take(key: string, perMinute: number): { ok: boolean; remaining: number; retryAfterSeconds: number } {
     const now = this.clock.now();
     const bucket = this.buckets.get(key) ?? { tokens: perMinute, at: now };
-    bucket.tokens = Math.min(perMinute, bucket.tokens + ((now - bucket.at) * perMinute) / 60_000);
+    // A clock set back (an operator's correction, a test) must not drain the bucket: time only ever refills it.
+    bucket.tokens = Math.min(perMinute, bucket.tokens + (Math.max(0, now - bucket.at) * perMinute) / 60_000);
     bucket.at = now;
     this.buckets.set(key, bucket);
     if (this.buckets.size > 10_000) this.forgetIdle(now);

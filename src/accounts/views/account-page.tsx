@@ -89,6 +89,14 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
         )}
       </article>
 
+      {p.person.role === "admin" || p.person.role === "specialist" ? (
+        <article aria-labelledby="api-tokens">
+          <h2 id="api-tokens">{t.apiTokens.title}</h2>
+          <p>{t.apiTokens.accountHint}</p>
+          <a href="/account/api-tokens">{t.apiTokens.accountLink}</a>
+        </article>
+      ) : null}
+
       <article aria-labelledby="sessions">
         <h2 id="sessions">{t.account.sessions}</h2>
         <ul>
