@@ -72,12 +72,12 @@ export type AdminChange = "ok" | "not-found" | "last-admin" | "self" | "not-acti
  * Erasure of the person: every way back into an account goes (unused invitation and reset links, email codes,
  * recovery codes, calendar feeds). Runs in the erasure's transaction, which audits it.
  */
-export function endAccessOfErased(db: Queryable, personId: string): void {
+export function endAccessOfErased(db: Queryable, personId: string, at: number): void {
   store.deleteLinks(db, personId);
   store.deleteEmailCode(db, personId);
   store.deleteRecoveryCodes(db, personId);
   endCalendarFeeds(db, personId);
-  endApiTokens(db, personId, "system", Date.now());
+  endApiTokens(db, personId, "system", at);
 }
 
 export function changeRole(deps: AccountDeps, personId: string, role: Role, actor: string): AdminChange {

@@ -696,7 +696,7 @@ export const apiIdempotency = sqliteTable(
       .notNull()
       .references(() => apiTokens.id, { onDelete: "cascade" }),
     key: text("key").notNull(),
-    /** SHA-256 of method, path and body: the same key with another request is refused (422). */
+    /** A keyed hash (the vault's index key) of method, path, query and body: the same key with another request is refused (422). */
     requestHash: blob("request_hash", { mode: "buffer" }).notNull(),
     /** null while the first request is still being handled (a concurrent retry gets 409). */
     status: integer("status"),

@@ -80,7 +80,7 @@ export function eraseClient(deps: ErasureDeps, clientId: string, actor: string):
       const jobsCancelled = tx.update(jobs).set({ status: "cancelled", finishedAt: clock.now() }).where(and(eq(jobs.subject, clientId), eq(jobs.status, "pending"))).returning({ id: jobs.id }).all().length;
       tx.update(people).set({ emailIndex: Buffer.from(randomBytes(32)) }).where(eq(people.id, clientId)).run();
       // Nothing sealed under the key can be written again: no way back into the account, no appointment left to change.
-      endAccessOfErased(tx, clientId);
+      endAccessOfErased(tx, clientId, clock.now());
       removeFromAllRooms(tx, clientId);
       const appointmentsCancelled = cancelForErasure({ db: tx, vault, clock }, clientId, actor);
       recordAudit(tx, vault, { actor, action: "person.erase", target: clientId, details: { sessionsEnded: ended, jobsCancelled, appointmentsCancelled }, at: clock.now() });
