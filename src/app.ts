@@ -19,6 +19,7 @@ import { accountPrivacyRoutes } from "./privacy/requests-account.routes.tsx";
 import { requestQueueRoutes } from "./privacy/requests-queue.routes.tsx";
 import { adminHomeRoutes } from "./admin/admin-home.routes.tsx";
 import { apiRoutes } from "./api/api.ts";
+import { fhirRoutes } from "./fhir/fhir.routes.ts";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { callAppointment } from "./booking/after-call.ts";
 import { appointmentRoutes } from "./booking/appointments.routes.tsx";
@@ -185,6 +186,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/admin/accountability", accountabilityRoutes(deps)); // who read a client's data, art. 30 record, incidents
   app.route("/org", logoRoutes(deps)); //                 the organisation's logo
   app.route("/api/v1", apiRoutes(deps)); //               the REST API: bearer tokens with scopes, OpenAPI document
+  app.route("/fhir/R4", fhirRoutes(deps)); //             FHIR R4 view for clinic systems: the same tokens, OperationOutcomes
   app.route("/", homeRoutes(deps)); //                    start page
 
   return app;
