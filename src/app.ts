@@ -22,6 +22,7 @@ import { apiRoutes } from "./api/api.ts";
 import { paymentsRoutes } from "./payments/payments.routes.tsx";
 import { tokensAdminRoutes } from "./api/tokens-admin.routes.tsx";
 import { tokensRoutes } from "./api/tokens.routes.tsx";
+import { fhirRoutes } from "./fhir/fhir.routes.ts";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { callAppointment } from "./booking/after-call.ts";
 import { appointmentRoutes } from "./booking/appointments.routes.tsx";
@@ -191,6 +192,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/payments", paymentsRoutes(deps)); //       a payment's page, the provider's checkout, refunds, provider notifications
   app.route("/admin/api-tokens", tokensAdminRoutes(deps)); // every API token of the organisation
   app.route("/api/v1", apiRoutes(deps)); //               the REST API: bearer tokens with scopes, OpenAPI document
+  app.route("/fhir/R4", fhirRoutes(deps)); //             FHIR R4 view for clinic systems: the same tokens, OperationOutcomes
   app.route("/", homeRoutes(deps)); //                    start page
 
   return app;

@@ -187,7 +187,9 @@ describe("access matrix", () => {
         const got = observed(r, "admin");
         if (got !== want) mismatches.push(`${route.method} ${route.path} as ${p}: expected ${want}, got ${got} (${r.status})`);
         if (r.status >= 500) mismatches.push(`${route.method} ${route.path} as ${p}: ${r.status}`);
-        if (r.status >= 400 && r.headers.get("content-type") !== "application/problem+json") mismatches.push(`${route.method} ${route.path} as ${p}: ${r.status} without problem details`);
+        // The FHIR view answers errors as OperationOutcomes (src/fhir/outcome.ts), the rest of the API as problem details.
+        const errorType = route.path.startsWith("/fhir/") ? "application/fhir+json" : "application/problem+json";
+        if (r.status >= 400 && r.headers.get("content-type") !== errorType) mismatches.push(`${route.method} ${route.path} as ${p}: ${r.status} without ${errorType}`);
       }
     }
     expect(mismatches).toEqual([]);
@@ -309,5 +311,23 @@ describe("access matrix", () => {
     }
     const paper = await inst.app.request(`${url}/paper`, { method: "POST", headers: { cookie: cookieFor(inst, people.specialist!.personId), origin: ORIGIN, "content-type": "application/x-www-form-urlencoded" }, body: "purpose=processing&action=given" });
     expect(paper.status).toBe(404);
+  });
+
+  test("the FHIR view: its CapabilityStatement open to anyone, every other route behind a token with its scope", () => {
+    const fhir = registeredRoutes().filter((r) => r.path.startsWith("/fhir/R4"));
+    expect(Object.fromEntries(fhir.map((r) => [`${r.method} ${r.path}`, r.access]))).toEqual({
+      "GET /fhir/R4/metadata": { who: "anyone" },
+      "GET /fhir/R4/Patient": { who: "token", scope: "people:read" },
+      "GET /fhir/R4/Patient/:id": { who: "token", scope: "people:read" },
+      "GET /fhir/R4/Practitioner": { who: "token", scope: "people:read" },
+      "GET /fhir/R4/Practitioner/:id": { who: "token", scope: "people:read" },
+      "GET /fhir/R4/Schedule": { who: "token", scope: "appointments:read" },
+      "GET /fhir/R4/Schedule/:id": { who: "token", scope: "appointments:read" },
+      "GET /fhir/R4/Slot": { who: "token", scope: "appointments:read" },
+      "GET /fhir/R4/Slot/:id": { who: "token", scope: "appointments:read" },
+      "GET /fhir/R4/Appointment": { who: "token", scope: "appointments:read" },
+      "GET /fhir/R4/Appointment/:id": { who: "token", scope: "appointments:read" },
+      "POST /fhir/R4/Appointment": { who: "token", scope: "appointments:write" },
+    });
   });
 });

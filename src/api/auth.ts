@@ -28,8 +28,12 @@ const REASONS: Record<Exclude<TokenCheck, { ok: true }>["reason"], string> = {
   inactive: "The person this API token belongs to can no longer sign in, so the token no longer works.",
 };
 
+const LIMITERS = new WeakMap<object, RateLimiter>();
+
 export function authenticate(deps: Pick<Installation, "db" | "clock">): MiddlewareHandler<ApiEnv> {
-  const limiter = new RateLimiter(deps.clock);
+  // One limiter per installation, however many routers authenticate (/api/v1, /fhir/R4): a token's limit is its own.
+  let limiter = LIMITERS.get(deps.db);
+  if (!limiter) LIMITERS.set(deps.db, (limiter = new RateLimiter(deps.clock)));
   return async (c, next) => {
     const header = c.req.header("authorization");
     const secret = header === undefined ? null : (/^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? "");
