@@ -1,6 +1,7 @@
 // Appointments (/appointments): a client's list, one appointment's page and calendar entry, and what may be done
 // to it (cancel, no-show, join, reschedule). An appointment the viewer may not see is a 404, as if it did not exist.
 // Every change and every look at someone else's appointment is audited by the service.
+import { paymentOfAppointment, paymentOfSeries } from "../payments/payments.ts";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { AppError } from "../http/app-error.ts";
@@ -71,6 +72,10 @@ export function appointmentRoutes(deps: BookingRouteDeps, live: LiveRooms): Hono
       polls: own && a.status === "booked" && now <= a.end + JOIN_LATE_MINUTES * 60_000,
     };
   };
+  const paymentLine = (c: Context<AppEnv>, a: Appointment) => {
+    const p = paymentOfAppointment(deps.db, a.id) ?? (a.seriesId ? paymentOfSeries(deps.db, a) : null);
+    return p ? { href: `/payments/${p.id}`, status: c.get("t").payments.status[p.status], pending: p.status === "pending" } : null;
+  };
   const detail = (c: Context<AppEnv>, a: Appointment, o: { notice?: string; errors?: Record<string, string>; status?: 200 | 409 | 422 } = {}) => {
     const actor = actorOf(c);
     const service = getService(deps.db, a.serviceId);
@@ -86,6 +91,7 @@ export function appointmentRoutes(deps: BookingRouteDeps, live: LiveRooms): Hono
         record={props.recordHref && a.roomId ? { roomId: a.roomId, chat: listChatMessages(deps, a.roomId), files: listRoomFiles(deps, a.roomId) } : null}
         notesHref={actor.personId === a.specialistId ? `/clients/${a.clientId}/notes?appointment=${a.id}` : null}
         intake={intakePanel(deps, a, actor, props.page, props.timeZone)}
+        payment={paymentLine(c, a)}
         notice={o.notice}
         errors={o.errors}
       />,

@@ -6,7 +6,7 @@
 // payment "at booking" is held for KABINET_PAYMENT_HOLD_MINUTES and then released unless paid (a job, so a restart
 // does not forget it); a payment that arrives after its time was released is refunded in full; every change audited.
 import { recordAudit } from "../audit/audit.ts";
-import { type Appointment, getAppointment, releaseUnpaid } from "../booking/appointments.ts";
+import { type Appointment, getAppointment, listAppointments, releaseUnpaid } from "../booking/appointments.ts";
 import { getService, type Service } from "../booking/services.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
@@ -121,6 +121,12 @@ export function getPayment(db: Queryable, id: string): Payment | null {
 export function paymentOfAppointment(db: Queryable, appointmentId: string): Payment | null {
   const row = store.latestPaymentRowOf(db, appointmentId);
   return row ? toPayment(row) : null;
+}
+
+/** A later session of a series paid at once: the payment made for the series' first session. */
+export function paymentOfSeries(db: Queryable, a: Appointment): Payment | null {
+  const first = listAppointments(db, { clientId: a.clientId, from: 0, to: a.start }).find((x) => x.seriesId === a.seriesId);
+  return first ? paymentOfAppointment(db, first.id) : null;
 }
 
 export function recentPayments(db: Queryable, limit = 200): Payment[] {

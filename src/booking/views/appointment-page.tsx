@@ -120,6 +120,8 @@ export function AppointmentPage(
     notesHref?: string | null;
     /** The intake form's part (src/intake/intake-panel.tsx): what the client should do, or the answers for the specialist. */
     intake?: JSX.Element | null;
+    /** Its online payment, when the service is paid online (src/payments): the status and where to see or pay it. */
+    payment?: { href: string; status: string; pending: boolean } | null;
     notice?: string;
     errors?: FieldErrors;
   },
@@ -143,6 +145,14 @@ export function AppointmentPage(
         </p>
       ) : null}
       {p.intake ?? null}
+      {p.payment ? (
+        <p>
+          {t.payments.title}: {p.payment.status}{" "}
+          <a href={p.payment.href} role={p.payment.pending && p.viewerIsClient ? "button" : undefined}>
+            {p.payment.pending && p.viewerIsClient ? t.payments.payLink : t.payments.details}
+          </a>
+        </p>
+      ) : null}
       {x.status === "booked" ? (
         <p>
           <a href={`/appointments/${x.id}/calendar.ics`} download="appointment.ics">
