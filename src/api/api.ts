@@ -11,6 +11,9 @@ import { VERSION } from "../version.ts";
 import { type ApiEnv, authenticate } from "./auth.ts";
 import { idempotency } from "./idempotency.ts";
 import { SCOPES, SCOPE_NAMES } from "./scopes.ts";
+import { peopleApi } from "./people.api.ts";
+import { recordsApi } from "./records.api.ts";
+import { roomsApi } from "./rooms.api.ts";
 import { servicesApi } from "./services.api.ts";
 
 export type Api = OpenAPIHono<ApiEnv>;
@@ -38,6 +41,9 @@ export function apiRoutes(deps: Installation): Api {
   api.use("*", etag());
 
   servicesApi(api, deps);
+  peopleApi(api, deps);
+  roomsApi(api, deps);
+  recordsApi(api, deps);
   return api;
 }
 
