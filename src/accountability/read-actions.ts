@@ -38,6 +38,8 @@ export const NOT_ONE_CLIENT_READS: Readonly<Record<string, string>> = {
   "privacy-requests.list": "the queue of data-subject requests: many clients' names and notes at once; only the number open is kept",
   "fhir.practitioner.view": "a specialist's name and work contact through the FHIR view; its target is the specialist, not a client",
   "incident.view": "an incident of the register: the people it affected, many at once; its target is the incident",
+  "specialists.list": "the API's list of specialists (colleagues, not clients); only the number shown and the token's name are kept",
+  "specialist.view": "the API's read of one specialist (a colleague, not a client); its target is the specialist",
 };
 
 export const BREAK_GLASS = "record.break-glass" satisfies ClientReadAction;

@@ -5,7 +5,8 @@ import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import { endCalendarFeeds } from "../booking/feeds.ts";
 import { endApiTokens } from "../api/tokens.ts";
-import { createPerson, getPerson, listPeople, type Person } from "../people/people.ts";
+import { createPerson, getPerson, listPeople, type Person, setPersonPreferences } from "../people/people.ts";
+import type { Locale } from "../i18n/messages.ts";
 import { type Role, STAFF_ROLES } from "../roles.ts";
 import { invalidatePersonSessions } from "../sessions/sessions.ts";
 import * as store from "./accounts.store.ts";
@@ -35,12 +36,24 @@ function withAccount(deps: AccountDeps, p: Person): PersonWithAccount {
 
 export type InviteResult = { kind: "invited"; personId: string; token: string } | { kind: "email-taken" };
 
-export function invitePerson(deps: AccountDeps, input: { email: string; name: string; role: Role }, actor: string): InviteResult {
+/** What an invitation needs; phone, language and zone are optional (the API's POST /clients gives them). */
+export interface Invitation {
+  email: string;
+  name: string;
+  role: Role;
+  phone?: string | null;
+  /** Set before the mail is queued, so the invitation is written in the person's language and zone. */
+  locale?: Locale;
+  timeZone?: string;
+}
+
+export function invitePerson(deps: AccountDeps, input: Invitation, actor: string): InviteResult {
   const { db, vault } = deps;
   return db.transaction(
     (tx) => {
-      const person = createPerson({ db: tx, vault }, { role: input.role, email: input.email, name: input.name }, actor);
+      const person = createPerson({ db: tx, vault }, { role: input.role, email: input.email, name: input.name, phone: input.phone ?? null }, actor);
       if (!person) return { kind: "email-taken" as const };
+      if (input.locale || input.timeZone) setPersonPreferences(tx, person.id, { ...(input.locale ? { locale: input.locale } : {}), ...(input.timeZone ? { timeZone: input.timeZone } : {}) });
       store.insertAccount(tx, { personId: person.id, status: "invited", createdAt: deps.clock.now() });
       const token = createOneTimeLink(tx, person.id, "invite", actor, deps.clock.now());
       queueLinkMail(tx, vault, deps.config.publicUrl, person.id, "invite", token, deps.clock.now() + LINK_LIFETIME_MS.invite);

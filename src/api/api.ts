@@ -11,6 +11,10 @@ import { VERSION } from "../version.ts";
 import { type ApiEnv, authenticate } from "./auth.ts";
 import { idempotency } from "./idempotency.ts";
 import { SCOPES, SCOPE_NAMES } from "./scopes.ts";
+import { peopleApi } from "./people.api.ts";
+import { recordsApi } from "./records.api.ts";
+import { renderReference } from "./reference.tsx";
+import { roomsApi } from "./rooms.api.ts";
 import { servicesApi } from "./services.api.ts";
 
 export type Api = OpenAPIHono<ApiEnv>;
@@ -32,12 +36,17 @@ export function apiRoutes(deps: Installation): Api {
 
   // Open to anyone: what the API is. Registered before the token check, which they never reach.
   api.get("/openapi.json", allow(anyone), (c) => c.json(openApiDocument(api, deps.config.publicUrl)));
+  // The same document as a page to read (server-rendered, no script: see reference.tsx for why not Swagger UI).
+  api.get("/reference", allow(anyone), (c) => c.html(renderReference(openApiDocument(api, deps.config.publicUrl))));
 
   api.use("*", authenticate(deps));
   api.use("*", idempotency(deps));
   api.use("*", etag());
 
   servicesApi(api, deps);
+  peopleApi(api, deps);
+  roomsApi(api, deps);
+  recordsApi(api, deps);
   return api;
 }
 

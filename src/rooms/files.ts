@@ -111,7 +111,8 @@ export function listRoomFiles(deps: Pick<FileDeps, "db" | "vault">, roomId: stri
   }));
 }
 
-export async function readRoomFile(deps: FileDeps, roomId: string, fileId: string, readerId: string): Promise<{ file: SharedFile; bytes: Uint8Array } | null> {
+/** `audit.details` joins the `file.download` entry (the API names the token that read). */
+export async function readRoomFile(deps: FileDeps, roomId: string, fileId: string, readerId: string, audit: { details?: Record<string, string> } = {}): Promise<{ file: SharedFile; bytes: Uint8Array } | null> {
   const row = store.getFileRow(deps.db, roomId, fileId);
   const subject = store.roomSubject(deps.db, roomId);
   if (!row || deps.vault.isShredded(subject)) return null;
@@ -119,7 +120,7 @@ export async function readRoomFile(deps: FileDeps, roomId: string, fileId: strin
   const onDisk = Bun.file(join(deps.filesDir, row.id));
   if (!(await onDisk.exists())) return null;
   const bytes = deps.vault.openFile(subject, row.id, new Uint8Array(await onDisk.arrayBuffer()));
-  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: readerId, action: "file.download", target: roomId, details: { file: row.id }, at: deps.clock.now() }), {
+  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: readerId, action: "file.download", target: roomId, details: { ...audit.details, file: row.id }, at: deps.clock.now() }), {
     behavior: "immediate",
   });
   const name = deps.vault.openField(subject, "room_files", "name", row.id, row.name);
