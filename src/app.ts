@@ -19,6 +19,8 @@ import { accountPrivacyRoutes } from "./privacy/requests-account.routes.tsx";
 import { requestQueueRoutes } from "./privacy/requests-queue.routes.tsx";
 import { adminHomeRoutes } from "./admin/admin-home.routes.tsx";
 import { apiRoutes } from "./api/api.ts";
+import { exportRoutes } from "./imports/exports.routes.tsx";
+import { importRoutes } from "./imports/imports.routes.tsx";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { callAppointment } from "./booking/after-call.ts";
 import { appointmentRoutes } from "./booking/appointments.routes.tsx";
@@ -59,8 +61,8 @@ import { readingOf } from "./people/people.ts";
 import { intakeFormRoutes } from "./intake/intake-forms.routes.tsx";
 import { intakeRoutes } from "./intake/intake.routes.tsx";
 
-/** Where files are uploaded (a file shared in a room, the organisation's logo): the only bodies above FORM_BYTES. */
-const UPLOADS = /^\/rooms\/[^/]+\/files$|^\/admin\/settings\/logo$/;
+/** Where files are uploaded (a file shared in a room, the organisation's logo, a CSV to import): the only bodies above FORM_BYTES. */
+const UPLOADS = /^\/rooms\/[^/]+\/files$|^\/admin\/settings\/logo$|^\/admin\/imports\/(clients|specialists)$/;
 
 /** Paths that work before first-run setup; everything else leads to /setup until an admin exists. */
 const BEFORE_SETUP = /^\/(setup|livez|readyz|lang|assets\/|ws\/check)/;
@@ -182,6 +184,8 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/account/consents", myConsentsRoutes(deps)); // a client's own consents: give, withdraw, ledger CSV
   app.route("/consent/clients", clientConsentsRoutes(deps)); // one client's consent ledger for their care, paper forms
   app.route("/admin/backups", backupsRoutes(deps)); // sealed backups, restore drills
+  app.route("/admin/imports", importRoutes(deps)); // CSV import of clients and specialists: upload, preview, import
+  app.route("/admin/exports", exportRoutes(deps)); // appointments as CSV for accounting
   app.route("/admin/accountability", accountabilityRoutes(deps)); // who read a client's data, art. 30 record, incidents
   app.route("/org", logoRoutes(deps)); //                 the organisation's logo
   app.route("/api/v1", apiRoutes(deps)); //               the REST API: bearer tokens with scopes, OpenAPI document

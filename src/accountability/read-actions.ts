@@ -35,6 +35,7 @@ export const NOT_ONE_CLIENT_READS: Readonly<Record<string, string>> = {
   "break-glass.list": "the admins' review of break-glass grants: many clients' names and reasons at once; only the number is kept",
   "privacy-requests.list": "the queue of data-subject requests: many clients' names and notes at once; only the number open is kept",
   "incident.view": "an incident of the register: the people it affected, many at once; its target is the incident",
+  "appointments.export": "the appointments of a period as CSV for accounting: many clients at once; its target is the chosen specialist (or none), with the range and the number of rows",
 };
 
 export const BREAK_GLASS = "record.break-glass" satisfies ClientReadAction;
