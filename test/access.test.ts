@@ -310,4 +310,19 @@ describe("access matrix", () => {
     const paper = await inst.app.request(`${url}/paper`, { method: "POST", headers: { cookie: cookieFor(inst, people.specialist!.personId), origin: ORIGIN, "content-type": "application/x-www-form-urlencoded" }, body: "purpose=processing&action=given" });
     expect(paper.status).toBe(404);
   });
+
+  test("CSV import: clients for admins and staff, specialists and the appointments export for admins only", () => {
+    const routes = registeredRoutes().filter((r) => r.path.startsWith("/admin/imports") || r.path.startsWith("/admin/exports"));
+    const rule = (r: RouteEntry) => `${r.method} ${r.path} ${r.access?.who === "roles" ? r.access.roles.join("+") : r.access?.who}`;
+    expect(routes.map(rule).sort()).toEqual([
+      "GET /admin/exports admin",
+      "GET /admin/exports/appointments.csv admin",
+      "GET /admin/imports admin+staff",
+      "GET /admin/imports/:id admin+staff",
+      "POST /admin/imports/:id admin+staff",
+      "POST /admin/imports/:id/discard admin+staff",
+      "POST /admin/imports/clients admin+staff",
+      "POST /admin/imports/specialists admin",
+    ]);
+  });
 });

@@ -13,6 +13,7 @@ import { saveConsentText } from "../src/consent/consent.ts";
 import { giveConsent } from "../src/consent/ledger.ts";
 import { recordAudit } from "../src/audit/audit.ts";
 import { recordIncident } from "../src/accountability/incidents.ts";
+import { storeUpload } from "../src/imports/imports.ts";
 import { scanAuditForAnomalies } from "../src/anomalies/anomalies.ts";
 import { book, cancelAppointment } from "../src/booking/appointments.ts";
 import { createFeed } from "../src/booking/feeds.ts";
@@ -103,6 +104,8 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   expect(breakGlass(i, { personId: admin.personId, role: "admin" }, client.id, "Emergency: the treating specialist is away", now).ok).toBe(true);
   expect(addSupervision(i, admin.personId, specialist.personId, admin.personId, now)).toBe("ok");
   recordIncident(i, { title: "Lost laptop", description: "Left on a train", affectedIds: [client.id], others: "", affectedCount: 1, occurredAt: null, discoveredAt: now }, admin.personId, now);
+  // A CSV import waiting for its preview to be confirmed (sealed under the organisation's key).
+  expect(storeUpload(i, "clients", new TextEncoder().encode("name,email\nBoris Import,boris@example.org\n"), { personId: admin.personId, role: "admin" }).ok).toBe(true);
   i.db.transaction((tx) => recordAudit(tx, i.vault, { actor: "cli", action: "test.fill" }));
   // The break-glass alert is there already; the scan may add an off-hours one (by the time of day the test runs).
   scanAuditForAnomalies(i, { sliceMs: Infinity });

@@ -21,6 +21,7 @@ import { saveIntakeForm, submitIntake } from "../src/intake/intake.ts";
 import { breakGlass } from "../src/records/care.ts";
 import { closeRequest, fileRequest } from "../src/privacy/requests.ts";
 import { recordIncident } from "../src/accountability/incidents.ts";
+import { storeUpload } from "../src/imports/imports.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { consentToHealthData } from "./support/consent.ts";
@@ -154,6 +155,9 @@ describe("SEALED_COLUMNS", () => {
     written.set("incidents.title", [incident.title]);
     written.set("incidents.description", [incident.description]);
     written.set("incidents.affected", [incident.others]); // beside the affected clients' ids
+    const uploaded = { name: canary("csv_imports.content.name"), email: `${canary("csv_imports.content")}@example.org` };
+    expect(storeUpload(inst, "clients", new TextEncoder().encode(`name,email\n${uploaded.name},${uploaded.email}\n`), { personId: admin.personId, role: "admin" }).ok).toBe(true);
+    written.set("csv_imports.content", [uploaded.name, uploaded.email]); // a CSV waiting for its preview to be confirmed
 
     // Every listed column was written by the steps above, so the search below covers all of them.
     const listed = Object.entries(schema.SEALED_COLUMNS).flatMap(([t, cols]) => cols.map((c) => `${t}.${c}`));
