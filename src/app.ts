@@ -23,6 +23,8 @@ import { paymentsRoutes } from "./payments/payments.routes.tsx";
 import { tokensAdminRoutes } from "./api/tokens-admin.routes.tsx";
 import { tokensRoutes } from "./api/tokens.routes.tsx";
 import { fhirRoutes } from "./fhir/fhir.routes.ts";
+import { exportRoutes } from "./imports/exports.routes.tsx";
+import { importRoutes } from "./imports/imports.routes.tsx";
 import { settingsRoutes } from "./admin/settings.routes.tsx";
 import { callAppointment } from "./booking/after-call.ts";
 import { appointmentRoutes } from "./booking/appointments.routes.tsx";
@@ -63,8 +65,8 @@ import { readingOf } from "./people/people.ts";
 import { intakeFormRoutes } from "./intake/intake-forms.routes.tsx";
 import { intakeRoutes } from "./intake/intake.routes.tsx";
 
-/** Where files are uploaded (a file shared in a room, the organisation's logo): the only bodies above FORM_BYTES. */
-const UPLOADS = /^\/rooms\/[^/]+\/files$|^\/admin\/settings\/logo$/;
+/** Where files are uploaded (a file shared in a room, the organisation's logo, a CSV to import): the only bodies above FORM_BYTES. */
+const UPLOADS = /^\/rooms\/[^/]+\/files$|^\/admin\/settings\/logo$|^\/admin\/imports\/(clients|specialists)$/;
 
 /** Paths that work before first-run setup; everything else leads to /setup until an admin exists. */
 const BEFORE_SETUP = /^\/(setup|livez|readyz|lang|assets\/|ws\/check)/;
@@ -187,6 +189,8 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/account/consents", myConsentsRoutes(deps)); // a client's own consents: give, withdraw, ledger CSV
   app.route("/consent/clients", clientConsentsRoutes(deps)); // one client's consent ledger for their care, paper forms
   app.route("/admin/backups", backupsRoutes(deps)); // sealed backups, restore drills
+  app.route("/admin/imports", importRoutes(deps)); // CSV import of clients and specialists: upload, preview, import
+  app.route("/admin/exports", exportRoutes(deps)); // appointments as CSV for accounting
   app.route("/admin/accountability", accountabilityRoutes(deps)); // who read a client's data, art. 30 record, incidents
   app.route("/org", logoRoutes(deps)); //                 the organisation's logo
   app.route("/payments", paymentsRoutes(deps)); //       a payment's page, the provider's checkout, refunds, provider notifications

@@ -10,6 +10,7 @@ import { paymentHandlers, paymentMailTemplates } from "./payments/payment-jobs.t
 import { type BackupSchedule, startBackupSchedule } from "./backup/schedule.ts";
 import type { Installation } from "./installation.ts";
 import { JobWorker } from "./jobs/queue.ts";
+import { DISCARD_JOB, discardUploadHandler } from "./imports/imports.ts";
 import { mailHandler } from "./mail/mail-jobs.ts";
 import { MAIL_JOB } from "./mail/mailer.ts";
 import type { MailTemplates } from "./mail/templates.ts";
@@ -48,7 +49,7 @@ export function jobWorker(inst: WorkerInstallation, o: { pollMs?: number; now?: 
     db: inst.db,
     vault: inst.vault,
     log: inst.log,
-    handlers: { [MAIL_JOB]: mailHandler(inst, MAIL_TEMPLATES, now), ...paymentHandlers(inst) },
+    handlers: { [MAIL_JOB]: mailHandler(inst, MAIL_TEMPLATES, now), [DISCARD_JOB]: discardUploadHandler(inst, now), ...paymentHandlers(inst) },
     paused: (kind) => kind === MAIL_JOB && !inst.mailer.configured,
     pollMs: o.pollMs,
     now,

@@ -330,4 +330,19 @@ describe("access matrix", () => {
       "POST /fhir/R4/Appointment": { who: "token", scope: "appointments:write" },
     });
   });
+
+  test("CSV import: clients for admins and staff, specialists and the appointments export for admins only", () => {
+    const routes = registeredRoutes().filter((r) => r.path.startsWith("/admin/imports") || r.path.startsWith("/admin/exports"));
+    const rule = (r: RouteEntry) => `${r.method} ${r.path} ${r.access?.who === "roles" ? r.access.roles.join("+") : r.access?.who}`;
+    expect(routes.map(rule).sort()).toEqual([
+      "GET /admin/exports admin",
+      "GET /admin/exports/appointments.csv admin",
+      "GET /admin/imports admin+staff",
+      "GET /admin/imports/:id admin+staff",
+      "POST /admin/imports/:id admin+staff",
+      "POST /admin/imports/:id/discard admin+staff",
+      "POST /admin/imports/clients admin+staff",
+      "POST /admin/imports/specialists admin",
+    ]);
+  });
 });

@@ -14,6 +14,7 @@ import { saveConsentText } from "../src/consent/consent.ts";
 import { giveConsent } from "../src/consent/ledger.ts";
 import { recordAudit } from "../src/audit/audit.ts";
 import { recordIncident } from "../src/accountability/incidents.ts";
+import { storeUpload } from "../src/imports/imports.ts";
 import { scanAuditForAnomalies } from "../src/anomalies/anomalies.ts";
 import { book, cancelAppointment } from "../src/booking/appointments.ts";
 import { createFeed } from "../src/booking/feeds.ts";
@@ -114,6 +115,8 @@ async function fillEveryTable(i: TestInstallation): Promise<void> {
   const apiToken = createToken(i, { personId: specialist.personId, name: "Clinic CRM", scopes: ["appointments:read", "appointments:write"], expiresAt: now + 90 * 86_400_000 }, specialist.personId);
   if (!apiToken.ok) throw new Error(apiToken.reason);
   expect((await idempotencyProbe(i).post(apiToken.secret, "fill", { start: "10:00" })).status).toBe(201); // api_idempotency
+  // A CSV import waiting for its preview to be confirmed (sealed under the organisation's key).
+  expect(storeUpload(i, "clients", new TextEncoder().encode("name,email\nBoris Import,boris@example.org\n"), { personId: admin.personId, role: "admin" }).ok).toBe(true);
   i.db.transaction((tx) => recordAudit(tx, i.vault, { actor: "cli", action: "test.fill" }));
   // The break-glass alert is there already; the scan may add an off-hours one (by the time of day the test runs).
   scanAuditForAnomalies(i, { sliceMs: Infinity });

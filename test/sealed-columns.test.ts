@@ -22,6 +22,7 @@ import { breakGlass } from "../src/records/care.ts";
 import { closeRequest, fileRequest } from "../src/privacy/requests.ts";
 import { recordIncident } from "../src/accountability/incidents.ts";
 import { createToken } from "../src/api/tokens.ts";
+import { storeUpload } from "../src/imports/imports.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { idempotencyProbe } from "./support/api.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
@@ -158,6 +159,9 @@ describe("SEALED_COLUMNS", () => {
     written.set("incidents.title", [incident.title]);
     written.set("incidents.description", [incident.description]);
     written.set("incidents.affected", [incident.others]); // beside the affected clients' ids
+    const uploaded = { name: canary("csv_imports.content.name"), email: `${canary("csv_imports.content")}@example.org` };
+    expect(storeUpload(inst, "clients", new TextEncoder().encode(`name,email\n${uploaded.name},${uploaded.email}\n`), { personId: admin.personId, role: "admin" }).ok).toBe(true);
+    written.set("csv_imports.content", [uploaded.name, uploaded.email]); // a CSV waiting for its preview to be confirmed
 
     // An API POST's answer kept under its Idempotency-Key (the real middleware; the probe stands in for a POST route).
     const apiToken = createToken(inst, { personId: specialist.personId, name: "Bridge", scopes: ["appointments:write"], expiresAt: now + 86_400_000 }, specialist.personId);

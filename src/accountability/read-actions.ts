@@ -40,6 +40,7 @@ export const NOT_ONE_CLIENT_READS: Readonly<Record<string, string>> = {
   "incident.view": "an incident of the register: the people it affected, many at once; its target is the incident",
   "specialists.list": "the API's list of specialists (colleagues, not clients); only the number shown and the token's name are kept",
   "specialist.view": "the API's read of one specialist (a colleague, not a client); its target is the specialist",
+  "appointments.export": "the appointments of a period as CSV for accounting: many clients at once; its target is the chosen specialist (or none), with the range and the number of rows",
 };
 
 export const BREAK_GLASS = "record.break-glass" satisfies ClientReadAction;

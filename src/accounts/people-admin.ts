@@ -36,8 +36,8 @@ function withAccount(deps: AccountDeps, p: Person): PersonWithAccount {
 
 export type InviteResult = { kind: "invited"; personId: string; token: string } | { kind: "email-taken" };
 
-/** What an invitation needs; phone, language and zone are optional (the API's POST /clients gives them). */
-export interface Invitation {
+/** Who is added: phone, language and zone are optional (a CSV import or the API's POST /clients gives them). */
+export interface Invitee {
   email: string;
   name: string;
   role: Role;
@@ -47,7 +47,10 @@ export interface Invitation {
   timeZone?: string;
 }
 
-export function invitePerson(deps: AccountDeps, input: Invitation, actor: string): InviteResult {
+/** The database, or the caller's transaction when many people are added as one change (a CSV import). */
+export type InviteDeps = Omit<AccountDeps, "db"> & { db: Queryable };
+
+export function invitePerson(deps: InviteDeps, input: Invitee, actor: string): InviteResult {
   const { db, vault } = deps;
   return db.transaction(
     (tx) => {
@@ -59,6 +62,23 @@ export function invitePerson(deps: AccountDeps, input: Invitation, actor: string
       queueLinkMail(tx, vault, deps.config.publicUrl, person.id, "invite", token, deps.clock.now() + LINK_LIFETIME_MS.invite);
       recordAudit(tx, vault, { at: deps.clock.now(), actor, action: "invitation.create", target: person.id, details: { role: input.role } });
       return { kind: "invited" as const, personId: person.id, token };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/**
+ * A person with an invited account but no link and no mail yet: a CSV import that does not invite at once. An admin
+ * sends the invitation later from the person's page (reissueInvitation), which makes the link and the mail.
+ */
+export function addPersonUninvited(deps: InviteDeps, input: Invitee, actor: string): { kind: "added"; personId: string } | { kind: "email-taken" } {
+  const { db, vault } = deps;
+  return db.transaction(
+    (tx) => {
+      const person = createPerson({ db: tx, vault }, { role: input.role, email: input.email, name: input.name, phone: input.phone ?? null }, actor);
+      if (!person) return { kind: "email-taken" as const };
+      store.insertAccount(tx, { personId: person.id, status: "invited", createdAt: deps.clock.now() });
+      return { kind: "added" as const, personId: person.id };
     },
     { behavior: "immediate" },
   );

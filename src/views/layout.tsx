@@ -106,7 +106,7 @@ function navLinks(role: Role, t: Messages): [string, string][] {
     case "specialist":
       return [["/schedule", n.schedule], ["/clients", t.care.nav], ["/book", n.bookForClient], ["/hours", n.hours], ["/rooms", n.rooms], ["/account", n.account]];
     case "staff":
-      return [["/schedule", n.schedule], ["/book", n.bookForClient], ["/account", n.account], ["/admin/privacy/requests", t.dataRights.queue.nav]];
+      return [["/schedule", n.schedule], ["/book", n.bookForClient], ["/account", n.account], ["/admin/privacy/requests", t.dataRights.queue.nav], ["/admin/imports", t.imports.nav]];
     case "admin":
       // Every admin page is one tap away on /admin (grouped there): a row of twenty links would fill a phone's screen.
       return [["/schedule", n.schedule], ["/clients", t.care.nav], ["/book", n.bookForClient], ["/rooms", n.rooms], ["/hours", n.hours], ["/account", n.account], ["/admin", t.adminHome.nav]];

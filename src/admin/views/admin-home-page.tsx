@@ -23,6 +23,7 @@ export function adminGroups(t: Messages, counts: { openAlerts: number; openReque
       title: g.organisation,
       links: [
         ["/admin/people", n.people],
+        ["/admin/imports", t.imports.nav],
         ["/admin/services", n.services],
         ["/admin/settings", n.settings],
         ["/admin/media", n.media],
