@@ -10,6 +10,7 @@ import { completeOneTimeLink } from "../src/accounts/links.ts";
 import { invitePerson } from "../src/accounts/people-admin.ts";
 import { book } from "../src/booking/appointments.ts";
 import { createPerson } from "../src/people/people.ts";
+import { createToken } from "../src/api/tokens.ts";
 import { getSettings, saveSettings } from "../src/settings/settings.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
@@ -151,6 +152,26 @@ describe("off-hours-admin", () => {
     scanAll();
     expect(alertsOf("off-hours-admin", "cli").filter((a) => a.triggeredAt === night).map((a) => a.action)).toEqual(["keys.rotate"]);
     for (const subject of ["system", "self-registration", spec.personId]) expect(alertsOf("off-hours-admin", subject)).toEqual([]);
+  });
+});
+
+describe("off-hours-admin and API tokens", () => {
+  test("an admin making an API token at night raises an alert; the integration reading through it at night does not", async () => {
+    const today = Temporal.Now.plainDateISO("Europe/Moscow");
+    const friday = today.add({ days: (5 - today.dayOfWeek + 7) % 7 || 7 });
+    const night = friday.toZonedDateTime({ timeZone: "Europe/Moscow", plainTime: "02:00" }).epochMilliseconds;
+    inst.clock.set(night);
+    const made = createToken(inst, { personId: admin.personId, name: "Night CRM sync", scopes: ["people:read"], expiresAt: night + 30 * 86_400_000 }, admin.personId);
+    if (!made.ok) throw new Error(made.reason);
+    const client = createPerson(inst, { role: "client", email: "synced@example.org", name: "Synced Client" }, admin.personId)!;
+    inst.clock.set(night + 60_000);
+    const read = await inst.app.request(`https://consult.example.org/api/v1/clients/${client.id}`, { headers: { authorization: `Bearer ${made.secret}` } });
+    expect(read.status).toBe(200);
+    scanAll();
+    const tonight = alertsOf("off-hours-admin", admin.personId).filter((a) => a.triggeredAt >= night && a.triggeredAt < night + 3_600_000);
+    expect(tonight.map((a) => a.action)).toEqual(["api-token.create"]);
+    expect(tonight[0]!.count).toBe(1); // the read through the token did not join it
+    expect(searchAudit(inst.db, { actor: admin.personId, actionPrefix: "person.view", from: night }, 10).map((e) => e.details.token)).toEqual(["Night CRM sync"]);
   });
 });
 

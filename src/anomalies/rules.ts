@@ -64,6 +64,10 @@ export const ADMIN_ACTIONS = [
   "supervision.remove",
   "break-glass.list",
   "break-glass.review",
+  // Integrations: who may act through the API, bulk imports of people.
+  "api-token.create",
+  "api-token.revoke",
+  "people.import",
 ] as const;
 
 export const SIGNIN_FAILURE_ACTION = "signin.failure";
