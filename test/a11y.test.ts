@@ -84,6 +84,11 @@ beforeAll(async () => {
     { name: "privacy", as: "client", path: "/account/privacy" },
     { name: "privacy-requests", as: "admin", path: "/admin/privacy/requests" },
     { name: "accountability-processing", as: "admin", path: "/admin/accountability/processing" },
+    { name: "api-tokens", as: "spec", path: "/account/api-tokens" },
+    { name: "admin-api-tokens", as: "admin", path: "/admin/api-tokens" },
+    { name: "api-reference", as: null, path: "/api/v1/reference" },
+    { name: "imports", as: "admin", path: "/admin/imports" },
+    { name: "exports", as: "admin", path: "/admin/exports" },
   ];
   browser = await launchChromium();
 }, 60_000);

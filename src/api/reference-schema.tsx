@@ -57,7 +57,8 @@ export function SchemaTable(props: { schema: Schema; schemas: Schemas }): JSX.El
   if (fields.length === 0) return <p>{props.schema.$ref ? <TypeName schema={props.schema} /> : <TypeName schema={s} />}</p>;
   const required = new Set(s.required ?? []);
   return (
-    <div class="overflow-auto">
+    // Focusable: a wide table scrolls sideways on a phone, and a keyboard must be able to scroll it too.
+    <div class="overflow-auto" tabindex={0} role="region" aria-label="Fields">
       <table>
         <thead>
           <tr>

@@ -111,7 +111,7 @@ function OperationSection(props: { e: Entry; base: string; schemas: Schemas }): 
       {params.length > 0 ? (
         <>
           <h4>Parameters</h4>
-          <div class="overflow-auto">
+          <div class="overflow-auto" tabindex={0} role="region" aria-label="Parameters">
             <table>
               <thead>
                 <tr>
@@ -173,7 +173,7 @@ function OperationSection(props: { e: Entry; base: string; schemas: Schemas }): 
         ))}
       </ul>
       <h4>Example</h4>
-      <pre>
+      <pre tabindex={0} aria-label="Example request with curl">
         <code>{curlExample(base, e, schemas)}</code>
       </pre>
     </article>
