@@ -39,7 +39,7 @@ export function invitePerson(deps: AccountDeps, input: { email: string; name: st
   const { db, vault } = deps;
   return db.transaction(
     (tx) => {
-      const person = createPerson({ db: tx, vault }, { role: input.role, email: input.email, name: input.name }, actor);
+      const person = createPerson({ db: tx, vault, clock: deps.clock }, { role: input.role, email: input.email, name: input.name }, actor);
       if (!person) return { kind: "email-taken" as const };
       store.insertAccount(tx, { personId: person.id, status: "invited", createdAt: deps.clock.now() });
       const token = createOneTimeLink(tx, person.id, "invite", actor, deps.clock.now());
