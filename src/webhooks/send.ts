@@ -50,7 +50,7 @@ export function postPinned(url: URL, pinned: PinnedAddress, headers: Record<stri
       },
     );
     const timer = setTimeout(() => {
-      finish({ error: `no answer within ${Math.round(timeoutMs / 1000)} s`, ms: ms() });
+      finish({ error: `no answer within ${timeoutMs / 1000} s`, ms: ms() });
       req.destroy();
     }, timeoutMs);
     req.on("error", (err: NodeJS.ErrnoException) => finish({ error: describeNetworkError(err), ms: ms() }));
