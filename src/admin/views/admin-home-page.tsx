@@ -26,6 +26,7 @@ export function adminGroups(t: Messages, counts: { openAlerts: number; openReque
         ["/admin/services", n.services],
         ["/admin/settings", n.settings],
         ["/admin/media", n.media],
+        ["/admin/webhooks", t.webhooks.nav],
       ],
     },
     {
