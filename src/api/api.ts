@@ -12,6 +12,7 @@ import { type ApiEnv, authenticate } from "./auth.ts";
 import { idempotency } from "./idempotency.ts";
 import { SCOPES, SCOPE_NAMES } from "./scopes.ts";
 import { servicesApi } from "./services.api.ts";
+import { webhooksApi } from "./webhooks.api.ts";
 
 export type Api = OpenAPIHono<ApiEnv>;
 
@@ -38,6 +39,7 @@ export function apiRoutes(deps: Installation): Api {
   api.use("*", etag());
 
   servicesApi(api, deps);
+  webhooksApi(api, deps);
   return api;
 }
 
