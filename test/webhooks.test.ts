@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
 import { book, cancelAppointment, markNoShow, rescheduleAppointment } from "../src/booking/appointments.ts";
 import { createPerson } from "../src/people/people.ts";
+import { eraseClient } from "../src/privacy/erasure.ts";
 import { closeRoom, createRoom } from "../src/rooms/rooms.ts";
 import { attemptDelivery } from "../src/webhooks/deliver.ts";
 import { listAttempts, listDeliveries, pruneDeliveries, replayDelivery } from "../src/webhooks/deliveries.ts";
@@ -136,6 +137,16 @@ describe("webhook delivery", () => {
     expect(listDeliveries(inst.db, b.endpoint.id)[0]!.personal).toBe(true);
     const subjects = inst.db.$client.query("SELECT subject FROM webhook_deliveries ORDER BY subject").all();
     expect(subjects).toEqual([{ subject: client.id }, { subject: "org" }]);
+  });
+
+  test("erasing the client shreds a payload that names them: it is never sent, the log keeps the reason", async () => {
+    const r = receiver();
+    const { endpoint } = await subscribe(r, ["client.created"], { personalData: true });
+    const client = createPerson(inst, { role: "client", email: "erase@example.org", name: "Erased Person" }, admin.personId)!;
+    expect(eraseClient({ ...inst, dataDir: inst.config.dataDir }, client.id, admin.personId).ok).toBe(true);
+    await runWorker();
+    expect(r.received).toHaveLength(0);
+    expect(listDeliveries(inst.db, endpoint.id)[0]).toMatchObject({ status: "failed", personal: true, lastError: "the payload can no longer be opened: the client it names was erased" });
   });
 
   test("an event of a change that rolled back is never sent", async () => {
