@@ -28,8 +28,8 @@ afterEach(async () => {
   inst.close();
 });
 
-function call(method: string, path: string, body?: unknown, bearer = token): Promise<Response> {
-  return inst.app.request(`http://localhost/api/v1${path}`, {
+async function call(method: string, path: string, body?: unknown, bearer = token): Promise<Response> {
+  return await inst.app.request(`http://localhost/api/v1${path}`, {
     method,
     headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
     body: body === undefined ? undefined : JSON.stringify(body),

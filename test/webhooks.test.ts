@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
 import { book, cancelAppointment, markNoShow, rescheduleAppointment } from "../src/booking/appointments.ts";
+import { createMetrics } from "../src/ops/metrics.ts";
 import { createPerson } from "../src/people/people.ts";
 import { eraseClient } from "../src/privacy/erasure.ts";
 import { closeRoom, createRoom } from "../src/rooms/rooms.ts";
@@ -185,6 +186,10 @@ describe("webhook delivery", () => {
     const [delivery] = listDeliveries(inst.db, endpoint.id);
     expect(delivery).toMatchObject({ status: "delivered", attempts: 2, lastStatus: 200 });
     expect(listAttempts(inst.db, delivery!.id).map((a) => a.status)).toEqual([500, 200]);
+    const scrape = await createMetrics(inst).scrape();
+    expect(scrape).toContain("kabinet_webhook_delivered_total 1\n");
+    expect(scrape).toContain("kabinet_webhook_failures_total 1\n");
+    expect(scrape).toContain("kabinet_webhook_queue_depth 0\n");
   });
 
   test("a receiver that is down is retried; after the last step the delivery is failed", async () => {

@@ -18,6 +18,7 @@
 import { Webhook } from "standardwebhooks";
 import type { Installation } from "../installation.ts";
 import { BACKOFF_MINUTES, type Handler, type JobOutcome } from "../jobs/queue.ts";
+import { opsCounters } from "../ops/metrics-counters.ts";
 import { VERSION } from "../version.ts";
 import { disableGoneEndpoint, endpointSecret, endpointUrl, type WebhookDeps } from "./endpoints.ts";
 import { checkDestination, describeUrlProblem, parseWebhookUrl } from "./guard.ts";
@@ -105,6 +106,9 @@ export async function attemptDelivery(deps: WebhookDeps, deliveryId: string, o: 
   const status = "status" in sent ? sent.status : null;
   const error = "error" in sent ? sent.error : null;
   const result = judge(status, error, refused, o.last);
+  const counters = opsCounters(db);
+  if (result.outcome === "delivered") counters.webhookDelivered++;
+  else counters.webhookFailures++;
   db.transaction(
     (tx) => {
       store.insertAttemptRow(tx, { deliveryId, at, status, error, ms: sent.ms });
