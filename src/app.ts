@@ -9,6 +9,7 @@ import { signInRoutes } from "./accounts/sign-in.routes.tsx";
 import { alertsRoutes } from "./admin/alerts.routes.tsx";
 import { auditRoutes } from "./admin/audit.routes.tsx";
 import { backupsRoutes } from "./admin/backups.routes.tsx";
+import { webhooksRoutes } from "./webhooks/webhooks.routes.tsx";
 import { mailQueueRoutes } from "./admin/mail-queue.routes.tsx";
 import { mediaRoutes } from "./admin/media.routes.tsx";
 import { peopleRoutes } from "./admin/people.routes.tsx";
@@ -191,6 +192,7 @@ export function createApp(deps: Installation, options: AppOptions = {}): App {
   app.route("/admin/backups", backupsRoutes(deps)); // sealed backups, restore drills
   app.route("/admin/imports", importRoutes(deps)); // CSV import of clients and specialists: upload, preview, import
   app.route("/admin/exports", exportRoutes(deps)); // appointments as CSV for accounting
+  app.route("/admin/webhooks", webhooksRoutes(deps)); // signed event deliveries to integrations, their log and replay
   app.route("/admin/accountability", accountabilityRoutes(deps)); // who read a client's data, art. 30 record, incidents
   app.route("/org", logoRoutes(deps)); //                 the organisation's logo
   app.route("/payments", paymentsRoutes(deps)); //       a payment's page, the provider's checkout, refunds, provider notifications

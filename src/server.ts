@@ -9,6 +9,7 @@ import { createMetrics, type Metrics } from "./ops/metrics.ts";
 import { opsCounters } from "./ops/metrics-counters.ts";
 import { explainMetricsListenFailure, listenForMetrics, type MetricsListener } from "./ops/metrics-listener.ts";
 import { jobWorker } from "./worker.ts";
+import { pruneDeliveries } from "./webhooks/deliveries.ts";
 import { retryPendingTruncate } from "./privacy/shredded-list.ts";
 import { deleteExpiredSessions } from "./sessions/sessions.ts";
 import { startRetentionSchedule } from "./retention/retention-schedule.ts";
@@ -17,14 +18,15 @@ const HOUSEKEEPING_MS = 10 * 60_000;
 const ANOMALY_SCAN_MS = 60_000;
 const CHECKPOINT_MS = 5 * 60_000;
 
-/** Removes ended sessions, stale sign-in failure windows, spent email codes and old finished jobs, so no table grows without bound. */
+/** Removes ended sessions, stale sign-in failure windows, spent email codes, old finished jobs and webhook deliveries, so no table grows without bound. */
 export function housekeeping(inst: Installation): void {
   const now = inst.clock.now();
   const sessions = deleteExpiredSessions(inst.db, inst.config.sessionIdleMinutes, now);
   const failures = pruneFailures(inst.db, now);
   const codes = pruneEmailCodes(inst.db, now);
   const jobs = pruneFinishedJobs(inst.db, now);
-  if (sessions + failures + codes + jobs > 0) inst.log.debug("housekeeping", { sessions, failures, codes, jobs });
+  const webhookDeliveries = pruneDeliveries(inst.db, now); // the webhook delivery log keeps 30 days
+  if (sessions + failures + codes + jobs + webhookDeliveries > 0) inst.log.debug("housekeeping", { sessions, failures, codes, jobs, webhookDeliveries });
 }
 
 /**

@@ -14,6 +14,8 @@ import { DISCARD_JOB, discardUploadHandler } from "./imports/imports.ts";
 import { mailHandler } from "./mail/mail-jobs.ts";
 import { MAIL_JOB } from "./mail/mailer.ts";
 import type { MailTemplates } from "./mail/templates.ts";
+import { webhookHandler } from "./webhooks/deliver.ts";
+import { WEBHOOK_JOB } from "./webhooks/emit.ts";
 
 export const MAIL_TEMPLATES: MailTemplates = { ...bookingMailTemplates, ...accountMailTemplates, ...anomalyMailTemplates, ...intakeMailTemplates, ...privacyMailTemplates, ...paymentMailTemplates };
 
@@ -49,7 +51,7 @@ export function jobWorker(inst: WorkerInstallation, o: { pollMs?: number; now?: 
     db: inst.db,
     vault: inst.vault,
     log: inst.log,
-    handlers: { [MAIL_JOB]: mailHandler(inst, MAIL_TEMPLATES, now), [DISCARD_JOB]: discardUploadHandler(inst, now), ...paymentHandlers(inst) },
+    handlers: { [MAIL_JOB]: mailHandler(inst, MAIL_TEMPLATES, now), [DISCARD_JOB]: discardUploadHandler(inst, now), [WEBHOOK_JOB]: webhookHandler(inst), ...paymentHandlers(inst) },
     paused: (kind) => kind === MAIL_JOB && !inst.mailer.configured,
     pollMs: o.pollMs,
     now,

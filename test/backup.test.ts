@@ -30,6 +30,9 @@ import { createNote, saveNoteDraft } from "../src/records/notes.ts";
 import { saveIntakeForm, submitIntake } from "../src/intake/intake.ts";
 import { addSupervision, breakGlass } from "../src/records/care.ts";
 import { createToken } from "../src/api/tokens.ts";
+import { attemptDelivery } from "../src/webhooks/deliver.ts";
+import { listDeliveries } from "../src/webhooks/deliveries.ts";
+import { createEndpoint } from "../src/webhooks/endpoints.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { idempotencyProbe } from "./support/api.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
@@ -63,7 +66,11 @@ function keyId(path: string): string {
 async function fillEveryTable(i: TestInstallation): Promise<void> {
   const admin = await setUpOrganisation(i);
   const specialist = await addPerson(i, admin.personId, "specialist");
+  // A webhook endpoint (nothing listens on port 9): the client's creation and the bookings queue deliveries to it.
+  const hook = await createEndpoint(i, { url: "http://127.0.0.1:9/hook", events: ["client.created", "appointment.booked"], personalData: true, internalHost: "127.0.0.1" }, admin.personId);
+  if (!hook.ok) throw new Error(`webhook endpoint refused: ${hook.reason}`);
   const client = createPerson(i, { role: "client", email: "anna@example.org", name: "Anna Petrova", phone: "+7 900 000 00 00" }, admin.personId)!;
+  await attemptDelivery(i, listDeliveries(i.db, hook.endpoint.id)[0]!.id); // one attempt, refused: a row in webhook_attempts
   startTOTPEnrolment(i, specialist.personId);
   const { room } = createRoom(i, specialist.personId, i.clock.now(), { label: "Family session", guests: [client.id] });
   recordAdmission(i, room.id, client.id);

@@ -23,6 +23,7 @@ import { closeRequest, fileRequest } from "../src/privacy/requests.ts";
 import { recordIncident } from "../src/accountability/incidents.ts";
 import { createToken } from "../src/api/tokens.ts";
 import { storeUpload } from "../src/imports/imports.ts";
+import { createEndpoint } from "../src/webhooks/endpoints.ts";
 import { addPerson, setUpOrganisation } from "./support/accounts.ts";
 import { idempotencyProbe } from "./support/api.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
@@ -85,7 +86,14 @@ describe("SEALED_COLUMNS", () => {
     const canary = (column: string) => `CANARY-${column}-${crypto.randomUUID().slice(0, 8)}`;
     const written = new Map<string, string[]>(); // "table.column" → the clear values written there
 
+    // A webhook endpoint allowed personal data: the client created below is named in its delivery's payload.
+    const hookUrl = `http://127.0.0.1:9/${canary("webhook_endpoints.url")}`;
+    const hook = await createEndpoint(inst, { url: hookUrl, events: ["client.created"], personalData: true, internalHost: "127.0.0.1" }, admin.personId);
+    if (!hook.ok) throw new Error(`webhook endpoint refused: ${hook.reason}`);
+    written.set("webhook_endpoints.url", [hookUrl]);
+    written.set("webhook_endpoints.secret", [hook.secret, hook.secret.slice("whsec_".length)]);
     const person = { email: `${canary("people.email")}@example.org`.toLowerCase(), name: canary("people.name"), phone: canary("people.phone") };
+    written.set("webhook_deliveries.payload", [person.name, person.email]);
     const client = createPerson(inst, { role: "client", ...person }, admin.personId)!;
     written.set("people.email", [person.email]);
     written.set("people.name", [person.name]);

@@ -54,7 +54,7 @@ export function invitePerson(deps: InviteDeps, input: Invitee, actor: string): I
   const { db, vault } = deps;
   return db.transaction(
     (tx) => {
-      const person = createPerson({ db: tx, vault }, { role: input.role, email: input.email, name: input.name, phone: input.phone ?? null }, actor);
+      const person = createPerson({ db: tx, vault, clock: deps.clock }, { role: input.role, email: input.email, name: input.name, phone: input.phone ?? null }, actor);
       if (!person) return { kind: "email-taken" as const };
       if (input.locale || input.timeZone) setPersonPreferences(tx, person.id, { ...(input.locale ? { locale: input.locale } : {}), ...(input.timeZone ? { timeZone: input.timeZone } : {}) });
       store.insertAccount(tx, { personId: person.id, status: "invited", createdAt: deps.clock.now() });

@@ -49,7 +49,7 @@ export function registerClient(deps: AccountDeps, input: { name: string; email: 
   deps.db.transaction(
     (tx) => {
       recordFailure(tx, [key], now);
-      const person = createPerson({ db: tx, vault }, { role: "client", email: input.email, name: input.name }, "self-registration");
+      const person = createPerson({ db: tx, vault, clock: deps.clock }, { role: "client", email: input.email, name: input.name }, "self-registration");
       if (person) {
         store.insertAccount(tx, { personId: person.id, status: "invited", createdAt: now });
         sendEmailCode(deps, tx, person.id, "register", now);

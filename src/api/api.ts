@@ -16,6 +16,7 @@ import { recordsApi } from "./records.api.ts";
 import { renderReference } from "./reference.tsx";
 import { roomsApi } from "./rooms.api.ts";
 import { servicesApi } from "./services.api.ts";
+import { webhooksApi } from "./webhooks.api.ts";
 
 export type Api = OpenAPIHono<ApiEnv>;
 
@@ -47,6 +48,7 @@ export function apiRoutes(deps: Installation): Api {
   peopleApi(api, deps);
   roomsApi(api, deps);
   recordsApi(api, deps);
+  webhooksApi(api, deps);
   return api;
 }
 

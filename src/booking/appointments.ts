@@ -21,6 +21,7 @@ import { queueIntakeReminder } from "../intake/intake-reminder.ts";
 import { enqueue } from "../jobs/queue.ts";
 import { getService, type Service } from "./services.ts";
 import { freeSlots, type Slot } from "./slots.ts";
+import { emitAppointmentEvent } from "../webhooks/appointment-events.ts";
 
 /** "Join" opens this long before the start, and stays until this long after the end. */
 export const JOIN_EARLY_MINUTES = 15;
@@ -200,6 +201,7 @@ export function book(deps: BookingDeps, req: BookingRequest, nowMs = deps.clock.
             });
             queueReminders(tx, deps.vault, a, getSettings(tx)?.reminderHours ?? [], nowMs);
             queueIntakeReminder(tx, deps.vault, a, nowMs); // when the service asks an intake form
+            emitAppointmentEvent(tx, deps.vault, "appointment.booked", a, nowMs, { extra: { bookedBy: req.actor.role } });
           }
           queueAppointmentMail(tx, deps.vault, { kind: "confirmation", appointments: booked, recipient: req.clientId }, nowMs);
           req.alsoInTransaction?.(tx, booked);
@@ -303,7 +305,9 @@ export function cancelAppointment(deps: BookingDeps, id: string, viewer: Actor, 
         });
         cancelReminders(tx, x.id, nowMs);
         recordAudit(tx, deps.vault, { actor: viewer.personId, action: "appointment.cancel", target: x.id, details: { by: viewer.role, series: x.id !== a.id } });
-        return { ...x, status: "cancelled" as const, cancelledBy: viewer.personId, revision: x.revision + 1 };
+        const cancelledOne = { ...x, status: "cancelled" as const, cancelledBy: viewer.personId, revision: x.revision + 1 };
+        emitAppointmentEvent(tx, deps.vault, "appointment.cancelled", cancelledOne, nowMs, { extra: { cancelledBy: viewer.role } });
+        return cancelledOne;
       });
       // The client always hears of it; the specialist too, unless they did it themselves.
       queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: cancelled, recipient: a.clientId }, nowMs);
@@ -350,6 +354,8 @@ export function cancelForErasure(deps: RoomDeps, clientId: string, actor: string
     store.updateAppointmentRow(deps.db, r.id, { status: "cancelled", cancelledAt: now, cancelledBy: actor, cancelReason: null, revision: r.revision + 1 });
     cancelReminders(deps.db, r.id, now);
     recordAudit(deps.db, deps.vault, { actor, action: "appointment.cancel", target: r.id, details: { by: "erasure" }, at: now });
+    // Ids and times only: the client's key is about to be destroyed.
+    emitAppointmentEvent(deps.db, deps.vault, "appointment.cancelled", toAppointment({ ...r, status: "cancelled" }), now, { extra: { cancelledBy: "erasure" }, withClient: false });
     if (r.roomId) closeRoom(deps, r.roomId, actor);
   }
   return future.length;
@@ -393,6 +399,7 @@ export function rescheduleAppointment(deps: BookingDeps, id: string, viewer: Act
         queueReminders(tx, deps.vault, moved, getSettings(tx)?.reminderHours ?? [], nowMs);
         queueIntakeReminder(tx, deps.vault, moved, nowMs);
         recordAudit(tx, deps.vault, { actor: viewer.personId, action: "appointment.reschedule", target: id, details: { by: viewer.role } });
+        emitAppointmentEvent(tx, deps.vault, "appointment.moved", moved, nowMs, { extra: { previousStart: new Date(a.start).toISOString(), previousEnd: new Date(a.end).toISOString(), movedBy: viewer.role } });
         queueAppointmentMail(tx, deps.vault, { kind: "changed", appointments: [moved], recipient: a.clientId }, nowMs);
         if (viewer.personId !== a.specialistId) queueAppointmentMail(tx, deps.vault, { kind: "changed", appointments: [moved], recipient: a.specialistId }, nowMs);
         return { ok: true as const, appointment: moved };
@@ -417,6 +424,7 @@ export function markNoShow(deps: BookingDeps, id: string, viewer: Actor, nowMs =
       store.updateAppointmentRow(tx, id, { status: "no-show" });
       cancelReminders(tx, a.id, nowMs);
       recordAudit(tx, deps.vault, { actor: viewer.personId, action: "appointment.no-show", target: id });
+      emitAppointmentEvent(tx, deps.vault, "appointment.no-show", { ...a, status: "no-show" }, nowMs);
       return true;
     },
     { behavior: "immediate" },
@@ -486,6 +494,7 @@ export function markHeldOnRoomClosed(deps: RoomDeps, closed: RoomClosed): void {
   if (store.getServiceRow(deps.db, row.serviceId)?.paymentMode === "after") {
     enqueue(deps.db, deps.vault, { kind: PAYMENT_AFTER_JOB, dedupeKey: `payment-after:${row.id}`, subject: row.clientId, payload: { appointmentId: row.id }, runAt: closed.at }, closed.at);
   }
+  emitAppointmentEvent(deps.db, deps.vault, "appointment.held", toAppointment({ ...row, status: "completed" }), closed.at, { extra: { roomId: closed.roomId } });
 }
 
 /** The job kind src/payments handles to ask for payment after a held consultation. */

@@ -11,6 +11,7 @@ import { readBackupStatus } from "../backup/status.ts";
 import type { Installation } from "../installation.ts";
 import { unfinishedJobCount } from "../jobs/queue.ts";
 import { MAIL_JOB } from "../mail/mailer.ts";
+import { WEBHOOK_JOB } from "../webhooks/emit.ts";
 import { VERSION } from "../version.ts";
 import { freeBytes } from "./failures.ts";
 import { opsCounters } from "./metrics-counters.ts";
@@ -60,6 +61,9 @@ export function createMetrics(deps: Pick<Installation, "config" | "db">, options
   readGauge(registry, "kabinet_mail_queue_depth", "Mails waiting to be sent or being sent.", () => unfinishedJobCount(db, MAIL_JOB));
   readCounter(registry, "kabinet_mail_sent_total", "Mails the mail server accepted.", () => counters.mailSent);
   readCounter(registry, "kabinet_mail_failures_total", "Send attempts that failed (refused, or the mail server could not be reached).", () => counters.mailFailures);
+  readGauge(registry, "kabinet_webhook_queue_depth", "Webhook deliveries waiting to be sent, being sent, or waiting to be retried.", () => unfinishedJobCount(db, WEBHOOK_JOB));
+  readCounter(registry, "kabinet_webhook_delivered_total", "Webhook deliveries a receiver accepted (2xx).", () => counters.webhookDelivered);
+  readCounter(registry, "kabinet_webhook_failures_total", "Webhook attempts without a 2xx (an error status, no answer, or an address refused).", () => counters.webhookFailures);
   readCounter(registry, "kabinet_signin_failures_total", "Sign-in attempts refused for a wrong email, password or second-factor code.", () => counters.signInFailures);
   readCounter(registry, "kabinet_signin_throttled_total", "Sign-in attempts refused unchecked because of earlier failures.", () => counters.signInThrottled);
 

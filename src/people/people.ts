@@ -1,5 +1,6 @@
 // People: everyone the organisation knows. Each person is a data subject with their own data key; email, name and
 // phone are sealed under it, bound to their row and column. Email lookups go through the keyed blind index.
+import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import { normalizeEmail } from "../crypto/blind-index.ts";
 import { recordAudit } from "../audit/audit.ts";
@@ -7,6 +8,7 @@ import type { HourCycle } from "../i18n/format.ts";
 import type { Locale } from "../i18n/messages.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Vault } from "../vault/vault.ts";
+import { emitEvent } from "../webhooks/emit.ts";
 import * as store from "./people.store.ts";
 
 import type { Role } from "../roles.ts";
@@ -30,6 +32,8 @@ export interface PeopleDeps {
   /** The database, or the caller's transaction when a person is created as part of a larger change. */
   db: Queryable;
   vault: Vault;
+  /** The installation's clock, for the creation time (the system clock when not given). */
+  clock?: Clock;
 }
 
 export interface NewPerson {
@@ -50,7 +54,7 @@ export function createPerson(deps: PeopleDeps, input: NewPerson, actor: string):
       if (store.findPersonRowByEmailIndex(tx, emailIndex)) return null;
       vault.createSubjectKey(tx, id);
       const seal = (column: string, value: string) => Buffer.from(vault.sealField(id, "people", column, id, value));
-      const createdAt = Date.now();
+      const createdAt = deps.clock?.now() ?? Date.now();
       store.insertPersonRow(tx, {
         id,
         role: input.role,
@@ -61,6 +65,9 @@ export function createPerson(deps: PeopleDeps, input: NewPerson, actor: string):
         createdAt,
       });
       recordAudit(tx, vault, { actor, action: "person.create", target: id, details: { role: input.role } });
+      if (input.role === "client") {
+        emitEvent(tx, vault, { type: "client.created", subject: id, data: { clientId: id, createdAt: new Date(createdAt).toISOString() }, at: createdAt, personal: () => ({ name: input.name, email }) });
+      }
       return { id, role: input.role, email, name: input.name, phone: input.phone ?? null, timeZone: null, locale: null, createdAt: new Date(createdAt) };
     },
     { behavior: "immediate" },

@@ -10,6 +10,7 @@ import { recordAudit } from "../audit/audit.ts";
 import type { Clock } from "../clock.ts";
 import type { Queryable } from "../db/client.ts";
 import { ORG_SUBJECT, type Vault } from "../vault/vault.ts";
+import { emitEvent } from "../webhooks/emit.ts";
 import * as store from "./rooms.store.ts";
 
 export const ROOM_LIFETIME_MS = 4 * 3600_000;
@@ -132,6 +133,9 @@ export function closeRoom(deps: RoomDeps, roomId: string, actor: string): boolea
       const closed = store.closeRoomRow(tx, roomId, at);
       if (closed) {
         recordAudit(tx, deps.vault, { actor, action: "room.close", target: roomId });
+        const room = store.getRoomRow(tx, roomId)!;
+        const data = { roomId, hostId: room.ownerId, openedAt: new Date(room.createdAt).toISOString(), endedAt: new Date(at).toISOString() };
+        emitEvent(tx, deps.vault, { type: "consultation.ended", subject: ORG_SUBJECT, data, at });
         for (const listener of closedListeners) listener({ db: tx, vault: deps.vault, clock: deps.clock }, { roomId, actor, at });
       }
       return closed;

@@ -28,6 +28,7 @@ export function adminGroups(t: Messages, counts: { openAlerts: number; openReque
         ["/admin/settings", n.settings],
         ["/admin/media", n.media],
         ["/admin/api-tokens", t.apiTokens.nav],
+        ["/admin/webhooks", t.webhooks.nav],
       ],
     },
     {

@@ -1,0 +1,144 @@
+// The "webhook" job: one attempt to send one delivery, signed per the Standard Webhooks spec (the `standardwebhooks`
+// library: headers webhook-id, webhook-timestamp, webhook-signature; the id is the delivery's, the same on every
+// retry and replay, so a receiver can drop duplicates).
+//
+// What an answer means:
+//   2xx                           delivered.
+//   410 Gone                      the receiver wants no more: the endpoint is disabled (reason kept, admins see it).
+//   408, 429, 5xx, no answer      retried by the job queue with its backoff (1, 5, 15, 60, 180, 720 minutes: seven
+//   (refused, reset, timed out     attempts over about 16 hours), then failed.
+//   after 10 s), name unresolved
+//   3xx                           failed at once: redirects are never followed (a redirect to a private address
+//                                 would otherwise get past the SSRF guard); change the URL to where it points.
+//   other 4xx                     failed at once: the receiver refused this request and sending it again will not
+//                                 change that (a wrong path, a signature it cannot check). Replay once fixed.
+//   address not allowed           failed at once (guard.ts), with the reason.
+// Every attempt is recorded (status code or reason, milliseconds). Nothing from the receiver's answer is kept but
+// its status code.
+import { Webhook } from "standardwebhooks";
+import type { Installation } from "../installation.ts";
+import { BACKOFF_MINUTES, type Handler, type JobOutcome } from "../jobs/queue.ts";
+import { opsCounters } from "../ops/metrics-counters.ts";
+import { VERSION } from "../version.ts";
+import { disableGoneEndpoint, endpointSecret, endpointUrl, type WebhookDeps } from "./endpoints.ts";
+import { checkDestination, describeUrlProblem, parseWebhookUrl } from "./guard.ts";
+import { postPinned, type SendResult } from "./send.ts";
+import * as store from "./webhooks.store.ts";
+
+export type AttemptOutcome =
+  | { outcome: "delivered"; status: number }
+  | { outcome: "retry"; reason: string }
+  | { outcome: "failed"; reason: string }
+  | { outcome: "skipped"; reason: string };
+
+export function webhookHandler(deps: Pick<Installation, "db" | "vault" | "clock" | "log">): Handler {
+  return async (job) => {
+    const deliveryId = (job.payload as { deliveryId?: unknown }).deliveryId;
+    if (typeof deliveryId !== "string") return { status: "failed", reason: "malformed webhook job" };
+    // job.attempts counts the attempts before this one; when the backoff has no further step this is the last.
+    const last = BACKOFF_MINUTES[job.attempts] === undefined;
+    const result = await attemptDelivery(deps, deliveryId, { last });
+    return outcomeForQueue(result);
+  };
+}
+
+function outcomeForQueue(result: AttemptOutcome): JobOutcome {
+  switch (result.outcome) {
+    case "delivered":
+      return { status: "done" };
+    case "skipped":
+      return { status: "skipped", reason: result.reason };
+    case "failed":
+      return { status: "failed", reason: result.reason };
+    case "retry":
+      throw new Error(result.reason); // the queue retries with its backoff
+  }
+}
+
+/**
+ * One attempt at a delivery, recorded. `last`: no retry follows, so a retryable failure ends the delivery failed.
+ * Exported for the tests and backups' fixtures; the job worker calls it through webhookHandler.
+ */
+export async function attemptDelivery(deps: WebhookDeps, deliveryId: string, o: { last: boolean } = { last: false }): Promise<AttemptOutcome> {
+  const { db, vault } = deps;
+  const row = store.deliveryRow(db, deliveryId);
+  const endpoint = row ? store.endpointRow(db, row.endpointId) : null;
+  if (!row || !endpoint) return { outcome: "skipped", reason: "the endpoint or delivery was deleted" };
+  const end = (status: "failed", reason: string): AttemptOutcome => {
+    store.updateDeliveryRow(db, deliveryId, { status, lastError: reason });
+    return { outcome: "failed", reason };
+  };
+  if (!endpoint.enabled) return end("failed", "the endpoint is disabled");
+  let payload: string;
+  try {
+    payload = vault.openField(row.subject, "webhook_deliveries", "payload", row.id, row.payload);
+  } catch {
+    return end("failed", "the payload can no longer be opened: the client it names was erased");
+  }
+
+  const at = deps.clock.now();
+  const parsed = parseWebhookUrl(endpointUrl(vault, endpoint));
+  let sent: SendResult;
+  let refused: string | null = null;
+  if (!parsed.ok) {
+    refused = describeUrlProblem(parsed.problem);
+    sent = { error: refused, ms: 0 };
+  } else {
+    const started = performance.now();
+    const destination = await checkDestination(parsed.url, endpoint.internalHost, deps.resolve);
+    if (!destination.ok) {
+      const reason = describeUrlProblem(destination.problem);
+      if (destination.problem.problem !== "unresolved") refused = reason;
+      sent = { error: reason, ms: Math.round(performance.now() - started) };
+    } else {
+      const signature = new Webhook(endpointSecret(vault, endpoint)).sign(row.id, new Date(at), payload);
+      const headers = {
+        "content-type": "application/json",
+        "user-agent": `Kabinet-Webhooks/${VERSION}`,
+        "webhook-id": row.id,
+        "webhook-timestamp": String(Math.floor(at / 1000)),
+        "webhook-signature": signature,
+      };
+      sent = await postPinned(parsed.url, destination.pinned, headers, payload);
+    }
+  }
+
+  const status = "status" in sent ? sent.status : null;
+  const error = "error" in sent ? sent.error : null;
+  const result = judge(status, error, refused, o.last);
+  const counters = opsCounters(db);
+  if (result.outcome === "delivered") counters.webhookDelivered++;
+  else counters.webhookFailures++;
+  db.transaction(
+    (tx) => {
+      store.insertAttemptRow(tx, { deliveryId, at, status, error, ms: sent.ms });
+      store.updateDeliveryRow(tx, deliveryId, {
+        status: result.outcome === "delivered" ? "delivered" : result.outcome === "retry" ? "pending" : "failed",
+        attempts: row.attempts + 1,
+        lastAttemptAt: at,
+        lastStatus: status,
+        lastError: result.outcome === "delivered" ? null : "reason" in result ? result.reason : null,
+        deliveredAt: result.outcome === "delivered" ? at : null,
+      });
+      if (status === 410) disableGoneEndpoint(tx, vault, endpoint.id, at);
+    },
+    { behavior: "immediate" },
+  );
+  return result;
+}
+
+function judge(status: number | null, error: string | null, refused: string | null, last: boolean): AttemptOutcome {
+  if (refused !== null) return { outcome: "failed", reason: refused };
+  if (status !== null && status >= 200 && status < 300) return { outcome: "delivered", status };
+  const retryable = status === null || status === 408 || status === 429 || status >= 500;
+  const reason =
+    status === null
+      ? (error ?? "no answer")
+      : status === 410
+        ? "the receiver answered 410 Gone: the endpoint is disabled"
+        : status >= 300 && status < 400
+          ? `the receiver answered ${status} (a redirect): redirects are not followed; change the URL`
+          : `the receiver answered ${status}`;
+  if (!retryable) return { outcome: "failed", reason };
+  return last ? { outcome: "failed", reason: `${reason}; no more retries` } : { outcome: "retry", reason };
+}

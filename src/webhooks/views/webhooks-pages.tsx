@@ -1,0 +1,196 @@
+// The webhooks pages for admins: the endpoints with their state and a form to add one; one endpoint with its
+// settings, actions and delivery log (status codes, replay). The signing secret appears once, after creation or
+// rotation, and is never shown again.
+import { dateTimeFormat } from "../../i18n/format.ts";
+import { ActionButton, Field, type FieldErrors, FormAlert, Notice } from "../../views/form.tsx";
+import { Layout, type PageContext } from "../../views/layout.tsx";
+import type { WebhookDelivery } from "../deliveries.ts";
+import type { WebhookEndpoint } from "../endpoints.ts";
+import { WEBHOOK_EVENTS } from "../events.ts";
+
+export interface EndpointFormValues {
+  url: string;
+  events: readonly string[];
+  personalData: boolean;
+  internalHost: string;
+}
+
+const EMPTY: EndpointFormValues = { url: "", events: [], personalData: false, internalHost: "" };
+
+export function WebhooksPage(p: { page: PageContext; endpoints: readonly WebhookEndpoint[]; values?: EndpointFormValues; errors?: FieldErrors; notice?: string; message?: string }): JSX.Element {
+  const w = p.page.t.webhooks;
+  return (
+    <Layout page={p.page} title={w.title}>
+      <h1>{w.title}</h1>
+      {p.notice ? <Notice>{p.notice}</Notice> : null}
+      <p>{w.intro}</p>
+      {p.endpoints.length === 0 ? (
+        <p>{w.empty}</p>
+      ) : (
+        <div class="kb-table">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{w.url}</th>
+                <th scope="col">{w.events}</th>
+                <th scope="col">{w.state}</th>
+                <th scope="col">{w.personalData}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.endpoints.map((e) => (
+                <tr>
+                  <td>
+                    <a href={`/admin/webhooks/${e.id}`}>{e.url}</a>
+                  </td>
+                  <td>{e.events.map((ev) => w.eventNames[ev]).join(", ")}</td>
+                  <td>{e.enabled ? w.active : w.disabledBecause(e.disabledReason ?? "")}</td>
+                  <td>{e.personalData ? w.yes : w.no}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h2>{w.addTitle}</h2>
+      <form method="post" action="/admin/webhooks">
+        <FormAlert errors={p.errors} message={p.message} summary={p.page.t.form.errorSummary} />
+        <EndpointFields page={p.page} values={p.values ?? EMPTY} errors={p.errors ?? {}} />
+        <button type="submit">{w.add}</button>
+      </form>
+    </Layout>
+  );
+}
+
+function EndpointFields(p: { page: PageContext; values: EndpointFormValues; errors: FieldErrors }): JSX.Element {
+  const w = p.page.t.webhooks;
+  const e = p.errors;
+  return (
+    <>
+      <Field name="url" label={w.url} value={p.values.url} error={e.url} hint={w.urlHint} required maxlength={2000} autocomplete="off" />
+      <fieldset aria-describedby={e.events ? "f-events-error" : undefined}>
+        <legend>{w.eventsLegend}</legend>
+        {e.events ? <small id="f-events-error">{e.events}</small> : null}
+        {WEBHOOK_EVENTS.map((ev) => (
+          <label>
+            <input type="checkbox" name={`event.${ev}`} value="on" checked={p.values.events.includes(ev)} aria-invalid={e.events ? "true" : undefined} />
+            {w.eventNames[ev]} <code>{ev}</code>
+          </label>
+        ))}
+      </fieldset>
+      <label for="f-personalData">
+        <input id="f-personalData" type="checkbox" name="personalData" value="on" role="switch" checked={p.values.personalData} aria-describedby="f-personalData-hint" />
+        {w.personalDataLabel}
+      </label>
+      <small id="f-personalData-hint">{w.personalDataWarning}</small>
+      <Field name="internalHost" label={w.internalHost} value={p.values.internalHost} error={e.internalHost} hint={w.internalHostHint} maxlength={253} autocomplete="off" />
+    </>
+  );
+}
+
+export function WebhookPage(p: {
+  page: PageContext;
+  endpoint: WebhookEndpoint;
+  deliveries: readonly WebhookDelivery[];
+  timeZone: string;
+  secret?: string;
+  values?: EndpointFormValues;
+  errors?: FieldErrors;
+  notice?: string;
+  message?: string;
+}): JSX.Element {
+  const w = p.page.t.webhooks;
+  const e = p.endpoint;
+  const when = dateTimeFormat(p.page, p.timeZone);
+  const base = `/admin/webhooks/${e.id}`;
+  return (
+    <Layout page={p.page} title={w.details}>
+      <h1>{w.details}</h1>
+      {p.notice ? <Notice>{p.notice}</Notice> : null}
+      {p.message && !p.errors ? (
+        <p role="alert" class="kb-alert">
+          {p.message}
+        </p>
+      ) : null}
+      {p.secret ? (
+        <section aria-labelledby="secret-title">
+          <h2 id="secret-title">{w.secretTitle}</h2>
+          <p>{w.secretOnce}</p>
+          <p class="kb-secret">
+            <code>{p.secret}</code>
+          </p>
+        </section>
+      ) : null}
+      <dl class="kb-facts">
+        <dt>{w.url}</dt>
+        <dd>{e.url}</dd>
+        <dt>{w.state}</dt>
+        <dd>{e.enabled ? w.active : w.disabledBecause(e.disabledReason ?? "")}</dd>
+        <dt>{w.personalData}</dt>
+        <dd>{e.personalData ? w.yes : w.no}</dd>
+        <dt>{w.createdAt}</dt>
+        <dd>{when.format(e.createdAt)}</dd>
+      </dl>
+      <p>
+        {e.enabled ? <ActionButton action={`${base}/test`} label={w.sendTest} /> : null}
+        <ActionButton action={`${base}/rotate`} label={w.rotate} variant="secondary" />
+        {e.enabled ? <ActionButton action={`${base}/disable`} label={w.disable} variant="secondary" /> : <ActionButton action={`${base}/enable`} label={w.enable} />}
+        <ActionButton action={`${base}/delete`} label={w.delete} variant="contrast" />
+      </p>
+      <h2>{w.log}</h2>
+      {p.deliveries.length === 0 ? (
+        <p>{w.logEmpty}</p>
+      ) : (
+        <div class="kb-table">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{w.when}</th>
+                <th scope="col">{w.event}</th>
+                <th scope="col">{w.outcome}</th>
+                <th scope="col">{w.attempts}</th>
+                <th scope="col">{w.code}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.deliveries.map((d) => (
+                <tr>
+                  <td>
+                    {when.format(d.createdAt)}
+                    <br />
+                    <small>
+                      <code>{d.id}</code>
+                    </small>
+                  </td>
+                  <td>
+                    <code>{d.eventType}</code>
+                  </td>
+                  <td>
+                    {w.statuses[d.status]}
+                    {d.lastError ? (
+                      <>
+                        <br />
+                        <small>{d.lastError}</small>
+                      </>
+                    ) : null}
+                  </td>
+                  <td>{d.attempts}</td>
+                  <td>
+                    {d.lastStatus ?? w.noAnswer}
+                    {d.status !== "pending" && e.enabled ? <ActionButton action={`${base}/deliveries/${d.id}/replay`} label={w.replay} variant="secondary" /> : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h2>{w.save}</h2>
+      <form method="post" action={base}>
+        <FormAlert errors={p.errors} message={p.errors ? p.message : undefined} summary={p.page.t.form.errorSummary} />
+        <EndpointFields page={p.page} values={p.values ?? { url: e.url, events: e.events, personalData: e.personalData, internalHost: e.internalHost ?? "" }} errors={p.errors ?? {}} />
+        <button type="submit">{w.save}</button>
+      </form>
+    </Layout>
+  );
+}
