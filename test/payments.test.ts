@@ -13,6 +13,9 @@ import { at, dayAhead, everyDay, setHours } from "./support/booking.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
 import { appointmentRoom } from "../src/booking/appointments.ts";
 import { closeRoom } from "../src/rooms/rooms.ts";
+import { Webhook } from "standardwebhooks";
+import { createEndpoint } from "../src/webhooks/endpoints.ts";
+import { startReceiver } from "./support/webhook-receiver.ts";
 
 const WEBHOOK_SECRET = "whsec_test_kabinet_0123456789abcdef";
 
@@ -199,6 +202,26 @@ describe("Stripe", () => {
     const r = await signedInClient(inst, people.admin).post(`/payments/${paymentId}/refund`);
     expect(r.status).toBe(200);
     expect(getPayment(inst.db, paymentId)!).toMatchObject({ status: "refunded", refundedMinor: 4990 });
+  });
+
+  test("a CRM subscribed to payment.changed hears of the pending payment and of its payment, signed and delivered", async () => {
+    const receiver = startReceiver("127.0.0.3");
+    try {
+      const made = await createEndpoint(inst, { url: receiver.url, events: ["payment.changed"], personalData: false, internalHost: receiver.host }, people.admin.personId);
+      if (!made.ok) throw new Error(JSON.stringify(made));
+      const paymentId = (await bookAsClient(inst, people.client, people.service, at(dayAhead(7), "10:00"))).headers.get("location")!.split("/").pop()!;
+      const ref = new URL(getPayment(inst.db, paymentId)!.checkoutUrl!).pathname.split("/").pop()!;
+      await deliver("checkout.session.completed", { ...sessions.get(ref)!, object: "checkout.session", payment_status: "paid", status: "complete" });
+      await jobWorker(inst).runDue();
+      const events = receiver.received.map((h) => new Webhook(made.secret).verify(h.body, h.headers) as { type: string; data: Record<string, unknown> });
+      expect(events.filter((e) => e.data.paymentId === paymentId).map((e) => [e.type, e.data.status, e.data.amountMinor, e.data.currency])).toEqual([
+        ["payment.changed", "pending", 4990, "EUR"],
+        ["payment.changed", "paid", 4990, "EUR"],
+      ]);
+      expect(receiver.received.map((h) => h.body).join()).not.toContain(people.client.email); // no personal data unless allowed
+    } finally {
+      await receiver.stop();
+    }
   });
 
   test("another client cannot see or pay someone's payment", async () => {

@@ -14,6 +14,8 @@ import type { Queryable } from "../db/client.ts";
 import { enqueue } from "../jobs/queue.ts";
 import type { Logger } from "../log.ts";
 import type { Vault } from "../vault/vault.ts";
+import { emitEvent } from "../webhooks/emit.ts";
+import { clientDetailsFor } from "../webhooks/personal.ts";
 import * as store from "./payments.store.ts";
 import type { IncomingNotification, PaymentProvider, PaymentStatus, ProviderUpdate } from "./provider.ts";
 import { randomBytes } from "node:crypto";
@@ -73,6 +75,7 @@ export function holdForPayment(tx: Queryable, deps: Pick<PaymentDeps, "vault" | 
     paidAt: null,
   };
   store.insertPaymentRow(tx, row);
+  announce(tx, deps.vault, row, booked[0]!.clientId, now);
   enqueue(tx, deps.vault, { kind: PAYMENT_EXPIRE_JOB, dedupeKey: `payment-expire:${row.id}`, subject: booked[0]!.clientId, payload: { paymentId: row.id }, runAt: row.expiresAt! }, now);
   recordAudit(tx, deps.vault, { actor: "system", action: "payment.create", target: row.id, details: { appointment: row.appointmentId, kind: row.kind, amountMinor: row.amountMinor, currency: row.currency }, at: now });
   return toPayment(row);
@@ -106,6 +109,7 @@ export function requestPaymentAfter(deps: PaymentDeps, appointmentId: string): P
         paidAt: null,
       };
       store.insertPaymentRow(tx, row);
+      announce(tx, deps.vault, row, a.clientId, now);
       recordAudit(tx, deps.vault, { actor: "system", action: "payment.create", target: row.id, details: { appointment: a.id, kind: row.kind, amountMinor: row.amountMinor, currency: row.currency }, at: now });
       return toPayment(row);
     },
@@ -210,6 +214,7 @@ export function applyUpdate(deps: Pick<PaymentDeps, "db" | "vault" | "clock">, p
         refundedMinor: to === "refunded" ? (u.refundedMinor ?? row.amountMinor) : row.refundedMinor,
       });
       recordAudit(tx, deps.vault, { actor: "system", action: `payment.${to}`, target: row.id, details: { provider, appointment: row.appointmentId, late }, at: now });
+      announce(tx, deps.vault, store.paymentRow(tx, row.id)!, null, now);
       return late ? "refund-late" : "applied";
     },
     { behavior: "immediate" },
@@ -246,6 +251,7 @@ export async function expireHeldPayment(deps: PaymentDeps, provider: PaymentProv
       if (store.paymentRow(tx, p.id)?.status !== "pending") return false;
       store.updatePaymentRow(tx, p.id, { status: "expired", updatedAt: now });
       recordAudit(tx, deps.vault, { actor: "system", action: "payment.expired", target: p.id, details: { appointment: p.appointmentId }, at: now });
+      announce(tx, deps.vault, store.paymentRow(tx, p.id)!, null, now);
       return true;
     },
     { behavior: "immediate" },
@@ -272,10 +278,24 @@ export async function refundPayment(deps: PaymentDeps, provider: PaymentProvider
     (tx) => {
       store.updatePaymentRow(tx, row.id, { status: "refunded", refundedMinor: row.amountMinor, updatedAt: now });
       recordAudit(tx, deps.vault, { actor, action: "payment.refunded", target: row.id, details: { provider: provider.name, appointment: row.appointmentId, amountMinor: row.amountMinor }, at: now });
+      announce(tx, deps.vault, store.paymentRow(tx, row.id)!, null, now);
     },
     { behavior: "immediate" },
   );
   return { ok: true };
+}
+
+/** The `payment.changed` webhook event, in the transaction of the change (src/webhooks/emit.ts). */
+function announce(tx: Queryable, vault: Vault, row: store.PaymentRow, clientId: string | null, at: number): void {
+  const client = clientId ?? getAppointment(tx, row.appointmentId)?.clientId;
+  if (!client) return;
+  emitEvent(tx, vault, {
+    type: "payment.changed",
+    subject: client,
+    data: { paymentId: row.id, appointmentId: row.appointmentId, clientId: client, status: row.status, kind: row.kind, amountMinor: row.amountMinor, currency: row.currency, refundedMinor: row.refundedMinor, provider: row.provider },
+    at,
+    personal: clientDetailsFor(tx, vault, client),
+  });
 }
 
 function toPayment(row: store.PaymentRow): Payment {
