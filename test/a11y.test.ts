@@ -89,6 +89,7 @@ beforeAll(async () => {
     { name: "api-reference", as: null, path: "/api/v1/reference" },
     { name: "imports", as: "admin", path: "/admin/imports" },
     { name: "exports", as: "admin", path: "/admin/exports" },
+    { name: "webhooks", as: "admin", path: "/admin/webhooks" },
   ];
   browser = await launchChromium();
 }, 60_000);
