@@ -22,6 +22,7 @@ export const CLIENT_READ_ACTIONS = {
   "room.view": "room", // a consultation's chat and files, shown after the call (room-reads.ts)
   "consent.view": "client", // staff opened the client's consent ledger
   "consent.download": "client", // staff downloaded the client's consent ledger as CSV
+  "client-appointments.view": "client", // the client's appointments listed through the API (GET /api/v1/appointments?clientId=…)
 } as const satisfies Record<string, ReadTarget>;
 
 export type ClientReadAction = keyof typeof CLIENT_READ_ACTIONS;
@@ -34,6 +35,7 @@ export const NOT_ONE_CLIENT_READS: Readonly<Record<string, string>> = {
   "clients.list": "an admin's list of every client (/clients): names of many clients at once; only the number shown is kept",
   "break-glass.list": "the admins' review of break-glass grants: many clients' names and reasons at once; only the number is kept",
   "privacy-requests.list": "the queue of data-subject requests: many clients' names and notes at once; only the number open is kept",
+  "appointments.list": "appointments of many clients listed through the API (a calendar); only the number returned is kept",
   "incident.view": "an incident of the register: the people it affected, many at once; its target is the incident",
 };
 

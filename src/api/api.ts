@@ -11,7 +11,10 @@ import { VERSION } from "../version.ts";
 import { type ApiEnv, authenticate } from "./auth.ts";
 import { idempotency } from "./idempotency.ts";
 import { SCOPES, SCOPE_NAMES } from "./scopes.ts";
+import { appointmentChangesApi } from "./appointment-changes.api.ts";
+import { appointmentsApi } from "./appointments.api.ts";
 import { servicesApi } from "./services.api.ts";
+import { slotsApi } from "./slots.api.ts";
 
 export type Api = OpenAPIHono<ApiEnv>;
 
@@ -38,6 +41,9 @@ export function apiRoutes(deps: Installation): Api {
   api.use("*", etag());
 
   servicesApi(api, deps);
+  slotsApi(api, deps);
+  appointmentsApi(api, deps);
+  appointmentChangesApi(api, deps);
   return api;
 }
 
