@@ -11,7 +11,7 @@ import { bookingAllowed } from "../consent/ledger.ts";
 import { AppError } from "../http/app-error.ts";
 import type { Installation } from "../installation.ts";
 import type { Api } from "./api.ts";
-import { appointmentJson, AppointmentSchema, IdParam, Instant, zoneOf } from "./appointments.schema.ts";
+import { appointmentJson, AppointmentSchema, AppointmentIdParam, Instant, zoneOf } from "./appointments.schema.ts";
 import { actorOf } from "./auth.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND, UNPROCESSABLE } from "./route.ts";
 
@@ -27,13 +27,13 @@ const BookBody = z
       example: "p_1mZt7",
     }),
   })
-  .openapi("BookingRequest");
+  .openapi("BookingRequest", { example: { serviceId: "svc_4Jk2", specialistId: "p_8sKq2", start: "2026-12-07T07:00:00Z", clientId: "p_1mZt7" } });
 
-const MoveBody = z.object({ start: Instant.openapi({ description: "The new start: a `start` from GET /slots (of the same service and specialist).", example: "2026-12-08T11:00:00Z" }) }).openapi("MoveRequest");
+const MoveBody = z.object({ start: Instant.openapi({ description: "The new start: a `start` from GET /slots (of the same service and specialist).", example: "2026-12-08T11:00:00Z" }) }).openapi("MoveRequest", { example: { start: "2026-12-08T11:00:00Z" } });
 
 const CancelBody = z
   .object({ reason: z.string().min(1).max(2000).regex(/\S/, "Say why it is cancelled.").openapi({ description: "Why: sent to the client in the cancellation mail, and kept sealed with the appointment.", example: "The specialist is ill." }) })
-  .openapi("CancelRequest");
+  .openapi("CancelRequest", { example: { reason: "The specialist is ill." } });
 
 const json = (schema: z.ZodTypeAny, description: string) => ({ description, content: { "application/json": { schema } } });
 const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
@@ -66,7 +66,7 @@ const moveRoute = apiRoute("appointments:write", {
   operationId: "moveAppointment",
   summary: "Move an appointment to another time",
   description: "Moves a booked appointment that has not started to a free time of the same specialist (its own current time counts as free). The client, and the specialist unless they moved it, are mailed. Moving to the time it already has changes nothing.",
-  request: { params: IdParam, headers: IdempotencyHeader, body: jsonBody(MoveBody) },
+  request: { params: AppointmentIdParam, headers: IdempotencyHeader, body: jsonBody(MoveBody) },
 });
 
 const cancelRoute = apiRoute("appointments:write", {
@@ -75,7 +75,7 @@ const cancelRoute = apiRoute("appointments:write", {
   operationId: "cancelAppointment",
   summary: "Cancel an appointment",
   description: "Cancels a booked appointment that has not started; its time becomes free. The client, and the specialist unless they cancelled it, are mailed with the reason.",
-  request: { params: IdParam, headers: IdempotencyHeader, body: jsonBody(CancelBody) },
+  request: { params: AppointmentIdParam, headers: IdempotencyHeader, body: jsonBody(CancelBody) },
 });
 
 const noShowRoute = apiRoute("appointments:write", {
@@ -84,7 +84,7 @@ const noShowRoute = apiRoute("appointments:write", {
   operationId: "markAppointmentNoShow",
   summary: "Record that the client did not come",
   description: "Marks a booked appointment as a no-show, once its start has passed. No body.",
-  request: { params: IdParam, headers: IdempotencyHeader },
+  request: { params: AppointmentIdParam, headers: IdempotencyHeader },
 });
 
 /** The problem for a refusal of a change: what happened and what to do. */

@@ -12,7 +12,7 @@ import { getService, type Service } from "../booking/services.ts";
 import { AppError } from "../http/app-error.ts";
 import type { Installation } from "../installation.ts";
 import type { Api } from "./api.ts";
-import { APPOINTMENT_WINDOW_DAYS, appointmentJson, AppointmentSchema, ETAG, IdParam, NOT_MODIFIED, STATUSES, windowQuery, zoneOf } from "./appointments.schema.ts";
+import { APPOINTMENT_WINDOW_DAYS, appointmentJson, AppointmentSchema, ETAG, AppointmentIdParam, NOT_MODIFIED, STATUSES, windowQuery, zoneOf } from "./appointments.schema.ts";
 import { actorOf, type ApiEnv } from "./auth.ts";
 import { paginate } from "./pagination.ts";
 import { apiRoute, NOT_FOUND, PageQuery, pageOf } from "./route.ts";
@@ -55,7 +55,7 @@ const one = apiRoute("appointments:read", {
   tags: ["Appointments"],
   summary: "Read an appointment",
   description: "One appointment. Send `If-None-Match` with the `ETag` of an earlier answer to get 304 when nothing changed. Recorded in the audit log under the token's owner and name.",
-  request: { params: IdParam },
+  request: { params: AppointmentIdParam },
   responses: {
     200: { description: "The appointment.", headers: ETAG, content: { "application/json": { schema: AppointmentSchema } } },
     ...NOT_MODIFIED,

@@ -17,7 +17,11 @@ const DAY_MS = 86_400_000;
 /** An instant with its offset (`Z` or `+03:00`); answers always use UTC (`Z`). */
 export const Instant = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-07T07:00:00Z" });
 
-export const IdParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: "id", in: "path" }, example: "Xb3k9QmT2vLp0aRs" }) });
+/** A path `{id}`, described for the document. */
+export function idParam(description: string, example: string) {
+  return z.object({ id: z.string().min(1).max(100).openapi({ param: { name: "id", in: "path" }, description, example }) });
+}
+export const AppointmentIdParam = idParam("The appointment's id (from GET /appointments or POST /appointments).", "Xb3k9QmT2vLp0aRs");
 
 /** A window [from, to) of at most `days`: checked with the other fields, so a bad one is a 400 with its path. */
 export function windowQuery<T extends z.ZodRawShape>(days: number, shape: T, about: string) {

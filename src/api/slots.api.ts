@@ -10,7 +10,7 @@ import type { Installation } from "../installation.ts";
 import { readingOf } from "../people/people.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Api } from "./api.ts";
-import { ETAG, IdParam, Instant, NOT_MODIFIED, iso, SLOT_WINDOW_DAYS, windowQuery } from "./appointments.schema.ts";
+import { ETAG, idParam, Instant, NOT_MODIFIED, iso, SLOT_WINDOW_DAYS, windowQuery } from "./appointments.schema.ts";
 import { apiRoute, NOT_FOUND, UNPROCESSABLE } from "./route.ts";
 
 const SlotQuery = windowQuery(
@@ -72,7 +72,7 @@ const availability = apiRoute("appointments:read", {
   tags: ["Free times"],
   summary: "Read a specialist's working hours",
   description: "The specialist's weekly hours, date exceptions, minimum notice and booking horizon, in their own time zone.",
-  request: { params: IdParam },
+  request: { params: idParam("The specialist's person id (a service's specialistIds).", "p_8sKq2") },
   responses: { 200: { description: "The specialist's hours.", headers: ETAG, content: { "application/json": { schema: AvailabilitySchema } } }, ...NOT_MODIFIED, ...NOT_FOUND },
 });
 
