@@ -15,11 +15,12 @@ import { run as benchMetrics } from "./metrics.ts";
 import { run as benchBackup } from "./backup.ts";
 import { run as benchLitestream } from "./litestream.ts";
 import { run as benchExport } from "./export.ts";
+import { run as benchApi } from "./api.ts";
 
 const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
 
 // `npm run bench -- call booking` runs only those sections and keeps the others' last figures from the file.
-const ALL = ["crypto", "passwords", "booking", "sfu", "call", "e2ee", "binary", "metrics", "backup", "litestream", "export"] as const;
+const ALL = ["crypto", "passwords", "booking", "sfu", "call", "e2ee", "binary", "metrics", "backup", "litestream", "export", "api"] as const;
 type Section = (typeof ALL)[number];
 const chosen = new Set<Section>(process.argv.slice(2).length ? (process.argv.slice(2).filter((a): a is Section => (ALL as readonly string[]).includes(a))) : ALL);
 if (process.argv.length > 2 && chosen.size === 0) {
@@ -38,6 +39,7 @@ const HEADINGS: Record<Section, string> = {
   backup: "## Backups",
   litestream: "## Disaster recovery",
   export: "## Data export and erasure",
+  api: "## REST API",
 };
 const previous = existsSync("docs/benchmarks.md") ? readFileSync("docs/benchmarks.md", "utf8") : "";
 /** The section as the last run wrote it, for sections not run now. */
@@ -69,6 +71,7 @@ const metricsMd = await run("metrics", benchMetrics);
 const backupMd = await run("backup", () => benchBackup());
 const litestreamMd = await run("litestream", benchLitestream);
 const exportMd = await run("export", () => benchExport());
+const apiMd = await run("api", benchApi);
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}`;
 const header = `# Benchmarks
@@ -298,6 +301,7 @@ const written: Record<Section, () => string> = {
   backup: () => backupMd!.trimEnd() + "\n",
   litestream: () => litestreamMd!.trimEnd() + "\n",
   export: () => exportMd!.trimEnd() + "\n",
+  api: () => apiMd!.trimEnd() + "\n",
 };
 const md = `${header}\n${ALL.map((s) => (chosen.has(s) ? written[s]() : kept(s))).join("\n")}`;
 writeFileSync("docs/benchmarks.md", md);
