@@ -141,6 +141,9 @@ when 500 are committed together; the JSON of 30 appointments and the query are w
 hold on a slow or busy disk, the known levers are recording a token's identical reads once a minute (as the schedule
 records \`schedule.view\` once per 10 minutes) or committing read entries in groups; both trade a little of the
 audit's granularity or durability, so neither is done without a decision.
+Variance: on 2026-12-04, while browser tests of other work loaded this machine (load average 2 → 11), one run measured
+p99 81.5 ms for the free times and 5.9 s for the appointments, which then served only 133 of the 200 requests/s (the
+audited read waits on the disk the other tests were also syncing); a run earlier that day at load 6 gave 16 and 84.5 ms.
 `;
 }
 
