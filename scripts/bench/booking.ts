@@ -76,15 +76,18 @@ async function loadSlotPage(): Promise<BookingBench["load"]> {
   }
 }
 
-interface Run {
+export interface Run {
   rps: number;
   p50: number;
   p99: number;
   errors: number;
 }
 
-/** Sends `rate` requests per second for `seconds`, on schedule whatever the answers (open loop); latency per request. */
-async function openLoop(target: { url: string; headers: Record<string, string> }, rate: number, seconds: number): Promise<Run> {
+/**
+ * Sends `rate` requests per second for `seconds`, on schedule whatever the answers (open loop); latency per request.
+ * `headers` may vary by request number (e.g. several API tokens taking turns).
+ */
+export async function openLoop(target: { url: string; headers: Record<string, string> | ((i: number) => Record<string, string>) }, rate: number, seconds: number): Promise<Run> {
   const total = rate * seconds;
   const interval = 1000 / rate;
   const latencies: number[] = [];
@@ -98,7 +101,7 @@ async function openLoop(target: { url: string; headers: Record<string, string> }
     // From when it was due when we are late (queueing counts), from when it left when the timer woke early.
     const sentAt = Math.min(due, performance.now());
     inflight.push(
-      fetch(target.url, { headers: target.headers })
+      fetch(target.url, { headers: typeof target.headers === "function" ? target.headers(i) : target.headers })
         .then(async (r) => {
           await r.arrayBuffer();
           if (r.status !== 200) errors++;

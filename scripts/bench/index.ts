@@ -16,11 +16,12 @@ import { run as benchBackup } from "./backup.ts";
 import { run as benchLitestream } from "./litestream.ts";
 import { run as benchExport } from "./export.ts";
 import { run as benchWebhooks } from "./webhooks.ts";
+import { run as benchApi } from "./api.ts";
 
 const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
 
 // `npm run bench -- call booking` runs only those sections and keeps the others' last figures from the file.
-const ALL = ["crypto", "passwords", "booking", "sfu", "call", "e2ee", "binary", "metrics", "backup", "litestream", "export", "webhooks"] as const;
+const ALL = ["crypto", "passwords", "booking", "sfu", "call", "e2ee", "binary", "metrics", "backup", "litestream", "export", "api", "webhooks"] as const;
 type Section = (typeof ALL)[number];
 const chosen = new Set<Section>(process.argv.slice(2).length ? (process.argv.slice(2).filter((a): a is Section => (ALL as readonly string[]).includes(a))) : ALL);
 if (process.argv.length > 2 && chosen.size === 0) {
@@ -40,6 +41,7 @@ const HEADINGS: Record<Section, string> = {
   litestream: "## Disaster recovery",
   export: "## Data export and erasure",
   webhooks: "## Webhook delivery",
+  api: "## REST API",
 };
 const previous = existsSync("docs/benchmarks.md") ? readFileSync("docs/benchmarks.md", "utf8") : "";
 /** The section as the last run wrote it, for sections not run now. */
@@ -72,6 +74,7 @@ const backupMd = await run("backup", () => benchBackup());
 const litestreamMd = await run("litestream", benchLitestream);
 const exportMd = await run("export", () => benchExport());
 const webhooksMd = await run("webhooks", () => benchWebhooks());
+const apiMd = await run("api", benchApi);
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}`;
 const header = `# Benchmarks
@@ -302,6 +305,7 @@ const written: Record<Section, () => string> = {
   litestream: () => litestreamMd!.trimEnd() + "\n",
   export: () => exportMd!.trimEnd() + "\n",
   webhooks: () => webhooksMd!.trimEnd() + "\n",
+  api: () => apiMd!.trimEnd() + "\n",
 };
 const md = `${header}\n${ALL.map((s) => (chosen.has(s) ? written[s]() : kept(s))).join("\n")}`;
 writeFileSync("docs/benchmarks.md", md);

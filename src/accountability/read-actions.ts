@@ -24,6 +24,7 @@ export const CLIENT_READ_ACTIONS = {
   "consent.download": "client", // staff downloaded the client's consent ledger as CSV
   "fhir.patient.view": "client", // a Patient (name, email, phone) read or found through the FHIR view by an API token
   "fhir.appointment.view": "appointment", // an Appointment read or found through the FHIR view by an API token
+  "client-appointments.view": "client", // the client's appointments listed through the API (GET /api/v1/appointments?clientId=…)
 } as const satisfies Record<string, ReadTarget>;
 
 export type ClientReadAction = keyof typeof CLIENT_READ_ACTIONS;
@@ -37,6 +38,7 @@ export const NOT_ONE_CLIENT_READS: Readonly<Record<string, string>> = {
   "break-glass.list": "the admins' review of break-glass grants: many clients' names and reasons at once; only the number is kept",
   "privacy-requests.list": "the queue of data-subject requests: many clients' names and notes at once; only the number open is kept",
   "fhir.practitioner.view": "a specialist's name and work contact through the FHIR view; its target is the specialist, not a client",
+  "appointments.list": "appointments of many clients listed through the API (a calendar); only the number returned is kept",
   "incident.view": "an incident of the register: the people it affected, many at once; its target is the incident",
   "specialists.list": "the API's list of specialists (colleagues, not clients); only the number shown and the token's name are kept",
   "specialist.view": "the API's read of one specialist (a colleague, not a client); its target is the specialist",

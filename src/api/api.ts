@@ -17,6 +17,9 @@ import { renderReference } from "./reference.tsx";
 import { roomsApi } from "./rooms.api.ts";
 import { servicesApi } from "./services.api.ts";
 import { webhooksApi } from "./webhooks.api.ts";
+import { appointmentChangesApi } from "./appointment-changes.api.ts";
+import { appointmentsApi } from "./appointments.api.ts";
+import { slotsApi } from "./slots.api.ts";
 
 export type Api = OpenAPIHono<ApiEnv>;
 
@@ -44,7 +47,11 @@ export function apiRoutes(deps: Installation): Api {
   api.use("*", idempotency(deps));
   api.use("*", etag());
 
+  // In the order a CRM developer meets them: what can be booked, when, the bookings, the people, the consultations.
   servicesApi(api, deps);
+  slotsApi(api, deps);
+  appointmentsApi(api, deps);
+  appointmentChangesApi(api, deps);
   peopleApi(api, deps);
   roomsApi(api, deps);
   recordsApi(api, deps);
@@ -62,5 +69,14 @@ export function openApiDocument(api: Api, publicUrl: URL): ReturnType<Api["getOp
         "Appointments, people, services, free times, rooms and webhooks of a Kabinet installation. Authenticate with a bearer token; each route names its scope. Errors are RFC 9457 problem details; lists are paginated by cursor; POST accepts an `Idempotency-Key`; reads carry an `ETag` (send `If-None-Match`). Worked examples: docs/api.md.",
     },
     servers: [{ url: new URL("/api/v1", publicUrl).toString() }],
+    tags: [
+      { name: "Services", description: "What clients can book: name, duration, price, online or in person, who offers it, how it is paid." },
+      { name: "Free times", description: "When a service can be booked (the booking pages' rules), and a specialist's working hours." },
+      { name: "Appointments", description: "Bookings: list by window, read, book, move, cancel, mark a no-show. Each change mails the people concerned, as in the web pages." },
+      { name: "People", description: "Clients and specialists. Every read of a client is recorded in the audit log with the token's name." },
+      { name: "Rooms", description: "Consultation rooms: open one, get its invitation link, read its metadata." },
+      { name: "Records", description: "What was written and shared in a consultation: chat and files. Needs the records:read scope; every read is audited." },
+      { name: "Webhooks", description: "Subscriptions to events, signed per the Standard Webhooks spec; the delivery log and replays. Needs webhooks:manage." },
+    ],
   });
 }

@@ -67,7 +67,7 @@ const one = apiRoute("appointments:read", {
   operationId: "getService",
   tags: ["Services"],
   summary: "Read a service",
-  request: { params: z.object({ id: z.string().max(100) }) },
+  request: { params: z.object({ id: z.string().max(100).openapi({ description: "The service's id (from GET /services).", example: "svc_4Jk2" }) }) },
   responses: { 200: { description: "The service.", content: { "application/json": { schema: ServiceSchema } } }, ...NOT_FOUND },
 });
 

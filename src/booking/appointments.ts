@@ -45,6 +45,7 @@ export interface Appointment {
   cancelledBy: string | null;
   /** Counts moves and cancellation (the calendar event's SEQUENCE). */
   revision: number;
+  createdAt: number;
 }
 
 export interface BookingDeps {
@@ -517,6 +518,7 @@ function toAppointment(row: store.AppointmentRow): Appointment {
     createdBy: row.createdBy,
     cancelledBy: row.cancelledBy,
     revision: row.revision,
+    createdAt: row.createdAt,
   };
 }
 

@@ -1030,7 +1030,7 @@ export const en = {
       role: "Role (today)",
       what: "What",
       ref: "Reference",
-      notCovered: "Not shown: lists that show many clients at once (a specialist's schedule, the people list, an admin's list of clients, the break-glass review, the privacy request queue, the incident register, the client search on the booking form) are recorded without naming a client. Making this report is recorded too (report.access), and left out of it.",
+      notCovered: "Not shown: lists that show many clients at once (a specialist's schedule, the people list, an admin's list of clients, the break-glass review, the privacy request queue, the incident register, the client search on the booking form, calendars read through the API) are recorded without naming a client. Making this report is recorded too (report.access), and left out of it.",
       actions: {
         "person.view": "Opened the person's page",
         "note.view": "Opened a session note",
@@ -1043,6 +1043,7 @@ export const en = {
         "room.view": "Saw a consultation's chat and files after the call",
         "consent.view": "Opened the client's consent ledger",
         "consent.download": "Downloaded the client's consent ledger",
+        "client-appointments.view": "Listed the client's appointments through the API",
       } as Record<string, string>,
       csvHeader: ["When", "Time zone", "Reader id", "Reader", "Role (today)", "Action", "What", "Break-glass", "Reference", "Audit entry"],
       yes: "yes",
@@ -2777,7 +2778,7 @@ export const ru: Messages = {
       role: "Роль (сейчас)",
       what: "Что",
       ref: "Ссылка",
-      notCovered: "Не показаны списки, где видно сразу много клиентов (расписание специалиста, список людей, список клиентов у администратора, проверка экстренного доступа, очередь обращений, реестр инцидентов, поиск клиента при записи): они записываются без указания клиента. Формирование этого отчёта тоже записывается (report.access) и в него не входит.",
+      notCovered: "Не показаны списки, где видно сразу много клиентов (расписание специалиста, список людей, список клиентов у администратора, проверка экстренного доступа, очередь обращений, реестр инцидентов, поиск клиента при записи, расписания, полученные через API): они записываются без указания клиента. Формирование этого отчёта тоже записывается (report.access) и в него не входит.",
       actions: {
         "person.view": "Открыл(а) страницу человека",
         "note.view": "Открыл(а) запись о сессии",
@@ -2790,6 +2791,7 @@ export const ru: Messages = {
         "room.view": "Просмотрел(а) чат и файлы консультации после звонка",
         "consent.view": "Открыл(а) журнал согласий клиента",
         "consent.download": "Скачал(а) журнал согласий клиента",
+        "client-appointments.view": "Получил(а) список приёмов клиента через API",
       },
       csvHeader: ["Когда", "Часовой пояс", "Id читавшего", "Читавший", "Роль (сейчас)", "Действие", "Что", "Экстренный доступ", "Ссылка", "Запись журнала"],
       yes: "да",
