@@ -110,7 +110,7 @@ test("the reference page shows every operation, needs no script or inline style,
   }
 
   const unescape = (s: string) => s.replaceAll("&quot;", '"').replaceAll("&#39;", "'").replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
-  const curls = [...html.matchAll(/<article id="op-([^"]+)">[\s\S]*?<pre><code>(curl [\s\S]*?)<\/code><\/pre>/g)].map((m) => ({ op: m[1]!, code: unescape(m[2]!) }));
+  const curls = [...html.matchAll(/<article id="op-([^"]+)">[\s\S]*?<pre[^>]*><code>(curl [\s\S]*?)<\/code><\/pre>/g)].map((m) => ({ op: m[1]!, code: unescape(m[2]!) }));
   expect(curls.map((c) => c.op).sort()).toEqual(operations.map((o) => o.operationId).sort());
   // Every example is well formed for its route: whatever else it answers (an example id is nobody), never a 400.
   const script = ["curl() { command curl --write-out '%{stderr}HTTP %{http_code}\\n' -o /dev/null \"$@\"; }", ...curls.flatMap((c) => [`echo '### ${c.op}' >&2`, c.code])].join("\n");

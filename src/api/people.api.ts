@@ -40,7 +40,7 @@ import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND, PageQuery, pageOf } f
 import { cursorKey } from "./services.api.ts";
 import { holderMay } from "./tokens.ts";
 
-const Id = z.object({ id: z.string().max(100).openapi({ example: "0b9d8f3e-5c1a-4f7e-9a2b-6d4c3e2f1a0b" }) });
+const Id = z.object({ id: z.string().max(100).openapi({ description: "The person's id, as lists and appointments give it.", example: "0b9d8f3e-5c1a-4f7e-9a2b-6d4c3e2f1a0b" }) });
 const Instant = z.string().openapi({ format: "date-time", example: "2025-03-14T09:30:00.000Z" });
 const LocaleCode = z.enum(Object.keys(LOCALES) as [keyof typeof LOCALES, ...(keyof typeof LOCALES)[]]);
 const AccountState = z.enum(["invited", "active", "deactivated", "no-account"]).openapi({ description: "invited: has not set a password yet; deactivated: may not sign in." });

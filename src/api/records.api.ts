@@ -90,7 +90,7 @@ const downloadFile = apiRoute("records:read", {
   tags: ["Records"],
   summary: "Download a file shared in a consultation",
   description: "The bytes, as an attachment named in `Content-Disposition`. Audited as `file.download`.",
-  request: { params: RoomId.extend({ fileId: z.string().max(100) }) },
+  request: { params: RoomId.extend({ fileId: z.string().max(100).openapi({ description: "The file's id, from GET /rooms/{id}/files or the record summary." }) }) },
   responses: {
     200: { description: "The file's bytes, of its type (PDF, PNG, JPEG, text, DOCX, XLSX, ODT).", content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } },
     ...NOT_FOUND,

@@ -21,7 +21,7 @@ import { actorOf, type ApiEnv } from "./auth.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND } from "./route.ts";
 
 const Instant = z.string().openapi({ format: "date-time", example: "2025-03-14T09:30:00.000Z" });
-export const RoomId = z.object({ id: z.string().max(100).openapi({ example: "q3Vx8kLm2NpR7sTu" }) });
+export const RoomId = z.object({ id: z.string().max(100).openapi({ description: "The room's id (an appointment's `roomId`, or from POST /rooms).", example: "q3Vx8kLm2NpR7sTu" }) });
 
 export const RoomSchema = z
   .object({

@@ -71,7 +71,7 @@ const EndpointChange = z
   })
   .openapi("WebhookEndpointChange");
 
-const IdParam = z.object({ id: z.string().max(100) });
+const IdParam = z.object({ id: z.string().max(100).openapi({ description: "The endpoint's id, from GET /webhooks or POST /webhooks." }) });
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const tags = ["Webhooks"];
 
@@ -130,7 +130,7 @@ const replay = apiRoute("webhooks:manage", {
   operationId: "replayWebhookDelivery",
   tags,
   summary: "Send a logged delivery again (same message id and payload)",
-  request: { params: IdParam.extend({ deliveryId: z.string().max(100) }), headers: IdempotencyHeader },
+  request: { params: IdParam.extend({ deliveryId: z.string().max(100).openapi({ description: "The delivery's id (`msg_…`, also its webhook-id header), from GET /webhooks/{id}/deliveries." }) }), headers: IdempotencyHeader },
   responses: { 202: json(WebhookDeliverySchema, "Queued again."), ...NOT_FOUND, ...CONFLICT },
 });
 
