@@ -4,27 +4,17 @@
 // consulted whom and when (personal data, often health data): one entry per request, so the who-read report
 // (src/accountability/reads.ts) lists an appointment opened by id, and a client whose appointments were listed.
 import { z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { recordAudit } from "../audit/audit.ts";
-import type { AuditDetails } from "../audit/audit.ts";
 import { getAppointment, listAppointments, mayView } from "../booking/appointments.ts";
 import { getService, type Service } from "../booking/services.ts";
 import { AppError } from "../http/app-error.ts";
 import type { Installation } from "../installation.ts";
 import type { Api } from "./api.ts";
 import { APPOINTMENT_WINDOW_DAYS, appointmentJson, AppointmentSchema, ETAG, AppointmentIdParam, NOT_MODIFIED, STATUSES, windowQuery, zoneOf } from "./appointments.schema.ts";
-import { actorOf, type ApiEnv } from "./auth.ts";
+import { actorOf } from "./auth.ts";
 import { paginate } from "./pagination.ts";
 import { apiRoute, NOT_FOUND, PageQuery, pageOf } from "./route.ts";
+import { auditApiRead } from "./read-audit.ts";
 import { cursorKey } from "./services.api.ts";
-
-/** Records an API read under the token's owner, naming the token (integrations are told apart by it). */
-export function auditApiRead(deps: Pick<Installation, "db" | "vault" | "clock">, c: Context<ApiEnv>, e: { action: string; target?: string | null; details?: AuditDetails }): void {
-  const { token } = c.get("holder");
-  deps.db.transaction((tx) => recordAudit(tx, deps.vault, { actor: token.personId, action: e.action, target: e.target ?? null, details: { token: token.name, ...e.details }, at: deps.clock.now() }), {
-    behavior: "immediate",
-  });
-}
 
 const ListQuery = windowQuery(
   APPOINTMENT_WINDOW_DAYS,

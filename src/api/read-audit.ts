@@ -2,14 +2,14 @@
 // and the anomaly rules find it), with the token's name added: an admin reading the trail sees which integration
 // read, not only whose token it was. The actor is the token's owner (the person the token acts for).
 import type { Context } from "hono";
-import { recordAudit } from "../audit/audit.ts";
+import { type AuditDetails, recordAudit } from "../audit/audit.ts";
 import type { Installation } from "../installation.ts";
 import type { ApiEnv } from "./auth.ts";
 
 export interface ApiRead {
   action: string;
   target?: string;
-  details?: Record<string, string | number | boolean>;
+  details?: AuditDetails;
 }
 
 /** Records one read made with the request's token, in its own short transaction. */
