@@ -28,6 +28,10 @@ const SYSTEM_PACKAGES: Record<string, string> = {
   busybox: "/usr/bin/busybox",
   // the backup copy off the box and the replication runbook: a real local SFTP server
   "openssh-server": "/usr/sbin/sshd",
+  // docs/api.md's curl examples, run as written against a served installation
+  curl: "/usr/bin/curl",
+  jq: "/usr/bin/jq",
+  "uuid-runtime": "/usr/bin/uuidgen",
 };
 
 function ensureSystemPackages(): void {

@@ -318,7 +318,7 @@ describe("YooKassa", () => {
 
 describe("configuration", () => {
   test("a provider without its secret stops the start with the variable to set", () => {
-    expect(() => makeInstallation({ KABINET_PAYMENTS: "stripe" })).toThrow(/KABINET_STRIPE_SECRET_KEY_FILE is not set/);
+    expect(() => makeInstallation({ KABINET_PAYMENTS: "stripe" })).toThrow(/KABINET_STRIPE_SECRET_KEY_FILE is not set \(or names an empty file\)/);
     expect(() => makeInstallation({ KABINET_PAYMENTS: "yookassa", KABINET_YOOKASSA_SECRET_KEY: "x" })).toThrow(/KABINET_YOOKASSA_SHOP_ID is not set/);
     expect(() => makeInstallation({ KABINET_PAYMENTS: "paypal" })).toThrow(/KABINET_PAYMENTS is not stripe, yookassa or off/);
   });
