@@ -3,7 +3,10 @@
 // named like a formula arrives neutralised, a specialist filter and a bad range behave, and the export is audited.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { parse } from "csv-parse/sync";
-import { book, cancelAppointment } from "../src/booking/appointments.ts";
+import { type Appointment, book, cancelAppointment } from "../src/booking/appointments.ts";
+import type { Queryable } from "../src/db/client.ts";
+import { applyUpdate, holdForPayment, openCheckout, type Payment } from "../src/payments/payments.ts";
+import type { PaymentProvider } from "../src/payments/provider.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
 import { at, dayAhead, everyDay, makeService, setHours } from "./support/booking.ts";
 import { makeInstallation, type TestInstallation } from "./support/installation.ts";
@@ -27,14 +30,21 @@ beforeAll(async () => {
   olga = await addPerson(inst, admin.personId, "client", { name: "Olga Petrova" });
   const service = makeService(inst, admin.personId, [sergei.personId, vera.personId], { cancelHours: 0, nameEn: "Consultation" });
   for (const s of [sergei, vera]) setHours(inst, s.personId, everyDay("UTC"));
-  const bookAt = (who: TestPerson, client: TestPerson, time: string) => {
-    const r = book(inst, { serviceId: service.id, specialistId: who.personId, start: at(day, time), clientId: client.personId, actor: { personId: admin.personId, role: "admin" } }, inst.clock.now());
+  // Vera's appointment was paid online when booked (a provider standing in for Stripe: only its checkout is used).
+  const paymentsOn = { ...inst.config, payments: { provider: "stripe" as const, secretKey: "sk_test", webhookSecret: "whsec_test", holdMinutes: 30, apiUrl: null } };
+  let held: Payment | null = null;
+  const bookAt = (who: TestPerson, client: TestPerson, time: string, paid = false) => {
+    const alsoInTransaction = paid ? (tx: Queryable, b: readonly Appointment[]) => void (held = holdForPayment(tx, { vault: inst.vault, config: paymentsOn }, service, b, inst.clock.now())) : undefined;
+    const r = book(inst, { serviceId: service.id, specialistId: who.personId, start: at(day, time), clientId: client.personId, actor: { personId: admin.personId, role: "admin" }, alsoInTransaction }, inst.clock.now());
     if (!r.ok) throw new Error(`booking failed: ${r.reason}`);
     return r.appointments[0]!.id;
   };
   ids.mallory = bookAt(sergei, mallory, "09:00"); // 12:00 in Moscow
   ids.olga = bookAt(sergei, olga, "11:00");
-  ids.vera = bookAt(vera, olga, "13:00");
+  ids.vera = bookAt(vera, olga, "13:00", true);
+  const stripe = { name: "stripe", openCheckout: async () => ({ ref: "cs_test_export", url: "https://checkout.stripe.com/c/pay/cs_test_export" }) } as unknown as PaymentProvider;
+  await openCheckout({ ...inst, config: paymentsOn }, stripe, (held as Payment | null)!.id, "Consultation");
+  applyUpdate(inst, "stripe", { eventId: "evt_export", ref: "cs_test_export", status: "paid" });
   expect(cancelAppointment(inst, ids.olga, { personId: sergei.personId, role: "specialist" }, "Ill", inst.clock.now()).ok).toBe(true);
 }, 60_000);
 afterAll(() => inst.close());
@@ -54,17 +64,17 @@ async function download(q: Record<string, string>): Promise<string[][]> {
 describe("the appointments export", () => {
   test("has one row per appointment of the period, on the organisation's clock, read back as written", async () => {
     const [header, ...rows] = await download({ from: day.toString(), to: day.toString() });
-    expect(header).toEqual(["Date", "Start", "End", "Time zone", "Service", "Specialist", "Client", "Client email", "Status", "Price", "Currency", "Appointment id"]);
+    expect(header).toEqual(["Date", "Start", "End", "Time zone", "Service", "Specialist", "Client", "Client email", "Status", "Price", "Currency", "Online payment", "Paid online", "Appointment id"]);
     expect(rows).toEqual([
-      [day.toString(), "12:00", "12:50", "Europe/Moscow", "Consultation", "Sergei Specialist", `'${FORMULA_NAME}`, mallory.email, "Booked", "3500.00", "RUB", ids.mallory!],
-      [day.toString(), "14:00", "14:50", "Europe/Moscow", "Consultation", "Sergei Specialist", "Olga Petrova", olga.email, "Cancelled", "3500.00", "RUB", ids.olga!],
-      [day.toString(), "16:00", "16:50", "Europe/Moscow", "Consultation", "Vera Second", "Olga Petrova", olga.email, "Booked", "3500.00", "RUB", ids.vera!],
+      [day.toString(), "12:00", "12:50", "Europe/Moscow", "Consultation", "Sergei Specialist", `'${FORMULA_NAME}`, mallory.email, "Booked", "3500.00", "RUB", "", "", ids.mallory!],
+      [day.toString(), "14:00", "14:50", "Europe/Moscow", "Consultation", "Sergei Specialist", "Olga Petrova", olga.email, "Cancelled", "3500.00", "RUB", "", "", ids.olga!],
+      [day.toString(), "16:00", "16:50", "Europe/Moscow", "Consultation", "Vera Second", "Olga Petrova", olga.email, "Booked", "3500.00", "RUB", "Paid", "3500.00", ids.vera!],
     ]);
   });
 
   test("one specialist's appointments only, when one is chosen; none outside the period", async () => {
     const [, ...rows] = await download({ from: day.toString(), to: day.toString(), specialist: vera.personId });
-    expect(rows.map((r) => r[11])).toEqual([ids.vera!]);
+    expect(rows.map((r) => r[13])).toEqual([ids.vera!]);
     const [, ...before] = await download({ from: day.subtract({ days: 30 }).toString(), to: day.subtract({ days: 1 }).toString() });
     expect(before).toEqual([]);
   });

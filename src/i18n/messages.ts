@@ -1655,8 +1655,9 @@ export const en = {
       badDay: "Enter a day like 2025-03-31.",
       toBeforeFrom: "The last day must not be before the first.",
       tooLong: (days: number) => `Export at most ${days} days at a time.`,
-      header: ["Date", "Start", "End", "Time zone", "Service", "Specialist", "Client", "Client email", "Status", "Price", "Currency", "Appointment id"],
+      header: ["Date", "Start", "End", "Time zone", "Service", "Specialist", "Client", "Client email", "Status", "Price", "Currency", "Online payment", "Paid online", "Appointment id"],
       status: { booked: "Booked", cancelled: "Cancelled", completed: "Held", "no-show": "No-show" },
+      payment: { pending: "Waiting", paid: "Paid", failed: "Failed", expired: "Not paid in time", refunded: "Refunded", cancelled: "Cancelled" },
     },
   },
   webhooks: {
@@ -3403,8 +3404,9 @@ export const ru: Messages = {
       badDay: "Введите дату вида 2025-03-31.",
       toBeforeFrom: "Последний день не может быть раньше первого.",
       tooLong: (days: number) => `Экспортируйте не больше ${days} дней за раз.`,
-      header: ["Дата", "Начало", "Конец", "Часовой пояс", "Услуга", "Специалист", "Клиент", "Email клиента", "Статус", "Цена", "Валюта", "Номер записи"],
+      header: ["Дата", "Начало", "Конец", "Часовой пояс", "Услуга", "Специалист", "Клиент", "Email клиента", "Статус", "Цена", "Валюта", "Онлайн-оплата", "Оплачено онлайн", "Номер записи"],
       status: { booked: "Записан", cancelled: "Отменена", completed: "Состоялась", "no-show": "Неявка" },
+      payment: { pending: "Ожидает", paid: "Оплачено", failed: "Не прошла", expired: "Не оплачено вовремя", refunded: "Возвращено", cancelled: "Отменена" },
     },
   },
   webhooks: {

@@ -1,5 +1,6 @@
 // The appointments of a period as CSV, for accounting: one row per appointment with its day and times on the
-// organisation's clock, service, specialist, client (name and email), status, price and currency, and id.
+// organisation's clock, service, specialist, client (name and email), status, price and currency, its online payment
+// (status, and the amount paid: a series paid at once shows it on its first session), and id.
 //
 // Protects: the clients in it. Admins only (the routes); the export is audited as one entry with its range, its
 // specialist if chosen, and its number of rows, never names. Every cell goes through the house CSV writer
@@ -13,6 +14,7 @@ import { listServices, serviceName, type Service } from "../booking/services.ts"
 import { csvRow } from "../http/csv.ts";
 import type { Installation } from "../installation.ts";
 import type { Locale, Messages } from "../i18n/messages.ts";
+import { paymentOfAppointment } from "../payments/payments.ts";
 import { getPerson } from "../people/people.ts";
 import { getSettings } from "../settings/settings.ts";
 
@@ -78,6 +80,8 @@ function csvStream(deps: ExportDeps, list: readonly Appointment[], zone: string,
   const cells = (a: Appointment) => {
     const service = services.get(a.serviceId);
     const client = personOf(a.clientId);
+    const payment = paymentOfAppointment(deps.db, a.id);
+    const paid = payment && (payment.status === "paid" || payment.status === "refunded") ? payment.amountMinor - payment.refundedMinor : null;
     return [
       at(a.start).toPlainDate().toString(),
       hhmm(a.start),
@@ -90,6 +94,8 @@ function csvStream(deps: ExportDeps, list: readonly Appointment[], zone: string,
       e.status[a.status],
       service?.price ? (service.price.minor / 100).toFixed(2) : "",
       service?.price?.currency ?? "",
+      payment ? e.payment[payment.status] : "",
+      paid === null ? "" : (paid / 100).toFixed(2),
       a.id,
     ];
   };
