@@ -185,6 +185,8 @@ describe("Stripe", () => {
     const session = { ...sessions.get(ref)!, object: "checkout.session", payment_status: "paid", status: "complete", payment_intent: "pi_test_late" };
     sessions.set(ref, { ...session });
     expect((await deliver("checkout.session.completed", session, "evt_late")).status).toBe(200);
+    expect(getPayment(inst.db, paymentId)!.status).toBe("paid");
+    await jobWorker(inst).runDue(); // the refund is a job: retried until the provider confirms it
     expect(getPayment(inst.db, paymentId)!.status).toBe("refunded");
     const refund = api.seen.find((s) => s.path === "/v1/refunds")!;
     expect(new URLSearchParams(refund.body).get("payment_intent")).toBe("pi_test_late");

@@ -321,20 +321,27 @@ export function cancelAppointment(deps: BookingDeps, id: string, viewer: Actor, 
 
 /**
  * A time held for a payment that never came (src/payments/): the appointment, and the rest of its series booked with
- * it, are cancelled by the system and the time is free again; client and specialist hear of it. Returns how many.
+ * it (even when the client cancelled the first session themselves), are cancelled by the system and the time is free
+ * again; client and specialist hear of it, and so do webhook subscribers. Joins the caller's transaction when given
+ * one. Returns how many were released.
  */
 export function releaseUnpaid(deps: BookingDeps, id: string, nowMs = deps.clock.now()): number {
   return deps.db.transaction(
     (tx) => {
       const row = store.getAppointmentRow(tx, id);
-      if (row?.status !== "booked") return 0;
+      if (!row) return 0;
       const a = toAppointment(row);
-      const released = [a, ...laterInSeries(tx, a)].map((x) => {
-        store.updateAppointmentRow(tx, x.id, { status: "cancelled", cancelledAt: nowMs, cancelledBy: "system", cancelReason: null, revision: x.revision + 1 });
-        cancelReminders(tx, x.id, nowMs);
-        recordAudit(tx, deps.vault, { actor: "system", action: "appointment.cancel", target: x.id, details: { by: "unpaid" }, at: nowMs });
-        return { ...x, status: "cancelled" as const, cancelledBy: "system", revision: x.revision + 1 };
-      });
+      const released = [a, ...laterInSeries(tx, a)]
+        .filter((x) => x.status === "booked")
+        .map((x) => {
+          store.updateAppointmentRow(tx, x.id, { status: "cancelled", cancelledAt: nowMs, cancelledBy: "system", cancelReason: null, revision: x.revision + 1 });
+          cancelReminders(tx, x.id, nowMs);
+          recordAudit(tx, deps.vault, { actor: "system", action: "appointment.cancel", target: x.id, details: { by: "unpaid" }, at: nowMs });
+          const cancelled = { ...x, status: "cancelled" as const, cancelledBy: "system", revision: x.revision + 1 };
+          emitAppointmentEvent(tx, deps.vault, "appointment.cancelled", cancelled, nowMs, { extra: { cancelledBy: "unpaid" } });
+          return cancelled;
+        });
+      if (released.length === 0) return 0;
       queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: released, recipient: a.clientId }, nowMs);
       queueAppointmentMail(tx, deps.vault, { kind: "cancelled", appointments: released, recipient: a.specialistId }, nowMs);
       return released.length;

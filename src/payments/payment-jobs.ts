@@ -6,13 +6,11 @@ import { getAppointment } from "../booking/appointments.ts";
 import { LOCALES } from "../i18n/messages.ts";
 import type { Installation } from "../installation.ts";
 import type { Handler } from "../jobs/queue.ts";
-import { type MailContext, type MailDecision, type MailTemplates, mailTemplate, queueMail } from "../mail/templates.ts";
+import { type MailContext, type MailDecision, type MailTemplates, mailTemplate } from "../mail/templates.ts";
 import { mailRecipientOf } from "../people/people.ts";
-import { expireHeldPayment, getPayment, PAYMENT_EXPIRE_JOB, requestPaymentAfter } from "./payments.ts";
+import { expireHeldPayment, getPayment, PAYMENT_EXPIRE_JOB, PAYMENT_REFUND_JOB, PAYMENT_REQUEST_MAIL, refundPayment, requestPaymentAfter } from "./payments.ts";
 import { paymentProvider } from "./provider.ts";
 import { money } from "./views/payment-page.tsx";
-
-export const PAYMENT_REQUEST_MAIL = "payments.request";
 
 type JobDeps = Pick<Installation, "db" | "vault" | "clock" | "config" | "log">;
 
@@ -22,23 +20,22 @@ export function paymentHandlers(deps: JobDeps): Record<string, Handler> {
     [PAYMENT_EXPIRE_JOB]: async (job) => {
       const { paymentId } = job.payload as { paymentId: string };
       if (!provider) return { status: "skipped", reason: "payments are off" };
-      try {
-        const outcome = await expireHeldPayment(deps, provider, paymentId);
-        return outcome === "nothing" ? { status: "skipped", reason: "the payment is no longer pending" } : { status: "done" };
-      } catch (err) {
-        return { status: "failed", reason: `the payment provider could not be asked: ${(err as Error).message}` };
-      }
+      // A provider that cannot be asked throws: the queue retries with backoff, and the time stays held meanwhile.
+      const outcome = await expireHeldPayment(deps, provider, paymentId);
+      return outcome === "nothing" ? { status: "skipped", reason: "the payment is no longer pending" } : { status: "done" };
+    },
+    [PAYMENT_REFUND_JOB]: async (job) => {
+      const { paymentId } = job.payload as { paymentId: string };
+      if (!provider) return { status: "skipped", reason: "payments are off" };
+      const refunded = await refundPayment(deps, provider, paymentId, "system");
+      if (!refunded.ok && refunded.reason === "provider") throw new Error("the payment provider did not confirm the refund");
+      return refunded.ok ? { status: "done" } : { status: "skipped", reason: "nothing left to refund" };
     },
     [PAYMENT_AFTER_JOB]: async (job) => {
       const { appointmentId } = job.payload as { appointmentId: string };
       if (!provider) return { status: "skipped", reason: "payments are off" };
-      const payment = requestPaymentAfter(deps, appointmentId);
-      if (!payment) return { status: "skipped", reason: "no payment is due" };
-      deps.db.transaction(
-        (tx) => queueMail(tx, deps.vault, PAYMENT_REQUEST_MAIL, { dedupeKey: `payment-request:${payment.id}`, recipient: job.subject, data: { paymentId: payment.id }, runAt: deps.clock.now() }, deps.clock.now()),
-        { behavior: "immediate" },
-      );
-      return { status: "done" };
+      // The payment and its mail in one transaction: a crash leaves both or neither.
+      return requestPaymentAfter(deps, appointmentId) ? { status: "done" } : { status: "skipped", reason: "no payment is due" };
     },
   };
 }

@@ -11,7 +11,7 @@ import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
 import type { Installation } from "../installation.ts";
 import { personZone } from "../people/people.ts";
-import { getPayment, openCheckout, type Payment, receiveNotification, refundPayment } from "./payments.ts";
+import { getPayment, openCheckout, type Payment, receiveNotification, refundPayment, successorOf } from "./payments.ts";
 import { type PaymentProvider, paymentProvider } from "./provider.ts";
 import { PaymentPage, PaymentStatus } from "./views/payment-page.tsx";
 
@@ -34,7 +34,7 @@ export function paymentsRoutes(deps: PaymentRouteDeps): Hono<AppEnv> {
     const { payment, clientId, what } = visible(c);
     const viewer = c.get("viewer")!;
     return c.html(
-      <PaymentPage page={pageContext(c)} payment={payment} what={what} timeZone={personZone(deps.db, viewer.personId)} mayPay={viewer.personId === clientId && provider !== null} mayRefund={viewer.role === "admin" && provider !== null} notice={notice} />,
+      <PaymentPage page={pageContext(c)} payment={payment} what={what} timeZone={personZone(deps.db, viewer.personId)} mayPay={viewer.personId === clientId && provider !== null} mayRefund={viewer.role === "admin" && provider !== null} successor={successorOf(deps.db, payment)} notice={notice} />,
       status,
     );
   };

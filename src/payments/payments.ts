@@ -6,14 +6,15 @@
 // payment "at booking" is held for KABINET_PAYMENT_HOLD_MINUTES and then released unless paid (a job, so a restart
 // does not forget it); a payment that arrives after its time was released is refunded in full; every change audited.
 import { recordAudit } from "../audit/audit.ts";
-import { type Appointment, getAppointment, listAppointments, releaseUnpaid } from "../booking/appointments.ts";
+import { type Appointment, getAppointment, laterInSeries, listAppointments, releaseUnpaid } from "../booking/appointments.ts";
 import { getService, type Service } from "../booking/services.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Queryable } from "../db/client.ts";
 import { enqueue } from "../jobs/queue.ts";
+import { queueMail } from "../mail/templates.ts";
 import type { Logger } from "../log.ts";
-import type { Vault } from "../vault/vault.ts";
+import { ORG_SUBJECT, type Vault } from "../vault/vault.ts";
 import { emitEvent } from "../webhooks/emit.ts";
 import { clientDetailsFor } from "../webhooks/personal.ts";
 import * as store from "./payments.store.ts";
@@ -45,6 +46,8 @@ export interface Payment {
 }
 
 export const PAYMENT_EXPIRE_JOB = "payment.expire";
+/** The mail that asks for a payment after the consultation, with its link (payment-jobs.ts writes it). */
+export const PAYMENT_REQUEST_MAIL = "payments.request";
 
 /** Whether booking this service asks for payment now (payments configured, the service priced and set so). */
 export function paysAtBooking(config: Pick<Config, "payments">, service: Service): boolean {
@@ -110,6 +113,7 @@ export function requestPaymentAfter(deps: PaymentDeps, appointmentId: string): P
       };
       store.insertPaymentRow(tx, row);
       announce(tx, deps.vault, row, a.clientId, now);
+      queueMail(tx, deps.vault, PAYMENT_REQUEST_MAIL, { dedupeKey: `payment-request:${row.id}`, recipient: a.clientId, data: { paymentId: row.id }, runAt: now }, now);
       recordAudit(tx, deps.vault, { actor: "system", action: "payment.create", target: row.id, details: { appointment: a.id, kind: row.kind, amountMinor: row.amountMinor, currency: row.currency }, at: now });
       return toPayment(row);
     },
@@ -146,6 +150,8 @@ export type CheckoutResult = { ok: true; url: string } | { ok: false; reason: "s
 export async function openCheckout(deps: PaymentDeps, provider: PaymentProvider, paymentId: string, description: string): Promise<CheckoutResult> {
   const p = getPayment(deps.db, paymentId);
   if (!p || p.status !== "pending") return { ok: false, reason: "state" };
+  // Its time is no longer the client's (they cancelled): nothing to pay for.
+  if (!stillWanted(deps.db, store.paymentRow(deps.db, p.id)!)) return { ok: false, reason: "state" };
   const now = deps.clock.now();
   if (p.expiresAt !== null && p.expiresAt <= now) return { ok: false, reason: "expired" };
   if (p.checkoutUrl) return { ok: true, url: p.checkoutUrl };
@@ -190,54 +196,100 @@ export async function receiveNotification(deps: PaymentDeps, provider: PaymentPr
   }
   if (!check.update) return { status: 200, applied: false };
   const applied = applyUpdate(deps, provider.name, check.update);
-  if (applied === "refund-late") await refundLate(deps, provider, check.update.ref);
-  return { status: 200, applied: applied !== "duplicate" && applied !== "unknown" };
+  return { status: 200, applied: applied === "applied" };
 }
 
-type Applied = "applied" | "duplicate" | "unknown" | "refund-late";
-
-/** The state change a verified update asks for, once per notification, only along the allowed transitions. */
-export function applyUpdate(deps: Pick<PaymentDeps, "db" | "vault" | "clock">, provider: "stripe" | "yookassa", u: ProviderUpdate): Applied {
+/**
+ * What a verified update changes, once per notification (by its event id), in one transaction with all it implies:
+ *   paid       from pending (or failed/expired/cancelled: paid after all). If the time it pays for is no longer the
+ *              client's (released unpaid, or they cancelled), a full refund is queued as a job in the same
+ *              transaction, retried until the provider confirms it.
+ *   failed     from pending. Paying again stays possible: a fresh pending payment replaces it (within the hold, for a
+ *              payment at booking; when the hold is over, the time is released instead).
+ *   expired    from pending (the provider's checkout ran out). At booking: the time is released; after the
+ *              consultation: a fresh pending payment replaces it.
+ *   refunded   whenever the refunded amount grows (partial refunds add up); the status says "refunded" once it is
+ *              all, and stays "paid" while part of it was refunded.
+ */
+export function applyUpdate(deps: Pick<PaymentDeps, "db" | "vault" | "clock">, provider: "stripe" | "yookassa", u: ProviderUpdate): "applied" | "duplicate" | "unknown" {
   const now = deps.clock.now();
   return deps.db.transaction(
-    (tx): Applied => {
+    (tx) => {
       const row = store.paymentRowByRef(tx, provider, u.ref);
-      if (!store.claimNotification(tx, provider, u.eventId, row?.id ?? null, now)) return "duplicate";
-      if (!row) return "unknown";
-      const to = nextStatus(row.status, u.status);
-      if (to === null) return "duplicate";
-      const late = row.status === "expired" && to === "paid";
-      store.updatePaymentRow(tx, row.id, {
-        status: to,
-        updatedAt: now,
-        paidAt: to === "paid" ? now : row.paidAt,
-        refundedMinor: to === "refunded" ? (u.refundedMinor ?? row.amountMinor) : row.refundedMinor,
-      });
-      recordAudit(tx, deps.vault, { actor: "system", action: `payment.${to}`, target: row.id, details: { provider, appointment: row.appointmentId, late }, at: now });
+      if (!store.claimNotification(tx, provider, u.eventId, row?.id ?? null, now)) return "duplicate" as const;
+      if (!row) return "unknown" as const;
+      const change = changeFor(tx, row, u);
+      if (!change) return "duplicate" as const;
+      store.updatePaymentRow(tx, row.id, { ...change, updatedAt: now });
+      const late = change.status === "paid" && row.status !== "paid" && !stillWanted(tx, row);
+      recordAudit(tx, deps.vault, { actor: "system", action: `payment.${u.status}`, target: row.id, details: { provider, appointment: row.appointmentId, late, refundedMinor: change.refundedMinor ?? row.refundedMinor }, at: now });
       announce(tx, deps.vault, store.paymentRow(tx, row.id)!, null, now);
-      return late ? "refund-late" : "applied";
+      if (late) queueRefund(tx, deps.vault, row, now);
+      if (change.status === "failed" || change.status === "expired") afterUnpaid(tx, deps, row, now);
+      return "applied" as const;
     },
     { behavior: "immediate" },
   );
 }
 
-function nextStatus(from: PaymentStatus, to: ProviderUpdate["status"]): PaymentStatus | null {
-  if (from === to) return null;
-  if (from === "pending") return to;
-  if (from === "expired" && to === "paid") return "paid"; // paid too late: refunded at once
-  if ((from === "paid" || from === "refunded") && to === "refunded") return "refunded";
-  if (from === "failed" && to === "paid") return "paid";
-  return null;
+function changeFor(tx: Queryable, row: store.PaymentRow, u: ProviderUpdate): Partial<store.PaymentRow> | null {
+  switch (u.status) {
+    case "paid":
+      return row.status === "paid" || row.status === "refunded" ? null : { status: "paid", paidAt: row.paidAt ?? Date.now() };
+    case "failed":
+    case "expired":
+      return row.status === "pending" ? { status: u.status } : null;
+    case "refunded": {
+      if (row.status !== "paid" && row.status !== "refunded") return null;
+      const refunded = Math.min(row.amountMinor, u.refundedMinor ?? row.amountMinor);
+      if (refunded <= row.refundedMinor) return null;
+      void tx;
+      return { status: refunded >= row.amountMinor ? "refunded" : "paid", refundedMinor: refunded };
+    }
+  }
 }
 
-async function refundLate(deps: PaymentDeps, provider: PaymentProvider, ref: string): Promise<void> {
-  const row = store.paymentRowByRef(deps.db, provider.name, ref);
-  if (!row) return;
-  await refundPayment(deps, provider, row.id, "system");
+/** Whether the time a payment pays for is still the client's: its appointment, or a session of its series, booked or held. */
+function stillWanted(tx: Queryable, row: store.PaymentRow): boolean {
+  const a = getAppointment(tx, row.appointmentId);
+  if (!a) return false;
+  return [a, ...laterInSeries(tx, a)].some((x) => x.status === "booked" || x.status === "completed");
 }
 
-/** The hold ran out (a job): paid after all, or the time is released and the checkout stopped. */
-export async function expireHeldPayment(deps: PaymentDeps, provider: PaymentProvider, paymentId: string): Promise<"paid" | "released" | "nothing"> {
+/** A payment that failed or ran out: the client may pay again (a fresh payment), or, past the hold, the time goes. */
+function afterUnpaid(tx: Queryable, deps: Pick<PaymentDeps, "db" | "vault" | "clock">, row: store.PaymentRow, now: number): void {
+  if (!stillWanted(tx, row)) return;
+  const holdLeft = row.kind === "at-booking" && row.expiresAt !== null && row.expiresAt > now;
+  if (row.kind === "after" || holdLeft) {
+    const fresh = { ...row, id: randomBytes(12).toString("base64url"), providerRef: null, checkoutUrl: null, status: "pending" as const, refundedMinor: 0, paidAt: null, createdAt: now, updatedAt: now };
+    store.insertPaymentRow(tx, fresh);
+    if (fresh.expiresAt !== null) enqueue(tx, deps.vault, { kind: PAYMENT_EXPIRE_JOB, dedupeKey: `payment-expire:${fresh.id}`, subject: getAppointment(tx, row.appointmentId)!.clientId, payload: { paymentId: fresh.id }, runAt: fresh.expiresAt }, now);
+    recordAudit(tx, deps.vault, { actor: "system", action: "payment.create", target: fresh.id, details: { appointment: row.appointmentId, kind: fresh.kind, amountMinor: fresh.amountMinor, currency: fresh.currency, replaces: row.id }, at: now });
+    announce(tx, deps.vault, fresh, null, now);
+    return;
+  }
+  releaseUnpaid({ db: tx, vault: deps.vault, clock: deps.clock }, row.appointmentId, now);
+}
+
+export const PAYMENT_REFUND_JOB = "payment.refund";
+
+/** A full refund to make through the provider, as a job: retried with backoff until the provider confirms it. */
+function queueRefund(tx: Queryable, vault: Vault, row: store.PaymentRow, now: number): void {
+  const client = getAppointment(tx, row.appointmentId)?.clientId ?? ORG_SUBJECT;
+  enqueue(tx, vault, { kind: PAYMENT_REFUND_JOB, dedupeKey: `payment-refund:${row.id}`, subject: client, payload: { paymentId: row.id }, runAt: now }, now);
+}
+
+/** The newer payment that replaced this one (after a failure), if any: where "try again" leads. */
+export function successorOf(db: Queryable, p: Payment): Payment | null {
+  const latest = paymentOfAppointment(db, p.appointmentId);
+  return latest && latest.id !== p.id && latest.createdAt >= p.createdAt ? latest : null;
+}
+
+/**
+ * The hold ran out (a job): paid after all, or the time is released and the checkout stopped, in one transaction.
+ * A provider that cannot be asked throws, so the job is retried with backoff.
+ */
+export async function expireHeldPayment(deps: PaymentDeps, provider: PaymentProvider, paymentId: string): Promise<"paid" | "released" | "cancelled" | "nothing"> {
   const p = store.paymentRow(deps.db, paymentId);
   if (!p || p.status !== "pending" || p.kind !== "at-booking") return "nothing";
   // A checkout was opened: the provider decides whether it was paid meanwhile, and stops it if not.
@@ -246,29 +298,32 @@ export async function expireHeldPayment(deps: PaymentDeps, provider: PaymentProv
     return "paid";
   }
   const now = deps.clock.now();
-  const expired = deps.db.transaction(
+  return deps.db.transaction(
     (tx) => {
-      if (store.paymentRow(tx, p.id)?.status !== "pending") return false;
-      store.updatePaymentRow(tx, p.id, { status: "expired", updatedAt: now });
-      recordAudit(tx, deps.vault, { actor: "system", action: "payment.expired", target: p.id, details: { appointment: p.appointmentId }, at: now });
+      if (store.paymentRow(tx, p.id)?.status !== "pending") return "nothing" as const;
+      // The client cancelled while it was pending: nothing to release, nothing to pay.
+      const wanted = stillWanted(tx, p);
+      const status = wanted ? ("expired" as const) : ("cancelled" as const);
+      store.updatePaymentRow(tx, p.id, { status, updatedAt: now });
+      recordAudit(tx, deps.vault, { actor: "system", action: `payment.${status}`, target: p.id, details: { appointment: p.appointmentId }, at: now });
       announce(tx, deps.vault, store.paymentRow(tx, p.id)!, null, now);
-      return true;
+      if (wanted) releaseUnpaid({ db: tx, vault: deps.vault, clock: deps.clock }, p.appointmentId, now);
+      return wanted ? ("released" as const) : ("cancelled" as const);
     },
     { behavior: "immediate" },
   );
-  if (!expired) return "nothing";
-  releaseUnpaid({ db: deps.db, vault: deps.vault, clock: deps.clock }, p.appointmentId, now);
-  return "released";
 }
 
 export type RefundResult = { ok: true } | { ok: false; reason: "state" | "provider" };
 
-/** Refunds a paid payment in full through the provider. */
+/** Refunds what is left of a paid payment through the provider (an admin's button, or the late-payment job). */
 export async function refundPayment(deps: PaymentDeps, provider: PaymentProvider, paymentId: string, actor: string): Promise<RefundResult> {
   const row = store.paymentRow(deps.db, paymentId);
-  if (!row || row.status !== "paid" || !row.providerRef) return { ok: false, reason: "state" };
+  if (!row || row.status !== "paid" || !row.providerRef || row.refundedMinor >= row.amountMinor) return { ok: false, reason: "state" };
+  const amount = row.amountMinor - row.refundedMinor;
   try {
-    await provider.refund(row.providerRef, row.amountMinor, row.currency, `kabinet-refund-${row.id}`);
+    // Keyed by what was refunded before: a retry of this refund is the same request, a later one is not.
+    await provider.refund(row.providerRef, amount, row.currency, `kabinet-refund-${row.id}-${row.refundedMinor}`);
   } catch (err) {
     deps.log.warn("the payment provider did not refund", { provider: provider.name, payment: row.id, cause: (err as Error).message });
     return { ok: false, reason: "provider" };
@@ -276,8 +331,9 @@ export async function refundPayment(deps: PaymentDeps, provider: PaymentProvider
   const now = deps.clock.now();
   deps.db.transaction(
     (tx) => {
+      if (store.paymentRow(tx, row.id)?.status !== "paid") return; // a notification recorded it meanwhile
       store.updatePaymentRow(tx, row.id, { status: "refunded", refundedMinor: row.amountMinor, updatedAt: now });
-      recordAudit(tx, deps.vault, { actor, action: "payment.refunded", target: row.id, details: { provider: provider.name, appointment: row.appointmentId, amountMinor: row.amountMinor }, at: now });
+      recordAudit(tx, deps.vault, { actor, action: "payment.refunded", target: row.id, details: { provider: provider.name, appointment: row.appointmentId, amountMinor: amount }, at: now });
       announce(tx, deps.vault, store.paymentRow(tx, row.id)!, null, now);
     },
     { behavior: "immediate" },

@@ -10,7 +10,7 @@ export function money(minor: number, currency: string, locale: string): string {
   return new Intl.NumberFormat(locale, { style: "currency", currency }).format(minor / 100);
 }
 
-export function PaymentPage(p: { page: PageContext; payment: Payment; what: string; timeZone: string; mayPay: boolean; mayRefund: boolean; notice?: string }): JSX.Element {
+export function PaymentPage(p: { page: PageContext; payment: Payment; what: string; timeZone: string; mayPay: boolean; mayRefund: boolean; successor: Payment | null; notice?: string }): JSX.Element {
   const { t } = p.page;
   const m = t.payments;
   const pay = p.payment;
@@ -36,7 +36,14 @@ export function PaymentPage(p: { page: PageContext; payment: Payment; what: stri
         )
       ) : null}
       {pay.status === "pending" && p.mayPay ? <p class="kb-muted">{m.cardsStayWith[pay.provider]}</p> : null}
-      {p.mayRefund && pay.status === "paid" ? <ActionButton action={`/payments/${pay.id}/refund`} label={m.refund} variant="secondary" /> : null}
+      {p.successor && p.successor.status === "pending" && p.mayPay ? (
+        <p>
+          <a role="button" href={`/payments/${p.successor.id}`}>
+            {m.tryAgain}
+          </a>
+        </p>
+      ) : null}
+      {p.mayRefund && pay.status === "paid" && pay.refundedMinor < pay.amountMinor ? <ActionButton action={`/payments/${pay.id}/refund`} label={m.refund} variant="secondary" /> : null}
       <p>
         <a href={`/appointments/${pay.appointmentId}`}>{m.toAppointment}</a>
       </p>
@@ -51,7 +58,7 @@ export function PaymentStatus(p: { page: PageContext; payment: Payment }): JSX.E
   return (
     <p id="payment-status" role="status" {...(pending ? { "hx-get": `/payments/${p.payment.id}/status`, "hx-trigger": "every 3s", "hx-swap": "outerHTML" } : {})}>
       {m.status[p.payment.status]}
-      {p.payment.status === "refunded" && p.payment.refundedMinor < p.payment.amountMinor ? ` (${money(p.payment.refundedMinor, p.payment.currency, p.page.locale)})` : null}
+      {p.payment.status === "paid" && p.payment.refundedMinor > 0 ? ` ${m.partlyRefunded(money(p.payment.refundedMinor, p.payment.currency, p.page.locale))}` : null}
     </p>
   );
 }
