@@ -3,9 +3,9 @@
 // are local HTTP servers on loopback that answer as the documented APIs do (no request leaves the machine).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Stripe from "stripe";
-import { getAppointment, markHeldOnRoomClosed, specialistSlots } from "../src/booking/appointments.ts";
+import { book, cancelAppointment, getAppointment, markHeldOnRoomClosed, specialistSlots } from "../src/booking/appointments.ts";
 import { saveService, type Service } from "../src/booking/services.ts";
-import { getPayment, paymentOfAppointment } from "../src/payments/payments.ts";
+import { applyUpdate, getPayment, holdForPayment, type Payment, paymentOfAppointment } from "../src/payments/payments.ts";
 import { jobWorker } from "../src/worker.ts";
 import { listJobs } from "../src/jobs/queue.ts";
 import { addPerson, setUpOrganisation, signedInClient, type TestPerson } from "./support/accounts.ts";
@@ -71,9 +71,12 @@ describe("Stripe", () => {
   let inst: TestInstallation;
   let people: Awaited<ReturnType<typeof organisation>>;
   const stripe = new Stripe("sk_test_helper");
+  /** Stripe's API answering 500 to everything (an outage), while true. */
+  let stripeDown = false;
 
   beforeAll(async () => {
     api = fakeApi((r) => {
+      if (stripeDown) return { status: 500, json: { error: { type: "api_error", message: "An unknown error occurred" } } };
       if (r.method === "POST" && r.path === "/v1/checkout/sessions") {
         const form = new URLSearchParams(r.body);
         const id = `cs_test_${sessions.size + 1}`;
@@ -224,6 +227,119 @@ describe("Stripe", () => {
     } finally {
       await receiver.stop();
     }
+  });
+
+  describe("when payment does not go as planned", () => {
+    const paymentAt = async (daysAhead: number, time = "10:00") => (await bookAsClient(inst, people.client, people.service, at(dayAhead(daysAhead), time))).headers.get("location")!.split("/").pop()!;
+    const refOf = (paymentId: string) => new URL(getPayment(inst.db, paymentId)!.checkoutUrl!).pathname.split("/").pop()!;
+    const appointmentOf = (paymentId: string) => getAppointment(inst.db, getPayment(inst.db, paymentId)!.appointmentId)!;
+
+    test("a failed payment within the hold can be paid again; unpaid at the hold's end, the time is freed", async () => {
+      const paymentId = await paymentAt(8);
+      await deliver("checkout.session.async_payment_failed", { ...sessions.get(refOf(paymentId))!, object: "checkout.session", status: "complete" });
+      expect(getPayment(inst.db, paymentId)!.status).toBe("failed");
+      const fresh = paymentOfAppointment(inst.db, getPayment(inst.db, paymentId)!.appointmentId)!;
+      expect(fresh).toMatchObject({ status: "pending", amountMinor: 4990, expiresAt: getPayment(inst.db, paymentId)!.expiresAt });
+      const page = await (await signedInClient(inst, people.client).get(`/payments/${paymentId}`)).text();
+      expect(page).toContain(`href="/payments/${fresh.id}"`); // "Try paying again"
+      expect((await signedInClient(inst, people.client).post(`/payments/${fresh.id}/checkout`)).status).toBe(303);
+      expect(getPayment(inst.db, fresh.id)!.checkoutUrl).not.toBeNull();
+      inst.clock.set(fresh.expiresAt! + 1000);
+      await jobWorker(inst).runDue();
+      inst.clock.release();
+      expect(getPayment(inst.db, fresh.id)!.status).toBe("expired");
+      expect(appointmentOf(paymentId).status).toBe("cancelled");
+    });
+
+    test("a checkout the provider ran out leaves the rest of the hold to pay again; after the hold it frees the time at once", async () => {
+      const paymentId = await paymentAt(9);
+      await deliver("checkout.session.expired", { ...sessions.get(refOf(paymentId))!, object: "checkout.session", status: "expired" });
+      expect(getPayment(inst.db, paymentId)!.status).toBe("expired");
+      expect(appointmentOf(paymentId).status).toBe("booked");
+      const fresh = paymentOfAppointment(inst.db, appointmentOf(paymentId).id)!;
+      expect(fresh.status).toBe("pending");
+      expect((await signedInClient(inst, people.client).post(`/payments/${fresh.id}/checkout`)).status).toBe(303);
+      // Its checkout runs out too, after the hold: nothing is left to hold the time for.
+      inst.clock.set(fresh.expiresAt! + 1000);
+      await deliver("checkout.session.expired", { ...sessions.get(refOf(fresh.id))!, object: "checkout.session", status: "expired" });
+      inst.clock.release();
+      expect(appointmentOf(paymentId).status).toBe("cancelled");
+      expect(isFree(inst, people.service, appointmentOf(paymentId).start)).toBe(true);
+    });
+
+    test("the provider down when the hold ends: the job is retried and the time stays held until it can be asked", async () => {
+      const paymentId = await paymentAt(10);
+      const p = getPayment(inst.db, paymentId)!;
+      stripeDown = true;
+      try {
+        inst.clock.set(p.expiresAt! + 1000);
+        await jobWorker(inst).runDue();
+        const job = listJobs(inst.db, inst.vault, ["pending"]).find((j) => j.kind === "payment.expire" && (j.payload as { paymentId: string }).paymentId === paymentId)!;
+        expect(job.attempts).toBe(1);
+        expect(appointmentOf(paymentId).status).toBe("booked");
+      } finally {
+        stripeDown = false;
+      }
+      inst.clock.set(p.expiresAt! + 2 * 3600_000);
+      await jobWorker(inst).runDue();
+      inst.clock.release();
+      expect(getPayment(inst.db, paymentId)!.status).toBe("expired");
+      expect(appointmentOf(paymentId).status).toBe("cancelled");
+    });
+
+    test("a client who cancels while paying cannot pay any more; a payment that still comes is refunded, retried until Stripe confirms", async () => {
+      const paymentId = await paymentAt(11);
+      const ref = refOf(paymentId);
+      const a = appointmentOf(paymentId);
+      expect(cancelAppointment(inst, a.id, { personId: people.client.personId, role: "client" }, "", inst.clock.now()).ok).toBe(true);
+      expect((await signedInClient(inst, people.client).post(`/payments/${paymentId}/checkout`)).status).toBe(409);
+      // Paid in a tab left open: the refund is queued with the payment, and Stripe is down for its first try.
+      sessions.set(ref, { ...sessions.get(ref)!, payment_status: "paid", status: "complete", payment_intent: "pi_test_cancelled" });
+      await deliver("checkout.session.completed", { ...sessions.get(ref)!, object: "checkout.session" });
+      expect(getPayment(inst.db, paymentId)!.status).toBe("paid");
+      stripeDown = true;
+      try {
+        await jobWorker(inst).runDue();
+      } finally {
+        stripeDown = false;
+      }
+      expect(getPayment(inst.db, paymentId)!.status).toBe("paid");
+      inst.clock.set(inst.clock.now() + 2 * 60_000);
+      await jobWorker(inst).runDue();
+      inst.clock.release();
+      expect(getPayment(inst.db, paymentId)!).toMatchObject({ status: "refunded", refundedMinor: 4990 });
+    });
+
+    test("partial refunds add up; the page shows what was returned, and the admin refunds the rest", async () => {
+      const paymentId = await paymentAt(12);
+      const ref = refOf(paymentId);
+      sessions.set(ref, { ...sessions.get(ref)!, payment_status: "paid", status: "complete", payment_intent: "pi_test_partial" });
+      await deliver("checkout.session.completed", { ...sessions.get(ref)!, object: "checkout.session" });
+      expect(applyUpdate(inst, "stripe", { eventId: "evt_part_1", ref, status: "refunded", refundedMinor: 1000 })).toBe("applied");
+      expect(applyUpdate(inst, "stripe", { eventId: "evt_part_2", ref, status: "refunded", refundedMinor: 3000 })).toBe("applied");
+      expect(applyUpdate(inst, "stripe", { eventId: "evt_part_3", ref, status: "refunded", refundedMinor: 2000 })).toBe("duplicate"); // never less
+      expect(getPayment(inst.db, paymentId)!).toMatchObject({ status: "paid", refundedMinor: 3000 });
+      expect(await (await signedInClient(inst, people.client).get(`/payments/${paymentId}`)).text()).toContain("€30.00 of it refunded.");
+      expect((await signedInClient(inst, people.admin).post(`/payments/${paymentId}/refund`)).status).toBe(200);
+      const refund = api.seen.filter((s) => s.path === "/v1/refunds").at(-1)!;
+      expect(new URLSearchParams(refund.body).get("amount")).toBe("1990");
+      expect(getPayment(inst.db, paymentId)!).toMatchObject({ status: "refunded", refundedMinor: 4990 });
+    });
+
+    test("a series paid at once: when its first session is cancelled and the hold ends unpaid, every later session is freed too", async () => {
+      const start = at(dayAhead(13), "10:00");
+      let held: Payment | null = null;
+      const booked = book(inst, { serviceId: people.service.id, specialistId: people.spec.personId, start, clientId: people.client.personId, actor: { personId: people.client.personId, role: "client" }, repeat: { everyWeeks: 1, count: 3 }, alsoInTransaction: (tx, b) => void (held = holdForPayment(tx, inst, people.service, b, inst.clock.now())) });
+      if (!booked.ok) throw new Error(booked.reason);
+      const payment = held as Payment | null;
+      expect(payment!.amountMinor).toBe(3 * 4990);
+      expect(cancelAppointment(inst, booked.appointments[0]!.id, { personId: people.client.personId, role: "client" }, "", inst.clock.now()).ok).toBe(true);
+      inst.clock.set(payment!.expiresAt! + 1000);
+      await jobWorker(inst).runDue();
+      inst.clock.release();
+      expect(booked.appointments.map((x) => getAppointment(inst.db, x.id)!.status)).toEqual(["cancelled", "cancelled", "cancelled"]);
+      expect(getPayment(inst.db, payment!.id)!.status).toBe("expired");
+    });
   });
 
   test("another client cannot see or pay someone's payment", async () => {

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, isNull, like, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNull, like, lt, lte, notInArray, or, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { jobs } from "../db/schema.ts";
 
@@ -28,8 +28,15 @@ export function cancelPendingByPrefix(db: Queryable, prefix: string, at: number)
     .all().length;
 }
 
-export function dueJobRows(db: Queryable, now: number, limit: number): JobRow[] {
-  return db.select().from(jobs).where(and(eq(jobs.status, "pending"), lte(jobs.runAt, now))).orderBy(asc(jobs.runAt)).limit(limit).all();
+/** The oldest due jobs, leaving out kinds that wait (mail while no SMTP server is set): they must not crowd out others. */
+export function dueJobRows(db: Queryable, now: number, limit: number, waitingKinds: readonly string[] = []): JobRow[] {
+  return db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.status, "pending"), lte(jobs.runAt, now), waitingKinds.length ? notInArray(jobs.kind, [...waitingKinds]) : undefined))
+    .orderBy(asc(jobs.runAt))
+    .limit(limit)
+    .all();
 }
 
 /** Moves a job from `from` to `to`; false if someone else moved it first. */

@@ -134,7 +134,9 @@ export class JobWorker {
     const recovered = store.reclaimStale(db, now() - CLAIM_LEASE_MS);
     if (recovered) log.warn("jobs abandoned by a stopped worker are queued again", { jobs: recovered });
     for (;;) {
-      const due = store.dueJobRows(db, now(), 20).filter((r) => !this.#o.paused?.(r.kind));
+      // Kinds that wait are left out in the query itself: twenty waiting mails must not hide a webhook or a payment.
+      const waiting = Object.keys(handlers).filter((kind) => this.#o.paused?.(kind));
+      const due = store.dueJobRows(db, now(), 20, waiting);
       if (due.length === 0) return ran;
       for (const row of due) {
         if (!store.moveJob(db, row.id, "pending", { status: "running", attempts: row.attempts + 1, claimedAt: now() })) continue;

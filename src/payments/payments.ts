@@ -206,8 +206,8 @@ export async function receiveNotification(deps: PaymentDeps, provider: PaymentPr
  *              transaction, retried until the provider confirms it.
  *   failed     from pending. Paying again stays possible: a fresh pending payment replaces it (within the hold, for a
  *              payment at booking; when the hold is over, the time is released instead).
- *   expired    from pending (the provider's checkout ran out). At booking: the time is released; after the
- *              consultation: a fresh pending payment replaces it.
+ *   expired    from pending (the provider's checkout ran out): as failed, a fresh payment within the hold (or,
+ *              after the consultation, at any time), else the time is released.
  *   refunded   whenever the refunded amount grows (partial refunds add up); the status says "refunded" once it is
  *              all, and stays "paid" while part of it was refunded.
  */
@@ -301,6 +301,7 @@ export async function expireHeldPayment(deps: PaymentDeps, provider: PaymentProv
   return deps.db.transaction(
     (tx) => {
       if (store.paymentRow(tx, p.id)?.status !== "pending") return "nothing" as const;
+
       // The client cancelled while it was pending: nothing to release, nothing to pay.
       const wanted = stillWanted(tx, p);
       const status = wanted ? ("expired" as const) : ("cancelled" as const);
