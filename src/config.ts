@@ -327,7 +327,7 @@ function paymentsConfig(v: z.infer<typeof schema>, cwd: string): PaymentsConfig 
   const common = { holdMinutes: v.KABINET_PAYMENT_HOLD_MINUTES, apiUrl: v.KABINET_PAYMENTS_API_URL ? new URL(v.KABINET_PAYMENTS_API_URL) : null };
   const required = (name: string, value: string | undefined, file: string | undefined): string => {
     const secret = secretValue(name, value, file, cwd);
-    if (!secret) throw new ConfigError(`${name}_FILE`, `is not set (or names an empty file), and KABINET_PAYMENTS=${v.KABINET_PAYMENTS} needs it`);
+    if (!secret) throw new ConfigError(`${name}_FILE`, `(or ${name}) is not set, or names an empty file, and KABINET_PAYMENTS=${v.KABINET_PAYMENTS} needs it`);
     return secret;
   };
   switch (v.KABINET_PAYMENTS) {

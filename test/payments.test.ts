@@ -146,6 +146,15 @@ describe("Stripe", () => {
     expect(getAppointment(inst.db, payment.appointmentId)!.status).toBe("booked");
   });
 
+  test("the confirmation tells a client that payment follows and for how long the time is reserved; staff booking for a client are not asked", async () => {
+    const start = at(dayAhead(3), "15:00");
+    const url = `/book/${people.service.id}/confirm?start=${start}&specialist=${people.spec.personId}&tz=UTC`;
+    const forClient = await (await signedInClient(inst, people.client).get(url)).text();
+    expect(forClient).toContain("After you confirm, you pay €49.90 on Stripe&#39;s secure page. The time is reserved for you for 30 minutes");
+    const staff = await addPerson(inst, people.admin.personId, "staff");
+    expect(await (await signedInClient(inst, staff).get(url)).text()).not.toContain("After you confirm, you pay");
+  });
+
   test("a forged or stale Stripe signature changes nothing and is answered 400", async () => {
     const start = at(dayAhead(3), "12:00");
     const paymentId = (await bookAsClient(inst, people.client, people.service, start)).headers.get("location")!.split("/").pop()!;
@@ -436,7 +445,7 @@ describe("YooKassa", () => {
 
 describe("configuration", () => {
   test("a provider without its secret stops the start with the variable to set", () => {
-    expect(() => makeInstallation({ KABINET_PAYMENTS: "stripe" })).toThrow(/KABINET_STRIPE_SECRET_KEY_FILE is not set \(or names an empty file\)/);
+    expect(() => makeInstallation({ KABINET_PAYMENTS: "stripe" })).toThrow("KABINET_STRIPE_SECRET_KEY_FILE (or KABINET_STRIPE_SECRET_KEY) is not set, or names an empty file");
     expect(() => makeInstallation({ KABINET_PAYMENTS: "yookassa", KABINET_YOOKASSA_SECRET_KEY: "x" })).toThrow(/KABINET_YOOKASSA_SHOP_ID is not set/);
     expect(() => makeInstallation({ KABINET_PAYMENTS: "paypal" })).toThrow(/KABINET_PAYMENTS is not stripe, yookassa or off/);
   });

@@ -5,6 +5,7 @@
 // Booking is checked, audited and mailed by the service.
 import type { Queryable } from "../db/client.ts";
 import { holdForPayment, openCheckout, type Payment, paysAtBooking } from "../payments/payments.ts";
+import { formatPrice } from "./services.ts";
 import { paymentProvider } from "../payments/provider.ts";
 import type { Context } from "hono";
 import { Hono } from "hono";
@@ -65,6 +66,12 @@ export function bookRoutes(deps: BookingRouteDeps): Hono<AppEnv> {
         notice={o.notice}
         forClient={o.forClient}
         signIn={o.signIn}
+        paysNow={
+          // Only a client booking for themself pays now (staff booking for a client settle payment with them otherwise).
+          deps.config.payments && paysAtBooking(deps.config, b.service) && (o.signIn || signedInViewer(c)?.role === "client")
+            ? { price: formatPrice(b.service, c.get("locale")) ?? "", provider: deps.config.payments.provider, holdMinutes: deps.config.payments.holdMinutes }
+            : null
+        }
       />,
       status,
     );

@@ -37,7 +37,7 @@ export function stripeProvider(config: StripeConfig): PaymentProvider {
         if (!session.url) throw new ProviderError("Stripe returned a Checkout Session without a URL");
         return { ref: session.id, url: session.url };
       } catch (err) {
-        throw err instanceof ProviderError ? err : new ProviderError(`Stripe refused to open a checkout: ${(err as Error).message}`, { cause: err });
+        throw err instanceof ProviderError ? err : new ProviderError(`no checkout from Stripe (${(err as { type?: string }).type ?? "error"}): ${(err as Error).message}`, { cause: err });
       }
     },
     async readNotification(n: IncomingNotification): Promise<NotificationCheck> {

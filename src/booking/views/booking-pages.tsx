@@ -227,6 +227,8 @@ export function ConfirmPage(p: {
   forClient?: Named | null;
   /** A visitor without a session: instead of the form, the way to an account that comes back to this time. */
   signIn?: { returnPath: string; canRegister: boolean };
+  /** The service is paid when booking (src/payments): the price, the provider and how long the time is reserved. */
+  paysNow?: { price: string; provider: "stripe" | "yookassa"; holdMinutes: number } | null;
   notice?: string;
 }): JSX.Element {
   const { t, locale } = p.page;
@@ -260,6 +262,7 @@ export function ConfirmPage(p: {
       </dl>
       <ServiceSummary t={t} locale={locale} service={p.service} />
       <p class="kb-muted">{b.cancelPolicy(p.service.cancelHours)}</p>
+      {p.paysNow && !p.reschedule ? <p>{t.payments.paysNow(p.paysNow.price, t.payments.providerName[p.paysNow.provider], p.paysNow.holdMinutes)}</p> : null}
       {p.signIn ? (
         <SignInToBook t={t} {...p.signIn} />
       ) : (
