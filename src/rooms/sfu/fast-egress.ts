@@ -51,7 +51,7 @@ interface IceConnection {
 }
 
 /** Packets by what became of them, since start (for tests and the benchmark). */
-export const egressCounts = { fast: 0, notYet: 0, retransmitted: 0, direct: 0, refused: 0 };
+export const egressCounts = { fast: 0, notYet: 0, retransmitted: 0, direct: 0, viaDgram: 0, refused: 0 };
 
 /**
  * What this server forwards, payload by payload, as it forwards it. Nobody listens in production; the end-to-end
@@ -110,7 +110,10 @@ export function fastEgress(sender: RTCRtpSender, options: { retransmit: boolean;
     const direct = bunUdpSocket(transport.socket);
     try {
       if (direct?.send(data, port, address)) egressCounts.direct++;
-      else transport.socket.send(data, port, address);
+      else {
+        transport.socket.send(data, port, address);
+        egressCounts.viaDgram++;
+      }
     } catch {
       // The kernel refused this datagram (ENOBUFS: the interface's queue is full; EPERM: a firewall dropped it). On
       // UDP that is a lost packet, as on the wire: the receiver asks again or the next layer decision deals with it.
