@@ -1,5 +1,6 @@
 // Appointment, read and search (scope appointments:read): a specialist's token sees their own appointments, admins'
-// and staff's every one, as in the web UI (booking's mayView). Each Appointment returned is audited (reads.ts).
+// and staff's every one, as in the web UI (booking's mayView). Each Appointment returned is audited, and so is every
+// search by patient, actor or practitioner, even one returning no entry (reads.ts).
 //
 // Mapping: Kabinet's statuses booked → booked, cancelled → cancelled, completed → fulfilled, no-show → noshow; the
 // client is the Patient participant, the specialist the Practitioner; the service is serviceType (<base>/CodeSystem/
@@ -17,9 +18,9 @@ import { getSettings } from "../settings/settings.ts";
 import { dateWindow } from "./dates.ts";
 import { fhirBase, fromFhirId, instant, isFhirId, referencedId, systems, toFhirId } from "./ids.ts";
 import { fhirJson, outcome } from "./outcome.ts";
-import { auditFhirReads } from "./reads.ts";
+import { auditFhirReads, auditFhirSearch } from "./reads.ts";
 import { serviceConcept } from "./schedule.fhir.ts";
-import { type ResourceDecl, readSearch, searchset, valuesOf } from "./search.ts";
+import { personalFilters, type ResourceDecl, readSearch, searchset, valuesOf } from "./search.ts";
 
 export const VIRTUAL_SERVICE_EXTENSION = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.virtualService";
 
@@ -32,9 +33,9 @@ export const APPOINTMENT: ResourceDecl = {
   searchParams: [
     { name: "_id", type: "token", documentation: "The appointment's id." },
     { name: "date", type: "date", documentation: "The start, with prefixes ge, gt, le, lt, eq; a date without a zone is in the organisation's zone." },
-    { name: "patient", type: "reference", documentation: "The client: Patient/<id>." },
-    { name: "practitioner", type: "reference", documentation: "The specialist: Practitioner/<id>." },
-    { name: "actor", type: "reference", documentation: "Either participant: Patient/<id> or Practitioner/<id>." },
+    { name: "patient", type: "reference", documentation: "The client: Patient/<id>.", personal: true },
+    { name: "practitioner", type: "reference", documentation: "The specialist: Practitioner/<id>.", personal: true },
+    { name: "actor", type: "reference", documentation: "Either participant: Patient/<id> or Practitioner/<id>.", personal: true },
     { name: "status", type: "token", documentation: "booked, cancelled, fulfilled (held), noshow; comma-separated for any of several." },
     { name: "service-type", type: "token", documentation: "The service: `<base>/CodeSystem/service|<service id>` or the id alone." },
   ],
@@ -99,6 +100,8 @@ export function appointmentRoutes(fhir: Hono<ApiEnv>, deps: Installation): void 
     const found = listAppointments(deps.db, { ...(viewer.role === "specialist" ? { specialistIds: [viewer.personId] } : {}), from: Math.max(from - 86_400_000, Number.MIN_SAFE_INTEGER), to })
       .filter((a) => a.start >= from && a.start < to && mayView(a, viewer))
       .filter((a) => tests.every(([name, test]) => valuesOf(q.params, name).every((anyOf) => anyOf.some((v) => test(a, v)))));
+    const patients = new Set([...valuesOf(q.params, "patient").flat().map((v) => ref(v, "Patient")), ...valuesOf(q.params, "actor").flat().map((v) => referencedId(v, "Patient", base))].filter((id): id is string => id !== null));
+    auditFhirSearch(deps, c.get("holder"), "fhir.appointment.search", { by: personalFilters(q, APPOINTMENT), results: found.length, clientId: patients.size === 1 ? [...patients][0]! : null });
     const bundle = searchset(c, base, q, found, (a) => [a.start, a.id], (page) => {
       auditFhirReads(deps, c.get("holder"), "fhir.appointment.view", page.map((a) => a.id));
       return page.map((a) => toFhirAppointment(deps, a));
