@@ -16,7 +16,7 @@ import { chooseClient } from "../booking/clients.ts";
 import { getService, type Service } from "../booking/services.ts";
 import { bookingAllowed } from "../consent/ledger.ts";
 import type { Installation } from "../installation.ts";
-import { APPOINTMENT, toFhirAppointment } from "./appointment.fhir.ts";
+import { APPOINTMENT, etagOf, toFhirAppointment } from "./appointment.fhir.ts";
 import { fhirBase, isFhirId, parseSlotId, referencedId, systems, toFhirId } from "./ids.ts";
 import { FHIR_JSON, fhirJson, outcome, outcomeOf } from "./outcome.ts";
 import { validateFhirResource } from "./validate.ts";
@@ -98,6 +98,7 @@ export function appointmentCreateRoutes(fhir: Hono<ApiEnv>, deps: Installation):
     const booked = result.appointments[0]!;
     const location = `${base}/Appointment/${toFhirId(booked.id)}`;
     if (/return=minimal/i.test(c.req.header("prefer") ?? "")) return c.body(null, 201, { location });
-    return fhirJson(c, 201, toFhirAppointment(deps, booked), { location, etag: `W/"${booked.revision}"` });
+    const created = toFhirAppointment(deps, booked);
+    return fhirJson(c, 201, created, { location, etag: etagOf(created) });
   });
 }

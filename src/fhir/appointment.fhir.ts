@@ -7,6 +7,9 @@
 // service). An online consultation carries its video details in R5's Appointment.virtualService, written in R4 as
 // the official cross-version extension: the channel (Kabinet's video) and the address where both join (the
 // appointment's page, which opens the room for a signed-in participant; the address admits nobody by itself).
+// meta.versionId and the ETag are a digest of the content (versionOf), not the booking's revision, which a status
+// change without a move (no-show, held) leaves as it was.
+import { createHash } from "node:crypto";
 import type { Appointment as FhirAppointment, Extension } from "@medplum/fhirtypes";
 import type { Hono } from "hono";
 import type { ApiEnv } from "../api/auth.ts";
@@ -60,10 +63,7 @@ export function toFhirAppointment(deps: Installation, a: Appointment): FhirAppoi
           },
         ]
       : [];
-  return {
-    resourceType: "Appointment",
-    id: toFhirId(a.id),
-    meta: { versionId: String(a.revision) },
+  const content: Omit<FhirAppointment, "resourceType" | "id" | "meta"> = {
     ...(extension.length ? { extension } : {}),
     status: FHIR_STATUS[a.status],
     ...(service ? { serviceType: [serviceConcept(deps, service)] } : {}),
@@ -75,6 +75,21 @@ export function toFhirAppointment(deps: Installation, a: Appointment): FhirAppoi
       { actor: { reference: `Practitioner/${a.specialistId}` }, required: "required", status: "accepted" },
     ],
   };
+  return { resourceType: "Appointment", id: toFhirId(a.id), meta: { versionId: versionOf(a.id, content) }, ...content };
+}
+
+/**
+ * The version of what an Appointment shows: a digest of its content, so meta.versionId and the ETag change whenever
+ * anything in it does (a no-show or a held call changes the status without a new revision; a renamed service its
+ * serviceType), and only then. Hex: a FHIR id allows [A-Za-z0-9.-] only.
+ */
+function versionOf(id: string, content: object): string {
+  return createHash("sha256").update(id).update("\n").update(JSON.stringify(content)).digest("hex").slice(0, 16);
+}
+
+/** The weak ETag of an Appointment as returned: its version. */
+export function etagOf(resource: FhirAppointment): string {
+  return `W/"${resource.meta?.versionId ?? ""}"`;
 }
 
 export function appointmentRoutes(fhir: Hono<ApiEnv>, deps: Installation): void {
@@ -114,6 +129,7 @@ export function appointmentRoutes(fhir: Hono<ApiEnv>, deps: Installation): void 
     const a = isFhirId(id) ? getAppointment(deps.db, fromFhirId(id)) : null;
     if (!a || !mayView(a, actorOf(c))) return outcome(c, 404, "not-found", `No Appointment ${id} that this token may read.`);
     auditFhirReads(deps, c.get("holder"), "fhir.appointment.view", [a.id]);
-    return fhirJson(c, 200, toFhirAppointment(deps, a), { etag: `W/"${a.revision}"` });
+    const resource = toFhirAppointment(deps, a);
+    return fhirJson(c, 200, resource, { etag: etagOf(resource) });
   });
 }
