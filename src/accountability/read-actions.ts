@@ -25,6 +25,8 @@ export const CLIENT_READ_ACTIONS = {
   "fhir.patient.view": "client", // a Patient (name, email, phone) read or found through the FHIR view by an API token
   "fhir.appointment.view": "appointment", // an Appointment read or found through the FHIR view by an API token
   "client-appointments.view": "client", // the client's appointments listed through the API (GET /api/v1/appointments?clientId=…)
+  "fhir.patient.search": "client", // a FHIR Patient search by email, name or id: names the client when exactly one matched (else only the number)
+  "fhir.appointment.search": "client", // a FHIR Appointment search by patient, actor or practitioner: names the client when it asked about one
 } as const satisfies Record<string, ReadTarget>;
 
 export type ClientReadAction = keyof typeof CLIENT_READ_ACTIONS;

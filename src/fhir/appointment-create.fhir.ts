@@ -5,7 +5,8 @@
 // proposed or booked, no Patient, an unknown service, an end that does not fit the service, a client the token's
 // owner may not book for) → 422 naming the element; then book() decides with all its rules, in its one transaction:
 // a time that is not free → 409. The client is chosen as on the booking form (booking's chooseClient: a specialist
-// names by id only their own clients). Success: 201, Location, and the booked Appointment.
+// names by id only their own clients), and, as /api/v1 and the web booking do, a client who withdrew consent to the
+// processing of their data is refused (422) before book(). Success: 201, Location, and the booked Appointment.
 import type { Appointment as FhirAppointment } from "@medplum/fhirtypes";
 import type { Context, Hono } from "hono";
 import type { ApiEnv } from "../api/auth.ts";
@@ -13,8 +14,9 @@ import { actorOf, requireScope } from "../api/auth.ts";
 import { book } from "../booking/appointments.ts";
 import { chooseClient } from "../booking/clients.ts";
 import { getService, type Service } from "../booking/services.ts";
+import { bookingAllowed } from "../consent/ledger.ts";
 import type { Installation } from "../installation.ts";
-import { APPOINTMENT, toFhirAppointment } from "./appointment.fhir.ts";
+import { APPOINTMENT, etagOf, toFhirAppointment } from "./appointment.fhir.ts";
 import { fhirBase, isFhirId, parseSlotId, referencedId, systems, toFhirId } from "./ids.ts";
 import { FHIR_JSON, fhirJson, outcome, outcomeOf } from "./outcome.ts";
 import { validateFhirResource } from "./validate.ts";
@@ -84,6 +86,9 @@ export function appointmentCreateRoutes(fhir: Hono<ApiEnv>, deps: Installation):
     const mapped = mapAppointment(deps, c, resource);
     if (!mapped.ok) return fhirJson(c, 422, outcomeOf([{ code: "business-rule", text: mapped.text, expression: [mapped.expression] }]));
     const { service, specialistId, clientId, start } = mapped.booking;
+    if (!bookingAllowed(deps.db, clientId)) {
+      return outcome(c, 422, "business-rule", "The client has withdrawn their consent to the processing of their data: nothing new can be booked for them unless they give it again.", ["Appointment.participant"]);
+    }
     const result = book(deps, { serviceId: service.id, specialistId, start, clientId, actor: actorOf(c) });
     if (!result.ok) {
       if (result.reason === "taken") return outcome(c, 409, "conflict", "That time is not free (taken meanwhile, or outside the specialist's hours): search /Slot for free ones.", ["Appointment.start"]);
@@ -93,6 +98,7 @@ export function appointmentCreateRoutes(fhir: Hono<ApiEnv>, deps: Installation):
     const booked = result.appointments[0]!;
     const location = `${base}/Appointment/${toFhirId(booked.id)}`;
     if (/return=minimal/i.test(c.req.header("prefer") ?? "")) return c.body(null, 201, { location });
-    return fhirJson(c, 201, toFhirAppointment(deps, booked), { location, etag: `W/"${booked.revision}"` });
+    const created = toFhirAppointment(deps, booked);
+    return fhirJson(c, 201, created, { location, etag: etagOf(created) });
   });
 }

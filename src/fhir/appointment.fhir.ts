@@ -1,11 +1,15 @@
 // Appointment, read and search (scope appointments:read): a specialist's token sees their own appointments, admins'
-// and staff's every one, as in the web UI (booking's mayView). Each Appointment returned is audited (reads.ts).
+// and staff's every one, as in the web UI (booking's mayView). Each Appointment returned is audited, and so is every
+// search by patient, actor or practitioner, even one returning no entry (reads.ts).
 //
 // Mapping: Kabinet's statuses booked → booked, cancelled → cancelled, completed → fulfilled, no-show → noshow; the
 // client is the Patient participant, the specialist the Practitioner; the service is serviceType (<base>/CodeSystem/
 // service). An online consultation carries its video details in R5's Appointment.virtualService, written in R4 as
 // the official cross-version extension: the channel (Kabinet's video) and the address where both join (the
 // appointment's page, which opens the room for a signed-in participant; the address admits nobody by itself).
+// meta.versionId and the ETag are a digest of the content (versionOf), not the booking's revision, which a status
+// change without a move (no-show, held) leaves as it was.
+import { createHash } from "node:crypto";
 import type { Appointment as FhirAppointment, Extension } from "@medplum/fhirtypes";
 import type { Hono } from "hono";
 import type { ApiEnv } from "../api/auth.ts";
@@ -17,9 +21,9 @@ import { getSettings } from "../settings/settings.ts";
 import { dateWindow } from "./dates.ts";
 import { fhirBase, fromFhirId, instant, isFhirId, referencedId, systems, toFhirId } from "./ids.ts";
 import { fhirJson, outcome } from "./outcome.ts";
-import { auditFhirReads } from "./reads.ts";
+import { auditFhirReads, auditFhirSearch } from "./reads.ts";
 import { serviceConcept } from "./schedule.fhir.ts";
-import { type ResourceDecl, readSearch, searchset, valuesOf } from "./search.ts";
+import { personalFilters, type ResourceDecl, readSearch, searchset, valuesOf } from "./search.ts";
 
 export const VIRTUAL_SERVICE_EXTENSION = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.virtualService";
 
@@ -32,9 +36,9 @@ export const APPOINTMENT: ResourceDecl = {
   searchParams: [
     { name: "_id", type: "token", documentation: "The appointment's id." },
     { name: "date", type: "date", documentation: "The start, with prefixes ge, gt, le, lt, eq; a date without a zone is in the organisation's zone." },
-    { name: "patient", type: "reference", documentation: "The client: Patient/<id>." },
-    { name: "practitioner", type: "reference", documentation: "The specialist: Practitioner/<id>." },
-    { name: "actor", type: "reference", documentation: "Either participant: Patient/<id> or Practitioner/<id>." },
+    { name: "patient", type: "reference", documentation: "The client: Patient/<id>.", personal: true },
+    { name: "practitioner", type: "reference", documentation: "The specialist: Practitioner/<id>.", personal: true },
+    { name: "actor", type: "reference", documentation: "Either participant: Patient/<id> or Practitioner/<id>.", personal: true },
     { name: "status", type: "token", documentation: "booked, cancelled, fulfilled (held), noshow; comma-separated for any of several." },
     { name: "service-type", type: "token", documentation: "The service: `<base>/CodeSystem/service|<service id>` or the id alone." },
   ],
@@ -59,10 +63,7 @@ export function toFhirAppointment(deps: Installation, a: Appointment): FhirAppoi
           },
         ]
       : [];
-  return {
-    resourceType: "Appointment",
-    id: toFhirId(a.id),
-    meta: { versionId: String(a.revision) },
+  const content: Omit<FhirAppointment, "resourceType" | "id" | "meta"> = {
     ...(extension.length ? { extension } : {}),
     status: FHIR_STATUS[a.status],
     ...(service ? { serviceType: [serviceConcept(deps, service)] } : {}),
@@ -74,6 +75,21 @@ export function toFhirAppointment(deps: Installation, a: Appointment): FhirAppoi
       { actor: { reference: `Practitioner/${a.specialistId}` }, required: "required", status: "accepted" },
     ],
   };
+  return { resourceType: "Appointment", id: toFhirId(a.id), meta: { versionId: versionOf(a.id, content) }, ...content };
+}
+
+/**
+ * The version of what an Appointment shows: a digest of its content, so meta.versionId and the ETag change whenever
+ * anything in it does (a no-show or a held call changes the status without a new revision; a renamed service its
+ * serviceType), and only then. Hex: a FHIR id allows [A-Za-z0-9.-] only.
+ */
+function versionOf(id: string, content: object): string {
+  return createHash("sha256").update(id).update("\n").update(JSON.stringify(content)).digest("hex").slice(0, 16);
+}
+
+/** The weak ETag of an Appointment as returned: its version. */
+export function etagOf(resource: FhirAppointment): string {
+  return `W/"${resource.meta?.versionId ?? ""}"`;
 }
 
 export function appointmentRoutes(fhir: Hono<ApiEnv>, deps: Installation): void {
@@ -99,6 +115,8 @@ export function appointmentRoutes(fhir: Hono<ApiEnv>, deps: Installation): void 
     const found = listAppointments(deps.db, { ...(viewer.role === "specialist" ? { specialistIds: [viewer.personId] } : {}), from: Math.max(from - 86_400_000, Number.MIN_SAFE_INTEGER), to })
       .filter((a) => a.start >= from && a.start < to && mayView(a, viewer))
       .filter((a) => tests.every(([name, test]) => valuesOf(q.params, name).every((anyOf) => anyOf.some((v) => test(a, v)))));
+    const patients = new Set([...valuesOf(q.params, "patient").flat().map((v) => ref(v, "Patient")), ...valuesOf(q.params, "actor").flat().map((v) => referencedId(v, "Patient", base))].filter((id): id is string => id !== null));
+    auditFhirSearch(deps, c.get("holder"), "fhir.appointment.search", { by: personalFilters(q, APPOINTMENT), results: found.length, clientId: patients.size === 1 ? [...patients][0]! : null });
     const bundle = searchset(c, base, q, found, (a) => [a.start, a.id], (page) => {
       auditFhirReads(deps, c.get("holder"), "fhir.appointment.view", page.map((a) => a.id));
       return page.map((a) => toFhirAppointment(deps, a));
@@ -111,6 +129,7 @@ export function appointmentRoutes(fhir: Hono<ApiEnv>, deps: Installation): void 
     const a = isFhirId(id) ? getAppointment(deps.db, fromFhirId(id)) : null;
     if (!a || !mayView(a, actorOf(c))) return outcome(c, 404, "not-found", `No Appointment ${id} that this token may read.`);
     auditFhirReads(deps, c.get("holder"), "fhir.appointment.view", [a.id]);
-    return fhirJson(c, 200, toFhirAppointment(deps, a), { etag: `W/"${a.revision}"` });
+    const resource = toFhirAppointment(deps, a);
+    return fhirJson(c, 200, resource, { etag: etagOf(resource) });
   });
 }

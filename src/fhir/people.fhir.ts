@@ -1,19 +1,21 @@
 // Patient (a client) and Practitioner (a specialist), read-only, scope people:read. A specialist's token sees only
-// the clients they have or had appointments with; admins' and staff's tokens see every client. Erased clients are
-// gone (410 on read, absent from searches). Every Patient and Practitioner returned is audited (reads.ts).
+// the clients in their care (as /api/v1/clients and the records: a cancelled appointment puts no one in it; a
+// supervisor sees their supervisees' clients); admins' and staff's tokens see every client. Erased clients are
+// gone (410 on read, absent from searches). Every Patient and Practitioner returned is audited, and so is every
+// Patient search with a filter, even one returning no entry (reads.ts).
 import type { ContactPoint, Patient, Practitioner } from "@medplum/fhirtypes";
 import type { Context, Hono } from "hono";
 import { getAccount } from "../accounts/accounts.store.ts";
 import type { ApiEnv } from "../api/auth.ts";
-import { requireScope } from "../api/auth.ts";
-import { listAppointments } from "../booking/appointments.ts";
+import { actorOf, requireScope } from "../api/auth.ts";
 import { normalizeEmail } from "../crypto/blind-index.ts";
 import type { Installation } from "../installation.ts";
 import { getPerson, listPeople, type Person } from "../people/people.ts";
+import { clientsInCareOf } from "../records/care.ts";
 import { fhirBase, isFhirId, systems } from "./ids.ts";
 import { fhirJson, outcome } from "./outcome.ts";
-import { auditFhirReads } from "./reads.ts";
-import { type ResourceDecl, readSearch, searchset, valuesOf } from "./search.ts";
+import { auditFhirReads, auditFhirSearch } from "./reads.ts";
+import { personalFilters, type ResourceDecl, readSearch, searchset, valuesOf } from "./search.ts";
 
 const PERSON_PARAMS: ResourceDecl["searchParams"] = [
   { name: "_id", type: "token", documentation: "The resource id (Kabinet's person id)." },
@@ -25,8 +27,8 @@ const PERSON_PARAMS: ResourceDecl["searchParams"] = [
 export const PATIENT: ResourceDecl = {
   type: "Patient",
   scope: "people:read",
-  documentation: "Kabinet's clients. A specialist's token sees only their own clients (those with an appointment with them). Every read is audited.",
-  searchParams: [...PERSON_PARAMS],
+  documentation: "Kabinet's clients. A specialist's token sees only the clients in their care (an appointment with them that was not cancelled, a note, or a supervisee's client). Every read is audited.",
+  searchParams: PERSON_PARAMS.map((p) => ({ ...p, personal: true as const })),
 };
 
 export const PRACTITIONER: ResourceDecl = {
@@ -63,11 +65,14 @@ export function toPractitioner(deps: Installation, p: Person): Practitioner {
   };
 }
 
-/** The clients a token's owner may see: a specialist their own; admins and staff all. */
+/**
+ * The clients a token's owner may see, as /api/v1/clients: admins and staff all; a specialist those in their care by
+ * the records' rule (src/records/care.ts: an appointment not cancelled, a note, or a supervisee's client).
+ */
 export function visibleClientIds(deps: Installation, c: Context<ApiEnv>): Set<string> | "all" {
-  const { token, role } = c.get("holder");
-  if (role !== "specialist") return "all";
-  return new Set(listAppointments(deps.db, { specialistIds: [token.personId], from: Number.MIN_SAFE_INTEGER, to: Number.MAX_SAFE_INTEGER }).map((a) => a.clientId));
+  const actor = actorOf(c);
+  if (actor.role === "admin" || actor.role === "staff") return "all";
+  return clientsInCareOf(deps.db, actor);
 }
 
 /** Whether a person matches the search's parameters (every parameter, any of its comma-separated values). */
@@ -103,6 +108,7 @@ export function peopleRoutes(fhir: Hono<ApiEnv>, deps: Installation): void {
       if (!q.ok) return outcome(c, 400, "invalid", q.problem, q.expression);
       const ids = kind.role === "client" ? visibleClientIds(deps, c) : "all";
       const found = listPeople(deps).filter((p) => p.role === kind.role && !p.erased && (ids === "all" || ids.has(p.id)) && matches(p, q.params, idSystem));
+      if (kind.role === "client") auditFhirSearch(deps, c.get("holder"), "fhir.patient.search", { by: personalFilters(q, kind.decl), results: found.length, clientId: found.length === 1 ? found[0]!.id : null });
       const bundle = searchset(c, base, q, found, (p) => [p.id], (page) => {
         auditFhirReads(deps, c.get("holder"), kind.action, page.map((p) => p.id));
         return page.map((p) => kind.render(deps, p));

@@ -2,7 +2,8 @@
 // the same declarations); a parameter not declared is refused with 400 naming it, unless the client sends
 // `Prefer: handling=lenient` (FHIR leaves the default to the server: a silently ignored misspelt filter would return
 // more than was asked). Paging reuses the API's cursor (src/api/pagination.ts): `_cursor` names the last item's sort
-// key, so a page never repeats or skips an item when others are added meanwhile; `total` counts every match.
+// key, so a page never repeats or skips an item when others are added meanwhile; `total` counts every match, which is
+// why a search filtering on personal data is audited even when it returns no entry (`_count=0`): see reads.ts.
 import type { Bundle, Resource } from "@medplum/fhirtypes";
 import type { Context } from "hono";
 import { decodeCursor, paginate } from "../api/pagination.ts";
@@ -12,6 +13,8 @@ export interface SearchParamDecl {
   name: string;
   type: "token" | "string" | "date" | "reference";
   documentation: string;
+  /** A filter on personal data (an email, a name, whose appointments): every search using it is audited (reads.ts). */
+  personal?: true;
 }
 
 export interface ResourceDecl {
@@ -57,6 +60,12 @@ export function readSearch(c: Context, decl: ResourceDecl): SearchRequest {
   const after = cursor === undefined ? null : decodeCursor(cursor);
   if (cursor !== undefined && !after) return { ok: false, problem: "The _cursor is not one this server gave out: start the search again without it.", expression: ["_cursor"] };
   return { ok: true, params, count: Math.min(count, MAX_COUNT), after };
+}
+
+/** The personal-data filters the search uses (with their modifier, e.g. "name:contains"), sorted; empty values left out. */
+export function personalFilters(q: Extract<SearchRequest, { ok: true }>, decl: ResourceDecl): string[] {
+  const personal = new Set(decl.searchParams.filter((p) => p.personal).map((p) => p.name));
+  return [...q.params.keys()].filter((key) => personal.has(key.split(":")[0]!) && valuesOf(q.params, key).length > 0).sort();
 }
 
 /** The values of a parameter: repeats are AND, commas inside one are OR; an empty value is ignored. */
