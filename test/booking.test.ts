@@ -2,7 +2,7 @@
 // the appointment's room, schedule views, feeds, audit, and the mail jobs a booking queues.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import ICAL from "ical.js";
-import { book, listAppointments } from "../src/booking/appointments.ts";
+import { book, cancelAppointment, listAppointments } from "../src/booking/appointments.ts";
 import { listJobs } from "../src/jobs/queue.ts";
 import { invitePerson, setAccountActive } from "../src/accounts/people-admin.ts";
 import { searchAudit } from "../src/audit/audit.ts";
@@ -311,6 +311,18 @@ describe("finding the client to book for", () => {
     expect((await signedInClient(inst, spec2).post(`/book/${service.id}`, { ...slot("10:00"), clientEmail: "olga.unseen@example.org" })).status).toBe(303);
     expect(setAccountActive(inst, seen.personId, false, admin.personId)).toBe("ok");
     expect((await signedInClient(inst, staff).post(`/book/${service.id}`, { ...slot("11:00"), client: seen.personId })).status).toBe(422);
+  });
+
+  test("a booking that was cancelled makes no one a specialist's client: not found by name, not chosen by id", async () => {
+    const service = makeService(inst, admin.personId, [spec2.personId], { nameEn: "Cancelled search" });
+    const once = invitePerson(inst, { name: "Pavel Once", email: "pavel.once@example.org", role: "client" }, admin.personId);
+    if (once.kind !== "invited") throw new Error("invite failed");
+    const booked = book(inst, { serviceId: service.id, specialistId: spec2.personId, start: at(dayAhead(22, "Europe/Berlin"), "10:00", "Europe/Berlin"), clientId: once.personId, actor: { personId: admin.personId, role: "admin" } });
+    if (!booked.ok) throw new Error(booked.reason);
+    expect(cancelAppointment(inst, booked.appointments[0]!.id, { personId: admin.personId, role: "admin" }, "Booked by mistake").ok).toBe(true);
+    expect(await (await signedInClient(inst, spec2).post("/book/clients/search", { clientEmail: "pavel" })).text()).not.toContain("Pavel Once");
+    const byId = await signedInClient(inst, spec2).post(`/book/${service.id}`, { start: String(at(dayAhead(23, "Europe/Berlin"), "10:00", "Europe/Berlin")), specialist: spec2.personId, tz: "Europe/Berlin", client: once.personId });
+    expect(byId.status).toBe(422);
   });
 });
 

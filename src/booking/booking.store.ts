@@ -124,11 +124,12 @@ export function seriesRows(db: Queryable, seriesId: string): AppointmentRow[] {
 }
 
 /** The clients a specialist has or had appointments with (any status). */
+/** The clients a specialist sees or saw: a cancelled appointment alone makes no one theirs (as src/records/care.ts). */
 export function clientIdsOfSpecialist(db: Queryable, specialistId: string): string[] {
   return db
     .selectDistinct({ id: appointments.clientId })
     .from(appointments)
-    .where(eq(appointments.specialistId, specialistId))
+    .where(and(eq(appointments.specialistId, specialistId), ne(appointments.status, "cancelled")))
     .all()
     .map((r) => r.id);
 }

@@ -3,7 +3,8 @@
 // Protects: the client directory. Nobody is sent the whole list; a search returns at most CLIENT_MATCHES_MAX clients
 // of the searcher's scope, and only once CLIENT_QUERY_MIN characters are typed:
 //   admins and staff   the organisation's clients whose account is not deactivated (active or invited);
-//   specialists        the clients they have or had appointments with, plus one client found by their exact email
+//   specialists        the clients they have or had appointments with (not only cancelled ones: as the care rule of
+//                      src/records/care.ts), plus one client found by their exact email
 //                      (someone new to them, named on the phone), never by a part of it.
 // Every search is audited (who searched, how many clients it returned); the query itself never is, nor does it travel
 // in a URL (the search is a POST). Names and emails are sealed at rest: a search opens those of its scope (fine at a
