@@ -133,6 +133,9 @@ test("the server's job worker runs the schedule while started", async () => {
 
 test("a drill of an altered backup fails and says why; a backup that cannot be written is recorded as failed and retried an hour later", async () => {
   inst = makeInstallation();
+  // The installation's time, set: the last good backup two days before the failing one below, whatever today is.
+  const at = Date.UTC(2026, 11, 5, 2);
+  inst.clock.set(at - 2 * 86_400_000);
   expect((await createBackup(inst, "cli")).ok).toBe(true);
   const file = join(inst.config.backup.dir, backups(inst)[0]!);
   const bytes = readFileSync(file);
@@ -145,7 +148,6 @@ test("a drill of an altered backup fails and says why; a backup that cannot be w
 
   // A backup that cannot be written (here: a directory where its .part file goes) is recorded with the reason, and
   // the schedule waits an hour before the next attempt.
-  const at = Date.UTC(2026, 11, 5, 2);
   inst.clock.set(at);
   mkdirSync(join(inst.config.backup.dir, `${backupName(at)}.part`));
   const outcome = await createBackup(inst, "system");
