@@ -11,10 +11,9 @@ import type { Installation } from "../installation.ts";
 import type { Api } from "./api.ts";
 import { APPOINTMENT_WINDOW_DAYS, appointmentJson, AppointmentSchema, ETAG, AppointmentIdParam, NOT_MODIFIED, STATUSES, windowQuery, zoneOf } from "./appointments.schema.ts";
 import { actorOf } from "./auth.ts";
-import { paginate } from "./pagination.ts";
+import { cursorKey, paginate } from "./pagination.ts";
 import { apiRoute, NOT_FOUND, PageQuery, pageOf } from "./route.ts";
 import { auditApiRead } from "./read-audit.ts";
-import { cursorKey } from "./services.api.ts";
 
 const ListQuery = windowQuery(
   APPOINTMENT_WINDOW_DAYS,
@@ -57,7 +56,7 @@ export function appointmentsApi(api: Api, deps: Installation): void {
   api.openapi(list, (c) => {
     const q = c.req.valid("query");
     const actor = actorOf(c);
-    const after = cursorKey(q.cursor);
+    const after = cursorKey(q.cursor, ["number", "string"]);
     // What the schedule shows them: a specialist their own, everyone else (admins, staff) every specialist's.
     const own = actor.role === "specialist";
     const specialistIds = own ? [actor.personId] : q.specialistId ? [q.specialistId] : undefined;

@@ -34,10 +34,9 @@ import { isProcessingRestricted } from "../retention/holds.ts";
 import { isTimeZone } from "../settings/settings.ts";
 import type { Api } from "./api.ts";
 import { actorOf, type ApiEnv } from "./auth.ts";
-import { paginate } from "./pagination.ts";
+import { cursorKey, paginate } from "./pagination.ts";
 import { auditApiRead } from "./read-audit.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND, PageQuery, pageOf } from "./route.ts";
-import { cursorKey } from "./services.api.ts";
 import { holderMay } from "./tokens.ts";
 
 const Id = z.object({ id: z.string().max(100).openapi({ description: "The person's id, as lists and appointments give it.", example: "0b9d8f3e-5c1a-4f7e-9a2b-6d4c3e2f1a0b" }) });
@@ -226,7 +225,7 @@ const getSpecialist = apiRoute("people:read", {
 export function peopleApi(api: Api, deps: Installation): void {
   api.openapi(listClients, (c) => {
     const q = c.req.valid("query");
-    const page = paginate(clientsOf(deps, actorOf(c)), (p) => [p.createdAt.getTime(), p.id], q.limit, cursorKey(q.cursor));
+    const page = paginate(clientsOf(deps, actorOf(c)), (p) => [p.createdAt.getTime(), p.id], q.limit, cursorKey(q.cursor, ["number", "string"]));
     auditApiRead(deps, c, { action: "clients.list", details: { count: page.items.length } });
     return c.json({ items: page.items.map((p) => clientJson(deps, p)), next: page.next }, 200);
   });
@@ -266,7 +265,7 @@ export function peopleApi(api: Api, deps: Installation): void {
 
   api.openapi(listSpecialists, (c) => {
     const q = c.req.valid("query");
-    const page = paginate(specialistsOf(deps), (s) => [s.person.id], q.limit, cursorKey(q.cursor));
+    const page = paginate(specialistsOf(deps), (s) => [s.person.id], q.limit, cursorKey(q.cursor, ["string"]));
     auditApiRead(deps, c, { action: "specialists.list", details: { count: page.items.length } });
     return c.json({ items: page.items.map((s) => specialistJson(deps, s)), next: page.next }, 200);
   });

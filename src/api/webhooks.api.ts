@@ -10,9 +10,8 @@ import { WEBHOOK_EVENTS } from "../webhooks/events.ts";
 import { describeUrlProblem, URL_MAX } from "../webhooks/guard.ts";
 import type { Api } from "./api.ts";
 import { actorOf } from "./auth.ts";
-import { paginate } from "./pagination.ts";
+import { cursorKey, paginate } from "./pagination.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND, PageQuery, pageOf, UNPROCESSABLE } from "./route.ts";
-import { cursorKey } from "./services.api.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const Time = z.string().openapi({ format: "date-time", example: "2025-03-01T09:30:00.000Z" });
@@ -143,7 +142,7 @@ export function webhooksApi(api: Api, deps: Installation): void {
 
   api.openapi(list, (c) => {
     const q = c.req.valid("query");
-    const page = paginate(listEndpoints(deps), (e) => [e.createdAt, e.id], q.limit, cursorKey(q.cursor));
+    const page = paginate(listEndpoints(deps), (e) => [e.createdAt, e.id], q.limit, cursorKey(q.cursor, ["number", "string"]));
     return c.json({ items: page.items.map(endpointJson), next: page.next }, 200);
   });
   api.openapi(create, async (c) => {
@@ -177,7 +176,7 @@ export function webhooksApi(api: Api, deps: Installation): void {
     const id = endpointOr404(c.req.valid("param").id).id;
     const q = c.req.valid("query");
     const all = listDeliveries(deps.db, id, 100_000).sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
-    const page = paginate(all, (d) => [-d.createdAt, d.id], q.limit, cursorKey(q.cursor));
+    const page = paginate(all, (d) => [-d.createdAt, d.id], q.limit, cursorKey(q.cursor, ["number", "string"]));
     return c.json({ items: page.items.map((d) => deliveryJson(d, listAttempts(deps.db, d.id))), next: page.next }, 200);
   });
   api.openapi(replay, (c) => {
