@@ -20,6 +20,7 @@ import { listRoomFiles } from "../rooms/files.ts";
 import { createRoom, getRoom, isRoomLive, mayReadRoomRecord, type Room, ROOM_LABEL_MAX, roomInvitation, roomLabel } from "../rooms/rooms.ts";
 import type { Api } from "./api.ts";
 import { actorOf, type ApiEnv } from "./auth.ts";
+import { keepForRetry, retryOf } from "./idempotency.ts";
 import { auditApiRead } from "./read-audit.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND } from "./route.ts";
 
@@ -160,10 +161,14 @@ const readRecordSummary = apiRoute("appointments:read", {
 
 export function roomsApi(api: Api, deps: Installation): void {
   api.openapi(openRoom, (c) => {
+    const actor = actorOf(c);
+    const retry = retryOf(c);
+    // A retry under the same Idempotency-Key reads the room it opened again; the invitation (a capability) was not kept.
     // The body is optional: without one (or without a JSON content type) the room has no label.
     const label = (c.req.valid("json") as { label?: string } | undefined)?.label;
-    const actor = actorOf(c);
-    const { room } = createRoom(deps, actor.personId, deps.clock.now(), label ? { label } : {});
+    const room = retry ? visibleRoom(deps, c, String(retry.roomId), (r) => r.ownerId === actor.personId).room : createRoom(deps, actor.personId, deps.clock.now(), label ? { label } : {}).room;
+    if (!retry) keepForRetry(c, { kind: "reread", facts: { roomId: room.id } });
+    if (!isRoomLive(room, deps.clock.now())) throw new AppError(409, "The first request with this Idempotency-Key opened a room that is now closed or expired: its link admits nobody. Open a new room.");
     c.header("location", `/api/v1/rooms/${room.id}`);
     return c.json({ ...roomJson(deps, room, null, actor), invitation: invitationJson(deps, room) }, 201);
   });
