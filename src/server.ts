@@ -13,6 +13,7 @@ import { pruneDeliveries } from "./webhooks/deliveries.ts";
 import { retryPendingTruncate } from "./privacy/shredded-list.ts";
 import { deleteExpiredSessions } from "./sessions/sessions.ts";
 import { startRetentionSchedule } from "./retention/retention-schedule.ts";
+import { pruneIdempotencyKeys } from "./api/idempotency.ts";
 
 const HOUSEKEEPING_MS = 10 * 60_000;
 const ANOMALY_SCAN_MS = 60_000;
@@ -26,6 +27,7 @@ export function housekeeping(inst: Installation): void {
   const codes = pruneEmailCodes(inst.db, now);
   const jobs = pruneFinishedJobs(inst.db, now);
   const webhookDeliveries = pruneDeliveries(inst.db, now); // the webhook delivery log keeps 30 days
+  pruneIdempotencyKeys(inst, now); // what an API POST keeps for a retry under its Idempotency-Key: 24 hours
   if (sessions + failures + codes + jobs + webhookDeliveries > 0) inst.log.debug("housekeeping", { sessions, failures, codes, jobs, webhookDeliveries });
 }
 

@@ -366,4 +366,23 @@ describe("pages, ETags and the audit", () => {
     expect(report!.entries.filter((e) => e.actorId === staff.personId).map((e) => e.action)).toContain("client-appointments.view");
     expect(report!.entries.filter((e) => e.actorId === spec.personId).map((e) => e.action)).toContain("appointment.view");
   });
+
+  test("a client's list that shows nothing reads nothing of the client: an empty list that does not name them", async () => {
+    await booked(tokens.admin, { start: at(day(26), "10:00", MOSCOW), clientId: client2.personId });
+    const window = { from: iso(at(day(26), "00:00", MOSCOW)), to: iso(at(day(27), "00:00", MOSCOW)) };
+    const views = auditOf("client-appointments.view").length;
+    const lists = auditOf("appointments.list").length;
+    // spec2 sees none of spec's appointments: asking by client2's id shows nothing.
+    const none = await call(tokens.spec2, "GET", `/appointments${q({ ...window, clientId: client2.personId })}`);
+    expect(((await none.json()) as { items: unknown[] }).items).toEqual([]);
+    expect(auditOf("client-appointments.view").length).toBe(views);
+    const empty = auditOf("appointments.list").slice(lists);
+    expect(empty.map((e) => ({ actor: e.actor, target: e.target, details: JSON.parse(e.details) }))).toEqual([
+      { actor: spec2.personId, target: null, details: { token: "Pavel's calendar", count: 0, specialist: null, byClient: true } },
+    ]);
+    expect(empty[0]!.details).not.toContain(client2.personId);
+    // Whoever is shown the client's appointments read them.
+    await call(tokens.staff, "GET", `/appointments${q({ ...window, clientId: client2.personId })}`);
+    expect(auditOf("client-appointments.view").slice(views).map((e) => e.target)).toEqual([client2.personId]);
+  });
 });

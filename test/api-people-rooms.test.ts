@@ -223,6 +223,25 @@ describe("rooms", () => {
     expect(text).not.toContain("exercise");
     expect((await call(tokens.other!, `/rooms/${roomId}/record`)).status).toBe(404);
   });
+
+  test("a room or its record summary read by anyone but its host or specialist is audited with the token", async () => {
+    const { roomId } = await consultation(mine, specialist);
+    const reads = () => auditOf("room-summary.view").filter((e) => e.target === roomId);
+    expect((await call(tokens.specialist!, `/rooms/${roomId}`)).status).toBe(200);
+    expect((await call(tokens.specialist!, `/rooms/${roomId}/record`)).status).toBe(200);
+    expect(reads()).toEqual([]);
+    expect((await call(tokens.staff!, `/rooms/${roomId}`)).status).toBe(200);
+    expect((await call(tokens.admin!, `/rooms/${roomId}/record`)).status).toBe(200);
+    expect((await call(tokens.supervisor!, `/rooms/${roomId}/record`)).status).toBe(200);
+    expect(reads()).toEqual([
+      { actor: staff.personId, target: roomId, details: { part: "room", token: "Reception CRM" } },
+      { actor: admin.personId, target: roomId, details: { part: "record", token: "Admin CRM" } },
+      { actor: supervisor.personId, target: roomId, details: { part: "record", token: "Supervision app" } },
+    ]);
+    // A refused read is no read.
+    expect((await call(tokens.other!, `/rooms/${roomId}`)).status).toBe(404);
+    expect(reads()).toHaveLength(3);
+  });
 });
 
 describe("consultation records", () => {

@@ -104,7 +104,7 @@ export const TABLE_USES: Readonly<Record<string, TableUse>> = {
   processing_restrictions: { activity: "privacy", categories: ["requests"] },
 
   api_tokens: { activity: "integrations", categories: ["credentials"] },
-  api_idempotency: { activity: "integrations", categories: ["appointments"] },
+  api_idempotency: { activity: "integrations", categories: ["appointments", "technical"] }, // 24 h: the id of the appointment a POST made, a keyed hash of the request; never a client's data or a secret
   webhook_endpoints: { activity: "integrations", categories: ["credentials"] }, // where to send, and the signing secret
   webhook_deliveries: { activity: "integrations", categories: ["appointments", "identity", "contact"] },
   webhook_attempts: { activity: "integrations", categories: ["technical"] },

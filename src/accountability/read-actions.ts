@@ -20,6 +20,7 @@ export const CLIENT_READ_ACTIONS = {
   "appointment.view": "appointment", // an appointment opened by someone other than its client and specialist
   "file.download": "room", // a file shared in the room of an appointment
   "room.view": "room", // a consultation's chat and files, shown after the call (room-reads.ts)
+  "room-summary.view": "room", // a room's details or its record's counts read through the API by someone other than its host or specialist
   "consent.view": "client", // staff opened the client's consent ledger
   "consent.download": "client", // staff downloaded the client's consent ledger as CSV
   "fhir.patient.view": "client", // a Patient (name, email, phone) read or found through the FHIR view by an API token

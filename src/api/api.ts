@@ -3,7 +3,9 @@
 // validates requests; a route's scope is checked by `requireScope` (src/api/auth.ts). Errors are problem details.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Hook } from "@hono/zod-openapi";
+import type { Handler } from "hono";
 import { etag } from "hono/etag";
+import { createHash } from "node:crypto";
 import { allow, anyone } from "../http/access.ts";
 import { problem } from "../http/problem.ts";
 import type { Installation } from "../installation.ts";
@@ -23,6 +25,9 @@ import { slotsApi } from "./slots.api.ts";
 
 export type Api = OpenAPIHono<ApiEnv>;
 
+/** Where apiRoutes is mounted (src/app.ts); the document's server URL says the same. */
+export const API_BASE = "/api/v1";
+
 /** Field errors of a request that failed its schema, as problem details (400). */
 const validationProblem: Hook<unknown, ApiEnv, string, unknown> = (result, c) => {
   if (result.success) return;
@@ -39,9 +44,10 @@ export function apiRoutes(deps: Installation): Api {
   });
 
   // Open to anyone: what the API is. Registered before the token check, which they never reach.
-  api.get("/openapi.json", allow(anyone), (c) => c.json(openApiDocument(api, deps.config.publicUrl)));
+  // Both change only with the code, so each is built once, on its first request, and carries an ETag.
+  api.get("/openapi.json", allow(anyone), serveBuiltOnce("application/json", () => JSON.stringify(openApiDocument(api, deps.config.publicUrl))));
   // The same document as a page to read (server-rendered, no script: see reference.tsx for why not Swagger UI).
-  api.get("/reference", allow(anyone), (c) => c.html(renderReference(openApiDocument(api, deps.config.publicUrl))));
+  api.get("/reference", allow(anyone), serveBuiltOnce("text/html; charset=UTF-8", async () => await renderReference(openApiDocument(api, deps.config.publicUrl)).toString()));
 
   api.use("*", authenticate(deps));
   api.use("*", idempotency(deps));
@@ -56,7 +62,56 @@ export function apiRoutes(deps: Installation): Api {
   roomsApi(api, deps);
   recordsApi(api, deps);
   webhooksApi(api, deps);
+  // Last: an address the API has, called with a method it does not take, is a 405 naming the methods it does take.
+  api.all("*", answerUnknownRoute(api));
   return api;
+}
+
+/**
+ * Answers a document built on the first request and kept (anyone may ask for it, so it must not cost a rebuild each
+ * time): with a strong ETag, and 304 to an If-None-Match that names it.
+ */
+function serveBuiltOnce(contentType: string, build: () => string | Promise<string>): Handler<ApiEnv> {
+  let built: Promise<{ body: string; tag: string }> | null = null;
+  return async (c) => {
+    built ??= Promise.resolve()
+      .then(build)
+      .then((body) => ({ body, tag: `"${createHash("sha256").update(body).digest("base64url")}"` }))
+      .catch((err: unknown) => {
+        built = null;
+        throw err;
+      });
+    const { body, tag } = await built;
+    const headers = { etag: tag, "cache-control": "no-cache" };
+    const wanted = c.req.header("if-none-match")?.split(",").map((t) => t.trim().replace(/^W\//, ""));
+    if (wanted?.some((t) => t === tag || t === "*")) return c.body(null, 304, headers);
+    return c.body(body, 200, { ...headers, "content-type": contentType });
+  };
+}
+
+/** 405 with Allow for a known path and another method; 404 for a path the API does not have. */
+function answerUnknownRoute(api: Api): Handler<ApiEnv> {
+  let known: { pattern: RegExp; methods: string[] }[] | null = null;
+  return (c) => {
+    known ??= knownPaths(api);
+    const path = c.req.path.slice(API_BASE.length) || "/";
+    const methods = known.find((k) => k.pattern.test(path))?.methods;
+    if (!methods) return problem(c, 404, { detail: "No API route at this address and method. The routes are listed in /api/v1/openapi.json." });
+    const allow = [...new Set([...methods, ...(methods.includes("GET") ? ["HEAD"] : [])])].join(", ");
+    return problem(c, 405, { detail: `${c.req.method} is not allowed here: this address takes ${allow}.` }, { allow });
+  };
+}
+
+function knownPaths(api: Api): { pattern: RegExp; methods: string[] }[] {
+  const byPath = new Map<string, string[]>();
+  for (const r of api.routes) {
+    if (r.method === "ALL" || r.path.includes("*")) continue;
+    byPath.set(r.path, [...new Set([...(byPath.get(r.path) ?? []), r.method])]);
+  }
+  return [...byPath].map(([path, methods]) => ({
+    pattern: new RegExp(`^${path.split("/").map((part) => (part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("/")}/?$`),
+    methods,
+  }));
 }
 
 export function openApiDocument(api: Api, publicUrl: URL): ReturnType<Api["getOpenAPI31Document"]> {
@@ -68,7 +123,7 @@ export function openApiDocument(api: Api, publicUrl: URL): ReturnType<Api["getOp
       description:
         "Appointments, people, services, free times, rooms and webhooks of a Kabinet installation. Authenticate with a bearer token; each route names its scope. Errors are RFC 9457 problem details; lists are paginated by cursor; POST accepts an `Idempotency-Key`; reads carry an `ETag` (send `If-None-Match`). Worked examples: docs/api.md.",
     },
-    servers: [{ url: new URL("/api/v1", publicUrl).toString() }],
+    servers: [{ url: new URL(API_BASE, publicUrl).toString() }],
     tags: [
       { name: "Services", description: "What clients can book: name, duration, price, online or in person, who offers it, how it is paid." },
       { name: "Free times", description: "When a service can be booked (the booking pages' rules), and a specialist's working hours." },

@@ -4,7 +4,8 @@
 // problem that says what to do: 404 (no appointment the owner may see), 409 (the time or the appointment's state
 // no longer allows it: look again), 422 (it cannot be done for this client or service as asked).
 import { z } from "@hono/zod-openapi";
-import { book, cancelAppointment, type ChangeResult, markNoShow, rescheduleAppointment } from "../booking/appointments.ts";
+import type { Context } from "hono";
+import { book, cancelAppointment, type ChangeResult, getAppointment, markNoShow, mayView, rescheduleAppointment } from "../booking/appointments.ts";
 import { chooseClient } from "../booking/clients.ts";
 import { getService } from "../booking/services.ts";
 import { bookingAllowed } from "../consent/ledger.ts";
@@ -12,7 +13,9 @@ import { AppError } from "../http/app-error.ts";
 import type { Installation } from "../installation.ts";
 import type { Api } from "./api.ts";
 import { appointmentJson, AppointmentSchema, AppointmentIdParam, Instant, zoneOf } from "./appointments.schema.ts";
-import { actorOf } from "./auth.ts";
+import { actorOf, type ApiEnv } from "./auth.ts";
+import { keepForRetry, type RetryFacts, retryOf } from "./idempotency.ts";
+import { auditApiRead } from "./read-audit.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND, UNPROCESSABLE } from "./route.ts";
 
 const TAKEN = "That time is not free for this specialist: it was taken, lies outside their working hours or horizon, or has passed. Choose another from GET /slots.";
@@ -108,13 +111,28 @@ function changeRefused(reason: Exclude<ChangeResult, { ok: true }>["reason"]): A
 }
 
 export function appointmentChangesApi(api: Api, deps: Installation): void {
-  const answer = (result: ChangeResult) => {
+  /** The changed appointment; a retry under the same Idempotency-Key reads it again (nothing personal is kept). */
+  const answer = (c: Context<ApiEnv>, result: ChangeResult) => {
     if (!result.ok) throw changeRefused(result.reason);
     const a = result.appointment;
+    keepForRetry(c, { kind: "reread", facts: { appointmentId: a.id } });
+    return appointmentJson(a, getService(deps.db, a.serviceId), zoneOf(deps.db, a.specialistId));
+  };
+  /** A retry of a change already made: the appointment as it is now, read and audited as GET /appointments/{id}. */
+  const reread = (c: Context<ApiEnv>, facts: RetryFacts) => {
+    const a = getAppointment(deps.db, String(facts.appointmentId));
+    if (!a || !mayView(a, actorOf(c))) throw new AppError(404, "The first request with this Idempotency-Key was done, but its appointment is no longer one this token's owner may see.");
+    auditApiRead(deps, c, { action: "appointment.view", target: a.id, details: { via: "api", retry: true } });
     return appointmentJson(a, getService(deps.db, a.serviceId), zoneOf(deps.db, a.specialistId));
   };
 
   api.openapi(bookRoute, (c) => {
+    const retry = retryOf(c);
+    if (retry) {
+      const again = reread(c, retry);
+      c.header("location", `/api/v1/appointments/${again.id}`);
+      return c.json(again, 201);
+    }
     const body = c.req.valid("json");
     const actor = actorOf(c);
     const service = getService(deps.db, body.serviceId);
@@ -134,13 +152,19 @@ export function appointmentChangesApi(api: Api, deps: Installation): void {
       throw new AppError(422, "This service cannot be booked with this specialist now: GET /services shows what is offered.");
     }
     const a = result.appointments[0]!;
+    keepForRetry(c, { kind: "reread", facts: { appointmentId: a.id } });
     c.header("location", `/api/v1/appointments/${a.id}`);
     return c.json(appointmentJson(a, service, zoneOf(deps.db, a.specialistId)), 201);
   });
 
-  api.openapi(moveRoute, (c) => c.json(answer(rescheduleAppointment(deps, c.req.valid("param").id, actorOf(c), Date.parse(c.req.valid("json").start), deps.clock.now())), 200));
+  // A retry of a move, cancel or no-show answers with the appointment as it is now, without changing it again.
+  const retried = (c: Context<ApiEnv>) => {
+    const retry = retryOf(c);
+    return retry ? reread(c, retry) : null;
+  };
+  api.openapi(moveRoute, (c) => c.json(retried(c) ?? answer(c, rescheduleAppointment(deps, c.req.valid("param").id, actorOf(c), Date.parse(c.req.valid("json").start), deps.clock.now())), 200));
 
-  api.openapi(cancelRoute, (c) => c.json(answer(cancelAppointment(deps, c.req.valid("param").id, actorOf(c), c.req.valid("json").reason, deps.clock.now())), 200));
+  api.openapi(cancelRoute, (c) => c.json(retried(c) ?? answer(c, cancelAppointment(deps, c.req.valid("param").id, actorOf(c), c.req.valid("json").reason, deps.clock.now())), 200));
 
-  api.openapi(noShowRoute, (c) => c.json(answer(markNoShow(deps, c.req.valid("param").id, actorOf(c), deps.clock.now())), 200));
+  api.openapi(noShowRoute, (c) => c.json(retried(c) ?? answer(c, markNoShow(deps, c.req.valid("param").id, actorOf(c), deps.clock.now())), 200));
 }

@@ -11,10 +11,9 @@ import type { Installation } from "../installation.ts";
 import type { Api } from "./api.ts";
 import { APPOINTMENT_WINDOW_DAYS, appointmentJson, AppointmentSchema, ETAG, AppointmentIdParam, NOT_MODIFIED, STATUSES, windowQuery, zoneOf } from "./appointments.schema.ts";
 import { actorOf } from "./auth.ts";
-import { paginate } from "./pagination.ts";
+import { cursorKey, paginate } from "./pagination.ts";
 import { apiRoute, NOT_FOUND, PageQuery, pageOf } from "./route.ts";
 import { auditApiRead } from "./read-audit.ts";
-import { cursorKey } from "./services.api.ts";
 
 const ListQuery = windowQuery(
   APPOINTMENT_WINDOW_DAYS,
@@ -57,7 +56,7 @@ export function appointmentsApi(api: Api, deps: Installation): void {
   api.openapi(list, (c) => {
     const q = c.req.valid("query");
     const actor = actorOf(c);
-    const after = cursorKey(q.cursor);
+    const after = cursorKey(q.cursor, ["number", "string"]);
     // What the schedule shows them: a specialist their own, everyone else (admins, staff) every specialist's.
     const own = actor.role === "specialist";
     const specialistIds = own ? [actor.personId] : q.specialistId ? [q.specialistId] : undefined;
@@ -68,8 +67,16 @@ export function appointmentsApi(api: Api, deps: Installation): void {
             .filter((a) => (q.status === undefined || a.status === q.status) && mayView(a, actor))
             .sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const page = paginate(all, (a) => [a.start, a.id], q.limit, after);
-    // One client's appointments are a read of that client (the who-read report); a calendar is many clients at once.
-    auditApiRead(deps, c, q.clientId ? { action: "client-appointments.view", target: q.clientId, details: { count: page.items.length } } : { action: "appointments.list", details: { count: page.items.length, specialist: q.specialistId ?? null } });
+    // One client's appointments shown are a read of that client (the who-read report); a calendar is many clients at
+    // once. A client filter that showed nothing read nothing of the client: it is kept as an empty list that does not
+    // name them (the id may be a guess, or a client the token's owner may not see).
+    auditApiRead(
+      deps,
+      c,
+      q.clientId && page.items.length > 0
+        ? { action: "client-appointments.view", target: q.clientId, details: { count: page.items.length } }
+        : { action: "appointments.list", details: { count: page.items.length, specialist: q.specialistId ?? null, ...(q.clientId ? { byClient: true } : {}) } },
+    );
     const services = new Map<string, Service | null>();
     const zones = new Map<string, string>();
     const items = page.items.map((a) => {

@@ -11,12 +11,19 @@ import type { AppEnv } from "../http/env.ts";
 import { problem } from "../http/problem.ts";
 import type { Installation } from "../installation.ts";
 import type { Actor } from "../booking/appointments.ts";
+import type { RetryFacts, RetryKeep } from "./idempotency.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import type { Scope } from "./scopes.ts";
 import { authenticateToken, holderMay, type TokenCheck, type TokenHolder } from "./tokens.ts";
 
 export interface ApiEnv extends AppEnv {
-  Variables: AppEnv["Variables"] & { holder: TokenHolder };
+  Variables: AppEnv["Variables"] & {
+    holder: TokenHolder;
+    /** What a POST's handler lets the idempotency middleware keep for a retry (idempotency.ts). */
+    retryKeep?: RetryKeep;
+    /** Set on a retry that the handler answers afresh from what its first run kept (idempotency.ts). */
+    retryFacts?: RetryFacts;
+  };
 }
 
 const REASONS: Record<Exclude<TokenCheck, { ok: true }>["reason"], string> = {

@@ -1,5 +1,10 @@
 // Cursor pagination over a sorted list: the cursor names the last item's sort key, so a page never repeats or skips
-// an item when others are added before it. Opaque to clients (base64url JSON), checked when read back.
+// an item when others are added before it. Opaque to clients (base64url JSON), checked when read back: a cursor of
+// another list (another key's shape) is refused, not read as "past the end".
+import { AppError } from "../http/app-error.ts";
+
+/** The types of a list's sort key, in order: [start, id] is ["number", "string"]. */
+export type CursorShape = readonly ("string" | "number")[];
 
 export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
@@ -33,4 +38,14 @@ function compareKeys(a: (string | number)[], b: (string | number)[]): number {
     return x < y ? -1 : 1;
   }
   return 0;
+}
+
+/** The key of a page request's cursor, or a 400 when it is not one this list gave out (garbled, or another list's). */
+export function cursorKey(cursor: string | undefined, shape: CursorShape): (string | number)[] | null {
+  if (cursor === undefined) return null;
+  const key = decodeCursor(cursor);
+  if (!key || key.length !== shape.length || key.some((k, i) => typeof k !== shape[i])) {
+    throw new AppError(400, "The cursor is not one this list gave out (a cursor belongs to the list and route that returned it): start again without it.");
+  }
+  return key;
 }

@@ -34,10 +34,10 @@ import { isProcessingRestricted } from "../retention/holds.ts";
 import { isTimeZone } from "../settings/settings.ts";
 import type { Api } from "./api.ts";
 import { actorOf, type ApiEnv } from "./auth.ts";
-import { paginate } from "./pagination.ts";
+import { keepForRetry, retryOf } from "./idempotency.ts";
+import { cursorKey, paginate } from "./pagination.ts";
 import { auditApiRead } from "./read-audit.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND, PageQuery, pageOf } from "./route.ts";
-import { cursorKey } from "./services.api.ts";
 import { holderMay } from "./tokens.ts";
 
 const Id = z.object({ id: z.string().max(100).openapi({ description: "The person's id, as lists and appointments give it.", example: "0b9d8f3e-5c1a-4f7e-9a2b-6d4c3e2f1a0b" }) });
@@ -226,12 +226,13 @@ const getSpecialist = apiRoute("people:read", {
 export function peopleApi(api: Api, deps: Installation): void {
   api.openapi(listClients, (c) => {
     const q = c.req.valid("query");
-    const page = paginate(clientsOf(deps, actorOf(c)), (p) => [p.createdAt.getTime(), p.id], q.limit, cursorKey(q.cursor));
+    const page = paginate(clientsOf(deps, actorOf(c)), (p) => [p.createdAt.getTime(), p.id], q.limit, cursorKey(q.cursor, ["number", "string"]));
     auditApiRead(deps, c, { action: "clients.list", details: { count: page.items.length } });
     return c.json({ items: page.items.map((p) => clientJson(deps, p)), next: page.next }, 200);
   });
 
   api.openapi(lookupClient, (c) => {
+    keepForRetry(c, { kind: "rerun" }); // a read: a retry under the same key is a new read, authorised and audited now
     const found = findPersonByEmail(deps, c.req.valid("json").email);
     const client = found ? visibleClient(deps, c, found.id) : null;
     if (!client) {
@@ -252,6 +253,15 @@ export function peopleApi(api: Api, deps: Installation): void {
   api.openapi(createClient, (c) => {
     const input = c.req.valid("json");
     const actor = actorOf(c);
+    if (retryOf(c)) {
+      // Nothing naming the client was kept: the retry carries the same email, by which the client is read again.
+      const found = findPersonByEmail(deps, input.email);
+      const again = found ? visibleClient(deps, c, found.id) : null;
+      if (!again) throw new AppError(404, "The first request with this Idempotency-Key added the client, who is no longer found by this email (erased, or the email changed). Nothing was added again.");
+      auditApiRead(deps, c, { action: "person.view", target: again.id, details: { by: "email", retry: true } });
+      c.header("location", `/api/v1/clients/${again.id}`);
+      return c.json({ ...clientJson(deps, again), invitationMailed: deps.config.smtp !== null }, 201);
+    }
     const result = invitePerson(deps, { ...input, role: "client", phone: input.phone || null }, actor.personId);
     if (result.kind === "email-taken") {
       const existing = findPersonByEmail(deps, input.email);
@@ -260,13 +270,14 @@ export function peopleApi(api: Api, deps: Installation): void {
       return problem(c, 409, { detail: "Someone with this email is already known here. Emails are unique: look the client up instead.", ...(readable ? { existingId: existing.id } : {}) }) as never;
     }
     const client = getPersonWithAccount(deps, result.personId)!;
+    keepForRetry(c, { kind: "reread", facts: {} });
     c.header("location", `/api/v1/clients/${client.id}`);
     return c.json({ ...clientJson(deps, client), invitationMailed: deps.config.smtp !== null }, 201);
   });
 
   api.openapi(listSpecialists, (c) => {
     const q = c.req.valid("query");
-    const page = paginate(specialistsOf(deps), (s) => [s.person.id], q.limit, cursorKey(q.cursor));
+    const page = paginate(specialistsOf(deps), (s) => [s.person.id], q.limit, cursorKey(q.cursor, ["string"]));
     auditApiRead(deps, c, { action: "specialists.list", details: { count: page.items.length } });
     return c.json({ items: page.items.map((s) => specialistJson(deps, s)), next: page.next }, 200);
   });

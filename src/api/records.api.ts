@@ -23,11 +23,10 @@ import { listRoomFiles, readRoomFile } from "../rooms/files.ts";
 import { mayReadRoomRecord, type Room } from "../rooms/rooms.ts";
 import type { Api } from "./api.ts";
 import type { ApiEnv } from "./auth.ts";
-import { paginate } from "./pagination.ts";
+import { cursorKey, paginate } from "./pagination.ts";
 import { auditApiRead, tokenDetails } from "./read-audit.ts";
 import { apiRoute, NOT_FOUND, PageQuery, pageOf, ProblemSchema } from "./route.ts";
 import { clientErased, RoomId, visibleRoom } from "./rooms.api.ts";
-import { cursorKey } from "./services.api.ts";
 
 const Instant = z.string().openapi({ format: "date-time", example: "2025-03-14T09:42:10.000Z" });
 
@@ -107,7 +106,7 @@ export function recordsApi(api: Api, deps: Installation): void {
     const found = readableRoom(deps, c);
     if (found === "erased") return gone(c);
     const q = c.req.valid("query");
-    const page = paginate(listChatMessages(deps, found.room.id), (m) => [m.id], q.limit, cursorKey(q.cursor));
+    const page = paginate(listChatMessages(deps, found.room.id), (m) => [m.id], q.limit, cursorKey(q.cursor, ["number"]));
     auditApiRead(deps, c, { action: ROOM_READ, target: found.room.id, details: { messages: page.items.length } });
     return c.json({ items: page.items.map((m) => ({ ...m, at: new Date(m.at).toISOString() })), next: page.next }, 200);
   });

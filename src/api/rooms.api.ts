@@ -6,6 +6,8 @@
 // whoever may see the appointment (its specialist, admins and staff) and the client's carers (supervisors). Anyone
 // else gets 404, whether or not the room exists. The invitation link is a capability (whoever opens it while signed
 // in joins the room): only the room's owner gets it, only while the room is open, never in an audit entry or a log.
+// A read by anyone but the room's host or the appointment's specialist (staff, admins, supervisors) is audited as
+// `room-summary.view`: it says when and with whom a client consulted.
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { appointmentOfRoom, type Actor, type Appointment, mayView } from "../booking/appointments.ts";
@@ -18,7 +20,12 @@ import { listRoomFiles } from "../rooms/files.ts";
 import { createRoom, getRoom, isRoomLive, mayReadRoomRecord, type Room, ROOM_LABEL_MAX, roomInvitation, roomLabel } from "../rooms/rooms.ts";
 import type { Api } from "./api.ts";
 import { actorOf, type ApiEnv } from "./auth.ts";
+import { keepForRetry, retryOf } from "./idempotency.ts";
+import { auditApiRead } from "./read-audit.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND } from "./route.ts";
+
+/** The audit action of a room's details or record summary read by someone who neither hosts it nor is its specialist. */
+export const ROOM_SUMMARY_READ = "room-summary.view";
 
 const Instant = z.string().openapi({ format: "date-time", example: "2025-03-14T09:30:00.000Z" });
 export const RoomId = z.object({ id: z.string().max(100).openapi({ description: "The room's id (an appointment's `roomId`, or from POST /rooms).", example: "q3Vx8kLm2NpR7sTu" }) });
@@ -72,6 +79,16 @@ export function clientErased(deps: Deps, appointment: Appointment | null): boole
   return appointment !== null && getPerson(deps, appointment.clientId)?.erased === true;
 }
 
+/**
+ * A room's details or its record's summary, read by someone other than its host or the appointment's specialist (staff,
+ * admins, supervisors): when and with whom a client consulted, so audited like the appointment it belongs to.
+ */
+function auditSummaryRead(deps: Deps, c: Context<ApiEnv>, room: Room, appointment: Appointment | null, part: "room" | "record"): void {
+  const reader = actorOf(c).personId;
+  if (reader === room.ownerId || reader === appointment?.specialistId) return;
+  auditApiRead(deps, c, { action: ROOM_SUMMARY_READ, target: room.id, details: { part } });
+}
+
 function roomJson(deps: Deps, room: Room, appointment: Appointment | null, actor: Actor): z.infer<typeof RoomSchema> {
   return {
     id: room.id,
@@ -115,6 +132,7 @@ const readRoom = apiRoute("appointments:read", {
   operationId: "getRoom",
   tags: ["Rooms"],
   summary: "Read a room",
+  description: "Recorded in the audit log (`room-summary.view`, with the token's name) when the token's owner is neither the room's host nor its appointment's specialist.",
   request: { params: RoomId },
   responses: { 200: { description: "The room.", content: { "application/json": { schema: RoomSchema } } }, ...NOT_FOUND },
 });
@@ -136,23 +154,28 @@ const readRecordSummary = apiRoute("appointments:read", {
   operationId: "getRoomRecordSummary",
   tags: ["Records"],
   summary: "What a consultation's record holds",
-  description: "Counts and file ids, types and sizes: no chat text, no file names (those need records:read).",
+  description: "Counts and file ids, types and sizes: no chat text, no file names (those need records:read). Recorded in the audit log (`room-summary.view`) when the token's owner is neither the room's host nor its appointment's specialist.",
   request: { params: RoomId },
   responses: { 200: { description: "The record's summary.", content: { "application/json": { schema: RecordSummarySchema } } }, ...NOT_FOUND },
 });
 
 export function roomsApi(api: Api, deps: Installation): void {
   api.openapi(openRoom, (c) => {
+    const actor = actorOf(c);
+    const retry = retryOf(c);
+    // A retry under the same Idempotency-Key reads the room it opened again; the invitation (a capability) was not kept.
     // The body is optional: without one (or without a JSON content type) the room has no label.
     const label = (c.req.valid("json") as { label?: string } | undefined)?.label;
-    const actor = actorOf(c);
-    const { room } = createRoom(deps, actor.personId, deps.clock.now(), label ? { label } : {});
+    const room = retry ? visibleRoom(deps, c, String(retry.roomId), (r) => r.ownerId === actor.personId).room : createRoom(deps, actor.personId, deps.clock.now(), label ? { label } : {}).room;
+    if (!retry) keepForRetry(c, { kind: "reread", facts: { roomId: room.id } });
+    if (!isRoomLive(room, deps.clock.now())) throw new AppError(409, "The first request with this Idempotency-Key opened a room that is now closed or expired: its link admits nobody. Open a new room.");
     c.header("location", `/api/v1/rooms/${room.id}`);
     return c.json({ ...roomJson(deps, room, null, actor), invitation: invitationJson(deps, room) }, 201);
   });
 
   api.openapi(readRoom, (c) => {
     const { room, appointment } = visibleRoom(deps, c, c.req.valid("param").id, maySeeRoom(deps));
+    auditSummaryRead(deps, c, room, appointment, "room");
     return c.json(roomJson(deps, room, appointment, actorOf(c)), 200);
   });
 
@@ -164,6 +187,7 @@ export function roomsApi(api: Api, deps: Installation): void {
 
   api.openapi(readRecordSummary, (c) => {
     const { room, appointment } = visibleRoom(deps, c, c.req.valid("param").id, maySeeRoom(deps));
+    auditSummaryRead(deps, c, room, appointment, "record");
     const files = listRoomFiles(deps, room.id).map((f) => ({ id: f.id, mime: f.mime, size: f.size, createdAt: new Date(f.createdAt).toISOString() }));
     return c.json({ roomId: room.id, appointmentId: appointment?.id ?? null, messageCount: listChatMessages(deps, room.id).length, files, erased: clientErased(deps, appointment) }, 200);
   });

@@ -35,7 +35,7 @@ export const IdempotencyHeader = z.object({
     .string()
     .max(255)
     .optional()
-    .openapi({ description: "Any unique string (a UUID): a retry with the same key returns the first answer instead of acting twice. Kept 24 hours.", example: "5f1d0c3e-8c1a-4a5e-9d7b-2b9f8f2f4a10" }),
+    .openapi({ description: "Any unique string (a UUID): a retry with the same key is answered (marked `Idempotent-Replayed: true`) instead of acting twice, for 24 hours. A retry's answer is read afresh (the resource as it is now, audited now); a signing secret is never shown again; a refusal (4xx) keeps nothing. See docs/api.md.", example: "5f1d0c3e-8c1a-4a5e-9d7b-2b9f8f2f4a10" }),
 });
 
 /** A route with its scope: `createRoute` plus the scope check, the security requirement and the common problems. */

@@ -4,7 +4,7 @@ import { getService, listServices, type Service } from "../booking/services.ts";
 import { AppError } from "../http/app-error.ts";
 import type { Installation } from "../installation.ts";
 import type { Api } from "./api.ts";
-import { decodeCursor, paginate } from "./pagination.ts";
+import { cursorKey, paginate } from "./pagination.ts";
 import { apiRoute, NOT_FOUND, PageQuery, pageOf } from "./route.ts";
 
 const Text = z.object({ en: z.string(), ru: z.string() });
@@ -43,13 +43,6 @@ export function serviceJson(s: Service): z.infer<typeof ServiceSchema> {
   };
 }
 
-/** The cursor of a page request, or a 400 when it was not one this API gave out. */
-export function cursorKey(cursor: string | undefined): (string | number)[] | null {
-  if (cursor === undefined) return null;
-  const key = decodeCursor(cursor);
-  if (!key) throw new AppError(400, "The cursor is not one this API gave out: start again without it.");
-  return key;
-}
 
 const list = apiRoute("appointments:read", {
   method: "get",
@@ -75,7 +68,7 @@ export function servicesApi(api: Api, deps: Installation): void {
   api.openapi(list, (c) => {
     const q = c.req.valid("query");
     const all = listServices(deps.db).sort((a, b) => (a.id < b.id ? -1 : 1));
-    const page = paginate(all, (s) => [s.id], q.limit, cursorKey(q.cursor));
+    const page = paginate(all, (s) => [s.id], q.limit, cursorKey(q.cursor, ["string"]));
     return c.json({ items: page.items.map(serviceJson), next: page.next }, 200);
   });
   api.openapi(one, (c) => {

@@ -10,9 +10,9 @@ import { WEBHOOK_EVENTS } from "../webhooks/events.ts";
 import { describeUrlProblem, URL_MAX } from "../webhooks/guard.ts";
 import type { Api } from "./api.ts";
 import { actorOf } from "./auth.ts";
-import { paginate } from "./pagination.ts";
+import { keepForRetry, retryOf } from "./idempotency.ts";
+import { cursorKey, paginate } from "./pagination.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND, PageQuery, pageOf, UNPROCESSABLE } from "./route.ts";
-import { cursorKey } from "./services.api.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const Time = z.string().openapi({ format: "date-time", example: "2025-03-01T09:30:00.000Z" });
@@ -33,8 +33,19 @@ export const WebhookEndpointSchema = z
   .openapi("WebhookEndpoint");
 
 const WithSecret = z
-  .object({ endpoint: WebhookEndpointSchema, secret: z.string().openapi({ description: "The signing secret (Standard Webhooks, `whsec_…`). Shown only in this answer.", example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }) })
+  .object({
+    endpoint: WebhookEndpointSchema,
+    secret: z.string().nullable().openapi({
+      description: "The signing secret (Standard Webhooks, `whsec_…`). Shown only in this answer: null in the answer to a retry under the same Idempotency-Key (`Idempotent-Replayed: true`), since the secret is never kept.",
+      example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    }),
+    note: z.string().optional().openapi({ description: "Only in a retry's answer: that the secret was shown once, and how to get a new one." }),
+  })
   .openapi("WebhookEndpointWithSecret");
+
+/** What a retry of a create or rotation says instead of the secret. */
+const secretShownOnce = (id: string) =>
+  `The signing secret was shown once, in the answer to the first request with this Idempotency-Key, and is not kept. If it was lost, POST /api/v1/webhooks/${id}/rotate-secret for a new one (the old one stops working at once).`;
 
 const AttemptSchema = z.object({ at: Time, status: z.number().int().nullable().openapi({ description: "The receiver's HTTP status; null when none came." }), error: z.string().nullable(), ms: z.number().int() });
 
@@ -143,12 +154,18 @@ export function webhooksApi(api: Api, deps: Installation): void {
 
   api.openapi(list, (c) => {
     const q = c.req.valid("query");
-    const page = paginate(listEndpoints(deps), (e) => [e.createdAt, e.id], q.limit, cursorKey(q.cursor));
+    const page = paginate(listEndpoints(deps), (e) => [e.createdAt, e.id], q.limit, cursorKey(q.cursor, ["number", "string"]));
     return c.json({ items: page.items.map(endpointJson), next: page.next }, 200);
   });
   api.openapi(create, async (c) => {
+    const retry = retryOf(c);
+    if (retry) {
+      const id = String(retry.endpointId);
+      return c.json({ endpoint: endpointJson(endpointOr404(id)), secret: null, note: secretShownOnce(id) }, 201);
+    }
     const made = await createEndpoint(deps, c.req.valid("json"), actorOf(c).personId);
     if (!made.ok) throw refusal(made);
+    keepForRetry(c, { kind: "reread", facts: { endpointId: made.endpoint.id } });
     return c.json({ endpoint: endpointJson(made.endpoint), secret: made.secret }, 201);
   });
   api.openapi(one, (c) => c.json(endpointJson(endpointOr404(c.req.valid("param").id)), 200));
@@ -164,25 +181,29 @@ export function webhooksApi(api: Api, deps: Installation): void {
   });
   api.openapi(rotate, (c) => {
     const id = c.req.valid("param").id;
+    if (retryOf(c)) return c.json({ endpoint: endpointJson(endpointOr404(id)), secret: null, note: secretShownOnce(id) }, 200);
     const secret = rotateSecret(deps, id, actorOf(c).personId);
+    keepForRetry(c, { kind: "reread", facts: {} });
     if (!secret) throw new AppError(404, "No webhook endpoint with this id.");
     return c.json({ endpoint: endpointJson(endpointOr404(id)), secret }, 200);
   });
   api.openapi(sendTest, (c) => {
     const sent = sendTestEvent(deps, c.req.valid("param").id, actorOf(c).personId);
     if (!sent.ok) throw sent.reason === "not-found" ? new AppError(404, "No webhook endpoint with this id.") : new AppError(409, "The endpoint is disabled: enable it first (PATCH with `enabled: true`).");
+    keepForRetry(c, { kind: "body" }); // a delivery's id: nothing personal, no secret
     return c.json({ deliveryId: sent.deliveryId }, 202);
   });
   api.openapi(deliveries, (c) => {
     const id = endpointOr404(c.req.valid("param").id).id;
     const q = c.req.valid("query");
     const all = listDeliveries(deps.db, id, 100_000).sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
-    const page = paginate(all, (d) => [-d.createdAt, d.id], q.limit, cursorKey(q.cursor));
+    const page = paginate(all, (d) => [-d.createdAt, d.id], q.limit, cursorKey(q.cursor, ["number", "string"]));
     return c.json({ items: page.items.map((d) => deliveryJson(d, listAttempts(deps.db, d.id))), next: page.next }, 200);
   });
   api.openapi(replay, (c) => {
     const { id, deliveryId } = c.req.valid("param");
     const replayed = replayDelivery(deps, id, deliveryId, actorOf(c).personId);
+    keepForRetry(c, { kind: "body" }); // the delivery's state and the receivers' statuses, never the payload
     if (replayed.ok) return c.json(deliveryJson(replayed.delivery, listAttempts(deps.db, deliveryId)), 202);
     if (replayed.reason === "not-found") throw new AppError(404, "No such delivery of this webhook endpoint (deliveries are kept 30 days).");
     throw new AppError(409, replayed.reason === "pending" ? "This delivery is still being tried; replay it once it has ended." : "The endpoint is disabled: enable it first (PATCH with `enabled: true`).");

@@ -688,7 +688,10 @@ export const apiTokens = sqliteTable(
   (t) => [index("api_tokens_person").on(t.personId)],
 );
 
-/** A POST's answer kept for 24 hours under its Idempotency-Key, so a retried request is answered, not repeated. */
+/**
+ * What a POST under an Idempotency-Key keeps for 24 hours so that a retry is answered, not repeated: never a client's
+ * data or a secret (src/api/idempotency.ts). Names no person, so erasure has nothing to delete here.
+ */
 export const apiIdempotency = sqliteTable(
   "api_idempotency",
   {
@@ -700,7 +703,8 @@ export const apiIdempotency = sqliteTable(
     requestHash: blob("request_hash", { mode: "buffer" }).notNull(),
     /** null while the first request is still being handled (a concurrent retry gets 409). */
     status: integer("status"),
-    /** The response body, sealed under the organisation's key. */
+    /** Sealed under the organisation's key: the ids the route reads its answer again by (an appointment's, a room's, a
+     * webhook endpoint's), or a body its route declared free of personal data and secrets, or the Location alone. */
     response: blob("response", { mode: "buffer" }),
     createdAt: integer("created_at").notNull(),
   },

@@ -29,6 +29,7 @@ export function onError(log: Logger, dataDir: string): ErrorHandler<AppEnv> {
       return respond(c, err.status, err.publicMessage, err.publicMessage);
     }
     if (err instanceof HTTPException && err.status < 500) {
+      if (c.req.path.startsWith("/api/")) return explainToIntegration(c, err);
       return respond(c, err.status, t.errors.badRequestTitle, t.errors.badRequestTitle);
     }
     // A full disk is the operator's to fix, not a bug: SQLite rolled the write back, reads still work, and the same
@@ -49,6 +50,27 @@ export function onError(log: Logger, dataDir: string): ErrorHandler<AppEnv> {
     const status = err instanceof AppError ? err.status : 500;
     return respond(c, status, t.errors.serverTitle, t.errors.serverText, requestId);
   };
+}
+
+/**
+ * What the framework refused before a handler ran, said so that an integration's developer can fix it: the JSON
+ * parser's own words for a body that is not JSON, the Content-Type to send for a body of another type.
+ */
+async function explainToIntegration(c: Context<AppEnv>, err: HTTPException): Promise<Response> {
+  if (err.status === 415) {
+    const sent = c.req.header("content-type");
+    return problem(c, 415, { detail: `Send the body as JSON, with the header Content-Type: application/json (this request's Content-Type: ${sent ? JSON.stringify(sent) : "none"}).` });
+  }
+  if (err.status === 400 && /json/i.test(err.message)) {
+    let why = "it could not be read";
+    try {
+      JSON.parse(await c.req.text());
+    } catch (parseError) {
+      why = (parseError as Error).message;
+    }
+    return problem(c, 400, { detail: `The body is not valid JSON: ${why}.` });
+  }
+  return problem(c, err.status, { detail: err.message || c.get("t").errors.badRequestTitle });
 }
 
 export function respond(c: Context<AppEnv>, status: number, title: string, text: string, requestId?: string): Response | Promise<Response> {

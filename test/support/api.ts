@@ -1,9 +1,9 @@
-// Calling the API as an integration does: a bearer token, JSON bodies. And, until the API has a POST route of its
-// own, a probe that puts the real token check and the real idempotency middleware in front of a test handler, over
-// the installation's real database and vault.
+// Calling the API as an integration does: a bearer token, JSON bodies. And a probe that puts the real token check and
+// the real idempotency middleware in front of a test handler, over the installation's real database and vault: the
+// handler declares its answer (which names no one) safe to keep, as a route like POST /webhooks/{id}/test does.
 import { Hono } from "hono";
 import { type ApiEnv, authenticate } from "../../src/api/auth.ts";
-import { idempotency } from "../../src/api/idempotency.ts";
+import { idempotency, keepForRetry } from "../../src/api/idempotency.ts";
 import type { TestInstallation } from "./installation.ts";
 
 export async function callApi(inst: TestInstallation, path: string, secret: string | null, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<Response> {
@@ -25,7 +25,8 @@ export interface IdempotencyProbe {
   hold(): () => void;
 }
 
-export function idempotencyProbe(inst: TestInstallation): IdempotencyProbe {
+/** `keep: false`: the handler says nothing of its answer, as a route that cannot vouch for it. */
+export function idempotencyProbe(inst: TestInstallation, o: { keep?: boolean } = {}): IdempotencyProbe {
   const app = new Hono<ApiEnv>();
   let runs = 0;
   let gate: Promise<void> | null = null;
@@ -40,6 +41,7 @@ export function idempotencyProbe(inst: TestInstallation): IdempotencyProbe {
       await g;
     }
     if (body.fail) return c.json({ error: "failed on purpose" }, 500);
+    if (o.keep !== false) keepForRetry(c, { kind: "body" });
     return c.json({ run: runs, got: body }, 201, { location: `/api/v1/probe/${runs}` });
   });
   return {
