@@ -15,6 +15,7 @@ import { appointmentRoom } from "../src/booking/appointments.ts";
 import { closeRoom } from "../src/rooms/rooms.ts";
 import { Webhook } from "standardwebhooks";
 import { createEndpoint } from "../src/webhooks/endpoints.ts";
+import { createToken } from "../src/api/tokens.ts";
 import { startReceiver } from "./support/webhook-receiver.ts";
 
 const WEBHOOK_SECRET = "whsec_test_kabinet_0123456789abcdef";
@@ -153,6 +154,16 @@ describe("Stripe", () => {
     expect(forClient).toContain("After you confirm, you pay €49.90 on Stripe&#39;s secure page. The time is reserved for you for 30 minutes");
     const staff = await addPerson(inst, people.admin.personId, "staff");
     expect(await (await signedInClient(inst, staff).get(url)).text()).not.toContain("After you confirm, you pay");
+  });
+
+  test("the API shows an appointment's payment, so a CRM knows a booking waits for it", async () => {
+    const paymentId = (await bookAsClient(inst, people.client, people.service, at(dayAhead(14), "10:00"))).headers.get("location")!.split("/").pop()!;
+    const p = getPayment(inst.db, paymentId)!;
+    const made = createToken(inst, { personId: people.admin.personId, name: "CRM", scopes: ["appointments:read"], expiresAt: inst.clock.now() + 86_400_000 }, people.admin.personId);
+    if (!made.ok) throw new Error(made.reason);
+    const r = await inst.app.request(`${inst.config.publicUrl.origin}/api/v1/appointments/${p.appointmentId}`, { headers: { authorization: `Bearer ${made.secret}` } });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { payment: unknown }).payment).toEqual({ id: paymentId, status: "pending", kind: "at-booking", amountMinor: 4990, currency: "EUR", refundedMinor: 0, expiresAt: new Date(p.expiresAt!).toISOString() });
   });
 
   test("a forged or stale Stripe signature changes nothing and is answered 400", async () => {

@@ -3,6 +3,7 @@
 // the web pages do; the rules are the web's for the token owner's role. Every refusal of the service becomes a
 // problem that says what to do: 404 (no appointment the owner may see), 409 (the time or the appointment's state
 // no longer allows it: look again), 422 (it cannot be done for this client or service as asked).
+import { paymentOfAppointment } from "../payments/payments.ts";
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { book, cancelAppointment, type ChangeResult, getAppointment, markNoShow, mayView, rescheduleAppointment } from "../booking/appointments.ts";
@@ -116,14 +117,14 @@ export function appointmentChangesApi(api: Api, deps: Installation): void {
     if (!result.ok) throw changeRefused(result.reason);
     const a = result.appointment;
     keepForRetry(c, { kind: "reread", facts: { appointmentId: a.id } });
-    return appointmentJson(a, getService(deps.db, a.serviceId), zoneOf(deps.db, a.specialistId));
+    return appointmentJson(a, getService(deps.db, a.serviceId), zoneOf(deps.db, a.specialistId), paymentOfAppointment(deps.db, a.id));
   };
   /** A retry of a change already made: the appointment as it is now, read and audited as GET /appointments/{id}. */
   const reread = (c: Context<ApiEnv>, facts: RetryFacts) => {
     const a = getAppointment(deps.db, String(facts.appointmentId));
     if (!a || !mayView(a, actorOf(c))) throw new AppError(404, "The first request with this Idempotency-Key was done, but its appointment is no longer one this token's owner may see.");
     auditApiRead(deps, c, { action: "appointment.view", target: a.id, details: { via: "api", retry: true } });
-    return appointmentJson(a, getService(deps.db, a.serviceId), zoneOf(deps.db, a.specialistId));
+    return appointmentJson(a, getService(deps.db, a.serviceId), zoneOf(deps.db, a.specialistId), paymentOfAppointment(deps.db, a.id));
   };
 
   api.openapi(bookRoute, (c) => {
@@ -154,7 +155,7 @@ export function appointmentChangesApi(api: Api, deps: Installation): void {
     const a = result.appointments[0]!;
     keepForRetry(c, { kind: "reread", facts: { appointmentId: a.id } });
     c.header("location", `/api/v1/appointments/${a.id}`);
-    return c.json(appointmentJson(a, service, zoneOf(deps.db, a.specialistId)), 201);
+    return c.json(appointmentJson(a, service, zoneOf(deps.db, a.specialistId), paymentOfAppointment(deps.db, a.id)), 201);
   });
 
   // A retry of a move, cancel or no-show answers with the appointment as it is now, without changing it again.

@@ -3,6 +3,7 @@
 // not exist. Every read is audited under the token owner with the token's name, since an appointment says who
 // consulted whom and when (personal data, often health data): one entry per request, so the who-read report
 // (src/accountability/reads.ts) lists an appointment opened by id, and a client whose appointments were listed.
+import { paymentOfAppointment } from "../payments/payments.ts";
 import { z } from "@hono/zod-openapi";
 import { getAppointment, listAppointments, mayView } from "../booking/appointments.ts";
 import { getService, type Service } from "../booking/services.ts";
@@ -81,7 +82,7 @@ export function appointmentsApi(api: Api, deps: Installation): void {
     const zones = new Map<string, string>();
     const items = page.items.map((a) => {
       if (!services.has(a.serviceId)) services.set(a.serviceId, getService(deps.db, a.serviceId));
-      return appointmentJson(a, services.get(a.serviceId)!, zoneOf(deps.db, a.specialistId, zones));
+      return appointmentJson(a, services.get(a.serviceId)!, zoneOf(deps.db, a.specialistId, zones), paymentOfAppointment(deps.db, a.id));
     });
     return c.json({ items, next: page.next }, 200);
   });
@@ -90,6 +91,6 @@ export function appointmentsApi(api: Api, deps: Installation): void {
     const a = getAppointment(deps.db, c.req.valid("param").id);
     if (!a || !mayView(a, actorOf(c))) throw new AppError(404, "No appointment with this id that this token's owner may see.");
     auditApiRead(deps, c, { action: "appointment.view", target: a.id, details: { via: "api" } });
-    return c.json(appointmentJson(a, getService(deps.db, a.serviceId), zoneOf(deps.db, a.specialistId)), 200);
+    return c.json(appointmentJson(a, getService(deps.db, a.serviceId), zoneOf(deps.db, a.specialistId), paymentOfAppointment(deps.db, a.id)), 200);
   });
 }

@@ -1,6 +1,7 @@
 // What the booking part of the API reads and writes: instants as ISO 8601 strings, the bounded windows of the list
 // routes, and the appointment as integrations see it. No names or contact details: people are behind people:read,
 // an appointment names them by id only.
+import type { Payment } from "../payments/payments.ts";
 import { z } from "@hono/zod-openapi";
 import type { Appointment } from "../booking/appointments.ts";
 import { getAvailability } from "../booking/availability.ts";
@@ -51,8 +52,8 @@ export const AppointmentSchema = z
   .object({
     id: z.string().openapi({ example: "Xb3k9QmT2vLp0aRs" }),
     serviceId: z.string().openapi({ example: "svc_4Jk2" }),
-    specialistId: z.string().openapi({ description: "The specialist's person id (their name: GET /people/{id} with people:read).", example: "p_8sKq2" }),
-    clientId: z.string().openapi({ description: "The client's person id (their name and contacts: GET /people/{id} with people:read).", example: "p_1mZt7" }),
+    specialistId: z.string().openapi({ description: "The specialist's person id (their name: GET /specialists/{id} with people:read).", example: "p_8sKq2" }),
+    clientId: z.string().openapi({ description: "The client's person id (their name and contacts: GET /clients/{id} with people:read).", example: "p_1mZt7" }),
     start: z.string().openapi({ description: "Start, ISO 8601 in UTC.", example: "2026-12-07T07:00:00.000Z" }),
     end: z.string().openapi({ description: "End, ISO 8601 in UTC (start + the service's duration; buffers not included).", example: "2026-12-07T07:50:00.000Z" }),
     timeZone: z.string().openapi({ description: "The specialist's time zone (IANA), in which they keep their hours: show times in it, or in the client's own.", example: "Europe/Moscow" }),
@@ -66,6 +67,18 @@ export const AppointmentSchema = z
     revision: z.number().int().openapi({ description: "Grows with every move and the cancellation (the calendar event's SEQUENCE): compare to notice a change.", example: 0 }),
     createdAt: z.string().openapi({ description: "When it was booked, ISO 8601 in UTC.", example: "2026-12-01T09:12:44.000Z" }),
     createdBy: z.string().openapi({ description: "The person id of whoever booked it (the client, or staff on their behalf)." }),
+    payment: z
+      .object({
+        id: z.string(),
+        status: z.enum(["pending", "paid", "failed", "expired", "refunded", "cancelled"]).openapi({ description: "`pending`: waiting for the client to pay (for a payment at booking, the time is reserved until `expiresAt` and then the booking is cancelled); `paid` (`refundedMinor` > 0 if part was refunded); `failed`, `expired` (replaced by a fresh pending payment while paying is still possible); `refunded` in full; `cancelled` (the booking was cancelled first)." }),
+        kind: z.enum(["at-booking", "after"]),
+        amountMinor: z.number().int().openapi({ description: "In minor units; a weekly series paid at once: the whole series, on its first session." }),
+        currency: z.string(),
+        refundedMinor: z.number().int(),
+        expiresAt: z.string().nullable().openapi({ description: "For a payment at booking: when the reserved time is released if still unpaid (ISO 8601 UTC)." }),
+      })
+      .nullable()
+      .openapi({ description: "The appointment's online payment (docs/payments.md), or null when none was asked (the service is not paid online, or it was booked by staff)." }),
   })
   .openapi("Appointment", { description: "An appointment: who (by id), when, what, and its state. Names and contacts are not included." });
 
@@ -81,7 +94,7 @@ export function zoneOf(db: Queryable, specialistId: string, cache = new Map<stri
   return zone;
 }
 
-export function appointmentJson(a: Appointment, service: Service | null, timeZone: string): AppointmentJson {
+export function appointmentJson(a: Appointment, service: Service | null, timeZone: string, payment: Payment | null = null): AppointmentJson {
   return {
     id: a.id,
     serviceId: a.serviceId,
@@ -98,5 +111,8 @@ export function appointmentJson(a: Appointment, service: Service | null, timeZon
     revision: a.revision,
     createdAt: iso(a.createdAt),
     createdBy: a.createdBy,
+    payment: payment
+      ? { id: payment.id, status: payment.status, kind: payment.kind, amountMinor: payment.amountMinor, currency: payment.currency, refundedMinor: payment.refundedMinor, expiresAt: payment.expiresAt === null ? null : iso(payment.expiresAt) }
+      : null,
   };
 }
