@@ -136,7 +136,7 @@ export const VARIABLES = {
   },
   KABINET_RESTORE_DRILL_EVERY_DAYS: { example: "7", help: "Days between automatic restore drills of the newest backup (0–90); 0: none.", default: "7" },
   KABINET_PAYMENTS: { example: "stripe", help: "Online payment for services with a price: stripe, yookassa or off. Only when set does Kabinet contact the provider (to open its hosted payment page, refund); card data never reaches the appliance.", default: "off" },
-  KABINET_PAYMENT_HOLD_MINUTES: { example: "30", help: "How long a booked time is held while its payment is pending (5–1440); unpaid, the booking is cancelled and the time freed.", default: "30" },
+  KABINET_PAYMENT_HOLD_MINUTES: { example: "30", help: "How long a booked time is reserved while its payment is pending (5–1440); unpaid, the booking is cancelled and the time freed.", default: "30" },
   KABINET_PAYMENTS_API_URL: { example: "https://payments-proxy.example.org", help: "The provider's API through a proxy of the organisation's, if outbound traffic must pass one.", default: "the provider's own" },
   KABINET_STRIPE_SECRET_KEY_FILE: { example: "/run/secrets/stripe_secret_key", help: "File holding the Stripe secret key sk_… (also as KABINET_STRIPE_SECRET_KEY).", default: "none" },
   KABINET_STRIPE_WEBHOOK_SECRET_FILE: { example: "/run/secrets/stripe_webhook_secret", help: "File holding the signing secret whsec_… of the Stripe webhook endpoint https://<domain>/payments/webhooks/stripe (also as KABINET_STRIPE_WEBHOOK_SECRET).", default: "none" },
