@@ -246,6 +246,21 @@ describe("the import", () => {
     }
   });
 
+  test("people added without invitations are dated by the installation's clock, not the machine's", async () => {
+    const at = Date.UTC(2031, 4, 4, 9, 30);
+    inst.clock.set(at);
+    try {
+      const c = signedInClient(inst, admin);
+      const { path, html } = await preview(c, "clients", "name,email\nClock Read,clock.read@example.org\n");
+      expect((await c.post(path, confirmForm(html))).status).toBe(200);
+      const added = findPersonByEmail(inst, "clock.read@example.org")!;
+      expect(count("SELECT count(*) AS n FROM people WHERE id = ? AND created_at = ?", added.id, String(at))).toBe(1);
+      expect(count("SELECT count(*) AS n FROM accounts WHERE person_id = ? AND created_at = ?", added.id, String(at))).toBe(1);
+    } finally {
+      inst.clock.release();
+    }
+  });
+
   test("the uploader may discard the file at once", async () => {
     const c = signedInClient(inst, admin);
     const { path } = await preview(c, "clients", "name,email\nGone Soon,gone@example.org\n");
