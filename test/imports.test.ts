@@ -127,6 +127,18 @@ describe("the preview", () => {
     expect(rows.get(3)).toEqual(["add", expect.stringContaining("Smith, John")]); // a comma inside a semicolon file
   });
 
+  test("numbers rows as the spreadsheet does: a blank line and a line of separators only are rows, a quoted line break is not", async () => {
+    const c = signedInClient(inst, admin);
+    const file = "name;email\r\nRow Two;row.two@example.org\r\n\r\n;\r\n\"Row\r\nFive\";row.five@example.org\r\nRow Six;not-an-email\r\n";
+    const { html } = await preview(c, "clients", file);
+    const rows = outcomes(html);
+    expect([...rows.keys()]).toEqual([2, 5, 6]);
+    expect(rows.get(5)?.[0]).toBe("add");
+    expect(rows.get(6)?.[0]).toBe("error");
+    expect(rows.get(6)?.[1]).toContain("not-an-email");
+    expect(confirmForm(html).rows).toBe("2,5");
+  });
+
   test("a mapping chosen on the page travels in the query; without an email column nothing can be imported", async () => {
     const c = signedInClient(inst, admin);
     const { path } = await preview(c, "clients", "Full name,Contact\nMaria Mapped,maria@example.org\n");
