@@ -127,6 +127,19 @@ describe("the preview", () => {
     expect(rows.get(3)).toEqual(["add", expect.stringContaining("Smith, John")]); // a comma inside a semicolon file
   });
 
+  test("refuses a cell where a part after a comma, semicolon or tab starts like a formula (one cell of its own in a spreadsheet that splits there)", async () => {
+    const c = signedInClient(inst, admin);
+    const file = 'name,email\n"Ivan;=cmd|\' /C calc\'!A0",ivan.semi@example.org\n"Olga, +HYPERLINK(1)",olga.comma@example.org\n"Petrov, Pyotr",pyotr.fine@example.org\n';
+    const { html } = await preview(c, "clients", file);
+    const rows = outcomes(html);
+    for (const n of [2, 3]) {
+      expect(rows.get(n)?.[0]).toBe("error");
+      expect(rows.get(n)?.[1]).toContain("Name: has = + - @ just after a comma, semicolon or tab");
+    }
+    expect(rows.get(4)?.[0]).toBe("add");
+    expect(confirmForm(html).rows).toBe("4");
+  });
+
   test("numbers rows as the spreadsheet does: a blank line and a line of separators only are rows, a quoted line break is not", async () => {
     const c = signedInClient(inst, admin);
     const file = "name;email\r\nRow Two;row.two@example.org\r\n\r\n;\r\n\"Row\r\nFive\";row.five@example.org\r\nRow Six;not-an-email\r\n";

@@ -1626,6 +1626,7 @@ export const en = {
     problems: {
       missing: "missing",
       formula: "starts with = + - @ or a tab, which a spreadsheet runs as a formula: refused (remove that first character)",
+      "formula-part": "has = + - @ just after a comma, semicolon or tab; a spreadsheet that splits cells there runs it as a formula: refused (remove that character or the separator)",
       "too-long": "too long",
       email: "not an email address",
       phone: "not a phone number",
@@ -3377,6 +3378,7 @@ export const ru: Messages = {
     problems: {
       missing: "не заполнено",
       formula: "начинается с = + - @ или табуляции, и таблица выполнит это как формулу: отклонено (уберите первый символ)",
+      "formula-part": "содержит = + - @ сразу после запятой, точки с запятой или табуляции; таблица, которая делит ячейки по этому знаку, выполнит это как формулу: отклонено (уберите этот символ или разделитель)",
       "too-long": "слишком длинно",
       email: "не адрес электронной почты",
       phone: "не номер телефона",
