@@ -1,6 +1,8 @@
 // The "webhook" job: one attempt to send one delivery, signed per the Standard Webhooks spec (the `standardwebhooks`
 // library: headers webhook-id, webhook-timestamp, webhook-signature; the id is the delivery's, the same on every
-// retry and replay, so a receiver can drop duplicates).
+// retry and replay, so a receiver can drop duplicates). The payload is the one sealed at the event, less `data.client`
+// when the endpoint no longer allows personal data or the client may no longer be named (personal.ts); what is sent
+// is what is signed.
 //
 // What an answer means:
 //   2xx                           delivered.
@@ -22,6 +24,7 @@ import { opsCounters } from "../ops/metrics-counters.ts";
 import { VERSION } from "../version.ts";
 import { disableGoneEndpoint, endpointSecret, endpointUrl, type WebhookDeps } from "./endpoints.ts";
 import { checkDestination, describeUrlProblem, parseWebhookUrl } from "./guard.ts";
+import { withdrawClientUnlessAllowed } from "./personal.ts";
 import { postPinned, type SendResult } from "./send.ts";
 import * as store from "./webhooks.store.ts";
 
@@ -75,6 +78,8 @@ export async function attemptDelivery(deps: WebhookDeps, deliveryId: string, o: 
   } catch {
     return end("failed", "the payload can no longer be opened: the client it names was erased");
   }
+  // Personal data goes out only as the endpoint and the client allow it now, not as they did at the event.
+  payload = withdrawClientUnlessAllowed(db, vault, { payload, subject: row.subject, endpointAllowsPersonalData: endpoint.personalData });
 
   const at = deps.clock.now();
   const parsed = parseWebhookUrl(endpointUrl(vault, endpoint));

@@ -1,6 +1,7 @@
 // The delivery log: every event sent to an endpoint, its outcome and each attempt's status code (or why none came),
 // kept 30 days; and replay, which sends a logged delivery again with the same message id and payload (a receiver
-// that already handled it recognises the id).
+// that already handled it recognises the id), less the client's name and email when they may no longer be sent
+// (deliver.ts decides at each attempt).
 import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import { queueDeliveryJob } from "./emit.ts";
