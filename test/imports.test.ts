@@ -127,6 +127,31 @@ describe("the preview", () => {
     expect(rows.get(3)).toEqual(["add", expect.stringContaining("Smith, John")]); // a comma inside a semicolon file
   });
 
+  test("refuses a cell where a part after a comma, semicolon or tab starts like a formula (one cell of its own in a spreadsheet that splits there)", async () => {
+    const c = signedInClient(inst, admin);
+    const file = 'name,email\n"Ivan;=cmd|\' /C calc\'!A0",ivan.semi@example.org\n"Olga, +HYPERLINK(1)",olga.comma@example.org\n"Petrov, Pyotr",pyotr.fine@example.org\n';
+    const { html } = await preview(c, "clients", file);
+    const rows = outcomes(html);
+    for (const n of [2, 3]) {
+      expect(rows.get(n)?.[0]).toBe("error");
+      expect(rows.get(n)?.[1]).toContain("Name: has = + - @ just after a comma, semicolon or tab");
+    }
+    expect(rows.get(4)?.[0]).toBe("add");
+    expect(confirmForm(html).rows).toBe("4");
+  });
+
+  test("numbers rows as the spreadsheet does: a blank line and a line of separators only are rows, a quoted line break is not", async () => {
+    const c = signedInClient(inst, admin);
+    const file = "name;email\r\nRow Two;row.two@example.org\r\n\r\n;\r\n\"Row\r\nFive\";row.five@example.org\r\nRow Six;not-an-email\r\n";
+    const { html } = await preview(c, "clients", file);
+    const rows = outcomes(html);
+    expect([...rows.keys()]).toEqual([2, 5, 6]);
+    expect(rows.get(5)?.[0]).toBe("add");
+    expect(rows.get(6)?.[0]).toBe("error");
+    expect(rows.get(6)?.[1]).toContain("not-an-email");
+    expect(confirmForm(html).rows).toBe("2,5");
+  });
+
   test("a mapping chosen on the page travels in the query; without an email column nothing can be imported", async () => {
     const c = signedInClient(inst, admin);
     const { path } = await preview(c, "clients", "Full name,Contact\nMaria Mapped,maria@example.org\n");
@@ -241,6 +266,21 @@ describe("the import", () => {
       expect((await signedInClient(inst, admin).get(path)).status).toBe(404); // expired, even before the job ran
       await jobWorker(inst).runDue();
       expect(count("SELECT count(*) AS n FROM csv_imports WHERE id = ?", id)).toBe(0);
+    } finally {
+      inst.clock.release();
+    }
+  });
+
+  test("people added without invitations are dated by the installation's clock, not the machine's", async () => {
+    const at = Date.UTC(2031, 4, 4, 9, 30);
+    inst.clock.set(at);
+    try {
+      const c = signedInClient(inst, admin);
+      const { path, html } = await preview(c, "clients", "name,email\nClock Read,clock.read@example.org\n");
+      expect((await c.post(path, confirmForm(html))).status).toBe(200);
+      const added = findPersonByEmail(inst, "clock.read@example.org")!;
+      expect(count("SELECT count(*) AS n FROM people WHERE id = ? AND created_at = ?", added.id, String(at))).toBe(1);
+      expect(count("SELECT count(*) AS n FROM accounts WHERE person_id = ? AND created_at = ?", added.id, String(at))).toBe(1);
     } finally {
       inst.clock.release();
     }

@@ -75,7 +75,7 @@ export function addPersonUninvited(deps: InviteDeps, input: Invitee, actor: stri
   const { db, vault } = deps;
   return db.transaction(
     (tx) => {
-      const person = createPerson({ db: tx, vault }, { role: input.role, email: input.email, name: input.name, phone: input.phone ?? null }, actor);
+      const person = createPerson({ db: tx, vault, clock: deps.clock }, { role: input.role, email: input.email, name: input.name, phone: input.phone ?? null }, actor);
       if (!person) return { kind: "email-taken" as const };
       store.insertAccount(tx, { personId: person.id, status: "invited", createdAt: deps.clock.now() });
       return { kind: "added" as const, personId: person.id };

@@ -1630,6 +1630,7 @@ export const en = {
     problems: {
       missing: "missing",
       formula: "starts with = + - @ or a tab, which a spreadsheet runs as a formula: refused (remove that first character)",
+      "formula-part": "has = + - @ just after a comma, semicolon or tab; a spreadsheet that splits cells there runs it as a formula: refused (remove that character or the separator)",
       "too-long": "too long",
       email: "not an email address",
       phone: "not a phone number",
@@ -1731,6 +1732,23 @@ export const en = {
     noAnswer: "none",
     replay: "Replay",
     statuses: { pending: "Waiting or retrying", delivered: "Delivered", failed: "Failed" },
+    reasons: {
+      admin: "disabled by an admin",
+      gone: (when: string) => `the receiver answered 410 Gone on ${when}`,
+      endpointDisabled: "the endpoint is disabled",
+      erased: "the payload can no longer be opened: the client it names was erased",
+      gone410: "the receiver answered 410 Gone: the endpoint is disabled",
+      redirect: (status: number) => `the receiver answered ${status} (a redirect): redirects are not followed; change the URL`,
+      status: (status: number) => `the receiver answered ${status}`,
+      noMoreRetries: (reason: string) => `${reason}; no more retries`,
+      network: {
+        refused: "connection refused",
+        reset: "connection reset",
+        unreachable: "host unreachable",
+        "timed-out": "connection timed out",
+        noAnswerWithin: (seconds: number) => `no answer within ${seconds} s`,
+      },
+    },
     eventsRequired: "Choose at least one event.",
     internalHostInvalid: "Type a host name or an IP address, without http:// or a port.",
     urlProblems: {
@@ -3385,6 +3403,7 @@ export const ru: Messages = {
     problems: {
       missing: "не заполнено",
       formula: "начинается с = + - @ или табуляции, и таблица выполнит это как формулу: отклонено (уберите первый символ)",
+      "formula-part": "содержит = + - @ сразу после запятой, точки с запятой или табуляции; таблица, которая делит ячейки по этому знаку, выполнит это как формулу: отклонено (уберите этот символ или разделитель)",
       "too-long": "слишком длинно",
       email: "не адрес электронной почты",
       phone: "не номер телефона",
@@ -3486,6 +3505,23 @@ export const ru: Messages = {
     noAnswer: "нет",
     replay: "Отправить снова",
     statuses: { pending: "Ожидает или повторяется", delivered: "Доставлено", failed: "Не доставлено" },
+    reasons: {
+      admin: "администратором",
+      gone: (when: string) => `${when} получатель ответил 410 Gone`,
+      endpointDisabled: "адрес отключён",
+      erased: "содержимое больше нельзя открыть: названный в нём клиент удалён",
+      gone410: "получатель ответил 410 Gone: адрес отключён",
+      redirect: (status: number) => `получатель ответил ${status} (перенаправление): перенаправления не выполняются; измените адрес`,
+      status: (status: number) => `получатель ответил ${status}`,
+      noMoreRetries: (reason: string) => `${reason}; повторов больше не будет`,
+      network: {
+        refused: "в соединении отказано",
+        reset: "соединение сброшено",
+        unreachable: "хост недоступен",
+        "timed-out": "время соединения истекло",
+        noAnswerWithin: (seconds: number) => `нет ответа за ${seconds} с`,
+      },
+    },
     eventsRequired: "Выберите хотя бы одно событие.",
     internalHostInvalid: "Введите имя хоста или IP-адрес, без http:// и порта.",
     urlProblems: {

@@ -3,17 +3,19 @@
 // index), so the preview and the import itself judge rows the same way.
 //
 // Formula cells are refused, not neutralised: a cell starting with = + - @, a tab or a carriage return is what a
-// spreadsheet runs as a formula ("CSV injection"). Stored, it would be exported again later and reach another
+// spreadsheet runs as a formula ("CSV injection"), and so is one where a part after a , ; or tab starts so (a
+// spreadsheet that splits on that character makes the part a cell of its own: "Ivan;=cmd|…" in Excel in Russian). Stored, it would be exported again later and reach another
 // spreadsheet; a real name or address never starts so. The one exception is a phone number in international form
 // ("+7 900 123-45-67"): a phone column accepts a "+" followed by digits, spaces and ( ) - . only.
 import { z } from "zod";
 import { normalizeEmail } from "../crypto/blind-index.ts";
+import { hasFormulaAfterSeparator, startsLikeFormula } from "../http/csv.ts";
 import type { Locale } from "../i18n/messages.ts";
 import { isTimeZone } from "../settings/settings.ts";
 import type { ColumnUse, Field } from "./columns.ts";
 import type { CsvRow, RowProblem } from "./csv-read.ts";
 
-export type CellProblem = "missing" | "formula" | "too-long" | "email" | "phone" | "language" | "time-zone";
+export type CellProblem = "missing" | "formula" | "formula-part" | "too-long" | "email" | "phone" | "language" | "time-zone";
 
 export interface NewPersonRow {
   name: string;
@@ -30,7 +32,6 @@ export type RowOutcome =
   | { row: number; kind: "error"; problems: { field: Field; problem: CellProblem }[]; cells: Partial<Record<Field, string>> }
   | { row: number; kind: "unreadable"; problem: RowProblem };
 
-const FORMULA_START = /^[=+\-@\t\r]/;
 const PHONE = /^\+?[0-9][0-9 ()\-.]{4,28}[0-9]$/;
 const LIMITS: Readonly<Record<Field, number>> = { name: 120, email: 254, phone: 40, language: 20, timeZone: 64 };
 const emailShape = z.email();
@@ -40,14 +41,12 @@ const LANGUAGES: Readonly<Record<string, Locale>> = {
   ru: "ru", rus: "ru", russian: "ru", "русский": "ru", "рус": "ru",
 };
 
-function isFormula(raw: string): boolean {
-  return FORMULA_START.test(raw) || FORMULA_START.test(raw.trim());
-}
 
 function checkCell(field: Field, raw: string): { value: string | null } | { problem: CellProblem } {
   const v = raw.trim();
   if (field === "phone" && PHONE.test(v) && !/^[\t\r]/.test(raw)) return { value: v };
-  if (isFormula(raw)) return { problem: "formula" };
+  if (startsLikeFormula(raw)) return { problem: "formula" };
+  if (hasFormulaAfterSeparator(raw)) return { problem: "formula-part" };
   if (v === "") return field === "name" || field === "email" ? { problem: "missing" } : { value: null };
   if (v.length > LIMITS[field]) return { problem: "too-long" };
   switch (field) {

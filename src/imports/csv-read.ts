@@ -4,7 +4,8 @@
 // Russian and most European locales writes semicolons), RFC 4180 quoting with quoted line breaks. Parsing is
 // csv-parse's; a malformed record (a quote inside an unquoted cell, text after a closing quote) is reported on its own
 // row and the rest of the file is still read. A quote that is never closed swallows the rest of the file: that row
-// says so. Rows are numbered as a spreadsheet shows them (the header is row 1), not by line.
+// says so. Rows are numbered as a spreadsheet shows them (the header is row 1, a blank line or a line of separators
+// only is a row too, a quoted line break is not), so the preview's numbers find the row in the file.
 import { parse } from "csv-parse/sync";
 
 /** The largest file taken: some ten thousand short rows; a bigger list is imported in parts. */
@@ -53,22 +54,26 @@ export function detectDelimiter(text: string): "," | ";" {
 export function readCsv(text: string): CsvReadResult {
   if (text.trim() === "") return { ok: false, problem: "empty" };
   const delimiter = detectDelimiter(text);
-  const records: ({ cells: string[] } | { problem: RowProblem })[] = [];
+  // Each record's row as a spreadsheet numbers it: every record before it (read or not) and every blank line
+  // skipped so far is a row there, and a quoted line break is not a new row. (csv-parse's own `lines` counts a quoted
+  // CRLF as two, so it is not used.)
+  const records: ({ row: number; cells: string[] } | { row: number; problem: RowProblem })[] = [];
+  const rowOf = (info: { empty_lines: number }) => records.length + info.empty_lines + 1;
   parse(text, {
     delimiter,
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
-    on_record: (record: string[]) => {
-      records.push({ cells: record });
+    on_record: (record: string[], info) => {
+      records.push({ row: rowOf(info), cells: record });
       return record;
     },
     on_skip: (err) => {
-      const code = (err as { code?: string } | undefined)?.code;
-      records.push({ problem: code === "CSV_QUOTE_NOT_CLOSED" ? "unclosed-quote" : "quotes" });
+      const e = err as { code?: string; empty_lines?: number } | undefined;
+      records.push({ row: rowOf({ empty_lines: e?.empty_lines ?? 0 }), problem: e?.code === "CSV_QUOTE_NOT_CLOSED" ? "unclosed-quote" : "quotes" });
     },
   });
-  // A line of separators only (";;;", Excel's way of writing an empty row) is no row.
+  // A line of separators only (";;;", Excel's way of writing an empty row) is no row to import, but keeps its number.
   const kept = records.filter((r) => !("cells" in r) || r.cells.some((c) => c.trim() !== ""));
   const first = kept[0];
   if (!first) return { ok: false, problem: "empty" };
@@ -76,10 +81,9 @@ export function readCsv(text: string): CsvReadResult {
   if (kept.length === 1) return { ok: false, problem: "no-rows" };
   if (kept.length - 1 > IMPORT_MAX_ROWS) return { ok: false, problem: "too-many-rows" };
   const header = first.cells.map((h) => h.trim());
-  const rows = kept.slice(1).map((r, i): CsvRow => {
-    const row = i + 2;
-    if (!("cells" in r)) return { row, problem: r.problem };
-    return r.cells.length === header.length ? { row, cells: r.cells } : { row, problem: "column-count" };
+  const rows = kept.slice(1).map((r): CsvRow => {
+    if (!("cells" in r)) return r;
+    return r.cells.length === header.length ? { row: r.row, cells: r.cells } : { row: r.row, problem: "column-count" };
   });
   return { ok: true, table: { header, rows, delimiter } };
 }

@@ -1,6 +1,8 @@
 // The "webhook" job: one attempt to send one delivery, signed per the Standard Webhooks spec (the `standardwebhooks`
 // library: headers webhook-id, webhook-timestamp, webhook-signature; the id is the delivery's, the same on every
-// retry and replay, so a receiver can drop duplicates).
+// retry and replay, so a receiver can drop duplicates). The payload is the one sealed at the event, less `data.client`
+// when the endpoint no longer allows personal data or the client may no longer be named (personal.ts); what is sent
+// is what is signed.
 //
 // What an answer means:
 //   2xx                           delivered.
@@ -22,14 +24,19 @@ import { opsCounters } from "../ops/metrics-counters.ts";
 import { VERSION } from "../version.ts";
 import { disableGoneEndpoint, endpointSecret, endpointUrl, type WebhookDeps } from "./endpoints.ts";
 import { checkDestination, describeUrlProblem, parseWebhookUrl } from "./guard.ts";
-import { postPinned, type SendResult } from "./send.ts";
+import { withdrawClientUnlessAllowed } from "./personal.ts";
+import { type DeliveryProblem, describeDeliveryProblem, storeReason } from "./reasons.ts";
+import { postPinned } from "./send.ts";
 import * as store from "./webhooks.store.ts";
 
 export type AttemptOutcome =
   | { outcome: "delivered"; status: number }
-  | { outcome: "retry"; reason: string }
-  | { outcome: "failed"; reason: string }
+  | { outcome: "retry"; problem: DeliveryProblem; reason: string }
+  | { outcome: "failed"; problem: DeliveryProblem; reason: string }
   | { outcome: "skipped"; reason: string };
+
+/** One attempt's result before it is judged: the receiver's status, or why none came and whether to try again. */
+type Answer = { status: number; ms: number } | { problem: DeliveryProblem; retryable: boolean; error: string; ms: number };
 
 export function webhookHandler(deps: Pick<Installation, "db" | "vault" | "clock" | "log">): Handler {
   return async (job) => {
@@ -64,60 +71,37 @@ export async function attemptDelivery(deps: WebhookDeps, deliveryId: string, o: 
   const row = store.deliveryRow(db, deliveryId);
   const endpoint = row ? store.endpointRow(db, row.endpointId) : null;
   if (!row || !endpoint) return { outcome: "skipped", reason: "the endpoint or delivery was deleted" };
-  const end = (status: "failed", reason: string): AttemptOutcome => {
-    store.updateDeliveryRow(db, deliveryId, { status, lastError: reason });
-    return { outcome: "failed", reason };
+  const end = (problem: DeliveryProblem): AttemptOutcome => {
+    store.updateDeliveryRow(db, deliveryId, { status: "failed", lastError: storeReason(problem) });
+    return { outcome: "failed", problem, reason: describeDeliveryProblem(problem) };
   };
-  if (!endpoint.enabled) return end("failed", "the endpoint is disabled");
+  if (!endpoint.enabled) return end({ code: "endpoint-disabled" });
   let payload: string;
   try {
     payload = vault.openField(row.subject, "webhook_deliveries", "payload", row.id, row.payload);
   } catch {
-    return end("failed", "the payload can no longer be opened: the client it names was erased");
+    return end({ code: "erased" });
   }
+  // Personal data goes out only as the endpoint and the client allow it now, not as they did at the event.
+  payload = withdrawClientUnlessAllowed(db, vault, { payload, subject: row.subject, endpointAllowsPersonalData: endpoint.personalData });
 
   const at = deps.clock.now();
-  const parsed = parseWebhookUrl(endpointUrl(vault, endpoint));
-  let sent: SendResult;
-  let refused: string | null = null;
-  if (!parsed.ok) {
-    refused = describeUrlProblem(parsed.problem);
-    sent = { error: refused, ms: 0 };
-  } else {
-    const started = performance.now();
-    const destination = await checkDestination(parsed.url, endpoint.internalHost, deps.resolve);
-    if (!destination.ok) {
-      const reason = describeUrlProblem(destination.problem);
-      if (destination.problem.problem !== "unresolved") refused = reason;
-      sent = { error: reason, ms: Math.round(performance.now() - started) };
-    } else {
-      const signature = new Webhook(endpointSecret(vault, endpoint)).sign(row.id, new Date(at), payload);
-      const headers = {
-        "content-type": "application/json",
-        "user-agent": `Kabinet-Webhooks/${VERSION}`,
-        "webhook-id": row.id,
-        "webhook-timestamp": String(Math.floor(at / 1000)),
-        "webhook-signature": signature,
-      };
-      sent = await postPinned(parsed.url, destination.pinned, headers, payload);
-    }
-  }
-
-  const status = "status" in sent ? sent.status : null;
-  const error = "error" in sent ? sent.error : null;
-  const result = judge(status, error, refused, o.last);
+  const answer = await send(deps, endpoint, row.id, payload, at);
+  const status = "status" in answer ? answer.status : null;
+  const error = "error" in answer ? answer.error : null;
+  const result = judge(answer, o.last);
   const counters = opsCounters(db);
   if (result.outcome === "delivered") counters.webhookDelivered++;
   else counters.webhookFailures++;
   db.transaction(
     (tx) => {
-      store.insertAttemptRow(tx, { deliveryId, at, status, error, ms: sent.ms });
+      store.insertAttemptRow(tx, { deliveryId, at, status, error, ms: answer.ms });
       store.updateDeliveryRow(tx, deliveryId, {
         status: result.outcome === "delivered" ? "delivered" : result.outcome === "retry" ? "pending" : "failed",
         attempts: row.attempts + 1,
         lastAttemptAt: at,
         lastStatus: status,
-        lastError: result.outcome === "delivered" ? null : "reason" in result ? result.reason : null,
+        lastError: "problem" in result ? storeReason(result.problem) : null,
         deliveredAt: result.outcome === "delivered" ? at : null,
       });
       if (status === 410) disableGoneEndpoint(tx, vault, endpoint.id, at);
@@ -127,18 +111,40 @@ export async function attemptDelivery(deps: WebhookDeps, deliveryId: string, o: 
   return result;
 }
 
-function judge(status: number | null, error: string | null, refused: string | null, last: boolean): AttemptOutcome {
-  if (refused !== null) return { outcome: "failed", reason: refused };
-  if (status !== null && status >= 200 && status < 300) return { outcome: "delivered", status };
-  const retryable = status === null || status === 408 || status === 429 || status >= 500;
-  const reason =
-    status === null
-      ? (error ?? "no answer")
-      : status === 410
-        ? "the receiver answered 410 Gone: the endpoint is disabled"
-        : status >= 300 && status < 400
-          ? `the receiver answered ${status} (a redirect): redirects are not followed; change the URL`
-          : `the receiver answered ${status}`;
-  if (!retryable) return { outcome: "failed", reason };
-  return last ? { outcome: "failed", reason: `${reason}; no more retries` } : { outcome: "retry", reason };
+/** Checks the URL again and posts the signed payload to the address checked; the answer or why none came. */
+async function send(deps: WebhookDeps, endpoint: store.EndpointRow, messageId: string, payload: string, at: number): Promise<Answer> {
+  const parsed = parseWebhookUrl(endpointUrl(deps.vault, endpoint));
+  if (!parsed.ok) return { problem: { code: "url", problem: parsed.problem }, retryable: false, error: describeUrlProblem(parsed.problem), ms: 0 };
+  const started = performance.now();
+  const destination = await checkDestination(parsed.url, endpoint.internalHost, deps.resolve);
+  if (!destination.ok) {
+    // A name not found may be found later (DNS trouble); an address refused stays refused.
+    const retryable = destination.problem.problem === "unresolved";
+    return { problem: { code: "url", problem: destination.problem }, retryable, error: describeUrlProblem(destination.problem), ms: Math.round(performance.now() - started) };
+  }
+  const signature = new Webhook(endpointSecret(deps.vault, endpoint)).sign(messageId, new Date(at), payload);
+  const headers = {
+    "content-type": "application/json",
+    "user-agent": `Kabinet-Webhooks/${VERSION}`,
+    "webhook-id": messageId,
+    "webhook-timestamp": String(Math.floor(at / 1000)),
+    "webhook-signature": signature,
+  };
+  const sent = await postPinned(parsed.url, destination.pinned, headers, payload);
+  return "status" in sent ? sent : { problem: { code: "network", network: sent.failure }, retryable: true, error: sent.error, ms: sent.ms };
+}
+
+function judge(answer: Answer, last: boolean): AttemptOutcome {
+  let problem: DeliveryProblem;
+  let retryable: boolean;
+  if ("status" in answer) {
+    const status = answer.status;
+    if (status >= 200 && status < 300) return { outcome: "delivered", status };
+    problem = { code: "status", status };
+    retryable = status === 408 || status === 429 || status >= 500;
+  } else ({ problem, retryable } = answer);
+  if (!retryable) return { outcome: "failed", problem, reason: describeDeliveryProblem(problem) };
+  if (!last) return { outcome: "retry", problem, reason: describeDeliveryProblem(problem) };
+  const final = { ...problem, final: true } as DeliveryProblem;
+  return { outcome: "failed", problem: final, reason: describeDeliveryProblem(final) };
 }

@@ -1,10 +1,12 @@
 // The delivery log: every event sent to an endpoint, its outcome and each attempt's status code (or why none came),
 // kept 30 days; and replay, which sends a logged delivery again with the same message id and payload (a receiver
-// that already handled it recognises the id).
+// that already handled it recognises the id), less the client's name and email when they may no longer be sent
+// (deliver.ts decides at each attempt).
 import { recordAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import { queueDeliveryJob } from "./emit.ts";
 import type { WebhookDeps } from "./endpoints.ts";
+import { type DeliveryProblem, describeDeliveryProblem, readDeliveryProblem, type Stored } from "./reasons.ts";
 import * as store from "./webhooks.store.ts";
 
 /** Deliveries (with their attempts) are kept this long, then pruned by the server's housekeeping (src/server.ts). */
@@ -26,7 +28,10 @@ export interface WebhookDelivery {
   attempts: number;
   lastAttemptAt: number | null;
   lastStatus: number | null;
+  /** Why the last attempt failed, in English (the API). */
   lastError: string | null;
+  /** The same as stored, for wording in the reader's language (reasons.ts). */
+  lastProblem: Stored<DeliveryProblem> | null;
   createdAt: number;
   deliveredAt: number | null;
   /** Whether the payload names the client (sealed under their key). */
@@ -74,6 +79,7 @@ export function pruneDeliveries(db: Queryable, now: number): number {
 }
 
 function toDelivery(row: store.DeliveryRow): WebhookDelivery {
+  const lastProblem = readDeliveryProblem(row.lastError);
   return {
     id: row.id,
     endpointId: row.endpointId,
@@ -82,7 +88,8 @@ function toDelivery(row: store.DeliveryRow): WebhookDelivery {
     attempts: row.attempts,
     lastAttemptAt: row.lastAttemptAt,
     lastStatus: row.lastStatus,
-    lastError: row.lastError,
+    lastError: lastProblem && describeDeliveryProblem(lastProblem),
+    lastProblem,
     createdAt: row.createdAt,
     deliveredAt: row.deliveredAt,
     personal: row.subject !== "org",

@@ -13,6 +13,7 @@ import type { Queryable } from "../db/client.ts";
 import { ORG_SUBJECT, type Vault } from "../vault/vault.ts";
 import { queueDelivery } from "./emit.ts";
 import { isWebhookEvent, TEST_EVENT, type WebhookEventType } from "./events.ts";
+import { describeDisabledReason, type DisabledReason, readDisabledReason, type Stored, storeReason } from "./reasons.ts";
 import { checkDestination, normaliseInternalHost, parseWebhookUrl, type Resolver, type UrlProblem } from "./guard.ts";
 import * as store from "./webhooks.store.ts";
 
@@ -32,7 +33,10 @@ export interface WebhookEndpoint {
   internalHost: string | null;
   enabled: boolean;
   disabledAt: number | null;
+  /** Why it is disabled, in English (the API). */
   disabledReason: string | null;
+  /** The same as stored, for wording in the reader's language (reasons.ts). */
+  disabledBecause: Stored<DisabledReason> | null;
   createdBy: string;
   createdAt: number;
 }
@@ -111,7 +115,7 @@ export async function updateEndpoint(deps: WebhookDeps, id: string, change: Endp
     internalHost: checked.internalHost,
   };
   if (change.enabled === true) Object.assign(set, { enabled: true, disabledAt: null, disabledReason: null });
-  if (change.enabled === false && current.enabled) Object.assign(set, { enabled: false, disabledAt: now, disabledReason: `disabled by an admin` });
+  if (change.enabled === false && current.enabled) Object.assign(set, { enabled: false, disabledAt: now, disabledReason: storeReason({ code: "admin" }) });
   const changed = Object.keys(change).filter((k) => change[k as keyof EndpointChange] !== undefined);
   const ok = deps.db.transaction(
     (tx) => {
@@ -130,7 +134,7 @@ export function setEndpointEnabled(deps: WebhookDeps, id: string, enabled: boole
     (tx) => {
       const row = store.endpointRow(tx, id);
       if (!row) return false;
-      store.updateEndpointRow(tx, id, enabled ? { enabled: true, disabledAt: null, disabledReason: null } : { enabled: false, disabledAt: now, disabledReason: "disabled by an admin" });
+      store.updateEndpointRow(tx, id, enabled ? { enabled: true, disabledAt: null, disabledReason: null } : { enabled: false, disabledAt: now, disabledReason: storeReason({ code: "admin" }) });
       recordAudit(tx, deps.vault, { at: now, actor, action: enabled ? "webhook.enable" : "webhook.disable", target: id });
       return true;
     },
@@ -140,8 +144,7 @@ export function setEndpointEnabled(deps: WebhookDeps, id: string, enabled: boole
 
 /** The receiver answered 410 Gone: it wants no more. Disabled with the reason; admins see it and may enable again. */
 export function disableGoneEndpoint(tx: Queryable, vault: Vault, id: string, at: number): void {
-  const reason = `the receiver answered 410 Gone on ${new Date(at).toISOString()}`;
-  if (!store.updateEndpointRow(tx, id, { enabled: false, disabledAt: at, disabledReason: reason })) return;
+  if (!store.updateEndpointRow(tx, id, { enabled: false, disabledAt: at, disabledReason: storeReason({ code: "gone", at }) })) return;
   recordAudit(tx, vault, { at, actor: "system", action: "webhook.disable", target: id, details: { reason: "410 Gone" } });
 }
 
@@ -232,6 +235,7 @@ function seal(vault: Vault, id: string, column: "url" | "secret", value: string)
 }
 
 function toEndpoint(vault: Vault, row: store.EndpointRow): WebhookEndpoint {
+  const disabledBecause = readDisabledReason(row.disabledReason);
   return {
     id: row.id,
     url: endpointUrl(vault, row),
@@ -240,7 +244,8 @@ function toEndpoint(vault: Vault, row: store.EndpointRow): WebhookEndpoint {
     internalHost: row.internalHost,
     enabled: row.enabled,
     disabledAt: row.disabledAt,
-    disabledReason: row.disabledReason,
+    disabledReason: disabledBecause && describeDisabledReason(disabledBecause),
+    disabledBecause,
     createdBy: row.createdBy,
     createdAt: row.createdAt,
   };

@@ -7,11 +7,19 @@ import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
 import type { PinnedAddress } from "./guard.ts";
+import { describeNetworkFailure } from "./reasons.ts";
 
 export const SEND_TIMEOUT_MS = 10_000;
 const BODY_READ_LIMIT = 16 * 1024;
 
-export type SendResult = { status: number; ms: number } | { error: string; ms: number };
+/** Why no answer came, as data: worded in the reader's language where it is shown (reasons.ts). */
+export type NetworkFailure =
+  | { failure: "refused" | "reset" | "unreachable" | "timed-out" }
+  | { failure: "no-answer-within"; seconds: number }
+  | { failure: "other"; detail: string };
+
+/** `error` is the failure in English (the attempt's record, the API). */
+export type SendResult = { status: number; ms: number } | { error: string; failure: NetworkFailure; ms: number };
 
 export function postPinned(url: URL, pinned: PinnedAddress, headers: Record<string, string>, body: string, timeoutMs = SEND_TIMEOUT_MS): Promise<SendResult> {
   const started = performance.now();
@@ -50,27 +58,31 @@ export function postPinned(url: URL, pinned: PinnedAddress, headers: Record<stri
       },
     );
     const timer = setTimeout(() => {
-      finish({ error: `no answer within ${timeoutMs / 1000} s`, ms: ms() });
+      const failure: NetworkFailure = { failure: "no-answer-within", seconds: timeoutMs / 1000 };
+      finish({ error: describeNetworkFailure(failure), failure, ms: ms() });
       req.destroy();
     }, timeoutMs);
-    req.on("error", (err: NodeJS.ErrnoException) => finish({ error: describeNetworkError(err), ms: ms() }));
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      const failure = networkFailureOf(err);
+      finish({ error: describeNetworkFailure(failure), failure, ms: ms() });
+    });
     req.end(body);
   });
 }
 
-/** The reason without addresses or stack: "connection refused", "TLS certificate …". */
-function describeNetworkError(err: NodeJS.ErrnoException): string {
+/** The reason without addresses or stack. */
+function networkFailureOf(err: NodeJS.ErrnoException): NetworkFailure {
   switch (err.code) {
     case "ECONNREFUSED":
-      return "connection refused";
+      return { failure: "refused" };
     case "ECONNRESET":
-      return "connection reset";
+      return { failure: "reset" };
     case "EHOSTUNREACH":
     case "ENETUNREACH":
-      return "host unreachable";
+      return { failure: "unreachable" };
     case "ETIMEDOUT":
-      return "connection timed out";
+      return { failure: "timed-out" };
     default:
-      return (err.code ? `${err.code}: ` : "") + String(err.message ?? "network error").slice(0, 200);
+      return { failure: "other", detail: (err.code ? `${err.code}: ` : "") + String(err.message ?? "network error").slice(0, 200) };
   }
 }

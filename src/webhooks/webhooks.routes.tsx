@@ -12,7 +12,7 @@ import { personZone } from "../people/people.ts";
 import { listDeliveries, replayDelivery } from "./deliveries.ts";
 import { createEndpoint, deleteEndpoint, type EndpointProblem, getEndpoint, listEndpoints, MAX_ENDPOINTS, rotateSecret, sendTestEvent, setEndpointEnabled, updateEndpoint } from "./endpoints.ts";
 import { WEBHOOK_EVENTS } from "./events.ts";
-import { INTERNAL_KINDS } from "./addresses.ts";
+import { wordUrlProblem } from "./reasons.ts";
 import { type EndpointFormValues, WebhookPage, WebhooksPage } from "./views/webhooks-pages.tsx";
 
 type Deps = Pick<Installation, "db" | "vault" | "clock">;
@@ -21,7 +21,7 @@ export function webhooksRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const actor = (c: Context<AppEnv>) => c.get("viewer")!.personId;
   const list = (c: Context<AppEnv>, o: { notice?: string; values?: EndpointFormValues; errors?: Record<string, string>; message?: string } = {}, status: 200 | 404 | 409 | 422 = 200) =>
-    c.html(<WebhooksPage page={pageContext(c)} endpoints={listEndpoints(deps)} {...o} />, status);
+    c.html(<WebhooksPage page={pageContext(c)} endpoints={listEndpoints(deps)} timeZone={personZone(deps.db, actor(c))} {...o} />, status);
   const one = (c: Context<AppEnv>, id: string, o: { notice?: string; secret?: string; values?: EndpointFormValues; errors?: Record<string, string>; message?: string } = {}, status: 200 | 201 | 404 | 409 | 422 = 200) => {
     const endpoint = getEndpoint(deps, id);
     if (!endpoint) return list(c, { message: c.get("t").webhooks.notFound }, 404);
@@ -111,15 +111,8 @@ function problemsOf(p: EndpointProblem, t: Messages): { errors: Record<string, s
     case "too-many":
       return { errors: {}, message: w.tooMany(MAX_ENDPOINTS) };
     case "url": {
-      const u = p.problem;
-      const m = w.urlProblems;
-      const text =
-        u.problem === "address"
-          ? m.address(u.host, u.address, INTERNAL_KINDS.has(u.kind))
-          : u.problem === "unresolved" || u.problem === "internal-host-mismatch"
-            ? m[u.problem](u.host)
-            : m[u.problem];
-      return { errors: u.problem === "internal-host-mismatch" ? { internalHost: text } : { url: text } };
+      const text = wordUrlProblem(w, p.problem);
+      return { errors: p.problem.problem === "internal-host-mismatch" ? { internalHost: text } : { url: text } };
     }
   }
 }

@@ -7,6 +7,7 @@ import { Layout, type PageContext } from "../../views/layout.tsx";
 import type { WebhookDelivery } from "../deliveries.ts";
 import type { WebhookEndpoint } from "../endpoints.ts";
 import { WEBHOOK_EVENTS } from "../events.ts";
+import { wordDeliveryProblem, wordDisabledReason } from "../reasons.ts";
 
 export interface EndpointFormValues {
   url: string;
@@ -17,8 +18,9 @@ export interface EndpointFormValues {
 
 const EMPTY: EndpointFormValues = { url: "", events: [], personalData: false, internalHost: "" };
 
-export function WebhooksPage(p: { page: PageContext; endpoints: readonly WebhookEndpoint[]; values?: EndpointFormValues; errors?: FieldErrors; notice?: string; message?: string }): JSX.Element {
+export function WebhooksPage(p: { page: PageContext; endpoints: readonly WebhookEndpoint[]; timeZone: string; values?: EndpointFormValues; errors?: FieldErrors; notice?: string; message?: string }): JSX.Element {
   const w = p.page.t.webhooks;
+  const when = dateTimeFormat(p.page, p.timeZone);
   return (
     <Layout page={p.page} title={w.title}>
       <h1>{w.title}</h1>
@@ -44,7 +46,7 @@ export function WebhooksPage(p: { page: PageContext; endpoints: readonly Webhook
                     <a href={`/admin/webhooks/${e.id}`}>{e.url}</a>
                   </td>
                   <td>{e.events.map((ev) => w.eventNames[ev]).join(", ")}</td>
-                  <td>{e.enabled ? w.active : w.disabledBecause(e.disabledReason ?? "")}</td>
+                  <td>{endpointState(w, e, (at) => when.format(at))}</td>
                   <td>{e.personalData ? w.yes : w.no}</td>
                 </tr>
               ))}
@@ -125,7 +127,7 @@ export function WebhookPage(p: {
         <dt>{w.url}</dt>
         <dd>{e.url}</dd>
         <dt>{w.state}</dt>
-        <dd>{e.enabled ? w.active : w.disabledBecause(e.disabledReason ?? "")}</dd>
+        <dd>{endpointState(w, e, (at) => when.format(at))}</dd>
         <dt>{w.personalData}</dt>
         <dd>{e.personalData ? w.yes : w.no}</dd>
         <dt>{w.createdAt}</dt>
@@ -170,7 +172,7 @@ export function WebhookPage(p: {
                     {d.lastError ? (
                       <>
                         <br />
-                        <small>{d.lastError}</small>
+                        <small>{d.lastProblem ? wordDeliveryProblem(w, d.lastProblem) : d.lastError}</small>
                       </>
                     ) : null}
                   </td>
@@ -193,4 +195,10 @@ export function WebhookPage(p: {
       </form>
     </Layout>
   );
+}
+
+/** "Active", or "Disabled: " and why, in the reader's language and with their date and time. */
+function endpointState(w: PageContext["t"]["webhooks"], e: WebhookEndpoint, when: (at: number) => string): string {
+  if (e.enabled) return w.active;
+  return w.disabledBecause(e.disabledBecause ? wordDisabledReason(w, e.disabledBecause, when) : "");
 }
