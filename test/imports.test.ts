@@ -127,6 +127,45 @@ describe("the preview", () => {
     expect(rows.get(3)).toEqual(["add", expect.stringContaining("Smith, John")]); // a comma inside a semicolon file
   });
 
+  test("tells a semicolon file from its rows, not from a header whose unquoted commas outnumber its semicolons (Excel in Russian)", async () => {
+    const c = signedInClient(inst, admin);
+    const selected = (html: string, i: number) => html.match(new RegExp(`name="col${i}"[^>]*>[\\s\\S]*?<option value="([a-zA-Z]+)" selected`))?.[1];
+    // Excel quotes a cell only when it holds the separator: with ";" the commas of the header stay bare.
+    const plain = "\uFEFFФамилия, имя, отчество;E-mail\r\nСидорова Анна Павловна;sidorova@example.org\r\nКозлов Пётр;kozlov@example.org\r\n";
+    const one = await preview(c, "clients", plain);
+    expect([0, 1].map((i) => selected(one.html, i))).toEqual(["name", "email"]);
+    expect(one.html).not.toContain('data-testid="mapping-problems"');
+    expect([...outcomes(one.html).values()].map((o) => o[0])).toEqual(["add", "add"]);
+    // Commas in every row too: both readings are consistent; the one under which a header names the email wins.
+    const commas = "Фамилия, имя, отчество;E-mail\r\nОрлова, Вера, Ильинична;orlova@example.org\r\n";
+    const two = await preview(c, "clients", commas);
+    expect(outcomes(two.html).get(2)).toEqual(["add", expect.stringContaining("Орлова, Вера, Ильинична")]);
+  });
+
+  test("without an email column the preview says which separator it read and how to save the file as CSV UTF-8", async () => {
+    const c = signedInClient(inst, admin);
+    // Saved as "Unicode text" (tab-separated) instead of CSV: one column.
+    const { path, html } = await preview(c, "clients", "name\temail\nTab Tabbed\ttab@example.org\n");
+    expect(html).toContain('data-testid="separator-hint"');
+    expect(html).toContain("The file was read as separated by commas (,), into 1 column");
+    expect(html).toContain("CSV UTF-8 (comma delimited)");
+    const ru = await (await c.get(path, { "accept-language": "ru" })).text();
+    expect(ru).toContain("Файл прочитан как разделённый запятыми (,), столбцов: 1");
+    expect(ru).toContain("CSV UTF-8");
+  });
+
+  test("a phone needs 7 to 15 digits: \"+7 (900) 1\" is refused as no phone, not as a formula", async () => {
+    const c = signedInClient(inst, admin);
+    const file = ["name;email;phone", "Short Phone;short.phone@example.org;+7 (900) 1", "Long Phone;long.phone@example.org;+7 900 123 45 67 89 01 2", "Good Phone;good.phone@example.org;+7 (900) 123-45-67", "Local Phone;local.phone@example.org;123-45-67"].join("\n");
+    const { html } = await preview(c, "clients", file);
+    const rows = outcomes(html);
+    for (const n of [2, 3]) {
+      expect(rows.get(n)?.[0]).toBe("error");
+      expect(rows.get(n)?.[1]).toContain("Phone: not a phone number: write 7 to 15 digits, e.g. +7 900 123-45-67");
+    }
+    expect([4, 5].map((n) => rows.get(n)?.[0])).toEqual(["add", "add"]);
+  });
+
   test("refuses a cell where a part after a comma, semicolon or tab starts like a formula (one cell of its own in a spreadsheet that splits there)", async () => {
     const c = signedInClient(inst, admin);
     const file = 'name,email\n"Ivan;=cmd|\' /C calc\'!A0",ivan.semi@example.org\n"Olga, +HYPERLINK(1)",olga.comma@example.org\n"Petrov, Pyotr",pyotr.fine@example.org\n';

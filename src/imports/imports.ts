@@ -72,6 +72,8 @@ export interface Preview {
   kind: ImportKind;
   createdAt: number;
   header: string[];
+  /** The separator the file was read with (see detectDelimiter). */
+  delimiter: "," | ";";
   columns: ColumnUse[];
   mappingProblems: MappingProblem[];
   outcomes: RowOutcome[];
@@ -93,6 +95,7 @@ export function previewImport(deps: ImportDeps, id: string, who: Importer, form:
     kind: upload.kind,
     createdAt: upload.createdAt,
     header: table.header,
+    delimiter: table.delimiter,
     columns,
     mappingProblems: problems,
     outcomes,

@@ -74,6 +74,7 @@ export function PreviewPage(p: { page: PageContext; preview: Preview; timeZone: 
               {v.mappingProblems.map((problem) => (
                 <li>{problem.kind === "missing" ? m.mappingMissing(fieldName(problem.field)) : m.mappingTwice(fieldName(problem.field))}</li>
               ))}
+              {v.mappingProblems.some((problem) => problem.kind === "missing") ? <li data-testid="separator-hint">{m.separatorHint(v.delimiter, v.header.length)}</li> : null}
             </ul>
           ) : null}
           <div class="kb-table">
