@@ -1652,6 +1652,7 @@ export const en = {
     imported: (n: number, invited: boolean) => `${n} ${n === 1 ? "person was" : "people were"} added${invited ? " and invited by mail" : "; their invitations wait until you send them"}.`,
     changed: (row: number) => `Row ${row} can no longer be added as the preview said (someone has its email now). Nothing was imported: check the preview below and import again.`,
     nothingToImport: "No row can be added: nothing was imported.",
+    ended: "The file is no longer kept; reloading this page changes nothing.",
     export: {
       title: "Export appointments",
       link: "Export appointments for accounting (CSV)",
@@ -3427,6 +3428,7 @@ export const ru: Messages = {
     imported: (n: number, invited: boolean) => `Добавлено: ${n}${invited ? "; приглашения отправлены по почте" : "; приглашения ждут, пока вы их отправите"}.`,
     changed: (row: number) => `Строку ${row} уже нельзя добавить, как обещал предпросмотр (её email теперь занят). Ничего не импортировано: проверьте предпросмотр ниже и импортируйте снова.`,
     nothingToImport: "Ни одну строку нельзя добавить: ничего не импортировано.",
+    ended: "Файл больше не хранится; если обновить страницу, ничего не изменится.",
     export: {
       title: "Экспорт записей",
       link: "Экспорт записей для бухгалтерии (CSV)",
