@@ -1662,6 +1662,11 @@ export const en = {
       specialist: "Specialist",
       anySpecialist: "All specialists",
       download: "Download CSV",
+      separatorLegend: "File format",
+      separators: {
+        comma: "Comma-separated, dot decimals (3500.00): most programs, Excel in English",
+        semicolon: "Excel with comma decimals (3500,00), semicolon-separated: Excel in Russian and most European languages",
+      },
       badDay: "Enter a day like 2025-03-31.",
       toBeforeFrom: "The last day must not be before the first.",
       tooLong: (days: number) => `Export at most ${days} days at a time.`,
@@ -3438,6 +3443,11 @@ export const ru: Messages = {
       specialist: "Специалист",
       anySpecialist: "Все специалисты",
       download: "Скачать CSV",
+      separatorLegend: "Формат файла",
+      separators: {
+        comma: "Через запятую, дробная часть через точку (3500.00): большинство программ, Excel на английском",
+        semicolon: "Excel с десятичной запятой (3500,00), через точку с запятой: Excel на русском и большинстве европейских языков",
+      },
       badDay: "Введите дату вида 2025-03-31.",
       toBeforeFrom: "Последний день не может быть раньше первого.",
       tooLong: (days: number) => `Экспортируйте не больше ${days} дней за раз.`,
