@@ -51,14 +51,14 @@ afterAll(() => inst.close());
 
 const csvPath = (q: Record<string, string>) => `/admin/exports/appointments.csv?${new URLSearchParams(q)}`;
 
-async function download(q: Record<string, string>): Promise<string[][]> {
+async function download(q: Record<string, string>, delimiter = ","): Promise<string[][]> {
   const r = await signedInClient(inst, admin).get(csvPath(q));
   expect(r.status).toBe(200);
   expect(r.headers.get("content-type")).toBe("text/csv; charset=utf-8");
   expect(r.headers.get("content-disposition")).toBe(`attachment; filename="appointments-${q.from}-${q.to}.csv"`);
   const bytes = new Uint8Array(await r.arrayBuffer());
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // a byte-order mark, for Excel
-  return parse(Buffer.from(bytes), { bom: true }) as string[][];
+  return parse(Buffer.from(bytes), { bom: true, delimiter }) as string[][];
 }
 
 describe("the appointments export", () => {
@@ -70,6 +70,24 @@ describe("the appointments export", () => {
       [day.toString(), "14:00", "14:50", "Europe/Moscow", "Consultation", "Sergei Specialist", "Olga Petrova", olga.email, "Cancelled", "3500.00", "RUB", "", "", ids.olga!],
       [day.toString(), "16:00", "16:50", "Europe/Moscow", "Consultation", "Vera Second", "Olga Petrova", olga.email, "Booked", "3500.00", "RUB", "Paid", "3500.00", ids.vera!],
     ]);
+  });
+
+  test("for Excel in a Russian locale: semicolon-separated with comma decimals, the same rows, formula protection kept", async () => {
+    const q = { from: day.toString(), to: day.toString(), separator: "semicolon" };
+    const r = await signedInClient(inst, admin).get(csvPath(q));
+    const text = new TextDecoder().decode(await r.arrayBuffer()); // drops the BOM
+    const lines = text.split("\r\n");
+    expect(lines[0]).toBe("Date;Start;End;Time zone;Service;Specialist;Client;Client email;Status;Price;Currency;Online payment;Paid online;Appointment id");
+    // A decimal comma is quoted (it holds a comma) and Excel still reads it as a number; the formula name stays text.
+    expect(lines[1]).toBe(`${day};12:00;12:50;Europe/Moscow;Consultation;Sergei Specialist;"'=HYPERLINK(""http://evil.example"",""x"")";${mallory.email};Booked;"3500,00";RUB;;;${ids.mallory}`);
+    const [, ...rows] = await download(q, ";");
+    expect(rows.map((row) => [row[9], row[12]])).toEqual([["3500,00", ""], ["3500,00", ""], ["3500,00", "3500,00"]]);
+    // The form offers the choice, comma first and chosen; an unknown choice is a form error, not a file.
+    const form = await (await signedInClient(inst, admin).get("/admin/exports")).text();
+    expect(form).toMatch(/<input type="radio" name="separator" value="comma" checked/);
+    expect(form).toContain("Excel with comma decimals (3500,00), semicolon-separated");
+    const bad = await signedInClient(inst, admin).get(csvPath({ ...q, separator: "tab" }));
+    expect(bad.status).toBe(422);
   });
 
   test("one specialist's appointments only, when one is chosen; none outside the period", async () => {

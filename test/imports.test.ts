@@ -127,6 +127,45 @@ describe("the preview", () => {
     expect(rows.get(3)).toEqual(["add", expect.stringContaining("Smith, John")]); // a comma inside a semicolon file
   });
 
+  test("tells a semicolon file from its rows, not from a header whose unquoted commas outnumber its semicolons (Excel in Russian)", async () => {
+    const c = signedInClient(inst, admin);
+    const selected = (html: string, i: number) => html.match(new RegExp(`name="col${i}"[^>]*>[\\s\\S]*?<option value="([a-zA-Z]+)" selected`))?.[1];
+    // Excel quotes a cell only when it holds the separator: with ";" the commas of the header stay bare.
+    const plain = "\uFEFFФамилия, имя, отчество;E-mail\r\nСидорова Анна Павловна;sidorova@example.org\r\nКозлов Пётр;kozlov@example.org\r\n";
+    const one = await preview(c, "clients", plain);
+    expect([0, 1].map((i) => selected(one.html, i))).toEqual(["name", "email"]);
+    expect(one.html).not.toContain('data-testid="mapping-problems"');
+    expect([...outcomes(one.html).values()].map((o) => o[0])).toEqual(["add", "add"]);
+    // Commas in every row too: both readings are consistent; the one under which a header names the email wins.
+    const commas = "Фамилия, имя, отчество;E-mail\r\nОрлова, Вера, Ильинична;orlova@example.org\r\n";
+    const two = await preview(c, "clients", commas);
+    expect(outcomes(two.html).get(2)).toEqual(["add", expect.stringContaining("Орлова, Вера, Ильинична")]);
+  });
+
+  test("without an email column the preview says which separator it read and how to save the file as CSV UTF-8", async () => {
+    const c = signedInClient(inst, admin);
+    // Saved as "Unicode text" (tab-separated) instead of CSV: one column.
+    const { path, html } = await preview(c, "clients", "name\temail\nTab Tabbed\ttab@example.org\n");
+    expect(html).toContain('data-testid="separator-hint"');
+    expect(html).toContain("The file was read as separated by commas (,), into 1 column");
+    expect(html).toContain("CSV UTF-8 (comma delimited)");
+    const ru = await (await c.get(path, { "accept-language": "ru" })).text();
+    expect(ru).toContain("Файл прочитан как разделённый запятыми (,), столбцов: 1");
+    expect(ru).toContain("CSV UTF-8");
+  });
+
+  test("a phone needs 7 to 15 digits: \"+7 (900) 1\" is refused as no phone, not as a formula", async () => {
+    const c = signedInClient(inst, admin);
+    const file = ["name;email;phone", "Short Phone;short.phone@example.org;+7 (900) 1", "Long Phone;long.phone@example.org;+7 900 123 45 67 89 01 2", "Good Phone;good.phone@example.org;+7 (900) 123-45-67", "Local Phone;local.phone@example.org;123-45-67"].join("\n");
+    const { html } = await preview(c, "clients", file);
+    const rows = outcomes(html);
+    for (const n of [2, 3]) {
+      expect(rows.get(n)?.[0]).toBe("error");
+      expect(rows.get(n)?.[1]).toContain("Phone: not a phone number: write 7 to 15 digits, e.g. +7 900 123-45-67");
+    }
+    expect([4, 5].map((n) => rows.get(n)?.[0])).toEqual(["add", "add"]);
+  });
+
   test("refuses a cell where a part after a comma, semicolon or tab starts like a formula (one cell of its own in a spreadsheet that splits there)", async () => {
     const c = signedInClient(inst, admin);
     const file = 'name,email\n"Ivan;=cmd|\' /C calc\'!A0",ivan.semi@example.org\n"Olga, +HYPERLINK(1)",olga.comma@example.org\n"Petrov, Pyotr",pyotr.fine@example.org\n';
@@ -187,8 +226,9 @@ describe("the import", () => {
     const { path, html } = await preview(c, "clients", "ФИО;Email;Телефон;Язык;Часовой пояс\nПётр Импортов;petr@example.org;+7 900 000 00 02;ru;Asia/Yekaterinburg\nJane Import;jane@example.org;;;\n");
     const before = peopleCount();
     const r = await c.post(path, confirmForm(html));
-    expect(r.status).toBe(200);
-    expect(await r.text()).toContain("2 people were added; their invitations wait until you send them.");
+    expect(r.status).toBe(303); // POST-redirect-GET: a reload asks again, it never imports again
+    expect(r.headers.get("location")).toBe(path);
+    expect(await (await c.follow(r)).text()).toContain("2 people were added; their invitations wait until you send them.");
     expect(peopleCount()).toBe(before + 2);
     const petr = findPersonByEmail(inst, "petr@example.org")!;
     expect(petr).toMatchObject({ name: "Пётр Импортов", phone: "+7 900 000 00 02", role: "client" });
@@ -201,18 +241,41 @@ describe("the import", () => {
     expect(sent.status).toBe(200);
     expect(count("SELECT count(*) AS n FROM one_time_links WHERE person_id = ?", petr.id)).toBe(1);
     // The upload is deleted; the import is audited with counts, not names.
-    expect((await c.get(path)).status).toBe(404);
+    expect(count("SELECT count(*) AS n FROM csv_imports WHERE id = ?", path.split("/").pop()!)).toBe(0);
     const audit = inst.db.$client.query("SELECT details FROM audit_log WHERE action = 'people.import' ORDER BY id DESC LIMIT 1").get() as { details: string };
     expect(JSON.parse(audit.details)).toEqual({ kind: "clients", added: 2, skipped: 0, invited: false });
     expect(audit.details).not.toContain("example.org");
+  });
+
+  test("the page after Import survives a reload and a form sent again: it says what was done and imports nobody twice", async () => {
+    const c = signedInClient(inst, admin);
+    const { path, html } = await preview(c, "clients", "name,email\nReload Once,reload.once@example.org\n");
+    const done = await c.follow(await c.post(path, confirmForm(html)));
+    expect(done.status).toBe(200);
+    const before = { people: peopleCount(), imports: count("SELECT count(*) AS n FROM audit_log WHERE action = 'people.import'") };
+    // A reload of the page the import redirected to, in both languages.
+    const reload = await c.get(path);
+    expect(reload.status).toBe(200);
+    const text = await reload.text();
+    expect(text).toContain("1 person was added; their invitations wait until you send them.");
+    expect(text).toContain("The file is no longer kept; reloading this page changes nothing.");
+    expect(await (await c.get(path, { "accept-language": "ru" })).text()).toContain("Файл больше не хранится");
+    // The confirmation sent again (Back and submit, a double click): the same page, nothing imported.
+    const twice = await c.post(path, confirmForm(html));
+    expect(twice.status).toBe(303);
+    expect(await (await c.follow(twice)).text()).toContain("1 person was added");
+    expect({ people: peopleCount(), imports: count("SELECT count(*) AS n FROM audit_log WHERE action = 'people.import'") }).toEqual(before);
+    // Someone else learns nothing about it.
+    expect((await signedInClient(inst, staff).get(path)).status).toBe(404);
+    expect((await signedInClient(inst, staff).post(path, confirmForm(html))).status).toBe(404);
   });
 
   test("with invitations asked for, admins import specialists and each gets their invitation mail", async () => {
     const c = signedInClient(inst, admin);
     const { path, html } = await preview(c, "specialists", "name,email\nDr Alice Import,alice.dr@example.org\nDr Bob Import,bob.dr@example.org\n");
     const r = await c.post(path, { ...confirmForm(html), invite: "on" });
-    expect(r.status).toBe(200);
-    expect(await r.text()).toContain("2 people were added and invited by mail.");
+    expect(r.status).toBe(303);
+    expect(await (await c.follow(r)).text()).toContain("2 people were added and invited by mail.");
     for (const email of ["alice.dr@example.org", "bob.dr@example.org"]) {
       const p = findPersonByEmail(inst, email)!;
       expect(p.role).toBe("specialist");
@@ -240,7 +303,7 @@ describe("the import", () => {
     // The preview shown again says what changed; importing what it offers now works.
     expect(outcomes(page).get(4)?.[0]).toBe("existing");
     const again = await c.post(path, confirmForm(page));
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(303);
     expect(getPerson(inst, findPersonByEmail(inst, "second.row@example.org")!.id)?.name).toBe("Second Row");
   });
 
@@ -277,7 +340,7 @@ describe("the import", () => {
     try {
       const c = signedInClient(inst, admin);
       const { path, html } = await preview(c, "clients", "name,email\nClock Read,clock.read@example.org\n");
-      expect((await c.post(path, confirmForm(html))).status).toBe(200);
+      expect((await c.post(path, confirmForm(html))).status).toBe(303);
       const added = findPersonByEmail(inst, "clock.read@example.org")!;
       expect(count("SELECT count(*) AS n FROM people WHERE id = ? AND created_at = ?", added.id, String(at))).toBe(1);
       expect(count("SELECT count(*) AS n FROM accounts WHERE person_id = ? AND created_at = ?", added.id, String(at))).toBe(1);
@@ -290,8 +353,9 @@ describe("the import", () => {
     const c = signedInClient(inst, admin);
     const { path } = await preview(c, "clients", "name,email\nGone Soon,gone@example.org\n");
     const r = await c.post(`${path}/discard`);
-    expect(r.status).toBe(200);
-    expect(await r.text()).toContain("The file was discarded");
+    expect(r.status).toBe(303);
+    expect(await (await c.follow(r)).text()).toContain("The file was discarded");
+    expect((await c.post(`${path}/discard`)).status).toBe(303); // sent again: told again, not an error
     expect(count("SELECT count(*) AS n FROM csv_imports WHERE id = ?", path.split("/").pop()!)).toBe(0);
     expect(findPersonByEmail(inst, "gone@example.org")).toBeNull();
   });

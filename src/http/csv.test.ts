@@ -50,3 +50,10 @@ test("a part after a , ; or tab that starts like a formula is neutralised, for a
   // Split on ";" as a naive reader does, no cell starts with = + - @.
   for (const [value] of cases) for (const part of csvCell(value).split(/[;,\t]/)) expect([value, part]).not.toEqual([value, expect.stringMatching(/^ *[=+\-@]/)]);
 });
+
+test("a semicolon separator on request: cells joined by ';', a cell holding a comma or semicolon still quoted, formulas still neutralised", () => {
+  const semi = { separator: ";" } as const;
+  expect(csvRow(["2026-01-01", "3500,00", "Ivanov; Ivan", "=1+1", "-2"], semi)).toBe(`2026-01-01;"3500,00";"Ivanov; Ivan";'=1+1;'-2\r\n`);
+  expect(csvDocument(["h1", "h2"], [["1", "Ivan;=cmd"]], semi)).toBe(`\uFEFFh1;h2\r\n1;"Ivan;'=cmd"\r\n`);
+  expect(csvRow(["a", "b"])).toBe("a,b\r\n"); // a comma unless asked
+});

@@ -10,6 +10,9 @@
 // splits on ";", some readers on tabs. So a cell holding a ";" or a tab is quoted like one holding a comma, and in a
 // cell where a part after a , ; or tab (and spaces) starts with = + - @, that part gets the apostrophe too: even a
 // reader that ignores the quotes and splits there finds text, not a formula ("Ivan;=cmd|…" → "Ivan;'=cmd|…").
+// The separator is a comma unless a caller asks for a semicolon (a file for Excel in those locales); either way a
+// cell holding a comma or a semicolon is quoted, so a decimal comma ("3500,00") is quoted too, which Excel still reads
+// as a number.
 // Known limit: the apostrophe is visible to a program that reads the file as plain CSV; that is the price of being
 // safe in the spreadsheets people actually use.
 
@@ -35,12 +38,19 @@ export function csvCell(value: string | number | boolean | null | undefined): st
   return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
+export interface CsvOptions {
+  /** "," (RFC 4180, the default) or ";" (what Excel in a Russian or most European locales opens in columns). */
+  separator?: "," | ";";
+}
+
+type CsvValue = string | number | boolean | null | undefined;
+
 /** One line of cells, CRLF-terminated. */
-export function csvRow(cells: readonly (string | number | boolean | null | undefined)[]): string {
-  return `${cells.map(csvCell).join(",")}\r\n`;
+export function csvRow(cells: readonly CsvValue[], options: CsvOptions = {}): string {
+  return `${cells.map(csvCell).join(options.separator ?? ",")}\r\n`;
 }
 
 /** A header and rows as one document; a BOM first so Excel reads UTF-8 (Cyrillic) correctly. */
-export function csvDocument(header: readonly string[], rows: readonly (readonly (string | number | boolean | null | undefined)[])[]): string {
-  return `\uFEFF${csvRow(header)}${rows.map(csvRow).join("")}`;
+export function csvDocument(header: readonly string[], rows: readonly (readonly CsvValue[])[], options: CsvOptions = {}): string {
+  return `\uFEFF${csvRow(header, options)}${rows.map((r) => csvRow(r, options)).join("")}`;
 }

@@ -1617,6 +1617,8 @@ export const en = {
     mappingMissing: (field: string) => `Choose the column that holds the ${field.toLowerCase()}.`,
     mappingTwice: (field: string) => `Two columns are imported as ${field.toLowerCase()}: choose one.`,
     fixMapping: "Choose a column for name and for email, each once, then import.",
+    separatorHint: (separator: "," | ";", columns: number) =>
+      `The file was read as separated by ${separator === ";" ? "semicolons (;)" : "commas (,)"}, into ${columns} ${columns === 1 ? "column" : "columns"} (listed below). If they look wrong, the file may use another separator or not be CSV: in Excel choose "File → Save as → CSV UTF-8 (comma delimited)", in LibreOffice "Save as → Text CSV" with UTF-8, then upload it again.`,
     rowsTitle: "Rows",
     counts: (n: { add: number; existing: number; repeat: number; error: number }) =>
       `${n.add} will be added, ${n.existing} already here, ${n.repeat} repeated in the file, ${n.error} with errors.`,
@@ -1633,7 +1635,7 @@ export const en = {
       "formula-part": "has = + - @ just after a comma, semicolon or tab; a spreadsheet that splits cells there runs it as a formula: refused (remove that character or the separator)",
       "too-long": "too long",
       email: "not an email address",
-      phone: "not a phone number",
+      phone: "not a phone number: write 7 to 15 digits, e.g. +7 900 123-45-67 (spaces, brackets and dashes are fine)",
       language: "not a language we offer (en or ru)",
       "time-zone": "not a time zone (e.g. Europe/Moscow)",
     },
@@ -1650,6 +1652,7 @@ export const en = {
     imported: (n: number, invited: boolean) => `${n} ${n === 1 ? "person was" : "people were"} added${invited ? " and invited by mail" : "; their invitations wait until you send them"}.`,
     changed: (row: number) => `Row ${row} can no longer be added as the preview said (someone has its email now). Nothing was imported: check the preview below and import again.`,
     nothingToImport: "No row can be added: nothing was imported.",
+    ended: "The file is no longer kept; reloading this page changes nothing.",
     export: {
       title: "Export appointments",
       link: "Export appointments for accounting (CSV)",
@@ -1659,6 +1662,11 @@ export const en = {
       specialist: "Specialist",
       anySpecialist: "All specialists",
       download: "Download CSV",
+      separatorLegend: "File format",
+      separators: {
+        comma: "Comma-separated, dot decimals (3500.00): most programs, Excel in English",
+        semicolon: "Excel with comma decimals (3500,00), semicolon-separated: Excel in Russian and most European languages",
+      },
       badDay: "Enter a day like 2025-03-31.",
       toBeforeFrom: "The last day must not be before the first.",
       tooLong: (days: number) => `Export at most ${days} days at a time.`,
@@ -3390,6 +3398,8 @@ export const ru: Messages = {
     mappingMissing: (field: string) => `Выберите столбец для поля «${field}».`,
     mappingTwice: (field: string) => `Два столбца импортируются как «${field}»: оставьте один.`,
     fixMapping: "Выберите по одному столбцу для имени и для email и импортируйте снова.",
+    separatorHint: (separator: "," | ";", columns: number) =>
+      `Файл прочитан как разделённый ${separator === ";" ? "точками с запятой (;)" : "запятыми (,)"}, столбцов: ${columns} (они перечислены ниже). Если столбцы выглядят неправильно, в файле другой разделитель или это не CSV: в Excel выберите «Файл → Сохранить как → CSV UTF-8 (разделители — запятые)», в LibreOffice — «Сохранить как → Текст CSV» в кодировке UTF-8, и загрузите файл снова.`,
     rowsTitle: "Строки",
     counts: (n: { add: number; existing: number; repeat: number; error: number }) =>
       `Будет добавлено: ${n.add}; уже есть: ${n.existing}; повторы в файле: ${n.repeat}; с ошибками: ${n.error}.`,
@@ -3406,7 +3416,7 @@ export const ru: Messages = {
       "formula-part": "содержит = + - @ сразу после запятой, точки с запятой или табуляции; таблица, которая делит ячейки по этому знаку, выполнит это как формулу: отклонено (уберите этот символ или разделитель)",
       "too-long": "слишком длинно",
       email: "не адрес электронной почты",
-      phone: "не номер телефона",
+      phone: "не номер телефона: нужно от 7 до 15 цифр, например +7 900 123-45-67 (пробелы, скобки и дефисы можно)",
       language: "такого языка нет (ru или en)",
       "time-zone": "не часовой пояс (например, Europe/Moscow)",
     },
@@ -3423,6 +3433,7 @@ export const ru: Messages = {
     imported: (n: number, invited: boolean) => `Добавлено: ${n}${invited ? "; приглашения отправлены по почте" : "; приглашения ждут, пока вы их отправите"}.`,
     changed: (row: number) => `Строку ${row} уже нельзя добавить, как обещал предпросмотр (её email теперь занят). Ничего не импортировано: проверьте предпросмотр ниже и импортируйте снова.`,
     nothingToImport: "Ни одну строку нельзя добавить: ничего не импортировано.",
+    ended: "Файл больше не хранится; если обновить страницу, ничего не изменится.",
     export: {
       title: "Экспорт записей",
       link: "Экспорт записей для бухгалтерии (CSV)",
@@ -3432,6 +3443,11 @@ export const ru: Messages = {
       specialist: "Специалист",
       anySpecialist: "Все специалисты",
       download: "Скачать CSV",
+      separatorLegend: "Формат файла",
+      separators: {
+        comma: "Через запятую, дробная часть через точку (3500.00): большинство программ, Excel на английском",
+        semicolon: "Excel с десятичной запятой (3500,00), через точку с запятой: Excel на русском и большинстве европейских языков",
+      },
       badDay: "Введите дату вида 2025-03-31.",
       toBeforeFrom: "Последний день не может быть раньше первого.",
       tooLong: (days: number) => `Экспортируйте не больше ${days} дней за раз.`,

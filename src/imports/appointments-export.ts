@@ -1,4 +1,5 @@
-// The appointments of a period as CSV, for accounting: one row per appointment with its day and times on the
+// The appointments of a period as CSV, for accounting (comma-separated with dot decimals, or semicolon-separated with
+// comma decimals for Excel in a Russian locale): one row per appointment with its day and times on the
 // organisation's clock, service, specialist, client (name and email), status, price and currency, its online payment
 // (status, and the amount paid: a series paid at once shows it on its first session), and id.
 //
@@ -29,7 +30,16 @@ export interface ExportRequest {
   from: Temporal.PlainDate;
   to: Temporal.PlainDate;
   specialistId: string | null;
+  /**
+   * "comma": RFC 4180 with dot decimals (3500.00), for programs and spreadsheets in English locales; "semicolon":
+   * semicolon-separated with comma decimals (3500,00), which Excel in a Russian or most European locales opens in
+   * columns with the amounts as numbers.
+   */
+  separator: ExportSeparator;
 }
+
+export const EXPORT_SEPARATORS = ["comma", "semicolon"] as const;
+export type ExportSeparator = (typeof EXPORT_SEPARATORS)[number];
 
 export interface AppointmentsExport {
   fileName: string;
@@ -59,10 +69,13 @@ export function exportAppointments(deps: ExportDeps, req: ExportRequest, who: st
       }),
     { behavior: "immediate" },
   );
-  return { fileName: `appointments-${req.from}-${req.to}.csv`, rows: list.length, body: csvStream(deps, list, zone, t, locale) };
+  return { fileName: `appointments-${req.from}-${req.to}.csv`, rows: list.length, body: csvStream(deps, list, { zone, t, locale, separator: req.separator }) };
 }
 
-function csvStream(deps: ExportDeps, list: readonly Appointment[], zone: string, t: Messages, locale: Locale): ReadableStream<Uint8Array> {
+function csvStream(deps: ExportDeps, list: readonly Appointment[], o: { zone: string; t: Messages; locale: Locale; separator: ExportSeparator }): ReadableStream<Uint8Array> {
+  const { zone, t, locale } = o;
+  const csv = { separator: o.separator === "semicolon" ? ";" : "," } as const;
+  const amount = (minor: number) => (o.separator === "semicolon" ? (minor / 100).toFixed(2).replace(".", ",") : (minor / 100).toFixed(2));
   const services = new Map<string, Service>(listServices(deps.db).map((s) => [s.id, s]));
   const people = new Map<string, { name: string; email: string }>();
   const personOf = (id: string) => {
@@ -92,10 +105,10 @@ function csvStream(deps: ExportDeps, list: readonly Appointment[], zone: string,
       client.name,
       client.email,
       e.status[a.status],
-      service?.price ? (service.price.minor / 100).toFixed(2) : "",
+      service?.price ? amount(service.price.minor) : "",
       service?.price?.currency ?? "",
       payment ? e.payment[payment.status] : "",
-      paid === null ? "" : (paid / 100).toFixed(2),
+      paid === null ? "" : amount(paid),
       a.id,
     ];
   };
@@ -103,12 +116,12 @@ function csvStream(deps: ExportDeps, list: readonly Appointment[], zone: string,
   return new ReadableStream<Uint8Array>({
     start(controller) {
       // A byte-order mark: spreadsheet programs then read the file as UTF-8 (Cyrillic names intact).
-      controller.enqueue(encoder.encode(`\ufeff${csvRow(e.header)}`));
+      controller.enqueue(encoder.encode(`\ufeff${csvRow(e.header, csv)}`));
     },
     pull(controller) {
       const page = list.slice(next, next + PAGE_ROWS);
       next += page.length;
-      if (page.length > 0) controller.enqueue(encoder.encode(page.map((a) => csvRow(cells(a))).join("")));
+      if (page.length > 0) controller.enqueue(encoder.encode(page.map((a) => csvRow(cells(a), csv)).join("")));
       if (next >= list.length) controller.close();
     },
   });

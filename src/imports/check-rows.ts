@@ -6,7 +6,8 @@
 // spreadsheet runs as a formula ("CSV injection"), and so is one where a part after a , ; or tab starts so (a
 // spreadsheet that splits on that character makes the part a cell of its own: "Ivan;=cmd|…" in Excel in Russian). Stored, it would be exported again later and reach another
 // spreadsheet; a real name or address never starts so. The one exception is a phone number in international form
-// ("+7 900 123-45-67"): a phone column accepts a "+" followed by digits, spaces and ( ) - . only.
+// ("+7 900 123-45-67"): a phone column accepts a "+" followed by digits, spaces and ( ) - . only, and a phone has
+// 7 to 15 digits ("+7 (900) 1" is refused as no phone).
 import { z } from "zod";
 import { normalizeEmail } from "../crypto/blind-index.ts";
 import { hasFormulaAfterSeparator, startsLikeFormula } from "../http/csv.ts";
@@ -33,6 +34,13 @@ export type RowOutcome =
   | { row: number; kind: "unreadable"; problem: RowProblem };
 
 const PHONE = /^\+?[0-9][0-9 ()\-.]{4,28}[0-9]$/;
+const PHONE_DIGITS = { min: 7, max: 15 };
+
+/** Whether a phone-shaped text has as many digits as a real number: 7 (a local number) to 15 (E.164's most). */
+function plausiblePhone(v: string): boolean {
+  const digits = v.replace(/[^0-9]/g, "").length;
+  return digits >= PHONE_DIGITS.min && digits <= PHONE_DIGITS.max;
+}
 const LIMITS: Readonly<Record<Field, number>> = { name: 120, email: 254, phone: 40, language: 20, timeZone: 64 };
 const emailShape = z.email();
 
@@ -44,7 +52,8 @@ const LANGUAGES: Readonly<Record<string, Locale>> = {
 
 function checkCell(field: Field, raw: string): { value: string | null } | { problem: CellProblem } {
   const v = raw.trim();
-  if (field === "phone" && PHONE.test(v) && !/^[\t\r]/.test(raw)) return { value: v };
+  // A phone's shape first: "+7 …" is a phone, not a formula; then a plausible length (E.164 has at most 15 digits).
+  if (field === "phone" && PHONE.test(v) && !/^[\t\r]/.test(raw)) return plausiblePhone(v) ? { value: v } : { problem: "phone" };
   if (startsLikeFormula(raw)) return { problem: "formula" };
   if (hasFormulaAfterSeparator(raw)) return { problem: "formula-part" };
   if (v === "") return field === "name" || field === "email" ? { problem: "missing" } : { value: null };

@@ -16,12 +16,12 @@ const HEADER_WORDS: Readonly<Record<Field, readonly string[]>> = {
   timeZone: ["time zone", "timezone", "tz", "zone", "часовой пояс", "пояс", "таймзона", "временная зона"],
 };
 
-/** Lower case, punctuation (. _ - : /) as spaces, spaces collapsed, "ё" as "е". */
+/** Lower case, punctuation (. , ; _ - : / ( ) *) as spaces, spaces collapsed, "ё" as "е". */
 export function normaliseHeader(header: string): string {
   return header
     .toLocaleLowerCase("ru")
     .replaceAll("ё", "е")
-    .replace(/[._\-:/()*]+/g, " ")
+    .replace(/[.,;_\-:/()*]+/g, " ")
     .replace(/\s+/g, " ")
     .trim();
 }

@@ -1,12 +1,13 @@
 // Reading an uploaded CSV file into a header and rows, each row either its cells or why it could not be read.
 //
 // Accepts what spreadsheets write: UTF-8 with or without a byte-order mark, comma- or semicolon-separated (Excel in
-// Russian and most European locales writes semicolons), RFC 4180 quoting with quoted line breaks. Parsing is
+// Russian and most European locales writes semicolons; see detectDelimiter), RFC 4180 quoting with quoted line breaks. Parsing is
 // csv-parse's; a malformed record (a quote inside an unquoted cell, text after a closing quote) is reported on its own
 // row and the rest of the file is still read. A quote that is never closed swallows the rest of the file: that row
 // says so. Rows are numbered as a spreadsheet shows them (the header is row 1, a blank line or a line of separators
 // only is a row too, a quoted line break is not), so the preview's numbers find the row in the file.
 import { parse } from "csv-parse/sync";
+import { guessField } from "./columns.ts";
 
 /** The largest file taken: some ten thousand short rows; a bigger list is imported in parts. */
 export const IMPORT_MAX_BYTES = 1024 * 1024;
@@ -36,18 +37,50 @@ export function decodeCsv(bytes: Uint8Array): string | null {
   }
 }
 
-/** The separator of the header line: a semicolon when it has more of them than commas (outside quotes). */
+/** How many records of the file's start are read to tell its separator. */
+const SAMPLE_RECORDS = 50;
+const SEPARATORS = [";", ","] as const;
+
+interface Reading {
+  delimiter: "," | ";";
+  columns: number;
+  /** The share of sampled data rows that have the header's number of cells (1 when there are none). */
+  consistent: number;
+  knowsEmail: boolean;
+}
+
+function readStartWith(text: string, delimiter: "," | ";"): Reading {
+  const records: (string[] | null)[] = [];
+  parse(text, {
+    delimiter,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    to: SAMPLE_RECORDS,
+    on_record: (record: string[]) => {
+      if (record.some((c) => c.trim() !== "")) records.push(record);
+      return record;
+    },
+    on_skip: () => void records.push(null),
+  });
+  const [header, ...rows] = records;
+  const columns = header?.length ?? 0;
+  const matching = rows.filter((r) => r?.length === columns).length;
+  return { delimiter, columns, consistent: rows.length === 0 ? 1 : matching / rows.length, knowsEmail: (header ?? []).some((h) => guessField(h) === "email") };
+}
+
+/**
+ * The file's separator, judged on its first rows read each way. Counting separators in the header is not enough:
+ * Excel in a semicolon locale does not quote a comma, so "Фамилия, имя, отчество;E-mail" has two commas to one
+ * semicolon. The separator kept is the one that gives at least two columns and the same number of cells on the most
+ * rows; when both do equally well (commas inside every row too), the one under which a header names the email; then
+ * the semicolon, since an unquoted comma inside a cell is common in a semicolon file and an unquoted semicolon on
+ * every row of a comma file is not. A file of one column is read as comma-separated.
+ */
 export function detectDelimiter(text: string): "," | ";" {
-  let commas = 0;
-  let semicolons = 0;
-  let quoted = false;
-  for (const ch of text) {
-    if (ch === '"') quoted = !quoted;
-    else if (!quoted && (ch === "\n" || ch === "\r")) break;
-    else if (!quoted && ch === ",") commas++;
-    else if (!quoted && ch === ";") semicolons++;
-  }
-  return semicolons > commas ? ";" : ",";
+  const readings = SEPARATORS.map((d) => readStartWith(text, d)).filter((r) => r.columns >= 2);
+  readings.sort((a, b) => b.consistent - a.consistent || Number(b.knowsEmail) - Number(a.knowsEmail));
+  return readings[0]?.delimiter ?? ",";
 }
 
 /** The header and every data row of the text (already decoded). */

@@ -6,7 +6,7 @@ import type { AppEnv } from "../http/env.ts";
 import { pageContext } from "../http/page.ts";
 import { listPeople } from "../people/people.ts";
 import { HOST_ROLES } from "../roles.ts";
-import { EXPORT_MAX_DAYS, type ExportDeps, type ExportRequest, exportAppointments, exportZone } from "./appointments-export.ts";
+import { EXPORT_MAX_DAYS, EXPORT_SEPARATORS, type ExportDeps, type ExportRequest, exportAppointments, exportZone } from "./appointments-export.ts";
 import { ExportPage, type ExportValues } from "./views/export-page.tsx";
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -21,12 +21,12 @@ export function exportRoutes(deps: ExportDeps): Hono<AppEnv> {
     // The last full month, the usual accounting period.
     const today = Temporal.Instant.fromEpochMilliseconds(c.get("now")).toZonedDateTimeISO(exportZone(deps)).toPlainDate();
     const first = today.with({ day: 1 }).subtract({ months: 1 });
-    return page(c, { from: first.toString(), to: first.add({ months: 1 }).subtract({ days: 1 }).toString(), specialist: "" });
+    return page(c, { from: first.toString(), to: first.add({ months: 1 }).subtract({ days: 1 }).toString(), specialist: "", separator: "comma" });
   });
 
   app.get("/appointments.csv", allow(adminOnly), (c) => {
     const t = c.get("t").imports.export;
-    const values = { from: (c.req.query("from") ?? "").slice(0, 10), to: (c.req.query("to") ?? "").slice(0, 10), specialist: (c.req.query("specialist") ?? "").slice(0, 36) };
+    const values = { from: (c.req.query("from") ?? "").slice(0, 10), to: (c.req.query("to") ?? "").slice(0, 10), specialist: (c.req.query("specialist") ?? "").slice(0, 36), separator: (c.req.query("separator") ?? "comma").slice(0, 16) };
     const day = (s: string) => {
       try {
         return DAY.test(s) ? Temporal.PlainDate.from(s, { overflow: "reject" }) : null;
@@ -42,8 +42,10 @@ export function exportRoutes(deps: ExportDeps): Hono<AppEnv> {
     else if (from && Temporal.PlainDate.compare(to, from) < 0) errors.to = t.toBeforeFrom;
     else if (from && from.until(to).days + 1 > EXPORT_MAX_DAYS) errors.to = t.tooLong(EXPORT_MAX_DAYS);
     if (values.specialist && !hosts().some((h) => h.id === values.specialist)) errors.specialist = c.get("t").form.invalid;
-    if (!from || !to || Object.keys(errors).length > 0) return page(c, values, errors, 422);
-    const req: ExportRequest = { from, to, specialistId: values.specialist || null };
+    const separator = EXPORT_SEPARATORS.find((s) => s === values.separator);
+    if (!separator) errors.separator = c.get("t").form.invalid;
+    if (!from || !to || !separator || Object.keys(errors).length > 0) return page(c, values, errors, 422);
+    const req: ExportRequest = { from, to, specialistId: values.specialist || null, separator };
     const out = exportAppointments(deps, req, c.get("viewer")!.personId, c.get("t"), c.get("locale"), c.get("now"));
     // The file name carries days only: it lands in download folders and browser histories.
     return c.body(out.body, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${out.fileName}"` });

@@ -10,7 +10,7 @@ import { readForm } from "../http/form.ts";
 import { pageContext } from "../http/page.ts";
 import { personZone } from "../people/people.ts";
 import { IMPORT_MAX_BYTES, type FileProblem } from "./csv-read.ts";
-import { confirmImport, discardUpload, type ImportDeps, type ImportKind, type Importer, previewImport, storeUpload } from "./imports.ts";
+import { confirmImport, discardUpload, type ImportDeps, type ImportKind, type Importer, previewImport, storeUpload, uploadEnding } from "./imports.ts";
 import { ImportsPage, PreviewPage } from "./views/import-pages.tsx";
 
 /** Those who add clients: the people service's own rule for one client at a time (the booking form, the API). */
@@ -43,10 +43,19 @@ export function importRoutes(deps: ImportDeps): Hono<AppEnv> {
   app.post("/specialists", allow(adminOnly), limit("specialists"), upload("specialists"));
 
   // The preview; the mapping chosen on it travels in the query (col0=name&col1=email…): column roles, no data.
+  // Once the upload is imported or discarded, the same address says what was done (the POSTs redirect here, so a
+  // reload asks again, it never sends the form again).
   app.get("/:id", allow(office), (c) => {
-    const preview = previewImport(deps, c.req.param("id"), who(c), c.req.query());
-    return preview ? c.html(<PreviewPage page={pageContext(c)} preview={preview} timeZone={zoneOf(c)} />) : c.notFound();
+    const id = c.req.param("id");
+    const preview = previewImport(deps, id, who(c), c.req.query());
+    if (preview) return c.html(<PreviewPage page={pageContext(c)} preview={preview} timeZone={zoneOf(c)} />);
+    const ending = uploadEnding(deps, id, who(c));
+    if (!ending) return c.notFound();
+    const t = c.get("t").imports;
+    return home(c, { notice: `${ending.kind === "imported" ? t.imported(ending.added, ending.invited) : t.discarded} ${t.ended}` });
   });
+  /** After an import or a discard, or a form sent again once the upload is gone: to the page that says what was done. */
+  const toEnding = (c: Context<AppEnv>, id: string) => (uploadEnding(deps, id, who(c)) ? c.redirect(`/admin/imports/${id}`, 303) : c.notFound());
 
   app.post("/:id", allow(office), async (c) => {
     const id = c.req.param("id");
@@ -54,8 +63,7 @@ export function importRoutes(deps: ImportDeps): Hono<AppEnv> {
     const rows = (form.rows ?? "").split(",").filter((n) => /^\d{1,6}$/.test(n)).map(Number);
     const result = confirmImport(deps, id, who(c), { form, rows, invite: form.invite === "on" });
     const t = c.get("t").imports;
-    if (result.ok) return home(c, { notice: t.imported(result.added, result.invited) });
-    if (result.reason === "not-found") return c.notFound();
+    if (result.ok || result.reason === "not-found") return toEnding(c, id);
     // The mapping or the directory changed since the preview was shown: nothing was added; the preview again, now.
     const preview = previewImport(deps, id, who(c), form);
     if (!preview) return c.notFound();
@@ -64,8 +72,9 @@ export function importRoutes(deps: ImportDeps): Hono<AppEnv> {
   });
 
   app.post("/:id/discard", allow(office), (c) => {
-    if (!discardUpload(deps, c.req.param("id"), who(c))) return c.notFound();
-    return home(c, { notice: c.get("t").imports.discarded });
+    const id = c.req.param("id");
+    discardUpload(deps, id, who(c));
+    return toEnding(c, id);
   });
 
   return app;

@@ -17,7 +17,7 @@
 // specialists, whose view of the client list is limited to their own clients: a preview's "already here" answer
 // would reveal every other one.
 import { addPersonUninvited, invitePerson } from "../accounts/people-admin.ts";
-import { recordAudit } from "../audit/audit.ts";
+import { recordAudit, searchAudit } from "../audit/audit.ts";
 import type { Queryable } from "../db/client.ts";
 import type { Installation } from "../installation.ts";
 import { cancelJobs, enqueue, type Handler } from "../jobs/queue.ts";
@@ -72,6 +72,8 @@ export interface Preview {
   kind: ImportKind;
   createdAt: number;
   header: string[];
+  /** The separator the file was read with (see detectDelimiter). */
+  delimiter: "," | ";";
   columns: ColumnUse[];
   mappingProblems: MappingProblem[];
   outcomes: RowOutcome[];
@@ -93,6 +95,7 @@ export function previewImport(deps: ImportDeps, id: string, who: Importer, form:
     kind: upload.kind,
     createdAt: upload.createdAt,
     header: table.header,
+    delimiter: table.delimiter,
     columns,
     mappingProblems: problems,
     outcomes,
@@ -156,6 +159,21 @@ export function confirmImport(
     throw err;
   }
   return { ok: true, kind: upload.kind, added: rows.length, invited: choice.invite };
+}
+
+export type UploadEnding = { kind: "imported"; added: number; invited: boolean } | { kind: "discarded" };
+
+/**
+ * What became of an upload that is gone, as its uploader did it: imported (how many, invited or not) or discarded.
+ * Read from the audit log (the entry written in the same transaction as the deletion), so the page an import or a
+ * discard redirects to can say what happened on every reload, and a form sent twice imports nothing twice. Null for
+ * someone else's upload, one that expired, or none.
+ */
+export function uploadEnding(deps: ImportDeps, id: string, who: Importer): UploadEnding | null {
+  const imported = searchAudit(deps.db, { actor: who.personId, actionPrefix: "people.import" }).find((e) => e.target === id);
+  if (imported) return { kind: "imported", added: Number(imported.details.added), invited: imported.details.invited === true };
+  const discarded = searchAudit(deps.db, { actor: who.personId, actionPrefix: "csv-import.discard" }).some((e) => e.target === id);
+  return discarded ? { kind: "discarded" } : null;
 }
 
 /** Deletes an upload at its owner's wish; false when there is none of theirs. */

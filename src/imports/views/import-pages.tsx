@@ -1,5 +1,6 @@
 // The import pages: the uploads (clients, and specialists for admins), and an upload's preview with its column
-// mapping, each row's outcome and the one button that imports.
+// mapping, each row's outcome and the one button that imports. The rows' table puts the outcome second (after the
+// row's number) and becomes one card per row on a phone (.kb-stack in web/app.css).
 import { dateTimeFormat } from "../../i18n/format.ts";
 import { Notice } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
@@ -74,6 +75,7 @@ export function PreviewPage(p: { page: PageContext; preview: Preview; timeZone: 
               {v.mappingProblems.map((problem) => (
                 <li>{problem.kind === "missing" ? m.mappingMissing(fieldName(problem.field)) : m.mappingTwice(fieldName(problem.field))}</li>
               ))}
+              {v.mappingProblems.some((problem) => problem.kind === "missing") ? <li data-testid="separator-hint">{m.separatorHint(v.delimiter, v.header.length)}</li> : null}
             </ul>
           ) : null}
           <div class="kb-table">
@@ -114,14 +116,14 @@ export function PreviewPage(p: { page: PageContext; preview: Preview; timeZone: 
         <section aria-labelledby="import-rows">
           <h2 id="import-rows">{m.rowsTitle}</h2>
           <p data-testid="counts">{m.counts(v.counts)}</p>
-          <div class="kb-table">
+          <div class="kb-table kb-stack">
             <table>
               <thead>
                 <tr>
                   <th scope="col">{m.rowHeader}</th>
+                  <th scope="col">{m.outcomeHeader}</th>
                   <th scope="col">{m.fields.name}</th>
                   <th scope="col">{m.fields.email}</th>
-                  <th scope="col">{m.outcomeHeader}</th>
                 </tr>
               </thead>
               <tbody>
@@ -167,10 +169,10 @@ function OutcomeRow(p: { o: RowOutcome; m: PageContext["t"]["imports"] }): JSX.E
     : o.problems.map((x) => `${m.fields[x.field]}: ${m.problems[x.problem]}`).join("; ");
   return (
     <tr data-row={String(o.row)} data-outcome={o.kind}>
-      <td>{o.row}</td>
-      <td>{cells.name}</td>
-      <td>{cells.email}</td>
-      <td>{outcome}</td>
+      <td data-label={m.rowHeader}>{o.row}</td>
+      <td data-label={m.outcomeHeader}>{outcome}</td>
+      <td data-label={m.fields.name}>{cells.name}</td>
+      <td data-label={m.fields.email}>{cells.email}</td>
     </tr>
   );
 }

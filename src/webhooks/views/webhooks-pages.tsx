@@ -1,6 +1,7 @@
 // The webhooks pages for admins: the endpoints with their state and a form to add one; one endpoint with its
 // settings, actions and delivery log (status codes, replay). The signing secret appears once, after creation or
-// rotation, and is never shown again.
+// rotation, and is never shown again. The tables lead with what matters (an endpoint's state, a delivery's outcome)
+// and become one card per row on a phone (.kb-stack in web/app.css).
 import { dateTimeFormat } from "../../i18n/format.ts";
 import { ActionButton, Field, type FieldErrors, FormAlert, Notice } from "../../views/form.tsx";
 import { Layout, type PageContext } from "../../views/layout.tsx";
@@ -29,25 +30,25 @@ export function WebhooksPage(p: { page: PageContext; endpoints: readonly Webhook
       {p.endpoints.length === 0 ? (
         <p>{w.empty}</p>
       ) : (
-        <div class="kb-table">
+        <div class="kb-table kb-stack">
           <table>
             <thead>
               <tr>
                 <th scope="col">{w.url}</th>
-                <th scope="col">{w.events}</th>
                 <th scope="col">{w.state}</th>
+                <th scope="col">{w.events}</th>
                 <th scope="col">{w.personalData}</th>
               </tr>
             </thead>
             <tbody>
               {p.endpoints.map((e) => (
                 <tr>
-                  <td>
+                  <td data-label={w.url}>
                     <a href={`/admin/webhooks/${e.id}`}>{e.url}</a>
                   </td>
-                  <td>{e.events.map((ev) => w.eventNames[ev]).join(", ")}</td>
-                  <td>{endpointState(w, e, (at) => when.format(at))}</td>
-                  <td>{e.personalData ? w.yes : w.no}</td>
+                  <td data-label={w.state}>{endpointState(w, e, (at) => when.format(at))}</td>
+                  <td data-label={w.events}>{e.events.map((ev) => w.eventNames[ev]).join(", ")}</td>
+                  <td data-label={w.personalData}>{e.personalData ? w.yes : w.no}</td>
                 </tr>
               ))}
             </tbody>
@@ -143,32 +144,22 @@ export function WebhookPage(p: {
       {p.deliveries.length === 0 ? (
         <p>{w.logEmpty}</p>
       ) : (
-        <div class="kb-table">
+        <div class="kb-table kb-stack">
           <table>
             <thead>
               <tr>
+                <th scope="col">{w.outcome}</th>
                 <th scope="col">{w.when}</th>
                 <th scope="col">{w.event}</th>
-                <th scope="col">{w.outcome}</th>
                 <th scope="col">{w.attempts}</th>
                 <th scope="col">{w.code}</th>
               </tr>
             </thead>
             <tbody>
               {p.deliveries.map((d) => (
-                <tr>
-                  <td>
-                    {when.format(d.createdAt)}
-                    <br />
-                    <small>
-                      <code>{d.id}</code>
-                    </small>
-                  </td>
-                  <td>
-                    <code>{d.eventType}</code>
-                  </td>
-                  <td>
-                    {w.statuses[d.status]}
+                <tr data-delivery={d.id} data-status={d.status}>
+                  <td data-label={w.outcome}>
+                    <strong>{w.statuses[d.status]}</strong>
                     {d.lastError ? (
                       <>
                         <br />
@@ -176,8 +167,18 @@ export function WebhookPage(p: {
                       </>
                     ) : null}
                   </td>
-                  <td>{d.attempts}</td>
-                  <td>
+                  <td data-label={w.when}>
+                    {when.format(d.createdAt)}
+                    <br />
+                    <small>
+                      <code>{d.id}</code>
+                    </small>
+                  </td>
+                  <td data-label={w.event}>
+                    <code>{d.eventType}</code>
+                  </td>
+                  <td data-label={w.attempts}>{d.attempts}</td>
+                  <td data-label={w.code}>
                     {d.lastStatus ?? w.noAnswer}
                     {d.status !== "pending" && e.enabled ? <ActionButton action={`${base}/deliveries/${d.id}/replay`} label={w.replay} variant="secondary" /> : null}
                   </td>
