@@ -15,6 +15,8 @@ import { idempotency } from "./idempotency.ts";
 import { SCOPES, SCOPE_NAMES } from "./scopes.ts";
 import { peopleApi } from "./people.api.ts";
 import { recordsApi } from "./records.api.ts";
+import { GUIDES, type GuideName } from "./guide-names.ts";
+import { renderGuidePage } from "./guide.tsx";
 import { renderReference } from "./reference.tsx";
 import { roomsApi } from "./rooms.api.ts";
 import { servicesApi } from "./services.api.ts";
@@ -48,6 +50,10 @@ export function apiRoutes(deps: Installation): Api {
   api.get("/openapi.json", allow(anyone), serveBuiltOnce("application/json", () => JSON.stringify(openApiDocument(api, deps.config.publicUrl))));
   // The same document as a page to read (server-rendered, no script: see reference.tsx for why not Swagger UI).
   api.get("/reference", allow(anyone), serveBuiltOnce("text/html; charset=UTF-8", async () => await renderReference(openApiDocument(api, deps.config.publicUrl)).toString()));
+  // The worked examples (docs/api.md, and the webhooks and FHIR guides it links to), rendered when the binary is built.
+  for (const [name, guide] of Object.entries(GUIDES) as [GuideName, (typeof GUIDES)[GuideName]][]) {
+    api.get(guide.path, allow(anyone), serveBuiltOnce("text/html; charset=UTF-8", () => renderGuidePage(name)));
+  }
 
   api.use("*", authenticate(deps));
   api.use("*", idempotency(deps));
@@ -115,13 +121,15 @@ function knownPaths(api: Api): { pattern: RegExp; methods: string[] }[] {
 }
 
 export function openApiDocument(api: Api, publicUrl: URL): ReturnType<Api["getOpenAPI31Document"]> {
+  const guideUrl = (name: GuideName) => new URL(`${API_BASE}${GUIDES[name].path}`, publicUrl).toString();
   return api.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
       title: "Kabinet API",
       version: VERSION,
       description:
-        "Appointments, people, services, free times, rooms and webhooks of a Kabinet installation. Authenticate with a bearer token; each route names its scope. Errors are RFC 9457 problem details; lists are paginated by cursor; POST accepts an `Idempotency-Key`; reads carry an `ETag` (send `If-None-Match`). Worked examples: docs/api.md.",
+        "Appointments, people, services, free times, rooms and webhooks of a Kabinet installation. Authenticate with a bearer token; each route names its scope. Errors are RFC 9457 problem details; lists are paginated by cursor; POST accepts an `Idempotency-Key`; reads carry an `ETag` (send `If-None-Match`). " +
+        `Worked examples with curl: ${guideUrl("api")} (webhooks: ${guideUrl("webhooks")}; FHIR R4: ${guideUrl("fhir")}).`,
     },
     servers: [{ url: new URL(API_BASE, publicUrl).toString() }],
     tags: [
