@@ -121,7 +121,40 @@ test("the reference page shows every operation, needs no script or inline style,
   expect(answers).toHaveLength(curls.length);
   expect(answers.every(([, status]) => /^HTTP [2-4]\d\d$/.test(status ?? ""))).toBe(true);
   expect(malformed).toEqual([]);
+  // And plausible: no placeholder where a value goes (`/webhooks/string`, `"url":"string"`).
+  expect(curls.filter((c) => /\/string\b|"string"|=string\b/.test(c.code)).map((c) => c.op)).toEqual([]);
 }, 60_000);
+
+test("every path parameter and request-body field of the document has an example (or is an enum), and the webhook fields say what they are", async () => {
+  interface S {
+    $ref?: string;
+    example?: unknown;
+    enum?: unknown[];
+    description?: string;
+    properties?: Record<string, S>;
+    items?: S;
+    default?: unknown;
+  }
+  const doc = (await (await fetch(`${served.origin}/api/v1/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { operationId: string; parameters?: { name: string; in: string; schema: S }[]; requestBody?: { content: Record<string, { schema: S }> } }>>;
+    components: { schemas: Record<string, S> };
+  };
+  const resolve = (s: S) => (s.$ref ? doc.components.schemas[s.$ref.split("/").pop()!]! : s);
+  const missing: string[] = [];
+  for (const op of Object.values(doc.paths).flatMap((item) => Object.values(item))) {
+    for (const p of op.parameters ?? []) if (p.in === "path" && p.schema.example === undefined) missing.push(`${op.operationId}: {${p.name}}`);
+    const body = op.requestBody?.content["application/json"]?.schema;
+    for (const [name, field] of Object.entries(body ? (resolve(body).properties ?? {}) : {})) {
+      const f = resolve(field);
+      if (field.example === undefined && f.example === undefined && !f.enum && !(f.items && resolve(f.items).enum)) missing.push(`${op.operationId}: ${name}`);
+    }
+  }
+  expect(missing).toEqual([]);
+  for (const name of ["WebhookEndpointInput", "WebhookEndpointChange"]) {
+    for (const [field, s] of Object.entries(doc.components.schemas[name]!.properties!)) expect({ field, description: (s.description ?? "").length > 20 }).toEqual({ field, description: true });
+  }
+  expect(doc.components.schemas.WebhookEndpointInput!.properties!.internalHost!.description).toContain("without scheme or port");
+});
 
 const GUIDES = { "/api/v1/guide": "api.md", "/api/v1/guide/webhooks": "webhooks.md", "/api/v1/guide/fhir": "fhir.md" };
 

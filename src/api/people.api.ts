@@ -39,8 +39,10 @@ import { cursorKey, paginate } from "./pagination.ts";
 import { auditApiRead } from "./read-audit.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND, PageQuery, pageOf } from "./route.ts";
 import { holderMay } from "./tokens.ts";
+import { EXAMPLE } from "./examples.ts";
 
-const Id = z.object({ id: z.string().max(100).openapi({ description: "The person's id, as lists and appointments give it.", example: "0b9d8f3e-5c1a-4f7e-9a2b-6d4c3e2f1a0b" }) });
+const Id = z.object({ id: z.string().max(100).openapi({ description: "The client's id (a UUID), as lists and appointments give it.", example: EXAMPLE.clientId }) });
+const SpecialistId = z.object({ id: z.string().max(100).openapi({ description: "The specialist's id (a UUID): a service's `specialistIds`, an appointment's `specialistId`.", example: EXAMPLE.specialistId }) });
 const Instant = z.string().openapi({ format: "date-time", example: "2025-03-14T09:30:00.000Z" });
 const LocaleCode = z.enum(Object.keys(LOCALES) as [keyof typeof LOCALES, ...(keyof typeof LOCALES)[]]);
 const AccountState = z.enum(["invited", "active", "deactivated", "no-account"]).openapi({ description: "invited: has not set a password yet; deactivated: may not sign in." });
@@ -194,7 +196,7 @@ const createClient = apiRoute("people:write", {
   responses: {
     201: {
       description: "The client, invited. `invitationMailed` is false when the installation sends no mail: an admin then hands the link over from the person's page.",
-      headers: z.object({ location: z.string().openapi({ example: "/api/v1/clients/0b9d8f3e-5c1a-4f7e-9a2b-6d4c3e2f1a0b" }) }),
+      headers: z.object({ location: z.string().openapi({ example: `/api/v1/clients/${EXAMPLE.clientId}` }) }),
       content: { "application/json": { schema: ClientSchema.extend({ invitationMailed: z.boolean() }).openapi("CreatedClient") } },
     },
     ...CONFLICT,
@@ -219,7 +221,7 @@ const getSpecialist = apiRoute("people:read", {
   tags: ["People"],
   summary: "Read a specialist",
   description: "Audited as `specialist.view`.",
-  request: { params: Id },
+  request: { params: SpecialistId },
   responses: { 200: { description: "The specialist.", content: { "application/json": { schema: SpecialistSchema } } }, ...NOT_FOUND },
 });
 

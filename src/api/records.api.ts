@@ -27,6 +27,7 @@ import { cursorKey, paginate } from "./pagination.ts";
 import { auditApiRead, tokenDetails } from "./read-audit.ts";
 import { apiRoute, NOT_FOUND, PageQuery, pageOf, ProblemSchema } from "./route.ts";
 import { clientErased, RoomId, visibleRoom } from "./rooms.api.ts";
+import { EXAMPLE } from "./examples.ts";
 
 const Instant = z.string().openapi({ format: "date-time", example: "2025-03-14T09:42:10.000Z" });
 
@@ -89,7 +90,7 @@ const downloadFile = apiRoute("records:read", {
   tags: ["Records"],
   summary: "Download a file shared in a consultation",
   description: "The bytes, as an attachment named in `Content-Disposition`. Audited as `file.download`.",
-  request: { params: RoomId.extend({ fileId: z.string().max(100).openapi({ description: "The file's id, from GET /rooms/{id}/files or the record summary." }) }) },
+  request: { params: RoomId.extend({ fileId: z.string().max(100).openapi({ description: "The file's id, from GET /rooms/{id}/files or the record summary.", example: EXAMPLE.fileId }) }) },
   responses: {
     200: { description: "The file's bytes, of its type (PDF, PNG, JPEG, text, DOCX, XLSX, ODT).", content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } },
     ...NOT_FOUND,

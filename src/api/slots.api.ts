@@ -12,12 +12,13 @@ import { getSettings } from "../settings/settings.ts";
 import type { Api } from "./api.ts";
 import { ETAG, idParam, Instant, NOT_MODIFIED, iso, SLOT_WINDOW_DAYS, windowQuery } from "./appointments.schema.ts";
 import { apiRoute, NOT_FOUND, UNPROCESSABLE } from "./route.ts";
+import { EXAMPLE } from "./examples.ts";
 
 const SlotQuery = windowQuery(
   SLOT_WINDOW_DAYS,
   {
-    serviceId: z.string().min(1).max(100).openapi({ description: "The service to book (GET /services).", example: "svc_4Jk2" }),
-    specialistId: z.string().min(1).max(100).optional().openapi({ description: "Only this specialist's times; omit for every specialist who offers the service.", example: "p_8sKq2" }),
+    serviceId: z.string().min(1).max(100).openapi({ description: "The service to book (GET /services).", example: EXAMPLE.serviceId }),
+    specialistId: z.string().min(1).max(100).optional().openapi({ description: "Only this specialist's times; omit for every specialist who offers the service.", example: EXAMPLE.specialistId }),
   },
   "Slots are listed by start time.",
 );
@@ -26,7 +27,7 @@ const SlotSchema = z
   .object({
     start: Instant.openapi({ description: "Start, ISO 8601 in UTC: pass it as `start` to POST /appointments.", example: "2026-12-07T07:00:00.000Z" }),
     end: Instant.openapi({ description: "End, ISO 8601 in UTC (the service's duration; buffers not included).", example: "2026-12-07T07:50:00.000Z" }),
-    specialistId: z.string().openapi({ example: "p_8sKq2" }),
+    specialistId: z.string().openapi({ example: EXAMPLE.specialistId }),
     timeZone: z.string().openapi({ description: "The specialist's time zone (IANA).", example: "Europe/Moscow" }),
   })
   .openapi("Slot", { description: "A free time of one specialist for the service." });
@@ -72,7 +73,7 @@ const availability = apiRoute("appointments:read", {
   tags: ["Free times"],
   summary: "Read a specialist's working hours",
   description: "The specialist's weekly hours, date exceptions, minimum notice and booking horizon, in their own time zone.",
-  request: { params: idParam("The specialist's person id (a service's specialistIds).", "p_8sKq2") },
+  request: { params: idParam("The specialist's person id (a service's specialistIds).", EXAMPLE.specialistId) },
   responses: { 200: { description: "The specialist's hours.", headers: ETAG, content: { "application/json": { schema: AvailabilitySchema } } }, ...NOT_MODIFIED, ...NOT_FOUND },
 });
 
