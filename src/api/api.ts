@@ -4,7 +4,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Hook } from "@hono/zod-openapi";
 import type { Handler } from "hono";
-import { etag } from "hono/etag";
+import { etag, RETAINED_304_HEADERS } from "hono/etag";
 import { createHash } from "node:crypto";
 import { allow, anyone } from "../http/access.ts";
 import { problem } from "../http/problem.ts";
@@ -57,7 +57,8 @@ export function apiRoutes(deps: Installation): Api {
 
   api.use("*", authenticate(deps));
   api.use("*", idempotency(deps));
-  api.use("*", etag());
+  // A 304 still says where the token stands with its rate limit (a poller lives on 304s).
+  api.use("*", etag({ retainedHeaders: [...RETAINED_304_HEADERS, "ratelimit-limit", "ratelimit-remaining"] }));
 
   // In the order a CRM developer meets them: what can be booked, when, the bookings, the people, the consultations.
   servicesApi(api, deps);
