@@ -209,3 +209,19 @@ test("the API tokens pages lead to the readable reference and the guide, not onl
   expect(html).toContain('href="/api/v1/reference"');
   expect(html).toContain('href="/api/v1/guide"');
 });
+
+test("the token's place is named as the pages name it: My account → API tokens (own), Administration → API tokens (every token)", async () => {
+  const texts: Record<string, string> = {
+    "docs/api.md": readFileSync(join(import.meta.dir, "../docs/api.md"), "utf8"),
+    "docs/fhir.md": readFileSync(join(import.meta.dir, "../docs/fhir.md"), "utf8"),
+    "401 of /api/v1": await (await fetch(`${served.origin}/api/v1/services`)).text(),
+    "401 of /fhir/R4": await (await fetch(`${served.origin}/fhir/R4/Patient`)).text(),
+    "CapabilityStatement": await (await fetch(`${served.origin}/fhir/R4/metadata`)).text(),
+    "OpenAPI document": await (await fetch(`${served.origin}/api/v1/openapi.json`)).text(),
+  };
+  for (const [where, text] of Object.entries(texts)) {
+    expect({ where, named: text.includes("My account → API tokens") || text.includes("My\naccount → API tokens") }).toEqual({ where, named: true });
+    const elsewhere = [...text.matchAll(/(\S+)[\s*]+(?:→|->)\s*\**API tokens/g)].map((m) => m[1]!.replaceAll("*", "")).filter((w) => w !== "account" && w !== "Administration");
+    expect({ where, elsewhere }).toEqual({ where, elsewhere: [] });
+  }
+});

@@ -42,7 +42,7 @@ export function apiRoutes(deps: Installation): Api {
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
-    description: `An API token (\`kbt_…\`) made by an admin or a specialist under My account → API tokens. Scopes:\n\n${SCOPE_NAMES.map((s) => `- \`${s}\`: ${SCOPES[s].about}`).join("\n")}`,
+    description: `An API token (\`kbt_…\`) made by an admin or a specialist under My account → API tokens (admins see every token of the organisation under Administration → API tokens). Scopes:\n\n${SCOPE_NAMES.map((s) => `- \`${s}\`: ${SCOPES[s].about}`).join("\n")}`,
   });
 
   // Open to anyone: what the API is. Registered before the token check, which they never reach.
