@@ -86,6 +86,14 @@ const NewClientSchema = z
   })
   .openapi("NewClient");
 
+const InvitationMailed = z.boolean().openapi({
+  description:
+    "`true`: the invitation (a link to set a password, valid 72 hours, in the client's language) is queued for the organisation's mail server; the queue retries while the server is unreachable, and a mail it could not deliver shows as failed under Administration → Mail queue. It says the mail was handed to the queue, not that it arrived. " +
+    "`false`: this installation has no mail server set up (`KABINET_SMTP_URL`), so nothing was sent now: the mail waits in the queue until mail is configured, and meanwhile an admin hands the client a link from People → the client → Create a new invitation link. " +
+    "Every client added here is invited (unlike a CSV import, which invites only when asked to).",
+  example: true,
+});
+
 const LookupSchema = z.object({ email: z.string().trim().min(1).max(254).openapi({ example: "olga@example.org" }) }).openapi("ClientLookup");
 
 type Deps = Pick<Installation, "db" | "vault" | "clock" | "config" | "log">;
@@ -191,13 +199,13 @@ const createClient = apiRoute("people:write", {
   tags: ["People"],
   summary: "Add a client",
   description:
-    "Adds a client and mails them an invitation to set their password (in `locale`, if given). An email already known is 409: with `existingId` when it is a client the token may read (people:read), without it when the address is a colleague's.",
+    "Adds a client and mails them an invitation to set their password (in `locale`, if given): see `invitationMailed` in the answer. An email already known is 409: with `existingId` when it is a client the token may read (people:read), without it when the address is a colleague's.",
   request: { headers: IdempotencyHeader, body: { required: true, content: { "application/json": { schema: NewClientSchema } } } },
   responses: {
     201: {
-      description: "The client, invited. `invitationMailed` is false when the installation sends no mail: an admin then hands the link over from the person's page.",
+      description: "The client, invited: `invitationMailed` says whether the invitation is on its way by mail.",
       headers: z.object({ location: z.string().openapi({ example: `/api/v1/clients/${EXAMPLE.clientId}` }) }),
-      content: { "application/json": { schema: ClientSchema.extend({ invitationMailed: z.boolean() }).openapi("CreatedClient") } },
+      content: { "application/json": { schema: ClientSchema.extend({ invitationMailed: InvitationMailed }).openapi("CreatedClient") } },
     },
     ...CONFLICT,
   },
