@@ -87,6 +87,7 @@ beforeAll(async () => {
     { name: "api-tokens", as: "spec", path: "/account/api-tokens" },
     { name: "admin-api-tokens", as: "admin", path: "/admin/api-tokens" },
     { name: "api-reference", as: null, path: "/api/v1/reference" },
+    { name: "api-guide", as: null, path: "/api/v1/guide" },
     { name: "imports", as: "admin", path: "/admin/imports" },
     { name: "exports", as: "admin", path: "/admin/exports" },
     { name: "webhooks", as: "admin", path: "/admin/webhooks" },

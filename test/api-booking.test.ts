@@ -147,6 +147,38 @@ describe("free times and hours", () => {
   });
 });
 
+describe("an empty list of free times says why", () => {
+  test("a specialist who has not saved working hours: the note names them and points to their availability (hoursSet: false)", async () => {
+    const newcomer = await addPerson(inst, admin.personId, "specialist", { name: "Nina Newcomer" });
+    const theirs = makeService(inst, admin.personId, [newcomer.personId, spec.personId], { durationMinutes: 50 });
+    const from = at(day(5), "00:00", "UTC");
+    const window = { from: iso(from), to: iso(from + 86_400_000) };
+    const r = await call(tokens.admin, "GET", `/slots${q({ serviceId: theirs.id, specialistId: newcomer.personId, ...window })}`);
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { items: unknown[]; next: null; note?: string };
+    expect(body.items).toEqual([]);
+    expect(body.next).toBeNull();
+    expect(body.note).toContain(`specialist ${newcomer.personId} has not saved working hours`);
+    expect(body.note).toContain("hoursSet: false");
+    const av = (await (await call(tokens.admin, "GET", `/specialists/${newcomer.personId}/availability`)).json()) as { hoursSet: boolean };
+    expect(av.hoursSet).toBe(false);
+    // Both specialists asked for: the other's times are listed, and a list with times carries no note.
+    const both = (await (await call(tokens.admin, "GET", `/slots${q({ serviceId: theirs.id, ...window })}`)).json()) as { items: { specialistId: string }[]; next: null; note?: string };
+    expect(both.items.length).toBeGreaterThan(0);
+    expect(new Set(both.items.map((s) => s.specialistId))).toEqual(new Set([spec.personId]));
+    expect(both.next).toBeNull();
+    expect(both.note).toBeUndefined();
+  });
+
+  test("hours saved but no free time in the window (beyond the booking horizon): the note says so", async () => {
+    const from = at(day(800), "00:00", "UTC");
+    const r = await call(tokens.admin, "GET", `/slots${q({ serviceId: service.id, specialistId: spec.personId, from: iso(from), to: iso(from + 7 * 86_400_000) })}`);
+    const body = (await r.json()) as { items: unknown[]; next: null; note?: string };
+    expect(body).toEqual({ items: [], next: null, note: expect.stringContaining("No free times of service") });
+    expect(body.note).toContain("booking horizon");
+  });
+});
+
 describe("booking and changing", () => {
   test("POST /appointments books a free time: 201, Location, ISO times with the zone, no names; GET Location gives it back", async () => {
     const start = at(day(5), "11:00", MOSCOW);
@@ -338,6 +370,9 @@ describe("pages, ETags and the audit", () => {
     const same = await call(tokens.staff, "GET", `/appointments/${a.id}`, { headers: { "if-none-match": etag! } });
     expect(same.status).toBe(304);
     expect(await same.text()).toBe("");
+    // A poller living on 304s still learns where it stands with its rate limit.
+    expect(same.headers.get("ratelimit-limit")).toBe("600");
+    expect(Number(same.headers.get("ratelimit-remaining"))).toBeLessThan(600);
     await call(tokens.staff, "POST", `/appointments/${a.id}/move`, { body: { start: iso(at(day(22), "12:00", MOSCOW)) } });
     const changed = await call(tokens.staff, "GET", `/appointments/${a.id}`, { headers: { "if-none-match": etag! } });
     expect(changed.status).toBe(200);

@@ -7,12 +7,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { scopesFor } from "../src/api/scopes.ts";
 import { createToken } from "../src/api/tokens.ts";
-import { addPerson, setUpOrganisation } from "./support/accounts.ts";
+import { addPerson, cookieFor, setUpOrganisation, type TestPerson } from "./support/accounts.ts";
 import { everyDay, makeService, setHours } from "./support/booking.ts";
 import { type ServedInstallation, serveInstallation } from "./support/installation.ts";
 
 let served: ServedInstallation;
 let env: Record<string, string>;
+let specialist: TestPerson;
 
 /**
  * Routes another part of the API brings (booking: free times and appointments). Until they are registered, an example
@@ -24,7 +25,7 @@ beforeAll(async () => {
   served = await serveInstallation();
   const inst = served.inst;
   const admin = await setUpOrganisation(inst);
-  const specialist = await addPerson(inst, admin.personId, "specialist", { name: "Anna Berg" });
+  specialist = await addPerson(inst, admin.personId, "specialist", { name: "Anna Berg" });
   setHours(inst, specialist.personId, everyDay("UTC", "00:00", "23:59"));
   makeService(inst, admin.personId, [specialist.personId], { cancelHours: 0 });
   const made = createToken(inst, { personId: admin.personId, name: "Docs examples", scopes: scopesFor("admin"), expiresAt: inst.clock.now() + 86_400_000 }, admin.personId);
@@ -120,4 +121,107 @@ test("the reference page shows every operation, needs no script or inline style,
   expect(answers).toHaveLength(curls.length);
   expect(answers.every(([, status]) => /^HTTP [2-4]\d\d$/.test(status ?? ""))).toBe(true);
   expect(malformed).toEqual([]);
+  // And plausible: no placeholder where a value goes (`/webhooks/string`, `"url":"string"`).
+  expect(curls.filter((c) => /\/string\b|"string"|=string\b/.test(c.code)).map((c) => c.op)).toEqual([]);
 }, 60_000);
+
+test("every path parameter and request-body field of the document has an example (or is an enum), and the webhook fields say what they are", async () => {
+  interface S {
+    $ref?: string;
+    example?: unknown;
+    enum?: unknown[];
+    description?: string;
+    properties?: Record<string, S>;
+    items?: S;
+    default?: unknown;
+  }
+  const doc = (await (await fetch(`${served.origin}/api/v1/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { operationId: string; parameters?: { name: string; in: string; schema: S }[]; requestBody?: { content: Record<string, { schema: S }> } }>>;
+    components: { schemas: Record<string, S> };
+  };
+  const resolve = (s: S) => (s.$ref ? doc.components.schemas[s.$ref.split("/").pop()!]! : s);
+  const missing: string[] = [];
+  for (const op of Object.values(doc.paths).flatMap((item) => Object.values(item))) {
+    for (const p of op.parameters ?? []) if (p.in === "path" && p.schema.example === undefined) missing.push(`${op.operationId}: {${p.name}}`);
+    const body = op.requestBody?.content["application/json"]?.schema;
+    for (const [name, field] of Object.entries(body ? (resolve(body).properties ?? {}) : {})) {
+      const f = resolve(field);
+      if (field.example === undefined && f.example === undefined && !f.enum && !(f.items && resolve(f.items).enum)) missing.push(`${op.operationId}: ${name}`);
+    }
+  }
+  expect(missing).toEqual([]);
+  for (const name of ["WebhookEndpointInput", "WebhookEndpointChange"]) {
+    for (const [field, s] of Object.entries(doc.components.schemas[name]!.properties!)) expect({ field, description: (s.description ?? "").length > 20 }).toEqual({ field, description: true });
+  }
+  expect(doc.components.schemas.WebhookEndpointInput!.properties!.internalHost!.description).toContain("without scheme or port");
+});
+
+const GUIDES = { "/api/v1/guide": "api.md", "/api/v1/guide/webhooks": "webhooks.md", "/api/v1/guide/fhir": "fhir.md" };
+
+test("the appliance serves the guides (docs/api.md and its companions) to anyone, without script, every link going somewhere", async () => {
+  const pages = new Map<string, string>();
+  for (const [path, file] of Object.entries(GUIDES)) {
+    const r = await fetch(`${served.origin}${path}`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toStartWith("text/html");
+    expect(r.headers.get("content-security-policy")).toContain("style-src 'self'");
+    const html = await r.text();
+    expect(html).not.toContain("<script");
+    expect(html).not.toMatch(/\sstyle=/);
+    expect(html).not.toContain("&lt;!--"); // maintainers' comments are left out, not shown as text
+    // What is served is the file in docs/: each of its headings, as a heading with an anchor.
+    const markdown = readFileSync(join(import.meta.dir, "../docs", file), "utf8");
+    const headings = [...markdown.matchAll(/^#{1,3} (.+)$/gm)].map((m) => m[1]!.replaceAll("`", ""));
+    expect(headings.length).toBeGreaterThan(3);
+    const text = html.replace(/<[^>]+>/g, "").replaceAll("&amp;", "&").replaceAll("&quot;", '"').replaceAll("&#39;", "'").replaceAll("&lt;", "<").replaceAll("&gt;", ">");
+    for (const h of headings) expect(text).toContain(h);
+    pages.set(path, html);
+  }
+  const reference = await (await fetch(`${served.origin}/api/v1/reference`)).text();
+  pages.set("/api/v1/reference", reference);
+  expect(reference).toContain('href="/api/v1/guide"');
+  const doc = (await (await fetch(`${served.origin}/api/v1/openapi.json`)).json()) as { info: { description: string } };
+  expect(doc.info.description).toContain(`${served.origin}/api/v1/guide `);
+  expect(doc.info.description).not.toContain("docs/api.md");
+
+  // Every link of these pages within the appliance answers, and every anchor names an element of its page.
+  const idsOf = (html: string) => new Set([...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]!));
+  const broken: string[] = [];
+  for (const [path, html] of pages) {
+    for (const [, href] of html.matchAll(/<a href="([^"]+)"/g)) {
+      if (/^https?:/.test(href!)) continue;
+      const [target, anchor] = href!.split("#") as [string, string | undefined];
+      const page = target === "" ? html : (pages.get(target) ?? null);
+      if (page === null) {
+        const r = await fetch(`${served.origin}${target}`);
+        if (r.status !== 200) broken.push(`${path}: ${href} answers ${r.status}`);
+        await r.body?.cancel();
+      } else if (anchor && !idsOf(page).has(anchor)) broken.push(`${path}: ${href} names no element`);
+    }
+  }
+  expect(broken).toEqual([]);
+});
+
+test("the API tokens pages lead to the readable reference and the guide, not only the raw document", async () => {
+  const r = await fetch(`${served.origin}/account/api-tokens`, { headers: { cookie: cookieFor(served.inst, specialist.personId) } });
+  expect(r.status).toBe(200);
+  const html = await r.text();
+  expect(html).toContain('href="/api/v1/reference"');
+  expect(html).toContain('href="/api/v1/guide"');
+});
+
+test("the token's place is named as the pages name it: My account → API tokens (own), Administration → API tokens (every token)", async () => {
+  const texts: Record<string, string> = {
+    "docs/api.md": readFileSync(join(import.meta.dir, "../docs/api.md"), "utf8"),
+    "docs/fhir.md": readFileSync(join(import.meta.dir, "../docs/fhir.md"), "utf8"),
+    "401 of /api/v1": await (await fetch(`${served.origin}/api/v1/services`)).text(),
+    "401 of /fhir/R4": await (await fetch(`${served.origin}/fhir/R4/Patient`)).text(),
+    "CapabilityStatement": await (await fetch(`${served.origin}/fhir/R4/metadata`)).text(),
+    "OpenAPI document": await (await fetch(`${served.origin}/api/v1/openapi.json`)).text(),
+  };
+  for (const [where, text] of Object.entries(texts)) {
+    expect({ where, named: text.includes("My account → API tokens") || text.includes("My\naccount → API tokens") }).toEqual({ where, named: true });
+    const elsewhere = [...text.matchAll(/(\S+)[\s*]+(?:→|->)\s*\**API tokens/g)].map((m) => m[1]!.replaceAll("*", "")).filter((w) => w !== "account" && w !== "Administration");
+    expect({ where, elsewhere }).toEqual({ where, elsewhere: [] });
+  }
+});

@@ -91,7 +91,7 @@ describe("a request refused before its handler", () => {
 });
 
 describe("the open document and reference", () => {
-  for (const path of ["/openapi.json", "/reference"]) {
+  for (const path of ["/openapi.json", "/reference", "/guide", "/guide/fhir"]) {
     test(`${path} carries an ETag, answers 304 to it, and is the same document each time`, async () => {
       const url = `${inst.config.publicUrl.origin}/api/v1${path}`;
       const first = await inst.app.request(url);

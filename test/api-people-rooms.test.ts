@@ -152,11 +152,13 @@ describe("clients", () => {
   test("adding a client invites them by mail; a known email is a 409 that names only a client the token could read", async () => {
     const made = await call(tokens.staff!, "/clients", { method: "POST", json: { name: "Nina New", email: "Nina.New@example.org", phone: "+7 900 000-00-01", locale: "ru", timeZone: "Asia/Yekaterinburg" } });
     expect(made.status).toBe(201);
-    const client = (await made.json()) as { id: string; email: string; locale: string; timeZone: string; account: string; phone: string };
+    const client = (await made.json()) as { id: string; email: string; locale: string; timeZone: string; account: string; phone: string; invitationMailed: boolean };
     expect(client).toMatchObject({ email: "nina.new@example.org", phone: "+7 900 000-00-01", locale: "ru", timeZone: "Asia/Yekaterinburg", account: "invited" });
     expect(made.headers.get("location")).toBe(`/api/v1/clients/${client.id}`);
-    const mails = inst.db.$client.query("SELECT count(*) AS n FROM jobs WHERE subject = ? AND dedupe_key LIKE 'link:%'").get(client.id) as { n: number };
-    expect(mails.n).toBe(1);
+    // This installation has no mail server: nothing went out, the invitation waits in the queue (as the answer says).
+    expect(client.invitationMailed).toBe(false);
+    const mails = inst.db.$client.query("SELECT status FROM jobs WHERE subject = ? AND dedupe_key LIKE 'link:%'").all(client.id) as { status: string }[];
+    expect(mails).toEqual([{ status: "pending" }]);
 
     const again = await call(tokens.staff!, "/clients", { method: "POST", json: { name: "Nina Again", email: "nina.new@example.org" } });
     expect(again.status).toBe(409);
@@ -172,6 +174,26 @@ describe("clients", () => {
     expect(invalid.status).toBe(400);
     const problem = (await invalid.json()) as { errors: { path: string }[] };
     expect(problem.errors.map((e) => e.path).sort()).toEqual(["email", "name", "timeZone"]);
+  });
+
+  test("with a mail server set up, invitationMailed is true: the invitation is queued for it", async () => {
+    const mailing = makeInstallation({ KABINET_SMTP_URL: "smtp://127.0.0.1:9" });
+    try {
+      const boss = await setUpOrganisation(mailing);
+      const made = createToken(mailing, { personId: boss.personId, name: "CRM", scopes: ["people:write"], expiresAt: mailing.clock.now() + 86_400_000 }, boss.personId);
+      if (!made.ok) throw new Error(made.reason);
+      const r = await mailing.app.request(`${mailing.config.publicUrl.origin}/api/v1/clients`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${made.secret}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "Mila Mailed", email: "mila@example.org" }),
+      });
+      expect(r.status).toBe(201);
+      const client = (await r.json()) as { id: string; invitationMailed: boolean };
+      expect(client.invitationMailed).toBe(true);
+      expect(mailing.db.$client.query("SELECT count(*) AS n FROM jobs WHERE subject = ? AND dedupe_key LIKE 'link:%'").get(client.id)).toEqual({ n: 1 });
+    } finally {
+      mailing.close();
+    }
   });
 
   test("specialists are listed with the services they offer", async () => {

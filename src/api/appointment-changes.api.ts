@@ -18,20 +18,21 @@ import { actorOf, type ApiEnv } from "./auth.ts";
 import { keepForRetry, type RetryFacts, retryOf } from "./idempotency.ts";
 import { auditApiRead } from "./read-audit.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND, UNPROCESSABLE } from "./route.ts";
+import { EXAMPLE } from "./examples.ts";
 
 const TAKEN = "That time is not free for this specialist: it was taken, lies outside their working hours or horizon, or has passed. Choose another from GET /slots.";
 
 const BookBody = z
   .object({
-    serviceId: z.string().min(1).max(100).openapi({ example: "svc_4Jk2" }),
-    specialistId: z.string().min(1).max(100).openapi({ description: "A specialist who offers the service, or `any`: the first of its specialists free at that time.", example: "p_8sKq2" }),
+    serviceId: z.string().min(1).max(100).openapi({ example: EXAMPLE.serviceId }),
+    specialistId: z.string().min(1).max(100).openapi({ description: "A specialist who offers the service, or `any`: the first of its specialists free at that time.", example: EXAMPLE.specialistId }),
     start: Instant.openapi({ description: "A `start` from GET /slots.", example: "2026-12-07T07:00:00Z" }),
     clientId: z.string().min(1).max(100).openapi({
       description: "Who the appointment is for: a client's person id. Admins' and staff's tokens may book any active client; a specialist's token the clients they have had appointments with.",
-      example: "p_1mZt7",
+      example: EXAMPLE.clientId,
     }),
   })
-  .openapi("BookingRequest", { example: { serviceId: "svc_4Jk2", specialistId: "p_8sKq2", start: "2026-12-07T07:00:00Z", clientId: "p_1mZt7" } });
+  .openapi("BookingRequest", { example: { serviceId: EXAMPLE.serviceId, specialistId: EXAMPLE.specialistId, start: "2026-12-07T07:00:00Z", clientId: EXAMPLE.clientId } });
 
 const MoveBody = z.object({ start: Instant.openapi({ description: "The new start: a `start` from GET /slots (of the same service and specialist).", example: "2026-12-08T11:00:00Z" }) }).openapi("MoveRequest", { example: { start: "2026-12-08T11:00:00Z" } });
 

@@ -8,6 +8,7 @@ import { getAvailability } from "../booking/availability.ts";
 import type { Service } from "../booking/services.ts";
 import type { Queryable } from "../db/client.ts";
 import { getSettings } from "../settings/settings.ts";
+import { EXAMPLE } from "./examples.ts";
 
 /** Longest window one list request may cover: free times, and appointments. */
 export const SLOT_WINDOW_DAYS = 31;
@@ -22,7 +23,7 @@ export const Instant = z.iso.datetime({ offset: true }).openapi({ example: "2026
 export function idParam(description: string, example: string) {
   return z.object({ id: z.string().min(1).max(100).openapi({ param: { name: "id", in: "path" }, description, example }) });
 }
-export const AppointmentIdParam = idParam("The appointment's id (from GET /appointments or POST /appointments).", "Xb3k9QmT2vLp0aRs");
+export const AppointmentIdParam = idParam("The appointment's id (from GET /appointments or POST /appointments).", EXAMPLE.appointmentId);
 
 /** A window [from, to) of at most `days`: checked with the other fields, so a bad one is a 400 with its path. */
 export function windowQuery<T extends z.ZodRawShape>(days: number, shape: T, about: string) {
@@ -50,20 +51,20 @@ export const STATUSES = ["booked", "completed", "cancelled", "no-show"] as const
 
 export const AppointmentSchema = z
   .object({
-    id: z.string().openapi({ example: "Xb3k9QmT2vLp0aRs" }),
-    serviceId: z.string().openapi({ example: "svc_4Jk2" }),
-    specialistId: z.string().openapi({ description: "The specialist's person id (their name: GET /specialists/{id} with people:read).", example: "p_8sKq2" }),
-    clientId: z.string().openapi({ description: "The client's person id (their name and contacts: GET /clients/{id} with people:read).", example: "p_1mZt7" }),
+    id: z.string().openapi({ example: EXAMPLE.appointmentId }),
+    serviceId: z.string().openapi({ example: EXAMPLE.serviceId }),
+    specialistId: z.string().openapi({ description: "The specialist's person id (their name: GET /specialists/{id} with people:read).", example: EXAMPLE.specialistId }),
+    clientId: z.string().openapi({ description: "The client's person id (their name and contacts: GET /clients/{id} with people:read).", example: EXAMPLE.clientId }),
     start: z.string().openapi({ description: "Start, ISO 8601 in UTC.", example: "2026-12-07T07:00:00.000Z" }),
     end: z.string().openapi({ description: "End, ISO 8601 in UTC (start + the service's duration; buffers not included).", example: "2026-12-07T07:50:00.000Z" }),
     timeZone: z.string().openapi({ description: "The specialist's time zone (IANA), in which they keep their hours: show times in it, or in the client's own.", example: "Europe/Moscow" }),
     status: z.enum(STATUSES).openapi({ description: "`booked` (to come, or under way), `completed` (held: the call was ended), `cancelled`, `no-show` (the client did not come)." }),
     seriesId: z.string().nullable().openapi({ description: "Shared by the sessions of a weekly series booked together; null for a single booking." }),
     service: z.object({ id: z.string(), name: z.object({ en: z.string(), ru: z.string() }), mode: z.enum(["online", "in-person"]), durationMinutes: z.number().int() }).openapi({
-      example: { id: "svc_4Jk2", name: { en: "Initial consultation", ru: "Первичная консультация" }, mode: "online", durationMinutes: 50 },
+      example: { id: EXAMPLE.serviceId, name: { en: "Initial consultation", ru: "Первичная консультация" }, mode: "online", durationMinutes: 50 },
     }),
     roomId: z.string().nullable().openapi({ description: "The consultation room, once opened (the first Join opens it); null before, and for in-person services." }),
-    joinPath: z.string().nullable().openapi({ description: "For online services: the appointment's page on this installation (relative to its address), where the client and the specialist press Join. Null for in-person services.", example: "/appointments/Xb3k9QmT2vLp0aRs" }),
+    joinPath: z.string().nullable().openapi({ description: "For online services: the appointment's page on this installation (relative to its address), where the client and the specialist press Join. Null for in-person services.", example: `/appointments/${EXAMPLE.appointmentId}` }),
     revision: z.number().int().openapi({ description: "Grows with every move and the cancellation (the calendar event's SEQUENCE): compare to notice a change.", example: 0 }),
     createdAt: z.string().openapi({ description: "When it was booked, ISO 8601 in UTC.", example: "2026-12-01T09:12:44.000Z" }),
     createdBy: z.string().openapi({ description: "The person id of whoever booked it (the client, or staff on their behalf)." }),

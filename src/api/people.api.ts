@@ -39,8 +39,10 @@ import { cursorKey, paginate } from "./pagination.ts";
 import { auditApiRead } from "./read-audit.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND, PageQuery, pageOf } from "./route.ts";
 import { holderMay } from "./tokens.ts";
+import { EXAMPLE } from "./examples.ts";
 
-const Id = z.object({ id: z.string().max(100).openapi({ description: "The person's id, as lists and appointments give it.", example: "0b9d8f3e-5c1a-4f7e-9a2b-6d4c3e2f1a0b" }) });
+const Id = z.object({ id: z.string().max(100).openapi({ description: "The client's id (a UUID), as lists and appointments give it.", example: EXAMPLE.clientId }) });
+const SpecialistId = z.object({ id: z.string().max(100).openapi({ description: "The specialist's id (a UUID): a service's `specialistIds`, an appointment's `specialistId`.", example: EXAMPLE.specialistId }) });
 const Instant = z.string().openapi({ format: "date-time", example: "2025-03-14T09:30:00.000Z" });
 const LocaleCode = z.enum(Object.keys(LOCALES) as [keyof typeof LOCALES, ...(keyof typeof LOCALES)[]]);
 const AccountState = z.enum(["invited", "active", "deactivated", "no-account"]).openapi({ description: "invited: has not set a password yet; deactivated: may not sign in." });
@@ -83,6 +85,14 @@ const NewClientSchema = z
     timeZone: z.string().max(64).refine(isTimeZone, "not an IANA time zone").optional().openapi({ example: "Europe/Moscow" }),
   })
   .openapi("NewClient");
+
+const InvitationMailed = z.boolean().openapi({
+  description:
+    "`true`: the invitation (a link to set a password, valid 72 hours, in the client's language) is queued for the organisation's mail server; the queue retries while the server is unreachable, and a mail it could not deliver shows as failed under Administration → Mail queue. It says the mail was handed to the queue, not that it arrived. " +
+    "`false`: this installation has no mail server set up (`KABINET_SMTP_URL`), so nothing was sent now: the mail waits in the queue until mail is configured, and meanwhile an admin hands the client a link from People → the client → Create a new invitation link. " +
+    "Every client added here is invited (unlike a CSV import, which invites only when asked to).",
+  example: true,
+});
 
 const LookupSchema = z.object({ email: z.string().trim().min(1).max(254).openapi({ example: "olga@example.org" }) }).openapi("ClientLookup");
 
@@ -189,13 +199,13 @@ const createClient = apiRoute("people:write", {
   tags: ["People"],
   summary: "Add a client",
   description:
-    "Adds a client and mails them an invitation to set their password (in `locale`, if given). An email already known is 409: with `existingId` when it is a client the token may read (people:read), without it when the address is a colleague's.",
+    "Adds a client and mails them an invitation to set their password (in `locale`, if given): see `invitationMailed` in the answer. An email already known is 409: with `existingId` when it is a client the token may read (people:read), without it when the address is a colleague's.",
   request: { headers: IdempotencyHeader, body: { required: true, content: { "application/json": { schema: NewClientSchema } } } },
   responses: {
     201: {
-      description: "The client, invited. `invitationMailed` is false when the installation sends no mail: an admin then hands the link over from the person's page.",
-      headers: z.object({ location: z.string().openapi({ example: "/api/v1/clients/0b9d8f3e-5c1a-4f7e-9a2b-6d4c3e2f1a0b" }) }),
-      content: { "application/json": { schema: ClientSchema.extend({ invitationMailed: z.boolean() }).openapi("CreatedClient") } },
+      description: "The client, invited: `invitationMailed` says whether the invitation is on its way by mail.",
+      headers: z.object({ location: z.string().openapi({ example: `/api/v1/clients/${EXAMPLE.clientId}` }) }),
+      content: { "application/json": { schema: ClientSchema.extend({ invitationMailed: InvitationMailed }).openapi("CreatedClient") } },
     },
     ...CONFLICT,
   },
@@ -219,7 +229,7 @@ const getSpecialist = apiRoute("people:read", {
   tags: ["People"],
   summary: "Read a specialist",
   description: "Audited as `specialist.view`.",
-  request: { params: Id },
+  request: { params: SpecialistId },
   responses: { 200: { description: "The specialist.", content: { "application/json": { schema: SpecialistSchema } } }, ...NOT_FOUND },
 });
 

@@ -25,8 +25,9 @@ import type { Api } from "./api.ts";
 import type { ApiEnv } from "./auth.ts";
 import { cursorKey, paginate } from "./pagination.ts";
 import { auditApiRead, tokenDetails } from "./read-audit.ts";
-import { apiRoute, NOT_FOUND, PageQuery, pageOf, ProblemSchema } from "./route.ts";
+import { apiRoute, NOT_FOUND, PageQuery, pageOf, ProblemSchema, wholeListOf } from "./route.ts";
 import { clientErased, RoomId, visibleRoom } from "./rooms.api.ts";
+import { EXAMPLE } from "./examples.ts";
 
 const Instant = z.string().openapi({ format: "date-time", example: "2025-03-14T09:42:10.000Z" });
 
@@ -79,7 +80,7 @@ const listFiles = apiRoute("records:read", {
   summary: "List a consultation's files",
   description: "With their names, oldest first. Audited as `room.view`.",
   request: { params: RoomId },
-  responses: { 200: { description: "The files.", content: { "application/json": { schema: z.object({ items: z.array(FileSchema) }).openapi("SharedFileList") } } }, ...NOT_FOUND, ...GONE },
+  responses: { 200: { description: "The files.", content: { "application/json": { schema: wholeListOf({ items: z.array(FileSchema) }, "SharedFileList", "a consultation's files come in one answer.") } } }, ...NOT_FOUND, ...GONE },
 });
 
 const downloadFile = apiRoute("records:read", {
@@ -89,7 +90,7 @@ const downloadFile = apiRoute("records:read", {
   tags: ["Records"],
   summary: "Download a file shared in a consultation",
   description: "The bytes, as an attachment named in `Content-Disposition`. Audited as `file.download`.",
-  request: { params: RoomId.extend({ fileId: z.string().max(100).openapi({ description: "The file's id, from GET /rooms/{id}/files or the record summary." }) }) },
+  request: { params: RoomId.extend({ fileId: z.string().max(100).openapi({ description: "The file's id, from GET /rooms/{id}/files or the record summary.", example: EXAMPLE.fileId }) }) },
   responses: {
     200: { description: "The file's bytes, of its type (PDF, PNG, JPEG, text, DOCX, XLSX, ODT).", content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } },
     ...NOT_FOUND,
@@ -116,7 +117,7 @@ export function recordsApi(api: Api, deps: Installation): void {
     if (found === "erased") return gone(c);
     const files = listRoomFiles(deps, found.room.id);
     auditApiRead(deps, c, { action: ROOM_READ, target: found.room.id, details: { files: files.length } });
-    return c.json({ items: files.map((f) => ({ ...f, createdAt: new Date(f.createdAt).toISOString() })) }, 200);
+    return c.json({ items: files.map((f) => ({ ...f, createdAt: new Date(f.createdAt).toISOString() })), next: null }, 200);
   });
 
   api.openapi(downloadFile, async (c) => {

@@ -6,8 +6,7 @@
 // stylesheet files and scripts only with the response's nonce, and no request may leave the appliance (DESIGN.md 7).
 // Loosening the CSP for one page would weaken it for the page that lists every route. This page needs neither: plain
 // HTML styled by the app's own stylesheet (Pico and app.css), no script, readable on a phone (tables scroll sideways).
-import { raw } from "hono/html";
-import { assetUrl } from "../http/assets.ts";
+import { DocPage } from "./doc-page.tsx";
 import { exampleOf, Prose, resolve, SchemaTable, type Schema, type Schemas, TypeName } from "./reference-schema.tsx";
 
 interface Parameter {
@@ -187,84 +186,71 @@ export function ReferencePage(props: { doc: ReferenceDocument }): JSX.Element {
   const byTag = entriesByTag(doc);
   const auth = doc.components?.securitySchemes?.bearer?.description ?? "";
   return (
-    <>
-      {raw("<!DOCTYPE html>")}
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="color-scheme" content="light dark" />
-          <title>{`${doc.info.title} ${doc.info.version} — reference`}</title>
-          <link rel="icon" href={assetUrl("favicon.svg")} type="image/svg+xml" />
-          <link rel="stylesheet" href={assetUrl("pico.min.css")} />
-          <link rel="stylesheet" href={assetUrl("app.css")} />
-        </head>
-        <body>
-          <main class="container" id="main">
-            <hgroup>
-              <h1>{doc.info.title}</h1>
-              <p>
-                Version {doc.info.version} · base URL <code>{base}</code> · <a href="openapi.json">OpenAPI document (JSON)</a>
-              </p>
-            </hgroup>
-            <Prose text={doc.info.description ?? ""} />
-            {/* A section, not <nav>: Pico lays a nav's lists out in one row. */}
-            <section id="contents">
-              <h2>Contents</h2>
+    <DocPage title={`${doc.info.title} ${doc.info.version} — reference`} current="/api/v1/reference">
+      <hgroup>
+        <h1>{doc.info.title}</h1>
+        <p>
+          Version {doc.info.version} · base URL <code>{base}</code>
+        </p>
+      </hgroup>
+      <p>
+        New here? Start with the <a href="/api/v1/guide">guide</a>: a token, the first call, then booking for a client, step by step with curl.
+      </p>
+      <Prose text={doc.info.description ?? ""} />
+      {/* A section, not <nav>: Pico lays a nav's lists out in one row. */}
+      <section id="contents">
+        <h2>Contents</h2>
+        <ul>
+          <li>
+            <a href="#authentication">Authentication and scopes</a>
+          </li>
+          {[...byTag].map(([tag, entries]) => (
+            <li>
+              <a href={`#tag-${tag}`}>{tag}</a>
               <ul>
-                <li>
-                  <a href="#authentication">Authentication and scopes</a>
-                </li>
-                {[...byTag].map(([tag, entries]) => (
+                {entries.map((e) => (
                   <li>
-                    <a href={`#tag-${tag}`}>{tag}</a>
-                    <ul>
-                      {entries.map((e) => (
-                        <li>
-                          <a href={`#${e.id}`}>
-                            <code>{e.method}</code> {e.path}
-                          </a>
-                          {e.op.summary ? ` — ${e.op.summary}` : ""}
-                        </li>
-                      ))}
-                    </ul>
+                    <a href={`#${e.id}`}>
+                      <code>{e.method}</code> {e.path}
+                    </a>
+                    {e.op.summary ? ` — ${e.op.summary}` : ""}
                   </li>
                 ))}
-                <li>
-                  <a href="#schemas">Schemas</a>
-                </li>
               </ul>
-            </section>
-            <section id="authentication">
-              <h2>Authentication and scopes</h2>
-              <Prose text={auth} />
-              <p>
-                Every call sends <code>Authorization: Bearer kbt_…</code>. Errors are problem details (RFC 9457), <code>application/problem+json</code>: see{" "}
-                <a href="#schema-Problem">Problem</a>.
-              </p>
-            </section>
-            {[...byTag].map(([tag, entries]) => (
-              <section id={`tag-${tag}`}>
-                <h2>{tag}</h2>
-                {entries.map((e) => (
-                  <OperationSection e={e} base={base} schemas={schemas} />
-                ))}
-              </section>
-            ))}
-            <section id="schemas">
-              <h2>Schemas</h2>
-              {Object.entries(schemas).map(([name, schema]) => (
-                <article id={`schema-${name}`}>
-                  <h3>{name}</h3>
-                  <Prose text={resolve(schema, schemas).description ?? ""} />
-                  <SchemaTable schema={schema} schemas={schemas} />
-                </article>
-              ))}
-            </section>
-          </main>
-        </body>
-      </html>
-    </>
+            </li>
+          ))}
+          <li>
+            <a href="#schemas">Schemas</a>
+          </li>
+        </ul>
+      </section>
+      <section id="authentication">
+        <h2>Authentication and scopes</h2>
+        <Prose text={auth} />
+        <p>
+          Every call sends <code>Authorization: Bearer kbt_…</code>. Errors are problem details (RFC 9457), <code>application/problem+json</code>: see{" "}
+          <a href="#schema-Problem">Problem</a>.
+        </p>
+      </section>
+      {[...byTag].map(([tag, entries]) => (
+        <section id={`tag-${tag}`}>
+          <h2>{tag}</h2>
+          {entries.map((e) => (
+            <OperationSection e={e} base={base} schemas={schemas} />
+          ))}
+        </section>
+      ))}
+      <section id="schemas">
+        <h2>Schemas</h2>
+        {Object.entries(schemas).map(([name, schema]) => (
+          <article id={`schema-${name}`}>
+            <h3>{name}</h3>
+            <Prose text={resolve(schema, schemas).description ?? ""} />
+            <SchemaTable schema={schema} schemas={schemas} />
+          </article>
+        ))}
+      </section>
+    </DocPage>
   );
 }
 

@@ -23,12 +23,13 @@ import { actorOf, type ApiEnv } from "./auth.ts";
 import { keepForRetry, retryOf } from "./idempotency.ts";
 import { auditApiRead } from "./read-audit.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND } from "./route.ts";
+import { EXAMPLE } from "./examples.ts";
 
 /** The audit action of a room's details or record summary read by someone who neither hosts it nor is its specialist. */
 export const ROOM_SUMMARY_READ = "room-summary.view";
 
 const Instant = z.string().openapi({ format: "date-time", example: "2025-03-14T09:30:00.000Z" });
-export const RoomId = z.object({ id: z.string().max(100).openapi({ description: "The room's id (an appointment's `roomId`, or from POST /rooms).", example: "q3Vx8kLm2NpR7sTu" }) });
+export const RoomId = z.object({ id: z.string().max(100).openapi({ description: "The room's id (an appointment's `roomId`, or from POST /rooms).", example: EXAMPLE.roomId }) });
 
 export const RoomSchema = z
   .object({

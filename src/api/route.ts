@@ -59,3 +59,8 @@ export const PageQuery = z.object({
 export function pageOf<T extends z.ZodTypeAny>(item: T, name: string) {
   return z.object({ items: z.array(item), next: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last page." }) }).openapi(name);
 }
+
+/** A list that comes whole (bounded by its window or its owner), not in pages: `next` is always null, as on a last page. */
+export function wholeListOf<T extends z.ZodRawShape>(shape: T, name: string, why: string) {
+  return z.object({ ...shape, next: z.null().openapi({ description: `Always null: ${why}` }) }).openapi(name);
+}

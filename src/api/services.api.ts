@@ -6,12 +6,13 @@ import type { Installation } from "../installation.ts";
 import type { Api } from "./api.ts";
 import { cursorKey, paginate } from "./pagination.ts";
 import { apiRoute, NOT_FOUND, PageQuery, pageOf } from "./route.ts";
+import { EXAMPLE } from "./examples.ts";
 
 const Text = z.object({ en: z.string(), ru: z.string() });
 
 export const ServiceSchema = z
   .object({
-    id: z.string().openapi({ example: "svc_4Jk2" }),
+    id: z.string().openapi({ example: EXAMPLE.serviceId }),
     name: Text.openapi({ example: { en: "Initial consultation", ru: "Первичная консультация" } }),
     description: Text,
     durationMinutes: z.number().int().openapi({ example: 50 }),
@@ -60,7 +61,7 @@ const one = apiRoute("appointments:read", {
   operationId: "getService",
   tags: ["Services"],
   summary: "Read a service",
-  request: { params: z.object({ id: z.string().max(100).openapi({ description: "The service's id (from GET /services).", example: "svc_4Jk2" }) }) },
+  request: { params: z.object({ id: z.string().max(100).openapi({ description: "The service's id (from GET /services).", example: EXAMPLE.serviceId }) }) },
   responses: { 200: { description: "The service.", content: { "application/json": { schema: ServiceSchema } } }, ...NOT_FOUND },
 });
 

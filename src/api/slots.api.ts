@@ -11,13 +11,14 @@ import { readingOf } from "../people/people.ts";
 import { getSettings } from "../settings/settings.ts";
 import type { Api } from "./api.ts";
 import { ETAG, idParam, Instant, NOT_MODIFIED, iso, SLOT_WINDOW_DAYS, windowQuery } from "./appointments.schema.ts";
-import { apiRoute, NOT_FOUND, UNPROCESSABLE } from "./route.ts";
+import { apiRoute, NOT_FOUND, UNPROCESSABLE, wholeListOf } from "./route.ts";
+import { EXAMPLE } from "./examples.ts";
 
 const SlotQuery = windowQuery(
   SLOT_WINDOW_DAYS,
   {
-    serviceId: z.string().min(1).max(100).openapi({ description: "The service to book (GET /services).", example: "svc_4Jk2" }),
-    specialistId: z.string().min(1).max(100).optional().openapi({ description: "Only this specialist's times; omit for every specialist who offers the service.", example: "p_8sKq2" }),
+    serviceId: z.string().min(1).max(100).openapi({ description: "The service to book (GET /services).", example: EXAMPLE.serviceId }),
+    specialistId: z.string().min(1).max(100).optional().openapi({ description: "Only this specialist's times; omit for every specialist who offers the service.", example: EXAMPLE.specialistId }),
   },
   "Slots are listed by start time.",
 );
@@ -26,7 +27,7 @@ const SlotSchema = z
   .object({
     start: Instant.openapi({ description: "Start, ISO 8601 in UTC: pass it as `start` to POST /appointments.", example: "2026-12-07T07:00:00.000Z" }),
     end: Instant.openapi({ description: "End, ISO 8601 in UTC (the service's duration; buffers not included).", example: "2026-12-07T07:50:00.000Z" }),
-    specialistId: z.string().openapi({ example: "p_8sKq2" }),
+    specialistId: z.string().openapi({ example: EXAMPLE.specialistId }),
     timeZone: z.string().openapi({ description: "The specialist's time zone (IANA).", example: "Europe/Moscow" }),
   })
   .openapi("Slot", { description: "A free time of one specialist for the service." });
@@ -58,7 +59,26 @@ const slots = apiRoute("appointments:read", {
     "The free times of a service in a window, for one specialist or for each who offers it, by start time. These are the times staff see on the booking pages: working hours and exceptions in the specialist's zone, existing appointments and their buffers, and the booking horizon. The minimum notice is not applied (staff and the API may book inside it). The window may span at most 31 days.",
   request: { query: SlotQuery },
   responses: {
-    200: { description: "Free times, ordered by start, then specialist.", headers: ETAG, content: { "application/json": { schema: z.object({ items: z.array(SlotSchema) }).openapi("SlotList") } } },
+    200: {
+      description: "Free times, ordered by start, then specialist. An empty list carries a `note` saying why.",
+      headers: ETAG,
+      content: {
+        "application/json": {
+          schema: wholeListOf(
+            {
+              items: z.array(SlotSchema),
+              note: z.string().optional().openapi({
+                description:
+                  "Only when `items` is empty: why. Either a specialist asked for has not saved working hours (GET /specialists/{id}/availability shows `hoursSet: false`; nobody can book them until they, or an admin, save hours), or there is no free time in the window (booked, days off, or beyond the booking horizon).",
+                example: "No free times: specialist 7c1e4b2a-9f3d-4e8a-b6c5-2d1f0a9e8b7c has not saved working hours (GET /specialists/{id}/availability shows hoursSet: false).",
+              }),
+            },
+            "SlotList",
+            "the free times of the window (at most 31 days) come in one answer.",
+          ),
+        },
+      },
+    },
     ...NOT_MODIFIED,
     ...NOT_FOUND,
     ...UNPROCESSABLE,
@@ -72,7 +92,7 @@ const availability = apiRoute("appointments:read", {
   tags: ["Free times"],
   summary: "Read a specialist's working hours",
   description: "The specialist's weekly hours, date exceptions, minimum notice and booking horizon, in their own time zone.",
-  request: { params: idParam("The specialist's person id (a service's specialistIds).", "p_8sKq2") },
+  request: { params: idParam("The specialist's person id (a service's specialistIds).", EXAMPLE.specialistId) },
   responses: { 200: { description: "The specialist's hours.", headers: ETAG, content: { "application/json": { schema: AvailabilitySchema } } }, ...NOT_MODIFIED, ...NOT_FOUND },
 });
 
@@ -97,7 +117,7 @@ export function slotsApi(api: Api, deps: Installation): void {
         })),
       )
       .sort((a, b) => (a.start === b.start ? (a.specialistId < b.specialistId ? -1 : 1) : a.start < b.start ? -1 : 1));
-    return c.json({ items }, 200);
+    return c.json({ items, next: null, ...(items.length === 0 ? { note: whyNoSlots(deps, q.specialistId ? [q.specialistId] : service.specialistIds, service.id) } : {}) }, 200);
   });
 
   api.openapi(availability, (c) => {
@@ -107,4 +127,14 @@ export function slotsApi(api: Api, deps: Installation): void {
     if (!av) return c.json({ specialistId: id, hoursSet: false, timeZone: getSettings(deps.db)?.timeZone ?? "UTC", weekly: {}, exceptions: {}, minNoticeMinutes: 0, horizonDays: 0 }, 200);
     return c.json({ specialistId: id, hoursSet: true, timeZone: av.timeZone, weekly: av.weekly, exceptions: av.exceptions, minNoticeMinutes: av.minNoticeMinutes, horizonDays: av.horizonDays }, 200);
   });
+}
+
+/** Why a window has no free time: the integrator's first guess ("the API is broken") is usually hours never saved. */
+function whyNoSlots(deps: Installation, specialistIds: readonly string[], serviceId: string): string {
+  const withoutHours = specialistIds.filter((id) => getAvailability(deps.db, id) === null);
+  if (withoutHours.length > 0) {
+    const who = withoutHours.length === 1 ? `specialist ${withoutHours[0]} has` : `specialists ${withoutHours.join(", ")} have`;
+    return `No free times: ${who} not saved working hours (GET /specialists/{id}/availability shows hoursSet: false), so nobody can book them until they or an admin save hours under Hours.${withoutHours.length < specialistIds.length ? " The others have no free time in this window." : ""}`;
+  }
+  return `No free times of service ${serviceId} in this window: every working hour is booked, a day off, or beyond the booking horizon (GET /specialists/{id}/availability). Try a later window.`;
 }

@@ -13,6 +13,7 @@ import { actorOf } from "./auth.ts";
 import { keepForRetry, retryOf } from "./idempotency.ts";
 import { cursorKey, paginate } from "./pagination.ts";
 import { apiRoute, CONFLICT, IdempotencyHeader, NOT_FOUND, PageQuery, pageOf, UNPROCESSABLE } from "./route.ts";
+import { EXAMPLE } from "./examples.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const Time = z.string().openapi({ format: "date-time", example: "2025-03-01T09:30:00.000Z" });
@@ -20,11 +21,11 @@ const EventName = z.enum(WEBHOOK_EVENTS).openapi({ description: "An event type (
 
 export const WebhookEndpointSchema = z
   .object({
-    id: z.string().openapi({ example: "whe_Yf3kQ0x9mB2c7rTz" }),
-    url: z.string().openapi({ example: "https://crm.example.com/kabinet/hooks" }),
+    id: z.string().openapi({ example: EXAMPLE.webhookId }),
+    url: z.string().openapi({ example: EXAMPLE.webhookUrl }),
     events: z.array(EventName),
     personalData: z.boolean().openapi({ description: "Whether payloads name the client (name and email); otherwise ids and times only." }),
-    internalHost: z.string().nullable().openapi({ description: "A host on the organisation's own network allowed for this endpoint (exactly the URL's host)." }),
+    internalHost: z.string().nullable().openapi({ description: "The host on the organisation's own network this endpoint may reach (the web page's *Allowed internal host*): exactly the host of `url`, without port. Null: public addresses only.", example: null }),
     enabled: z.boolean(),
     disabledAt: Time.nullable(),
     disabledReason: z.string().nullable().openapi({ example: "the receiver answered 410 Gone on 2025-03-01T09:30:00.000Z" }),
@@ -51,7 +52,7 @@ const AttemptSchema = z.object({ at: Time, status: z.number().int().nullable().o
 
 export const WebhookDeliverySchema = z
   .object({
-    id: z.string().openapi({ description: "The message id, sent as `webhook-id`: the same on every retry and replay.", example: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W" }),
+    id: z.string().openapi({ description: "The message id, sent as `webhook-id`: the same on every retry and replay.", example: EXAMPLE.deliveryId }),
     eventType: z.string().openapi({ example: "appointment.booked" }),
     status: z.enum(["pending", "delivered", "failed"]),
     attempts: z.array(AttemptSchema),
@@ -63,26 +64,55 @@ export const WebhookDeliverySchema = z
   })
   .openapi("WebhookDelivery");
 
+const UrlField = z
+  .string()
+  .min(1)
+  .max(URL_MAX)
+  .openapi({
+    description: "Where Kabinet POSTs the events: http(s), no user or password in it. It must resolve only to public addresses, unless `internalHost` names its host (docs/webhooks.md: which addresses Kabinet sends to).",
+    example: EXAMPLE.webhookUrl,
+  });
+const EventsField = z
+  .array(EventName)
+  .min(1)
+  .openapi({ description: "The events to send (at least one); the webhooks guide shows each one's payload.", example: ["appointment.booked", "appointment.moved", "appointment.cancelled"] });
+const PersonalDataField = z.boolean().openapi({ description: "Whether payloads name the client (name and email). Off: ids and times only; the receiver reads names with GET /clients/{id}.", example: false });
+const InternalHostField = z
+  .string()
+  .max(253)
+  .nullable()
+  .openapi({
+    description:
+      "For a receiver on the organisation's own network (the web page's *Allowed internal host*): exactly the host of `url`, without scheme or port, e.g. `crm.clinic.lan` for `https://crm.clinic.lan:8443/kabinet/hooks`, or its IP. That host may then resolve to private, loopback, link-local or unique-local addresses (metadata and reserved addresses stay refused); any other host in `url` is refused. Null: public addresses only.",
+    example: EXAMPLE.internalHost,
+  });
+
 const EndpointInput = z
   .object({
-    url: z.string().min(1).max(URL_MAX),
-    events: z.array(EventName).min(1),
-    personalData: z.boolean().default(false),
-    internalHost: z.string().max(253).nullable().default(null),
+    url: UrlField,
+    events: EventsField,
+    personalData: PersonalDataField.default(false),
+    internalHost: InternalHostField.default(null),
   })
-  .openapi("WebhookEndpointInput");
+  .openapi("WebhookEndpointInput", {
+    description: "A new endpoint. For a receiver on the organisation's network: `{\"url\": \"https://crm.clinic.lan:8443/kabinet/hooks\", \"internalHost\": \"crm.clinic.lan\", …}`.",
+    example: { url: EXAMPLE.webhookUrl, events: ["appointment.booked", "appointment.moved", "appointment.cancelled"], personalData: false, internalHost: null },
+  });
 
 const EndpointChange = z
   .object({
-    url: z.string().min(1).max(URL_MAX).optional(),
-    events: z.array(EventName).min(1).optional(),
-    personalData: z.boolean().optional(),
-    internalHost: z.string().max(253).nullable().optional(),
-    enabled: z.boolean().optional().openapi({ description: "Enable a disabled endpoint again (e.g. after it answered 410), or disable it." }),
+    url: UrlField.optional(),
+    events: EventsField.optional(),
+    personalData: PersonalDataField.optional(),
+    internalHost: InternalHostField.optional().openapi({ description: "As in WebhookEndpointInput; null removes the allowance. Changing `url` to another host on the organisation's network needs this changed too." }),
+    enabled: z.boolean().optional().openapi({ description: "Enable a disabled endpoint again (e.g. after it answered 410), or disable it.", example: true }),
   })
-  .openapi("WebhookEndpointChange");
+  .openapi("WebhookEndpointChange", {
+    description: "Only the fields to change; the others stay as they are.",
+    example: { events: ["appointment.booked", "appointment.cancelled"], enabled: true },
+  });
 
-const IdParam = z.object({ id: z.string().max(100).openapi({ description: "The endpoint's id, from GET /webhooks or POST /webhooks." }) });
+const IdParam = z.object({ id: z.string().max(100).openapi({ description: "The endpoint's id (`whe_…`), from GET /webhooks or POST /webhooks.", example: EXAMPLE.webhookId }) });
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const tags = ["Webhooks"];
 
@@ -141,7 +171,7 @@ const replay = apiRoute("webhooks:manage", {
   operationId: "replayWebhookDelivery",
   tags,
   summary: "Send a logged delivery again (same message id and payload)",
-  request: { params: IdParam.extend({ deliveryId: z.string().max(100).openapi({ description: "The delivery's id (`msg_…`, also its webhook-id header), from GET /webhooks/{id}/deliveries." }) }), headers: IdempotencyHeader },
+  request: { params: IdParam.extend({ deliveryId: z.string().max(100).openapi({ description: "The delivery's id (`msg_…`, also its webhook-id header), from GET /webhooks/{id}/deliveries.", example: EXAMPLE.deliveryId }) }), headers: IdempotencyHeader },
   responses: { 202: json(WebhookDeliverySchema, "Queued again."), ...NOT_FOUND, ...CONFLICT },
 });
 

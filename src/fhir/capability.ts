@@ -23,7 +23,7 @@ export function capabilityStatement(base: string, now: number, resources: readon
         security: {
           cors: false,
           description:
-            "Bearer API tokens (`Authorization: Bearer kbt_…`), made by an admin or a specialist under Account → API tokens; the same tokens as /api/v1. " +
+            "Bearer API tokens (`Authorization: Bearer kbt_…`), made by an admin or a specialist under My account → API tokens; the same tokens as /api/v1. " +
             "Each interaction needs a scope: " +
             [...new Set(resources.flatMap((r) => [r.scope, ...(r.create ? [r.create.scope] : [])]))].map((s) => `${s} (${SCOPES[s].about})`).join("; ") +
             ". A token acts as its owner: a specialist's token sees only their own clients and appointments.",

@@ -9,6 +9,7 @@ import type { Installation } from "../installation.ts";
 import { APPOINTMENT, appointmentRoutes } from "./appointment.fhir.ts";
 import { appointmentCreateRoutes } from "./appointment-create.fhir.ts";
 import { capabilityStatement } from "./capability.ts";
+import { refuseFormatsOtherThanJson } from "./format.ts";
 import { fhirBase } from "./ids.ts";
 import { fhirJson, outcome, answerInOutcomes } from "./outcome.ts";
 import { PATIENT, PRACTITIONER, peopleRoutes } from "./people.fhir.ts";
@@ -20,6 +21,7 @@ export function fhirRoutes(deps: Installation): Hono<ApiEnv> {
   const fhir = new Hono<ApiEnv>();
   const base = fhirBase(deps.config.publicUrl);
   fhir.use("*", answerInOutcomes());
+  fhir.use("*", refuseFormatsOtherThanJson()); // JSON only: asked for XML, a 406 rather than JSON it cannot read
 
   // Open to anyone, like /api/v1/openapi.json: what this server is. Registered before the token check.
   fhir.get("/metadata", allow(anyone), (c) => fhirJson(c, 200, capabilityStatement(base, deps.clock.now(), FHIR_RESOURCES)));

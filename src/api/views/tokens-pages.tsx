@@ -158,6 +158,28 @@ export interface TokensPageProps {
   notice?: string;
 }
 
+/** Where a developer reads how to use the token: the readable reference and guide first, the raw document last. */
+function ApiDocsLinks(p: { page: TokensPageProps["page"] }): JSX.Element {
+  const a = p.page.t.apiTokens;
+  return (
+    <section aria-labelledby="api-docs">
+      <h2 id="api-docs">{a.docsTitle}</h2>
+      <ul>
+        <li>
+          <a href="/api/v1/reference" hreflang="en">{a.reference}</a>
+        </li>
+        <li>
+          <a href="/api/v1/guide" hreflang="en">{a.guide}</a>
+        </li>
+        <li>
+          <a href="/api/v1/openapi.json">{a.openapi}</a>
+        </li>
+      </ul>
+      {p.page.locale === "en" ? null : <p>{a.docsEnglish}</p>}
+    </section>
+  );
+}
+
 export function TokensPage(p: TokensPageProps): JSX.Element {
   const { t } = p.page;
   const a = t.apiTokens;
@@ -174,9 +196,7 @@ export function TokensPage(p: TokensPageProps): JSX.Element {
         <h2 id="token-list">{a.listTitle}</h2>
         <TokenList page={p.page} tokens={p.tokens} timeZone={p.timeZone} base="/account/api-tokens" />
       </section>
-      <p>
-        <a href="/api/v1/openapi.json">{a.reference}</a>
-      </p>
+      <ApiDocsLinks page={p.page} />
     </Layout>
   );
 }
@@ -201,6 +221,7 @@ export function AdminTokensPage(p: AdminTokensPageProps): JSX.Element {
         <summary>{a.newForSelf}</summary>
         <TokenForm page={p.page} action="/admin/api-tokens" role={p.role} values={p.values} errors={p.errors} withRate />
       </details>
+      <ApiDocsLinks page={p.page} />
     </Layout>
   );
 }
@@ -231,6 +252,9 @@ export function TokenCreatedPage(p: { page: PageContext; token: ApiToken; secret
         <p>{a.tryItHint}</p>
         <p class="kb-link">{curl}</p>
         <p class="kb-muted">{a.lost}</p>
+        <p>
+          <a href="/api/v1/guide" hreflang="en">{a.guide}</a>
+        </p>
         <script nonce={p.page.nonce} src={assetUrl("copy-button.js")} defer></script>
         <a href={p.back} role="button">
           {a.done}
