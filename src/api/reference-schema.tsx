@@ -57,38 +57,44 @@ export function SchemaTable(props: { schema: Schema; schemas: Schemas }): JSX.El
   if (fields.length === 0) return <p>{props.schema.$ref ? <TypeName schema={props.schema} /> : <TypeName schema={s} />}</p>;
   const required = new Set(s.required ?? []);
   return (
-    // Focusable: a wide table scrolls sideways on a phone, and a keyboard must be able to scroll it too.
-    <div class="overflow-auto" tabindex={0} role="region" aria-label="Fields">
+    <ScrollTable label="Fields" head={["Field", "Type", "Description"]}>
+      {fields.map(([name, field]) => (
+        <tr>
+          <td>
+            <code>{name}</code>
+            {required.has(name) ? "" : " (optional)"}
+          </td>
+          <td>
+            <TypeName schema={field} />
+          </td>
+          <td>
+            <Prose text={field.description ?? ""} inline />
+            {field.example !== undefined && !field.$ref ? (
+              <>
+                {" "}
+                Example: <code>{JSON.stringify(field.example)}</code>
+              </>
+            ) : null}
+          </td>
+        </tr>
+      ))}
+    </ScrollTable>
+  );
+}
+
+/** A table in its own box: a wide one scrolls sideways on a phone, and the box is focusable so a keyboard can too. */
+export function ScrollTable(props: { label: string; head: readonly string[]; children: Child }): JSX.Element {
+  return (
+    <div class="overflow-auto" tabindex={0} role="region" aria-label={props.label}>
       <table>
         <thead>
           <tr>
-            <th scope="col">Field</th>
-            <th scope="col">Type</th>
-            <th scope="col">Description</th>
+            {props.head.map((h) => (
+              <th scope="col">{h}</th>
+            ))}
           </tr>
         </thead>
-        <tbody>
-          {fields.map(([name, field]) => (
-            <tr>
-              <td>
-                <code>{name}</code>
-                {required.has(name) ? "" : " (optional)"}
-              </td>
-              <td>
-                <TypeName schema={field} />
-              </td>
-              <td>
-                <Prose text={field.description ?? ""} inline />
-                {field.example !== undefined && !field.$ref ? (
-                  <>
-                    {" "}
-                    Example: <code>{JSON.stringify(field.example)}</code>
-                  </>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
+        <tbody>{props.children}</tbody>
       </table>
     </div>
   );

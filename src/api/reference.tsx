@@ -7,7 +7,7 @@
 // Loosening the CSP for one page would weaken it for the page that lists every route. This page needs neither: plain
 // HTML styled by the app's own stylesheet (Pico and app.css), no script, readable on a phone (tables scroll sideways).
 import { DocPage } from "./doc-page.tsx";
-import { exampleOf, Prose, resolve, SchemaTable, type Schema, type Schemas, TypeName } from "./reference-schema.tsx";
+import { exampleOf, Prose, resolve, SchemaTable, type Schema, type Schemas, ScrollTable, TypeName } from "./reference-schema.tsx";
 
 interface Parameter {
   name: string;
@@ -110,35 +110,23 @@ function OperationSection(props: { e: Entry; base: string; schemas: Schemas }): 
       {params.length > 0 ? (
         <>
           <h4>Parameters</h4>
-          <div class="overflow-auto" tabindex={0} role="region" aria-label="Parameters">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">In</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Description</th>
-                </tr>
-              </thead>
-              <tbody>
-                {params.map((p) => (
-                  <tr>
-                    <td>
-                      <code>{p.name}</code>
-                      {p.required ? "" : " (optional)"}
-                    </td>
-                    <td>{p.in}</td>
-                    <td>
-                      <TypeName schema={p.schema} />
-                    </td>
-                    <td>
-                      <Prose text={p.description ?? p.schema.description ?? ""} inline />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable label="Parameters" head={["Name", "In", "Type", "Description"]}>
+            {params.map((p) => (
+              <tr>
+                <td>
+                  <code>{p.name}</code>
+                  {p.required ? "" : " (optional)"}
+                </td>
+                <td>{p.in}</td>
+                <td>
+                  <TypeName schema={p.schema} />
+                </td>
+                <td>
+                  <Prose text={p.description ?? p.schema.description ?? ""} inline />
+                </td>
+              </tr>
+            ))}
+          </ScrollTable>
         </>
       ) : null}
       {body ? (
