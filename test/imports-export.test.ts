@@ -49,6 +49,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => inst.close());
 
+/** An id as the export writes it: one starting with `-` (1 in 64, random) gets the formula-protection apostrophe. */
+const idCell = (id: string): string => (/^[=+\-@]/.test(id) ? `'${id}` : id);
+
 const csvPath = (q: Record<string, string>) => `/admin/exports/appointments.csv?${new URLSearchParams(q)}`;
 
 async function download(q: Record<string, string>, delimiter = ","): Promise<string[][]> {
@@ -66,9 +69,9 @@ describe("the appointments export", () => {
     const [header, ...rows] = await download({ from: day.toString(), to: day.toString() });
     expect(header).toEqual(["Date", "Start", "End", "Time zone", "Service", "Specialist", "Client", "Client email", "Status", "Price", "Currency", "Online payment", "Paid online", "Appointment id"]);
     expect(rows).toEqual([
-      [day.toString(), "12:00", "12:50", "Europe/Moscow", "Consultation", "Sergei Specialist", `'${FORMULA_NAME}`, mallory.email, "Booked", "3500.00", "RUB", "", "", ids.mallory!],
-      [day.toString(), "14:00", "14:50", "Europe/Moscow", "Consultation", "Sergei Specialist", "Olga Petrova", olga.email, "Cancelled", "3500.00", "RUB", "", "", ids.olga!],
-      [day.toString(), "16:00", "16:50", "Europe/Moscow", "Consultation", "Vera Second", "Olga Petrova", olga.email, "Booked", "3500.00", "RUB", "Paid", "3500.00", ids.vera!],
+      [day.toString(), "12:00", "12:50", "Europe/Moscow", "Consultation", "Sergei Specialist", `'${FORMULA_NAME}`, mallory.email, "Booked", "3500.00", "RUB", "", "", idCell(ids.mallory!)],
+      [day.toString(), "14:00", "14:50", "Europe/Moscow", "Consultation", "Sergei Specialist", "Olga Petrova", olga.email, "Cancelled", "3500.00", "RUB", "", "", idCell(ids.olga!)],
+      [day.toString(), "16:00", "16:50", "Europe/Moscow", "Consultation", "Vera Second", "Olga Petrova", olga.email, "Booked", "3500.00", "RUB", "Paid", "3500.00", idCell(ids.vera!)],
     ]);
   });
 
@@ -79,7 +82,7 @@ describe("the appointments export", () => {
     const lines = text.split("\r\n");
     expect(lines[0]).toBe("Date;Start;End;Time zone;Service;Specialist;Client;Client email;Status;Price;Currency;Online payment;Paid online;Appointment id");
     // A decimal comma is quoted (it holds a comma) and Excel still reads it as a number; the formula name stays text.
-    expect(lines[1]).toBe(`${day};12:00;12:50;Europe/Moscow;Consultation;Sergei Specialist;"'=HYPERLINK(""http://evil.example"",""x"")";${mallory.email};Booked;"3500,00";RUB;;;${ids.mallory}`);
+    expect(lines[1]).toBe(`${day};12:00;12:50;Europe/Moscow;Consultation;Sergei Specialist;"'=HYPERLINK(""http://evil.example"",""x"")";${mallory.email};Booked;"3500,00";RUB;;;${idCell(ids.mallory!)}`);
     const [, ...rows] = await download(q, ";");
     expect(rows.map((row) => [row[9], row[12]])).toEqual([["3500,00", ""], ["3500,00", ""], ["3500,00", "3500,00"]]);
     // The form offers the choice, comma first and chosen; an unknown choice is a form error, not a file.
@@ -92,7 +95,7 @@ describe("the appointments export", () => {
 
   test("one specialist's appointments only, when one is chosen; none outside the period", async () => {
     const [, ...rows] = await download({ from: day.toString(), to: day.toString(), specialist: vera.personId });
-    expect(rows.map((r) => r[13])).toEqual([ids.vera!]);
+    expect(rows.map((r) => r[13])).toEqual([idCell(ids.vera!)]);
     const [, ...before] = await download({ from: day.subtract({ days: 30 }).toString(), to: day.subtract({ days: 1 }).toString() });
     expect(before).toEqual([]);
   });
