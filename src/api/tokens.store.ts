@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { apiIdempotency, apiTokens } from "../db/schema.ts";
 
@@ -59,8 +59,4 @@ export function dropIdempotencyRow(db: Queryable, tokenId: string, key: string):
 
 export function pruneIdempotencyRows(db: Queryable, before: number): number {
   return db.delete(apiIdempotency).where(lt(apiIdempotency.createdAt, before)).returning({ key: apiIdempotency.key }).all().length;
-}
-
-export function liveTokenCount(db: Queryable, now: number): number {
-  return db.select({ id: apiTokens.id }).from(apiTokens).where(and(isNull(apiTokens.revokedAt), gt(apiTokens.expiresAt, now))).all().length;
 }

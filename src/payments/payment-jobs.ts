@@ -1,8 +1,8 @@
-// The payment jobs the worker runs (src/worker.ts): releasing a held time whose payment never came, asking for the
-// payment of a service paid after the consultation, and the mail with its link.
-import { PAYMENT_AFTER_JOB } from "../booking/appointments.ts";
+// The payment jobs the worker runs (src/worker.ts): releasing a reserved time whose payment never came, refunding a
+// payment that came for a time no longer booked, asking for the payment of a service paid after the consultation, and
+// the mail with its link.
+import { getAppointment, PAYMENT_AFTER_JOB } from "../booking/appointments.ts";
 import { getService } from "../booking/services.ts";
-import { getAppointment } from "../booking/appointments.ts";
 import { LOCALES } from "../i18n/messages.ts";
 import type { Installation } from "../installation.ts";
 import type { Handler } from "../jobs/queue.ts";

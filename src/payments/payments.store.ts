@@ -25,9 +25,6 @@ export function updatePaymentRow(db: Queryable, id: string, set: Partial<Omit<Pa
   db.update(payments).set(set).where(eq(payments.id, id)).run();
 }
 
-export function recentPaymentRows(db: Queryable, limit: number): PaymentRow[] {
-  return db.select().from(payments).orderBy(desc(payments.createdAt)).limit(limit).all();
-}
 
 /** Records a provider notification as applied; false when it was applied before. */
 export function claimNotification(db: Queryable, provider: string, eventId: string, paymentId: string | null, at: number): boolean {

@@ -61,22 +61,7 @@ export function paysAtBooking(config: Pick<Config, "payments">, service: Service
  */
 export function holdForPayment(tx: Queryable, deps: Pick<PaymentDeps, "vault" | "config">, service: Service, booked: readonly Appointment[], now: number): Payment {
   const payments = deps.config.payments!;
-  const row: store.PaymentRow = {
-    id: randomBytes(12).toString("base64url"),
-    appointmentId: booked[0]!.id,
-    provider: payments.provider,
-    providerRef: null,
-    status: "pending",
-    kind: "at-booking",
-    amountMinor: service.price!.minor * booked.length,
-    currency: service.price!.currency,
-    refundedMinor: 0,
-    checkoutUrl: null,
-    expiresAt: now + payments.holdMinutes * 60_000,
-    createdAt: now,
-    updatedAt: now,
-    paidAt: null,
-  };
+  const row = pendingRow({ appointmentId: booked[0]!.id, provider: payments.provider, kind: "at-booking", amountMinor: service.price!.minor * booked.length, currency: service.price!.currency, expiresAt: now + payments.holdMinutes * 60_000 }, now);
   store.insertPaymentRow(tx, row);
   announce(tx, deps.vault, row, booked[0]!.clientId, now);
   enqueue(tx, deps.vault, { kind: PAYMENT_EXPIRE_JOB, dedupeKey: `payment-expire:${row.id}`, subject: booked[0]!.clientId, payload: { paymentId: row.id }, runAt: row.expiresAt! }, now);
@@ -95,22 +80,7 @@ export function requestPaymentAfter(deps: PaymentDeps, appointmentId: string): P
   return deps.db.transaction(
     (tx) => {
       if (store.latestPaymentRowOf(tx, a.id)) return null;
-      const row: store.PaymentRow = {
-        id: randomBytes(12).toString("base64url"),
-        appointmentId: a.id,
-        provider: payments.provider,
-        providerRef: null,
-        status: "pending",
-        kind: "after",
-        amountMinor: service.price!.minor,
-        currency: service.price!.currency,
-        refundedMinor: 0,
-        checkoutUrl: null,
-        expiresAt: null,
-        createdAt: now,
-        updatedAt: now,
-        paidAt: null,
-      };
+      const row = pendingRow({ appointmentId: a.id, provider: payments.provider, kind: "after", amountMinor: service.price!.minor, currency: service.price!.currency, expiresAt: null }, now);
       store.insertPaymentRow(tx, row);
       announce(tx, deps.vault, row, a.clientId, now);
       queueMail(tx, deps.vault, PAYMENT_REQUEST_MAIL, { dedupeKey: `payment-request:${row.id}`, recipient: a.clientId, data: { paymentId: row.id }, runAt: now }, now);
@@ -137,9 +107,6 @@ export function paymentOfSeries(db: Queryable, a: Appointment): Payment | null {
   return first ? paymentOfAppointment(db, first.id) : null;
 }
 
-export function recentPayments(db: Queryable, limit = 200): Payment[] {
-  return store.recentPaymentRows(db, limit).map(toPayment);
-}
 
 export type CheckoutResult = { ok: true; url: string } | { ok: false; reason: "state" | "expired" | "provider" };
 
@@ -151,7 +118,7 @@ export async function openCheckout(deps: PaymentDeps, provider: PaymentProvider,
   const p = getPayment(deps.db, paymentId);
   if (!p || p.status !== "pending") return { ok: false, reason: "state" };
   // Its time is no longer the client's (they cancelled): nothing to pay for.
-  if (!stillWanted(deps.db, store.paymentRow(deps.db, p.id)!)) return { ok: false, reason: "state" };
+  if (!stillWanted(deps.db, p)) return { ok: false, reason: "state" };
   const now = deps.clock.now();
   if (p.expiresAt !== null && p.expiresAt <= now) return { ok: false, reason: "expired" };
   if (p.checkoutUrl) return { ok: true, url: p.checkoutUrl };
@@ -218,7 +185,7 @@ export function applyUpdate(deps: Pick<PaymentDeps, "db" | "vault" | "clock">, p
       const row = store.paymentRowByRef(tx, provider, u.ref);
       if (!store.claimNotification(tx, provider, u.eventId, row?.id ?? null, now)) return "duplicate" as const;
       if (!row) return "unknown" as const;
-      const change = changeFor(tx, row, u);
+      const change = changeFor(row, u, now);
       if (!change) return "duplicate" as const;
       store.updatePaymentRow(tx, row.id, { ...change, updatedAt: now });
       const late = change.status === "paid" && row.status !== "paid" && !stillWanted(tx, row);
@@ -232,10 +199,10 @@ export function applyUpdate(deps: Pick<PaymentDeps, "db" | "vault" | "clock">, p
   );
 }
 
-function changeFor(tx: Queryable, row: store.PaymentRow, u: ProviderUpdate): Partial<store.PaymentRow> | null {
+function changeFor(row: store.PaymentRow, u: ProviderUpdate, now: number): Partial<store.PaymentRow> | null {
   switch (u.status) {
     case "paid":
-      return row.status === "paid" || row.status === "refunded" ? null : { status: "paid", paidAt: row.paidAt ?? Date.now() };
+      return row.status === "paid" || row.status === "refunded" ? null : { status: "paid", paidAt: row.paidAt ?? now };
     case "failed":
     case "expired":
       return row.status === "pending" ? { status: u.status } : null;
@@ -243,14 +210,13 @@ function changeFor(tx: Queryable, row: store.PaymentRow, u: ProviderUpdate): Par
       if (row.status !== "paid" && row.status !== "refunded") return null;
       const refunded = Math.min(row.amountMinor, u.refundedMinor ?? row.amountMinor);
       if (refunded <= row.refundedMinor) return null;
-      void tx;
       return { status: refunded >= row.amountMinor ? "refunded" : "paid", refundedMinor: refunded };
     }
   }
 }
 
 /** Whether the time a payment pays for is still the client's: its appointment, or a session of its series, booked or held. */
-function stillWanted(tx: Queryable, row: store.PaymentRow): boolean {
+function stillWanted(tx: Queryable, row: Pick<store.PaymentRow, "appointmentId">): boolean {
   const a = getAppointment(tx, row.appointmentId);
   if (!a) return false;
   return [a, ...laterInSeries(tx, a)].some((x) => x.status === "booked" || x.status === "completed");
@@ -261,7 +227,7 @@ function afterUnpaid(tx: Queryable, deps: Pick<PaymentDeps, "db" | "vault" | "cl
   if (!stillWanted(tx, row)) return;
   const holdLeft = row.kind === "at-booking" && row.expiresAt !== null && row.expiresAt > now;
   if (row.kind === "after" || holdLeft) {
-    const fresh = { ...row, id: randomBytes(12).toString("base64url"), providerRef: null, checkoutUrl: null, status: "pending" as const, refundedMinor: 0, paidAt: null, createdAt: now, updatedAt: now };
+    const fresh = pendingRow(row, now);
     store.insertPaymentRow(tx, fresh);
     if (fresh.expiresAt !== null) enqueue(tx, deps.vault, { kind: PAYMENT_EXPIRE_JOB, dedupeKey: `payment-expire:${fresh.id}`, subject: getAppointment(tx, row.appointmentId)!.clientId, payload: { paymentId: fresh.id }, runAt: fresh.expiresAt }, now);
     recordAudit(tx, deps.vault, { actor: "system", action: "payment.create", target: fresh.id, details: { appointment: row.appointmentId, kind: fresh.kind, amountMinor: fresh.amountMinor, currency: fresh.currency, replaces: row.id }, at: now });
@@ -353,6 +319,26 @@ function announce(tx: Queryable, vault: Vault, row: store.PaymentRow, clientId: 
     at,
     personal: clientDetailsFor(tx, vault, client),
   });
+}
+
+/** A new payment waiting to be paid (its checkout not opened yet). */
+function pendingRow(p: Pick<store.PaymentRow, "appointmentId" | "provider" | "kind" | "amountMinor" | "currency" | "expiresAt">, now: number): store.PaymentRow {
+  return {
+    id: randomBytes(12).toString("base64url"),
+    appointmentId: p.appointmentId,
+    provider: p.provider,
+    providerRef: null,
+    status: "pending",
+    kind: p.kind,
+    amountMinor: p.amountMinor,
+    currency: p.currency,
+    refundedMinor: 0,
+    checkoutUrl: null,
+    expiresAt: p.expiresAt,
+    createdAt: now,
+    updatedAt: now,
+    paidAt: null,
+  };
 }
 
 function toPayment(row: store.PaymentRow): Payment {
